@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { configSchema, type HeraldConfig } from './schema.js';
+
+/** A configuration mistake, with one line per problem naming the key and what is wrong. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source} has ${problems.length === 1 ? 'a mistake' : `${problems.length} mistakes`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Environment variables that override the file (secrets belong here, not in YAML). */
+export interface ConfigEnv {
+  REDIS_URL?: string;
+  HERALD_PREFIX?: string;
+  TELEGRAM_BOT_TOKEN?: string;
+  TELEGRAM_API_ROOT?: string;
+  DISCORD_BOT_TOKEN?: string;
+  DISCORD_API_BASE?: string;
+  DISCORD_GUILD_ID?: string;
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === 'number') return `${out}[${key}]`;
+    return out ? `${out}.${String(key)}` : String(key);
+  }, '');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = formatPath(issue.path) || '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    return `${key === '(top level)' ? '' : `${key}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return `${key}: ${issue.message}`;
+}
+
+/** Validates an already-parsed YAML/JSON value and applies environment overrides. */
+export function parseConfig(raw: unknown, env: ConfigEnv = {}, source = 'configuration'): HeraldConfig {
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) throw new ConfigError(source, result.error.issues.map(describeIssue));
+  const config = result.data;
+  if (env.REDIS_URL) config.redis.url = env.REDIS_URL;
+  if (env.HERALD_PREFIX) config.redis.prefix = env.HERALD_PREFIX;
+  if (env.TELEGRAM_BOT_TOKEN) config.telegram.token = env.TELEGRAM_BOT_TOKEN;
+  if (env.TELEGRAM_API_ROOT) config.telegram.apiRoot = env.TELEGRAM_API_ROOT;
+  if (env.DISCORD_BOT_TOKEN) config.discord.token = env.DISCORD_BOT_TOKEN;
+  if (env.DISCORD_API_BASE) config.discord.apiBase = env.DISCORD_API_BASE;
+  if (env.DISCORD_GUILD_ID) config.discord.guildId = env.DISCORD_GUILD_ID;
+  return config;
+}
+
+export const DEFAULT_CONFIG_FILE = 'herald.config.yaml';
+
+/**
+ * Loads `herald.config.yaml` (or the given file). A missing default file means "all defaults";
+ * a missing file that was asked for by name is an error.
+ */
+export async function loadConfig(file: string | undefined, env: ConfigEnv = process.env): Promise<HeraldConfig> {
+  const path = file ?? DEFAULT_CONFIG_FILE;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (file === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return parseConfig({}, env, path);
+    throw new ConfigError(path, [`cannot be read: ${(error as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(path, [`is not valid YAML: ${(error as Error).message.split('\n')[0]}`]);
+  }
+  return parseConfig(raw, env, path);
+}

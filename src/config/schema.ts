@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** HH:MM, 24-hour clock. */
+export const localTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, e.g. "07:30"');
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const timeZone = z
+  .string()
+  .refine(isValidTimeZone, { message: 'must be an IANA time zone, e.g. "Europe/Berlin" or "UTC"' });
+
+/** Where a feed can live: the web, or a local file (handy for previews and tests). */
+export function isFeedLocation(value: string): boolean {
+  if (/^(\/|\.\.?\/|file:)/.test(value)) return true;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const minutes = z.number().int('must be a whole number of minutes').min(1, 'must be at least 1 minute');
+
+export const feedConfigSchema = z.strictObject({
+  url: z.string().refine(isFeedLocation, {
+    message: 'must be an http(s) URL, e.g. "https://example.com/feed.xml", or a local path starting with "/", "./" or "file:"',
+  }),
+  name: z.string().min(1).optional(),
+  section: z.string().min(1).optional(),
+  /** Poll interval in minutes. */
+  interval: minutes.optional(),
+  weight: z.number().positive('must be above 0').optional(),
+});
+
+export const sectionConfigSchema = z.strictObject({
+  emoji: z.string().min(1).default('📰'),
+});
+
+export const configSchema = z.strictObject({
+  redis: z
+    .strictObject({
+      url: z.string().optional(),
+      /** Prefix for every key Herald writes; BullMQ queues use `{prefix}`. */
+      prefix: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, "-" and "_" only').default('herald'),
+    })
+    .default({ prefix: 'herald' }),
+  defaults: z
+    .strictObject({
+      interval: minutes.default(15),
+      timezone: timeZone.default('UTC'),
+      briefingTime: localTime.default('07:30'),
+      language: z.string().default('en'),
+      /** How long ingested items are kept. */
+      retentionDays: z.number().positive().default(7),
+      bulletsPerBriefing: z.number().int().min(1).max(100).default(12),
+    })
+    .prefault({}),
+  fetch: z
+    .strictObject({
+      timeoutMs: z.number().int().min(100).default(15_000),
+      maxBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+      maxRedirects: z.number().int().min(0).max(20).default(5),
+      perHostConcurrency: z.number().int().min(1).default(2),
+      userAgent: z.string().optional(),
+      /** Failures in a row after which a feed is disabled. */
+      disableAfterFailures: z.number().int().min(1).default(10),
+      /**
+       * Hosts (or host:port) exempt from the SSRF guard. Only for feeds you run yourself
+       * on a private network; tests allowlist their local servers.
+       */
+      allowHosts: z.array(z.string()).default([]),
+    })
+    .prefault({}),
+  feeds: z.array(feedConfigSchema).default([]),
+  sections: z.record(z.string(), sectionConfigSchema).default({}),
+  telegram: z
+    .strictObject({
+      token: z.string().optional(),
+      apiRoot: z.string().url().optional(),
+      /** Telegram user ids allowed everything. */
+      owners: z.array(z.number().int()).default([]),
+    })
+    .prefault({}),
+  discord: z
+    .strictObject({
+      token: z.string().optional(),
+      /** REST base, e.g. http://127.0.0.1:PORT/api (tests point it at the emulator). */
+      apiBase: z.string().url().optional(),
+      /** Register slash commands to this guild only (instant) instead of globally. */
+      guildId: z.string().optional(),
+      owners: z.array(z.string()).default([]),
+    })
+    .prefault({}),
+});
+
+export type HeraldConfig = z.infer<typeof configSchema>;
+export type FeedConfig = z.infer<typeof feedConfigSchema>;

@@ -1,0 +1,61 @@
+/**
+ * The one normalized shape every feed entry takes once it has been parsed.
+ * Everything downstream (dedup, clustering, summaries, rendering) reads only this.
+ */
+export interface Item {
+  /** Stable id: derived from the feed id and the entry's identity (guid, else URL, else content). */
+  id: string;
+  feedId: string;
+  /** Display name of the source (the feed's configured name, else its own title). */
+  sourceName: string;
+  /** The guid/id the feed gave, verbatim. */
+  guid?: string;
+  /** Canonical URL: tracking parameters, fragments, default ports and similar noise removed. */
+  url?: string;
+  title: string;
+  /** Plain text (HTML stripped with a real parser, entities decoded, whitespace folded). */
+  text: string;
+  author?: string;
+  /** ISO 8601 UTC. The first-seen time when the feed gives none or a future one. */
+  publishedAt: string;
+  /** ISO 8601 UTC: when Herald first saw this entry. */
+  firstSeenAt: string;
+  /** BCP 47 tag when known (item, then feed, then a script guess). */
+  language?: string;
+  categories: string[];
+  image?: string;
+  /** Hash of the normalized title + text, for exact-duplicate detection across URLs. */
+  contentHash: string;
+  /** The feed's section from config, if any (used for briefing sections). */
+  section?: string;
+}
+
+/** A feed as configured or added by an admin. */
+export interface Feed {
+  /** Stable id derived from the URL the feed was first added with. */
+  id: string;
+  url: string;
+  name?: string;
+  section?: string;
+  /** Poll interval in minutes (minimum 1). */
+  intervalMinutes: number;
+  /** Ranking weight, 1 by default. */
+  weight: number;
+  addedAt: string;
+}
+
+/** What Herald remembers between polls of one feed. */
+export interface FeedState {
+  etag?: string;
+  lastModified?: string;
+  lastPolledAt?: string;
+  lastSuccessAt?: string;
+  /** Count of failures since the last success. */
+  consecutiveFailures: number;
+  lastError?: string;
+  /** Earliest time the next attempt may be made (backoff / Retry-After). */
+  retryAfter?: string;
+  /** Set when the feed was disabled after too many failures; the reason is shown by /status. */
+  disabledReason?: string;
+  disabledAt?: string;
+}
