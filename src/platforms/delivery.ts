@@ -1,0 +1,50 @@
+/**
+ * The contract between the delivery job and a platform adapter. An adapter sends one rendered
+ * part at a time; the job records each sent part before moving on, so a retry resumes at the
+ * first unsent part and nothing is posted twice.
+ */
+
+export type PlatformName = 'telegram' | 'discord' | 'console';
+
+/** Where a briefing goes. Ids are strings on every platform (Telegram ids exceed 2^53 in theory). */
+export interface Destination {
+  platform: PlatformName;
+  /** Telegram chat id or @channelname; Discord channel id. */
+  chatId: string;
+  /** Telegram forum topic (message_thread_id) or Discord thread id. */
+  threadId?: string;
+  /** Discord forum channels take one post (thread) per briefing. */
+  channelKind?: 'text' | 'forum' | 'group' | 'supergroup' | 'channel' | 'private';
+}
+
+/** Why a part could not be sent, classified for the job's decision. */
+export type DeliveryFailure =
+  /** Never retry: the bot was blocked/kicked, the chat is gone, a permission is missing. Deactivate the subscription. */
+  | { kind: 'permanent'; reason: string }
+  /** Telegram group upgraded to a supergroup: resend to the new chat and move the subscription. */
+  | { kind: 'moved'; newChatId: string }
+  /** Try again later (429 with retry_after, 5xx, timeouts, network). */
+  | { kind: 'transient'; reason: string; retryAfterMs?: number };
+
+export class DeliveryError extends Error {
+  constructor(
+    readonly failure: DeliveryFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+export interface SentPart {
+  /** Platform message id, kept for the record (and for editing/threads later). */
+  messageId: string;
+  /** For a Discord forum post: the thread created by the first part, where later parts go. */
+  threadId?: string;
+}
+
+/** One platform's sending side. Implementations throw DeliveryError for every failure. */
+export interface PlatformSender<Part> {
+  readonly platform: PlatformName;
+  send(destination: Destination, part: Part, context: { index: number; total: number; title: string }): Promise<SentPart>;
+}
