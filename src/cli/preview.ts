@@ -1,0 +1,116 @@
+import { loadConfig } from '../config/load.js';
+import { isValidTimeZone } from '../config/schema.js';
+import { defaultFetchOptions } from '../feeds/fetch.js';
+import { ingestFeed } from '../feeds/ingest.js';
+import type { Item } from '../feeds/item.js';
+import { buildBriefing, itemsInWindow } from '../preview/build-briefing.js';
+import { loadFeedSource } from '../preview/sources.js';
+import { renderParts, type Platform } from '../render/parts.js';
+import { endOfLocalDay, isIsoDate } from '../time/zoned.js';
+import { UsageError, type CliCommand } from './command.js';
+
+const FORMATS = ['text', 'telegram', 'discord', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+
+function parseFormat(value: string | undefined): Format {
+  const format = value ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got "${format}"`);
+  return format as Format;
+}
+
+function parseWindowHours(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const hours = Number(value);
+  if (!Number.isFinite(hours) || hours <= 0) throw new UsageError(`--window must be a positive number of hours, e.g. --window 24; got "${value}"`);
+  return hours;
+}
+
+export const previewCommand: CliCommand = {
+  name: 'preview',
+  summary: 'Reads or fetches feeds once and prints the briefing they make. Needs no Redis and no bot tokens.',
+  usage: 'herald preview [--feed URL_OR_PATH]… [--config FILE] [--format text|telegram|discord|json] [--parts-json] [--date YYYY-MM-DD] [--tz IANA] [--window HOURS]',
+  options: {
+    feed: { type: 'string', multiple: true },
+    config: { type: 'string' },
+    format: { type: 'string' },
+    'parts-json': { type: 'boolean' },
+    date: { type: 'string' },
+    tz: { type: 'string' },
+    window: { type: 'string' },
+  },
+  optionHelp: {
+    feed: 'a feed URL or local file (repeatable); default: the feeds in the config file',
+    config: 'configuration file (default: herald.config.yaml when present)',
+    format: 'text (default), telegram, discord, or json (the Briefing as JSON)',
+    'parts-json': 'with telegram|discord|text: print the exact payloads that would be sent, as JSON',
+    date: 'the briefing date; the window ends at the end of that day (default: now)',
+    tz: 'IANA time zone for the date and title (default: defaults.timezone, else UTC)',
+    window: 'only items published in the HOURS before the end of the window (default: all items)',
+  },
+  details: [
+    'Examples:',
+    '  herald preview --feed https://www.nasa.gov/rss/dyn/breaking_news.rss',
+    '  herald preview --feed ./feeds/world.xml --feed ./feeds/tech.xml --format json',
+    '  herald preview --format telegram --parts-json --tz Asia/Tokyo --date 2025-03-11 --window 24',
+  ].join('\n'),
+  async run(values) {
+    const format = parseFormat(values.format as string | undefined);
+    const partsJson = values['parts-json'] === true;
+    if (partsJson && format === 'json') throw new UsageError('--parts-json goes with --format telegram, discord or text, not json');
+    const windowHours = parseWindowHours(values.window as string | undefined);
+    const date = values.date as string | undefined;
+    if (date !== undefined && !isIsoDate(date)) throw new UsageError(`--date must be a calendar date as YYYY-MM-DD, e.g. 2025-03-11; got "${date}"`);
+
+    const config = await loadConfig(values.config as string | undefined);
+    const timezone = (values.tz as string | undefined) ?? config.defaults.timezone;
+    if (!isValidTimeZone(timezone)) throw new UsageError(`--tz must be an IANA time zone such as Europe/Berlin, America/New_York or UTC; got "${timezone}"`);
+
+    const locations = (values.feed as string[] | undefined) ?? config.feeds.map((feed) => feed.url);
+    if (locations.length === 0) throw new UsageError('no feeds: pass --feed URL_OR_PATH, or list feeds in herald.config.yaml');
+
+    const now = new Date();
+    const end = date ? endOfLocalDay(date, timezone) : now;
+    const window = { to: end, from: windowHours === undefined ? undefined : new Date(end.getTime() - windowHours * 3_600_000) };
+
+    const fetchOptions = defaultFetchOptions(config.fetch);
+    const items: Item[] = [];
+    for (const location of locations) {
+      const feedConfig = config.feeds.find((feed) => feed.url === location);
+      try {
+        const source = await loadFeedSource(location, fetchOptions);
+        const result = await ingestFeed(source.bytes, source.contentType, {
+          feedId: source.feedId,
+          sourceName: feedConfig?.name,
+          section: feedConfig?.section,
+          now,
+        });
+        items.push(...result.items);
+        if (result.recovered) process.stderr.write(`herald: ${location}: ${result.recovered}\n`);
+      } catch (error) {
+        // One broken feed must not spoil the others' briefing: say what went wrong and go on.
+        process.stderr.write(`herald: skipped ${location}: ${(error as Error).message}\n`);
+      }
+    }
+
+    const weights = Object.fromEntries(config.feeds.filter((f) => f.weight !== undefined).map((f) => [f.url, f.weight!]));
+    const briefing = await buildBriefing(itemsInWindow(items, window), { config, timezone, window, now: end, feedWeights: weights });
+    if (format === 'json') {
+      process.stdout.write(`${JSON.stringify(briefing, null, 2)}\n`);
+      return 0;
+    }
+    if (!briefing) {
+      process.stderr.write('herald: nothing new in this window\n');
+      return 0;
+    }
+    const parts = renderParts(briefing, format as Platform);
+    if (partsJson) process.stdout.write(`${JSON.stringify(parts, null, 2)}\n`);
+    else process.stdout.write(`${parts.map(partText).join('\n\n— — —\n\n')}\n`);
+    return 0;
+  },
+};
+
+function partText(part: { text?: string; content?: string; embeds?: Array<{ title?: string; description?: string }> }): string {
+  if (part.text !== undefined) return part.text;
+  const embeds = (part.embeds ?? []).map((embed) => [embed.title, embed.description].filter(Boolean).join('\n'));
+  return [part.content, ...embeds].filter(Boolean).join('\n\n');
+}
