@@ -1,0 +1,27 @@
+/**
+ * BullMQ queue names and the queue key prefix. BullMQ 6 refuses `:` in queue names and custom
+ * job ids, so ids built here join their parts with `-`.
+ */
+
+/** The queues Herald runs, by job kind. */
+export const QUEUE_NAMES = {
+  pollFeed: 'poll-feed',
+  compose: 'compose',
+  deliver: 'deliver',
+  housekeeping: 'housekeeping',
+} as const;
+
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/**
+ * The BullMQ `prefix` option for Herald's queues: the store prefix wrapped in braces, a Redis
+ * Cluster hash tag, so every key of a queue lands on one slot (BullMQ's Lua scripts need that).
+ */
+export function bullPrefix(storePrefix = 'herald'): string {
+  return `{${storePrefix}}`;
+}
+
+/** Job scheduler id of one feed's polls. */
+export function pollSchedulerId(feedId: string): string {
+  return `poll-${feedId}`;
+}

@@ -1,0 +1,249 @@
+import fc from 'fast-check';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Item } from '../../src/feeds/item.js';
+import { FeedStore } from '../../src/store/feeds.js';
+import { ItemStore } from '../../src/store/items.js';
+import { createKeys } from '../../src/store/keys.js';
+import { withLock } from '../../src/store/lock.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+const DAY_MS = 86_400_000;
+const NOW = new Date('2025-03-11T08:00:00Z');
+const keys = createKeys('test');
+
+let server: TestRedis;
+let redis: Redis;
+let feeds: FeedStore;
+let items: ItemStore;
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = server.client();
+  feeds = new FeedStore(redis, keys);
+  items = new ItemStore(redis, keys, { retentionDays: 7 });
+});
+afterAll(async () => server.stop());
+beforeEach(async () => {
+  await redis.flushall();
+});
+
+function item(overrides: Partial<Item> & Pick<Item, 'id'>): Item {
+  return {
+    feedId: 'feed-a',
+    sourceName: 'Feed A',
+    title: `Title of ${overrides.id}`,
+    text: `Text of ${overrides.id}`,
+    publishedAt: new Date(NOW.getTime() - 3_600_000).toISOString(),
+    firstSeenAt: NOW.toISOString(),
+    categories: [],
+    contentHash: `hash-${overrides.id}`,
+    ...overrides,
+  };
+}
+
+describe('FeedStore', () => {
+  it('adds a feed once per URL, with an id that is a hash of that URL', async () => {
+    const first = await feeds.add({ url: 'https://example.com/feed.xml', name: 'Example', section: 'World' }, NOW);
+    const again = await feeds.add({ url: ' https://example.com/feed.xml ', name: 'Other name' }, NOW);
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ feed: first.feed, created: false });
+    expect(first.feed).toEqual({
+      id: first.feed.id,
+      url: 'https://example.com/feed.xml',
+      name: 'Example',
+      section: 'World',
+      intervalMinutes: 15,
+      weight: 1,
+      addedAt: NOW.toISOString(),
+    });
+    expect(first.feed.id).toMatch(/^[\w-]+$/);
+    expect(await feeds.get(first.feed.id)).toEqual(first.feed);
+  });
+
+  it('lists feeds in the order they were added', async () => {
+    const urls = ['https://c.example/rss', 'https://a.example/rss', 'https://b.example/rss'];
+    for (const [index, url] of urls.entries()) await feeds.add({ url, intervalMinutes: 5 }, new Date(NOW.getTime() + index));
+    expect((await feeds.list()).map((feed) => feed.url)).toEqual(urls);
+  });
+
+  it('updates settings, and refuses to resurrect a removed feed', async () => {
+    const { feed } = await feeds.add({ url: 'https://example.com/a' }, NOW);
+    expect(await feeds.update(feed.id, { intervalMinutes: 60, weight: 2, name: 'A' })).toBe(true);
+    expect(await feeds.get(feed.id)).toEqual({ ...feed, intervalMinutes: 60, weight: 2, name: 'A' });
+    await feeds.remove(feed.id);
+    expect(await feeds.update(feed.id, { weight: 3 })).toBe(false);
+    expect(await redis.exists(keys.feed(feed.id))).toBe(0);
+  });
+
+  it('moves a feed to its new URL and keeps the old URL leading to it', async () => {
+    const { feed } = await feeds.add({ url: 'http://old.example/feed' }, NOW);
+    expect(await feeds.updateUrl(feed.id, 'https://new.example/feed')).toBe(true);
+    const moved = { ...feed, url: 'https://new.example/feed' };
+    expect(await feeds.get(feed.id)).toEqual(moved);
+    expect(await feeds.findByUrl('http://old.example/feed')).toEqual(moved);
+    expect(await feeds.findByUrl('https://new.example/feed')).toEqual(moved);
+    expect((await feeds.add({ url: 'http://old.example/feed' })).created).toBe(false);
+  });
+
+  it('removes a feed with its state and every URL it had, leaving no key behind', async () => {
+    const { feed } = await feeds.add({ url: 'http://old.example/feed' }, NOW);
+    const { feed: other } = await feeds.add({ url: 'https://other.example/feed' }, NOW);
+    await feeds.updateUrl(feed.id, 'https://new.example/feed');
+    await feeds.saveState(feed.id, { consecutiveFailures: 2, etag: '"x"' });
+    expect(await feeds.remove(feed.id)).toBe(true);
+    expect(await feeds.remove(feed.id)).toBe(false);
+    expect(await feeds.get(feed.id)).toBeUndefined();
+    expect(await feeds.findByUrl('http://old.example/feed')).toBeUndefined();
+    expect(await feeds.findByUrl('https://new.example/feed')).toBeUndefined();
+    expect(await feeds.list()).toEqual([other]);
+    expect((await redis.keys('*')).sort()).toEqual([keys.feed(other.id), keys.feedUrls(), keys.feedIndex(), keys.urlsOfFeed(other.id)].sort());
+  });
+
+  it('replaces the poll state as a whole, and writes none for a removed feed', async () => {
+    const { feed } = await feeds.add({ url: 'https://example.com/s' }, NOW);
+    expect(await feeds.getState(feed.id)).toEqual({ consecutiveFailures: 0 });
+    const failing = { consecutiveFailures: 3, lastError: 'HTTP 500', retryAfter: NOW.toISOString(), etag: '"v1"', lastModified: NOW.toUTCString() };
+    await feeds.saveState(feed.id, failing);
+    expect(await feeds.getState(feed.id)).toEqual(failing);
+    await feeds.saveState(feed.id, { consecutiveFailures: 0, etag: '"v2"' });
+    expect(await feeds.getState(feed.id)).toEqual({ consecutiveFailures: 0, etag: '"v2"' });
+    expect((await feeds.listWithState()).map(({ state }) => state)).toEqual([{ consecutiveFailures: 0, etag: '"v2"' }]);
+
+    await feeds.remove(feed.id);
+    expect(await feeds.saveState(feed.id, failing)).toBe(false);
+    expect(await redis.exists(keys.feedState(feed.id))).toBe(0);
+  });
+});
+
+describe('ItemStore.addNew', () => {
+  it('stores new items once and returns only those that were new', async () => {
+    const batch = [item({ id: 'a', guid: 'https://a.example/1' }), item({ id: 'b', url: 'https://a.example/2' })];
+    expect(await items.addNew(batch, NOW)).toEqual(batch);
+    expect(await items.addNew(batch, NOW)).toEqual([]);
+    expect(await items.getMany(['a', 'b'])).toEqual(batch);
+  });
+
+  it('stores an entry once across feeds: same guid, same canonical URL, or same content', async () => {
+    const first = [
+      item({ id: 'g1', guid: 'urn:uuid:1234', url: 'https://a.example/x' }),
+      item({ id: 'u1', url: 'https://example.com/story' }),
+      item({ id: 'h1', url: 'https://a.example/y', contentHash: 'same-text' }),
+    ];
+    const reprints = [
+      item({ id: 'g2', feedId: 'feed-b', guid: 'urn:uuid:1234', url: 'https://b.example/x' }),
+      item({ id: 'u2', feedId: 'feed-b', guid: 'b-99999999999999999', url: 'https://example.com/story' }),
+      item({ id: 'h2', feedId: 'feed-b', url: 'https://b.example/y', contentHash: 'same-text' }),
+    ];
+    expect(await items.addNew(first, NOW)).toEqual(first);
+    expect(await items.addNew(reprints, NOW)).toEqual([]);
+  });
+
+  it('scopes short guids to their feed: two feeds both numbering from 1 are different entries', async () => {
+    const one = item({ id: 'a1', guid: '1' });
+    const otherOne = item({ id: 'b1', feedId: 'feed-b', guid: '1' });
+    expect(await items.addNew([one, otherOne], NOW)).toEqual([one, otherOne]);
+  });
+
+  it('treats a duplicate within one batch like any other duplicate', async () => {
+    const original = item({ id: 'x1', url: 'https://example.com/same' });
+    const copy = item({ id: 'x2', url: 'https://example.com/same' });
+    expect(await items.addNew([original, copy], NOW)).toEqual([original]);
+  });
+
+  it('remembers a duplicate by all its keys: what matches the copy matches the original', async () => {
+    await items.addNew([item({ id: 'o', url: 'https://example.com/o' })], NOW);
+    await items.addNew([item({ id: 'c', url: 'https://example.com/o', contentHash: 'edited-copy' })], NOW);
+    expect(await items.addNew([item({ id: 'd', url: 'https://example.com/d', contentHash: 'edited-copy' })], NOW)).toEqual([]);
+    expect(await redis.get(keys.seen('hash:edited-copy'))).toBe('o');
+  });
+
+  it('keeps items for the retention period and refreshes what a feed keeps listing', async () => {
+    const entry = item({ id: 'r', url: 'https://example.com/r' });
+    await items.addNew([entry], NOW);
+    const retentionSeconds = 7 * 86_400;
+    expect(await redis.ttl(keys.item('r'))).toBeGreaterThan(retentionSeconds - 60);
+    expect(await redis.ttl(keys.item('r'))).toBeLessThanOrEqual(retentionSeconds);
+    await redis.expire(keys.seen('url:https://example.com/r'), 100);
+    await items.addNew([entry], NOW);
+    expect(await redis.ttl(keys.seen('url:https://example.com/r'))).toBeGreaterThan(retentionSeconds - 60);
+  });
+
+  it('does not store entries published before the retention period, but knows them', async () => {
+    const archived = item({ id: 'old', url: 'https://example.com/old', publishedAt: new Date(NOW.getTime() - 8 * DAY_MS).toISOString() });
+    expect(await items.addNew([archived], NOW)).toEqual([]);
+    expect(await redis.exists(keys.item('old'))).toBe(0);
+    expect(await items.addNew([{ ...archived, publishedAt: NOW.toISOString() }], NOW)).toEqual([]);
+  });
+
+  it('stores an entry once when two workers add overlapping batches at the same time', async () => {
+    const otherWorker = new ItemStore(server.client(), keys, { retentionDays: 7 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 30 }), toFirst: fc.boolean(), toSecond: fc.boolean() }), { maxLength: 40 }),
+        async (picks) => {
+          await redis.flushall();
+          const entry = (n: number) => item({ id: `i${n}`, url: `https://example.com/${n}` });
+          const firstBatch = picks.filter((p) => p.toFirst).map((p) => entry(p.n));
+          const secondBatch = picks.filter((p) => p.toSecond).map((p) => entry(p.n));
+          const [a, b] = await Promise.all([items.addNew(firstBatch, NOW), otherWorker.addNew(secondBatch, NOW)]);
+          const storedIds = [...a, ...b].map((stored) => stored.id);
+          const distinct = new Set([...firstBatch, ...secondBatch].map((offered) => offered.id));
+          expect(storedIds.sort()).toEqual([...distinct].sort());
+          expect(await redis.zcard(keys.itemsByPublished())).toBe(distinct.size);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('ItemStore windows and housekeeping', () => {
+  it('returns the items published in a window, oldest first', async () => {
+    const at = (hoursAgo: number, id: string) => item({ id, publishedAt: new Date(NOW.getTime() - hoursAgo * 3_600_000).toISOString() });
+    await items.addNew([at(1, 'one'), at(30, 'thirty'), at(5, 'five'), at(20, 'twenty')], NOW);
+    const window = await items.inWindow(new Date(NOW.getTime() - 24 * 3_600_000), NOW);
+    expect(window.map((entry) => entry.id)).toEqual(['twenty', 'five', 'one']);
+  });
+
+  it('trims index entries that left the retention period and skips items that expired', async () => {
+    const sixDaysOld = item({ id: 'six', publishedAt: new Date(NOW.getTime() - 6 * DAY_MS).toISOString() });
+    const fresh = item({ id: 'fresh' });
+    await items.addNew([sixDaysOld, fresh], NOW);
+    expect(await items.trimIndex(NOW)).toBe(0);
+    expect(await items.trimIndex(new Date(NOW.getTime() + 2 * DAY_MS))).toBe(1);
+    expect(await redis.zrange(keys.itemsByPublished(), 0, -1)).toEqual(['fresh']);
+
+    await redis.del(keys.item('fresh'));
+    expect(await items.inWindow(new Date(0), NOW)).toEqual([]);
+  });
+});
+
+describe('keys and locks', () => {
+  it('writes every key under the configured prefix', async () => {
+    const { feed } = await feeds.add({ url: 'https://example.com/k' }, NOW);
+    await feeds.saveState(feed.id, { consecutiveFailures: 1 });
+    await items.addNew([item({ id: 'k', guid: 'urn:k', url: 'https://example.com/k/1' })], NOW);
+    const written = await redis.keys('*');
+    expect(written.length).toBeGreaterThan(5);
+    expect(written.every((key) => key.startsWith('test:'))).toBe(true);
+  });
+
+  it('lets one holder in at a time and never releases a lock taken over by someone else', async () => {
+    const key = keys.pollLock('f');
+    let release!: () => void;
+    const held = withLock(redis, key, 60_000, () => new Promise<string>((resolve) => (release = () => resolve('done'))));
+    await expect.poll(() => redis.exists(key)).toBe(1);
+    expect(await withLock(redis, key, 60_000, async () => 'second')).toEqual({ acquired: false });
+    release();
+    expect(await held).toEqual({ acquired: true, value: 'done' });
+    expect(await redis.exists(key)).toBe(0);
+
+    const expired = withLock(redis, key, 60_000, async () => {
+      await redis.set(key, 'someone-else');
+      return 'late';
+    });
+    expect(await expired).toEqual({ acquired: true, value: 'late' });
+    expect(await redis.get(key)).toBe('someone-else');
+  });
+});
