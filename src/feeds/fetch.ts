@@ -1,0 +1,319 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { createRequire } from 'node:module';
+import { pipeline } from 'node:stream/promises';
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { HeraldConfig } from '../config/schema.js';
+import { parseRetryAfter } from './backoff.js';
+import { FetchError } from './fetch-error.js';
+import { HostLimiter } from './host-limiter.js';
+import { assertPublicIpLiteral, guardedLookup, isAllowlisted, type ResolveHost } from './ssrf.js';
+
+export { FetchError, type FetchErrorKind } from './fetch-error.js';
+
+export interface FetchOptions {
+  /** Deadline for the whole exchange (every hop, headers and body), so slow-drip bodies are cut too. */
+  timeoutMs: number;
+  /** Cap on the body, raw and decompressed; the connection is dropped as soon as it is passed. */
+  maxBytes: number;
+  maxRedirects: number;
+  /** Default: `Herald/<version> (+https://github.com/herald-bot/herald; news briefing bot)`. */
+  userAgent?: string;
+  /** "host" or "host:port" entries that skip the SSRF guard. */
+  allowHosts: string[];
+  /** Per-host concurrency; a process-wide limiter of 2 per host when absent. */
+  limiter?: HostLimiter;
+  signal?: AbortSignal;
+  /** Name resolution (tests inject one); DNS through the OS resolver when absent. */
+  lookup?: ResolveHost;
+}
+
+/** What the last successful fetch of a feed returned, sent back for a conditional GET. */
+export interface Validators {
+  etag?: string;
+  lastModified?: string;
+}
+
+export type FetchOutcome =
+  | { kind: 'not-modified'; finalUrl: string; permanentUrl?: string }
+  | {
+      kind: 'fetched';
+      body: Uint8Array;
+      contentType?: string;
+      etag?: string;
+      lastModified?: string;
+      finalUrl: string;
+      /** Set when a 301/308 chain moved the feed permanently. */
+      permanentUrl?: string;
+    };
+
+type HopResult =
+  | { kind: 'redirect'; status: number; location: string }
+  | { kind: 'not-modified' }
+  | { kind: 'fetched'; body: Uint8Array; contentType?: string; etag?: string; lastModified?: string };
+
+interface Deadline {
+  signal: AbortSignal;
+  timedOut(): boolean;
+}
+
+const ACCEPT =
+  'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5';
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const PERMANENT_REDIRECT_STATUSES = new Set([301, 308]);
+const RATE_LIMIT_STATUSES = new Set([429, 503]);
+const DNS_ERROR_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'ENODATA', 'ESERVFAIL']);
+
+/**
+ * Guarded and allowlisted requests keep separate connection pools: a kept-alive socket is reused
+ * without a new lookup, so a socket opened for an allowlisted host must never serve a guarded request.
+ */
+const agents = {
+  guarded: { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) },
+  allowlisted: { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) },
+};
+
+const sharedLimiter = new HostLimiter(2);
+
+let userAgent: string | undefined;
+
+function heraldVersion(): string {
+  const require = createRequire(import.meta.url);
+  // src/feeds/ when run from source, dist/src/feeds/ when built.
+  for (const candidate of ['../../package.json', '../../../package.json']) {
+    try {
+      const manifest = require(candidate) as { name?: string; version?: string };
+      if (manifest.name === 'herald' && manifest.version) return manifest.version;
+    } catch {
+      // Not at this depth; try the next.
+    }
+  }
+  return 'dev';
+}
+
+/** The User-Agent Herald sends: names the bot and where to find out about it, as feed publishers ask. */
+export function defaultUserAgent(): string {
+  userAgent ??= `Herald/${heraldVersion()} (+https://github.com/herald-bot/herald; news briefing bot)`;
+  return userAgent;
+}
+
+/** Fetch options from the `fetch` section of the config, with one per-host limiter for the whole process. */
+export function defaultFetchOptions(config: HeraldConfig['fetch']): FetchOptions {
+  return {
+    timeoutMs: config.timeoutMs,
+    maxBytes: config.maxBytes,
+    maxRedirects: config.maxRedirects,
+    userAgent: config.userAgent ?? defaultUserAgent(),
+    allowHosts: config.allowHosts,
+    limiter: new HostLimiter(config.perHostConcurrency),
+  };
+}
+
+function startDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return {
+    signal: callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout,
+    timedOut: () => timeout.aborted,
+  };
+}
+
+function parseWebUrl(text: string, target: string, base?: URL): URL {
+  let url: URL;
+  try {
+    url = new URL(text, base);
+  } catch {
+    throw new FetchError('invalid-url', `"${target}" is not a web address. Use a full URL such as https://example.com/feed.xml.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new FetchError('invalid-url', `Refused ${target}: Herald only fetches http:// and https:// addresses, not ${url.protocol}.`);
+  }
+  return url;
+}
+
+function megabytes(bytes: number): string {
+  return `${Number((bytes / (1024 * 1024)).toPrecision(3))} MB`;
+}
+
+function tooLarge(target: string, maxBytes: number): FetchError {
+  return new FetchError(
+    'too-large',
+    `${target} sent more than ${megabytes(maxBytes)}, so Herald stopped reading it. A feed that size is unusual: check the URL, or ask an operator to raise fetch.maxBytes.`,
+  );
+}
+
+function decoderFor(encoding: string | undefined, target: string): Transform | undefined {
+  switch (encoding?.trim().toLowerCase()) {
+    case undefined:
+    case '':
+    case 'identity':
+      return undefined;
+    case 'gzip':
+    case 'x-gzip':
+      return createGunzip();
+    case 'deflate':
+      return createInflate();
+    case 'br':
+      return createBrotliDecompress();
+    default:
+      throw new FetchError('network', `${target} sent its feed compressed as "${encoding}", which Herald cannot read. Ask the publisher to serve gzip, deflate or br.`);
+  }
+}
+
+/** Reads the body, dropping the connection the moment the raw or the decompressed size passes the cap. */
+async function readBody(res: IncomingMessage, maxBytes: number, target: string, signal: AbortSignal): Promise<Uint8Array> {
+  if (Number(res.headers['content-length']) > maxBytes) {
+    res.destroy();
+    throw tooLarge(target, maxBytes);
+  }
+  const decoder = decoderFor(res.headers['content-encoding'], target);
+  const chunks: Buffer[] = [];
+  const capped = async function* (source: AsyncIterable<Buffer>) {
+    let total = 0;
+    for await (const chunk of source) {
+      total += chunk.length;
+      if (total > maxBytes) throw tooLarge(target, maxBytes);
+      yield chunk;
+    }
+  };
+  const collect = async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of capped(source)) chunks.push(chunk);
+  };
+  let decodeFailure: unknown;
+  decoder?.once('error', (error: Error) => (decodeFailure = error));
+  try {
+    // Capped before and after decompression: a zip bomb passes the cap decompressed, endless padding raw.
+    if (decoder) await pipeline(res, capped, decoder, collect, { signal });
+    else await pipeline(res, collect, { signal });
+  } catch (error) {
+    if (error === decodeFailure) {
+      throw new FetchError('network', `${target} sent a ${res.headers['content-encoding']} body that does not decompress. The feed may be broken; Herald will try again later.`, { cause: error });
+    }
+    throw error;
+  }
+  return Buffer.concat(chunks);
+}
+
+function sendRequest(url: URL, options: http.RequestOptions): Promise<{ req: http.ClientRequest; res: IncomingMessage }> {
+  const send = (retryStaleSocket: boolean) =>
+    new Promise<{ req: http.ClientRequest; res: IncomingMessage }>((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? https : http).request(url, options);
+      req.once('response', (res) => resolve({ req, res }));
+      req.once('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed meanwhile: the request never reached it.
+        if (retryStaleSocket && req.reusedSocket && error.code === 'ECONNRESET') resolve(send(false));
+        else reject(error);
+      });
+      req.end();
+    });
+  return send(true);
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function fetchOnce(url: URL, validators: Validators, options: FetchOptions, deadline: Deadline, target: string): Promise<HopResult> {
+  const allowlisted = isAllowlisted(url, options.allowHosts);
+  if (!allowlisted) assertPublicIpLiteral(url, target);
+  const pool = allowlisted ? agents.allowlisted : agents.guarded;
+  const headers: Record<string, string> = {
+    'user-agent': options.userAgent ?? defaultUserAgent(),
+    accept: ACCEPT,
+    'accept-encoding': 'gzip, deflate, br',
+  };
+  if (validators.etag) headers['if-none-match'] = validators.etag;
+  if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
+
+  const { res } = await sendRequest(url, {
+    method: 'GET',
+    headers,
+    agent: url.protocol === 'https:' ? pool.https : pool.http,
+    signal: deadline.signal,
+    lookup: allowlisted ? undefined : guardedLookup(options.lookup ?? ((host) => dnsLookup(host, { all: true })), target),
+  });
+  const status = res.statusCode ?? 0;
+  if (status >= 200 && status < 300) {
+    return {
+      kind: 'fetched',
+      body: await readBody(res, options.maxBytes, target, deadline.signal),
+      contentType: singleHeader(res.headers['content-type']),
+      etag: singleHeader(res.headers['etag']),
+      lastModified: singleHeader(res.headers['last-modified']),
+    };
+  }
+  if (status === 304) {
+    res.resume();
+    return { kind: 'not-modified' };
+  }
+  // Error and redirect bodies are never read: their size is the server's choice, not ours.
+  res.destroy();
+  const location = res.headers['location'];
+  if (REDIRECT_STATUSES.has(status) && location) return { kind: 'redirect', status, location };
+  if (RATE_LIMIT_STATUSES.has(status)) {
+    const retryAfterMs = parseRetryAfter(singleHeader(res.headers['retry-after']), new Date());
+    const wait = retryAfterMs === undefined ? 'a while' : `${Math.ceil(retryAfterMs / 1000)} s`;
+    throw new FetchError(
+      'rate-limited',
+      `${target} asked Herald to slow down (HTTP ${status}${status === 503 ? ', temporarily unavailable' : ''}). Herald will wait ${wait} before trying again.`,
+      { status, retryAfterMs },
+    );
+  }
+  const advice = status === 404 || status === 410 ? 'The feed seems to be gone: check its address on the site.' : 'Check that the feed URL is still right.';
+  throw new FetchError('http', `${target} answered HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}. ${advice}`, { status });
+}
+
+function describeFailure(error: unknown, target: string, timeoutMs: number, deadline: Deadline | undefined): Error {
+  if (error instanceof FetchError) return error;
+  if (deadline?.timedOut()) {
+    return new FetchError('timeout', `${target} did not send the whole feed within ${timeoutMs / 1000} s. The site may be slow or overloaded; Herald will try again later.`, { cause: error });
+  }
+  if (deadline?.signal.aborted) return error instanceof Error ? error : new Error(String(error));
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code && DNS_ERROR_CODES.has(code)) {
+    return new FetchError('dns', `Could not find the host of ${target} (${code}). Check the address for typos; if it is right, the site's DNS may be down.`, { cause: error });
+  }
+  return new FetchError('network', `Could not fetch ${target}: ${code ?? message}. The site may be down; Herald will try again later.`, { cause: error });
+}
+
+/**
+ * Fetches a feed with a conditional GET: follows at most `maxRedirects` redirects (each hop
+ * checked by the SSRF guard unless allowlisted), decompresses gzip/deflate/br under the byte
+ * cap, and stops everything at the deadline. Throws FetchError with a user-facing message.
+ */
+export async function fetchFeed(url: string, validators: Validators, options: FetchOptions): Promise<FetchOutcome> {
+  const limiter = options.limiter ?? sharedLimiter;
+  let deadline: Deadline | undefined;
+  let target = url;
+  try {
+    let current = parseWebUrl(url, url);
+    let permanentUrl: string | undefined;
+    let onlyPermanentHops = true;
+    for (let redirects = 0; ; redirects += 1) {
+      const hopUrl = current;
+      const hopTarget = target;
+      // The deadline starts once the first request may go out; waiting for a turn is not the server's fault.
+      const hop = await limiter.run(hopUrl.host, () => {
+        deadline ??= startDeadline(options.timeoutMs, options.signal);
+        return fetchOnce(hopUrl, validators, options, deadline, hopTarget);
+      });
+      if (hop.kind !== 'redirect') {
+        return { ...hop, finalUrl: hopUrl.href, ...(permanentUrl === undefined ? {} : { permanentUrl }) };
+      }
+      const next = parseWebUrl(hop.location, `${url} (redirected to ${hop.location})`, hopUrl);
+      if (redirects >= options.maxRedirects) {
+        throw new FetchError(
+          'too-many-redirects',
+          `${url} redirected more than ${options.maxRedirects} times (the last hop went to ${next.href}). Open it in a browser and add the address it ends at.`,
+        );
+      }
+      target = `${url} (redirected to ${next.href})`;
+      current = next;
+      onlyPermanentHops &&= PERMANENT_REDIRECT_STATUSES.has(hop.status);
+      if (onlyPermanentHops) permanentUrl = current.href;
+    }
+  } catch (error) {
+    throw describeFailure(error, target, options.timeoutMs, deadline);
+  }
+}
