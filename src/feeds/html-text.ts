@@ -1,0 +1,91 @@
+import { Parser } from 'htmlparser2';
+
+/** Elements whose contents are never readable text. */
+const SKIPPED_ELEMENTS = new Set(['script', 'style', 'template', 'noscript', 'svg', 'math', 'head', 'iframe', 'object']);
+
+/** Elements that start a new line of text when rendered. */
+const BLOCK_ELEMENTS = new Set([
+  'address', 'article', 'aside', 'blockquote', 'br', 'caption', 'dd', 'div', 'dl', 'dt', 'figcaption', 'figure',
+  'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section',
+  'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
+]);
+
+/**
+ * A feed that escapes its HTML twice (`&amp;#8217;` inside already-escaped markup) leaves
+ * entity references as visible text after one decoding; undoing exactly one extra level
+ * repairs those. The price: a text that literally discusses "&amp;lt;" loses one level too.
+ */
+const DOUBLE_ESCAPED_ENTITY = /&amp;(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/gi;
+
+/**
+ * HTML → plain text with a real parser (htmlparser2): tags dropped (script/style contents
+ * too), block elements become line breaks, all entities decoded (named, decimal, hex, and a
+ * double-escaped `&amp;amp;` once), whitespace folded (one space inside a line, no blank
+ * lines), NFC.
+ */
+export function htmlToText(html: string): string {
+  let text = '';
+  let skippedDepth = 0;
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (SKIPPED_ELEMENTS.has(name)) skippedDepth++;
+        else if (BLOCK_ELEMENTS.has(name)) text += '\n';
+      },
+      onclosetag(name) {
+        if (SKIPPED_ELEMENTS.has(name)) skippedDepth = Math.max(0, skippedDepth - 1);
+        else if (BLOCK_ELEMENTS.has(name)) text += '\n';
+      },
+      ontext(chunk) {
+        // Line breaks in HTML source are only whitespace; breaks come from block elements.
+        if (skippedDepth === 0) text += chunk.replace(/\s+/g, ' ');
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true },
+  );
+  parser.end(html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;'));
+  return foldLines(text).normalize('NFC');
+}
+
+/** Trims each line, folds inner whitespace and drops empty lines. */
+function foldLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/\s+/g, ' ').trim())
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+/**
+ * The first content image in an HTML fragment, as an absolute http(s) URL resolved against
+ * `base`; lazy-loading `data-src` is honoured and 1×1 tracking pixels are ignored.
+ */
+export function firstImage(html: string, base?: string): string | undefined {
+  let found: string | undefined;
+  const parser = new Parser(
+    {
+      onopentag(name, attributes) {
+        if (found !== undefined || name !== 'img' || isTrackingPixel(attributes)) return;
+        const source = [attributes['src'], attributes['data-src']].find((value) => value && !value.startsWith('data:'));
+        found = source === undefined ? undefined : absoluteHttpUrl(source, base);
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  parser.end(html);
+  return found;
+}
+
+function isTrackingPixel(attributes: Record<string, string>): boolean {
+  return attributes['width'] === '1' || attributes['height'] === '1';
+}
+
+/** `url` resolved against `base` when it is (or becomes) an http(s) URL. */
+export function absoluteHttpUrl(url: string, base?: string): string | undefined {
+  try {
+    const resolved = new URL(url.trim(), base);
+    return resolved.protocol === 'http:' || resolved.protocol === 'https:' ? resolved.href : undefined;
+  } catch {
+    return undefined;
+  }
+}

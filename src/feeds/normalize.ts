@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { canonicalizeUrl } from './canonical-url.js';
+import type { FeedEntry } from './feed-entry.js';
+import { absoluteHttpUrl, firstImage, htmlToText } from './html-text.js';
+import type { Item } from './item.js';
+import { resolveLanguage } from './language.js';
+
+/** What normalization needs to know about the feed an entry came from. */
+export interface NormalizeContext {
+  feedId: string;
+  sourceName: string;
+  section?: string;
+  /** The feed's declared language, used when an entry declares none. */
+  feedLanguage?: string;
+  /** The feed's own URL (or its site link): the base for relative links and images. */
+  feedLink?: string;
+  now: Date;
+}
+
+/** Clock skew tolerated before a publication date counts as "in the future". */
+const FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+/** A title made from the text is cut here, at a word boundary when there is one. */
+const MAX_FALLBACK_TITLE_LENGTH = 140;
+
+/**
+ * Feed entries → Items: canonical URL, plain-text title and text, UTC publication date (the
+ * first-seen time when missing, unparseable or in the future), language, categories, image and
+ * content hash. Entries with neither title, text nor link are dropped, and an entry whose id
+ * repeats an earlier one in the same batch is dropped too.
+ */
+export function normalizeEntries(entries: FeedEntry[], context: NormalizeContext): Item[] {
+  const seen = new Set<string>();
+  const items: Item[] = [];
+  for (const entry of entries) {
+    const item = normalizeEntry(entry, context);
+    if (!item || seen.has(item.id)) continue;
+    seen.add(item.id);
+    items.push(item);
+  }
+  return items;
+}
+
+function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | undefined {
+  const base = context.feedLink;
+  const html = entry.contentHtml ?? entry.summaryHtml ?? '';
+  const text = htmlToText(html);
+  const declaredTitle = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
+  const url = canonicalizeUrl(entry.link ?? '', base) ?? (entry.guid && /^https?:\/\//i.test(entry.guid) ? canonicalizeUrl(entry.guid) : undefined);
+  if (declaredTitle === '' && text === '' && url === undefined) return undefined;
+
+  const language = resolveLanguage(entry.language ?? context.feedLanguage, `${declaredTitle}\n${text}`);
+  const title = declaredTitle || firstSentence(text, language) || url || '';
+  const hash = contentHash(title, text);
+  const guid = entry.guid?.trim() || undefined;
+  const now = context.now.toISOString();
+  return {
+    id: itemIdFor(context.feedId, guid ?? url ?? hash),
+    feedId: context.feedId,
+    sourceName: context.sourceName,
+    guid,
+    url,
+    title,
+    text,
+    author: entry.author === undefined ? undefined : singleLine(htmlToText(entry.author)) || undefined,
+    publishedAt: publishedAt(entry.published, context.now) ?? now,
+    firstSeenAt: now,
+    language,
+    categories: cleanCategories(entry.categories),
+    image: (entry.image && absoluteHttpUrl(entry.image, base)) ?? firstImage(html, base),
+    contentHash: hash,
+    section: context.section,
+  };
+}
+
+/**
+ * Hash of a title and text after NFKC folding, lower-casing and whitespace folding, so the
+ * same story republished with other markup, width variants or spacing hashes the same.
+ */
+export function contentHash(title: string, text: string): string {
+  const fold = (value: string) => value.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+  return sha256(`${fold(title)}\n${fold(text)}`).slice(0, 32);
+}
+
+/** A short stable id for an entry of a feed: the same feed and identity always give the same id. */
+export function itemIdFor(feedId: string, identity: string): string {
+  return sha256(`${feedId}\n${identity}`).slice(0, 16);
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** ISO 8601 UTC of a feed's date string; undefined when unparseable or in the future. */
+function publishedAt(raw: string | undefined, now: Date): string | undefined {
+  if (raw === undefined) return undefined;
+  const time = Date.parse(raw.trim());
+  if (Number.isNaN(time) || time > now.getTime() + FUTURE_SKEW_MS) return undefined;
+  return new Date(time).toISOString();
+}
+
+function cleanCategories(categories: string[]): string[] {
+  const byKey = new Map<string, string>();
+  for (const category of categories) {
+    const clean = singleLine(category);
+    const key = clean.toLowerCase();
+    if (clean !== '' && !byKey.has(key)) byKey.set(key, clean);
+  }
+  return [...byKey.values()];
+}
+
+function singleLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+const sentenceSegmenters = new Map<string, Intl.Segmenter>();
+
+/** The first sentence of the first paragraph, cut to a headline's length. */
+function firstSentence(text: string, language: string | undefined): string {
+  const paragraph = text.split('\n', 1)[0] ?? '';
+  const locale = language ?? 'en';
+  let segmenter = sentenceSegmenters.get(locale);
+  if (!segmenter) {
+    segmenter = new Intl.Segmenter(locale, { granularity: 'sentence' });
+    sentenceSegmenters.set(locale, segmenter);
+  }
+  const sentence = (segmenter.segment(paragraph)[Symbol.iterator]().next().value?.segment ?? '').trim();
+  if (sentence.length <= MAX_FALLBACK_TITLE_LENGTH) return sentence;
+  const cut = sentence.slice(0, MAX_FALLBACK_TITLE_LENGTH);
+  const lastSpace = cut.lastIndexOf(' ');
+  return `${lastSpace > MAX_FALLBACK_TITLE_LENGTH / 2 ? cut.slice(0, lastSpace) : [...cut].slice(0, -1).join('')}…`;
+}
