@@ -20,7 +20,15 @@ export interface Destination {
 /** Why a part could not be sent, classified for the job's decision. */
 export type DeliveryFailure =
   /** Never retry: the bot was blocked/kicked, the chat is gone, a permission is missing. Deactivate the subscription. */
-  | { kind: 'permanent'; reason: string }
+  | {
+      kind: 'permanent';
+      reason: string;
+      /**
+       * What is refused: the whole destination (default; deactivate the subscription) or only
+       * this payload (e.g. Telegram could not parse the renderer's HTML): keep the subscription.
+       */
+      scope?: 'destination' | 'part';
+    }
   /** Telegram group upgraded to a supergroup: resend to the new chat and move the subscription. */
   | { kind: 'moved'; newChatId: string }
   /** Try again later (429 with retry_after, 5xx, timeouts, network). */

@@ -1,0 +1,31 @@
+/**
+ * grammY clients built from Herald's configuration, so the token check and the API root
+ * (the real Telegram or a local emulator) are decided in one place.
+ */
+import { Api, Bot } from 'grammy';
+import type { HeraldConfig } from '../../config/schema.js';
+
+export type TelegramConfig = HeraldConfig['telegram'];
+
+/** What grammY's ApiClient needs: the token and, when set, a non-default API root. */
+function clientOptions(config: TelegramConfig): { token: string; client: { apiRoot?: string } } {
+  const token = config.token?.trim();
+  if (!token) {
+    throw new Error('telegram.token is not set: create a bot with @BotFather and put its token in TELEGRAM_BOT_TOKEN (or telegram.token in the config file)');
+  }
+  // grammY refuses an apiRoot with a trailing slash; a copied URL often has one.
+  const apiRoot = config.apiRoot?.replace(/\/+$/, '');
+  return { token, client: apiRoot ? { apiRoot } : {} };
+}
+
+/** A grammY Bot (updates, commands) talking to `telegram.apiRoot` or api.telegram.org. */
+export function createTelegramBot(config: TelegramConfig): Bot {
+  const { token, client } = clientOptions(config);
+  return new Bot(token, { client });
+}
+
+/** A bare grammY Api for sending only (delivery workers need no update handling). */
+export function createTelegramApi(config: TelegramConfig): Api {
+  const { token, client } = clientOptions(config);
+  return new Api(token, client);
+}

@@ -1,0 +1,123 @@
+import fc from 'fast-check';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisRateLimiter, type RateBucket } from '../../src/platforms/rate-limiter.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+let redis: TestRedis;
+let clientA: Redis;
+let clientB: Redis;
+let prefixCounter = 0;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  clientA = redis.client();
+  clientB = redis.client();
+});
+afterAll(async () => redis.stop());
+
+/** Two limiters on separate connections sharing fresh buckets, as two worker processes would. */
+function twoProcesses(): [RedisRateLimiter, RedisRateLimiter] {
+  const prefix = `test${prefixCounter++}:rl:`;
+  return [new RedisRateLimiter(clientA, prefix), new RedisRateLimiter(clientB, prefix)];
+}
+
+const micros = (ms: number) => Math.round(ms * 1000);
+
+/** The most admissions that fall in any window [t, t + perMs). */
+function mostInAnyWindow(instantsMs: number[], perMs: number): number {
+  const sorted = instantsMs.map(micros).sort((a, b) => a - b);
+  let most = 0;
+  for (let start = 0, end = 0; start < sorted.length; start++) {
+    while (end < sorted.length && sorted[end]! - sorted[start]! < micros(perMs)) end++;
+    most = Math.max(most, end - start);
+  }
+  return most;
+}
+
+describe('RedisRateLimiter', () => {
+  it('keeps two processes together within every bucket while they acquire concurrently', async () => {
+    const [first, second] = twoProcesses();
+    const global: RateBucket = { key: 'global', limit: 4, perMs: 300 };
+    const chat = (id: number): RateBucket => ({ key: `chat:${id}`, limit: 1, perMs: 250 });
+    const admissions: Array<{ chat: number; atMs: number; resolvedAtMs: number }> = [];
+    await Promise.all(
+      Array.from({ length: 24 }, async (_, index) => {
+        const limiter = index % 2 === 0 ? first : second;
+        const chatId = index % 5;
+        const atMs = await limiter.acquire([global, chat(chatId)]);
+        admissions.push({ chat: chatId, atMs, resolvedAtMs: Date.now() });
+      }),
+    );
+    expect(admissions).toHaveLength(24);
+    expect(mostInAnyWindow(admissions.map((a) => a.atMs), global.perMs)).toBeLessThanOrEqual(global.limit);
+    for (let chatId = 0; chatId < 5; chatId++) {
+      expect(mostInAnyWindow(admissions.filter((a) => a.chat === chatId).map((a) => a.atMs), 250)).toBe(1);
+    }
+    // Nobody went ahead of its slot (Date.now() is whole milliseconds, hence the 1 ms).
+    for (const { atMs, resolvedAtMs } of admissions) expect(resolvedAtMs).toBeGreaterThanOrEqual(atMs - 1);
+  });
+
+  it('grants a full window at once, then each further slot exactly one window after the one it replaces', async () => {
+    const [limiter] = twoProcesses();
+    const bucket = { key: 'burst', limit: 3, perMs: 60_000 };
+    const slots = [];
+    for (let i = 0; i < 9; i++) slots.push(await limiter.reserve([bucket]));
+    expect(slots.slice(0, 3).map((s) => s.waitMs)).toEqual([0, 0, 0]);
+    for (let i = 3; i < 9; i++) expect(micros(slots[i]!.atMs) - micros(slots[i - 3]!.atMs)).toBe(micros(60_000));
+  });
+
+  it('does not let a chat held back by its own limit hold back other chats in the shared bucket', async () => {
+    const [limiter] = twoProcesses();
+    const global = { key: 'global', limit: 2, perMs: 60_000 };
+    const chatA = { key: 'chat:a', limit: 1, perMs: 60_000 };
+    await limiter.reserve([global, chatA]);
+    const secondToA = await limiter.reserve([global, chatA]);
+    const firstToB = await limiter.reserve([global, { key: 'chat:b', limit: 1, perMs: 60_000 }]);
+    expect(secondToA.waitMs).toBeGreaterThan(50_000);
+    expect(firstToB.waitMs).toBe(0);
+    const thirdInGlobal = await limiter.reserve([global]);
+    expect(thirdInGlobal.waitMs).toBeGreaterThan(50_000);
+  });
+
+  it('never exceeds any bucket, whatever the mix of buckets and processes (property)', async () => {
+    const bucketSpecs: RateBucket[] = [
+      { key: 'g', limit: 3, perMs: 40_000 },
+      { key: 'c1', limit: 1, perMs: 10_000 },
+      { key: 'c2', limit: 1, perMs: 25_000 },
+      { key: 'grp', limit: 2, perMs: 30_000 },
+    ];
+    const call = fc.record({
+      process: fc.constantFrom(0, 1),
+      buckets: fc.subarray(bucketSpecs, { minLength: 1 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 30 }), async (calls) => {
+        const limiters = twoProcesses();
+        const reservations = await Promise.all(calls.map(({ process, buckets }) => limiters[process]!.reserve(buckets)));
+        for (const spec of bucketSpecs) {
+          const instants = reservations.filter((_, i) => calls[i]!.buckets.includes(spec)).map((r) => r.atMs);
+          expect(mostInAnyWindow(instants, spec.perMs)).toBeLessThanOrEqual(spec.limit);
+        }
+        // The very first reservation of a fresh set of buckets never waits.
+        expect(Math.min(...reservations.map((r) => r.waitMs))).toBe(0);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('lets its keys expire so idle buckets do not pile up in Redis', async () => {
+    const limiter = new RedisRateLimiter(clientA, 'expiry:');
+    await limiter.reserve([{ key: 'once', limit: 5, perMs: 2_000 }]);
+    const ttl = await clientA.pttl('expiry:once');
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(3_000);
+  });
+
+  it('refuses buckets that could never admit anything', async () => {
+    const limiter = new RedisRateLimiter(clientA, 'invalid:');
+    await expect(limiter.acquire([])).rejects.toThrow(/at least one bucket/);
+    await expect(limiter.acquire([{ key: 'zero', limit: 0, perMs: 1000 }])).rejects.toThrow(/"zero" needs a whole limit/);
+    await expect(limiter.acquire([{ key: 'instant', limit: 1, perMs: 0 }])).rejects.toThrow(/"instant" needs a window/);
+  });
+});
