@@ -1,0 +1,46 @@
+import type { FeedState } from '../src/feeds/item.js';
+import type { Validators } from '../src/feeds/fetch.js';
+
+/** Why a poll should not fetch now, or undefined when it should. */
+export function pollSkipReason(state: FeedState, now: Date): 'disabled' | 'backing-off' | undefined {
+  if (state.disabledReason !== undefined) return 'disabled';
+  if (state.retryAfter !== undefined && Date.parse(state.retryAfter) > now.getTime()) return 'backing-off';
+  return undefined;
+}
+
+/**
+ * State after a successful poll. A 304 keeps the validators we sent; a 200 replaces them with
+ * the response's (a response without them means the next poll cannot be conditional).
+ */
+export function stateAfterSuccess(previous: FeedState, now: Date, fetched?: Validators): FeedState {
+  const validators = fetched ?? { etag: previous.etag, lastModified: previous.lastModified };
+  const at = now.toISOString();
+  return { ...validators, consecutiveFailures: 0, lastPolledAt: at, lastSuccessAt: at };
+}
+
+/**
+ * State after a failed poll: one more failure in a row, the user-facing reason, and the
+ * earliest next attempt; after `disableAfterFailures` in a row the feed is disabled, with a
+ * reason the status command shows as is.
+ */
+export function stateAfterFailure(
+  previous: FeedState,
+  failure: { message: string; delayMs: number },
+  now: Date,
+  disableAfterFailures: number,
+): FeedState {
+  const failures = previous.consecutiveFailures + 1;
+  const failed: FeedState = {
+    ...previous,
+    consecutiveFailures: failures,
+    lastError: failure.message,
+    lastPolledAt: now.toISOString(),
+    retryAfter: new Date(now.getTime() + failure.delayMs).toISOString(),
+  };
+  if (failures < disableAfterFailures) return failed;
+  return {
+    ...failed,
+    disabledReason: `Disabled after ${failures} failed polls in a row. Last error: ${failure.message}`,
+    disabledAt: now.toISOString(),
+  };
+}

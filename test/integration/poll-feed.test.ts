@@ -1,0 +1,193 @@
+import { QueueEvents, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { BACKOFF_CAP_MS, nextAttemptDelayMs } from '../../src/feeds/backoff.js';
+import type { Feed, Item } from '../../src/feeds/item.js';
+import { createRedisConnection } from '../../src/queue/connection.js';
+import { bullPrefix, pollSchedulerId, QUEUE_NAMES } from '../../src/queue/names.js';
+import { createPollQueue, type PollQueue } from '../../src/queue/poll-jobs.js';
+import { upsertFeedScheduler } from '../../src/queue/schedulers.js';
+import { createPollFeedDeps, startPollWorker, type PollFeedDeps, type PollResult } from '../../jobs/poll-feed.js';
+import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+const PREFIX = 'polltest';
+const HOUR_MS = 3_600_000;
+
+let redisServer: TestRedis;
+let feedServer: FeedServer;
+let connection: Redis;
+let queue: PollQueue;
+let events: QueueEvents;
+let worker: Worker;
+let deps: PollFeedDeps;
+/** The worker's clock; tests move it forward past backoff windows. */
+let clock = Date.now();
+const delivered: { feedId: string; items: Item[] }[] = [];
+
+function rss(entries: { id: string; title: string }[]): string {
+  const items = entries
+    .map((e) => `<item><guid>https://news.example/${e.id}</guid><link>https://news.example/${e.id}</link><title>${e.title}</title><description>About ${e.title}.</description></item>`)
+    .join('');
+  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test feed</title><link>https://news.example/</link>${items}</channel></rss>`;
+}
+
+const story = (id: string) => ({ id, title: `Story ${id}` });
+
+async function addFeed(path: string): Promise<Feed> {
+  return (await deps.feeds.add({ url: feedServer.url(path) })).feed;
+}
+
+/** Runs one poll of the feed through the queue and the worker, and returns its result. */
+async function poll(feedId: string): Promise<PollResult> {
+  const job = await queue.add('poll', { feedId });
+  return (await job.waitUntilFinished(events)) as PollResult;
+}
+
+function requestsTo(path: string) {
+  return feedServer.requests.filter((request) => request.path === path);
+}
+
+beforeAll(async () => {
+  redisServer = await startRedis();
+  feedServer = await startFeedServer();
+  connection = createRedisConnection(redisServer.url);
+  queue = createPollQueue(connection, PREFIX);
+  events = new QueueEvents(QUEUE_NAMES.pollFeed, { connection: { url: redisServer.url }, prefix: bullPrefix(PREFIX) });
+  await events.waitUntilReady();
+  const config = parseConfig({ redis: { prefix: PREFIX }, fetch: { allowHosts: [feedServer.host], timeoutMs: 20_000 } });
+  deps = {
+    ...createPollFeedDeps(connection, config, { queue, onNewItems: async (items, feed) => void delivered.push({ feedId: feed.id, items }) }),
+    now: () => new Date(clock),
+    random: () => 0.5,
+  };
+  worker = startPollWorker(deps, { connection, prefix: PREFIX, concurrency: 4 });
+});
+
+afterAll(async () => {
+  await worker.close();
+  await events.close();
+  await queue.close();
+  connection.disconnect();
+  await feedServer.close();
+  await redisServer.stop();
+});
+
+describe('poll-feed job', () => {
+  it('stores a new feed’s items, then polls conditionally and adds only what changed', async () => {
+    feedServer.setFeed('/news.xml', rss([story('1'), story('2')]), { etag: '"v1"' });
+    const feed = await addFeed('/news.xml');
+
+    expect(await poll(feed.id)).toEqual({ feedId: feed.id, status: 'fetched', newItems: 2 });
+    expect(delivered.filter((d) => d.feedId === feed.id).flatMap((d) => d.items.map((i) => i.title))).toEqual(['Story 1', 'Story 2']);
+    expect(await deps.feeds.getState(feed.id)).toMatchObject({ etag: '"v1"', consecutiveFailures: 0 });
+
+    const storedBefore = await deps.items.inWindow(new Date(0), new Date(clock + HOUR_MS));
+    expect(await poll(feed.id)).toEqual({ feedId: feed.id, status: 'not-modified', newItems: 0 });
+    expect(requestsTo('/news.xml').at(-1)?.headers['if-none-match']).toBe('"v1"');
+    expect(await deps.items.inWindow(new Date(0), new Date(clock + HOUR_MS))).toEqual(storedBefore);
+    expect(delivered.filter((d) => d.feedId === feed.id)).toHaveLength(1);
+
+    feedServer.setFeed('/news.xml', rss([story('3'), story('1'), story('2')]), { etag: '"v2"' });
+    expect(await poll(feed.id)).toEqual({ feedId: feed.id, status: 'fetched', newItems: 1 });
+    expect(delivered.filter((d) => d.feedId === feed.id).at(-1)?.items.map((i) => i.title)).toEqual(['Story 3']);
+    expect(await deps.feeds.getState(feed.id)).toMatchObject({ etag: '"v2"' });
+  });
+
+  it('stores an entry carried by two feeds once', async () => {
+    feedServer.setFeed('/first.xml', rss([story('shared'), story('own-1')]));
+    feedServer.setFeed('/second.xml', rss([story('shared'), story('own-2')]));
+    const first = await addFeed('/first.xml');
+    const second = await addFeed('/second.xml');
+    expect((await poll(first.id)).newItems).toBe(2);
+    expect((await poll(second.id)).newItems).toBe(1);
+  });
+
+  it('backs off after a failure, honours Retry-After, and disables the feed after 10 failures in a row', async () => {
+    feedServer.setRoute('/broken.xml', (_req, res) => res.writeHead(500).end('oops'));
+    let feed = await addFeed('/broken.xml');
+    // A daily schedule whose next run is hours away, so it cannot fire during the test.
+    for (let n = 0; (await scheduledRunIn(feed)) < HOUR_MS; n++) {
+      await deps.feeds.remove(feed.id);
+      feed = await addFeed(`/broken.xml?try=${n}`);
+    }
+
+    const first = await poll(feed.id);
+    expect(first).toMatchObject({ status: 'failed', detail: expect.stringContaining('HTTP 500') });
+    const state = await deps.feeds.getState(feed.id);
+    expect(state).toMatchObject({ consecutiveFailures: 1, lastError: first.detail });
+    expect(Date.parse(state.retryAfter!) - clock).toBe(nextAttemptDelayMs(1, 0.5));
+
+    const requestsBefore = feedServer.requests.length;
+    expect(await poll(feed.id)).toMatchObject({ status: 'skipped', detail: 'backing-off' });
+    expect(feedServer.requests.length).toBe(requestsBefore);
+
+    expect(await queue.getJobScheduler(pollSchedulerId(feed.id))).toBeDefined();
+    for (let failures = 2; failures <= 10; failures++) {
+      clock += BACKOFF_CAP_MS + 1;
+      expect((await poll(feed.id)).status).toBe(failures < 10 ? 'failed' : 'disabled');
+    }
+    const disabled = await deps.feeds.getState(feed.id);
+    expect(disabled).toMatchObject({ consecutiveFailures: 10, disabledAt: new Date(clock).toISOString() });
+    expect(disabled.disabledReason).toMatch(/^Disabled after 10 failed polls in a row\. Last error: .*HTTP 500/);
+    expect(await queue.getJobScheduler(pollSchedulerId(feed.id))).toBeUndefined();
+
+    clock += BACKOFF_CAP_MS + 1;
+    expect(await poll(feed.id)).toMatchObject({ status: 'skipped', detail: 'disabled' });
+  });
+
+  it('waits as long as a 429 says', async () => {
+    feedServer.setRoute('/busy.xml', (_req, res) => res.writeHead(429, { 'retry-after': '86400' }).end());
+    const feed = await addFeed('/busy.xml');
+    expect((await poll(feed.id)).status).toBe('failed');
+    expect(Date.parse((await deps.feeds.getState(feed.id)).retryAfter!) - clock).toBeGreaterThanOrEqual(86_400_000);
+  });
+
+  it('records a feed that is not a feed as a failure with the parser’s message', async () => {
+    feedServer.setFeed('/page.html', '<html><body>Hello</body></html>', { contentType: 'text/html' });
+    const feed = await addFeed('/page.html');
+    const result = await poll(feed.id);
+    expect(result.status).toBe('failed');
+    expect((await deps.feeds.getState(feed.id)).lastError).toBe(result.detail);
+  });
+
+  it('moves a feed to the URL a permanent redirect points to', async () => {
+    feedServer.setFeed('/moved-here.xml', rss([story('moved')]));
+    feedServer.redirect('/old-home.xml', feedServer.url('/moved-here.xml'), 301);
+    const feed = await addFeed('/old-home.xml');
+    expect((await poll(feed.id)).status).toBe('fetched');
+    expect((await deps.feeds.get(feed.id))?.url).toBe(feedServer.url('/moved-here.xml'));
+    expect((await deps.feeds.findByUrl(feedServer.url('/old-home.xml')))?.id).toBe(feed.id);
+    await poll(feed.id);
+    expect(requestsTo('/old-home.xml')).toHaveLength(1);
+  });
+
+  it('never polls one feed twice at once', async () => {
+    const held: ServerResponse[] = [];
+    feedServer.setRoute('/slow.xml', (_req, res) => void held.push(res));
+    const feed = await addFeed('/slow.xml');
+    const first = poll(feed.id);
+    await expect.poll(() => held.length, { timeout: 20_000 }).toBe(1);
+    expect(await poll(feed.id)).toMatchObject({ status: 'skipped', detail: 'locked' });
+    held[0]!.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss([story('slow')]));
+    expect(await first).toMatchObject({ status: 'fetched', newItems: 1 });
+    expect(requestsTo('/slow.xml')).toHaveLength(1);
+  });
+
+  it('skips a feed removed since the job was queued', async () => {
+    const feed = await addFeed('/removed.xml');
+    await deps.feeds.remove(feed.id);
+    expect(await poll(feed.id)).toMatchObject({ status: 'skipped', detail: 'removed' });
+    expect(requestsTo('/removed.xml')).toHaveLength(0);
+  });
+});
+
+/** Upserts a daily scheduler for the feed and says how far its next run is. */
+async function scheduledRunIn(feed: Feed): Promise<number> {
+  await upsertFeedScheduler(queue, { id: feed.id, intervalMinutes: 24 * 60 });
+  const next = (await queue.getJobScheduler(pollSchedulerId(feed.id)))?.next ?? 0;
+  if (next - Date.now() < HOUR_MS) await queue.removeJobScheduler(pollSchedulerId(feed.id));
+  return next - Date.now();
+}
