@@ -24,12 +24,6 @@ export class HostLimiter {
     }
   }
 
-  /** Tasks running or waiting for `host` (for metrics and tests). */
-  pending(host: string): number {
-    const slots = this.hosts.get(host);
-    return slots ? slots.active + slots.waiting.length : 0;
-  }
-
   private acquire(host: string): Promise<void> {
     let slots = this.hosts.get(host);
     if (!slots) {
