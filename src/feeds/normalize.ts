@@ -55,7 +55,8 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | und
   const guid = entry.guid?.trim() || undefined;
   const now = context.now.toISOString();
   return {
-    id: itemIdFor(context.feedId, guid ?? url ?? hash),
+    // The link as written, not canonical: archive pages tell posts apart by fragment alone.
+    id: itemIdFor(context.feedId, guid ?? (entry.link && absoluteHttpUrl(entry.link, base)) ?? url ?? hash),
     feedId: context.feedId,
     sourceName: context.sourceName,
     guid,
