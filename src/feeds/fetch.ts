@@ -99,7 +99,10 @@ export function defaultUserAgent(): string {
   return userAgent;
 }
 
-/** Fetch options from the `fetch` section of the config, with one per-host limiter for the whole process. */
+/**
+ * Fetch options from the `fetch` section of the config. Each call makes a new per-host limiter,
+ * so call it once per process and share the result: that is what keeps the per-host cap global.
+ */
 export function defaultFetchOptions(config: HeraldConfig['fetch']): FetchOptions {
   return {
     timeoutMs: config.timeoutMs,

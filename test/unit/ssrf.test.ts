@@ -1,6 +1,8 @@
+import type { LookupAddress } from 'node:dns';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { forbiddenAddressReason, isAllowlisted, isForbiddenAddress } from '../../src/feeds/ssrf.js';
+import { FetchError } from '../../src/feeds/fetch-error.js';
+import { forbiddenAddressReason, guardedLookup, isAllowlisted, isForbiddenAddress } from '../../src/feeds/ssrf.js';
 
 const octet = fc.integer({ min: 0, max: 255 });
 const hexGroup = fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16));
@@ -177,5 +179,48 @@ describe('isAllowlisted', () => {
 
   it('ignores entries that are not host names', () => {
     expect(isAllowlisted(url('http://feeds.local/'), ['', 'http://', ':::'])).toBe(false);
+  });
+});
+
+describe('guardedLookup', () => {
+  const addresses: LookupAddress[] = [
+    { address: '2606:4700::1', family: 6 },
+    { address: '93.184.216.34', family: 4 },
+  ];
+  type Answer = { error: NodeJS.ErrnoException | null; address: string | LookupAddress[]; family?: number };
+
+  /** Calls the lookup the way node:net does and collects its callback arguments. */
+  function ask(resolved: LookupAddress[] | Error, options: { all?: boolean; family?: number }): Promise<Answer> {
+    const lookup = guardedLookup(async () => {
+      if (resolved instanceof Error) throw resolved;
+      return resolved;
+    }, 'http://feeds.example/rss');
+    return new Promise((resolve) => lookup('feeds.example', options, (error, address, family) => resolve({ error, address, family })));
+  }
+
+  it('hands every address over when node asks for all of them', async () => {
+    expect(await ask(addresses, { all: true })).toMatchObject({ error: null, address: addresses });
+  });
+
+  it('hands over the first address of the wanted family otherwise', async () => {
+    expect(await ask(addresses, {})).toMatchObject({ error: null, address: '2606:4700::1', family: 6 });
+    expect(await ask(addresses, { family: 4 })).toMatchObject({ error: null, address: '93.184.216.34', family: 4 });
+  });
+
+  it('answers ENOTFOUND when no address has the wanted family', async () => {
+    const answer = await ask([{ address: '93.184.216.34', family: 4 }], { family: 6 });
+    expect(answer.error?.code).toBe('ENOTFOUND');
+  });
+
+  it('refuses with a blocked FetchError when any address is forbidden', async () => {
+    const answer = await ask([...addresses, { address: '10.1.1.1', family: 4 }], { all: true });
+    expect(answer.error).toBeInstanceOf(FetchError);
+    expect(answer.error).toMatchObject({ kind: 'blocked' });
+    expect(answer.error?.message).toContain('Refused http://feeds.example/rss: it resolves to 10.1.1.1, a private network address.');
+  });
+
+  it('passes resolver failures through', async () => {
+    const failure = Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' });
+    expect((await ask(failure, {})).error).toBe(failure);
   });
 });
