@@ -1,0 +1,141 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Gateway } from './discord-api/gateway.js';
+import { RouteBuckets } from './discord-api/http.js';
+import { type AutocompleteInvocation, buildInteraction, type CommandInvocation } from './discord-api/interactions.js';
+import { defaultGuild, defaultIds, type GuildSeed, type Json } from './discord-api/model.js';
+import { createRestHandler } from './discord-api/rest.js';
+import { type ChannelFailure, DiscordWorld, type InteractionResponse, type RateLimitPlan, type RecordedMessage, type RequestRecord } from './discord-api/state.js';
+
+export { defaultGuild, defaultIds, botRolePermissions } from './discord-api/model.js';
+export type { ChannelSeed, GuildSeed, MemberSeed, OverwriteSeed, RoleSeed } from './discord-api/model.js';
+export type { AutocompleteInvocation, CommandInvocation, OptionValue } from './discord-api/interactions.js';
+export type { ChannelFailure, InteractionResponse, RateLimitPlan, RecordedMessage, RequestRecord } from './discord-api/state.js';
+export type { Pings } from './discord-api/validate.js';
+
+export interface DiscordEmulatorOptions {
+  /** The bot token clients must present (`Authorization: Bot …` and IDENTIFY). */
+  token?: string;
+  /** Default: one guild, see defaultGuild()/defaultIds. */
+  guilds?: GuildSeed[];
+  /** Per-route bucket: answers 429 beyond `limit` requests per `windowMs`. Default 50 per second. */
+  routeLimit?: { limit: number; windowMs: number };
+  heartbeatIntervalMs?: number;
+}
+
+/** A local Discord (REST + gateway) that the real discord.js talks to; everything it receives is recorded. */
+export interface DiscordEmulator {
+  /** REST base for discord.js: `http://127.0.0.1:PORT/api`. */
+  apiBase: string;
+  gatewayUrl: string;
+  token: string;
+  applicationId: string;
+  botUserId: string;
+  /** Messages accepted in a channel or thread, oldest first. */
+  messages(channelId: string): RecordedMessage[];
+  /** Threads (forum posts included) created under a channel, oldest first. */
+  threads(parentId: string): { id: string; name: string }[];
+  /** Registered application commands: global, or for one guild. */
+  commands(guildId?: string): Json[];
+  /** Every REST request with the status it got, oldest first. */
+  requests(): RequestRecord[];
+  /** Callbacks and follow-ups of one interaction, oldest first. */
+  interactionResponses(interactionId: string): InteractionResponse[];
+  /** Answers requests on a channel with this failure, `times` times (default: until cleared with `undefined`). */
+  failChannel(channelId: string, failure: ChannelFailure | undefined, times?: number): void;
+  /** The next request(s) on a channel get a 429 with this retry_after. */
+  rateLimitNext(channelId: string, plan: RateLimitPlan): void;
+  /** Resolves once a client has identified on the gateway (READY and GUILD_CREATE sent). */
+  identified(): Promise<void>;
+  /** Sends any gateway event to every identified client. */
+  dispatch(event: string, data: Json): void;
+  /** Dispatches INTERACTION_CREATE for a slash command and resolves with the bot's first response to it. */
+  invokeCommand(invocation: CommandInvocation, timeoutMs?: number): Promise<{ interactionId: string; response: InteractionResponse }>;
+  /** Dispatches an autocomplete interaction and resolves with the choices the bot answered. */
+  autocomplete(invocation: AutocompleteInvocation, timeoutMs?: number): Promise<{ name: string; value: string | number }[]>;
+  /** Waits until an interaction has at least `count` responses (callback, follow-ups, edits). */
+  waitForResponses(interactionId: string, count: number, timeoutMs?: number): Promise<InteractionResponse[]>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Starts the emulator on 127.0.0.1 and a free port. */
+export async function startDiscordEmulator(options: DiscordEmulatorOptions = {}): Promise<DiscordEmulator> {
+  const token = options.token ?? 'emulator-bot-token';
+  const guilds = options.guilds ?? [defaultGuild()];
+  const botMember = guilds.flatMap((g) => g.members).find((m) => m.bot);
+  const bot = { id: botMember?.id ?? defaultIds.bot, username: botMember?.username ?? 'Herald' };
+  const world = new DiscordWorld(guilds, bot, bot.id);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const gatewayUrl = `ws://127.0.0.1:${port}/gateway`;
+  const gateway = new Gateway({ world, token, url: gatewayUrl, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250 });
+  const rest = createRestHandler({ world, token, gatewayUrl, buckets: new RouteBuckets(options.routeLimit ?? { limit: 50, windowMs: 1000 }) });
+  server.on('request', (req, res) => void rest(req, res));
+  server.on('upgrade', (req, socket, head) => {
+    if (!req.url?.startsWith('/gateway')) {
+      socket.destroy();
+      return;
+    }
+    gateway.server.handleUpgrade(req, socket, head, (ws) => gateway.server.emit('connection', ws, req));
+  });
+
+  const waitForResponses = (interactionId: string, count: number, timeoutMs = DEFAULT_TIMEOUT_MS) =>
+    new Promise<InteractionResponse[]>((resolve, reject) => {
+      const pending = world.interactions.get(interactionId);
+      if (!pending) throw new Error(`unknown interaction ${interactionId}`);
+      const current = () => world.responses.filter((r) => r.interactionId === interactionId);
+      const timer = setTimeout(() => reject(new Error(`interaction ${interactionId}: ${current().length} of ${count} responses after ${timeoutMs} ms`)), timeoutMs);
+      const check = () => {
+        if (current().length >= count) {
+          clearTimeout(timer);
+          resolve(current());
+        } else {
+          pending.waiters.push(check);
+        }
+      };
+      check();
+    });
+
+  const dispatchInteraction = async (invocation: CommandInvocation, kind: 'command' | 'autocomplete', timeoutMs: number, focused?: string) => {
+    const { payload, pending } = buildInteraction(world, invocation, kind, focused);
+    if (gateway.dispatch('INTERACTION_CREATE', payload) === 0) throw new Error('no client is connected to the emulator gateway');
+    const [response] = await waitForResponses(pending.id, 1, timeoutMs);
+    return { interactionId: pending.id, response: response as InteractionResponse };
+  };
+
+  return {
+    apiBase: `http://127.0.0.1:${port}/api`,
+    gatewayUrl,
+    token,
+    applicationId: world.applicationId,
+    botUserId: bot.id,
+    messages: (channelId) => [...(world.messagesByChannel.get(channelId) ?? [])],
+    threads: (parentId) => [...world.channels.values()].filter((c) => c.parentId === parentId).map((c) => ({ id: c.id, name: c.name })),
+    commands: (guildId) => [...world.commandsFor(guildId)],
+    requests: () => [...world.requests],
+    interactionResponses: (interactionId) => world.responses.filter((r) => r.interactionId === interactionId),
+    failChannel(channelId, failure, times = Number.POSITIVE_INFINITY) {
+      if (failure) world.failures.set(channelId, { failure, remaining: times });
+      else world.failures.delete(channelId);
+    },
+    rateLimitNext(channelId, plan) {
+      world.rateLimits.set(channelId, { ...plan, remaining: plan.times ?? 1 });
+    },
+    identified: () => gateway.identified(),
+    dispatch: (event, data) => void gateway.dispatch(event, data),
+    invokeCommand: (invocation, timeoutMs = DEFAULT_TIMEOUT_MS) => dispatchInteraction(invocation, 'command', timeoutMs),
+    async autocomplete(invocation, timeoutMs = DEFAULT_TIMEOUT_MS) {
+      const { response } = await dispatchInteraction(invocation, 'autocomplete', timeoutMs, invocation.focused);
+      return (response.data.choices ?? []) as { name: string; value: string | number }[];
+    },
+    waitForResponses,
+    async close() {
+      gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
