@@ -95,8 +95,18 @@ function supportedEncoding(label: string): string | undefined {
   }
 }
 
+/**
+ * Node 20's TextDecoder reads windows-1252 (and so iso-8859-1, which WHATWG maps to it) as
+ * plain latin1, turning bytes 0x80–0x9F into invisible C1 controls; feeds use them for “smart
+ * quotes”, dashes and €. This table restores what windows-1252 defines there.
+ */
+const WINDOWS_1252_HIGH: Record<string, string> = Object.fromEntries(
+  [...'€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ'].map((char, index) => [String.fromCharCode(0x80 + index), char]),
+);
+
 function decodeWith(encoding: string, bytes: Uint8Array): string {
-  return new TextDecoder(encoding).decode(bytes);
+  const text = new TextDecoder(encoding).decode(bytes);
+  return encoding === 'windows-1252' ? text.replace(/[\u0080-\u009F]/g, (control) => WINDOWS_1252_HIGH[control] ?? control) : text;
 }
 
 function decodeUtf8OrLegacy(bytes: Uint8Array): DecodedFeed {

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { charsetFromContentType, decodeFeed } from '../../src/feeds/decode.js';
+
+const ascii = (text: string) => new TextEncoder().encode(text);
+const hex = (bytes: string) => Uint8Array.from(bytes.split(' ').map((byte) => Number.parseInt(byte, 16)));
+const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((part) => [...part]));
+
+/** An RSS document whose title is `titleBytes`, declaring `label` in its XML declaration (if given). */
+function feedBytes(titleBytes: Uint8Array, label?: string): Uint8Array {
+  const declaration = label === undefined ? '' : `<?xml version="1.0" encoding="${label}"?>\n`;
+  return concat(ascii(`${declaration}<rss version="2.0"><channel><title>`), titleBytes, ascii('</title></channel></rss>'));
+}
+
+/** Bytes of known words in each charset (encoded with Python's codecs). */
+const CHARSETS: { label: string; bytes: string; text: string; encoding: string }[] = [
+  { label: 'Shift_JIS', bytes: '83 65 83 58 83 67', text: 'テスト', encoding: 'shift_jis' },
+  { label: 'EUC-JP', bytes: 'a5 c6 a5 b9 a5 c8', text: 'テスト', encoding: 'euc-jp' },
+  { label: 'GB2312', bytes: 'd6 d0 ce c4', text: '中文', encoding: 'gb18030' },
+  { label: 'GBK', bytes: 'd6 d0 ce c4 a2 e3', text: '中文€', encoding: 'gb18030' },
+  { label: 'GB18030', bytes: 'd6 d0 ce c4 94 39 fc 36', text: '中文😀', encoding: 'gb18030' },
+  { label: 'Big5', bytes: 'a4 a4 a4 e5', text: '中文', encoding: 'big5' },
+  { label: 'EUC-KR', bytes: 'c7 d1 b1 b9', text: '한국', encoding: 'euc-kr' },
+  { label: 'windows-1251', bytes: 'cf f0 e8 e2 e5 f2', text: 'Привет', encoding: 'windows-1251' },
+  { label: 'KOI8-R', bytes: 'f0 d2 c9 d7 c5 d4', text: 'Привет', encoding: 'koi8-r' },
+  { label: 'ISO-8859-5', bytes: 'bf e0 d8 d2 d5 e2', text: 'Привет', encoding: 'iso-8859-5' },
+  { label: 'ISO-8859-7', bytes: 'c5 eb eb dc e4 e1', text: 'Ελλάδα', encoding: 'iso-8859-7' },
+  { label: 'windows-1255', bytes: 'f9 ec e5 ed', text: 'שלום', encoding: 'windows-1255' },
+  { label: 'TIS-620', bytes: 'e4 b7 c2', text: 'ไทย', encoding: 'windows-874' },
+  { label: 'ISO-8859-2', bytes: 'a3 f3 64 bc', text: 'Łódź', encoding: 'iso-8859-2' },
+  { label: 'windows-1250', bytes: 'a3 f3 64 9f', text: 'Łódź', encoding: 'windows-1250' },
+  { label: 'ISO-8859-9', bytes: '61 6c 74 79 61 7a fd 73 fd', text: 'altyazısı', encoding: 'windows-1254' },
+  { label: 'ISO-8859-1', bytes: '63 61 66 e9 20 80', text: 'café €', encoding: 'windows-1252' },
+];
+
+describe('decodeFeed', () => {
+  describe.each(CHARSETS)('$label', ({ label, bytes, text, encoding }) => {
+    it('decodes by the XML declaration', () => {
+      expect(decodeFeed(feedBytes(hex(bytes), label))).toEqual({ text: expect.stringContaining(`<title>${text}</title>`), encoding });
+    });
+    it('decodes by the HTTP charset when there is no declaration', () => {
+      expect(decodeFeed(feedBytes(hex(bytes)), `application/rss+xml; charset=${label}`).encoding).toBe(encoding);
+      expect(decodeFeed(feedBytes(hex(bytes)), `text/xml;charset="${label}"`).text).toContain(text);
+    });
+  });
+
+  it('prefers a BOM over the HTTP charset and the declaration', () => {
+    const utf8 = concat(hex('ef bb bf'), feedBytes(ascii('Ünïcödé').map((byte) => byte), 'windows-1252'));
+    const withBom = concat(hex('ef bb bf'), feedBytes(new TextEncoder().encode('Ünïcödé'), 'windows-1252'));
+    expect(decodeFeed(withBom, 'text/xml; charset=koi8-r')).toEqual({ text: expect.stringContaining('<title>Ünïcödé</title>'), encoding: 'utf-8' });
+    expect(decodeFeed(withBom).text.startsWith('<?xml')).toBe(true); // the BOM itself is not text
+    expect(decodeFeed(utf8).encoding).toBe('utf-8');
+  });
+
+  it('prefers the HTTP charset over the declaration', () => {
+    const koi8 = feedBytes(hex('f0 d2 c9 d7 c5 d4'), 'windows-1251');
+    expect(decodeFeed(koi8, 'text/xml; charset=KOI8-R')).toEqual({ text: expect.stringContaining('Привет'), encoding: 'koi8-r' });
+    expect(decodeFeed(koi8).text).not.toContain('Привет');
+  });
+
+  it('skips an unknown charset label and uses the next piece of evidence', () => {
+    const sjis = feedBytes(hex('83 65 83 58 83 67'), 'Shift_JIS');
+    expect(decodeFeed(sjis, 'text/xml; charset=x-no-such-charset').encoding).toBe('shift_jis');
+    expect(decodeFeed(feedBytes(ascii('plain'), 'x-bogus')).encoding).toBe('utf-8');
+  });
+
+  it('decodes UTF-16 with a BOM (both byte orders) and without one (by its null bytes)', () => {
+    const document = '<?xml version="1.0" encoding="utf-16"?><rss><channel><title>Ελλάδα 中文</title></channel></rss>';
+    const utf16le = Uint8Array.from([...document].flatMap((char) => [char.charCodeAt(0) & 0xff, char.charCodeAt(0) >> 8]));
+    const utf16be = Uint8Array.from([...document].flatMap((char) => [char.charCodeAt(0) >> 8, char.charCodeAt(0) & 0xff]));
+    expect(decodeFeed(concat(hex('ff fe'), utf16le))).toEqual({ text: document, encoding: 'utf-16le' });
+    expect(decodeFeed(concat(hex('fe ff'), utf16be))).toEqual({ text: document, encoding: 'utf-16be' });
+    expect(decodeFeed(utf16le)).toEqual({ text: document, encoding: 'utf-16le' });
+    expect(decodeFeed(utf16be)).toEqual({ text: document, encoding: 'utf-16be' });
+  });
+
+  it('reads a JSON Feed as UTF-8, or as UTF-16 by its BOM or null bytes', () => {
+    const json = '{"version":"https://jsonfeed.org/version/1.1","title":"Zürich","items":[]}';
+    expect(decodeFeed(new TextEncoder().encode(json), 'application/feed+json')).toEqual({ text: json, encoding: 'utf-8' });
+    const utf16le = Uint8Array.from([...json].flatMap((char) => [char.charCodeAt(0) & 0xff, char.charCodeAt(0) >> 8]));
+    expect(decodeFeed(utf16le)).toEqual({ text: json, encoding: 'utf-16le' });
+  });
+
+  it('ignores a UTF-16 declaration in a document that is visibly ASCII-compatible', () => {
+    expect(decodeFeed(feedBytes(new TextEncoder().encode('naïve'), 'utf-16'))).toEqual({ text: expect.stringContaining('naïve'), encoding: 'utf-8' });
+  });
+
+  it('falls back to windows-1252 when undeclared bytes are not UTF-8, but keeps UTF-8 with a stray bad byte', () => {
+    expect(decodeFeed(feedBytes(hex('63 61 66 e9 20 80')))).toEqual({ text: expect.stringContaining('café €'), encoding: 'windows-1252' });
+    const mostlyUtf8 = concat(new TextEncoder().encode('日本語のテキストです。'.repeat(3)), hex('ff'));
+    expect(decodeFeed(feedBytes(mostlyUtf8))).toEqual({ text: expect.stringContaining('日本語のテキストです。\uFFFD'), encoding: 'utf-8' });
+  });
+});
+
+describe('charsetFromContentType', () => {
+  it('reads quoted, unquoted and oddly spaced charset parameters', () => {
+    expect(charsetFromContentType('text/xml; charset=ISO-8859-1')).toBe('ISO-8859-1');
+    expect(charsetFromContentType('application/rss+xml;CHARSET="utf-8"')).toBe('utf-8');
+    expect(charsetFromContentType('text/xml ; charset = koi8-r ; q=1')).toBe('koi8-r');
+    expect(charsetFromContentType('text/xml')).toBeUndefined();
+    expect(charsetFromContentType(undefined)).toBeUndefined();
+  });
+});
