@@ -1,0 +1,69 @@
+/**
+ * Turns what Discord (through discord.js REST) answered into the delivery job's decision: give
+ * up on the destination, give up on one payload, or retry later. Giving up early matters on
+ * Discord: 10,000 invalid (401/403/429) requests in 10 minutes get the bot's IP banned.
+ */
+import { DiscordAPIError, HTTPError, RateLimitError, RESTJSONErrorCodes } from 'discord.js';
+import type { DeliveryFailure } from '../delivery.js';
+
+/** Discord never moves a channel the way Telegram migrates a group, so every failure has a reason. */
+export type DiscordFailure = Extract<DeliveryFailure, { reason: string }>;
+
+/** What the sender was doing, so a 50013 can name the permissions that action needs. */
+export type DiscordAction = 'message' | 'forum-post' | 'thread-message';
+
+const NEEDED_PERMISSIONS: Record<DiscordAction, string> = {
+  message: 'View Channel, Send Messages and Embed Links',
+  'forum-post': 'View Channel, Send Messages (Create Posts) and Embed Links',
+  'thread-message': 'View Channel, Send Messages in Threads and Embed Links',
+};
+
+/** Answers that mean the channel (or thread) is unusable for this bot until someone fixes it. */
+function destinationRefusal(code: number, channelId: string, action: DiscordAction): string | undefined {
+  switch (code) {
+    case RESTJSONErrorCodes.MissingAccess:
+      return `Missing Access to channel ${channelId}: the bot cannot see it; give Herald's role View Channel there (or re-invite the bot)`;
+    case RESTJSONErrorCodes.MissingPermissions:
+      return `Missing Permissions in channel ${channelId}: Herald needs ${NEEDED_PERMISSIONS[action]} there`;
+    case RESTJSONErrorCodes.UnknownChannel:
+      return `Unknown Channel ${channelId}: it was deleted, or the bot was removed from the server`;
+    case RESTJSONErrorCodes.UnknownGuild:
+      return `the server of channel ${channelId} is gone, or the bot was removed from it`;
+    case RESTJSONErrorCodes.ThreadLocked:
+      return `thread ${channelId} is locked`;
+    default:
+      return undefined;
+  }
+}
+
+function classifyApiError(error: DiscordAPIError, channelId: string, action: DiscordAction): DiscordFailure {
+  const code = typeof error.code === 'number' ? error.code : Number(error.code);
+  const refusal = destinationRefusal(code, channelId, action);
+  if (refusal) return { kind: 'permanent', scope: 'destination', reason: refusal };
+  // 401 means the token is wrong: every destination would fail alike, so retrying (and
+  // dead-lettering) is right, deactivating subscribers is not.
+  if (error.status === 401) return { kind: 'transient', reason: `Discord rejected the bot token (${error.message}); check discord.token` };
+  if (error.status === 403 || error.status === 404) {
+    return { kind: 'permanent', scope: 'destination', reason: `Discord refused channel ${channelId}: ${error.message} (${code})` };
+  }
+  if (error.status === 400) {
+    // The payload's fault (a renderer bug): resending it unchanged can only fail again, and
+    // the subscriber should still get later briefings.
+    return { kind: 'permanent', scope: 'part', reason: `Discord refused this message: ${error.message} (${code}) ${JSON.stringify(error.rawError)}` };
+  }
+  return { kind: 'transient', reason: `Discord answered ${error.status}: ${error.message}` };
+}
+
+/**
+ * Classifies any error thrown by a discord.js REST call made for `channelId`. Never throws;
+ * unknown errors are transient so the job retries (and eventually dead-letters) rather than
+ * dropping a part.
+ */
+export function classifyDiscordError(error: unknown, channelId: string, action: DiscordAction): DiscordFailure {
+  if (error instanceof DiscordAPIError) return classifyApiError(error, channelId, action);
+  if (error instanceof RateLimitError) {
+    return { kind: 'transient', reason: `Discord rate limit on ${error.route}${error.global ? ' (global)' : ''}`, retryAfterMs: error.retryAfter };
+  }
+  if (error instanceof HTTPError) return { kind: 'transient', reason: `Discord answered ${error.status} ${error.message}` };
+  return { kind: 'transient', reason: `cannot reach Discord: ${error instanceof Error ? error.message : String(error)}` };
+}

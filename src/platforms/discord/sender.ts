@@ -1,0 +1,84 @@
+/**
+ * Posts rendered briefing parts to Discord over discord.js REST: text channels, threads, and
+ * forum channels (one post per briefing, later parts inside it).
+ */
+import { type APIEmbed, type APIMessage, type APIThreadChannel, type REST, Routes } from 'discord.js';
+import { DeliveryError, type Destination, type PlatformSender, type SentPart } from '../delivery.js';
+import type { RateBucket } from '../rate-limiter.js';
+import { classifyDiscordError, type DiscordAction } from './errors.js';
+
+/** One rendered Discord message (the renderer's part; structural so either side can evolve). */
+export interface DiscordPart {
+  content?: string;
+  embeds?: APIEmbed[];
+  allowed_mentions?: { parse: [] };
+}
+
+/** Cross-process pacing; a RedisRateLimiter fits. */
+export interface SendPacer {
+  acquire(buckets: readonly RateBucket[]): Promise<unknown>;
+}
+
+/** Discord allows 50 requests per second per bot, across all of its processes. */
+export const DISCORD_GLOBAL_BUCKET: RateBucket = { key: 'discord:global', limit: 50, perMs: 1000 };
+
+/** Discord's limit on a thread (forum post) name. */
+export const FORUM_POST_NAME_LIMIT = 100;
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * The forum post name for a briefing title: one line, at most 100 characters (code points, as
+ * Discord counts), cut between graphemes so an emoji or accent is never split, ellipsis added.
+ */
+export function forumPostName(title: string): string {
+  const line = title.replace(/\s+/g, ' ').trim() || 'Briefing';
+  if ([...line].length <= FORUM_POST_NAME_LIMIT) return line;
+  let name = '';
+  for (const { segment } of graphemes.segment(line)) {
+    if ([...name].length + [...segment].length > FORUM_POST_NAME_LIMIT - 1) break;
+    name += segment;
+  }
+  return `${name.trimEnd()}…`;
+}
+
+export interface DiscordSenderOptions {
+  /** A discord.js REST client with the token set (see createDiscordRest). */
+  rest: REST;
+  /** Paces every request to DISCORD_GLOBAL_BUCKET across worker processes. */
+  pacer?: SendPacer;
+}
+
+/**
+ * Sends one part per call. Forum destinations: the first part (index 0) creates the post named
+ * after the briefing title and returns its thread id; the delivery job passes that id back as
+ * `destination.threadId` for the later parts, which then go into the post.
+ */
+export class DiscordSender implements PlatformSender<DiscordPart> {
+  readonly platform = 'discord' as const;
+
+  constructor(private readonly options: DiscordSenderOptions) {}
+
+  async send(destination: Destination, part: DiscordPart, context: { index: number; total: number; title: string }): Promise<SentPart> {
+    // Forced whatever the part says: feed text must never ping @everyone, @here, users or roles.
+    const body = { ...part, allowed_mentions: { parse: [] } };
+    const startsForumPost = destination.channelKind === 'forum' && destination.threadId === undefined;
+    if (startsForumPost && context.index > 0) {
+      throw new Error(`forum part ${context.index + 1} of ${context.total} for channel ${destination.chatId} has no threadId: pass the first part's SentPart.threadId`);
+    }
+    const channelId = destination.threadId ?? destination.chatId;
+    const action: DiscordAction = startsForumPost ? 'forum-post' : destination.threadId ? 'thread-message' : 'message';
+    await this.options.pacer?.acquire([DISCORD_GLOBAL_BUCKET]);
+    try {
+      if (startsForumPost) {
+        const post = (await this.options.rest.post(Routes.threads(channelId), { body: { name: forumPostName(context.title), message: body } })) as APIThreadChannel & { message?: APIMessage };
+        return { messageId: post.message?.id ?? post.id, threadId: post.id };
+      }
+      const message = (await this.options.rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
+      return destination.threadId ? { messageId: message.id, threadId: destination.threadId } : { messageId: message.id };
+    } catch (error) {
+      const failure = classifyDiscordError(error, channelId, action);
+      throw new DeliveryError(failure, `discord ${action} to ${channelId} failed: ${failure.reason}`);
+    }
+  }
+}
