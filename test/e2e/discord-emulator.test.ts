@@ -96,6 +96,9 @@ describe('Discord emulator with the real discord.js', () => {
 
       await emulator.invokeCommand({ command: 'herald', subcommand: ['feed', 'add'], options: { url: 'https://example.com/b.xml' }, userId: defaultIds.member });
       expect(seen[1]?.canManage).toBe(false);
+      const granted = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ManageGuild;
+      await emulator.invokeCommand({ command: 'herald', subcommand: ['feed', 'add'], options: { url: 'https://example.com/c.xml' }, userId: defaultIds.member, permissions: granted });
+      expect(seen[2]?.canManage).toBe(true);
     } finally {
       client.off(Events.InteractionCreate, handler);
     }
@@ -134,6 +137,39 @@ describe('Discord emulator with the real discord.js', () => {
     try {
       const choices = await emulator.autocomplete({ command: 'herald', subcommand: ['feed', 'remove'], options: { url: 'b.ex' }, focused: 'url' });
       expect(choices).toEqual([{ name: 'https://b.example/rss', value: 'https://b.example/rss' }]);
+    } finally {
+      client.off(Events.InteractionCreate, handler);
+    }
+  });
+
+  it('tells clients about changed overwrites and deleted channels, and REST follows the same model', async () => {
+    const guild = client.guilds.cache.get(defaultIds.guild);
+    const me = guild?.members.me;
+    if (!guild || !me) throw new Error('guild not cached');
+    emulator.setOverwrites(defaultIds.text, [{ id: defaultIds.botRole, kind: 'role', deny: PermissionFlagsBits.EmbedLinks }]);
+    await expect.poll(() => guild.channels.cache.get(defaultIds.text)?.permissionsFor(me)?.has(PermissionFlagsBits.EmbedLinks)).toBe(false);
+    const refused = await client.rest.post(Routes.channelMessages(defaultIds.text), { body: { embeds: [{ description: 'x' }] } }).catch((e: unknown) => e);
+    expect((refused as DiscordAPIError).code).toBe(50013);
+    emulator.setOverwrites(defaultIds.text, []);
+    await expect.poll(() => guild.channels.cache.get(defaultIds.text)?.permissionsFor(me)?.has(PermissionFlagsBits.EmbedLinks)).toBe(true);
+
+    emulator.deleteChannel(defaultIds.noEmbeds);
+    await expect.poll(() => guild.channels.cache.has(defaultIds.noEmbeds)).toBe(false);
+    const gone = await client.rest.post(Routes.channelMessages(defaultIds.noEmbeds), { body: { content: 'x' } }).catch((e: unknown) => e);
+    expect((gone as DiscordAPIError).code).toBe(10003);
+  });
+
+  it('resumes the session after a reconnect request and keeps dispatching', async () => {
+    emulator.requestReconnect();
+    await expect.poll(() => emulator.handshakes().resumed, { timeout: 20_000 }).toBe(1);
+    expect(emulator.handshakes().identified).toBe(1);
+    const handler = async (interaction: import('discord.js').Interaction) => {
+      if (interaction.isChatInputCommand()) await interaction.reply({ content: 'still here' });
+    };
+    client.on(Events.InteractionCreate, handler);
+    try {
+      const { response } = await emulator.invokeCommand({ command: 'herald', subcommand: ['feed', 'add'], options: { url: 'https://d.example' } });
+      expect(response.data.content).toBe('still here');
     } finally {
       client.off(Events.InteractionCreate, handler);
     }

@@ -95,6 +95,7 @@ describe('DiscordSender against the emulator', () => {
     expect(await failureOf(sender.send(text(defaultIds.readOnly), embedPart('x'), context))).toMatchObject({ kind: 'permanent', reason: expect.stringMatching(/Missing Permissions.*Send Messages/) });
     expect(await failureOf(sender.send(text(defaultIds.noEmbeds), embedPart('x'), context))).toMatchObject({ kind: 'permanent', reason: expect.stringContaining('Embed Links') });
     expect(await failureOf(sender.send(text('1234567890123'), embedPart('x'), context))).toMatchObject({ kind: 'permanent', reason: expect.stringContaining('Unknown Channel') });
+    expect(await failureOf(sender.send(text(defaultIds.forum), embedPart('x'), context))).toMatchObject({ kind: 'permanent', scope: 'destination', reason: expect.stringContaining('forum subscribed as a text channel') });
     emulator.failChannel(defaultIds.text, 'missing-access', 1);
     expect(await failureOf(sender.send(text(defaultIds.text), embedPart('x'), context))).toMatchObject({ kind: 'permanent', scope: 'destination' });
   });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Gateway } from './discord-api/gateway.js';
 import { RouteBuckets } from './discord-api/http.js';
 import { type AutocompleteInvocation, buildInteraction, type CommandInvocation } from './discord-api/interactions.js';
-import { defaultGuild, defaultIds, type GuildSeed, type Json } from './discord-api/model.js';
+import { channelPayload, defaultGuild, defaultIds, type GuildSeed, type Json, type OverwriteSeed } from './discord-api/model.js';
 import { createRestHandler } from './discord-api/rest.js';
 import { type ChannelFailure, DiscordWorld, type InteractionResponse, type RateLimitPlan, type RecordedMessage, type RequestRecord } from './discord-api/state.js';
 
@@ -45,6 +45,14 @@ export interface DiscordEmulator {
   failChannel(channelId: string, failure: ChannelFailure | undefined, times?: number): void;
   /** The next request(s) on a channel get a 429 with this retry_after. */
   rateLimitNext(channelId: string, plan: RateLimitPlan): void;
+  /** Replaces a channel's permission overwrites and tells connected clients (CHANNEL_UPDATE). */
+  setOverwrites(channelId: string, overwrites: OverwriteSeed[]): void;
+  /** Deletes a channel (later requests get 404 Unknown Channel) and tells connected clients (CHANNEL_DELETE). */
+  deleteChannel(channelId: string): void;
+  /** Asks connected clients to reconnect (op 7); they resume their sessions. */
+  requestReconnect(): void;
+  /** Successful gateway handshakes so far. */
+  handshakes(): { identified: number; resumed: number };
   /** Resolves once a client has identified on the gateway (READY and GUILD_CREATE sent). */
   identified(): Promise<void>;
   /** Sends any gateway event to every identified client. */
@@ -99,6 +107,12 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       check();
     });
 
+  const existingChannel = (channelId: string) => {
+    const channel = world.channels.get(channelId);
+    if (!channel) throw new Error(`unknown channel ${channelId} in the emulator`);
+    return channel;
+  };
+
   const dispatchInteraction = async (invocation: CommandInvocation, kind: 'command' | 'autocomplete', timeoutMs: number, focused?: string) => {
     const { payload, pending } = buildInteraction(world, invocation, kind, focused);
     if (gateway.dispatch('INTERACTION_CREATE', payload) === 0) throw new Error('no client is connected to the emulator gateway');
@@ -124,6 +138,18 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     rateLimitNext(channelId, plan) {
       world.rateLimits.set(channelId, { ...plan, remaining: plan.times ?? 1 });
     },
+    setOverwrites(channelId, overwrites) {
+      const channel = existingChannel(channelId);
+      channel.overwrites = overwrites;
+      gateway.dispatch('CHANNEL_UPDATE', channelPayload(channel));
+    },
+    deleteChannel(channelId) {
+      const channel = existingChannel(channelId);
+      world.channels.delete(channelId);
+      gateway.dispatch(channel.parentId ? 'THREAD_DELETE' : 'CHANNEL_DELETE', channelPayload(channel));
+    },
+    requestReconnect: () => gateway.requestReconnect(),
+    handshakes: () => ({ ...gateway.handshakes }),
     identified: () => gateway.identified(),
     dispatch: (event, data) => void gateway.dispatch(event, data),
     invokeCommand: (invocation, timeoutMs = DEFAULT_TIMEOUT_MS) => dispatchInteraction(invocation, 'command', timeoutMs),

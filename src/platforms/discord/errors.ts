@@ -31,6 +31,10 @@ function destinationRefusal(code: number, channelId: string, action: DiscordActi
       return `the server of channel ${channelId} is gone, or the bot was removed from it`;
     case RESTJSONErrorCodes.ThreadLocked:
       return `thread ${channelId} is locked`;
+    case RESTJSONErrorCodes.CannotSendMessagesInNonTextChannel:
+      return `channel ${channelId} takes no messages (a voice or category channel, or a forum subscribed as a text channel)`;
+    case RESTJSONErrorCodes.TagRequiredToCreateAForumPostInThisChannel:
+      return `forum ${channelId} requires a tag on every post; turn off "Require tags" in its settings`;
     default:
       return undefined;
   }

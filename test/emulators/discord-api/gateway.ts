@@ -28,6 +28,8 @@ export class Gateway {
   readonly server = new WebSocketServer({ noServer: true });
   private readonly sessions = new Map<string, Session>();
   private readonly identifyWaiters: (() => void)[] = [];
+  /** How many IDENTIFY and RESUME handshakes succeeded, for tests of reconnection. */
+  readonly handshakes = { identified: 0, resumed: 0 };
 
   constructor(private readonly options: GatewayOptions) {
     this.server.on('connection', (socket) => this.accept(socket));
@@ -54,6 +56,13 @@ export class Gateway {
       delivered += 1;
     }
     return delivered;
+  }
+
+  /** Asks every client to reconnect (op 7), as Discord does before moving a session; clients then RESUME. */
+  requestReconnect(): void {
+    for (const session of this.sessions.values()) {
+      if (session.socket.readyState === session.socket.OPEN) session.socket.send(JSON.stringify({ op: GatewayOpcodes.Reconnect, d: null }));
+    }
   }
 
   close(): void {
@@ -118,6 +127,7 @@ export class Gateway {
     for (const guild of world.guilds) {
       send('GUILD_CREATE', guildPayload(guild, [...world.channels.values()].filter((c) => c.guildId === guild.id), true));
     }
+    this.handshakes.identified += 1;
     for (const waiter of this.identifyWaiters.splice(0)) waiter();
   }
 
@@ -128,6 +138,7 @@ export class Gateway {
       return;
     }
     session.socket = socket;
+    this.handshakes.resumed += 1;
     session.sequence += 1;
     socket.send(JSON.stringify({ op: GatewayOpcodes.Dispatch, t: 'RESUMED', s: session.sequence, d: {} }));
   }
