@@ -2,11 +2,9 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
-import { pipeline } from 'node:stream/promises';
-import type { Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { HeraldConfig } from '../config/schema.js';
 import { parseRetryAfter } from './backoff.js';
+import { readCappedBody } from './fetch-body.js';
 import { FetchError } from './fetch-error.js';
 import { HostLimiter } from './host-limiter.js';
 import { assertPublicIpLiteral, guardedLookup, isAllowlisted, type ResolveHost } from './ssrf.js';
@@ -135,69 +133,6 @@ function parseWebUrl(text: string, target: string, base?: URL): URL {
   return url;
 }
 
-function megabytes(bytes: number): string {
-  return `${Number((bytes / (1024 * 1024)).toPrecision(3))} MB`;
-}
-
-function tooLarge(target: string, maxBytes: number): FetchError {
-  return new FetchError(
-    'too-large',
-    `${target} sent more than ${megabytes(maxBytes)}, so Herald stopped reading it. A feed that size is unusual: check the URL, or ask an operator to raise fetch.maxBytes.`,
-  );
-}
-
-function decoderFor(encoding: string | undefined, target: string): Transform | undefined {
-  switch (encoding?.trim().toLowerCase()) {
-    case undefined:
-    case '':
-    case 'identity':
-      return undefined;
-    case 'gzip':
-    case 'x-gzip':
-      return createGunzip();
-    case 'deflate':
-      return createInflate();
-    case 'br':
-      return createBrotliDecompress();
-    default:
-      throw new FetchError('network', `${target} sent its feed compressed as "${encoding}", which Herald cannot read. Ask the publisher to serve gzip, deflate or br.`);
-  }
-}
-
-/** Reads the body, dropping the connection the moment the raw or the decompressed size passes the cap. */
-async function readBody(res: IncomingMessage, maxBytes: number, target: string, signal: AbortSignal): Promise<Uint8Array> {
-  if (Number(res.headers['content-length']) > maxBytes) {
-    res.destroy();
-    throw tooLarge(target, maxBytes);
-  }
-  const decoder = decoderFor(res.headers['content-encoding'], target);
-  const chunks: Buffer[] = [];
-  const capped = async function* (source: AsyncIterable<Buffer>) {
-    let total = 0;
-    for await (const chunk of source) {
-      total += chunk.length;
-      if (total > maxBytes) throw tooLarge(target, maxBytes);
-      yield chunk;
-    }
-  };
-  const collect = async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of capped(source)) chunks.push(chunk);
-  };
-  let decodeFailure: unknown;
-  decoder?.once('error', (error: Error) => (decodeFailure = error));
-  try {
-    // Capped before and after decompression: a zip bomb passes the cap decompressed, endless padding raw.
-    if (decoder) await pipeline(res, capped, decoder, collect, { signal });
-    else await pipeline(res, collect, { signal });
-  } catch (error) {
-    if (error === decodeFailure) {
-      throw new FetchError('network', `${target} sent a ${res.headers['content-encoding']} body that does not decompress. The feed may be broken; Herald will try again later.`, { cause: error });
-    }
-    throw error;
-  }
-  return Buffer.concat(chunks);
-}
-
 function sendRequest(url: URL, options: http.RequestOptions): Promise<{ req: http.ClientRequest; res: IncomingMessage }> {
   const send = (retryStaleSocket: boolean) =>
     new Promise<{ req: http.ClientRequest; res: IncomingMessage }>((resolve, reject) => {
@@ -240,7 +175,7 @@ async function fetchOnce(url: URL, validators: Validators, options: FetchOptions
   if (status >= 200 && status < 300) {
     return {
       kind: 'fetched',
-      body: await readBody(res, options.maxBytes, target, deadline.signal),
+      body: await readCappedBody(res, options.maxBytes, target, deadline.signal),
       contentType: singleHeader(res.headers['content-type']),
       etag: singleHeader(res.headers['etag']),
       lastModified: singleHeader(res.headers['last-modified']),

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FetchError, fetchFeed, type FetchOptions, type FetchOutcome } from '../../src/feeds/fetch.js';
 import { HostLimiter } from '../../src/feeds/host-limiter.js';
@@ -93,9 +93,22 @@ describe('compression', () => {
     expect(text(outcome.body)).toBe(FEED);
   });
 
+  it('also reads raw deflate, which some servers send for "deflate"', async () => {
+    server.setRoute('/raw-deflate.xml', (_req, res) => res.writeHead(200, { 'content-encoding': 'deflate' }).end(deflateRawSync(FEED)));
+    const outcome = fetched(await fetchFeed(server.url('/raw-deflate.xml'), {}, options()));
+    expect(text(outcome.body)).toBe(FEED);
+  });
+
   it('reports a body that does not decompress', async () => {
     server.setRoute('/corrupt.xml', (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end('this is not gzip'));
     const error = await fetchError(fetchFeed(server.url('/corrupt.xml'), {}, options()));
+    expect(error.kind).toBe('network');
+    expect(error.message).toContain('does not decompress');
+  });
+
+  it('reports a deflate body that does not decompress', async () => {
+    server.setRoute('/corrupt-deflate.xml', (_req, res) => res.writeHead(200, { 'content-encoding': 'deflate' }).end(Buffer.from([0x78, 0x9c, 0xff, 0xff, 0xff])));
+    const error = await fetchError(fetchFeed(server.url('/corrupt-deflate.xml'), {}, options()));
     expect(error.kind).toBe('network');
     expect(error.message).toContain('does not decompress');
   });
@@ -210,10 +223,15 @@ describe('body cap', () => {
     expect(error.kind).toBe('too-large');
   });
 
-  it('applies the cap to the decompressed size (zip bomb)', async () => {
-    const bomb = gzipSync(Buffer.alloc(20 * MiB));
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+    ['deflate', deflateRawSync],
+    ['br', brotliCompressSync],
+  ] as const)('applies the cap to the decompressed size (%s zip bomb)', async (encoding, compress) => {
+    const bomb = compress(Buffer.alloc(20 * MiB));
     expect(bomb.length).toBeLessThan(MiB / 10);
-    server.setRoute('/bomb.xml', (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end(bomb));
+    server.setRoute('/bomb.xml', (_req, res) => res.writeHead(200, { 'content-encoding': encoding }).end(bomb));
     const error = await fetchError(fetchFeed(server.url('/bomb.xml'), {}, options({ maxBytes: MiB })));
     expect(error.kind).toBe('too-large');
   });
