@@ -34,8 +34,21 @@ export interface Source {
   url: string;
 }
 
+/**
+ * Counts that account for every input item: with `itemsIn` counting the window's items,
+ * itemsIn = duplicatesDropped + (items in bullets) + itemsCut + itemsMuted.
+ */
 export interface BriefingStats {
   itemsIn: number;
   duplicatesDropped: number;
+  /** Stories in the window, before mutes and caps. */
   stories: number;
+  /** Bullets in the briefing (one per story shown). */
+  bullets?: number;
+  /** Stories (and their items) left out by the per-section or per-briefing cap. */
+  storiesCut?: number;
+  itemsCut?: number;
+  /** Stories (and their items) left out because they matched a mute pattern. */
+  storiesMuted?: number;
+  itemsMuted?: number;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keywordPatternProblem } from '../briefing/keywords.js';
 
 /** HH:MM, 24-hour clock. */
 export const localTime = z
@@ -45,6 +46,50 @@ export const feedConfigSchema = z.strictObject({
 export const sectionConfigSchema = z.strictObject({
   emoji: z.string().min(1).default('📰'),
 });
+
+/** A boost/mute/important keyword: plain words, phrases, or a trailing `*` for a prefix (see briefing/keywords.ts). */
+const keywordPattern = z.string().refine((pattern) => keywordPatternProblem(pattern) === undefined, {
+  message: 'must contain at least one letter or digit (plain words, phrases, or a word ending in "*")',
+});
+
+export const briefingConfigSchema = z.strictObject({
+  /** Locale of the title's date and the briefing's own words; defaults.language when absent. */
+  locale: z.string().optional(),
+  maxPerSection: z.number().int().min(1).optional(),
+  /** A story carried by this many distinct sources is marked important. */
+  importantMinSources: z.number().int().min(2).default(3),
+  importantKeywords: z.array(keywordPattern).default([]),
+  boosts: z.array(keywordPattern).default([]),
+  mutes: z.array(keywordPattern).default([]),
+  emoji: z
+    .strictObject({ section: z.string().min(1), bullet: z.string().min(1), important: z.string().min(1), update: z.string().min(1) })
+    .partial()
+    .default({}),
+  /** An empty window sends a short "nothing new" message, or nothing. */
+  whenEmpty: z.enum(['message', 'nothing']).default('message'),
+  /** Summary length budget in characters (UTF-16 code units). */
+  summaryMaxChars: z.number().int().min(80).max(1000).default(280),
+  /** Telegram link previews under a briefing (off: the first of many links would be previewed). */
+  linkPreviews: z.boolean().default(false),
+  discordStyle: z.enum(['embeds', 'content']).default('embeds'),
+});
+
+export const llmConfigSchema = z
+  .strictObject({
+    /** OpenAI-compatible base URL including the version, e.g. "http://127.0.0.1:11434/v1" (Ollama). Absent: extractive summaries only. */
+    baseUrl: z.string().url().optional(),
+    model: z.string().min(1).optional(),
+    /** Better set through the environment than in the file. */
+    apiKey: z.string().optional(),
+    timeoutMs: z.number().int().min(100).default(20_000),
+    /** Tokens one briefing may spend; the remaining stories get extractive summaries. */
+    tokenBudget: z.number().int().min(0).default(20_000),
+    maxTokensPerStory: z.number().int().min(16).default(300),
+  })
+  .refine((llm) => llm.baseUrl === undefined || llm.model !== undefined, {
+    message: 'needs a model when baseUrl is set, e.g. model: "llama3.1:8b"',
+    path: ['model'],
+  });
 
 export const configSchema = z.strictObject({
   redis: z
@@ -101,6 +146,8 @@ export const configSchema = z.strictObject({
       owners: z.array(z.string()).default([]),
     })
     .prefault({}),
+  briefing: briefingConfigSchema.prefault({}),
+  llm: llmConfigSchema.prefault({}),
 });
 
 export type HeraldConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,184 @@
+import { storySources, type Story } from '../dedup/story.js';
+import { summarizeExtractive, type StorySummary } from '../summarize/extractive.js';
+import { localDate, longDate } from './calendar.js';
+import { bulletEmoji, DEFAULT_EMOJI, type EmojiSet } from './emoji.js';
+import { briefingFooter } from './footer.js';
+import { compileKeywords } from './keywords.js';
+import { labelsFor, type BriefingLabels } from './labels.js';
+import type { Briefing, BriefingSection, Bullet, Source } from './model.js';
+import { storyScore, storyText, storyTime } from './rank.js';
+import { storySection } from './sections.js';
+
+export interface ComposeOptions {
+  now: Date;
+  /** IANA zone of the subscriber: the title's date and `Briefing.date` are local to it. */
+  timezone: string;
+  /** BCP 47 locale for the title's date and the briefing's own words. */
+  locale: string;
+  /** Configured sections, in the order they should appear, with their emoji. */
+  sections?: Record<string, { emoji: string }>;
+  /** Ranking weight per feed id (1 when absent). */
+  feedWeights?: Record<string, number>;
+  /** Keyword patterns (see keywords.ts) that double a story's score. */
+  boosts?: string[];
+  /** Keyword patterns that leave a story out (counted in `stats.storiesMuted`/`itemsMuted`). */
+  mutes?: string[];
+  maxBullets: number;
+  maxPerSection?: number;
+  /** Distinct sources from which a story counts as important (default 3). */
+  importantMinSources?: number;
+  /** Keyword patterns that make a story important. */
+  importantKeywords?: string[];
+  emoji?: Partial<EmojiSet>;
+  /** What an empty window gives: a short "nothing new" briefing, or nothing (null). */
+  whenEmpty?: 'message' | 'nothing';
+  /** Budget for summaries made here for stories missing from the summaries map. */
+  summaryMaxChars?: number;
+  labels?: Partial<BriefingLabels>;
+}
+
+/** A story that made it into the briefing, with what ranking learnt about it. */
+export interface ChosenStory {
+  story: Story;
+  section: string;
+  score: number;
+  important: boolean;
+}
+
+/** The outcome of ranking: chosen stories best first; the others, and why they are out. */
+export interface StorySelection {
+  chosen: ChosenStory[];
+  /** Over the per-section or per-briefing cap. */
+  cut: Story[];
+  /** Matched a mute pattern. */
+  muted: Story[];
+}
+
+const DEFAULT_IMPORTANT_MIN_SOURCES = 3;
+
+/**
+ * Ranks stories and applies mutes and caps. Needs no summaries, so a caller can summarize only
+ * the chosen stories (the costly part with an LLM) before composing.
+ */
+export function selectStories(stories: Story[], options: ComposeOptions): StorySelection {
+  const labels = { ...labelsFor(options.locale), ...options.labels };
+  const configuredSections = Object.keys(options.sections ?? {});
+  const mutes = compileKeywords(options.mutes ?? []);
+  const important = compileKeywords(options.importantKeywords ?? []);
+  const context = { now: options.now, feedWeights: options.feedWeights, boosts: compileKeywords(options.boosts ?? []) };
+  const minSources = options.importantMinSources ?? DEFAULT_IMPORTANT_MIN_SOURCES;
+
+  const muted: Story[] = [];
+  const ranked: ChosenStory[] = [];
+  for (const story of stories) {
+    const text = storyText(story);
+    if (mutes.matches(text)) {
+      muted.push(story);
+      continue;
+    }
+    ranked.push({
+      story,
+      section: storySection(story, configuredSections, labels.defaultSection),
+      score: storyScore(story, context, text),
+      important: storySources(story).length >= minSources || important.matches(text),
+    });
+  }
+  ranked.sort((a, b) => b.score - a.score || storyTime(b.story) - storyTime(a.story) || a.story.id.localeCompare(b.story.id));
+
+  const chosen: ChosenStory[] = [];
+  const cut: Story[] = [];
+  const perSection = new Map<string, number>();
+  for (const candidate of ranked) {
+    const inSection = perSection.get(candidate.section) ?? 0;
+    if (chosen.length >= options.maxBullets || inSection >= (options.maxPerSection ?? Infinity)) {
+      cut.push(candidate.story);
+      continue;
+    }
+    perSection.set(candidate.section, inSection + 1);
+    chosen.push(candidate);
+  }
+  return { chosen, cut, muted };
+}
+
+/**
+ * The briefing for a window of stories: ranked, capped, grouped in sections with emoji bullets,
+ * a dated title and a footer. Every item of every story is either in one bullet's `items` or
+ * counted in `stats.itemsCut` / `stats.itemsMuted`. Stories missing from `summaries` get an
+ * extractive summary. Returns null for an empty window when `whenEmpty` is 'nothing'.
+ */
+export function composeBriefing(
+  stories: Story[],
+  summaries: Map<string, StorySummary>,
+  stats: { itemsIn: number; duplicatesDropped: number },
+  options: ComposeOptions,
+): Briefing | null {
+  const labels = { ...labelsFor(options.locale), ...options.labels };
+  const emoji = { ...DEFAULT_EMOJI, ...options.emoji };
+  const { chosen, cut, muted } = selectStories(stories, options);
+  if (chosen.length === 0 && options.whenEmpty === 'nothing') return null;
+
+  const date = localDate(options.now, options.timezone);
+  const sections = groupIntoSections(chosen, Object.keys(options.sections ?? {})).map(
+    (group): BriefingSection => ({
+      title: group.title,
+      emoji: options.sections?.[group.title]?.emoji ?? emoji.section,
+      bullets: group.stories.map((candidate) => toBullet(candidate, summaries, emoji, options.summaryMaxChars)),
+    }),
+  );
+  const countItems = (list: Story[]) => list.reduce((sum, story) => sum + story.items.length, 0);
+  const shownSources = new Set(chosen.flatMap(({ story }) => storySources(story)));
+  const counts = labels.counts({ stories: chosen.length, sources: shownSources.size, duplicates: stats.duplicatesDropped });
+  return {
+    title: `${labels.title} · ${longDate(options.now, options.timezone, options.locale)}`,
+    date,
+    timezone: options.timezone,
+    sections,
+    stats: {
+      itemsIn: stats.itemsIn,
+      duplicatesDropped: stats.duplicatesDropped,
+      stories: stories.length,
+      bullets: chosen.length,
+      storiesCut: cut.length,
+      itemsCut: countItems(cut),
+      storiesMuted: muted.length,
+      itemsMuted: countItems(muted),
+    },
+    footer: chosen.length === 0 ? labels.nothingNew : briefingFooter(sections.map((section) => section.title), date, counts),
+  };
+}
+
+/**
+ * Sections in configured order first (the user chose it), then the others in the order of
+ * their best story; stories within a section best first.
+ */
+function groupIntoSections(chosen: ChosenStory[], configuredOrder: string[]): { title: string; stories: ChosenStory[] }[] {
+  const groups = new Map<string, ChosenStory[]>();
+  for (const candidate of chosen) groups.set(candidate.section, [...(groups.get(candidate.section) ?? []), candidate]);
+  const position = (title: string) => {
+    const configured = configuredOrder.indexOf(title);
+    return configured >= 0 ? configured : configuredOrder.length;
+  };
+  // Map iteration follows the first (best-ranked) story of each section; sort is stable.
+  return [...groups].map(([title, stories]) => ({ title, stories })).sort((a, b) => position(a.title) - position(b.title));
+}
+
+function toBullet(candidate: ChosenStory, summaries: Map<string, StorySummary>, emoji: EmojiSet, summaryMaxChars: number | undefined): Bullet {
+  const { story } = candidate;
+  const summary = summaries.get(story.id) ?? summarizeExtractive(story, { maxChars: summaryMaxChars });
+  return {
+    emoji: bulletEmoji(emoji, { important: candidate.important, update: story.isUpdate === true }),
+    headline: summary.headline,
+    summary: summary.summary,
+    sources: bulletSources(story),
+    items: story.items.map((item) => item.url ?? item.id),
+  };
+}
+
+/** One source per outlet, linking to that outlet's first article with a link ('' when none has one). */
+function bulletSources(story: Story): Source[] {
+  const sources = new Map<string, string>();
+  for (const item of story.items) {
+    if (!sources.has(item.sourceName) || (!sources.get(item.sourceName) && item.url)) sources.set(item.sourceName, item.url ?? '');
+  }
+  return [...sources].map(([name, url]) => ({ name, url }));
+}

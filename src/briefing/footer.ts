@@ -1,0 +1,16 @@
+/**
+ * A hashtag for a topic on a day, `#topicYYMMDD`: letters and digits of any script kept,
+ * everything else dropped ("World News" on 2026-11-26 → `#worldnews261126`). Undefined when
+ * the topic has no letter or digit.
+ */
+export function dailyHashtag(topic: string, date: string): string | undefined {
+  const slug = topic.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  if (!slug) return undefined;
+  return `#${slug}${date.slice(2, 4)}${date.slice(5, 7)}${date.slice(8, 10)}`;
+}
+
+/** The footer: one line of hashtags (when any) and one line of counts. */
+export function briefingFooter(topics: string[], date: string, countsLine: string): string {
+  const tags = [...new Set(topics.map((topic) => dailyHashtag(topic, date)).filter((tag): tag is string => tag !== undefined))];
+  return tags.length > 0 ? `${tags.join(' ')}\n${countsLine}` : countsLine;
+}

@@ -1,0 +1,25 @@
+import type { Briefing } from '../briefing/model.js';
+import { allBlocks, layoutBriefing } from './layout.js';
+import { packBlocks, renderSpans, type Dialect, type Span } from './split.js';
+
+/** One plain-text message (console, logs, e-mail). */
+export interface TextPart {
+  text: string;
+}
+
+function renderSpan(span: Span): string {
+  return span.href ? `${span.text} <${span.href}>` : span.text;
+}
+
+function textDialect(maxChars: number): Dialect {
+  return { render: renderSpan, cost: (span) => [renderSpan(span).length], limits: [maxChars], separator: { text: '\n\n' } };
+}
+
+/**
+ * The briefing as plain text, links written out after their names. One part unless
+ * `maxChars` (UTF-16 code units) asks for splitting, e.g. for a channel with its own limit.
+ */
+export function renderText(briefing: Briefing, options: { maxChars?: number } = {}): TextPart[] {
+  const dialect = textDialect(options.maxChars ?? Infinity);
+  return packBlocks(allBlocks(layoutBriefing(briefing)), dialect).map((spans) => ({ text: renderSpans(spans, dialect) }));
+}

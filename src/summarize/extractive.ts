@@ -1,0 +1,146 @@
+import type { Item } from '../feeds/item.js';
+import type { Story } from '../dedup/story.js';
+import { dominantLanguage, isSpacelessLanguage, itemLanguage } from './language.js';
+import { foldWhitespace, plainText } from './plain-text.js';
+import { isCompleteSentence, splitSentences, truncateAtWord, words } from './sentences.js';
+import { centrality, cosine, termVectors } from './centrality.js';
+
+/** A bullet's text: a headline plus at most two whole sentences. */
+export interface StorySummary {
+  headline: string;
+  summary: string;
+  /** Primary language subtag of the text, when known ("ja", "en"). */
+  language?: string;
+}
+
+/** Default budget for a summary, in UTF-16 code units (what Telegram counts). */
+export const DEFAULT_SUMMARY_MAX_CHARS = 280;
+/** Headlines longer than this are shortened at a word boundary. */
+export const MAX_HEADLINE_CHARS = 200;
+
+/** Lead sentences beyond this carry little news value and only slow the ranking down. */
+const MAX_SENTENCES_PER_ITEM = 12;
+const MAX_ITEMS = 12;
+/** A sentence this similar to an already chosen one adds nothing new. */
+const REDUNDANT_SIMILARITY = 0.35;
+/** Only a near-restatement of the headline is skipped: a lead sentence usually shares its words. */
+const RESTATES_HEADLINE = 0.7;
+const MAX_SENTENCES = 2;
+/**
+ * How much an article's lead sentence is favoured over its centrality alone: news states its
+ * point first, and LexRank by itself prefers sentences that merely repeat common words.
+ */
+const LEAD_WEIGHT = 2;
+
+interface Candidate {
+  text: string;
+  /** Order of appearance (item, then position), to print chosen sentences in reading order. */
+  order: number;
+  /** Lead bias and repetition across outlets, as a prior for the ranking. */
+  prior: number;
+  /** 1 for an article's first sentence, ½ for its second, …: the best position it was seen at. */
+  lead: number;
+}
+
+/**
+ * Headline = the most representative title; summary ≤ 2 sentences within maxChars, cut at
+ * sentence ends (Intl.Segmenter sentence granularity, locale from the story's language),
+ * centrality (LexRank-style over all items' sentences) with a lead bias; never half a word,
+ * never HTML or entities; Japanese in → Japanese out. `maxChars` counts UTF-16 code units.
+ */
+export function summarizeExtractive(story: Story, options: { maxChars?: number } = {}): StorySummary {
+  const maxChars = options.maxChars ?? DEFAULT_SUMMARY_MAX_CHARS;
+  const language = dominantLanguage(story.items);
+  const items = itemsInLanguage(story.items, language).slice(0, MAX_ITEMS);
+  const headline = pickHeadline(items, language);
+  const summary = pickSummary(items, language, headline, maxChars);
+  return language ? { headline, summary, language } : { headline, summary };
+}
+
+/** Only items in the story's language feed its text, so a Japanese story never gets an English sentence. */
+function itemsInLanguage(items: Item[], language: string | undefined): Item[] {
+  const matching = items.filter((item) => {
+    const own = itemLanguage(item);
+    return own === undefined || own === language;
+  });
+  return matching.length > 0 ? matching : items;
+}
+
+/** The title sharing the most words with the story's other titles; the earliest on a tie. */
+function pickHeadline(items: Item[], language: string | undefined): string {
+  const titles = items.map((item) => foldWhitespace(plainText(item.title))).filter((title) => title.length > 0);
+  if (titles.length === 0) {
+    const firstSentence = items.map((item) => splitSentences(plainText(item.text), language)[0]).find(Boolean);
+    return truncateAtWord(firstSentence ?? '', MAX_HEADLINE_CHARS, language);
+  }
+  const vectors = termVectors(titles.map((title) => words(title, language)));
+  let best = 0;
+  let bestScore = -1;
+  vectors.forEach((vector, i) => {
+    const score = vectors.reduce((sum, other, j) => (i === j ? sum : sum + cosine(vector, other)), 0);
+    if (score > bestScore + 1e-9) {
+      best = i;
+      bestScore = score;
+    }
+  });
+  return truncateAtWord(titles[best]!, MAX_HEADLINE_CHARS, language);
+}
+
+function pickSummary(items: Item[], language: string | undefined, headline: string, maxChars: number): string {
+  const candidates = collectCandidates(items, language, maxChars);
+  if (candidates.length === 0) return '';
+  const vectors = termVectors([headline, ...candidates.map((c) => c.text)].map((text) => words(text, language)));
+  const headlineVector = vectors[0]!;
+  const sentenceVectors = vectors.slice(1);
+  const centralities = centrality(sentenceVectors, candidates.map((c) => c.prior));
+  const scores = centralities.map((value, i) => value * (1 + LEAD_WEIGHT * candidates[i]!.lead));
+  const joiner = isSpacelessLanguage(language) ? '' : ' ';
+
+  const chosen: number[] = [];
+  let length = 0;
+  for (const index of scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b)) {
+    const candidate = candidates[index]!;
+    const extra = candidate.text.length + (chosen.length > 0 ? joiner.length : 0);
+    if (length + extra > maxChars) continue;
+    const vector = sentenceVectors[index]!;
+    if (cosine(vector, headlineVector) >= RESTATES_HEADLINE) continue;
+    if (chosen.some((other) => cosine(vector, sentenceVectors[other]!) >= REDUNDANT_SIMILARITY)) continue;
+    chosen.push(index);
+    length += extra;
+    if (chosen.length === MAX_SENTENCES) break;
+  }
+  return chosen
+    .sort((a, b) => candidates[a]!.order - candidates[b]!.order)
+    .map((index) => candidates[index]!.text)
+    .join(joiner);
+}
+
+/**
+ * Whole sentences that could stand in a summary: complete (no publisher's "…"), long enough to
+ * say something, short enough for the budget. A sentence repeated by several outlets is kept once
+ * with a stronger prior.
+ */
+function collectCandidates(items: Item[], language: string | undefined, maxChars: number): Candidate[] {
+  const byText = new Map<string, Candidate>();
+  let order = 0;
+  for (const item of items) {
+    const sentences = splitSentences(plainText(item.text), language).slice(0, MAX_SENTENCES_PER_ITEM);
+    sentences.forEach((text, position) => {
+      order += 1;
+      if (text.length > maxChars || !isCompleteSentence(text) || !saysSomething(text, language)) return;
+      // Lead bias: news puts the point first, so earlier sentences start ahead.
+      const lead = 1 / (1 + position);
+      const seen = byText.get(text);
+      if (seen) {
+        seen.prior += lead;
+        seen.lead = Math.max(seen.lead, lead);
+      } else byText.set(text, { text, order, prior: lead, lead });
+    });
+  }
+  return [...byText.values()];
+}
+
+/** Bylines, datelines and "Read more." are not sentences worth a reader's time. */
+function saysSomething(sentence: string, language: string | undefined): boolean {
+  return isSpacelessLanguage(language) ? sentence.length >= 8 : words(sentence, language).length >= 4;
+}

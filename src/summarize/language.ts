@@ -1,0 +1,30 @@
+import { guessLanguageFromScript } from '../feeds/language.js';
+import type { Item } from '../feeds/item.js';
+
+/** The primary subtag of a BCP 47 tag, lower-cased: "ja-JP" → "ja". */
+export function primaryLanguage(tag: string | undefined): string | undefined {
+  const primary = tag?.trim().split(/[-_]/)[0]?.toLowerCase();
+  return primary ? primary : undefined;
+}
+
+/** An item's language: its declared tag, else a script guess from its title and text. */
+export function itemLanguage(item: Item): string | undefined {
+  return primaryLanguage(item.language) ?? guessLanguageFromScript(`${item.title} ${item.text.slice(0, 200)}`);
+}
+
+/** The language most of a story's items are in (ties go to the earliest item); undefined when none is known. */
+export function dominantLanguage(items: Item[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const language = itemLanguage(item);
+    if (language) counts.set(language, (counts.get(language) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  for (const [language, count] of counts) if (best === undefined || count > counts.get(best)!) best = language;
+  return best;
+}
+
+/** Languages written without spaces between words or sentences. */
+export function isSpacelessLanguage(language: string | undefined): boolean {
+  return language === 'ja' || language === 'zh' || language === 'th';
+}
