@@ -61,13 +61,15 @@ export async function parseFeed(document: string): Promise<ParsedFeed> {
 /**
  * rss-parser fails in two ways: its XML parser rejects the syntax (then the document is
  * ill-formed and an empty recovery is an error), or its builder trips over a well-formed
- * document without the expected structure (e.g. `<rss>` without `<channel>`, a TypeError),
- * where whatever entries exist, even none, are the honest answer.
+ * document without the expected structure (e.g. `<rss>` without `<channel>`: a TypeError, or
+ * "Feed not recognized" for an empty root), where whatever entries exist, even none, are the
+ * honest answer.
  */
 function recover(document: string, format: XmlFeedFormat, cause: unknown): ParsedFeed {
   const recovered = recoverFeed(document, format);
   const count = `${recovered.entries.length} entries recovered`;
-  if (cause instanceof TypeError) return { ...recovered, recovered: `not the structure of a ${format} feed; ${count}` };
+  const structural = cause instanceof TypeError || (cause instanceof Error && cause.message.startsWith('Feed not recognized'));
+  if (structural) return { ...recovered, recovered: `not the structure of a ${format} feed; ${count}` };
   const problem = cause instanceof Error ? cause.message.replace(/\s+/g, ' ').trim() : String(cause);
   if (recovered.entries.length === 0) {
     throw new FeedParseError(`the feed is not well-formed XML and no entries could be recovered (${problem})`, { cause });
