@@ -69,9 +69,15 @@ const DNS_ERROR_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONA
  * without a new lookup, so a socket opened for an allowlisted host must never serve a guarded request.
  */
 const agents = {
-  guarded: { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) },
-  allowlisted: { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) },
+  guarded: pooledAgents(),
+  allowlisted: pooledAgents(),
 };
+
+/** Keep-alive pools whose idle sockets close after 30 s, so polling thousands of hosts does not hoard sockets. */
+function pooledAgents() {
+  const options = { keepAlive: true, timeout: 30_000 };
+  return { http: new http.Agent(options), https: new https.Agent(options) };
+}
 
 const sharedLimiter = new HostLimiter(2);
 
@@ -133,11 +139,11 @@ function parseWebUrl(text: string, target: string, base?: URL): URL {
   return url;
 }
 
-function sendRequest(url: URL, options: http.RequestOptions): Promise<{ req: http.ClientRequest; res: IncomingMessage }> {
+function sendRequest(url: URL, options: http.RequestOptions): Promise<IncomingMessage> {
   const send = (retryStaleSocket: boolean) =>
-    new Promise<{ req: http.ClientRequest; res: IncomingMessage }>((resolve, reject) => {
+    new Promise<IncomingMessage>((resolve, reject) => {
       const req = (url.protocol === 'https:' ? https : http).request(url, options);
-      req.once('response', (res) => resolve({ req, res }));
+      req.once('response', resolve);
       req.once('error', (error: NodeJS.ErrnoException) => {
         // A kept-alive socket the server closed meanwhile: the request never reached it.
         if (retryStaleSocket && req.reusedSocket && error.code === 'ECONNRESET') resolve(send(false));
@@ -164,7 +170,7 @@ async function fetchOnce(url: URL, validators: Validators, options: FetchOptions
   if (validators.etag) headers['if-none-match'] = validators.etag;
   if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
 
-  const { res } = await sendRequest(url, {
+  const res = await sendRequest(url, {
     method: 'GET',
     headers,
     agent: url.protocol === 'https:' ? pool.https : pool.http,

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FetchError, fetchFeed, type FetchOptions, type FetchOutcome } from '../../src/feeds/fetch.js';
@@ -323,6 +324,20 @@ describe('connection problems', () => {
     const error = await fetchError(fetchFeed(url, {}, options({ allowHosts: [closed.host] })));
     expect(error.kind).toBe('network');
     expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('retries once on a fresh connection when a kept-alive one turns out closed', async () => {
+    const served = new WeakSet<Socket>();
+    server.setRoute('/stale.xml', (req, res) => {
+      // Every second request on a connection finds it closed, as when a server's idle timeout fires.
+      if (served.has(req.socket)) return void req.socket.destroy();
+      served.add(req.socket);
+      res.writeHead(200).end(FEED);
+    });
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      expect((await fetchFeed(server.url('/stale.xml'), {}, options())).kind).toBe('fetched');
+    }
+    expect(requestsTo('/stale.xml')).toHaveLength(5);
   });
 
   it('reports a name that does not resolve as a dns error', async () => {
