@@ -120,7 +120,8 @@ describe('Discord emulator with the real discord.js', () => {
       const responses = await emulator.waitForResponses(interactionId, 3);
       expect(resolved).toEqual({ id: defaultIds.forum, type: ChannelType.GuildForum, hour: 7 });
       expect(responses.map((r) => [r.kind, r.type])).toEqual([['callback', 5], ['edit-original', undefined], ['followup', undefined]]);
-      expect(emulator.messages(defaultIds.text).map((m) => m.content)).toEqual(['Next briefing at 07:00']);
+      // The deferred placeholder became the edited reply, in place, before the follow-up.
+      expect(emulator.messages(defaultIds.text).map((m) => m.content)).toEqual([`Subscribed <#${defaultIds.forum}>`, 'Next briefing at 07:00']);
     } finally {
       client.off(Events.InteractionCreate, handler);
     }
@@ -255,7 +256,8 @@ describe('Discord emulator REST checks', () => {
     expect((await apiError(post(defaultIds.noEmbeds, { embeds: [{ description: 'x' }] }))).code).toBe(50013);
     expect((await apiError(post('999', { content: 'x' }))).code).toBe(10003);
     expect((await apiError(post(defaultIds.forum, { content: 'x' }))).code).toBe(50008);
-    await post(defaultIds.noEmbeds, { content: 'plain text is fine' });
+    await post(defaultIds.noEmbeds, { content: 'content survives', embeds: [{ description: 'dropped' }] });
+    expect(emulator.messages(defaultIds.noEmbeds)).toMatchObject([{ content: 'content survives', embeds: [], embedsDropped: true }]);
   });
 
   it('answers configured failures per channel, a given number of times', async () => {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChannelType, PermissionFlagsBits } from 'discord.js';
 import { ApiError, apiErrors, type ParsedBody, RouteBuckets, rateLimitHeaders, readBody, send } from './http.js';
 import { type ChannelState, channelPayload, guildPayload, type Json, memberPayload, rolePayload, snowflake, userPayload } from './model.js';
-import type { ChannelFailure, DiscordWorld, InteractionResponse, PendingInteraction } from './state.js';
+import type { ChannelFailure, DiscordWorld, PendingInteraction } from './state.js';
 import { isEmptyMessage, limits, validateMessageBody } from './validate.js';
 
 interface RouteContext {
@@ -70,9 +70,11 @@ function postMessage({ world, params, body }: RouteContext): Reply {
   if (channel.type === ChannelType.GuildForum) throw apiErrors.nonTextChannel();
   requirePermission(world, channel, isThread(channel) ? PermissionFlagsBits.SendMessagesInThreads : PermissionFlagsBits.SendMessages);
   const json = validMessage(body);
-  // Real Discord drops embeds silently without Embed Links; failing loudly catches the missing permission in tests.
-  if (Array.isArray(json.embeds) && json.embeds.length > 0) requirePermission(world, channel, PermissionFlagsBits.EmbedLinks);
-  return ok(world.messagePayload(world.recordMessage(channel.id, json, body.files, 'channel')));
+  // Without Embed Links, Discord refuses an embed-only message and silently drops the embeds of one with content.
+  const embedsRefused = Array.isArray(json.embeds) && json.embeds.length > 0 && !(world.botPermissions(channel) & PermissionFlagsBits.EmbedLinks);
+  if (embedsRefused && isEmptyMessage({ ...json, embeds: [] }, body.files.length)) throw apiErrors.missingPermissions();
+  const draft = world.draftMessage(channel.id, json, body.files, 'channel');
+  return ok(world.messagePayload(world.keep(embedsRefused ? { ...draft, embeds: [], embedsDropped: true } : draft)));
 }
 
 function threadName(name: unknown): string {
@@ -149,21 +151,26 @@ function interactionByToken(world: DiscordWorld, token: string | undefined): Pen
   return pending;
 }
 
+function isEphemeral(data: Json): boolean {
+  return ((Number(data.flags) || 0) & EPHEMERAL) !== 0;
+}
+
 function interactionCallback({ world, params, body, query }: RouteContext): Reply {
   const pending = world.interactions.get(params.interaction ?? '');
   if (!pending || pending.token !== params.token) throw apiErrors.unknownInteraction();
   if (pending.acknowledged) throw apiErrors.alreadyAcknowledged();
   const type = Number(body.json.type);
   const data = (body.json.data ?? {}) as Json;
-  const ephemeral = ((Number(data.flags) || 0) & EPHEMERAL) !== 0;
+  const ephemeral = isEphemeral(data);
   if (type === 4 || type === 7) validMessage({ json: data, files: body.files });
   if (type === 8 && Array.isArray(data.choices) && data.choices.length > 25) {
     throw apiErrors.invalidFormBody({ data: { choices: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } } });
   }
   pending.acknowledged = true;
-  if (type === 4) {
-    const message = ephemeral ? undefined : world.recordMessage(pending.channelId, data, body.files, 'interaction');
-    pending.originalMessageId = message?.id ?? snowflake();
+  // A reply, or the "thinking…" placeholder of a deferred reply that editReply later fills in.
+  if (type === 4 || type === 5) {
+    const draft = world.draftMessage(pending.channelId, type === 4 ? data : {}, body.files, 'interaction');
+    pending.original = { message: ephemeral ? draft : world.keep(draft), ephemeral };
   }
   world.recordResponse({ interactionId: pending.id, kind: 'callback', type, data, ephemeral, files: body.files });
   if (query.get('with_response') !== 'true') return ok();
@@ -171,51 +178,60 @@ function interactionCallback({ world, params, body, query }: RouteContext): Repl
     interaction: {
       id: pending.id,
       type: 2,
-      response_message_id: pending.originalMessageId ?? null,
+      response_message_id: pending.original?.message.id ?? null,
       response_message_loading: type === 5,
       response_message_ephemeral: ephemeral,
     },
-    resource: { type, ...(type === 4 ? { message: originalMessage(world, pending, data, ephemeral) } : {}) },
+    resource: { type, ...(type === 4 ? { message: originalMessage(world, pending) } : {}) },
   });
 }
 
-function originalMessage(world: DiscordWorld, pending: PendingInteraction, data: Json, ephemeral: boolean): Json {
-  pending.originalMessageId ??= snowflake();
-  const recorded = world.messagesByChannel.get(pending.channelId)?.find((m) => m.id === pending.originalMessageId);
-  const message = recorded ?? world.draftMessage(pending.channelId, data, [], 'interaction', pending.originalMessageId);
-  return { ...world.messagePayload(message, ephemeral ? EPHEMERAL : 0), interaction_metadata: { id: pending.id, type: 2, user: pending.user, authorizing_integration_owners: { '0': pending.guildId } } };
-}
-
-function webhookResponse(world: DiscordWorld, pending: PendingInteraction, kind: InteractionResponse['kind'], body: ParsedBody): Json {
-  const data = kind === 'delete-original' ? {} : body.json;
-  const ephemeral = ((Number(data.flags) || 0) & EPHEMERAL) !== 0;
-  world.recordResponse({ interactionId: pending.id, kind, data, ephemeral, files: body.files });
-  return data;
+function originalMessage(world: DiscordWorld, pending: PendingInteraction): Json {
+  if (!pending.original) throw apiErrors.unknownMessage();
+  const { message, ephemeral } = pending.original;
+  return {
+    ...world.messagePayload(message, ephemeral ? EPHEMERAL : 0),
+    webhook_id: world.applicationId,
+    interaction_metadata: { id: pending.id, type: 2, user: pending.user, authorizing_integration_owners: { '0': pending.guildId } },
+  };
 }
 
 function followUp({ world, params, body }: RouteContext): Reply {
   const pending = interactionByToken(world, params.token);
-  const data = webhookResponse(world, pending, 'followup', { json: validMessage(body), files: body.files });
-  const ephemeral = ((Number(data.flags) || 0) & EPHEMERAL) !== 0;
-  const args = [pending.channelId, data, body.files, 'interaction'] as const;
-  const message = ephemeral ? world.draftMessage(...args) : world.recordMessage(...args);
-  return ok({ ...world.messagePayload(message, ephemeral ? EPHEMERAL : 0), webhook_id: world.applicationId });
+  const data = validMessage(body);
+  const ephemeral = isEphemeral(data);
+  world.recordResponse({ interactionId: pending.id, kind: 'followup', data, ephemeral, files: body.files });
+  const draft = world.draftMessage(pending.channelId, data, body.files, 'interaction');
+  return ok({ ...world.messagePayload(ephemeral ? draft : world.keep(draft), ephemeral ? EPHEMERAL : 0), webhook_id: world.applicationId });
 }
 
+/** PATCH replaces the fields it names, as Discord does; the message keeps its id and place. */
 function editOriginal({ world, params, body }: RouteContext): Reply {
   const pending = interactionByToken(world, params.token);
+  if (!pending.original) throw apiErrors.unknownMessage();
   const errors = validateMessageBody(body.json);
   if (errors) throw apiErrors.invalidFormBody(errors);
-  webhookResponse(world, pending, 'edit-original', body);
-  return ok({ ...originalMessage(world, pending, body.json, false), webhook_id: world.applicationId });
+  const { message, ephemeral } = pending.original;
+  const edited = world.draftMessage(message.channelId, { ...message.body, ...body.json }, body.files.length > 0 ? body.files : message.files, 'interaction', message.id);
+  pending.original = { message: ephemeral ? edited : world.replace(edited), ephemeral };
+  world.recordResponse({ interactionId: pending.id, kind: 'edit-original', data: body.json, ephemeral, files: body.files });
+  return ok(originalMessage(world, pending));
+}
+
+function deleteOriginal({ world, params }: RouteContext): Reply {
+  const pending = interactionByToken(world, params.token);
+  if (!pending.original) throw apiErrors.unknownMessage();
+  world.remove(pending.original.message);
+  pending.original = undefined;
+  world.recordResponse({ interactionId: pending.id, kind: 'delete-original', data: {}, ephemeral: false, files: [] });
+  return ok();
 }
 
 function route(method: string, template: string, handler: Handler, isPublic = false): Route {
   const names: string[] = [];
   const source = template.replace(/:(\w+)/g, (_, name: string) => {
     names.push(name);
-    if (name === 'token') return '([^/]+)';
-    return name === 'message' ? '(@original|\\d+)' : '(\\d+)';
+    return name === 'token' ? '([^/]+)' : '(\\d+)';
   });
   return { method, pattern: new RegExp(`^${source}$`), names, public: isPublic, handler };
 }
@@ -251,15 +267,9 @@ function routes(gatewayUrl: string): Route[] {
     }),
     route('POST', '/interactions/:interaction/:token/callback', interactionCallback, true),
     route('POST', '/webhooks/:app/:token', followUp, true),
-    route('GET', '/webhooks/:app/:token/messages/:message', ({ world, params }) => {
-      const pending = interactionByToken(world, params.token);
-      return ok(originalMessage(world, pending, {}, false));
-    }, true),
-    route('PATCH', '/webhooks/:app/:token/messages/:message', editOriginal, true),
-    route('DELETE', '/webhooks/:app/:token/messages/:message', ({ world, params, body }) => {
-      webhookResponse(world, interactionByToken(world, params.token), 'delete-original', body);
-      return ok();
-    }, true),
+    route('GET', '/webhooks/:app/:token/messages/@original', ({ world, params }) => ok(originalMessage(world, interactionByToken(world, params.token))), true),
+    route('PATCH', '/webhooks/:app/:token/messages/@original', editOriginal, true),
+    route('DELETE', '/webhooks/:app/:token/messages/@original', deleteOriginal, true),
   ];
 }
 

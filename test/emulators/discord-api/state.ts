@@ -13,7 +13,10 @@ export interface RecordedMessage {
   id: string;
   channelId: string;
   content?: string;
+  /** The embeds Discord shows (see embedsDropped); `body.embeds` has them as sent. */
   embeds: Json[];
+  /** True when the bot lacked Embed Links, so Discord kept the content and dropped the embeds. */
+  embedsDropped: boolean;
   /** `allowed_mentions` exactly as received; undefined when the client sent none (Discord then pings everything). */
   allowedMentions: unknown;
   /** Who this message would have pinged on real Discord. */
@@ -59,7 +62,8 @@ export interface PendingInteraction {
   /** The member who invoked it. */
   user: Json;
   acknowledged: boolean;
-  originalMessageId?: string;
+  /** The reply (or deferred placeholder) that `@original` webhooks read, edit and delete. */
+  original?: { message: RecordedMessage; ephemeral: boolean };
   waiters: ((response: InteractionResponse) => void)[];
 }
 
@@ -135,6 +139,7 @@ export class DiscordWorld {
       channelId,
       content: typeof body.content === 'string' ? body.content : undefined,
       embeds: Array.isArray(body.embeds) ? (body.embeds as Json[]) : [],
+      embedsDropped: false,
       allowedMentions: body.allowed_mentions,
       pings: pingsOf(body),
       files,
@@ -144,11 +149,28 @@ export class DiscordWorld {
   }
 
   recordMessage(channelId: string, body: Json, files: RecordedFile[], via: RecordedMessage['via'], id = snowflake()): RecordedMessage {
-    const message = this.draftMessage(channelId, body, files, via, id);
-    const list = this.messagesByChannel.get(channelId) ?? [];
+    return this.keep(this.draftMessage(channelId, body, files, via, id));
+  }
+
+  /** Stores a drafted message in its channel's record. */
+  keep(message: RecordedMessage): RecordedMessage {
+    const list = this.messagesByChannel.get(message.channelId) ?? [];
     list.push(message);
-    this.messagesByChannel.set(channelId, list);
+    this.messagesByChannel.set(message.channelId, list);
     return message;
+  }
+
+  /** Puts an edited message in place of the one with its id. */
+  replace(message: RecordedMessage): RecordedMessage {
+    const list = this.messagesByChannel.get(message.channelId) ?? [];
+    const index = list.findIndex((m) => m.id === message.id);
+    if (index >= 0) list[index] = message;
+    return message;
+  }
+
+  remove(message: RecordedMessage): void {
+    const list = this.messagesByChannel.get(message.channelId) ?? [];
+    this.messagesByChannel.set(message.channelId, list.filter((m) => m.id !== message.id));
   }
 
   /** The message object Discord returns for a recorded message. */
