@@ -55,6 +55,8 @@ type HopResult =
 interface Deadline {
   signal: AbortSignal;
   timedOut(): boolean;
+  /** Stops the timer and lets go of the caller's signal. */
+  dispose(): void;
 }
 
 const ACCEPT =
@@ -118,11 +120,27 @@ export function defaultFetchOptions(config: HeraldConfig['fetch']): FetchOptions
   };
 }
 
+/**
+ * One timer and one controller per fetch, released by dispose(). (AbortSignal.any would be shorter,
+ * but on Node 20 it keeps every combined signal alive as long as the caller's long-lived signal.)
+ */
 function startDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
-  const timeout = AbortSignal.timeout(timeoutMs);
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`no complete answer within ${timeoutMs} ms`, 'TimeoutError'));
+  }, timeoutMs);
+  const onCallerAbort = () => controller.abort(callerSignal?.reason);
+  if (callerSignal?.aborted) onCallerAbort();
+  else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
   return {
-    signal: callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout,
-    timedOut: () => timeout.aborted,
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+    },
   };
 }
 
@@ -213,7 +231,11 @@ function describeFailure(error: unknown, target: string, timeoutMs: number, dead
   if (deadline?.timedOut()) {
     return new FetchError('timeout', `${target} did not send the whole feed within ${timeoutMs / 1000} s. The site may be slow or overloaded; Herald will try again later.`, { cause: error });
   }
-  if (deadline?.signal.aborted) return error instanceof Error ? error : new Error(String(error));
+  if (deadline?.signal.aborted) {
+    // The caller cancelled: reject with its reason, as fetch() does.
+    const reason: unknown = deadline.signal.reason;
+    return reason instanceof Error ? reason : new Error(String(reason));
+  }
   const { code, message } = error as NodeJS.ErrnoException;
   if (code && DNS_ERROR_CODES.has(code)) {
     return new FetchError('dns', `Could not find the host of ${target} (${code}). Check the address for typos; if it is right, the site's DNS may be down.`, { cause: error });
@@ -259,5 +281,7 @@ export async function fetchFeed(url: string, validators: Validators, options: Fe
     }
   } catch (error) {
     throw describeFailure(error, target, options.timeoutMs, deadline);
+  } finally {
+    deadline?.dispose();
   }
 }
