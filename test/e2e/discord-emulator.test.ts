@@ -176,6 +176,29 @@ describe('Discord emulator with the real discord.js', () => {
     }
   });
 
+  it('passes attachment options and records files sent back (import/export style)', async () => {
+    let received: { name?: string; url?: string } | undefined;
+    const handler = async (interaction: import('discord.js').Interaction) => {
+      if (!interaction.isChatInputCommand()) return;
+      const file = interaction.options.getAttachment('file', true);
+      received = { name: file.name, url: file.url };
+      await interaction.reply({ content: 'Your feeds', files: [{ attachment: Buffer.from('<opml version="2.0"/>'), name: 'feeds.opml' }], flags: MessageFlags.Ephemeral });
+    };
+    client.on(Events.InteractionCreate, handler);
+    try {
+      const { response } = await emulator.invokeCommand({
+        command: 'herald',
+        subcommand: ['import'],
+        options: { file: { attachment: { filename: 'feeds.opml', url: 'http://127.0.0.1:9/feeds.opml', contentType: 'text/x-opml' } } },
+      });
+      expect(received).toEqual({ name: 'feeds.opml', url: 'http://127.0.0.1:9/feeds.opml' });
+      expect(response.data.content).toBe('Your feeds');
+      expect(response.files).toEqual([{ name: 'feeds.opml', size: 21, text: '<opml version="2.0"/>' }]);
+    } finally {
+      client.off(Events.InteractionCreate, handler);
+    }
+  });
+
   it('answers an interaction acknowledged twice with 40060, as Discord does', async () => {
     const errors: unknown[] = [];
     const handler = async (interaction: import('discord.js').Interaction) => {
@@ -320,5 +343,24 @@ describe('Discord emulator REST checks', () => {
   it('refuses a wrong bot token with 401', async () => {
     const stranger = new REST({ api: emulator.apiBase, retries: 0 }).setToken('wrong');
     expect((await apiError(stranger.get(Routes.user('@me')))).status).toBe(401);
+  });
+});
+
+describe('Discord emulator gateway heartbeats', () => {
+  it('acknowledges heartbeats, so discord.js measures a ping and keeps the session', async () => {
+    const emulator = await startDiscordEmulator({ heartbeatIntervalMs: 100 });
+    const client = createDiscordClient({ token: emulator.token, apiBase: emulator.apiBase, owners: [] });
+    try {
+      const ready = once(client, Events.ClientReady);
+      await client.login();
+      await ready;
+      // -1 until the first acknowledged heartbeat; a missing ACK would make discord.js reconnect instead.
+      await expect.poll(() => client.ws.ping, { timeout: 20_000 }).toBeGreaterThanOrEqual(0);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(emulator.handshakes()).toEqual({ identified: 1, resumed: 0 });
+    } finally {
+      await client.destroy();
+      await emulator.close();
+    }
   });
 });
