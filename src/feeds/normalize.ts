@@ -43,10 +43,11 @@ export function normalizeEntries(entries: FeedEntry[], context: NormalizeContext
 
 function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | undefined {
   const base = context.feedLink;
-  const html = entry.contentHtml ?? entry.summaryHtml ?? '';
+  const html = [entry.contentHtml, entry.summaryHtml].find((markup) => markup?.trim()) ?? '';
   const text = htmlToText(html);
   const declaredTitle = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
-  const url = canonicalizeUrl(entry.link ?? '', base) ?? (entry.guid && /^https?:\/\//i.test(entry.guid) ? canonicalizeUrl(entry.guid) : undefined);
+  const url = canonicalLink(entry, base);
+  const linkAsWritten = entry.link?.trim() ? absoluteHttpUrl(entry.link, base) : undefined;
   if (declaredTitle === '' && text === '' && url === undefined) return undefined;
 
   const language = resolveLanguage(entry.language ?? context.feedLanguage, `${declaredTitle}\n${text}`);
@@ -56,7 +57,7 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | und
   const now = context.now.toISOString();
   return {
     // The link as written, not canonical: archive pages tell posts apart by fragment alone.
-    id: itemIdFor(context.feedId, guid ?? (entry.link && absoluteHttpUrl(entry.link, base)) ?? url ?? hash),
+    id: itemIdFor(context.feedId, guid ?? linkAsWritten ?? url ?? hash),
     feedId: context.feedId,
     sourceName: context.sourceName,
     guid,
@@ -68,10 +69,17 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | und
     firstSeenAt: now,
     language,
     categories: cleanCategories(entry.categories),
-    image: (entry.image && absoluteHttpUrl(entry.image, base)) ?? firstImage(html, base),
+    image: (entry.image ? absoluteHttpUrl(entry.image, base) : undefined) ?? firstImage(html, base),
     contentHash: hash,
     section: context.section,
   };
+}
+
+/** The entry's link, else its guid when that is a permalink, in canonical form. */
+function canonicalLink(entry: FeedEntry, base: string | undefined): string | undefined {
+  const link = entry.link?.trim();
+  if (link) return canonicalizeUrl(link, base);
+  return entry.guid && /^https?:\/\//i.test(entry.guid.trim()) ? canonicalizeUrl(entry.guid) : undefined;
 }
 
 /**

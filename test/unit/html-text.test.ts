@@ -1,0 +1,79 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { firstImage, htmlToText } from '../../src/feeds/html-text.js';
+
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const fold = (text: string) => text.replace(/\s+/g, ' ').trim().normalize('NFC');
+
+/**
+ * Text that does not itself look like an entity reference: "&amp;" written literally is
+ * indistinguishable from a double-escaped "&", which htmlToText repairs on purpose.
+ */
+const textWithoutEntityLookalikes = fc.string({ unit: 'grapheme', maxLength: 80 }).filter((text) => !/&(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/i.test(text));
+const textWithMarkupCharacters = fc
+  .array(fc.oneof(fc.constantFrom('<', '>', '&', '"', "'", ' ', '\n', 'b', 'p', 'script', '/', '=', ';', '#'), fc.string({ unit: 'grapheme', maxLength: 5 })), { maxLength: 30 })
+  .map((parts) => parts.join(''))
+  .filter((text) => !/&(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/i.test(text));
+
+describe('htmlToText', () => {
+  it('drops tags and script/style contents, and turns block elements into line breaks', () => {
+    expect(htmlToText('<div><p>First <b>bold</b> para.</p><script>alert("x<y")</script><style>p{}</style><p>Second<br>line</p><ul><li>a</li><li>b</li></ul></div>'))
+      .toBe('First bold para.\nSecond\nline\na\nb');
+  });
+
+  it('decodes named, decimal and hex entities, and a double-escaped entity once', () => {
+    expect(htmlToText('caf&eacute; &#233; &#xE9; &hellip; &nbsp;x &lt;tag&gt; &amp;')).toBe('café é é … x <tag> &');
+    expect(htmlToText('It&amp;#8217;s &amp;amp; &amp;ldquo;quoted&amp;rdquo;')).toBe('It’s & “quoted”');
+    expect(htmlToText('&amp;amp;amp;')).toBe('&amp;');
+  });
+
+  it('folds whitespace inside lines and drops empty lines; source line breaks are only spaces', () => {
+    expect(htmlToText('  a \t b\n c  <p>\n\n</p><p> d </p>')).toBe('a b c\nd');
+  });
+
+  it('returns NFC text', () => {
+    expect(htmlToText('Cafe\u0301')).toBe('Caf\u00e9');
+  });
+
+  it('survives broken markup without losing text', () => {
+    expect(htmlToText('<p>unclosed <b>bold <i>italic</p> tail</div></span> end')).toBe('unclosed bold italic\ntail end');
+    expect(htmlToText('<a href="x>broken')).toBe('');
+  });
+
+  it('returns escaped text as the text itself (entities decoded, whitespace folded)', () => {
+    fc.assert(fc.property(textWithoutEntityLookalikes, (text) => {
+      expect(htmlToText(escapeHtml(text))).toBe(fold(text));
+    }), { numRuns: 300 });
+  });
+
+  it('never lets markup from the input through as a tag', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom('p', 'b', 'script', 'a', 'img', 'div', 'span'), textWithoutEntityLookalikes)), (parts) => {
+      const html = parts.map(([tag, text]) => `<${tag} class="x">${escapeHtml(text)}</${tag}>`).join('');
+      expect(htmlToText(html)).not.toMatch(/<(p|b|script|a|img|div|span) class/);
+    }), { numRuns: 200 });
+  });
+
+  it('is idempotent on plain text', () => {
+    fc.assert(fc.property(textWithMarkupCharacters.filter((text) => !/[<&]/.test(text)), (text) => {
+      const once = htmlToText(text);
+      expect(once).toBe(fold(text));
+      expect(htmlToText(once)).toBe(once);
+    }), { numRuns: 300 });
+  });
+});
+
+describe('firstImage', () => {
+  it('returns the first real image, resolved against the base', () => {
+    expect(firstImage('<p>x</p><img src="/a.jpg"><img src="b.jpg">', 'https://example.org/news/item')).toBe('https://example.org/a.jpg');
+  });
+
+  it('skips tracking pixels and data: URIs, and honours lazy-loading data-src', () => {
+    expect(firstImage('<img src="https://t.example/p.gif" width="1" height="1"><img src="data:image/png;base64,xx" data-src="https://cdn.example/real.png">')).toBe('https://cdn.example/real.png');
+  });
+
+  it('returns undefined when there is no http(s) image', () => {
+    expect(firstImage('<p>no image</p>')).toBeUndefined();
+    expect(firstImage('<img src="javascript:alert(1)">')).toBeUndefined();
+    expect(firstImage('<img src="relative.png">')).toBeUndefined();
+  });
+});

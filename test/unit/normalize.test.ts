@@ -1,0 +1,135 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { FeedEntry } from '../../src/feeds/feed-entry.js';
+import { canonicalLanguageTag, guessLanguageFromScript, resolveLanguage } from '../../src/feeds/language.js';
+import { contentHash, itemIdFor, normalizeEntries, type NormalizeContext } from '../../src/feeds/normalize.js';
+
+const now = new Date('2025-03-11T08:00:00Z');
+const context: NormalizeContext = { feedId: 'feed-1', sourceName: 'Example News', section: 'World', feedLink: 'http://example.com/feed.xml', now };
+const entry = (fields: Partial<FeedEntry>): FeedEntry => ({ categories: [], ...fields });
+const normalizeOne = (fields: Partial<FeedEntry>, overrides: Partial<NormalizeContext> = {}) => normalizeEntries([entry(fields)], { ...context, ...overrides })[0];
+
+describe('normalizeEntries', () => {
+  it('builds a complete Item from a typical entry', () => {
+    const item = normalizeOne({
+      guid: ' tag:example.com,2025:1 ',
+      link: '/2025/03/story/?utm_source=rss#top',
+      title: 'Markets &amp; <b>money</b>',
+      contentHtml: '<p>First sentence. Second one.</p><img src="/img/lead.jpg">',
+      summaryHtml: '<p>Ignored when there is content</p>',
+      author: ' Jane  Doe ',
+      published: 'Tue, 11 Mar 2025 07:30:00 +0100',
+      categories: [' Economy ', 'economy', 'Markets', ''],
+      language: 'en_GB',
+    });
+    expect(item).toEqual({
+      id: itemIdFor('feed-1', 'tag:example.com,2025:1'),
+      feedId: 'feed-1',
+      sourceName: 'Example News',
+      guid: 'tag:example.com,2025:1',
+      url: 'https://example.com/2025/03/story',
+      title: 'Markets & money',
+      text: 'First sentence. Second one.',
+      author: 'Jane Doe',
+      publishedAt: '2025-03-11T06:30:00.000Z',
+      firstSeenAt: '2025-03-11T08:00:00.000Z',
+      language: 'en-GB',
+      categories: ['Economy', 'Markets'],
+      image: 'http://example.com/img/lead.jpg',
+      contentHash: contentHash('Markets & money', 'First sentence. Second one.'),
+      section: 'World',
+    });
+  });
+
+  it('uses the summary when there is no content, and an explicit image over the first <img>', () => {
+    expect(normalizeOne({ title: 't', summaryHtml: 'Only a summary <img src="https://x.example/a.png">', image: 'https://x.example/b.png' }))
+      .toMatchObject({ text: 'Only a summary', image: 'https://x.example/b.png' });
+  });
+
+  it('falls back to the first sentence of the text for a missing title', () => {
+    expect(normalizeOne({ contentHtml: '<p>The council voted on Monday. It was close.</p>' })?.title).toBe('The council voted on Monday.');
+    expect(normalizeOne({ contentHtml: '<p>東京で会議が開かれた。結果は来週。</p>', language: 'ja' })?.title).toBe('東京で会議が開かれた。');
+    const long = normalizeOne({ contentHtml: `<p>${'word '.repeat(60)}end.</p>` })!.title;
+    expect(long.length).toBeLessThanOrEqual(141);
+    expect(long).toMatch(/^word( word)*…$/);
+  });
+
+  it('dates: UTC ISO; first-seen time when missing, unparseable or in the future', () => {
+    expect(normalizeOne({ title: 't', published: '2025-03-10T23:00:00-05:00' })?.publishedAt).toBe('2025-03-11T04:00:00.000Z');
+    expect(normalizeOne({ title: 't', published: 'Mon, 10 Mar 2025 16:15 EDT' })?.publishedAt).toBe('2025-03-10T20:15:00.000Z');
+    for (const published of [undefined, 'yesterday-ish', '2025-03-11T09:00:00Z']) {
+      expect(normalizeOne({ title: 't', published })?.publishedAt).toBe(now.toISOString());
+    }
+    // a few minutes of clock skew are tolerated
+    expect(normalizeOne({ title: 't', published: '2025-03-11T08:03:00Z' })?.publishedAt).toBe('2025-03-11T08:03:00.000Z');
+  });
+
+  it('language: the entry, then the feed, then a script guess; a contradicted declaration loses', () => {
+    expect(normalizeOne({ title: 'Hello', language: 'fr' }, { feedLanguage: 'de' })?.language).toBe('fr');
+    expect(normalizeOne({ title: 'Hello' }, { feedLanguage: 'de-de' })?.language).toBe('de-DE');
+    expect(normalizeOne({ title: 'Новости дня' })?.language).toBe('ru');
+    expect(normalizeOne({ title: 'Hello' })?.language).toBeUndefined();
+    expect(normalizeOne({ title: '中国银联完成ATM网关协议的签订' }, { feedLanguage: 'en-us' })?.language).toBe('zh');
+  });
+
+  it('keeps the guid verbatim but takes the URL from a permalink guid when there is no link', () => {
+    expect(normalizeOne({ guid: 'http://example.com/p/1', title: 't' })).toMatchObject({ guid: 'http://example.com/p/1', url: 'https://example.com/p/1' });
+    expect(normalizeOne({ guid: '12345', title: 't' })?.url).toBeUndefined();
+  });
+
+  it('drops entries with nothing to show, and repeats of an id within the batch', () => {
+    const items = normalizeEntries([
+      entry({ guid: 'a' }),
+      entry({ guid: 'b', title: 'B' }),
+      entry({ guid: 'b', title: 'B again' }),
+      entry({ link: 'https://example.com/log#p1', title: 'P1' }),
+      entry({ link: 'https://example.com/log#p2', title: 'P2' }),
+    ], context);
+    expect(items.map((item) => item.title)).toEqual(['B', 'P1', 'P2']);
+    expect(new Set(items.map((item) => item.id)).size).toBe(3);
+  });
+
+  it('item ids are stable, short, and differ by feed and identity', () => {
+    fc.assert(fc.property(fc.string(), fc.string(), fc.string(), (feed, identity, other) => {
+      expect(itemIdFor(feed, identity)).toBe(itemIdFor(feed, identity));
+      expect(itemIdFor(feed, identity)).toMatch(/^[0-9a-f]{16}$/);
+      if (identity !== other) expect(itemIdFor(feed, identity)).not.toBe(itemIdFor(feed, other));
+    }));
+  });
+});
+
+describe('contentHash', () => {
+  it('ignores case, width variants and whitespace, but not the words', () => {
+    expect(contentHash('Ｂｉｇ  News', 'Some\n text ')).toBe(contentHash('big news', 'some text'));
+    expect(contentHash('Big News', 'some text')).not.toBe(contentHash('Big News', 'other text'));
+    expect(contentHash('a', 'b c')).not.toBe(contentHash('a b', 'c'));
+  });
+});
+
+describe('language guess by script', () => {
+  it.each([
+    ['ニュースの時間です', 'ja'],
+    ['東京都の新しい政策について、知事が記者会見で発表した', 'ja'],
+    ['国务院总理主持召开常务会议', 'zh'],
+    ['한국 정부는 오늘 발표했다', 'ko'],
+    ['Правительство России', 'ru'],
+    ['Україна отримала підтримку, їхні новини', 'uk'],
+    ['Η κυβέρνηση ανακοίνωσε', 'el'],
+    ['הממשלה הודיעה היום', 'he'],
+    ['أعلنت الحكومة اليوم', 'ar'],
+    ['รัฐบาลประกาศวันนี้', 'th'],
+    ['सरकार ने आज घोषणा की', 'hi'],
+    ['The government announced (Ελλάδα)', undefined],
+    ['1234 !!!', undefined],
+  ])('%s → %s', (text, language) => {
+    expect(guessLanguageFromScript(text)).toBe(language);
+  });
+
+  it('canonicalizes declared tags and rejects junk', () => {
+    expect(canonicalLanguageTag('en_us')).toBe('en-US');
+    expect(canonicalLanguageTag('not a tag!')).toBeUndefined();
+    expect(resolveLanguage('ja', '日本語の記事')).toBe('ja');
+    expect(resolveLanguage('zh-CN', '東京')).toBe('zh-CN');
+    expect(resolveLanguage('en', 'Русский текст')).toBe('ru');
+  });
+});
