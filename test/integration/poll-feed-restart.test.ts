@@ -1,0 +1,84 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { createRedisConnection } from '../../src/queue/connection.js';
+import { createPollQueue, POLL_JOB_NAME } from '../../src/queue/poll-jobs.js';
+import { createPollFeedDeps, startPollWorker } from '../../jobs/poll-feed.js';
+import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+let redisServer: TestRedis;
+let feedServer: FeedServer;
+const logLines: { msg: string }[] = [];
+const logger = createLogger({
+  level: 'info',
+  destination: new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(JSON.parse(chunk.toString()) as { msg: string });
+      done();
+    },
+  }),
+});
+
+beforeAll(async () => {
+  redisServer = await startRedis({ appendOnly: true });
+  feedServer = await startFeedServer();
+});
+afterAll(async () => {
+  await feedServer.close();
+  await redisServer.stop();
+});
+
+it('keeps polling through a Redis restart, logging the outage once and the recovery once', async () => {
+  const connection = createRedisConnection(redisServer.url, { name: 'restart-test', logger });
+  const queue = createPollQueue(connection);
+  const deps = createPollFeedDeps(connection, parseConfig({ fetch: { allowHosts: [feedServer.host] } }));
+  const worker = startPollWorker(deps, { connection, concurrency: 2, logger });
+  try {
+    feedServer.setFeed('/feed.xml', '<rss version="2.0"><channel><title>T</title><item><guid>urn:a</guid><title>A</title></item></channel></rss>');
+    const { feed } = await deps.feeds.add({ url: feedServer.url('/feed.xml') });
+    await worker.waitUntilReady();
+
+    await redisServer.restart();
+    const job = await queue.add(POLL_JOB_NAME, { feedId: feed.id });
+    await expect.poll(() => queue.getJobState(job.id!), { timeout: 30_000 }).toBe('completed');
+    expect((await queue.getJob(job.id!))?.returnvalue).toEqual({ feedId: feed.id, status: 'fetched', newItems: 1 });
+    const messages = logLines.map((line) => line.msg);
+    expect(messages.filter((msg) => msg.startsWith('Redis connection lost'))).toHaveLength(1);
+    expect(messages.filter((msg) => msg === 'Redis connection restored')).toHaveLength(1);
+  } finally {
+    await worker.close();
+    await queue.close();
+    connection.disconnect();
+  }
+});
+
+it('closes a worker only once the polls in flight have finished', async () => {
+  const connection = createRedisConnection(redisServer.url);
+  const queue = createPollQueue(connection);
+  const deps = createPollFeedDeps(connection, parseConfig({ fetch: { allowHosts: [feedServer.host] } }));
+  const worker = startPollWorker(deps, { connection, concurrency: 2 });
+  const release: (() => void)[] = [];
+  feedServer.setRoute('/held.xml', (_req, res) =>
+    release.push(() => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end('<rss version="2.0"><channel><title>H</title><item><guid>urn:held</guid><title>Held</title></item></channel></rss>')),
+  );
+  try {
+    const { feed } = await deps.feeds.add({ url: feedServer.url('/held.xml') });
+    const job = await queue.add(POLL_JOB_NAME, { feedId: feed.id });
+    await expect.poll(() => release.length, { timeout: 30_000 }).toBe(1);
+
+    let closed = false;
+    const closing = worker.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(closed).toBe(false);
+    release[0]!();
+    await closing;
+    expect(await queue.getJobState(job.id!)).toBe('completed');
+    expect((await deps.items.inWindow(new Date(0), new Date(Date.now() + 60_000))).map((item) => item.title)).toContain('Held');
+  } finally {
+    await worker.close();
+    await queue.close();
+    connection.disconnect();
+  }
+});
