@@ -36,8 +36,6 @@ export interface FeedServer {
   /** Anything custom: the handler owns the response. */
   setRoute(path: string, handler: RouteHandler): void;
   redirect(path: string, to: string, status?: 301 | 302 | 307 | 308): void;
-  /** Forgets a path (it answers 404 again). */
-  remove(path: string): void;
   /** Every request received, oldest first. */
   requests: RecordedRequest[];
   /** Extra latency before every response (benchmarks use 50 ms). */
@@ -153,9 +151,6 @@ export async function startFeedServer(options: { latencyMs?: number } = {}): Pro
     },
     redirect: (path, to, status = 302) => {
       routes.set(path, (_req, res) => res.writeHead(status, { location: to }).end());
-    },
-    remove: (path) => {
-      routes.delete(path);
     },
     requests,
     latencyMs: options.latencyMs ?? 0,
