@@ -3,7 +3,9 @@ import type { REST } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError, type DeliveryFailure, type Destination } from '../../src/platforms/delivery.js';
 import { createDiscordRest } from '../../src/platforms/discord/client.js';
-import { DiscordSender, type DiscordPart, FORUM_POST_NAME_LIMIT, forumPostName } from '../../src/platforms/discord/sender.js';
+import { DiscordSender, FORUM_POST_NAME_LIMIT, forumPostName } from '../../src/platforms/discord/sender.js';
+import type { Briefing } from '../../src/briefing/model.js';
+import { type DiscordPart, renderDiscord } from '../../src/render/discord.js';
 import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
 import { defaultIds, type DiscordEmulator, startDiscordEmulator } from '../emulators/discord-api.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -88,6 +90,37 @@ describe('DiscordSender against the emulator', () => {
     const sent = await sender.send(text(defaultIds.text, { threadId: thread.id }), embedPart('threaded'), context);
     expect(sent.threadId).toBe(thread.id);
     expect(emulator.messages(thread.id).map((m) => m.id)).toEqual([sent.messageId]);
+  });
+
+  it("delivers every part the renderer makes of a large briefing, within Discord's limits and pinging no one", async () => {
+    const noisy = 'Breaking: @everyone <@&123> **bold** claims, <@456> says 🦊 "markets" __rise__ @here and [a link](https://x.example).';
+    const briefing: Briefing = {
+      title: 'Morning briefing @everyone',
+      date: '2025-03-11',
+      timezone: 'UTC',
+      sections: ['World', 'Tech', 'Markets'].map((title, s) => ({
+        title: `${title} <@&999>`,
+        emoji: '🌍',
+        bullets: Array.from({ length: 30 }, (_, b) => ({
+          emoji: '🔸',
+          headline: `Story ${s}-${b} @everyone`,
+          summary: `${noisy} ${'More detail follows here. '.repeat(b % 7)}`,
+          sources: [{ name: 'Wire', url: `https://wire.example/${s}/${b}` }],
+          items: [`https://wire.example/${s}/${b}`],
+        })),
+      })),
+      stats: { itemsIn: 90, duplicatesDropped: 0, stories: 90 },
+    };
+    for (const style of ['embeds', 'content'] as const) {
+      const parts = renderDiscord(briefing, { style });
+      expect(parts.length).toBeGreaterThan(1);
+      const channel = style === 'embeds' ? defaultIds.text : defaultIds.noEmbeds;
+      const before = emulator.messages(channel).length;
+      for (const [index, part] of parts.entries()) await sender.send(text(channel), part, { index, total: parts.length, title: briefing.title });
+      const delivered = emulator.messages(channel).slice(before);
+      expect(delivered).toHaveLength(parts.length);
+      expect(delivered.every((m) => m.pings.everyone === false && m.pings.roles.length === 0 && m.pings.users.length === 0)).toBe(true);
+    }
   });
 
   it('maps Missing Access, Missing Permissions and Unknown Channel to permanent failures that say what is wrong', async () => {

@@ -2,17 +2,11 @@
  * Posts rendered briefing parts to Discord over discord.js REST: text channels, threads, and
  * forum channels (one post per briefing, later parts inside it).
  */
-import { type APIEmbed, type APIMessage, type APIThreadChannel, type REST, Routes } from 'discord.js';
+import { type APIMessage, type APIThreadChannel, type REST, Routes } from 'discord.js';
+import type { DiscordPart } from '../../render/discord.js';
 import { DeliveryError, type Destination, type PlatformSender, type SentPart } from '../delivery.js';
 import type { RateBucket } from '../rate-limiter.js';
 import { classifyDiscordError, type DiscordAction } from './errors.js';
-
-/** One rendered Discord message (the renderer's part; structural so either side can evolve). */
-export interface DiscordPart {
-  content?: string;
-  embeds?: APIEmbed[];
-  allowed_mentions?: { parse: [] };
-}
 
 /** Cross-process pacing; a RedisRateLimiter fits. */
 export interface SendPacer {
