@@ -310,6 +310,13 @@ describe('Discord emulator REST checks', () => {
     expect((await raw).map((r) => r.id)).toContain(defaultIds.botRole);
     const headers = seen.at(-1);
     for (const name of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-ratelimit-reset-after', 'x-ratelimit-bucket']) expect(headers?.get(name), name).toBeTruthy();
+    const bucketOf = async (request: () => Promise<unknown>) => {
+      await request();
+      return seen.at(-1)?.get('x-ratelimit-bucket');
+    };
+    const textBucket = await bucketOf(() => post(defaultIds.text, { content: 'a' }));
+    expect(await bucketOf(() => post(defaultIds.noEmbeds, { content: 'b' }))).toBe(textBucket);
+    expect(await bucketOf(() => rest.get(Routes.channel(defaultIds.text)))).not.toBe(textBucket);
     // discord.js waits out the bucket by itself, so four calls in a 3-per-window bucket all succeed.
     const members = await Promise.all([1, 2, 3, 4].map(() => rest.get(Routes.guildMember(defaultIds.guild, defaultIds.admin))));
     expect(members).toHaveLength(4);

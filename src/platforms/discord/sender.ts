@@ -29,9 +29,12 @@ export function forumPostName(title: string): string {
   const line = title.replace(/\s+/g, ' ').trim() || 'Briefing';
   if ([...line].length <= FORUM_POST_NAME_LIMIT) return line;
   let name = '';
+  let length = 0;
   for (const { segment } of graphemes.segment(line)) {
-    if ([...name].length + [...segment].length > FORUM_POST_NAME_LIMIT - 1) break;
+    const size = [...segment].length;
+    if (length + size > FORUM_POST_NAME_LIMIT - 1) break;
     name += segment;
+    length += size;
   }
   return `${name.trimEnd()}…`;
 }

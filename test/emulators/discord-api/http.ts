@@ -93,7 +93,8 @@ export function rateLimitHeaders(bucketKey: string, limit: number, remaining: nu
     'X-RateLimit-Remaining': String(remaining),
     'X-RateLimit-Reset': ((Date.now() + resetAfterMs) / 1000).toFixed(3),
     'X-RateLimit-Reset-After': (resetAfterMs / 1000).toFixed(3),
-    'X-RateLimit-Bucket': createHash('sha1').update(bucketKey.replace(/:[^:]*$/, '')).digest('hex').slice(0, 16),
+    // Like Discord's: one hash per route shape, shared by every channel (the major parameter is not part of it).
+    'X-RateLimit-Bucket': createHash('sha1').update(bucketKey.replace(/\d{5,}/g, ':id')).digest('hex').slice(0, 16),
   };
 }
 
