@@ -22,7 +22,7 @@ export interface PollResult {
   status: 'fetched' | 'not-modified' | 'failed' | 'disabled' | 'skipped';
   /** Items stored by this poll (new to Herald). */
   newItems: number;
-  /** Why the poll was skipped, or what went wrong. */
+  /** Why the poll was skipped, what went wrong, or what a partly broken feed lost. */
   detail?: string;
 }
 
@@ -74,7 +74,7 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
   const fresh = await deps.items.addNew(ingested.items, now);
   if (fresh.length > 0) await deps.onNewItems?.(fresh, feed);
   await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified }));
-  return { feedId: feed.id, status: 'fetched', newItems: fresh.length };
+  return { feedId: feed.id, status: 'fetched', newItems: fresh.length, ...(ingested.recovered ? { detail: ingested.recovered } : {}) };
 }
 
 async function recordFailure(feed: Feed, state: FeedState, problem: FetchError | FeedParseError, deps: PollFeedDeps, now: Date): Promise<PollResult> {
@@ -83,7 +83,6 @@ async function recordFailure(feed: Feed, state: FeedState, problem: FetchError |
   const failed = stateAfterFailure(state, { message: problem.message, delayMs }, now, deps.disableAfterFailures);
   await deps.feeds.saveState(feed.id, failed);
   if (failed.disabledReason === undefined) return { feedId: feed.id, status: 'failed', newItems: 0, detail: problem.message };
-  if (deps.queue) await removeFeedScheduler(deps.queue, feed.id);
   return { feedId: feed.id, status: 'disabled', newItems: 0, detail: failed.disabledReason };
 }
 
@@ -97,18 +96,28 @@ export async function pollFeed(feedId: string, deps: PollFeedDeps): Promise<Poll
   const skipped = (detail: string): PollResult => ({ feedId, status: 'skipped', newItems: 0, detail });
   const locked = await withLock(deps.redis, deps.keys.pollLock(feedId), pollLockTtlMs(deps.fetchOptions.timeoutMs), async () => {
     const [feed, state] = await Promise.all([deps.feeds.get(feedId), deps.feeds.getState(feedId)]);
-    if (!feed) return skipped('removed');
+    // A feed that is gone or disabled should have no scheduler; one left behind is dropped here.
+    const dropScheduler = async () => {
+      if (deps.queue) await removeFeedScheduler(deps.queue, feedId);
+    };
+    if (!feed) {
+      await dropScheduler();
+      return skipped('removed');
+    }
     const now = (deps.now ?? (() => new Date()))();
     const reason = pollSkipReason(state, now);
-    if (reason === 'disabled' && deps.queue) await removeFeedScheduler(deps.queue, feedId);
+    if (reason === 'disabled') await dropScheduler();
     if (reason) return skipped(reason);
+    let result: PollResult;
     try {
-      return await fetchAndStore(feed, state, deps, now);
+      result = await fetchAndStore(feed, state, deps, now);
     } catch (error) {
       const problem = feedProblem(error);
       if (!problem) throw error;
-      return recordFailure(feed, state, problem, deps, now);
+      result = await recordFailure(feed, state, problem, deps, now);
     }
+    if (result.status === 'disabled') await dropScheduler();
+    return result;
   });
   return locked.acquired ? locked.value : skipped('locked');
 }

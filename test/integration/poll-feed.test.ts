@@ -176,11 +176,13 @@ describe('poll-feed job', () => {
     expect(requestsTo('/slow.xml')).toHaveLength(1);
   });
 
-  it('skips a feed removed since the job was queued', async () => {
+  it('skips a feed removed since the job was queued, and drops the scheduler left behind', async () => {
     const feed = await addFeed('/removed.xml');
+    await upsertFeedScheduler(queue, feed);
     await deps.feeds.remove(feed.id);
     expect(await poll(feed.id)).toMatchObject({ status: 'skipped', detail: 'removed' });
     expect(requestsTo('/removed.xml')).toHaveLength(0);
+    expect(await queue.getJobScheduler(pollSchedulerId(feed.id))).toBeUndefined();
   });
 });
 
