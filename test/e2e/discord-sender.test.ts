@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import type { REST } from 'discord.js';
+import { PermissionFlagsBits, type REST } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError, type DeliveryFailure, type Destination } from '../../src/platforms/delivery.js';
 import { createDiscordRest } from '../../src/platforms/discord/client.js';
+import { listPermissions, missingPermissions, REQUIRED_PERMISSIONS } from '../../src/platforms/discord/errors.js';
 import { DiscordSender, FORUM_POST_NAME_LIMIT, forumPostName } from '../../src/platforms/discord/sender.js';
 import type { Briefing } from '../../src/briefing/model.js';
 import { type DiscordPart, renderDiscord } from '../../src/render/discord.js';
@@ -205,6 +206,26 @@ describe('forumPostName', () => {
         if (normalized) expect(normalized.startsWith(name.replace(/…$/, ''))).toBe(true);
         // No lone surrogate: the cut never lands inside a character.
         expect(name).not.toMatch(/\p{Cs}/u);
+      }),
+    );
+  });
+});
+
+describe('missingPermissions', () => {
+  it('names exactly what a channel lacks for each kind of send', () => {
+    const all = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.SendMessagesInThreads | PermissionFlagsBits.EmbedLinks;
+    expect(missingPermissions(all, 'message')).toEqual([]);
+    expect(missingPermissions(all & ~PermissionFlagsBits.EmbedLinks, 'message')).toEqual(['Embed Links']);
+    expect(missingPermissions(PermissionFlagsBits.ViewChannel, 'forum-post')).toEqual(['Send Messages (Create Posts)', 'Embed Links']);
+    expect(missingPermissions(all & ~PermissionFlagsBits.SendMessagesInThreads, 'thread-message')).toEqual(['Send Messages in Threads']);
+    expect(listPermissions(missingPermissions(0n, 'message'))).toBe('View Channel, Send Messages and Embed Links');
+  });
+
+  it('reports a permission missing exactly when its bit is absent', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 50n) - 1n }), fc.constantFrom('message', 'forum-post', 'thread-message' as const), (granted, action) => {
+        const missing = missingPermissions(granted, action);
+        for (const { flag, name } of REQUIRED_PERMISSIONS[action]) expect(missing.includes(name)).toBe((granted & flag) === 0n);
       }),
     );
   });

@@ -3,7 +3,7 @@
  * up on the destination, give up on one payload, or retry later. Giving up early matters on
  * Discord: 10,000 invalid (401/403/429) requests in 10 minutes get the bot's IP banned.
  */
-import { DiscordAPIError, HTTPError, RateLimitError, RESTJSONErrorCodes } from 'discord.js';
+import { DiscordAPIError, HTTPError, PermissionFlagsBits, RateLimitError, RESTJSONErrorCodes } from 'discord.js';
 import type { DeliveryFailure } from '../delivery.js';
 
 /** Discord never moves a channel the way Telegram migrates a group, so every failure has a reason. */
@@ -12,11 +12,36 @@ export type DiscordFailure = Extract<DeliveryFailure, { reason: string }>;
 /** What the sender was doing, so a 50013 can name the permissions that action needs. */
 export type DiscordAction = 'message' | 'forum-post' | 'thread-message';
 
-const NEEDED_PERMISSIONS: Record<DiscordAction, string> = {
-  message: 'View Channel, Send Messages and Embed Links',
-  'forum-post': 'View Channel, Send Messages (Create Posts) and Embed Links',
-  'thread-message': 'View Channel, Send Messages in Threads and Embed Links',
+/** A permission as server admins see it in Discord's settings. */
+interface NamedPermission {
+  flag: bigint;
+  name: string;
+}
+
+const viewChannel = { flag: PermissionFlagsBits.ViewChannel, name: 'View Channel' };
+// Without Embed Links Discord refuses embed-only messages and drops the embeds of the others.
+const embedLinks = { flag: PermissionFlagsBits.EmbedLinks, name: 'Embed Links' };
+
+/** What Herald needs in a channel to deliver a briefing there, per kind of send. */
+export const REQUIRED_PERMISSIONS: Record<DiscordAction, readonly NamedPermission[]> = {
+  message: [viewChannel, { flag: PermissionFlagsBits.SendMessages, name: 'Send Messages' }, embedLinks],
+  // Forums label Send Messages as "Create Posts".
+  'forum-post': [viewChannel, { flag: PermissionFlagsBits.SendMessages, name: 'Send Messages (Create Posts)' }, embedLinks],
+  'thread-message': [viewChannel, { flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Threads' }, embedLinks],
 };
+
+/**
+ * The names of the permissions Herald lacks for `action`, given its effective permissions in
+ * the channel (e.g. `channel.permissionsFor(guild.members.me).bitfield`); empty when it has all.
+ */
+export function missingPermissions(granted: bigint, action: DiscordAction): string[] {
+  return REQUIRED_PERMISSIONS[action].filter(({ flag }) => (granted & flag) !== flag).map(({ name }) => name);
+}
+
+/** "A, B and C". */
+export function listPermissions(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
 
 /** Answers that mean the channel (or thread) is unusable for this bot until someone fixes it. */
 function destinationRefusal(code: number, channelId: string, action: DiscordAction): string | undefined {
@@ -24,7 +49,7 @@ function destinationRefusal(code: number, channelId: string, action: DiscordActi
     case RESTJSONErrorCodes.MissingAccess:
       return `Missing Access to channel ${channelId}: the bot cannot see it; give Herald's role View Channel there (or re-invite the bot)`;
     case RESTJSONErrorCodes.MissingPermissions:
-      return `Missing Permissions in channel ${channelId}: Herald needs ${NEEDED_PERMISSIONS[action]} there`;
+      return `Missing Permissions in channel ${channelId}: Herald needs ${listPermissions(REQUIRED_PERMISSIONS[action].map(({ name }) => name))} there`;
     case RESTJSONErrorCodes.UnknownChannel:
       return `Unknown Channel ${channelId}: it was deleted, or the bot was removed from the server`;
     case RESTJSONErrorCodes.UnknownGuild:
