@@ -34,6 +34,8 @@ async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // Refusals are expected while the server starts; connect() reports them.
+    probe.on('error', () => undefined);
     try {
       await probe.connect();
       await probe.ping();

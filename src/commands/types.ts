@@ -1,0 +1,82 @@
+import type { Destination, PlatformName } from '../platforms/delivery.js';
+
+/**
+ * The platform-neutral command core's contract. A platform adapter (Telegram, Discord) parses
+ * its own syntax into a `CommandRequest`, checks who may manage the target with the platform's
+ * own rules, and turns the `CommandReply` back into its own message format.
+ */
+
+export type CommandName =
+  | 'help'
+  | 'subscribe'
+  | 'unsubscribe'
+  | 'feeds'
+  | 'addfeed'
+  | 'removefeed'
+  | 'schedule'
+  | 'settings'
+  | 'mute'
+  | 'boost'
+  | 'preview'
+  | 'status'
+  | 'export'
+  | 'import';
+
+/** Who is asking, where, and about which destination. */
+export interface CommandContext {
+  platform: Exclude<PlatformName, 'console'>;
+  user: { id: string; name?: string };
+  /**
+   * The destination the command is about: usually where it was typed; a Telegram channel
+   * managed from a private chat; a Discord channel named in the slash command's options.
+   */
+  target: Destination;
+  /** Human name of the target for replies ("#news", "@mychannel", "this chat"). */
+  targetLabel: string;
+  /**
+   * Whether the user may change the target's subscription and feeds, as the adapter found with
+   * the platform's rules (Telegram: chat admin or private chat; Discord: Manage Server).
+   * Read-only commands (help, feeds, status, preview, export) are open to everyone.
+   */
+  canManage: boolean;
+  /** A bot owner from config: may do everything and sees global stats. */
+  isOwner: boolean;
+  /**
+   * Why Herald cannot post to the target, when it cannot (missing permission, not a member);
+   * subscribe refuses with this text.
+   */
+  cannotPostReason?: string;
+}
+
+/** A parsed command: positional words and named options, as the platform gave them. */
+export interface CommandRequest {
+  name: CommandName;
+  /** Positional arguments (Telegram: words after the command). */
+  args: string[];
+  /** Named options (Discord slash-command options; Telegram `key=value` words). */
+  options: Record<string, string | number | boolean | undefined>;
+  /** An attached file (OPML for import), already downloaded. */
+  attachment?: { name: string; content: Uint8Array };
+}
+
+export interface CommandReply {
+  /** Plain text; adapters escape it for their platform. Lines starting with "• " are list items. */
+  text: string;
+  /** True for replies that only concern the asker (Discord: ephemeral). */
+  private?: boolean;
+  /** A file to send back (OPML export). */
+  file?: { name: string; content: Uint8Array; mimeType: string };
+  /** A briefing preview to send as rendered parts after the text (the `preview` command). */
+  preview?: import('../briefing/model.js').Briefing;
+  /** False when the command was refused or its arguments were wrong (for tests and metrics). */
+  ok: boolean;
+}
+
+/**
+ * Runs one command: the single entry point adapters call (src/commands/index.ts).
+ * `services` carries the stores, queues and fetch options the handlers need.
+ */
+export type RunCommand = (request: CommandRequest, context: CommandContext) => Promise<CommandReply>;
+
+/** One-line descriptions for every command: Telegram's setMyCommands and Discord's command registration use them. */
+export type CommandDescriptions = Record<CommandName, string>;
