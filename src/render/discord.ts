@@ -34,10 +34,15 @@ export const DISCORD_LIMITS = {
  * `@` is followed by a zero-width space, so `@everyone`, `@here` and `<@id>` stay plain text.
  */
 export function escapeDiscordMarkdown(text: string): string {
-  return text
-    .replace(/[\\*_~`|[\]()<>#]/g, '\\$&')
-    .replace(/@/g, '@\u200b')
-    .replace(/^([ \t]*)([-+]|\d+\.)(?=[ \t]|$)/gm, (_, indent: string, marker: string) => `${indent}${marker.replace(/[-+.]$/, '\\$&')}`);
+  return neutraliseMentions(text.replace(/[\\*_~`|[\]()<>#]/g, '\\$&')).replace(/^([ \t]*)([-+]|\d+\.)(?=[ \t]|$)/gm, (_, indent: string, marker: string) => `${indent}${marker.replace(/[-+.]$/, '\\$&')}`);
+}
+
+/**
+ * A zero-width space after every `@` and inside every `<#`: no `@everyone`, `@here`, `<@id>`,
+ * `<@&id>` or `<#id>` survives, in any field (embed titles too, where markdown escapes do not apply).
+ */
+export function neutraliseMentions(text: string): string {
+  return text.replace(/@/g, '@\u200b').replace(/<#/g, '<\u200b#');
 }
 
 /** A link target that cannot end or break the `(…)` of a markdown link. */
@@ -89,7 +94,7 @@ export function renderDiscord(briefing: Briefing, options: { style?: 'embeds' | 
   const dialect = discordDialect(DISCORD_LIMITS.embedDescription, false);
   const embeds: DiscordEmbed[] = layout.sections.flatMap((section) =>
     packBlocks(section.bullets, dialect).map((spans) => ({
-      title: truncateAtWord(section.title, DISCORD_LIMITS.embedTitle),
+      title: truncateAtWord(neutraliseMentions(section.title), DISCORD_LIMITS.embedTitle),
       description: renderSpans(spans, dialect),
     })),
   );

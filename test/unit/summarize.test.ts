@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Story } from '../../src/dedup/story.js';
+import { summarizeExtractive } from '../../src/summarize/extractive.js';
+import { parseSummaryAnswer } from '../../src/summarize/llm-summary.js';
+import { plainText } from '../../src/summarize/plain-text.js';
+import { isCompleteSentence, splitSentences, truncateAtWord } from '../../src/summarize/sentences.js';
+import { fixtureItem, fixtureStory, japaneseStories } from '../fixtures/briefing/stories.js';
+
+const ENGLISH = [
+  'The city council approved the new budget on Tuesday.',
+  'Spending on schools will rise by 4% next year.',
+  'The mayor said the plan was "fair to every district."',
+  'Mr. Jones, the finance chair, voted against it.',
+  'Critics warned that property taxes could go up.',
+  'The <b>mayor</b> said the bridge would reopen in May.',
+  'Prices rose 5% &amp; wages fell for a second month.',
+  'Officials expect the vote to be challenged in court…',
+  'Read more',
+  'A very long sentence that goes on and on about the details of the budget, the schools, the roads, the parks, the libraries, the buses, the bridges and the many other things a city pays for every single year without fail.',
+];
+const JAPANESE = [
+  '市議会は火曜日、新しい予算案を可決しました。',
+  '来年度は学校関連の支出が4%増える見通しです。',
+  '市長は「すべての地区に公平な計画だ」と述べました。',
+  '一部の議員は固定資産税の引き上げを懸念しています。',
+  '詳しくはこちら',
+  '採決をめぐっては訴訟が起こされる可能性もあり…',
+];
+
+const storyArb = (pool: string[], language: string, joiner: string) =>
+  fc
+    .array(fc.record({ title: fc.constantFrom(...pool), sentences: fc.array(fc.constantFrom(...pool), { minLength: 1, maxLength: 8 }), source: fc.constantFrom('A', 'B', 'C') }), {
+      minLength: 1,
+      maxLength: 5,
+    })
+    .map((items, i): Story => fixtureStory(`story-${i}`, items.map((item) => fixtureItem({ sourceName: item.source, language, title: item.title.replace(/[.。]$/, ''), text: item.sentences.join(joiner) }))));
+
+/** The whole sentences a summary may be made of: those of the story's items, cleaned. */
+const sourceSentences = (story: Story, language: string) => new Set(story.items.flatMap((item) => splitSentences(plainText(item.text), language)));
+
+function expectWholeSentencesWithin(summary: string, story: Story, language: string, maxChars: number) {
+  expect(summary.length).toBeLessThanOrEqual(maxChars);
+  expect(summary).not.toMatch(/<\/?[a-z][^>]*>|&(#\d+|#x[\da-f]+|[a-z]+);/i);
+  if (summary === '') return;
+  const sentences = splitSentences(summary, language);
+  expect(sentences.length).toBeLessThanOrEqual(2);
+  const allowed = sourceSentences(story, language);
+  for (const sentence of sentences) {
+    expect(allowed.has(sentence)).toBe(true);
+    expect(isCompleteSentence(sentence)).toBe(true);
+  }
+}
+
+describe('summarizeExtractive', () => {
+  it('English: whole sentences only, at most two, within budget, no HTML or entities', () => {
+    fc.assert(
+      fc.property(storyArb(ENGLISH, 'en', ' '), fc.integer({ min: 30, max: 400 }), (story, maxChars) => {
+        const { headline, summary, language } = summarizeExtractive(story, { maxChars });
+        expect(language).toBe('en');
+        expect(headline.length).toBeGreaterThan(0);
+        expect(headline).not.toMatch(/<\/?b>|&amp;/);
+        expectWholeSentencesWithin(summary, story, 'en', maxChars);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('Japanese in, Japanese out, even with an English item in the story', () => {
+    fc.assert(
+      fc.property(storyArb(JAPANESE, 'ja', ''), fc.integer({ min: 20, max: 200 }), fc.boolean(), (story, maxChars, withEnglish) => {
+        const mixed = withEnglish
+          ? { ...story, items: [...story.items, fixtureItem({ sourceName: 'Wire', language: 'en', title: 'Council passes budget', text: ENGLISH.slice(0, 3).join(' ') })] }
+          : story;
+        const { summary, language } = summarizeExtractive(mixed, { maxChars });
+        expect(language).toBe('ja');
+        expect(summary).not.toMatch(/[A-Za-z]{3,}/);
+        expectWholeSentencesWithin(summary, story, 'ja', maxChars);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('summarizes the Japanese fixture story in Japanese from several outlets', () => {
+    const { headline, summary, language } = summarizeExtractive(japaneseStories[0]!);
+    expect(language).toBe('ja');
+    expect(headline).toBe('東京都内で震度4の地震 津波の心配なし');
+    expect(summary).toMatch(/^[^a-z]*\p{Script=Hiragana}[^a-z]*。$/u);
+    expect(splitSentences(summary, 'ja')).toHaveLength(2);
+  });
+
+  it('picks the lead over a sentence that only echoes common words, and skips bylines and cut-off excerpts', () => {
+    const story = fixtureStory('s', [
+      fixtureItem({ sourceName: 'A', title: 'Bridge reopens after repairs', text: 'The Old Bridge reopened to traffic on Monday after two years of repairs. Read more' }),
+      fixtureItem({ sourceName: 'B', title: 'Old Bridge open again', text: 'Drivers can use the Old Bridge again from Monday, the city said. The repairs cost 40 million euros and took two years to…' }),
+    ]);
+    const { headline, summary } = summarizeExtractive(story);
+    expect(headline).toBe('Bridge reopens after repairs');
+    expect(summary).toBe('The Old Bridge reopened to traffic on Monday after two years of repairs. Drivers can use the Old Bridge again from Monday, the city said.');
+  });
+
+  it('gives an empty summary rather than part of a sentence when none fits', () => {
+    const story = fixtureStory('s', [fixtureItem({ sourceName: 'A', title: 'Budget passes', text: ENGLISH[9]! })]);
+    expect(summarizeExtractive(story, { maxChars: 100 }).summary).toBe('');
+  });
+});
+
+describe('truncateAtWord', () => {
+  it('never exceeds the budget, never cuts a word or a surrogate pair', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.integer({ min: 2, max: 200 }), (text, max) => {
+        const cut = truncateAtWord(text, max);
+        expect(cut.length).toBeLessThanOrEqual(Math.min(max, text.length));
+        if (text.length <= max) expect(cut).toBe(text);
+        else expect(text.startsWith(cut.slice(0, -1).trimEnd())).toBe(true);
+        expect(cut).not.toMatch(/[\ud800-\udbff]$|[\ud800-\udbff]…$/);
+      }),
+      { numRuns: 300 },
+    );
+    expect(truncateAtWord('Central bank holds rates steady', 20)).toBe('Central bank holds…');
+  });
+});
+
+describe('parseSummaryAnswer (the LLM answer check)', () => {
+  const english = { language: 'en', script: undefined };
+  it('accepts a plain JSON answer, also inside a code fence, and cleans markup', () => {
+    expect(parseSummaryAnswer('{"headline":"Rates held","summary":"The bank kept rates at 3.5%. Two members dissented."}', english, 280)).toEqual({
+      headline: 'Rates held', summary: 'The bank kept rates at 3.5%. Two members dissented.', language: 'en',
+    });
+    expect(parseSummaryAnswer('```json\n{"headline":"<b>Rates</b> held","summary":"The bank kept rates &amp; said little."}\n```', english, 280)).toEqual({
+      headline: 'Rates held', summary: 'The bank kept rates & said little.', language: 'en',
+    });
+  });
+
+  it('rejects prose, wrong shapes, three sentences, half sentences, over-budget and wrong-script answers', () => {
+    expect(parseSummaryAnswer('Sure! Here is a summary.', english, 280)).toBeNull();
+    expect(parseSummaryAnswer('{"title":"x","text":"y."}', english, 280)).toBeNull();
+    expect(parseSummaryAnswer('{"headline":"x","summary":"One. Two. Three."}', english, 280)).toBeNull();
+    expect(parseSummaryAnswer('{"headline":"x","summary":"The bank kept rates and"}', english, 280)).toBeNull();
+    expect(parseSummaryAnswer('{"headline":"x","summary":"A sentence that is far too long for the budget."}', english, 20)).toBeNull();
+    expect(parseSummaryAnswer('{"headline":"Rates held","summary":"The bank kept rates."}', { language: 'ja', script: 'ja' }, 280)).toBeNull();
+    expect(parseSummaryAnswer('{"headline":"金利据え置き","summary":"日銀は金利を据え置きました。"}', { language: 'ja', script: 'ja' }, 280)).not.toBeNull();
+  });
+});
