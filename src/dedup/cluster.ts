@@ -18,9 +18,9 @@ export interface ClusterOptions extends NearDuplicateIndexOptions {
 
 export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   ...DEFAULT_INDEX_OPTIONS,
-  joinThreshold: 0.3,
-  titleWeight: 0.25,
-  decayHalfLifeHours: 48,
+  joinThreshold: 0.2,
+  titleWeight: 0.15,
+  decayHalfLifeHours: 12,
   lookupTerms: 20,
   maxCandidates: 40,
 };

@@ -20,7 +20,7 @@ export interface NearDuplicateOptions {
 export const DEFAULT_NEAR_DUPLICATE_OPTIONS: NearDuplicateOptions = {
   permutations: 64,
   bands: 32,
-  threshold: 0.5,
+  threshold: 0.4,
   minShingles: 8,
   shingles: DEFAULT_SHINGLE_OPTIONS,
 };

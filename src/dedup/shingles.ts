@@ -6,7 +6,7 @@ export interface ShingleOptions {
   wordGram: number;
 }
 
-export const DEFAULT_SHINGLE_OPTIONS: ShingleOptions = { charGram: 3, wordGram: 3 };
+export const DEFAULT_SHINGLE_OPTIONS: ShingleOptions = { charGram: 4, wordGram: 3 };
 
 /**
  * The distinct shingles of a text: character n-grams (whitespace and punctuation removed)

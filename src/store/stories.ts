@@ -1,0 +1,30 @@
+import type { Redis } from 'ioredis';
+import type { Story } from '../dedup/story.js';
+import { itemTime } from '../dedup/story-clusterer.js';
+import { ItemStore } from './items.js';
+import { createKeys } from './keys.js';
+import { execPipeline } from './pipeline.js';
+import { createStoryKeys } from './story-keys.js';
+
+/**
+ * Stories (as built by RedisStoryEngine) whose newest item was published in [from, to], newest
+ * first. Stories hold item ids; the items themselves are loaded from the item store, oldest
+ * first. Items that have expired from the store are left out, and a story left with none is
+ * omitted.
+ */
+export async function storiesInWindow(redis: Redis, prefix: string, from: Date, to: Date): Promise<Story[]> {
+  const keys = createStoryKeys(prefix);
+  const storyIds = await redis.zrevrangebyscore(keys.stories(), to.getTime(), from.getTime());
+  if (storyIds.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const id of storyIds) pipeline.lrange(keys.storyItems(id), 0, -1);
+  const itemIds = (await execPipeline(pipeline)) as string[][];
+  // Reads only: the retention setting of the item store concerns writes.
+  const items = await new ItemStore(redis, createKeys(prefix), { retentionDays: 1 }).getMany([...new Set(itemIds.flat())]);
+  const itemsById = new Map(items.map((item) => [item.id, item]));
+  return storyIds.flatMap((id, index): Story[] => {
+    const storyItems = itemIds[index]!.flatMap((itemId) => itemsById.get(itemId) ?? []).sort((a, b) => itemTime(a) - itemTime(b));
+    const newest = storyItems.at(-1);
+    return newest ? [{ id, items: storyItems, updatedAt: newest.publishedAt }] : [];
+  });
+}

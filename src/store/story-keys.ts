@@ -1,0 +1,42 @@
+/**
+ * Redis keys of the dedup and story layers (near-duplicate index, story profiles, delivery
+ * memory), all under the configured prefix (`herald:` by default).
+ */
+export interface StoryKeys {
+  /** Sorted set: members `<rest of band hash>|<item id>` scored by item time (ms), for one LSH bucket. */
+  nearDuplicateBucket(bucketHead: string): string;
+  /** String: an item's encoded fingerprint. */
+  fingerprint(itemId: string): string;
+  /** String: the story an item was placed in. */
+  storyOf(itemId: string): string;
+  /** Sorted set: story ids scored by the time of their newest item (ms). */
+  stories(): string;
+  /** List: item ids of one story in the order they joined. */
+  storyItems(storyId: string): string;
+  /** Hash: `b:<term>` / `t:<term>` → summed weights; the story's clustering profile. */
+  storyTerms(storyId: string): string;
+  /** Sorted set: ids of stories indexed under one lookup term, scored by their newest item (ms). */
+  storiesByTerm(term: string): string;
+  /** Hash: term → number of items published on one UTC day containing it. */
+  documentFrequencies(day: string): string;
+  /** String: number of items published on one UTC day. */
+  documentCount(day: string): string;
+  /** Hash: story id → items delivered, for one subscription. */
+  deliveredStories(subscriptionId: string): string;
+}
+
+export function createStoryKeys(prefix = 'herald'): StoryKeys {
+  const under = (...parts: string[]) => [prefix, ...parts].join(':');
+  return {
+    nearDuplicateBucket: (bucketHead) => under('nd', bucketHead),
+    fingerprint: (itemId) => under('nd-fp', itemId),
+    storyOf: (itemId) => under('story-of', itemId),
+    stories: () => under('stories'),
+    storyItems: (storyId) => under('story', storyId, 'items'),
+    storyTerms: (storyId) => under('story', storyId, 'terms'),
+    storiesByTerm: (term) => under('story-term', term),
+    documentFrequencies: (day) => under('df', day),
+    documentCount: (day) => under('df', day, 'n'),
+    deliveredStories: (subscriptionId) => under('delivered', subscriptionId),
+  };
+}
