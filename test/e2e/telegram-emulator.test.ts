@@ -234,6 +234,29 @@ describe('Telegram emulator: chats, failures and limits', () => {
     expect(emulator.messages(42).map((m) => m.text)).toEqual(['first']);
   });
 
+  it('limits each group per minute, separately from other chats', async () => {
+    emulator.addChat({ id: -100800, type: 'supergroup' });
+    emulator.addChat({ id: 42, type: 'private' });
+    emulator.setLimits({ perGroupPerMinute: 2 });
+    await bot.api.sendMessage(-100800, 'one');
+    await bot.api.sendMessage(-100800, 'two');
+    const limited = await apiError(bot.api.sendMessage(-100800, 'three'));
+    expect(limited.error_code).toBe(429);
+    expect(limited.parameters.retry_after).toBeGreaterThanOrEqual(1);
+    expect(limited.parameters.retry_after).toBeLessThanOrEqual(60);
+    await expect(bot.api.sendMessage(42, 'private chats are not groups')).resolves.toBeDefined();
+  });
+
+  it('delivers channel posts as channel_post from the channel itself', async () => {
+    emulator.addChat({ id: -100900, type: 'channel', title: 'Herald news' });
+    emulator.userMessage({ chatId: -100900, text: 'a post' });
+    const [update] = await bot.api.getUpdates({ timeout: 0 });
+    expect(update?.message).toBeUndefined();
+    expect(update?.channel_post).toMatchObject({ text: 'a post', chat: { id: -100900, type: 'channel' }, sender_chat: { id: -100900 } });
+    expect(update?.channel_post?.from).toBeUndefined();
+    expect(() => emulator.userMessage({ chatId: -100800, text: 'who?' })).toThrow(/never added/);
+  });
+
   it('takes a document upload and serves uploaded files back through getFile', async () => {
     emulator.addChat({ id: 42, type: 'private' });
     const opml = '<?xml version="1.0"?><opml version="2.0"><body/></opml>';

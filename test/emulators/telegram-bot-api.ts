@@ -97,7 +97,7 @@ export interface SentMessageRecord {
 
 export interface UserMessageInput {
   chatId: number;
-  /** The sender's user id; default the chat id (a private chat). Ignored in channels. */
+  /** The sender's user id; required in groups, the chat's user by default in a private chat, ignored in channels. */
   from?: number | 'anonymous-admin';
   text?: string;
   threadId?: number;
@@ -538,7 +538,9 @@ class Emulator implements TelegramEmulator {
     };
     if (chat.type === 'channel') message.sender_chat = this.chatShape(chat);
     else if (input.from === 'anonymous-admin') Object.assign(message, { from: GROUP_ANONYMOUS_BOT, sender_chat: this.chatShape(chat) });
-    else message.from = this.user(input.from ?? input.chatId);
+    else if (input.from !== undefined) message.from = this.user(input.from);
+    else if (chat.type === 'private') message.from = this.user(chat.id);
+    else throw new Error(`userMessage: say who posts in ${chat.type} ${chat.id} (from: a user id or 'anonymous-admin')`);
     if (input.threadId !== undefined) {
       chat.topics.add(input.threadId);
       Object.assign(message, { message_thread_id: input.threadId, is_topic_message: true });
