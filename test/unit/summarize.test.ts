@@ -34,7 +34,12 @@ const storyArb = (pool: string[], language: string, joiner: string) =>
       minLength: 1,
       maxLength: 5,
     })
-    .map((items, i): Story => fixtureStory(`story-${i}`, items.map((item) => fixtureItem({ sourceName: item.source, language, title: item.title.replace(/[.。]$/, ''), text: item.sentences.join(joiner) }))));
+    .map((items): Story =>
+      fixtureStory(
+        'story',
+        items.map((item) => fixtureItem({ sourceName: item.source, language, title: item.title.replace(/[.。]$/, ''), text: item.sentences.join(joiner) })),
+      ),
+    );
 
 /** The whole sentences a summary may be made of: those of the story's items, cleaned. */
 const sourceSentences = (story: Story, language: string) => new Set(story.items.flatMap((item) => splitSentences(plainText(item.text), language)));
