@@ -17,6 +17,12 @@ const BLOCK_ELEMENTS = new Set([
  */
 const DOUBLE_ESCAPED_ENTITY = /&amp;(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/gi;
 
+/** The readable text of an HTML fragment and its first content image. */
+export interface HtmlContent {
+  text: string;
+  image?: string;
+}
+
 /**
  * HTML → plain text with a real parser (htmlparser2): tags dropped (script/style contents
  * too), block elements become line breaks, all entities decoded (named, decimal, hex, and a
@@ -24,13 +30,30 @@ const DOUBLE_ESCAPED_ENTITY = /&amp;(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/gi;
  * lines), NFC.
  */
 export function htmlToText(html: string): string {
+  return readHtml(html).text;
+}
+
+/**
+ * The first content image in an HTML fragment, as an absolute http(s) URL resolved against
+ * `base`; lazy-loading `data-src` is honoured and 1×1 tracking pixels are ignored.
+ */
+export function firstImage(html: string, base?: string): string | undefined {
+  return readHtml(html, base).image;
+}
+
+/** htmlToText and firstImage in one parse, for callers that need both. */
+export function readHtml(html: string, base?: string): HtmlContent {
+  // Most titles and many descriptions are plain text: without markup or entities there is nothing to parse.
+  if (!/[<&]/.test(html)) return { text: foldLines(html.replace(/\s+/g, ' ')).normalize('NFC') };
   let text = '';
+  let image: string | undefined;
   let skippedDepth = 0;
   const parser = new Parser(
     {
-      onopentag(name) {
+      onopentag(name, attributes) {
         if (SKIPPED_ELEMENTS.has(name)) skippedDepth++;
         else if (BLOCK_ELEMENTS.has(name)) text += '\n';
+        else if (name === 'img' && image === undefined) image = contentImage(attributes, base);
       },
       onclosetag(name) {
         if (SKIPPED_ELEMENTS.has(name)) skippedDepth = Math.max(0, skippedDepth - 1);
@@ -41,43 +64,24 @@ export function htmlToText(html: string): string {
         if (skippedDepth === 0) text += chunk.replace(/\s+/g, ' ');
       },
     },
-    { decodeEntities: true, lowerCaseTags: true },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
   parser.end(html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;'));
-  return foldLines(text).normalize('NFC');
-}
-
-/** Trims each line, folds inner whitespace and drops empty lines. */
-function foldLines(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => line.replace(/\s+/g, ' ').trim())
-    .filter((line) => line !== '')
-    .join('\n');
+  return { text: foldLines(text).normalize('NFC'), image };
 }
 
 /**
- * The first content image in an HTML fragment, as an absolute http(s) URL resolved against
- * `base`; lazy-loading `data-src` is honoured and 1×1 tracking pixels are ignored.
+ * Lines trimmed, runs of spaces made one, empty lines dropped. Every whitespace character
+ * but the block breaks ('\n') is already a space here.
  */
-export function firstImage(html: string, base?: string): string | undefined {
-  let found: string | undefined;
-  const parser = new Parser(
-    {
-      onopentag(name, attributes) {
-        if (found !== undefined || name !== 'img' || isTrackingPixel(attributes)) return;
-        const source = [attributes['src'], attributes['data-src']].find((value) => value && !value.startsWith('data:'));
-        found = source === undefined ? undefined : absoluteHttpUrl(source, base);
-      },
-    },
-    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
-  );
-  parser.end(html);
-  return found;
+function foldLines(text: string): string {
+  return text.replace(/ {2,}/g, ' ').replace(/ ?\n[ \n]*/g, '\n').replace(/^[ \n]+|[ \n]+$/g, '');
 }
 
-function isTrackingPixel(attributes: Record<string, string>): boolean {
-  return attributes['width'] === '1' || attributes['height'] === '1';
+function contentImage(attributes: Record<string, string>, base: string | undefined): string | undefined {
+  if (attributes['width'] === '1' || attributes['height'] === '1') return undefined; // a tracking pixel
+  const source = [attributes['src'], attributes['data-src']].find((value) => value && !value.startsWith('data:'));
+  return source === undefined ? undefined : absoluteHttpUrl(source, base);
 }
 
 /** `url` resolved against `base` when it is (or becomes) an http(s) URL. */

@@ -1,19 +1,41 @@
 /**
  * Scripts that name a language well enough for a briefing (sentence splitting, section
- * grouping) when a feed declares none. Latin script says nothing useful, so it only competes.
+ * grouping) when a feed declares none, as code point ranges (a loop over ranges is several
+ * times faster than one Unicode-property regex per script). Latin says nothing useful, so it
+ * only competes.
  */
-const SCRIPTS: { language: string | undefined; pattern: RegExp }[] = [
-  { language: undefined, pattern: /\p{Script=Latin}/gu },
-  { language: 'ja', pattern: /[\p{Script=Hiragana}\p{Script=Katakana}]/gu },
-  { language: 'zh', pattern: /\p{Script=Han}/gu },
-  { language: 'ko', pattern: /\p{Script=Hangul}/gu },
-  { language: 'ru', pattern: /\p{Script=Cyrillic}/gu },
-  { language: 'el', pattern: /\p{Script=Greek}/gu },
-  { language: 'he', pattern: /\p{Script=Hebrew}/gu },
-  { language: 'ar', pattern: /\p{Script=Arabic}/gu },
-  { language: 'th', pattern: /\p{Script=Thai}/gu },
-  { language: 'hi', pattern: /\p{Script=Devanagari}/gu },
+const SCRIPT_RANGES: { script: Script; from: number; to: number }[] = [
+  { script: 'latin', from: 0x41, to: 0x5a },
+  { script: 'latin', from: 0x61, to: 0x7a },
+  { script: 'latin', from: 0xc0, to: 0x24f },
+  { script: 'greek', from: 0x370, to: 0x3ff },
+  { script: 'cyrillic', from: 0x400, to: 0x52f },
+  { script: 'hebrew', from: 0x590, to: 0x5ff },
+  { script: 'arabic', from: 0x600, to: 0x6ff },
+  { script: 'arabic', from: 0x750, to: 0x77f },
+  { script: 'devanagari', from: 0x900, to: 0x97f },
+  { script: 'thai', from: 0xe00, to: 0xe7f },
+  { script: 'hangul', from: 0x1100, to: 0x11ff },
+  { script: 'latin', from: 0x1e00, to: 0x1eff },
+  { script: 'greek', from: 0x1f00, to: 0x1fff },
+  { script: 'kana', from: 0x3040, to: 0x30ff },
+  { script: 'hangul', from: 0x3130, to: 0x318f },
+  { script: 'kana', from: 0x31f0, to: 0x31ff },
+  { script: 'han', from: 0x3400, to: 0x4dbf },
+  { script: 'han', from: 0x4e00, to: 0x9fff },
+  { script: 'hangul', from: 0xac00, to: 0xd7af },
+  { script: 'han', from: 0xf900, to: 0xfaff },
+  { script: 'arabic', from: 0xfb50, to: 0xfdff },
+  { script: 'arabic', from: 0xfe70, to: 0xfeff },
+  { script: 'kana', from: 0xff66, to: 0xff9f },
+  { script: 'han', from: 0x20000, to: 0x2fa1f },
 ];
+
+type Script = 'latin' | 'greek' | 'cyrillic' | 'hebrew' | 'arabic' | 'devanagari' | 'thai' | 'hangul' | 'kana' | 'han';
+
+const LANGUAGE_OF_SCRIPT: Record<Script, string | undefined> = {
+  latin: undefined, greek: 'el', cyrillic: 'ru', hebrew: 'he', arabic: 'ar', devanagari: 'hi', thai: 'th', hangul: 'ko', kana: 'ja', han: 'zh',
+};
 
 /** Japanese mixes kanji with kana; a few kana among many Han characters is still Chinese. */
 const KANA_SHARE_FOR_JAPANESE = 0.05;
@@ -22,7 +44,7 @@ const KANA_SHARE_FOR_JAPANESE = 0.05;
 const UKRAINIAN_LETTERS = /[ґєї]/iu;
 
 /** How much text the script count looks at: enough to be sure, cheap on long articles. */
-const SAMPLE_LENGTH = 2000;
+const SAMPLE_LENGTH = 1000;
 
 /**
  * Declared languages that a guessed script does not contradict: a Chinese feed may carry
@@ -70,15 +92,26 @@ export function canonicalLanguageTag(value: string): string | undefined {
  */
 export function guessLanguageFromScript(text: string): string | undefined {
   const sample = text.slice(0, SAMPLE_LENGTH);
-  const counts = new Map(SCRIPTS.map(({ language, pattern }) => [language, sample.match(pattern)?.length ?? 0]));
-  const kana = counts.get('ja') ?? 0;
-  const han = counts.get('zh') ?? 0;
-  if (kana > 0 && kana >= KANA_SHARE_FOR_JAPANESE * (kana + han)) {
-    counts.set('ja', kana + han);
-    counts.delete('zh');
+  const counts = countScripts(sample);
+  if (counts.kana > 0 && counts.kana >= KANA_SHARE_FOR_JAPANESE * (counts.kana + counts.han)) {
+    counts.kana += counts.han;
+    counts.han = 0;
   }
-  let best: { language: string | undefined; count: number } = { language: undefined, count: 0 };
-  for (const [language, count] of counts) if (count > best.count) best = { language, count };
-  if (best.language === 'ru' && UKRAINIAN_LETTERS.test(sample)) return 'uk';
-  return best.language;
+  let best: Script | undefined;
+  for (const script of Object.keys(counts) as Script[]) {
+    if (counts[script] > (best === undefined ? 0 : counts[best])) best = script;
+  }
+  const language = best === undefined ? undefined : LANGUAGE_OF_SCRIPT[best];
+  return language === 'ru' && UKRAINIAN_LETTERS.test(sample) ? 'uk' : language;
+}
+
+function countScripts(text: string): Record<Script, number> {
+  const counts: Record<Script, number> = { latin: 0, greek: 0, cyrillic: 0, hebrew: 0, arabic: 0, devanagari: 0, thai: 0, hangul: 0, kana: 0, han: 0 };
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code < 0x41) continue;
+    const range = SCRIPT_RANGES.find(({ from, to }) => code >= from && code <= to);
+    if (range) counts[range.script]++;
+  }
+  return counts;
 }

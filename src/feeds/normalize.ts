@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalizeUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
-import { absoluteHttpUrl, firstImage, htmlToText } from './html-text.js';
+import { absoluteHttpUrl, htmlToText, readHtml } from './html-text.js';
 import type { Item } from './item.js';
 import { resolveLanguage } from './language.js';
 
@@ -44,7 +44,7 @@ export function normalizeEntries(entries: FeedEntry[], context: NormalizeContext
 function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | undefined {
   const base = context.feedLink;
   const html = [entry.contentHtml, entry.summaryHtml].find((markup) => markup?.trim()) ?? '';
-  const text = htmlToText(html);
+  const { text, image: firstImage } = readHtml(html, base);
   const declaredTitle = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
   const url = canonicalLink(entry, base);
   const linkAsWritten = entry.link?.trim() ? absoluteHttpUrl(entry.link, base) : undefined;
@@ -69,7 +69,7 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | und
     firstSeenAt: now,
     language,
     categories: cleanCategories(entry.categories),
-    image: (entry.image ? absoluteHttpUrl(entry.image, base) : undefined) ?? firstImage(html, base),
+    image: (entry.image ? absoluteHttpUrl(entry.image, base) : undefined) ?? firstImage,
     contentHash: hash,
     section: context.section,
   };
