@@ -4,7 +4,8 @@ import { run } from '@grammyjs/runner';
 import fc from 'fast-check';
 import { Bot, GrammyError, InputFile, webhookCallback } from 'grammy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseTelegramHtml, startTelegramEmulator, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
+import { startTelegramEmulator, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
+import { parseTelegramHtml } from '../emulators/telegram-html-parse.js';
 
 const TOKEN = '123456:TEST-token';
 let emulator: TelegramEmulator;
