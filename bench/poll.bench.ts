@@ -1,13 +1,15 @@
 /**
  * Poll cycle: 2,000 feeds on the local feed server (50 ms latency), one in-process worker, a
  * private redis-server. A first cycle fetches everything (and stores the validators); then 20%
- * of the feeds change and a second, measured cycle finds 80% answering 304.
+ * of the feeds change and a second, measured cycle finds 80% answering 304. Last, the job
+ * schedulers run the same mix for one 1-minute interval, for the Redis cost of scheduled polls.
  */
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load.js';
 import { createRedisConnection } from '../src/queue/connection.js';
 import { createPollQueue, POLL_JOB_NAME, POLL_JOB_RETENTION, type PollQueue } from '../src/queue/poll-jobs.js';
+import { MIN_POLL_INTERVAL_MS, upsertFeedScheduler } from '../src/queue/schedulers.js';
 import { createPollFeedDeps, startPollWorker, type PollResult } from '../jobs/poll-feed.js';
 import { startFeedServer, type FeedServer } from '../test/emulators/feed-server.js';
 import { startRedis } from '../test/support/redis.js';
@@ -43,21 +45,53 @@ async function commandCalls(redis: Redis): Promise<[string, number][]> {
   return calls.map(([, name, count]): [string, number] => [name!, Number(count)]).sort((a, b) => b[1] - a[1]);
 }
 
-/** Queues one poll per feed and resolves with every result once all are done. */
-function runCycle(queue: PollQueue, worker: Worker, feedIds: string[]): Promise<PollResult[]> {
+interface PollRecorder {
+  results: PollResult[];
+  /** Resolves once `count` polls were recorded; rejects if a poll job fails. */
+  until(count: number): Promise<void>;
+  stop(): void;
+}
+
+/** Records the result of every poll the worker completes from now on. */
+function recordPolls(worker: Worker): PollRecorder {
   const results: PollResult[] = [];
-  return new Promise((resolve, reject) => {
-    const onCompleted = (_job: unknown, result: PollResult) => {
-      results.push(result);
-      if (results.length === feedIds.length) {
-        worker.off('completed', onCompleted);
-        resolve(results);
-      }
-    };
-    worker.on('completed', onCompleted);
-    worker.once('failed', (_job, error) => reject(error));
-    queue.addBulk(feedIds.map((feedId) => ({ name: POLL_JOB_NAME, data: { feedId }, opts: POLL_JOB_RETENTION }))).catch(reject);
-  });
+  let waiter: { count: number; resolve: () => void; reject: (error: Error) => void } | undefined;
+  const onCompleted = (_job: unknown, result: PollResult) => {
+    results.push(result);
+    if (waiter && results.length >= waiter.count) waiter.resolve();
+  };
+  const onFailed = (_job: unknown, error: Error) => waiter?.reject(error);
+  worker.on('completed', onCompleted);
+  worker.on('failed', onFailed);
+  return {
+    results,
+    until: (count) =>
+      new Promise((resolve, reject) => {
+        waiter = { count, resolve, reject };
+        if (results.length >= count) resolve();
+      }),
+    stop: () => {
+      worker.off('completed', onCompleted);
+      worker.off('failed', onFailed);
+    },
+  };
+}
+
+/** Queues one poll per feed at once and resolves with their results. */
+async function pollAllNow(queue: PollQueue, worker: Worker, feedIds: string[]): Promise<PollResult[]> {
+  const recorder = recordPolls(worker);
+  try {
+    await queue.addBulk(feedIds.map((feedId) => ({ name: POLL_JOB_NAME, data: { feedId }, opts: POLL_JOB_RETENTION })));
+    await recorder.until(feedIds.length);
+    return recorder.results;
+  } finally {
+    recorder.stop();
+  }
+}
+
+function changeShareOfFeeds(feedServer: FeedServer, revision: number): void {
+  const step = Math.round(1 / CHANGED_SHARE);
+  for (let n = 0; n < FEEDS; n += step) feedServer.setFeed(`/feed/${n}.xml`, feedBody(n, revision));
 }
 
 function tally(results: PollResult[]): string {
@@ -84,23 +118,41 @@ const bench: Benchmark = {
         feedIds.push((await deps.feeds.add({ url: feedServer.url(`/feed/${n}.xml`) })).feed.id);
       }
 
-      const first = await timeIt(() => runCycle(queue, worker, feedIds));
+      const first = await timeIt(() => pollAllNow(queue, worker, feedIds));
       log(`first cycle (every feed new): ${(first.ms / 1000).toFixed(2)} s, ${tally(first.result)}`);
 
-      for (let n = 0; n < FEEDS * CHANGED_SHARE; n++) feedServer.setFeed(`/feed/${n * (1 / CHANGED_SHARE)}.xml`, feedBody(n * (1 / CHANGED_SHARE), 1));
+      changeShareOfFeeds(feedServer, 1);
       await probe.config('RESETSTAT');
-      const cycle = await timeIt(() => runCycle(queue, worker, feedIds));
+      const cycle = await timeIt(() => pollAllNow(queue, worker, feedIds));
       // Less the INFO that reads the figure.
       const commands = (await commandsProcessed(probe)) - 1;
       const perPoll = (await commandCalls(probe)).slice(0, 12).map(([name, count]) => `${name} ${(count / FEEDS).toFixed(2)}`);
-      log(`per poll by command: ${perPoll.join(', ')}`);
       log(`measured cycle: ${(cycle.ms / 1000).toFixed(2)} s, ${tally(cycle.result)}`);
       log(`Redis commands: ${commands} in the cycle, ${(commands / FEEDS).toFixed(1)} per poll (INFO total_commands_processed delta)`);
+      log(`per poll by command: ${perPoll.join(', ')}`);
+
+      // The same mix run by the job schedulers (1-minute interval, jitter spreading the feeds
+      // over it), measured over one interval: adds the schedulers' own bookkeeping.
+      changeShareOfFeeds(feedServer, 2);
+      await Promise.all(feedIds.map((id) => upsertFeedScheduler(queue, { id, intervalMinutes: 1 })));
+      const recorder = recordPolls(worker);
+      await probe.config('RESETSTAT');
+      await new Promise((resolve) => setTimeout(resolve, MIN_POLL_INTERVAL_MS));
+      const scheduledCommands = (await commandsProcessed(probe)) - 1;
+      recorder.stop();
+      const scheduledPolls = recorder.results.length;
+      log(`scheduled minute: ${scheduledPolls} polls (${tally(recorder.results)}), ${(scheduledCommands / scheduledPolls).toFixed(1)} Redis commands per poll`);
 
       const note = `${FEEDS} feeds, 80% 304, ${LATENCY_MS} ms latency, 1 in-process worker, concurrency ${CONCURRENCY} (also per host)`;
       const results: BenchResult[] = [
         { name: 'poll cycle wall time', value: Math.round(cycle.ms), unit: 'ms', note },
         { name: 'poll cycle Redis commands per poll', value: Number((commands / FEEDS).toFixed(1)), unit: 'commands', note },
+        {
+          name: 'scheduled polls Redis commands per poll',
+          value: Number((scheduledCommands / scheduledPolls).toFixed(1)),
+          unit: 'commands',
+          note: `${scheduledPolls} polls by job schedulers in one 1-min interval, worker idle time included`,
+        },
         { name: 'first poll cycle wall time (all new)', value: Math.round(first.ms), unit: 'ms', note: `${FEEDS} feeds × ${ITEMS_PER_FEED} new items` },
       ];
       return results;
