@@ -1,0 +1,162 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyDeliveryMemory } from '../../src/dedup/delivery-memory.js';
+import { fingerprintItem } from '../../src/dedup/fingerprint.js';
+import { byPublication, groupIntoStories } from '../../src/dedup/group.js';
+import { InMemoryNearDuplicateIndex } from '../../src/dedup/near-duplicate-index.js';
+import { itemTime } from '../../src/dedup/story-clusterer.js';
+import type { Item } from '../../src/feeds/item.js';
+import { deliveredStories, rememberDeliveredStories } from '../../src/store/delivered-stories.js';
+import { ItemStore } from '../../src/store/items.js';
+import { createKeys } from '../../src/store/keys.js';
+import { RedisNearDuplicateIndex } from '../../src/store/near-duplicate-index.js';
+import { storiesInWindow } from '../../src/store/stories.js';
+import { RedisStoryEngine } from '../../src/store/story-engine.js';
+import { createStoryKeys } from '../../src/store/story-keys.js';
+import { loadLabelledSet } from '../fixtures/dedup/labelled-set.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+const labelled = loadLabelledSet();
+const allItems = labelled.map((entry) => entry.item).sort(byPublication);
+/** Items of three busy days: short enough to sit in one 72-hour window. */
+const threeDays = allItems.filter((item) => item.publishedAt >= '2025-03-06' && item.publishedAt < '2025-03-09');
+
+let server: TestRedis;
+let redis: Redis;
+let prefixCounter = 0;
+const freshPrefix = () => `t${(prefixCounter += 1)}`;
+
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Stores items as the poll job does (exact dedup across feeds), with "now" at the newest item. */
+async function storeItems(prefix: string, items: Item[]): Promise<Item[]> {
+  const newest = new Date(Math.max(...items.map(itemTime)));
+  return new ItemStore(redis, createKeys(prefix), { retentionDays: 7 }).addNew(items, newest);
+}
+
+const canonical = (groups: Map<string, string[]>) => [...groups].map(([id, items]) => `${id}:${[...items].sort().join(',')}`).sort();
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = server.client();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('RedisNearDuplicateIndex', () => {
+  it('answers every query on the labelled set exactly as the in-memory index does', async () => {
+    const remote = new RedisNearDuplicateIndex(redis, freshPrefix());
+    const local = new InMemoryNearDuplicateIndex();
+    let matched = 0;
+    for (const item of allItems) {
+      const fingerprint = fingerprintItem(item);
+      const at = itemTime(item);
+      const expected = local.querySync(fingerprint, at);
+      expect(await remote.query(fingerprint, at)).toEqual(expected);
+      if (expected.length > 0) matched += 1;
+      local.addSync(item.id, fingerprint, at);
+      await remote.add(item.id, fingerprint, at);
+    }
+    expect(matched).toBeGreaterThan(50);
+  });
+
+  it('takes many concurrent pipelined adds and queries without losing any, in a bounded number of keys', async () => {
+    const prefix = freshPrefix();
+    const index = new RedisNearDuplicateIndex(redis, prefix);
+    const fingerprints = allItems.map((item) => fingerprintItem(item));
+    const at = Date.parse('2025-03-10T00:00:00Z');
+    await Promise.all(allItems.map((item, i) => index.add(item.id, fingerprints[i]!, at)));
+    const answers = await Promise.all(fingerprints.map((fingerprint) => index.query(fingerprint, at)));
+    answers.forEach((ids, i) => expect(ids).toContain(allItems[i]!.id));
+    const bucketKeys = await redis.keys(`${prefix}:nd:*`);
+    expect(bucketKeys.length).toBeLessThanOrEqual(index.options.bands * 4096 + allItems.length);
+  });
+
+  it('only matches within the time window, and gives every key a ttl of the window', async () => {
+    const prefix = freshPrefix();
+    const windowMs = 60_000;
+    const index = new RedisNearDuplicateIndex(redis, prefix, { windowMs });
+    const item = allItems.find((candidate) => candidate.id === 'en-quake-chile-wire')!;
+    const fingerprint = fingerprintItem(item);
+    await index.add(item.id, fingerprint, 1_000_000);
+    expect(await index.query(fingerprint, 1_000_000 + windowMs)).toEqual([item.id]);
+    expect(await index.query(fingerprint, 1_000_000 + windowMs + 1)).toEqual([]);
+    const keys = await redis.keys(`${prefix}:*`);
+    expect(keys).toHaveLength(index.options.bands + 1);
+    for (const key of keys) expect(await redis.pttl(key)).toBeGreaterThan(0);
+    for (const key of keys) expect(await redis.pttl(key)).toBeLessThanOrEqual(windowMs);
+  });
+
+  it('lets its keys expire once the window has passed', async () => {
+    const prefix = freshPrefix();
+    const index = new RedisNearDuplicateIndex(redis, prefix, { windowMs: 300 });
+    const fingerprint = fingerprintItem(allItems[0]!);
+    await index.add(allItems[0]!.id, fingerprint, 1_000_000);
+    await until(async () => (await redis.keys(`${prefix}:*`)).length === 0, 'the index keys to expire');
+    expect(await index.query(fingerprint, 1_000_000)).toEqual([]);
+  });
+});
+
+describe('RedisStoryEngine', () => {
+  it('groups items into the same stories as groupIntoStories', async () => {
+    const prefix = freshPrefix();
+    const fresh = await storeItems(prefix, threeDays);
+    const placements = await new RedisStoryEngine(redis, prefix).addItems(fresh);
+    expect(placements).toHaveLength(fresh.length);
+    expect(new Set(placements.map((placement) => placement.kind))).toEqual(new Set(['near-duplicate', 'joined', 'new-story']));
+
+    const fromEngine = new Map<string, string[]>();
+    for (const { itemId, storyId } of placements) fromEngine.set(storyId, [...(fromEngine.get(storyId) ?? []), itemId]);
+    const { stories, duplicatesDropped } = groupIntoStories(threeDays);
+    expect(fresh.length + duplicatesDropped).toBe(threeDays.length);
+    expect(canonical(fromEngine)).toEqual(canonical(new Map(stories.map((story) => [story.id, story.items.map((item) => item.id)]))));
+
+    const stored = await storiesInWindow(redis, prefix, new Date('2025-03-06T00:00:00Z'), new Date('2025-03-09T00:00:00Z'));
+    expect(canonical(new Map(stored.map((story) => [story.id, story.items.map((item) => item.id)])))).toEqual(canonical(fromEngine));
+    for (const story of stored) expect(story.items.map(itemTime)).toEqual([...story.items.map(itemTime)].sort((a, b) => a - b));
+  });
+
+  it('puts a reprint that arrives in a later poll into the earlier story, and a subscription sees it as an update', async () => {
+    const prefix = freshPrefix();
+    const engine = new RedisStoryEngine(redis, prefix);
+    const chile = allItems.filter((item) => item.id.startsWith('en-quake-chile-wire'));
+    const [original, ...reprints] = chile;
+    await engine.addItems(await storeItems(prefix, [original!]));
+    const window = [new Date('2025-03-01T00:00:00Z'), new Date('2025-03-31T00:00:00Z')] as const;
+    const firstBriefing = await storiesInWindow(redis, prefix, ...window);
+    expect(firstBriefing.map((story) => story.items.length)).toEqual([1]);
+    await rememberDeliveredStories(redis, prefix, 'sub-1', firstBriefing);
+
+    expect(applyDeliveryMemory(await storiesInWindow(redis, prefix, ...window), await deliveredStories(redis, prefix, 'sub-1'))).toEqual([]);
+
+    // The verbatim reprint is an exact duplicate: the item store keeps it out.
+    const freshReprints = await storeItems(prefix, reprints);
+    expect(freshReprints).toHaveLength(reprints.length - 1);
+    const later = await engine.addItems(freshReprints);
+    expect(later.map((placement) => [placement.kind, placement.storyId])).toEqual(freshReprints.map(() => ['near-duplicate', 's-en-quake-chile-wire']));
+    const nextBriefing = applyDeliveryMemory(await storiesInWindow(redis, prefix, ...window), await deliveredStories(redis, prefix, 'sub-1'));
+    expect(nextBriefing.map((story) => [story.id, story.isUpdate, story.items.length])).toEqual([['s-en-quake-chile-wire', true, chile.length - 1]]);
+    expect(await redis.pttl(createStoryKeys(prefix).deliveredStories('sub-1'))).toBeGreaterThan(0);
+  });
+
+  it('forgets stories for clustering once the window has passed', async () => {
+    const prefix = freshPrefix();
+    const engine = new RedisStoryEngine(redis, prefix, { windowMs: 400 });
+    const [original, reprint] = allItems.filter((item) => item.id.startsWith('en-quake-japan-wire'));
+    const [first] = await engine.addItems([original!]);
+    expect(first!.kind).toBe('new-story');
+    const keys = createStoryKeys(prefix);
+    await until(async () => (await redis.exists(keys.storyOf(original!.id), keys.storyTerms(first!.storyId), keys.fingerprint(original!.id))) === 0, 'story keys to expire');
+    const [second] = await engine.addItems([reprint!]);
+    expect(second!.kind).toBe('new-story');
+    expect(await redis.lrange(keys.storyItems(first!.storyId), 0, -1)).toEqual([original!.id]);
+  });
+});
