@@ -1,0 +1,62 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { FeedState } from '../../src/feeds/item.js';
+import { pollSkipReason, stateAfterFailure, stateAfterSuccess } from '../../jobs/poll-feed-state.js';
+
+const NOW = new Date('2025-03-11T08:00:00Z');
+
+describe('feed state after polls', () => {
+  it('counts failures in a row, disables exactly at the threshold, and a success starts over', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constant('ok' as const), fc.integer({ min: 0, max: 86_400_000 })), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 12 }),
+        (outcomes, threshold) => {
+          let state: FeedState = { consecutiveFailures: 0 };
+          let streak = 0;
+          for (const outcome of outcomes) {
+            if (state.disabledReason !== undefined) break;
+            if (outcome === 'ok') {
+              state = stateAfterSuccess(state, NOW);
+              streak = 0;
+            } else {
+              state = stateAfterFailure(state, { message: `failure ${streak + 1}`, delayMs: outcome }, NOW, threshold);
+              streak += 1;
+              expect(state.retryAfter).toBe(new Date(NOW.getTime() + outcome).toISOString());
+            }
+            expect(state.consecutiveFailures).toBe(streak);
+            expect(state.disabledReason !== undefined).toBe(streak >= threshold);
+          }
+        },
+      ),
+    );
+  });
+
+  it('keeps the validators across a 304 and takes the new ones from a 200', () => {
+    const previous: FeedState = { consecutiveFailures: 2, etag: '"a"', lastModified: 'Mon, 10 Mar 2025 00:00:00 GMT', lastError: 'HTTP 500', retryAfter: NOW.toISOString() };
+    const at = NOW.toISOString();
+    expect(stateAfterSuccess(previous, NOW)).toEqual({ consecutiveFailures: 0, etag: '"a"', lastModified: previous.lastModified, lastPolledAt: at, lastSuccessAt: at });
+    expect(stateAfterSuccess(previous, NOW, { etag: '"b"' })).toEqual({ consecutiveFailures: 0, etag: '"b"', lastModified: undefined, lastPolledAt: at, lastSuccessAt: at });
+  });
+
+  it('keeps the last success and validators through failures, with the reason for disabling', () => {
+    const healthy = stateAfterSuccess({ consecutiveFailures: 0, etag: '"a"' }, new Date(0));
+    const disabled = stateAfterFailure({ ...healthy, consecutiveFailures: 9 }, { message: 'HTTP 410 Gone', delayMs: 60_000 }, NOW, 10);
+    expect(disabled).toMatchObject({
+      etag: '"a"',
+      lastSuccessAt: new Date(0).toISOString(),
+      consecutiveFailures: 10,
+      lastError: 'HTTP 410 Gone',
+      disabledReason: 'Disabled after 10 failed polls in a row. Last error: HTTP 410 Gone',
+      disabledAt: NOW.toISOString(),
+    });
+  });
+
+  it('skips disabled feeds and feeds still backing off', () => {
+    const later = new Date(NOW.getTime() + 1).toISOString();
+    expect(pollSkipReason({ consecutiveFailures: 0 }, NOW)).toBeUndefined();
+    expect(pollSkipReason({ consecutiveFailures: 1, retryAfter: later }, NOW)).toBe('backing-off');
+    expect(pollSkipReason({ consecutiveFailures: 1, retryAfter: NOW.toISOString() }, NOW)).toBeUndefined();
+    expect(pollSkipReason({ consecutiveFailures: 10, disabledReason: 'x', retryAfter: later }, NOW)).toBe('disabled');
+  });
+});
