@@ -3,8 +3,8 @@
  * Telegram's limits on (30 messages/s per bot). Two simulated worker processes (own Redis
  * connection, 25 sends in flight each) share the Redis rate limiter.
  */
-import { Api } from 'grammy';
 import { RedisRateLimiter } from '../src/platforms/rate-limiter.js';
+import { createTelegramApi } from '../src/platforms/telegram/client.js';
 import { TELEGRAM_PACING, TelegramSender } from '../src/platforms/telegram/sender.js';
 import { startTelegramEmulator, TELEGRAM_LIMITS } from '../test/emulators/telegram-bot-api.js';
 import { startRedis } from '../test/support/redis.js';
@@ -24,7 +24,7 @@ const bench: Benchmark = {
       const chatIds = Array.from({ length: CHATS }, (_, i) => 10_000 + i);
       for (const id of chatIds) emulator.addChat({ id, type: 'private' });
       const senders = Array.from({ length: WORKERS }, () => new TelegramSender({
-        api: new Api(TOKEN, { apiRoot: emulator.apiRoot }),
+        api: createTelegramApi({ token: TOKEN, apiRoot: emulator.apiRoot, owners: [] }),
         limiter: new RedisRateLimiter(redis.client(), 'bench:ratelimit:{telegram}:'),
       }));
       const queue = [...chatIds];

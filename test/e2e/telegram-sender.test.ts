@@ -1,7 +1,7 @@
-import { Api } from 'grammy';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryError, type Destination, type DeliveryFailure } from '../../src/platforms/delivery.js';
 import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
+import { createTelegramApi, createTelegramBot } from '../../src/platforms/telegram/client.js';
 import { TelegramSender, type TelegramPacing } from '../../src/platforms/telegram/sender.js';
 import type { TelegramPart } from '../../src/render/telegram-html.js';
 import { startTelegramEmulator, TELEGRAM_LIMITS, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
@@ -33,9 +33,10 @@ function part(text: string): TelegramPart {
 }
 
 /** A sender as one worker process would build it: its own Redis connection, shared buckets. */
-function workerSender(options: { pacing?: TelegramPacing; timeoutSeconds?: number } = {}): TelegramSender {
+function workerSender(options: { pacing?: TelegramPacing; timeoutSeconds?: number; token?: string } = {}): TelegramSender {
+  const config = { token: options.token ?? TOKEN, apiRoot: emulator.apiRoot, owners: [] };
   return new TelegramSender({
-    api: new Api(TOKEN, { apiRoot: emulator.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 30 }),
+    api: createTelegramApi(config, { timeoutSeconds: options.timeoutSeconds }),
     limiter: new RedisRateLimiter(redis.client(), `herald-test${run}:ratelimit:`),
     pacing: options.pacing,
   });
@@ -51,6 +52,18 @@ async function failureOf(sending: Promise<unknown>): Promise<DeliveryFailure> {
 }
 
 const privateChat: Destination = { platform: 'telegram', chatId: '42', channelKind: 'private' };
+
+describe('grammY clients from config', () => {
+  it('talk to the configured API root, with or without a trailing slash', async () => {
+    const bot = createTelegramBot({ token: TOKEN, apiRoot: `${emulator.apiRoot}/`, owners: [] });
+    await bot.init();
+    expect(bot.botInfo.id).toBe(4242);
+  });
+
+  it('refuse to start without a token, saying where to get one', () => {
+    expect(() => createTelegramApi({ token: ' ', owners: [] })).toThrow(/telegram\.token is not set: create a bot with @BotFather/);
+  });
+});
 
 describe('TelegramSender', () => {
   it('sends HTML parts with previews off and returns Telegram message ids', async () => {
@@ -107,6 +120,11 @@ describe('TelegramSender', () => {
   it('refuses HTML Telegram cannot parse as permanent for that part only, quoting Telegram', async () => {
     const failure = await failureOf(workerSender({ pacing: UNPACED }).send(privateChat, part('<b>unclosed'), CONTEXT));
     expect(failure).toEqual({ kind: 'permanent', scope: 'part', reason: 'Telegram refused this message: can\'t parse entities: Can\'t find end tag corresponding to start tag "b"' });
+  });
+
+  it('reports a rejected token as transient, so subscriptions are not deactivated for it', async () => {
+    const failure = await failureOf(workerSender({ pacing: UNPACED, token: '1:revoked' }).send(privateChat, part('x'), CONTEXT));
+    expect(failure).toMatchObject({ kind: 'transient', reason: expect.stringContaining('check telegram.token') });
   });
 
   it('reports server errors and timeouts as transient', async () => {

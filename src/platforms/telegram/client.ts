@@ -7,25 +7,31 @@ import type { HeraldConfig } from '../../config/schema.js';
 
 export type TelegramConfig = HeraldConfig['telegram'];
 
+/** Request tuning passed through to grammY's ApiClient. */
+export interface TelegramClientTuning {
+  /** Give up on one API call after this long (grammY's default is 500 s). */
+  timeoutSeconds?: number;
+}
+
 /** What grammY's ApiClient needs: the token and, when set, a non-default API root. */
-function clientOptions(config: TelegramConfig): { token: string; client: { apiRoot?: string } } {
+function clientOptions(config: TelegramConfig, tuning: TelegramClientTuning): { token: string; client: { apiRoot?: string; timeoutSeconds?: number } } {
   const token = config.token?.trim();
   if (!token) {
     throw new Error('telegram.token is not set: create a bot with @BotFather and put its token in TELEGRAM_BOT_TOKEN (or telegram.token in the config file)');
   }
   // grammY refuses an apiRoot with a trailing slash; a copied URL often has one.
   const apiRoot = config.apiRoot?.replace(/\/+$/, '');
-  return { token, client: apiRoot ? { apiRoot } : {} };
+  return { token, client: { ...(apiRoot && { apiRoot }), ...(tuning.timeoutSeconds !== undefined && { timeoutSeconds: tuning.timeoutSeconds }) } };
 }
 
 /** A grammY Bot (updates, commands) talking to `telegram.apiRoot` or api.telegram.org. */
-export function createTelegramBot(config: TelegramConfig): Bot {
-  const { token, client } = clientOptions(config);
+export function createTelegramBot(config: TelegramConfig, tuning: TelegramClientTuning = {}): Bot {
+  const { token, client } = clientOptions(config, tuning);
   return new Bot(token, { client });
 }
 
 /** A bare grammY Api for sending only (delivery workers need no update handling). */
-export function createTelegramApi(config: TelegramConfig): Api {
-  const { token, client } = clientOptions(config);
+export function createTelegramApi(config: TelegramConfig, tuning: TelegramClientTuning = {}): Api {
+  const { token, client } = clientOptions(config, tuning);
   return new Api(token, client);
 }
