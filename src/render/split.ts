@@ -84,24 +84,27 @@ export function packBlocks(blocks: Block[], dialect: Dialect): Span[][] {
     if (spans.length === 0) return;
     const cost = totalCost(spans, dialect);
     if (fits(costWithCurrent(cost), dialect)) return append(spans, cost);
-    flush();
-    if (fits(cost, dialect)) return append(spans, cost);
-    const pieces = splitOversized(spans, dialect);
-    pieces.slice(0, -1).forEach((piece) => parts.push(piece));
-    const last = pieces.at(-1)!;
-    append(last, totalCost(last, dialect));
+    if (fits(cost, dialect)) {
+      flush();
+      return append(spans, cost);
+    }
+    // Too big for any part: its first piece fills what is left of the current one, so a header
+    // or title is never left alone in a part of its own.
+    const room = current.length > 0 ? dialect.limits.map((limit, i) => limit - currentCost[i]! - separatorCost[i]!) : dialect.limits;
+    const [first, ...rest] = splitOversized(spans, dialect, room);
+    if (first!.length > 0) append(first!, totalCost(first!, dialect));
+    for (const piece of rest) {
+      flush();
+      append(piece, totalCost(piece, dialect));
+    }
   };
 
   for (const unit of keepTogether(blocks)) {
     const spans = joinBlocks(unit, dialect.separator);
     const cost = totalCost(spans, dialect);
-    if (unit.length > 1 && !fits(costWithCurrent(cost), dialect)) {
-      flush();
-      if (!fits(cost, dialect)) {
-        unit.forEach(placeBlock);
-        continue;
-      }
-    }
+    // A header and its block move to a fresh part together when they fit one; if they fit no
+    // part, they are placed one by one, the oversized block filling parts from here on.
+    if (unit.length > 1 && !fits(costWithCurrent(cost), dialect) && fits(cost, dialect)) flush();
     unit.forEach(placeBlock);
   }
   flush();
@@ -148,24 +151,29 @@ function atomize(span: Span, dialect: Dialect, granularity: Granularity): Span[]
   });
 }
 
-/** A block bigger than a whole part, cut into parts that fit; no piece starts or ends with whitespace. */
-function splitOversized(spans: Span[], dialect: Dialect): Span[][] {
+/**
+ * A block bigger than a whole part, cut into pieces: the first within `firstRoom` (it may be
+ * empty when not even one atom fits there), the others within the limits. No piece starts or
+ * ends with whitespace.
+ */
+function splitOversized(spans: Span[], dialect: Dialect, firstRoom: number[]): Span[][] {
   const atoms = spans.flatMap((span) => atomize(span, dialect, 'sentence'));
-  const result: Span[][] = [];
-  let current: Span[] = [];
+  const pieces: Span[][] = [[]];
+  let room = firstRoom;
   let cost = dialect.limits.map(() => 0);
   for (const atom of atoms) {
-    const atomCost = dialect.cost(atom);
-    if (current.length > 0 && !fits(add(cost, atomCost), dialect)) {
-      result.push(current);
-      current = [];
-      cost = dialect.limits.map(() => 0);
+    const withAtom = add(cost, dialect.cost(atom));
+    if (withAtom.every((value, i) => value <= room[i]!)) {
+      pieces.at(-1)!.push(atom);
+      cost = withAtom;
+      continue;
     }
-    current.push(atom);
-    cost = add(cost, atomCost);
+    pieces.push([atom]);
+    room = dialect.limits;
+    cost = dialect.cost(atom);
   }
-  if (current.length > 0) result.push(current);
-  return result.map((piece) => trimEdges(mergeRuns(piece))).filter((piece) => piece.length > 0);
+  const [first, ...rest] = pieces.map((piece) => trimEdges(mergeRuns(piece)));
+  return [first!, ...rest.filter((piece) => piece.length > 0)];
 }
 
 const sameFormat = (a: Span, b: Span) => a.bold === b.bold && a.italic === b.italic && a.href === b.href;
