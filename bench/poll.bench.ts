@@ -115,7 +115,7 @@ const bench: Benchmark = {
       const feedIds: string[] = [];
       for (let n = 0; n < FEEDS; n++) {
         feedServer.setFeed(`/feed/${n}.xml`, feedBody(n, 0));
-        feedIds.push((await deps.feeds.add({ url: feedServer.url(`/feed/${n}.xml`) })).feed.id);
+        feedIds.push((await deps.feeds.add({ url: feedServer.url(`/feed/${n}.xml`), intervalMinutes: 15 })).feed.id);
       }
 
       const first = await timeIt(() => pollAllNow(queue, worker, feedIds));

@@ -8,16 +8,15 @@ import { withStoreScripts } from './scripts.js';
 /** What an admin or the config gives to add a feed; the rest is filled in. */
 export interface NewFeed {
   url: string;
+  /** The feed's own interval, else the configured default (`defaults.interval`). */
+  intervalMinutes: number;
   name?: string;
   section?: string;
-  intervalMinutes?: number;
   weight?: number;
 }
 
 /** The settings of a feed that may change after it was added. */
 export type FeedSettings = Partial<Pick<Feed, 'name' | 'section' | 'intervalMinutes' | 'weight'>>;
-
-export const DEFAULT_INTERVAL_MINUTES = 15;
 
 type Hash = Record<string, string>;
 
@@ -33,7 +32,7 @@ function feedFromHash(id: string, hash: Hash): Feed | undefined {
     url: hash.url,
     ...(hash.name !== undefined ? { name: hash.name } : {}),
     ...(hash.section !== undefined ? { section: hash.section } : {}),
-    intervalMinutes: Number(hash.intervalMinutes ?? DEFAULT_INTERVAL_MINUTES),
+    intervalMinutes: Number(hash.intervalMinutes),
     weight: Number(hash.weight ?? 1),
     addedAt: hash.addedAt ?? new Date(0).toISOString(),
   };
@@ -71,7 +70,7 @@ export class FeedStore {
       url,
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.section !== undefined ? { section: input.section } : {}),
-      intervalMinutes: input.intervalMinutes ?? DEFAULT_INTERVAL_MINUTES,
+      intervalMinutes: input.intervalMinutes,
       weight: input.weight ?? 1,
       addedAt: now.toISOString(),
     };

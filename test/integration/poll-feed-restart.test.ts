@@ -37,7 +37,7 @@ it('keeps polling through a Redis restart, logging the outage once and the recov
   const worker = startPollWorker(deps, { connection, concurrency: 2, logger });
   try {
     feedServer.setFeed('/feed.xml', '<rss version="2.0"><channel><title>T</title><item><guid>urn:a</guid><title>A</title></item></channel></rss>');
-    const { feed } = await deps.feeds.add({ url: feedServer.url('/feed.xml') });
+    const { feed } = await deps.feeds.add({ url: feedServer.url('/feed.xml'), intervalMinutes: 15 });
     await worker.waitUntilReady();
 
     await redisServer.restart();
@@ -64,7 +64,7 @@ it('closes a worker only once the polls in flight have finished', async () => {
     release.push(() => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end('<rss version="2.0"><channel><title>H</title><item><guid>urn:held</guid><title>Held</title></item></channel></rss>')),
   );
   try {
-    const { feed } = await deps.feeds.add({ url: feedServer.url('/held.xml') });
+    const { feed } = await deps.feeds.add({ url: feedServer.url('/held.xml'), intervalMinutes: 15 });
     const job = await queue.add(POLL_JOB_NAME, { feedId: feed.id });
     await expect.poll(() => release.length, { timeout: 30_000 }).toBe(1);
 

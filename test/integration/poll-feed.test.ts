@@ -37,7 +37,7 @@ function rss(entries: { id: string; title: string }[]): string {
 const story = (id: string) => ({ id, title: `Story ${id}` });
 
 async function addFeed(path: string): Promise<Feed> {
-  return (await deps.feeds.add({ url: feedServer.url(path) })).feed;
+  return (await deps.feeds.add({ url: feedServer.url(path), intervalMinutes: 15 })).feed;
 }
 
 /** Runs one poll of the feed through the queue and the worker, and returns its result. */

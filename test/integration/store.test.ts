@@ -44,8 +44,8 @@ function item(overrides: Partial<Item> & Pick<Item, 'id'>): Item {
 
 describe('FeedStore', () => {
   it('adds a feed once per URL, with an id that is a hash of that URL', async () => {
-    const first = await feeds.add({ url: 'https://example.com/feed.xml', name: 'Example', section: 'World' }, NOW);
-    const again = await feeds.add({ url: ' https://example.com/feed.xml ', name: 'Other name' }, NOW);
+    const first = await feeds.add({ url: 'https://example.com/feed.xml', name: 'Example', section: 'World', intervalMinutes: 15 }, NOW);
+    const again = await feeds.add({ url: ' https://example.com/feed.xml ', name: 'Other name', intervalMinutes: 15 }, NOW);
     expect(first.created).toBe(true);
     expect(again).toEqual({ feed: first.feed, created: false });
     expect(first.feed).toEqual({
@@ -68,7 +68,7 @@ describe('FeedStore', () => {
   });
 
   it('updates settings, and refuses to resurrect a removed feed', async () => {
-    const { feed } = await feeds.add({ url: 'https://example.com/a' }, NOW);
+    const { feed } = await feeds.add({ url: 'https://example.com/a', intervalMinutes: 15 }, NOW);
     expect(await feeds.update(feed.id, { intervalMinutes: 60, weight: 2, name: 'A' })).toBe(true);
     expect(await feeds.get(feed.id)).toEqual({ ...feed, intervalMinutes: 60, weight: 2, name: 'A' });
     await feeds.remove(feed.id);
@@ -77,18 +77,18 @@ describe('FeedStore', () => {
   });
 
   it('moves a feed to its new URL and keeps the old URL leading to it', async () => {
-    const { feed } = await feeds.add({ url: 'http://old.example/feed' }, NOW);
+    const { feed } = await feeds.add({ url: 'http://old.example/feed', intervalMinutes: 15 }, NOW);
     expect(await feeds.updateUrl(feed.id, 'https://new.example/feed')).toBe(true);
     const moved = { ...feed, url: 'https://new.example/feed' };
     expect(await feeds.get(feed.id)).toEqual(moved);
     expect(await feeds.findByUrl('http://old.example/feed')).toEqual(moved);
     expect(await feeds.findByUrl('https://new.example/feed')).toEqual(moved);
-    expect((await feeds.add({ url: 'http://old.example/feed' })).created).toBe(false);
+    expect((await feeds.add({ url: 'http://old.example/feed', intervalMinutes: 15 })).created).toBe(false);
   });
 
   it('removes a feed with its state and every URL it had, leaving no key behind', async () => {
-    const { feed } = await feeds.add({ url: 'http://old.example/feed' }, NOW);
-    const { feed: other } = await feeds.add({ url: 'https://other.example/feed' }, NOW);
+    const { feed } = await feeds.add({ url: 'http://old.example/feed', intervalMinutes: 15 }, NOW);
+    const { feed: other } = await feeds.add({ url: 'https://other.example/feed', intervalMinutes: 15 }, NOW);
     await feeds.updateUrl(feed.id, 'https://new.example/feed');
     await feeds.saveState(feed.id, { consecutiveFailures: 2, etag: '"x"' });
     expect(await feeds.remove(feed.id)).toBe(true);
@@ -101,7 +101,7 @@ describe('FeedStore', () => {
   });
 
   it('replaces the poll state as a whole, and writes none for a removed feed', async () => {
-    const { feed } = await feeds.add({ url: 'https://example.com/s' }, NOW);
+    const { feed } = await feeds.add({ url: 'https://example.com/s', intervalMinutes: 15 }, NOW);
     expect(await feeds.getState(feed.id)).toEqual({ consecutiveFailures: 0 });
     const failing = { consecutiveFailures: 3, lastError: 'HTTP 500', retryAfter: NOW.toISOString(), etag: '"v1"', lastModified: NOW.toUTCString() };
     await feeds.saveState(feed.id, failing);
@@ -221,7 +221,7 @@ describe('ItemStore windows and housekeeping', () => {
 
 describe('keys and locks', () => {
   it('writes every key under the configured prefix', async () => {
-    const { feed } = await feeds.add({ url: 'https://example.com/k' }, NOW);
+    const { feed } = await feeds.add({ url: 'https://example.com/k', intervalMinutes: 15 }, NOW);
     await feeds.saveState(feed.id, { consecutiveFailures: 1 });
     await items.addNew([item({ id: 'k', guid: 'urn:k', url: 'https://example.com/k/1' })], NOW);
     const written = await redis.keys('*');
