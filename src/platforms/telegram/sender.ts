@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Api } from 'grammy';
 import type { TelegramPart } from '../../render/telegram-html.js';
-import { DeliveryError, type Destination, type PlatformSender, type SentPart } from '../delivery.js';
+import { DeliveryError, type DeliveryFailure, type Destination, type PlatformSender, type SentPart } from '../delivery.js';
 import type { RateBucket, RedisRateLimiter } from '../rate-limiter.js';
 import { classifyTelegramError } from './errors.js';
 
@@ -81,12 +81,12 @@ export class TelegramSender implements PlatformSender<TelegramPart> {
     } catch (error) {
       const failure = classifyTelegramError(error);
       const retryAfterMs = failure.kind === 'transient' ? failure.retryAfterMs : undefined;
-      if (retryAfterMs === undefined || retryAfterMs > this.maxInlineRetryAfterMs) throw this.deliveryError(destination, error);
+      if (retryAfterMs === undefined || retryAfterMs > this.maxInlineRetryAfterMs) throw this.deliveryError(destination, failure);
       await sleep(retryAfterMs);
       try {
         return await this.sendPaced(destination, threadId, part);
       } catch (again) {
-        throw this.deliveryError(destination, again);
+        throw this.deliveryError(destination, classifyTelegramError(again));
       }
     }
   }
@@ -111,8 +111,7 @@ export class TelegramSender implements PlatformSender<TelegramPart> {
     return buckets;
   }
 
-  private deliveryError(destination: Destination, error: unknown): DeliveryError {
-    const failure = classifyTelegramError(error);
+  private deliveryError(destination: Destination, failure: DeliveryFailure): DeliveryError {
     const detail = failure.kind === 'moved' ? `group moved to supergroup ${failure.newChatId}` : failure.reason;
     return new DeliveryError(failure, `Telegram chat ${destination.chatId}${destination.threadId ? ` (topic ${destination.threadId})` : ''}: ${detail}`);
   }
