@@ -2,7 +2,7 @@ import type { Item } from '../feeds/item.js';
 import type { Story } from '../dedup/story.js';
 import { dominantLanguage, isSpacelessLanguage, itemLanguage } from './language.js';
 import { foldWhitespace, plainText } from './plain-text.js';
-import { isCompleteSentence, splitSentences, truncateAtWord, words } from './sentences.js';
+import { isCompleteSentence, isUnpunctuatedEnding, splitSentences, truncateAtWord, words } from './sentences.js';
 import { centrality, cosine, termVectors } from './centrality.js';
 
 /** A bullet's text: a headline plus at most two whole sentences. */
@@ -40,6 +40,8 @@ interface Candidate {
   prior: number;
   /** 1 for an article's first sentence, ½ for its second, …: the best position it was seen at. */
   lead: number;
+  /** Whole but without final punctuation: only one per summary, and last, or it would run into the next. */
+  unpunctuated: boolean;
 }
 
 /**
@@ -105,36 +107,42 @@ function pickSummary(items: Item[], language: string | undefined, headline: stri
     const vector = sentenceVectors[index]!;
     if (cosine(vector, headlineVector) >= RESTATES_HEADLINE) continue;
     if (chosen.some((other) => cosine(vector, sentenceVectors[other]!) >= REDUNDANT_SIMILARITY)) continue;
+    if (candidate.unpunctuated && chosen.some((other) => candidates[other]!.unpunctuated)) continue;
     chosen.push(index);
     length += extra;
     if (chosen.length === MAX_SENTENCES) break;
   }
   return chosen
-    .sort((a, b) => candidates[a]!.order - candidates[b]!.order)
+    .sort((a, b) => Number(candidates[a]!.unpunctuated) - Number(candidates[b]!.unpunctuated) || candidates[a]!.order - candidates[b]!.order)
     .map((index) => candidates[index]!.text)
     .join(joiner);
 }
 
 /**
  * Whole sentences that could stand in a summary: complete (no publisher's "…"), long enough to
- * say something, short enough for the budget. A sentence repeated by several outlets is kept once
+ * say something, short enough for the budget. Many feeds write one-line teasers without a final
+ * full stop; the last sentence of a one-line text counts as whole when it ends in a word. A sentence repeated by several outlets is kept once
  * with a stronger prior.
  */
 function collectCandidates(items: Item[], language: string | undefined, maxChars: number): Candidate[] {
   const byText = new Map<string, Candidate>();
   let order = 0;
   for (const item of items) {
-    const sentences = splitSentences(plainText(item.text), language).slice(0, MAX_SENTENCES_PER_ITEM);
-    sentences.forEach((text, position) => {
+    const itemText = plainText(item.text);
+    const sentences = splitSentences(itemText, language);
+    const teaser = !itemText.includes('\n') ? sentences.at(-1) : undefined;
+    sentences.slice(0, MAX_SENTENCES_PER_ITEM).forEach((text, position) => {
       order += 1;
-      if (text.length > maxChars || !isCompleteSentence(text) || !saysSomething(text, language)) return;
+      const unpunctuated = !isCompleteSentence(text);
+      if (unpunctuated && !(text === teaser && isUnpunctuatedEnding(text))) return;
+      if (text.length > maxChars || !saysSomething(text, language)) return;
       // Lead bias: news puts the point first, so earlier sentences start ahead.
       const lead = 1 / (1 + position);
       const seen = byText.get(text);
       if (seen) {
         seen.prior += lead;
         seen.lead = Math.max(seen.lead, lead);
-      } else byText.set(text, { text, order, prior: lead, lead });
+      } else byText.set(text, { text, order, prior: lead, lead, unpunctuated });
     });
   }
   return [...byText.values()];

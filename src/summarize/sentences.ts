@@ -83,3 +83,11 @@ export function truncateAtWord(text: string, maxChars: number, locale?: string):
   const end = lastEnd('word') || lastEnd('grapheme');
   return `${text.slice(0, end).trimEnd()}…`;
 }
+
+/**
+ * Whether a sentence without final punctuation ends the way a finished teaser does: on a letter,
+ * digit or closing bracket, not on a comma, dash, colon or ellipsis that marks a cut.
+ */
+export function isUnpunctuatedEnding(sentence: string): boolean {
+  return /[\p{L}\p{N}"'”’»」』）)\]】%]$/u.test(sentence.trimEnd());
+}
