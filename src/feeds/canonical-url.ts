@@ -37,13 +37,16 @@ export function canonicalizeUrl(url: string, base?: string): string | undefined 
   return `https://${host}${port}${canonicalPath(parsed.pathname)}${query === '' ? '' : `?${query}`}`;
 }
 
+/** Trailing slashes and `/amp` segments trimmed from the end by index, never by a backtracking regex. */
 function canonicalPath(pathname: string): string {
-  let path = normalizePercentEncoding(pathname);
-  for (let previous = ''; previous !== path; ) {
-    previous = path;
-    path = path.replace(/\/+$/, '').replace(/\/amp$/i, '');
+  const path = normalizePercentEncoding(pathname);
+  let end = path.length;
+  for (;;) {
+    while (end > 0 && path[end - 1] === '/') end--;
+    if (end < 4 || path.slice(end - 4, end).toLowerCase() !== '/amp') break;
+    end -= 4;
   }
-  return path === '' ? '/' : path;
+  return end === 0 ? '/' : path.slice(0, end);
 }
 
 function canonicalQuery(search: string): string {

@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import { MAX_NESTING_DEPTH } from './nesting.js';
 
 /** Elements whose contents are never readable text. */
 const SKIPPED_ELEMENTS = new Set(['script', 'style', 'template', 'noscript', 'svg', 'math', 'head', 'iframe', 'object']);
@@ -27,7 +28,7 @@ export interface HtmlContent {
  * HTML → plain text with a real parser (htmlparser2): tags dropped (script/style contents
  * too), block elements become line breaks, all entities decoded (named, decimal, hex, and a
  * double-escaped `&amp;amp;` once), whitespace folded (one space inside a line, no blank
- * lines), NFC.
+ * lines), NFC. Markup nested deeper than MAX_NESTING_DEPTH ends the text there.
  */
 export function htmlToText(html: string): string {
   return readHtml(html).text;
@@ -48,14 +49,17 @@ export function readHtml(html: string, base?: string): HtmlContent {
   let text = '';
   let image: string | undefined;
   let skippedDepth = 0;
+  let depth = 0;
   const parser = new Parser(
     {
       onopentag(name, attributes) {
-        if (SKIPPED_ELEMENTS.has(name)) skippedDepth++;
+        if (++depth > MAX_NESTING_DEPTH) parser.pause();
+        else if (SKIPPED_ELEMENTS.has(name)) skippedDepth++;
         else if (BLOCK_ELEMENTS.has(name)) text += '\n';
         else if (name === 'img' && image === undefined) image = contentImage(attributes, base);
       },
       onclosetag(name) {
+        depth--;
         if (SKIPPED_ELEMENTS.has(name)) skippedDepth = Math.max(0, skippedDepth - 1);
         else if (BLOCK_ELEMENTS.has(name)) text += '\n';
       },

@@ -1,4 +1,5 @@
-import { DomUtils, parseDocument } from 'htmlparser2';
+import { DomHandler, DomUtils, Parser } from 'htmlparser2';
+import { MAX_NESTING_DEPTH } from './nesting.js';
 import { firstText, looksLikeImage, type FeedEntry, type ParsedFeed, type XmlFeedFormat } from './feed-entry.js';
 
 type Element = ReturnType<typeof DomUtils.findAll>[number];
@@ -12,7 +13,7 @@ const ENTRY_ELEMENTS = new Set(['item', 'entry']);
  * (so an entity bomb stays inert). Used only when the strict parser refused the document.
  */
 export function recoverFeed(text: string, format: XmlFeedFormat): Omit<ParsedFeed, 'recovered'> {
-  const document = parseDocument(text, { xmlMode: true });
+  const document = parseXmlLeniently(text);
   const channel = DomUtils.findOne((element) => ['channel', 'feed'].includes(localName(element)), document.children);
   return {
     format,
@@ -21,6 +22,30 @@ export function recoverFeed(text: string, format: XmlFeedFormat): Omit<ParsedFee
     language: channel ? firstText(textOf(childNamed(channel, 'language', 'dc:language')), channel.attribs['xml:lang']) : undefined,
     entries: DomUtils.findAll((element) => ENTRY_ELEMENTS.has(localName(element)), document.children).map(entryOf),
   };
+}
+
+/** Elements nested deeper than MAX_NESTING_DEPTH end the document there. */
+class DepthLimitedHandler extends DomHandler {
+  private depth = 0;
+  /** Stops the parser feeding this handler. */
+  stop?: () => void;
+
+  override onopentag(name: string, attributes: Record<string, string>): void {
+    if (++this.depth > MAX_NESTING_DEPTH) this.stop?.();
+    else super.onopentag(name, attributes);
+  }
+
+  override onclosetag(): void {
+    if (--this.depth < MAX_NESTING_DEPTH) super.onclosetag();
+  }
+}
+
+function parseXmlLeniently(text: string): DepthLimitedHandler['root'] {
+  const handler = new DepthLimitedHandler(null, { xmlMode: true });
+  const parser = new Parser(handler, { xmlMode: true });
+  handler.stop = () => parser.pause();
+  parser.end(text);
+  return handler.root;
 }
 
 function entryOf(element: Element): FeedEntry {

@@ -59,34 +59,80 @@ export async function parseFeed(document: string): Promise<ParsedFeed> {
 }
 
 /**
- * rss-parser fails in two ways: its XML parser rejects the syntax (then the document is
- * ill-formed and an empty recovery is an error), or its builder trips over a well-formed
- * document without the expected structure (e.g. `<rss>` without `<channel>`: a TypeError, or
- * "Feed not recognized" for an empty root), where whatever entries exist, even none, are the
- * honest answer.
+ * Falls back to the forgiving parser after rss-parser failed, and says why in `recovered`.
+ * An empty recovery is an error when the document itself is broken, but the honest answer
+ * when it is well-formed and simply has no entries where the format puts them.
  */
 function recover(document: string, format: XmlFeedFormat, cause: unknown): ParsedFeed {
-  const recovered = recoverFeed(document, format);
-  const count = `${recovered.entries.length} entries recovered`;
-  const structural = cause instanceof TypeError || (cause instanceof Error && cause.message.startsWith('Feed not recognized'));
-  if (structural) return { ...recovered, recovered: `not the structure of a ${format} feed; ${count}` };
-  const problem = cause instanceof Error ? cause.message.replace(/\s+/g, ' ').trim() : String(cause);
-  if (recovered.entries.length === 0) {
-    throw new FeedParseError(`the feed is not well-formed XML and no entries could be recovered (${problem})`, { cause });
+  const { problem, emptyIsError } = diagnose(cause, format);
+  let recovered: ReturnType<typeof recoverFeed>;
+  try {
+    recovered = recoverFeed(document, format);
+  } catch (recoveryError) {
+    throw new FeedParseError(`the feed is ${problem} and could not be read leniently either (${describe(recoveryError)})`, { cause });
   }
-  return { ...recovered, recovered: `not well-formed XML (${problem}); ${count}` };
+  if (emptyIsError && recovered.entries.length === 0) {
+    throw new FeedParseError(`the feed is ${problem} and no entries could be recovered`, { cause });
+  }
+  return { ...recovered, recovered: `${problem}; ${recovered.entries.length} entries recovered` };
+}
+
+/**
+ * rss-parser fails in three ways: its XML parser rejects the syntax; its builder trips over a
+ * well-formed document without the expected structure (`<rss>` without `<channel>`: a
+ * TypeError, or "Feed not recognized" for an empty root); or its recursive serializer of
+ * inline XHTML overflows the stack on absurdly deep nesting (a RangeError).
+ */
+function diagnose(cause: unknown, format: XmlFeedFormat): { problem: string; emptyIsError: boolean } {
+  if (cause instanceof TypeError || (cause instanceof Error && cause.message.startsWith('Feed not recognized'))) {
+    return { problem: `not structured like a ${format} feed`, emptyIsError: false };
+  }
+  if (cause instanceof RangeError) return { problem: 'nested too deeply to read whole', emptyIsError: true };
+  return { problem: `not well-formed XML (${describe(cause)})`, emptyIsError: true };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : String(error);
 }
 
 interface RootElement { name: string; language?: string }
 
+/**
+ * The root element's name (and xml:lang), found by stepping over the prolog (declaration,
+ * processing instructions, comments, DOCTYPE with its internal subset) with indexOf, never a
+ * backtracking regex: a hostile document must not make this step slow.
+ */
 function rootElement(document: string): RootElement {
-  const head = document
-    .slice(0, ROOT_SEARCH_WINDOW)
-    .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>/i, '');
-  const tag = head.match(/<([A-Za-z_][\w:.-]*)([^>]*)>/);
-  if (!tag) throw new FeedParseError('not a feed: the document contains no XML element');
-  return { name: tag[1]!, language: tag[2]!.match(/xml:lang\s*=\s*["']([^"']+)["']/)?.[1] };
+  const startTag = /<([A-Za-z_][\w:.-]*)([^<>]{0,4096})/y;
+  let position = 0;
+  while (position < ROOT_SEARCH_WINDOW) {
+    const open = document.indexOf('<', position);
+    if (open === -1 || open >= ROOT_SEARCH_WINDOW) break;
+    if (document.startsWith('<!--', open)) position = endOf(document, '-->', open + 4);
+    else if (document.startsWith('<?', open)) position = endOf(document, '?>', open + 2);
+    else if (document.startsWith('<!', open)) position = endOfDeclaration(document, open);
+    else {
+      startTag.lastIndex = open;
+      const tag = startTag.exec(document);
+      if (tag) return { name: tag[1]!, language: tag[2]!.match(/xml:lang\s*=\s*["']([^"']+)["']/)?.[1] };
+      position = open + 1;
+    }
+  }
+  throw new FeedParseError('not a feed: the document contains no XML element');
+}
+
+/** The index after `terminator`, searching from `from`; past the end when it never comes. */
+function endOf(document: string, terminator: string, from: number): number {
+  const end = document.indexOf(terminator, from);
+  return end === -1 ? Number.POSITIVE_INFINITY : end + terminator.length;
+}
+
+/** The index after a `<!DOCTYPE …>`, skipping its `[ internal subset ]` when there is one. */
+function endOfDeclaration(document: string, open: number): number {
+  const close = document.indexOf('>', open);
+  const subset = document.indexOf('[', open);
+  if (subset !== -1 && (close === -1 || subset < close)) return endOf(document, '>', endOf(document, ']', subset));
+  return close === -1 ? Number.POSITIVE_INFINITY : close + 1;
 }
 
 function feedFormat(rootName: string): XmlFeedFormat {

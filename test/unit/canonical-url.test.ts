@@ -45,6 +45,12 @@ describe('canonicalizeUrl', () => {
     expect(canonicalizeUrl('https://example.com/café')).toBe('https://example.com/caf%C3%A9');
   });
 
+  it('trims long runs of slashes and /amp segments (in linear time: the test timeout guards it)', () => {
+    expect(canonicalizeUrl(`https://example.com/a${'/'.repeat(100_000)}`)).toBe('https://example.com/a');
+    expect(canonicalizeUrl(`https://example.com/a${'/amp'.repeat(100_000)}/`)).toBe('https://example.com/a');
+    expect(canonicalizeUrl(`https://example.com/${'/'.repeat(100_000)}a`)).toMatch(/\/a$/);
+  });
+
   it('resolves relative URLs against the base', () => {
     expect(canonicalizeUrl('../b/c?utm_campaign=x', 'http://example.com/a/feed.xml')).toBe('https://example.com/b/c');
     expect(canonicalizeUrl('//cdn.example.com/x', 'https://example.com/')).toBe('https://cdn.example.com/x');

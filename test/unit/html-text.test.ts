@@ -40,6 +40,11 @@ describe('htmlToText', () => {
     expect(htmlToText('<a href="x>broken')).toBe('');
   });
 
+  it('reads absurdly deep markup up to the nesting limit, without hanging', () => {
+    const depth = 1_000_000;
+    expect(htmlToText(`<p>kept</p>${'<div>'.repeat(depth)}lost${'</div>'.repeat(depth)}`)).toBe('kept');
+  }, 60_000);
+
   it('returns escaped text as the text itself (entities decoded, whitespace folded)', () => {
     fc.assert(fc.property(textWithoutEntityLookalikes, (text) => {
       expect(htmlToText(escapeHtml(text))).toBe(fold(text));

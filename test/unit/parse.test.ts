@@ -206,4 +206,24 @@ ${root('&lol9;')}`;
     else expect(outcome.entries.every((entry) => !(entry.summaryHtml ?? '').includes('x'.repeat(1000)))).toBe(true);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(100 * 1024 * 1024);
   }, 60_000);
+
+  // Each of these once took minutes (quadratic work in htmlparser2's element stack, or a
+  // backtracking regex); the generous test timeout stands guard against a return of that.
+  const deep = 200_000;
+  it.each([
+    ['Atom XHTML content nested 200,000 deep', `<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title>t</title><content type="xhtml">${'<div>'.repeat(deep)}x${'</div>'.repeat(deep)}</content></entry></feed>`],
+    ['an unclosed RSS document nested 200,000 deep', `<rss version="2.0"><channel><item><title>t</title>${'<x>'.repeat(deep)}`],
+    ['a prolog of 20,000 unclosed comments', '<!--'.repeat(20_000)],
+    ['40,000 unterminated start tags', '<a'.repeat(40_000)],
+  ])('reads or refuses %s without crashing or hanging', async (_name, document) => {
+    const outcome = await settle(parseFeed(document));
+    if (outcome instanceof Error) expect(outcome).toBeInstanceOf(FeedParseError);
+    else expect(outcome.entries.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('says when it could read a deeply nested feed only in part', async () => {
+    const feed = await parseFeed(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title>t</title><content type="xhtml">${'<div>'.repeat(deep)}x${'</div>'.repeat(deep)}</content></entry></feed>`);
+    expect(feed.recovered).toMatch(/nested too deeply/);
+    expect(feed.entries[0]).toMatchObject({ guid: '1', title: 't' });
+  }, 60_000);
 });
