@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalizeUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
-import { absoluteHttpUrl, htmlToText, readHtml } from './html-text.js';
+import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
 import type { Item } from './item.js';
 import { resolveLanguage } from './language.js';
 
@@ -43,8 +43,7 @@ export function normalizeEntries(entries: FeedEntry[], context: NormalizeContext
 
 function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | undefined {
   const base = context.feedLink;
-  const html = [entry.contentHtml, entry.summaryHtml].find((markup) => markup?.trim()) ?? '';
-  const { text, image: firstImage } = readHtml(html, base);
+  const { text, image: firstImage } = readBody(entry, base);
   const declaredTitle = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
   const url = canonicalLink(entry, base);
   const linkAsWritten = entry.link?.trim() ? absoluteHttpUrl(entry.link, base) : undefined;
@@ -73,6 +72,17 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | und
     contentHash: hash,
     section: context.section,
   };
+}
+
+/**
+ * Text (and first image) of the content, else of the summary: content that is only markup
+ * (an out-of-line Atom `src`, an image alone) leaves the summary to speak.
+ */
+function readBody(entry: FeedEntry, base: string | undefined): HtmlContent {
+  const content = readHtml(entry.contentHtml ?? '', base);
+  if (content.text !== '' || entry.summaryHtml === undefined) return content;
+  const summary = readHtml(entry.summaryHtml, base);
+  return { text: summary.text, image: content.image ?? summary.image };
 }
 
 /** The entry's link, else its guid when that is a permalink, in canonical form. */

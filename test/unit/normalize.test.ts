@@ -46,6 +46,11 @@ describe('normalizeEntries', () => {
       .toMatchObject({ text: 'Only a summary', image: 'https://x.example/b.png' });
   });
 
+  it('uses the summary when the content has no text, keeping the content\'s image', () => {
+    expect(normalizeOne({ title: 't', contentHtml: '<div><img src="https://x.example/c.png"></div>', summaryHtml: 'The summary' }))
+      .toMatchObject({ text: 'The summary', image: 'https://x.example/c.png' });
+  });
+
   it('falls back to the first sentence of the text for a missing title', () => {
     expect(normalizeOne({ contentHtml: '<p>The council voted on Monday. It was close.</p>' })?.title).toBe('The council voted on Monday.');
     expect(normalizeOne({ contentHtml: '<p>東京で会議が開かれた。結果は来週。</p>', language: 'ja' })?.title).toBe('東京で会議が開かれた。');
