@@ -1,37 +1,6 @@
-import type { Briefing } from '../briefing/model.js';
-import { renderDiscord, type DiscordPart } from './discord.js';
-import { renderTelegram, type TelegramPart } from './telegram-html.js';
-import { renderText, type TextPart } from './text.js';
-
-export type { DiscordEmbed, DiscordPart } from './discord.js';
-export type { TelegramPart } from './telegram-html.js';
-export type { TextPart } from './text.js';
-export { renderDiscord, renderTelegram, renderText };
-
-export type Platform = 'telegram' | 'discord' | 'text';
-
-/** The payload type each platform's parts have. */
-export interface PartsByPlatform {
-  telegram: TelegramPart;
-  discord: DiscordPart;
-  text: TextPart;
-}
-
-/** Per-platform rendering choices (a subscription's settings). */
-export interface RenderOptions {
-  linkPreviews?: boolean;
-  discordStyle?: 'embeds' | 'content';
-}
-
-/**
- * The exact payloads a briefing is sent as on a platform, in order: what `herald preview
- * --parts-json` prints and what the delivery job sends.
- */
-export function renderParts<P extends Platform>(briefing: Briefing, platform: P, options: RenderOptions = {}): PartsByPlatform[P][] {
-  const renderers: { [K in Platform]: () => PartsByPlatform[K][] } = {
-    telegram: () => renderTelegram(briefing, { linkPreviews: options.linkPreviews }),
-    discord: () => renderDiscord(briefing, { style: options.discordStyle }),
-    text: () => renderText(briefing),
-  };
-  return renderers[platform]();
-}
+/** The renderers' public face: one import for the delivery job, the CLI and the composer. */
+export { renderDiscord, DISCORD_LIMITS, type DiscordEmbed, type DiscordPart } from './discord.js';
+export { renderParts, type PartsByPlatform, type Platform, type RenderOptions } from './parts.js';
+export { renderTelegram, TELEGRAM_TEXT_LIMIT, type TelegramPart } from './telegram-html.js';
+export { checkTelegramHtml, type TelegramHtmlCheck } from './telegram-html-check.js';
+export { renderText, type TextPart } from './text.js';

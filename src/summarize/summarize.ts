@@ -1,3 +1,4 @@
+import type { HeraldConfig } from '../config/schema.js';
 import type { Story } from '../dedup/story.js';
 import { DEFAULT_SUMMARY_MAX_CHARS, summarizeExtractive, type StorySummary } from './extractive.js';
 import { guessLanguageFromScript } from '../feeds/language.js';
@@ -11,6 +12,13 @@ export interface LlmOptions extends LlmEndpoint {
   tokenBudget: number;
   /** `max_tokens` of each request. */
   maxTokensPerStory: number;
+}
+
+/** The `llm:` section of a configuration as LlmOptions; undefined (extractive only) when no endpoint is set. */
+export function llmOptionsFromConfig(llm: HeraldConfig['llm']): LlmOptions | undefined {
+  if (llm.baseUrl === undefined || llm.model === undefined) return undefined;
+  const { baseUrl, model, apiKey, timeoutMs, tokenBudget, maxTokensPerStory } = llm;
+  return { baseUrl, model, apiKey, timeoutMs, tokenBudget, maxTokensPerStory };
 }
 
 /** Where LLM summaries are remembered between briefings; sync or async, so Redis can stand behind it. */

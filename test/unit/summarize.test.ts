@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Story } from '../../src/dedup/story.js';
 import { summarizeExtractive } from '../../src/summarize/extractive.js';
+import { parseConfig } from '../../src/config/load.js';
 import { parseSummaryAnswer } from '../../src/summarize/llm-summary.js';
+import { llmOptionsFromConfig } from '../../src/summarize/summarize.js';
 import { plainText } from '../../src/summarize/plain-text.js';
 import { isCompleteSentence, splitSentences, truncateAtWord } from '../../src/summarize/sentences.js';
 import { fixtureItem, fixtureStory, japaneseStories } from '../fixtures/briefing/stories.js';
@@ -154,5 +156,14 @@ describe('parseSummaryAnswer (the LLM answer check)', () => {
     expect(parseSummaryAnswer('{"headline":"x","summary":"A sentence that is far too long for the budget."}', english, 20)).toBeNull();
     expect(parseSummaryAnswer('{"headline":"Rates held","summary":"The bank kept rates."}', { language: 'ja', script: 'ja' }, 280)).toBeNull();
     expect(parseSummaryAnswer('{"headline":"金利据え置き","summary":"日銀は金利を据え置きました。"}', { language: 'ja', script: 'ja' }, 280)).not.toBeNull();
+  });
+});
+
+describe('llmOptionsFromConfig', () => {
+  it('is undefined without an endpoint, and carries every setting with one', () => {
+    expect(llmOptionsFromConfig(parseConfig({}).llm)).toBeUndefined();
+    expect(llmOptionsFromConfig(parseConfig({ llm: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b', tokenBudget: 5000 } }).llm)).toEqual({
+      baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b', apiKey: undefined, timeoutMs: 20_000, tokenBudget: 5000, maxTokensPerStory: 300,
+    });
   });
 });
