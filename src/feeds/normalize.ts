@@ -28,20 +28,35 @@ const MAX_FALLBACK_TITLE_LENGTH = 140;
  * first-seen time when missing, unparseable or in the future), language, categories, image and
  * content hash. Entries with neither title, text nor link are dropped, and an entry whose id
  * repeats an earlier one in the same batch is dropped too.
+ *
+ * One exception to fragment-free URLs: when several entries of the feed link to one page with
+ * different fragments (a blog that posts many items on one day's page), the fragment is what
+ * tells them apart, so their URLs keep it; otherwise exact dedup would merge them all.
  */
 export function normalizeEntries(entries: FeedEntry[], context: NormalizeContext): Item[] {
   const seen = new Set<string>();
-  const items: Item[] = [];
+  const normalized: NormalizedEntry[] = [];
   for (const entry of entries) {
-    const item = normalizeEntry(entry, context);
-    if (!item || seen.has(item.id)) continue;
-    seen.add(item.id);
-    items.push(item);
+    const result = normalizeEntry(entry, context);
+    if (!result || seen.has(result.item.id)) continue;
+    seen.add(result.item.id);
+    normalized.push(result);
   }
-  return items;
+  const fragmentsByUrl = new Map<string, Set<string>>();
+  for (const { item, fragment } of normalized) {
+    if (item.url && fragment) fragmentsByUrl.set(item.url, (fragmentsByUrl.get(item.url) ?? new Set()).add(fragment));
+  }
+  return normalized.map(({ item, fragment }) =>
+    item.url && fragment && fragmentsByUrl.get(item.url)!.size > 1 ? { ...item, url: `${item.url}${fragment}` } : item);
 }
 
-function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | undefined {
+interface NormalizedEntry {
+  item: Item;
+  /** The `#fragment` of the entry's link as written, if any. */
+  fragment?: string;
+}
+
+function normalizeEntry(entry: FeedEntry, context: NormalizeContext): NormalizedEntry | undefined {
   const base = context.feedLink;
   const { text, image: firstImage } = readBody(entry, base);
   const declaredTitle = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
@@ -54,7 +69,7 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | und
   const hash = contentHash(title, text);
   const guid = entry.guid?.trim() || undefined;
   const now = context.now.toISOString();
-  return {
+  const item: Item = {
     // The link as written, not canonical: archive pages tell posts apart by fragment alone.
     id: itemIdFor(context.feedId, guid ?? linkAsWritten ?? url ?? hash),
     feedId: context.feedId,
@@ -72,6 +87,7 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Item | und
     contentHash: hash,
     section: context.section,
   };
+  return { item, fragment: linkAsWritten === undefined ? undefined : new URL(linkAsWritten).hash || undefined };
 }
 
 /**

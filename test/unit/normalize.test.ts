@@ -94,6 +94,15 @@ describe('normalizeEntries', () => {
     expect(new Set(items.map((item) => item.id)).size).toBe(3);
   });
 
+  it('keeps the fragment only where it tells several entries on one page apart', () => {
+    const items = normalizeEntries([
+      entry({ link: 'http://example.com/2025/03/11.html#a1', title: 'First post of the day' }),
+      entry({ link: 'http://example.com/2025/03/11.html#a2', title: 'Second post of the day' }),
+      entry({ link: 'http://example.com/story?utm_source=x#comments', title: 'A story' }),
+    ], context);
+    expect(items.map((item) => item.url)).toEqual(['https://example.com/2025/03/11.html#a1', 'https://example.com/2025/03/11.html#a2', 'https://example.com/story']);
+  });
+
   it('item ids are stable, short, and differ by feed and identity', () => {
     fc.assert(fc.property(fc.string(), fc.string(), fc.string(), (feed, identity, other) => {
       expect(itemIdFor(feed, identity)).toBe(itemIdFor(feed, identity));
