@@ -24,6 +24,24 @@ export interface Keys {
   seen(exactKey: string): string;
   /** String: the per-feed poll lock. */
   pollLock(feedId: string): string;
+  /** String: one Subscription as JSON. */
+  subscription(subscriptionId: string): string;
+  /** Set of every subscription id. */
+  subscriptionIndex(): string;
+  /** Set of the ids of subscriptions with breaking-news alerts on. */
+  breakingSubscriptions(): string;
+  /** String: old subscription id → new one, left behind when a destination moves (Telegram group → supergroup). */
+  subscriptionMoved(subscriptionId: string): string;
+  /** String: a composed briefing and its rendered parts, as JSON; its id is the bundle key. */
+  briefing(briefingId: string): string;
+  /** String: the lock held while one bundle is composed. */
+  composeLock(briefingId: string): string;
+  /** Hash: part index → sent record, for one delivery (briefing × destination). */
+  deliverySent(deliveryId: string): string;
+  /** Hash: delivery job id → dead letter JSON, for deliveries that failed their last attempt. */
+  deadLetters(): string;
+  /** String: marks a story as alerted to a subscription (breaking news). */
+  breakingAlerted(subscriptionId: string, storyId: string): string;
 }
 
 /** Exact keys embed whole URLs and guids; a digest keeps key sizes bounded. */
@@ -45,5 +63,14 @@ export function createKeys(prefix = 'herald'): Keys {
     itemsByPublished: () => under('items', 'by-published'),
     seen: (exactKey) => under('seen', digest(exactKey)),
     pollLock: (feedId) => under('lock', 'poll', feedId),
+    subscription: (subscriptionId) => under('sub', subscriptionId),
+    subscriptionIndex: () => under('subs'),
+    breakingSubscriptions: () => under('subs', 'breaking'),
+    subscriptionMoved: (subscriptionId) => under('sub-moved', subscriptionId),
+    briefing: (briefingId) => under('briefing', briefingId),
+    composeLock: (briefingId) => under('lock', 'compose', briefingId),
+    deliverySent: (deliveryId) => under('sent', deliveryId),
+    deadLetters: () => under('dead-letters'),
+    breakingAlerted: (subscriptionId, storyId) => under('breaking', subscriptionId, storyId),
   };
 }

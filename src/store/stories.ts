@@ -13,9 +13,14 @@ import { createStoryKeys } from './story-keys.js';
  * omitted.
  */
 export async function storiesInWindow(redis: Redis, prefix: string, from: Date, to: Date): Promise<Story[]> {
-  const keys = createStoryKeys(prefix);
-  const storyIds = await redis.zrevrangebyscore(keys.stories(), to.getTime(), from.getTime());
+  const storyIds = await redis.zrevrangebyscore(createStoryKeys(prefix).stories(), to.getTime(), from.getTime());
+  return storiesByIds(redis, prefix, storyIds);
+}
+
+/** Stories by id, in the order given, loaded as `storiesInWindow` loads them. */
+export async function storiesByIds(redis: Redis, prefix: string, storyIds: string[]): Promise<Story[]> {
   if (storyIds.length === 0) return [];
+  const keys = createStoryKeys(prefix);
   const pipeline = redis.pipeline();
   for (const id of storyIds) pipeline.lrange(keys.storyItems(id), 0, -1);
   const itemIds = (await execPipeline(pipeline)) as string[][];

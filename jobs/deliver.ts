@@ -1,0 +1,196 @@
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../src/log.js';
+import { DeliveryError, type Destination, type PlatformSender } from '../src/platforms/delivery.js';
+import type { ComposeQueue } from '../src/queue/compose-jobs.js';
+import { DELIVER_JOB_NAME, DELIVER_JOB_OPTIONS, type DeliverJobData, type DeliverQueue } from '../src/queue/deliver-jobs.js';
+import { bullPrefix, QUEUE_NAMES } from '../src/queue/names.js';
+import { removeSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../src/queue/subscription-schedulers.js';
+import type { DiscordPart, TelegramPart, TextPart } from '../src/render/index.js';
+import type { BriefingStore, StoredBriefing } from '../src/store/briefings.js';
+import type { DeliveryStore, PartRecord } from '../src/store/deliveries.js';
+import type { SubscriptionStore } from '../src/store/subscriptions.js';
+import type { Subscription } from '../src/subscriptions/model.js';
+
+/** One sender per platform; a platform without a token has none (its deliveries fail to the dead letters). */
+export interface Senders {
+  telegram?: PlatformSender<TelegramPart>;
+  discord?: PlatformSender<DiscordPart>;
+  console: PlatformSender<TextPart>;
+}
+
+export interface DeliverDeps {
+  subscriptions: SubscriptionStore;
+  briefings: BriefingStore;
+  deliveries: DeliveryStore;
+  /** Where a deactivated or moved subscription's schedulers are removed (and a moved one's re-added). */
+  composeQueue: ComposeQueue;
+  senders: Senders;
+  logger?: Logger;
+}
+
+/** What one delivery job did. */
+export interface DeliveryResult {
+  status: 'delivered' | 'skipped' | 'deactivated';
+  /** Parts sent by this run (earlier runs' parts are not sent again). */
+  sentParts: number;
+  detail?: string;
+}
+
+/** A destination moving more often than this within one delivery is a loop, not a migration. */
+const MAX_MOVES = 3;
+
+type AnySender = PlatformSender<unknown>;
+
+/** The sender and the parts of the briefing for a subscription's platform. */
+function senderAndParts(subscription: Subscription, stored: StoredBriefing, senders: Senders): { sender: AnySender; parts: unknown[] } {
+  const platform = subscription.destination.platform;
+  const chosen = { telegram: [senders.telegram, stored.parts.telegram], discord: [senders.discord, stored.parts.discord], console: [senders.console, stored.parts.text] } as const;
+  const [sender, parts] = chosen[platform];
+  if (!sender) throw new UnrecoverableError(`no ${platform} sender: set a ${platform} token to deliver to ${subscription.id}`);
+  return { sender: sender as AnySender, parts };
+}
+
+/** Later parts of a Discord forum briefing go into the post the first part created. */
+function destinationFor(destination: Destination, done: Map<number, PartRecord>): Destination {
+  const first = done.get(0);
+  if (destination.channelKind !== 'forum' || !first || !('threadId' in first) || first.threadId === undefined) return destination;
+  return { ...destination, threadId: first.threadId };
+}
+
+/**
+ * Sends a briefing to one subscription's destination, part by part, resuming after the last
+ * part recorded as sent. Permanent failures deactivate the subscription (and drop its
+ * schedulers); a Telegram group that became a supergroup is followed; transient failures throw
+ * DeliveryError for BullMQ to retry.
+ */
+export async function deliverBriefing(deliveryId: string, data: DeliverJobData, deps: DeliverDeps): Promise<DeliveryResult> {
+  let subscription = await deps.subscriptions.resolve(data.subscriptionId);
+  if (!subscription?.active) return { status: 'skipped', sentParts: 0, detail: subscription ? 'inactive' : 'unsubscribed' };
+  const stored = await deps.briefings.get(data.briefingId);
+  if (!stored) throw new UnrecoverableError(`briefing ${data.briefingId} has expired`);
+  const title = stored.briefing?.title ?? '';
+  const { sender, parts } = senderAndParts(subscription, stored, deps.senders);
+  const done = await deps.deliveries.parts(deliveryId);
+  let sentParts = 0;
+  let moves = 0;
+  for (let index = 0; index < parts.length; index += 1) {
+    if (done.has(index)) continue;
+    let record: PartRecord;
+    try {
+      record = await sender.send(destinationFor(subscription.destination, done), parts[index], { index, total: parts.length, title });
+    } catch (error) {
+      if (!(error instanceof DeliveryError)) throw error;
+      const { failure } = error;
+      if (failure.kind === 'transient') throw error;
+      if (failure.kind === 'moved' && moves < MAX_MOVES) {
+        moves += 1;
+        subscription = await moveSubscription(subscription, failure.newChatId, deps);
+        index -= 1;
+        continue;
+      }
+      if (failure.kind === 'permanent' && failure.scope === 'part') {
+        deps.logger?.warn({ deliveryId, index, reason: failure.reason }, 'platform refused one part; sending the rest');
+        record = { skipped: failure.reason };
+      } else {
+        const reason = failure.kind === 'permanent' ? failure.reason : `moved more than ${MAX_MOVES} times`;
+        await deps.subscriptions.deactivate(subscription.id, reason);
+        await removeSubscriptionSchedulers(deps.composeQueue, subscription.id);
+        deps.logger?.warn({ subscriptionId: subscription.id, reason }, 'subscription deactivated');
+        return { status: 'deactivated', sentParts, detail: reason };
+      }
+    }
+    // The one window left: a crash after the platform accepted the part and before this record
+    // is written sends that part again on retry. Everything else is resumed exactly.
+    await deps.deliveries.recordPart(deliveryId, index, record);
+    done.set(index, record);
+    if (!('skipped' in record)) sentParts += 1;
+  }
+  return { status: 'delivered', sentParts };
+}
+
+async function moveSubscription(subscription: Subscription, newChatId: string, deps: DeliverDeps): Promise<Subscription> {
+  const moved = await deps.subscriptions.moveDestination(subscription.id, newChatId);
+  if (!moved) throw new UnrecoverableError(`subscription ${subscription.id} vanished while moving to ${newChatId}`);
+  await removeSubscriptionSchedulers(deps.composeQueue, subscription.id);
+  await upsertSubscriptionSchedulers(deps.composeQueue, moved);
+  deps.logger?.info({ from: subscription.id, to: moved.id }, 'chat migrated; subscription moved');
+  return moved;
+}
+
+function isLastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * The deliver processor: a retry_after from the platform puts the job back as delayed for that
+ * long (not counted as an attempt); any other failure is left to BullMQ's backoff, and on the
+ * last attempt (or one that cannot succeed) the delivery is written to the dead letters first.
+ */
+export function createDeliverProcessor(deps: DeliverDeps): (job: Job<DeliverJobData>, token?: string) => Promise<DeliveryResult> {
+  return async (job, token) => {
+    const jobId = job.id!;
+    try {
+      return await deliverBriefing(jobId, job.data, deps);
+    } catch (error) {
+      const retryAfterMs = error instanceof DeliveryError && error.failure.kind === 'transient' ? error.failure.retryAfterMs : undefined;
+      if (retryAfterMs !== undefined && token !== undefined) {
+        await job.moveToDelayed(Date.now() + retryAfterMs, token);
+        throw new DelayedError();
+      }
+      if (isLastAttempt(job) || error instanceof UnrecoverableError) {
+        const subscription = await deps.subscriptions.resolve(job.data.subscriptionId);
+        await deps.deliveries.addDeadLetter({
+          id: jobId,
+          ...job.data,
+          destination: subscription?.destination ?? { platform: 'console', chatId: 'unknown' },
+          reason: (error as Error).message,
+          attempts: job.attemptsMade + 1,
+          failedAt: new Date().toISOString(),
+        });
+        deps.logger?.error({ err: error, deliveryId: jobId }, 'delivery failed for good; added to the dead letters');
+      }
+      throw error;
+    }
+  };
+}
+
+/**
+ * Puts a dead letter back on the deliver queue with fresh attempts (an owner's command). The
+ * sent record is kept, so only the parts that never went out are sent. False when unknown.
+ */
+export async function retryDeadLetter(id: string, deps: { queue: DeliverQueue; deliveries: DeliveryStore }): Promise<boolean> {
+  const letter = await deps.deliveries.deadLetter(id);
+  if (!letter) return false;
+  const job = await deps.queue.getJob(id);
+  if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+  else if (!job) await deps.queue.add(DELIVER_JOB_NAME, { briefingId: letter.briefingId, subscriptionId: letter.subscriptionId }, { ...DELIVER_JOB_OPTIONS, jobId: id });
+  await deps.deliveries.removeDeadLetter(id);
+  return true;
+}
+
+export interface DeliverWorkerOptions {
+  connection: Redis;
+  prefix?: string;
+  /**
+   * Deliveries at once in this process. Each waits on one destination's platform, so many in
+   * flight keep one slow or failing chat from holding up the others; the shared rate limiter
+   * keeps the total within the platform's limits.
+   */
+  concurrency?: number;
+  logger?: Logger;
+}
+
+/** Starts a worker on the deliver queue; `close()` resolves once the deliveries in flight have finished. */
+export function startDeliverWorker(deps: DeliverDeps, options: DeliverWorkerOptions): Worker<DeliverJobData, DeliveryResult> {
+  const worker = new Worker<DeliverJobData, DeliveryResult>(QUEUE_NAMES.deliver, createDeliverProcessor(deps), {
+    connection: options.connection,
+    prefix: bullPrefix(options.prefix),
+    concurrency: options.concurrency ?? 50,
+  });
+  const { logger } = options;
+  worker.on('completed', (job, result) => logger?.debug({ deliveryId: job.id, result }, 'delivery done'));
+  worker.on('failed', (job, error) => logger?.warn({ err: error, deliveryId: job?.id, attempt: job?.attemptsMade }, 'delivery attempt failed'));
+  worker.on('error', (error) => logger?.error({ err: error }, 'deliver worker error'));
+  return worker;
+}

@@ -1,0 +1,69 @@
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../src/log.js';
+import type { ComposeQueue } from '../src/queue/compose-jobs.js';
+import { bullPrefix, QUEUE_NAMES } from '../src/queue/names.js';
+import type { DeliveryStore } from '../src/store/deliveries.js';
+import type { ItemStore } from '../src/store/items.js';
+import type { SubscriptionStore } from '../src/store/subscriptions.js';
+
+/** Dead letters older than this are dropped: an owner who has not retried one in a month will not. */
+const DEAD_LETTER_RETENTION_MS = 30 * 86_400_000;
+
+const HOUSEKEEPING_SCHEDULER_ID = 'housekeeping-hourly';
+const HOUSEKEEPING_EVERY_MS = 3_600_000;
+
+export type HousekeepingQueue = Queue<Record<string, never>>;
+
+export interface HousekeepingDeps {
+  items: ItemStore;
+  deliveries: DeliveryStore;
+  subscriptions: SubscriptionStore;
+  composeQueue: ComposeQueue;
+  now?: () => Date;
+}
+
+/** What one housekeeping run cleaned up. */
+export interface HousekeepingResult {
+  itemIndexEntriesDropped: number;
+  deadLettersDropped: number;
+  /** Compose schedulers whose subscription is gone or inactive (a crash between the two writes leaves one). */
+  orphanSchedulersRemoved: number;
+}
+
+/** Keys without a ttl that grow: the item index, the dead letters, and compose schedulers left behind. */
+export async function runHousekeeping(deps: HousekeepingDeps): Promise<HousekeepingResult> {
+  const now = (deps.now ?? (() => new Date()))();
+  const itemIndexEntriesDropped = await deps.items.trimIndex(now);
+  const deadLettersDropped = await deps.deliveries.pruneDeadLetters(new Date(now.getTime() - DEAD_LETTER_RETENTION_MS));
+  const schedulers = (await deps.composeQueue.getJobSchedulers()).flatMap((scheduler) => {
+    const subscriptionId = scheduler.template?.data?.subscriptionId;
+    return subscriptionId === undefined ? [] : [{ key: scheduler.key, subscriptionId }];
+  });
+  const active = new Set((await deps.subscriptions.getMany([...new Set(schedulers.map((s) => s.subscriptionId))])).filter((s) => s.active).map((s) => s.id));
+  const orphans = schedulers.filter((scheduler) => !active.has(scheduler.subscriptionId));
+  await Promise.all(orphans.map((scheduler) => deps.composeQueue.removeJobScheduler(scheduler.key)));
+  return { itemIndexEntriesDropped, deadLettersDropped, orphanSchedulersRemoved: orphans.length };
+}
+
+/** The housekeeping queue under `{prefix}`. */
+export function createHousekeepingQueue(connection: Redis, storePrefix = 'herald'): HousekeepingQueue {
+  return new Queue<Record<string, never>>(QUEUE_NAMES.housekeeping, { connection, prefix: bullPrefix(storePrefix) });
+}
+
+/** Runs housekeeping once an hour (one scheduler, however many scheduler processes upsert it). */
+export async function upsertHousekeepingScheduler(queue: HousekeepingQueue): Promise<void> {
+  await queue.upsertJobScheduler(HOUSEKEEPING_SCHEDULER_ID, { every: HOUSEKEEPING_EVERY_MS }, { name: 'housekeeping', data: {}, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } });
+}
+
+/** Starts the housekeeping worker (one job at a time). */
+export function startHousekeepingWorker(deps: HousekeepingDeps, options: { connection: Redis; prefix?: string; logger?: Logger }): Worker<Record<string, never>, HousekeepingResult> {
+  const worker = new Worker<Record<string, never>, HousekeepingResult>(QUEUE_NAMES.housekeeping, () => runHousekeeping(deps), {
+    connection: options.connection,
+    prefix: bullPrefix(options.prefix),
+    concurrency: 1,
+  });
+  worker.on('completed', (_job, result) => options.logger?.info({ housekeeping: result }, 'housekeeping done'));
+  worker.on('error', (error) => options.logger?.error({ err: error }, 'housekeeping worker error'));
+  return worker;
+}

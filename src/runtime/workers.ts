@@ -1,0 +1,169 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { startComposeWorker } from '../../jobs/compose.js';
+import { startDeliverWorker, type Senders } from '../../jobs/deliver.js';
+import { createHousekeepingQueue, startHousekeepingWorker, upsertHousekeepingScheduler, type HousekeepingQueue } from '../../jobs/housekeeping.js';
+import { createPollFeedDeps, startPollWorker } from '../../jobs/poll-feed.js';
+import type { HeraldConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js';
+import { createRedisConnection } from '../queue/connection.js';
+import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
+import { createPollQueue, type PollQueue } from '../queue/poll-jobs.js';
+import { syncFeedSchedulers } from '../queue/schedulers.js';
+import { syncSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
+import { BriefingStore } from '../store/briefings.js';
+import { DeliveryStore } from '../store/deliveries.js';
+import { FeedStore } from '../store/feeds.js';
+import { ItemStore } from '../store/items.js';
+import { createKeys, type Keys } from '../store/keys.js';
+import { RedisStoryEngine } from '../store/story-engine.js';
+import { SubscriptionStore } from '../store/subscriptions.js';
+import { alertBreakingStories } from '../subscriptions/breaking.js';
+import { CONSOLE_DESTINATION, defaultSubscription } from '../subscriptions/defaults.js';
+
+export type { Senders };
+
+export interface WorkerQueues {
+  poll: PollQueue;
+  compose: ComposeQueue;
+  deliver: DeliverQueue;
+  housekeeping: HousekeepingQueue;
+}
+
+export interface StartWorkersOptions {
+  config: HeraldConfig;
+  /** A connection made with createRedisConnection (`maxRetriesPerRequest: null`), or a URL to make one from. */
+  connection: Redis | string;
+  senders: Senders;
+  logger: Logger;
+  roles: { worker: boolean; scheduler: boolean };
+  /** How long close() lets jobs in flight finish before returning them to the queue (default 25 s). */
+  shutdownGraceMs?: number;
+  /** Deliveries in flight per process (default 50). */
+  deliverConcurrency?: number;
+}
+
+export interface RunningWorkers {
+  queues: WorkerQueues;
+  /** Stops taking jobs, lets those in flight finish (or returns them after the grace period), closes connections. */
+  close(): Promise<void>;
+}
+
+/** Puts the config's feeds into the store (new ones added, settings of known ones updated) and schedules every enabled feed. */
+async function syncConfigFeeds(config: HeraldConfig, feeds: FeedStore, pollQueue: PollQueue): Promise<void> {
+  for (const feed of config.feeds) {
+    const settings = {
+      intervalMinutes: feed.interval ?? config.defaults.interval,
+      ...(feed.name !== undefined ? { name: feed.name } : {}),
+      ...(feed.section !== undefined ? { section: feed.section } : {}),
+      ...(feed.weight !== undefined ? { weight: feed.weight } : {}),
+    };
+    const { feed: stored, created } = await feeds.add({ url: feed.url, ...settings });
+    if (!created) await feeds.update(stored.id, settings);
+  }
+  const enabled = (await feeds.listWithState()).filter(({ state }) => state.disabledReason === undefined).map(({ feed }) => feed);
+  await syncFeedSchedulers(pollQueue, enabled);
+}
+
+/**
+ * With no bot token nothing could be posted anywhere: a console subscription makes sure the
+ * briefings are printed instead of lost. An existing one is left as it is (its window goes on).
+ */
+async function ensureConsoleSubscription(config: HeraldConfig, subscriptions: SubscriptionStore): Promise<void> {
+  if (config.telegram.token || config.discord.token) return;
+  const printed = defaultSubscription(CONSOLE_DESTINATION, config, new Date());
+  if (await subscriptions.get(printed.id)) return;
+  if ((await subscriptions.list({ active: true })).length > 0) return;
+  await subscriptions.upsert(printed);
+}
+
+interface Stores {
+  keys: Keys;
+  feeds: FeedStore;
+  subscriptions: SubscriptionStore;
+  briefings: BriefingStore;
+  deliveries: DeliveryStore;
+}
+
+function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: WorkerQueues, stores: Stores): Worker[] {
+  const { config, logger } = options;
+  const prefix = config.redis.prefix;
+  const engine = new RedisStoryEngine(redis, prefix);
+  const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver };
+  const pollDeps = createPollFeedDeps(redis, config, {
+    queue: queues.poll,
+    onNewItems: async (items) => {
+      const placements = await engine.addItems(items);
+      await alertBreakingStories(placements.map((placement) => placement.storyId), breakingDeps);
+    },
+  });
+  const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, deliverQueue: queues.deliver };
+  const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger };
+  const housekeepingDeps = { ...stores, items: new ItemStore(redis, stores.keys, { retentionDays: config.defaults.retentionDays }), composeQueue: queues.compose };
+  const common = { connection: redis, prefix, logger };
+  return [
+    startPollWorker(pollDeps, common),
+    startComposeWorker(composeDeps, common),
+    startDeliverWorker(deliverDeps, { ...common, ...(options.deliverConcurrency !== undefined ? { concurrency: options.deliverConcurrency } : {}) }),
+    startHousekeepingWorker(housekeepingDeps, common),
+  ];
+}
+
+async function startSchedulers(config: HeraldConfig, queues: WorkerQueues, stores: Stores, logger: Logger): Promise<void> {
+  await syncConfigFeeds(config, stores.feeds, queues.poll);
+  await ensureConsoleSubscription(config, stores.subscriptions);
+  const synced = await syncSubscriptionSchedulers(queues.compose, await stores.subscriptions.list());
+  await upsertHousekeepingScheduler(queues.housekeeping);
+  logger.info({ subscriptionSchedulers: synced }, 'schedulers in place');
+}
+
+/** Closes workers gracefully; those still busy after `graceMs` are force-closed, their jobs left for another worker to take over. */
+async function closeWorkers(workers: Worker[], graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = Promise.all(workers.map((worker) => worker.close()));
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), graceMs);
+  });
+  const outcome = await Promise.race([graceful, expired]);
+  clearTimeout(timer);
+  // Safe to force: a delivery resumes from its sent record, a poll and a compose are idempotent.
+  if (outcome === 'expired') await Promise.all(workers.map((worker) => worker.close(true)));
+}
+
+/**
+ * Starts Herald's background side. Worker role: poll-feed (new items go into the story engine,
+ * then to breaking-news alerts), compose, deliver and housekeeping workers. Scheduler role:
+ * config feeds synced into the store and scheduled, subscription schedulers (plus a console
+ * subscription when there is no bot token), the hourly housekeeping.
+ */
+export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
+  const { config, logger } = options;
+  const ownsConnection = typeof options.connection === 'string';
+  const redis = typeof options.connection === 'string' ? createRedisConnection(options.connection, { name: 'herald-workers', logger }) : options.connection;
+  const prefix = config.redis.prefix;
+  const keys = createKeys(prefix);
+  const stores: Stores = {
+    keys,
+    feeds: new FeedStore(redis, keys),
+    subscriptions: new SubscriptionStore(redis, keys),
+    briefings: new BriefingStore(redis, keys),
+    deliveries: new DeliveryStore(redis, keys),
+  };
+  const queues: WorkerQueues = {
+    poll: createPollQueue(redis, prefix),
+    compose: createComposeQueue(redis, prefix),
+    deliver: createDeliverQueue(redis, prefix),
+    housekeeping: createHousekeepingQueue(redis, prefix),
+  };
+  if (options.roles.scheduler) await startSchedulers(config, queues, stores, logger);
+  const workers = options.roles.worker ? startJobWorkers(options, redis, queues, stores) : [];
+  return {
+    queues,
+    async close() {
+      await closeWorkers(workers, options.shutdownGraceMs ?? 25_000);
+      await Promise.all(Object.values(queues).map((queue) => queue.close()));
+      if (ownsConnection) await redis.quit();
+    },
+  };
+}

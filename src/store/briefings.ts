@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import type { Briefing } from '../briefing/model.js';
+import type { DiscordPart, TelegramPart, TextPart } from '../render/index.js';
+import type { Keys } from './keys.js';
+import { withLock } from './lock.js';
+
+/** Kept as long as a delivery may still need the parts: the last retry, or an owner retrying a dead letter. */
+export const BRIEFING_TTL_S = 7 * 86_400;
+
+/** A composed bundle: the briefing (null when the window was empty and the settings ask for nothing) and its parts. */
+export interface StoredBriefing {
+  id: string;
+  briefing: Briefing | null;
+  parts: { telegram: TelegramPart[]; discord: DiscordPart[]; text: TextPart[] };
+  /** The window the briefing covers (ISO). */
+  window: { from: string; to: string };
+}
+
+export interface BriefingStoreOptions {
+  /** How long a lock holder may take to compose before another worker may try (ms). */
+  composeLockMs?: number;
+  /** How long this process keeps a bundle in memory, for the other subscriptions due at the same minute (ms). */
+  memoryTtlMs?: number;
+  /** Bundles kept in memory at most. */
+  memoryMaxEntries?: number;
+}
+
+/**
+ * Composed briefings in Redis, keyed by bundle key, with get-or-compose: across workers a lock
+ * makes one of them compose while the others wait for the result; within a process a short-lived
+ * cache lets thousands of compose jobs of one bundle share one read.
+ */
+export class BriefingStore {
+  private readonly recent = new Map<string, { expiresAt: number; value: Promise<StoredBriefing> }>();
+  private readonly composeLockMs: number;
+  private readonly memoryTtlMs: number;
+  private readonly memoryMaxEntries: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    options: BriefingStoreOptions = {},
+  ) {
+    this.composeLockMs = options.composeLockMs ?? 120_000;
+    this.memoryTtlMs = options.memoryTtlMs ?? 120_000;
+    this.memoryMaxEntries = options.memoryMaxEntries ?? 1000;
+  }
+
+  async get(id: string): Promise<StoredBriefing | undefined> {
+    const json = await this.redis.get(this.keys.briefing(id));
+    return json === null ? undefined : (JSON.parse(json) as StoredBriefing);
+  }
+
+  async save(stored: StoredBriefing): Promise<void> {
+    await this.redis.set(this.keys.briefing(stored.id), JSON.stringify(stored), 'EX', BRIEFING_TTL_S);
+  }
+
+  /**
+   * The stored bundle `id`, composing and saving it with `compose` when nobody has yet. Only the
+   * holder of the compose lock runs `compose`, so a bundle is composed once however many jobs
+   * ask at once; should the holder die, its lock expires and the next asker composes.
+   */
+  async getOrCompose(id: string, compose: () => Promise<StoredBriefing>): Promise<StoredBriefing> {
+    const now = Date.now();
+    const remembered = this.recent.get(id);
+    if (remembered && remembered.expiresAt > now) return remembered.value;
+    const value = this.loadOrCompose(id, compose);
+    this.remember(id, value, now);
+    // A failed attempt must not be served from memory to the retry.
+    value.catch(() => this.recent.delete(id));
+    return value;
+  }
+
+  private remember(id: string, value: Promise<StoredBriefing>, now: number): void {
+    this.recent.set(id, { expiresAt: now + this.memoryTtlMs, value });
+    for (const [key, entry] of this.recent) {
+      if (this.recent.size <= this.memoryMaxEntries && entry.expiresAt > now) break;
+      this.recent.delete(key);
+    }
+  }
+
+  private async loadOrCompose(id: string, compose: () => Promise<StoredBriefing>): Promise<StoredBriefing> {
+    const deadline = Date.now() + this.composeLockMs + 10_000;
+    for (;;) {
+      const stored = await this.get(id);
+      if (stored) return stored;
+      const outcome = await withLock(this.redis, this.keys.composeLock(id), this.composeLockMs, async () => {
+        const again = await this.get(id);
+        if (again) return again;
+        const composed = await compose();
+        await this.save(composed);
+        return composed;
+      });
+      if (outcome.acquired) return outcome.value;
+      if (Date.now() > deadline) throw new Error(`briefing ${id} is still being composed elsewhere; try again later`);
+      await sleep(100);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import type { Destination, SentPart } from '../platforms/delivery.js';
+import type { Keys } from './keys.js';
+
+/** Sent records outlive every retry of a delivery and an owner's retry of its dead letter. */
+export const SENT_RECORD_TTL_S = 14 * 86_400;
+
+/** A part the delivery is done with: sent (with the platform's ids), or refused by the platform on its own. */
+export type PartRecord = SentPart | { skipped: string };
+
+/** A delivery that failed its last attempt, kept for /status, the logs and an owner's retry. */
+export interface DeadLetter {
+  /** The delivery job id. */
+  id: string;
+  briefingId: string;
+  subscriptionId: string;
+  destination: Destination;
+  reason: string;
+  attempts: number;
+  failedAt: string;
+}
+
+/**
+ * Per-delivery progress and the dead-letter list. A delivery's record maps part index → what
+ * happened to it; the delivery job resumes at the first index not in it.
+ */
+export class DeliveryStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Part index → record, for one delivery. */
+  async parts(deliveryId: string): Promise<Map<number, PartRecord>> {
+    const fields = await this.redis.hgetall(this.keys.deliverySent(deliveryId));
+    return new Map(Object.entries(fields).map(([index, json]) => [Number(index), JSON.parse(json) as PartRecord]));
+  }
+
+  /** Records one part as done; written before the next part is sent. */
+  async recordPart(deliveryId: string, index: number, record: PartRecord): Promise<void> {
+    const key = this.keys.deliverySent(deliveryId);
+    await this.redis.multi().hset(key, String(index), JSON.stringify(record)).expire(key, SENT_RECORD_TTL_S).exec();
+  }
+
+  async addDeadLetter(letter: DeadLetter): Promise<void> {
+    await this.redis.hset(this.keys.deadLetters(), letter.id, JSON.stringify(letter));
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    const fields = await this.redis.hgetall(this.keys.deadLetters());
+    return Object.values(fields)
+      .map((json) => JSON.parse(json) as DeadLetter)
+      .sort((a, b) => a.failedAt.localeCompare(b.failedAt));
+  }
+
+  async deadLetter(id: string): Promise<DeadLetter | undefined> {
+    const json = await this.redis.hget(this.keys.deadLetters(), id);
+    return json === null ? undefined : (JSON.parse(json) as DeadLetter);
+  }
+
+  async removeDeadLetter(id: string): Promise<boolean> {
+    return (await this.redis.hdel(this.keys.deadLetters(), id)) === 1;
+  }
+
+  /** Drops dead letters that failed before `before`; returns how many. */
+  async pruneDeadLetters(before: Date): Promise<number> {
+    const stale = (await this.deadLetters()).filter((letter) => Date.parse(letter.failedAt) < before.getTime());
+    if (stale.length === 0) return 0;
+    return this.redis.hdel(this.keys.deadLetters(), ...stale.map((letter) => letter.id));
+  }
+}

@@ -1,0 +1,122 @@
+import type { Redis } from 'ioredis';
+import type { Destination, PlatformName } from '../platforms/delivery.js';
+import type { Subscription } from '../subscriptions/model.js';
+import type { Keys } from './keys.js';
+import { execPipeline } from './pipeline.js';
+
+/** How long a moved subscription's old id keeps pointing at the new one (deliveries in flight follow it). */
+const MOVED_POINTER_TTL_S = 30 * 86_400;
+
+/**
+ * The subscription id of a destination: platform, chat and thread joined by `/`, which no
+ * Telegram username or Discord snowflake contains, so two destinations never share an id.
+ * BullMQ refuses `:` in job ids and the id is part of delivery job ids, so `:` becomes `_`.
+ */
+export function subscriptionIdFor(destination: Destination): string {
+  const parts = [destination.platform, destination.chatId, ...(destination.threadId ? [destination.threadId] : [])];
+  return parts.join('/').replaceAll(':', '_');
+}
+
+/** Subscriptions in Redis: one JSON string each, an index set, and a set of those with breaking news on. */
+export class SubscriptionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Creates or replaces a subscription (its id must be `subscriptionIdFor(destination)`). */
+  async upsert(subscription: Subscription): Promise<void> {
+    const pipeline = this.redis
+      .multi()
+      .set(this.keys.subscription(subscription.id), JSON.stringify(subscription))
+      .sadd(this.keys.subscriptionIndex(), subscription.id);
+    if (subscription.breakingMinSources !== undefined) pipeline.sadd(this.keys.breakingSubscriptions(), subscription.id);
+    else pipeline.srem(this.keys.breakingSubscriptions(), subscription.id);
+    await execPipeline(pipeline);
+  }
+
+  async get(id: string): Promise<Subscription | undefined> {
+    const json = await this.redis.get(this.keys.subscription(id));
+    return json === null ? undefined : (JSON.parse(json) as Subscription);
+  }
+
+  /** Subscriptions by id; missing ones are left out. */
+  async getMany(ids: string[]): Promise<Subscription[]> {
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(ids.map((id) => this.keys.subscription(id)));
+    return values.flatMap((json) => (json === null ? [] : [JSON.parse(json) as Subscription]));
+  }
+
+  /** Every subscription matching the filter, ordered by id. */
+  async list(filter: { platform?: PlatformName; active?: boolean } = {}): Promise<Subscription[]> {
+    const ids = (await this.redis.smembers(this.keys.subscriptionIndex())).sort();
+    return (await this.getMany(ids)).filter(
+      (subscription) =>
+        (filter.platform === undefined || subscription.destination.platform === filter.platform) &&
+        (filter.active === undefined || subscription.active === filter.active),
+    );
+  }
+
+  /** Active subscriptions that asked for breaking-news alerts. */
+  async listBreaking(): Promise<Subscription[]> {
+    const subscriptions = await this.getMany(await this.redis.smembers(this.keys.breakingSubscriptions()));
+    return subscriptions.filter((subscription) => subscription.active && subscription.breakingMinSources !== undefined);
+  }
+
+  /** Deletes a subscription; false when there was none. */
+  async remove(id: string): Promise<boolean> {
+    const replies = await execPipeline(
+      this.redis.multi().del(this.keys.subscription(id)).srem(this.keys.subscriptionIndex(), id).srem(this.keys.breakingSubscriptions(), id),
+    );
+    return replies[0] === 1;
+  }
+
+  /** Stops deliveries to a subscription, keeping it (and the reason, for /status) until someone resubscribes. */
+  async deactivate(id: string, reason: string): Promise<void> {
+    const subscription = await this.get(id);
+    if (!subscription) return;
+    await this.upsert({ ...subscription, active: false, inactiveReason: reason });
+  }
+
+  /** Telegram group → supergroup: re-key the subscription to the new chat id, keep everything else. */
+  async moveDestination(id: string, newChatId: string): Promise<Subscription | undefined> {
+    const subscription = await this.get(id);
+    if (!subscription) return undefined;
+    const destination: Destination = { ...subscription.destination, chatId: newChatId, channelKind: 'supergroup' };
+    const moved: Subscription = { ...subscription, id: subscriptionIdFor(destination), destination };
+    if (moved.id === id) return subscription;
+    await this.upsert(moved);
+    await execPipeline(
+      this.redis
+        .multi()
+        .del(this.keys.subscription(id))
+        .srem(this.keys.subscriptionIndex(), id)
+        .srem(this.keys.breakingSubscriptions(), id)
+        .set(this.keys.subscriptionMoved(id), moved.id, 'EX', MOVED_POINTER_TTL_S),
+    );
+    return moved;
+  }
+
+  /**
+   * The subscription under `id`, or the one it moved to (followed through several moves), so a
+   * delivery queued before a move still finds its destination.
+   */
+  async resolve(id: string): Promise<Subscription | undefined> {
+    let current = id;
+    for (let hops = 0; hops < 5; hops += 1) {
+      const subscription = await this.get(current);
+      if (subscription) return subscription;
+      const next = await this.redis.get(this.keys.subscriptionMoved(current));
+      if (next === null) return undefined;
+      current = next;
+    }
+    return undefined;
+  }
+
+  /** Records the end of the window its last briefing covered; the next window starts there. */
+  async setLastWindowEnd(id: string, windowEnd: Date): Promise<void> {
+    const subscription = await this.get(id);
+    if (!subscription) return;
+    await this.upsert({ ...subscription, lastWindowEnd: windowEnd.toISOString() });
+  }
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { composeBriefing } from '../briefing/compose.js';
+import type { Briefing } from '../briefing/model.js';
+import { storySources, type Story } from '../dedup/story.js';
+import { fanOut, type DeliverQueue } from '../queue/deliver-jobs.js';
+import { renderParts } from '../render/index.js';
+import type { BriefingStore } from '../store/briefings.js';
+import type { Keys } from '../store/keys.js';
+import { storiesByIds } from '../store/stories.js';
+import type { SubscriptionStore } from '../store/subscriptions.js';
+import { storiesFollowed } from './follow.js';
+import type { Subscription } from './model.js';
+
+/** A story is alerted to a subscription at most once; the marker outlives the story (kept a week). */
+const ALERTED_TTL_S = 8 * 86_400;
+
+/** Stories that reach the subscription's breaking threshold, counting only the sources it follows. */
+export function breakingStories(stories: Story[], subscription: Pick<Subscription, 'feedIds' | 'sections' | 'breakingMinSources'>): Story[] {
+  const minSources = subscription.breakingMinSources;
+  if (minSources === undefined) return [];
+  return storiesFollowed(stories, subscription, new Date(0)).filter((story) => storySources(story).length >= minSources);
+}
+
+/**
+ * The ❗️ alert for one story: a one-bullet briefing titled with the story's headline, dated in
+ * the subscriber's zone.
+ */
+export function breakingBriefing(story: Story, subscription: Pick<Subscription, 'schedule' | 'settings'>, now: Date): Briefing {
+  const briefing = composeBriefing([story], new Map(), { itemsIn: story.items.length, duplicatesDropped: 0 }, {
+    now,
+    timezone: subscription.schedule.timezone,
+    locale: subscription.settings.locale,
+    maxBullets: 1,
+    importantMinSources: 1,
+    whenEmpty: 'message',
+  });
+  const bullet = briefing?.sections[0]?.bullets[0];
+  if (!briefing || !bullet) throw new Error(`story ${story.id} gave no bullet`);
+  return { ...briefing, title: `❗️ ${bullet.headline}`, footer: undefined };
+}
+
+/** Alerts are shared by subscribers who read them alike: same story, zone and locale. */
+export function breakingBriefingId(storyId: string, subscription: Pick<Subscription, 'schedule' | 'settings'>): string {
+  const hash = createHash('sha256').update(JSON.stringify([storyId, subscription.schedule.timezone, subscription.settings.locale])).digest('base64url');
+  return `brk${hash.slice(0, 24).replaceAll('-', '_')}`;
+}
+
+export interface BreakingDeps {
+  redis: Redis;
+  keys: Keys;
+  subscriptions: SubscriptionStore;
+  briefings: BriefingStore;
+  deliverQueue: DeliverQueue;
+}
+
+/**
+ * After the story engine placed new items: posts one ❗️ alert per story that now reaches a
+ * subscription's `breakingMinSources`, at once, through the delivery queue (so alerts get the
+ * same exactly-once delivery as briefings). A SET NX marker per subscription and story keeps
+ * it to one alert even when the story keeps growing or two workers see it together.
+ */
+export async function alertBreakingStories(storyIds: string[], deps: BreakingDeps, now = new Date()): Promise<number> {
+  if (storyIds.length === 0) return 0;
+  const subscriptions = await deps.subscriptions.listBreaking();
+  if (subscriptions.length === 0) return 0;
+  const stories = await storiesByIds(deps.redis, deps.keys.prefix, [...new Set(storyIds)]);
+  let alerts = 0;
+  for (const subscription of subscriptions) {
+    for (const story of breakingStories(stories, subscription)) {
+      const first = await deps.redis.set(deps.keys.breakingAlerted(subscription.id, story.id), '1', 'EX', ALERTED_TTL_S, 'NX');
+      if (first !== 'OK') continue;
+      const id = breakingBriefingId(story.id, subscription);
+      await deps.briefings.getOrCompose(id, async () => {
+        const briefing = breakingBriefing(story, subscription, now);
+        return {
+          id,
+          briefing,
+          parts: { telegram: renderParts(briefing, 'telegram'), discord: renderParts(briefing, 'discord'), text: renderParts(briefing, 'text') },
+          window: { from: story.items[0]!.publishedAt, to: story.updatedAt },
+        };
+      });
+      await fanOut(deps.deliverQueue, id, [subscription]);
+      alerts += 1;
+    }
+  }
+  return alerts;
+}

@@ -1,0 +1,119 @@
+import type { Redis } from 'ioredis';
+import { composeBriefing, selectStories, type ComposeOptions } from '../briefing/compose.js';
+import type { Briefing } from '../briefing/model.js';
+import type { HeraldConfig } from '../config/schema.js';
+import { applyDeliveryMemory } from '../dedup/delivery-memory.js';
+import type { Story } from '../dedup/story.js';
+import { renderParts } from '../render/index.js';
+import type { BriefingStore, StoredBriefing } from '../store/briefings.js';
+import { deliveredStories, rememberDeliveredStories } from '../store/delivered-stories.js';
+import type { FeedStore } from '../store/feeds.js';
+import { storiesInWindow } from '../store/stories.js';
+import type { SubscriptionStore } from '../store/subscriptions.js';
+import { summarizeStories, type LlmOptions } from '../summarize/summarize.js';
+import { bundleFamily, bundleKey, windowFor, type BriefingWindow } from './bundle.js';
+import { storiesFollowed } from './follow.js';
+import type { Subscription } from './model.js';
+
+/** What composing a subscription's briefing reads and writes. */
+export interface ComposeDeps {
+  redis: Redis;
+  /** The store prefix (config.redis.prefix). */
+  prefix: string;
+  config: Pick<HeraldConfig, 'sections' | 'briefing' | 'llm'>;
+  subscriptions: SubscriptionStore;
+  briefings: BriefingStore;
+  /** For ranking weights of feeds; every feed weighs 1 without it. */
+  feeds?: FeedStore;
+}
+
+function composeOptions(subscription: Subscription, deps: ComposeDeps, now: Date, feedWeights: Record<string, number>): ComposeOptions {
+  const { settings } = subscription;
+  const { briefing } = deps.config;
+  return {
+    now,
+    timezone: subscription.schedule.timezone,
+    locale: settings.locale,
+    sections: deps.config.sections,
+    feedWeights,
+    boosts: settings.boosts,
+    mutes: settings.mutes,
+    maxBullets: settings.maxBullets,
+    ...(briefing.maxPerSection !== undefined ? { maxPerSection: briefing.maxPerSection } : {}),
+    importantMinSources: briefing.importantMinSources,
+    importantKeywords: briefing.importantKeywords,
+    emoji: briefing.emoji,
+    whenEmpty: settings.whenEmpty,
+    summaryMaxChars: briefing.summaryMaxChars,
+  };
+}
+
+async function feedWeights(deps: ComposeDeps): Promise<Record<string, number>> {
+  if (!deps.feeds) return {};
+  return Object.fromEntries((await deps.feeds.list()).map((feed) => [feed.id, feed.weight]));
+}
+
+/**
+ * Composes the briefing of a window. Story memory is kept per bundle family (same feeds,
+ * sections and settings), not per subscription: memory per subscription would give every
+ * subscriber a different briefing and defeat compose-once. The window already makes each
+ * subscriber's briefing new to them (a story shows up only when its newest item falls in the
+ * window); memory only tells an updated story from a new one, which is the same for every
+ * subscriber that has been receiving this family.
+ */
+async function composeWindow(subscription: Subscription, deps: ComposeDeps, window: BriefingWindow, record: boolean): Promise<{ briefing: Briefing | null; shown: Story[] }> {
+  const family = bundleFamily(subscription);
+  const inWindow = storiesFollowed(await storiesInWindow(deps.redis, deps.prefix, window.from, window.to), subscription, window.from);
+  const stories = applyDeliveryMemory(inWindow, await deliveredStories(deps.redis, deps.prefix, family));
+  const options = composeOptions(subscription, deps, window.to, await feedWeights(deps));
+  // Only the chosen stories are summarized: with an LLM that is the costly step.
+  const shown = selectStories(stories, options).chosen.map((chosen) => chosen.story);
+  const summaries = await summarizeStories(shown, { maxChars: deps.config.briefing.summaryMaxChars, llm: llmOptions(deps.config.llm) });
+  const itemsIn = stories.reduce((sum, story) => sum + story.items.length, 0);
+  const briefing = composeBriefing(stories, summaries, { itemsIn, duplicatesDropped: 0 }, options);
+  if (record) await rememberDeliveredStories(deps.redis, deps.prefix, family, shown);
+  return { briefing, shown };
+}
+
+function llmOptions(llm: HeraldConfig['llm']): LlmOptions | undefined {
+  if (llm.baseUrl === undefined || llm.model === undefined) return undefined;
+  return { baseUrl: llm.baseUrl, model: llm.model, apiKey: llm.apiKey, timeoutMs: llm.timeoutMs, tokenBudget: llm.tokenBudget, maxTokensPerStory: llm.maxTokensPerStory };
+}
+
+/** The briefing rendered for every platform, so each delivery only reads its parts. */
+function storedBriefing(id: string, briefing: Briefing | null, window: BriefingWindow, config: ComposeDeps['config']): StoredBriefing {
+  return {
+    id,
+    briefing,
+    parts: {
+      telegram: briefing ? renderParts(briefing, 'telegram', { linkPreviews: config.briefing.linkPreviews }) : [],
+      discord: briefing ? renderParts(briefing, 'discord', { discordStyle: config.briefing.discordStyle }) : [],
+      text: briefing ? renderParts(briefing, 'text') : [],
+    },
+    window: { from: window.from.toISOString(), to: window.to.toISOString() },
+  };
+}
+
+/**
+ * The stored bundle of a subscription's window ending at `now`: composed, rendered and saved
+ * by whichever job asks first, read by all the others (see BriefingStore.getOrCompose).
+ */
+export async function composeBundle(subscription: Subscription, deps: ComposeDeps, now: Date): Promise<StoredBriefing> {
+  const window = windowFor(subscription, now);
+  const id = bundleKey(subscription, window);
+  return deps.briefings.getOrCompose(id, async () => {
+    const { briefing } = await composeWindow(subscription, deps, window, true);
+    return storedBriefing(id, briefing, window, deps.config);
+  });
+}
+
+/**
+ * The briefing a subscription would get now (window: since its last briefing, first one 24 h);
+ * `preview` = true composes without recording anything as delivered.
+ */
+export async function composeForSubscription(subscription: Subscription, deps: ComposeDeps, options: { now: Date; preview?: boolean }): Promise<Briefing | null> {
+  if (options.preview) return (await composeWindow(subscription, deps, windowFor(subscription, options.now), false)).briefing;
+  const stored = await composeBundle(subscription, deps, options.now);
+  await deps.subscriptions.setLastWindowEnd(subscription.id, new Date(stored.window.to));
+  return stored.briefing;
+}
