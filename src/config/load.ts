@@ -20,9 +20,14 @@ export interface ConfigEnv {
   HERALD_PREFIX?: string;
   TELEGRAM_BOT_TOKEN?: string;
   TELEGRAM_API_ROOT?: string;
+  TELEGRAM_WEBHOOK_SECRET?: string;
   DISCORD_BOT_TOKEN?: string;
   DISCORD_API_BASE?: string;
   DISCORD_GUILD_ID?: string;
+  HERALD_HEALTH_PORT?: string;
+  HERALD_HEALTH_HOST?: string;
+  HERALD_DASHBOARD_USER?: string;
+  HERALD_DASHBOARD_PASSWORD?: string;
 }
 
 function formatPath(path: PropertyKey[]): string {
@@ -40,6 +45,20 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${key}: ${issue.message}`;
 }
 
+/** The health server and dashboard settings from the environment, checked like the file's. */
+function applyOperatorEnv(config: HeraldConfig, env: ConfigEnv): void {
+  const health = { ...config.health };
+  if (env.HERALD_HEALTH_PORT) health.port = Number(env.HERALD_HEALTH_PORT);
+  if (env.HERALD_HEALTH_HOST) health.host = env.HERALD_HEALTH_HOST;
+  const dashboard = env.HERALD_DASHBOARD_USER || env.HERALD_DASHBOARD_PASSWORD
+    ? { ...config.dashboard, user: env.HERALD_DASHBOARD_USER ?? config.dashboard?.user, password: env.HERALD_DASHBOARD_PASSWORD ?? config.dashboard?.password }
+    : config.dashboard;
+  const checked = configSchema.pick({ health: true, dashboard: true }).safeParse({ health, dashboard });
+  if (!checked.success) throw new ConfigError('environment', checked.error.issues.map(describeIssue));
+  config.health = checked.data.health;
+  config.dashboard = checked.data.dashboard;
+}
+
 /** Validates an already-parsed YAML/JSON value and applies environment overrides. */
 export function parseConfig(raw: unknown, env: ConfigEnv = {}, source = 'configuration'): HeraldConfig {
   const result = configSchema.safeParse(raw ?? {});
@@ -49,9 +68,11 @@ export function parseConfig(raw: unknown, env: ConfigEnv = {}, source = 'configu
   if (env.HERALD_PREFIX) config.redis.prefix = env.HERALD_PREFIX;
   if (env.TELEGRAM_BOT_TOKEN) config.telegram.token = env.TELEGRAM_BOT_TOKEN;
   if (env.TELEGRAM_API_ROOT) config.telegram.apiRoot = env.TELEGRAM_API_ROOT;
+  if (env.TELEGRAM_WEBHOOK_SECRET && config.telegram.webhook) config.telegram.webhook.secret = env.TELEGRAM_WEBHOOK_SECRET;
   if (env.DISCORD_BOT_TOKEN) config.discord.token = env.DISCORD_BOT_TOKEN;
   if (env.DISCORD_API_BASE) config.discord.apiBase = env.DISCORD_API_BASE;
   if (env.DISCORD_GUILD_ID) config.discord.guildId = env.DISCORD_GUILD_ID;
+  applyOperatorEnv(config, env);
   return config;
 }
 

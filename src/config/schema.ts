@@ -134,6 +134,18 @@ export const configSchema = z.strictObject({
       apiRoot: z.string().url().optional(),
       /** Telegram user ids allowed everything. */
       owners: z.array(z.number().int()).default([]),
+      /** Receive updates by webhook instead of long polling (see platforms/telegram/webhook.ts). */
+      webhook: z
+        .strictObject({
+          /** The public HTTPS URL Telegram posts to (a reverse proxy forwards it to host:port). */
+          url: z.string().url(),
+          /** Sent by Telegram in X-Telegram-Bot-Api-Secret-Token; better set through TELEGRAM_WEBHOOK_SECRET. */
+          secret: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, '1-256 characters: letters, digits, "_" and "-"').optional(),
+          port: z.number().int().min(1).max(65535),
+          /** Interface to listen on; "0.0.0.0" inside a container behind a proxy. */
+          host: z.string().default('127.0.0.1'),
+        })
+        .optional(),
     })
     .prefault({}),
   discord: z
@@ -148,6 +160,21 @@ export const configSchema = z.strictObject({
     .prefault({}),
   briefing: briefingConfigSchema.prefault({}),
   llm: llmConfigSchema.prefault({}),
+  /** The operator's HTTP endpoints: /healthz, /readyz, /metrics (and the dashboard when configured). */
+  health: z
+    .strictObject({
+      port: z.number().int().min(0).max(65_535).default(8080),
+      /** Loopback by default; a container sets 0.0.0.0 so Docker and Prometheus can reach it. */
+      host: z.string().min(1).default('127.0.0.1'),
+    })
+    .prefault({}),
+  /** bull-board at /admin/queues behind basic auth; off unless both are set. */
+  dashboard: z
+    .strictObject({
+      user: z.string().min(1),
+      password: z.string().min(12, 'must be at least 12 characters: the dashboard can retry, remove and add jobs'),
+    })
+    .optional(),
 });
 
 export type HeraldConfig = z.infer<typeof configSchema>;

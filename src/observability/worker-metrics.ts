@@ -1,0 +1,25 @@
+import type { Job, Worker } from 'bullmq';
+import { QUEUE_NAMES } from '../queue/names.js';
+import type { HeraldMetrics, PollOutcome } from './metrics.js';
+
+function processingSeconds(job: Job): number | undefined {
+  if (!job.processedOn || !job.finishedOn) return undefined;
+  return Math.max(0, job.finishedOn - job.processedOn) / 1000;
+}
+
+/**
+ * Feeds a worker's finished jobs into the metrics: every job's processing time, and for polls
+ * what the poll did. Listening on this process's own workers (rather than on queue events)
+ * counts each job once, in the process that ran it.
+ */
+export function observeWorker(worker: Worker, metrics: HeraldMetrics): void {
+  worker.on('completed', (job: Job, result: unknown) => {
+    const seconds = processingSeconds(job);
+    if (seconds !== undefined) metrics.jobFinished(worker.name, 'completed', seconds);
+    if (worker.name === QUEUE_NAMES.pollFeed) metrics.pollFinished(result as PollOutcome);
+  });
+  worker.on('failed', (job: Job | undefined) => {
+    const seconds = job && processingSeconds(job);
+    if (seconds !== undefined) metrics.jobFinished(worker.name, 'failed', seconds);
+  });
+}

@@ -1,0 +1,179 @@
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisConnection } from '../../src/queue/connection.js';
+import { bullPrefix, QUEUE_NAMES } from '../../src/queue/names.js';
+import { startHttpServer, redisReadiness, type RunningHttpServer } from '../../src/observability/http-server.js';
+import { HeraldMetrics, type PollOutcome } from '../../src/observability/metrics.js';
+import { observeWorker } from '../../src/observability/worker-metrics.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+const PREFIX = bullPrefix('httptest');
+const DASHBOARD = { user: 'ops', password: 'a long enough password' };
+
+let redis: TestRedis;
+let connection: Redis;
+let pollQueue: Queue;
+let deliverQueue: Queue;
+let metrics: HeraldMetrics;
+let server: RunningHttpServer;
+let platformReady = true;
+
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+/** The value of one sample line of the exposition, e.g. `herald_feed_polls_total{status="fetched"}`. */
+function sample(exposition: string, series: string): number | undefined {
+  const line = exposition.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  connection = createRedisConnection(redis.url);
+  pollQueue = new Queue(QUEUE_NAMES.pollFeed, { connection, prefix: PREFIX });
+  deliverQueue = new Queue(QUEUE_NAMES.deliver, { connection, prefix: PREFIX });
+  metrics = new HeraldMetrics({ process: true });
+  metrics.watchQueues([pollQueue, deliverQueue]);
+  server = await startHttpServer({
+    port: 0,
+    host: '127.0.0.1',
+    metrics,
+    readiness: [
+      redisReadiness(connection),
+      {
+        name: 'telegram',
+        async check() {
+          if (!platformReady) throw new Error('long polling not running');
+        },
+      },
+    ],
+    readinessTimeoutMs: 1_000,
+    dashboard: { ...DASHBOARD, queues: [pollQueue, deliverQueue] },
+  });
+});
+
+afterAll(async () => {
+  await server.close();
+  await pollQueue.close();
+  await deliverQueue.close();
+  connection.disconnect();
+  await redis.stop();
+});
+
+describe('health endpoints', () => {
+  it('/healthz answers while the process runs', async () => {
+    const response = await fetch(`${server.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/readyz is 200 when every check passes and 503 naming the failing one otherwise', async () => {
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', telegram: 'ok' } });
+
+    platformReady = false;
+    try {
+      const notReady = await fetch(`${server.url}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toEqual({ status: 'not ready', checks: { redis: 'ok', telegram: 'long polling not running' } });
+    } finally {
+      platformReady = true;
+    }
+  });
+
+  it('unknown paths are 404 and other methods 405', async () => {
+    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+    expect((await fetch(`${server.url}/healthz`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('/metrics', () => {
+  it('reports queue depths read from Redis, job latency and poll outcomes from a worker', async () => {
+    await deliverQueue.add('deliver', { n: 1 }, { delay: 60_000 });
+    await deliverQueue.add('deliver', { n: 2 });
+    const results: PollOutcome[] = [
+      { feedId: 'a', status: 'fetched', newItems: 3, duplicatesDropped: 2 },
+      { feedId: 'b', status: 'not-modified', newItems: 0 },
+      { feedId: 'c', status: 'failed', newItems: 0, errorKind: 'timeout', detail: 'timed out' },
+    ];
+    const worker = new Worker(QUEUE_NAMES.pollFeed, async (job) => results[job.data.index as number], { connection: createRedisConnection(redis.url), prefix: PREFIX });
+    observeWorker(worker, metrics);
+    const finished = new Promise<void>((resolve) => {
+      let count = 0;
+      worker.on('completed', () => {
+        count += 1;
+        if (count === results.length) resolve();
+      });
+    });
+    await pollQueue.addBulk(results.map((_, index) => ({ name: 'poll', data: { index } })));
+    await finished;
+    await worker.close();
+
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(sample(text, 'herald_queue_jobs{queue="deliver",state="delayed"}')).toBe(1);
+    expect(sample(text, 'herald_queue_jobs{queue="deliver",state="waiting"}')).toBe(1);
+    expect(sample(text, 'herald_queue_jobs{queue="poll-feed",state="waiting"}')).toBe(0);
+    expect(sample(text, 'herald_job_duration_seconds_count{queue="poll-feed",outcome="completed"}')).toBe(3);
+    expect(sample(text, 'herald_feed_polls_total{status="fetched"}')).toBe(1);
+    expect(sample(text, 'herald_feed_polls_total{status="not-modified"}')).toBe(1);
+    expect(sample(text, 'herald_fetch_errors_total{kind="timeout"}')).toBe(1);
+    expect(sample(text, 'herald_items_ingested_total')).toBe(3);
+    expect(sample(text, 'herald_duplicates_dropped_total{stage="exact"}')).toBe(2);
+    expect(text).toContain('process_cpu_seconds_total');
+  });
+});
+
+describe('/admin/queues (bull-board)', () => {
+  it('refuses requests without the configured credentials', async () => {
+    const none = await fetch(`${server.url}/admin/queues`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Basic /);
+    expect((await fetch(`${server.url}/admin/queues`, { headers: { authorization: basic('ops', 'wrong password!!') } })).status).toBe(401);
+    expect((await fetch(`${server.url}/admin/queues/api/queues`, { headers: { authorization: basic('ops2', DASHBOARD.password) } })).status).toBe(401);
+  });
+
+  it('serves the board and its API for Herald queues with the right credentials', async () => {
+    const authorization = basic(DASHBOARD.user, DASHBOARD.password);
+    const page = await fetch(`${server.url}/admin/queues`, { headers: { authorization } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<base href="/admin/queues/" />');
+    expect(html).toContain('<title>Herald</title>');
+    const script = /src="(static\/js\/main\.[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${server.url}/admin/queues/${script}`, { headers: { authorization } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toContain('javascript');
+    const api = await fetch(`${server.url}/admin/queues/api/queues`, { headers: { authorization } });
+    expect(api.status).toBe(200);
+    const body = (await api.json()) as { queues: { name: string }[] };
+    expect(body.queues.map((queue) => queue.name).sort()).toEqual([QUEUE_NAMES.deliver, QUEUE_NAMES.pollFeed]);
+  });
+
+  it('is absent when no dashboard is configured', async () => {
+    const plain = await startHttpServer({ port: 0, host: '127.0.0.1', metrics: new HeraldMetrics() });
+    try {
+      expect((await fetch(`${plain.url}/admin/queues`, { headers: { authorization: basic(DASHBOARD.user, DASHBOARD.password) } })).status).toBe(404);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('readiness when Redis is gone', () => {
+  it('/readyz turns 503 with the Redis problem while /healthz stays 200', async () => {
+    redis.process.kill('SIGKILL');
+    await new Promise((resolve) => redis.process.once('exit', resolve));
+    const response = await fetch(`${server.url}/readyz`);
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { checks: Record<string, string> };
+    expect(body.checks.redis).not.toBe('ok');
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    await redis.restart();
+  });
+});
