@@ -78,18 +78,22 @@ function recover(document: string, format: XmlFeedFormat, cause: unknown): Parse
 }
 
 /**
- * rss-parser fails in three ways: its XML parser rejects the syntax; its builder trips over a
- * well-formed document without the expected structure (`<rss>` without `<channel>`: a
- * TypeError, or "Feed not recognized" for an empty root); or its recursive serializer of
- * inline XHTML overflows the stack on absurdly deep nesting (a RangeError).
+ * rss-parser fails in three ways: its XML parser (sax) rejects the syntax, with the position
+ * in the message; its recursive serializer of inline XHTML overflows the stack on absurdly deep
+ * nesting; or its builder trips over a well-formed document it did not expect (`<rss>` without
+ * `<channel>`, an empty root, an Atom date it cannot convert), where whatever entries the
+ * forgiving parser finds, even none, are the honest answer.
  */
 function diagnose(cause: unknown, format: XmlFeedFormat): { problem: string; emptyIsError: boolean } {
-  if (cause instanceof TypeError || (cause instanceof Error && cause.message.startsWith('Feed not recognized'))) {
-    return { problem: `not structured like a ${format} feed`, emptyIsError: false };
-  }
-  if (cause instanceof RangeError) return { problem: 'nested too deeply to read whole', emptyIsError: true };
-  return { problem: `not well-formed XML (${describe(cause)})`, emptyIsError: true };
+  const message = describe(cause);
+  if (/\bLine: \d+ Column: \d+/.test(message)) return { problem: `not well-formed XML (${message})`, emptyIsError: true };
+  if (cause instanceof RangeError && /call stack/i.test(message)) return { problem: 'nested too deeply to read whole', emptyIsError: true };
+  // A TypeError from inside rss-parser ("Cannot read properties of undefined") tells a reader nothing.
+  const detail = cause instanceof TypeError ? '' : ` (${message})`;
+  return { problem: `not laid out as an ${FORMAT_NAMES[format]} feed should be${detail}`, emptyIsError: false };
 }
+
+const FORMAT_NAMES: Record<XmlFeedFormat, string> = { rss: 'RSS', atom: 'Atom', rdf: 'RSS 1.0 (RDF)' };
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : String(error);

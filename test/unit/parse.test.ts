@@ -156,8 +156,14 @@ describe('parseFeed: broken and hostile documents', () => {
     }, expect.objectContaining({ guid: 'urn:x:2', title: 'Cut off' })]);
   });
 
+  it('recovers the entries of an Atom feed with a date rss-parser cannot convert', async () => {
+    const feed = await parseFeed('<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title>t</title><published>the day before yesterday</published></entry></feed>');
+    expect(feed.recovered).toBe('not laid out as an Atom feed should be (Invalid time value); 1 entries recovered');
+    expect(feed.entries).toEqual([expect.objectContaining({ guid: '1', title: 't', published: 'the day before yesterday' })]);
+  });
+
   it('returns no entries for a well-formed <rss> without a channel', async () => {
-    expect(await parseFeed('<rss></rss>')).toMatchObject({ format: 'rss', entries: [], recovered: expect.stringMatching(/structure/) });
+    expect(await parseFeed('<rss></rss>')).toMatchObject({ format: 'rss', entries: [], recovered: 'not laid out as an RSS feed should be (Feed not recognized as RSS 1 or 2.); 0 entries recovered' });
   });
 
   it.each([
