@@ -78,6 +78,26 @@ export function inverseDocumentFrequency(stats: TermStatistics, term: string): n
   return Math.log((1 + stats.documents) / (1 + stats.frequency(term))) + 1;
 }
 
+const idfCaches = new WeakMap<TermStatistics, Map<string, number>>();
+
+/** IDF memoized per statistics object: clustering asks for the same terms thousands of times per batch. */
+function cachedIdf(stats: TermStatistics): (term: string) => number {
+  let cache = idfCaches.get(stats);
+  if (!cache) {
+    cache = new Map();
+    idfCaches.set(stats, cache);
+  }
+  const known = cache;
+  return (term) => {
+    let value = known.get(term);
+    if (value === undefined) {
+      value = inverseDocumentFrequency(stats, term);
+      known.set(term, value);
+    }
+    return value;
+  };
+}
+
 /** Document frequencies of a batch of term documents (each term counted once per document). */
 export function batchStatistics(documents: Iterable<TermDocument>): TermStatistics {
   const frequencies = new Map<string, number>();
@@ -109,15 +129,7 @@ function idfCosine(a: Map<string, number>, b: Map<string, number>, idf: (term: s
 
 /** Similarity of an item to a story: TF-IDF cosine of texts and of headlines, decayed by the time between them. */
 export function storySimilarity(document: TermDocument, story: StoryProfile, at: number, stats: TermStatistics, options: ClusterOptions): number {
-  const idfCache = new Map<string, number>();
-  const idf = (term: string): number => {
-    let value = idfCache.get(term);
-    if (value === undefined) {
-      value = inverseDocumentFrequency(stats, term);
-      idfCache.set(term, value);
-    }
-    return value;
-  };
+  const idf = cachedIdf(stats);
   const content = (1 - options.titleWeight) * idfCosine(document.body, story.body, idf) + options.titleWeight * idfCosine(document.title, story.title, idf);
   const hoursApart = Math.abs(at - story.updatedAt) / 3600_000;
   return content * 0.5 ** (hoursApart / options.decayHalfLifeHours);
@@ -125,8 +137,9 @@ export function storySimilarity(document: TermDocument, story: StoryProfile, at:
 
 /** The item's most distinctive terms (weight × IDF), used to find candidate stories through the inverted index. */
 export function lookupTerms(document: TermDocument, stats: TermStatistics, limit: number): string[] {
+  const idf = cachedIdf(stats);
   return [...document.body]
-    .map(([term, weight]) => ({ term, score: weight * inverseDocumentFrequency(stats, term) }))
+    .map(([term, weight]) => ({ term, score: weight * idf(term) }))
     .sort((a, b) => b.score - a.score || (a.term < b.term ? -1 : 1))
     .slice(0, limit)
     .map((entry) => entry.term);

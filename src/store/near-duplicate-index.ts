@@ -7,7 +7,7 @@ import {
   type NearDuplicateIndex,
   type NearDuplicateIndexOptions,
 } from '../dedup/near-duplicate-index.js';
-import { execPipeline } from './pipeline.js';
+import { withNearDuplicateScripts } from './near-duplicate-scripts.js';
 import { createStoryKeys, type StoryKeys } from './story-keys.js';
 
 /**
@@ -45,56 +45,51 @@ export function decodeFingerprint(bytes: Buffer): Fingerprint {
 /**
  * The near-duplicate index in Redis. Each LSH bucket is a sorted set scored by item time, so a
  * query reads only the window and an add trims what fell out of it; every key is given a ttl of
- * the window on each write, so keys nobody writes to any more expire on their own. Both
- * operations are pipelined: one round trip to add, two to query (buckets, then fingerprints).
+ * the window on each write, so keys nobody writes to any more expire on their own. Adds and
+ * queries are one Lua script call each (one round trip), and concurrent calls share the
+ * connection's pipeline.
  */
 export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   readonly options: NearDuplicateIndexOptions;
   private readonly keys: StoryKeys;
+  private readonly redis: Redis;
 
-  constructor(
-    private readonly redis: Redis,
-    prefix: string,
-    options: Partial<NearDuplicateIndexOptions> = {},
-  ) {
+  constructor(redis: Redis, prefix: string, options: Partial<NearDuplicateIndexOptions> = {}) {
+    this.redis = withNearDuplicateScripts(redis);
     this.options = { ...DEFAULT_INDEX_OPTIONS, ...options };
     this.keys = createStoryKeys(prefix);
   }
 
   async add(id: string, fingerprint: Fingerprint, at: number): Promise<void> {
+    const buckets = fingerprintBuckets(fingerprint, this.options).map(splitBucket);
     const window = this.options.windowMs;
-    const pipeline = this.redis.pipeline();
-    for (const bucket of fingerprintBuckets(fingerprint, this.options)) {
-      const { head, tail } = splitBucket(bucket);
-      const key = this.keys.nearDuplicateBucket(head);
-      pipeline.zadd(key, at, `${tail}|${id}`);
-      pipeline.zremrangebyscore(key, '-inf', `(${at - window}`);
-      pipeline.pexpire(key, window);
-    }
-    pipeline.set(this.keys.fingerprint(id), encodeFingerprint(fingerprint), 'PX', window);
-    await execPipeline(pipeline);
+    await this.redis.heraldNearDuplicateAdd(
+      buckets.length + 1,
+      ...buckets.map(({ head }) => this.keys.nearDuplicateBucket(head)),
+      this.keys.fingerprint(id),
+      at,
+      at - window,
+      window,
+      encodeFingerprint(fingerprint),
+      ...buckets.map(({ tail }) => `${tail}|${id}`),
+    );
   }
 
   async query(fingerprint: Fingerprint, at: number): Promise<string[]> {
-    const window = this.options.windowMs;
     const buckets = fingerprintBuckets(fingerprint, this.options).map(splitBucket);
-    const pipeline = this.redis.pipeline();
-    for (const { head } of buckets) pipeline.zrangebyscore(this.keys.nearDuplicateBucket(head), at - window, at + window, 'WITHSCORES');
-    const replies = (await execPipeline(pipeline)) as string[][];
-    const times = new Map<string, number>();
-    replies.forEach((reply, index) => {
-      const wanted = `${buckets[index]!.tail}|`;
-      for (let i = 0; i < reply.length; i += 2) {
-        if (reply[i]!.startsWith(wanted)) times.set(reply[i]!.slice(wanted.length), Number(reply[i + 1]));
-      }
-    });
-    if (times.size === 0) return [];
-    const ids = [...times.keys()];
-    const stored = await this.redis.mgetBuffer(...ids.map((id) => this.keys.fingerprint(id)));
+    const window = this.options.windowMs;
+    const reply = await this.redis.heraldNearDuplicateQueryBuffer(
+      buckets.length,
+      ...buckets.map(({ head }) => this.keys.nearDuplicateBucket(head)),
+      at - window,
+      at + window,
+      this.keys.fingerprint(''),
+      ...buckets.map(({ tail }) => `${tail}|`),
+    );
     const candidates: IndexedFingerprint[] = [];
-    stored.forEach((bytes, index) => {
-      if (bytes) candidates.push({ id: ids[index]!, at: times.get(ids[index]!)!, fingerprint: decodeFingerprint(bytes) });
-    });
+    for (let i = 0; i < reply.length; i += 3) {
+      candidates.push({ id: reply[i]!.toString('utf8'), at: Number(reply[i + 1]!.toString()), fingerprint: decodeFingerprint(reply[i + 2]!) });
+    }
     return rankNearDuplicates(fingerprint, candidates, this.options.threshold);
   }
 }

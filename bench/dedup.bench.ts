@@ -1,0 +1,272 @@
+/**
+ * Dedup quality and speed: precision/recall of the near-duplicate layer (pairwise) and of story
+ * clustering (B-cubed) on the labelled set in test/fixtures/dedup, with the sweeps the default
+ * thresholds were chosen from; a SimHash-64 baseline that justifies MinHash; insert+query
+ * throughput of the in-memory and Redis indexes with 100,000 items in the window beside a
+ * brute-force all-pairs comparison at 10,000 items; Redis bytes per indexed item.
+ */
+import type { Redis } from 'ioredis';
+import { DEFAULT_CLUSTER_OPTIONS } from '../src/dedup/cluster.js';
+import { evaluateLabelledSet, nearDuplicateAssignment, pairwiseScores, type Assignment, type Scores } from '../src/dedup/evaluate.js';
+import { fingerprintItem, type Fingerprint } from '../src/dedup/fingerprint.js';
+import { groupIntoStories } from '../src/dedup/group.js';
+import { fnv1a32 } from '../src/dedup/hash.js';
+import { estimatedJaccard } from '../src/dedup/minhash.js';
+import { InMemoryNearDuplicateIndex } from '../src/dedup/near-duplicate-index.js';
+import { shingles } from '../src/dedup/shingles.js';
+import type { Item } from '../src/feeds/item.js';
+import { RedisNearDuplicateIndex } from '../src/store/near-duplicate-index.js';
+import { loadLabelledSet } from '../test/fixtures/dedup/labelled-set.js';
+import { startRedis } from '../test/support/redis.js';
+import { timeIt, withRatio, type Benchmark, type BenchResult } from './harness.js';
+
+const WINDOW_ITEMS = 100_000;
+const BRUTE_FORCE_ITEMS = 10_000;
+const MEASURED_OPERATIONS = 5_000;
+const REDIS_MEASURED_OPERATIONS = 2_000;
+
+const format = (s: Scores) => `P ${s.precision.toFixed(3)} R ${s.recall.toFixed(3)} F1 ${s.f1.toFixed(3)}`;
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run indexes the same synthetic items. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Synthetic news-like items: Zipf-ish words from a 20,000-word vocabulary; one in ten is an edited reprint of an earlier one. */
+function syntheticItems(count: number, seed: number): Item[] {
+  const next = random(seed);
+  const word = () => `w${Math.floor(20_000 * next() ** 2.5).toString(36)}`;
+  const items: Item[] = [];
+  const start = Date.parse('2025-03-01T00:00:00Z');
+  for (let i = 0; i < count; i += 1) {
+    let words: string[];
+    if (i > 10 && next() < 0.1) {
+      words = items[Math.floor(next() * items.length)]!.text.split(' ');
+      words.splice(Math.floor(next() * words.length), 3, word(), word());
+    } else {
+      words = Array.from({ length: 50 + Math.floor(next() * 40) }, word);
+    }
+    // Spread over 60 hours so all of them sit inside the 72-hour window.
+    const at = new Date(start + Math.floor((i / count) * 60 * 3600_000)).toISOString();
+    items.push({ id: `syn-${seed}-${i}`, feedId: 'syn', sourceName: 'Synthetic', title: words.slice(0, 8).join(' '), text: words.join(' '), publishedAt: at, firstSeenAt: at, categories: [], contentHash: `h${seed}-${i}` });
+  }
+  return items;
+}
+
+/** SimHash-64 over the same shingles: the alternative the MinHash choice is measured against. */
+function simHash(text: string): bigint {
+  const weights = new Int32Array(64);
+  for (const shingle of shingles(text)) {
+    const high = fnv1a32(shingle);
+    const low = fnv1a32(`${shingle}\u0001`);
+    for (let bit = 0; bit < 32; bit += 1) {
+      weights[bit] = weights[bit]! + ((high >>> bit) & 1 ? 1 : -1);
+      weights[bit + 32] = weights[bit + 32]! + ((low >>> bit) & 1 ? 1 : -1);
+    }
+  }
+  let hash = 0n;
+  for (let bit = 0; bit < 64; bit += 1) if (weights[bit]! > 0) hash |= 1n << BigInt(bit);
+  return hash;
+}
+
+function hamming(a: bigint, b: bigint): number {
+  let x = a ^ b;
+  let count = 0;
+  while (x) {
+    x &= x - 1n;
+    count += 1;
+  }
+  return count;
+}
+
+/** Pairwise scores of "these two items are near-duplicates" decided per pair (no grouping), for comparing fingerprints. */
+function pairDecisionScores(count: number, sameGroup: (i: number, j: number) => boolean, predicted: (i: number, j: number) => boolean): Scores {
+  let truePositives = 0;
+  let predictedPairs = 0;
+  let goldPairs = 0;
+  for (let i = 0; i < count; i += 1) {
+    for (let j = i + 1; j < count; j += 1) {
+      const gold = sameGroup(i, j);
+      const guess = predicted(i, j);
+      if (gold) goldPairs += 1;
+      if (guess) predictedPairs += 1;
+      if (gold && guess) truePositives += 1;
+    }
+  }
+  const precision = predictedPairs === 0 ? 1 : truePositives / predictedPairs;
+  const recall = goldPairs === 0 ? 1 : truePositives / goldPairs;
+  return { precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall) };
+}
+
+function best(rows: Array<{ setting: number; scores: Scores }>): { setting: number; scores: Scores } {
+  return rows.reduce((a, b) => (b.scores.f1 > a.scores.f1 ? b : a));
+}
+
+function quality(log: (line: string) => void): BenchResult[] {
+  const labelled = loadLabelledSet();
+  const items = labelled.map((entry) => entry.item);
+  const goldDuplicates: Assignment = new Map(labelled.map((entry) => [entry.item.id, entry.dupOf]));
+  const defaults = DEFAULT_CLUSTER_OPTIONS;
+  log(`labelled set: ${labelled.length} items, ${new Set(labelled.map((e) => e.story)).size} stories, ${new Set(labelled.map((e) => e.dupOf)).size} near-duplicate groups`);
+
+  log('near-duplicate threshold sweep (estimated Jaccard; pairwise over the groups the pipeline forms):');
+  for (const threshold of [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7]) {
+    const scores = pairwiseScores(nearDuplicateAssignment(items, { ...defaults, threshold }), goldDuplicates);
+    log(`  ${threshold === defaults.threshold ? '→' : ' '} ${threshold.toFixed(2)}  ${format(scores)}`);
+  }
+  log('shingle size sweep at the chosen threshold (character n for CJK/Thai, word n otherwise):');
+  for (const [charGram, wordGram] of [[2, 2], [3, 3], [4, 3], [5, 3], [4, 2], [4, 4]] as const) {
+    const scores = pairwiseScores(nearDuplicateAssignment(items, { ...defaults, shingles: { charGram, wordGram } }), goldDuplicates);
+    log(`    chars ${charGram} words ${wordGram}  ${format(scores)}`);
+  }
+
+  // Per-pair decisions, MinHash vs SimHash, over the same shingles.
+  const fingerprints = items.map((item) => fingerprintItem(item));
+  const sameGroup = (i: number, j: number) => labelled[i]!.dupOf === labelled[j]!.dupOf;
+  const jaccard = (i: number, j: number) => {
+    const [a, b] = [fingerprints[i]!, fingerprints[j]!] as Fingerprint[];
+    return a!.kind === 'minhash' && b!.kind === 'minhash' ? estimatedJaccard(a!.signature, b!.signature) : Number(JSON.stringify(a) === JSON.stringify(b));
+  };
+  const minHashRows = [0.3, 0.35, 0.4, 0.45, 0.5, 0.6].map((setting) => ({ setting, scores: pairDecisionScores(items.length, sameGroup, (i, j) => jaccard(i, j) >= setting) }));
+  const simHashes = items.map((item) => simHash(item.text.length > 0 ? item.text : item.title));
+  const simHashRows = [2, 4, 6, 8, 10, 12, 14, 16, 20].map((setting) => ({ setting, scores: pairDecisionScores(items.length, sameGroup, (i, j) => hamming(simHashes[i]!, simHashes[j]!) <= setting) }));
+  log('per-pair decisions, MinHash-64 (Jaccard ≥ t) vs SimHash-64 (Hamming ≤ k):');
+  for (const row of minHashRows) log(`    minhash t=${row.setting.toFixed(2)}  ${format(row.scores)}`);
+  for (const row of simHashRows) log(`    simhash k=${String(row.setting).padStart(2)}    ${format(row.scores)}`);
+  const bestMinHash = best(minHashRows);
+  const bestSimHash = best(simHashRows);
+
+  log('clustering sweep (join threshold × time-decay half-life; title weight 0.15):');
+  for (const decayHalfLifeHours of [6, 12, 24, 48]) {
+    const cells = [0.12, 0.16, 0.2, 0.24, 0.28].map((joinThreshold) => {
+      const { clustering } = evaluateLabelledSet(labelled, { joinThreshold, decayHalfLifeHours });
+      const chosen = joinThreshold === defaults.joinThreshold && decayHalfLifeHours === defaults.decayHalfLifeHours;
+      return `${chosen ? '→' : ' '}${joinThreshold.toFixed(2)}: ${clustering.f1.toFixed(3)}`;
+    });
+    log(`    half-life ${String(decayHalfLifeHours).padStart(2)} h  F1 ${cells.join('  ')}`);
+  }
+  for (const titleWeight of [0, 0.15, 0.3, 0.5]) {
+    const { clustering } = evaluateLabelledSet(labelled, { titleWeight });
+    log(`    title weight ${titleWeight.toFixed(2)}  ${format(clustering)}`);
+  }
+
+  const evaluation = evaluateLabelledSet(labelled);
+  const thresholds = `Jaccard ≥ ${defaults.threshold}, shingles ${defaults.shingles.charGram} chars / ${defaults.shingles.wordGram} words, MinHash ${defaults.permutations}×${defaults.bands} bands`;
+  const clusterSettings = `join ≥ ${defaults.joinThreshold}, half-life ${defaults.decayHalfLifeHours} h, title weight ${defaults.titleWeight}`;
+  log(`chosen: near-duplicate ${thresholds} → ${format(evaluation.nearDuplicate)}`);
+  log(`chosen: clustering ${clusterSettings} → B-cubed ${format(evaluation.clustering)}`);
+  return [
+    { name: 'dedup near-duplicate precision', value: evaluation.nearDuplicate.precision, unit: 'ratio', note: `${labelled.length} labelled items; ${thresholds}` },
+    { name: 'dedup near-duplicate recall', value: evaluation.nearDuplicate.recall, unit: 'ratio' },
+    { name: 'dedup near-duplicate F1', value: evaluation.nearDuplicate.f1, unit: 'ratio' },
+    { name: 'dedup clustering B-cubed precision', value: evaluation.clustering.precision, unit: 'ratio', note: clusterSettings },
+    { name: 'dedup clustering B-cubed recall', value: evaluation.clustering.recall, unit: 'ratio' },
+    { name: 'dedup clustering B-cubed F1', value: evaluation.clustering.f1, unit: 'ratio' },
+    withRatio({ name: 'dedup best per-pair F1, MinHash vs SimHash', value: bestMinHash.scores.f1, baseline: bestSimHash.scores.f1, unit: 'F1', note: `MinHash t=${bestMinHash.setting} vs SimHash k=${bestSimHash.setting}` }),
+  ];
+}
+
+async function throughput(log: (line: string) => void): Promise<BenchResult[]> {
+  const windowItems = syntheticItems(WINDOW_ITEMS, 1);
+  const probes = syntheticItems(MEASURED_OPERATIONS, 2).map((item) => ({ ...item, publishedAt: '2025-03-03T12:00:00.000Z' }));
+  const fingerprinting = await timeIt(() => windowItems.map((item) => fingerprintItem(item)));
+  const windowFingerprints = fingerprinting.result;
+  const probeFingerprints = probes.map((item) => fingerprintItem(item));
+  const probeAt = Date.parse('2025-03-03T12:00:00Z');
+  const at = (item: Item) => Date.parse(item.publishedAt);
+  log(`fingerprinting: ${Math.round(WINDOW_ITEMS / (fingerprinting.ms / 1000))} items/s`);
+
+  const memory = new InMemoryNearDuplicateIndex();
+  windowItems.forEach((item, i) => memory.addSync(item.id, windowFingerprints[i]!, at(item)));
+  const inMemory = await timeIt(() => {
+    probes.forEach((item, i) => {
+      memory.querySync(probeFingerprints[i]!, probeAt);
+      memory.addSync(item.id, probeFingerprints[i]!, probeAt);
+    });
+  });
+  const inMemoryRate = MEASURED_OPERATIONS / (inMemory.ms / 1000);
+
+  // Brute force: each new item compared with every item of a 10,000-item window.
+  const bruteWindow = windowFingerprints.slice(0, BRUTE_FORCE_ITEMS);
+  const bruteProbes = probeFingerprints.slice(0, 500);
+  const brute = await timeIt(() => {
+    let found = 0;
+    for (const probe of bruteProbes) {
+      if (probe.kind !== 'minhash') continue;
+      for (const other of bruteWindow) if (other.kind === 'minhash' && estimatedJaccard(probe.signature, other.signature) >= DEFAULT_CLUSTER_OPTIONS.threshold) found += 1;
+      bruteWindow.push(probe);
+    }
+    return found;
+  });
+  const bruteRate = bruteProbes.length / (brute.ms / 1000);
+  log(`in-memory index: ${Math.round(inMemoryRate)} insert+query/s with ${WINDOW_ITEMS.toLocaleString('en-US')} in the window; brute force ${Math.round(bruteRate)}/s at ${BRUTE_FORCE_ITEMS.toLocaleString('en-US')}`);
+
+  const server = await startRedis();
+  try {
+    const redis: Redis = server.client();
+    const before = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    const index = new RedisNearDuplicateIndex(redis, 'bench');
+    const fill = await timeIt(async () => {
+      for (let start = 0; start < WINDOW_ITEMS; start += 500) {
+        await Promise.all(windowItems.slice(start, start + 500).map((item, offset) => index.add(item.id, windowFingerprints[start + offset]!, at(item))));
+      }
+    });
+    const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    const bytesPerItem = (after - before) / WINDOW_ITEMS;
+    const sampleKeys = (await redis.scan('0', 'MATCH', 'bench:nd:*', 'COUNT', 2000))[1].slice(0, 50);
+    const sampleUsage = await Promise.all(sampleKeys.map((key) => redis.memory('USAGE', key)));
+    log(`redis fill: ${Math.round(WINDOW_ITEMS / (fill.ms / 1000))} adds/s pipelined 500 at a time; used_memory +${((after - before) / 1e6).toFixed(1)} MB = ${Math.round(bytesPerItem)} B/item; MEMORY USAGE of ${sampleKeys.length} sampled keys: median ${[...sampleUsage].map(Number).sort((a, b) => a - b)[Math.floor(sampleUsage.length / 2)]} B`);
+
+    const sequential = await timeIt(async () => {
+      for (let i = 0; i < REDIS_MEASURED_OPERATIONS; i += 1) {
+        await index.query(probeFingerprints[i]!, probeAt);
+        await index.add(`${probes[i]!.id}-seq`, probeFingerprints[i]!, probeAt);
+      }
+    });
+    const sequentialRate = REDIS_MEASURED_OPERATIONS / (sequential.ms / 1000);
+    const concurrent = await timeIt(async () => {
+      const inFlight = 32;
+      for (let start = 0; start < REDIS_MEASURED_OPERATIONS; start += inFlight) {
+        await Promise.all(
+          probeFingerprints.slice(start, start + inFlight).map(async (fingerprint, offset) => {
+            await index.query(fingerprint, probeAt);
+            await index.add(`${probes[start + offset]!.id}-par`, fingerprint, probeAt);
+          }),
+        );
+      }
+    });
+    const concurrentRate = REDIS_MEASURED_OPERATIONS / (concurrent.ms / 1000);
+    log(`redis index: ${Math.round(sequentialRate)} insert+query/s one at a time, ${Math.round(concurrentRate)}/s with 32 in flight`);
+
+    const clusterItems = syntheticItems(10_000, 3);
+    const clustering = await timeIt(() => groupIntoStories(clusterItems));
+    log(`groupIntoStories: ${Math.round(clusterItems.length / (clustering.ms / 1000))} items/s over 10,000 synthetic items (${clustering.result.stories.length} stories)`);
+
+    return [
+      withRatio({ name: 'dedup in-memory index insert+query', value: inMemoryRate, baseline: bruteRate, unit: 'ops/s', note: `100,000 items in window; baseline: brute-force all-pairs at 10,000 items` }),
+      withRatio({ name: 'dedup Redis index insert+query (sequential)', value: sequentialRate, baseline: bruteRate, unit: 'ops/s', note: '100,000 items in window; baseline: brute-force all-pairs at 10,000 items' }),
+      withRatio({ name: 'dedup Redis index insert+query (32 in flight)', value: concurrentRate, baseline: bruteRate, unit: 'ops/s', note: '100,000 items in window; baseline: brute-force all-pairs at 10,000 items' }),
+      { name: 'dedup Redis bytes per indexed item', value: Math.round(bytesPerItem), unit: 'B', note: 'INFO memory used_memory delta / 100,000 items' },
+      { name: 'dedup fingerprinting', value: Math.round(WINDOW_ITEMS / (fingerprinting.ms / 1000)), unit: 'items/s' },
+      { name: 'dedup groupIntoStories', value: Math.round(clusterItems.length / (clustering.ms / 1000)), unit: 'items/s', note: '10,000 synthetic items' },
+    ];
+  } finally {
+    await server.stop();
+  }
+}
+
+const benchmark: Benchmark = {
+  title: 'Dedup: near-duplicates and story clustering',
+  async run(log) {
+    return [...quality(log), ...(await throughput(log))];
+  },
+};
+
+export default benchmark;
