@@ -12,6 +12,7 @@ export interface BriefingLabels {
   counts(figures: { stories: number; sources: number; duplicates: number }): string;
 }
 
+/** Singular for exactly 1: right for en, de and es; French would say "0 article", a count the footer rarely shows. */
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 const LABELS: Record<string, BriefingLabels> = {
@@ -21,6 +22,40 @@ const LABELS: Record<string, BriefingLabels> = {
     nothingNew: 'Nothing new since the last briefing.',
     counts: ({ stories, sources, duplicates }) =>
       `${plural(stories, 'story', 'stories')} from ${plural(sources, 'source', 'sources')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'duplicate', 'duplicates')} merged` : ''),
+  },
+  de: {
+    title: 'Nachrichtenüberblick',
+    defaultSection: 'Top-Meldungen',
+    nothingNew: 'Seit dem letzten Überblick gibt es nichts Neues.',
+    counts: ({ stories, sources, duplicates }) =>
+      `${plural(stories, 'Meldung', 'Meldungen')} aus ${plural(sources, 'Quelle', 'Quellen')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'Duplikat', 'Duplikate')} zusammengeführt` : ''),
+  },
+  es: {
+    title: 'Resumen de noticias',
+    defaultSection: 'Destacados',
+    nothingNew: 'Nada nuevo desde el último resumen.',
+    counts: ({ stories, sources, duplicates }) =>
+      `${plural(stories, 'noticia', 'noticias')} de ${plural(sources, 'fuente', 'fuentes')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'duplicado fusionado', 'duplicados fusionados')}` : ''),
+  },
+  fr: {
+    title: 'Revue de presse',
+    defaultSection: 'À la une',
+    nothingNew: 'Rien de nouveau depuis la dernière revue.',
+    counts: ({ stories, sources, duplicates }) =>
+      `${plural(stories, 'article', 'articles')} de ${plural(sources, 'source', 'sources')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'doublon fusionné', 'doublons fusionnés')}` : ''),
+  },
+  ru: {
+    title: 'Обзор новостей',
+    defaultSection: 'Главное',
+    nothingNew: 'С прошлого обзора ничего нового.',
+    // "Label: number" sidesteps Russian's three plural forms.
+    counts: ({ stories, sources, duplicates }) => `Новостей: ${stories} · источников: ${sources}` + (duplicates > 0 ? ` · объединено дубликатов: ${duplicates}` : ''),
+  },
+  zh: {
+    title: '新闻简报',
+    defaultSection: '要闻',
+    nothingNew: '自上次简报以来没有新消息。',
+    counts: ({ stories, sources, duplicates }) => `来自${sources}个来源的${stories}条新闻` + (duplicates > 0 ? `・合并重复${duplicates}条` : ''),
   },
   ja: {
     title: 'ニュースまとめ',

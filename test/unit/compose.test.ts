@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { composeBriefing, selectStories, type ComposeOptions } from '../../src/briefing/compose.js';
 import { dailyHashtag } from '../../src/briefing/footer.js';
 import { compileKeywords } from '../../src/briefing/keywords.js';
+import { labelsFor } from '../../src/briefing/labels.js';
 import type { Briefing } from '../../src/briefing/model.js';
 import type { Story } from '../../src/dedup/story.js';
 import { composeFixtureBriefing, FIXTURE_BRIEFINGS, readFixtureBriefing, UPDATE_GOLDEN, writeFixtureBriefing } from '../fixtures/briefing/briefings.js';
@@ -136,6 +137,13 @@ describe('footer and empty windows', () => {
     const allMuted = composeBriefing([story('m', 'Football scores')], noSummaries, { itemsIn: 1, duplicatesDropped: 0 }, { ...base, mutes: ['football'], whenEmpty: 'nothing' });
     expect(allMuted).toBeNull();
     expect(composeBriefing([], noSummaries, { itemsIn: 0, duplicatesDropped: 0 }, { ...base, locale: 'ja' })!.footer).toContain('新しいニュースはありません');
+  });
+
+  it('speaks the subscriber language where it has words for it, English otherwise', () => {
+    expect(labelsFor('de-AT').counts({ stories: 1, sources: 2, duplicates: 3 })).toBe('1 Meldung aus 2 Quellen · 3 Duplikate zusammengeführt');
+    expect(labelsFor('zh-Hant-TW').title).toBe('新闻简报');
+    expect(labelsFor('pt-BR')).toBe(labelsFor('en'));
+    expect(labelsFor('not a locale!').title).toBe('News briefing');
   });
 });
 
