@@ -44,7 +44,7 @@ const KANA_SHARE_FOR_JAPANESE = 0.05;
 const UKRAINIAN_LETTERS = /[ґєї]/iu;
 
 /** How much text the script count looks at: enough to be sure, cheap on long articles. */
-const SAMPLE_LENGTH = 1000;
+export const SCRIPT_SAMPLE_LENGTH = 1000;
 
 /**
  * Declared languages that a guessed script does not contradict: a Chinese feed may carry
@@ -91,7 +91,7 @@ export function canonicalLanguageTag(value: string): string | undefined {
  * when Latin dominates or there are no letters at all.
  */
 export function guessLanguageFromScript(text: string): string | undefined {
-  const sample = text.slice(0, SAMPLE_LENGTH);
+  const sample = text.slice(0, SCRIPT_SAMPLE_LENGTH);
   const counts = countScripts(sample);
   if (counts.kana > 0 && counts.kana >= KANA_SHARE_FOR_JAPANESE * (counts.kana + counts.han)) {
     counts.kana += counts.han;

@@ -3,7 +3,7 @@ import { canonicalizeUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
 import type { Item } from './item.js';
-import { resolveLanguage } from './language.js';
+import { resolveLanguage, SCRIPT_SAMPLE_LENGTH } from './language.js';
 
 /** What normalization needs to know about the feed an entry came from. */
 export interface NormalizeContext {
@@ -64,7 +64,7 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
   const linkAsWritten = entry.link?.trim() ? absoluteHttpUrl(entry.link, base) : undefined;
   if (declaredTitle === '' && text === '' && url === undefined) return undefined;
 
-  const language = resolveLanguage(entry.language ?? context.feedLanguage, `${declaredTitle}\n${text}`);
+  const language = resolveLanguage(entry.language ?? context.feedLanguage, `${declaredTitle}\n${text.slice(0, SCRIPT_SAMPLE_LENGTH)}`);
   const title = declaredTitle || firstSentence(text, language) || url || '';
   const hash = contentHash(title, text);
   const guid = entry.guid?.trim() || undefined;
@@ -148,12 +148,13 @@ function singleLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/** By primary language subtag, so tags from feeds cannot grow this without bound. */
 const sentenceSegmenters = new Map<string, Intl.Segmenter>();
 
 /** The first sentence of the first paragraph, cut to a headline's length. */
 function firstSentence(text: string, language: string | undefined): string {
   const paragraph = text.split('\n', 1)[0] ?? '';
-  const locale = language ?? 'en';
+  const locale = language?.split('-')[0] ?? 'en';
   let segmenter = sentenceSegmenters.get(locale);
   if (!segmenter) {
     segmenter = new Intl.Segmenter(locale, { granularity: 'sentence' });
