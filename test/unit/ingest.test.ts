@@ -32,6 +32,14 @@ describe('ingestFeed', () => {
     expect((await ingestFeed(relative, undefined, { feedId: 'f', now })).items[0]).toMatchObject({ url: 'https://site.example/blog/post-1', language: 'fr' });
   });
 
+  it('reads a UTF-16 feed whose declaration still says utf-16 after decoding', async () => {
+    const document = '<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel><title>Ελλάδα</title><item><title>Νέα</title></item></channel></rss>';
+    const bytes = Uint8Array.from([0xff, 0xfe, ...[...document].flatMap((char) => [char.charCodeAt(0) & 0xff, char.charCodeAt(0) >> 8])]);
+    const result = await ingestFeed(bytes, undefined, { feedId: 'f', now });
+    expect(result).toMatchObject({ encoding: 'utf-16le', feedTitle: 'Ελλάδα', recovered: undefined });
+    expect(result.items).toEqual([expect.objectContaining({ title: 'Νέα', language: 'el' })]);
+  });
+
   it('passes on what recovery of an ill-formed feed says', async () => {
     const result = await ingestFeed(fixtureBytes('chardet__windows-1251-russian-greek.ru.xml'), undefined, { feedId: 'greek', now });
     expect(result).toMatchObject({ format: 'rss', encoding: 'windows-1251', recovered: expect.stringContaining('4 entries recovered') });
