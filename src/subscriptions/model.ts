@@ -19,6 +19,8 @@ export interface BriefingSettings {
   mutes: string[];
   /** What an empty window gives: a short "nothing new" message, or no message at all. */
   whenEmpty: 'message' | 'nothing';
+  /** Telegram link previews under the briefing; `briefing.linkPreviews` from config when absent. */
+  linkPreviews?: boolean;
 }
 
 /** A destination that receives briefings, and what it follows. */

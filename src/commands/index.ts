@@ -1,0 +1,57 @@
+import { ArgumentProblem } from './arguments.js';
+import { changesSomething } from './catalog.js';
+import type { CommandHandler } from './handler.js';
+import { addfeed, feeds, removefeed } from './handlers/feeds.js';
+import { help } from './handlers/help.js';
+import { boost, mute } from './handlers/keywords.js';
+import { exportFeeds, importFeeds } from './handlers/opml.js';
+import { preview } from './handlers/preview.js';
+import { schedule } from './handlers/schedule.js';
+import { settings } from './handlers/settings.js';
+import { status } from './handlers/status.js';
+import { subscribe, unsubscribe } from './handlers/subscribe.js';
+import { argumentReply, refused } from './replies.js';
+import type { CommandServices } from './services.js';
+import type { CommandName, RunCommand } from './types.js';
+
+export { ArgumentProblem } from './arguments.js';
+export { COMMAND_DESCRIPTIONS, COMMAND_USAGE, changesSomething } from './catalog.js';
+export type { CommandServices, DeadLetterSummary, SchedulingPort, SubscriptionRepository } from './services.js';
+export type * from './types.js';
+
+const HANDLERS: Record<CommandName, CommandHandler> = {
+  help,
+  subscribe,
+  unsubscribe,
+  feeds,
+  addfeed,
+  removefeed,
+  schedule,
+  settings,
+  mute,
+  boost,
+  preview,
+  status,
+  export: exportFeeds,
+  import: importFeeds,
+};
+
+/**
+ * The single entry point platform adapters call. Changes need `canManage` (or an owner);
+ * everything else is open. Wrong arguments come back as a reply saying what was wrong with an
+ * example, never as an exception; other errors (Redis down) propagate for the adapter to log.
+ */
+export function createCommandRunner(services: CommandServices): RunCommand {
+  return async (request, context) => {
+    if (changesSomething(request.name, request.args, request.options) && !context.canManage && !context.isOwner) {
+      return refused(`Sorry, only an administrator of ${context.targetLabel} can change its briefing. Ask one of them to run /${request.name}.`);
+    }
+    const now = services.now?.() ?? new Date();
+    try {
+      return await HANDLERS[request.name]({ request, context, services, now });
+    } catch (error) {
+      if (error instanceof ArgumentProblem) return argumentReply(error);
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import type { HeraldConfig } from '../config/schema.js';
+import type { FetchOptions } from '../feeds/fetch.js';
+import type { ComposeQueue } from '../queue/compose-jobs.js';
+import { requestPoll, type PollQueue } from '../queue/poll-jobs.js';
+import { removeFeedScheduler, upsertFeedScheduler } from '../queue/schedulers.js';
+import { removeSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
+import { BriefingStore } from '../store/briefings.js';
+import { DeliveryStore } from '../store/deliveries.js';
+import { FeedStore } from '../store/feeds.js';
+import type { Keys } from '../store/keys.js';
+import { SubscriptionStore, subscriptionIdFor } from '../store/subscriptions.js';
+import { composeForSubscription } from '../subscriptions/compose-for-subscription.js';
+import type { Subscription } from '../subscriptions/model.js';
+import type { CommandServices, SchedulingPort } from './services.js';
+
+/** What `createCommandServices` is built from: one Redis connection and the queues of the process. */
+export interface CommandServicesDeps {
+  config: HeraldConfig;
+  redis: Redis;
+  keys: Keys;
+  pollQueue: PollQueue;
+  composeQueue: ComposeQueue;
+  /** From defaultFetchOptions(config.fetch), shared with the poll worker of the same process. */
+  fetchOptions: FetchOptions;
+}
+
+/** The earliest planned run among a subscription's compose schedulers. */
+async function nextComposeRun(queue: ComposeQueue, subscription: Subscription): Promise<Date | undefined> {
+  const runs = (await queue.getJobSchedulers())
+    .filter((scheduler) => scheduler.template?.data?.subscriptionId === subscription.id && scheduler.next !== undefined)
+    .map((scheduler) => scheduler.next!);
+  return runs.length === 0 ? undefined : new Date(Math.min(...runs));
+}
+
+function schedulingFor(deps: CommandServicesDeps): SchedulingPort {
+  const { pollQueue, composeQueue } = deps;
+  return {
+    async feedAdded(feed) {
+      await upsertFeedScheduler(pollQueue, feed);
+      await requestPoll(pollQueue, feed.id);
+    },
+    feedRemoved: async (feedId) => void (await removeFeedScheduler(pollQueue, feedId)),
+    subscriptionSaved: (subscription) => upsertSubscriptionSchedulers(composeQueue, subscription),
+    subscriptionRemoved: (subscriptionId) => removeSubscriptionSchedulers(composeQueue, subscriptionId),
+    nextBriefingAt: (subscription) => nextComposeRun(composeQueue, subscription),
+  };
+}
+
+/** The command core's services over Redis and BullMQ: what `herald start` hands to the bots. */
+export function createCommandServices(deps: CommandServicesDeps): CommandServices {
+  const { config, redis, keys } = deps;
+  const feeds = new FeedStore(redis, keys);
+  const subscriptions = new SubscriptionStore(redis, keys);
+  const deliveries = new DeliveryStore(redis, keys);
+  const composeDeps = { redis, prefix: keys.prefix, config, subscriptions, briefings: new BriefingStore(redis, keys), feeds };
+  return {
+    config,
+    feeds,
+    subscriptions,
+    subscriptionIdFor,
+    scheduling: schedulingFor(deps),
+    fetchOptions: deps.fetchOptions,
+    composePreview: (subscription, now) => composeForSubscription(subscription, composeDeps, { now, preview: true }),
+    deadLetters: () => deliveries.deadLetters(),
+  };
+}

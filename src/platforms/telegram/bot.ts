@@ -1,0 +1,140 @@
+/**
+ * Herald's Telegram bot: commands in private chats, groups, forum topics and channels, turned
+ * into command-core requests and answered in HTML. Long polling (@grammyjs/runner) unless
+ * `telegram.webhook` is configured.
+ */
+import { run, sequentialize } from '@grammyjs/runner';
+import type { Api, Bot, Context } from 'grammy';
+import type { Document, Message } from 'grammy/types';
+import { createCommandRunner } from '../../commands/index.js';
+import { COMMAND_DESCRIPTIONS } from '../../commands/catalog.js';
+import type { CommandServices } from '../../commands/services.js';
+import type { CommandReply, CommandRequest, RunCommand } from '../../commands/types.js';
+import type { HeraldConfig } from '../../config/schema.js';
+import type { Logger } from '../../log.js';
+import { createTelegramBot } from './client.js';
+import { resolveCommandContext } from './command-context.js';
+import { parseTelegramCommand, type TelegramCommand } from './command-parsing.js';
+import { sendCommandReply } from './reply.js';
+import { startWebhookServer, type UpdateType } from './webhook.js';
+
+/** OPML files larger than this are refused before download. */
+const MAX_ATTACHMENT_BYTES = 1024 * 1024;
+const UPDATE_TYPES: UpdateType[] = ['message', 'channel_post'];
+
+export interface TelegramBotOptions {
+  config: HeraldConfig;
+  services: CommandServices;
+  logger: Logger;
+}
+
+/** A running bot; stop() ends polling (or the webhook server) and waits for commands in flight. */
+export interface TelegramBotHandle {
+  bot: Bot;
+  stop(): Promise<void>;
+}
+
+/** The commands menu Telegram shows: every command-core command plus /start. */
+export function telegramCommandMenu(): Array<{ command: string; description: string }> {
+  return Object.entries(COMMAND_DESCRIPTIONS).map(([command, description]) => ({ command, description }));
+}
+
+async function downloadAttachment(api: Api, apiRoot: string, document: Document): Promise<NonNullable<CommandRequest['attachment']>> {
+  const name = document.file_name ?? 'feeds.opml';
+  if ((document.file_size ?? 0) > MAX_ATTACHMENT_BYTES) throw new AttachmentTooLarge(name);
+  const file = await api.getFile(document.file_id);
+  if (!file.file_path) throw new Error(`Telegram gave no download path for ${name}`);
+  const response = await fetch(`${apiRoot}/file/bot${api.token}/${file.file_path}`);
+  if (!response.ok) throw new Error(`downloading ${name} failed: HTTP ${response.status}`);
+  const content = new Uint8Array(await response.arrayBuffer());
+  if (content.byteLength > MAX_ATTACHMENT_BYTES) throw new AttachmentTooLarge(name);
+  return { name, content };
+}
+
+class AttachmentTooLarge extends Error {
+  constructor(name: string) {
+    super(`${name} is larger than ${MAX_ATTACHMENT_BYTES / 1024} KB; an OPML file of feeds is much smaller. Send a smaller file.`);
+  }
+}
+
+/** The document an /import refers to: sent with the command, or the message it replies to. */
+function attachedDocument(message: Message): Document | undefined {
+  return message.document ?? message.reply_to_message?.document;
+}
+
+interface HandlingDeps {
+  runCommand: RunCommand;
+  config: HeraldConfig;
+  logger: Logger;
+}
+
+async function answer(ctx: Context, message: Message, command: TelegramCommand, deps: HandlingDeps): Promise<CommandReply> {
+  const resolution = await resolveCommandContext(ctx.api, message, command, { botId: ctx.me.id, owners: deps.config.telegram.owners });
+  if ('refusal' in resolution) return { text: resolution.refusal, ok: false };
+  const document = command.name === 'import' ? attachedDocument(message) : undefined;
+  let attachment: CommandRequest['attachment'];
+  if (document) {
+    try {
+      attachment = await downloadAttachment(ctx.api, deps.config.telegram.apiRoot?.replace(/\/+$/, '') ?? 'https://api.telegram.org', document);
+    } catch (error) {
+      if (error instanceof AttachmentTooLarge) return { text: error.message, ok: false };
+      throw error;
+    }
+  }
+  const request: CommandRequest = { name: command.name, args: command.args, options: command.options, ...(attachment ? { attachment } : {}) };
+  return deps.runCommand(request, resolution.context);
+}
+
+/**
+ * Registers Herald's command handling on a grammY bot: commands in messages, document captions
+ * and channel posts, one at a time per chat (so two quick changes to one subscription do not
+ * race). Other messages pass through untouched.
+ */
+export function installCommandHandling(bot: Bot, deps: HandlingDeps): void {
+  bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
+  bot.on(['message', 'channel_post'], async (ctx, next) => {
+    const message = ctx.msg;
+    if (message === undefined) return next();
+    const text = message.text ?? message.caption;
+    const command = text === undefined ? undefined : parseTelegramCommand(text, ctx.me.username, message.chat.type === 'private');
+    if (!command) return next();
+    const target = { chatId: message.chat.id, ...(message.is_topic_message && message.message_thread_id !== undefined ? { threadId: message.message_thread_id } : {}) };
+    let reply: CommandReply;
+    try {
+      reply = await answer(ctx, message, command, deps);
+    } catch (error) {
+      deps.logger.error({ err: error, chatId: message.chat.id, command: command.name }, 'Telegram command failed');
+      reply = { text: 'Sorry, something went wrong on Herald\'s side. Please try again in a minute.', ok: false };
+    }
+    await sendCommandReply(ctx.api, target, reply, { linkPreviews: deps.config.briefing.linkPreviews });
+  });
+}
+
+/**
+ * Starts the Telegram bot for `herald start`: checks the token (getMe), publishes the command
+ * menu (setMyCommands), then receives updates by webhook when `telegram.webhook` is set, else
+ * by long polling.
+ */
+export async function startTelegramBot({ config, services, logger }: TelegramBotOptions): Promise<TelegramBotHandle> {
+  const bot = createTelegramBot(config.telegram);
+  installCommandHandling(bot, { runCommand: createCommandRunner(services), config, logger });
+  bot.catch((error) => logger.error({ err: error.error, updateId: error.ctx.update.update_id }, 'Telegram update failed'));
+  await bot.init();
+  await bot.api.setMyCommands([{ command: 'start', description: 'What Herald is and how to begin' }, ...telegramCommandMenu()]);
+  const { webhook } = config.telegram;
+  if (webhook) {
+    const server = await startWebhookServer(bot, webhook, UPDATE_TYPES);
+    logger.info({ bot: bot.botInfo.username, url: webhook.url }, 'Telegram bot receiving updates by webhook');
+    return { bot, stop: () => server.close() };
+  }
+  // A webhook left over from an earlier webhook deployment would make getUpdates fail with 409.
+  await bot.api.deleteWebhook();
+  const runner = run(bot, { runner: { fetch: { allowed_updates: UPDATE_TYPES } } });
+  logger.info({ bot: bot.botInfo.username }, 'Telegram bot polling for updates');
+  return {
+    bot,
+    stop: async () => {
+      if (runner.isRunning()) await runner.stop();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { COMMAND_DESCRIPTIONS } from '../../commands/catalog.js';
+import type { CommandName } from '../../commands/types.js';
+
+/** A Telegram command message, split into what the command core needs. */
+export interface TelegramCommand {
+  name: CommandName;
+  /** A chat named before the arguments, to manage it from a private chat: "@channel" or "-100123". */
+  targetChat?: string;
+  args: string[];
+  options: Record<string, string>;
+}
+
+/** Telegram's /start opens every bot; for Herald it is the help. */
+const ALIASES: Record<string, CommandName> = { start: 'help' };
+
+/** @username (5–32 characters) or a numeric group/channel id. */
+const CHAT_REFERENCE = /^(@[A-Za-z][A-Za-z0-9_]{3,31}|-\d{5,})$/;
+
+function commandName(word: string): CommandName | undefined {
+  const lower = word.toLowerCase();
+  if (Object.hasOwn(ALIASES, lower)) return ALIASES[lower];
+  return Object.hasOwn(COMMAND_DESCRIPTIONS, lower) ? (lower as CommandName) : undefined;
+}
+
+/**
+ * Parses "/name[@bot] [target] words… key=value…". Returns undefined for anything that is not
+ * one of Herald's commands, including commands addressed to another bot (`/help@otherbot`).
+ * `allowTarget`: whether a leading chat reference names the chat to manage (private chats only).
+ */
+export function parseTelegramCommand(text: string, botUsername: string, allowTarget: boolean): TelegramCommand | undefined {
+  const match = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+([\s\S]*))?$/.exec(text.trim());
+  if (!match) return undefined;
+  if (match[2] !== undefined && match[2].toLowerCase() !== botUsername.toLowerCase()) return undefined;
+  const name = commandName(match[1]!);
+  if (name === undefined) return undefined;
+  const words = (match[3] ?? '').split(/\s+/).filter((word) => word !== '');
+  const targetChat = allowTarget && words[0] !== undefined && CHAT_REFERENCE.test(words[0]) ? words.shift() : undefined;
+  const args: string[] = [];
+  const options: Record<string, string> = {};
+  for (const word of words) {
+    const option = /^([A-Za-z][A-Za-z_]*)=(.*)$/.exec(word);
+    if (option) options[option[1]!.toLowerCase()] = option[2]!;
+    else args.push(word);
+  }
+  return { name, ...(targetChat !== undefined ? { targetChat } : {}), args, options };
+}
