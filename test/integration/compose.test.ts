@@ -1,0 +1,198 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { composeAndQueue } from '../../jobs/compose.js';
+import type { Item } from '../../src/feeds/item.js';
+import { createRedisConnection } from '../../src/queue/connection.js';
+import { createDeliverQueue, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
+import { BriefingStore, type StoredBriefing } from '../../src/store/briefings.js';
+import { deliveredStories } from '../../src/store/delivered-stories.js';
+import { ItemStore } from '../../src/store/items.js';
+import { createKeys } from '../../src/store/keys.js';
+import { RedisStoryEngine } from '../../src/store/story-engine.js';
+import { SubscriptionStore } from '../../src/store/subscriptions.js';
+import { alertBreakingStories } from '../../src/subscriptions/breaking.js';
+import { bundleFamily } from '../../src/subscriptions/bundle.js';
+import { composeForSubscription, type ComposeDeps } from '../../src/subscriptions/compose-for-subscription.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+import { newsItem, TEST_CONFIG, telegramChat } from '../support/subscription-fixtures.js';
+
+const PREFIX = 'compose-test';
+const HOUR = 3_600_000;
+/** The scheduled run under test: a whole minute, close to the real clock (store ttls run on it). */
+const NOW = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+const hoursAgo = (hours: number) => new Date(NOW.getTime() - hours * HOUR);
+
+let server: TestRedis;
+let redis: Redis;
+let queue: DeliverQueue;
+let subscriptions: SubscriptionStore;
+
+function deps(briefings = new BriefingStore(redis, createKeys(PREFIX))) {
+  return { redis, prefix: PREFIX, config: TEST_CONFIG, subscriptions, briefings, deliverQueue: queue } satisfies ComposeDeps & { deliverQueue: DeliverQueue };
+}
+
+async function ingest(items: Item[]): Promise<string[]> {
+  const fresh = await new ItemStore(redis, createKeys(PREFIX), { retentionDays: 7 }).addNew(items);
+  return (await new RedisStoryEngine(redis, PREFIX).addItems(fresh)).map((placement) => placement.storyId);
+}
+
+async function deliveryJobs(): Promise<{ id: string; briefingId: string; subscriptionId: string }[]> {
+  const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
+  return jobs.map((job) => ({ id: job.id!, ...job.data })).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+const headlines = (stored: { briefing: StoredBriefing['briefing'] } | null) => (stored?.briefing?.sections ?? []).flatMap((s) => s.bullets.map((b) => b.headline)).sort();
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = createRedisConnection(server.url);
+  queue = createDeliverQueue(redis, PREFIX);
+  subscriptions = new SubscriptionStore(redis, createKeys(PREFIX));
+});
+afterAll(async () => {
+  await queue.close();
+  redis.disconnect();
+  await server.stop();
+});
+beforeEach(async () => {
+  await redis.flushall();
+  await ingest([
+    newsItem('volcano', { feedId: 'geo', source: 'Geo Daily', title: 'Volcano erupts near Reykjavik', publishedAt: hoursAgo(2) }),
+    newsItem('budget', { feedId: 'money', source: 'Money Times', title: 'Parliament passes the annual budget', publishedAt: hoursAgo(5) }),
+    newsItem('old', { feedId: 'geo', source: 'Geo Daily', title: 'Glacier survey published last week', publishedAt: hoursAgo(30) }),
+  ]);
+});
+
+describe('compose once, deliver many', () => {
+  it('composes one briefing for every subscription of a bundle, across processes, and queues one delivery each', async () => {
+    const subs = Array.from({ length: 30 }, (_, i) => telegramChat(1000 + i));
+    for (const sub of subs) await subscriptions.upsert(sub);
+    // Three "processes", each with its own in-memory cache, race on the same minute.
+    const processes = [deps(), deps(), deps()];
+    const results = await Promise.all(subs.map((sub, i) => composeAndQueue(sub.id, NOW, processes[i % 3]!)));
+
+    const briefingIds = new Set(results.map((result) => result.briefingId));
+    expect(briefingIds.size).toBe(1);
+    const [briefingId] = briefingIds;
+    expect(await redis.keys(`${PREFIX}:briefing:*`)).toEqual([`${PREFIX}:briefing:${briefingId}`]);
+    const jobs = await deliveryJobs();
+    expect(jobs.map((job) => job.subscriptionId).sort()).toEqual(subs.map((sub) => sub.id).sort());
+    expect(jobs.every((job) => job.briefingId === briefingId && job.id === `${briefingId}-${job.subscriptionId}`)).toBe(true);
+
+    const stored = await new BriefingStore(redis, createKeys(PREFIX)).get(briefingId!);
+    expect(headlines(stored!)).toEqual(['Parliament passes the annual budget', 'Volcano erupts near Reykjavik']);
+    expect(stored!.parts.telegram.length).toBeGreaterThan(0);
+    expect(stored!.parts.text.length).toBeGreaterThan(0);
+  });
+
+  it('runs the compose function once however many stores ask at once', async () => {
+    let composed = 0;
+    const compose = async (): Promise<StoredBriefing> => {
+      composed += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return { id: 'b1', briefing: null, parts: { telegram: [], discord: [], text: [] }, window: { from: '', to: '' } };
+    };
+    const stores = Array.from({ length: 4 }, () => new BriefingStore(redis, createKeys(PREFIX)));
+    const results = await Promise.all(stores.flatMap((store) => Array.from({ length: 10 }, () => store.getOrCompose('b1', compose))));
+    expect(composed).toBe(1);
+    expect(results.every((result) => result.id === 'b1')).toBe(true);
+  });
+
+  it('gives distinct feed sets distinct bundles, each with only its feeds', async () => {
+    const geo = telegramChat(1, { feedIds: ['geo'] });
+    const money = telegramChat(2, { feedIds: ['money'] });
+    await subscriptions.upsert(geo);
+    await subscriptions.upsert(money);
+    const [geoResult, moneyResult] = await Promise.all([composeAndQueue(geo.id, NOW, deps()), composeAndQueue(money.id, NOW, deps())]);
+    expect(geoResult.briefingId).not.toBe(moneyResult.briefingId);
+    const store = new BriefingStore(redis, createKeys(PREFIX));
+    expect(headlines((await store.get(geoResult.briefingId!))!)).toEqual(['Volcano erupts near Reykjavik']);
+    expect(headlines((await store.get(moneyResult.briefingId!))!)).toEqual(['Parliament passes the annual budget']);
+  });
+});
+
+describe('windows', () => {
+  it('covers the last 24 h first, then exactly what came since the previous briefing', async () => {
+    const sub = telegramChat(5);
+    await subscriptions.upsert(sub);
+    const first = await composeAndQueue(sub.id, NOW, deps());
+    expect((await subscriptions.get(sub.id))!.lastWindowEnd).toBe(NOW.toISOString());
+    const firstStored = await new BriefingStore(redis, createKeys(PREFIX)).get(first.briefingId!);
+    expect(firstStored!.window).toEqual({ from: hoursAgo(24).toISOString(), to: NOW.toISOString() });
+    expect(headlines(firstStored!)).not.toContain('Glacier survey published last week');
+
+    await ingest([newsItem('quake', { feedId: 'geo', source: 'Geo Daily', title: 'Small earthquake felt in Naples', publishedAt: new Date(NOW.getTime() + HOUR) })]);
+    const next = new Date(NOW.getTime() + 2 * HOUR);
+    const second = await composeAndQueue(sub.id, next, deps());
+    const secondStored = await new BriefingStore(redis, createKeys(PREFIX)).get(second.briefingId!);
+    expect(secondStored!.window).toEqual({ from: NOW.toISOString(), to: next.toISOString() });
+    expect(headlines(secondStored!)).toEqual(['Small earthquake felt in Naples']);
+  });
+
+  it('queues nothing twice when a compose job runs again for the same time', async () => {
+    const sub = telegramChat(6);
+    await subscriptions.upsert(sub);
+    expect((await composeAndQueue(sub.id, NOW, deps())).status).toBe('queued');
+    expect(await composeAndQueue(sub.id, NOW, deps())).toMatchObject({ status: 'skipped', detail: 'already composed' });
+    expect(await deliveryJobs()).toHaveLength(1);
+  });
+
+  it('skips inactive and removed subscriptions', async () => {
+    await subscriptions.upsert(telegramChat(8, { active: false }));
+    expect((await composeAndQueue('telegram/8', NOW, deps())).detail).toBe('inactive');
+    expect((await composeAndQueue('telegram/404', NOW, deps())).detail).toBe('unsubscribed');
+    expect(await deliveryJobs()).toEqual([]);
+  });
+});
+
+describe('composeForSubscription', () => {
+  it('previews without recording anything, then composes for real and remembers what was shown', async () => {
+    const sub = telegramChat(9);
+    await subscriptions.upsert(sub);
+    const preview = await composeForSubscription(sub, deps(), { now: NOW, preview: true });
+    expect(headlines({ briefing: preview })).toEqual(['Parliament passes the annual budget', 'Volcano erupts near Reykjavik']);
+    expect((await subscriptions.get(sub.id))!.lastWindowEnd).toBeUndefined();
+    expect((await deliveredStories(redis, PREFIX, bundleFamily(sub))).size).toBe(0);
+
+    const real = await composeForSubscription(sub, deps(), { now: NOW });
+    expect(real).toEqual(preview);
+    expect((await subscriptions.get(sub.id))!.lastWindowEnd).toBe(NOW.toISOString());
+    expect((await deliveredStories(redis, PREFIX, bundleFamily(sub))).size).toBe(2);
+  });
+
+  it('marks a story shown before that gained items as an update', async () => {
+    const sub = telegramChat(10);
+    await subscriptions.upsert(sub);
+    await composeForSubscription(sub, deps(), { now: NOW });
+    await ingest([newsItem('volcano-2', { feedId: 'wire', source: 'Wire', title: 'Volcano erupts near Reykjavik', text: 'Volcano erupts near Reykjavik. More words about volcano erupts near reykjavik follow here.', publishedAt: new Date(NOW.getTime() + HOUR) })]);
+    const updated = await composeForSubscription((await subscriptions.get(sub.id))!, deps(), { now: new Date(NOW.getTime() + 2 * HOUR) });
+    const bullets = updated!.sections.flatMap((section) => section.bullets);
+    expect(bullets).toHaveLength(1);
+    expect(bullets[0]!.emoji).toBe('🔄');
+    expect(bullets[0]!.sources.map((source) => source.name).sort()).toEqual(['Geo Daily', 'Wire']);
+  });
+});
+
+describe('breaking news', () => {
+  it('alerts once per story and subscription when the story reaches the threshold of sources', async () => {
+    const keen = telegramChat(20, { breakingMinSources: 3 });
+    const calm = telegramChat(21);
+    await subscriptions.upsert(keen);
+    await subscriptions.upsert(calm);
+    const breakingDeps = { redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue: queue };
+    const text = 'Flood waters rise across the Danube valley. Thousands evacuated as rivers burst their banks.';
+    const storyIds = await ingest([newsItem('flood-1', { feedId: 'a', source: 'One', title: 'Floods along the Danube', text, publishedAt: hoursAgo(1) }), newsItem('flood-2', { feedId: 'b', source: 'Two', title: 'Floods along the Danube', text, publishedAt: hoursAgo(1) })]);
+    expect(await alertBreakingStories(storyIds, breakingDeps)).toBe(0);
+
+    const more = await ingest([newsItem('flood-3', { feedId: 'c', source: 'Three', title: 'Floods along the Danube', text, publishedAt: hoursAgo(0.5) })]);
+    expect(new Set([...storyIds, ...more]).size).toBe(1);
+    expect(await alertBreakingStories(more, breakingDeps)).toBe(1);
+    expect(await alertBreakingStories(more, breakingDeps)).toBe(0);
+
+    const jobs = await deliveryJobs();
+    expect(jobs.map((job) => job.subscriptionId)).toEqual([keen.id]);
+    const alert = await breakingDeps.briefings.get(jobs[0]!.briefingId);
+    expect(alert!.briefing!.title).toBe('❗️ Floods along the Danube');
+    expect(alert!.parts.telegram[0]!.text).toContain('Floods along the Danube');
+  });
+});

@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Destination } from '../../src/platforms/delivery.js';
+import { createComposeQueue, type ComposeQueue } from '../../src/queue/compose-jobs.js';
+import { createRedisConnection } from '../../src/queue/connection.js';
+import { removeSubscriptionSchedulers, syncSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../../src/queue/subscription-schedulers.js';
+import { createKeys } from '../../src/store/keys.js';
+import { SubscriptionStore, subscriptionIdFor } from '../../src/store/subscriptions.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+import { subscriptionFor, telegramChat } from '../support/subscription-fixtures.js';
+
+let server: TestRedis;
+let connection: Redis;
+let store: SubscriptionStore;
+let queue: ComposeQueue;
+
+beforeAll(async () => {
+  server = await startRedis();
+  connection = createRedisConnection(server.url);
+  store = new SubscriptionStore(connection, createKeys('subs-test'));
+  queue = createComposeQueue(connection, 'subs-test');
+});
+afterAll(async () => {
+  await queue.close();
+  connection.disconnect();
+  await server.stop();
+});
+beforeEach(async () => {
+  await connection.flushall();
+});
+
+const destination = fc.record({
+  platform: fc.constantFrom('telegram' as const, 'discord' as const, 'console' as const),
+  chatId: fc.oneof(fc.bigInt({ min: -(10n ** 13n), max: 10n ** 13n }).map(String), fc.stringMatching(/^@[a-z][a-z0-9_]{4,31}$/)),
+  threadId: fc.option(fc.integer({ min: 1, max: 1_000_000 }).map(String), { nil: undefined }),
+});
+
+describe('subscriptionIdFor', () => {
+  it('is stable, free of ":" (BullMQ job ids) and distinct for distinct destinations', () => {
+    fc.assert(
+      fc.property(destination, destination, (a: Destination, b: Destination) => {
+        const idA = subscriptionIdFor(a);
+        expect(idA).toBe(subscriptionIdFor({ ...a }));
+        expect(idA).not.toContain(':');
+        const same = a.platform === b.platform && a.chatId === b.chatId && a.threadId === b.threadId;
+        expect(idA === subscriptionIdFor(b)).toBe(same);
+      }),
+    );
+  });
+});
+
+describe('SubscriptionStore', () => {
+  it('stores, lists by platform and state, deactivates with a reason and removes', async () => {
+    const chat = telegramChat(42);
+    const channel = subscriptionFor({ platform: 'discord', chatId: '9001' });
+    await store.upsert(chat);
+    await store.upsert(channel);
+    expect(await store.get(chat.id)).toEqual(chat);
+    expect((await store.list({ platform: 'discord' })).map((s) => s.id)).toEqual([channel.id]);
+
+    await store.deactivate(chat.id, 'bot was blocked by the user');
+    expect(await store.get(chat.id)).toMatchObject({ active: false, inactiveReason: 'bot was blocked by the user' });
+    expect((await store.list({ active: true })).map((s) => s.id)).toEqual([channel.id]);
+
+    expect(await store.remove(channel.id)).toBe(true);
+    expect(await store.remove(channel.id)).toBe(false);
+    expect((await store.list()).map((s) => s.id)).toEqual([chat.id]);
+  });
+
+  it('moves a group to its supergroup, keeping everything else, and leaves a pointer for deliveries in flight', async () => {
+    const group = subscriptionFor({ platform: 'telegram', chatId: '-4001', channelKind: 'group' }, { feedIds: ['f1'], breakingMinSources: 3, lastWindowEnd: '2025-03-01T06:30:00.000Z' });
+    await store.upsert(group);
+    const moved = await store.moveDestination(group.id, '-1004001');
+    expect(moved).toMatchObject({ id: 'telegram/-1004001', destination: { chatId: '-1004001', channelKind: 'supergroup' }, feedIds: ['f1'], lastWindowEnd: group.lastWindowEnd });
+    expect(await store.get(group.id)).toBeUndefined();
+    expect(await store.resolve(group.id)).toEqual(moved);
+    expect((await store.listBreaking()).map((s) => s.id)).toEqual([moved!.id]);
+    expect(await store.moveDestination('telegram/missing', '-1')).toBeUndefined();
+  });
+});
+
+describe('subscription schedulers', () => {
+  const schedulers = async () => (await queue.getJobSchedulers()).map((s) => ({ key: s.key, pattern: s.pattern, tz: s.tz })).sort((a, b) => a.key.localeCompare(b.key));
+
+  it('has one scheduler per cron entry in the subscription zone, replaces stale entries and removes them all', async () => {
+    const sub = telegramChat(7, { schedule: { weekdays: ['07:30', '18:00'], weekends: ['09:00'], timezone: 'Europe/Berlin' } });
+    await upsertSubscriptionSchedulers(queue, sub);
+    expect(await schedulers()).toEqual([
+      { key: 'compose-telegram/7-wd-0730', pattern: '30 7 * * 1-5', tz: 'Europe/Berlin' },
+      { key: 'compose-telegram/7-wd-1800', pattern: '0 18 * * 1-5', tz: 'Europe/Berlin' },
+      { key: 'compose-telegram/7-we-0900', pattern: '0 9 * * 0,6', tz: 'Europe/Berlin' },
+    ]);
+    const other = telegramChat(70);
+    await upsertSubscriptionSchedulers(queue, other);
+
+    await upsertSubscriptionSchedulers(queue, { ...sub, schedule: { weekdays: ['06:45'], timezone: 'Asia/Tokyo' } });
+    expect((await schedulers()).filter((s) => s.key.startsWith('compose-telegram/7-'))).toEqual([{ key: 'compose-telegram/7-daily-0645', pattern: '45 6 * * *', tz: 'Asia/Tokyo' }]);
+
+    await removeSubscriptionSchedulers(queue, sub.id);
+    expect((await schedulers()).map((s) => s.key)).toEqual(['compose-telegram/70-daily-0730']);
+  });
+
+  it('gives an inactive subscription no scheduler, and sync keeps exactly the active ones', async () => {
+    const active = telegramChat(1);
+    const inactive = telegramChat(2, { active: false });
+    await upsertSubscriptionSchedulers(queue, inactive);
+    expect(await schedulers()).toEqual([]);
+    await upsertSubscriptionSchedulers(queue, telegramChat(3));
+    expect(await syncSubscriptionSchedulers(queue, [active, inactive])).toEqual({ upserted: 1, removed: 1 });
+    expect((await schedulers()).map((s) => s.key)).toEqual(['compose-telegram/1-daily-0730']);
+  });
+});
