@@ -4,6 +4,8 @@
  */
 
 const segmenters = new Map<string, Intl.Segmenter>();
+/** Locales come from feeds, so anything may arrive: the cache forgets its oldest entry beyond this. */
+const MAX_CACHED_SEGMENTERS = 64;
 
 /** A cached segmenter; an unknown or malformed locale falls back to the root rules. */
 export function segmenter(locale: string | undefined, granularity: 'sentence' | 'word' | 'grapheme'): Intl.Segmenter {
@@ -16,6 +18,7 @@ export function segmenter(locale: string | undefined, granularity: 'sentence' | 
       found = new Intl.Segmenter('und', { granularity });
     }
     segmenters.set(key, found);
+    if (segmenters.size > MAX_CACHED_SEGMENTERS) segmenters.delete(segmenters.keys().next().value!);
   }
   return found;
 }
