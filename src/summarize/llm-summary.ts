@@ -11,7 +11,7 @@ const TEXT_CHARS_PER_ITEM = 1200;
 
 /** The chat messages asking for one story's headline and summary. */
 export function summaryPrompt(story: Story, language: string | undefined, maxChars: number): ChatMessage[] {
-  const languageName = language ? (new Intl.DisplayNames(['en'], { type: 'language' }).of(language) ?? language) : 'the language of the articles';
+  const languageName = language ? languageInEnglish(language) : 'the language of the articles';
   const system = [
     'You write bullets for a morning news briefing.',
     'Answer with one JSON object {"headline": string, "summary": string} and nothing else.',
@@ -25,6 +25,15 @@ export function summaryPrompt(story: Story, language: string | undefined, maxCha
     { role: 'system', content: system },
     { role: 'user', content: articles.join('\n\n') },
   ];
+}
+
+/** "ja" → "Japanese"; a tag Intl cannot name (feeds declare anything) is used as it is. */
+function languageInEnglish(language: string): string {
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'language' }).of(language) ?? language;
+  } catch {
+    return language;
+  }
 }
 
 /** A rough token count for budgeting: CJK characters are about a token each, other text about four characters. */

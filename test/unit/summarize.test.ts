@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Story } from '../../src/dedup/story.js';
 import { summarizeExtractive } from '../../src/summarize/extractive.js';
 import { parseConfig } from '../../src/config/load.js';
-import { parseSummaryAnswer } from '../../src/summarize/llm-summary.js';
+import { parseSummaryAnswer, summaryPrompt } from '../../src/summarize/llm-summary.js';
 import { llmOptionsFromConfig } from '../../src/summarize/summarize.js';
 import { plainText } from '../../src/summarize/plain-text.js';
 import { isCompleteSentence, splitSentences, truncateAtWord } from '../../src/summarize/sentences.js';
@@ -156,6 +156,13 @@ describe('parseSummaryAnswer (the LLM answer check)', () => {
     expect(parseSummaryAnswer('{"headline":"x","summary":"A sentence that is far too long for the budget."}', english, 20)).toBeNull();
     expect(parseSummaryAnswer('{"headline":"Rates held","summary":"The bank kept rates."}', { language: 'ja', script: 'ja' }, 280)).toBeNull();
     expect(parseSummaryAnswer('{"headline":"金利据え置き","summary":"日銀は金利を据え置きました。"}', { language: 'ja', script: 'ja' }, 280)).not.toBeNull();
+  });
+});
+
+describe('summaryPrompt', () => {
+  it('names the language to write in, and survives a language tag Intl cannot name', () => {
+    expect(summaryPrompt(japaneseStories[0]!, 'ja', 200)[0]!.content).toContain('Write in Japanese.');
+    expect(summaryPrompt(japaneseStories[0]!, 'not/a tag', 200)[0]!.content).toContain('Write in not/a tag.');
   });
 });
 
