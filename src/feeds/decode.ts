@@ -36,21 +36,27 @@ const LABEL_ALIASES: Record<string, string> = {
 /**
  * Bytes → text. Precedence: BOM, then HTTP charset (content-type header), then the XML
  * declaration's encoding (or, for a document without one, UTF-16 recognised by its null-byte
- * pattern, which also covers JSON Feed), then UTF-8, falling back to windows-1252 when UTF-8 decoding fails badly.
- * Unknown labels are skipped, never fatal.
+ * pattern, which also covers JSON Feed), then UTF-8, falling back to windows-1252 when UTF-8
+ * decoding fails badly. Unknown labels are skipped, never fatal. Two corrections for servers
+ * that label every response with a default charset: a UTF-8 label on bytes that are not UTF-8
+ * gives way to the next piece of evidence, and a header's other charset gives way to valid
+ * multi-byte UTF-8 that the document itself declares.
  */
 export function decodeFeed(bytes: Uint8Array, contentType?: string): DecodedFeed {
   const bom = encodingFromBom(bytes);
   if (bom) return { text: decodeWith(bom, bytes.subarray(bom === 'utf-8' ? 3 : 2)), encoding: bom };
 
-  const declared = [charsetFromContentType(contentType), encodingFromDeclaration(bytes), encodingFromNullPattern(bytes)];
-  for (const label of declared) {
-    const encoding = label === undefined ? undefined : supportedEncoding(label);
-    if (!encoding) continue;
-    if (encoding === 'utf-8') return decodeUtf8OrLegacy(bytes);
-    return { text: decodeWith(encoding, bytes), encoding };
+  let utf8: Utf8Reading | undefined;
+  const readAsUtf8 = () => (utf8 ??= readUtf8(bytes));
+  const header = supportedEncoding(charsetFromContentType(contentType));
+  const declared = supportedEncoding(encodingFromDeclaration(bytes) ?? encodingFromNullPattern(bytes));
+  if (header && header !== 'utf-8' && declared === 'utf-8' && readAsUtf8().valid && readAsUtf8().multiByte) return readAsUtf8().decoded;
+  for (const encoding of [header, declared]) {
+    if (encoding === undefined) continue;
+    if (encoding !== 'utf-8') return { text: decodeWith(encoding, bytes), encoding };
+    if (!readAsUtf8().badlyInvalid) return readAsUtf8().decoded;
   }
-  return decodeUtf8OrLegacy(bytes);
+  return readAsUtf8().badlyInvalid ? { text: decodeWith(LEGACY_FALLBACK, bytes), encoding: LEGACY_FALLBACK } : readAsUtf8().decoded;
 }
 
 /** The charset parameter of a Content-Type header value, if any. */
@@ -86,7 +92,8 @@ function encodingFromNullPattern(bytes: Uint8Array): string | undefined {
 }
 
 /** The WHATWG name of a label TextDecoder can decode, else undefined. */
-function supportedEncoding(label: string): string | undefined {
+function supportedEncoding(label: string | undefined): string | undefined {
+  if (label === undefined) return undefined;
   const normalized = label.trim().toLowerCase();
   try {
     return new TextDecoder(LABEL_ALIASES[normalized] ?? normalized).encoding;
@@ -109,26 +116,36 @@ function decodeWith(encoding: string, bytes: Uint8Array): string {
   return encoding === 'windows-1252' ? text.replace(/[\u0080-\u009F]/g, (control) => WINDOWS_1252_HIGH[control] ?? control) : text;
 }
 
-function decodeUtf8OrLegacy(bytes: Uint8Array): DecodedFeed {
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
-  } catch {
-    const lenient = new TextDecoder('utf-8').decode(bytes);
-    if (invalidUtf8Share(lenient) >= INVALID_UTF8_SHARE_FOR_FALLBACK) {
-      return { text: decodeWith(LEGACY_FALLBACK, bytes), encoding: LEGACY_FALLBACK };
-    }
-    return { text: lenient, encoding: 'utf-8' };
-  }
+/** What reading the bytes as UTF-8 gives, and how well it went. */
+interface Utf8Reading {
+  decoded: DecodedFeed;
+  valid: boolean;
+  /** The bytes hold multi-byte sequences (mere ASCII is valid UTF-8 and proves nothing). */
+  multiByte: boolean;
+  /** So many sequences are invalid that the bytes are really a legacy encoding. */
+  badlyInvalid: boolean;
 }
 
-/** Share of non-ASCII characters in a leniently decoded text that are replacement characters. */
-function invalidUtf8Share(text: string): number {
+function readUtf8(bytes: Uint8Array): Utf8Reading {
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const { nonAscii, replaced } = countNonAscii(text);
+  return {
+    decoded: { text, encoding: 'utf-8' },
+    valid: replaced === 0,
+    multiByte: nonAscii > replaced,
+    badlyInvalid: nonAscii > 0 && replaced / nonAscii >= INVALID_UTF8_SHARE_FOR_FALLBACK,
+  };
+}
+
+/** Non-ASCII characters in a leniently decoded text, and how many of them are replacement characters. */
+function countNonAscii(text: string): { nonAscii: number; replaced: number } {
   let nonAscii = 0;
   let replaced = 0;
-  for (const char of text) {
-    if (char.charCodeAt(0) < 0x80) continue;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) continue;
     nonAscii++;
-    if (char === '\uFFFD') replaced++;
+    if (code === 0xfffd) replaced++;
   }
-  return nonAscii === 0 ? 0 : replaced / nonAscii;
+  return { nonAscii, replaced };
 }

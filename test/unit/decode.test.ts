@@ -55,6 +55,19 @@ describe('decodeFeed', () => {
     expect(decodeFeed(koi8).text).not.toContain('Привет');
   });
 
+  it('lets a UTF-8 header give way to the declaration when the bytes are not UTF-8', () => {
+    const cp1251 = feedBytes(hex('cf f0 e8 e2 e5 f2 20 cf f0 e8 e2 e5 f2'), 'windows-1251');
+    expect(decodeFeed(cp1251, 'text/xml; charset=utf-8')).toEqual({ text: expect.stringContaining('Привет Привет'), encoding: 'windows-1251' });
+  });
+
+  it('lets a header\'s legacy charset give way to valid multi-byte UTF-8 that the document declares', () => {
+    const utf8Feed = feedBytes(utf8('Ünïcödé – 日本'), 'UTF-8');
+    expect(decodeFeed(utf8Feed, 'text/xml; charset=ISO-8859-1')).toEqual({ text: expect.stringContaining('Ünïcödé – 日本'), encoding: 'utf-8' });
+    // ...but not ASCII-only text, which proves nothing, nor a document that declares nothing
+    expect(decodeFeed(feedBytes(utf8('plain'), 'UTF-8'), 'text/xml; charset=ISO-8859-1').encoding).toBe('windows-1252');
+    expect(decodeFeed(feedBytes(utf8('Ünïcödé')), 'text/xml; charset=ISO-8859-1').encoding).toBe('windows-1252');
+  });
+
   it('skips an unknown charset label and uses the next piece of evidence', () => {
     const sjis = feedBytes(hex('83 65 83 58 83 67'), 'Shift_JIS');
     expect(decodeFeed(sjis, 'text/xml; charset=x-no-such-charset').encoding).toBe('shift_jis');
