@@ -6,7 +6,7 @@
 
 export interface DecodedFeed {
   text: string;
-  /** The WHATWG name of the encoding actually used (e.g. "utf-8", "shift_jis", "gbk"). */
+  /** The WHATWG name of the encoding actually used (e.g. "utf-8", "shift_jis", "gb18030"). */
   encoding: string;
 }
 
