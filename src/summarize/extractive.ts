@@ -21,6 +21,7 @@ export const MAX_HEADLINE_CHARS = 200;
 /** Lead sentences beyond this carry little news value and only slow the ranking down. */
 const MAX_SENTENCES_PER_ITEM = 12;
 const MAX_ITEMS = 12;
+const MAX_TEXT_CHARS = 8_000;
 /** A sentence this similar to an already chosen one adds nothing new. */
 const REDUNDANT_SIMILARITY = 0.35;
 /** Only a near-restatement of the headline is skipped: a lead sentence usually shares its words. */
@@ -128,9 +129,12 @@ function collectCandidates(items: Item[], language: string | undefined, maxChars
   const byText = new Map<string, Candidate>();
   let order = 0;
   for (const item of items) {
-    const itemText = plainText(item.text);
+    // The lead is what matters; a huge text is read only that far, minus the sentence the cut hit.
+    const cut = item.text.length > MAX_TEXT_CHARS;
+    const itemText = plainText(cut ? item.text.slice(0, MAX_TEXT_CHARS) : item.text);
     const sentences = splitSentences(itemText, language);
-    const teaser = !itemText.includes('\n') ? sentences.at(-1) : undefined;
+    if (cut) sentences.pop();
+    const teaser = !cut && !itemText.includes('\n') ? sentences.at(-1) : undefined;
     sentences.slice(0, MAX_SENTENCES_PER_ITEM).forEach((text, position) => {
       order += 1;
       const unpunctuated = !isCompleteSentence(text);

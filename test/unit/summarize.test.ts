@@ -115,6 +115,12 @@ describe('summarizeExtractive', () => {
     expect(teaser('Follow-up notes on the storage system\nApple closes a hole in the storage system')).toBe('');
   });
 
+  it('reads only the start of a huge text, never the sentence the cut falls in', () => {
+    const huge = `${'The long report opened with a plain sentence. '.repeat(3)}${'word '.repeat(400_000)}`;
+    const { summary } = summarizeExtractive(fixtureStory('s', [fixtureItem({ sourceName: 'A', title: 'Long report', text: huge })]));
+    expect(summary).toBe('The long report opened with a plain sentence.');
+  });
+
   it('gives an empty summary rather than part of a sentence when none fits', () => {
     const story = fixtureStory('s', [fixtureItem({ sourceName: 'A', title: 'Budget passes', text: ENGLISH[9]! })]);
     expect(summarizeExtractive(story, { maxChars: 100 }).summary).toBe('');
