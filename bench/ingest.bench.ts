@@ -1,7 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Parser from 'rss-parser';
 import { exactKeys } from '../src/dedup/exact-keys.js';
+import { listFeedFiles } from '../src/feeds/corpus.js';
 import { ingestFeed } from '../src/feeds/ingest.js';
 import { hasSharedCorpus, NO_CORPUS_MESSAGE, SHARED_CORPUS_DIR } from '../test/support/shared-corpus.js';
 import { timeIt, withRatio, type Benchmark } from './harness.js';
@@ -14,8 +15,7 @@ const FIXTURES_DIR = join(import.meta.dirname, '..', 'test', 'fixtures', 'feeds'
 interface CorpusDocument { file: string; bytes: Uint8Array }
 
 async function loadDocuments(directory: string): Promise<CorpusDocument[]> {
-  const files = (await readdir(directory)).filter((file) => !file.endsWith('.md') && !file.endsWith('.tsv')).sort();
-  return Promise.all(files.map(async (file) => ({ file, bytes: new Uint8Array(await readFile(join(directory, file))) })));
+  return Promise.all((await listFeedFiles(directory)).map(async (file) => ({ file, bytes: new Uint8Array(await readFile(join(directory, file))) })));
 }
 
 /** One pass of Herald's pipeline with exact dedup in a fresh in-memory key set; returns items in and duplicates dropped. */

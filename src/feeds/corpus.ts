@@ -29,7 +29,10 @@ export interface SweepResult {
   result?: IngestResult;
 }
 
-const NOT_FEED_FILES = new Set(['MANIFEST.tsv', 'LICENSES.md']);
+/** The feed documents in a directory: everything but its notes (README, licences, manifest). */
+export async function listFeedFiles(directory: string): Promise<string[]> {
+  return (await readdir(directory)).filter((file) => !/\.(md|tsv)$/.test(file)).sort();
+}
 
 /** Every feed file in the corpus directory, joined with what the manifest says about it. */
 export async function readCorpus(directory: string): Promise<CorpusFile[]> {
@@ -49,8 +52,7 @@ export async function readCorpus(directory: string): Promise<CorpusFile[]> {
       notes,
     });
   }
-  const files = (await readdir(directory)).filter((file) => !NOT_FEED_FILES.has(file)).sort();
-  return files.map((file) => manifest.get(file) ?? { file, illFormed: false, notes: '' });
+  return (await listFeedFiles(directory)).map((file) => manifest.get(file) ?? { file, illFormed: false, notes: '' });
 }
 
 /** Runs one corpus file through the ingest pipeline, catching what it throws. */
