@@ -1,0 +1,89 @@
+/**
+ * Turns the command core's reply into interaction responses: escaped text in messages of at
+ * most 2000 characters, the export file attached to the first, then the preview's rendered
+ * parts as follow-ups. Nothing a reply says can ping anyone.
+ */
+import { type ChatInputCommandInteraction, type InteractionReplyOptions, MessageFlags } from 'discord.js';
+import type { CommandReply } from '../../commands/types.js';
+import { DISCORD_LIMITS, escapeDiscordMarkdown } from '../../render/discord.js';
+import { renderParts, type RenderOptions } from '../../render/index.js';
+
+const NO_MENTIONS = { parse: [] };
+
+const WEB_ADDRESS = /https?:\/\/[^\s<>]+/g;
+
+/**
+ * Plain reply text as Discord markdown: markdown and mentions escaped, web addresses left intact
+ * (a backslash inside one would break the link) and wrapped in <…> so a feed list does not
+ * unfold into a column of link previews.
+ */
+export function replyMarkdown(text: string): string {
+  let markdown = '';
+  let last = 0;
+  for (const match of text.matchAll(WEB_ADDRESS)) {
+    markdown += `${escapeDiscordMarkdown(text.slice(last, match.index))}<${match[0]}>`;
+    last = match.index + match[0].length;
+  }
+  return markdown + escapeDiscordMarkdown(text.slice(last));
+}
+
+/** Cuts one over-long line into pieces of at most `limit` code units, never after a lone escaping backslash or inside a surrogate pair. */
+function cutLine(line: string, limit: number): string[] {
+  const pieces: string[] = [];
+  let rest = line;
+  while (rest.length > limit) {
+    let end = limit;
+    if (/[\uD800-\uDBFF]/.test(rest[end - 1]!)) end -= 1;
+    if (rest[end - 1] === '\\') end -= 1;
+    pieces.push(rest.slice(0, end));
+    rest = rest.slice(end);
+  }
+  return [...pieces, rest];
+}
+
+/** Splits markdown into messages of at most `limit` code units, at line ends where possible. */
+export function splitMessages(markdown: string, limit: number = DISCORD_LIMITS.content): string[] {
+  const messages: string[] = [];
+  let current = '';
+  for (const line of markdown.split('\n').flatMap((l) => cutLine(l, limit))) {
+    const joined = current === '' ? line : `${current}\n${line}`;
+    if (joined.length <= limit) {
+      current = joined;
+    } else {
+      messages.push(current);
+      current = line;
+    }
+  }
+  if (current !== '' || messages.length === 0) messages.push(current);
+  return messages;
+}
+
+/** One message of a reply; its visibility is decided when it is sent. */
+export type ReplyMessage = Pick<InteractionReplyOptions, 'content' | 'embeds' | 'files' | 'allowedMentions'>;
+
+/** Every message a reply becomes, in order; the first is the interaction's own response. */
+export function replyMessages(reply: CommandReply, render: RenderOptions): ReplyMessage[] {
+  const texts = splitMessages(replyMarkdown(reply.text));
+  const messages: ReplyMessage[] = texts.map((content) => ({ content, allowedMentions: NO_MENTIONS }));
+  if (reply.file) {
+    const { content, name } = reply.file;
+    messages[0] = { ...messages[0], files: [{ attachment: Buffer.from(content), name }] };
+  }
+  const parts = reply.preview ? renderParts(reply.preview, 'discord', render) : [];
+  for (const { content, embeds } of parts) messages.push({ content, embeds, allowedMentions: NO_MENTIONS });
+  return messages;
+}
+
+/**
+ * Sends a command's reply: the first message as the interaction's response (an edit of the
+ * "thinking…" placeholder when the bot deferred, which also fixed its visibility), the rest as
+ * follow-ups with the same visibility.
+ */
+export async function sendCommandReply(interaction: ChatInputCommandInteraction, reply: CommandReply, render: RenderOptions = {}): Promise<void> {
+  const ephemeral = interaction.deferred ? (interaction.ephemeral ?? false) : reply.private === true;
+  const flags = ephemeral ? MessageFlags.Ephemeral : undefined;
+  const [first, ...rest] = replyMessages(reply, render);
+  if (interaction.deferred) await interaction.editReply(first!);
+  else await interaction.reply({ ...first, flags });
+  for (const message of rest) await interaction.followUp({ ...message, flags });
+}

@@ -1,0 +1,262 @@
+/**
+ * Herald's one slash command, `/herald …`, as a table: each subcommand names the core command it
+ * runs and how each of its options reaches the core (named option, positional word, the target
+ * channel, or the attached file). Registration and parsing both read the table, so what Discord
+ * shows and what the bot understands cannot drift apart.
+ */
+import {
+  ChannelType,
+  InteractionContextType,
+  PermissionFlagsBits,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+  SlashCommandBuilder,
+  type SlashCommandSubcommandBuilder,
+} from 'discord.js';
+import type { CommandDescriptions, CommandName, CommandRequest } from '../../commands/types.js';
+
+export const HERALD_COMMAND = 'herald';
+
+/** The option every subcommand uses to name the channel it is about. */
+export const TARGET_OPTION = 'channel';
+
+/** Channels a briefing can go to: text and announcement channels, their threads, and forums. */
+export const TARGET_CHANNEL_TYPES = [
+  ChannelType.GuildText,
+  ChannelType.GuildAnnouncement,
+  ChannelType.GuildForum,
+  ChannelType.PublicThread,
+  ChannelType.AnnouncementThread,
+] as const;
+
+/**
+ * How an option's value reaches the command core: as a named option, as the next positional
+ * word (for core commands that read words, such as `mute add KEYWORD`), as the target channel,
+ * or as the attached file.
+ */
+type Delivery = 'option' | 'arg' | 'target' | 'attachment';
+
+interface OptionSpec {
+  name: string;
+  description: string;
+  kind: 'string' | 'integer' | 'boolean' | 'channel' | 'attachment';
+  delivery: Delivery;
+  required?: boolean;
+  autocomplete?: boolean;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+}
+
+export interface SubcommandSpec {
+  /** `['status']`, or a group and its subcommand: `['feed', 'add']`. */
+  path: readonly [string] | readonly [string, string];
+  command: CommandName;
+  options: readonly OptionSpec[];
+}
+
+function targetOption(required = false): OptionSpec {
+  return {
+    name: TARGET_OPTION,
+    description: required ? 'The channel, thread or forum that gets the briefing' : 'The channel it is about (default: this one)',
+    kind: 'channel',
+    delivery: 'target',
+    required,
+  };
+}
+
+const timeOption = (name: string, description: string): OptionSpec => ({ name, description, kind: 'string', delivery: 'option' });
+const timezoneOption: OptionSpec = { name: 'timezone', description: 'IANA time zone, e.g. Europe/Berlin or America/New_York', kind: 'string', delivery: 'option' };
+
+function keywordSubcommand(command: 'mute' | 'boost', effect: string): SubcommandSpec {
+  return {
+    path: [command],
+    command,
+    options: [
+      { name: 'action', description: 'Show the list, add a keyword or remove one', kind: 'string', delivery: 'arg', choices: ['list', 'add', 'remove'] },
+      { name: 'keyword', description: `A word or phrase (a trailing * matches word starts) ${effect}`, kind: 'string', delivery: 'arg' },
+      targetOption(),
+    ],
+  };
+}
+
+/** Every `/herald` subcommand, in the order Discord lists them. */
+export const SUBCOMMANDS: readonly SubcommandSpec[] = [
+  {
+    path: ['subscribe'],
+    command: 'subscribe',
+    options: [
+      targetOption(true),
+      timeOption('time', 'Local time(s) of the briefing, HH:MM, several separated by commas'),
+      timezoneOption,
+    ],
+  },
+  { path: ['unsubscribe'], command: 'unsubscribe', options: [targetOption()] },
+  {
+    path: ['feed', 'add'],
+    command: 'addfeed',
+    options: [
+      { name: 'url', description: 'Address of the feed, or of a site that advertises one', kind: 'string', delivery: 'option', required: true },
+      { name: 'section', description: 'Section of the briefing its stories go to', kind: 'string', delivery: 'option' },
+      { name: 'interval', description: 'Minutes between polls (1 to 1440)', kind: 'integer', delivery: 'option', min: 1, max: 1440 },
+      targetOption(),
+    ],
+  },
+  {
+    path: ['feed', 'remove'],
+    command: 'removefeed',
+    options: [{ name: 'feed', description: 'The feed to stop following', kind: 'string', delivery: 'option', required: true, autocomplete: true }, targetOption()],
+  },
+  { path: ['feed', 'list'], command: 'feeds', options: [targetOption()] },
+  {
+    path: ['schedule'],
+    command: 'schedule',
+    options: [
+      timeOption('time', 'Local time(s) every day, HH:MM, several separated by commas'),
+      timeOption('weekdays', 'Local time(s) Monday to Friday, HH:MM'),
+      timeOption('weekends', 'Local time(s) on Saturday and Sunday, HH:MM'),
+      timezoneOption,
+      targetOption(),
+    ],
+  },
+  {
+    path: ['settings'],
+    command: 'settings',
+    options: [
+      { name: 'language', description: 'Language code of titles and dates, e.g. en, de, ja', kind: 'string', delivery: 'option' },
+      { name: 'bullets', description: 'Most bullets in one briefing', kind: 'integer', delivery: 'option', min: 1, max: 100 },
+      { name: 'empty', description: 'When nothing is new: say so, or stay silent', kind: 'string', delivery: 'option', choices: ['message', 'nothing'] },
+      { name: 'previews', description: 'Link previews under the briefing', kind: 'boolean', delivery: 'option' },
+      targetOption(),
+    ],
+  },
+  keywordSubcommand('mute', 'to leave out'),
+  keywordSubcommand('boost', 'to rank higher'),
+  { path: ['preview'], command: 'preview', options: [targetOption()] },
+  { path: ['status'], command: 'status', options: [targetOption()] },
+  { path: ['export'], command: 'export', options: [targetOption()] },
+  {
+    path: ['import'],
+    command: 'import',
+    options: [{ name: 'file', description: 'An OPML file of feeds', kind: 'attachment', delivery: 'attachment', required: true }, targetOption()],
+  },
+];
+
+const GROUP_DESCRIPTIONS: Record<string, string> = { feed: 'Add, remove or list the feeds of a briefing' };
+
+/** Discord's limit on a command or option description. */
+const DESCRIPTION_LIMIT = 100;
+
+function clip(text: string): string {
+  return text.length <= DESCRIPTION_LIMIT ? text : `${text.slice(0, DESCRIPTION_LIMIT - 1)}…`;
+}
+
+function addOption(builder: SlashCommandSubcommandBuilder, spec: OptionSpec): void {
+  const describe = <T extends { setName(n: string): T; setDescription(d: string): T; setRequired(r: boolean): T }>(option: T): T =>
+    option.setName(spec.name).setDescription(clip(spec.description)).setRequired(spec.required ?? false);
+  switch (spec.kind) {
+    case 'string':
+      builder.addStringOption((option) => {
+        describe(option).setAutocomplete(spec.autocomplete ?? false);
+        return spec.choices ? option.addChoices(...spec.choices.map((choice) => ({ name: choice, value: choice }))) : option;
+      });
+      return;
+    case 'integer':
+      builder.addIntegerOption((option) => {
+        describe(option);
+        if (spec.min !== undefined) option.setMinValue(spec.min);
+        return spec.max !== undefined ? option.setMaxValue(spec.max) : option;
+      });
+      return;
+    case 'boolean':
+      builder.addBooleanOption(describe);
+      return;
+    case 'channel':
+      builder.addChannelOption((option) => describe(option).addChannelTypes(...TARGET_CHANNEL_TYPES));
+      return;
+    case 'attachment':
+      builder.addAttachmentOption(describe);
+      return;
+  }
+}
+
+function fillSubcommand(builder: SlashCommandSubcommandBuilder, name: string, spec: SubcommandSpec, descriptions: CommandDescriptions): SlashCommandSubcommandBuilder {
+  builder.setName(name).setDescription(clip(descriptions[spec.command]));
+  for (const option of spec.options) addOption(builder, option);
+  return builder;
+}
+
+/**
+ * The `/herald` command as Discord's registration endpoint takes it. Only members with Manage
+ * Server see it by default (server admins may widen that in Integrations); the bot checks the
+ * permission again on every change, since that setting is the server's to edit.
+ */
+export function heraldCommandDefinition(descriptions: CommandDescriptions): RESTPostAPIChatInputApplicationCommandsJSONBody {
+  const command = new SlashCommandBuilder()
+    .setName(HERALD_COMMAND)
+    .setDescription('Herald news briefings: feeds, schedule and settings of a channel')
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .setContexts(InteractionContextType.Guild);
+  const grouped = new Set<string>();
+  for (const spec of SUBCOMMANDS) {
+    const [first, second] = spec.path;
+    if (second === undefined) {
+      command.addSubcommand((sub) => fillSubcommand(sub, first, spec, descriptions));
+    } else if (!grouped.has(first)) {
+      grouped.add(first);
+      command.addSubcommandGroup((group) => {
+        group.setName(first).setDescription(GROUP_DESCRIPTIONS[first] ?? first);
+        for (const member of SUBCOMMANDS.filter((candidate) => candidate.path[0] === first && candidate.path[1] !== undefined)) {
+          group.addSubcommand((sub) => fillSubcommand(sub, member.path[1]!, member, descriptions));
+        }
+        return group;
+      });
+    }
+  }
+  return command.toJSON();
+}
+
+/** An attached file as the interaction names it; the bot downloads it. */
+export interface AttachmentReference {
+  name: string;
+  url: string;
+  size: number;
+}
+
+/** An option value as Discord sent it: a channel option carries the channel id. */
+export type SlashOptionValue = string | number | boolean | AttachmentReference;
+
+/** A slash command turned into the core's terms, before the attachment is downloaded. */
+export interface ParsedSlashCommand {
+  request: CommandRequest;
+  /** The channel named in the `channel` option; the channel where the command was typed when absent. */
+  targetChannelId?: string;
+  attachment?: AttachmentReference;
+}
+
+/** The table entry of a subcommand path, e.g. `['feed', 'remove']`. */
+export function subcommandSpec(path: readonly string[]): SubcommandSpec | undefined {
+  return SUBCOMMANDS.find((spec) => spec.path.length === path.length && spec.path.every((part, index) => part === path[index]));
+}
+
+/**
+ * Maps a subcommand and its option values to a CommandRequest. Positional words keep the
+ * table's order, whatever order the member typed the options in. Unknown paths give undefined
+ * (a command registered by an older version of the bot).
+ */
+export function parseSlashCommand(path: readonly string[], values: ReadonlyMap<string, SlashOptionValue>): ParsedSlashCommand | undefined {
+  const spec = subcommandSpec(path);
+  if (!spec) return undefined;
+  const parsed: ParsedSlashCommand = { request: { name: spec.command, args: [], options: {} } };
+  for (const option of spec.options) {
+    const value = values.get(option.name);
+    if (value === undefined) continue;
+    if (typeof value === 'object') {
+      if (option.delivery === 'attachment') parsed.attachment = value;
+      continue;
+    }
+    if (option.delivery === 'target') parsed.targetChannelId = String(value);
+    else if (option.delivery === 'arg') parsed.request.args.push(String(value));
+    else if (option.delivery === 'option') parsed.request.options[option.name] = value;
+  }
+  return parsed;
+}
