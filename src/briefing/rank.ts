@@ -15,9 +15,12 @@ const RECENCY_HALF_LIFE_HOURS = 12;
 const TIMELESS_SHARE = 0.25;
 const BOOST_FACTOR = 2;
 
-/** What keyword patterns are matched against: every title, text and category of the story. */
+/** How far into an item's text keywords are looked for: a story is about what its lead says. */
+const KEYWORD_TEXT_CHARS = 8_000;
+
+/** What keyword patterns are matched against: every title, category and text (its first part) of the story. */
 export function storyText(story: Story): string {
-  return story.items.map((item) => `${item.title}\n${item.text}\n${item.categories.join(' ')}`).join('\n');
+  return story.items.map((item) => `${item.title}\n${item.categories.join(' ')}\n${item.text.slice(0, KEYWORD_TEXT_CHARS)}`).join('\n');
 }
 
 /** The time a story last changed: `updatedAt`, else its newest item. */
