@@ -1,5 +1,5 @@
 import { ArgumentProblem } from './arguments.js';
-import { changesSomething } from './catalog.js';
+import { COMMAND_USAGE, changesSomething } from './catalog.js';
 import type { CommandHandler } from './handler.js';
 import { addfeed, feeds, removefeed } from './handlers/feeds.js';
 import { help } from './handlers/help.js';
@@ -48,6 +48,9 @@ export function createCommandRunner(services: CommandServices): RunCommand {
     }
     const now = services.now?.() ?? new Date();
     try {
+      const { usage, example } = COMMAND_USAGE[request.name];
+      // A command whose usage is its bare name takes nothing; stray words are more likely a mistake than noise.
+      if (usage === request.name && request.args.length > 0) throw new ArgumentProblem(`/${request.name} takes no arguments; "${request.args.join(' ')}" is not needed.`, example);
       return await HANDLERS[request.name]({ request, context, services, now });
     } catch (error) {
       if (error instanceof ArgumentProblem) return argumentReply(error);

@@ -9,7 +9,7 @@ import { BriefingStore } from '../store/briefings.js';
 import { DeliveryStore } from '../store/deliveries.js';
 import { FeedStore } from '../store/feeds.js';
 import type { Keys } from '../store/keys.js';
-import { SubscriptionStore, subscriptionIdFor } from '../store/subscriptions.js';
+import { SubscriptionStore } from '../store/subscriptions.js';
 import { composeForSubscription } from '../subscriptions/compose-for-subscription.js';
 import type { Subscription } from '../subscriptions/model.js';
 import type { CommandServices, SchedulingPort } from './services.js';
@@ -58,7 +58,6 @@ export function createCommandServices(deps: CommandServicesDeps): CommandService
     config,
     feeds,
     subscriptions,
-    subscriptionIdFor,
     scheduling: schedulingFor(deps),
     fetchOptions: deps.fetchOptions,
     composePreview: (subscription, now) => composeForSubscription(subscription, composeDeps, { now, preview: true }),

@@ -2,7 +2,7 @@ import type { Briefing } from '../briefing/model.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { Feed } from '../feeds/item.js';
-import type { Destination, PlatformName } from '../platforms/delivery.js';
+import type { PlatformName } from '../platforms/delivery.js';
 import type { FeedStore } from '../store/feeds.js';
 import type { Subscription } from '../subscriptions/model.js';
 
@@ -38,8 +38,6 @@ export interface CommandServices {
   config: HeraldConfig;
   feeds: FeedStore;
   subscriptions: SubscriptionRepository;
-  /** The id of the one subscription a destination can have. */
-  subscriptionIdFor(destination: Destination): string;
   scheduling: SchedulingPort;
   /** Shared by every trial fetch (one per-host limiter per process). */
   fetchOptions: FetchOptions;

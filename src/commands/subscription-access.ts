@@ -1,42 +1,19 @@
 import type { Feed, FeedState } from '../feeds/item.js';
-import type { Schedule, Subscription } from '../subscriptions/model.js';
+import { subscriptionIdFor } from '../store/subscriptions.js';
+import { defaultSubscription } from '../subscriptions/defaults.js';
+import type { Subscription } from '../subscriptions/model.js';
 import type { HandlerInput } from './handler.js';
 import { refused } from './replies.js';
 import type { CommandReply } from './types.js';
 
-/** The schedule a destination gets when it names none: the configured briefing time and zone. */
-export function defaultSchedule(input: HandlerInput): Schedule {
-  const { defaults } = input.services.config;
-  return { weekdays: [defaults.briefingTime], timezone: defaults.timezone };
-}
-
 /** A new subscription of the command's target with the configured defaults (not stored). */
-export function newSubscription(input: HandlerInput, schedule: Schedule): Subscription {
-  const { config } = input.services;
-  const { target, user } = input.context;
-  return {
-    id: input.services.subscriptionIdFor(target),
-    destination: target,
-    feedIds: [],
-    sections: [],
-    schedule,
-    settings: {
-      locale: config.briefing.locale ?? config.defaults.language,
-      maxBullets: config.defaults.bulletsPerBriefing,
-      boosts: [],
-      mutes: [],
-      whenEmpty: config.briefing.whenEmpty,
-      linkPreviews: config.briefing.linkPreviews,
-    },
-    active: true,
-    createdAt: input.now.toISOString(),
-    createdBy: user.id,
-  };
+export function draftSubscription(input: HandlerInput): Subscription {
+  return defaultSubscription(input.context.target, input.services.config, input.now, input.context.user.id);
 }
 
 /** The target's subscription, when it has one. */
 export async function currentSubscription(input: HandlerInput): Promise<Subscription | undefined> {
-  return (await input.services.subscriptions.get(input.services.subscriptionIdFor(input.context.target))) ?? undefined;
+  return (await input.services.subscriptions.get(subscriptionIdFor(input.context.target))) ?? undefined;
 }
 
 /** The reply to a change that needs a subscription the target does not have yet. */

@@ -1,13 +1,13 @@
 import type { CommandHandler } from '../handler.js';
 import { done } from '../replies.js';
-import { currentSubscription, defaultSchedule, newSubscription } from '../subscription-access.js';
+import { currentSubscription, draftSubscription } from '../subscription-access.js';
 
 /**
  * The briefing the target would get now, composed with preview: true so nothing is counted as
  * delivered. A destination without a subscription previews what subscribing would give.
  */
 export const preview: CommandHandler = async (input) => {
-  const subscription = (await currentSubscription(input)) ?? newSubscription(input, defaultSchedule(input));
+  const subscription = (await currentSubscription(input)) ?? draftSubscription(input);
   const briefing = await input.services.composePreview(subscription, input.now);
   if (!briefing) return done(`Nothing new for ${input.context.targetLabel} since its last briefing.`, { private: true });
   return done(`Preview for ${input.context.targetLabel} (not counted as sent):`, { preview: briefing, private: true });

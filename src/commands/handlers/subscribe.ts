@@ -3,7 +3,7 @@ import { parseScheduleArguments } from '../arguments.js';
 import { COMMAND_USAGE } from '../catalog.js';
 import type { CommandHandler } from '../handler.js';
 import { done, refused } from '../replies.js';
-import { currentSubscription, defaultSchedule, newSubscription, saveSubscription } from '../subscription-access.js';
+import { currentSubscription, draftSubscription, saveSubscription } from '../subscription-access.js';
 
 /**
  * Starts (or restarts) the target's briefing, with the times given or the configured default.
@@ -13,11 +13,9 @@ export const subscribe: CommandHandler = async (input) => {
   const { context, request } = input;
   if (context.cannotPostReason) return refused(`Herald cannot post in ${context.targetLabel}: ${context.cannotPostReason}`);
   const existing = await currentSubscription(input);
-  const base = existing?.schedule ?? defaultSchedule(input);
-  const schedule = parseScheduleArguments(request, request.args, base, COMMAND_USAGE.subscribe.example) ?? base;
-  const subscription = existing
-    ? { ...existing, schedule, active: true, inactiveReason: undefined }
-    : newSubscription(input, schedule);
+  const base = existing ?? draftSubscription(input);
+  const schedule = parseScheduleArguments(request, request.args, base.schedule, COMMAND_USAGE.subscribe.example) ?? base.schedule;
+  const subscription = { ...base, schedule, active: true, inactiveReason: undefined };
   await saveSubscription(input, subscription);
   const verb = !existing ? 'Subscribed' : existing.active ? 'Updated' : 'Resumed';
   return done(`${verb}: ${context.targetLabel} gets its briefing at ${describeSchedule(schedule)}.\nTry /preview to see it now.`);
