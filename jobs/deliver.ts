@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/log.js';
 import { DeliveryError, type Destination, type PlatformSender } from '../src/platforms/delivery.js';
@@ -178,6 +178,8 @@ export interface DeliverWorkerOptions {
    * keeps the total within the platform's limits.
    */
   concurrency?: number;
+  /** How soon the jobs of a worker that died are taken over (BullMQ's stall detection); tests shorten it. */
+  stall?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>;
   logger?: Logger;
 }
 
@@ -187,6 +189,7 @@ export function startDeliverWorker(deps: DeliverDeps, options: DeliverWorkerOpti
     connection: options.connection,
     prefix: bullPrefix(options.prefix),
     concurrency: options.concurrency ?? 50,
+    ...options.stall,
   });
   const { logger } = options;
   worker.on('completed', (job, result) => logger?.debug({ deliveryId: job.id, result }, 'delivery done'));
