@@ -7,7 +7,7 @@ import { DEFAULT_CLUSTER_OPTIONS, type ClusterOptions } from './cluster.js';
 import { fingerprintItem } from './fingerprint.js';
 import { byPublication, groupIntoStories } from './group.js';
 import { InMemoryNearDuplicateIndex } from './near-duplicate-index.js';
-import { itemTime } from './story-clusterer.js';
+import { itemTime } from './item-time.js';
 
 /** One item of a labelled set: the event it reports and the original it reprints (itself for originals). */
 export interface LabelledItem {

@@ -2,7 +2,8 @@ import type { Item } from '../feeds/item.js';
 import { batchStatistics, DEFAULT_CLUSTER_OPTIONS, termDocument, type ClusterOptions } from './cluster.js';
 import { ExactDuplicateSet } from './exact.js';
 import type { Story } from './story.js';
-import { InMemoryStoryClusterer, itemTime } from './story-clusterer.js';
+import { itemTime } from './item-time.js';
+import { InMemoryStoryClusterer } from './story-clusterer.js';
 
 export interface GroupResult {
   stories: Story[];

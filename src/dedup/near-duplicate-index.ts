@@ -16,7 +16,8 @@ export interface NearDuplicateIndexOptions extends NearDuplicateOptions {
   windowMs: number;
 }
 
-export const DEFAULT_WINDOW_MS = 72 * 3600_000;
+/** Reprints of a story rarely come more than three days apart. */
+const DEFAULT_WINDOW_MS = 72 * 3600_000;
 
 export const DEFAULT_INDEX_OPTIONS: NearDuplicateIndexOptions = { ...DEFAULT_NEAR_DUPLICATE_OPTIONS, windowMs: DEFAULT_WINDOW_MS };
 

@@ -12,13 +12,8 @@ import {
   type TermStatistics,
 } from './cluster.js';
 import { fingerprintItem } from './fingerprint.js';
+import { itemTime } from './item-time.js';
 import { InMemoryNearDuplicateIndex } from './near-duplicate-index.js';
-
-/** ms since epoch of an item's publication (its first-seen time when the date is unusable). */
-export function itemTime(item: Pick<Item, 'publishedAt' | 'firstSeenAt'>): number {
-  const published = Date.parse(item.publishedAt);
-  return Number.isNaN(published) ? Date.parse(item.firstSeenAt) : published;
-}
 
 /**
  * Online, single-pass clustering in memory: near-duplicate lookup, then candidate stories via an

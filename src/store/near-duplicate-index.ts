@@ -26,28 +26,47 @@ function splitBucket(bucket: string): { head: string; tail: string } {
 const MINHASH = 1;
 const SHORT_TEXT = 2;
 
-/** One kind byte, then the signature (little-endian uint32s) or the digest (UTF-8). */
-export function encodeFingerprint(fingerprint: Fingerprint): Buffer {
-  if (fingerprint.kind === 'short-text') return Buffer.concat([Buffer.from([SHORT_TEXT]), Buffer.from(fingerprint.digest, 'utf8')]);
-  const bytes = Buffer.alloc(1 + fingerprint.signature.length * 4);
-  bytes[0] = MINHASH;
-  fingerprint.signature.forEach((value, index) => bytes.writeUInt32LE(value, 1 + index * 4));
+/** An indexed item as stored: its id and fingerprint. */
+export interface StoredEntry {
+  id: string;
+  fingerprint: Fingerprint;
+}
+
+/**
+ * One kind byte, the payload length (uint16 LE), the payload (signature as little-endian
+ * uint32s, or the digest as UTF-8), then the item id (UTF-8).
+ */
+export function encodeEntry({ id, fingerprint }: StoredEntry): Buffer {
+  const payload = fingerprint.kind === 'short-text' ? Buffer.from(fingerprint.digest, 'utf8') : littleEndian(fingerprint.signature);
+  const header = Buffer.alloc(3);
+  header[0] = fingerprint.kind === 'short-text' ? SHORT_TEXT : MINHASH;
+  header.writeUInt16LE(payload.length, 1);
+  return Buffer.concat([header, payload, Buffer.from(id, 'utf8')]);
+}
+
+function littleEndian(signature: Uint32Array): Buffer {
+  const bytes = Buffer.alloc(signature.length * 4);
+  signature.forEach((value, index) => bytes.writeUInt32LE(value, index * 4));
   return bytes;
 }
 
-export function decodeFingerprint(bytes: Buffer): Fingerprint {
-  if (bytes[0] === SHORT_TEXT) return { kind: 'short-text', digest: bytes.subarray(1).toString('utf8') };
-  const signature = new Uint32Array((bytes.length - 1) / 4);
-  for (let index = 0; index < signature.length; index += 1) signature[index] = bytes.readUInt32LE(1 + index * 4);
-  return { kind: 'minhash', signature };
+export function decodeEntry(bytes: Buffer): StoredEntry {
+  const length = bytes.readUInt16LE(1);
+  const payload = bytes.subarray(3, 3 + length);
+  const id = bytes.subarray(3 + length).toString('utf8');
+  if (bytes[0] === SHORT_TEXT) return { id, fingerprint: { kind: 'short-text', digest: payload.toString('utf8') } };
+  const signature = new Uint32Array(length / 4);
+  for (let index = 0; index < signature.length; index += 1) signature[index] = payload.readUInt32LE(index * 4);
+  return { id, fingerprint: { kind: 'minhash', signature } };
 }
 
 /**
  * The near-duplicate index in Redis. Each LSH bucket is a sorted set scored by item time, so a
  * query reads only the window and an add trims what fell out of it; every key is given a ttl of
- * the window on each write, so keys nobody writes to any more expire on their own. Adds and
- * queries are one Lua script call each (one round trip), and concurrent calls share the
- * connection's pipeline.
+ * the window on each write, so keys nobody writes to any more expire on their own. Bucket
+ * members carry a short per-prefix handle instead of the item id (the id is stored once, beside
+ * the fingerprint), which keeps the 32 members an item costs small. Adds and queries are one
+ * Lua script call each (one round trip), and concurrent calls share the connection's pipeline.
  */
 export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   readonly options: NearDuplicateIndexOptions;
@@ -66,12 +85,13 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     await this.redis.heraldNearDuplicateAdd(
       buckets.length + 1,
       ...buckets.map(({ head }) => this.keys.nearDuplicateBucket(head)),
-      this.keys.fingerprint(id),
+      this.keys.nearDuplicateHandles(),
       at,
       at - window,
       window,
-      encodeFingerprint(fingerprint),
-      ...buckets.map(({ tail }) => `${tail}|${id}`),
+      this.keys.nearDuplicateEntry(''),
+      encodeEntry({ id, fingerprint }),
+      ...buckets.map(({ tail }) => `${tail}|`),
     );
   }
 
@@ -83,13 +103,11 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
       ...buckets.map(({ head }) => this.keys.nearDuplicateBucket(head)),
       at - window,
       at + window,
-      this.keys.fingerprint(''),
+      this.keys.nearDuplicateEntry(''),
       ...buckets.map(({ tail }) => `${tail}|`),
     );
     const candidates: IndexedFingerprint[] = [];
-    for (let i = 0; i < reply.length; i += 3) {
-      candidates.push({ id: reply[i]!.toString('utf8'), at: Number(reply[i + 1]!.toString()), fingerprint: decodeFingerprint(reply[i + 2]!) });
-    }
+    for (let i = 0; i < reply.length; i += 2) candidates.push({ at: Number(reply[i]!.toString()), ...decodeEntry(reply[i + 1]!) });
     return rankNearDuplicates(fingerprint, candidates, this.options.threshold);
   }
 }

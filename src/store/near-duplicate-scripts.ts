@@ -7,24 +7,26 @@ import type { ClientContext, Redis, Result } from 'ioredis';
  */
 
 /**
- * KEYS: the band buckets, then the fingerprint key. ARGV[1] item time (ms), ARGV[2] window
- * start (ms, older members are trimmed), ARGV[3] window (ms, the ttl), ARGV[4] the encoded
- * fingerprint, ARGV[5…] one member per bucket.
+ * KEYS: the band buckets, then the handle counter. ARGV[1] item time (ms), ARGV[2] window start
+ * (ms, older members are trimmed), ARGV[3] window (ms, the ttl), ARGV[4] entry key prefix,
+ * ARGV[5] the encoded entry (id + fingerprint), ARGV[6…] the member prefix for each bucket.
+ * Returns the item's new handle.
  */
 const ADD = `
 local buckets = #KEYS - 1
+local handle = string.format('%x', redis.call('INCR', KEYS[#KEYS]))
 for i = 1, buckets do
-  redis.call('ZADD', KEYS[i], ARGV[1], ARGV[4 + i])
+  redis.call('ZADD', KEYS[i], ARGV[1], ARGV[5 + i] .. handle)
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[2])
   redis.call('PEXPIRE', KEYS[i], ARGV[3])
 end
-redis.call('SET', KEYS[#KEYS], ARGV[4], 'PX', ARGV[3])
-return buckets`;
+redis.call('SET', ARGV[4] .. handle, ARGV[5], 'PX', ARGV[3])
+return handle`;
 
 /**
- * KEYS: the band buckets. ARGV[1], ARGV[2] the time range (ms), ARGV[3] the fingerprint key
- * prefix, ARGV[4…] the member prefix wanted in each bucket ("<rest of band hash>|").
- * Returns id, time, fingerprint for every distinct item found.
+ * KEYS: the band buckets. ARGV[1], ARGV[2] the time range (ms), ARGV[3] the entry key prefix,
+ * ARGV[4…] the member prefix wanted in each bucket ("<rest of band hash>|").
+ * Returns time, entry for every distinct item found whose entry has not expired.
  */
 const QUERY = `
 local seen = {}
@@ -35,14 +37,13 @@ for i = 1, #KEYS do
   for j = 1, #members, 2 do
     local member = members[j]
     if string.sub(member, 1, #wanted) == wanted then
-      local id = string.sub(member, #wanted + 1)
-      if not seen[id] then
-        seen[id] = true
-        local fingerprint = redis.call('GET', ARGV[3] .. id)
-        if fingerprint then
-          table.insert(found, id)
+      local handle = string.sub(member, #wanted + 1)
+      if not seen[handle] then
+        seen[handle] = true
+        local entry = redis.call('GET', ARGV[3] .. handle)
+        if entry then
           table.insert(found, members[j + 1])
-          table.insert(found, fingerprint)
+          table.insert(found, entry)
         end
       end
     end
@@ -52,14 +53,14 @@ return found`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
-    heraldNearDuplicateAdd(numberOfKeys: number, ...keysThenArgs: Array<string | Buffer | number>): Result<number, Context>;
+    heraldNearDuplicateAdd(numberOfKeys: number, ...keysThenArgs: Array<string | Buffer | number>): Result<string, Context>;
     heraldNearDuplicateQueryBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number>): Result<Buffer[], Context>;
   }
 }
 
 /**
- * Defines the near-duplicate scripts on a connection (idempotent). The query script reads
- * fingerprint keys it is not given as KEYS, which a single Redis allows but Redis Cluster does
+ * Defines the near-duplicate scripts on a connection (idempotent). The scripts touch entry
+ * keys they are not given as KEYS (their names depend on the handle), which a single Redis allows but Redis Cluster does
  * not: the index expects a single Redis (or one shard), like the rest of Herald's store.
  */
 export function withNearDuplicateScripts(redis: Redis): Redis {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Story } from '../dedup/story.js';
-import { itemTime } from '../dedup/story-clusterer.js';
+import { itemTime } from '../dedup/item-time.js';
 import { ItemStore } from './items.js';
 import { createKeys } from './keys.js';
 import { execPipeline } from './pipeline.js';

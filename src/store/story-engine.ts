@@ -14,7 +14,7 @@ import {
 } from '../dedup/cluster.js';
 import { fingerprintItem } from '../dedup/fingerprint.js';
 import { byPublication } from '../dedup/group.js';
-import { itemTime } from '../dedup/story-clusterer.js';
+import { itemTime } from '../dedup/item-time.js';
 import type { Item } from '../feeds/item.js';
 import { RedisNearDuplicateIndex } from './near-duplicate-index.js';
 import { execPipeline } from './pipeline.js';

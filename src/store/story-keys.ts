@@ -3,10 +3,12 @@
  * memory), all under the configured prefix (`herald:` by default).
  */
 export interface StoryKeys {
-  /** Sorted set: members `<rest of band hash>|<item id>` scored by item time (ms), for one LSH bucket. */
+  /** Sorted set: members `<rest of band hash>|<item handle>` scored by item time (ms), for one LSH bucket. */
   nearDuplicateBucket(bucketHead: string): string;
-  /** String: an item's encoded fingerprint. */
-  fingerprint(itemId: string): string;
+  /** String: an indexed item's id and fingerprint, under its handle. */
+  nearDuplicateEntry(handle: string): string;
+  /** String: counter that hands out the short handles of indexed items. */
+  nearDuplicateHandles(): string;
   /** String: the story an item was placed in. */
   storyOf(itemId: string): string;
   /** Sorted set: story ids scored by the time of their newest item (ms). */
@@ -29,7 +31,8 @@ export function createStoryKeys(prefix = 'herald'): StoryKeys {
   const under = (...parts: string[]) => [prefix, ...parts].join(':');
   return {
     nearDuplicateBucket: (bucketHead) => under('nd', bucketHead),
-    fingerprint: (itemId) => under('nd-fp', itemId),
+    nearDuplicateEntry: (handle) => under('nd-entry', handle),
+    nearDuplicateHandles: () => under('nd-handles'),
     storyOf: (itemId) => under('story-of', itemId),
     stories: () => under('stories'),
     storyItems: (storyId) => under('story', storyId, 'items'),

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fingerprintItem, fingerprintSimilarity } from '../../src/dedup/fingerprint.js';
+import { fingerprintItem, fingerprintSimilarity, type Fingerprint } from '../../src/dedup/fingerprint.js';
 import { estimatedJaccard, minHashSignature } from '../../src/dedup/minhash.js';
 import { InMemoryNearDuplicateIndex } from '../../src/dedup/near-duplicate-index.js';
 import { shingles } from '../../src/dedup/shingles.js';
 import { isMostlySpaceless, normalizeForComparison } from '../../src/dedup/text.js';
+import { decodeEntry, encodeEntry } from '../../src/store/near-duplicate-index.js';
 
 const WIRE =
   'A magnitude 6.8 earthquake struck off the coast of central Chile early on Tuesday, shaking buildings in Valparaíso and Santiago, the U.S. Geological Survey said. ' +
@@ -100,5 +101,16 @@ describe('InMemoryNearDuplicateIndex', () => {
     index.addSync('other', fingerprintItem({ title: 'x', text: 'Completely different words about a football match in Liverpool on Saturday afternoon at Anfield.' }), 2 * hour);
     expect(index.size).toBe(1);
     expect(index.querySync(fingerprint, 0)).toEqual([]);
+  });
+});
+
+describe('stored near-duplicate entries', () => {
+  it('round-trip any id with a MinHash or a short-text fingerprint', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.uint32Array({ minLength: 1, maxLength: 128 }), fc.string({ maxLength: 30 }), fc.boolean(), (id, signature, digest, short) => {
+        const fingerprint: Fingerprint = short ? { kind: 'short-text', digest } : { kind: 'minhash', signature };
+        expect(decodeEntry(encodeEntry({ id, fingerprint }))).toEqual({ id, fingerprint });
+      }),
+    );
   });
 });
