@@ -126,12 +126,25 @@ function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
+/** A zone at the end of a date string that Date.parse understands: an offset, Z, UT(C), GMT or a US zone. */
+const EXPLICIT_ZONE = /(?:[+-]\d{2}:?\d{2}|\b(?:Z|UTC?|GMT|[ECMP][SD]T))\s*$/i;
+
 /** ISO 8601 UTC of a feed's date string; undefined when unparseable or in the future. */
 function publishedAt(raw: string | undefined, now: Date): string | undefined {
   if (raw === undefined) return undefined;
-  const time = Date.parse(raw.trim());
+  const time = parseFeedDate(raw.trim());
   if (Number.isNaN(time) || time > now.getTime() + FUTURE_SKEW_MS) return undefined;
   return new Date(time).toISOString();
+}
+
+/**
+ * Date.parse, except that a date without a zone is read as UTC rather than as the server's
+ * local time, so the same feed gives the same instant on every machine.
+ */
+function parseFeedDate(raw: string): number {
+  if (EXPLICIT_ZONE.test(raw)) return Date.parse(raw);
+  const asUtc = Date.parse(/^\d{4}-\d{2}-\d{2}T/.test(raw) ? `${raw}Z` : `${raw} UTC`);
+  return Number.isNaN(asUtc) ? Date.parse(raw) : asUtc;
 }
 
 function cleanCategories(categories: string[]): string[] {

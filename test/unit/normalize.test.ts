@@ -65,6 +65,12 @@ describe('normalizeEntries', () => {
     for (const published of [undefined, 'yesterday-ish', '2025-03-11T09:00:00Z']) {
       expect(normalizeOne({ title: 't', published })?.publishedAt).toBe(now.toISOString());
     }
+    // a date without a zone is read as UTC, whatever the server's time zone
+    expect(normalizeOne({ title: 't', published: '2020/1/10 14:33:00' })?.publishedAt).toBe('2020-01-10T14:33:00.000Z');
+    expect(normalizeOne({ title: 't', published: '2022-07-26 13:01:01' })?.publishedAt).toBe('2022-07-26T13:01:01.000Z');
+    expect(normalizeOne({ title: 't', published: '2022-07-26T13:01:01.250' })?.publishedAt).toBe('2022-07-26T13:01:01.250Z');
+    expect(normalizeOne({ title: 't', published: 'Friday, January 29, 2021 04:42 PM' })?.publishedAt).toBe('2021-01-29T16:42:00.000Z');
+    expect(normalizeOne({ title: 't', published: '2019-08-27' })?.publishedAt).toBe('2019-08-27T00:00:00.000Z');
     // a few minutes of clock skew are tolerated
     expect(normalizeOne({ title: 't', published: '2025-03-11T08:03:00Z' })?.publishedAt).toBe('2025-03-11T08:03:00.000Z');
   });
