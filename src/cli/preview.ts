@@ -1,11 +1,12 @@
 import { loadConfig } from '../config/load.js';
 import { isValidTimeZone } from '../config/schema.js';
 import { defaultFetchOptions } from '../feeds/fetch.js';
+import { feedIdFor } from '../feeds/feed-id.js';
 import { ingestFeed } from '../feeds/ingest.js';
 import type { Item } from '../feeds/item.js';
-import { buildBriefing, itemsInWindow } from '../preview/build-briefing.js';
+import { itemsInWindow, previewBriefing } from '../preview/build-briefing.js';
 import { loadFeedSource } from '../preview/sources.js';
-import { renderParts, type Platform } from '../render/parts.js';
+import { renderParts, type Platform } from '../render/index.js';
 import { endOfLocalDay, isIsoDate } from '../time/zoned.js';
 import { UsageError, type CliCommand } from './command.js';
 
@@ -92,17 +93,15 @@ export const previewCommand: CliCommand = {
       }
     }
 
-    const weights = Object.fromEntries(config.feeds.filter((f) => f.weight !== undefined).map((f) => [f.url, f.weight!]));
-    const briefing = await buildBriefing(itemsInWindow(items, window), { config, timezone, window, now: end, feedWeights: weights });
+    const feedWeights = Object.fromEntries(config.feeds.filter((f) => f.weight !== undefined).map((f) => [feedIdFor(f.url), f.weight!]));
+    // A preview always shows something, even for an empty window: the "nothing new" briefing.
+    const briefing = await previewBriefing(itemsInWindow(items, window), config, { now: end, timezone, feedWeights, whenEmpty: 'message' });
+    if (!briefing) throw new Error('the briefing came out empty although a "nothing new" briefing was asked for');
     if (format === 'json') {
       process.stdout.write(`${JSON.stringify(briefing, null, 2)}\n`);
       return 0;
     }
-    if (!briefing) {
-      process.stderr.write('herald: nothing new in this window\n');
-      return 0;
-    }
-    const parts = renderParts(briefing, format as Platform);
+    const parts = renderParts(briefing, format as Platform, { linkPreviews: config.briefing.linkPreviews, discordStyle: config.briefing.discordStyle });
     if (partsJson) process.stdout.write(`${JSON.stringify(parts, null, 2)}\n`);
     else process.stdout.write(`${parts.map(partText).join('\n\n— — —\n\n')}\n`);
     return 0;

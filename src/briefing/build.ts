@@ -1,0 +1,59 @@
+import type { HeraldConfig } from '../config/schema.js';
+import type { Story } from '../dedup/story.js';
+import { llmOptionsFromConfig, summarizeStories, type SummarizeOptions } from '../summarize/summarize.js';
+import { composeBriefing, selectStories, type ComposeOptions } from './compose.js';
+import type { Briefing } from './model.js';
+
+/** What varies per briefing; the rest of the compose options comes from the configuration. */
+export interface BriefingRequest {
+  now: Date;
+  timezone: string;
+  locale?: string;
+  maxBullets?: number;
+  boosts?: string[];
+  mutes?: string[];
+  whenEmpty?: 'message' | 'nothing';
+  feedWeights?: Record<string, number>;
+}
+
+type BriefingConfig = Pick<HeraldConfig, 'sections' | 'briefing' | 'defaults' | 'llm'>;
+
+/** Compose options from the configuration's `briefing:` and `sections:`, with per-briefing choices on top. */
+export function composeOptionsFor(config: BriefingConfig, request: BriefingRequest): ComposeOptions {
+  const { briefing } = config;
+  return {
+    now: request.now,
+    timezone: request.timezone,
+    locale: request.locale ?? briefing.locale ?? config.defaults.language,
+    sections: config.sections,
+    feedWeights: request.feedWeights,
+    boosts: [...briefing.boosts, ...(request.boosts ?? [])],
+    mutes: [...briefing.mutes, ...(request.mutes ?? [])],
+    maxBullets: request.maxBullets ?? config.defaults.bulletsPerBriefing,
+    ...(briefing.maxPerSection !== undefined ? { maxPerSection: briefing.maxPerSection } : {}),
+    importantMinSources: briefing.importantMinSources,
+    importantKeywords: briefing.importantKeywords,
+    emoji: briefing.emoji,
+    whenEmpty: request.whenEmpty ?? briefing.whenEmpty,
+    summaryMaxChars: briefing.summaryMaxChars,
+  };
+}
+
+export function summarizeOptionsFor(config: BriefingConfig): SummarizeOptions {
+  return { maxChars: config.briefing.summaryMaxChars, llm: llmOptionsFromConfig(config.llm) };
+}
+
+/**
+ * Stories → briefing: rank and cap, summarize only the stories shown (with an LLM that is the
+ * costly step), compose. Returns the shown stories too, for delivery memory.
+ */
+export async function briefStories(
+  stories: Story[],
+  stats: { itemsIn: number; duplicatesDropped: number },
+  compose: ComposeOptions,
+  summarize: SummarizeOptions,
+): Promise<{ briefing: Briefing | null; shown: Story[] }> {
+  const shown = selectStories(stories, compose).chosen.map((chosen) => chosen.story);
+  const summaries = await summarizeStories(shown, summarize);
+  return { briefing: composeBriefing(stories, summaries, stats, compose), shown };
+}
