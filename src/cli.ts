@@ -5,10 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config/load.js';
 import { commandHelp, parseCommandArgs, UsageError, type CliCommand } from './cli/command.js';
+import { doctorCommand } from './cli/doctor.js';
+import { feedsCommand } from './cli/feeds.js';
 import { previewCommand } from './cli/preview.js';
 import { startCommand } from './cli/start.js';
 
-const commands: CliCommand[] = [startCommand, previewCommand];
+const commands: CliCommand[] = [startCommand, previewCommand, doctorCommand, feedsCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

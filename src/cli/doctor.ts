@@ -1,0 +1,92 @@
+import type { Redis } from 'ioredis';
+import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
+import type { HeraldConfig } from '../config/schema.js';
+import { FeedStore } from '../store/feeds.js';
+import { createKeys } from '../store/keys.js';
+import { SubscriptionStore } from '../store/subscriptions.js';
+import type { Subscription } from '../subscriptions/model.js';
+import type { CliCommand } from './command.js';
+import { checkDiscord } from './doctor/discord-checks.js';
+import { checkRedis } from './doctor/redis-checks.js';
+import { describeError, formatReport, type CheckResult } from './doctor/report.js';
+import { checkTelegram } from './doctor/telegram-checks.js';
+import { connectOnce, redisUrlOf } from './redis-target.js';
+
+function configResult(config: HeraldConfig, file: string): CheckResult {
+  const platforms = [config.telegram.token && 'Telegram', config.discord.token && 'Discord'].filter(Boolean);
+  return {
+    name: 'config',
+    status: 'ok',
+    detail: `${file}: ${config.feeds.length} feed(s) listed; ${platforms.length ? platforms.join(' and ') : 'no platform token (briefings go to the console)'}`,
+  };
+}
+
+async function feedsResult(redis: Redis, config: HeraldConfig): Promise<CheckResult> {
+  const feeds = await new FeedStore(redis, createKeys(config.redis.prefix)).listWithState();
+  const disabled = feeds.filter(({ state }) => state.disabledReason !== undefined);
+  const failing = feeds.filter(({ state }) => state.disabledReason === undefined && state.consecutiveFailures > 0);
+  const summary = `${feeds.length} stored, ${disabled.length} disabled, ${failing.length} failing`;
+  if (disabled.length === 0) return { name: 'feeds', status: 'ok', detail: summary };
+  const first = disabled[0]!;
+  return {
+    name: 'feeds',
+    status: 'warn',
+    detail: `${summary}; e.g. ${first.feed.url}: ${first.state.disabledReason}`,
+    fix: 'fix or remove the disabled feeds; /status in a chat lists them with their errors',
+  };
+}
+
+/** Everything that needs Redis: its own health, the stored feeds, the subscriptions to check on the platforms. */
+async function redisResults(config: HeraldConfig, progress: (step: string) => void): Promise<{ results: CheckResult[]; subscriptions: Subscription[] }> {
+  const url = redisUrlOf(config);
+  progress(`Redis: connecting to ${url}`);
+  let redis: Redis;
+  try {
+    redis = await connectOnce(url);
+  } catch (error) {
+    const fix = 'start Redis (apt-get install redis-server, or docker compose up redis), or set REDIS_URL to where it runs';
+    return { results: [{ name: 'redis', status: 'problem', detail: describeError(error), fix }], subscriptions: [] };
+  }
+  try {
+    const results = await checkRedis(redis, url);
+    results.push(await feedsResult(redis, config));
+    const subscriptions = await new SubscriptionStore(redis, createKeys(config.redis.prefix)).list();
+    return { results, subscriptions };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Runs every check in order, telling `progress` what it is doing; never throws. */
+export async function runDoctor(configFile: string | undefined, progress: (step: string) => void): Promise<CheckResult[]> {
+  progress('reading the configuration');
+  let config: HeraldConfig;
+  try {
+    config = await loadConfig(configFile);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return [{ name: 'config', status: 'problem', detail: error.problems.join('; '), fix: `correct ${error.source} (or the environment variable named)` }];
+  }
+  const results = [configResult(config, configFile ?? DEFAULT_CONFIG_FILE)];
+  const { results: stored, subscriptions } = await redisResults(config, progress);
+  results.push(...stored);
+  const on = (platform: string) => subscriptions.filter((subscription) => subscription.destination.platform === platform);
+  results.push(...(await checkTelegram(config.telegram, on('telegram'), progress)));
+  results.push(...(await checkDiscord(config.discord, on('discord'), progress)));
+  return results;
+}
+
+export const doctorCommand: CliCommand = {
+  name: 'doctor',
+  summary: 'Checks the configuration, Redis, the bot tokens and every subscribed chat, and says how to fix what is wrong.',
+  usage: 'herald doctor [--config FILE]',
+  options: { config: { type: 'string' } },
+  optionHelp: { config: 'configuration file (default: herald.config.yaml when present)' },
+  details: 'Exit code 0 when every check passes (warnings allowed), 1 when any check finds a problem.',
+  async run(values) {
+    const progress = (step: string) => process.stderr.write(`… ${step}\n`);
+    const results = await runDoctor(values.config as string | undefined, progress);
+    process.stdout.write(`${formatReport(results)}\n`);
+    return results.some((result) => result.status === 'problem') ? 1 : 0;
+  },
+};

@@ -1,0 +1,95 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Redis } from 'ioredis';
+import { loadConfig } from '../config/load.js';
+import type { HeraldConfig } from '../config/schema.js';
+import { OpmlError, parseOpml, toOpml } from '../feeds/opml.js';
+import { createPollQueue, requestPoll } from '../queue/poll-jobs.js';
+import { upsertFeedScheduler } from '../queue/schedulers.js';
+import { FeedStore } from '../store/feeds.js';
+import { createKeys } from '../store/keys.js';
+import { UsageError, type CliCommand } from './command.js';
+import { connectOnce, redisUrlOf } from './redis-target.js';
+
+async function withFeedStore<T>(config: HeraldConfig, use: (feeds: FeedStore, redis: Redis) => Promise<T>): Promise<T> {
+  const redis = await connectOnce(redisUrlOf(config));
+  try {
+    return await use(new FeedStore(redis, createKeys(config.redis.prefix)), redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Adds the feeds of an OPML file to the store, each with its outline's section; a feed new to
+ * Herald is scheduled and polled soon, as when added from a chat. Returns the report lines.
+ */
+async function importOpml(file: string, config: HeraldConfig): Promise<string[]> {
+  let parsed;
+  try {
+    parsed = parseOpml(await readFile(file, 'utf8'));
+  } catch (error) {
+    if (error instanceof OpmlError) throw new UsageError(`${file}: ${error.message}`);
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  return withFeedStore(config, async (feeds, redis) => {
+    const queue = createPollQueue(redis, config.redis.prefix);
+    const lines: string[] = [];
+    let created = 0;
+    try {
+      for (const entry of parsed.feeds) {
+        const added = await feeds.add({ url: entry.url, name: entry.title, section: entry.section, intervalMinutes: config.defaults.interval });
+        const label = `${entry.title ?? entry.url}${entry.section ? ` [${entry.section}]` : ''}`;
+        if (!added.created) {
+          lines.push(`= ${label} (already known)`);
+          continue;
+        }
+        created += 1;
+        await upsertFeedScheduler(queue, added.feed);
+        await requestPoll(queue, added.feed.id);
+        lines.push(`+ ${label}`);
+      }
+    } finally {
+      await queue.close();
+    }
+    lines.push(...parsed.skipped.map((reason) => `- skipped ${reason}`));
+    lines.push(`Imported ${parsed.feeds.length} feed(s) from ${file}: ${created} new, ${parsed.feeds.length - created} already known, ${parsed.skipped.length} skipped.`);
+    return lines;
+  });
+}
+
+export const feedsCommand: CliCommand = {
+  name: 'feeds',
+  summary: 'Imports feeds from an OPML file into Herald, or exports Herald\'s feeds as OPML.',
+  usage: 'herald feeds import FILE.opml [--config FILE] | herald feeds export [FILE] [--config FILE]',
+  options: { config: { type: 'string' } },
+  optionHelp: { config: 'configuration file (default: herald.config.yaml when present); gives the Redis URL and prefix' },
+  details: [
+    'Outlines that contain feeds become sections. Export writes to standard output without FILE.',
+    '',
+    'Examples:',
+    '  herald feeds import subscriptions.opml',
+    '  herald feeds export herald-feeds.opml',
+  ].join('\n'),
+  async run(values, positionals) {
+    const [action, file, ...extra] = positionals;
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    const config = await loadConfig(values.config as string | undefined);
+    if (action === 'import') {
+      if (!file) throw new UsageError('feeds import needs the OPML file, e.g. herald feeds import subscriptions.opml');
+      process.stdout.write(`${(await importOpml(file, config)).join('\n')}\n`);
+      return 0;
+    }
+    if (action === 'export') {
+      const feeds = await withFeedStore(config, (store) => store.list());
+      const opml = toOpml(feeds);
+      if (!file) {
+        process.stdout.write(opml);
+        return 0;
+      }
+      await writeFile(file, opml);
+      process.stderr.write(`Wrote ${feeds.length} feed(s) to ${file}.\n`);
+      return 0;
+    }
+    throw new UsageError(action === undefined ? 'say import or export, e.g. herald feeds export' : `unknown action "${action}": use import or export`);
+  },
+};

@@ -1,0 +1,129 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runDoctor } from '../../src/cli/doctor.js';
+import { formatReport, type CheckResult } from '../../src/cli/doctor/report.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { Destination } from '../../src/platforms/delivery.js';
+import { FeedStore } from '../../src/store/feeds.js';
+import { createKeys } from '../../src/store/keys.js';
+import { SubscriptionStore } from '../../src/store/subscriptions.js';
+import { defaultSubscription } from '../../src/subscriptions/defaults.js';
+import { defaultIds, startDiscordEmulator, type DiscordEmulator } from '../emulators/discord-api.js';
+import { startTelegramEmulator, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
+import { freePort, startRedis, type TestRedis } from '../support/redis.js';
+
+const TELEGRAM_TOKEN = '700100:doctor-test-token';
+const PREFIX = 'doctortest';
+
+let healthy: TestRedis;
+let neglected: TestRedis;
+let telegram: TelegramEmulator;
+let discord: DiscordEmulator;
+let dir: string;
+
+async function configFile(name: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  const file = join(dir, name);
+  const config = {
+    redis: { url: healthy.url, prefix: PREFIX },
+    telegram: { token: TELEGRAM_TOKEN, apiRoot: telegram.apiRoot },
+    discord: { token: discord.token, apiBase: discord.apiBase },
+    ...overrides,
+  };
+  await writeFile(file, stringify(config));
+  return file;
+}
+
+async function subscribe(destination: Destination, inactiveReason?: string): Promise<void> {
+  const subscription = defaultSubscription(destination, parseConfig({}), new Date());
+  const stored = inactiveReason ? { ...subscription, active: false, inactiveReason } : subscription;
+  await new SubscriptionStore(healthy.client(), createKeys(PREFIX)).upsert(stored);
+}
+
+function row(results: CheckResult[], name: string): CheckResult {
+  const found = results.find((result) => result.name === name);
+  if (!found) throw new Error(`no row "${name}" in:\n${formatReport(results)}`);
+  return found;
+}
+
+const quiet = () => undefined;
+
+beforeAll(async () => {
+  [healthy, neglected, telegram, discord] = await Promise.all([
+    startRedis({ appendOnly: true }),
+    startRedis(),
+    startTelegramEmulator({ token: TELEGRAM_TOKEN, bot: { username: 'herald_test_bot' } }),
+    startDiscordEmulator(),
+  ]);
+  dir = await mkdtemp(join(tmpdir(), 'herald-doctor-'));
+  telegram.addChat({ id: -100200, type: 'supergroup', title: 'News' });
+  telegram.addChat({ id: -100300, type: 'channel', title: 'Announcements', botCanPost: false });
+  await subscribe({ platform: 'telegram', chatId: '-100200', channelKind: 'supergroup' });
+  await subscribe({ platform: 'telegram', chatId: '-100300', channelKind: 'channel' });
+  await subscribe({ platform: 'telegram', chatId: '-100999', channelKind: 'supergroup' });
+  await subscribe({ platform: 'telegram', chatId: '-100400', channelKind: 'supergroup' }, 'Herald was removed from the group');
+  await subscribe({ platform: 'discord', chatId: defaultIds.text, channelKind: 'text' });
+  await subscribe({ platform: 'discord', chatId: defaultIds.readOnly, channelKind: 'text' });
+  await new FeedStore(healthy.client(), createKeys(PREFIX)).add({ url: 'https://example.com/feed.xml' });
+});
+
+afterAll(async () => {
+  await Promise.all([healthy.stop(), neglected.stop(), telegram.close(), discord.close()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('herald doctor', () => {
+  it('passes Redis and the tokens, and names each destination Herald cannot post in', async () => {
+    const steps: string[] = [];
+    const results = await runDoctor(await configFile('good.yaml'), (step) => steps.push(step));
+
+    expect(row(results, 'config').status).toBe('ok');
+    expect(row(results, 'redis version')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^Redis \d+\.\d+/) });
+    expect(row(results, 'redis persistence')).toMatchObject({ status: 'ok', detail: expect.stringContaining('append-only file on') });
+    expect(row(results, 'redis eviction policy').status).toBe('ok');
+    expect(row(results, 'feeds')).toMatchObject({ status: 'ok', detail: '1 stored, 0 disabled, 0 failing' });
+    expect(row(results, 'telegram token')).toMatchObject({ status: 'ok', detail: expect.stringContaining('@herald_test_bot') });
+    expect(row(results, 'telegram -100200').status).toBe('ok');
+    expect(row(results, 'telegram -100300')).toMatchObject({ status: 'problem', detail: expect.stringContaining('not an administrator of the channel') });
+    expect(row(results, 'telegram -100999')).toMatchObject({ status: 'problem', detail: expect.stringContaining('chat not found') });
+    expect(row(results, 'telegram -100400')).toMatchObject({ status: 'warn', detail: 'inactive: Herald was removed from the group' });
+    expect(row(results, 'discord token')).toMatchObject({ status: 'ok', detail: expect.stringContaining('Herald') });
+    expect(row(results, `discord ${defaultIds.text}`)).toMatchObject({ status: 'ok', detail: expect.stringContaining('#news') });
+    expect(row(results, `discord ${defaultIds.readOnly}`)).toMatchObject({ status: 'problem', detail: expect.stringContaining('Send Messages') });
+
+    expect(steps.some((step) => step.includes('destination 1 of 4'))).toBe(true);
+    const table = formatReport(results);
+    expect(table.split('\n')[0]).toMatch(/^CHECK\s+STATUS\s+DETAIL \/ HOW TO FIX$/);
+    expect(table).toContain('3 problems found.');
+  });
+
+  it('flags Redis without persistence or with an evicting policy, and a rejected token', async () => {
+    await neglected.client().config('SET', 'maxmemory-policy', 'allkeys-lru');
+    const file = await configFile('neglected.yaml', {
+      redis: { url: neglected.url, prefix: PREFIX },
+      telegram: { token: '700100:some-other-token', apiRoot: telegram.apiRoot },
+    });
+    const results = await runDoctor(file, quiet);
+    expect(row(results, 'redis persistence')).toMatchObject({ status: 'problem', fix: expect.stringContaining('appendonly yes') });
+    expect(row(results, 'redis eviction policy')).toMatchObject({ status: 'problem', detail: expect.stringContaining('allkeys-lru') });
+    expect(row(results, 'telegram token')).toMatchObject({ status: 'problem', detail: expect.stringContaining('401'), fix: expect.stringContaining('@BotFather') });
+  });
+
+  it('says where Redis was looked for when nothing answers, and still checks the tokens', async () => {
+    const file = await configFile('no-redis.yaml', { redis: { url: `redis://127.0.0.1:${await freePort()}` } });
+    const results = await runDoctor(file, quiet);
+    expect(row(results, 'redis')).toMatchObject({ status: 'problem', detail: expect.stringContaining('cannot reach Redis'), fix: expect.stringContaining('REDIS_URL') });
+    expect(row(results, 'telegram token').status).toBe('ok');
+    expect(row(results, 'discord token').status).toBe('ok');
+  });
+
+  it('reports a broken configuration file as the one problem, with the key at fault', async () => {
+    const file = join(dir, 'broken.yaml');
+    await writeFile(file, 'defaults:\n  timezone: Mars/Olympus\n');
+    const results = await runDoctor(file, quiet);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ name: 'config', status: 'problem', detail: expect.stringContaining('defaults.timezone') });
+  });
+});
