@@ -156,6 +156,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     deliver: createDeliverQueue(redis, prefix),
     housekeeping: createHousekeepingQueue(redis, prefix),
   };
+  // Redis outages are logged once by the connection; BullMQ would print every socket error of each queue.
+  for (const queue of Object.values(queues)) queue.on('error', (error: Error) => logger.debug({ err: error }, 'queue connection error'));
   if (options.roles.scheduler) await startSchedulers(config, queues, stores, logger);
   const workers = options.roles.worker ? startJobWorkers(options, redis, queues, stores) : [];
   return {
