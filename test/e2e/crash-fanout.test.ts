@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisConnection } from '../../src/queue/connection.js';
@@ -10,6 +8,7 @@ import { SubscriptionStore } from '../../src/store/subscriptions.js';
 import { startTelegramEmulator, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
 import { RIG_TOKEN, saveTestBriefing } from '../support/delivery-rig.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
+import { exitOf, killAll, spawnWorkerProcess } from '../support/spawn-worker.js';
 import { telegramChat } from '../support/subscription-fixtures.js';
 
 const PREFIX = 'crash';
@@ -21,7 +20,6 @@ let server: TestRedis;
 let redis: Redis;
 let emulator: TelegramEmulator;
 let queue: DeliverQueue;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   server = await startRedis();
@@ -31,23 +29,15 @@ beforeAll(async () => {
   emulator = await startTelegramEmulator({ token: RIG_TOKEN, limits: { globalPerSecond: 100_000, perChatPerSecond: 100 } });
 });
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killAll();
   await queue.close();
   redis.disconnect();
   await emulator.close();
   await server.stop();
 });
 
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
-    env: { ...process.env, HERALD_REDIS_URL: server.url, HERALD_PREFIX: PREFIX, TELEGRAM_API_ROOT: emulator.apiRoot },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await expect.poll(() => output, { timeout: 60_000, interval: 50 }).toContain('ready');
-  return child;
+function startWorkerProcess() {
+  return spawnWorkerProcess({ HERALD_REDIS_URL: server.url, HERALD_PREFIX: PREFIX, TELEGRAM_API_ROOT: emulator.apiRoot });
 }
 
 /** Parts recorded as sent in Redis, over every delivery. */
@@ -78,7 +68,7 @@ it('finishes a fan-out to 1,000 chats after the worker is killed -9 mid-way: eve
   await expect.poll(() => recordedParts(), { timeout: 30_000 }).toBe(acceptedBeforeKill);
   expect((await queue.getJobCounts('active')).active).toBeGreaterThan(0);
   first.kill('SIGKILL');
-  await once(first, 'exit');
+  expect(await exitOf(first)).toBe('SIGKILL');
   expect(acceptedBeforeKill).toBeLessThan(CHATS * 3);
   for (const id of chatIds) emulator.restoreChat(id);
 
