@@ -9,7 +9,7 @@ import type { Subscription } from '../subscriptions/model.js';
 /** The subscription repository the commands use (store/subscriptions.ts `SubscriptionStore` fits it). */
 export interface SubscriptionRepository {
   upsert(subscription: Subscription): Promise<unknown>;
-  get(id: string): Promise<Subscription | undefined | null>;
+  get(id: string): Promise<Subscription | undefined>;
   list(filter?: { platform?: PlatformName; active?: boolean }): Promise<Subscription[]>;
   remove(id: string): Promise<unknown>;
 }

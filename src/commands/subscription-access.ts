@@ -13,7 +13,7 @@ export function draftSubscription(input: HandlerInput): Subscription {
 
 /** The target's subscription, when it has one. */
 export async function currentSubscription(input: HandlerInput): Promise<Subscription | undefined> {
-  return (await input.services.subscriptions.get(subscriptionIdFor(input.context.target))) ?? undefined;
+  return input.services.subscriptions.get(subscriptionIdFor(input.context.target));
 }
 
 /** The reply to a change that needs a subscription the target does not have yet. */
