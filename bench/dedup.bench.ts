@@ -7,15 +7,17 @@
  */
 import type { Redis } from 'ioredis';
 import { DEFAULT_CLUSTER_OPTIONS } from '../src/dedup/cluster.js';
-import { evaluateLabelledSet, nearDuplicateAssignment, pairwiseScores, type Assignment, type Scores } from '../src/dedup/evaluate.js';
+import { bcubedScores, evaluateLabelledSet, nearDuplicateAssignment, pairwiseScores, type Assignment, type Scores } from '../src/dedup/evaluate.js';
+import { ExactDuplicateSet } from '../src/dedup/exact.js';
 import { fingerprintItem, type Fingerprint } from '../src/dedup/fingerprint.js';
-import { groupIntoStories } from '../src/dedup/group.js';
+import { byPublication, groupIntoStories } from '../src/dedup/group.js';
 import { fnv1a32 } from '../src/dedup/hash.js';
 import { estimatedJaccard } from '../src/dedup/minhash.js';
 import { InMemoryNearDuplicateIndex } from '../src/dedup/near-duplicate-index.js';
 import { shingles } from '../src/dedup/shingles.js';
 import type { Item } from '../src/feeds/item.js';
 import { RedisNearDuplicateIndex } from '../src/store/near-duplicate-index.js';
+import { RedisStoryEngine } from '../src/store/story-engine.js';
 import { loadLabelledSet } from '../test/fixtures/dedup/labelled-set.js';
 import { startRedis } from '../test/support/redis.js';
 import { timeIt, withRatio, type Benchmark, type BenchResult } from './harness.js';
@@ -245,6 +247,16 @@ async function throughput(log: (line: string) => void): Promise<BenchResult[]> {
     const concurrentRate = REDIS_MEASURED_OPERATIONS / (concurrent.ms / 1000);
     log(`redis index: ${Math.round(sequentialRate)} insert+query/s one at a time, ${Math.round(concurrentRate)}/s with 32 in flight`);
 
+    const labelled = loadLabelledSet();
+    const exact = new ExactDuplicateSet();
+    const fresh = labelled.map((entry) => entry.item).sort(byPublication).filter((item) => !exact.checkAndAdd(item));
+    const engine = new RedisStoryEngine(redis, 'bench-engine');
+    const engineRun = await timeIt(() => engine.addItems(fresh));
+    const engineRate = fresh.length / (engineRun.ms / 1000);
+    const engineStories: Assignment = new Map(engineRun.result.map((placement) => [placement.itemId, placement.storyId]));
+    const engineScores = bcubedScores(engineStories, new Map(labelled.map((entry) => [entry.item.id, entry.story])));
+    log(`RedisStoryEngine: ${Math.round(engineRate)} items/s over the labelled set in one batch; B-cubed ${format(engineScores)}`);
+
     const clusterItems = syntheticItems(10_000, 3);
     const clustering = await timeIt(() => groupIntoStories(clusterItems));
     log(`groupIntoStories: ${Math.round(clusterItems.length / (clustering.ms / 1000))} items/s over 10,000 synthetic items (${clustering.result.stories.length} stories)`);
@@ -254,6 +266,8 @@ async function throughput(log: (line: string) => void): Promise<BenchResult[]> {
       withRatio({ name: 'dedup Redis index insert+query (sequential)', value: sequentialRate, baseline: bruteRate, unit: 'ops/s', note: '100,000 items in window; baseline: brute-force all-pairs at 10,000 items' }),
       withRatio({ name: 'dedup Redis index insert+query (32 in flight)', value: concurrentRate, baseline: bruteRate, unit: 'ops/s', note: '100,000 items in window; baseline: brute-force all-pairs at 10,000 items' }),
       { name: 'dedup Redis bytes per indexed item', value: Math.round(bytesPerItem), unit: 'B', note: 'INFO memory used_memory delta / 100,000 items' },
+      { name: 'dedup RedisStoryEngine clustering B-cubed F1', value: engineScores.f1, unit: 'ratio', note: 'labelled set, one addItems batch (IDF from per-day Redis counts)' },
+      { name: 'dedup RedisStoryEngine addItems', value: Math.round(engineRate), unit: 'items/s', note: 'labelled set, one batch' },
       { name: 'dedup fingerprinting', value: Math.round(WINDOW_ITEMS / (fingerprinting.ms / 1000)), unit: 'items/s' },
       { name: 'dedup groupIntoStories', value: Math.round(clusterItems.length / (clustering.ms / 1000)), unit: 'items/s', note: '10,000 synthetic items' },
     ];

@@ -39,10 +39,13 @@ function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-function daysBetween(fromMs: number, toMs: number): string[] {
-  const days: string[] = [];
-  for (let day = Math.floor(fromMs / DAY_MS) * DAY_MS; day <= toMs; day += DAY_MS) days.push(utcDay(day));
-  return days;
+/** The UTC days of the windows that end at each of the given times (a batch may hold a feed's years-old archive). */
+function windowDays(times: number[], windowMs: number): string[] {
+  const days = new Set<string>();
+  for (const at of times) {
+    for (let day = Math.floor((at - windowMs) / DAY_MS) * DAY_MS; day <= at; day += DAY_MS) days.add(utcDay(day));
+  }
+  return [...days];
 }
 
 /**
@@ -79,7 +82,7 @@ export class RedisStoryEngine {
     const documents = ordered.map((item) => termDocument(item));
     const times = ordered.map(itemTime);
     await this.countDocuments(documents, times);
-    const stats = await this.statistics(documents, Math.min(...times) - this.options.windowMs, Math.max(...times));
+    const stats = await this.statistics(documents, windowDays(times, this.options.windowMs));
     const placements: ItemPlacement[] = [];
     for (const [index, item] of ordered.entries()) {
       const placement = await this.place(item, documents[index]!, times[index]!, stats);
@@ -113,10 +116,9 @@ export class RedisStoryEngine {
     await execPipeline(pipeline);
   }
 
-  /** Document frequencies of the batch's terms summed over the days from `fromMs` to `toMs`. */
-  private async statistics(documents: TermDocument[], fromMs: number, toMs: number): Promise<TermStatistics> {
+  /** Document frequencies of the batch's terms summed over the given days. */
+  private async statistics(documents: TermDocument[], days: string[]): Promise<TermStatistics> {
     const terms = [...new Set(documents.flatMap((document) => [...document.body.keys()]))];
-    const days = daysBetween(fromMs, toMs);
     const pipeline = this.redis.pipeline();
     for (const day of days) {
       pipeline.hmget(this.keys.documentFrequencies(day), ...terms);
