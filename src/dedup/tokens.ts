@@ -34,8 +34,17 @@ const SINGLE_NON_HAN = /^[^\p{Script=Han}\p{N}]$/u;
 
 const segmenters = new Map<string, Intl.Segmenter>();
 
+/** Feeds send all sorts of language tags ("en_US", "English"); an unusable one means the default segmenter. */
+function supportedLocale(language: string | undefined): string {
+  try {
+    return (language && Intl.Segmenter.supportedLocalesOf([language])[0]) || 'en';
+  } catch {
+    return 'en';
+  }
+}
+
 function segmenterFor(language: string | undefined): Intl.Segmenter {
-  const locale = language && Intl.Segmenter.supportedLocalesOf([language]).length > 0 ? language : 'en';
+  const locale = supportedLocale(language);
   let segmenter = segmenters.get(locale);
   if (!segmenter) {
     segmenter = new Intl.Segmenter(locale, { granularity: 'word' });

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { contentTokens } from '../../src/dedup/tokens.js';
+
+describe('contentTokens', () => {
+  it('segments Japanese into words with Intl.Segmenter and drops particles', () => {
+    expect(contentTokens('石川県で震度5強の地震があった', 'ja')).toEqual(['石川', '県', '震度', '5', '強', '地震']);
+    // Mislabelled feeds are common; ICU picks the dictionary by script, not by the tag.
+    expect(contentTokens('石川県で震度5強の地震があった', 'en')).toEqual(['石川', '県', '震度', '5', '強', '地震']);
+  });
+
+  it('segments Chinese without spaces too', () => {
+    const tokens = contentTokens('国家统计局发布经济数据', 'zh');
+    expect(tokens.length).toBeGreaterThan(2);
+    expect(tokens.join('')).toBe('国家统计局发布经济数据');
+  });
+
+  it('drops stopwords and stems alphabetic words by truncation, so inflections meet', () => {
+    expect(contentTokens('The central bank cuts its rates', 'en')).toEqual(['centra', 'bank', 'cuts', 'rates']);
+    expect(contentTokens('Die Lawine und der Lawinenabgang', 'de')).toEqual(['lawine', 'lawine']);
+    expect(contentTokens('Цены на нефть и нефти', 'ru')).toEqual(['цены', 'нефть', 'нефти']);
+  });
+
+  it('keeps numbers whole, since scores and magnitudes tell events apart', () => {
+    expect(contentTokens('Liverpool won 3-0; magnitude 6.8 quake', 'en')).toEqual(expect.arrayContaining(['3', '0', '6.8']));
+  });
+
+  it('falls back to a default segmenter for a malformed or unknown language tag', () => {
+    for (const tag of ['not-a-language!', 'en_US', 'English', 'xx']) expect(contentTokens('Storm Fenella hits Wales', tag)).toEqual(['storm', 'fenell', 'hits', 'wales']);
+  });
+});
