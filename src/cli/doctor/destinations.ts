@@ -21,3 +21,13 @@ export function inactiveResult(subscription: Subscription): CheckResult {
 export function uncheckedDestinations(subscriptions: Subscription[], why: string): CheckResult[] {
   return subscriptions.map((subscription) => ({ name: destinationName(subscription), status: 'skipped', detail: why }));
 }
+
+/** Rows for a platform without a token: nothing to check, unless chats on it expect briefings. */
+export function missingTokenResults(platform: 'telegram' | 'discord', envVariable: string, subscriptions: Subscription[]): CheckResult[] {
+  const name = `${platform} token`;
+  if (subscriptions.length === 0) return [{ name, status: 'skipped', detail: `not configured (${envVariable})` }];
+  return [
+    { name, status: 'problem', detail: `not set, but ${subscriptions.length} ${platform} subscription(s) exist`, fix: `set ${envVariable}` },
+    ...uncheckedDestinations(subscriptions, 'no token to check with'),
+  ];
+}

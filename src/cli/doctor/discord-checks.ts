@@ -3,7 +3,7 @@ import { DiscordAPIError, Events, Routes, type APIUser, type Client } from 'disc
 import { createDiscordClient, createDiscordRest, type DiscordConfig } from '../../platforms/discord/client.js';
 import { cannotPostReason } from '../../platforms/discord/permissions.js';
 import type { Subscription } from '../../subscriptions/model.js';
-import { destinationName, inactiveResult, uncheckedDestinations } from './destinations.js';
+import { destinationName, inactiveResult, missingTokenResults, uncheckedDestinations } from './destinations.js';
 import { describeError, type CheckResult } from './report.js';
 
 const TIMEOUT_MS = 10_000;
@@ -67,13 +67,7 @@ async function destinationCheck(client: Client, subscription: Subscription): Pro
  * Herald's role has the permissions delivery needs there.
  */
 export async function checkDiscord(config: DiscordConfig, subscriptions: Subscription[], progress: (step: string) => void): Promise<CheckResult[]> {
-  if (!config.token) {
-    if (subscriptions.length === 0) return [{ name: 'discord token', status: 'skipped', detail: 'not configured (DISCORD_BOT_TOKEN)' }];
-    return [
-      { name: 'discord token', status: 'problem', detail: `not set, but ${subscriptions.length} Discord subscription(s) exist`, fix: 'set DISCORD_BOT_TOKEN' },
-      ...uncheckedDestinations(subscriptions, 'no token to check with'),
-    ];
-  }
+  if (!config.token) return missingTokenResults('discord', 'DISCORD_BOT_TOKEN', subscriptions);
   progress('Discord: checking the token (GET /users/@me)');
   const token = await tokenCheck(config);
   if (token.status !== 'ok') return [token, ...uncheckedDestinations(subscriptions, 'the token does not work')];

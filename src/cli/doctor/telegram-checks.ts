@@ -3,7 +3,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import { createTelegramApi, type TelegramConfig } from '../../platforms/telegram/client.js';
 import { botPostingProblem, chatLabel } from '../../platforms/telegram/permissions.js';
 import type { Subscription } from '../../subscriptions/model.js';
-import { destinationName, inactiveResult, uncheckedDestinations } from './destinations.js';
+import { destinationName, inactiveResult, missingTokenResults, uncheckedDestinations } from './destinations.js';
 import { describeError, type CheckResult } from './report.js';
 
 /** Doctor checks answer in seconds or report a problem; grammY's default waits minutes. */
@@ -55,13 +55,7 @@ async function destinationCheck(api: Api, botId: number, subscription: Subscript
  * may post there (getChatMember of the bot itself).
  */
 export async function checkTelegram(config: TelegramConfig, subscriptions: Subscription[], progress: (step: string) => void): Promise<CheckResult[]> {
-  if (!config.token) {
-    if (subscriptions.length === 0) return [{ name: 'telegram token', status: 'skipped', detail: 'not configured (TELEGRAM_BOT_TOKEN)' }];
-    return [
-      { name: 'telegram token', status: 'problem', detail: `not set, but ${subscriptions.length} Telegram subscription(s) exist`, fix: 'set TELEGRAM_BOT_TOKEN' },
-      ...uncheckedDestinations(subscriptions, 'no token to check with'),
-    ];
-  }
+  if (!config.token) return missingTokenResults('telegram', 'TELEGRAM_BOT_TOKEN', subscriptions);
   const api = createTelegramApi(config, { timeoutSeconds: TIMEOUT_SECONDS });
   progress('Telegram: checking the token (getMe)');
   const { result, bot } = await tokenCheck(api, config);
