@@ -44,7 +44,7 @@ export class InMemoryStoryClusterer {
       document,
       at,
       original === undefined ? undefined : this.storyOfItem.get(original),
-      this.candidates(terms),
+      this.candidates(terms, at),
       this.stats,
       this.options,
     );
@@ -54,9 +54,14 @@ export class InMemoryStoryClusterer {
     return placement;
   }
 
-  private candidates(terms: string[]): StoryProfile[] {
+  /** Stories of the window sharing lookup terms with the item, those sharing most first. */
+  private candidates(terms: string[], at: number): StoryProfile[] {
     const hits = new Map<string, number>();
-    for (const term of terms) for (const storyId of this.storiesByTerm.get(term) ?? []) hits.set(storyId, (hits.get(storyId) ?? 0) + 1);
+    for (const term of terms) {
+      for (const storyId of this.storiesByTerm.get(term) ?? []) {
+        if (Math.abs(at - this.profiles.get(storyId)!.updatedAt) <= this.options.windowMs) hits.set(storyId, (hits.get(storyId) ?? 0) + 1);
+      }
+    }
     return topCandidates(hits, this.options.maxCandidates).map((id) => this.profiles.get(id)!);
   }
 
