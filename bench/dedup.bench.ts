@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_CLUSTER_OPTIONS } from '../src/dedup/cluster.js';
 import { bcubedScores, evaluateLabelledSet, nearDuplicateAssignment, pairwiseScores, type Assignment, type Scores } from '../src/dedup/evaluate.js';
 import { ExactDuplicateSet } from '../src/dedup/exact.js';
-import { fingerprintItem, type Fingerprint } from '../src/dedup/fingerprint.js';
+import { fingerprintItem, fingerprintSimilarity } from '../src/dedup/fingerprint.js';
 import { byPublication, groupIntoStories } from '../src/dedup/group.js';
 import { fnv1a32 } from '../src/dedup/hash.js';
 import { estimatedJaccard } from '../src/dedup/minhash.js';
@@ -132,10 +132,7 @@ function quality(log: (line: string) => void): BenchResult[] {
   // Per-pair decisions, MinHash vs SimHash, over the same shingles.
   const fingerprints = items.map((item) => fingerprintItem(item));
   const sameGroup = (i: number, j: number) => labelled[i]!.dupOf === labelled[j]!.dupOf;
-  const jaccard = (i: number, j: number) => {
-    const [a, b] = [fingerprints[i]!, fingerprints[j]!] as Fingerprint[];
-    return a!.kind === 'minhash' && b!.kind === 'minhash' ? estimatedJaccard(a!.signature, b!.signature) : Number(JSON.stringify(a) === JSON.stringify(b));
-  };
+  const jaccard = (i: number, j: number) => fingerprintSimilarity(fingerprints[i]!, fingerprints[j]!);
   const minHashRows = [0.3, 0.35, 0.4, 0.45, 0.5, 0.6].map((setting) => ({ setting, scores: pairDecisionScores(items.length, sameGroup, (i, j) => jaccard(i, j) >= setting) }));
   const simHashes = items.map((item) => simHash(item.text.length > 0 ? item.text : item.title));
   const simHashRows = [2, 4, 6, 8, 10, 12, 14, 16, 20].map((setting) => ({ setting, scores: pairDecisionScores(items.length, sameGroup, (i, j) => hamming(simHashes[i]!, simHashes[j]!) <= setting) }));
