@@ -212,6 +212,15 @@ describe('Telegram bot: bad arguments, HTML and files', () => {
     expect(await replyText({ chatId: 32, text: '/settings colour=red' })).toMatch(/^There is no setting "colour"[\s\S]*Example: \/settings language=de/);
   });
 
+  it('waits out a 429 on a reply and answers once', async () => {
+    emulator.addChat({ id: 34, type: 'private' });
+    emulator.failChat(34, 'too-many-requests', { retryAfterSeconds: 1, times: 1 });
+    const refusedBefore = emulator.stats.tooManyRequests;
+    expect(await replyText({ chatId: 34, text: '/help feeds' })).toMatch(/^\/feeds: /);
+    expect(emulator.stats.tooManyRequests).toBe(refusedBefore + 1);
+    expect(emulator.messages(34)).toHaveLength(1);
+  });
+
   it('exports OPML as a document and imports one sent in reply', async () => {
     const [exported, file] = await say({ chatId: 33, text: '/export' }, 2);
     expect(exported!.plainText).toMatch(/^\d+ feeds? as OPML\.$/);
