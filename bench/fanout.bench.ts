@@ -69,7 +69,7 @@ const bench: Benchmark = {
         await fanOut(queue, 'fanoutbench', subs);
         for (;;) {
           const { completed } = await queue.getJobCounts('completed');
-          if (completed >= CHATS) return;
+          if ((completed ?? 0) >= CHATS) return;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       });
