@@ -201,6 +201,12 @@ describe('Telegram bot: a channel managed from a private chat', () => {
     expect(await subscriptionAt(telegram(-1003, { channelKind: 'channel' }))).toBeUndefined();
     expect(await replyText({ chatId: ADMIN, text: '/subscribe @nosuchchannel' })).toMatch(/^Herald cannot see @nosuchchannel\. Add Herald to it first/);
   });
+
+  it('explains when Herald is restricted in a group', async () => {
+    emulator.addChat({ id: -1005, type: 'supergroup', title: 'Quiet', admins: [ADMIN], botCanPost: false });
+    expect(await replyText({ chatId: ADMIN, text: '/subscribe -1005' })).toBe('Herald cannot post in "Quiet": Herald is restricted and may not send messages. Lift the restriction in the group settings.');
+    expect(await subscriptionAt(telegram(-1005, { channelKind: 'supergroup' }))).toBeUndefined();
+  });
 });
 
 describe('Telegram bot: bad arguments, HTML and files', () => {

@@ -7,6 +7,7 @@ import { run, sequentialize } from '@grammyjs/runner';
 import type { Api, Bot, Context } from 'grammy';
 import type { Document, Message } from 'grammy/types';
 import { createCommandRunner } from '../../commands/index.js';
+import { refused } from '../../commands/replies.js';
 import { COMMAND_DESCRIPTIONS } from '../../commands/catalog.js';
 import type { CommandServices } from '../../commands/services.js';
 import type { CommandReply, CommandRequest, RunCommand } from '../../commands/types.js';
@@ -70,14 +71,14 @@ interface HandlingDeps {
 
 async function answer(ctx: Context, message: Message, command: TelegramCommand, deps: HandlingDeps): Promise<CommandReply> {
   const resolution = await resolveCommandContext(ctx.api, message, command, { botId: ctx.me.id, owners: deps.config.telegram.owners });
-  if ('refusal' in resolution) return { text: resolution.refusal, ok: false };
+  if ('refusal' in resolution) return refused(resolution.refusal);
   const document = command.name === 'import' ? attachedDocument(message) : undefined;
   let attachment: CommandRequest['attachment'];
   if (document) {
     try {
       attachment = await downloadAttachment(ctx.api, deps.config.telegram.apiRoot?.replace(/\/+$/, '') ?? 'https://api.telegram.org', document);
     } catch (error) {
-      if (error instanceof AttachmentTooLarge) return { text: error.message, ok: false };
+      if (error instanceof AttachmentTooLarge) return refused(error.message);
       throw error;
     }
   }
@@ -104,7 +105,7 @@ export function installCommandHandling(bot: Bot, deps: HandlingDeps): void {
       reply = await answer(ctx, message, command, deps);
     } catch (error) {
       deps.logger.error({ err: error, chatId: message.chat.id, command: command.name }, 'Telegram command failed');
-      reply = { text: 'Sorry, something went wrong on Herald\'s side. Please try again in a minute.', ok: false };
+      reply = refused('Sorry, something went wrong on Herald\'s side. Please try again in a minute.');
     }
     await sendCommandReply(ctx.api, target, reply, { linkPreviews: deps.config.briefing.linkPreviews });
   });

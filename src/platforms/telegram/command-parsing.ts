@@ -14,7 +14,7 @@ export interface TelegramCommand {
 const ALIASES: Record<string, CommandName> = { start: 'help' };
 
 /** @username (5–32 characters) or a numeric group/channel id. */
-const CHAT_REFERENCE = /^(@[A-Za-z][A-Za-z0-9_]{3,31}|-\d{5,})$/;
+const CHAT_REFERENCE = /^(@[A-Za-z][A-Za-z0-9_]{3,31}|-\d+)$/;
 
 function commandName(word: string): CommandName | undefined {
   const lower = word.toLowerCase();

@@ -33,7 +33,9 @@ export async function startWebhookServer(bot: Bot, webhook: WebhookConfig, allow
   const { secret } = webhook;
   if (secret === undefined) throw new Error('telegram.webhook.secret is not set: put a random string (letters, digits, "_", "-") in TELEGRAM_WEBHOOK_SECRET');
   const path = new URL(webhook.url).pathname;
-  const handleUpdate = webhookCallback(bot, 'http', { secretToken: secret });
+  // Telegram re-posts an update that is not answered within its timeout; a slow command (a
+  // trial fetch) must not run twice, so the post is answered first and the work goes on.
+  const handleUpdate = webhookCallback(bot, 'http', { secretToken: secret, onTimeout: 'return', timeoutMilliseconds: 5_000 });
   const server = createServer((request, response) => {
     const requestPath = new URL(request.url ?? '/', 'http://webhook').pathname;
     if (request.method !== 'POST' || requestPath !== path) {
