@@ -4,6 +4,7 @@ import type { Briefing } from '../briefing/model.js';
 import type { DiscordPart, TelegramPart, TextPart } from '../render/index.js';
 import type { Keys } from './keys.js';
 import { withLock } from './lock.js';
+import { ShortLivedCache } from './short-lived-cache.js';
 
 /** Kept as long as a delivery may still need the parts: the last retry, or an owner retrying a dead letter. */
 export const BRIEFING_TTL_S = 7 * 86_400;
@@ -32,10 +33,8 @@ export interface BriefingStoreOptions {
  * cache lets thousands of compose jobs of one bundle share one read.
  */
 export class BriefingStore {
-  private readonly recent = new Map<string, { expiresAt: number; value: Promise<StoredBriefing> }>();
+  private readonly recent: ShortLivedCache<StoredBriefing>;
   private readonly composeLockMs: number;
-  private readonly memoryTtlMs: number;
-  private readonly memoryMaxEntries: number;
 
   constructor(
     private readonly redis: Redis,
@@ -43,8 +42,7 @@ export class BriefingStore {
     options: BriefingStoreOptions = {},
   ) {
     this.composeLockMs = options.composeLockMs ?? 120_000;
-    this.memoryTtlMs = options.memoryTtlMs ?? 120_000;
-    this.memoryMaxEntries = options.memoryMaxEntries ?? 1000;
+    this.recent = new ShortLivedCache(options.memoryTtlMs ?? 120_000, options.memoryMaxEntries ?? 1000);
   }
 
   async get(id: string): Promise<StoredBriefing | undefined> {
@@ -62,22 +60,7 @@ export class BriefingStore {
    * ask at once; should the holder die, its lock expires and the next asker composes.
    */
   async getOrCompose(id: string, compose: () => Promise<StoredBriefing>): Promise<StoredBriefing> {
-    const now = Date.now();
-    const remembered = this.recent.get(id);
-    if (remembered && remembered.expiresAt > now) return remembered.value;
-    const value = this.loadOrCompose(id, compose);
-    this.remember(id, value, now);
-    // A failed attempt must not be served from memory to the retry.
-    value.catch(() => this.recent.delete(id));
-    return value;
-  }
-
-  private remember(id: string, value: Promise<StoredBriefing>, now: number): void {
-    this.recent.set(id, { expiresAt: now + this.memoryTtlMs, value });
-    for (const [key, entry] of this.recent) {
-      if (this.recent.size <= this.memoryMaxEntries && entry.expiresAt > now) break;
-      this.recent.delete(key);
-    }
+    return this.recent.get(id, () => this.loadOrCompose(id, compose));
   }
 
   private async loadOrCompose(id: string, compose: () => Promise<StoredBriefing>): Promise<StoredBriefing> {

@@ -14,6 +14,7 @@ import { summarizeStories, type LlmOptions } from '../summarize/summarize.js';
 import { bundleFamily, bundleKey, windowFor, type BriefingWindow } from './bundle.js';
 import { storiesFollowed } from './follow.js';
 import type { Subscription } from './model.js';
+import type { WindowStoriesCache } from './window-stories.js';
 
 /** What composing a subscription's briefing reads and writes. */
 export interface ComposeDeps {
@@ -25,6 +26,8 @@ export interface ComposeDeps {
   briefings: BriefingStore;
   /** For ranking weights of feeds; every feed weighs 1 without it. */
   feeds?: FeedStore;
+  /** Shares the stories of a window between the compose jobs of this process. */
+  windowStories?: WindowStoriesCache;
 }
 
 function composeOptions(subscription: Subscription, deps: ComposeDeps, now: Date, feedWeights: Record<string, number>): ComposeOptions {
@@ -63,7 +66,9 @@ async function feedWeights(deps: ComposeDeps): Promise<Record<string, number>> {
  */
 async function composeWindow(subscription: Subscription, deps: ComposeDeps, window: BriefingWindow, record: boolean): Promise<{ briefing: Briefing | null; shown: Story[] }> {
   const family = bundleFamily(subscription);
-  const inWindow = storiesFollowed(await storiesInWindow(deps.redis, deps.prefix, window.from, window.to), subscription, window.from);
+  const load = () => storiesInWindow(deps.redis, deps.prefix, window.from, window.to);
+  const all = await (deps.windowStories ? deps.windowStories.get(window.from, window.to, load) : load());
+  const inWindow = storiesFollowed(all, subscription, window.from);
   const stories = applyDeliveryMemory(inWindow, await deliveredStories(deps.redis, deps.prefix, family));
   const options = composeOptions(subscription, deps, window.to, await feedWeights(deps));
   // Only the chosen stories are summarized: with an LLM that is the costly step.
