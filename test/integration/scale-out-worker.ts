@@ -1,0 +1,40 @@
+/**
+ * One Herald worker process for the scale-out test (`node --import tsx` this file): worker and
+ * scheduler roles through startWorkers, as `herald start --role worker,scheduler` runs them,
+ * plus the health server. Its fetches carry HERALD_WORKER_NAME in the User-Agent and its
+ * /metrics counts the parts it sent, so the test can tell which process did what.
+ * Prints "ready PORT" once running.
+ */
+import { parseConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { redisReadiness, startHttpServer } from '../../src/observability/http-server.js';
+import { HeraldMetrics } from '../../src/observability/metrics.js';
+import { countSentParts } from '../../src/observability/platform-metrics.js';
+import { ConsoleSender } from '../../src/platforms/console/sender.js';
+import { createRedisConnection } from '../../src/queue/connection.js';
+import { installShutdown } from '../../src/runtime/shutdown.js';
+import { startWorkers } from '../../src/runtime/workers.js';
+import { RIG_TOKEN, rigSender } from '../support/delivery-rig.js';
+
+const { HERALD_REDIS_URL, HERALD_PREFIX, TELEGRAM_API_ROOT, HERALD_FEED_HOST, HERALD_WORKER_NAME } = process.env;
+if (!HERALD_REDIS_URL || !HERALD_PREFIX || !TELEGRAM_API_ROOT || !HERALD_FEED_HOST || !HERALD_WORKER_NAME) {
+  throw new Error('set HERALD_REDIS_URL, HERALD_PREFIX, TELEGRAM_API_ROOT, HERALD_FEED_HOST and HERALD_WORKER_NAME');
+}
+
+const logger = createLogger({ destination: process.stderr, level: 'warn' });
+const redis = createRedisConnection(HERALD_REDIS_URL, { name: `scale-out-${HERALD_WORKER_NAME}` });
+const config = parseConfig({
+  redis: { prefix: HERALD_PREFIX },
+  telegram: { token: RIG_TOKEN, apiRoot: TELEGRAM_API_ROOT },
+  fetch: { allowHosts: [HERALD_FEED_HOST], userAgent: `herald-scale-out/${HERALD_WORKER_NAME}` },
+});
+const metrics = new HeraldMetrics();
+const senders = { telegram: countSentParts(rigSender(redis, TELEGRAM_API_ROOT), metrics), console: new ConsoleSender(process.stderr) };
+const workers = await startWorkers({ config, connection: redis, senders, logger, roles: { worker: true, scheduler: true }, deliverConcurrency: 5 });
+const server = await startHttpServer({ port: 0, host: '127.0.0.1', metrics, readiness: [redisReadiness(redis)] });
+installShutdown(async () => {
+  await server.close();
+  await workers.close();
+  await redis.quit();
+}, logger);
+process.stdout.write(`ready ${server.port}\n`);
