@@ -102,7 +102,7 @@ export function parseWebUrl(word: string | undefined, example: string): string {
 
 /** Keyword patterns are plain words and phrases (see briefing/keywords.ts); regex syntax is refused so no one believes it works. */
 const REGEX_SYNTAX = /[\\^$|()[\]{}?+]/;
-export const MAX_KEYWORD_LENGTH = 60;
+const MAX_KEYWORD_LENGTH = 60;
 
 export function parseKeyword(text: string, example: string): string {
   const keyword = text.trim().replace(/\s+/g, ' ');

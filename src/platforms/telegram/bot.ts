@@ -31,7 +31,6 @@ export interface TelegramBotOptions {
 
 /** A running bot; stop() ends polling (or the webhook server) and waits for commands in flight. */
 export interface TelegramBotHandle {
-  bot: Bot;
   stop(): Promise<void>;
 }
 
@@ -126,14 +125,13 @@ export async function startTelegramBot({ config, services, logger }: TelegramBot
   if (webhook) {
     const server = await startWebhookServer(bot, webhook, UPDATE_TYPES);
     logger.info({ bot: bot.botInfo.username, url: webhook.url }, 'Telegram bot receiving updates by webhook');
-    return { bot, stop: () => server.close() };
+    return { stop: () => server.close() };
   }
   // A webhook left over from an earlier webhook deployment would make getUpdates fail with 409.
   await bot.api.deleteWebhook();
   const runner = run(bot, { runner: { fetch: { allowed_updates: UPDATE_TYPES } } });
   logger.info({ bot: bot.botInfo.username }, 'Telegram bot polling for updates');
   return {
-    bot,
     stop: async () => {
       if (runner.isRunning()) await runner.stop();
     },

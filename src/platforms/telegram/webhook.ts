@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { webhookCallback, type Bot } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { HeraldConfig } from '../../config/schema.js';
@@ -9,8 +8,6 @@ export type UpdateType = Exclude<keyof Update, 'update_id'>;
 
 /** The webhook receiver; close() stops listening (the webhook stays registered for the next start). */
 export interface WebhookServer {
-  /** The port actually bound (differs from the configured one when that is 0). */
-  port: number;
   close(): Promise<void>;
 }
 
@@ -47,7 +44,6 @@ export async function startWebhookServer(bot: Bot, webhook: WebhookConfig, allow
   await listen(server, webhook.port, webhook.host);
   await bot.api.setWebhook(webhook.url, { allowed_updates: allowedUpdates, secret_token: secret });
   return {
-    port: (server.address() as AddressInfo).port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
