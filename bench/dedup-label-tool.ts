@@ -14,6 +14,8 @@ const SOURCES: Array<{ file: string; encoding: string; language: string; source:
   { file: 'FeedReader__Rss20MoscowTimes.xml', encoding: 'utf-8', language: 'en', source: 'The Moscow Times', take: 20 },
   { file: 'chardet__windows-1251-russian-newsru.com.xml', encoding: 'windows-1251', language: 'ru', source: 'NEWSru.com', take: 25 },
   { file: 'FeedReader__Rss10OrfAt.xml', encoding: 'utf-8', language: 'de', source: 'ORF.at', take: 15 },
+  // A fire brigade's dispatch log: every entry written from one template, each a different call-out.
+  { file: 'FeedReader__Rss091Stadtfeuerwehr.xml', encoding: 'iso-8859-1', language: 'de', source: 'Stadtfeuerwehr Weiz', take: 15 },
 ];
 
 function stripHtml(html: string): string {

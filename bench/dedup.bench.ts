@@ -57,7 +57,7 @@ function syntheticItems(count: number, seed: number): Item[] {
     }
     // Spread over 60 hours so all of them sit inside the 72-hour window.
     const at = new Date(start + Math.floor((i / count) * 60 * 3600_000)).toISOString();
-    items.push({ id: `syn-${seed}-${i}`, feedId: 'syn', sourceName: 'Synthetic', title: words.slice(0, 8).join(' '), text: words.join(' '), publishedAt: at, firstSeenAt: at, categories: [], contentHash: `h${seed}-${i}` });
+    items.push({ id: `syn-${seed}-${i}`, feedId: `feed-${i % 50}`, sourceName: 'Synthetic', title: words.slice(0, 8).join(' '), text: words.join(' '), publishedAt: at, firstSeenAt: at, categories: [], contentHash: `h${seed}-${i}` });
   }
   return items;
 }
@@ -123,6 +123,11 @@ function quality(log: (line: string) => void): BenchResult[] {
     const scores = pairwiseScores(nearDuplicateAssignment(items, { ...defaults, threshold }), goldDuplicates);
     log(`  ${threshold === defaults.threshold ? '→' : ' '} ${threshold.toFixed(2)}  ${format(scores)}`);
   }
+  log('same-feed threshold sweep (two entries of one feed: template feeds look alike, a feed repeats itself verbatim):');
+  for (const sameFeedThreshold of [0.4, 0.6, 0.7, 0.8, 0.9, 1]) {
+    const scores = pairwiseScores(nearDuplicateAssignment(items, { ...defaults, sameFeedThreshold }), goldDuplicates);
+    log(`  ${sameFeedThreshold === defaults.sameFeedThreshold ? '→' : ' '} ${sameFeedThreshold.toFixed(2)}  ${format(scores)}`);
+  }
   log('shingle size sweep at the chosen threshold (character n for CJK/Thai, word n otherwise):');
   for (const [charGram, wordGram] of [[2, 2], [3, 3], [4, 3], [5, 3], [4, 2], [4, 4]] as const) {
     const scores = pairwiseScores(nearDuplicateAssignment(items, { ...defaults, shingles: { charGram, wordGram } }), goldDuplicates);
@@ -157,7 +162,7 @@ function quality(log: (line: string) => void): BenchResult[] {
   }
 
   const evaluation = evaluateLabelledSet(labelled);
-  const thresholds = `Jaccard ≥ ${defaults.threshold}, shingles ${defaults.shingles.charGram} chars / ${defaults.shingles.wordGram} words, MinHash ${defaults.permutations}×${defaults.bands} bands`;
+  const thresholds = `Jaccard ≥ ${defaults.threshold} (same feed ≥ ${defaults.sameFeedThreshold}), shingles ${defaults.shingles.charGram} chars / ${defaults.shingles.wordGram} words, MinHash ${defaults.permutations}×${defaults.bands} bands`;
   const clusterSettings = `join ≥ ${defaults.joinThreshold}, half-life ${defaults.decayHalfLifeHours} h, title weight ${defaults.titleWeight}`;
   log(`chosen: near-duplicate ${thresholds} → ${format(evaluation.nearDuplicate)}`);
   log(`chosen: clustering ${clusterSettings} → B-cubed ${format(evaluation.clustering)}`);
@@ -183,11 +188,11 @@ async function throughput(log: (line: string) => void): Promise<BenchResult[]> {
   log(`fingerprinting: ${Math.round(WINDOW_ITEMS / (fingerprinting.ms / 1000))} items/s`);
 
   const memory = new InMemoryNearDuplicateIndex();
-  windowItems.forEach((item, i) => memory.addSync(item.id, windowFingerprints[i]!, at(item)));
+  windowItems.forEach((item, i) => memory.addSync(item.id, windowFingerprints[i]!, at(item), item.feedId));
   const inMemory = await timeIt(() => {
     probes.forEach((item, i) => {
-      memory.querySync(probeFingerprints[i]!, probeAt);
-      memory.addSync(item.id, probeFingerprints[i]!, probeAt);
+      memory.querySync(probeFingerprints[i]!, probeAt, item.feedId);
+      memory.addSync(item.id, probeFingerprints[i]!, probeAt, item.feedId);
     });
   });
   const inMemoryRate = MEASURED_OPERATIONS / (inMemory.ms / 1000);
@@ -214,7 +219,7 @@ async function throughput(log: (line: string) => void): Promise<BenchResult[]> {
     const index = new RedisNearDuplicateIndex(redis, 'bench');
     const fill = await timeIt(async () => {
       for (let start = 0; start < WINDOW_ITEMS; start += 500) {
-        await Promise.all(windowItems.slice(start, start + 500).map((item, offset) => index.add(item.id, windowFingerprints[start + offset]!, at(item))));
+        await Promise.all(windowItems.slice(start, start + 500).map((item, offset) => index.add(item.id, windowFingerprints[start + offset]!, at(item), item.feedId)));
       }
     });
     const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
@@ -225,8 +230,8 @@ async function throughput(log: (line: string) => void): Promise<BenchResult[]> {
 
     const sequential = await timeIt(async () => {
       for (let i = 0; i < REDIS_MEASURED_OPERATIONS; i += 1) {
-        await index.query(probeFingerprints[i]!, probeAt);
-        await index.add(`${probes[i]!.id}-seq`, probeFingerprints[i]!, probeAt);
+        await index.query(probeFingerprints[i]!, probeAt, probes[i]!.feedId);
+        await index.add(`${probes[i]!.id}-seq`, probeFingerprints[i]!, probeAt, probes[i]!.feedId);
       }
     });
     const sequentialRate = REDIS_MEASURED_OPERATIONS / (sequential.ms / 1000);
@@ -235,8 +240,8 @@ async function throughput(log: (line: string) => void): Promise<BenchResult[]> {
       for (let start = 0; start < REDIS_MEASURED_OPERATIONS; start += inFlight) {
         await Promise.all(
           probeFingerprints.slice(start, start + inFlight).map(async (fingerprint, offset) => {
-            await index.query(fingerprint, probeAt);
-            await index.add(`${probes[start + offset]!.id}-par`, fingerprint, probeAt);
+            await index.query(fingerprint, probeAt, probes[start + offset]!.feedId);
+            await index.add(`${probes[start + offset]!.id}-par`, fingerprint, probeAt, probes[start + offset]!.feedId);
           }),
         );
       }

@@ -80,9 +80,9 @@ export function nearDuplicateAssignment(items: Item[], options: ClusterOptions =
   for (const item of [...items].sort(byPublication)) {
     const fingerprint = fingerprintItem(item, options);
     const at = itemTime(item);
-    const original = index.querySync(fingerprint, at)[0];
+    const original = index.querySync(fingerprint, at, item.feedId)[0];
     group.set(item.id, original === undefined ? item.id : group.get(original)!);
-    index.addSync(item.id, fingerprint, at);
+    index.addSync(item.id, fingerprint, at, item.feedId);
   }
   return group;
 }

@@ -12,6 +12,12 @@ export interface NearDuplicateOptions {
   bands: number;
   /** Estimated Jaccard similarity of shingle sets at or above which two items are near-duplicates. */
   threshold: number;
+  /**
+   * The same, for two items of one feed. Set higher: an outlet that publishes an article twice
+   * repeats it almost word for word, while feeds written from a template (dispatch logs, market
+   * closes, classifieds) make different entries look alike.
+   */
+  sameFeedThreshold: number;
   /** Below this many shingles a text is too short to fingerprint and only matches its exact normalized twin. */
   minShingles: number;
   shingles: ShingleOptions;
@@ -21,6 +27,7 @@ export const DEFAULT_NEAR_DUPLICATE_OPTIONS: NearDuplicateOptions = {
   permutations: 64,
   bands: 32,
   threshold: 0.4,
+  sameFeedThreshold: 0.8,
   minShingles: 8,
   shingles: DEFAULT_SHINGLE_OPTIONS,
 };

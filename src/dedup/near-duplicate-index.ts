@@ -6,9 +6,9 @@ import { DEFAULT_NEAR_DUPLICATE_OPTIONS, fingerprintBuckets, fingerprintSimilari
  */
 export interface NearDuplicateIndex {
   /** Remembers an item's fingerprint; `at` (ms since epoch) places it in the time window. */
-  add(id: string, fingerprint: Fingerprint, at: number): Promise<void>;
-  /** Ids of indexed items within the window around `at` that are near-duplicates, most similar first. */
-  query(fingerprint: Fingerprint, at: number): Promise<string[]>;
+  add(id: string, fingerprint: Fingerprint, at: number, feedId: string): Promise<void>;
+  /** Ids of indexed items within the window around `at` that are near-duplicates of an item of `feedId`, most similar first. */
+  query(fingerprint: Fingerprint, at: number, feedId: string): Promise<string[]>;
 }
 
 export interface NearDuplicateIndexOptions extends NearDuplicateOptions {
@@ -24,18 +24,29 @@ export const DEFAULT_INDEX_OPTIONS: NearDuplicateIndexOptions = { ...DEFAULT_NEA
 /** A candidate found through a shared bucket, before the similarity check. */
 export interface IndexedFingerprint {
   id: string;
+  feedId: string;
   at: number;
   fingerprint: Fingerprint;
 }
 
-/** Keeps the candidates similar enough to be near-duplicates, most similar first (earliest first on ties). */
-export function rankNearDuplicates(fingerprint: Fingerprint, candidates: Iterable<IndexedFingerprint>, threshold: number): string[] {
+/**
+ * Keeps the candidates similar enough to be near-duplicates of an item of `feedId` (candidates
+ * of the same feed must meet the stricter same-feed threshold), most similar first (earliest
+ * first on ties).
+ */
+export function rankNearDuplicates(
+  fingerprint: Fingerprint,
+  feedId: string,
+  candidates: Iterable<IndexedFingerprint>,
+  options: Pick<NearDuplicateOptions, 'threshold' | 'sameFeedThreshold'>,
+): string[] {
   const scored: Array<{ id: string; at: number; similarity: number }> = [];
   const seen = new Set<string>();
   for (const candidate of candidates) {
     if (seen.has(candidate.id)) continue;
     seen.add(candidate.id);
     const similarity = fingerprintSimilarity(fingerprint, candidate.fingerprint);
+    const threshold = candidate.feedId === feedId ? options.sameFeedThreshold : options.threshold;
     if (similarity >= threshold) scored.push({ id: candidate.id, at: candidate.at, similarity });
   }
   scored.sort((a, b) => b.similarity - a.similarity || a.at - b.at);
@@ -59,8 +70,8 @@ export class InMemoryNearDuplicateIndex implements NearDuplicateIndex {
     this.options = { ...DEFAULT_INDEX_OPTIONS, ...options };
   }
 
-  addSync(id: string, fingerprint: Fingerprint, at: number): void {
-    const entry = { id, at, fingerprint };
+  addSync(id: string, fingerprint: Fingerprint, at: number, feedId: string): void {
+    const entry = { id, feedId, at, fingerprint };
     const keys = fingerprintBuckets(fingerprint, this.options);
     for (const key of keys) {
       const bucket = this.buckets.get(key);
@@ -72,14 +83,14 @@ export class InMemoryNearDuplicateIndex implements NearDuplicateIndex {
     this.evictOlderThan(this.newest - this.options.windowMs);
   }
 
-  querySync(fingerprint: Fingerprint, at: number): string[] {
+  querySync(fingerprint: Fingerprint, at: number, feedId: string): string[] {
     const candidates: IndexedFingerprint[] = [];
     for (const key of fingerprintBuckets(fingerprint, this.options)) {
       for (const entry of this.buckets.get(key) ?? []) {
         if (Math.abs(entry.at - at) <= this.options.windowMs) candidates.push(entry);
       }
     }
-    return rankNearDuplicates(fingerprint, candidates, this.options.threshold);
+    return rankNearDuplicates(fingerprint, feedId, candidates, this.options);
   }
 
   /** Number of fingerprints currently held. */
@@ -87,12 +98,12 @@ export class InMemoryNearDuplicateIndex implements NearDuplicateIndex {
     return this.arrivals.length - this.evicted;
   }
 
-  async add(id: string, fingerprint: Fingerprint, at: number): Promise<void> {
-    this.addSync(id, fingerprint, at);
+  async add(id: string, fingerprint: Fingerprint, at: number, feedId: string): Promise<void> {
+    this.addSync(id, fingerprint, at, feedId);
   }
 
-  async query(fingerprint: Fingerprint, at: number): Promise<string[]> {
-    return this.querySync(fingerprint, at);
+  async query(fingerprint: Fingerprint, at: number, feedId: string): Promise<string[]> {
+    return this.querySync(fingerprint, at, feedId);
   }
 
   private evictOlderThan(cutoff: number): void {

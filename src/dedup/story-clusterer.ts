@@ -37,7 +37,7 @@ export class InMemoryStoryClusterer {
   add(item: Item, document: TermDocument): Placement {
     const at = itemTime(item);
     const fingerprint = fingerprintItem(item, this.options);
-    const original = this.nearDuplicates.querySync(fingerprint, at)[0];
+    const original = this.nearDuplicates.querySync(fingerprint, at, item.feedId)[0];
     const terms = lookupTerms(document, this.stats, this.options.lookupTerms);
     const placement = placeItem(
       item.id,
@@ -48,7 +48,7 @@ export class InMemoryStoryClusterer {
       this.stats,
       this.options,
     );
-    this.nearDuplicates.addSync(item.id, fingerprint, at);
+    this.nearDuplicates.addSync(item.id, fingerprint, at, item.feedId);
     this.storyOfItem.set(item.id, placement.storyId);
     this.record(placement, document, terms, at);
     return placement;

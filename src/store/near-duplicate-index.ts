@@ -26,22 +26,27 @@ function splitBucket(bucket: string): { head: string; tail: string } {
 const MINHASH = 1;
 const SHORT_TEXT = 2;
 
-/** An indexed item as stored: its id and fingerprint. */
+/** An indexed item as stored: its id, feed and fingerprint. */
 export interface StoredEntry {
   id: string;
+  feedId: string;
   fingerprint: Fingerprint;
 }
 
 /**
  * One kind byte, the payload length (uint16 LE), the payload (signature as little-endian
- * uint32s, or the digest as UTF-8), then the item id (UTF-8).
+ * uint32s, or the digest as UTF-8), the id length (uint16 LE), the item id, then the feed id
+ * (both UTF-8).
  */
-export function encodeEntry({ id, fingerprint }: StoredEntry): Buffer {
+export function encodeEntry({ id, feedId, fingerprint }: StoredEntry): Buffer {
   const payload = fingerprint.kind === 'short-text' ? Buffer.from(fingerprint.digest, 'utf8') : littleEndian(fingerprint.signature);
+  const idBytes = Buffer.from(id, 'utf8');
   const header = Buffer.alloc(3);
   header[0] = fingerprint.kind === 'short-text' ? SHORT_TEXT : MINHASH;
   header.writeUInt16LE(payload.length, 1);
-  return Buffer.concat([header, payload, Buffer.from(id, 'utf8')]);
+  const idLength = Buffer.alloc(2);
+  idLength.writeUInt16LE(idBytes.length, 0);
+  return Buffer.concat([header, payload, idLength, idBytes, Buffer.from(feedId, 'utf8')]);
 }
 
 function littleEndian(signature: Uint32Array): Buffer {
@@ -53,11 +58,13 @@ function littleEndian(signature: Uint32Array): Buffer {
 export function decodeEntry(bytes: Buffer): StoredEntry {
   const length = bytes.readUInt16LE(1);
   const payload = bytes.subarray(3, 3 + length);
-  const id = bytes.subarray(3 + length).toString('utf8');
-  if (bytes[0] === SHORT_TEXT) return { id, fingerprint: { kind: 'short-text', digest: payload.toString('utf8') } };
+  const idLength = bytes.readUInt16LE(3 + length);
+  const id = bytes.subarray(5 + length, 5 + length + idLength).toString('utf8');
+  const feedId = bytes.subarray(5 + length + idLength).toString('utf8');
+  if (bytes[0] === SHORT_TEXT) return { id, feedId, fingerprint: { kind: 'short-text', digest: payload.toString('utf8') } };
   const signature = new Uint32Array(length / 4);
   for (let index = 0; index < signature.length; index += 1) signature[index] = payload.readUInt32LE(index * 4);
-  return { id, fingerprint: { kind: 'minhash', signature } };
+  return { id, feedId, fingerprint: { kind: 'minhash', signature } };
 }
 
 /**
@@ -79,7 +86,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     this.keys = createStoryKeys(prefix);
   }
 
-  async add(id: string, fingerprint: Fingerprint, at: number): Promise<void> {
+  async add(id: string, fingerprint: Fingerprint, at: number, feedId: string): Promise<void> {
     const buckets = fingerprintBuckets(fingerprint, this.options).map(splitBucket);
     const window = this.options.windowMs;
     await this.redis.heraldNearDuplicateAdd(
@@ -90,12 +97,12 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
       at - window,
       window,
       this.keys.nearDuplicateEntry(''),
-      encodeEntry({ id, fingerprint }),
+      encodeEntry({ id, feedId, fingerprint }),
       ...buckets.map(({ tail }) => `${tail}|`),
     );
   }
 
-  async query(fingerprint: Fingerprint, at: number): Promise<string[]> {
+  async query(fingerprint: Fingerprint, at: number, feedId: string): Promise<string[]> {
     const buckets = fingerprintBuckets(fingerprint, this.options).map(splitBucket);
     const window = this.options.windowMs;
     const reply = await this.redis.heraldNearDuplicateQueryBuffer(
@@ -108,6 +115,6 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     );
     const candidates: IndexedFingerprint[] = [];
     for (let i = 0; i < reply.length; i += 2) candidates.push({ at: Number(reply[i]!.toString()), ...decodeEntry(reply[i + 1]!) });
-    return rankNearDuplicates(fingerprint, candidates, this.options.threshold);
+    return rankNearDuplicates(fingerprint, feedId, candidates, this.options);
   }
 }

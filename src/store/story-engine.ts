@@ -93,12 +93,12 @@ export class RedisStoryEngine {
 
   private async place(item: Item, document: TermDocument, at: number, stats: TermStatistics): Promise<Placement> {
     const fingerprint = fingerprintItem(item, this.options);
-    const original = (await this.nearDuplicates.query(fingerprint, at))[0];
+    const original = (await this.nearDuplicates.query(fingerprint, at, item.feedId))[0];
     const originalStory = original === undefined ? null : await this.redis.get(this.keys.storyOf(original));
     const terms = lookupTerms(document, stats, this.options.lookupTerms);
     const candidates = originalStory === null ? await this.candidates(terms, at) : [];
     const placement = placeItem(item.id, document, at, originalStory ?? undefined, candidates, stats, this.options);
-    await this.nearDuplicates.add(item.id, fingerprint, at);
+    await this.nearDuplicates.add(item.id, fingerprint, at, item.feedId);
     await this.record(item.id, placement, document, terms, at);
     return placement;
   }

@@ -59,11 +59,11 @@ describe('RedisNearDuplicateIndex', () => {
     for (const item of allItems) {
       const fingerprint = fingerprintItem(item);
       const at = itemTime(item);
-      const expected = local.querySync(fingerprint, at);
-      expect(await remote.query(fingerprint, at)).toEqual(expected);
+      const expected = local.querySync(fingerprint, at, item.feedId);
+      expect(await remote.query(fingerprint, at, item.feedId)).toEqual(expected);
       if (expected.length > 0) matched += 1;
-      local.addSync(item.id, fingerprint, at);
-      await remote.add(item.id, fingerprint, at);
+      local.addSync(item.id, fingerprint, at, item.feedId);
+      await remote.add(item.id, fingerprint, at, item.feedId);
     }
     expect(matched).toBeGreaterThan(50);
   });
@@ -73,8 +73,8 @@ describe('RedisNearDuplicateIndex', () => {
     const index = new RedisNearDuplicateIndex(redis, prefix);
     const fingerprints = allItems.map((item) => fingerprintItem(item));
     const at = Date.parse('2025-03-10T00:00:00Z');
-    await Promise.all(allItems.map((item, i) => index.add(item.id, fingerprints[i]!, at)));
-    const answers = await Promise.all(fingerprints.map((fingerprint) => index.query(fingerprint, at)));
+    await Promise.all(allItems.map((item, i) => index.add(item.id, fingerprints[i]!, at, item.feedId)));
+    const answers = await Promise.all(fingerprints.map((fingerprint) => index.query(fingerprint, at, 'another-feed')));
     answers.forEach((ids, i) => expect(ids).toContain(allItems[i]!.id));
     const bucketKeys = await redis.keys(`${prefix}:nd:*`);
     expect(bucketKeys.length).toBeLessThanOrEqual(index.options.bands * 4096 + allItems.length);
@@ -86,9 +86,9 @@ describe('RedisNearDuplicateIndex', () => {
     const index = new RedisNearDuplicateIndex(redis, prefix, { windowMs });
     const item = allItems.find((candidate) => candidate.id === 'en-quake-chile-wire')!;
     const fingerprint = fingerprintItem(item);
-    await index.add(item.id, fingerprint, 1_000_000);
-    expect(await index.query(fingerprint, 1_000_000 + windowMs)).toEqual([item.id]);
-    expect(await index.query(fingerprint, 1_000_000 + windowMs + 1)).toEqual([]);
+    await index.add(item.id, fingerprint, 1_000_000, item.feedId);
+    expect(await index.query(fingerprint, 1_000_000 + windowMs, 'another-feed')).toEqual([item.id]);
+    expect(await index.query(fingerprint, 1_000_000 + windowMs + 1, 'another-feed')).toEqual([]);
     const keys = await redis.keys(`${prefix}:*`);
     expect(keys).toHaveLength(index.options.bands + 2);
     const expiring = keys.filter((key) => key !== createStoryKeys(prefix).nearDuplicateHandles());
@@ -101,9 +101,9 @@ describe('RedisNearDuplicateIndex', () => {
     const prefix = freshPrefix();
     const index = new RedisNearDuplicateIndex(redis, prefix, { windowMs: 300 });
     const fingerprint = fingerprintItem(allItems[0]!);
-    await index.add(allItems[0]!.id, fingerprint, 1_000_000);
+    await index.add(allItems[0]!.id, fingerprint, 1_000_000, 'feed');
     await until(async () => (await redis.keys(`${prefix}:nd:*`)).length + (await redis.keys(`${prefix}:nd-entry:*`)).length === 0, 'the index keys to expire');
-    expect(await index.query(fingerprint, 1_000_000)).toEqual([]);
+    expect(await index.query(fingerprint, 1_000_000, 'another-feed')).toEqual([]);
   });
 });
 

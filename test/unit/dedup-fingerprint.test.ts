@@ -6,6 +6,7 @@ import { InMemoryNearDuplicateIndex } from '../../src/dedup/near-duplicate-index
 import { shingles } from '../../src/dedup/shingles.js';
 import { isMostlySpaceless, normalizeForComparison } from '../../src/dedup/text.js';
 import { decodeEntry, encodeEntry } from '../../src/store/near-duplicate-index.js';
+import { loadLabelledSet } from '../fixtures/dedup/labelled-set.js';
 
 const WIRE =
   'A magnitude 6.8 earthquake struck off the coast of central Chile early on Tuesday, shaking buildings in Valparaíso and Santiago, the U.S. Geological Survey said. ' +
@@ -77,10 +78,10 @@ describe('near-duplicate fingerprints', () => {
       }),
     );
     const index = new InMemoryNearDuplicateIndex();
-    index.addSync('a', fingerprintItem({ title: 'Live updates', text: 'Follow our live coverage.' }), 0);
-    index.addSync('b', fingerprintItem({ title: 'Markets live', text: 'Stocks open higher.' }), 0);
-    expect(index.querySync(fingerprintItem({ title: 'Weather warning', text: 'Amber warning for wind.' }), 0)).toEqual([]);
-    expect(index.querySync(fingerprintItem({ title: 'Live updates', text: 'Follow our  live coverage.' }), 0)).toEqual(['a']);
+    index.addSync('a', fingerprintItem({ title: 'Live updates', text: 'Follow our live coverage.' }), 0, 'live');
+    index.addSync('b', fingerprintItem({ title: 'Markets live', text: 'Stocks open higher.' }), 0, 'live');
+    expect(index.querySync(fingerprintItem({ title: 'Weather warning', text: 'Amber warning for wind.' }), 0, 'live')).toEqual([]);
+    expect(index.querySync(fingerprintItem({ title: 'Live updates', text: 'Follow our  live coverage.' }), 0, 'live')).toEqual(['a']);
   });
 });
 
@@ -90,26 +91,38 @@ describe('InMemoryNearDuplicateIndex', () => {
 
   it('finds an indexed reprint inside the window and forgets it outside', async () => {
     const index = new InMemoryNearDuplicateIndex({ windowMs: 72 * hour });
-    await index.add('wire', fingerprint, 0);
-    expect(await index.query(fingerprint, 10 * hour)).toEqual(['wire']);
-    expect(await index.query(fingerprint, 73 * hour)).toEqual([]);
+    await index.add('wire', fingerprint, 0, 'wire');
+    expect(await index.query(fingerprint, 10 * hour, 'paper')).toEqual(['wire']);
+    expect(await index.query(fingerprint, 73 * hour, 'paper')).toEqual([]);
+  });
+
+  it('holds two entries of one feed to the stricter same-feed threshold, so a template feed keeps its entries apart', () => {
+    const dispatches = loadLabelledSet().filter((entry) => entry.item.feedId === 'stadtfeuerwehr-weiz');
+    const [first, second] = ['corpus-de-rss091stadtf-15', 'corpus-de-rss091stadtf-14'].map((id) => dispatches.find((entry) => entry.item.id === id)!.item);
+    const index = new InMemoryNearDuplicateIndex();
+    index.addSync(first!.id, fingerprintItem(first!), 0, first!.feedId);
+    const similarity = fingerprintSimilarity(fingerprintItem(first!), fingerprintItem(second!));
+    expect(similarity).toBeGreaterThanOrEqual(index.options.threshold);
+    expect(similarity).toBeLessThan(index.options.sameFeedThreshold);
+    expect(index.querySync(fingerprintItem(second!), 0, second!.feedId)).toEqual([]);
+    expect(index.querySync(fingerprintItem(second!), 0, 'a-reprinting-outlet')).toEqual([first!.id]);
   });
 
   it('evicts entries that fell out of the window behind the newest item', () => {
     const index = new InMemoryNearDuplicateIndex({ windowMs: hour });
-    index.addSync('old', fingerprint, 0);
-    index.addSync('other', fingerprintItem({ title: 'x', text: 'Completely different words about a football match in Liverpool on Saturday afternoon at Anfield.' }), 2 * hour);
+    index.addSync('old', fingerprint, 0, 'wire');
+    index.addSync('other', fingerprintItem({ title: 'x', text: 'Completely different words about a football match in Liverpool on Saturday afternoon at Anfield.' }), 2 * hour, 'wire');
     expect(index.size).toBe(1);
-    expect(index.querySync(fingerprint, 0)).toEqual([]);
+    expect(index.querySync(fingerprint, 0, 'paper')).toEqual([]);
   });
 });
 
 describe('stored near-duplicate entries', () => {
   it('round-trip any id with a MinHash or a short-text fingerprint', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme' }), fc.uint32Array({ minLength: 1, maxLength: 128 }), fc.string({ maxLength: 30 }), fc.boolean(), (id, signature, digest, short) => {
+      fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), fc.uint32Array({ minLength: 1, maxLength: 128 }), fc.string({ maxLength: 30 }), fc.boolean(), (id, feedId, signature, digest, short) => {
         const fingerprint: Fingerprint = short ? { kind: 'short-text', digest } : { kind: 'minhash', signature };
-        expect(decodeEntry(encodeEntry({ id, fingerprint }))).toEqual({ id, fingerprint });
+        expect(decodeEntry(encodeEntry({ id, feedId, fingerprint }))).toEqual({ id, feedId, fingerprint });
       }),
     );
   });
