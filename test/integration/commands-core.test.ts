@@ -206,8 +206,10 @@ describe('flows', () => {
     expect(await pollQueue.getJobCounts('waiting', 'prioritized', 'delayed')).toMatchObject({ waiting: 1 });
     const listed = await run(command('feeds'), context());
     expect(listed.text).toMatch(/follows every feed Herald reads \(1\):\n• 1\. Tech Daily \(Tech News, every 45 min\) http:\/\/127\.0\.0\.1:\d+\/tech\.xml\n {2}🕓 waiting for its first poll/);
+    const fetches = feedServer.requests.length;
     const again = await run(command('addfeed', [feedServer.url('/tech.xml')]), context());
-    expect(again.text).toMatch(/Already known, now followed/);
+    expect(again.text).toBe('Already known, now followed: Tech Daily (section Tech News, every 45 min).\n"Newsroom" has no briefing yet: /subscribe 07:30 Europe/Berlin');
+    expect(feedServer.requests.length).toBe(fetches);
     expect(await services.feeds.list()).toHaveLength(1);
   });
 

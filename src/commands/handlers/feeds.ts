@@ -1,6 +1,7 @@
+import type { Feed } from '../../feeds/item.js';
 import { ArgumentProblem, optionText, parseInterval, parseWebUrl } from '../arguments.js';
 import { COMMAND_USAGE } from '../catalog.js';
-import { FeedTrialError, tryFeed } from '../feed-trial.js';
+import { FeedTrialError, tryFeed, type TrialResult } from '../feed-trial.js';
 import { describeFeed, describeHealth } from '../feed-health.js';
 import type { CommandHandler, HandlerInput } from '../handler.js';
 import { done, refused } from '../replies.js';
@@ -31,39 +32,48 @@ function sectionAndInterval(input: HandlerInput, words: string[]): { section?: s
   };
 }
 
+/** The catalogue's feed for a URL: the known one, or a new one after a trial fetch (returned too, for the reply). */
+async function catalogueFeed(input: HandlerInput, url: string, settings: { section?: string; intervalMinutes?: number }): Promise<{ feed: Feed; created: boolean; trial?: TrialResult }> {
+  const { services } = input;
+  const known = await services.feeds.findByUrl(url);
+  if (known) return { feed: known, created: false };
+  const trial = await tryFeed(url, services.fetchOptions, input.now);
+  const { feed, created } = await services.feeds.add(
+    { url: trial.url, name: trial.title, section: settings.section, intervalMinutes: settings.intervalMinutes ?? services.config.defaults.interval },
+    input.now,
+  );
+  if (created) await services.scheduling.feedAdded(feed);
+  return { feed, created, trial };
+}
+
 /**
  * Adds a feed after a trial fetch through the SSRF guard (a web page counts when it advertises
  * a feed). Feeds live in one catalogue shared by every destination and are polled once however
  * many follow them; the target follows the new feed (a destination with a chosen list gets it
- * appended; one that follows everything already has it).
+ * appended; one that follows everything already has it). A feed already in the catalogue is
+ * followed without fetching it again.
  */
 export const addfeed: CommandHandler = async (input) => {
   const example = COMMAND_USAGE.addfeed.example;
   const [first, ...rest] = input.request.args;
   const url = parseWebUrl(optionText(input.request, 'url') ?? first, example);
   const words = optionText(input.request, 'url') === undefined ? rest : input.request.args;
-  const { section, intervalMinutes } = sectionAndInterval(input, [...words]);
-  const { services } = input;
-  let trial;
+  let added;
   try {
-    trial = await tryFeed(url, services.fetchOptions, input.now);
+    added = await catalogueFeed(input, url, sectionAndInterval(input, [...words]));
   } catch (error) {
     if (error instanceof FeedTrialError) return refused(`${error.message}\nExample: /${example}`);
     throw error;
   }
-  const { feed, created } = await services.feeds.add(
-    { url: trial.url, name: trial.title, section, intervalMinutes: intervalMinutes ?? services.config.defaults.interval },
-    input.now,
-  );
-  if (created) await services.scheduling.feedAdded(feed);
+  const { feed, created, trial } = added;
   const subscription = await currentSubscription(input);
   if (subscription && subscription.feedIds.length > 0 && !subscription.feedIds.includes(feed.id)) {
     await saveSubscription(input, { ...subscription, feedIds: [...subscription.feedIds, feed.id] });
   }
-  const found = trial.discoveredFrom ? `Found ${trial.url} on that page. ` : '';
-  const what = `${feed.name ?? feed.url} (${trial.itemCount} item${trial.itemCount === 1 ? '' : 's'} now${feed.section ? `, section ${feed.section}` : ''}, every ${feed.intervalMinutes} min)`;
-  const next = subscription ? '' : `\n${input.context.targetLabel} has no briefing yet: /subscribe 07:30 ${services.config.defaults.timezone}`;
-  return done(`${found}${created ? 'Added' : 'Already known, now followed'}: ${what}.${next}`);
+  const found = trial?.discoveredFrom ? `Found ${trial.url} on that page. ` : '';
+  const details = [trial && `${trial.itemCount} item${trial.itemCount === 1 ? '' : 's'} now`, feed.section && `section ${feed.section}`, `every ${feed.intervalMinutes} min`].filter(Boolean).join(', ');
+  const next = subscription ? '' : `\n${input.context.targetLabel} has no briefing yet: /subscribe 07:30 ${input.services.config.defaults.timezone}`;
+  return done(`${found}${created ? 'Added' : 'Already known, now followed'}: ${feed.name ?? feed.url} (${details}).${next}`);
 };
 
 /** The feed a removefeed argument names: its number in /feeds, its URL, or its id. */
