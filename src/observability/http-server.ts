@@ -105,6 +105,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   }
 
   const server = createServer((request, response) => {
+    const started = performance.now();
+    const { method, url } = request;
+    response.once('finish', () => {
+      options.logger?.debug({ method, url, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'http request');
+    });
     route(request, response).catch((error: unknown) => {
       options.logger?.error({ err: error, url: request.url }, 'health server request failed');
       if (!response.headersSent) sendJson(response, 500, { error: 'internal error' });
