@@ -17,6 +17,7 @@ import { byPublication } from '../dedup/group.js';
 import { itemTime } from '../dedup/item-time.js';
 import type { Item } from '../feeds/item.js';
 import { RedisNearDuplicateIndex } from './near-duplicate-index.js';
+import { withLock } from './lock.js';
 import { execPipeline } from './pipeline.js';
 import { createStoryKeys, type StoryKeys } from './story-keys.js';
 
@@ -25,9 +26,18 @@ const DAY_MS = 86_400_000;
 export interface StoryEngineOptions extends ClusterOptions {
   /** How long a story's item list and its place in the story index are kept (briefings read them). */
   storyRetentionMs: number;
+  /** The clustering lock expires after this long should its holder die mid-batch. */
+  lockTtlMs: number;
+  /** How long addItems waits for the clustering lock before giving up with an error. */
+  lockWaitMs: number;
 }
 
-export const DEFAULT_STORY_ENGINE_OPTIONS: StoryEngineOptions = { ...DEFAULT_CLUSTER_OPTIONS, storyRetentionMs: 7 * DAY_MS };
+export const DEFAULT_STORY_ENGINE_OPTIONS: StoryEngineOptions = {
+  ...DEFAULT_CLUSTER_OPTIONS,
+  storyRetentionMs: 7 * DAY_MS,
+  lockTtlMs: 60_000,
+  lockWaitMs: 120_000,
+};
 
 export interface ItemPlacement {
   itemId: string;
@@ -54,8 +64,11 @@ function windowDays(times: number[], windowMs: number): string[] {
  * else a new story), with the state in Redis so every worker and every poll shares it.
  *
  * Document frequencies are counted per UTC day of publication and read over the days of the
- * window, so IDF reflects the items of the window as in a preview. Term weights of a story are
- * summed with HINCRBYFLOAT, so two workers adding to one story never lose each other's terms.
+ * window, so IDF reflects the items of the window as in a preview.
+ *
+ * Batches are placed one at a time across all workers (a Redis lock): two feeds polled at once
+ * often carry the same wire story, and placing both copies concurrently would let each miss the
+ * other and start two stories.
  */
 export class RedisStoryEngine {
   readonly options: StoryEngineOptions;
@@ -78,6 +91,22 @@ export class RedisStoryEngine {
    */
   async addItems(items: Item[]): Promise<ItemPlacement[]> {
     if (items.length === 0) return [];
+    return this.oneBatchAtATime(() => this.placeBatch(items));
+  }
+
+  private async oneBatchAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.options.lockWaitMs;
+    for (;;) {
+      const outcome = await withLock(this.redis, this.keys.clusteringLock(), this.options.lockTtlMs, fn);
+      if (outcome.acquired) return outcome.value;
+      if (Date.now() > deadline) {
+        throw new Error(`could not take the story clustering lock ${this.keys.clusteringLock()} within ${this.options.lockWaitMs} ms; is another worker stuck?`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80));
+    }
+  }
+
+  private async placeBatch(items: Item[]): Promise<ItemPlacement[]> {
     const ordered = [...items].sort(byPublication);
     const documents = ordered.map((item) => termDocument(item));
     const times = ordered.map(itemTime);

@@ -23,6 +23,8 @@ export interface StoryKeys {
   documentFrequencies(day: string): string;
   /** String: number of items published on one UTC day. */
   documentCount(day: string): string;
+  /** String: the lock that lets one worker at a time place items into stories. */
+  clusteringLock(): string;
   /** Hash: story id → items delivered, for one subscription. */
   deliveredStories(subscriptionId: string): string;
 }
@@ -40,6 +42,7 @@ export function createStoryKeys(prefix = 'herald'): StoryKeys {
     storiesByTerm: (term) => under('story-term', term),
     documentFrequencies: (day) => under('df', day),
     documentCount: (day) => under('df', day, 'n'),
+    clusteringLock: () => under('lock', 'clustering'),
     deliveredStories: (subscriptionId) => under('delivered', subscriptionId),
   };
 }

@@ -149,6 +149,19 @@ describe('RedisStoryEngine', () => {
     expect(await redis.pttl(createStoryKeys(prefix).deliveredStories('sub-1'))).toBeGreaterThan(0);
   });
 
+  it('places batches from concurrent workers one at a time, so a story polled from two feeds at once stays one story', async () => {
+    const prefix = freshPrefix();
+    const [original, , reprint] = allItems.filter((item) => item.id.startsWith('en-quake-chile-wire'));
+    const fresh = await storeItems(prefix, [original!, reprint!]);
+    expect(fresh).toHaveLength(2);
+    const workers = [new RedisStoryEngine(server.client(), prefix), new RedisStoryEngine(server.client(), prefix)];
+    const results = await Promise.all(fresh.map((item, index) => workers[index]!.addItems([item])));
+    const placements = results.flat();
+    expect(placements.map((placement) => placement.kind).sort()).toEqual(['near-duplicate', 'new-story']);
+    expect(new Set(placements.map((placement) => placement.storyId)).size).toBe(1);
+    expect(await redis.exists(createStoryKeys(prefix).clusteringLock())).toBe(0);
+  });
+
   it('forgets stories for clustering once the window has passed', async () => {
     const prefix = freshPrefix();
     const engine = new RedisStoryEngine(redis, prefix, { windowMs: 400 });
