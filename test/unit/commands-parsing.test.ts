@@ -100,6 +100,8 @@ describe('Telegram command parsing', () => {
     expect(parseTelegramCommand('/status@Herald_Bot', 'herald_bot', false)?.name).toBe('status');
     expect(parseTelegramCommand('/status@other_bot', 'herald_bot', false)).toBeUndefined();
     expect(parseTelegramCommand('/frobnicate', 'herald_bot', false)).toBeUndefined();
+    expect(parseTelegramCommand('/frobnicate', 'herald_bot', true)).toEqual({ name: 'help', args: ['frobnicate'], options: {} });
+    expect(parseTelegramCommand('/frobnicate@herald_bot', 'herald_bot', false)).toEqual({ name: 'help', args: ['frobnicate'], options: {} });
     expect(parseTelegramCommand('hello /status', 'herald_bot', false)).toBeUndefined();
     expect(parseTelegramCommand('/start', 'herald_bot', false)?.name).toBe('help');
   });

@@ -23,18 +23,21 @@ function commandName(word: string): CommandName | undefined {
 }
 
 /**
- * Parses "/name[@bot] [target] words… key=value…". Returns undefined for anything that is not
- * one of Herald's commands, including commands addressed to another bot (`/help@otherbot`).
- * `allowTarget`: whether a leading chat reference names the chat to manage (private chats only).
+ * Parses "/name[@bot] [target] words… key=value…". Returns undefined for messages that are not
+ * commands, for commands addressed to another bot (`/help@otherbot`), and for unknown commands in
+ * a group (they may be another bot's). An unknown command in a private chat, or one addressed
+ * to Herald by name, becomes `help NAME`, which says there is no such command.
+ * In a private chat a leading chat reference names the chat to manage.
  */
-export function parseTelegramCommand(text: string, botUsername: string, allowTarget: boolean): TelegramCommand | undefined {
+export function parseTelegramCommand(text: string, botUsername: string, inPrivateChat: boolean): TelegramCommand | undefined {
   const match = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+([\s\S]*))?$/.exec(text.trim());
   if (!match) return undefined;
-  if (match[2] !== undefined && match[2].toLowerCase() !== botUsername.toLowerCase()) return undefined;
+  const addressedToUs = match[2] !== undefined && match[2].toLowerCase() === botUsername.toLowerCase();
+  if (match[2] !== undefined && !addressedToUs) return undefined;
   const name = commandName(match[1]!);
-  if (name === undefined) return undefined;
+  if (name === undefined) return inPrivateChat || addressedToUs ? { name: 'help', args: [match[1]!], options: {} } : undefined;
   const words = (match[3] ?? '').split(/\s+/).filter((word) => word !== '');
-  const targetChat = allowTarget && words[0] !== undefined && CHAT_REFERENCE.test(words[0]) ? words.shift() : undefined;
+  const targetChat = inPrivateChat && words[0] !== undefined && CHAT_REFERENCE.test(words[0]) ? words.shift() : undefined;
   const args: string[] = [];
   const options: Record<string, string> = {};
   for (const word of words) {
