@@ -81,11 +81,11 @@ export const doctorCommand: CliCommand = {
   summary: 'Checks the configuration, Redis, the bot tokens and every subscribed chat, and says how to fix what is wrong.',
   usage: 'herald doctor [--config FILE]',
   options: { config: { type: 'string' } },
-  optionHelp: { config: 'configuration file (default: herald.config.yaml when present)' },
+  optionHelp: { config: 'configuration file (default: $HERALD_CONFIG, else herald.config.yaml when present)' },
   details: 'Exit code 0 when every check passes (warnings allowed), 1 when any check finds a problem.',
   async run(values) {
     const progress = (step: string) => process.stderr.write(`… ${step}\n`);
-    const results = await runDoctor(values.config as string | undefined, progress);
+    const results = await runDoctor((values.config as string | undefined) ?? process.env.HERALD_CONFIG, progress);
     process.stdout.write(`${formatReport(results)}\n`);
     return results.some((result) => result.status === 'problem') ? 1 : 0;
   },

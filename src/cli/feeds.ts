@@ -62,7 +62,7 @@ export const feedsCommand: CliCommand = {
   summary: 'Imports feeds from an OPML file into Herald, or exports Herald\'s feeds as OPML.',
   usage: 'herald feeds import FILE.opml [--config FILE] | herald feeds export [FILE] [--config FILE]',
   options: { config: { type: 'string' } },
-  optionHelp: { config: 'configuration file (default: herald.config.yaml when present); gives the Redis URL and prefix' },
+  optionHelp: { config: 'configuration file (default: $HERALD_CONFIG, else herald.config.yaml when present); gives the Redis URL and prefix' },
   details: [
     'Outlines that contain feeds become sections. Export writes to standard output without FILE.',
     '',
@@ -73,7 +73,7 @@ export const feedsCommand: CliCommand = {
   async run(values, positionals) {
     const [action, file, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    const config = await loadConfig(values.config as string | undefined);
+    const config = await loadConfig((values.config as string | undefined) ?? process.env.HERALD_CONFIG);
     if (action === 'import') {
       if (!file) throw new UsageError('feeds import needs the OPML file, e.g. herald feeds import subscriptions.opml');
       process.stdout.write(`${(await importOpml(file, config)).join('\n')}\n`);
