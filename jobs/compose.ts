@@ -1,10 +1,9 @@
-import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { Logger } from '../src/log.js';
+import type { Job, Worker } from 'bullmq';
 import { scheduledTime, type ComposeJobData } from '../src/queue/compose-jobs.js';
 import { fanOut, type DeliverQueue } from '../src/queue/deliver-jobs.js';
-import { bullPrefix, QUEUE_NAMES } from '../src/queue/names.js';
+import { QUEUE_NAMES } from '../src/queue/names.js';
 import { composeBundle, type ComposeDeps } from '../src/subscriptions/compose-for-subscription.js';
+import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 
 export interface ComposeJobDeps extends ComposeDeps {
   deliverQueue: DeliverQueue;
@@ -35,25 +34,17 @@ export async function composeAndQueue(subscriptionId: string, at: Date, deps: Co
   return { subscriptionId, status: stored.briefing ? 'queued' : 'empty', briefingId: stored.id };
 }
 
-export interface ComposeWorkerOptions {
-  connection: Redis;
-  prefix?: string;
+export interface ComposeWorkerOptions extends Omit<LoggedWorkerOptions, 'concurrency'> {
   /** Compose jobs at once; those of one bundle share its composition, so most are a read and a queue add. */
   concurrency?: number;
-  logger?: Logger;
 }
 
 /** Starts a worker on the compose queue; `close()` resolves once the jobs in flight have finished. */
 export function startComposeWorker(deps: ComposeJobDeps, options: ComposeWorkerOptions): Worker<ComposeJobData, ComposeResult> {
   const processor = (job: Job<ComposeJobData>) => composeAndQueue(job.data.subscriptionId, scheduledTime(job), deps);
-  const worker = new Worker<ComposeJobData, ComposeResult>(QUEUE_NAMES.compose, processor, {
-    connection: options.connection,
-    prefix: bullPrefix(options.prefix),
-    concurrency: options.concurrency ?? 20,
+  return startLoggedWorker(QUEUE_NAMES.compose, processor, { ...options, concurrency: options.concurrency ?? 20 }, {
+    describe: (job) => ({ subscriptionId: job?.data.subscriptionId }),
+    completed: 'briefing composed',
+    failed: 'compose job failed',
   });
-  const { logger } = options;
-  worker.on('completed', (_job, result) => logger?.debug({ compose: result }, 'briefing composed'));
-  worker.on('failed', (job, error) => logger?.error({ err: error, subscriptionId: job?.data.subscriptionId }, 'compose job failed'));
-  worker.on('error', (error) => logger?.error({ err: error }, 'compose worker error'));
-  return worker;
 }

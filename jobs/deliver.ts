@@ -1,15 +1,15 @@
-import { DelayedError, UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { Logger } from '../src/log.js';
 import { DeliveryError, type Destination, type PlatformSender } from '../src/platforms/delivery.js';
 import type { ComposeQueue } from '../src/queue/compose-jobs.js';
 import { DELIVER_JOB_NAME, DELIVER_JOB_OPTIONS, type DeliverJobData, type DeliverQueue } from '../src/queue/deliver-jobs.js';
-import { bullPrefix, QUEUE_NAMES } from '../src/queue/names.js';
+import { QUEUE_NAMES } from '../src/queue/names.js';
 import { removeSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../src/queue/subscription-schedulers.js';
 import type { DiscordPart, TelegramPart, TextPart } from '../src/render/index.js';
 import type { BriefingStore, StoredBriefing } from '../src/store/briefings.js';
 import type { DeliveryStore, PartRecord } from '../src/store/deliveries.js';
 import type { SubscriptionStore } from '../src/store/subscriptions.js';
+import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 import type { Subscription } from '../src/subscriptions/model.js';
 
 /** One sender per platform; a platform without a token has none (its deliveries fail to the dead letters). */
@@ -169,31 +169,21 @@ export async function retryDeadLetter(id: string, deps: { queue: DeliverQueue; d
   return true;
 }
 
-export interface DeliverWorkerOptions {
-  connection: Redis;
-  prefix?: string;
+export interface DeliverWorkerOptions extends Omit<LoggedWorkerOptions, 'concurrency'> {
   /**
    * Deliveries at once in this process. Each waits on one destination's platform, so many in
    * flight keep one slow or failing chat from holding up the others; the shared rate limiter
    * keeps the total within the platform's limits.
    */
   concurrency?: number;
-  /** How soon the jobs of a worker that died are taken over (BullMQ's stall detection); tests shorten it. */
-  stall?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>;
-  logger?: Logger;
 }
 
 /** Starts a worker on the deliver queue; `close()` resolves once the deliveries in flight have finished. */
 export function startDeliverWorker(deps: DeliverDeps, options: DeliverWorkerOptions): Worker<DeliverJobData, DeliveryResult> {
-  const worker = new Worker<DeliverJobData, DeliveryResult>(QUEUE_NAMES.deliver, createDeliverProcessor(deps), {
-    connection: options.connection,
-    prefix: bullPrefix(options.prefix),
-    concurrency: options.concurrency ?? 50,
-    ...options.stall,
+  return startLoggedWorker(QUEUE_NAMES.deliver, createDeliverProcessor(deps), { ...options, concurrency: options.concurrency ?? 50 }, {
+    describe: (job) => ({ deliveryId: job?.id }),
+    completed: 'delivery done',
+    failed: 'delivery attempt failed',
+    failedLevel: 'warn',
   });
-  const { logger } = options;
-  worker.on('completed', (job, result) => logger?.debug({ deliveryId: job.id, result }, 'delivery done'));
-  worker.on('failed', (job, error) => logger?.warn({ err: error, deliveryId: job?.id, attempt: job?.attemptsMade }, 'delivery attempt failed'));
-  worker.on('error', (error) => logger?.error({ err: error }, 'deliver worker error'));
-  return worker;
 }

@@ -1,11 +1,11 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../src/log.js';
 import type { ComposeQueue } from '../src/queue/compose-jobs.js';
 import { bullPrefix, QUEUE_NAMES } from '../src/queue/names.js';
 import type { DeliveryStore } from '../src/store/deliveries.js';
 import type { ItemStore } from '../src/store/items.js';
 import type { SubscriptionStore } from '../src/store/subscriptions.js';
+import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 
 /** Dead letters older than this are dropped: an owner who has not retried one in a month will not. */
 const DEAD_LETTER_RETENTION_MS = 30 * 86_400_000;
@@ -57,13 +57,10 @@ export async function upsertHousekeepingScheduler(queue: HousekeepingQueue): Pro
 }
 
 /** Starts the housekeeping worker (one job at a time). */
-export function startHousekeepingWorker(deps: HousekeepingDeps, options: { connection: Redis; prefix?: string; logger?: Logger }): Worker<Record<string, never>, HousekeepingResult> {
-  const worker = new Worker<Record<string, never>, HousekeepingResult>(QUEUE_NAMES.housekeeping, () => runHousekeeping(deps), {
-    connection: options.connection,
-    prefix: bullPrefix(options.prefix),
-    concurrency: 1,
+export function startHousekeepingWorker(deps: HousekeepingDeps, options: Omit<LoggedWorkerOptions, 'concurrency'>): Worker<Record<string, never>, HousekeepingResult> {
+  return startLoggedWorker(QUEUE_NAMES.housekeeping, () => runHousekeeping(deps), { ...options, concurrency: 1 }, {
+    describe: () => ({}),
+    completed: 'housekeeping done',
+    failed: 'housekeeping failed',
   });
-  worker.on('completed', (_job, result) => options.logger?.info({ housekeeping: result }, 'housekeeping done'));
-  worker.on('error', (error) => options.logger?.error({ err: error }, 'housekeeping worker error'));
-  return worker;
 }

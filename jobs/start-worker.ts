@@ -1,0 +1,43 @@
+import { Worker, type Job, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../src/log.js';
+import { bullPrefix, type QueueName } from '../src/queue/names.js';
+
+export interface LoggedWorkerOptions {
+  connection: Redis;
+  /** The store prefix; queues live under `{prefix}`. */
+  prefix?: string;
+  concurrency: number;
+  /** How soon the jobs of a worker that died are taken over (BullMQ's stall detection); tests shorten it. */
+  stall?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>;
+  logger?: Logger;
+}
+
+/** What to log about a job of this queue: its identifying fields, and the words for outcomes. */
+export interface WorkerLogging<Data, Result> {
+  describe: (job: Job<Data, Result> | undefined) => Record<string, unknown>;
+  completed: string;
+  failed: string;
+  /** Level of a failure: 'warn' where failures are retried as a matter of course. */
+  failedLevel?: 'warn' | 'error';
+}
+
+/** A BullMQ worker on one of Herald's queues that logs its jobs' outcomes and its own errors. */
+export function startLoggedWorker<Data, Result>(
+  queue: QueueName,
+  processor: (job: Job<Data, Result>, token?: string) => Promise<Result>,
+  options: LoggedWorkerOptions,
+  logging: WorkerLogging<Data, Result>,
+): Worker<Data, Result> {
+  const worker = new Worker<Data, Result>(queue, processor, {
+    connection: options.connection,
+    prefix: bullPrefix(options.prefix),
+    concurrency: options.concurrency,
+    ...options.stall,
+  });
+  const { logger } = options;
+  worker.on('completed', (job, result) => logger?.debug({ ...logging.describe(job), result }, logging.completed));
+  worker.on('failed', (job, error) => logger?.[logging.failedLevel ?? 'error']({ err: error, ...logging.describe(job), attempt: job?.attemptsMade }, logging.failed));
+  worker.on('error', (error) => logger?.error({ err: error, queue }, 'worker error'));
+  return worker;
+}
