@@ -1,17 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { basicAuthMatches, type Credentials } from './basic-auth.js';
 import { createDashboardHandler, DASHBOARD_PATH, type RequestHandler } from './dashboard.js';
 import type { HeraldMetrics } from './metrics.js';
-
-/** One thing `/readyz` asks: resolves when ready, throws saying why not. */
-export interface ReadinessCheck {
-  name: string;
-  check(): Promise<void>;
-}
+import type { ReadinessCheck } from './readiness.js';
 
 export interface HttpServerOptions {
   port: number;
@@ -30,16 +24,6 @@ export interface RunningHttpServer {
   port: number;
   url: string;
   close(): Promise<void>;
-}
-
-/** Redis answers PING. With BullMQ's never-failing connection a PING waits through an outage, so the check's timeout decides. */
-export function redisReadiness(redis: Pick<Redis, 'ping'>): ReadinessCheck {
-  return {
-    name: 'redis',
-    async check() {
-      await redis.ping();
-    },
-  };
 }
 
 function withTimeout(check: ReadinessCheck, timeoutMs: number): Promise<void> {

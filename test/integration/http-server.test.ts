@@ -1,9 +1,14 @@
+import { once } from 'node:events';
 import { Queue, Worker } from 'bullmq';
+import { Events } from 'discord.js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { bullPrefix, QUEUE_NAMES } from '../../src/queue/names.js';
-import { startHttpServer, redisReadiness, type RunningHttpServer } from '../../src/observability/http-server.js';
+import { startHttpServer, type RunningHttpServer } from '../../src/observability/http-server.js';
+import { discordReadiness, redisReadiness, telegramReadiness } from '../../src/observability/readiness.js';
+import { createDiscordClient } from '../../src/platforms/discord/client.js';
+import { startDiscordEmulator } from '../emulators/discord-api.js';
 import { HeraldMetrics, type PollOutcome } from '../../src/observability/metrics.js';
 import { observeWorker } from '../../src/observability/worker-metrics.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -34,6 +39,8 @@ beforeAll(async () => {
   connection = createRedisConnection(redis.url);
   pollQueue = new Queue(QUEUE_NAMES.pollFeed, { connection, prefix: PREFIX });
   deliverQueue = new Queue(QUEUE_NAMES.deliver, { connection, prefix: PREFIX });
+  // The last test stops Redis on purpose; BullMQ would print every refused reconnection.
+  for (const queue of [pollQueue, deliverQueue]) queue.on('error', () => undefined);
   metrics = new HeraldMetrics({ process: true });
   metrics.watchQueues([pollQueue, deliverQueue]);
   server = await startHttpServer({
@@ -42,12 +49,7 @@ beforeAll(async () => {
     metrics,
     readiness: [
       redisReadiness(connection),
-      {
-        name: 'telegram',
-        async check() {
-          if (!platformReady) throw new Error('long polling not running');
-        },
-      },
+      telegramReadiness(() => platformReady),
     ],
     readinessTimeoutMs: 1_000,
     dashboard: { ...DASHBOARD, queues: [pollQueue, deliverQueue] },
@@ -78,7 +80,7 @@ describe('health endpoints', () => {
     try {
       const notReady = await fetch(`${server.url}/readyz`);
       expect(notReady.status).toBe(503);
-      expect(await notReady.json()).toEqual({ status: 'not ready', checks: { redis: 'ok', telegram: 'long polling not running' } });
+      expect(await notReady.json()).toEqual({ status: 'not ready', checks: { redis: 'ok', telegram: 'not receiving updates' } });
     } finally {
       platformReady = true;
     }
@@ -175,5 +177,25 @@ describe('readiness when Redis is gone', () => {
     expect(body.checks.redis).not.toBe('ok');
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     await redis.restart();
+  });
+});
+
+describe('discordReadiness', () => {
+  it('fails until the gateway session is up and again after it closed', async () => {
+    const emulator = await startDiscordEmulator();
+    const client = createDiscordClient({ token: emulator.token, apiBase: emulator.apiBase, owners: [] });
+    const readiness = discordReadiness(client);
+    try {
+      await expect(readiness.check()).rejects.toThrow('gateway not connected');
+      const ready = once(client, Events.ClientReady);
+      await client.login();
+      await ready;
+      await expect(readiness.check()).resolves.toBeUndefined();
+      await client.destroy();
+      await expect(readiness.check()).rejects.toThrow('gateway not connected');
+    } finally {
+      await client.destroy();
+      await emulator.close();
+    }
   });
 });

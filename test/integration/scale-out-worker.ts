@@ -7,7 +7,8 @@
  */
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
-import { redisReadiness, startHttpServer } from '../../src/observability/http-server.js';
+import { startHttpServer } from '../../src/observability/http-server.js';
+import { redisReadiness } from '../../src/observability/readiness.js';
 import { HeraldMetrics } from '../../src/observability/metrics.js';
 import { countSentParts } from '../../src/observability/platform-metrics.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
