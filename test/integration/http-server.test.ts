@@ -1,10 +1,12 @@
 import { once } from 'node:events';
 import { Queue, Worker } from 'bullmq';
 import { Events } from 'discord.js';
+import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { bullPrefix, QUEUE_NAMES } from '../../src/queue/names.js';
+import { basicAuthMatches } from '../../src/observability/basic-auth.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/observability/http-server.js';
 import { discordReadiness, redisReadiness, telegramReadiness } from '../../src/observability/readiness.js';
 import { createDiscordClient } from '../../src/platforms/discord/client.js';
@@ -155,6 +157,20 @@ describe('/admin/queues (bull-board)', () => {
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: { name: string }[] };
     expect(body.queues.map((queue) => queue.name).sort()).toEqual([QUEUE_NAMES.deliver, QUEUE_NAMES.pollFeed]);
+  });
+
+  it('accepts exactly the configured user and password, whatever characters they hold', () => {
+    const user = fc.string({ unit: 'grapheme', minLength: 1 }).filter((u) => !u.includes(':'));
+    const password = fc.string({ unit: 'grapheme', minLength: 12 });
+    fc.assert(
+      fc.property(user, password, password, (name, secret, other) => {
+        const expected = { user: name, password: secret };
+        expect(basicAuthMatches(basic(name, secret), expected)).toBe(true);
+        expect(basicAuthMatches(basic(name, other), expected)).toBe(other === secret);
+        expect(basicAuthMatches(undefined, expected)).toBe(false);
+        expect(basicAuthMatches(`Bearer ${secret}`, expected)).toBe(false);
+      }),
+    );
   });
 
   it('is absent when no dashboard is configured', async () => {
