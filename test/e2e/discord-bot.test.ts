@@ -16,6 +16,7 @@ import { subscriptionIdFor } from '../../src/store/subscriptions.js';
 import { type CommandInvocation, defaultIds, type DiscordEmulator, type InteractionResponse, startDiscordEmulator } from '../emulators/discord-api.js';
 import { type FeedServer, startFeedServer } from '../emulators/feed-server.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
+import { answerText, isAnswer, runHerald } from './discord-bot-helpers.js';
 
 const PREFIX = 'discordbot';
 
@@ -37,28 +38,9 @@ let config: HeraldConfig;
 let services: CommandServices;
 let bot: DiscordBot;
 
-const isAnswer = (r: InteractionResponse) => r.kind === 'edit-original' || (r.kind === 'callback' && r.type === 4);
-
-/**
- * Runs a slash command and returns its responses up to the answer (a reply, or the edit of a
- * deferred placeholder when the machine was slow) and `followUps` more.
- */
-async function herald(subcommand: string[], options: CommandInvocation['options'] = {}, extra: Partial<CommandInvocation> = {}, followUps = 0): Promise<InteractionResponse[]> {
-  const { interactionId } = await emulator.invokeCommand({ command: 'herald', subcommand, options, ...extra }, 20_000);
-  let responses = await emulator.waitForResponses(interactionId, 1, 20_000);
-  while (!responses.some(isAnswer)) responses = await emulator.waitForResponses(interactionId, responses.length + 1, 20_000);
-  return emulator.waitForResponses(interactionId, responses.findIndex(isAnswer) + 1 + followUps, 20_000);
-}
-
-/** The interaction's own answer: a reply, or the edit of a deferred one. */
-function final(responses: InteractionResponse[]): InteractionResponse | undefined {
-  return responses.find(isAnswer);
-}
-
-/** The answer's text as Discord shows it: a backslash before punctuation is hidden. */
-function answer(responses: InteractionResponse[]): string {
-  return String(final(responses)?.data.content ?? '').replace(/\\([^\w\s])/g, '$1');
-}
+const herald = (subcommand: string[], options: CommandInvocation['options'] = {}, extra: Partial<CommandInvocation> = {}) => runHerald(emulator, subcommand, options, extra);
+const final = (responses: InteractionResponse[]) => responses.find(isAnswer);
+const answer = answerText;
 
 const subscriptionOf = (channelId: string, channelKind: 'text' | 'forum' = 'text') => services.subscriptions.get(subscriptionIdFor({ platform: 'discord', chatId: channelId, channelKind }));
 
