@@ -143,7 +143,7 @@ export function createDeliverProcessor(deps: DeliverDeps): (job: Job<DeliverJobD
         await deps.deliveries.addDeadLetter({
           id: jobId,
           ...job.data,
-          destination: subscription?.destination ?? { platform: 'console', chatId: 'unknown' },
+          ...(subscription ? { destination: subscription.destination } : {}),
           reason: (error as Error).message,
           attempts: job.attemptsMade + 1,
           failedAt: new Date().toISOString(),

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Destination, SentPart } from '../platforms/delivery.js';
 import type { Keys } from './keys.js';
+import { execPipeline } from './pipeline.js';
 
 /** Sent records outlive every retry of a delivery and an owner's retry of its dead letter. */
 export const SENT_RECORD_TTL_S = 14 * 86_400;
@@ -14,7 +15,8 @@ export interface DeadLetter {
   id: string;
   briefingId: string;
   subscriptionId: string;
-  destination: Destination;
+  /** Where it was going; absent when the subscription is gone. */
+  destination?: Destination;
   reason: string;
   attempts: number;
   failedAt: string;
@@ -39,7 +41,7 @@ export class DeliveryStore {
   /** Records one part as done; written before the next part is sent. */
   async recordPart(deliveryId: string, index: number, record: PartRecord): Promise<void> {
     const key = this.keys.deliverySent(deliveryId);
-    await this.redis.multi().hset(key, String(index), JSON.stringify(record)).expire(key, SENT_RECORD_TTL_S).exec();
+    await execPipeline(this.redis.multi().hset(key, String(index), JSON.stringify(record)).expire(key, SENT_RECORD_TTL_S));
   }
 
   async addDeadLetter(letter: DeadLetter): Promise<void> {

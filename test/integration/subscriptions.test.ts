@@ -7,6 +7,10 @@ import { createRedisConnection } from '../../src/queue/connection.js';
 import { removeSubscriptionSchedulers, syncSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../../src/queue/subscription-schedulers.js';
 import { createKeys } from '../../src/store/keys.js';
 import { SubscriptionStore, subscriptionIdFor } from '../../src/store/subscriptions.js';
+import { runHousekeeping } from '../../jobs/housekeeping.js';
+import { DeliveryStore } from '../../src/store/deliveries.js';
+import { ItemStore } from '../../src/store/items.js';
+import { bundleFamily, bundleKey, windowFor } from '../../src/subscriptions/bundle.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { subscriptionFor, telegramChat } from '../support/subscription-fixtures.js';
 
@@ -109,5 +113,53 @@ describe('subscription schedulers', () => {
     await upsertSubscriptionSchedulers(queue, telegramChat(3));
     expect(await syncSubscriptionSchedulers(queue, [active, inactive])).toEqual({ upserted: 1, removed: 1 });
     expect((await schedulers()).map((s) => s.key)).toEqual(['compose-telegram/1-daily-0730']);
+  });
+});
+
+describe('bundles and windows', () => {
+  const HOUR = 3_600_000;
+  const now = new Date('2025-03-11T06:30:00Z');
+  const words = fc.array(fc.stringMatching(/^[a-z0-9]{1,8}$/), { maxLength: 5 });
+
+  it('starts the first window 24 h back and every later one where the previous ended', () => {
+    expect(windowFor({}, now)).toEqual({ from: new Date(now.getTime() - 24 * HOUR), to: now });
+    expect(windowFor({ lastWindowEnd: '2025-03-10T18:00:00.000Z' }, now)).toEqual({ from: new Date('2025-03-10T18:00:00Z'), to: now });
+  });
+
+  it('keys a bundle by feeds, sections and settings in any order, and by window; never with "-" or ":"', () => {
+    fc.assert(
+      fc.property(words, words, fc.integer({ min: 1, max: 72 }), (feedIds, mutes, hours) => {
+        const sub = telegramChat(1, { feedIds, settings: { ...telegramChat(1).settings, mutes } });
+        const shuffled = telegramChat(2, { feedIds: [...feedIds].reverse(), settings: { ...sub.settings, mutes: [...mutes].reverse() } });
+        const window = { from: new Date(now.getTime() - hours * HOUR), to: now };
+        const key = bundleKey(sub, window);
+        expect(bundleKey(shuffled, window)).toBe(key);
+        expect(key).toMatch(/^[A-Za-z0-9_]+$/);
+        expect(bundleKey(sub, { ...window, from: new Date(window.from.getTime() - 60_000) })).not.toBe(key);
+        expect(bundleKey({ ...sub, feedIds: [...feedIds, 'another-feed'] }, window)).not.toBe(key);
+        expect(bundleKey({ ...sub, schedule: { ...sub.schedule, timezone: 'Asia/Tokyo' } }, window)).not.toBe(key);
+        expect(bundleFamily(shuffled)).toBe(bundleFamily(sub));
+      }),
+    );
+  });
+});
+
+describe('housekeeping', () => {
+  it('removes compose schedulers whose subscription is gone or inactive, and month-old dead letters', async () => {
+    const keys = createKeys('subs-test');
+    const kept = telegramChat(1);
+    const deactivated = telegramChat(2);
+    for (const sub of [kept, deactivated, telegramChat(3)]) await upsertSubscriptionSchedulers(queue, sub);
+    await store.upsert(kept);
+    await store.upsert({ ...deactivated, active: false });
+    const deliveries = new DeliveryStore(connection, keys);
+    const letter = { briefingId: 'b', subscriptionId: kept.id, destination: kept.destination, reason: '500', attempts: 8 };
+    await deliveries.addDeadLetter({ ...letter, id: 'old', failedAt: '2025-01-01T00:00:00.000Z' });
+    await deliveries.addDeadLetter({ ...letter, id: 'recent', failedAt: '2025-03-01T00:00:00.000Z' });
+
+    const result = await runHousekeeping({ items: new ItemStore(connection, keys, { retentionDays: 7 }), deliveries, subscriptions: store, composeQueue: queue, now: () => new Date('2025-03-11T00:00:00Z') });
+    expect(result).toEqual({ itemIndexEntriesDropped: 0, deadLettersDropped: 1, orphanSchedulersRemoved: 2 });
+    expect((await queue.getJobSchedulers()).map((s) => s.key)).toEqual(['compose-telegram/1-daily-0730']);
+    expect((await deliveries.deadLetters()).map((l) => l.id)).toEqual(['recent']);
   });
 });
