@@ -32,6 +32,8 @@ export interface TelegramBotOptions {
 /** A running bot; stop() ends polling (or the webhook server) and waits for commands in flight. */
 export interface TelegramBotHandle {
   stop(): Promise<void>;
+  /** Whether updates are still being received (for /readyz). */
+  isRunning(): boolean;
 }
 
 /** The commands menu Telegram shows: every command-core command plus /start. */
@@ -125,7 +127,14 @@ export async function startTelegramBot({ config, services, logger }: TelegramBot
   if (webhook) {
     const server = await startWebhookServer(bot, webhook, UPDATE_TYPES);
     logger.info({ bot: bot.botInfo.username, url: webhook.url }, 'Telegram bot receiving updates by webhook');
-    return { stop: () => server.close() };
+    let listening = true;
+    return {
+      stop: async () => {
+        listening = false;
+        await server.close();
+      },
+      isRunning: () => listening,
+    };
   }
   // A webhook left over from an earlier webhook deployment would make getUpdates fail with 409.
   await bot.api.deleteWebhook();
@@ -135,5 +144,6 @@ export async function startTelegramBot({ config, services, logger }: TelegramBot
     stop: async () => {
       if (runner.isRunning()) await runner.stop();
     },
+    isRunning: () => runner.isRunning(),
   };
 }

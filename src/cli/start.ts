@@ -1,0 +1,140 @@
+import { loadConfig } from '../config/load.js';
+import type { HeraldConfig } from '../config/schema.js';
+import { createCommandServices } from '../commands/services-wiring.js';
+import { defaultFetchOptions } from '../feeds/fetch.js';
+import { createLogger, type Logger } from '../log.js';
+import { HeraldMetrics } from '../observability/metrics.js';
+import { startHttpServer, type RunningHttpServer } from '../observability/http-server.js';
+import { countSentParts } from '../observability/platform-metrics.js';
+import { discordReadiness, redisReadiness, telegramReadiness, type ReadinessCheck } from '../observability/readiness.js';
+import { ConsoleSender } from '../platforms/console/sender.js';
+import { createDiscordRest } from '../platforms/discord/client.js';
+import { startDiscordBot } from '../platforms/discord/bot.js';
+import { DiscordSender } from '../platforms/discord/sender.js';
+import { RedisRateLimiter } from '../platforms/rate-limiter.js';
+import { createTelegramApi } from '../platforms/telegram/client.js';
+import { startTelegramBot } from '../platforms/telegram/bot.js';
+import { TelegramSender } from '../platforms/telegram/sender.js';
+import { createRedisConnection } from '../queue/connection.js';
+import { ensureRedis } from '../runtime/redis-server.js';
+import { installShutdown } from '../runtime/shutdown.js';
+import { startWorkers, type Senders } from '../runtime/workers.js';
+import { createKeys } from '../store/keys.js';
+import { UsageError, type CliCommand } from './command.js';
+
+const ROLES = ['bot', 'worker', 'scheduler'] as const;
+type Role = (typeof ROLES)[number];
+
+export function parseRoles(value: string | undefined): Set<Role> {
+  if (value === undefined || value === 'all') return new Set(ROLES);
+  const roles = value.split(',').map((role) => role.trim());
+  const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
+  if (unknown.length > 0 || roles.length === 0) throw new UsageError(`--role takes ${ROLES.join(', ')} or all, comma-separated (e.g. --role bot,scheduler); got "${value}"`);
+  return new Set(roles as Role[]);
+}
+
+function createSenders(config: HeraldConfig, limiter: RedisRateLimiter, metrics: HeraldMetrics): Senders {
+  const senders: Senders = { console: countSentParts(new ConsoleSender(), metrics) };
+  if (config.telegram.token) senders.telegram = countSentParts(new TelegramSender({ api: createTelegramApi(config.telegram), limiter }), metrics);
+  if (config.discord.token) senders.discord = countSentParts(new DiscordSender({ rest: createDiscordRest(config.discord), pacer: limiter }), metrics);
+  return senders;
+}
+
+/** The health/metrics server is for operators; a busy port must not keep the bot from running. */
+async function startOperatorEndpoints(options: Parameters<typeof startHttpServer>[0], logger: Logger): Promise<RunningHttpServer | undefined> {
+  try {
+    const server = await startHttpServer(options);
+    logger.info(`health and metrics on ${server.url} (/healthz, /readyz, /metrics${options.dashboard ? ', /admin/queues' : ''})`);
+    return server;
+  } catch (error) {
+    logger.warn({ err: error }, `health server not started on ${options.host}:${options.port}: set health.port in the config (0 picks a free port)`);
+    return undefined;
+  }
+}
+
+export const startCommand: CliCommand = {
+  name: 'start',
+  summary: 'Runs Herald: the bots, the workers and the schedulers (one process, or split with --role).',
+  usage: 'herald start [--config FILE] [--role bot|worker|scheduler|all]',
+  options: {
+    config: { type: 'string' },
+    role: { type: 'string' },
+  },
+  optionHelp: {
+    config: 'configuration file (default: $HERALD_CONFIG, else herald.config.yaml when present)',
+    role: 'what this process does, comma-separated: bot (Telegram/Discord), worker (poll, compose, deliver), scheduler; default all',
+  },
+  details: [
+    'Redis: REDIS_URL, else the server on 127.0.0.1:6379, else redis-server from PATH started with its data in ./data/.',
+    'Without TELEGRAM_BOT_TOKEN and DISCORD_BOT_TOKEN the briefings are printed on this console.',
+    'SIGTERM or Ctrl-C stops taking jobs, finishes those in flight and exits; a second one exits at once.',
+  ].join('\n'),
+  async run(values) {
+    const roles = parseRoles(values.role as string | undefined);
+    const config = await loadConfig((values.config as string | undefined) ?? process.env.HERALD_CONFIG);
+    const logger = createLogger();
+    const redisTarget = await ensureRedis({ url: config.redis.url });
+    logger.info(redisTarget.description);
+
+    const connection = createRedisConnection(redisTarget.url, { name: 'herald', logger });
+    const metrics = new HeraldMetrics({ process: true });
+    const limiter = new RedisRateLimiter(connection, `${config.redis.prefix}:ratelimit:`);
+    const workers = await startWorkers({
+      config,
+      connection,
+      senders: createSenders(config, limiter, metrics),
+      logger,
+      roles: { worker: roles.has('worker'), scheduler: roles.has('scheduler') },
+      metrics,
+    });
+
+    const readiness: ReadinessCheck[] = [redisReadiness(connection)];
+    const stops: Array<() => Promise<void>> = [];
+    if (roles.has('bot')) {
+      const services = createCommandServices({
+        config,
+        redis: connection,
+        keys: createKeys(config.redis.prefix),
+        pollQueue: workers.queues.poll,
+        composeQueue: workers.queues.compose,
+        fetchOptions: defaultFetchOptions(config.fetch),
+      });
+      if (config.telegram.token) {
+        const telegram = await startTelegramBot({ config, services, logger });
+        readiness.push(telegramReadiness(() => telegram.isRunning()));
+        stops.push(() => telegram.stop());
+      }
+      if (config.discord.token) {
+        const discord = await startDiscordBot({ config, services, logger });
+        readiness.push(discordReadiness(discord.client));
+        stops.push(() => discord.stop());
+      }
+      if (!config.telegram.token && !config.discord.token) {
+        logger.info('no TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN: briefings are printed on this console');
+      }
+    }
+
+    const http = await startOperatorEndpoints(
+      {
+        port: config.health.port,
+        host: config.health.host,
+        metrics,
+        readiness,
+        ...(config.dashboard ? { dashboard: { ...config.dashboard, queues: Object.values(workers.queues) } } : {}),
+        logger,
+      },
+      logger,
+    );
+    logger.info({ roles: [...roles] }, 'Herald is running');
+
+    installShutdown(async () => {
+      await http?.close();
+      for (const stop of stops) await stop();
+      await workers.close();
+      await connection.quit();
+      redisTarget.child?.kill('SIGTERM');
+    }, logger);
+    // Runs until a signal: installShutdown exits the process.
+    return new Promise<number>(() => undefined);
+  },
+};
