@@ -1,4 +1,5 @@
 import type { Job, Worker } from 'bullmq';
+import type { ComposeResult } from '../../jobs/compose.js';
 import { QUEUE_NAMES } from '../queue/names.js';
 import type { HeraldMetrics, PollOutcome } from './metrics.js';
 
@@ -8,8 +9,8 @@ function processingSeconds(job: Job): number | undefined {
 }
 
 /**
- * Feeds a worker's finished jobs into the metrics: every job's processing time, and for polls
- * what the poll did. Listening on this process's own workers (rather than on queue events)
+ * Feeds a worker's finished jobs into the metrics: every job's processing time, for polls what
+ * the poll did, for compose jobs the briefings made. Listening on this process's own workers (rather than on queue events)
  * counts each job once, in the process that ran it.
  */
 export function observeWorker(worker: Worker, metrics: HeraldMetrics): void {
@@ -17,6 +18,8 @@ export function observeWorker(worker: Worker, metrics: HeraldMetrics): void {
     const seconds = processingSeconds(job);
     if (seconds !== undefined) metrics.jobFinished(worker.name, 'completed', seconds);
     if (worker.name === QUEUE_NAMES.pollFeed) metrics.pollFinished(result as PollOutcome);
+    // 'queued': this subscription got a briefing (composed now, or shared from its bundle).
+    if (worker.name === QUEUE_NAMES.compose && (result as ComposeResult).status === 'queued') metrics.briefingComposed();
   });
   worker.on('failed', (job: Job | undefined) => {
     const seconds = job && processingSeconds(job);

@@ -11,6 +11,7 @@ import { startHttpServer, type RunningHttpServer } from '../../src/observability
 import { discordReadiness, redisReadiness, telegramReadiness } from '../../src/observability/readiness.js';
 import { createDiscordClient } from '../../src/platforms/discord/client.js';
 import { startDiscordEmulator } from '../emulators/discord-api.js';
+import type { ComposeResult } from '../../jobs/compose.js';
 import { HeraldMetrics, type PollOutcome } from '../../src/observability/metrics.js';
 import { observeWorker } from '../../src/observability/worker-metrics.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -22,6 +23,7 @@ let redis: TestRedis;
 let connection: Redis;
 let pollQueue: Queue;
 let deliverQueue: Queue;
+let composeQueue: Queue;
 let metrics: HeraldMetrics;
 let server: RunningHttpServer;
 let platformReady = true;
@@ -41,8 +43,9 @@ beforeAll(async () => {
   connection = createRedisConnection(redis.url);
   pollQueue = new Queue(QUEUE_NAMES.pollFeed, { connection, prefix: PREFIX });
   deliverQueue = new Queue(QUEUE_NAMES.deliver, { connection, prefix: PREFIX });
+  composeQueue = new Queue(QUEUE_NAMES.compose, { connection, prefix: PREFIX });
   // The last test stops Redis on purpose; BullMQ would print every refused reconnection.
-  for (const queue of [pollQueue, deliverQueue]) queue.on('error', () => undefined);
+  for (const queue of [pollQueue, deliverQueue, composeQueue]) queue.on('error', () => undefined);
   metrics = new HeraldMetrics({ process: true });
   metrics.watchQueues([pollQueue, deliverQueue]);
   server = await startHttpServer({
@@ -62,6 +65,7 @@ afterAll(async () => {
   await server.close();
   await pollQueue.close();
   await deliverQueue.close();
+  await composeQueue.close();
   connection.disconnect();
   await redis.stop();
 });
@@ -94,40 +98,68 @@ describe('health endpoints', () => {
   });
 });
 
+/**
+ * Runs one job per result through a real worker observed by the metrics: a result that is an
+ * Error fails its job. Resolves once every job finished.
+ */
+async function runObservedJobs(queue: Queue, results: unknown[]): Promise<void> {
+  const worker = new Worker(
+    queue.name,
+    async (job) => {
+      const result = results[job.data.index as number];
+      if (result instanceof Error) throw result;
+      return result;
+    },
+    { connection: createRedisConnection(redis.url), prefix: PREFIX },
+  );
+  observeWorker(worker, metrics);
+  let finished = 0;
+  const done = new Promise<void>((resolve) => {
+    const count = () => {
+      finished += 1;
+      if (finished === results.length) resolve();
+    };
+    worker.on('completed', count);
+    worker.on('failed', count);
+  });
+  await queue.addBulk(results.map((_, index) => ({ name: 'job', data: { index } })));
+  await done;
+  await worker.close();
+}
+
 describe('/metrics', () => {
-  it('reports queue depths read from Redis, job latency and poll outcomes from a worker', async () => {
+  it('reports queue depths read from Redis, job latency, poll outcomes and briefings from observed workers', async () => {
     await deliverQueue.add('deliver', { n: 1 }, { delay: 60_000 });
     await deliverQueue.add('deliver', { n: 2 });
-    const results: PollOutcome[] = [
+    const polls: (PollOutcome | Error)[] = [
       { feedId: 'a', status: 'fetched', newItems: 3, duplicatesDropped: 2 },
       { feedId: 'b', status: 'not-modified', newItems: 0 },
       { feedId: 'c', status: 'failed', newItems: 0, errorKind: 'timeout', detail: 'timed out' },
+      new Error('Redis went away mid-poll'),
     ];
-    const worker = new Worker(QUEUE_NAMES.pollFeed, async (job) => results[job.data.index as number], { connection: createRedisConnection(redis.url), prefix: PREFIX });
-    observeWorker(worker, metrics);
-    const finished = new Promise<void>((resolve) => {
-      let count = 0;
-      worker.on('completed', () => {
-        count += 1;
-        if (count === results.length) resolve();
-      });
-    });
-    await pollQueue.addBulk(results.map((_, index) => ({ name: 'poll', data: { index } })));
-    await finished;
-    await worker.close();
+    await runObservedJobs(pollQueue, polls);
+    const composed: ComposeResult[] = [
+      { subscriptionId: 's1', status: 'queued', briefingId: 'b1' },
+      { subscriptionId: 's2', status: 'empty', briefingId: 'b2' },
+      { subscriptionId: 's3', status: 'skipped', detail: 'inactive' },
+    ];
+    await runObservedJobs(composeQueue, composed);
 
     const response = await fetch(`${server.url}/metrics`);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
     expect(sample(text, 'herald_queue_jobs{queue="deliver",state="delayed"}')).toBe(1);
     expect(sample(text, 'herald_queue_jobs{queue="deliver",state="waiting"}')).toBe(1);
+    expect(sample(text, 'herald_queue_jobs{queue="poll-feed",state="failed"}')).toBe(1);
     expect(sample(text, 'herald_queue_jobs{queue="poll-feed",state="waiting"}')).toBe(0);
     expect(sample(text, 'herald_job_duration_seconds_count{queue="poll-feed",outcome="completed"}')).toBe(3);
+    expect(sample(text, 'herald_job_duration_seconds_count{queue="poll-feed",outcome="failed"}')).toBe(1);
     expect(sample(text, 'herald_feed_polls_total{status="fetched"}')).toBe(1);
     expect(sample(text, 'herald_feed_polls_total{status="not-modified"}')).toBe(1);
     expect(sample(text, 'herald_fetch_errors_total{kind="timeout"}')).toBe(1);
     expect(sample(text, 'herald_items_ingested_total')).toBe(3);
     expect(sample(text, 'herald_duplicates_dropped_total{stage="exact"}')).toBe(2);
+    expect(sample(text, 'herald_briefings_composed_total')).toBe(1);
     expect(text).toContain('process_cpu_seconds_total');
   });
 });
