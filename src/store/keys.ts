@@ -24,7 +24,7 @@ export interface Keys {
   seen(exactKey: string): string;
   /** String: the per-feed poll lock. */
   pollLock(feedId: string): string;
-  /** String: one Subscription as JSON. */
+  /** Hash: one Subscription (`json`, plus the fields jobs update on their own). */
   subscription(subscriptionId: string): string;
   /** Set of every subscription id. */
   subscriptionIndex(): string;

@@ -3,6 +3,7 @@ import type { Destination, PlatformName } from '../platforms/delivery.js';
 import type { Subscription } from '../subscriptions/model.js';
 import type { Keys } from './keys.js';
 import { execPipeline } from './pipeline.js';
+import { withStoreScripts } from './scripts.js';
 
 /** How long a moved subscription's old id keeps pointing at the new one (deliveries in flight follow it). */
 const MOVED_POINTER_TTL_S = 30 * 86_400;
@@ -17,18 +18,42 @@ export function subscriptionIdFor(destination: Destination): string {
   return parts.join('/').replaceAll(':', '_');
 }
 
-/** Subscriptions in Redis: one JSON string each, an index set, and a set of those with breaking news on. */
+/**
+ * A subscription's hash: the whole record as JSON, plus the fields the jobs change on their own
+ * (`active`, `inactiveReason`, `lastWindowEnd`), written field by field so that a delivery
+ * deactivating a subscription and a compose moving its window on never undo each other.
+ */
+type SubscriptionHash = Record<string, string>;
+
+function fromHash(hash: SubscriptionHash): Subscription | undefined {
+  if (hash.json === undefined) return undefined;
+  const subscription = JSON.parse(hash.json) as Subscription;
+  return {
+    ...subscription,
+    ...(hash.active !== undefined ? { active: hash.active === '1' } : {}),
+    ...(hash.inactiveReason !== undefined ? { inactiveReason: hash.inactiveReason } : {}),
+    ...(hash.lastWindowEnd !== undefined ? { lastWindowEnd: hash.lastWindowEnd } : {}),
+  };
+}
+
+/** Subscriptions in Redis: one hash each, an index set, and a set of those with breaking news on. */
 export class SubscriptionStore {
+  private readonly redis: Redis;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keys: Keys,
-  ) {}
+  ) {
+    this.redis = withStoreScripts(redis);
+  }
 
   /** Creates or replaces a subscription (its id must be `subscriptionIdFor(destination)`). */
   async upsert(subscription: Subscription): Promise<void> {
+    const key = this.keys.subscription(subscription.id);
     const pipeline = this.redis
       .multi()
-      .set(this.keys.subscription(subscription.id), JSON.stringify(subscription))
+      .del(key)
+      .hset(key, 'json', JSON.stringify(subscription))
       .sadd(this.keys.subscriptionIndex(), subscription.id);
     if (subscription.breakingMinSources !== undefined) pipeline.sadd(this.keys.breakingSubscriptions(), subscription.id);
     else pipeline.srem(this.keys.breakingSubscriptions(), subscription.id);
@@ -36,15 +61,15 @@ export class SubscriptionStore {
   }
 
   async get(id: string): Promise<Subscription | undefined> {
-    const json = await this.redis.get(this.keys.subscription(id));
-    return json === null ? undefined : (JSON.parse(json) as Subscription);
+    return fromHash(await this.redis.hgetall(this.keys.subscription(id)));
   }
 
   /** Subscriptions by id; missing ones are left out. */
   async getMany(ids: string[]): Promise<Subscription[]> {
     if (ids.length === 0) return [];
-    const values = await this.redis.mget(ids.map((id) => this.keys.subscription(id)));
-    return values.flatMap((json) => (json === null ? [] : [JSON.parse(json) as Subscription]));
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.subscription(id));
+    return ((await execPipeline(pipeline)) as SubscriptionHash[]).flatMap((hash) => fromHash(hash) ?? []);
   }
 
   /** Every subscription matching the filter, ordered by id. */
@@ -73,9 +98,7 @@ export class SubscriptionStore {
 
   /** Stops deliveries to a subscription, keeping it (and the reason, for /status) until someone resubscribes. */
   async deactivate(id: string, reason: string): Promise<void> {
-    const subscription = await this.get(id);
-    if (!subscription) return;
-    await this.upsert({ ...subscription, active: false, inactiveReason: reason });
+    await this.setFields(id, 'active', '0', 'inactiveReason', reason);
   }
 
   /** Telegram group → supergroup: re-key the subscription to the new chat id, keep everything else. */
@@ -115,8 +138,12 @@ export class SubscriptionStore {
 
   /** Records the end of the window its last briefing covered; the next window starts there. */
   async setLastWindowEnd(id: string, windowEnd: Date): Promise<void> {
-    const subscription = await this.get(id);
-    if (!subscription) return;
-    await this.upsert({ ...subscription, lastWindowEnd: windowEnd.toISOString() });
+    await this.setFields(id, 'lastWindowEnd', windowEnd.toISOString());
+  }
+
+  /** Sets fields of an existing subscription's hash in one step; a missing subscription stays missing. */
+  private async setFields(id: string, ...fieldsAndValues: string[]): Promise<void> {
+    const key = this.keys.subscription(id);
+    await this.redis.heraldHsetIfExists(key, key, '0', ...fieldsAndValues);
   }
 }

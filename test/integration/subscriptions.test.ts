@@ -72,6 +72,19 @@ describe('SubscriptionStore', () => {
     expect((await store.list()).map((s) => s.id)).toEqual([chat.id]);
   });
 
+  it('applies the jobs\' own field updates without undoing each other, and never to a missing subscription', async () => {
+    const sub = telegramChat(43);
+    await store.upsert(sub);
+    // A delivery deactivating and a compose moving the window on, in either order, keep both.
+    await Promise.all([store.deactivate(sub.id, 'chat not found'), store.setLastWindowEnd(sub.id, new Date('2025-03-11T06:30:00Z'))]);
+    expect(await store.get(sub.id)).toEqual({ ...sub, active: false, inactiveReason: 'chat not found', lastWindowEnd: '2025-03-11T06:30:00.000Z' });
+    await store.upsert({ ...sub, active: true });
+    expect(await store.get(sub.id)).toEqual(sub);
+    await store.setLastWindowEnd('telegram/404', new Date());
+    await store.deactivate('telegram/404', 'gone');
+    expect(await store.get('telegram/404')).toBeUndefined();
+  });
+
   it('moves a group to its supergroup, keeping everything else, and leaves a pointer for deliveries in flight', async () => {
     const group = subscriptionFor({ platform: 'telegram', chatId: '-4001', channelKind: 'group' }, { feedIds: ['f1'], breakingMinSources: 3, lastWindowEnd: '2025-03-01T06:30:00.000Z' });
     await store.upsert(group);
