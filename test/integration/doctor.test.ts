@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runDoctor } from '../../src/cli/doctor.js';
@@ -125,5 +127,30 @@ describe('herald doctor', () => {
     const results = await runDoctor(file, quiet);
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ name: 'config', status: 'problem', detail: expect.stringContaining('defaults.timezone') });
+  });
+});
+
+describe('herald doctor from the command line', () => {
+  /** Runs the real CLI in a child process; resolves with its exit code and output. */
+  async function doctor(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'doctor', '--config', file], { timeout: 60_000 });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  it('exits 0 when every check passes and 1 when one finds a problem, showing progress on stderr', { timeout: 120_000 }, async () => {
+    const clean = await doctor(await configFile('clean.yaml', { redis: { url: healthy.url, prefix: 'doctorclean' } }));
+    expect(clean.stdout).toContain('All checks passed.');
+    expect(clean.code).toBe(0);
+    expect(clean.stderr).toContain('Telegram: checking the token');
+
+    const broken = await doctor(await configFile('cli-good.yaml'));
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^CHECK\s+STATUS/);
+    expect(broken.stdout).toContain('3 problems found.');
   });
 });
