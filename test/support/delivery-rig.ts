@@ -31,7 +31,7 @@ export async function saveTestBriefing(briefings: BriefingStore, id: string, par
     briefing: { title: 'Morning briefing', date: '2025-03-11', timezone: 'UTC', sections: [], stats: { itemsIn: 0, duplicatesDropped: 0, stories: 0 } },
     parts: {
       telegram: Array.from({ length: parts }, (_, i) => part(`<b>Part ${i + 1}/${parts}</b> of ${id}`)),
-      discord: [],
+      discord: Array.from({ length: parts }, (_, i) => ({ content: `Part ${i + 1}/${parts} of ${id}`, allowed_mentions: { parse: [] } })),
       text: Array.from({ length: parts }, (_, i) => ({ text: `Part ${i + 1}/${parts} of ${id}` })),
     },
     window: { from: '2025-03-10T07:30:00.000Z', to: '2025-03-11T07:30:00.000Z' },
