@@ -96,7 +96,10 @@ function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: Wor
     queue: queues.poll,
     onNewItems: async (items) => {
       const placements = await engine.addItems(items);
-      await alertBreakingStories(placements.map((placement) => placement.storyId), breakingDeps);
+      // The items are stored and placed by now: a failed alert must not fail (and retry) the poll.
+      await alertBreakingStories(placements.map((placement) => placement.storyId), breakingDeps).catch((error: unknown) =>
+        logger.error({ err: error }, 'breaking-news alerts failed'),
+      );
     },
   });
   const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, windowStories: new WindowStoriesCache(), deliverQueue: queues.deliver };
