@@ -53,7 +53,7 @@ beforeAll(async () => {
     redis: { prefix: PREFIX },
     defaults: { timezone: 'Europe/Berlin', briefingTime: '07:30' },
     fetch: { allowHosts: [feedServer.host, slowFeedServer.host], timeoutMs: 20_000 },
-    discord: { token: emulator.token, apiBase: emulator.apiBase, guildId: defaultIds.guild, owners: [] },
+    discord: { token: emulator.token, apiBase: emulator.apiBase, guildId: defaultIds.guild, owners: [defaultIds.owner] },
   });
   services = createCommandServices({ config, redis: connection, keys: createKeys(PREFIX), pollQueue, composeQueue, fetchOptions: defaultFetchOptions(config.fetch) });
   bot = await startDiscordBot({ config, services, logger: createLogger({ level: 'silent' }) });
@@ -110,6 +110,8 @@ describe('Discord bot: slash commands change the store', () => {
     const feedsBefore = (await services.feeds.list()).length;
     const addAttempt = await herald(['feed', 'add'], { url: feedServer.url('/sneaky.xml') }, { userId: defaultIds.member });
     expect(answer(addAttempt)).toMatch(/only an administrator/i);
+    // A refusal concerns only the member who asked: nobody else sees it.
+    expect(final(addAttempt)?.ephemeral).toBe(true);
     const subscribeAttempt = await herald(['subscribe'], { channel: defaultIds.forum }, { userId: defaultIds.member });
     expect(answer(subscribeAttempt)).toMatch(/only an administrator/i);
     const unsubscribeAttempt = await herald(['unsubscribe'], { channel: defaultIds.text }, { userId: defaultIds.member });
@@ -204,6 +206,18 @@ describe('Discord bot: autocomplete, remove, export and import', () => {
     expect((await subscriptionOf(defaultIds.text))?.feedIds).toEqual([(await services.feeds.findByUrl(feedServer.url('/world.xml')))!.id]);
     const after = await emulator.autocomplete({ command: 'herald', subcommand: ['feed', 'remove'], options: { feed: '' }, focused: 'feed' });
     expect(after.map((c) => c.name)).toEqual(['1. World Wire']);
+  });
+
+  it('deletes a feed from Herald for every channel only when an owner asks', async () => {
+    feedServer.setFeed('/doomed.xml', rss('Doomed Wire', [{ id: 'd1', title: 'Soon gone' }]));
+    await herald(['feed', 'add'], { url: feedServer.url('/doomed.xml'), channel: defaultIds.forum });
+    const doomed = (await services.feeds.findByUrl(feedServer.url('/doomed.xml')))!;
+    const byAdmin = await herald(['feed', 'remove'], { feed: doomed.url, everywhere: true, channel: defaultIds.forum });
+    expect(answer(byAdmin)).toMatch(/Only a Herald owner/);
+    expect(await services.feeds.get(doomed.id)).toBeDefined();
+    const byOwner = await herald(['feed', 'remove'], { feed: doomed.url, everywhere: true, channel: defaultIds.forum }, { userId: defaultIds.owner });
+    expect(answer(byOwner)).toMatch(/Removed Doomed Wire from Herald/);
+    expect(await services.feeds.get(doomed.id)).toBeUndefined();
   });
 
   it('exports the followed feeds as an OPML attachment, privately', async () => {

@@ -27,35 +27,51 @@ export function replyMarkdown(text: string): string {
   return markdown + escapeDiscordMarkdown(text.slice(last));
 }
 
-/** Cuts one over-long line into pieces of at most `limit` code units, never after a lone escaping backslash or inside a surrogate pair. */
+/** Backslashes in a row just before `end`. */
+function backslashesBefore(text: string, end: number): number {
+  let count = 0;
+  while (text[end - 1 - count] === '\\') count += 1;
+  return count;
+}
+
+/**
+ * Cuts one over-long line into pieces of at most `limit` code units, never inside a surrogate
+ * pair nor between an escaping backslash and the character it escapes.
+ */
 function cutLine(line: string, limit: number): string[] {
   const pieces: string[] = [];
   let rest = line;
   while (rest.length > limit) {
     let end = limit;
     if (/[\uD800-\uDBFF]/.test(rest[end - 1]!)) end -= 1;
-    if (rest[end - 1] === '\\') end -= 1;
+    if (backslashesBefore(rest, end) % 2 === 1) end -= 1;
     pieces.push(rest.slice(0, end));
     rest = rest.slice(end);
   }
   return [...pieces, rest];
 }
 
-/** Splits markdown into messages of at most `limit` code units, at line ends where possible. */
+/**
+ * Splits markdown into messages of at most `limit` code units, at line ends where possible; a
+ * line longer than a message is cut into messages of its own. Blank messages are left out, since
+ * Discord refuses them.
+ */
 export function splitMessages(markdown: string, limit: number = DISCORD_LIMITS.content): string[] {
   const messages: string[] = [];
-  let current = '';
-  for (const line of markdown.split('\n').flatMap((l) => cutLine(l, limit))) {
-    const joined = current === '' ? line : `${current}\n${line}`;
-    if (joined.length <= limit) {
-      current = joined;
-    } else {
-      messages.push(current);
-      current = line;
+  let current: string | undefined;
+  for (const line of markdown.split('\n')) {
+    const pieces = cutLine(line, limit);
+    const last = pieces.pop()!;
+    if (current !== undefined && pieces.length === 0 && current.length + 1 + last.length <= limit) {
+      current = `${current}\n${last}`;
+      continue;
     }
+    if (current !== undefined) messages.push(current);
+    messages.push(...pieces);
+    current = last;
   }
-  if (current !== '' || messages.length === 0) messages.push(current);
-  return messages;
+  if (current !== undefined) messages.push(current);
+  return messages.filter((message) => message.trim() !== '');
 }
 
 /** One message of a reply; its visibility is decided when it is sent. */
@@ -77,10 +93,11 @@ export function replyMessages(reply: CommandReply, render: RenderOptions): Reply
 /**
  * Sends a command's reply: the first message as the interaction's response (an edit of the
  * "thinking…" placeholder when the bot deferred, which also fixed its visibility), the rest as
- * follow-ups with the same visibility.
+ * follow-ups with the same visibility. Private replies and refusals are ephemeral.
  */
 export async function sendCommandReply(interaction: ChatInputCommandInteraction, reply: CommandReply, render: RenderOptions = {}): Promise<void> {
-  const ephemeral = interaction.deferred ? (interaction.ephemeral ?? false) : reply.private === true;
+  // A refusal or a mistake concerns only the member who made it, whatever the core says.
+  const ephemeral = interaction.deferred ? (interaction.ephemeral ?? false) : reply.private === true || !reply.ok;
   const flags = ephemeral ? MessageFlags.Ephemeral : undefined;
   const [first, ...rest] = replyMessages(reply, render);
   if (interaction.deferred) await interaction.editReply(first!);

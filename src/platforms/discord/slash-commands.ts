@@ -104,7 +104,11 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
   {
     path: ['feed', 'remove'],
     command: 'removefeed',
-    options: [{ name: 'feed', description: 'The feed to stop following', kind: 'string', delivery: 'option', required: true, autocomplete: true }, targetOption()],
+    options: [
+      { name: 'feed', description: 'The feed to stop following', kind: 'string', delivery: 'option', required: true, autocomplete: true },
+      { name: 'everywhere', description: 'Owners only: delete the feed from Herald for every channel', kind: 'boolean', delivery: 'option' },
+      targetOption(),
+    ],
   },
   { path: ['feed', 'list'], command: 'feeds', options: [targetOption()] },
   {
