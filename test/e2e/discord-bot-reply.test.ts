@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { heraldCommandDefinition, parseSlashCommand, type SlashOptionValue, SUBCOMMANDS } from '../../src/platforms/discord/slash-commands.js';
-import { replyMarkdown, replyMessages, splitMessages } from '../../src/platforms/discord/interaction-reply.js';
+import { replyMarkdown, replyMessages, splitMessages, withDiscordCommandNames } from '../../src/platforms/discord/interaction-reply.js';
 import { COMMAND_DESCRIPTIONS } from '../../src/commands/catalog.js';
 
 /** Text with the characters that make splitting hard: newlines, backslashes, emoji (surrogate pairs), markdown. */
@@ -44,6 +44,15 @@ describe('splitMessages', () => {
   it('keeps short replies in one message, lines intact', () => {
     expect(splitMessages('• one\n• two')).toEqual(['• one\n• two']);
     expect(splitMessages('a\nb\nc', 3)).toEqual(['a\nb', 'c']);
+  });
+});
+
+describe('withDiscordCommandNames', () => {
+  it('writes the core\'s command names as /herald subcommands, leaving web addresses and unknown words alone', () => {
+    expect(withDiscordCommandNames('Try /preview to see it now.\n/addfeed https://example.com/feeds first')).toBe(
+      'Try /herald preview to see it now.\n/herald feed add https://example.com/feeds first',
+    );
+    expect(withDiscordCommandNames('Ask one of them to run /removefeed, or /help, or /nonsense.')).toBe('Ask one of them to run /herald feed remove, or /help, or /nonsense.');
   });
 });
 

@@ -83,6 +83,14 @@ describe('Discord bot: registration', () => {
   });
 });
 
+describe('Discord bot: start-up', () => {
+  it('fails at start with a rejected token instead of running without commands', async () => {
+    const rejected = parseConfig({ redis: { prefix: PREFIX }, discord: { token: 'not-the-token', apiBase: emulator.apiBase } });
+    await expect(startDiscordBot({ config: rejected, services, logger: createLogger({ level: 'silent' }) })).rejects.toThrow(/token/i);
+    expect(emulator.handshakes().identified).toBe(1);
+  });
+});
+
 describe('Discord bot: slash commands change the store', () => {
   it('lets a member with Manage Server add a feed and subscribe a channel', async () => {
     feedServer.setFeed('/world.xml', rss('World Wire', [{ id: 'w1', title: 'Rivers rise' }]));
@@ -93,6 +101,7 @@ describe('Discord bot: slash commands change the store', () => {
 
     const subscribed = await herald(['subscribe'], { channel: defaultIds.text, time: '06:45', timezone: 'America/New_York' });
     expect(answer(subscribed)).toMatch(/Subscribed: #news/);
+    expect(answer(subscribed)).toContain('/herald preview');
     const subscription = await subscriptionOf(defaultIds.text);
     expect(subscription).toMatchObject({
       destination: { platform: 'discord', chatId: defaultIds.text, channelKind: 'text' },

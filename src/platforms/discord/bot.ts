@@ -39,7 +39,7 @@ import {
  * this long (a trial fetch of a slow feed, a preview) is deferred, privately, and answered by
  * editing the placeholder.
  */
-export const DEFER_AFTER_MS = 2_000;
+const DEFER_AFTER_MS = 2_000;
 
 /** Discord shows at most 25 autocomplete choices, each name and value at most 100 characters. */
 const MAX_CHOICES = 25;

@@ -7,6 +7,7 @@ import { type ChatInputCommandInteraction, type InteractionReplyOptions, Message
 import type { CommandReply } from '../../commands/types.js';
 import { DISCORD_LIMITS, escapeDiscordMarkdown } from '../../render/discord.js';
 import { renderParts, type RenderOptions } from '../../render/index.js';
+import { slashCommandFor } from './slash-commands.js';
 
 const NO_MENTIONS = { parse: [] };
 
@@ -25,6 +26,18 @@ export function replyMarkdown(text: string): string {
     last = match.index + match[0].length;
   }
   return markdown + escapeDiscordMarkdown(text.slice(last));
+}
+
+/**
+ * The core names commands the way Telegram writes them ("Try /preview"); on Discord they are
+ * subcommands of /herald. Only a slash after a space or at a line start is a command, never one
+ * inside a web address.
+ */
+export function withDiscordCommandNames(text: string): string {
+  return text.replace(/(^|\s)\/([a-z]+)\b/gm, (whole, before: string, name: string) => {
+    const slash = slashCommandFor(name);
+    return slash ? `${before}${slash}` : whole;
+  });
 }
 
 /** Backslashes in a row just before `end`. */
@@ -79,7 +92,7 @@ export type ReplyMessage = Pick<InteractionReplyOptions, 'content' | 'embeds' | 
 
 /** Every message a reply becomes, in order; the first is the interaction's own response. */
 export function replyMessages(reply: CommandReply, render: RenderOptions): ReplyMessage[] {
-  const texts = splitMessages(replyMarkdown(reply.text));
+  const texts = splitMessages(replyMarkdown(withDiscordCommandNames(reply.text)));
   const messages: ReplyMessage[] = texts.map((content) => ({ content, allowedMentions: NO_MENTIONS }));
   if (reply.file) {
     const { content, name } = reply.file;

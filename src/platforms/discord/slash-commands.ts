@@ -237,6 +237,12 @@ export interface ParsedSlashCommand {
   attachment?: AttachmentReference;
 }
 
+/** How a member types a core command on Discord ("/herald feed add" for addfeed); undefined for one Discord does not have (help). */
+export function slashCommandFor(commandName: string): string | undefined {
+  const spec = SUBCOMMANDS.find((candidate) => candidate.command === commandName);
+  return spec ? `/${HERALD_COMMAND} ${spec.path.join(' ')}` : undefined;
+}
+
 /** The table entry of a subcommand path, e.g. `['feed', 'remove']`. */
 export function subcommandSpec(path: readonly string[]): SubcommandSpec | undefined {
   return SUBCOMMANDS.find((spec) => spec.path.length === path.length && spec.path.every((part, index) => part === path[index]));
