@@ -6,6 +6,8 @@ import { createHousekeepingQueue, startHousekeepingWorker, upsertHousekeepingSch
 import { createPollFeedDeps, startPollWorker } from '../../jobs/poll-feed.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { HeraldMetrics } from '../observability/metrics.js';
+import { observeWorker } from '../observability/worker-metrics.js';
 import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js';
 import { createRedisConnection } from '../queue/connection.js';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
@@ -43,6 +45,8 @@ export interface StartWorkersOptions {
   shutdownGraceMs?: number;
   /** Deliveries in flight per process (default 50). */
   deliverConcurrency?: number;
+  /** Prometheus metrics: job outcomes and durations, story placements, queue depths. */
+  metrics?: HeraldMetrics;
 }
 
 export interface RunningWorkers {
@@ -96,6 +100,7 @@ function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: Wor
     queue: queues.poll,
     onNewItems: async (items) => {
       const placements = await engine.addItems(items);
+      options.metrics?.itemsPlaced(placements);
       // The items are stored and placed by now: a failed alert must not fail (and retry) the poll.
       await alertBreakingStories(placements.map((placement) => placement.storyId), breakingDeps).catch((error: unknown) =>
         logger.error({ err: error }, 'breaking-news alerts failed'),
@@ -106,12 +111,15 @@ function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: Wor
   const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger };
   const housekeepingDeps = { ...stores, items: new ItemStore(redis, stores.keys, { retentionDays: config.defaults.retentionDays }), composeQueue: queues.compose };
   const common = { connection: redis, prefix, logger };
-  return [
+  const workers: Worker[] = [
     startPollWorker(pollDeps, common),
     startComposeWorker(composeDeps, common),
     startDeliverWorker(deliverDeps, { ...common, ...(options.deliverConcurrency !== undefined ? { concurrency: options.deliverConcurrency } : {}) }),
     startHousekeepingWorker(housekeepingDeps, common),
   ];
+  const { metrics } = options;
+  if (metrics) for (const worker of workers) observeWorker(worker, metrics);
+  return workers;
 }
 
 async function startSchedulers(config: HeraldConfig, queues: WorkerQueues, stores: Stores, logger: Logger): Promise<void> {
@@ -162,6 +170,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   };
   // Redis outages are logged once by the connection; BullMQ would print every socket error of each queue.
   for (const queue of Object.values(queues)) queue.on('error', (error: Error) => logger.debug({ err: error }, 'queue connection error'));
+  options.metrics?.watchQueues(Object.values(queues));
   if (options.roles.scheduler) await startSchedulers(config, queues, stores, logger);
   const workers = options.roles.worker ? startJobWorkers(options, redis, queues, stores) : [];
   return {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { feedIdFor } from '../../src/feeds/feed-id.js';
 import { createLogger } from '../../src/log.js';
+import { HeraldMetrics } from '../../src/observability/metrics.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
 import { COMPOSE_JOB_NAME } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
@@ -79,7 +80,8 @@ describe('startWorkers', () => {
       await subscriptions.upsert(sub);
     }
     const senders = { telegram: rigSender(redis, emulator.apiRoot), console: new ConsoleSender() };
-    const workers = await startWorkers({ config, connection: redis, senders, logger, roles: { worker: true, scheduler: true } });
+    const metrics = new HeraldMetrics();
+    const workers = await startWorkers({ config, connection: redis, senders, logger, roles: { worker: true, scheduler: true }, metrics });
     try {
       expect((await subscriptions.list()).some((s) => s.destination.platform === 'console')).toBe(false);
       expect(await workers.queues.compose.getJobSchedulers()).toHaveLength(40);
@@ -95,6 +97,9 @@ describe('startWorkers', () => {
       expect(reference.join('\n')).toContain('News about the harbour world 0');
       for (const sub of subs) expect(emulator.messages(Number(sub.destination.chatId)).map((m) => m.text)).toEqual(reference);
       expect(emulator.stats.sent).toBe(40 * reference.length);
+      const { body } = await metrics.exposition();
+      expect(body).toMatch(/^herald_briefings_composed_total 40$/m);
+      expect(body).toMatch(/^herald_stories_created_total 8$/m);
     } finally {
       await workers.close();
     }
