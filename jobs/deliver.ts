@@ -157,11 +157,13 @@ export function createDeliverProcessor(deps: DeliverDeps): (job: Job<DeliverJobD
 
 /**
  * Puts a dead letter back on the deliver queue with fresh attempts (an owner's command). The
- * sent record is kept, so only the parts that never went out are sent. False when unknown.
+ * sent record is kept, so only the parts that never went out are sent. False when unknown;
+ * throws when the briefing has expired (after BRIEFING_TTL_S).
  */
-export async function retryDeadLetter(id: string, deps: { queue: DeliverQueue; deliveries: DeliveryStore }): Promise<boolean> {
+export async function retryDeadLetter(id: string, deps: { queue: DeliverQueue; deliveries: DeliveryStore; briefings: BriefingStore }): Promise<boolean> {
   const letter = await deps.deliveries.deadLetter(id);
   if (!letter) return false;
+  if (!(await deps.briefings.get(letter.briefingId))) throw new Error(`the briefing of ${id} has expired; it can no longer be sent`);
   const job = await deps.queue.getJob(id);
   if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
   else if (!job) await deps.queue.add(DELIVER_JOB_NAME, { briefingId: letter.briefingId, subscriptionId: letter.subscriptionId }, { ...DELIVER_JOB_OPTIONS, jobId: id });

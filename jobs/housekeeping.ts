@@ -2,13 +2,14 @@ import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ComposeQueue } from '../src/queue/compose-jobs.js';
 import { bullPrefix, QUEUE_NAMES } from '../src/queue/names.js';
+import { BRIEFING_TTL_S } from '../src/store/briefings.js';
 import type { DeliveryStore } from '../src/store/deliveries.js';
 import type { ItemStore } from '../src/store/items.js';
 import type { SubscriptionStore } from '../src/store/subscriptions.js';
 import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 
-/** Dead letters older than this are dropped: an owner who has not retried one in a month will not. */
-const DEAD_LETTER_RETENTION_MS = 30 * 86_400_000;
+/** Dead letters are dropped once their briefing has expired: they could no longer be retried. */
+const DEAD_LETTER_RETENTION_MS = BRIEFING_TTL_S * 1000;
 
 const HOUSEKEEPING_SCHEDULER_ID = 'housekeeping-hourly';
 const HOUSEKEEPING_EVERY_MS = 3_600_000;

@@ -16,13 +16,13 @@ export const DELIVERY_ATTEMPTS = 8;
 
 /**
  * Transient failures retry with exponential backoff (2 s, 4 s, … about 4 min for the 8th), so
- * an outage of a few minutes costs no briefing. Failed jobs are kept so an owner can retry them.
+ * an outage of a few minutes costs no briefing. Failed jobs are kept (longer than their briefing) so an owner can retry them.
  */
 export const DELIVER_JOB_OPTIONS = {
   attempts: DELIVERY_ATTEMPTS,
   backoff: { type: 'exponential', delay: 2_000 },
   removeOnComplete: { count: 10_000 },
-  removeOnFail: { age: 14 * 86_400 },
+  removeOnFail: { age: 4 * 86_400 },
 } as const;
 
 export type DeliverQueue = Queue<DeliverJobData>;

@@ -6,8 +6,12 @@ import type { Keys } from './keys.js';
 import { withLock } from './lock.js';
 import { ShortLivedCache } from './short-lived-cache.js';
 
-/** Kept as long as a delivery may still need the parts: the last retry, or an owner retrying a dead letter. */
-export const BRIEFING_TTL_S = 7 * 86_400;
+/**
+ * How long a briefing's parts stay retryable: long past the last automatic retry (minutes), long
+ * enough for an owner to retry a dead letter after a weekend. Not longer: with many distinct
+ * bundles a day, stored briefings are most of Herald's Redis memory.
+ */
+export const BRIEFING_TTL_S = 3 * 86_400;
 
 /** A composed bundle: the briefing (null when the window was empty and the settings ask for nothing) and its parts. */
 export interface StoredBriefing {

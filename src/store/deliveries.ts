@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Destination, SentPart } from '../platforms/delivery.js';
+import { BRIEFING_TTL_S } from './briefings.js';
 import type { Keys } from './keys.js';
 import { execPipeline } from './pipeline.js';
 
-/** Sent records outlive every retry of a delivery and an owner's retry of its dead letter. */
-export const SENT_RECORD_TTL_S = 14 * 86_400;
+/** Sent records outlive the briefing itself (BRIEFING_TTL_S), so no retry can ever find a sent part unrecorded. */
+export const SENT_RECORD_TTL_S = BRIEFING_TTL_S + 86_400;
 
 /** A part the delivery is done with: sent (with the platform's ids), or refused by the platform on its own. */
 export type PartRecord = SentPart | { skipped: string };

@@ -150,10 +150,13 @@ describe('deliver', () => {
     expect((await deps.deliveries.deadLetters())[0]!.reason).toContain('500');
 
     emulator.restoreChat(61);
-    expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries })).toBe(true);
+    expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).toBe(true);
     await expect.poll(() => deliverQueue.getJobState(id), { timeout: 20_000 }).toBe('completed');
     expect(texts(61)).toEqual(expectedParts('b6'));
     expect(await deps.deliveries.deadLetters()).toEqual([]);
-    expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries })).toBe(false);
+    expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).toBe(false);
+
+    await deps.deliveries.addDeadLetter({ id: 'expired-x', briefingId: 'expired', subscriptionId: sub!.id, reason: '500', attempts: 8, failedAt: new Date().toISOString() });
+    await expect(retryDeadLetter('expired-x', { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).rejects.toThrow(/expired/);
   });
 });

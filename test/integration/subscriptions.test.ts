@@ -158,7 +158,7 @@ describe('bundles and windows', () => {
 });
 
 describe('housekeeping', () => {
-  it('removes compose schedulers whose subscription is gone or inactive, and month-old dead letters', async () => {
+  it('removes compose schedulers whose subscription is gone or inactive, and dead letters whose briefing expired', async () => {
     const keys = createKeys('subs-test');
     const kept = telegramChat(1);
     const deactivated = telegramChat(2);
