@@ -168,7 +168,7 @@ describe('housekeeping', () => {
     const deliveries = new DeliveryStore(connection, keys);
     const letter = { briefingId: 'b', subscriptionId: kept.id, destination: kept.destination, reason: '500', attempts: 8 };
     await deliveries.addDeadLetter({ ...letter, id: 'old', failedAt: '2025-01-01T00:00:00.000Z' });
-    await deliveries.addDeadLetter({ ...letter, id: 'recent', failedAt: '2025-03-01T00:00:00.000Z' });
+    await deliveries.addDeadLetter({ ...letter, id: 'recent', failedAt: '2025-03-10T00:00:00.000Z' });
 
     const result = await runHousekeeping({ items: new ItemStore(connection, keys, { retentionDays: 7 }), deliveries, subscriptions: store, composeQueue: queue, now: () => new Date('2025-03-11T00:00:00Z') });
     expect(result).toEqual({ itemIndexEntriesDropped: 0, deadLettersDropped: 1, orphanSchedulersRemoved: 2 });
