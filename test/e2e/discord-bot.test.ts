@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ApplicationCommandOptionType, PermissionFlagsBits } from 'discord.js';
+import { ApplicationCommandOptionType, ChannelType, PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandServices } from '../../src/commands/services-wiring.js';
 import type { CommandServices } from '../../src/commands/services.js';
@@ -13,7 +13,7 @@ import { createRedisConnection } from '../../src/queue/connection.js';
 import { createPollQueue, type PollQueue } from '../../src/queue/poll-jobs.js';
 import { createKeys } from '../../src/store/keys.js';
 import { subscriptionIdFor } from '../../src/store/subscriptions.js';
-import { type CommandInvocation, defaultIds, type DiscordEmulator, type InteractionResponse, startDiscordEmulator } from '../emulators/discord-api.js';
+import { botRolePermissions, type CommandInvocation, defaultGuild, defaultIds, type DiscordEmulator, type GuildSeed, type InteractionResponse, startDiscordEmulator } from '../emulators/discord-api.js';
 import { type FeedServer, startFeedServer } from '../emulators/feed-server.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { answerText, isAnswer, runHerald } from './discord-bot-helpers.js';
@@ -26,6 +26,20 @@ function rss(title: string, entries: { id: string; title: string }[]): string {
     .join('');
   return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>${title}</title><link>https://news.example/</link>${items}</channel></rss>`;
 }
+
+/** A second server Herald is in, with its own owner: nothing done in the first may reach it. */
+const other = { guild: '1200000000000000001', owner: '1200000000000000010', channel: '1200000000000000201' } as const;
+const otherGuild: GuildSeed = {
+  id: other.guild,
+  name: 'Other Server',
+  ownerId: other.owner,
+  roles: [{ id: other.guild, name: '@everyone', permissions: botRolePermissions }],
+  channels: [{ id: other.channel, name: 'elsewhere', type: ChannelType.GuildText }],
+  members: [
+    { id: other.owner, username: 'other-owner', roles: [] },
+    { id: defaultIds.bot, username: 'Herald', roles: [], bot: true },
+  ],
+};
 
 let emulator: DiscordEmulator;
 let redisServer: TestRedis;
@@ -45,7 +59,12 @@ const answer = answerText;
 const subscriptionOf = (channelId: string, channelKind: 'text' | 'forum' = 'text') => services.subscriptions.get(subscriptionIdFor({ platform: 'discord', chatId: channelId, channelKind }));
 
 beforeAll(async () => {
-  [emulator, redisServer, feedServer, slowFeedServer] = await Promise.all([startDiscordEmulator(), startRedis(), startFeedServer(), startFeedServer({ latencyMs: 2_500 })]);
+  [emulator, redisServer, feedServer, slowFeedServer] = await Promise.all([
+    startDiscordEmulator({ guilds: [defaultGuild(), otherGuild] }),
+    startRedis(),
+    startFeedServer(),
+    startFeedServer({ latencyMs: 2_500 }),
+  ]);
   connection = createRedisConnection(redisServer.url);
   pollQueue = createPollQueue(connection, PREFIX);
   composeQueue = createComposeQueue(connection, PREFIX);
@@ -138,6 +157,17 @@ describe('Discord bot: slash commands change the store', () => {
     const attempt = await herald(['schedule'], { time: '05:00', channel: defaultIds.text }, { userId: defaultIds.member, permissions: everyone });
     expect(answer(attempt)).toMatch(/only an administrator/i);
     expect((await subscriptionOf(defaultIds.text))?.schedule.weekdays).toEqual(['06:45']);
+  });
+
+  it("never reaches another server's channel, even with its id in the channel option", async () => {
+    const theirs = await herald(['subscribe'], { channel: other.channel, time: '08:00' }, { guildId: other.guild, channelId: other.channel, userId: other.owner });
+    expect(answer(theirs)).toMatch(/Subscribed: #elsewhere/);
+    for (const subcommand of [['unsubscribe'], ['status'], ['export']]) {
+      const attempt = await herald(subcommand, { channel: other.channel });
+      expect(answer(attempt)).toMatch(/cannot see that channel in this server/);
+      expect(final(attempt)?.files).toEqual([]);
+    }
+    expect(await subscriptionOf(other.channel)).toMatchObject({ active: true, schedule: { weekdays: ['08:00'] } });
   });
 
   it('lets anyone read: feed list and status answer a plain member', async () => {

@@ -24,7 +24,7 @@ import type { Logger } from '../../log.js';
 import type { RenderOptions } from '../../render/index.js';
 import { createDiscordClient } from './client.js';
 import { sendCommandReply } from './interaction-reply.js';
-import { commandContextFor } from './permissions.js';
+import { commandContextFor, UNSEEN_CHANNEL_REPLY } from './permissions.js';
 import {
   type AttachmentReference,
   HERALD_COMMAND,
@@ -89,6 +89,8 @@ async function downloadAttachment(attachment: AttachmentReference, services: Com
 async function deferIfSlow<T>(interaction: ChatInputCommandInteraction, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), DEFER_AFTER_MS)));
+  // Awaited below; this only keeps a rejection that comes after a failed deferral from going unhandled.
+  work.catch(() => undefined);
   try {
     const first = await Promise.race([work, slow]);
     if (first !== 'slow') return first as T;
@@ -142,6 +144,7 @@ class InteractionHandler {
     const parsed = parseSlashCommand(subcommandPath(interaction), leafOptionValues(interaction.options.data));
     if (!parsed) return { text: 'This command is from an older version of Herald; Discord updates the list in a minute.', private: true, ok: false };
     const context = await this.context(interaction, parsed.targetChannelId ?? interaction.channelId);
+    if (!context) return { text: UNSEEN_CHANNEL_REPLY, private: true, ok: false };
     const request = parsed.request;
     if (parsed.attachment) {
       try {
@@ -159,6 +162,7 @@ class InteractionHandler {
     const typed = interaction.options.getFocused().toLowerCase();
     const targetChannelId = interaction.options.get(TARGET_OPTION)?.value;
     const context = await this.context(interaction, typeof targetChannelId === 'string' ? targetChannelId : interaction.channelId);
+    if (!context) return interaction.respond([]);
     const input = { request: { name: 'removefeed' as const, args: [], options: {} }, context, services: this.options.services, now: new Date() };
     const followed = await followedFeeds(input, await currentSubscription(input));
     const choices = followed

@@ -70,28 +70,29 @@ export interface TargetAsker {
   owners: readonly string[];
 }
 
+/** The answer when the named channel is not one of this server's that Herald can see. */
+export const UNSEEN_CHANNEL_REPLY = "Herald cannot see that channel in this server. If it is one, grant View Channel to Herald's role there, then try again.";
+
 /**
  * The command context for a channel of `guild`: the destination, its label, whether the asker
  * may manage it and, when Herald cannot post there, why. The channel comes from the cache the
- * Guilds intent keeps (roles and overwrites included); one missing from it is looked up once,
- * and one Discord will not show is reported as invisible to Herald.
+ * Guilds intent keeps (roles and overwrites included); one missing from it is looked up once.
+ * Undefined when the channel is not this server's (discord.js refuses another guild's) or
+ * Discord will not show it: nobody may reach another server's briefing from here.
  */
-export async function commandContextFor(guild: Guild, channelId: string, asker: TargetAsker): Promise<CommandContext> {
+export async function commandContextFor(guild: Guild, channelId: string, asker: TargetAsker): Promise<CommandContext | undefined> {
   const channel = guild.channels.cache.get(channelId) ?? (await guild.channels.fetch(channelId).catch(() => null));
-  const common = {
-    platform: 'discord' as const,
+  // discord.js files a channel resolved in an interaction under the interaction's guild, so the
+  // cache alone does not prove the channel belongs to it.
+  if (!channel || channel.guildId !== guild.id) return undefined;
+  const reason = cannotPostReason(channel, guild.members.me);
+  return {
+    platform: 'discord',
     user: { id: asker.userId, name: asker.userName },
+    target: destinationOf(channel),
+    targetLabel: channelLabel(channel),
     canManage: canManageServer(asker.memberPermissions),
     isOwner: asker.owners.includes(asker.userId),
+    ...(reason ? { cannotPostReason: reason } : {}),
   };
-  if (!channel) {
-    return {
-      ...common,
-      target: { platform: 'discord', chatId: channelId, channelKind: 'text' },
-      targetLabel: `channel ${channelId}`,
-      cannotPostReason: "Herald cannot see that channel. Grant View Channel to Herald's role there, then try again.",
-    };
-  }
-  const reason = cannotPostReason(channel, guild.members.me);
-  return { ...common, target: destinationOf(channel), targetLabel: channelLabel(channel), ...(reason ? { cannotPostReason: reason } : {}) };
 }
