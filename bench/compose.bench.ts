@@ -12,7 +12,7 @@ import { createKeys } from '../src/store/keys.js';
 import { RedisStoryEngine } from '../src/store/story-engine.js';
 import { SubscriptionStore } from '../src/store/subscriptions.js';
 import type { Subscription } from '../src/subscriptions/model.js';
-import { WindowStoriesCache } from '../src/subscriptions/window-stories.js';
+import { ComposeCache } from '../src/subscriptions/compose-cache.js';
 import { startRedis } from '../test/support/redis.js';
 import { newsItem, TEST_CONFIG, telegramChat } from '../test/support/subscription-fixtures.js';
 import { timeIt, withRatio, type Benchmark } from './harness.js';
@@ -65,7 +65,7 @@ const bench: Benchmark = {
         const subs = Array.from({ length: SUBSCRIPTIONS }, (_, i) => make(i));
         await eachLimited(subs, 100, (sub) => subscriptions.upsert(sub));
         // A fresh process: nothing composed or cached yet.
-        const deps: ComposeJobDeps = { redis, prefix: PREFIX, config: TEST_CONFIG, subscriptions, briefings: new BriefingStore(redis, keys), windowStories: new WindowStoriesCache(), deliverQueue };
+        const deps: ComposeJobDeps = { redis, prefix: PREFIX, config: TEST_CONFIG, subscriptions, briefings: new BriefingStore(redis, keys), cache: new ComposeCache(), deliverQueue };
         const { ms } = await timeIt(() => eachLimited(subs, IN_FLIGHT, (sub) => composeAndQueue(sub.id, at, deps)));
         const briefings = (await redis.keys(`${PREFIX}:briefing:*`)).length;
         await deleteMatching(`${PREFIX}:briefing:*`);

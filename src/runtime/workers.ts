@@ -23,7 +23,7 @@ import { RedisStoryEngine } from '../store/story-engine.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
 import { alertBreakingStories } from '../subscriptions/breaking.js';
 import { CONSOLE_DESTINATION, defaultSubscription } from '../subscriptions/defaults.js';
-import { WindowStoriesCache } from '../subscriptions/window-stories.js';
+import { ComposeCache } from '../subscriptions/compose-cache.js';
 
 export type { Senders };
 
@@ -107,7 +107,7 @@ function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: Wor
       );
     },
   });
-  const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, windowStories: new WindowStoriesCache(), deliverQueue: queues.deliver };
+  const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), deliverQueue: queues.deliver };
   const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger };
   const housekeepingDeps = { ...stores, items: new ItemStore(redis, stores.keys, { retentionDays: config.defaults.retentionDays }), composeQueue: queues.compose };
   const common = { connection: redis, prefix, logger };

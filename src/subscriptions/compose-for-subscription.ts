@@ -3,7 +3,6 @@ import { composeBriefing, selectStories, type ComposeOptions } from '../briefing
 import type { Briefing } from '../briefing/model.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { applyDeliveryMemory } from '../dedup/delivery-memory.js';
-import type { Story } from '../dedup/story.js';
 import { renderParts } from '../render/index.js';
 import type { BriefingStore, StoredBriefing } from '../store/briefings.js';
 import { deliveredStories, rememberDeliveredStories } from '../store/delivered-stories.js';
@@ -14,7 +13,7 @@ import { summarizeStories, type LlmOptions } from '../summarize/summarize.js';
 import { bundleFamily, bundleKey, windowFor, type BriefingWindow } from './bundle.js';
 import { storiesFollowed } from './follow.js';
 import type { Subscription } from './model.js';
-import type { WindowStoriesCache } from './window-stories.js';
+import type { ComposeCache } from './compose-cache.js';
 
 /** What composing a subscription's briefing reads and writes. */
 export interface ComposeDeps {
@@ -26,8 +25,8 @@ export interface ComposeDeps {
   briefings: BriefingStore;
   /** For ranking weights of feeds; every feed weighs 1 without it. */
   feeds?: FeedStore;
-  /** Shares the stories of a window between the compose jobs of this process. */
-  windowStories?: WindowStoriesCache;
+  /** Shares window stories and feed weights between the compose jobs of this process. */
+  cache?: ComposeCache;
 }
 
 function composeOptions(subscription: Subscription, deps: ComposeDeps, now: Date, feedWeights: Record<string, number>): ComposeOptions {
@@ -52,8 +51,10 @@ function composeOptions(subscription: Subscription, deps: ComposeDeps, now: Date
 }
 
 async function feedWeights(deps: ComposeDeps): Promise<Record<string, number>> {
-  if (!deps.feeds) return {};
-  return Object.fromEntries((await deps.feeds.list()).map((feed) => [feed.id, feed.weight]));
+  const { feeds } = deps;
+  if (!feeds) return {};
+  const load = async () => Object.fromEntries((await feeds.list()).map((feed) => [feed.id, feed.weight]));
+  return deps.cache ? deps.cache.feedWeights(load) : load();
 }
 
 /**
@@ -64,10 +65,10 @@ async function feedWeights(deps: ComposeDeps): Promise<Record<string, number>> {
  * window); memory only tells an updated story from a new one, which is the same for every
  * subscriber that has been receiving this family.
  */
-async function composeWindow(subscription: Subscription, deps: ComposeDeps, window: BriefingWindow, record: boolean): Promise<{ briefing: Briefing | null; shown: Story[] }> {
+async function composeWindow(subscription: Subscription, deps: ComposeDeps, window: BriefingWindow, record: boolean): Promise<Briefing | null> {
   const family = bundleFamily(subscription);
   const load = () => storiesInWindow(deps.redis, deps.prefix, window.from, window.to);
-  const all = await (deps.windowStories ? deps.windowStories.get(window.from, window.to, load) : load());
+  const all = await (deps.cache ? deps.cache.storiesOf(window.from, window.to, load) : load());
   const inWindow = storiesFollowed(all, subscription, window.from);
   const stories = applyDeliveryMemory(inWindow, await deliveredStories(deps.redis, deps.prefix, family));
   const options = composeOptions(subscription, deps, window.to, await feedWeights(deps));
@@ -77,7 +78,7 @@ async function composeWindow(subscription: Subscription, deps: ComposeDeps, wind
   const itemsIn = stories.reduce((sum, story) => sum + story.items.length, 0);
   const briefing = composeBriefing(stories, summaries, { itemsIn, duplicatesDropped: 0 }, options);
   if (record) await rememberDeliveredStories(deps.redis, deps.prefix, family, shown);
-  return { briefing, shown };
+  return briefing;
 }
 
 function llmOptions(llm: HeraldConfig['llm']): LlmOptions | undefined {
@@ -107,8 +108,7 @@ export async function composeBundle(subscription: Subscription, deps: ComposeDep
   const window = windowFor(subscription, now);
   const id = bundleKey(subscription, window);
   return deps.briefings.getOrCompose(id, async () => {
-    const { briefing } = await composeWindow(subscription, deps, window, true);
-    return storedBriefing(id, briefing, window, deps.config);
+    return storedBriefing(id, await composeWindow(subscription, deps, window, true), window, deps.config);
   });
 }
 
@@ -117,7 +117,7 @@ export async function composeBundle(subscription: Subscription, deps: ComposeDep
  * `preview` = true composes without recording anything as delivered.
  */
 export async function composeForSubscription(subscription: Subscription, deps: ComposeDeps, options: { now: Date; preview?: boolean }): Promise<Briefing | null> {
-  if (options.preview) return (await composeWindow(subscription, deps, windowFor(subscription, options.now), false)).briefing;
+  if (options.preview) return composeWindow(subscription, deps, windowFor(subscription, options.now), false);
   const stored = await composeBundle(subscription, deps, options.now);
   await deps.subscriptions.setLastWindowEnd(subscription.id, new Date(stored.window.to));
   return stored.briefing;
