@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ApplicationCommandOptionType, ChannelType, PermissionFlagsBits } from 'discord.js';
+import { ApplicationCommandOptionType, ChannelType, PermissionFlagsBits, Routes } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandServices } from '../../src/commands/services-wiring.js';
 import type { CommandServices } from '../../src/commands/services.js';
@@ -108,6 +108,11 @@ describe('Discord bot: start-up', () => {
     await expect(startDiscordBot({ config: rejected, services, logger: createLogger({ level: 'silent' }) })).rejects.toThrow(/token/i);
     expect(emulator.handshakes().identified).toBe(1);
   });
+
+  it('says which server it could not register /herald in', async () => {
+    const unknownServer = parseConfig({ redis: { prefix: PREFIX }, discord: { token: emulator.token, apiBase: emulator.apiBase, guildId: '1300000000000000001' } });
+    await expect(startDiscordBot({ config: unknownServer, services, logger: createLogger({ level: 'silent' }) })).rejects.toThrow(/could not register \/herald in server 1300000000000000001/);
+  });
 });
 
 describe('Discord bot: slash commands change the store', () => {
@@ -207,6 +212,14 @@ describe('Discord bot: slash commands change the store', () => {
     expect(subscription?.destination).toEqual({ platform: 'discord', chatId: defaultIds.forum, channelKind: 'forum' });
     // No time given: the configured default.
     expect(subscription?.schedule).toEqual({ weekdays: ['07:30'], timezone: 'Europe/Berlin' });
+  });
+
+  it('subscribes a thread inside its parent channel, so briefings go into the thread', async () => {
+    const thread = (await bot.client.rest.post(Routes.threads(defaultIds.text), { body: { name: 'daily', type: ChannelType.PublicThread } })) as { id: string };
+    const responses = await herald(['subscribe'], { channel: thread.id });
+    expect(answer(responses)).toMatch(/Subscribed: #daily \(thread in #news\)/);
+    const destination = { platform: 'discord' as const, chatId: defaultIds.text, threadId: thread.id, channelKind: 'text' as const };
+    expect((await services.subscriptions.get(subscriptionIdFor(destination)))?.destination).toEqual(destination);
   });
 
   it('changes settings, mutes and schedule through their options, for the channel named or the current one', async () => {

@@ -188,6 +188,17 @@ function clipChoice(text: string): string {
   return text.length <= CHOICE_TEXT_LIMIT ? text : `${text.slice(0, CHOICE_TEXT_LIMIT - 1)}…`;
 }
 
+/** Registers `/herald` (replacing what an earlier version registered) in one server or globally. */
+async function registerCommands(client: Client<true>, guildId: string | undefined): Promise<void> {
+  const definitions = [heraldCommandDefinition(COMMAND_DESCRIPTIONS)];
+  try {
+    await (guildId ? client.application.commands.set(definitions, guildId) : client.application.commands.set(definitions));
+  } catch (error) {
+    const where = guildId ? `in server ${guildId} (discord.guildId; is the bot in that server, invited with the applications.commands scope?)` : 'globally';
+    throw new Error(`could not register /herald ${where}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * Connects the bot, registers `/herald` (to `discord.guildId` when set: instant, for testing a
  * server; otherwise globally) and answers slash commands until `stop()`.
@@ -201,11 +212,9 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   try {
     const ready = once(client, Events.ClientReady);
     await client.login();
-    await ready;
-    const guildId = config.discord.guildId;
-    const definitions = [heraldCommandDefinition(COMMAND_DESCRIPTIONS)];
-    await (guildId ? client.application!.commands.set(definitions, guildId) : client.application!.commands.set(definitions));
-    logger.info({ bot: client.user?.tag, scope: guildId ? `guild ${guildId}` : 'global' }, 'discord bot ready; /herald registered');
+    const [readyClient] = (await ready) as [Client<true>];
+    await registerCommands(readyClient, config.discord.guildId);
+    logger.info({ bot: client.user?.tag, scope: config.discord.guildId ? `guild ${config.discord.guildId}` : 'global' }, 'discord bot ready; /herald registered');
   } catch (error) {
     await client.destroy();
     throw error;
