@@ -2,25 +2,20 @@
 /**
  * `herald <command>`: the one entry point for running, previewing and operating Herald.
  */
-import { readFileSync } from 'node:fs';
 import { ConfigError } from './config/load.js';
 import { commandHelp, parseCommandArgs, UsageError, type CliCommand } from './cli/command.js';
 import { doctorCommand } from './cli/doctor.js';
 import { feedsCommand } from './cli/feeds.js';
 import { previewCommand } from './cli/preview.js';
 import { startCommand } from './cli/start.js';
+import { heraldVersion } from './version.js';
 
 const commands: CliCommand[] = [startCommand, previewCommand, doctorCommand, feedsCommand];
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
-    `herald ${version()}: turns RSS/Atom/JSON feeds into a daily emoji briefing for Telegram and Discord.`,
+    `herald ${heraldVersion()}: turns RSS/Atom/JSON feeds into a daily emoji briefing for Telegram and Discord.`,
     '',
     'Usage: herald <command> [options]',
     '',
@@ -39,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version' || name === '-v') {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`${heraldVersion()}\n`);
     return 0;
   }
   const command = commands.find((c) => c.name === name);

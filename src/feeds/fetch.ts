@@ -1,11 +1,11 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { createRequire } from 'node:module';
 import type { HeraldConfig } from '../config/schema.js';
 import { parseRetryAfter } from './backoff.js';
 import { readCappedBody } from './fetch-body.js';
 import { FetchError } from './fetch-error.js';
+import { heraldVersion } from '../version.js';
 import { HostLimiter } from './host-limiter.js';
 import { assertPublicIpLiteral, guardedLookup, isAllowlisted, type ResolveHost } from './ssrf.js';
 
@@ -84,20 +84,6 @@ function pooledAgents() {
 const sharedLimiter = new HostLimiter(2);
 
 let userAgent: string | undefined;
-
-function heraldVersion(): string {
-  const require = createRequire(import.meta.url);
-  // src/feeds/ when run from source, dist/src/feeds/ when built.
-  for (const candidate of ['../../package.json', '../../../package.json']) {
-    try {
-      const manifest = require(candidate) as { name?: string; version?: string };
-      if (manifest.name === 'herald' && manifest.version) return manifest.version;
-    } catch {
-      // Not at this depth; try the next.
-    }
-  }
-  return 'dev';
-}
 
 /** The User-Agent Herald sends: names the bot and where to find out about it, as feed publishers ask. */
 export function defaultUserAgent(): string {

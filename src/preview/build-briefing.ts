@@ -3,6 +3,7 @@ import type { Briefing } from '../briefing/model.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { groupIntoStories } from '../dedup/group.js';
 import type { Item } from '../feeds/item.js';
+import { dominantLanguage } from '../summarize/language.js';
 
 export interface BriefingWindow {
   /** Items published before this instant are left out; undefined keeps everything. */
@@ -24,6 +25,9 @@ export function itemsInWindow(items: Item[], window: BriefingWindow): Item[] {
  */
 export async function previewBriefing(items: Item[], config: HeraldConfig, request: BriefingRequest): Promise<Briefing | null> {
   const { stories, duplicatesDropped } = groupIntoStories(items);
-  const { briefing } = await briefStories(stories, { itemsIn: items.length, duplicatesDropped }, composeOptionsFor(config, request), summarizeOptionsFor(config));
+  // Without a configured locale the briefing speaks the language of its feeds (a Japanese title over Japanese news).
+  const locale = request.locale ?? config.briefing.locale ?? dominantLanguage(items);
+  const compose = composeOptionsFor(config, { ...request, ...(locale !== undefined ? { locale } : {}) });
+  const { briefing } = await briefStories(stories, { itemsIn: items.length, duplicatesDropped }, compose, summarizeOptionsFor(config));
   return briefing;
 }

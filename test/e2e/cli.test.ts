@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Briefing } from '../../src/briefing/model.js';
+import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '..', '..');
+const jaFeeds = ['01', '02', '03', '04', '05', '06'].map((n) => join(root, 'docs/examples/feeds/ja', `outlet-${n}.xml`));
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `herald` as a user would, in its own process (through tsx, so no build is needed). */
+async function herald(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+function feedArgs(paths: string[]): string[] {
+  return paths.flatMap((path) => ['--feed', path]);
+}
+
+function bulletItems(briefing: Briefing): string[] {
+  return briefing.sections.flatMap((section) => section.bullets.flatMap((bullet) => bullet.items));
+}
+
+describe('herald CLI', () => {
+  it('prints an overview and a help text for every command', async () => {
+    const overview = await herald(['--help']);
+    expect(overview.code).toBe(0);
+    const commands = ['start', 'preview', 'doctor', 'feeds'];
+    const helps = await Promise.all(commands.map((command) => herald([command, '--help'])));
+    commands.forEach((command, index) => {
+      expect(overview.stdout).toContain(command);
+      expect(helps[index]!.code, `${command} --help`).toBe(0);
+      expect(helps[index]!.stdout).toContain(`Usage: herald ${command}`);
+    });
+  });
+
+  it('names an unknown command and an unknown option', async () => {
+    const unknown = await herald(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const badOption = await herald(['preview', '--colour', 'red']);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toContain("'--colour'");
+  });
+});
+
+describe('herald preview', () => {
+  let feedServer: FeedServer;
+  let configFile: string;
+
+  beforeAll(async () => {
+    feedServer = await startFeedServer();
+    const dir = await mkdtemp(join(tmpdir(), 'herald-cli-'));
+    configFile = join(dir, 'herald.config.yaml');
+    await writeFile(configFile, `fetch:\n  allowHosts: ["${feedServer.host}"]\n`);
+  });
+  afterAll(() => feedServer.close());
+
+  it('prints the Briefing JSON contract: every item in exactly one bullet or counted as dropped', async () => {
+    const result = await herald(['preview', ...feedArgs(jaFeeds), '--format', 'json', '--tz', 'Asia/Tokyo']);
+    expect(result.code).toBe(0);
+    const briefing = JSON.parse(result.stdout) as Briefing;
+    expect(briefing.timezone).toBe('Asia/Tokyo');
+    expect(briefing.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const items = bulletItems(briefing);
+    expect(new Set(items).size).toBe(items.length);
+    const stats = briefing.stats as Briefing['stats'] & { itemsCut?: number; itemsMuted?: number };
+    expect(items.length + stats.duplicatesDropped + (stats.itemsCut ?? 0) + (stats.itemsMuted ?? 0)).toBe(stats.itemsIn);
+    // The six outlets carry reprints of one another: some are merged, and stories have several sources.
+    expect(stats.duplicatesDropped + items.length - briefing.sections.flatMap((s) => s.bullets).length).toBeGreaterThan(0);
+    expect(briefing.sections.flatMap((s) => s.bullets).some((bullet) => bullet.sources.length > 1)).toBe(true);
+    for (const bullet of briefing.sections.flatMap((s) => s.bullets)) {
+      expect(bullet.emoji.length).toBeGreaterThan(0);
+      expect(bullet.headline).not.toMatch(/<|&[a-z]+;/);
+    }
+  });
+
+  it('keeps only the window before the end of --date in --tz', async () => {
+    const all = JSON.parse((await herald(['preview', ...feedArgs(jaFeeds), '--format', 'json'])).stdout) as Briefing;
+    const windowed = JSON.parse(
+      (await herald(['preview', ...feedArgs(jaFeeds), '--format', 'json', '--tz', 'Asia/Tokyo', '--date', '2025-03-12', '--window', '48'])).stdout,
+    ) as Briefing;
+    expect(windowed.date).toBe('2025-03-12');
+    expect(windowed.stats.itemsIn).toBeGreaterThan(0);
+    expect(windowed.stats.itemsIn).toBeLessThan(all.stats.itemsIn);
+  });
+
+  it('prints the exact Telegram and Discord payloads with --parts-json', async () => {
+    const telegram = JSON.parse((await herald(['preview', ...feedArgs(jaFeeds), '--format', 'telegram', '--parts-json'])).stdout) as Array<Record<string, unknown>>;
+    expect(telegram.length).toBeGreaterThan(0);
+    for (const part of telegram) {
+      expect(Object.keys(part).sort()).toEqual(['link_preview_options', 'parse_mode', 'text']);
+      expect(part.parse_mode).toBe('HTML');
+    }
+    const discord = JSON.parse((await herald(['preview', ...feedArgs(jaFeeds), '--format', 'discord', '--parts-json'])).stdout) as Array<Record<string, unknown>>;
+    for (const part of discord) expect(part.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('fetches a URL feed once, through the fetcher with its allowlist', async () => {
+    feedServer.setFeed(
+      '/news.xml',
+      '<?xml version="1.0"?><rss version="2.0"><channel><title>Local Wire</title><item><title>Bridge reopens after repairs</title><link>https://wire.example/bridge</link><description>The Elm Street bridge reopened on Monday after six months of repairs.</description></item></channel></rss>',
+    );
+    const result = await herald(['preview', '--config', configFile, '--feed', feedServer.url('/news.xml')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Bridge reopens after repairs');
+    expect(result.stdout).toContain('Local Wire');
+  });
+
+  it('refuses a private-network URL with a clear message and still prints the other feeds', async () => {
+    const result = await herald(['preview', '--feed', 'http://10.0.0.1/feed.xml', '--feed', jaFeeds[0]!]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/skipped http:\/\/10\.0\.0\.1\/feed\.xml: .*private/i);
+    expect(result.stdout.length).toBeGreaterThan(0);
+  });
+
+  it('explains a missing file, a bad time zone, a bad date and a bad format', async () => {
+    const missing = await herald(['preview', '--feed', './no-such-feed.xml', '--format', 'json']);
+    expect(missing.stderr).toContain('no-such-feed.xml: no such file');
+    const tz = await herald(['preview', '--feed', jaFeeds[0]!, '--tz', 'Mars/Olympus']);
+    expect(tz.code).toBe(2);
+    expect(tz.stderr).toContain('--tz must be an IANA time zone');
+    const date = await herald(['preview', '--feed', jaFeeds[0]!, '--date', '2025-02-30']);
+    expect(date.code).toBe(2);
+    expect(date.stderr).toContain('--date must be a calendar date');
+    const format = await herald(['preview', '--feed', jaFeeds[0]!, '--format', 'pdf']);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain('--format must be one of text, telegram, discord, json');
+  });
+
+  it('reports configuration mistakes by key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-cli-'));
+    const broken = join(dir, 'broken.yaml');
+    await writeFile(broken, 'defaults:\n  timezone: Mars/Olympus\nfeeds:\n  - url: nope\n    interval: 0\n');
+    const result = await herald(['preview', '--config', broken, '--feed', jaFeeds[0]!]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('defaults.timezone: must be an IANA time zone');
+    expect(result.stderr).toContain('feeds[0].interval: must be at least 1 minute');
+    expect(result.stderr).toContain('feeds[0].url: must be an http(s) URL');
+  });
+});
