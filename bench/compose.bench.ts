@@ -7,6 +7,7 @@ import { composeAndQueue, type ComposeJobDeps } from '../jobs/compose.js';
 import { createRedisConnection } from '../src/queue/connection.js';
 import { createDeliverQueue } from '../src/queue/deliver-jobs.js';
 import { BriefingStore } from '../src/store/briefings.js';
+import { FeedStore } from '../src/store/feeds.js';
 import { ItemStore } from '../src/store/items.js';
 import { createKeys } from '../src/store/keys.js';
 import { RedisStoryEngine } from '../src/store/story-engine.js';
@@ -32,11 +33,11 @@ async function eachLimited<T>(values: T[], inFlight: number, task: (value: T) =>
 }
 
 /** The i-th distinct pair of feeds (150 feeds give 11,175 pairs). */
-function feedPair(index: number): string[] {
+function feedPair(feedIds: string[], index: number): string[] {
   let first = 0;
   let remaining = index;
   while (remaining >= FEEDS - 1 - first) remaining -= FEEDS - 1 - first++;
-  return [`feed${first}`, `feed${first + 1 + remaining}`];
+  return [feedIds[first]!, feedIds[first + 1 + remaining]!];
 }
 
 const bench: Benchmark = {
@@ -50,8 +51,11 @@ const bench: Benchmark = {
     const at = new Date(Math.floor(Date.now() / 60_000) * 60_000);
     try {
       const topics = ['harbour', 'railway', 'orchestra', 'glacier', 'satellite', 'vineyard', 'marathon', 'library', 'bridge', 'telescope'];
+      const feedStore = new FeedStore(redis, keys);
+      const feedIds: string[] = [];
+      for (let i = 0; i < FEEDS; i++) feedIds.push((await feedStore.add({ url: `https://feed${i}.example/rss`, intervalMinutes: 15 })).feed.id);
       const items = Array.from({ length: FEEDS * ITEMS_PER_FEED }, (_, i) =>
-        newsItem(`item${i}`, { feedId: `feed${i % FEEDS}`, source: `Source ${i % FEEDS}`, title: `The ${topics[i % topics.length]} number ${i} reopens`, publishedAt: new Date(at.getTime() - (i + 1) * 60_000) }),
+        newsItem(`item${i}`, { feedId: feedIds[i % FEEDS]!, source: `Source ${i % FEEDS}`, title: `The ${topics[i % topics.length]} number ${i} reopens`, publishedAt: new Date(at.getTime() - (i + 1) * 60_000) }),
       );
       await new RedisStoryEngine(redis, PREFIX).addItems(await new ItemStore(redis, keys, { retentionDays: 7 }).addNew(items));
 
@@ -65,7 +69,7 @@ const bench: Benchmark = {
         const subs = Array.from({ length: SUBSCRIPTIONS }, (_, i) => make(i));
         await eachLimited(subs, 100, (sub) => subscriptions.upsert(sub));
         // A fresh process: nothing composed or cached yet.
-        const deps: ComposeJobDeps = { redis, prefix: PREFIX, config: TEST_CONFIG, subscriptions, briefings: new BriefingStore(redis, keys), cache: new ComposeCache(), deliverQueue };
+        const deps: ComposeJobDeps = { redis, prefix: PREFIX, config: TEST_CONFIG, subscriptions, briefings: new BriefingStore(redis, keys), feeds: feedStore, cache: new ComposeCache(), deliverQueue };
         const { ms } = await timeIt(() => eachLimited(subs, IN_FLIGHT, (sub) => composeAndQueue(sub.id, at, deps)));
         const briefings = (await redis.keys(`${PREFIX}:briefing:*`)).length;
         await deleteMatching(`${PREFIX}:briefing:*`);
@@ -73,7 +77,7 @@ const bench: Benchmark = {
         return { ms, briefings };
       };
       const shared = await runCase('one bundle', (i) => telegramChat(i));
-      const distinct = await runCase('distinct feed sets', (i) => telegramChat(i, { feedIds: feedPair(i) }));
+      const distinct = await runCase('distinct feed sets', (i) => telegramChat(i, { feedIds: feedPair(feedIds, i) }));
       const note = `${FEEDS * ITEMS_PER_FEED} items from ${FEEDS} feeds in the window; ${IN_FLIGHT} compose jobs in flight in one process`;
       return [
         { name: 'compose 10,000 subscriptions, one bundle', value: shared.ms / 1000, unit: 's', note: `${shared.briefings} briefing composed; ${note}` },
