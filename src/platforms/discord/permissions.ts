@@ -11,7 +11,7 @@ import { type DiscordAction, listPermissions, missingPermissions } from './error
  * Whether a member may change briefings: Manage Server (Administrator implies it). Checked on
  * every command, since a server can open the command itself to anyone in its settings.
  */
-export function canManageServer(memberPermissions: Readonly<PermissionsBitField> | null): boolean {
+function canManageServer(memberPermissions: Readonly<PermissionsBitField> | null): boolean {
   return memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
 }
 
@@ -25,12 +25,12 @@ function deliveryActions(channel: GuildBasedChannel): DiscordAction[] {
  * The names of the permissions Herald lacks to deliver in `channel`, from the cached roles and
  * overwrites: a forum needs posts and messages inside them, a thread Send Messages in Threads.
  */
-export function missingDeliveryPermissions(channel: GuildBasedChannel, botMember: GuildMember): string[] {
+function missingDeliveryPermissions(channel: GuildBasedChannel, botMember: GuildMember): string[] {
   const granted = channel.permissionsFor(botMember).bitfield;
   return [...new Set(deliveryActions(channel).flatMap((action) => missingPermissions(granted, action)))];
 }
 
-/** A channel where Herald can never post: voice, stage, category and the like. */
+/** Whether briefings can go to a channel of this kind at all (not voice, stage, category and the like). */
 function isBriefingChannel(channel: GuildBasedChannel): boolean {
   return channel.type === ChannelType.GuildForum || (channel.isTextBased() && !channel.isVoiceBased());
 }
@@ -49,14 +49,14 @@ export function cannotPostReason(channel: GuildBasedChannel, botMember: GuildMem
  * The delivery destination of a channel: a forum gets one post per briefing; a thread is
  * addressed inside its parent, so the sender posts into the thread itself.
  */
-export function destinationOf(channel: GuildBasedChannel): Destination {
+function destinationOf(channel: GuildBasedChannel): Destination {
   if (channel.type === ChannelType.GuildForum) return { platform: 'discord', chatId: channel.id, channelKind: 'forum' };
   if (channel.isThread() && channel.parentId) return { platform: 'discord', chatId: channel.parentId, threadId: channel.id, channelKind: 'text' };
   return { platform: 'discord', chatId: channel.id, channelKind: 'text' };
 }
 
 /** How replies name a channel: "#news", or "#daily (thread in #news)". */
-export function channelLabel(channel: GuildBasedChannel): string {
+function channelLabel(channel: GuildBasedChannel): string {
   if (channel.isThread() && channel.parent) return `#${channel.name} (${channel.parent.type === ChannelType.GuildForum ? 'post' : 'thread'} in #${channel.parent.name})`;
   return `#${channel.name}`;
 }

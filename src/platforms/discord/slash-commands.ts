@@ -20,7 +20,7 @@ export const HERALD_COMMAND = 'herald';
 export const TARGET_OPTION = 'channel';
 
 /** Channels a briefing can go to: text and announcement channels, their threads, and forums. */
-export const TARGET_CHANNEL_TYPES = [
+const TARGET_CHANNEL_TYPES = [
   ChannelType.GuildText,
   ChannelType.GuildAnnouncement,
   ChannelType.GuildForum,
@@ -244,7 +244,7 @@ export function slashCommandFor(commandName: string): string | undefined {
 }
 
 /** The table entry of a subcommand path, e.g. `['feed', 'remove']`. */
-export function subcommandSpec(path: readonly string[]): SubcommandSpec | undefined {
+function subcommandSpec(path: readonly string[]): SubcommandSpec | undefined {
   return SUBCOMMANDS.find((spec) => spec.path.length === path.length && spec.path.every((part, index) => part === path[index]));
 }
 
