@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Destination } from '../../src/platforms/delivery.js';
-import { createComposeQueue, type ComposeQueue } from '../../src/queue/compose-jobs.js';
+import { createComposeQueue, scheduledTime, type ComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { removeSubscriptionSchedulers, syncSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../../src/queue/subscription-schedulers.js';
 import { createKeys } from '../../src/store/keys.js';
@@ -116,6 +116,17 @@ describe('subscription schedulers', () => {
 
     await removeSubscriptionSchedulers(queue, sub.id);
     expect((await schedulers()).map((s) => s.key)).toEqual(['compose-telegram/70-daily-0730']);
+  });
+
+  it('plans the next compose job at the next local briefing time, which becomes the window end', async () => {
+    const sub = telegramChat(5, { schedule: { weekdays: ['07:30'], timezone: 'Asia/Tokyo' } });
+    await upsertSubscriptionSchedulers(queue, sub);
+    const [job] = await queue.getJobs(['delayed']);
+    expect(job!.data).toEqual({ subscriptionId: sub.id });
+    const at = scheduledTime(job!);
+    expect(at.getTime()).toBeGreaterThan(Date.now());
+    expect(at.getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
+    expect(at.toISOString().slice(11)).toBe('22:30:00.000Z');
   });
 
   it('gives an inactive subscription no scheduler, and sync keeps exactly the active ones', async () => {
