@@ -130,7 +130,7 @@ beforeAll(async () => {
     fetch: { allowHosts: [feedServer.host], timeoutMs: 20_000 },
     discord: { token: emulator.token, apiBase: emulator.apiBase, guildId: defaultIds.guild, owners: [] },
   });
-  const silent = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
+  const silent = createLogger({ level: 'silent' });
   // A rate limit longer than 1 s fails the send, so the deliver job's own delay path is exercised too.
   const rest = createDiscordRest(config.discord, { maxRateLimitWaitMs: 1_000 });
   const senders = {
