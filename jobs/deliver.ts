@@ -138,22 +138,27 @@ export function createDeliverProcessor(deps: DeliverDeps): (job: Job<DeliverJobD
         await job.moveToDelayed(Date.now() + retryAfterMs, token);
         throw new DelayedError();
       }
-      if (isLastAttempt(job) || error instanceof UnrecoverableError) {
-        const subscription = await deps.subscriptions.resolve(job.data.subscriptionId);
-        await deps.deliveries.addDeadLetter({
-          id: jobId,
-          ...job.data,
-          ...(subscription ? { destination: subscription.destination } : {}),
-          reason: (error as Error).message,
-          attempts: job.attemptsMade + 1,
-          failedAt: new Date().toISOString(),
-        });
-        deps.logger?.error({ err: error, deliveryId: jobId }, 'delivery failed for good; added to the dead letters');
-      }
+      if (isLastAttempt(job) || error instanceof UnrecoverableError) await addDeadLetter(job, error as Error, job.attemptsMade + 1, deps);
       throw error;
     }
   };
 }
+
+async function addDeadLetter(job: Job<DeliverJobData>, error: Error, attempts: number, deps: DeliverDeps): Promise<void> {
+  const subscription = await deps.subscriptions.resolve(job.data.subscriptionId);
+  await deps.deliveries.addDeadLetter({
+    id: job.id!,
+    ...job.data,
+    ...(subscription ? { destination: subscription.destination } : {}),
+    reason: error.message,
+    attempts,
+    failedAt: new Date().toISOString(),
+  });
+  deps.logger?.error({ err: error, deliveryId: job.id }, 'delivery failed for good; added to the dead letters');
+}
+
+/** BullMQ's reason for a job failed because workers kept dying while running it (see maxStalledCount). */
+const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
 
 /**
  * Puts a dead letter back on the deliver queue with fresh attempts (an owner's command). The
@@ -182,10 +187,15 @@ export interface DeliverWorkerOptions extends Omit<LoggedWorkerOptions, 'concurr
 
 /** Starts a worker on the deliver queue; `close()` resolves once the deliveries in flight have finished. */
 export function startDeliverWorker(deps: DeliverDeps, options: DeliverWorkerOptions): Worker<DeliverJobData, DeliveryResult> {
-  return startLoggedWorker(QUEUE_NAMES.deliver, createDeliverProcessor(deps), { ...options, concurrency: options.concurrency ?? 50 }, {
+  const worker = startLoggedWorker(QUEUE_NAMES.deliver, createDeliverProcessor(deps), { ...options, concurrency: options.concurrency ?? 50 }, {
     describe: (job) => ({ deliveryId: job?.id }),
     completed: 'delivery done',
     failed: 'delivery attempt failed',
     failedLevel: 'warn',
   });
+  // A job failed by stall detection never reached the processor's catch: dead-letter it here.
+  worker.on('failed', (job, error) => {
+    if (job && STALLED_TOO_OFTEN.test(error.message)) void addDeadLetter(job, error, job.attemptsMade, deps).catch((cause: unknown) => deps.logger?.error({ err: cause }, 'cannot record a dead letter'));
+  });
+  return worker;
 }

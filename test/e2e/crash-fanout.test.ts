@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRedisConnection } from '../../src/queue/connection.js';
-import { createDeliverQueue, fanOut, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
+import { createDeliverQueue, deliveryJobId, fanOut, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
 import { BriefingStore } from '../../src/store/briefings.js';
+import { DeliveryStore } from '../../src/store/deliveries.js';
 import { createKeys } from '../../src/store/keys.js';
 import { SubscriptionStore } from '../../src/store/subscriptions.js';
 import { startTelegramEmulator, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
@@ -72,12 +73,38 @@ it('finishes a fan-out to 1,000 chats after the worker is killed -9 mid-way: eve
   expect(acceptedBeforeKill).toBeLessThan(CHATS * 3);
   for (const id of chatIds) emulator.restoreChat(id);
 
-  await startWorkerProcess();
+  const second = await startWorkerProcess();
   await expect.poll(async () => (await queue.getJobCounts('completed')).completed, { timeout: 120_000, interval: 200 }).toBe(CHATS);
+  second.kill('SIGKILL');
+  await exitOf(second);
 
   const expected = [1, 2, 3].map((n) => `Part ${n}/3 of crashbriefing`);
   const wrong = chatIds.filter((id) => JSON.stringify(emulator.messages(id).map((m) => m.plainText)) !== JSON.stringify(expected));
   expect(wrong).toEqual([]);
   expect(emulator.stats.sent).toBe(CHATS * 3);
   expect((await queue.getJobCounts('failed')).failed).toBe(0);
+});
+
+it('dead-letters a delivery whose workers keep dying while it runs', { timeout: 120_000 }, async () => {
+  const keys = createKeys(PREFIX);
+  const sub = telegramChat(77);
+  emulator.addChat({ id: 77, type: 'private' });
+  emulator.failChat(77, 'timeout');
+  await new SubscriptionStore(redis, keys).upsert(sub);
+  const briefing = await saveTestBriefing(new BriefingStore(redis, keys), 'poison');
+  await fanOut(queue, briefing.id, [sub]);
+  const id = deliveryJobId(briefing.id, sub.id);
+
+  // Each worker takes the job (stall detection hands it over), hangs on the chat and is killed.
+  for (let run = 0; run < 2; run++) {
+    const worker = await startWorkerProcess();
+    await expect.poll(() => queue.getJobState(id), { timeout: 60_000, interval: 50 }).toBe('active');
+    await expect.poll(async () => (await queue.getJob(id))?.attemptsStarted, { timeout: 60_000, interval: 50 }).toBe(run + 1);
+    worker.kill('SIGKILL');
+    await exitOf(worker);
+  }
+  await startWorkerProcess();
+  await expect.poll(() => queue.getJobState(id), { timeout: 60_000 }).toBe('failed');
+  await expect.poll(async () => (await new DeliveryStore(redis, keys).deadLetters()).map((letter) => letter.id), { timeout: 10_000 }).toEqual([id]);
+  expect(emulator.messages(77)).toEqual([]);
 });
