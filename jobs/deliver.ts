@@ -86,7 +86,7 @@ export async function deliverBriefing(deliveryId: string, data: DeliverJobData, 
       if (failure.kind === 'moved' && moves < MAX_MOVES) {
         moves += 1;
         subscription = await moveSubscription(subscription, failure.newChatId, deps);
-        index -= 1;
+        index -= 1; // the same part again, to the new chat
         continue;
       }
       if (failure.kind === 'permanent' && failure.scope === 'part') {
