@@ -4,7 +4,10 @@ import { llmOptionsFromConfig, summarizeStories, type SummarizeOptions } from '.
 import { composeBriefing, selectStories, type ComposeOptions } from './compose.js';
 import type { Briefing } from './model.js';
 
-/** What varies per briefing; the rest of the compose options comes from the configuration. */
+/**
+ * What varies per briefing; the rest of the compose options comes from the configuration.
+ * Keyword lists given here replace the configured ones (a subscription starts from a copy of them).
+ */
 export interface BriefingRequest {
   now: Date;
   timezone: string;
@@ -27,8 +30,8 @@ export function composeOptionsFor(config: BriefingConfig, request: BriefingReque
     locale: request.locale ?? briefing.locale ?? config.defaults.language,
     sections: config.sections,
     feedWeights: request.feedWeights,
-    boosts: [...briefing.boosts, ...(request.boosts ?? [])],
-    mutes: [...briefing.mutes, ...(request.mutes ?? [])],
+    boosts: request.boosts ?? briefing.boosts,
+    mutes: request.mutes ?? briefing.mutes,
     maxBullets: request.maxBullets ?? config.defaults.bulletsPerBriefing,
     ...(briefing.maxPerSection !== undefined ? { maxPerSection: briefing.maxPerSection } : {}),
     importantMinSources: briefing.importantMinSources,

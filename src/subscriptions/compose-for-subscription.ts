@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { composeBriefing, selectStories, type ComposeOptions } from '../briefing/compose.js';
+import { briefStories, composeOptionsFor, summarizeOptionsFor } from '../briefing/build.js';
 import type { Briefing } from '../briefing/model.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { applyDeliveryMemory } from '../dedup/delivery-memory.js';
@@ -9,7 +9,6 @@ import { deliveredStories, rememberDeliveredStories } from '../store/delivered-s
 import type { FeedStore } from '../store/feeds.js';
 import { storiesInWindow } from '../store/stories.js';
 import type { SubscriptionStore } from '../store/subscriptions.js';
-import { summarizeStories, type LlmOptions } from '../summarize/summarize.js';
 import { bundleFamily, bundleKey, windowFor, type BriefingWindow } from './bundle.js';
 import { storiesFollowed } from './follow.js';
 import type { Subscription } from './model.js';
@@ -20,34 +19,13 @@ export interface ComposeDeps {
   redis: Redis;
   /** The store prefix (config.redis.prefix). */
   prefix: string;
-  config: Pick<HeraldConfig, 'sections' | 'briefing' | 'llm'>;
+  config: Pick<HeraldConfig, 'sections' | 'briefing' | 'llm' | 'defaults'>;
   subscriptions: SubscriptionStore;
   briefings: BriefingStore;
   /** For ranking weights of feeds; every feed weighs 1 without it. */
   feeds?: FeedStore;
   /** Shares window stories and feed weights between the compose jobs of this process. */
   cache?: ComposeCache;
-}
-
-function composeOptions(subscription: Subscription, deps: ComposeDeps, now: Date, feedWeights: Record<string, number>): ComposeOptions {
-  const { settings } = subscription;
-  const { briefing } = deps.config;
-  return {
-    now,
-    timezone: subscription.schedule.timezone,
-    locale: settings.locale,
-    sections: deps.config.sections,
-    feedWeights,
-    boosts: settings.boosts,
-    mutes: settings.mutes,
-    maxBullets: settings.maxBullets,
-    ...(briefing.maxPerSection !== undefined ? { maxPerSection: briefing.maxPerSection } : {}),
-    importantMinSources: briefing.importantMinSources,
-    importantKeywords: briefing.importantKeywords,
-    emoji: briefing.emoji,
-    whenEmpty: settings.whenEmpty,
-    summaryMaxChars: briefing.summaryMaxChars,
-  };
 }
 
 async function feedWeights(deps: ComposeDeps): Promise<Record<string, number>> {
@@ -71,19 +49,22 @@ async function composeWindow(subscription: Subscription, deps: ComposeDeps, wind
   const all = await (deps.cache ? deps.cache.storiesOf(window.from, window.to, load) : load());
   const inWindow = storiesFollowed(all, subscription, window.from);
   const stories = applyDeliveryMemory(inWindow, await deliveredStories(deps.redis, deps.prefix, family));
-  const options = composeOptions(subscription, deps, window.to, await feedWeights(deps));
-  // Only the chosen stories are summarized: with an LLM that is the costly step.
-  const shown = selectStories(stories, options).chosen.map((chosen) => chosen.story);
-  const summaries = await summarizeStories(shown, { maxChars: deps.config.briefing.summaryMaxChars, llm: llmOptions(deps.config.llm) });
+  const { settings } = subscription;
+  const compose = composeOptionsFor(deps.config, {
+    now: window.to,
+    timezone: subscription.schedule.timezone,
+    locale: settings.locale,
+    maxBullets: settings.maxBullets,
+    boosts: settings.boosts,
+    mutes: settings.mutes,
+    whenEmpty: settings.whenEmpty,
+    feedWeights: await feedWeights(deps),
+  });
   const itemsIn = stories.reduce((sum, story) => sum + story.items.length, 0);
-  const briefing = composeBriefing(stories, summaries, { itemsIn, duplicatesDropped: 0 }, options);
+  // Exact duplicates were dropped when the items were stored; none reach a window.
+  const { briefing, shown } = await briefStories(stories, { itemsIn, duplicatesDropped: 0 }, compose, summarizeOptionsFor(deps.config));
   if (record) await rememberDeliveredStories(deps.redis, deps.prefix, family, shown);
   return briefing;
-}
-
-function llmOptions(llm: HeraldConfig['llm']): LlmOptions | undefined {
-  if (llm.baseUrl === undefined || llm.model === undefined) return undefined;
-  return { baseUrl: llm.baseUrl, model: llm.model, apiKey: llm.apiKey, timeoutMs: llm.timeoutMs, tokenBudget: llm.tokenBudget, maxTokensPerStory: llm.maxTokensPerStory };
 }
 
 /** The briefing rendered for every platform, so each delivery only reads its parts. */
