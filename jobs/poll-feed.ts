@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { HeraldConfig } from '../src/config/schema.js';
 import { nextAttemptDelayMs } from '../src/feeds/backoff.js';
@@ -6,8 +6,7 @@ import { FeedParseError } from '../src/feeds/feed-entry.js';
 import { defaultFetchOptions, FetchError, fetchFeed, type FetchOptions } from '../src/feeds/fetch.js';
 import { ingestFeed } from '../src/feeds/ingest.js';
 import type { Feed, FeedState, Item } from '../src/feeds/item.js';
-import type { Logger } from '../src/log.js';
-import { bullPrefix, QUEUE_NAMES } from '../src/queue/names.js';
+import { QUEUE_NAMES } from '../src/queue/names.js';
 import type { PollFeedJobData, PollQueue } from '../src/queue/poll-jobs.js';
 import { removeFeedScheduler } from '../src/queue/schedulers.js';
 import { FeedStore } from '../src/store/feeds.js';
@@ -15,6 +14,7 @@ import { ItemStore } from '../src/store/items.js';
 import { createKeys, type Keys } from '../src/store/keys.js';
 import { withLock } from '../src/store/lock.js';
 import { pollSkipReason, stateAfterFailure, stateAfterSuccess } from './poll-feed-state.js';
+import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 
 /** What one poll did, for logs and metrics. */
 export interface PollResult {
@@ -145,26 +145,16 @@ export function createPollFeedDeps(
   };
 }
 
-export interface PollWorkerOptions {
-  /** BullMQ's connection (`maxRetriesPerRequest: null`); the worker adds its own blocking one. */
-  connection: Redis;
-  /** The store prefix; queues live under `{prefix}`. */
-  prefix?: string;
+export interface PollWorkerOptions extends Omit<LoggedWorkerOptions, 'concurrency'> {
   /** Polls at once in this process. Polls mostly wait on the network; the host limiter keeps each publisher at its cap. */
   concurrency?: number;
-  logger?: Logger;
 }
 
 /** Starts a worker on the poll-feed queue. `close()` resolves once the polls in flight have finished. */
 export function startPollWorker(deps: PollFeedDeps, options: PollWorkerOptions): Worker<PollFeedJobData, PollResult> {
-  const worker = new Worker<PollFeedJobData, PollResult>(QUEUE_NAMES.pollFeed, createPollFeedProcessor(deps), {
-    connection: options.connection,
-    prefix: bullPrefix(options.prefix),
-    concurrency: options.concurrency ?? 20,
+  return startLoggedWorker(QUEUE_NAMES.pollFeed, createPollFeedProcessor(deps), { ...options, concurrency: options.concurrency ?? 20 }, {
+    describe: (job) => ({ feedId: job?.data.feedId }),
+    completed: 'feed polled',
+    failed: 'poll job failed',
   });
-  const { logger } = options;
-  worker.on('completed', (_job, result) => logger?.debug({ poll: result }, 'feed polled'));
-  worker.on('failed', (job, error) => logger?.error({ err: error, feedId: job?.data.feedId }, 'poll job failed'));
-  worker.on('error', (error) => logger?.error({ err: error }, 'poll worker error'));
-  return worker;
 }
