@@ -3,6 +3,7 @@ import { isValidTimeZone } from '../config/schema.js';
 import { defaultFetchOptions } from '../feeds/fetch.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import { ingestFeed } from '../feeds/ingest.js';
+import { isWebAddress } from '../feeds/local-feed.js';
 import type { Item } from '../feeds/item.js';
 import { itemsInWindow, previewBriefing } from '../preview/build-briefing.js';
 import { loadFeedSource } from '../preview/sources.js';
@@ -74,24 +75,31 @@ export const previewCommand: CliCommand = {
     const window = { to: end, from: windowHours === undefined ? undefined : new Date(end.getTime() - windowHours * 3_600_000) };
 
     const fetchOptions = defaultFetchOptions(config.fetch);
-    const items: Item[] = [];
-    for (const location of locations) {
-      const feedConfig = config.feeds.find((feed) => feed.url === location);
-      try {
+    // Feeds are read at once (the fetcher still keeps to 2 requests per host); the order of the
+    // messages and items stays the order given.
+    const results = await Promise.allSettled(
+      locations.map(async (location) => {
+        const feedConfig = config.feeds.find((feed) => feed.url === location);
         const source = await loadFeedSource(location, fetchOptions);
-        const result = await ingestFeed(source.bytes, source.contentType, {
+        return ingestFeed(source.bytes, source.contentType, {
           feedId: source.feedId,
           sourceName: feedConfig?.name,
+          ...(isWebAddress(source.finalUrl) ? { feedLink: source.finalUrl } : {}),
           section: feedConfig?.section,
           now,
         });
-        items.push(...result.items);
-        if (result.recovered) process.stderr.write(`herald: ${location}: ${result.recovered}\n`);
-      } catch (error) {
+      }),
+    );
+    const items: Item[] = [];
+    results.forEach((result, index) => {
+      if (result.status === 'fulfilled') {
+        items.push(...result.value.items);
+        if (result.value.recovered) process.stderr.write(`herald: ${locations[index]}: ${result.value.recovered}\n`);
+      } else {
         // One broken feed must not spoil the others' briefing: say what went wrong and go on.
-        process.stderr.write(`herald: skipped ${location}: ${(error as Error).message}\n`);
+        process.stderr.write(`herald: skipped ${locations[index]}: ${(result.reason as Error).message}\n`);
       }
-    }
+    });
 
     const feedWeights = Object.fromEntries(config.feeds.filter((f) => f.weight !== undefined).map((f) => [feedIdFor(f.url), f.weight!]));
     // A preview always shows something, even for an empty window: the "nothing new" briefing.

@@ -7,7 +7,9 @@ export type FetchErrorKind =
   | 'too-large'
   | 'too-many-redirects'
   | 'http'
-  | 'rate-limited';
+  | 'rate-limited'
+  /** A feed file from the configuration could not be read. */
+  | 'file';
 
 /**
  * Why a feed could not be fetched. The message is user-facing: it says what happened, names the
