@@ -11,7 +11,7 @@ import { observeWorker } from '../observability/worker-metrics.js';
 import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js';
 import { createRedisConnection } from '../queue/connection.js';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
-import { createPollQueue, type PollQueue } from '../queue/poll-jobs.js';
+import { createPollQueue, requestPoll, type PollQueue } from '../queue/poll-jobs.js';
 import { syncFeedSchedulers } from '../queue/schedulers.js';
 import { syncSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
 import { BriefingStore } from '../store/briefings.js';
@@ -67,8 +67,13 @@ async function syncConfigFeeds(config: HeraldConfig, feeds: FeedStore, pollQueue
     const { feed: stored, created } = await feeds.add({ url: feed.url, ...settings });
     if (!created) await feeds.update(stored.id, settings);
   }
-  const enabled = (await feeds.listWithState()).filter(({ state }) => state.disabledReason === undefined).map(({ feed }) => feed);
-  await syncFeedSchedulers(pollQueue, enabled);
+  const enabled = (await feeds.listWithState()).filter(({ state }) => state.disabledReason === undefined);
+  await syncFeedSchedulers(
+    pollQueue,
+    enabled.map(({ feed }) => feed),
+  );
+  // A feed never polled yet is polled now, not at its first scheduled slot up to an interval away.
+  for (const { feed } of enabled.filter(({ state }) => state.lastPolledAt === undefined)) await requestPoll(pollQueue, feed.id);
 }
 
 /**

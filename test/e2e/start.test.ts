@@ -1,0 +1,88 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMPOSE_JOB_NAME, createComposeQueue } from '../../src/queue/compose-jobs.js';
+import { createKeys } from '../../src/store/keys.js';
+import { SubscriptionStore } from '../../src/store/subscriptions.js';
+import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+/** `herald start` as a user runs it, with its output collected. */
+function startHerald(configFile: string, redisUrl: string): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'start', '--config', configFile], {
+    cwd: root,
+    env: { ...process.env, REDIS_URL: redisUrl, TELEGRAM_BOT_TOKEN: '', DISCORD_BOT_TOKEN: '', LOG_LEVEL: 'info' },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(description: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${description}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('herald start with no bot tokens', () => {
+  let redis: TestRedis;
+  let feedServer: FeedServer;
+  let configFile: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    feedServer = await startFeedServer();
+    feedServer.setFeed(
+      '/city.xml',
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>City Desk</title>
+        <item><title>Tram line 4 extended to the harbour</title><link>https://city.example/tram</link>
+          <pubDate>${new Date(Date.now() - 3_600_000).toUTCString()}</pubDate>
+          <description>The city council approved the extension of tram line 4 to the harbour district on Tuesday.</description></item>
+      </channel></rss>`,
+    );
+    configFile = join(await mkdtemp(join(tmpdir(), 'herald-start-')), 'herald.config.yaml');
+    await writeFile(
+      configFile,
+      [`feeds:`, `  - url: ${feedServer.url('/city.xml')}`, `    name: City Desk`, `fetch:`, `  allowHosts: ["${feedServer.host}"]`, `health:`, `  port: 0`].join('\n'),
+    );
+  });
+  afterAll(async () => {
+    await feedServer.close();
+    await redis.stop();
+  });
+
+  it('polls its feeds at once, prints briefings on the console, and shuts down cleanly on SIGTERM', async () => {
+    const herald = startHerald(configFile, redis.url);
+    try {
+      await waitFor('Herald is running', () => herald.output().includes('Herald is running'));
+      expect(herald.output()).toContain('briefings are printed on this console');
+
+      // The new feed is polled right away, not at its first scheduled slot.
+      await waitFor('the feed was polled', () => feedServer.requests.some((request) => request.path === '/city.xml'));
+
+      // With no token there is a console subscription; its briefing is printed, not lost.
+      const subscriptions = new SubscriptionStore(redis.client(), createKeys('herald'));
+      const [printed] = await subscriptions.list();
+      expect(printed?.destination.platform).toBe('console');
+      const composeQueue = createComposeQueue(redis.client());
+      await waitFor('the poll stored the item', async () => (await redis.client().keys('herald:item:*')).length > 0);
+      await composeQueue.add(COMPOSE_JOB_NAME, { subscriptionId: printed!.id });
+      await waitFor('the briefing is printed', () => herald.output().includes('Tram line 4 extended to the harbour'));
+      await composeQueue.close();
+
+      herald.child.kill('SIGTERM');
+      expect(await herald.exited).toBe(0);
+      expect(herald.output()).toContain('shut down cleanly');
+    } finally {
+      herald.child.kill('SIGKILL');
+    }
+  });
+});
