@@ -27,6 +27,11 @@ export interface DeliverDeps {
   composeQueue: ComposeQueue;
   senders: Senders;
   logger?: Logger;
+  /**
+   * Total time one delivery may spend waiting out 429s before it goes to the dead letters
+   * (default 6 h): a destination rate limited that long needs a person, and its briefing is stale.
+   */
+  maxRateLimitWaitMs?: number;
 }
 
 /** What one delivery job did. */
@@ -40,15 +45,28 @@ export interface DeliveryResult {
 /** A destination moving more often than this within one delivery is a loop, not a migration. */
 const MAX_MOVES = 3;
 
+const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 6 * 3_600_000;
+
 type AnySender = PlatformSender<unknown>;
 
 /** The sender and the parts of the briefing for a subscription's platform. */
 function senderAndParts(subscription: Subscription, stored: StoredBriefing, senders: Senders): { sender: AnySender; parts: unknown[] } {
   const platform = subscription.destination.platform;
-  const chosen = { telegram: [senders.telegram, stored.parts.telegram], discord: [senders.discord, stored.parts.discord], console: [senders.console, stored.parts.text] } as const;
+  const telegramParts = withLinkPreviews(stored.parts.telegram, subscription.settings.linkPreviews);
+  const chosen = { telegram: [senders.telegram, telegramParts], discord: [senders.discord, stored.parts.discord], console: [senders.console, stored.parts.text] } as const;
   const [sender, parts] = chosen[platform];
   if (!sender) throw new UnrecoverableError(`no ${platform} sender: set a ${platform} token to deliver to ${subscription.id}`);
   return { sender: sender as AnySender, parts };
+}
+
+/**
+ * A bundle's Telegram parts carry the config's `briefing.linkPreviews`; a subscription that chose
+ * otherwise (/settings previews=on|off) gets its choice at send time, so one rendering still
+ * serves every subscriber of the bundle.
+ */
+function withLinkPreviews(parts: TelegramPart[], linkPreviews: boolean | undefined): TelegramPart[] {
+  if (linkPreviews === undefined) return parts;
+  return parts.map((part) => ({ ...part, link_preview_options: { is_disabled: !linkPreviews } }));
 }
 
 /** Later parts of a Discord forum briefing go into the post the first part created. */
@@ -124,19 +142,27 @@ function isLastAttempt(job: Job): boolean {
 
 /**
  * The deliver processor: a retry_after from the platform puts the job back as delayed for that
- * long (not counted as an attempt); any other failure is left to BullMQ's backoff, and on the
- * last attempt (or one that cannot succeed) the delivery is written to the dead letters first.
+ * long (not counted as an attempt) until the delivery has waited `maxRateLimitWaitMs` in all;
+ * any other failure is left to BullMQ's backoff, and on the last attempt (or one that cannot
+ * succeed) the delivery is written to the dead letters first.
  */
 export function createDeliverProcessor(deps: DeliverDeps): (job: Job<DeliverJobData>, token?: string) => Promise<DeliveryResult> {
   return async (job, token) => {
     const jobId = job.id!;
     try {
       return await deliverBriefing(jobId, job.data, deps);
-    } catch (error) {
+    } catch (thrown) {
+      let error = thrown;
       const retryAfterMs = error instanceof DeliveryError && error.failure.kind === 'transient' ? error.failure.retryAfterMs : undefined;
       if (retryAfterMs !== undefined && token !== undefined) {
-        await job.moveToDelayed(Date.now() + retryAfterMs, token);
-        throw new DelayedError();
+        const waitedMs = (job.data.rateLimitedMs ?? 0) + retryAfterMs;
+        const budgetMs = deps.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
+        if (waitedMs <= budgetMs) {
+          await job.updateData({ ...job.data, rateLimitedMs: waitedMs });
+          await job.moveToDelayed(Date.now() + retryAfterMs, token);
+          throw new DelayedError();
+        }
+        error = new UnrecoverableError(`rate limited for more than ${formatDuration(budgetMs)} in all; last: ${(error as Error).message}`);
       }
       if (isLastAttempt(job) || error instanceof UnrecoverableError) await addDeadLetter(job, error as Error, job.attemptsMade + 1, deps);
       throw error;
@@ -144,11 +170,18 @@ export function createDeliverProcessor(deps: DeliverDeps): (job: Job<DeliverJobD
   };
 }
 
+/** "6 h", "90 s": a budget as an operator reads it. */
+function formatDuration(ms: number): string {
+  return ms >= 3_600_000 ? `${Math.round(ms / 360_000) / 10} h` : `${Math.round(ms / 1000)} s`;
+}
+
 async function addDeadLetter(job: Job<DeliverJobData>, error: Error, attempts: number, deps: DeliverDeps): Promise<void> {
-  const subscription = await deps.subscriptions.resolve(job.data.subscriptionId);
+  const { briefingId, subscriptionId } = job.data;
+  const subscription = await deps.subscriptions.resolve(subscriptionId);
   await deps.deliveries.addDeadLetter({
     id: job.id!,
-    ...job.data,
+    briefingId,
+    subscriptionId,
     ...(subscription ? { destination: subscription.destination } : {}),
     reason: error.message,
     attempts,
@@ -169,9 +202,13 @@ export async function retryDeadLetter(id: string, deps: { queue: DeliverQueue; d
   const letter = await deps.deliveries.deadLetter(id);
   if (!letter) return false;
   if (!(await deps.briefings.get(letter.briefingId))) throw new Error(`the briefing of ${id} has expired; it can no longer be sent`);
+  const data = { briefingId: letter.briefingId, subscriptionId: letter.subscriptionId };
   const job = await deps.queue.getJob(id);
-  if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-  else if (!job) await deps.queue.add(DELIVER_JOB_NAME, { briefingId: letter.briefingId, subscriptionId: letter.subscriptionId }, { ...DELIVER_JOB_OPTIONS, jobId: id });
+  if (job && (await job.isFailed())) {
+    // A fresh start: the rate-limit waits of the failed run count no more.
+    await job.updateData(data);
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+  } else if (!job) await deps.queue.add(DELIVER_JOB_NAME, data, { ...DELIVER_JOB_OPTIONS, jobId: id });
   await deps.deliveries.removeDeadLetter(id);
   return true;
 }

@@ -7,6 +7,8 @@ import { bullPrefix, QUEUE_NAMES } from './names.js';
 export interface DeliverJobData {
   briefingId: string;
   subscriptionId: string;
+  /** Time this delivery has spent waiting out 429s so far (capped by the deliver worker). */
+  rateLimitedMs?: number;
 }
 
 export const DELIVER_JOB_NAME = 'deliver';

@@ -116,6 +116,38 @@ describe('deliver', () => {
     expect((await deliverQueue.getJob(deliveryJobId('b3', sub!.id)))!.attemptsMade).toBe(1);
   });
 
+  it('gives up waiting out 429s after the rate-limit budget, as a dead letter; an owner retry starts the budget afresh', async () => {
+    await worker.close(true);
+    worker = startDeliverWorker({ ...deps, maxRateLimitWaitMs: 1_500 }, { connection: redis, prefix: PREFIX, concurrency: 8 });
+    await saveTestBriefing(deps.briefings, 'b7');
+    const [sub] = await subscribeChats([71]);
+    emulator.failChat(71, 'too-many-requests', { retryAfterSeconds: 1 });
+    const id = deliveryJobId('b7', sub!.id);
+    await fanOut(deliverQueue, 'b7', [sub!]);
+    await expect.poll(() => deliverQueue.getJobState(id), { timeout: 20_000 }).toBe('failed');
+    const [letter] = await deps.deliveries.deadLetters();
+    expect(letter).toMatchObject({ id, briefingId: 'b7', subscriptionId: sub!.id });
+    expect(letter!.reason).toMatch(/^rate limited for more than 2 s in all; last: .*retry after 1/);
+    expect(emulator.stats.tooManyRequests).toBe(2);
+    expect(texts(71)).toEqual([]);
+
+    emulator.failChat(71, 'too-many-requests', { retryAfterSeconds: 1, times: 1 });
+    expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).toBe(true);
+    await expect.poll(() => deliverQueue.getJobState(id), { timeout: 20_000 }).toBe('completed');
+    expect(texts(71)).toEqual(expectedParts('b7'));
+  });
+
+  it("sends each subscription's own link-preview choice, the config's where it made none", async () => {
+    await saveTestBriefing(deps.briefings, 'b8');
+    const [chosen, defaulted] = await subscribeChats([81, 82]);
+    await deps.subscriptions.upsert({ ...chosen!, settings: { ...chosen!.settings, linkPreviews: true } });
+    await fanOut(deliverQueue, 'b8', [chosen!, defaulted!]);
+    await expect.poll(() => Promise.all([jobState('b8', chosen!), jobState('b8', defaulted!)]), { timeout: 20_000 }).toEqual(['completed', 'completed']);
+    expect(emulator.messages(81).map((message) => message.linkPreviewOptions)).toEqual(Array(3).fill({ is_disabled: false }));
+    expect(emulator.messages(82).map((message) => message.linkPreviewOptions)).toEqual(Array(3).fill({ is_disabled: true }));
+    expect(texts(81)).toEqual(texts(82));
+  });
+
   it('deactivates a subscription that blocked the bot and removes its schedulers', async () => {
     await saveTestBriefing(deps.briefings, 'b4');
     const [sub] = await subscribeChats([41]);
