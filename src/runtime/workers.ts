@@ -100,7 +100,7 @@ function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: Wor
   const { config, logger } = options;
   const prefix = config.redis.prefix;
   const engine = new RedisStoryEngine(redis, prefix);
-  const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver };
+  const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing };
   const pollDeps = createPollFeedDeps(redis, config, {
     queue: queues.poll,
     onNewItems: async (items) => {

@@ -4,7 +4,7 @@ import { composeBriefing } from '../briefing/compose.js';
 import type { Briefing } from '../briefing/model.js';
 import { storySources, type Story } from '../dedup/story.js';
 import { fanOut, type DeliverQueue } from '../queue/deliver-jobs.js';
-import { renderParts } from '../render/index.js';
+import { renderParts, type RenderOptions } from '../render/index.js';
 import type { BriefingStore } from '../store/briefings.js';
 import type { Keys } from '../store/keys.js';
 import { storiesByIds } from '../store/stories.js';
@@ -52,6 +52,11 @@ export interface BreakingDeps {
   subscriptions: SubscriptionStore;
   briefings: BriefingStore;
   deliverQueue: DeliverQueue;
+  /**
+   * The config's `briefing.linkPreviews` and `discordStyle`, as briefings are rendered with; a
+   * subscription's own link-preview choice is applied when the alert is delivered.
+   */
+  render: RenderOptions;
 }
 
 /**
@@ -76,7 +81,7 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
         return {
           id,
           briefing,
-          parts: { telegram: renderParts(briefing, 'telegram'), discord: renderParts(briefing, 'discord'), text: renderParts(briefing, 'text') },
+          parts: { telegram: renderParts(briefing, 'telegram', deps.render), discord: renderParts(briefing, 'discord', deps.render), text: renderParts(briefing, 'text') },
           window: { from: story.items[0]!.publishedAt, to: story.updatedAt },
         };
       });

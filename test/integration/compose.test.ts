@@ -174,12 +174,13 @@ describe('composeForSubscription', () => {
 });
 
 describe('breaking news', () => {
-  it('alerts once per story and subscription when the story reaches the threshold of sources', async () => {
+  it('alerts once per story and subscription when the story reaches the threshold of sources, rendered as configured', async () => {
     const keen = telegramChat(20, { breakingMinSources: 3 });
     const calm = telegramChat(21);
     await subscriptions.upsert(keen);
     await subscriptions.upsert(calm);
-    const breakingDeps = { redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue: queue };
+    const render = { linkPreviews: true, discordStyle: 'content' } as const;
+    const breakingDeps = { redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue: queue, render };
     const text = 'Flood waters rise across the Danube valley. Thousands evacuated as rivers burst their banks.';
     const storyIds = await ingest([newsItem('flood-1', { feedId: 'a', source: 'One', title: 'Floods along the Danube', text, publishedAt: hoursAgo(1) }), newsItem('flood-2', { feedId: 'b', source: 'Two', title: 'Floods along the Danube', text, publishedAt: hoursAgo(1) })]);
     expect(await alertBreakingStories(storyIds, breakingDeps)).toBe(0);
@@ -194,5 +195,8 @@ describe('breaking news', () => {
     const alert = await breakingDeps.briefings.get(jobs[0]!.briefingId);
     expect(alert!.briefing!.title).toBe('❗️ Floods along the Danube');
     expect(alert!.parts.telegram[0]!.text).toContain('Floods along the Danube');
+    expect(alert!.parts.telegram[0]!.link_preview_options).toEqual({ is_disabled: false });
+    expect(alert!.parts.discord[0]!.content).toContain('Floods along the Danube');
+    expect(alert!.parts.discord[0]!.embeds).toBeUndefined();
   });
 });
