@@ -2,7 +2,7 @@ import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq'
 import type { Logger } from '../src/log.js';
 import { DeliveryError, type Destination, type PlatformSender } from '../src/platforms/delivery.js';
 import type { ComposeQueue } from '../src/queue/compose-jobs.js';
-import { DELIVER_JOB_NAME, DELIVER_JOB_OPTIONS, type DeliverJobData, type DeliverQueue } from '../src/queue/deliver-jobs.js';
+import type { DeliverJobData } from '../src/queue/deliver-jobs.js';
 import { QUEUE_NAMES } from '../src/queue/names.js';
 import { removeSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../src/queue/subscription-schedulers.js';
 import type { DiscordPart, TelegramPart, TextPart } from '../src/render/index.js';
@@ -192,26 +192,6 @@ async function addDeadLetter(job: Job<DeliverJobData>, error: Error, attempts: n
 
 /** BullMQ's reason for a job failed because workers kept dying while running it (see maxStalledCount). */
 const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
-
-/**
- * Puts a dead letter back on the deliver queue with fresh attempts (an owner's command). The
- * sent record is kept, so only the parts that never went out are sent. False when unknown;
- * throws when the briefing has expired (after BRIEFING_TTL_S).
- */
-export async function retryDeadLetter(id: string, deps: { queue: DeliverQueue; deliveries: DeliveryStore; briefings: BriefingStore }): Promise<boolean> {
-  const letter = await deps.deliveries.deadLetter(id);
-  if (!letter) return false;
-  if (!(await deps.briefings.get(letter.briefingId))) throw new Error(`the briefing of ${id} has expired; it can no longer be sent`);
-  const data = { briefingId: letter.briefingId, subscriptionId: letter.subscriptionId };
-  const job = await deps.queue.getJob(id);
-  if (job && (await job.isFailed())) {
-    // A fresh start: the rate-limit waits of the failed run count no more.
-    await job.updateData(data);
-    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-  } else if (!job) await deps.queue.add(DELIVER_JOB_NAME, data, { ...DELIVER_JOB_OPTIONS, jobId: id });
-  await deps.deliveries.removeDeadLetter(id);
-  return true;
-}
 
 export interface DeliverWorkerOptions extends Omit<LoggedWorkerOptions, 'concurrency'> {
   /**

@@ -97,6 +97,7 @@ export const startCommand: CliCommand = {
         keys: createKeys(config.redis.prefix),
         pollQueue: workers.queues.poll,
         composeQueue: workers.queues.compose,
+        deliverQueue: workers.queues.deliver,
         fetchOptions: defaultFetchOptions(config.fetch),
       });
       if (config.telegram.token) {

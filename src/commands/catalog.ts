@@ -16,6 +16,7 @@ export const COMMAND_DESCRIPTIONS: CommandDescriptions = {
   status: 'Feed health, last and next briefing, failed deliveries',
   export: 'Download the followed feeds as an OPML file',
   import: 'Add feeds from an OPML file (send it with this command)',
+  retry: 'Owners: send a failed delivery again (status lists them): retry ID|all',
 };
 
 /** How each command is written, with an example that works. Shown by `help NAME` and under every argument problem. */
@@ -40,10 +41,19 @@ export const COMMAND_USAGE: Record<CommandName, { usage: string; example: string
   status: { usage: 'status', example: 'status' },
   export: { usage: 'export', example: 'export' },
   import: { usage: 'import (with an OPML file attached, or as a reply to one)', example: 'import' },
+  retry: { usage: 'retry ID|all', example: 'retry all' },
 };
 
 /** Commands that never change anything: open to everyone who can talk to Herald. */
 const READ_ONLY: ReadonlySet<CommandName> = new Set(['help', 'feeds', 'preview', 'status', 'export']);
+
+/** Commands about Herald as a whole rather than one destination: for the owners from config alone. */
+const OWNERS_ONLY: ReadonlySet<CommandName> = new Set(['retry']);
+
+/** Whether only a bot owner may run this command, whoever administers the target. */
+export function ownersOnly(name: CommandName): boolean {
+  return OWNERS_ONLY.has(name);
+}
 
 /** Commands whose bare form only shows the current value. */
 const SHOW_WHEN_BARE: ReadonlySet<CommandName> = new Set(['schedule', 'settings', 'mute', 'boost']);

@@ -1,11 +1,12 @@
 import { ArgumentProblem } from './arguments.js';
-import { COMMAND_USAGE, changesSomething } from './catalog.js';
+import { COMMAND_USAGE, changesSomething, ownersOnly } from './catalog.js';
 import type { CommandHandler } from './handler.js';
 import { addfeed, feeds, removefeed } from './handlers/feeds.js';
 import { help } from './handlers/help.js';
 import { boost, mute } from './handlers/keywords.js';
 import { exportFeeds, importFeeds } from './handlers/opml.js';
 import { preview } from './handlers/preview.js';
+import { retry } from './handlers/retry.js';
 import { schedule } from './handlers/schedule.js';
 import { settings } from './handlers/settings.js';
 import { status } from './handlers/status.js';
@@ -34,15 +35,17 @@ const HANDLERS: Record<CommandName, CommandHandler> = {
   status,
   export: exportFeeds,
   import: importFeeds,
+  retry,
 };
 
 /**
- * The single entry point platform adapters call. Changes need `canManage` (or an owner);
- * everything else is open. Wrong arguments come back as a reply saying what was wrong with an
+ * The single entry point platform adapters call. Owners-only commands need an owner; changes
+ * need `canManage` (or an owner); everything else is open. Wrong arguments come back as a reply saying what was wrong with an
  * example, never as an exception; other errors (Redis down) propagate for the adapter to log.
  */
 export function createCommandRunner(services: CommandServices): RunCommand {
   return async (request, context) => {
+    if (ownersOnly(request.name) && !context.isOwner) return refused(`Sorry, only a Herald owner can use /${request.name}.`);
     if (changesSomething(request.name, request.args, request.options) && !context.canManage && !context.isOwner) {
       return refused(`Sorry, only an administrator of ${context.targetLabel} can change its briefing. Ask one of them to run /${request.name}.`);
     }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { ComposeQueue } from '../queue/compose-jobs.js';
+import { retryDeadLetter, type DeliverQueue } from '../queue/deliver-jobs.js';
 import { requestPoll, type PollQueue } from '../queue/poll-jobs.js';
 import { removeFeedScheduler, upsertFeedScheduler } from '../queue/schedulers.js';
 import { removeSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
@@ -21,6 +22,8 @@ export interface CommandServicesDeps {
   keys: Keys;
   pollQueue: PollQueue;
   composeQueue: ComposeQueue;
+  /** Where an owner's retry puts a failed delivery back. */
+  deliverQueue: DeliverQueue;
   /** From defaultFetchOptions(config.fetch), shared with the poll worker of the same process. */
   fetchOptions: FetchOptions;
 }
@@ -53,7 +56,8 @@ export function createCommandServices(deps: CommandServicesDeps): CommandService
   const feeds = new FeedStore(redis, keys);
   const subscriptions = new SubscriptionStore(redis, keys);
   const deliveries = new DeliveryStore(redis, keys);
-  const composeDeps = { redis, prefix: keys.prefix, config, subscriptions, briefings: new BriefingStore(redis, keys), feeds };
+  const briefings = new BriefingStore(redis, keys);
+  const composeDeps = { redis, prefix: keys.prefix, config, subscriptions, briefings, feeds };
   return {
     config,
     feeds,
@@ -62,5 +66,6 @@ export function createCommandServices(deps: CommandServicesDeps): CommandService
     fetchOptions: deps.fetchOptions,
     composePreview: (subscription, now) => composeForSubscription(subscription, composeDeps, { now, preview: true }),
     deadLetters: () => deliveries.deadLetters(),
+    retryDeadLetter: (id) => retryDeadLetter(id, { queue: deps.deliverQueue, deliveries, briefings }),
   };
 }

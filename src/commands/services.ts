@@ -3,6 +3,7 @@ import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { Feed } from '../feeds/item.js';
 import type { PlatformName } from '../platforms/delivery.js';
+import type { DeadLetterRetry } from '../store/deliveries.js';
 import type { FeedStore } from '../store/feeds.js';
 import type { Subscription } from '../subscriptions/model.js';
 
@@ -28,6 +29,8 @@ export interface SchedulingPort {
 
 /** A delivery that failed for good and waits for an operator. */
 export interface DeadLetterSummary {
+  /** What an owner names to retry it. */
+  id: string;
   subscriptionId?: string;
   reason: string;
   failedAt?: string;
@@ -45,6 +48,8 @@ export interface CommandServices {
   composePreview(subscription: Subscription, now: Date): Promise<Briefing | null>;
   /** Failed deliveries (for status); absent when the deployment keeps none. */
   deadLetters?(): Promise<DeadLetterSummary[]>;
+  /** Puts a failed delivery back on the deliver queue (the `retry` command). */
+  retryDeadLetter(id: string): Promise<DeadLetterRetry>;
   /** The clock (tests fix it). */
   now?(): Date;
 }

@@ -20,7 +20,8 @@ export type CommandName =
   | 'preview'
   | 'status'
   | 'export'
-  | 'import';
+  | 'import'
+  | 'retry';
 
 /** Who is asking, where, and about which destination. */
 export interface CommandContext {

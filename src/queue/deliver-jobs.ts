@@ -1,5 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { BriefingStore } from '../store/briefings.js';
+import type { DeadLetterRetry, DeliveryStore } from '../store/deliveries.js';
 import type { Subscription } from '../subscriptions/model.js';
 import { bullPrefix, QUEUE_NAMES } from './names.js';
 
@@ -53,4 +55,25 @@ export async function fanOut(queue: DeliverQueue, briefingId: string, subscripti
       opts: { ...DELIVER_JOB_OPTIONS, jobId: deliveryJobId(briefingId, subscription.id) },
     })),
   );
+}
+
+/**
+ * Puts a dead letter back on the deliver queue with fresh attempts (an owner's command). The
+ * sent record is kept, so only the parts that never went out are sent. 'unknown' when there is
+ * no such dead letter; 'expired' when its briefing is gone (after BRIEFING_TTL_S) and it can no
+ * longer be sent.
+ */
+export async function retryDeadLetter(id: string, deps: { queue: DeliverQueue; deliveries: DeliveryStore; briefings: BriefingStore }): Promise<DeadLetterRetry> {
+  const letter = await deps.deliveries.deadLetter(id);
+  if (!letter) return 'unknown';
+  if (!(await deps.briefings.get(letter.briefingId))) return 'expired';
+  const data = { briefingId: letter.briefingId, subscriptionId: letter.subscriptionId };
+  const job = await deps.queue.getJob(id);
+  if (job && (await job.isFailed())) {
+    // A fresh start: the rate-limit waits of the failed run count no more.
+    await job.updateData(data);
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+  } else if (!job) await deps.queue.add(DELIVER_JOB_NAME, data, { ...DELIVER_JOB_OPTIONS, jobId: id });
+  await deps.deliveries.removeDeadLetter(id);
+  return 'retried';
 }

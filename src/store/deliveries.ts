@@ -23,6 +23,9 @@ export interface DeadLetter {
   failedAt: string;
 }
 
+/** What an owner's retry of a dead letter did: requeued it, found none by that id, or found its briefing expired. */
+export type DeadLetterRetry = 'retried' | 'unknown' | 'expired';
+
 /**
  * Per-delivery progress and the dead-letter list. A delivery's record maps part index → what
  * happened to it; the delivery job resumes at the first index not in it.

@@ -144,6 +144,7 @@ beforeAll(async () => {
     keys: createKeys(PREFIX),
     pollQueue: workers.queues.poll,
     composeQueue: workers.queues.compose,
+    deliverQueue: workers.queues.deliver,
     fetchOptions: defaultFetchOptions(config.fetch),
   });
   bot = await startDiscordBot({ config, services, logger: silent });

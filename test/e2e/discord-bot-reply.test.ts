@@ -108,7 +108,7 @@ describe('slash command table', () => {
 
   it('has exactly one table entry for each command the brief lists', () => {
     expect(SUBCOMMANDS.map((spec) => spec.path.join(' '))).toEqual([
-      'subscribe', 'unsubscribe', 'feed add', 'feed remove', 'feed list', 'schedule', 'settings', 'mute', 'boost', 'preview', 'status', 'export', 'import',
+      'subscribe', 'unsubscribe', 'feed add', 'feed remove', 'feed list', 'schedule', 'settings', 'mute', 'boost', 'preview', 'status', 'export', 'import', 'retry',
     ]);
   });
 });

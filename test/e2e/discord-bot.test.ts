@@ -9,6 +9,7 @@ import { defaultFetchOptions } from '../../src/feeds/fetch.js';
 import { createLogger } from '../../src/log.js';
 import { type DiscordBot, startDiscordBot } from '../../src/platforms/discord/bot.js';
 import { type ComposeQueue, createComposeQueue } from '../../src/queue/compose-jobs.js';
+import { createDeliverQueue, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { createPollQueue, type PollQueue } from '../../src/queue/poll-jobs.js';
 import { createKeys } from '../../src/store/keys.js';
@@ -48,6 +49,7 @@ let slowFeedServer: FeedServer;
 let connection: Redis;
 let pollQueue: PollQueue;
 let composeQueue: ComposeQueue;
+let deliverQueue: DeliverQueue;
 let config: HeraldConfig;
 let services: CommandServices;
 let bot: DiscordBot;
@@ -68,13 +70,14 @@ beforeAll(async () => {
   connection = createRedisConnection(redisServer.url);
   pollQueue = createPollQueue(connection, PREFIX);
   composeQueue = createComposeQueue(connection, PREFIX);
+  deliverQueue = createDeliverQueue(connection, PREFIX);
   config = parseConfig({
     redis: { prefix: PREFIX },
     defaults: { timezone: 'Europe/Berlin', briefingTime: '07:30' },
     fetch: { allowHosts: [feedServer.host, slowFeedServer.host], timeoutMs: 20_000 },
     discord: { token: emulator.token, apiBase: emulator.apiBase, guildId: defaultIds.guild, owners: [defaultIds.owner] },
   });
-  services = createCommandServices({ config, redis: connection, keys: createKeys(PREFIX), pollQueue, composeQueue, fetchOptions: defaultFetchOptions(config.fetch) });
+  services = createCommandServices({ config, redis: connection, keys: createKeys(PREFIX), pollQueue, composeQueue, deliverQueue, fetchOptions: defaultFetchOptions(config.fetch) });
   bot = await startDiscordBot({ config, services, logger: createLogger({ level: 'silent' }) });
 });
 
@@ -82,6 +85,7 @@ afterAll(async () => {
   await bot?.stop();
   await pollQueue?.close();
   await composeQueue?.close();
+  await deliverQueue?.close();
   connection?.disconnect();
   await Promise.all([emulator?.close(), feedServer?.close(), slowFeedServer?.close(), redisServer?.stop()]);
 });
@@ -93,7 +97,7 @@ describe('Discord bot: registration', () => {
     expect(command?.name).toBe('herald');
     expect(command?.default_member_permissions).toBe(PermissionFlagsBits.ManageGuild.toString());
     const names = command!.options.map((o) => o.name);
-    expect(names).toEqual(['subscribe', 'unsubscribe', 'feed', 'schedule', 'settings', 'mute', 'boost', 'preview', 'status', 'export', 'import']);
+    expect(names).toEqual(['subscribe', 'unsubscribe', 'feed', 'schedule', 'settings', 'mute', 'boost', 'preview', 'status', 'export', 'import', 'retry']);
     const feed = command!.options.find((o) => o.name === 'feed');
     expect(feed?.type).toBe(ApplicationCommandOptionType.SubcommandGroup);
     expect(feed?.options?.map((o) => o.name)).toEqual(['add', 'remove', 'list']);

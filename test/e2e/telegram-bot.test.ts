@@ -19,12 +19,16 @@ import { createTelegramApi } from '../../src/platforms/telegram/client.js';
 import { TelegramSender } from '../../src/platforms/telegram/sender.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { COMPOSE_JOB_NAME } from '../../src/queue/compose-jobs.js';
+import { deliveryJobId } from '../../src/queue/deliver-jobs.js';
 import { startWorkers, type RunningWorkers } from '../../src/runtime/workers.js';
+import { BriefingStore } from '../../src/store/briefings.js';
+import { DeliveryStore } from '../../src/store/deliveries.js';
 import { createKeys } from '../../src/store/keys.js';
 import { subscriptionIdFor } from '../../src/store/subscriptions.js';
 import type { Subscription } from '../../src/subscriptions/model.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
 import { startTelegramEmulator, type SentMessageRecord, type TelegramEmulator, type UserMessageInput } from '../emulators/telegram-bot-api.js';
+import { saveTestBriefing } from '../support/delivery-rig.js';
 import { freePort, startRedis, type TestRedis } from '../support/redis.js';
 
 const PREFIX = 'tgbot';
@@ -97,7 +101,7 @@ beforeAll(async () => {
   const sender = new TelegramSender({ api: createTelegramApi(config.telegram, { timeoutSeconds: 10 }), limiter: new RedisRateLimiter(redis, `${PREFIX}:ratelimit:`) });
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
   workers = await startWorkers({ config, connection: redis, senders: { telegram: sender, console: new ConsoleSender(quiet) }, logger, roles: { worker: true, scheduler: false } });
-  services = createCommandServices({ config, redis, keys: createKeys(PREFIX), pollQueue: workers.queues.poll, composeQueue: workers.queues.compose, fetchOptions: defaultFetchOptions(config.fetch) });
+  services = createCommandServices({ config, redis, keys: createKeys(PREFIX), pollQueue: workers.queues.poll, composeQueue: workers.queues.compose, deliverQueue: workers.queues.deliver, fetchOptions: defaultFetchOptions(config.fetch) });
   bot = await startTelegramBot({ config, services, logger });
 }, 60_000);
 
@@ -111,7 +115,7 @@ afterAll(async () => {
 describe('Telegram bot: start', () => {
   it('publishes every command with a description', () => {
     const menu = emulator.commands();
-    expect(menu.map((c) => c.command)).toEqual(['start', 'help', 'subscribe', 'unsubscribe', 'feeds', 'addfeed', 'removefeed', 'schedule', 'settings', 'mute', 'boost', 'preview', 'status', 'export', 'import']);
+    expect(menu.map((c) => c.command)).toEqual(['start', 'help', 'subscribe', 'unsubscribe', 'feeds', 'addfeed', 'removefeed', 'schedule', 'settings', 'mute', 'boost', 'preview', 'status', 'export', 'import', 'retry']);
     expect(menu.every((c) => c.description.length >= 3)).toBe(true);
   });
 
@@ -273,6 +277,21 @@ describe('Telegram bot: delivery problems', () => {
     expect(texts[0]).toMatch(/^News briefing/);
     expect(texts.join('\n')).toMatch(/Story \d+ about topic/);
     expect(new Set(texts).size).toBe(texts.length);
+  });
+
+  it('an owner sends a failed delivery again with /retry, and it arrives; anyone else is refused', async () => {
+    expect(await replyText({ chatId: 44, text: '/subscribe' })).toMatch(/^Subscribed/);
+    const subscription = await subscriptionAt(telegram(44, { channelKind: 'private' }));
+    const keys = createKeys(PREFIX);
+    await saveTestBriefing(new BriefingStore(redis, keys), 'failed1');
+    const id = deliveryJobId('failed1', subscription!.id);
+    await new DeliveryStore(redis, keys).addDeadLetter({ id, briefingId: 'failed1', subscriptionId: subscription!.id, reason: '502 Bad Gateway', attempts: 8, failedAt: new Date().toISOString() });
+    expect(await replyText({ chatId: 44, text: `/retry ${id}` })).toBe('Sorry, only a Herald owner can use /retry.');
+    expect(await replyText({ chatId: OWNER, text: '/status' })).toContain(`– ${id}: 502 Bad Gateway`);
+    expect(await replyText({ chatId: OWNER, text: `/retry ${id}` })).toBe(`${id} is queued again; only the parts that never went out are sent.`);
+    const delivered = () => emulator.messages(44).map((message) => message.plainText).filter((text) => text.endsWith('of failed1'));
+    await expect.poll(delivered, WAIT).toHaveLength(3);
+    expect(delivered()).toEqual(['Part 1/3 of failed1', 'Part 2/3 of failed1', 'Part 3/3 of failed1']);
   });
 });
 

@@ -10,11 +10,15 @@ import type { CommandServices } from '../../src/commands/services.js';
 import { parseConfig } from '../../src/config/load.js';
 import { defaultFetchOptions } from '../../src/feeds/fetch.js';
 import { createComposeQueue, type ComposeQueue } from '../../src/queue/compose-jobs.js';
+import { createDeliverQueue, deliveryJobId, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
+import { BriefingStore } from '../../src/store/briefings.js';
+import { DeliveryStore } from '../../src/store/deliveries.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { createPollQueue, type PollQueue } from '../../src/queue/poll-jobs.js';
 import { createKeys } from '../../src/store/keys.js';
 import { subscriptionIdFor } from '../../src/store/subscriptions.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
+import { saveTestBriefing } from '../support/delivery-rig.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 const PREFIX = 'cmd';
@@ -23,6 +27,7 @@ let redis: Redis;
 let feedServer: FeedServer;
 let pollQueue: PollQueue;
 let composeQueue: ComposeQueue;
+let deliverQueue: DeliverQueue;
 let services: CommandServices;
 let run: RunCommand;
 
@@ -69,13 +74,15 @@ beforeAll(async () => {
   const config = parseConfig({ fetch: { allowHosts: [feedServer.host], timeoutMs: 5000 }, defaults: { timezone: 'Europe/Berlin', briefingTime: '07:30' } });
   pollQueue = createPollQueue(redis, PREFIX);
   composeQueue = createComposeQueue(redis, PREFIX);
-  services = createCommandServices({ config: { ...config, redis: { ...config.redis, prefix: PREFIX } }, redis, keys: createKeys(PREFIX), pollQueue, composeQueue, fetchOptions: defaultFetchOptions(config.fetch) });
+  deliverQueue = createDeliverQueue(redis, PREFIX);
+  services = createCommandServices({ config: { ...config, redis: { ...config.redis, prefix: PREFIX } }, redis, keys: createKeys(PREFIX), pollQueue, composeQueue, deliverQueue, fetchOptions: defaultFetchOptions(config.fetch) });
   run = createCommandRunner(services);
 }, 30_000);
 
 afterAll(async () => {
   await pollQueue.close();
   await composeQueue.close();
+  await deliverQueue.close();
   redis.disconnect();
   await feedServer.close();
   await redisServer.stop();
@@ -123,6 +130,8 @@ describe('bad arguments: each says what was wrong and shows an example, and chan
     ['import: not OPML', command('import', [], {}, opml('<html><body>hello</body></html>')), /is not an OPML file/],
     ['import: OPML without feeds', command('import', [], {}, opml('<?xml version="1.0"?><opml version="2.0"><head/><body><outline text="empty"/></body></opml>')), /lists no feeds/],
     ['help: an unknown command', command('help', ['frobnicate']), /There is no command "frobnicate"/],
+    ['retry: nothing named', command('retry'), /Name one failed delivery by the id \/status shows, or say all/],
+    ['retry: two ids', command('retry', ['a-telegram/1', 'b-telegram/2']), /Name one failed delivery/],
   ];
 
   it.each(cases)('%s', async (_label, request, message) => {
@@ -276,5 +285,51 @@ describe('flows', () => {
     expect(plain.text).not.toContain('Herald overall');
     const owner = await run(command('status'), context({ isOwner: true }));
     expect(owner.text).toContain('• feeds: 1 (0 ok, 1 failing, 0 disabled, 0 not read yet)\n• subscriptions: 1 active, 0 stopped');
+  });
+});
+
+describe('owners retry failed deliveries', () => {
+  const deliveries = () => new DeliveryStore(redis, createKeys(PREFIX));
+  const subscriptionId = subscriptionIdFor(GROUP);
+  const owner = () => context({ isOwner: true });
+
+  /** A delivery to GROUP that failed for good, as the deliver worker records it. */
+  async function deadLetter(briefingId: string): Promise<string> {
+    const id = deliveryJobId(briefingId, subscriptionId);
+    await deliveries().addDeadLetter({ id, briefingId, subscriptionId, destination: GROUP, reason: `502 Bad Gateway (${briefingId})`, attempts: 8, failedAt: new Date().toISOString() });
+    return id;
+  }
+
+  it('lists them to owners by id, and queues one again by its id', async () => {
+    await subscribed();
+    await saveTestBriefing(new BriefingStore(redis, createKeys(PREFIX)), 'b1');
+    const id = await deadLetter('b1');
+    expect((await run(command('status'), owner())).text).toContain(`• failed deliveries waiting: 1\n  – ${id}: 502 Bad Gateway (b1)\nSend one again with /retry ID, or all with /retry all.`);
+    expect(await run(command('retry', [id]), owner())).toEqual({ ok: true, private: true, text: `${id} is queued again; only the parts that never went out are sent.` });
+    expect((await deliverQueue.getJob(id))?.data).toEqual({ briefingId: 'b1', subscriptionId });
+    expect(await deliveries().deadLetters()).toEqual([]);
+    expect(await run(command('retry', [id]), owner())).toEqual({ ok: false, text: `No failed delivery "${id}". /status lists them, with their ids.` });
+  });
+
+  it('retries all at once and says how many could not be sent any more', async () => {
+    await saveTestBriefing(new BriefingStore(redis, createKeys(PREFIX)), 'b2');
+    const kept = await deadLetter('b2');
+    const expired = await deadLetter('gone');
+    expect((await run(command('retry', [expired]), owner())).text).toBe(`Cannot retry ${expired}: its briefing has expired, so it can no longer be sent.`);
+    expect((await run(command('retry', ['ALL']), owner())).text).toBe('Queued again: 1 of 2 failed deliveries.\n1 could not be: their briefing has expired.');
+    expect((await deliverQueue.getJob(kept))?.data).toEqual({ briefingId: 'b2', subscriptionId });
+    expect((await deliveries().deadLetters()).map((letter) => letter.id)).toEqual([expired]);
+    expect((await run(command('retry', ['all']), owner())).text).toBe('Queued again: 0 of 1 failed deliveries.\n1 could not be: their briefing has expired.');
+  });
+
+  it('refuses anyone but an owner, chat administrators included, and queues nothing', async () => {
+    await saveTestBriefing(new BriefingStore(redis, createKeys(PREFIX)), 'b3');
+    const id = await deadLetter('b3');
+    for (const asker of [context({ canManage: true }), context({ canManage: false })]) {
+      expect(await run(command('retry', ['all']), asker)).toEqual({ ok: false, text: 'Sorry, only a Herald owner can use /retry.' });
+    }
+    expect(await deliverQueue.getJob(id)).toBeUndefined();
+    expect((await deliveries().deadLetters()).map((letter) => letter.id)).toEqual([id]);
+    expect((await run(command('status'), context())).text).not.toContain(id);
   });
 });

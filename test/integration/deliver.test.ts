@@ -1,11 +1,10 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DELIVER_JOB_NAME } from '../../src/queue/deliver-jobs.js';
-import { retryDeadLetter, startDeliverWorker, type DeliverDeps } from '../../jobs/deliver.js';
+import { startDeliverWorker, type DeliverDeps } from '../../jobs/deliver.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
 import { createComposeQueue, type ComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
-import { createDeliverQueue, deliveryJobId, fanOut, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
+import { createDeliverQueue, DELIVER_JOB_NAME, deliveryJobId, fanOut, retryDeadLetter, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
 import { upsertSubscriptionSchedulers } from '../../src/queue/subscription-schedulers.js';
 import { BriefingStore } from '../../src/store/briefings.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
@@ -132,7 +131,7 @@ describe('deliver', () => {
     expect(texts(71)).toEqual([]);
 
     emulator.failChat(71, 'too-many-requests', { retryAfterSeconds: 1, times: 1 });
-    expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).toBe(true);
+    expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).toBe('retried');
     await expect.poll(() => deliverQueue.getJobState(id), { timeout: 20_000 }).toBe('completed');
     expect(texts(71)).toEqual(expectedParts('b7'));
   });
@@ -182,13 +181,14 @@ describe('deliver', () => {
     expect((await deps.deliveries.deadLetters())[0]!.reason).toContain('500');
 
     emulator.restoreChat(61);
-    expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).toBe(true);
+    expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).toBe('retried');
     await expect.poll(() => deliverQueue.getJobState(id), { timeout: 20_000 }).toBe('completed');
     expect(texts(61)).toEqual(expectedParts('b6'));
     expect(await deps.deliveries.deadLetters()).toEqual([]);
-    expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).toBe(false);
+    expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).toBe('unknown');
 
     await deps.deliveries.addDeadLetter({ id: 'expired-x', briefingId: 'expired', subscriptionId: sub!.id, reason: '500', attempts: 8, failedAt: new Date().toISOString() });
-    await expect(retryDeadLetter('expired-x', { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).rejects.toThrow(/expired/);
+    expect(await retryDeadLetter('expired-x', { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).toBe('expired');
+    expect((await deps.deliveries.deadLetters()).map((letter) => letter.id)).toEqual(['expired-x']);
   });
 });

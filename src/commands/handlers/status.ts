@@ -2,6 +2,7 @@ import { describeSchedule } from '../../subscriptions/schedule.js';
 import type { Subscription } from '../../subscriptions/model.js';
 import { describeHealth, healthOf, timeAgo } from '../feed-health.js';
 import type { CommandHandler, HandlerInput } from '../handler.js';
+import type { DeadLetterSummary } from '../services.js';
 import { done } from '../replies.js';
 import { currentSubscription, followedFeeds } from '../subscription-access.js';
 
@@ -19,6 +20,17 @@ async function subscriptionLines(input: HandlerInput, subscription: Subscription
   return lines;
 }
 
+/** Failed deliveries listed to owners at most (the most recent); `/retry all` reaches the rest too. */
+const DEAD_LETTERS_LISTED = 10;
+
+/** The failed deliveries with the ids an owner retries them by. */
+function deadLetterLines(letters: DeadLetterSummary[]): string[] {
+  if (letters.length === 0) return [];
+  const listed = letters.slice(-DEAD_LETTERS_LISTED).map((letter) => `  – ${letter.id}: ${letter.reason}`);
+  const more = letters.length > DEAD_LETTERS_LISTED ? ` (the ${DEAD_LETTERS_LISTED} most recent shown)` : '';
+  return [...listed, `Send one again with /retry ID, or all with /retry all${more}.`];
+}
+
 /** Herald-wide figures, for owners. */
 async function globalLines(input: HandlerInput): Promise<string[]> {
   const all = await input.services.feeds.listWithState();
@@ -31,6 +43,7 @@ async function globalLines(input: HandlerInput): Promise<string[]> {
     `• feeds: ${all.length} (${count('ok')} ok, ${count('failing')} failing, ${count('disabled')} disabled, ${count('new')} not read yet)`,
     `• subscriptions: ${active} active, ${subscriptions.length - active} stopped`,
     `• failed deliveries waiting: ${deadLetters.length}`,
+    ...deadLetterLines(deadLetters),
   ];
 }
 

@@ -143,6 +143,11 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     command: 'import',
     options: [{ name: 'file', description: 'An OPML file of feeds', kind: 'attachment', delivery: 'attachment', required: true }, targetOption()],
   },
+  {
+    path: ['retry'],
+    command: 'retry',
+    options: [{ name: 'delivery', description: 'Id of a failed delivery (status lists them), or all', kind: 'string', delivery: 'arg', required: true }],
+  },
 ];
 
 const GROUP_DESCRIPTIONS: Record<string, string> = { feed: 'Add, remove or list the feeds of a briefing' };
