@@ -4,7 +4,7 @@ import { composeBriefing } from '../briefing/compose.js';
 import type { Briefing } from '../briefing/model.js';
 import { storySources, type Story } from '../dedup/story.js';
 import { fanOut, type DeliverQueue } from '../queue/deliver-jobs.js';
-import { renderParts, type RenderOptions } from '../render/index.js';
+import { renderAllPlatforms, type RenderOptions } from '../render/index.js';
 import type { BriefingStore } from '../store/briefings.js';
 import type { Keys } from '../store/keys.js';
 import { storiesByIds } from '../store/stories.js';
@@ -81,7 +81,7 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
         return {
           id,
           briefing,
-          parts: { telegram: renderParts(briefing, 'telegram', deps.render), discord: renderParts(briefing, 'discord', deps.render), text: renderParts(briefing, 'text') },
+          parts: renderAllPlatforms(briefing, deps.render),
           window: { from: story.items[0]!.publishedAt, to: story.updatedAt },
         };
       });

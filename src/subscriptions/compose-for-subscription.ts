@@ -3,7 +3,7 @@ import { briefStories, composeOptionsFor, summarizeOptionsFor } from '../briefin
 import type { Briefing } from '../briefing/model.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { applyDeliveryMemory } from '../dedup/delivery-memory.js';
-import { renderParts } from '../render/index.js';
+import { renderAllPlatforms } from '../render/index.js';
 import type { BriefingStore, StoredBriefing } from '../store/briefings.js';
 import { deliveredStories, rememberDeliveredStories } from '../store/delivered-stories.js';
 import type { FeedStore } from '../store/feeds.js';
@@ -72,11 +72,7 @@ function storedBriefing(id: string, briefing: Briefing | null, window: BriefingW
   return {
     id,
     briefing,
-    parts: {
-      telegram: briefing ? renderParts(briefing, 'telegram', { linkPreviews: config.briefing.linkPreviews }) : [],
-      discord: briefing ? renderParts(briefing, 'discord', { discordStyle: config.briefing.discordStyle }) : [],
-      text: briefing ? renderParts(briefing, 'text') : [],
-    },
+    parts: renderAllPlatforms(briefing, config.briefing),
     window: { from: window.from.toISOString(), to: window.to.toISOString() },
   };
 }
