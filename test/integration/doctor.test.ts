@@ -68,7 +68,7 @@ beforeAll(async () => {
   await subscribe({ platform: 'telegram', chatId: '-100400', channelKind: 'supergroup' }, 'Herald was removed from the group');
   await subscribe({ platform: 'discord', chatId: defaultIds.text, channelKind: 'text' });
   await subscribe({ platform: 'discord', chatId: defaultIds.readOnly, channelKind: 'text' });
-  await new FeedStore(healthy.client(), createKeys(PREFIX)).add({ url: 'https://example.com/feed.xml' });
+  await new FeedStore(healthy.client(), createKeys(PREFIX)).add({ url: 'https://example.com/feed.xml', intervalMinutes: 15 });
 });
 
 afterAll(async () => {

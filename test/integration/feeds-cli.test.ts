@@ -104,8 +104,8 @@ describe('herald feeds import', () => {
 
 describe('herald feeds export', () => {
   it('writes the stored feeds as OPML with their sections, to a file or standard output', async () => {
-    await feeds.add({ url: 'https://a.example/feed', name: 'A <one>', section: 'Tech' });
-    await feeds.add({ url: 'https://b.example/feed' });
+    await feeds.add({ url: 'https://a.example/feed', name: 'A <one>', section: 'Tech', intervalMinutes: 15 });
+    await feeds.add({ url: 'https://b.example/feed', intervalMinutes: 15 });
     const file = join(dir, 'export.opml');
     expect((await herald('export', file)).code).toBe(0);
     const expected = [{ url: 'https://a.example/feed', title: 'A <one>', section: 'Tech' }, { url: 'https://b.example/feed' }];
