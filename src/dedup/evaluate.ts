@@ -31,7 +31,8 @@ function scores(precision: number, recall: number): Scores {
 
 const pairs = (n: number): number => (n * (n - 1)) / 2;
 
-function sizes(assignment: Assignment, ids: Iterable<string>, labelOf: (id: string) => string): Map<string, number> {
+/** How many of `ids` carry each label. */
+function labelSizes(ids: Iterable<string>, labelOf: (id: string) => string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const id of ids) {
     const label = labelOf(id);
@@ -40,16 +41,25 @@ function sizes(assignment: Assignment, ids: Iterable<string>, labelOf: (id: stri
   return counts;
 }
 
+/** The number of same-label pairs among `ids`. */
+function pairsSharingLabel(ids: Iterable<string>, labelOf: (id: string) => string): number {
+  return [...labelSizes(ids, labelOf).values()].reduce((sum, n) => sum + pairs(n), 0);
+}
+
+/** A label for the (predicted, gold) pair of an item: items sharing it agree in both. */
+function jointLabel(predicted: Assignment, gold: Assignment): (id: string) => string {
+  return (id) => `${predicted.get(id)}\u0000${gold.get(id)}`;
+}
+
 /**
  * Pairwise precision/recall over the items both assignments know: a pair counts as predicted
  * when both items share a predicted label, as true when they share a gold label.
  */
 export function pairwiseScores(predicted: Assignment, gold: Assignment): Scores {
   const ids = [...predicted.keys()].filter((id) => gold.has(id));
-  const both = sizes(predicted, ids, (id) => `${predicted.get(id)}\u0000${gold.get(id)}`);
-  const truePairs = [...both.values()].reduce((sum, n) => sum + pairs(n), 0);
-  const predictedPairs = [...sizes(predicted, ids, (id) => predicted.get(id)!).values()].reduce((sum, n) => sum + pairs(n), 0);
-  const goldPairs = [...sizes(gold, ids, (id) => gold.get(id)!).values()].reduce((sum, n) => sum + pairs(n), 0);
+  const truePairs = pairsSharingLabel(ids, jointLabel(predicted, gold));
+  const predictedPairs = pairsSharingLabel(ids, (id) => predicted.get(id)!);
+  const goldPairs = pairsSharingLabel(ids, (id) => gold.get(id)!);
   return scores(predictedPairs === 0 ? 1 : truePairs / predictedPairs, goldPairs === 0 ? 1 : truePairs / goldPairs);
 }
 
@@ -57,13 +67,14 @@ export function pairwiseScores(predicted: Assignment, gold: Assignment): Scores 
 export function bcubedScores(predicted: Assignment, gold: Assignment): Scores {
   const ids = [...predicted.keys()].filter((id) => gold.has(id));
   if (ids.length === 0) return scores(1, 1);
-  const both = sizes(predicted, ids, (id) => `${predicted.get(id)}\u0000${gold.get(id)}`);
-  const predictedSizes = sizes(predicted, ids, (id) => predicted.get(id)!);
-  const goldSizes = sizes(gold, ids, (id) => gold.get(id)!);
+  const jointOf = jointLabel(predicted, gold);
+  const both = labelSizes(ids, jointOf);
+  const predictedSizes = labelSizes(ids, (id) => predicted.get(id)!);
+  const goldSizes = labelSizes(ids, (id) => gold.get(id)!);
   let precision = 0;
   let recall = 0;
   for (const id of ids) {
-    const overlap = both.get(`${predicted.get(id)}\u0000${gold.get(id)}`)!;
+    const overlap = both.get(jointOf(id))!;
     precision += overlap / predictedSizes.get(predicted.get(id)!)!;
     recall += overlap / goldSizes.get(gold.get(id)!)!;
   }
