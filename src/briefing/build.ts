@@ -1,7 +1,7 @@
 import type { HeraldConfig } from '../config/schema.js';
 import type { Story } from '../dedup/story.js';
 import { llmOptionsFromConfig, summarizeStories, type SummarizeOptions } from '../summarize/summarize.js';
-import { composeBriefing, selectStories, type ComposeOptions } from './compose.js';
+import { composeSelection, selectStories, type ComposeOptions } from './compose.js';
 import type { Briefing } from './model.js';
 
 /**
@@ -42,6 +42,7 @@ export function composeOptionsFor(config: BriefingConfig, request: BriefingReque
   };
 }
 
+/** Summary budget and the optional LLM, from the configuration's `briefing:` and `llm:`. */
 export function summarizeOptionsFor(config: BriefingConfig): SummarizeOptions {
   return { maxChars: config.briefing.summaryMaxChars, llm: llmOptionsFromConfig(config.llm) };
 }
@@ -56,7 +57,8 @@ export async function briefStories(
   compose: ComposeOptions,
   summarize: SummarizeOptions,
 ): Promise<{ briefing: Briefing | null; shown: Story[] }> {
-  const shown = selectStories(stories, compose).chosen.map((chosen) => chosen.story);
+  const selection = selectStories(stories, compose);
+  const shown = selection.chosen.map((chosen) => chosen.story);
   const summaries = await summarizeStories(shown, summarize);
-  return { briefing: composeBriefing(stories, summaries, stats, compose), shown };
+  return { briefing: composeSelection(stories, selection, summaries, stats, compose), shown };
 }

@@ -112,9 +112,23 @@ export function composeBriefing(
   stats: { itemsIn: number; duplicatesDropped: number },
   options: ComposeOptions,
 ): Briefing | null {
+  return composeSelection(stories, selectStories(stories, options), summaries, stats, options);
+}
+
+/**
+ * composeBriefing for a caller that already ranked the stories with selectStories (to
+ * summarize only the chosen ones): the selection is used as it is, not made again.
+ */
+export function composeSelection(
+  stories: Story[],
+  selection: StorySelection,
+  summaries: Map<string, StorySummary>,
+  stats: { itemsIn: number; duplicatesDropped: number },
+  options: ComposeOptions,
+): Briefing | null {
   const labels = { ...labelsFor(options.locale), ...options.labels };
   const emoji = { ...DEFAULT_EMOJI, ...options.emoji };
-  const { chosen, cut, muted } = selectStories(stories, options);
+  const { chosen, cut, muted } = selection;
   if (chosen.length === 0 && options.whenEmpty === 'nothing') return null;
 
   const date = localDate(options.now, options.timezone);
