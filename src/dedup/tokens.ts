@@ -1,3 +1,4 @@
+import { segmenter } from '../text/segmenter.js';
 import { normalizeForComparison } from './text.js';
 
 /**
@@ -32,8 +33,6 @@ const ALPHABETIC = /^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}]+$/u;
 const HIRAGANA_ONLY = /^[\p{Script=Hiragana}ー]+$/u;
 const SINGLE_NON_HAN = /^[^\p{Script=Han}\p{N}]$/u;
 
-const segmenters = new Map<string, Intl.Segmenter>();
-
 /** Feeds send all sorts of language tags ("en_US", "English"); an unusable one means the default segmenter. */
 function supportedLocale(language: string | undefined): string {
   try {
@@ -41,16 +40,6 @@ function supportedLocale(language: string | undefined): string {
   } catch {
     return 'en';
   }
-}
-
-function segmenterFor(language: string | undefined): Intl.Segmenter {
-  const locale = supportedLocale(language);
-  let segmenter = segmenters.get(locale);
-  if (!segmenter) {
-    segmenter = new Intl.Segmenter(locale, { granularity: 'word' });
-    segmenters.set(locale, segmenter);
-  }
-  return segmenter;
 }
 
 /**
@@ -61,7 +50,7 @@ function segmenterFor(language: string | undefined): Intl.Segmenter {
  */
 export function contentTokens(text: string, language?: string): string[] {
   const tokens: string[] = [];
-  for (const segment of segmenterFor(language).segment(normalizeForComparison(text))) {
+  for (const segment of segmenter(supportedLocale(language), 'word').segment(normalizeForComparison(text))) {
     if (!segment.isWordLike) continue;
     const token = segment.segment;
     if (STOPWORDS.has(token) || HIRAGANA_ONLY.test(token) || SINGLE_NON_HAN.test(token)) continue;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { segmenter } from '../text/segmenter.js';
 import { canonicalizeUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
@@ -161,19 +162,11 @@ function singleLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** By primary language subtag, so tags from feeds cannot grow this without bound. */
-const sentenceSegmenters = new Map<string, Intl.Segmenter>();
-
 /** The first sentence of the first paragraph, cut to a headline's length. */
 function firstSentence(text: string, language: string | undefined): string {
   const paragraph = text.split('\n', 1)[0] ?? '';
   const locale = language?.split('-')[0] ?? 'en';
-  let segmenter = sentenceSegmenters.get(locale);
-  if (!segmenter) {
-    segmenter = new Intl.Segmenter(locale, { granularity: 'sentence' });
-    sentenceSegmenters.set(locale, segmenter);
-  }
-  const sentence = (segmenter.segment(paragraph)[Symbol.iterator]().next().value?.segment ?? '').trim();
+  const sentence = (segmenter(locale, 'sentence').segment(paragraph)[Symbol.iterator]().next().value?.segment ?? '').trim();
   if (sentence.length <= MAX_FALLBACK_TITLE_LENGTH) return sentence;
   const cut = sentence.slice(0, MAX_FALLBACK_TITLE_LENGTH);
   const lastSpace = cut.lastIndexOf(' ');

@@ -1,4 +1,4 @@
-import { segmenter } from '../summarize/sentences.js';
+import { segmenter } from '../text/segmenter.js';
 
 /**
  * Splitting rendered briefings into parts that fit a platform's limits.

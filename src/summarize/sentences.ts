@@ -2,26 +2,7 @@
  * Sentence and word segmentation with Intl.Segmenter, so Japanese 。, Chinese, Russian and
  * English all split by the same ICU rules rather than by a hand-made regex.
  */
-
-const segmenters = new Map<string, Intl.Segmenter>();
-/** Locales come from feeds, so anything may arrive: the cache forgets its oldest entry beyond this. */
-const MAX_CACHED_SEGMENTERS = 64;
-
-/** A cached segmenter; an unknown or malformed locale falls back to the root rules. */
-export function segmenter(locale: string | undefined, granularity: 'sentence' | 'word' | 'grapheme'): Intl.Segmenter {
-  const key = `${granularity}:${locale ?? 'und'}`;
-  let found = segmenters.get(key);
-  if (!found) {
-    try {
-      found = new Intl.Segmenter(locale ?? 'und', { granularity });
-    } catch {
-      found = new Intl.Segmenter('und', { granularity });
-    }
-    segmenters.set(key, found);
-    if (segmenters.size > MAX_CACHED_SEGMENTERS) segmenters.delete(segmenters.keys().next().value!);
-  }
-  return found;
-}
+import { segmenter } from '../text/segmenter.js';
 
 /**
  * Abbreviations that ICU's plain sentence rules end a sentence after ("Mr. Smith"): a segment
