@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Item } from '../feeds/item.js';
+import { normalizeForComparison } from '../text/fold.js';
 import { bandHashes, estimatedJaccard, minHashSignature } from './minhash.js';
 import { DEFAULT_SHINGLE_OPTIONS, shingles, type ShingleOptions } from './shingles.js';
-import { normalizeForComparison } from './text.js';
 
 /** Tuning of the near-duplicate layer; the defaults were chosen on the labelled set (see bench/dedup.bench.ts). */
 export interface NearDuplicateOptions {

@@ -1,4 +1,5 @@
-import { isMostlySpaceless, normalizeForComparison, splitWords } from './text.js';
+import { normalizeForComparison } from '../text/fold.js';
+import { isMostlySpaceless, splitWords } from './text.js';
 
 /** Shingle sizes: characters for scripts without spaces, words otherwise. */
 export interface ShingleOptions {

@@ -1,12 +1,4 @@
-/**
- * Text normalization shared by every dedup layer: fingerprints, exact short-text keys and
- * clustering tokens all see the same NFKC, case-folded, whitespace-folded text.
- */
-
-/** NFKC-normalized, lower-cased text with runs of whitespace folded to one space. */
-export function normalizeForComparison(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
-}
+/** Script tests and word splitting for shingles.ts, over text already folded by normalizeForComparison (src/text/fold.ts). */
 
 const SPACELESS_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 const LETTER = /\p{L}/u;

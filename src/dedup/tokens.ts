@@ -1,5 +1,5 @@
+import { normalizeForComparison } from '../text/fold.js';
 import { segmenter } from '../text/segmenter.js';
-import { normalizeForComparison } from './text.js';
 
 /**
  * Function words too common to say anything about an event. Kept short on purpose

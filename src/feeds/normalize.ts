@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { normalizeForComparison } from '../text/fold.js';
 import { segmenter } from '../text/segmenter.js';
 import { canonicalizeUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
@@ -114,8 +115,7 @@ function canonicalLink(entry: FeedEntry, base: string | undefined): string | und
  * same story republished with other markup, width variants or spacing hashes the same.
  */
 export function contentHash(title: string, text: string): string {
-  const fold = (value: string) => value.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
-  return sha256(`${fold(title)}\n${fold(text)}`).slice(0, 32);
+  return sha256(`${normalizeForComparison(title)}\n${normalizeForComparison(text)}`).slice(0, 32);
 }
 
 /** A short stable id for an entry of a feed: the same feed and identity always give the same id. */

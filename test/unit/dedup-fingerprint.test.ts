@@ -4,7 +4,8 @@ import { fingerprintItem, fingerprintSimilarity, type Fingerprint } from '../../
 import { estimatedJaccard, minHashSignature } from '../../src/dedup/minhash.js';
 import { InMemoryNearDuplicateIndex } from '../../src/dedup/near-duplicate-index.js';
 import { shingles } from '../../src/dedup/shingles.js';
-import { isMostlySpaceless, normalizeForComparison } from '../../src/dedup/text.js';
+import { isMostlySpaceless } from '../../src/dedup/text.js';
+import { normalizeForComparison } from '../../src/text/fold.js';
 import { decodeEntry, encodeEntry } from '../../src/store/near-duplicate-index.js';
 import { loadLabelledSet } from '../fixtures/dedup/labelled-set.js';
 
