@@ -49,9 +49,14 @@ function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 22);
 }
 
+/** A key builder: its parts joined with ':' after `prefix`. Both key layouts (here and story-keys.ts) use it. */
+export function keysUnder(prefix: string): (...parts: string[]) => string {
+  return (...parts) => [prefix, ...parts].join(':');
+}
+
 /** Keys under `prefix:` (`herald:` by default). */
 export function createKeys(prefix = 'herald'): Keys {
-  const under = (...parts: string[]) => [prefix, ...parts].join(':');
+  const under = keysUnder(prefix);
   return {
     prefix,
     feedIndex: () => under('feeds'),

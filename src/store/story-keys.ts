@@ -1,3 +1,5 @@
+import { keysUnder } from './keys.js';
+
 /**
  * Redis keys of the dedup and story layers (near-duplicate index, story profiles, delivery
  * memory), all under the configured prefix (`herald:` by default).
@@ -29,8 +31,9 @@ export interface StoryKeys {
   deliveredStories(subscriptionId: string): string;
 }
 
+/** Story-layer keys under `prefix:` (`herald:` by default). */
 export function createStoryKeys(prefix = 'herald'): StoryKeys {
-  const under = (...parts: string[]) => [prefix, ...parts].join(':');
+  const under = keysUnder(prefix);
   return {
     nearDuplicateBucket: (bucketHead) => under('nd', bucketHead),
     nearDuplicateEntry: (handle) => under('nd-entry', handle),
