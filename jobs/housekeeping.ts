@@ -1,7 +1,7 @@
-import { Queue, type Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ComposeQueue } from '../src/queue/compose-jobs.js';
-import { bullPrefix, QUEUE_NAMES } from '../src/queue/names.js';
+import { openQueue, QUEUE_NAMES } from '../src/queue/names.js';
 import { BRIEFING_TTL_S } from '../src/store/briefings.js';
 import type { DeliveryStore } from '../src/store/deliveries.js';
 import type { ItemStore } from '../src/store/items.js';
@@ -49,7 +49,7 @@ export async function runHousekeeping(deps: HousekeepingDeps): Promise<Housekeep
 
 /** The housekeeping queue under `{prefix}`. */
 export function createHousekeepingQueue(connection: Redis, storePrefix = 'herald'): HousekeepingQueue {
-  return new Queue<Record<string, never>>(QUEUE_NAMES.housekeeping, { connection, prefix: bullPrefix(storePrefix) });
+  return openQueue<Record<string, never>>(QUEUE_NAMES.housekeeping, connection, storePrefix);
 }
 
 /** Runs housekeeping once an hour (one scheduler, however many scheduler processes upsert it). */

@@ -1,6 +1,6 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { bullPrefix, QUEUE_NAMES } from './names.js';
+import { openQueue, QUEUE_NAMES } from './names.js';
 
 /** Payload of a compose job: whose briefing is due. */
 export interface ComposeJobData {
@@ -21,7 +21,7 @@ export type ComposeQueue = Queue<ComposeJobData>;
 
 /** The compose queue under `{prefix}`. */
 export function createComposeQueue(connection: Redis, storePrefix = 'herald'): ComposeQueue {
-  return new Queue<ComposeJobData>(QUEUE_NAMES.compose, { connection, prefix: bullPrefix(storePrefix) });
+  return openQueue<ComposeJobData>(QUEUE_NAMES.compose, connection, storePrefix);
 }
 
 /**

@@ -1,9 +1,9 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BriefingStore } from '../store/briefings.js';
 import type { DeadLetterRetry, DeliveryStore } from '../store/deliveries.js';
 import type { Subscription } from '../subscriptions/model.js';
-import { bullPrefix, QUEUE_NAMES } from './names.js';
+import { openQueue, QUEUE_NAMES } from './names.js';
 
 /** Payload of a delivery job: one briefing to one subscription's destination. */
 export interface DeliverJobData {
@@ -33,7 +33,7 @@ export type DeliverQueue = Queue<DeliverJobData>;
 
 /** The deliver queue under `{prefix}`. */
 export function createDeliverQueue(connection: Redis, storePrefix = 'herald'): DeliverQueue {
-  return new Queue<DeliverJobData>(QUEUE_NAMES.deliver, { connection, prefix: bullPrefix(storePrefix) });
+  return openQueue<DeliverJobData>(QUEUE_NAMES.deliver, connection, storePrefix);
 }
 
 /**

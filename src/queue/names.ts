@@ -2,6 +2,8 @@
  * BullMQ queue names and the queue key prefix. BullMQ 6 refuses `:` in queue names and custom
  * job ids, so ids built here join their parts with `-`.
  */
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 
 /** The queues Herald runs, by job kind. */
 export const QUEUE_NAMES = {
@@ -19,6 +21,11 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
  */
 export function bullPrefix(storePrefix = 'herald'): string {
   return `{${storePrefix}}`;
+}
+
+/** One of Herald's queues under `{storePrefix}`, the way every producer opens it (workers: jobs/start-worker.ts). */
+export function openQueue<Data>(name: QueueName, connection: Redis, storePrefix = 'herald'): Queue<Data> {
+  return new Queue<Data>(name, { connection, prefix: bullPrefix(storePrefix) });
 }
 
 /** Job scheduler id of one feed's polls. */

@@ -1,6 +1,6 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { bullPrefix, pollSchedulerId, QUEUE_NAMES } from './names.js';
+import { openQueue, pollSchedulerId, QUEUE_NAMES } from './names.js';
 
 /** Payload of a poll-feed job. */
 export interface PollFeedJobData {
@@ -18,7 +18,7 @@ export type PollQueue = Queue<PollFeedJobData>;
 
 /** The poll-feed queue under `{prefix}`. */
 export function createPollQueue(connection: Redis, storePrefix = 'herald'): PollQueue {
-  return new Queue<PollFeedJobData>(QUEUE_NAMES.pollFeed, { connection, prefix: bullPrefix(storePrefix) });
+  return openQueue<PollFeedJobData>(QUEUE_NAMES.pollFeed, connection, storePrefix);
 }
 
 /**
