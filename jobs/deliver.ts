@@ -9,8 +9,8 @@ import type { DiscordPart, TelegramPart, TextPart } from '../src/render/index.js
 import type { BriefingStore, StoredBriefing } from '../src/store/briefings.js';
 import type { DeliveryStore, PartRecord } from '../src/store/deliveries.js';
 import type { SubscriptionStore } from '../src/store/subscriptions.js';
-import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 import type { Subscription } from '../src/subscriptions/model.js';
+import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 
 /** One sender per platform; a platform without a token has none (its deliveries fail to the dead letters). */
 export interface Senders {
@@ -51,11 +51,13 @@ type AnySender = PlatformSender<unknown>;
 
 /** The sender and the parts of the briefing for a subscription's platform. */
 function senderAndParts(subscription: Subscription, stored: StoredBriefing, senders: Senders): { sender: AnySender; parts: unknown[] } {
-  const platform = subscription.destination.platform;
-  const telegramParts = withLinkPreviews(stored.parts.telegram, subscription.settings.linkPreviews);
-  const chosen = { telegram: [senders.telegram, telegramParts], discord: [senders.discord, stored.parts.discord], console: [senders.console, stored.parts.text] } as const;
-  const [sender, parts] = chosen[platform];
+  const { platform } = subscription.destination;
+  const sender = senders[platform];
   if (!sender) throw new UnrecoverableError(`no ${platform} sender: set a ${platform} token to deliver to ${subscription.id}`);
+  const parts =
+    platform === 'telegram' ? withLinkPreviews(stored.parts.telegram, subscription.settings.linkPreviews)
+    : platform === 'discord' ? stored.parts.discord
+    : stored.parts.text;
   return { sender: sender as AnySender, parts };
 }
 
