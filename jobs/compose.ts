@@ -1,3 +1,8 @@
+/**
+ * The compose job: a subscription's briefing time has come. Composition itself is shared by
+ * every subscriber of a bundle (src/subscriptions/compose-for-subscription.ts); this job only
+ * makes sure the bundle exists, queues this subscription's delivery and moves its window on.
+ */
 import type { Job, Worker } from 'bullmq';
 import { scheduledTime, type ComposeJobData } from '../src/queue/compose-jobs.js';
 import { fanOut, type DeliverQueue } from '../src/queue/deliver-jobs.js';

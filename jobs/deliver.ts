@@ -1,3 +1,9 @@
+/**
+ * The deliver job: one stored briefing sent to one destination, part by part, with each sent
+ * part recorded so a retry resumes where the last run stopped. Platform errors arrive already
+ * classified (DeliveryError); this module decides what each kind means for the job and the
+ * subscription.
+ */
 import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { Logger } from '../src/log.js';
 import { DeliveryError, type Destination, type PlatformSender } from '../src/platforms/delivery.js';

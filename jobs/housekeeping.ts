@@ -1,3 +1,7 @@
+/**
+ * The hourly housekeeping job: trims what has no TTL and would otherwise grow for ever (the
+ * item index, old dead letters, compose schedulers whose subscription is gone).
+ */
 import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ComposeQueue } from '../src/queue/compose-jobs.js';

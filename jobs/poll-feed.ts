@@ -1,3 +1,8 @@
+/**
+ * The poll-feed job: one feed fetched (conditionally), its new items stored and handed on to
+ * the story engine. The feed's scheduler (src/queue/schedulers.ts) adds one job per interval;
+ * the state transitions (backoff, disabling) are pure, in poll-feed-state.ts.
+ */
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { HeraldConfig } from '../src/config/schema.js';

@@ -1,3 +1,7 @@
+/**
+ * The one way Herald starts a BullMQ worker, so every queue gets the same prefix, stall
+ * settings and logging of outcomes (queues are opened alike through openQueue).
+ */
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/log.js';

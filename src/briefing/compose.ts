@@ -1,3 +1,8 @@
+/**
+ * Stories → Briefing: rank, mute and cap (selectStories), then group into sections with emoji
+ * bullets, a dated title and a footer. Pure: summaries come in ready-made, so the costly
+ * summarizing can be limited to the stories chosen.
+ */
 import { storySources, type Story } from '../dedup/story.js';
 import { summarizeExtractive, type StorySummary } from '../summarize/extractive.js';
 import { localDate, longDate } from './calendar.js';

@@ -1,3 +1,8 @@
+/**
+ * Admin commands, platform-neutral: Telegram and Discord parse their messages into a
+ * CommandRequest and call the runner made here; replies come back as plain CommandReply data
+ * for the adapter to render. Each command's handler lives in handlers/.
+ */
 import { ArgumentProblem } from './arguments.js';
 import { COMMAND_USAGE, changesSomething, ownersOnly } from './catalog.js';
 import type { CommandHandler } from './handler.js';
