@@ -1,3 +1,8 @@
+/**
+ * Wiring of Herald's background roles in one process: stores and queues over one Redis
+ * connection, the four job workers, and the schedulers that keep feeds and subscriptions
+ * planned. `herald start` and the scale-out tests start Herald through here.
+ */
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { startComposeWorker } from '../../jobs/compose.js';
@@ -17,7 +22,6 @@ import { syncSubscriptionSchedulers } from '../queue/subscription-schedulers.js'
 import { BriefingStore } from '../store/briefings.js';
 import { DeliveryStore } from '../store/deliveries.js';
 import { FeedStore } from '../store/feeds.js';
-import { ItemStore } from '../store/items.js';
 import { createKeys, type Keys } from '../store/keys.js';
 import { RedisStoryEngine } from '../store/story-engine.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
@@ -114,7 +118,7 @@ function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: Wor
   });
   const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), deliverQueue: queues.deliver };
   const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger };
-  const housekeepingDeps = { ...stores, items: new ItemStore(redis, stores.keys, { retentionDays: config.defaults.retentionDays }), composeQueue: queues.compose };
+  const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose };
   const common = { connection: redis, prefix, logger };
   const workers: Worker[] = [
     startPollWorker(pollDeps, common),
