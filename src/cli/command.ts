@@ -10,6 +10,8 @@ export interface CliCommand {
   options: NonNullable<ParseArgsConfig['options']>;
   /** Descriptions for the help text, keyed by option name. */
   optionHelp: Record<string, string>;
+  /** What a string option's value is, for the help text (e.g. FILE, HOURS); VALUE when not given. */
+  optionValues?: Record<string, string>;
   run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number>;
 }
 
@@ -21,10 +23,23 @@ export class UsageError extends Error {
   }
 }
 
+/** The `--config` option every command shares: --config, else $HERALD_CONFIG, else the default file. */
+export const configOption = {
+  option: { type: 'string' },
+  help: 'configuration file (default: $HERALD_CONFIG, else ./herald.config.yaml when present)',
+} as const;
+
+/** The configuration file a command was pointed at, or undefined for the default one. */
+export function configFileOf(values: Record<string, unknown>): string | undefined {
+  return (values.config as string | undefined) ?? (process.env.HERALD_CONFIG || undefined);
+}
+
+/** The text of `herald <command> --help`. */
 export function commandHelp(command: CliCommand): string {
   const lines = [`Usage: ${command.usage}`, '', command.summary, '', 'Options:'];
   const entries = Object.entries(command.options).map(([name, option]) => {
-    const flag = `--${name}${option.type === 'string' ? ' VALUE' : ''}${option.short ? `, -${option.short}` : ''}`;
+    const value = option.type === 'string' ? ` ${command.optionValues?.[name] ?? 'VALUE'}` : '';
+    const flag = `--${name}${value}${option.short ? `, -${option.short}` : ''}`;
     return [flag, command.optionHelp[name] ?? ''] as const;
   });
   entries.push(['--help, -h', 'show this help']);
@@ -34,6 +49,12 @@ export function commandHelp(command: CliCommand): string {
   return lines.join('\n');
 }
 
+/** For commands that take options only: a stray word is a mistake, not something to ignore. */
+export function rejectPositionals(positionals: string[]): void {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+}
+
+/** Parses a command's arguments strictly; an unknown or incomplete option is a UsageError. */
 export function parseCommandArgs(command: CliCommand, argv: string[]) {
   try {
     return parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });

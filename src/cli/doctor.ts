@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
@@ -5,19 +6,25 @@ import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
 import type { Subscription } from '../subscriptions/model.js';
-import type { CliCommand } from './command.js';
+import { configFileOf, configOption, rejectPositionals, type CliCommand } from './command.js';
 import { checkDiscord } from './doctor/discord-checks.js';
 import { checkRedis } from './doctor/redis-checks.js';
 import { describeError, formatReport, type CheckResult } from './doctor/report.js';
 import { checkTelegram } from './doctor/telegram-checks.js';
 import { connectOnce, redisUrlOf } from './redis-target.js';
 
-function configResult(config: HeraldConfig, file: string): CheckResult {
+/** Says which file was read, since "no file here, all defaults" is an easy way to miss one's own config. */
+async function configResult(config: HeraldConfig, file: string): Promise<CheckResult> {
   const platforms = [config.telegram.token && 'Telegram', config.discord.token && 'Discord'].filter(Boolean);
+  const found = await access(file).then(
+    () => true,
+    () => false,
+  );
+  const source = found ? file : `no ${file} in ${process.cwd()}, so all defaults`;
   return {
     name: 'config',
     status: 'ok',
-    detail: `${file}: ${config.feeds.length} feed(s) listed; ${platforms.length ? platforms.join(' and ') : 'no platform token (briefings go to the console)'}`,
+    detail: `${source}: ${config.feeds.length} feed(s) listed; ${platforms.length ? platforms.join(' and ') : 'no platform token (briefings go to the console)'}`,
   };
 }
 
@@ -67,7 +74,7 @@ export async function runDoctor(configFile: string | undefined, progress: (step:
     if (!(error instanceof ConfigError)) throw error;
     return [{ name: 'config', status: 'problem', detail: error.problems.join('; '), fix: `correct ${error.source} (or the environment variable named)` }];
   }
-  const results = [configResult(config, configFile ?? DEFAULT_CONFIG_FILE)];
+  const results = [await configResult(config, configFile ?? DEFAULT_CONFIG_FILE)];
   const { results: stored, subscriptions } = await redisResults(config, progress);
   results.push(...stored);
   const on = (platform: string) => subscriptions.filter((subscription) => subscription.destination.platform === platform);
@@ -80,12 +87,17 @@ export const doctorCommand: CliCommand = {
   name: 'doctor',
   summary: 'Checks the configuration, Redis, the bot tokens and every subscribed chat, and says how to fix what is wrong.',
   usage: 'herald doctor [--config FILE]',
-  options: { config: { type: 'string' } },
-  optionHelp: { config: 'configuration file (default: $HERALD_CONFIG, else herald.config.yaml when present)' },
-  details: 'Exit code 0 when every check passes (warnings allowed), 1 when any check finds a problem.',
-  async run(values) {
+  options: { config: configOption.option },
+  optionHelp: { config: configOption.help },
+  optionValues: { config: 'FILE' },
+  details: [
+    'Redis: REDIS_URL (or redis.url in the config), else 127.0.0.1:6379; keys under HERALD_PREFIX (default herald).',
+    'Exit code 0 when every check passes (warnings allowed), 1 when any check finds a problem.',
+  ].join('\n'),
+  async run(values, positionals) {
+    rejectPositionals(positionals);
     const progress = (step: string) => process.stderr.write(`… ${step}\n`);
-    const results = await runDoctor((values.config as string | undefined) ?? process.env.HERALD_CONFIG, progress);
+    const results = await runDoctor(configFileOf(values), progress);
     process.stdout.write(`${formatReport(results)}\n`);
     return results.some((result) => result.status === 'problem') ? 1 : 0;
   },

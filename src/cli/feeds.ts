@@ -7,11 +7,13 @@ import { createPollQueue, requestPoll } from '../queue/poll-jobs.js';
 import { upsertFeedScheduler } from '../queue/schedulers.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
-import { UsageError, type CliCommand } from './command.js';
+import { configFileOf, configOption, UsageError, type CliCommand } from './command.js';
 import { connectOnce, redisUrlOf } from './redis-target.js';
 
 async function withFeedStore<T>(config: HeraldConfig, use: (feeds: FeedStore, redis: Redis) => Promise<T>): Promise<T> {
-  const redis = await connectOnce(redisUrlOf(config));
+  const redis = await connectOnce(redisUrlOf(config)).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}. Start Redis (redis-server, or docker compose up -d redis), or set REDIS_URL to where it runs.`);
+  });
   try {
     return await use(new FeedStore(redis, createKeys(config.redis.prefix)), redis);
   } finally {
@@ -61,10 +63,13 @@ export const feedsCommand: CliCommand = {
   name: 'feeds',
   summary: 'Imports feeds from an OPML file into Herald, or exports Herald\'s feeds as OPML.',
   usage: 'herald feeds import FILE.opml [--config FILE] | herald feeds export [FILE] [--config FILE]',
-  options: { config: { type: 'string' } },
-  optionHelp: { config: 'configuration file (default: $HERALD_CONFIG, else herald.config.yaml when present); gives the Redis URL and prefix' },
+  options: { config: configOption.option },
+  optionHelp: { config: `${configOption.help}; gives the Redis URL and key prefix` },
+  optionValues: { config: 'FILE' },
   details: [
-    'Outlines that contain feeds become sections. Export writes to standard output without FILE.',
+    'Outlines that contain feeds become sections; feeds Herald already has are left alone. A running',
+    '`herald start` polls the new feeds at once. Export writes to standard output without FILE.',
+    'Redis: REDIS_URL (or redis.url in the config), else 127.0.0.1:6379; keys under HERALD_PREFIX.',
     '',
     'Examples:',
     '  herald feeds import subscriptions.opml',
@@ -73,7 +78,7 @@ export const feedsCommand: CliCommand = {
   async run(values, positionals) {
     const [action, file, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    const config = await loadConfig((values.config as string | undefined) ?? process.env.HERALD_CONFIG);
+    const config = await loadConfig(configFileOf(values));
     if (action === 'import') {
       if (!file) throw new UsageError('feeds import needs the OPML file, e.g. herald feeds import subscriptions.opml');
       process.stdout.write(`${(await importOpml(file, config)).join('\n')}\n`);
@@ -90,6 +95,7 @@ export const feedsCommand: CliCommand = {
       process.stderr.write(`Wrote ${feeds.length} feed(s) to ${file}.\n`);
       return 0;
     }
-    throw new UsageError(action === undefined ? 'say import or export, e.g. herald feeds export' : `unknown action "${action}": use import or export`);
+    const actions = 'import FILE.opml or export [FILE], e.g. herald feeds export feeds.opml';
+    throw new UsageError(action === undefined ? `say what to do: ${actions}` : `unknown action "${action}": use ${actions}`);
   },
 };

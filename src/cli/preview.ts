@@ -9,7 +9,7 @@ import { itemsInWindow, previewBriefing } from '../preview/build-briefing.js';
 import { loadFeedSource } from '../preview/sources.js';
 import { renderParts, type Platform } from '../render/index.js';
 import { endOfLocalDay, isIsoDate } from '../time/zoned.js';
-import { UsageError, type CliCommand } from './command.js';
+import { configFileOf, configOption, UsageError, type CliCommand } from './command.js';
 
 const FORMATS = ['text', 'telegram', 'discord', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -30,10 +30,10 @@ function parseWindowHours(value: string | undefined): number | undefined {
 export const previewCommand: CliCommand = {
   name: 'preview',
   summary: 'Reads or fetches feeds once and prints the briefing they make. Needs no Redis and no bot tokens.',
-  usage: 'herald preview [--feed URL_OR_PATH]… [--config FILE] [--format text|telegram|discord|json] [--parts-json] [--date YYYY-MM-DD] [--tz IANA] [--window HOURS]',
+  usage: 'herald preview [URL_OR_PATH…] [--feed URL_OR_PATH]… [--config FILE] [--format text|telegram|discord|json] [--parts-json] [--date YYYY-MM-DD] [--tz ZONE] [--window HOURS]',
   options: {
     feed: { type: 'string', multiple: true },
-    config: { type: 'string' },
+    config: configOption.option,
     format: { type: 'string' },
     'parts-json': { type: 'boolean' },
     date: { type: 'string' },
@@ -41,21 +41,24 @@ export const previewCommand: CliCommand = {
     window: { type: 'string' },
   },
   optionHelp: {
-    feed: 'a feed URL or local file (repeatable); default: the feeds in the config file',
-    config: 'configuration file (default: herald.config.yaml when present)',
+    feed: 'a feed URL or local file (repeatable; the same as naming it without --feed); default: the feeds in the config file',
+    config: configOption.help,
     format: 'text (default), telegram, discord, or json (the Briefing as JSON)',
     'parts-json': 'with telegram|discord|text: print the exact payloads that would be sent, as JSON',
     date: 'the briefing date; the window ends at the end of that day (default: now)',
     tz: 'IANA time zone for the date and title (default: defaults.timezone, else UTC)',
     window: 'only items published in the HOURS before the end of the window (default: all items)',
   },
+  optionValues: { feed: 'URL_OR_PATH', config: 'FILE', format: 'FORMAT', date: 'YYYY-MM-DD', tz: 'ZONE', window: 'HOURS' },
   details: [
     'Examples:',
-    '  herald preview --feed https://www.nasa.gov/rss/dyn/breaking_news.rss',
-    '  herald preview --feed ./feeds/world.xml --feed ./feeds/tech.xml --format json',
-    '  herald preview --format telegram --parts-json --tz Asia/Tokyo --date 2025-03-11 --window 24',
+    '  herald preview https://feeds.bbci.co.uk/news/world/rss.xml',
+    '  herald preview docs/examples/feeds/en/*.xml --tz Europe/London --date 2025-03-12 --window 72',
+    '  herald preview docs/examples/feeds/ja/*.xml --format telegram --parts-json --tz Asia/Tokyo --date 2025-03-12 --window 24',
+    '',
+    'Feeds that cannot be read are named on stderr and left out; the exit code is 1 when none could be read.',
   ].join('\n'),
-  async run(values) {
+  async run(values, positionals) {
     const format = parseFormat(values.format as string | undefined);
     const partsJson = values['parts-json'] === true;
     if (partsJson && format === 'json') throw new UsageError('--parts-json goes with --format telegram, discord or text, not json');
@@ -63,12 +66,15 @@ export const previewCommand: CliCommand = {
     const date = values.date as string | undefined;
     if (date !== undefined && !isIsoDate(date)) throw new UsageError(`--date must be a calendar date as YYYY-MM-DD, e.g. 2025-03-11; got "${date}"`);
 
-    const config = await loadConfig(values.config as string | undefined);
+    const config = await loadConfig(configFileOf(values));
     const timezone = (values.tz as string | undefined) ?? config.defaults.timezone;
     if (!isValidTimeZone(timezone)) throw new UsageError(`--tz must be an IANA time zone such as Europe/Berlin, America/New_York or UTC; got "${timezone}"`);
 
-    const locations = (values.feed as string[] | undefined) ?? config.feeds.map((feed) => feed.url);
-    if (locations.length === 0) throw new UsageError('no feeds: pass --feed URL_OR_PATH, or list feeds in herald.config.yaml');
+    const named = [...positionals, ...((values.feed as string[] | undefined) ?? [])];
+    const locations = named.length > 0 ? named : config.feeds.map((feed) => feed.url);
+    if (locations.length === 0) {
+      throw new UsageError('no feeds to preview: name some, e.g. herald preview docs/examples/feeds/en/*.xml, or list them under feeds: in herald.config.yaml');
+    }
 
     const now = new Date();
     const end = date ? endOfLocalDay(date, timezone) : now;
@@ -91,19 +97,31 @@ export const previewCommand: CliCommand = {
       }),
     );
     const items: Item[] = [];
+    let unreadable = 0;
     results.forEach((result, index) => {
       if (result.status === 'fulfilled') {
         items.push(...result.value.items);
         if (result.value.recovered) process.stderr.write(`herald: ${locations[index]}: ${result.value.recovered}\n`);
       } else {
         // One broken feed must not spoil the others' briefing: say what went wrong and go on.
+        unreadable += 1;
         process.stderr.write(`herald: skipped ${locations[index]}: ${(result.reason as Error).message}\n`);
       }
     });
 
+    if (unreadable === locations.length) {
+      process.stderr.write(`herald: none of the ${locations.length} feed(s) could be read (see above); no briefing to show.\n`);
+      return 1;
+    }
+    const shown = itemsInWindow(items, window);
+    if (shown.length === 0 && items.length > 0) {
+      // An empty briefing after a successful read is nearly always a --date/--window that misses the items.
+      process.stderr.write(`herald: ${items.length} item(s) read, none published in the window; try another --date or a larger --window.\n`);
+    }
+
     const feedWeights = Object.fromEntries(config.feeds.filter((f) => f.weight !== undefined).map((f) => [feedIdFor(f.url), f.weight!]));
     // A preview always shows something, even for an empty window: the "nothing new" briefing.
-    const briefing = await previewBriefing(itemsInWindow(items, window), config, { now: end, timezone, feedWeights, whenEmpty: 'message' });
+    const briefing = await previewBriefing(shown, config, { now: end, timezone, feedWeights, whenEmpty: 'message' });
     if (!briefing) throw new Error('the briefing came out empty although a "nothing new" briefing was asked for');
     if (format === 'json') {
       process.stdout.write(`${JSON.stringify(briefing, null, 2)}\n`);

@@ -12,13 +12,17 @@ export function redisUrlOf(config: Pick<HeraldConfig, 'redis'>): string {
  */
 export async function connectOnce(url: string): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 5_000 });
-  // connect() reports the failure; without a listener ioredis would also print it.
-  redis.on('error', () => undefined);
+  // connect() itself only says "Connection is closed"; the socket's own error says why (refused, unknown host…).
+  let cause: Error | undefined;
+  redis.on('error', (error: Error) => {
+    cause ??= error;
+  });
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${url}: ${(error as Error).message}`);
+    const reason = (cause ?? (error as Error)).message;
+    throw new Error(`cannot reach Redis at ${url}: ${reason}`);
   }
   return redis;
 }

@@ -20,7 +20,7 @@ import { ensureRedis } from '../runtime/redis-server.js';
 import { installShutdown } from '../runtime/shutdown.js';
 import { startWorkers, type Senders } from '../runtime/workers.js';
 import { createKeys } from '../store/keys.js';
-import { UsageError, type CliCommand } from './command.js';
+import { configFileOf, configOption, rejectPositionals, UsageError, type CliCommand } from './command.js';
 
 const ROLES = ['bot', 'worker', 'scheduler'] as const;
 type Role = (typeof ROLES)[number];
@@ -55,23 +55,33 @@ async function startOperatorEndpoints(options: Parameters<typeof startHttpServer
 export const startCommand: CliCommand = {
   name: 'start',
   summary: 'Runs Herald: the bots, the workers and the schedulers (one process, or split with --role).',
-  usage: 'herald start [--config FILE] [--role bot|worker|scheduler|all]',
+  usage: 'herald start [--config FILE] [--role ROLES]',
   options: {
-    config: { type: 'string' },
+    config: configOption.option,
     role: { type: 'string' },
   },
   optionHelp: {
-    config: 'configuration file (default: $HERALD_CONFIG, else herald.config.yaml when present)',
+    config: configOption.help,
     role: 'what this process does, comma-separated: bot (Telegram/Discord), worker (poll, compose, deliver), scheduler; default all',
   },
+  optionValues: { config: 'FILE', role: 'ROLES' },
   details: [
     'Redis: REDIS_URL, else the server on 127.0.0.1:6379, else redis-server from PATH started with its data in ./data/.',
     'Without TELEGRAM_BOT_TOKEN and DISCORD_BOT_TOKEN the briefings are printed on this console.',
-    'SIGTERM or Ctrl-C stops taking jobs, finishes those in flight and exits; a second one exits at once.',
+    'Briefings go out at defaults.briefingTime in defaults.timezone (07:30 UTC unless configured);',
+    '`herald preview` shows one at once.',
+    'Logs are JSON lines on stdout. Ctrl-C or SIGTERM stops taking jobs, finishes those in flight and',
+    'exits; a second one exits at once.',
+    '',
+    'Examples:',
+    '  herald start',
+    '  herald start --role worker',
+    '  HERALD_CONFIG=/etc/herald.yaml herald start --role bot,scheduler',
   ].join('\n'),
-  async run(values) {
+  async run(values, positionals) {
+    rejectPositionals(positionals);
     const roles = parseRoles(values.role as string | undefined);
-    const config = await loadConfig((values.config as string | undefined) ?? process.env.HERALD_CONFIG);
+    const config = await loadConfig(configFileOf(values));
     const logger = createLogger();
     const redisTarget = await ensureRedis({ url: config.redis.url });
     logger.info(redisTarget.description);

@@ -1,15 +1,20 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Briefing } from '../../src/briefing/model.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
+import { freePort } from '../support/redis.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..', '..');
 const jaFeeds = ['01', '02', '03', '04', '05', '06'].map((n) => join(root, 'docs/examples/feeds/ja', `outlet-${n}.xml`));
+// Resolved here, so that herald can also run from another directory, as a user's would.
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 interface CliResult {
   code: number;
@@ -18,10 +23,10 @@ interface CliResult {
 }
 
 /** Runs `herald` as a user would, in its own process (through tsx, so no build is needed). */
-async function herald(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+async function herald(args: string[], env: Record<string, string> = {}, cwd = root): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), ...args], {
-      cwd: root,
+    const { stdout, stderr } = await run(process.execPath, ['--import', tsxLoader, join(root, 'src/cli.ts'), ...args], {
+      cwd,
       env: { ...process.env, ...env },
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -60,6 +65,39 @@ describe('herald CLI', () => {
     const badOption = await herald(['preview', '--colour', 'red']);
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain("'--colour'");
+  });
+
+  it('names what each option takes in the help texts', async () => {
+    const [preview, start, doctor] = await Promise.all([herald(['preview', '--help']), herald(['start', '--help']), herald(['doctor', '-h'])]);
+    expect(preview.stdout).toMatch(/--window HOURS\s/);
+    expect(preview.stdout).toMatch(/--tz ZONE\s/);
+    expect(preview.stdout).toContain('$HERALD_CONFIG');
+    expect(start.stdout).toMatch(/--role ROLES\s/);
+    expect(doctor.stdout).toMatch(/--config FILE\s/);
+    expect(`${preview.stdout}${start.stdout}${doctor.stdout}`).not.toContain('VALUE');
+  });
+
+  it('refuses stray words instead of ignoring them', async () => {
+    const start = await herald(['start', 'now']);
+    expect(start.code).toBe(2);
+    expect(start.stderr).toContain('unexpected argument "now"');
+    const feeds = await herald(['feeds']);
+    expect(feeds.code).toBe(2);
+    expect(feeds.stderr).toContain('import FILE.opml or export [FILE]');
+  });
+
+  it('says why Redis cannot be reached and what to do', async () => {
+    const closedPort = await freePort();
+    const env = { REDIS_URL: `redis://127.0.0.1:${closedPort}`, HERALD_CONFIG: '' };
+    const exported = await herald(['feeds', 'export'], env);
+    expect(exported.code).toBe(1);
+    expect(exported.stderr).toContain('ECONNREFUSED');
+    expect(exported.stderr).toContain('set REDIS_URL');
+    const elsewhere = await mkdtemp(join(tmpdir(), 'herald-cli-'));
+    const doctor = await herald(['doctor'], env, elsewhere);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain(`no herald.config.yaml in ${elsewhere}, so all defaults`);
+    expect(doctor.stdout).toMatch(/redis +PROBLEM +cannot reach Redis .*ECONNREFUSED/);
   });
 });
 
@@ -145,6 +183,31 @@ describe('herald preview', () => {
     const format = await herald(['preview', '--feed', jaFeeds[0]!, '--format', 'pdf']);
     expect(format.code).toBe(2);
     expect(format.stderr).toContain('--format must be one of text, telegram, discord, json');
+  });
+
+  it('takes feeds named without --feed, as a shell glob gives them', async () => {
+    const named = JSON.parse((await herald(['preview', ...jaFeeds.slice(0, 2), '--format', 'json'])).stdout) as Briefing;
+    const flagged = JSON.parse((await herald(['preview', ...feedArgs(jaFeeds.slice(0, 2)), '--format', 'json'])).stdout) as Briefing;
+    expect(named.stats.itemsIn).toBeGreaterThan(0);
+    expect(named.stats.itemsIn).toBe(flagged.stats.itemsIn);
+  });
+
+  it('fails when no feed could be read, and says when the window missed every item', async () => {
+    const unreadable = await herald(['preview', './no-such-feed.xml', './nor-this.xml']);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain('none of the 2 feed(s) could be read');
+    const missed = await herald(['preview', jaFeeds[0]!, '--date', '2001-01-01', '--window', '24']);
+    expect(missed.code).toBe(0);
+    expect(missed.stderr).toMatch(/\d+ item\(s\) read, none published in the window; try another --date or a larger --window/);
+  });
+
+  it('reads the configuration file named by HERALD_CONFIG, like the other commands', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-cli-'));
+    const broken = join(dir, 'env.yaml');
+    await writeFile(broken, 'defaults:\n  interval: 0\n');
+    const result = await herald(['preview', jaFeeds[0]!], { HERALD_CONFIG: broken });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('defaults.interval: must be at least 1 minute');
   });
 
   it('reports configuration mistakes by key', async () => {
