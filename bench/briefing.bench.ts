@@ -1,9 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { composeBriefing, type ComposeOptions } from '../src/briefing/compose.js';
 import type { Story } from '../src/dedup/story.js';
+import { listFeedFiles, sweepFile } from '../src/feeds/corpus.js';
 import type { Item } from '../src/feeds/item.js';
-import { ingestFeed } from '../src/feeds/ingest.js';
 import { renderDiscord, renderTelegram, renderText } from '../src/render/index.js';
 import { summarizeExtractive } from '../src/summarize/extractive.js';
 import { hasSharedCorpus, NO_CORPUS_MESSAGE, SHARED_CORPUS_DIR } from '../test/support/shared-corpus.js';
@@ -18,13 +17,8 @@ const BRIEFING_ROUNDS = 7;
 
 /** Every item of the corpus feeds, each feed ingested as Herald would (decode, parse, normalize). */
 async function corpusItems(directory: string, now: Date): Promise<Item[]> {
-  const files = (await readdir(directory)).filter((file) => !file.endsWith('.md') && !file.endsWith('.tsv')).sort();
   const items: Item[] = [];
-  for (const file of files) {
-    const bytes = new Uint8Array(await readFile(join(directory, file)));
-    const result = await ingestFeed(bytes, undefined, { feedId: file, now }).catch(() => undefined);
-    items.push(...(result?.items ?? []));
-  }
+  for (const file of await listFeedFiles(directory)) items.push(...((await sweepFile(directory, file, now)).result?.items ?? []));
   return items;
 }
 
