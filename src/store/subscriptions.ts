@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Destination, PlatformName } from '../platforms/delivery.js';
 import type { Subscription } from '../subscriptions/model.js';
 import type { Keys } from './keys.js';
@@ -90,9 +90,7 @@ export class SubscriptionStore {
 
   /** Deletes a subscription; false when there was none. */
   async remove(id: string): Promise<boolean> {
-    const replies = await execPipeline(
-      this.redis.multi().del(this.keys.subscription(id)).srem(this.keys.subscriptionIndex(), id).srem(this.keys.breakingSubscriptions(), id),
-    );
+    const replies = await execPipeline(this.dropFrom(this.redis.multi(), id));
     return replies[0] === 1;
   }
 
@@ -109,14 +107,7 @@ export class SubscriptionStore {
     const moved: Subscription = { ...subscription, id: subscriptionIdFor(destination), destination };
     if (moved.id === id) return subscription;
     await this.upsert(moved);
-    await execPipeline(
-      this.redis
-        .multi()
-        .del(this.keys.subscription(id))
-        .srem(this.keys.subscriptionIndex(), id)
-        .srem(this.keys.breakingSubscriptions(), id)
-        .set(this.keys.subscriptionMoved(id), moved.id, 'EX', MOVED_POINTER_TTL_S),
-    );
+    await execPipeline(this.dropFrom(this.redis.multi(), id).set(this.keys.subscriptionMoved(id), moved.id, 'EX', MOVED_POINTER_TTL_S));
     return moved;
   }
 
@@ -139,6 +130,11 @@ export class SubscriptionStore {
   /** Records the end of the window its last briefing covered; the next window starts there. */
   async setLastWindowEnd(id: string, windowEnd: Date): Promise<void> {
     await this.setFields(id, 'lastWindowEnd', windowEnd.toISOString());
+  }
+
+  /** Adds to `multi` the removal of a subscription's hash (its reply first) and of its id from both index sets. */
+  private dropFrom(multi: ChainableCommander, id: string): ChainableCommander {
+    return multi.del(this.keys.subscription(id)).srem(this.keys.subscriptionIndex(), id).srem(this.keys.breakingSubscriptions(), id);
   }
 
   /** Sets fields of an existing subscription's hash in one step; a missing subscription stays missing. */
