@@ -5,7 +5,8 @@
  */
 import { storySources, type Story } from '../dedup/story.js';
 import { summarizeExtractive, type StorySummary } from '../summarize/extractive.js';
-import { localDate, longDate } from './calendar.js';
+import { localDate } from '../time/zoned.js';
+import { longDate } from './calendar.js';
 import { bulletEmoji, DEFAULT_EMOJI, type EmojiSet } from './emoji.js';
 import { briefingFooter } from './footer.js';
 import { compileKeywords } from './keywords.js';
