@@ -24,7 +24,7 @@ export interface CommandServicesDeps {
   composeQueue: ComposeQueue;
   /** Where an owner's retry puts a failed delivery back. */
   deliverQueue: DeliverQueue;
-  /** From defaultFetchOptions(config.fetch), shared with the poll worker of the same process. */
+  /** For feed trials (/addfeed, /import): defaultFetchOptions(config.fetch), made once for the bot so its trials share one per-host cap. */
   fetchOptions: FetchOptions;
 }
 
