@@ -10,7 +10,7 @@ import { longDate } from './calendar.js';
 import { bulletEmoji, DEFAULT_EMOJI, type EmojiSet } from './emoji.js';
 import { briefingFooter } from './footer.js';
 import { compileKeywords } from './keywords.js';
-import { labelsFor, type BriefingLabels } from './labels.js';
+import { labelsFor } from './labels.js';
 import type { Briefing, BriefingSection, Bullet, Source } from './model.js';
 import { storyScore, storyText, storyTime } from './rank.js';
 import { storySection } from './sections.js';
@@ -40,7 +40,6 @@ export interface ComposeOptions {
   whenEmpty?: 'message' | 'nothing';
   /** Budget for summaries made here for stories missing from the summaries map. */
   summaryMaxChars?: number;
-  labels?: Partial<BriefingLabels>;
 }
 
 /** A story that made it into the briefing, with what ranking learnt about it. */
@@ -67,7 +66,7 @@ const DEFAULT_IMPORTANT_MIN_SOURCES = 3;
  * the chosen stories (the costly part with an LLM) before composing.
  */
 export function selectStories(stories: Story[], options: ComposeOptions): StorySelection {
-  const labels = { ...labelsFor(options.locale), ...options.labels };
+  const labels = labelsFor(options.locale);
   const configuredSections = Object.keys(options.sections ?? {});
   const mutes = compileKeywords(options.mutes ?? []);
   const important = compileKeywords(options.importantKeywords ?? []);
@@ -132,7 +131,7 @@ export function composeSelection(
   stats: { itemsIn: number; duplicatesDropped: number },
   options: ComposeOptions,
 ): Briefing | null {
-  const labels = { ...labelsFor(options.locale), ...options.labels };
+  const labels = labelsFor(options.locale);
   const emoji = { ...DEFAULT_EMOJI, ...options.emoji };
   const { chosen, cut, muted } = selection;
   if (chosen.length === 0 && options.whenEmpty === 'nothing') return null;
