@@ -22,14 +22,12 @@ export interface StoredBriefing {
   window: { from: string; to: string };
 }
 
-export interface BriefingStoreOptions {
-  /** How long a lock holder may take to compose before another worker may try (ms). */
-  composeLockMs?: number;
-  /** How long this process keeps a bundle in memory, for the other subscriptions due at the same minute (ms). */
-  memoryTtlMs?: number;
-  /** Bundles kept in memory at most. */
-  memoryMaxEntries?: number;
-}
+/** How long a lock holder may take to compose before another worker may try. */
+const COMPOSE_LOCK_MS = 120_000;
+/** How long this process keeps a bundle in memory: long enough for the other subscriptions due at the same minute. */
+const RECENT_BUNDLE_TTL_MS = 120_000;
+/** Bundles kept in memory at most. */
+const RECENT_BUNDLE_MAX_ENTRIES = 1000;
 
 /**
  * Composed briefings in Redis, keyed by bundle key, with get-or-compose: across workers a lock
@@ -37,17 +35,12 @@ export interface BriefingStoreOptions {
  * cache lets thousands of compose jobs of one bundle share one read.
  */
 export class BriefingStore {
-  private readonly recent: ShortLivedCache<StoredBriefing>;
-  private readonly composeLockMs: number;
+  private readonly recent = new ShortLivedCache<StoredBriefing>(RECENT_BUNDLE_TTL_MS, RECENT_BUNDLE_MAX_ENTRIES);
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    options: BriefingStoreOptions = {},
-  ) {
-    this.composeLockMs = options.composeLockMs ?? 120_000;
-    this.recent = new ShortLivedCache(options.memoryTtlMs ?? 120_000, options.memoryMaxEntries ?? 1000);
-  }
+  ) {}
 
   async get(id: string): Promise<StoredBriefing | undefined> {
     const json = await this.redis.get(this.keys.briefing(id));
@@ -68,11 +61,11 @@ export class BriefingStore {
   }
 
   private async loadOrCompose(id: string, compose: () => Promise<StoredBriefing>): Promise<StoredBriefing> {
-    const deadline = Date.now() + this.composeLockMs + 10_000;
+    const deadline = Date.now() + COMPOSE_LOCK_MS + 10_000;
     for (;;) {
       const stored = await this.get(id);
       if (stored) return stored;
-      const outcome = await withLock(this.redis, this.keys.composeLock(id), this.composeLockMs, async () => {
+      const outcome = await withLock(this.redis, this.keys.composeLock(id), COMPOSE_LOCK_MS, async () => {
         const again = await this.get(id);
         if (again) return again;
         const composed = await compose();
