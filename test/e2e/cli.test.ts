@@ -210,6 +210,13 @@ describe('herald preview', () => {
     expect(result.stderr).toContain('defaults.interval: must be at least 1 minute');
   });
 
+  it('accepts herald.config.example.yaml as it ships', async () => {
+    const result = await herald(['preview', '--config', join(root, 'herald.config.example.yaml'), jaFeeds[0]!, '--format', 'json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as Briefing).timezone).toBe('Europe/Berlin');
+  });
+
   it('reports configuration mistakes by key', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'herald-cli-'));
     const broken = join(dir, 'broken.yaml');
