@@ -53,7 +53,7 @@ export interface PollFeedDeps {
  * The per-feed lock must outlast a poll: waiting for a per-host slot, the fetch (bounded by
  * the timeout) and parsing. It only matters if a worker dies mid-poll, so it errs long.
  */
-export function pollLockTtlMs(timeoutMs: number): number {
+function pollLockTtlMs(timeoutMs: number): number {
   return 4 * timeoutMs + 60_000;
 }
 

@@ -20,7 +20,7 @@ export class ArgumentProblem extends Error {
 const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)$/;
 
 /** "7:30" → "07:30"; throws ArgumentProblem naming the bad word. */
-export function parseTimeOfDay(word: string, example: string): string {
+function parseTimeOfDay(word: string, example: string): string {
   const match = TIME_OF_DAY.exec(word.trim());
   if (!match) throw new ArgumentProblem(`"${word}" is not a time of day: use HH:MM on the 24-hour clock.`, example);
   return `${match[1]!.padStart(2, '0')}:${match[2]}`;

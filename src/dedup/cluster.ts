@@ -74,7 +74,7 @@ export function termDocument(item: Pick<Item, 'title' | 'text' | 'language'>): T
 }
 
 /** Smoothed inverse document frequency. */
-export function inverseDocumentFrequency(stats: TermStatistics, term: string): number {
+function inverseDocumentFrequency(stats: TermStatistics, term: string): number {
   return Math.log((1 + stats.documents) / (1 + stats.frequency(term))) + 1;
 }
 
@@ -128,7 +128,7 @@ function idfCosine(a: Map<string, number>, b: Map<string, number>, idf: (term: s
 }
 
 /** Similarity of an item to a story: TF-IDF cosine of texts and of headlines, decayed by the time between them. */
-export function storySimilarity(document: TermDocument, story: StoryProfile, at: number, stats: TermStatistics, options: ClusterOptions): number {
+function storySimilarity(document: TermDocument, story: StoryProfile, at: number, stats: TermStatistics, options: ClusterOptions): number {
   const idf = cachedIdf(stats);
   const content = (1 - options.titleWeight) * idfCosine(document.body, story.body, idf) + options.titleWeight * idfCosine(document.title, story.title, idf);
   const hoursApart = Math.abs(at - story.updatedAt) / 3600_000;
@@ -169,7 +169,7 @@ export function placeItem(
 }
 
 /** A story is named after its first item, so the same input gives the same ids in preview and in Redis. */
-export function newStoryId(firstItemId: string): string {
+function newStoryId(firstItemId: string): string {
   return `s-${firstItemId}`;
 }
 

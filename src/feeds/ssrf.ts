@@ -173,7 +173,7 @@ export function isAllowlisted(url: URL, allowHosts: string[]): boolean {
 }
 
 /** The error for a refused address; `target` names what the user asked for (and where it led). */
-export function blockedAddressError(target: string, address: string, reason: string): FetchError {
+function blockedAddressError(target: string, address: string, reason: string): FetchError {
   return new FetchError(
     'blocked',
     `Refused ${target}: it resolves to ${address}, ${reason}. Herald only fetches public addresses ` +

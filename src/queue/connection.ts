@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 const MAX_RECONNECT_DELAY_MS = 5_000;
 
 /** Reconnection delay for the given attempt (1, 2, …): grows linearly, capped, never gives up. */
-export function reconnectDelayMs(attempt: number): number {
+function reconnectDelayMs(attempt: number): number {
   return Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS);
 }
 

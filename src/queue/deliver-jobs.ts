@@ -16,7 +16,7 @@ export interface DeliverJobData {
 export const DELIVER_JOB_NAME = 'deliver';
 
 /** Attempts of a delivery before it becomes a dead letter. */
-export const DELIVERY_ATTEMPTS = 8;
+const DELIVERY_ATTEMPTS = 8;
 
 /**
  * Transient failures retry with exponential backoff (2 s, 4 s, … about 4 min for the 8th), so

@@ -41,7 +41,7 @@ export function escapeDiscordMarkdown(text: string): string {
  * A zero-width space after every `@` and inside every `<#`: no `@everyone`, `@here`, `<@id>`,
  * `<@&id>` or `<#id>` survives, in any field (embed titles too, where markdown escapes do not apply).
  */
-export function neutraliseMentions(text: string): string {
+function neutraliseMentions(text: string): string {
   return text.replace(/@/g, '@\u200b').replace(/<#/g, '<\u200b#');
 }
 

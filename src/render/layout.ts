@@ -2,7 +2,7 @@ import type { Briefing, BriefingSection, Bullet } from '../briefing/model.js';
 import type { Block, Span } from './split.js';
 
 /** Sources listed by name on a bullet; the rest are summed up as "+N" (all stay in the JSON). */
-export const MAX_SOURCES_SHOWN = 5;
+const MAX_SOURCES_SHOWN = 5;
 /** Links longer than this are shown as plain names: no platform needs them and they eat the limits. */
 const MAX_LINK_LENGTH = 2048;
 
@@ -14,7 +14,7 @@ export interface BriefingLayout {
 }
 
 /** Only http(s) links are rendered as links; anything else (javascript:, data:, junk) is shown as text. */
-export function safeHref(url: string): string | undefined {
+function safeHref(url: string): string | undefined {
   if (url.length === 0 || url.length > MAX_LINK_LENGTH) return undefined;
   try {
     const parsed = new URL(url);
@@ -38,7 +38,7 @@ export function layoutBriefing(briefing: Briefing): BriefingLayout {
 }
 
 /** "🌍 World", or the bare title when the section has no emoji. */
-export function sectionTitle(section: BriefingSection): string {
+function sectionTitle(section: BriefingSection): string {
   return section.emoji ? `${section.emoji} ${section.title}` : section.title;
 }
 

@@ -5,7 +5,7 @@ import type { Keys } from './keys.js';
 import { execPipeline } from './pipeline.js';
 
 /** Sent records outlive the briefing itself (BRIEFING_TTL_S), so no retry can ever find a sent part unrecorded. */
-export const SENT_RECORD_TTL_S = BRIEFING_TTL_S + 86_400;
+const SENT_RECORD_TTL_S = BRIEFING_TTL_S + 86_400;
 
 /** A part the delivery is done with: sent (with the platform's ids), or refused by the platform on its own. */
 export type PartRecord = SentPart | { skipped: string };

@@ -32,7 +32,7 @@ export interface StoryEngineOptions extends ClusterOptions {
   lockWaitMs: number;
 }
 
-export const DEFAULT_STORY_ENGINE_OPTIONS: StoryEngineOptions = {
+const DEFAULT_STORY_ENGINE_OPTIONS: StoryEngineOptions = {
   ...DEFAULT_CLUSTER_OPTIONS,
   storyRetentionMs: 7 * DAY_MS,
   lockTtlMs: 60_000,

@@ -6,7 +6,7 @@ import type { BriefingSettings, Subscription } from './model.js';
 type DefaultsConfig = Pick<HeraldConfig, 'defaults' | 'briefing'>;
 
 /** Briefing settings from the config, for a new subscription. */
-export function defaultSettings(config: DefaultsConfig): BriefingSettings {
+function defaultSettings(config: DefaultsConfig): BriefingSettings {
   return {
     locale: config.briefing.locale ?? config.defaults.language,
     maxBullets: config.defaults.bulletsPerBriefing,

@@ -61,7 +61,7 @@ export class MemorySummaryCache implements SummaryCache {
 const processCache = new MemorySummaryCache();
 
 /** A story's summary changes when it gains items, so the item count is part of the key. */
-export function summaryCacheKey(story: Story, model: string): string {
+function summaryCacheKey(story: Story, model: string): string {
   return `${model}|${story.id}|${story.items.length}`;
 }
 

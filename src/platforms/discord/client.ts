@@ -11,10 +11,10 @@ export type DiscordConfig = HeraldConfig['discord'];
  * Slash commands and guild/channel caching need only the Guilds intent: Herald never reads
  * message content, so it asks for no privileged intent at all.
  */
-export const DISCORD_INTENTS = [GatewayIntentBits.Guilds] as const;
+const DISCORD_INTENTS = [GatewayIntentBits.Guilds] as const;
 
 /** How long a send may wait for Discord before the delivery job retries it instead. */
-export const DEFAULT_REST_TIMEOUT_MS = 15_000;
+const DEFAULT_REST_TIMEOUT_MS = 15_000;
 /** Rate-limit waits longer than this fail the send as transient so a worker is not parked for minutes. */
 export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 30_000;
 
@@ -37,7 +37,7 @@ function requireToken(config: DiscordConfig): string {
  * REST options: the API base, one retry only (the delivery job owns retries, with backoff and
  * a record of what was sent), a timeout, and a cap on how long a rate limit may be waited out.
  */
-export function discordRestOptions(config: DiscordConfig, tuning: DiscordRestTuning = {}): Partial<RESTOptions> {
+function discordRestOptions(config: DiscordConfig, tuning: DiscordRestTuning = {}): Partial<RESTOptions> {
   const maxWaitMs = tuning.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
   const api = config.apiBase?.replace(/\/+$/, '');
   return {

@@ -14,7 +14,7 @@ export interface SendPacer {
 }
 
 /** Discord allows 50 requests per second per bot, across all of its processes. */
-export const DISCORD_GLOBAL_BUCKET: RateBucket = { key: 'discord:global', limit: 50, perMs: 1000 };
+const DISCORD_GLOBAL_BUCKET: RateBucket = { key: 'discord:global', limit: 50, perMs: 1000 };
 
 /** Discord's limit on a thread (forum post) name. */
 export const FORUM_POST_NAME_LIMIT = 100;
