@@ -27,8 +27,8 @@ export interface StoryKeys {
   documentCount(day: string): string;
   /** String: the lock that lets one worker at a time place items into stories. */
   clusteringLock(): string;
-  /** Hash: story id → items delivered, for one subscription. */
-  deliveredStories(subscriptionId: string): string;
+  /** Hash: story id → items delivered, for one bundle family (subscriptions that read alike). */
+  deliveredStories(family: string): string;
 }
 
 /** Story-layer keys under `prefix:` (`herald:` by default). */
@@ -46,6 +46,6 @@ export function createStoryKeys(prefix = 'herald'): StoryKeys {
     documentFrequencies: (day) => under('df', day),
     documentCount: (day) => under('df', day, 'n'),
     clusteringLock: () => under('lock', 'clustering'),
-    deliveredStories: (subscriptionId) => under('delivered', subscriptionId),
+    deliveredStories: (family) => under('delivered', family),
   };
 }
