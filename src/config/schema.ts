@@ -178,4 +178,3 @@ export const configSchema = z.strictObject({
 });
 
 export type HeraldConfig = z.infer<typeof configSchema>;
-export type FeedConfig = z.infer<typeof feedConfigSchema>;
