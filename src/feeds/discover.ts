@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import { absoluteHttpUrl } from './html-text.js';
 
 /** The feed types a page may advertise with `<link rel="alternate" type="…">`. */
 const FEED_TYPES = new Set(['application/rss+xml', 'application/atom+xml', 'application/feed+json', 'application/json']);
@@ -16,15 +17,6 @@ export function looksLikeHtml(contentType: string | undefined, body: Uint8Array)
   if (contentType && /text\/html|application\/xhtml\+xml/i.test(contentType)) return true;
   const head = new TextDecoder().decode(body.subarray(0, 512)).trimStart().toLowerCase();
   return head.startsWith('<!doctype html') || head.startsWith('<html');
-}
-
-function absoluteHttpUrl(href: string, base: string): string | undefined {
-  try {
-    const url = new URL(href.trim(), base);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
