@@ -31,9 +31,10 @@ export function renderParts<P extends Platform>(briefing: Briefing, platform: P,
   return renderers[platform]();
 }
 
-/** Every platform's parts of one briefing: rendered once when it is composed, read by each delivery. */
+/** Every platform's parts of one briefing. */
 export type RenderedParts = { [P in Platform]: PartsByPlatform[P][] };
 
+/** Renders for every platform at once: done once when a briefing is composed, read by each delivery. */
 export function renderAllPlatforms(briefing: Briefing | null, options: RenderOptions = {}): RenderedParts {
   if (!briefing) return { telegram: [], discord: [], text: [] };
   return { telegram: renderParts(briefing, 'telegram', options), discord: renderParts(briefing, 'discord', options), text: renderParts(briefing, 'text') };

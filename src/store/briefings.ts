@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Briefing } from '../briefing/model.js';
-import type { DiscordPart, TelegramPart, TextPart } from '../render/index.js';
+import type { RenderedParts } from '../render/index.js';
 import type { Keys } from './keys.js';
 import { withLock } from './lock.js';
 import { ShortLivedCache } from './short-lived-cache.js';
@@ -17,7 +17,7 @@ export const BRIEFING_TTL_S = 3 * 86_400;
 export interface StoredBriefing {
   id: string;
   briefing: Briefing | null;
-  parts: { telegram: TelegramPart[]; discord: DiscordPart[]; text: TextPart[] };
+  parts: RenderedParts;
   /** The window the briefing covers (ISO). */
   window: { from: string; to: string };
 }
