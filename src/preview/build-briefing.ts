@@ -5,14 +5,15 @@ import { groupIntoStories } from '../dedup/group.js';
 import type { Item } from '../feeds/item.js';
 import { dominantLanguage } from '../summarize/language.js';
 
-export interface BriefingWindow {
+/** The span `herald preview` shows; unlike a subscription's BriefingWindow it may be open at the start. */
+export interface PreviewWindow {
   /** Items published before this instant are left out; undefined keeps everything. */
   from?: Date;
   to: Date;
 }
 
 /** Items inside the window; publishedAt is always set (normalization falls back to first-seen). */
-export function itemsInWindow(items: Item[], window: BriefingWindow): Item[] {
+export function itemsInWindow(items: Item[], window: PreviewWindow): Item[] {
   return items.filter((item) => {
     const at = Date.parse(item.publishedAt);
     return (window.from === undefined || at >= window.from.getTime()) && at <= window.to.getTime();
