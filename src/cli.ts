@@ -22,7 +22,7 @@ function overview(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `herald <command> --help` for a command\'s options.',
+    'Run `herald <command> --help` for a command\'s options, `herald --version` for the version.',
   ].join('\n');
 }
 
