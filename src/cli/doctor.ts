@@ -33,13 +33,17 @@ async function feedsResult(redis: Redis, config: HeraldConfig): Promise<CheckRes
   const disabled = feeds.filter(({ state }) => state.disabledReason !== undefined);
   const failing = feeds.filter(({ state }) => state.disabledReason === undefined && state.consecutiveFailures > 0);
   const summary = `${feeds.length} stored, ${disabled.length} disabled, ${failing.length} failing`;
-  if (disabled.length === 0) return { name: 'feeds', status: 'ok', detail: summary };
-  const first = disabled[0]!;
+  const example = disabled[0] ?? failing[0];
+  if (example === undefined) return { name: 'feeds', status: 'ok', detail: summary };
+  // A feed's failed polls are recorded on the feed and logged only at debug level: this is where an operator sees why.
   return {
     name: 'feeds',
     status: 'warn',
-    detail: `${summary}; e.g. ${first.feed.url}: ${first.state.disabledReason}`,
-    fix: 'fix or remove the disabled feeds; /status in a chat lists them with their errors',
+    detail: `${summary}; e.g. ${example.feed.url}: ${example.state.disabledReason ?? example.state.lastError}`,
+    fix:
+      disabled.length > 0
+        ? 'fix or remove the disabled feeds; /status in a chat lists them with their errors'
+        : `a failing feed is retried with backoff and disabled after ${config.fetch.disableAfterFailures} failures in a row; \`herald preview URL\` shows its problem at once`,
   };
 }
 

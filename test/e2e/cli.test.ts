@@ -8,7 +8,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Briefing } from '../../src/briefing/model.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
-import { freePort } from '../support/redis.js';
+import { FeedStore } from '../../src/store/feeds.js';
+import { createKeys } from '../../src/store/keys.js';
+import { freePort, startRedis } from '../support/redis.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..', '..');
@@ -226,5 +228,21 @@ describe('herald preview', () => {
     expect(result.stderr).toContain('defaults.timezone: must be an IANA time zone');
     expect(result.stderr).toContain('feeds[0].interval: must be at least 1 minute');
     expect(result.stderr).toContain('feeds[0].url: must be an http(s) URL');
+  });
+});
+
+describe('herald doctor', () => {
+  it('names a failing feed and its error, which polls only record on the feed', async () => {
+    const redis = await startRedis();
+    try {
+      const feeds = new FeedStore(redis.client(), createKeys('doctortest'));
+      const { feed } = await feeds.add({ url: 'https://gone.example/feed.xml', intervalMinutes: 15 });
+      await feeds.saveState(feed.id, { consecutiveFailures: 2, lastError: 'HTTP 404 Not Found' });
+      const result = await herald(['doctor'], { REDIS_URL: redis.url, HERALD_PREFIX: 'doctortest', HERALD_CONFIG: '', TELEGRAM_BOT_TOKEN: '', DISCORD_BOT_TOKEN: '' });
+      expect(result.stdout).toMatch(/feeds +WARN +1 stored, 0 disabled, 1 failing; e\.g\. https:\/\/gone\.example\/feed\.xml: HTTP 404 Not Found/);
+      expect(result.stdout).toContain('herald preview URL');
+    } finally {
+      await redis.stop();
+    }
   });
 });
