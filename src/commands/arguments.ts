@@ -34,6 +34,7 @@ export function parseTimeList(text: string, example: string): string[] {
   return [...new Set(times)].sort();
 }
 
+/** An IANA zone as Intl spells it ("europe/berlin" → "Europe/Berlin"); throws ArgumentProblem for anything else. */
 export function parseTimeZone(word: string, example: string): string {
   if (!isValidTimeZone(word) || !/[A-Za-z]/.test(word)) {
     throw new ArgumentProblem(`"${word}" is not an IANA time zone (such as Europe/Berlin, America/New_York or UTC).`, example);

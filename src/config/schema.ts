@@ -6,6 +6,7 @@ export const localTime = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, e.g. "07:30"');
 
+/** Whether Intl knows `tz` as a time zone (Node's full ICU knows every IANA name). */
 export function isValidTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
