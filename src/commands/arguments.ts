@@ -105,6 +105,7 @@ export function parseWebUrl(word: string | undefined, example: string): string {
 const REGEX_SYNTAX = /[\\^$|()[\]{}?+]/;
 const MAX_KEYWORD_LENGTH = 60;
 
+/** A /mute or /boost keyword: a plain word or phrase (whitespace folded), not a pattern; throws ArgumentProblem saying what is wrong. */
 export function parseKeyword(text: string, example: string): string {
   const keyword = text.trim().replace(/\s+/g, ' ');
   if (keyword === '') throw new ArgumentProblem('Give a keyword or phrase.', example);
@@ -117,6 +118,7 @@ export function parseKeyword(text: string, example: string): string {
 const ON = new Set(['on', 'yes', 'true', '1']);
 const OFF = new Set(['off', 'no', 'false', '0']);
 
+/** on/off (also yes/no, true/false, 1/0, or a platform's boolean option) as a boolean. */
 export function parseSwitch(value: string | number | boolean, name: string, example: string): boolean {
   if (typeof value === 'boolean') return value;
   const word = String(value).toLowerCase();

@@ -55,6 +55,7 @@ function littleEndian(signature: Uint32Array): Buffer {
   return bytes;
 }
 
+/** The entry encodeEntry wrote. */
 export function decodeEntry(bytes: Buffer): StoredEntry {
   const length = bytes.readUInt16LE(1);
   const payload = bytes.subarray(3, 3 + length);

@@ -70,6 +70,7 @@ export function endOfLocalDay(date: string, timeZone: string): Date {
   return new Date(instantAt(next, '00:00', timeZone).getTime() - 1);
 }
 
+/** Whether `value` is a real calendar date written YYYY-MM-DD (2025-02-30 is not). */
 export function isIsoDate(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const parsed = new Date(`${value}T00:00:00Z`);
