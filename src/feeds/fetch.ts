@@ -2,10 +2,10 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { HeraldConfig } from '../config/schema.js';
+import { heraldVersion } from '../version.js';
 import { parseRetryAfter } from './backoff.js';
 import { readCappedBody } from './fetch-body.js';
 import { FetchError } from './fetch-error.js';
-import { heraldVersion } from '../version.js';
 import { HostLimiter } from './host-limiter.js';
 import { assertPublicIpLiteral, guardedLookup, isAllowlisted, type ResolveHost } from './ssrf.js';
 

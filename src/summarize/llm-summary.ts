@@ -1,6 +1,6 @@
 import type { Story } from '../dedup/story.js';
-import { MAX_HEADLINE_CHARS, type StorySummary } from './extractive.js';
 import { guessLanguageFromScript } from '../feeds/language.js';
+import { MAX_HEADLINE_CHARS, type StorySummary } from './extractive.js';
 import { isSpacelessLanguage } from './language.js';
 import type { ChatMessage } from './llm-client.js';
 import { foldWhitespace, plainText } from './plain-text.js';

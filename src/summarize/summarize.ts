@@ -1,7 +1,7 @@
 import type { HeraldConfig } from '../config/schema.js';
 import type { Story } from '../dedup/story.js';
-import { DEFAULT_SUMMARY_MAX_CHARS, summarizeExtractive, type StorySummary } from './extractive.js';
 import { guessLanguageFromScript } from '../feeds/language.js';
+import { DEFAULT_SUMMARY_MAX_CHARS, summarizeExtractive, type StorySummary } from './extractive.js';
 import { dominantLanguage } from './language.js';
 import { chatCompletion, LlmError, type LlmEndpoint } from './llm-client.js';
 import { estimateTokens, parseSummaryAnswer, summaryPrompt } from './llm-summary.js';
