@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { HeraldConfig } from '../src/config/schema.js';
 import { nextAttemptDelayMs } from '../src/feeds/backoff.js';
 import { FeedParseError } from '../src/feeds/feed-entry.js';
-import { defaultFetchOptions, FetchError, fetchFeed, type FetchOptions } from '../src/feeds/fetch.js';
+import { defaultFetchOptions, FetchError, fetchFeed, type FetchErrorKind, type FetchOptions } from '../src/feeds/fetch.js';
 import { ingestFeed } from '../src/feeds/ingest.js';
 import type { Feed, FeedState, Item } from '../src/feeds/item.js';
 import { QUEUE_NAMES } from '../src/queue/names.js';
@@ -29,6 +29,10 @@ export interface PollResult {
   newItems: number;
   /** Why the poll was skipped, what went wrong, or what a partly broken feed lost. */
   detail?: string;
+  /** Entries dropped because another item had the same guid, URL or content (for metrics). */
+  duplicatesDropped?: number;
+  /** What kind of failure a failed poll met (for metrics): the fetch error's kind, or 'parse'. */
+  errorKind?: FetchErrorKind | 'parse';
 }
 
 export interface PollFeedDeps {
@@ -76,10 +80,16 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
     feedLink: outcome.finalUrl,
     now,
   });
-  const fresh = await deps.items.addNew(ingested.items, now);
+  const { fresh, duplicates } = await deps.items.addNewCountingDuplicates(ingested.items, now);
   if (fresh.length > 0) await deps.onNewItems?.(fresh, feed);
   await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified }));
-  return { feedId: feed.id, status: 'fetched', newItems: fresh.length, ...(ingested.recovered ? { detail: ingested.recovered } : {}) };
+  return {
+    feedId: feed.id,
+    status: 'fetched',
+    newItems: fresh.length,
+    ...(duplicates > 0 ? { duplicatesDropped: duplicates } : {}),
+    ...(ingested.recovered ? { detail: ingested.recovered } : {}),
+  };
 }
 
 async function recordFailure(feed: Feed, state: FeedState, problem: FetchError | FeedParseError, deps: PollFeedDeps, now: Date): Promise<PollResult> {
@@ -87,8 +97,9 @@ async function recordFailure(feed: Feed, state: FeedState, problem: FetchError |
   const delayMs = nextAttemptDelayMs(state.consecutiveFailures + 1, (deps.random ?? Math.random)(), retryAfterMs);
   const failed = stateAfterFailure(state, { message: problem.message, delayMs }, now, deps.disableAfterFailures);
   await deps.feeds.saveState(feed.id, failed);
-  if (failed.disabledReason === undefined) return { feedId: feed.id, status: 'failed', newItems: 0, detail: problem.message };
-  return { feedId: feed.id, status: 'disabled', newItems: 0, detail: failed.disabledReason };
+  const errorKind = problem instanceof FetchError ? problem.kind : 'parse';
+  if (failed.disabledReason === undefined) return { feedId: feed.id, status: 'failed', newItems: 0, detail: problem.message, errorKind };
+  return { feedId: feed.id, status: 'disabled', newItems: 0, detail: failed.disabledReason, errorKind };
 }
 
 /**

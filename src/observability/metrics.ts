@@ -3,9 +3,6 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { PollResult } from '../../jobs/poll-feed.js';
 import type { PlatformName } from '../platforms/delivery.js';
 
-/** A poll's result as the poll job reports it, with what metrics need beyond the log line. */
-export type PollOutcome = PollResult & { errorKind?: string; duplicatesDropped?: number };
-
 /** Job states shown as queue depth; finished jobs are trimmed by retention, so they are left out. */
 const QUEUE_DEPTH_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'waiting-children'] as const;
 
@@ -74,7 +71,7 @@ export class HeraldMetrics {
   }
 
   /** Records one poll: its outcome, the items it stored, the duplicates it dropped, and its error kind. */
-  pollFinished(result: PollOutcome): void {
+  pollFinished(result: PollResult): void {
     this.polls.inc({ status: result.status });
     if (result.newItems > 0) this.itemsIngested.inc(result.newItems);
     if (result.duplicatesDropped) this.duplicates.inc({ stage: 'exact' }, result.duplicatesDropped);

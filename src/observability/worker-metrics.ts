@@ -1,7 +1,8 @@
 import type { Job, Worker } from 'bullmq';
 import type { ComposeResult } from '../../jobs/compose.js';
+import type { PollResult } from '../../jobs/poll-feed.js';
 import { QUEUE_NAMES } from '../queue/names.js';
-import type { HeraldMetrics, PollOutcome } from './metrics.js';
+import type { HeraldMetrics } from './metrics.js';
 
 function processingSeconds(job: Job): number | undefined {
   if (!job.processedOn || !job.finishedOn) return undefined;
@@ -17,7 +18,7 @@ export function observeWorker(worker: Worker, metrics: HeraldMetrics): void {
   worker.on('completed', (job: Job, result: unknown) => {
     const seconds = processingSeconds(job);
     if (seconds !== undefined) metrics.jobFinished(worker.name, 'completed', seconds);
-    if (worker.name === QUEUE_NAMES.pollFeed) metrics.pollFinished(result as PollOutcome);
+    if (worker.name === QUEUE_NAMES.pollFeed) metrics.pollFinished(result as PollResult);
     // 'queued': this subscription got a briefing (composed now, or shared from its bundle).
     if (worker.name === QUEUE_NAMES.compose && (result as ComposeResult).status === 'queued') metrics.briefingComposed();
   });

@@ -37,7 +37,15 @@ export class ItemStore {
    * period are remembered as seen but neither stored nor returned: a new feed's archive is not news.
    */
   async addNew(items: Item[], now = new Date()): Promise<Item[]> {
-    if (items.length === 0) return [];
+    return (await this.addNewCountingDuplicates(items, now)).fresh;
+  }
+
+  /**
+   * addNew, also counting the duplicates: entries whose guid, URL or content another item
+   * claimed first (an entry a feed lists again is not one).
+   */
+  async addNewCountingDuplicates(items: Item[], now = new Date()): Promise<{ fresh: Item[]; duplicates: number }> {
+    if (items.length === 0) return { fresh: [], duplicates: 0 };
     const ttlSeconds = String(Math.ceil(this.retentionMs / 1000));
     const oldestKept = now.getTime() - this.retentionMs;
     const pipeline = this.redis.pipeline();
@@ -56,8 +64,8 @@ export class ItemStore {
         publishedMs >= oldestKept ? '1' : '0',
       );
     }
-    const stored = await execPipeline(pipeline);
-    return items.filter((_item, index) => stored[index] === 1);
+    const outcomes = await execPipeline(pipeline);
+    return { fresh: items.filter((_item, index) => outcomes[index] === 1), duplicates: outcomes.filter((outcome) => outcome === 2).length };
   }
 
   /** Items by id, in the order asked; ids whose item expired are left out. */

@@ -17,6 +17,8 @@ return 1`;
  * ARGV[1] item id, ARGV[2] item JSON, ARGV[3] ttl (s), ARGV[4] index score, ARGV[5] '1' to store the item.
  * A duplicate refreshes the markers' ttl, so an entry that a feed keeps listing stays known as
  * long as the feed lists it, and marks its other keys as belonging to the item that came first.
+ * Returns 1 when stored, 2 when another item claimed a key first (a duplicate), else 0 (an entry
+ * seen before, or one too old to keep).
  */
 const ADD_ITEM_IF_UNSEEN = `
 local owner = false
@@ -28,7 +30,8 @@ if owner then
   for i = 3, #KEYS do
     if redis.call('EXPIRE', KEYS[i], ARGV[3]) == 0 then redis.call('SET', KEYS[i], owner, 'EX', ARGV[3]) end
   end
-  return 0
+  if owner == ARGV[1] then return 0 end
+  return 2
 end
 for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[1], 'EX', ARGV[3]) end
 if ARGV[5] ~= '1' then return 0 end

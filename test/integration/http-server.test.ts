@@ -12,7 +12,8 @@ import { discordReadiness, redisReadiness, telegramReadiness } from '../../src/o
 import { createDiscordClient } from '../../src/platforms/discord/client.js';
 import { startDiscordEmulator } from '../emulators/discord-api.js';
 import type { ComposeResult } from '../../jobs/compose.js';
-import { HeraldMetrics, type PollOutcome } from '../../src/observability/metrics.js';
+import type { PollResult } from '../../jobs/poll-feed.js';
+import { HeraldMetrics } from '../../src/observability/metrics.js';
 import { observeWorker } from '../../src/observability/worker-metrics.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
@@ -131,7 +132,7 @@ describe('/metrics', () => {
   it('reports queue depths read from Redis, job latency, poll outcomes and briefings from observed workers', async () => {
     await deliverQueue.add('deliver', { n: 1 }, { delay: 60_000 });
     await deliverQueue.add('deliver', { n: 2 });
-    const polls: (PollOutcome | Error)[] = [
+    const polls: (PollResult | Error)[] = [
       { feedId: 'a', status: 'fetched', newItems: 3, duplicatesDropped: 2 },
       { feedId: 'b', status: 'not-modified', newItems: 0 },
       { feedId: 'c', status: 'failed', newItems: 0, errorKind: 'timeout', detail: 'timed out' },

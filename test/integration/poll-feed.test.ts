@@ -102,7 +102,7 @@ describe('poll-feed job', () => {
     const first = await addFeed('/first.xml');
     const second = await addFeed('/second.xml');
     expect((await poll(first.id)).newItems).toBe(2);
-    expect((await poll(second.id)).newItems).toBe(1);
+    expect(await poll(second.id)).toMatchObject({ newItems: 1, duplicatesDropped: 1 });
   });
 
   it('backs off after a failure, honours Retry-After, and disables the feed after 10 failures in a row', async () => {
@@ -115,7 +115,7 @@ describe('poll-feed job', () => {
     }
 
     const first = await poll(feed.id);
-    expect(first).toMatchObject({ status: 'failed', detail: expect.stringContaining('HTTP 500') });
+    expect(first).toMatchObject({ status: 'failed', detail: expect.stringContaining('HTTP 500'), errorKind: 'http' });
     const state = await deps.feeds.getState(feed.id);
     expect(state).toMatchObject({ consecutiveFailures: 1, lastError: first.detail });
     expect(Date.parse(state.retryAfter!) - clock).toBe(nextAttemptDelayMs(1, 0.5));
@@ -149,7 +149,7 @@ describe('poll-feed job', () => {
     feedServer.setFeed('/page.html', '<html><body>Hello</body></html>', { contentType: 'text/html' });
     const feed = await addFeed('/page.html');
     const result = await poll(feed.id);
-    expect(result.status).toBe('failed');
+    expect(result).toMatchObject({ status: 'failed', errorKind: 'parse' });
     expect((await deps.feeds.getState(feed.id)).lastError).toBe(result.detail);
   });
 

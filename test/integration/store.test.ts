@@ -139,6 +139,13 @@ describe('ItemStore.addNew', () => {
     expect(await items.addNew(reprints, NOW)).toEqual([]);
   });
 
+  it('counts as duplicates the entries another item claimed first, not those a feed lists again', async () => {
+    const first = [item({ id: 'k1', url: 'https://example.com/k' }), item({ id: 'k2', url: 'https://example.com/k2' })];
+    expect(await items.addNewCountingDuplicates(first, NOW)).toEqual({ fresh: first, duplicates: 0 });
+    const reprint = item({ id: 'k9', feedId: 'feed-b', url: 'https://example.com/k' });
+    expect(await items.addNewCountingDuplicates([...first, reprint], NOW)).toEqual({ fresh: [], duplicates: 1 });
+  });
+
   it('scopes short guids to their feed: two feeds both numbering from 1 are different entries', async () => {
     const one = item({ id: 'a1', guid: '1' });
     const otherOne = item({ id: 'b1', feedId: 'feed-b', guid: '1' });
