@@ -13,7 +13,7 @@ import type { CommandServices } from '../../commands/services.js';
 import type { CommandReply, CommandRequest, RunCommand } from '../../commands/types.js';
 import type { HeraldConfig } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
-import { createTelegramBot } from './client.js';
+import { createTelegramBot, telegramApiRoot } from './client.js';
 import { resolveCommandContext } from './command-context.js';
 import { parseTelegramCommand, type TelegramCommand } from './command-parsing.js';
 import { sendCommandReply } from './reply.js';
@@ -77,7 +77,7 @@ async function answer(ctx: Context, message: Message, command: TelegramCommand, 
   let attachment: CommandRequest['attachment'];
   if (document) {
     try {
-      attachment = await downloadAttachment(ctx.api, deps.config.telegram.apiRoot?.replace(/\/+$/, '') ?? 'https://api.telegram.org', document);
+      attachment = await downloadAttachment(ctx.api, telegramApiRoot(deps.config.telegram), document);
     } catch (error) {
       if (error instanceof AttachmentTooLarge) return refused(error.message);
       throw error;

@@ -13,15 +13,21 @@ export interface TelegramClientTuning {
   timeoutSeconds?: number;
 }
 
-/** What grammY's ApiClient needs: the token and, when set, a non-default API root. */
+/**
+ * The Bot API root requests (and file downloads) go to: `telegram.apiRoot` without trailing
+ * slashes (grammY refuses one; a copied URL often has one), else the real Telegram.
+ */
+export function telegramApiRoot(config: TelegramConfig): string {
+  return config.apiRoot?.replace(/\/+$/, '') || 'https://api.telegram.org';
+}
+
+/** What grammY's ApiClient needs: the token and the API root. */
 function clientOptions(config: TelegramConfig, tuning: TelegramClientTuning): { token: string; client: { apiRoot?: string; timeoutSeconds?: number } } {
   const token = config.token?.trim();
   if (!token) {
     throw new Error('telegram.token is not set: create a bot with @BotFather and put its token in TELEGRAM_BOT_TOKEN (or telegram.token in the config file)');
   }
-  // grammY refuses an apiRoot with a trailing slash; a copied URL often has one.
-  const apiRoot = config.apiRoot?.replace(/\/+$/, '');
-  return { token, client: { ...(apiRoot && { apiRoot }), ...(tuning.timeoutSeconds !== undefined && { timeoutSeconds: tuning.timeoutSeconds }) } };
+  return { token, client: { apiRoot: telegramApiRoot(config), ...(tuning.timeoutSeconds !== undefined && { timeoutSeconds: tuning.timeoutSeconds }) } };
 }
 
 /** A grammY Bot (updates, commands) talking to `telegram.apiRoot` or api.telegram.org. */
