@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
 import type { HeraldConfig } from '../src/config/schema.js';
 import { nextAttemptDelayMs } from '../src/feeds/backoff.js';
 import { FeedParseError } from '../src/feeds/feed-entry.js';
-import { defaultFetchOptions, FetchError, fetchFeed, type FetchErrorKind, type FetchOptions } from '../src/feeds/fetch.js';
+import { defaultFetchOptions, FetchError, type FetchErrorKind, type FetchOptions } from '../src/feeds/fetch.js';
+import { fetchFeedAt } from '../src/feeds/local-feed.js';
 import { ingestFeed } from '../src/feeds/ingest.js';
 import type { Feed, FeedState, Item } from '../src/feeds/item.js';
 import { QUEUE_NAMES } from '../src/queue/names.js';
@@ -67,7 +68,7 @@ function feedProblem(error: unknown): (FetchError | FeedParseError) | undefined 
 }
 
 async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, now: Date): Promise<PollResult> {
-  const outcome = await fetchFeed(feed.url, { etag: state.etag, lastModified: state.lastModified }, deps.fetchOptions);
+  const outcome = await fetchFeedAt(feed.url, { etag: state.etag, lastModified: state.lastModified }, deps.fetchOptions);
   if (outcome.permanentUrl !== undefined) await deps.feeds.updateUrl(feed.id, outcome.permanentUrl);
   if (outcome.kind === 'not-modified') {
     await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now));

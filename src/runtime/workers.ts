@@ -87,7 +87,12 @@ async function syncConfigFeeds(config: HeraldConfig, feeds: FeedStore, pollQueue
 async function ensureConsoleSubscription(config: HeraldConfig, subscriptions: SubscriptionStore): Promise<void> {
   if (config.telegram.token || config.discord.token) return;
   const printed = defaultSubscription(CONSOLE_DESTINATION, config, new Date());
-  if (await subscriptions.get(printed.id)) return;
+  const existing = await subscriptions.get(printed.id);
+  if (existing) {
+    // The console subscription belongs to the config: a changed briefing time or zone applies at the next start.
+    await subscriptions.upsert({ ...existing, schedule: printed.schedule });
+    return;
+  }
   if ((await subscriptions.list({ active: true })).length > 0) return;
   await subscriptions.upsert(printed);
 }

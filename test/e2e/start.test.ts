@@ -36,6 +36,26 @@ describe('herald start with no bot tokens', () => {
   let redis: TestRedis;
   let feedServer: FeedServer;
   let configFile: string;
+  let localFeed: string;
+
+  /** The config under test: a web feed, a local feed file, and the console briefing time. */
+  async function writeConfig(briefingTime: string): Promise<void> {
+    await writeFile(
+      configFile,
+      [
+        `defaults:`,
+        `  briefingTime: "${briefingTime}"`,
+        `feeds:`,
+        `  - url: ${feedServer.url('/city.xml')}`,
+        `    name: City Desk`,
+        `  - url: ${localFeed}`,
+        `fetch:`,
+        `  allowHosts: ["${feedServer.host}"]`,
+        `health:`,
+        `  port: 0`,
+      ].join('\n'),
+    );
+  }
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -48,11 +68,17 @@ describe('herald start with no bot tokens', () => {
           <description>The city council approved the extension of tram line 4 to the harbour district on Tuesday.</description></item>
       </channel></rss>`,
     );
-    configFile = join(await mkdtemp(join(tmpdir(), 'herald-start-')), 'herald.config.yaml');
+    const dir = await mkdtemp(join(tmpdir(), 'herald-start-'));
+    configFile = join(dir, 'herald.config.yaml');
+    localFeed = join(dir, 'harbour.xml');
     await writeFile(
-      configFile,
-      [`feeds:`, `  - url: ${feedServer.url('/city.xml')}`, `    name: City Desk`, `fetch:`, `  allowHosts: ["${feedServer.host}"]`, `health:`, `  port: 0`].join('\n'),
+      localFeed,
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour Log</title>
+        <item><title>Ferry timetable changes for winter</title><link>https://harbour.example/ferry</link>
+          <description>The winter ferry timetable starts on Monday with fewer evening crossings.</description></item>
+      </channel></rss>`,
     );
+    await writeConfig('07:30');
   });
   afterAll(async () => {
     await feedServer.close();
@@ -76,11 +102,27 @@ describe('herald start with no bot tokens', () => {
       await waitFor('the poll stored the item', async () => (await redis.client().keys('herald:item:*')).length > 0);
       await composeQueue.add(COMPOSE_JOB_NAME, { subscriptionId: printed!.id });
       await waitFor('the briefing is printed', () => herald.output().includes('Tram line 4 extended to the harbour'));
+      // A feed file from the config is polled like a web feed.
+      expect(herald.output()).toContain('Ferry timetable changes for winter');
       await composeQueue.close();
 
       herald.child.kill('SIGTERM');
       expect(await herald.exited).toBe(0);
       expect(herald.output()).toContain('shut down cleanly');
+    } finally {
+      herald.child.kill('SIGKILL');
+    }
+  });
+
+  it('moves the console briefing when the configured briefing time changes', async () => {
+    await writeConfig('05:45');
+    const herald = startHerald(configFile, redis.url);
+    try {
+      await waitFor('Herald is running', () => herald.output().includes('Herald is running'));
+      const [printed] = await new SubscriptionStore(redis.client(), createKeys('herald')).list();
+      expect(printed?.schedule.weekdays).toEqual(['05:45']);
+      herald.child.kill('SIGTERM');
+      expect(await herald.exited).toBe(0);
     } finally {
       herald.child.kill('SIGKILL');
     }
