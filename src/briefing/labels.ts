@@ -1,4 +1,4 @@
-import { primaryLanguage } from '../summarize/language.js';
+import { primaryLanguage } from '../feeds/language.js';
 
 /** The few words a briefing says itself, per language. */
 export interface BriefingLabels {

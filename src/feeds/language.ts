@@ -72,8 +72,13 @@ export function resolveLanguage(declared: string | undefined, text: string): str
   const tag = declared === undefined ? undefined : canonicalLanguageTag(declared);
   const guessed = guessLanguageFromScript(text);
   if (tag === undefined || guessed === undefined) return tag ?? guessed;
-  const primary = tag.split('-')[0]!.toLowerCase();
-  return COMPATIBLE_DECLARATIONS[guessed]?.includes(primary) ? tag : guessed;
+  return COMPATIBLE_DECLARATIONS[guessed]?.includes(primaryLanguage(tag)!) ? tag : guessed;
+}
+
+/** The primary subtag of a BCP 47 tag, lower-cased: "ja-JP" → "ja". */
+export function primaryLanguage(tag: string | undefined): string | undefined {
+  const primary = tag?.trim().split(/[-_]/)[0]?.toLowerCase();
+  return primary ? primary : undefined;
 }
 
 /** "en_us" → "en-US"; undefined when the value is no language tag at all. */

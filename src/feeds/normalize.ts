@@ -5,7 +5,7 @@ import { canonicalizeUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
 import type { Item } from './item.js';
-import { resolveLanguage, SCRIPT_SAMPLE_LENGTH } from './language.js';
+import { primaryLanguage, resolveLanguage, SCRIPT_SAMPLE_LENGTH } from './language.js';
 
 /** What normalization needs to know about the feed an entry came from. */
 export interface NormalizeContext {
@@ -165,8 +165,7 @@ function singleLine(text: string): string {
 /** The first sentence of the first paragraph, cut to a headline's length. */
 function firstSentence(text: string, language: string | undefined): string {
   const paragraph = text.split('\n', 1)[0] ?? '';
-  const locale = language?.split('-')[0] ?? 'en';
-  const sentence = (segmenter(locale, 'sentence').segment(paragraph)[Symbol.iterator]().next().value?.segment ?? '').trim();
+  const sentence = (segmenter(primaryLanguage(language) ?? 'en', 'sentence').segment(paragraph)[Symbol.iterator]().next().value?.segment ?? '').trim();
   if (sentence.length <= MAX_FALLBACK_TITLE_LENGTH) return sentence;
   const cut = sentence.slice(0, MAX_FALLBACK_TITLE_LENGTH);
   const lastSpace = cut.lastIndexOf(' ');

@@ -1,11 +1,5 @@
-import { guessLanguageFromScript } from '../feeds/language.js';
 import type { Item } from '../feeds/item.js';
-
-/** The primary subtag of a BCP 47 tag, lower-cased: "ja-JP" → "ja". */
-export function primaryLanguage(tag: string | undefined): string | undefined {
-  const primary = tag?.trim().split(/[-_]/)[0]?.toLowerCase();
-  return primary ? primary : undefined;
-}
+import { guessLanguageFromScript, primaryLanguage } from '../feeds/language.js';
 
 /** An item's language: its declared tag, else a script guess from its title and text. */
 export function itemLanguage(item: Item): string | undefined {
