@@ -89,7 +89,8 @@ export async function loadConfig(file: string | undefined, env: ConfigEnv = proc
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (file === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return parseConfig({}, env, path);
-    throw new ConfigError(path, [`cannot be read: ${(error as Error).message}`]);
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new ConfigError(path, [missing ? 'does not exist (check the path, or leave --config out to use herald.config.yaml)' : `cannot be read: ${(error as Error).message}`]);
   }
   let raw: unknown;
   try {

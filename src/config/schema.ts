@@ -31,7 +31,10 @@ export function isFeedLocation(value: string): boolean {
   }
 }
 
-const minutes = z.number().int('must be a whole number of minutes').min(1, 'must be at least 1 minute');
+const minutes = z
+  .number({ error: 'must be a number of minutes, e.g. 15 (no unit)' })
+  .int('must be a whole number of minutes')
+  .min(1, 'must be at least 1 minute');
 
 export const feedConfigSchema = z.strictObject({
   url: z.string().refine(isFeedLocation, {
