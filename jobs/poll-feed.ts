@@ -173,5 +173,7 @@ export function startPollWorker(deps: PollFeedDeps, options: PollWorkerOptions):
     describe: (job) => ({ feedId: job?.data.feedId }),
     completed: 'feed polled',
     failed: 'poll job failed',
+    // A feed problem completes the job (it is recorded on the feed), so it must still show in the log.
+    completedLevel: (result) => (result.status === 'failed' || result.status === 'disabled' ? 'warn' : result.newItems > 0 ? 'info' : 'debug'),
   });
 }

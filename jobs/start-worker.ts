@@ -24,6 +24,8 @@ export interface WorkerLogging<Data, Result> {
   failed: string;
   /** Level of a failure: 'warn' where failures are retried as a matter of course. */
   failedLevel?: 'warn' | 'error';
+  /** Level of a completed job's line, from its result (default debug: most jobs are routine). */
+  completedLevel?: (result: Result) => 'debug' | 'info' | 'warn';
 }
 
 /** A BullMQ worker on one of Herald's queues that logs its jobs' outcomes and its own errors. */
@@ -40,7 +42,7 @@ export function startLoggedWorker<Data, Result>(
     ...options.stall,
   });
   const { logger } = options;
-  worker.on('completed', (job, result) => logger?.debug({ ...logging.describe(job), result }, logging.completed));
+  worker.on('completed', (job, result) => logger?.[logging.completedLevel?.(result) ?? 'debug']({ ...logging.describe(job), result }, logging.completed));
   worker.on('failed', (job, error) => logger?.[logging.failedLevel ?? 'error']({ err: error, ...logging.describe(job), attempt: job?.attemptsMade }, logging.failed));
   worker.on('error', (error) => logger?.error({ err: error, queue }, 'worker error'));
   return worker;

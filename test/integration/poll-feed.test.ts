@@ -9,6 +9,8 @@ import { createRedisConnection } from '../../src/queue/connection.js';
 import { bullPrefix, pollSchedulerId, QUEUE_NAMES } from '../../src/queue/names.js';
 import { createPollQueue, type PollQueue } from '../../src/queue/poll-jobs.js';
 import { upsertFeedScheduler } from '../../src/queue/schedulers.js';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/log.js';
 import { createPollFeedDeps, startPollWorker, type PollFeedDeps, type PollResult } from '../../jobs/poll-feed.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -25,6 +27,8 @@ let worker: Worker;
 let deps: PollFeedDeps;
 /** The worker's clock; tests move it forward past backoff windows. */
 let clock = Date.now();
+/** Every line the poll worker logged, parsed. */
+const logLines: Record<string, unknown>[] = [];
 const delivered: { feedId: string; items: Item[] }[] = [];
 
 function rss(entries: { id: string; title: string }[]): string {
@@ -63,7 +67,13 @@ beforeAll(async () => {
     now: () => new Date(clock),
     random: () => 0.5,
   };
-  worker = startPollWorker(deps, { connection, prefix: PREFIX, concurrency: 4 });
+  const logSink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(...chunk.toString().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>));
+      done();
+    },
+  });
+  worker = startPollWorker(deps, { connection, prefix: PREFIX, concurrency: 4, logger: createLogger({ destination: logSink, level: 'debug' }) });
 });
 
 afterAll(async () => {
@@ -116,6 +126,8 @@ describe('poll-feed job', () => {
 
     const first = await poll(feed.id);
     expect(first).toMatchObject({ status: 'failed', detail: expect.stringContaining('HTTP 500'), errorKind: 'http' });
+    // A feed problem completes the job, but the operator still sees it in the log as a warning.
+    await expect.poll(() => logLines.some((line) => line.msg === 'feed polled' && line.level === 40 && line.feedId === feed.id)).toBe(true);
     const state = await deps.feeds.getState(feed.id);
     expect(state).toMatchObject({ consecutiveFailures: 1, lastError: first.detail });
     expect(Date.parse(state.retryAfter!) - clock).toBe(nextAttemptDelayMs(1, 0.5));
