@@ -99,7 +99,9 @@ describe('herald start with no bot tokens', () => {
       const [printed] = await subscriptions.list();
       expect(printed?.destination.platform).toBe('console');
       const composeQueue = createComposeQueue(redis.client());
-      await waitFor('the poll stored the item', async () => (await redis.client().keys('herald:item:*')).length > 0);
+      // Both feeds (the web one and the file) are polled at start, each in its own job: wait until
+      // both items are placed in stories, which is what a briefing reads.
+      await waitFor('the polls placed both items', async () => (await redis.client().keys('herald:story-of:*')).length >= 2);
       await composeQueue.add(COMPOSE_JOB_NAME, { subscriptionId: printed!.id });
       await waitFor('the briefing is printed', () => herald.output().includes('Tram line 4 extended to the harbour'));
       // A feed file from the config is polled like a web feed.
