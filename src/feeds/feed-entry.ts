@@ -43,6 +43,11 @@ export function firstText(...values: (string | undefined)[]): string | undefined
   return undefined;
 }
 
+/** A parsed JSON object or an XML element as rss-parser gives it: a plain object, not an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Whether a media URL/MIME type pair (either may be missing) denotes an image. */
 export function looksLikeImage(url: string | undefined, type: string | undefined, medium?: string): boolean {
   if (!url) return false;

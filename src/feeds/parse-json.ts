@@ -1,4 +1,4 @@
-import { FeedParseError, firstText, type FeedEntry, type ParsedFeed } from './feed-entry.js';
+import { FeedParseError, firstText, isRecord, type FeedEntry, type ParsedFeed } from './feed-entry.js';
 
 /** The fields of JSON Feed 1.0 and 1.1 that Herald reads (https://jsonfeed.org/version/1.1). */
 interface JsonFeedAuthor { name?: unknown }
@@ -61,8 +61,4 @@ function textAsHtml(text: string): string {
 
 function string(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,5 +1,5 @@
 import Parser from 'rss-parser';
-import { FeedParseError, firstText, looksLikeImage, type FeedEntry, type ParsedFeed, type XmlFeedFormat } from './feed-entry.js';
+import { FeedParseError, firstText, isRecord, looksLikeImage, type FeedEntry, type ParsedFeed, type XmlFeedFormat } from './feed-entry.js';
 import { parseJsonFeed } from './parse-json.js';
 import { recoverFeed } from './parse-lenient.js';
 
@@ -202,8 +202,4 @@ function attribute(value: unknown, name: string): string | undefined {
 function list(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
-}
-
-function isRecord(value: unknown): value is XmlRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
