@@ -3,8 +3,8 @@ import { DeliveryError, type Destination, type DeliveryFailure } from '../../src
 import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
 import { createTelegramApi, createTelegramBot } from '../../src/platforms/telegram/client.js';
 import { TelegramSender, type TelegramPacing } from '../../src/platforms/telegram/sender.js';
-import type { TelegramPart } from '../../src/render/telegram-html.js';
 import { startTelegramEmulator, TELEGRAM_LIMITS, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
+import { telegramPart } from '../support/delivery-rig.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 const TOKEN = '4242:sender-test';
@@ -27,10 +27,6 @@ beforeEach(async () => {
   run++;
 });
 afterEach(async () => emulator.close());
-
-function part(text: string): TelegramPart {
-  return { text, parse_mode: 'HTML', link_preview_options: { is_disabled: true } };
-}
 
 /** A sender as one worker process would build it: its own Redis connection, shared buckets. */
 function workerSender(options: { pacing?: TelegramPacing; timeoutSeconds?: number; token?: string } = {}): TelegramSender {
@@ -68,25 +64,25 @@ describe('grammY clients from config', () => {
 describe('TelegramSender', () => {
   it('sends HTML parts with previews off and returns Telegram message ids', async () => {
     const sender = workerSender({ pacing: UNPACED });
-    const sent = await sender.send(privateChat, part('<b>Morning</b> briefing'), CONTEXT);
+    const sent = await sender.send(privateChat, telegramPart('<b>Morning</b> briefing'), CONTEXT);
     expect(sent).toEqual({ messageId: String(emulator.messages(42)[0]!.messageId) });
     expect(emulator.messages(42)).toMatchObject([{ text: '<b>Morning</b> briefing', plainText: 'Morning briefing', parseMode: 'HTML', linkPreviewOptions: { is_disabled: true } }]);
   });
 
   it('posts into the forum topic of the destination', async () => {
     const sender = workerSender({ pacing: UNPACED });
-    await sender.send({ platform: 'telegram', chatId: '-100700', threadId: '11', channelKind: 'supergroup' }, part('in the topic'), CONTEXT);
+    await sender.send({ platform: 'telegram', chatId: '-100700', threadId: '11', channelKind: 'supergroup' }, telegramPart('in the topic'), CONTEXT);
     expect(emulator.messages(-100700).map((m) => [m.text, m.threadId])).toEqual([['in the topic', 11]]);
   });
 
   it('reports a blocked bot, a missing chat and missing rights as permanent for the destination', async () => {
     const sender = workerSender({ pacing: UNPACED });
     emulator.failChat(42, 'blocked');
-    expect(await failureOf(sender.send(privateChat, part('x'), CONTEXT))).toEqual({ kind: 'permanent', scope: 'destination', reason: 'bot was blocked by the user' });
-    expect(await failureOf(sender.send({ platform: 'telegram', chatId: '777' }, part('x'), CONTEXT))).toEqual({ kind: 'permanent', scope: 'destination', reason: 'chat not found' });
+    expect(await failureOf(sender.send(privateChat, telegramPart('x'), CONTEXT))).toEqual({ kind: 'permanent', scope: 'destination', reason: 'bot was blocked by the user' });
+    expect(await failureOf(sender.send({ platform: 'telegram', chatId: '777' }, telegramPart('x'), CONTEXT))).toEqual({ kind: 'permanent', scope: 'destination', reason: 'chat not found' });
     emulator.addChat({ id: -300, type: 'group', botCanPost: false });
-    expect(await failureOf(sender.send({ platform: 'telegram', chatId: '-300' }, part('x'), CONTEXT))).toEqual({ kind: 'permanent', scope: 'destination', reason: 'have no rights to send a message' });
-    expect(await failureOf(sender.send({ platform: 'telegram', chatId: '-100700', threadId: '99' }, part('x'), CONTEXT))).toMatchObject({ kind: 'permanent', scope: 'destination' });
+    expect(await failureOf(sender.send({ platform: 'telegram', chatId: '-300' }, telegramPart('x'), CONTEXT))).toEqual({ kind: 'permanent', scope: 'destination', reason: 'have no rights to send a message' });
+    expect(await failureOf(sender.send({ platform: 'telegram', chatId: '-100700', threadId: '99' }, telegramPart('x'), CONTEXT))).toMatchObject({ kind: 'permanent', scope: 'destination' });
     expect(emulator.allMessages()).toEqual([]);
   });
 
@@ -94,44 +90,44 @@ describe('TelegramSender', () => {
     const sender = workerSender({ pacing: UNPACED });
     emulator.addChat({ id: -55, type: 'group', title: 'Upgraded' });
     emulator.failChat(-55, 'migrated', { migrateToChatId: -1000055 });
-    const failure = await failureOf(sender.send({ platform: 'telegram', chatId: '-55', channelKind: 'group' }, part('x'), CONTEXT));
+    const failure = await failureOf(sender.send({ platform: 'telegram', chatId: '-55', channelKind: 'group' }, telegramPart('x'), CONTEXT));
     expect(failure).toEqual({ kind: 'moved', newChatId: '-1000055' });
-    await sender.send({ platform: 'telegram', chatId: failure.kind === 'moved' ? failure.newChatId : '', channelKind: 'supergroup' }, part('followed'), CONTEXT);
+    await sender.send({ platform: 'telegram', chatId: failure.kind === 'moved' ? failure.newChatId : '', channelKind: 'supergroup' }, telegramPart('followed'), CONTEXT);
     expect(emulator.messages(-1000055).map((m) => m.text)).toEqual(['followed']);
   });
 
   it('waits out a 429 for retry_after and delivers the part exactly once', async () => {
     emulator.setLimits({ perChatPerSecond: 1 });
     const sender = workerSender({ pacing: UNPACED });
-    await sender.send(privateChat, part('first'), CONTEXT);
-    await sender.send(privateChat, part('second'), CONTEXT);
+    await sender.send(privateChat, telegramPart('first'), CONTEXT);
+    await sender.send(privateChat, telegramPart('second'), CONTEXT);
     expect(emulator.stats.tooManyRequests).toBe(1);
     expect(emulator.messages(42).map((m) => m.text)).toEqual(['first', 'second']);
   });
 
   it('hands a repeated 429 back to the job as transient with retry_after, having sent nothing', async () => {
     emulator.failChat(42, 'too-many-requests', { retryAfterSeconds: 1, times: 2 });
-    const failure = await failureOf(workerSender({ pacing: UNPACED }).send(privateChat, part('x'), CONTEXT));
+    const failure = await failureOf(workerSender({ pacing: UNPACED }).send(privateChat, telegramPart('x'), CONTEXT));
     expect(failure).toMatchObject({ kind: 'transient', retryAfterMs: 1000 });
     expect(emulator.stats.tooManyRequests).toBe(2);
     expect(emulator.messages(42)).toEqual([]);
   });
 
   it('refuses HTML Telegram cannot parse as permanent for that part only, quoting Telegram', async () => {
-    const failure = await failureOf(workerSender({ pacing: UNPACED }).send(privateChat, part('<b>unclosed'), CONTEXT));
+    const failure = await failureOf(workerSender({ pacing: UNPACED }).send(privateChat, telegramPart('<b>unclosed'), CONTEXT));
     expect(failure).toEqual({ kind: 'permanent', scope: 'part', reason: 'Telegram refused this message: can\'t parse entities: Can\'t find end tag corresponding to start tag "b"' });
   });
 
   it('reports a rejected token as transient, so subscriptions are not deactivated for it', async () => {
-    const failure = await failureOf(workerSender({ pacing: UNPACED, token: '1:revoked' }).send(privateChat, part('x'), CONTEXT));
+    const failure = await failureOf(workerSender({ pacing: UNPACED, token: '1:revoked' }).send(privateChat, telegramPart('x'), CONTEXT));
     expect(failure).toMatchObject({ kind: 'transient', reason: expect.stringContaining('check telegram.token') });
   });
 
   it('reports server errors and timeouts as transient', async () => {
     emulator.failChat(42, 'server-error', { times: 1 });
-    expect(await failureOf(workerSender({ pacing: UNPACED }).send(privateChat, part('x'), CONTEXT))).toMatchObject({ kind: 'transient' });
+    expect(await failureOf(workerSender({ pacing: UNPACED }).send(privateChat, telegramPart('x'), CONTEXT))).toMatchObject({ kind: 'transient' });
     emulator.failChat(42, 'timeout');
-    const timedOut = await failureOf(workerSender({ pacing: UNPACED, timeoutSeconds: 1 }).send(privateChat, part('x'), CONTEXT));
+    const timedOut = await failureOf(workerSender({ pacing: UNPACED, timeoutSeconds: 1 }).send(privateChat, telegramPart('x'), CONTEXT));
     expect(timedOut).toMatchObject({ kind: 'transient', reason: expect.stringContaining('cannot reach Telegram') });
   });
 
@@ -141,8 +137,8 @@ describe('TelegramSender', () => {
     const pacing = { ...UNPACED, perChat: { limit: 1, perMs: 1800 } };
     const [first, second] = [workerSender({ pacing }), workerSender({ pacing })];
     await Promise.all([
-      first.send(privateChat, part('a1'), CONTEXT).then(() => first.send(privateChat, part('a2'), CONTEXT)),
-      second.send(privateChat, part('b1'), CONTEXT),
+      first.send(privateChat, telegramPart('a1'), CONTEXT).then(() => first.send(privateChat, telegramPart('a2'), CONTEXT)),
+      second.send(privateChat, telegramPart('b1'), CONTEXT),
     ]);
     expect(emulator.stats.tooManyRequests).toBe(0);
     expect(emulator.messages(42).map((m) => m.text).sort()).toEqual(['a1', 'a2', 'b1']);

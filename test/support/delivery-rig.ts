@@ -20,7 +20,8 @@ export function rigSender(redis: Redis, apiRoot: string, options: { pacing?: Tel
   });
 }
 
-function part(text: string): TelegramPart {
+/** A Telegram HTML part without link previews, as the renderer makes them. */
+export function telegramPart(text: string): TelegramPart {
   return { text, parse_mode: 'HTML', link_preview_options: { is_disabled: true } };
 }
 
@@ -30,7 +31,7 @@ export async function saveTestBriefing(briefings: BriefingStore, id: string, par
     id,
     briefing: { title: 'Morning briefing', date: '2025-03-11', timezone: 'UTC', sections: [], stats: { itemsIn: 0, duplicatesDropped: 0, stories: 0 } },
     parts: {
-      telegram: Array.from({ length: parts }, (_, i) => part(`<b>Part ${i + 1}/${parts}</b> of ${id}`)),
+      telegram: Array.from({ length: parts }, (_, i) => telegramPart(`<b>Part ${i + 1}/${parts}</b> of ${id}`)),
       discord: Array.from({ length: parts }, (_, i) => ({ content: `Part ${i + 1}/${parts} of ${id}`, allowed_mentions: { parse: [] } })),
       text: Array.from({ length: parts }, (_, i) => ({ text: `Part ${i + 1}/${parts} of ${id}` })),
     },
