@@ -4,11 +4,12 @@ import { composeBriefing } from '../briefing/compose.js';
 import type { Briefing } from '../briefing/model.js';
 import { storySources, type Story } from '../dedup/story.js';
 import { fanOut, type DeliverQueue } from '../queue/deliver-jobs.js';
-import { renderAllPlatforms, type RenderOptions } from '../render/index.js';
+import type { RenderOptions } from '../render/index.js';
 import type { BriefingStore } from '../store/briefings.js';
 import type { Keys } from '../store/keys.js';
 import { storiesByIds } from '../store/stories.js';
 import type { SubscriptionStore } from '../store/subscriptions.js';
+import { storedBriefing } from './compose-for-subscription.js';
 import { storiesFollowed } from './follow.js';
 import type { Subscription } from './model.js';
 
@@ -76,15 +77,8 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
       const first = await deps.redis.set(deps.keys.breakingAlerted(subscription.id, story.id), '1', 'EX', ALERTED_TTL_S, 'NX');
       if (first !== 'OK') continue;
       const id = breakingBriefingId(story.id, subscription);
-      await deps.briefings.getOrCompose(id, async () => {
-        const briefing = breakingBriefing(story, subscription, now);
-        return {
-          id,
-          briefing,
-          parts: renderAllPlatforms(briefing, deps.render),
-          window: { from: story.items[0]!.publishedAt, to: story.updatedAt },
-        };
-      });
+      const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
+      await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
       await fanOut(deps.deliverQueue, id, [subscription]);
       alerts += 1;
     }

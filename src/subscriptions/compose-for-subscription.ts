@@ -3,7 +3,7 @@ import { briefStories, composeOptionsFor, summarizeOptionsFor } from '../briefin
 import type { Briefing } from '../briefing/model.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { applyDeliveryMemory } from '../dedup/delivery-memory.js';
-import { renderAllPlatforms } from '../render/index.js';
+import { renderAllPlatforms, type RenderOptions } from '../render/index.js';
 import type { BriefingStore, StoredBriefing } from '../store/briefings.js';
 import { deliveredStories, rememberDeliveredStories } from '../store/delivered-stories.js';
 import type { FeedStore } from '../store/feeds.js';
@@ -67,12 +67,15 @@ async function composeWindow(subscription: Subscription, deps: ComposeDeps, wind
   return briefing;
 }
 
-/** The briefing rendered for every platform, so each delivery only reads its parts. */
-function storedBriefing(id: string, briefing: Briefing | null, window: BriefingWindow, config: ComposeDeps['config']): StoredBriefing {
+/**
+ * The briefing rendered for every platform, so each delivery only reads its parts; scheduled
+ * briefings and breaking alerts are stored alike.
+ */
+export function storedBriefing(id: string, briefing: Briefing | null, window: BriefingWindow, render: RenderOptions): StoredBriefing {
   return {
     id,
     briefing,
-    parts: renderAllPlatforms(briefing, config.briefing),
+    parts: renderAllPlatforms(briefing, render),
     window: { from: window.from.toISOString(), to: window.to.toISOString() },
   };
 }
@@ -85,7 +88,7 @@ export async function composeBundle(subscription: Subscription, deps: ComposeDep
   const window = windowFor(subscription, now);
   const id = bundleKey(subscription, window);
   return deps.briefings.getOrCompose(id, async () => {
-    return storedBriefing(id, await composeWindow(subscription, deps, window, true), window, deps.config);
+    return storedBriefing(id, await composeWindow(subscription, deps, window, true), window, deps.config.briefing);
   });
 }
 
