@@ -1,7 +1,7 @@
 import { decodeFeed } from './decode.js';
 import { htmlToText } from './html-text.js';
 import type { Item } from './item.js';
-import { normalizeEntries, type NormalizeContext } from './normalize.js';
+import { normalizeEntries, singleLine, type NormalizeContext } from './normalize.js';
 import { parseFeed, type ParsedFeed } from './parse.js';
 
 /** What one feed document yielded. */
@@ -28,7 +28,7 @@ export type IngestContext = Omit<NormalizeContext, 'sourceName'> & { sourceName?
 export async function ingestFeed(bytes: Uint8Array, contentType: string | undefined, context: IngestContext): Promise<IngestResult> {
   const { text, encoding } = decodeFeed(bytes, contentType);
   const feed = await parseFeed(text);
-  const feedTitle = feed.title === undefined ? undefined : htmlToText(feed.title).replace(/\s+/g, ' ') || undefined;
+  const feedTitle = feed.title === undefined ? undefined : singleLine(htmlToText(feed.title)) || undefined;
   const items = normalizeEntries(feed.entries, {
     ...context,
     sourceName: context.sourceName ?? feedTitle ?? hostOf(context.feedLink) ?? context.feedId,

@@ -158,7 +158,8 @@ function cleanCategories(categories: string[]): string[] {
   return [...byKey.values()];
 }
 
-function singleLine(text: string): string {
+/** Text on one line: every run of whitespace (line breaks too) made one space, trimmed. */
+export function singleLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
