@@ -148,7 +148,7 @@ export function createPollFeedProcessor(deps: PollFeedDeps): (job: Job<PollFeedJ
 export function createPollFeedDeps(
   redis: Redis,
   config: Pick<HeraldConfig, 'redis' | 'defaults' | 'fetch'>,
-  extra: Pick<PollFeedDeps, 'queue' | 'onNewItems'> = {},
+  extra: Partial<Pick<PollFeedDeps, 'queue' | 'onNewItems' | 'fetchOptions'>> = {},
 ): PollFeedDeps {
   const keys = createKeys(config.redis.prefix);
   return {

@@ -89,6 +89,8 @@ export const startCommand: CliCommand = {
     const connection = createRedisConnection(redisTarget.url, { name: 'herald', logger });
     const metrics = new HeraldMetrics({ process: true });
     const limiter = new RedisRateLimiter(connection, `${config.redis.prefix}:ratelimit:`);
+    // One set per process: polls and the bots' trial fetches share the per-host limit.
+    const fetchOptions = defaultFetchOptions(config.fetch);
     const workers = await startWorkers({
       config,
       connection,
@@ -96,6 +98,7 @@ export const startCommand: CliCommand = {
       logger,
       roles: { worker: roles.has('worker'), scheduler: roles.has('scheduler') },
       metrics,
+      fetchOptions,
     });
 
     const readiness: ReadinessCheck[] = [redisReadiness(connection)];
@@ -108,7 +111,7 @@ export const startCommand: CliCommand = {
         pollQueue: workers.queues.poll,
         composeQueue: workers.queues.compose,
         deliverQueue: workers.queues.deliver,
-        fetchOptions: defaultFetchOptions(config.fetch),
+        fetchOptions,
       });
       if (config.telegram.token) {
         const telegram = await startTelegramBot({ config, services, logger });

@@ -10,6 +10,7 @@ import { startDeliverWorker, type Senders } from '../../jobs/deliver.js';
 import { createHousekeepingQueue, startHousekeepingWorker, upsertHousekeepingScheduler, type HousekeepingQueue } from '../../jobs/housekeeping.js';
 import { createPollFeedDeps, startPollWorker } from '../../jobs/poll-feed.js';
 import type { HeraldConfig } from '../config/schema.js';
+import type { FetchOptions } from '../feeds/fetch.js';
 import type { Logger } from '../log.js';
 import type { HeraldMetrics } from '../observability/metrics.js';
 import { observeWorker } from '../observability/worker-metrics.js';
@@ -51,6 +52,8 @@ export interface StartWorkersOptions {
   deliverConcurrency?: number;
   /** Prometheus metrics: job outcomes and durations, story placements, queue depths. */
   metrics?: HeraldMetrics;
+  /** The process's fetch options, so polls and the bot's trial fetches share one per-host limit (default: from config.fetch). */
+  fetchOptions?: FetchOptions;
 }
 
 export interface RunningWorkers {
@@ -112,6 +115,7 @@ function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: Wor
   const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing };
   const pollDeps = createPollFeedDeps(redis, config, {
     queue: queues.poll,
+    ...(options.fetchOptions ? { fetchOptions: options.fetchOptions } : {}),
     onNewItems: async (items) => {
       const placements = await engine.addItems(items);
       options.metrics?.itemsPlaced(placements);
