@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import { loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { OpmlError, parseOpml, toOpml } from '../feeds/opml.js';
-import { createPollQueue, requestPoll } from '../queue/poll-jobs.js';
-import { upsertFeedScheduler } from '../queue/schedulers.js';
+import { createPollQueue } from '../queue/poll-jobs.js';
+import { scheduleNewFeed } from '../queue/schedulers.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
 import { configFileOf, configOption, UsageError, type CliCommand } from './command.js';
@@ -46,8 +46,7 @@ async function importOpml(file: string, config: HeraldConfig): Promise<string[]>
           continue;
         }
         created += 1;
-        await upsertFeedScheduler(queue, added.feed);
-        await requestPoll(queue, added.feed.id);
+        await scheduleNewFeed(queue, added.feed);
         lines.push(`+ ${label}`);
       }
     } finally {

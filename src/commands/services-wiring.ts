@@ -3,8 +3,8 @@ import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { ComposeQueue } from '../queue/compose-jobs.js';
 import { retryDeadLetter, type DeliverQueue } from '../queue/deliver-jobs.js';
-import { requestPoll, type PollQueue } from '../queue/poll-jobs.js';
-import { removeFeedScheduler, upsertFeedScheduler } from '../queue/schedulers.js';
+import type { PollQueue } from '../queue/poll-jobs.js';
+import { removeFeedScheduler, scheduleNewFeed } from '../queue/schedulers.js';
 import { removeSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
 import { BriefingStore } from '../store/briefings.js';
 import { DeliveryStore } from '../store/deliveries.js';
@@ -39,10 +39,7 @@ async function nextComposeRun(queue: ComposeQueue, subscription: Subscription): 
 function schedulingFor(deps: CommandServicesDeps): SchedulingPort {
   const { pollQueue, composeQueue } = deps;
   return {
-    async feedAdded(feed) {
-      await upsertFeedScheduler(pollQueue, feed);
-      await requestPoll(pollQueue, feed.id);
-    },
+    feedAdded: (feed) => scheduleNewFeed(pollQueue, feed),
     feedRemoved: async (feedId) => void (await removeFeedScheduler(pollQueue, feedId)),
     subscriptionSaved: (subscription) => upsertSubscriptionSchedulers(composeQueue, subscription),
     subscriptionRemoved: (subscriptionId) => removeSubscriptionSchedulers(composeQueue, subscriptionId),

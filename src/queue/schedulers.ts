@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Feed } from '../feeds/item.js';
 import { pollSchedulerId } from './names.js';
-import { POLL_JOB_NAME, POLL_JOB_RETENTION, type PollQueue } from './poll-jobs.js';
+import { POLL_JOB_NAME, POLL_JOB_RETENTION, requestPoll, type PollQueue } from './poll-jobs.js';
 
 export const MIN_POLL_INTERVAL_MS = 60_000;
 
@@ -28,6 +28,12 @@ export async function upsertFeedScheduler(queue: PollQueue, feed: Pick<Feed, 'id
     { every, offset: pollJitterMs(feed.id, every) },
     { name: POLL_JOB_NAME, data: { feedId: feed.id }, opts: POLL_JOB_RETENTION },
   );
+}
+
+/** A feed new to Herald: scheduled at its interval, and polled now rather than at its first slot. */
+export async function scheduleNewFeed(queue: PollQueue, feed: Pick<Feed, 'id' | 'intervalMinutes'>): Promise<void> {
+  await upsertFeedScheduler(queue, feed);
+  await requestPoll(queue, feed.id);
 }
 
 /** Stops polling a feed; false when it had no scheduler. */
