@@ -12,6 +12,13 @@ export interface ItemStoreOptions {
   retentionDays: number;
 }
 
+/** Stored items by id in one MGET, in the order given; expired ones are left out. */
+export async function readItems(redis: Redis, keys: Keys, ids: string[]): Promise<Item[]> {
+  if (ids.length === 0) return [];
+  const texts = await redis.mget(ids.map((id) => keys.item(id)));
+  return texts.flatMap((text) => (text === null ? [] : [JSON.parse(text) as Item]));
+}
+
 /**
  * Ingested items in Redis: each item as JSON with a ttl of the retention period, an index sorted
  * by publication time for composing briefings, and one marker per exact-duplicate key so an
@@ -70,9 +77,7 @@ export class ItemStore {
 
   /** Items by id, in the order asked; ids whose item expired are left out. */
   async getMany(ids: string[]): Promise<Item[]> {
-    if (ids.length === 0) return [];
-    const texts = await this.redis.mget(ids.map((id) => this.keys.item(id)));
-    return texts.flatMap((text) => (text === null ? [] : [JSON.parse(text) as Item]));
+    return readItems(this.redis, this.keys, ids);
   }
 
   /** Items published in [from, to], oldest first. */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Story } from '../dedup/story.js';
 import { itemTime } from '../dedup/item-time.js';
-import { ItemStore } from './items.js';
+import { readItems } from './items.js';
 import { createKeys } from './keys.js';
 import { execPipeline } from './pipeline.js';
 import { createStoryKeys } from './story-keys.js';
@@ -24,8 +24,7 @@ export async function storiesByIds(redis: Redis, prefix: string, storyIds: strin
   const pipeline = redis.pipeline();
   for (const id of storyIds) pipeline.lrange(keys.storyItems(id), 0, -1);
   const itemIds = (await execPipeline(pipeline)) as string[][];
-  // Reads only: the retention setting of the item store concerns writes.
-  const items = await new ItemStore(redis, createKeys(prefix), { retentionDays: 1 }).getMany([...new Set(itemIds.flat())]);
+  const items = await readItems(redis, createKeys(prefix), [...new Set(itemIds.flat())]);
   const itemsById = new Map(items.map((item) => [item.id, item]));
   return storyIds.flatMap((id, index): Story[] => {
     const storyItems = itemIds[index]!.flatMap((itemId) => itemsById.get(itemId) ?? []).sort((a, b) => itemTime(a) - itemTime(b));
