@@ -1,6 +1,6 @@
 import { GrammyError, type Api } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import { createTelegramApi, type TelegramConfig } from '../../platforms/telegram/client.js';
+import { createTelegramApi, telegramApiRoot, type TelegramConfig } from '../../platforms/telegram/client.js';
 import { botPostingProblem, chatLabel } from '../../platforms/telegram/permissions.js';
 import type { Subscription } from '../../subscriptions/model.js';
 import { destinationName, inactiveResult, missingTokenResults, uncheckedDestinations } from './destinations.js';
@@ -28,7 +28,7 @@ async function tokenCheck(api: Api, config: TelegramConfig): Promise<{ result: C
       result: {
         name: 'telegram token',
         status: 'problem',
-        detail: `cannot reach the Bot API at ${config.apiRoot ?? 'https://api.telegram.org'}: ${describeError(error)}`,
+        detail: `cannot reach the Bot API at ${telegramApiRoot(config)}: ${describeError(error)}`,
         fix: 'check the network (outbound HTTPS) and telegram.apiRoot / TELEGRAM_API_ROOT',
       },
     };
