@@ -88,7 +88,8 @@ export const startCommand: CliCommand = {
 
     const connection = createRedisConnection(redisTarget.url, { name: 'herald', logger });
     const metrics = new HeraldMetrics({ process: true });
-    const limiter = new RedisRateLimiter(connection, `${config.redis.prefix}:ratelimit:`);
+    const keys = createKeys(config.redis.prefix);
+    const limiter = new RedisRateLimiter(connection, keys.rateLimitPrefix());
     // One set per process: polls and the bots' trial fetches share the per-host limit.
     const fetchOptions = defaultFetchOptions(config.fetch);
     const workers = await startWorkers({
@@ -107,7 +108,7 @@ export const startCommand: CliCommand = {
       const services = createCommandServices({
         config,
         redis: connection,
-        keys: createKeys(config.redis.prefix),
+        keys,
         pollQueue: workers.queues.poll,
         composeQueue: workers.queues.compose,
         deliverQueue: workers.queues.deliver,

@@ -42,6 +42,8 @@ export interface Keys {
   deadLetters(): string;
   /** String: marks a story as alerted to a subscription (breaking news). */
   breakingAlerted(subscriptionId: string, storyId: string): string;
+  /** What the shared rate limiter puts before its bucket names (it builds the bucket keys itself). */
+  rateLimitPrefix(): string;
 }
 
 /** Exact keys embed whole URLs and guids; a digest keeps key sizes bounded. */
@@ -77,5 +79,6 @@ export function createKeys(prefix = 'herald'): Keys {
     deliverySent: (deliveryId) => under('sent', deliveryId),
     deadLetters: () => under('dead-letters'),
     breakingAlerted: (subscriptionId, storyId) => under('breaking', subscriptionId, storyId),
+    rateLimitPrefix: () => `${under('ratelimit')}:`,
   };
 }
