@@ -1,6 +1,6 @@
 import type { HeraldConfig } from '../config/schema.js';
 import type { Story } from '../dedup/story.js';
-import { llmOptionsFromConfig, summarizeStories, type SummarizeOptions } from '../summarize/summarize.js';
+import { llmOptionsFromConfig, summarizeStories } from '../summarize/summarize.js';
 import { composeSelection, selectStories, type ComposeOptions } from './compose.js';
 import type { Briefing } from './model.js';
 
@@ -22,7 +22,7 @@ export interface BriefingRequest {
 type BriefingConfig = Pick<HeraldConfig, 'sections' | 'briefing' | 'defaults' | 'llm'>;
 
 /** Compose options from the configuration's `briefing:` and `sections:`, with per-briefing choices on top. */
-export function composeOptionsFor(config: BriefingConfig, request: BriefingRequest): ComposeOptions {
+function composeOptionsFor(config: BriefingConfig, request: BriefingRequest): ComposeOptions {
   const { briefing } = config;
   return {
     now: request.now,
@@ -42,11 +42,6 @@ export function composeOptionsFor(config: BriefingConfig, request: BriefingReque
   };
 }
 
-/** Summary budget and the optional LLM, from the configuration's `briefing:` and `llm:`. */
-export function summarizeOptionsFor(config: BriefingConfig): SummarizeOptions {
-  return { maxChars: config.briefing.summaryMaxChars, llm: llmOptionsFromConfig(config.llm) };
-}
-
 /**
  * Stories → briefing: rank and cap, summarize only the stories shown (with an LLM that is the
  * costly step), compose. Returns the shown stories too, for delivery memory.
@@ -54,11 +49,12 @@ export function summarizeOptionsFor(config: BriefingConfig): SummarizeOptions {
 export async function briefStories(
   stories: Story[],
   stats: { itemsIn: number; duplicatesDropped: number },
-  compose: ComposeOptions,
-  summarize: SummarizeOptions,
+  config: BriefingConfig,
+  request: BriefingRequest,
 ): Promise<{ briefing: Briefing | null; shown: Story[] }> {
+  const compose = composeOptionsFor(config, request);
   const selection = selectStories(stories, compose);
   const shown = selection.chosen.map((chosen) => chosen.story);
-  const summaries = await summarizeStories(shown, summarize);
+  const summaries = await summarizeStories(shown, { maxChars: config.briefing.summaryMaxChars, llm: llmOptionsFromConfig(config.llm) });
   return { briefing: composeSelection(stories, selection, summaries, stats, compose), shown };
 }

@@ -1,4 +1,4 @@
-import { briefStories, composeOptionsFor, summarizeOptionsFor, type BriefingRequest } from '../briefing/build.js';
+import { briefStories, type BriefingRequest } from '../briefing/build.js';
 import type { Briefing } from '../briefing/model.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { groupIntoStories } from '../dedup/group.js';
@@ -28,7 +28,6 @@ export async function previewBriefing(items: Item[], config: HeraldConfig, reque
   const { stories, duplicatesDropped } = groupIntoStories(items);
   // Without a configured locale the briefing speaks the language of its feeds (a Japanese title over Japanese news).
   const locale = request.locale ?? config.briefing.locale ?? dominantLanguage(items);
-  const compose = composeOptionsFor(config, { ...request, ...(locale !== undefined ? { locale } : {}) });
-  const { briefing } = await briefStories(stories, { itemsIn: items.length, duplicatesDropped }, compose, summarizeOptionsFor(config));
+  const { briefing } = await briefStories(stories, { itemsIn: items.length, duplicatesDropped }, config, { ...request, ...(locale !== undefined ? { locale } : {}) });
   return briefing;
 }

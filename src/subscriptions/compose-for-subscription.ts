@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { briefStories, composeOptionsFor, summarizeOptionsFor } from '../briefing/build.js';
+import { briefStories } from '../briefing/build.js';
 import type { Briefing } from '../briefing/model.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { applyDeliveryMemory } from '../dedup/delivery-memory.js';
@@ -50,7 +50,9 @@ async function composeWindow(subscription: Subscription, deps: ComposeDeps, wind
   const inWindow = storiesFollowed(all, subscription, window.from);
   const stories = applyDeliveryMemory(inWindow, await deliveredStories(deps.redis, deps.prefix, family));
   const { settings } = subscription;
-  const compose = composeOptionsFor(deps.config, {
+  const itemsIn = stories.reduce((sum, story) => sum + story.items.length, 0);
+  // Exact duplicates were dropped when the items were stored; none reach a window.
+  const { briefing, shown } = await briefStories(stories, { itemsIn, duplicatesDropped: 0 }, deps.config, {
     now: window.to,
     timezone: subscription.schedule.timezone,
     locale: settings.locale,
@@ -60,9 +62,6 @@ async function composeWindow(subscription: Subscription, deps: ComposeDeps, wind
     whenEmpty: settings.whenEmpty,
     feedWeights: await feedWeights(deps),
   });
-  const itemsIn = stories.reduce((sum, story) => sum + story.items.length, 0);
-  // Exact duplicates were dropped when the items were stored; none reach a window.
-  const { briefing, shown } = await briefStories(stories, { itemsIn, duplicatesDropped: 0 }, compose, summarizeOptionsFor(deps.config));
   if (record) await rememberDeliveredStories(deps.redis, deps.prefix, family, shown);
   return briefing;
 }
