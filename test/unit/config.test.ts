@@ -45,6 +45,18 @@ describe('configuration', () => {
     expect(config.telegram.token).toBe('123:abc');
   });
 
+  it('takes the LLM key from HERALD_LLM_API_KEY, and OPENAI_API_KEY only for OpenAI itself', () => {
+    const local = { llm: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b' } };
+    const openai = { llm: { baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o-mini' } };
+    expect(parseConfig(local, { HERALD_LLM_API_KEY: 'sk-herald' }).llm.apiKey).toBe('sk-herald');
+    expect(parseConfig({ llm: { ...local.llm, apiKey: 'sk-file' } }, { HERALD_LLM_API_KEY: 'sk-herald' }).llm.apiKey).toBe('sk-herald');
+    expect(parseConfig({ llm: { ...local.llm, apiKey: 'sk-file' } }, { OPENAI_API_KEY: 'sk-openai' }).llm.apiKey).toBe('sk-file');
+    expect(parseConfig(openai, { OPENAI_API_KEY: 'sk-openai' }).llm.apiKey).toBe('sk-openai');
+    // A key for OpenAI's API is not handed to whoever runs another server.
+    expect(parseConfig(local, { OPENAI_API_KEY: 'sk-openai' }).llm.apiKey).toBeUndefined();
+    expect(parseConfig({}, { HERALD_LLM_API_KEY: 'sk-herald' }).llm.baseUrl).toBeUndefined();
+  });
+
   it('says when a named file does not exist or is not YAML, and uses defaults when the default file is absent', async () => {
     await expect(loadConfig('/nonexistent/herald.yaml', {})).rejects.toThrow('/nonexistent/herald.yaml has a mistake:\n  - does not exist');
     const dir = await mkdtemp(join(tmpdir(), 'herald-config-'));
