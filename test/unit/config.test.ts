@@ -1,7 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
 
 function problems(raw: unknown): string[] {
@@ -55,6 +56,14 @@ describe('configuration', () => {
     // A key for OpenAI's API is not handed to whoever runs another server.
     expect(parseConfig(local, { OPENAI_API_KEY: 'sk-openai' }).llm.apiKey).toBeUndefined();
     expect(parseConfig({}, { HERALD_LLM_API_KEY: 'sk-herald' }).llm.baseUrl).toBeUndefined();
+  });
+
+  it('accepts the example config\'s llm section once it is uncommented', async () => {
+    const example = await readFile(join(import.meta.dirname, '..', '..', 'herald.config.example.yaml'), 'utf8');
+    const block = /^# llm:.*\n(?:# {3}.*\n)+/m.exec(example)?.[0];
+    expect(block).toBeDefined();
+    const config = parseConfig(parseYaml(block!.replace(/^# /gm, '')));
+    expect(config.llm).toMatchObject({ baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b' });
   });
 
   it('says when a named file does not exist or is not YAML, and uses defaults when the default file is absent', async () => {
