@@ -119,7 +119,7 @@ describe('herald start counts every metric the README lists, from real events', 
   beforeAll(async () => {
     redis = await startRedis();
     client = redis.client();
-    // This client lives through the outage at the end; its refusals are not what is tested.
+    // This client (and the queue on it) lives through the outage at the end; its refusals are not what is tested.
     client.on('error', () => undefined);
     feeds = await startFeedServer();
     // The same four items twice (exact duplicates), and a feed that is gone.
@@ -156,6 +156,7 @@ describe('herald start counts every metric the README lists, from real events', 
     if (!healthUrl) throw new Error(`no health server address in the log:\n${herald.output()}`);
 
     composeQueue = createComposeQueue(client);
+    composeQueue.on('error', () => undefined);
     const subscriptions = new SubscriptionStore(client, keys);
     const berlin = { timezone: 'Europe/Berlin', weekdays: ['07:30'], weekends: ['07:30'] };
     const subs = {
