@@ -6,6 +6,7 @@
  */
 import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { Logger } from '../src/log.js';
+import type { HeraldMetrics } from '../src/observability/metrics.js';
 import { DeliveryError, type Destination, type PlatformSender } from '../src/platforms/delivery.js';
 import type { ComposeQueue } from '../src/queue/compose-jobs.js';
 import type { DeliverJobData } from '../src/queue/deliver-jobs.js';
@@ -33,6 +34,8 @@ export interface DeliverDeps {
   composeQueue: ComposeQueue;
   senders: Senders;
   logger?: Logger;
+  /** Counts dead letters and deactivated subscriptions. */
+  metrics?: Pick<HeraldMetrics, 'deadLettered' | 'subscriptionDeactivated'>;
   /**
    * Total time one delivery may spend waiting out 429s before it goes to the dead letters
    * (default 6 h): a destination rate limited that long needs a person, and its briefing is stale.
@@ -123,6 +126,7 @@ export async function deliverBriefing(deliveryId: string, data: DeliverJobData, 
         await deps.subscriptions.deactivate(subscription.id, reason);
         await removeSubscriptionSchedulers(deps.composeQueue, subscription.id);
         deps.logger?.warn({ subscriptionId: subscription.id, reason }, 'subscription deactivated');
+        deps.metrics?.subscriptionDeactivated(subscription.destination.platform);
         return { status: 'deactivated', sentParts, detail: reason };
       }
     }
@@ -196,6 +200,7 @@ async function addDeadLetter(job: Job<DeliverJobData>, error: Error, attempts: n
     failedAt: new Date().toISOString(),
   });
   deps.logger?.error({ err: error, deliveryId: job.id }, 'delivery failed for good; added to the dead letters');
+  deps.metrics?.deadLettered(subscription?.destination.platform ?? 'unknown');
 }
 
 /** BullMQ's reason for a job failed because workers kept dying while running it (see maxStalledCount). */

@@ -5,6 +5,7 @@
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/log.js';
+import { isPartOfOutage } from '../src/queue/connection.js';
 import { bullPrefix, type QueueName } from '../src/queue/names.js';
 
 export interface LoggedWorkerOptions {
@@ -44,6 +45,10 @@ export function startLoggedWorker<Data, Result>(
   const { logger } = options;
   worker.on('completed', (job, result) => logger?.[logging.completedLevel?.(result) ?? 'debug']({ ...logging.describe(job), result }, logging.completed));
   worker.on('failed', (job, error) => logger?.[logging.failedLevel ?? 'error']({ err: error, ...logging.describe(job), attempt: job?.attemptsMade }, logging.failed));
-  worker.on('error', (error) => logger?.error({ err: error, queue }, 'worker error'));
+  worker.on('error', (error) => {
+    // During an outage each worker's own connection fails every retry; the shared connection logs the outage once.
+    if (isPartOfOutage(error, options.connection)) logger?.debug({ err: error, queue }, 'worker connection error (Redis outage)');
+    else logger?.error({ err: error, queue }, 'worker error');
+  });
   return worker;
 }

@@ -1,6 +1,6 @@
 import type { HeraldConfig } from '../config/schema.js';
 import type { Story } from '../dedup/story.js';
-import { llmOptionsFromConfig, summarizeStories } from '../summarize/summarize.js';
+import { llmOptionsFromConfig, summarizeStories, type SummaryHooks } from '../summarize/summarize.js';
 import { composeSelection, selectStories, type ComposeOptions } from './compose.js';
 import type { Briefing } from './model.js';
 
@@ -44,17 +44,19 @@ function composeOptionsFor(config: BriefingConfig, request: BriefingRequest): Co
 
 /**
  * Stories → briefing: rank and cap, summarize only the stories shown (with an LLM that is the
- * costly step), compose. Returns the shown stories too, for delivery memory.
+ * costly step; `summaryHooks` give it the process's shared cache and its report), compose.
+ * Returns the shown stories too, for delivery memory.
  */
 export async function briefStories(
   stories: Story[],
   stats: { itemsIn: number; duplicatesDropped: number },
   config: BriefingConfig,
   request: BriefingRequest,
+  summaryHooks: SummaryHooks = {},
 ): Promise<{ briefing: Briefing | null; shown: Story[] }> {
   const compose = composeOptionsFor(config, request);
   const selection = selectStories(stories, compose);
   const shown = selection.chosen.map((chosen) => chosen.story);
-  const summaries = await summarizeStories(shown, { maxChars: config.briefing.summaryMaxChars, llm: llmOptionsFromConfig(config.llm) });
+  const summaries = await summarizeStories(shown, { ...summaryHooks, maxChars: config.briefing.summaryMaxChars, llm: llmOptionsFromConfig(config.llm) });
   return { briefing: composeSelection(stories, selection, summaries, stats, compose), shown };
 }

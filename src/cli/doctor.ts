@@ -8,6 +8,7 @@ import { SubscriptionStore } from '../store/subscriptions.js';
 import type { Subscription } from '../subscriptions/model.js';
 import { configFileOf, configOption, rejectPositionals, type CliCommand } from './command.js';
 import { checkDiscord } from './doctor/discord-checks.js';
+import { checkLlm } from './doctor/llm-checks.js';
 import { checkRedis } from './doctor/redis-checks.js';
 import { describeError, formatReport, type CheckResult } from './doctor/report.js';
 import { checkTelegram } from './doctor/telegram-checks.js';
@@ -84,12 +85,13 @@ export async function runDoctor(configFile: string | undefined, progress: (step:
   const on = (platform: string) => subscriptions.filter((subscription) => subscription.destination.platform === platform);
   results.push(...(await checkTelegram(config.telegram, on('telegram'), progress)));
   results.push(...(await checkDiscord(config.discord, on('discord'), progress)));
+  results.push(await checkLlm(config.llm, progress));
   return results;
 }
 
 export const doctorCommand: CliCommand = {
   name: 'doctor',
-  summary: 'Checks the configuration, Redis, the bot tokens and every subscribed chat, and says how to fix what is wrong.',
+  summary: 'Checks the configuration, Redis, the bot tokens, every subscribed chat and the LLM endpoint, and says how to fix what is wrong.',
   usage: 'herald doctor [--config FILE]',
   options: { config: configOption.option },
   optionHelp: { config: configOption.help },

@@ -8,6 +8,8 @@ import type { Item } from '../feeds/item.js';
 import { itemsInWindow, previewBriefing } from '../preview/build-briefing.js';
 import { loadFeedSource } from '../preview/sources.js';
 import { renderParts, type Platform } from '../render/index.js';
+import { describeFallbacks } from '../summarize/llm-report.js';
+import type { LlmSummaryReport } from '../summarize/summarize.js';
 import { endOfLocalDay, isIsoDate } from '../time/zoned.js';
 import { configFileOf, configOption, UsageError, type CliCommand } from './command.js';
 
@@ -121,7 +123,12 @@ export const previewCommand: CliCommand = {
 
     const feedWeights = Object.fromEntries(config.feeds.filter((f) => f.weight !== undefined).map((f) => [feedIdFor(f.url), f.weight!]));
     // A preview always shows something, even for an empty window: the "nothing new" briefing.
-    const briefing = await previewBriefing(shown, config, { now: end, timezone, feedWeights, whenEmpty: 'message' });
+    // With an LLM configured a preview is how its setup is tried: say which stories it did not summarize, and why.
+    const onReport = (report: LlmSummaryReport) => {
+      const fallbacks = describeFallbacks(report);
+      if (fallbacks !== undefined) process.stderr.write(`herald: LLM summaries: ${fallbacks}\n`);
+    };
+    const briefing = await previewBriefing(shown, config, { now: end, timezone, feedWeights, whenEmpty: 'message' }, { onReport });
     if (!briefing) throw new Error('the briefing came out empty although a "nothing new" briefing was asked for');
     if (format === 'json') {
       process.stdout.write(`${JSON.stringify(briefing, null, 2)}\n`);

@@ -113,6 +113,8 @@ export const startCommand: CliCommand = {
         composeQueue: workers.queues.compose,
         deliverQueue: workers.queues.deliver,
         fetchOptions,
+        logger,
+        metrics,
       });
       if (config.telegram.token) {
         const telegram = await startTelegramBot({ config, services, logger });

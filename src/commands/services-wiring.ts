@@ -1,11 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
+import type { Logger } from '../log.js';
+import type { HeraldMetrics } from '../observability/metrics.js';
 import type { ComposeQueue } from '../queue/compose-jobs.js';
 import { retryDeadLetter, type DeliverQueue } from '../queue/deliver-jobs.js';
 import type { PollQueue } from '../queue/poll-jobs.js';
 import { removeFeedScheduler, scheduleNewFeed } from '../queue/schedulers.js';
 import { removeSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
+import { llmSummaryHooks } from '../runtime/llm-summaries.js';
 import { BriefingStore } from '../store/briefings.js';
 import { DeliveryStore } from '../store/deliveries.js';
 import { FeedStore } from '../store/feeds.js';
@@ -26,6 +29,9 @@ export interface CommandServicesDeps {
   deliverQueue: DeliverQueue;
   /** For feed trials (/addfeed, /import): defaultFetchOptions(config.fetch), made once for the bot so its trials share one per-host cap. */
   fetchOptions: FetchOptions;
+  /** Where a /preview's LLM summary fallbacks are logged and counted. */
+  logger?: Logger;
+  metrics?: HeraldMetrics;
 }
 
 /** The earliest planned run among a subscription's compose schedulers. */
@@ -54,7 +60,8 @@ export function createCommandServices(deps: CommandServicesDeps): CommandService
   const subscriptions = new SubscriptionStore(redis, keys);
   const deliveries = new DeliveryStore(redis, keys);
   const briefings = new BriefingStore(redis, keys);
-  const composeDeps = { redis, prefix: keys.prefix, config, subscriptions, briefings, feeds };
+  const summaries = llmSummaryHooks({ redis, keys, config, logger: deps.logger, metrics: deps.metrics });
+  const composeDeps = { redis, prefix: keys.prefix, config, subscriptions, briefings, feeds, summaries };
   return {
     config,
     feeds,

@@ -28,6 +28,8 @@ export interface ConfigEnv {
   HERALD_HEALTH_HOST?: string;
   HERALD_DASHBOARD_USER?: string;
   HERALD_DASHBOARD_PASSWORD?: string;
+  HERALD_LLM_API_KEY?: string;
+  OPENAI_API_KEY?: string;
 }
 
 function formatPath(path: PropertyKey[]): string {
@@ -59,6 +61,18 @@ function applyOperatorEnv(config: HeraldConfig, env: ConfigEnv): void {
   config.dashboard = checked.data.dashboard;
 }
 
+/**
+ * The LLM endpoint's key: HERALD_LLM_API_KEY, else `llm.apiKey` from the file, else
+ * OPENAI_API_KEY, but that one only for OpenAI's own API: sent to another server (a local
+ * model, another provider) it would hand an OpenAI key to whoever runs that server.
+ */
+function llmApiKey(llm: HeraldConfig['llm'], env: ConfigEnv): string | undefined {
+  if (env.HERALD_LLM_API_KEY) return env.HERALD_LLM_API_KEY;
+  if (llm.apiKey) return llm.apiKey;
+  if (env.OPENAI_API_KEY && llm.baseUrl !== undefined && new URL(llm.baseUrl).hostname === 'api.openai.com') return env.OPENAI_API_KEY;
+  return undefined;
+}
+
 /** Validates an already-parsed YAML/JSON value and applies environment overrides. */
 export function parseConfig(raw: unknown, env: ConfigEnv = {}, source = 'configuration'): HeraldConfig {
   const result = configSchema.safeParse(raw ?? {});
@@ -72,6 +86,8 @@ export function parseConfig(raw: unknown, env: ConfigEnv = {}, source = 'configu
   if (env.DISCORD_BOT_TOKEN) config.discord.token = env.DISCORD_BOT_TOKEN;
   if (env.DISCORD_API_BASE) config.discord.apiBase = env.DISCORD_API_BASE;
   if (env.DISCORD_GUILD_ID) config.discord.guildId = env.DISCORD_GUILD_ID;
+  const apiKey = llmApiKey(config.llm, env);
+  if (apiKey !== undefined) config.llm.apiKey = apiKey;
   applyOperatorEnv(config, env);
   return config;
 }

@@ -83,7 +83,7 @@ export const llmConfigSchema = z
     /** OpenAI-compatible base URL including the version, e.g. "http://127.0.0.1:11434/v1" (Ollama). Absent: extractive summaries only. */
     baseUrl: z.string().url().optional(),
     model: z.string().min(1).optional(),
-    /** Better set through the environment than in the file. */
+    /** Better set through the environment: HERALD_LLM_API_KEY (or OPENAI_API_KEY for api.openai.com). */
     apiKey: z.string().optional(),
     timeoutMs: z.number().int().min(100).default(20_000),
     /** Tokens one briefing may spend; the remaining stories get extractive summaries. */

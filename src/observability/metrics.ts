@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PollResult } from '../../jobs/poll-feed.js';
 import type { PlatformName } from '../platforms/delivery.js';
+import type { LlmSummaryReport } from '../summarize/summarize.js';
 
 /** Job states shown as queue depth; finished jobs are trimmed by retention, so they are left out. */
 const QUEUE_DEPTH_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'waiting-children'] as const;
@@ -24,6 +25,11 @@ export class HeraldMetrics {
   private readonly briefings: Counter;
   private readonly messages: Counter<'platform'>;
   private readonly rateLimits: Counter<'platform'>;
+  private readonly deadLetters: Counter<'platform'>;
+  private readonly deactivations: Counter<'platform'>;
+  private readonly llmSummaries: Counter<'source'>;
+  private readonly llmFallbacks: Counter<'reason'>;
+  private readonly llmTokens: Counter;
   private readonly jobDuration: Histogram<'queue' | 'outcome'>;
   private readonly watchedQueues: Queue[] = [];
 
@@ -42,6 +48,11 @@ export class HeraldMetrics {
     this.briefings = counter('briefings_composed_total', 'Briefings composed for subscriptions.');
     this.messages = counter('messages_sent_total', 'Briefing parts sent, by platform.', ['platform']);
     this.rateLimits = counter('rate_limited_total', 'HTTP 429 answers from a platform API.', ['platform']);
+    this.deadLetters = counter('dead_letters_total', 'Deliveries that failed for good and went to the dead letters, by platform.', ['platform']);
+    this.deactivations = counter('subscriptions_deactivated_total', 'Subscriptions deactivated because the platform refused their destination for good (bot blocked, chat gone).', ['platform']);
+    this.llmSummaries = counter('llm_summaries_total', 'LLM summaries used in briefings: written by the model now, or from the shared cache.', ['source']);
+    this.llmFallbacks = counter('llm_fallbacks_total', 'Stories that got an extractive summary although an LLM is configured, by reason.', ['reason']);
+    this.llmTokens = counter('llm_tokens_total', 'Tokens spent on LLM summaries (as the endpoint reports them, else estimated).');
     this.jobDuration = new Histogram({
       name: 'herald_job_duration_seconds',
       help: 'Time a job spent being processed, by queue and outcome.',
@@ -96,6 +107,23 @@ export class HeraldMetrics {
 
   rateLimited(platform: PlatformName): void {
     this.rateLimits.inc({ platform });
+  }
+
+  /** `unknown` when the subscription was gone by then. */
+  deadLettered(platform: PlatformName | 'unknown'): void {
+    this.deadLetters.inc({ platform });
+  }
+
+  subscriptionDeactivated(platform: PlatformName): void {
+    this.deactivations.inc({ platform });
+  }
+
+  /** Records what summarizing one briefing did with the LLM. */
+  llmSummarized(report: LlmSummaryReport): void {
+    if (report.generated > 0) this.llmSummaries.inc({ source: 'model' }, report.generated);
+    if (report.cached > 0) this.llmSummaries.inc({ source: 'cache' }, report.cached);
+    for (const { reason } of report.fallbacks) this.llmFallbacks.inc({ reason });
+    if (report.tokens > 0) this.llmTokens.inc(report.tokens);
   }
 
   jobFinished(queue: string, outcome: 'completed' | 'failed', seconds: number): void {

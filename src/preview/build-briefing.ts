@@ -4,6 +4,7 @@ import type { HeraldConfig } from '../config/schema.js';
 import { groupIntoStories } from '../dedup/group.js';
 import type { Item } from '../feeds/item.js';
 import { dominantLanguage } from '../summarize/language.js';
+import type { SummaryHooks } from '../summarize/summarize.js';
 
 /** The span `herald preview` shows; unlike a subscription's BriefingWindow it may be open at the start. */
 export interface PreviewWindow {
@@ -24,10 +25,10 @@ export function itemsInWindow(items: Item[], window: PreviewWindow): Item[] {
  * The in-memory pipeline after ingestion, for `herald preview`: dedup → cluster → rank →
  * summarize → compose, with no Redis.
  */
-export async function previewBriefing(items: Item[], config: HeraldConfig, request: BriefingRequest): Promise<Briefing | null> {
+export async function previewBriefing(items: Item[], config: HeraldConfig, request: BriefingRequest, summaryHooks: SummaryHooks = {}): Promise<Briefing | null> {
   const { stories, duplicatesDropped } = groupIntoStories(items);
   // Without a configured locale the briefing speaks the language of its feeds (a Japanese title over Japanese news).
   const locale = request.locale ?? config.briefing.locale ?? dominantLanguage(items);
-  const { briefing } = await briefStories(stories, { itemsIn: items.length, duplicatesDropped }, config, { ...request, ...(locale !== undefined ? { locale } : {}) });
+  const { briefing } = await briefStories(stories, { itemsIn: items.length, duplicatesDropped }, config, { ...request, ...(locale !== undefined ? { locale } : {}) }, summaryHooks);
   return briefing;
 }

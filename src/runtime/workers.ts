@@ -16,6 +16,7 @@ import type { HeraldMetrics } from '../observability/metrics.js';
 import { observeWorker } from '../observability/worker-metrics.js';
 import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js';
 import { createRedisConnection } from '../queue/connection.js';
+import { llmSummaryHooks } from './llm-summaries.js';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
 import { createPollQueue, requestPoll, type PollQueue } from '../queue/poll-jobs.js';
 import { syncFeedSchedulers } from '../queue/schedulers.js';
@@ -125,8 +126,9 @@ function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: Wor
       );
     },
   });
-  const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), deliverQueue: queues.deliver };
-  const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger };
+  const summaries = llmSummaryHooks({ redis, keys: stores.keys, config, logger, metrics: options.metrics });
+  const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), summaries, deliverQueue: queues.deliver };
+  const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger, ...(options.metrics ? { metrics: options.metrics } : {}) };
   const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose };
   const common = { connection: redis, prefix, logger };
   const workers: Worker[] = [

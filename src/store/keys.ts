@@ -42,6 +42,8 @@ export interface Keys {
   deadLetters(): string;
   /** String: marks a story as alerted to a subscription (breaking news). */
   breakingAlerted(subscriptionId: string, storyId: string): string;
+  /** String: an LLM summary as JSON, under a digest of its cache key (model, length, story, item count); expires. */
+  llmSummary(cacheKey: string): string;
   /** What the shared rate limiter puts before its bucket names (it builds the bucket keys itself). */
   rateLimitPrefix(): string;
 }
@@ -79,6 +81,7 @@ export function createKeys(prefix = 'herald'): Keys {
     deliverySent: (deliveryId) => under('sent', deliveryId),
     deadLetters: () => under('dead-letters'),
     breakingAlerted: (subscriptionId, storyId) => under('breaking', subscriptionId, storyId),
+    llmSummary: (cacheKey) => under('llm-summary', digest(cacheKey)),
     rateLimitPrefix: () => `${under('ratelimit')}:`,
   };
 }

@@ -9,6 +9,7 @@ import { deliveredStories, rememberDeliveredStories } from '../store/delivered-s
 import type { FeedStore } from '../store/feeds.js';
 import { storiesInWindow } from '../store/stories.js';
 import type { SubscriptionStore } from '../store/subscriptions.js';
+import type { SummaryHooks } from '../summarize/summarize.js';
 import { bundleFamily, bundleKey, windowFor, type BriefingWindow } from './bundle.js';
 import { storiesFollowed } from './follow.js';
 import type { Subscription } from './model.js';
@@ -26,6 +27,8 @@ export interface ComposeDeps {
   feeds?: FeedStore;
   /** Shares window stories and feed weights between the compose jobs of this process. */
   cache?: ComposeCache;
+  /** LLM summaries: the shared cache and the report's logging and metrics (see runtime/llm-summaries.ts). */
+  summaries?: SummaryHooks;
 }
 
 async function feedWeights(deps: ComposeDeps): Promise<Record<string, number>> {
@@ -61,7 +64,7 @@ async function composeWindow(subscription: Subscription, deps: ComposeDeps, wind
     mutes: settings.mutes,
     whenEmpty: settings.whenEmpty,
     feedWeights: await feedWeights(deps),
-  });
+  }, deps.summaries);
   if (record) await rememberDeliveredStories(deps.redis, deps.prefix, family, shown);
   return briefing;
 }

@@ -22,9 +22,13 @@ export interface ChatAnswer {
   totalTokens?: number;
 }
 
-/** Why a chat request gave no usable answer; the caller falls back, so the reason is for logs. */
+/** Why a request gave no usable answer; the caller falls back, so the reason is for logs. */
 export class LlmError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The HTTP status, when the endpoint answered with an error. */
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'LlmError';
   }
@@ -35,14 +39,38 @@ const completionSchema = z.object({
   usage: z.object({ total_tokens: z.number().int().nonnegative() }).partial().optional(),
 });
 
+/** The OpenAI API's paths under the base URL. */
+const PATHS = { chat: '/chat/completions', models: '/models' } as const;
+
+/**
+ * One request to the endpoint, its JSON body returned. Throws LlmError on a timeout, a non-2xx
+ * status or a body that is not JSON; one signal covers the whole exchange, so a server that
+ * stalls mid-body is cut off too.
+ */
+async function requestJson(endpoint: LlmEndpoint, what: keyof typeof PATHS, init: { method: 'GET' } | { method: 'POST'; body: string }): Promise<unknown> {
+  const url = `${endpoint.baseUrl.replace(/\/+$/, '')}${PATHS[what]}`;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (endpoint.apiKey) headers.authorization = `Bearer ${endpoint.apiKey}`;
+  try {
+    const response = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(endpoint.timeoutMs) });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new LlmError(`${what} endpoint answered HTTP ${response.status}`, response.status);
+    }
+    return await response.json();
+  } catch (error) {
+    if (error instanceof LlmError) throw error;
+    const name = (error as Error).name;
+    if (name === 'TimeoutError' || name === 'AbortError') throw new LlmError(`${what} endpoint gave no answer within ${endpoint.timeoutMs} ms`);
+    throw new LlmError(`${what} request failed: ${(error as Error).message}`);
+  }
+}
+
 /**
  * One non-streaming chat completion. Throws LlmError on a timeout, a non-2xx status, or a
  * body that is not a chat completion; never waits longer than `endpoint.timeoutMs`.
  */
 export async function chatCompletion(endpoint: LlmEndpoint, messages: ChatMessage[], maxTokens: number): Promise<ChatAnswer> {
-  const url = `${endpoint.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (endpoint.apiKey) headers.authorization = `Bearer ${endpoint.apiKey}`;
   const body = JSON.stringify({
     model: endpoint.model,
     messages,
@@ -51,22 +79,17 @@ export async function chatCompletion(endpoint: LlmEndpoint, messages: ChatMessag
     stream: false,
     response_format: { type: 'json_object' },
   });
-  let raw: unknown;
-  try {
-    // One signal for the whole exchange, so a server that stalls mid-body is cut off too.
-    const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(endpoint.timeoutMs) });
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new LlmError(`chat endpoint answered HTTP ${response.status}`);
-    }
-    raw = await response.json();
-  } catch (error) {
-    if (error instanceof LlmError) throw error;
-    const name = (error as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') throw new LlmError(`chat endpoint gave no answer within ${endpoint.timeoutMs} ms`);
-    throw new LlmError(`chat request failed: ${(error as Error).message}`);
-  }
+  const raw = await requestJson(endpoint, 'chat', { method: 'POST', body });
   const parsed = completionSchema.safeParse(raw);
   if (!parsed.success) throw new LlmError('chat endpoint answered with something that is not a chat completion');
   return { content: parsed.data.choices[0]!.message.content, totalTokens: parsed.data.usage?.total_tokens };
+}
+
+const modelListSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
+
+/** The ids of the models the server offers (`GET {baseUrl}/models`), to check a configuration against. */
+export async function listModels(endpoint: LlmEndpoint): Promise<string[]> {
+  const parsed = modelListSchema.safeParse(await requestJson(endpoint, 'models', { method: 'GET' }));
+  if (!parsed.success) throw new LlmError('models endpoint answered with something that is not a model list');
+  return parsed.data.data.map((model) => model.id);
 }

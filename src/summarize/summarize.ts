@@ -30,15 +30,40 @@ export interface SummaryCache {
 /** Why a story got its extractive summary although an LLM is configured. */
 export type FallbackReason = 'budget' | 'circuit-open' | 'failed' | 'unusable-answer';
 
-export interface SummarizeOptions {
+export interface SummaryFallback {
+  storyId: string;
+  reason: FallbackReason;
+  /** What went wrong, for 'failed': a timeout, an HTTP status, a body that is no completion. */
+  detail?: string;
+}
+
+/** What one summarizeStories call did with the LLM, for logs and metrics. */
+export interface LlmSummaryReport {
+  /** Stories asked for. */
+  stories: number;
+  /** Summaries the model wrote in this call. */
+  generated: number;
+  /** Summaries found in the cache. */
+  cached: number;
+  /** Stories that got their extractive summary instead, in order. */
+  fallbacks: SummaryFallback[];
+  /** Tokens spent: as the endpoint reported them, else estimated. */
+  tokens: number;
+}
+
+/** What summarizing uses besides the stories: where answers are kept, who hears how it went. */
+export interface SummaryHooks {
+  /** Defaults to one in-memory cache shared by every call in this process. */
+  cache?: SummaryCache;
+  /** Told once per call (with an LLM configured), for logs and metrics. */
+  onReport?: (report: LlmSummaryReport) => void;
+}
+
+export interface SummarizeOptions extends SummaryHooks {
   /** Summary budget in UTF-16 code units. */
   maxChars?: number;
   /** Absent: extractive only, no network. */
   llm?: LlmOptions;
-  /** Defaults to one in-memory cache shared by every call in this process. */
-  cache?: SummaryCache;
-  /** Told about each fallback, for logs and metrics. */
-  onFallback?: (storyId: string, reason: FallbackReason, detail?: string) => void;
 }
 
 /** In-memory SummaryCache that forgets the oldest entries beyond `maxEntries`. */
@@ -60,9 +85,9 @@ export class MemorySummaryCache implements SummaryCache {
 
 const processCache = new MemorySummaryCache();
 
-/** A story's summary changes when it gains items, so the item count is part of the key. */
-function summaryCacheKey(story: Story, model: string): string {
-  return `${model}|${story.id}|${story.items.length}`;
+/** A story's summary changes when it gains items, so the item count is part of the key; so is the length budget. */
+function summaryCacheKey(story: Story, model: string, maxChars: number): string {
+  return `${model}|${maxChars}|${story.id}|${story.items.length}`;
 }
 
 /** After this many failed requests in a row the endpoint is taken to be down for this briefing. */
@@ -83,16 +108,17 @@ export async function summarizeStories(stories: Story[], options: SummarizeOptio
     return summaries;
   }
   const cache = options.cache ?? processCache;
+  const report: LlmSummaryReport = { stories: stories.length, generated: 0, cached: 0, fallbacks: [], tokens: 0 };
   const fallBack = (story: Story, reason: FallbackReason, detail?: string) => {
-    options.onFallback?.(story.id, reason, detail);
+    report.fallbacks.push(detail === undefined ? { storyId: story.id, reason } : { storyId: story.id, reason, detail });
     summaries.set(story.id, summarizeExtractive(story, { maxChars }));
   };
-  let tokensSpent = 0;
   let failuresInARow = 0;
   for (const story of stories) {
-    const key = summaryCacheKey(story, llm.model);
+    const key = summaryCacheKey(story, llm.model, maxChars);
     const cached = await cache.get(key);
     if (cached) {
+      report.cached += 1;
       summaries.set(story.id, cached);
       continue;
     }
@@ -103,13 +129,13 @@ export async function summarizeStories(stories: Story[], options: SummarizeOptio
     const language = dominantLanguage(story.items);
     const messages = summaryPrompt(story, language, maxChars);
     const estimate = estimateTokens(messages.map((m) => m.content).join('\n')) + llm.maxTokensPerStory;
-    if (tokensSpent + estimate > llm.tokenBudget) {
+    if (report.tokens + estimate > llm.tokenBudget) {
       fallBack(story, 'budget');
       continue;
     }
     try {
       const answer = await chatCompletion(llm, messages, llm.maxTokensPerStory);
-      tokensSpent += answer.totalTokens ?? estimate;
+      report.tokens += answer.totalTokens ?? estimate;
       const summary = parseSummaryAnswer(answer.content, { language, script: storyScript(story) }, maxChars);
       if (!summary) {
         failuresInARow += 1;
@@ -117,16 +143,18 @@ export async function summarizeStories(stories: Story[], options: SummarizeOptio
         continue;
       }
       failuresInARow = 0;
+      report.generated += 1;
       summaries.set(story.id, summary);
       await cache.set(key, summary);
     } catch (error) {
       if (!(error instanceof LlmError)) throw error;
       // The server may have worked on it before we gave up: count it as spent.
-      tokensSpent += estimate;
+      report.tokens += estimate;
       failuresInARow += 1;
       fallBack(story, 'failed', error.message);
     }
   }
+  options.onReport?.(report);
   return summaries;
 }
 

@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
- * A local OpenAI-compatible chat endpoint (`POST /v1/chat/completions`) for the LLM summary
- * tests. It answers according to the current behaviour and records every request.
+ * A local OpenAI-compatible chat endpoint (`POST /v1/chat/completions`, `GET /v1/models`) for
+ * the LLM summary tests. It answers according to the current behaviour and records every chat
+ * request; with `apiKey` set it answers 401 to a request without that bearer token, as OpenAI does.
  */
 
 /** How the emulator answers the next requests. */
@@ -72,13 +73,18 @@ function goodAnswer(request: RecordedChatRequest): string {
 }
 
 /** Starts the emulator on 127.0.0.1 and a free port. */
-export async function startLlmEmulator(options: { tokensPerAnswer?: number } = {}): Promise<LlmEmulator> {
+export async function startLlmEmulator(options: { tokensPerAnswer?: number; models?: string[]; apiKey?: string } = {}): Promise<LlmEmulator> {
   let behaviour: LlmBehaviour = 'good';
   const requests: RecordedChatRequest[] = [];
   const sockets = new Set<Socket>();
   const emulator = { tokensPerAnswer: options.tokensPerAnswer ?? 120 };
 
+  const models = options.models ?? ['emulated'];
   const server = createServer(async (request, response) => {
+    if (options.apiKey !== undefined && request.headers.authorization !== `Bearer ${options.apiKey}`) {
+      return sendJson(response, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
+    }
+    if (request.method === 'GET' && request.url === '/v1/models') return sendJson(response, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', owned_by: 'emulator' })) });
     if (request.method !== 'POST' || request.url !== '/v1/chat/completions') return sendJson(response, 404, { error: { message: 'not found' } });
     let parsed: { model?: unknown; max_tokens?: unknown; messages?: unknown };
     try {

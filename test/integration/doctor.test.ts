@@ -14,6 +14,7 @@ import { createKeys } from '../../src/store/keys.js';
 import { SubscriptionStore } from '../../src/store/subscriptions.js';
 import { defaultSubscription } from '../../src/subscriptions/defaults.js';
 import { defaultIds, startDiscordEmulator, type DiscordEmulator } from '../emulators/discord-api.js';
+import { startLlmEmulator } from '../emulators/llm-api.js';
 import { startTelegramEmulator, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
 import { freePort, startRedis, type TestRedis } from '../support/redis.js';
 
@@ -119,6 +120,26 @@ describe('herald doctor', () => {
     expect(row(results, 'redis')).toMatchObject({ status: 'problem', detail: expect.stringContaining('cannot reach Redis'), fix: expect.stringContaining('REDIS_URL') });
     expect(row(results, 'telegram token').status).toBe('ok');
     expect(row(results, 'discord token').status).toBe('ok');
+  });
+
+  it('checks the LLM endpoint: the model among those it serves, the key, the server being there', async () => {
+    const llm = await startLlmEmulator({ models: ['llama3.1:8b', 'qwen2.5:7b'], apiKey: 'sk-doctor' });
+    try {
+      const check = async (name: string, settings: Record<string, unknown>) => row(await runDoctor(await configFile(name, { llm: settings }), quiet), 'llm endpoint');
+      const good = { baseUrl: llm.baseUrl, model: 'llama3.1:8b', apiKey: 'sk-doctor' };
+      expect(await check('llm-good.yaml', good)).toMatchObject({ status: 'ok', detail: `llama3.1:8b at ${llm.baseUrl}` });
+      expect(await check('llm-model.yaml', { ...good, model: 'mistral' })).toMatchObject({
+        status: 'warn',
+        detail: expect.stringContaining('it lists: llama3.1:8b, qwen2.5:7b'),
+        fix: expect.stringContaining('ollama pull mistral'),
+      });
+      expect(await check('llm-key.yaml', { ...good, apiKey: 'sk-wrong' })).toMatchObject({ status: 'problem', detail: expect.stringContaining('HTTP 401'), fix: expect.stringContaining('HERALD_LLM_API_KEY') });
+      expect(await check('llm-gone.yaml', { ...good, baseUrl: `http://127.0.0.1:${await freePort()}/v1` })).toMatchObject({ status: 'problem', detail: expect.stringContaining('models request failed') });
+      expect(row(await runDoctor(await configFile('llm-none.yaml'), quiet), 'llm endpoint')).toMatchObject({ status: 'skipped', detail: expect.stringContaining('extractive') });
+      expect(llm.requests).toEqual([]);
+    } finally {
+      await llm.close();
+    }
   });
 
   it('reports a broken configuration file as the one problem, with the key at fault', async () => {

@@ -15,6 +15,10 @@ export interface TestRedis {
   client(): Redis;
   /** Kill -9 and start again on the same port and data (AOF), for restart tests. */
   restart(): Promise<void>;
+  /** Kill -9 and stay down until up(): an outage as long as the test wants. */
+  down(): Promise<void>;
+  /** Start again on the same port and data after down(); resolves once it answers. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,7 +78,13 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
       return client;
     },
     async restart() {
+      await handle.down();
+      await handle.up();
+    },
+    async down() {
       await killAndWait(handle.process);
+    },
+    async up() {
       handle.process = launch(port, dir, appendOnly);
       await waitForPing(port);
     },

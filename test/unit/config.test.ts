@@ -1,7 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
 
 function problems(raw: unknown): string[] {
@@ -43,6 +44,26 @@ describe('configuration', () => {
     const config = parseConfig({ redis: { url: 'redis://file:6379' } }, { REDIS_URL: 'redis://env:6379', TELEGRAM_BOT_TOKEN: '123:abc', HERALD_PREFIX: 'staging' });
     expect(config.redis).toEqual({ url: 'redis://env:6379', prefix: 'staging' });
     expect(config.telegram.token).toBe('123:abc');
+  });
+
+  it('takes the LLM key from HERALD_LLM_API_KEY, and OPENAI_API_KEY only for OpenAI itself', () => {
+    const local = { llm: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b' } };
+    const openai = { llm: { baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o-mini' } };
+    expect(parseConfig(local, { HERALD_LLM_API_KEY: 'sk-herald' }).llm.apiKey).toBe('sk-herald');
+    expect(parseConfig({ llm: { ...local.llm, apiKey: 'sk-file' } }, { HERALD_LLM_API_KEY: 'sk-herald' }).llm.apiKey).toBe('sk-herald');
+    expect(parseConfig({ llm: { ...local.llm, apiKey: 'sk-file' } }, { OPENAI_API_KEY: 'sk-openai' }).llm.apiKey).toBe('sk-file');
+    expect(parseConfig(openai, { OPENAI_API_KEY: 'sk-openai' }).llm.apiKey).toBe('sk-openai');
+    // A key for OpenAI's API is not handed to whoever runs another server.
+    expect(parseConfig(local, { OPENAI_API_KEY: 'sk-openai' }).llm.apiKey).toBeUndefined();
+    expect(parseConfig({}, { HERALD_LLM_API_KEY: 'sk-herald' }).llm.baseUrl).toBeUndefined();
+  });
+
+  it('accepts the example config\'s llm section once it is uncommented', async () => {
+    const example = await readFile(join(import.meta.dirname, '..', '..', 'herald.config.example.yaml'), 'utf8');
+    const block = /^# llm:.*\n(?:# {3}.*\n)+/m.exec(example)?.[0];
+    expect(block).toBeDefined();
+    const config = parseConfig(parseYaml(block!.replace(/^# /gm, '')));
+    expect(config.llm).toMatchObject({ baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b' });
   });
 
   it('says when a named file does not exist or is not YAML, and uses defaults when the default file is absent', async () => {

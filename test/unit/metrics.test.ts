@@ -8,6 +8,7 @@ import { HeraldMetrics } from '../../src/observability/metrics.js';
 import { countDiscordRateLimits, countSentParts, countTelegramRateLimits } from '../../src/observability/platform-metrics.js';
 import { defaultIds, startDiscordEmulator, type DiscordEmulator } from '../emulators/discord-api.js';
 import { startTelegramEmulator, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
+import { readmeMetrics } from '../support/readme-metrics.js';
 
 /** The value of one series, e.g. `herald_feed_polls_total{status="fetched"}`; 0 when never counted. */
 async function value(metrics: HeraldMetrics, series: string): Promise<number> {
@@ -40,12 +41,32 @@ describe('HeraldMetrics', () => {
     expect(await value(metrics, 'herald_duplicates_dropped_total{stage="near"}')).toBe(1);
   });
 
+  it('counts LLM summaries by source, fallbacks by reason and the tokens spent', async () => {
+    const metrics = new HeraldMetrics();
+    metrics.llmSummarized({ stories: 5, generated: 2, cached: 1, tokens: 640, fallbacks: [{ storyId: 'a', reason: 'failed', detail: 'HTTP 500' }, { storyId: 'b', reason: 'budget' }] });
+    expect(await value(metrics, 'herald_llm_summaries_total{source="model"}')).toBe(2);
+    expect(await value(metrics, 'herald_llm_summaries_total{source="cache"}')).toBe(1);
+    expect(await value(metrics, 'herald_llm_fallbacks_total{reason="failed"}')).toBe(1);
+    expect(await value(metrics, 'herald_llm_fallbacks_total{reason="budget"}')).toBe(1);
+    expect(await value(metrics, 'herald_llm_tokens_total')).toBe(640);
+  });
+
   it('keeps separate registries apart, so two instances never double-register', async () => {
     const first = new HeraldMetrics();
     const second = new HeraldMetrics();
     first.briefingComposed();
     expect(await value(first, 'herald_briefings_composed_total')).toBe(1);
     expect(await value(second, 'herald_briefings_composed_total')).toBe(0);
+  });
+});
+
+describe('the metrics the README documents', () => {
+  it('are each registered, and every Herald metric registered is documented', async () => {
+    const documented = await readmeMetrics();
+    expect(documented.filter((name) => name.startsWith('herald_')).length).toBeGreaterThanOrEqual(10);
+    const registered = new HeraldMetrics({ process: true }).registry.getMetricsAsArray().map((metric) => metric.name);
+    expect(documented.filter((name) => !registered.includes(name))).toEqual([]);
+    expect(registered.filter((name) => name.startsWith('herald_') && !documented.includes(name))).toEqual([]);
   });
 });
 

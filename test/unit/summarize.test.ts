@@ -4,7 +4,8 @@ import type { Story } from '../../src/dedup/story.js';
 import { summarizeExtractive } from '../../src/summarize/extractive.js';
 import { parseConfig } from '../../src/config/load.js';
 import { parseSummaryAnswer, summaryPrompt } from '../../src/summarize/llm-summary.js';
-import { llmOptionsFromConfig } from '../../src/summarize/summarize.js';
+import { describeFallbacks, fallbacksNeedAttention } from '../../src/summarize/llm-report.js';
+import { llmOptionsFromConfig, type LlmSummaryReport } from '../../src/summarize/summarize.js';
 import { plainText } from '../../src/summarize/plain-text.js';
 import { isCompleteSentence, splitSentences, truncateAtWord } from '../../src/summarize/sentences.js';
 import { fixtureItem, fixtureStory, japaneseStories } from '../fixtures/briefing/stories.js';
@@ -178,5 +179,26 @@ describe('llmOptionsFromConfig', () => {
     expect(llmOptionsFromConfig(parseConfig({ llm: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b', tokenBudget: 5000 } }).llm)).toEqual({
       baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b', apiKey: undefined, timeoutMs: 20_000, tokenBudget: 5000, maxTokensPerStory: 300,
     });
+  });
+});
+
+describe('describeFallbacks (the log line of a briefing whose stories fell back)', () => {
+  const report = (fallbacks: LlmSummaryReport['fallbacks']): LlmSummaryReport => ({ stories: 12, generated: 12 - fallbacks.length, cached: 0, tokens: 900, fallbacks });
+
+  it('counts the reasons and quotes the first error', () => {
+    const failed = report([
+      { storyId: 'a', reason: 'failed', detail: 'chat endpoint answered HTTP 500' },
+      { storyId: 'b', reason: 'failed', detail: 'chat endpoint answered HTTP 502' },
+      { storyId: 'c', reason: 'circuit-open' },
+    ]);
+    expect(describeFallbacks(failed)).toBe('3 of 12 stories got extractive summaries: request failed ×2, not asked after failures in a row ×1 (chat endpoint answered HTTP 500)');
+    expect(fallbacksNeedAttention(failed)).toBe(true);
+  });
+
+  it('says nothing without fallbacks, and calls a spent budget no trouble', () => {
+    expect(describeFallbacks(report([]))).toBeUndefined();
+    const budget = report([{ storyId: 'a', reason: 'budget' }]);
+    expect(describeFallbacks(budget)).toBe('1 of 12 stories got extractive summaries: llm.tokenBudget spent ×1');
+    expect(fallbacksNeedAttention(budget)).toBe(false);
   });
 });
