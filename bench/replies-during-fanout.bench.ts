@@ -5,6 +5,7 @@
  * in the same run: replies through the shared limiter (Herald's one path), and replies sent
  * unpaced beside it (how replies went before), the baseline for the 429s.
  */
+import { loadavg } from 'node:os';
 import { Writable } from 'node:stream';
 import { createCommandServices } from '../src/commands/services-wiring.js';
 import { parseConfig } from '../src/config/load.js';
@@ -119,12 +120,14 @@ async function fanOutWithCommands(pacedReplies: boolean): Promise<Outcome> {
 const bench: Benchmark = {
   title: `Replies during a fan-out: ${COMMANDS_PER_SECOND} commands/s while ${CHATS.toLocaleString('en-US')} chats get a message, Telegram's limits on`,
   async run(log) {
+    // 429s come from sends bunched on their way to Telegram, which a loaded machine makes likelier.
+    const load = loadavg()[0]!.toFixed(1);
     const paced = await fanOutWithCommands(true);
     const unpaced = await fanOutWithCommands(false);
     for (const [label, outcome] of [['replies through the shared limiter', paced], ['replies unpaced (before)', unpaced]] as const) {
       log(`${label}: ${outcome.tooManyRequests} × 429; ${outcome.replies}/${outcome.commands} replies, median ${outcome.medianReplyMs} ms, slowest ${outcome.slowestReplyMs} ms; fan-out ${outcome.fanOutRate.toFixed(1)} msg/s; duplicates ${outcome.duplicates}`);
     }
-    const note = `${WORKERS} workers × ${CONCURRENCY} deliveries in flight, pacing ${TELEGRAM_PACING.global.limit}/${TELEGRAM_PACING.global.perMs} ms; ${COMMANDS_PER_SECOND} × /help per second`;
+    const note = `${WORKERS} workers × ${CONCURRENCY} deliveries in flight, pacing ${TELEGRAM_PACING.global.limit}/${TELEGRAM_PACING.global.perMs} ms; ${COMMANDS_PER_SECOND} × /help per second; load average ${load} at start`;
     const results: BenchResult[] = [
       { name: 'replies during fan-out: 429s received', value: paced.tooManyRequests, unit: 'count', baseline: unpaced.tooManyRequests, note: `${note}; baseline = the same run with replies sent past the limiter, as before` },
       { name: 'replies during fan-out: replies answered', value: paced.replies, unit: 'replies', baseline: paced.commands, note: 'baseline = commands sent' },
