@@ -173,7 +173,10 @@ export function createDeliverProcessor(deps: DeliverDeps, lockDuration = DELIVER
       return await deliverBriefing(jobId, job.data, deps, token === undefined ? undefined : () => confirmLock(job, token, lockDuration));
     } catch (thrown) {
       // Another worker owns the delivery now; it resumes from the record, and this one must not touch the job.
-      if (thrown instanceof SendCancelled) throw thrown;
+      if (thrown instanceof SendCancelled) {
+        deps.logger?.warn({ deliveryId: jobId }, thrown.message);
+        throw thrown;
+      }
       let error = thrown;
       const retryAfterMs = error instanceof DeliveryError && error.failure.kind === 'transient' ? error.failure.retryAfterMs : undefined;
       if (retryAfterMs !== undefined && token !== undefined) {
