@@ -7,7 +7,8 @@ import { startDeliverWorker } from '../jobs/deliver.js';
 import { ConsoleSender } from '../src/platforms/console/sender.js';
 import { RedisRateLimiter } from '../src/platforms/rate-limiter.js';
 import { createTelegramApi } from '../src/platforms/telegram/client.js';
-import { TelegramSender, TELEGRAM_PACING } from '../src/platforms/telegram/sender.js';
+import { TelegramSender } from '../src/platforms/telegram/sender.js';
+import { TELEGRAM_PACING, TelegramTransport } from '../src/platforms/telegram/transport.js';
 import { createComposeQueue } from '../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../src/queue/connection.js';
 import { createDeliverQueue, fanOut } from '../src/queue/deliver-jobs.js';
@@ -50,7 +51,9 @@ const bench: Benchmark = {
           deliveries: new DeliveryStore(connection, keys),
           composeQueue,
           senders: {
-            telegram: new TelegramSender({ api: createTelegramApi({ token: RIG_TOKEN, apiRoot: emulator.apiRoot, owners: [] }), limiter: new RedisRateLimiter(connection, 'bench:ratelimit:'), pacing }),
+            telegram: new TelegramSender({
+              transport: new TelegramTransport({ api: createTelegramApi({ token: RIG_TOKEN, apiRoot: emulator.apiRoot, owners: [] }), limiter: new RedisRateLimiter(connection, 'bench:ratelimit:'), pacing }),
+            }),
             console: new ConsoleSender(),
           },
         },

@@ -5,7 +5,8 @@
  */
 import { RedisRateLimiter } from '../src/platforms/rate-limiter.js';
 import { createTelegramApi } from '../src/platforms/telegram/client.js';
-import { TELEGRAM_PACING, TelegramSender } from '../src/platforms/telegram/sender.js';
+import { TelegramSender } from '../src/platforms/telegram/sender.js';
+import { TELEGRAM_PACING, TelegramTransport } from '../src/platforms/telegram/transport.js';
 import { startTelegramEmulator, TELEGRAM_LIMITS } from '../test/emulators/telegram-bot-api.js';
 import { startRedis } from '../test/support/redis.js';
 import { timeIt, withRatio, type Benchmark } from './harness.js';
@@ -24,8 +25,7 @@ const bench: Benchmark = {
       const chatIds = Array.from({ length: CHATS }, (_, i) => 10_000 + i);
       for (const id of chatIds) emulator.addChat({ id, type: 'private' });
       const senders = Array.from({ length: WORKERS }, () => new TelegramSender({
-        api: createTelegramApi({ token: TOKEN, apiRoot: emulator.apiRoot, owners: [] }),
-        limiter: new RedisRateLimiter(redis.client(), 'bench:ratelimit:{telegram}:'),
+        transport: new TelegramTransport({ api: createTelegramApi({ token: TOKEN, apiRoot: emulator.apiRoot, owners: [] }), limiter: new RedisRateLimiter(redis.client(), 'bench:ratelimit:{telegram}:') }),
       }));
       const queue = [...chatIds];
       const part = { text: '<b>Morning briefing</b>\n🔸 Something happened', parse_mode: 'HTML' as const, link_preview_options: { is_disabled: true } };

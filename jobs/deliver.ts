@@ -4,10 +4,10 @@
  * classified (DeliveryError); this module decides what each kind means for the job and the
  * subscription.
  */
-import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Worker, type WorkerOptions } from 'bullmq';
 import type { Logger } from '../src/log.js';
 import type { HeraldMetrics } from '../src/observability/metrics.js';
-import { DeliveryError, type Destination, type PlatformSender } from '../src/platforms/delivery.js';
+import { DeliveryError, SendCancelled, type Destination, type PlatformSender, type SendContext } from '../src/platforms/delivery.js';
 import type { ComposeQueue } from '../src/queue/compose-jobs.js';
 import type { DeliverJobData } from '../src/queue/deliver-jobs.js';
 import { QUEUE_NAMES } from '../src/queue/names.js';
@@ -54,6 +54,16 @@ export interface DeliveryResult {
 /** A destination moving more often than this within one delivery is a loop, not a migration. */
 const MAX_MOVES = 3;
 
+/**
+ * How soon another worker resumes the deliveries of one that died (kill -9, out of memory, a
+ * lost host): its locks lapse within 3 s (BullMQ renews them every 1.5 s) and the others look
+ * for lapsed locks every second, so a briefing waits some 3-4 s instead of BullMQ's default
+ * 30-60 s (both measured in test/e2e/crash-fanout.test.ts). A live worker whose event loop
+ * stalls for 3 s loses its deliveries the same way; `confirmLock` then keeps it from sending a
+ * part the new owner sends too.
+ */
+export const DELIVERY_STALL: Required<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>> = { lockDuration: 3_000, stalledInterval: 1_000 };
+
 const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 6 * 3_600_000;
 
 type AnySender = PlatformSender<unknown>;
@@ -93,7 +103,7 @@ function destinationFor(destination: Destination, done: Map<number, PartRecord>)
  * schedulers); a Telegram group that became a supergroup is followed; transient failures throw
  * DeliveryError for BullMQ to retry.
  */
-export async function deliverBriefing(deliveryId: string, data: DeliverJobData, deps: DeliverDeps): Promise<DeliveryResult> {
+export async function deliverBriefing(deliveryId: string, data: DeliverJobData, deps: DeliverDeps, beforeRequest?: SendContext['beforeRequest']): Promise<DeliveryResult> {
   let subscription = await deps.subscriptions.resolve(data.subscriptionId);
   if (!subscription?.active) return { status: 'skipped', sentParts: 0, detail: subscription ? 'inactive' : 'unsubscribed' };
   const stored = await deps.briefings.get(data.briefingId);
@@ -107,7 +117,8 @@ export async function deliverBriefing(deliveryId: string, data: DeliverJobData, 
     if (done.has(index)) continue;
     let record: PartRecord;
     try {
-      record = await sender.send(destinationFor(subscription.destination, done), parts[index], { index, total: parts.length, title });
+      const context = { index, total: parts.length, title, idempotencyKey: `${deliveryId}:${index}`, ...(beforeRequest && { beforeRequest }) };
+      record = await sender.send(destinationFor(subscription.destination, done), parts[index], context);
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
       const { failure } = error;
@@ -131,7 +142,8 @@ export async function deliverBriefing(deliveryId: string, data: DeliverJobData, 
       }
     }
     // The one window left: a crash after the platform accepted the part and before this record
-    // is written sends that part again on retry. Everything else is resumed exactly.
+    // is written sends that part again on retry (Discord recognises it by its nonce and returns
+    // the message already posted; Telegram has no such key). Everything else resumes exactly.
     await deps.deliveries.recordPart(deliveryId, index, record);
     done.set(index, record);
     if (!('skipped' in record)) sentParts += 1;
@@ -158,12 +170,17 @@ function isLastAttempt(job: Job): boolean {
  * any other failure is left to BullMQ's backoff, and on the last attempt (or one that cannot
  * succeed) the delivery is written to the dead letters first.
  */
-export function createDeliverProcessor(deps: DeliverDeps): (job: Job<DeliverJobData>, token?: string) => Promise<DeliveryResult> {
+export function createDeliverProcessor(deps: DeliverDeps, lockDuration = DELIVERY_STALL.lockDuration): (job: Job<DeliverJobData>, token?: string) => Promise<DeliveryResult> {
   return async (job, token) => {
     const jobId = job.id!;
     try {
-      return await deliverBriefing(jobId, job.data, deps);
+      return await deliverBriefing(jobId, job.data, deps, token === undefined ? undefined : () => confirmLock(job, token, lockDuration));
     } catch (thrown) {
+      // Another worker owns the delivery now; it resumes from the record, and this one must not touch the job.
+      if (thrown instanceof SendCancelled) {
+        deps.logger?.warn({ deliveryId: jobId }, thrown.message);
+        throw thrown;
+      }
       let error = thrown;
       const retryAfterMs = error instanceof DeliveryError && error.failure.kind === 'transient' ? error.failure.retryAfterMs : undefined;
       if (retryAfterMs !== undefined && token !== undefined) {
@@ -180,6 +197,14 @@ export function createDeliverProcessor(deps: DeliverDeps): (job: Job<DeliverJobD
       throw error;
     }
   };
+}
+
+/**
+ * Renews the job's lock right before a part goes out, and calls the send off when the lock is
+ * no longer this worker's: its deliveries were taken over while it was stalled.
+ */
+async function confirmLock(job: Job, token: string, lockDuration: number): Promise<void> {
+  if ((await job.extendLock(token, lockDuration)) !== 1) throw new SendCancelled(`delivery ${job.id} was taken over by another worker while this one was stalled; leaving it to that one`);
 }
 
 /** "6 h", "90 s": a budget as an operator reads it. */
@@ -217,7 +242,9 @@ export interface DeliverWorkerOptions extends Omit<LoggedWorkerOptions, 'concurr
 
 /** Starts a worker on the deliver queue; `close()` resolves once the deliveries in flight have finished. */
 export function startDeliverWorker(deps: DeliverDeps, options: DeliverWorkerOptions): Worker<DeliverJobData, DeliveryResult> {
-  const worker = startLoggedWorker(QUEUE_NAMES.deliver, createDeliverProcessor(deps), { ...options, concurrency: options.concurrency ?? 50 }, {
+  const stall = options.stall ?? DELIVERY_STALL;
+  const processor = createDeliverProcessor(deps, stall.lockDuration ?? DELIVERY_STALL.lockDuration);
+  const worker = startLoggedWorker(QUEUE_NAMES.deliver, processor, { ...options, stall, concurrency: options.concurrency ?? 50 }, {
     describe: (job) => ({ deliveryId: job?.id }),
     completed: 'delivery done',
     failed: 'delivery attempt failed',

@@ -5,7 +5,7 @@ import { defaultFetchOptions } from '../feeds/fetch.js';
 import { createLogger, type Logger } from '../log.js';
 import { HeraldMetrics } from '../observability/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../observability/http-server.js';
-import { countSentParts } from '../observability/platform-metrics.js';
+import { countDiscordRateLimits, countSentParts, countTelegramRateLimits } from '../observability/platform-metrics.js';
 import { discordReadiness, redisReadiness, telegramReadiness, type ReadinessCheck } from '../observability/readiness.js';
 import { ConsoleSender } from '../platforms/console/sender.js';
 import { createDiscordRest } from '../platforms/discord/client.js';
@@ -15,6 +15,7 @@ import { RedisRateLimiter } from '../platforms/rate-limiter.js';
 import { createTelegramApi } from '../platforms/telegram/client.js';
 import { startTelegramBot } from '../platforms/telegram/bot.js';
 import { TelegramSender } from '../platforms/telegram/sender.js';
+import { TelegramTransport } from '../platforms/telegram/transport.js';
 import { createRedisConnection } from '../queue/connection.js';
 import { ensureRedis } from '../runtime/redis-server.js';
 import { installShutdown } from '../runtime/shutdown.js';
@@ -33,10 +34,22 @@ export function parseRoles(value: string | undefined): Set<Role> {
   return new Set(roles as Role[]);
 }
 
-function createSenders(config: HeraldConfig, limiter: RedisRateLimiter, metrics: HeraldMetrics): Senders {
+/** The process's one paced path to Telegram: the delivery workers and the bot's replies share it, and its 429s are counted. */
+function createTelegramTransport(config: HeraldConfig, limiter: RedisRateLimiter, metrics: HeraldMetrics): TelegramTransport | undefined {
+  if (!config.telegram.token) return undefined;
+  const api = createTelegramApi(config.telegram);
+  countTelegramRateLimits(api, metrics);
+  return new TelegramTransport({ api, limiter });
+}
+
+function createSenders(config: HeraldConfig, telegram: TelegramTransport | undefined, limiter: RedisRateLimiter, metrics: HeraldMetrics): Senders {
   const senders: Senders = { console: countSentParts(new ConsoleSender(), metrics) };
-  if (config.telegram.token) senders.telegram = countSentParts(new TelegramSender({ api: createTelegramApi(config.telegram), limiter }), metrics);
-  if (config.discord.token) senders.discord = countSentParts(new DiscordSender({ rest: createDiscordRest(config.discord), pacer: limiter }), metrics);
+  if (telegram) senders.telegram = countSentParts(new TelegramSender({ transport: telegram }), metrics);
+  if (config.discord.token) {
+    const rest = createDiscordRest(config.discord);
+    countDiscordRateLimits(rest, metrics);
+    senders.discord = countSentParts(new DiscordSender({ rest, pacer: limiter }), metrics);
+  }
   return senders;
 }
 
@@ -90,12 +103,13 @@ export const startCommand: CliCommand = {
     const metrics = new HeraldMetrics({ process: true });
     const keys = createKeys(config.redis.prefix);
     const limiter = new RedisRateLimiter(connection, keys.rateLimitPrefix());
+    const telegramTransport = createTelegramTransport(config, limiter, metrics);
     // One set per process: polls and the bots' trial fetches share the per-host limit.
     const fetchOptions = defaultFetchOptions(config.fetch);
     const workers = await startWorkers({
       config,
       connection,
-      senders: createSenders(config, limiter, metrics),
+      senders: createSenders(config, telegramTransport, limiter, metrics),
       logger,
       roles: { worker: roles.has('worker'), scheduler: roles.has('scheduler') },
       metrics,
@@ -116,13 +130,13 @@ export const startCommand: CliCommand = {
         logger,
         metrics,
       });
-      if (config.telegram.token) {
-        const telegram = await startTelegramBot({ config, services, logger });
+      if (telegramTransport) {
+        const telegram = await startTelegramBot({ config, services, logger, transport: telegramTransport, metrics });
         readiness.push(telegramReadiness(() => telegram.isRunning()));
         stops.push(() => telegram.stop());
       }
       if (config.discord.token) {
-        const discord = await startDiscordBot({ config, services, logger });
+        const discord = await startDiscordBot({ config, services, logger, metrics });
         readiness.push(discordReadiness(discord.client));
         stops.push(() => discord.stop());
       }

@@ -44,6 +44,14 @@ export class DeliveryError extends Error {
   }
 }
 
+/** Thrown by a `beforeRequest` hook to call a send off; senders let it through unchanged. */
+export class SendCancelled extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SendCancelled';
+  }
+}
+
 export interface SentPart {
   /** Platform message id, kept for the record (and for editing/threads later). */
   messageId: string;
@@ -51,8 +59,25 @@ export interface SentPart {
   threadId?: string;
 }
 
+/** Where a part stands in its delivery. */
+export interface SendContext {
+  index: number;
+  total: number;
+  title: string;
+  /**
+   * The same for this part of this delivery on every attempt. Discord derives the message's
+   * nonce from it, so a part sent again after a crash returns the message already posted.
+   */
+  idempotencyKey?: string;
+  /**
+   * Runs once the part's rate-limit slot has come, right before the request: the last moment to
+   * call the send off (by throwing SendCancelled), e.g. when the job's lock went to another worker.
+   */
+  beforeRequest?: () => Promise<void>;
+}
+
 /** One platform's sending side. Implementations throw DeliveryError for every failure. */
 export interface PlatformSender<Part> {
   readonly platform: PlatformName;
-  send(destination: Destination, part: Part, context: { index: number; total: number; title: string }): Promise<SentPart>;
+  send(destination: Destination, part: Part, context: SendContext): Promise<SentPart>;
 }

@@ -263,6 +263,21 @@ describe('Discord emulator REST checks', () => {
     expect((await apiError(post(defaultIds.text, { content: '  ' }))).code).toBe(50006);
   });
 
+  it('honours enforce_nonce as Discord does: a repeated nonce returns the first message instead of posting again', async () => {
+    const before = emulator.messages(defaultIds.text).length;
+    const first = (await post(defaultIds.text, { content: 'once', nonce: 'part-7', enforce_nonce: true })) as { id: string; nonce: string };
+    const again = (await post(defaultIds.text, { content: 'once', nonce: 'part-7', enforce_nonce: true })) as { id: string };
+    expect(again.id).toBe(first.id);
+    expect(first.nonce).toBe('part-7');
+    // Without enforce_nonce a nonce is only echoed; a new nonce posts.
+    await post(defaultIds.text, { content: 'echoed', nonce: 'part-7' });
+    await post(defaultIds.text, { content: 'new', nonce: 'part-8', enforce_nonce: true });
+    expect(emulator.messages(defaultIds.text).slice(before).map((m) => m.content)).toEqual(['once', 'echoed', 'new']);
+    const tooLong = await apiError(post(defaultIds.text, { content: 'x', nonce: 'n'.repeat(26), enforce_nonce: true }));
+    expect(tooLong.code).toBe(50035);
+    expect((tooLong.rawError as { errors: Record<string, unknown> }).errors.nonce).toBeDefined();
+  });
+
   it('records allowed_mentions as received and who would have been pinged', async () => {
     await post(defaultIds.text, { content: '@everyone <@&123> <@456>' });
     await post(defaultIds.text, { content: '@everyone <@&123> <@456>', allowed_mentions: { parse: [] } });

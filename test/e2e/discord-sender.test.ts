@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError, type DeliveryFailure, type Destination } from '../../src/platforms/delivery.js';
 import { createDiscordRest } from '../../src/platforms/discord/client.js';
 import { listPermissions, missingPermissions, REQUIRED_PERMISSIONS } from '../../src/platforms/discord/errors.js';
-import { DiscordSender, FORUM_POST_NAME_LIMIT, forumPostName } from '../../src/platforms/discord/sender.js';
+import { DiscordSender, FORUM_POST_NAME_LIMIT, forumPostName, messageNonce } from '../../src/platforms/discord/sender.js';
 import type { Briefing } from '../../src/briefing/model.js';
 import { type DiscordPart, renderDiscord } from '../../src/render/discord.js';
 import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
@@ -153,6 +153,19 @@ describe('DiscordSender against the emulator', () => {
     expect(after).toHaveLength(before + 1);
     expect(after.at(-1)?.embeds[0]?.description).toBe('after a rate limit');
     expect(emulator.requests().filter((r) => r.path === `/channels/${defaultIds.text}/messages`).slice(-2).map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('sends each part with a nonce from its idempotency key, so a part sent again returns the message already posted', async () => {
+    const before = emulator.messages(defaultIds.text).length;
+    const keyed = { ...context, idempotencyKey: 'briefing-7-discord/123:0' };
+    const first = await sender.send(text(defaultIds.text), embedPart('sent once'), keyed);
+    const again = await sender.send(text(defaultIds.text), embedPart('sent once'), keyed);
+    expect(again).toEqual(first);
+    const posted = emulator.messages(defaultIds.text).slice(before);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.body).toMatchObject({ nonce: messageNonce('briefing-7-discord/123:0'), enforce_nonce: true });
+    expect(messageNonce('briefing-7-discord/123:0')).toHaveLength(25);
+    expect(messageNonce('briefing-7-discord/123:1')).not.toBe(messageNonce('briefing-7-discord/123:0'));
   });
 
   it('retries one 500 by itself and reports a persistent 5xx as transient', async () => {

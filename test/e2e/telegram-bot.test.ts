@@ -17,6 +17,7 @@ import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
 import { startTelegramBot, type TelegramBotHandle } from '../../src/platforms/telegram/bot.js';
 import { createTelegramApi } from '../../src/platforms/telegram/client.js';
 import { TelegramSender } from '../../src/platforms/telegram/sender.js';
+import { TelegramTransport } from '../../src/platforms/telegram/transport.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { COMPOSE_JOB_NAME } from '../../src/queue/compose-jobs.js';
 import { deliveryJobId } from '../../src/queue/deliver-jobs.js';
@@ -47,6 +48,7 @@ let config: HeraldConfig;
 let services: CommandServices;
 let workers: RunningWorkers;
 let bot: TelegramBotHandle;
+let transport: TelegramTransport;
 
 /** Thirty unrelated stories with long summaries: more than one Telegram message of briefing. */
 function longFeed(): string {
@@ -98,11 +100,12 @@ beforeAll(async () => {
     telegram: { token: TOKEN, apiRoot: emulator.apiRoot, owners: [OWNER] },
   });
   const logger = createLogger({ level: 'silent' });
-  const sender = new TelegramSender({ api: createTelegramApi(config.telegram, { timeoutSeconds: 10 }), limiter: new RedisRateLimiter(redis, `${PREFIX}:ratelimit:`) });
+  transport = new TelegramTransport({ api: createTelegramApi(config.telegram, { timeoutSeconds: 10 }), limiter: new RedisRateLimiter(redis, `${PREFIX}:ratelimit:`) });
+  const sender = new TelegramSender({ transport });
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
   workers = await startWorkers({ config, connection: redis, senders: { telegram: sender, console: new ConsoleSender(quiet) }, logger, roles: { worker: true, scheduler: false } });
   services = createCommandServices({ config, redis, keys: createKeys(PREFIX), pollQueue: workers.queues.poll, composeQueue: workers.queues.compose, deliverQueue: workers.queues.deliver, fetchOptions: defaultFetchOptions(config.fetch) });
-  bot = await startTelegramBot({ config, services, logger });
+  bot = await startTelegramBot({ config, services, logger, transport });
 }, 60_000);
 
 afterAll(async () => {
@@ -300,7 +303,7 @@ describe('Telegram bot: webhook mode', () => {
     await bot.stop();
     const port = await freePort();
     const webhookConfig = { ...config, telegram: { ...config.telegram, webhook: { url: `http://127.0.0.1:${port}/telegram-hook`, secret: 's3cret_token', port, host: '127.0.0.1' } } };
-    bot = await startTelegramBot({ config: webhookConfig, services, logger: createLogger({ level: 'silent' }) });
+    bot = await startTelegramBot({ config: webhookConfig, services, logger: createLogger({ level: 'silent' }), transport });
     expect(emulator.webhook()).toEqual({ url: `http://127.0.0.1:${port}/telegram-hook`, secretToken: 's3cret_token' });
     expect(await replyText({ chatId: 51, text: '/help status' })).toMatch(/^\/status: Feed health/);
     const forged = { update_id: 999_999, message: { message_id: 1, date: 0, chat: { id: 52, type: 'private', first_name: 'X' }, from: { id: 52, is_bot: false, first_name: 'X' }, text: '/unsubscribe' } };

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DeliveryError, type Destination, type DeliveryFailure } from '../../src/platforms/delivery.js';
 import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
 import { createTelegramApi, createTelegramBot } from '../../src/platforms/telegram/client.js';
-import { TelegramSender, type TelegramPacing } from '../../src/platforms/telegram/sender.js';
+import { TelegramSender } from '../../src/platforms/telegram/sender.js';
+import { TelegramTransport, type TelegramPacing } from '../../src/platforms/telegram/transport.js';
 import { startTelegramEmulator, TELEGRAM_LIMITS, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
 import { telegramPart } from '../support/delivery-rig.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -31,11 +32,8 @@ afterEach(async () => emulator.close());
 /** A sender as one worker process would build it: its own Redis connection, shared buckets. */
 function workerSender(options: { pacing?: TelegramPacing; timeoutSeconds?: number; token?: string } = {}): TelegramSender {
   const config = { token: options.token ?? TOKEN, apiRoot: emulator.apiRoot, owners: [] };
-  return new TelegramSender({
-    api: createTelegramApi(config, { timeoutSeconds: options.timeoutSeconds }),
-    limiter: new RedisRateLimiter(redis.client(), `herald-test${run}:ratelimit:`),
-    pacing: options.pacing,
-  });
+  const api = createTelegramApi(config, { timeoutSeconds: options.timeoutSeconds });
+  return new TelegramSender({ transport: new TelegramTransport({ api, limiter: new RedisRateLimiter(redis.client(), `herald-test${run}:ratelimit:`), pacing: options.pacing }) });
 }
 
 async function failureOf(sending: Promise<unknown>): Promise<DeliveryFailure> {

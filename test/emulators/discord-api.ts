@@ -45,6 +45,11 @@ export interface DiscordEmulator {
   failChannel(channelId: string, failure: ChannelFailure | undefined, times?: number): void;
   /** The next request(s) on a channel get a 429 with this retry_after. */
   rateLimitNext(channelId: string, plan: RateLimitPlan): void;
+  /**
+   * Accepts the next `count` posts to a channel or forum (default 1) but never answers those
+   * requests, as when the connection drops just after Discord took them. Resolves once accepted.
+   */
+  holdResponses(count?: number): Promise<void>;
   /** Replaces a channel's permission overwrites and tells connected clients (CHANNEL_UPDATE). */
   setOverwrites(channelId: string, overwrites: OverwriteSeed[]): void;
   /** Deletes a channel (later requests get 404 Unknown Channel) and tells connected clients (CHANNEL_DELETE). */
@@ -138,6 +143,10 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     rateLimitNext(channelId, plan) {
       world.rateLimits.set(channelId, { ...plan, remaining: plan.times ?? 1 });
     },
+    holdResponses: (count = 1) =>
+      new Promise<void>((resolve) => {
+        world.holding = { remaining: count, resolve };
+      }),
     setOverwrites(channelId, overwrites) {
       const channel = existingChannel(channelId);
       channel.overwrites = overwrites;

@@ -69,6 +69,8 @@ export interface TelegramEmulatorOptions {
   bot?: { id?: number; username?: string; firstName?: string };
   /** Off unless given (sliding windows, measured when a request arrives). */
   limits?: RateLimits;
+  /** Time between accepting a message and answering, like the way back over the network (default 0). */
+  answerDelayMs?: number;
 }
 
 /** One message the bot sent, as the emulator accepted it. */
@@ -127,6 +129,11 @@ export interface TelegramEmulator {
   webhook(): { url: string; secretToken?: string } | undefined;
   /** Updates queued and not yet confirmed by getUpdates' offset or taken by the webhook. */
   pendingUpdates(): number;
+  /**
+   * Accepts the next `count` messages sent (default 1) but never answers those requests, as when
+   * the connection drops just after Telegram took a message. Resolves with them once accepted.
+   */
+  holdResponses(count?: number): Promise<SentMessageRecord[]>;
   readonly stats: EmulatorStats;
   close(): Promise<void>;
 }
@@ -308,6 +315,7 @@ class Emulator implements TelegramEmulator {
   private webhookTarget?: { url: string; secretToken?: string };
   private webhookBusy = false;
   private limits?: RateLimits;
+  private holding?: { remaining: number; held: SentMessageRecord[]; resolve: (held: SentMessageRecord[]) => void };
   private closed = false;
   private readonly server = createServer((request, response) => void this.serve(request, response));
 
@@ -434,6 +442,25 @@ class Emulator implements TelegramEmulator {
     return this.updates.length;
   }
 
+  holdResponses(count = 1): Promise<SentMessageRecord[]> {
+    return new Promise((resolve) => {
+      this.holding = { remaining: count, held: [], resolve };
+    });
+  }
+
+  /** Whether to leave this accepted message unanswered (see holdResponses). */
+  private holdsResponse(method: string, result: unknown): boolean {
+    const holding = this.holding;
+    if (!holding || !isSendMethod(method)) return false;
+    const { message_id: messageId, chat } = result as { message_id: number; chat: { id: number } };
+    holding.held.push(this.sent.find((record) => record.chatId === chat.id && record.messageId === messageId)!);
+    if (--holding.remaining === 0) {
+      this.holding = undefined;
+      holding.resolve(holding.held);
+    }
+    return true;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.poll?.respond([]);
@@ -457,6 +484,8 @@ class Emulator implements TelegramEmulator {
       this.stats.calls[method] = (this.stats.calls[method] ?? 0) + 1;
       const { params, files } = await readParams(request, url);
       result = await this.call(method, params, files, response);
+      if (this.holdsResponse(method, result)) return;
+      if (this.options.answerDelayMs && isSendMethod(method)) await new Promise((resolve) => setTimeout(resolve, this.options.answerDelayMs));
     } catch (error) {
       const failure = error instanceof ApiFailure ? error : new ApiFailure(500, `Internal Server Error: ${(error as Error).message}`);
       if (failure.code === 429) this.stats.tooManyRequests++;
@@ -815,6 +844,10 @@ function adminShape(user: object, admin: ChatAdmin, chatType: ChatType): object 
     can_edit_stories: false, can_delete_stories: false, can_send_welcome_messages: false,
     ...(chatType === 'channel' ? { can_post_messages: true, can_edit_messages: true } : { can_pin_messages: true, can_manage_topics: chatType === 'supergroup' }),
   };
+}
+
+function isSendMethod(method: string): boolean {
+  return method === 'sendMessage' || method === 'sendDocument';
 }
 
 function tooManyRequests(retryAfterSeconds: number): ApiFailure {

@@ -1,10 +1,13 @@
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDeliverWorker, type DeliverDeps } from '../../jobs/deliver.js';
+import { createDeliverProcessor, DELIVERY_STALL, startDeliverWorker, type DeliverDeps } from '../../jobs/deliver.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
+import { SendCancelled } from '../../src/platforms/delivery.js';
 import { createComposeQueue, type ComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { createDeliverQueue, DELIVER_JOB_NAME, deliveryJobId, fanOut, retryDeadLetter, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
+import { bullPrefix, QUEUE_NAMES } from '../../src/queue/names.js';
 import { upsertSubscriptionSchedulers } from '../../src/queue/subscription-schedulers.js';
 import { BriefingStore } from '../../src/store/briefings.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
@@ -134,6 +137,31 @@ describe('deliver', () => {
     expect(await retryDeadLetter(id, { queue: deliverQueue, deliveries: deps.deliveries, briefings: deps.briefings })).toBe('retried');
     await expect.poll(() => deliverQueue.getJobState(id), { timeout: 20_000 }).toBe('completed');
     expect(texts(71)).toEqual(expectedParts('b7'));
+  });
+
+  it('sends no further part once another worker took the delivery over, and renews the lock before each part it sends', async () => {
+    await worker.close(true);
+    const manual = new Worker(QUEUE_NAMES.deliver, null, { connection: redis, prefix: bullPrefix(PREFIX), ...DELIVERY_STALL });
+    try {
+      await saveTestBriefing(deps.briefings, 'b9');
+      const [kept, taken] = await subscribeChats([91, 92]);
+      const deliver = createDeliverProcessor(deps);
+      await fanOut(deliverQueue, 'b9', [kept!]);
+      const ours = await manual.getNextJob('token-a');
+      await deliver(ours, 'token-a');
+      expect(texts(91)).toEqual(expectedParts('b9'));
+      expect(await redis.pttl(`${bullPrefix(PREFIX)}:${QUEUE_NAMES.deliver}:${ours.id}:lock`)).toBeGreaterThan(DELIVERY_STALL.lockDuration / 2);
+
+      // This worker stalled; its lock lapsed and another worker holds the delivery now.
+      await fanOut(deliverQueue, 'b9', [taken!]);
+      const stalled = await manual.getNextJob('token-b');
+      await redis.set(`${bullPrefix(PREFIX)}:${QUEUE_NAMES.deliver}:${stalled.id}:lock`, 'the-new-owner');
+      await expect(deliver(stalled, 'token-b')).rejects.toBeInstanceOf(SendCancelled);
+      expect(texts(92)).toEqual([]);
+      expect(await deps.deliveries.deadLetters()).toEqual([]);
+    } finally {
+      await manual.close(true);
+    }
   });
 
   it("sends each subscription's own link-preview choice, the config's where it made none", async () => {

@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisRateLimiter, type RateBucket } from '../../src/platforms/rate-limiter.js';
+import { RedisRateLimiter, type Lane, type RateBucket } from '../../src/platforms/rate-limiter.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 let redis: TestRedis;
@@ -33,6 +34,11 @@ function mostInAnyWindow(instantsMs: number[], perMs: number): number {
     most = Math.max(most, end - start);
   }
   return most;
+}
+
+/** Sends made and planned in a bucket. */
+async function booked(redis: Redis, key: string): Promise<number> {
+  return (await redis.zcard(key)) + (await redis.zcard(`${key}:plan:bulk`)) + (await redis.zcard(`${key}:plan:interactive`));
 }
 
 describe('RedisRateLimiter', () => {
@@ -103,6 +109,78 @@ describe('RedisRateLimiter', () => {
         expect(Math.min(...reservations.map((r) => r.waitMs))).toBe(0);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('keeps sends a window apart when a busy event loop wakes two waiting callers at once', async () => {
+    const prefix = `test${prefixCounter++}:rl:`;
+    const limiter = new RedisRateLimiter(clientA, prefix);
+    const bucket = { key: 'late', limit: 1, perMs: 400 };
+    await limiter.acquire([bucket]);
+    const resolved: number[] = [];
+    const waiting = [0, 1].map(() => limiter.acquire([bucket]).then(() => resolved.push(performance.now())));
+    // Both now hold a slot (at +400 and +800 ms); then the event loop is busy past both.
+    await expect.poll(() => booked(clientA, `${prefix}late`), { timeout: 10_000, interval: 5 }).toBe(3);
+    const busyUntil = performance.now() + 1_000;
+    while (performance.now() < busyUntil);
+    await Promise.all(waiting);
+    // The second goes a full window after the first, not in the same instant (some slack for the round trip).
+    expect(resolved[1]! - resolved[0]!).toBeGreaterThan(300);
+  });
+
+  it('puts a reply ahead of the briefing parts already waiting, within the same limit', async () => {
+    const prefix = `test${prefixCounter++}:rl:`;
+    const limiter = new RedisRateLimiter(clientA, prefix);
+    const bucket = { key: 'lanes', limit: 1, perMs: 250 };
+    const order: string[] = [];
+    const instants: number[] = [];
+    const take = (name: string, lane: Lane) =>
+      limiter.acquire([bucket], { lane }).then((atMs) => {
+        order.push(name);
+        instants.push(atMs);
+      });
+    await take('first', 'bulk');
+    const parts = [take('part 1', 'bulk'), take('part 2', 'bulk'), take('part 3', 'bulk')];
+    await expect.poll(() => booked(clientA, `${prefix}lanes`), { timeout: 10_000, interval: 5 }).toBe(4);
+    await Promise.all([...parts, take('reply', 'interactive')]);
+    expect(order.slice(0, 2)).toEqual(['first', 'reply']);
+    expect(order.slice(2).sort()).toEqual(['part 1', 'part 2', 'part 3']);
+    expect(mostInAnyWindow(instants, bucket.perMs)).toBe(1);
+  });
+
+  it('never admits sends closer than the limits, however late callers wake and whatever their lane (property)', async () => {
+    const bucketSpecs: RateBucket[] = [
+      { key: 'g', limit: 3, perMs: 100 },
+      { key: 'c1', limit: 1, perMs: 60 },
+      { key: 'grp', limit: 2, perMs: 150 },
+    ];
+    const call = fc.record({
+      process: fc.constantFrom(0, 1),
+      lane: fc.constantFrom<Lane>('bulk', 'interactive'),
+      buckets: fc.subarray(bucketSpecs, { minLength: 1 }),
+      lateMs: fc.integer({ min: 0, max: 120 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(call, { minLength: 2, maxLength: 12 }), async (calls) => {
+        const limiters = twoProcesses();
+        // Like acquire, but each wake-up comes lateMs after the planned instant.
+        const admittedAt = await Promise.all(
+          calls.map(async ({ process, lane, buckets, lateMs }) => {
+            const limiter = limiters[process]!;
+            let reservation = await limiter.reserve(buckets, lane);
+            while (!reservation.admitted) {
+              await sleep(reservation.waitMs + lateMs);
+              reservation = await limiter.commit(reservation.ticket);
+            }
+            return reservation.atMs;
+          }),
+        );
+        for (const spec of bucketSpecs) {
+          const instants = admittedAt.filter((_, i) => calls[i]!.buckets.includes(spec));
+          expect(mostInAnyWindow(instants, spec.perMs)).toBeLessThanOrEqual(spec.limit);
+        }
+      }),
+      { numRuns: 15 },
     );
   });
 

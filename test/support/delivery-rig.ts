@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
 import { createTelegramApi } from '../../src/platforms/telegram/client.js';
-import { TelegramSender, type TelegramPacing } from '../../src/platforms/telegram/sender.js';
+import { TelegramSender } from '../../src/platforms/telegram/sender.js';
+import { TelegramTransport, type TelegramPacing } from '../../src/platforms/telegram/transport.js';
 import type { TelegramPart } from '../../src/render/index.js';
 import type { BriefingStore, StoredBriefing } from '../../src/store/briefings.js';
 
@@ -12,10 +13,9 @@ export const RIG_TOKEN = '4242:delivery-rig';
 
 /** A Telegram sender against the emulator, as a worker process builds it. */
 export function rigSender(redis: Redis, apiRoot: string, options: { pacing?: TelegramPacing; timeoutSeconds?: number } = {}): TelegramSender {
+  const api = createTelegramApi({ token: RIG_TOKEN, apiRoot, owners: [] }, { timeoutSeconds: options.timeoutSeconds ?? 5 });
   return new TelegramSender({
-    api: createTelegramApi({ token: RIG_TOKEN, apiRoot, owners: [] }, { timeoutSeconds: options.timeoutSeconds ?? 5 }),
-    limiter: new RedisRateLimiter(redis, 'rig:ratelimit:'),
-    pacing: options.pacing ?? UNPACED,
+    transport: new TelegramTransport({ api, limiter: new RedisRateLimiter(redis, 'rig:ratelimit:'), pacing: options.pacing ?? UNPACED }),
     maxInlineRetryAfterMs: 0,
   });
 }

@@ -1,18 +1,24 @@
 /**
  * Herald workers in their own process, for crash and shutdown tests: `node --import tsx
- * test/support/worker-process.ts` with HERALD_REDIS_URL, HERALD_PREFIX and TELEGRAM_API_ROOT set.
- * HERALD_MODE=deliver (default): a bare delivery worker with quick stall detection, to be
+ * test/support/worker-process.ts` with HERALD_REDIS_URL and HERALD_PREFIX set, and
+ * TELEGRAM_API_ROOT and/or DISCORD_API_BASE (+ DISCORD_TOKEN) for the platforms to send to.
+ * HERALD_MODE=deliver (default): a bare delivery worker with Herald's own stall settings, to be
  * killed. HERALD_MODE=service: startWorkers + installShutdown, as `herald start` runs them.
- * Prints "ready" once the workers are connected.
+ * HERALD_PACING=telegram paces Telegram as production does (default: only
+ * HERALD_SENDS_PER_SECOND overall). Prints "ready" once the workers are connected.
  */
 import { startDeliverWorker } from '../../jobs/deliver.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
+import { createDiscordRest } from '../../src/platforms/discord/client.js';
+import { DiscordSender } from '../../src/platforms/discord/sender.js';
+import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
+import { TELEGRAM_PACING } from '../../src/platforms/telegram/transport.js';
 import { createComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { installShutdown } from '../../src/runtime/shutdown.js';
-import { startWorkers } from '../../src/runtime/workers.js';
+import { startWorkers, type Senders } from '../../src/runtime/workers.js';
 import { BriefingStore } from '../../src/store/briefings.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
 import { createKeys } from '../../src/store/keys.js';
@@ -26,19 +32,24 @@ function required(name: string): string {
 }
 
 const prefix = required('HERALD_PREFIX');
-const apiRoot = required('TELEGRAM_API_ROOT');
+const apiRoot = process.env.TELEGRAM_API_ROOT;
+const discordApi = process.env.DISCORD_API_BASE;
 const concurrency = Number(process.env.HERALD_CONCURRENCY ?? 20);
 const perSecond = Number(process.env.HERALD_SENDS_PER_SECOND ?? 100_000);
 const redis = createRedisConnection(required('HERALD_REDIS_URL'), { name: `test-worker-${process.pid}` });
-const telegram = rigSender(redis, apiRoot, {
-  pacing: { global: { limit: perSecond, perMs: 1000 }, perChat: { limit: 100_000, perMs: 1000 }, perGroup: { limit: 100_000, perMs: 1000 } },
-  timeoutSeconds: 60,
-});
-const senders = { telegram, console: new ConsoleSender(process.stderr) };
+const senders: Senders = { console: new ConsoleSender(process.stderr) };
+if (apiRoot) {
+  const loose = { global: { limit: perSecond, perMs: 1000 }, perChat: { limit: 100_000, perMs: 1000 }, perGroup: { limit: 100_000, perMs: 1000 } };
+  senders.telegram = rigSender(redis, apiRoot, { pacing: process.env.HERALD_PACING === 'telegram' ? TELEGRAM_PACING : loose, timeoutSeconds: 60 });
+}
+if (discordApi) {
+  const rest = createDiscordRest({ token: required('DISCORD_TOKEN'), apiBase: discordApi, owners: [] });
+  senders.discord = new DiscordSender({ rest, pacer: new RedisRateLimiter(redis, 'rig:ratelimit:') });
+}
 
 if (process.env.HERALD_MODE === 'service') {
   const logger = createLogger({ destination: process.stderr });
-  const config = parseConfig({ redis: { prefix }, telegram: { token: RIG_TOKEN, apiRoot } });
+  const config = parseConfig({ redis: { prefix }, telegram: { token: RIG_TOKEN, apiRoot: required('TELEGRAM_API_ROOT') } });
   const workers = await startWorkers({ config, connection: redis, senders, logger, roles: { worker: true, scheduler: false }, deliverConcurrency: concurrency });
   installShutdown(async () => {
     await workers.close();
@@ -53,7 +64,7 @@ if (process.env.HERALD_MODE === 'service') {
     composeQueue: createComposeQueue(redis, prefix),
     senders,
   };
-  const worker = startDeliverWorker(deps, { connection: redis, prefix, concurrency, stall: { lockDuration: 4_000, stalledInterval: 1_000 } });
+  const worker = startDeliverWorker(deps, { connection: redis, prefix, concurrency });
   await worker.waitUntilReady();
 }
 process.stdout.write('ready\n');

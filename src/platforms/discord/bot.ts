@@ -21,6 +21,8 @@ import type { CommandReply, CommandRequest, RunCommand } from '../../commands/ty
 import type { HeraldConfig } from '../../config/schema.js';
 import { fetchFeed } from '../../feeds/fetch.js';
 import type { Logger } from '../../log.js';
+import type { HeraldMetrics } from '../../observability/metrics.js';
+import { countDiscordRateLimits } from '../../observability/platform-metrics.js';
 import type { RenderOptions } from '../../render/index.js';
 import { createDiscordClient } from './client.js';
 import { sendCommandReply } from './interaction-reply.js';
@@ -49,6 +51,8 @@ export interface DiscordBotOptions {
   config: HeraldConfig;
   services: CommandServices;
   logger: Logger;
+  /** Counts the 429s of the bot's REST calls (interaction replies, command registration). */
+  metrics?: HeraldMetrics;
 }
 
 export interface DiscordBot {
@@ -206,6 +210,7 @@ async function registerCommands(client: Client<true>, guildId: string | undefine
 export async function startDiscordBot(options: DiscordBotOptions): Promise<DiscordBot> {
   const { config, logger } = options;
   const client = createDiscordClient(config.discord);
+  if (options.metrics) countDiscordRateLimits(client.rest, options.metrics);
   const handler = new InteractionHandler(options);
   client.on(Events.InteractionCreate, (interaction) => void handler.handle(interaction));
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));

@@ -2,9 +2,10 @@
  * Posts rendered briefing parts to Discord over discord.js REST: text channels, threads, and
  * forum channels (one post per briefing, later parts inside it).
  */
+import { createHash } from 'node:crypto';
 import { type APIMessage, type APIThreadChannel, type REST, Routes } from 'discord.js';
 import type { DiscordPart } from '../../render/discord.js';
-import { DeliveryError, type Destination, type PlatformSender, type SentPart } from '../delivery.js';
+import { DeliveryError, type Destination, type PlatformSender, type SendContext, type SentPart } from '../delivery.js';
 import type { RateBucket } from '../rate-limiter.js';
 import { classifyDiscordError, type DiscordAction } from './errors.js';
 
@@ -15,6 +16,18 @@ export interface SendPacer {
 
 /** Discord allows 50 requests per second per bot, across all of its processes. */
 const DISCORD_GLOBAL_BUCKET: RateBucket = { key: 'discord:global', limit: 50, perMs: 1000 };
+
+/** Discord takes a nonce of at most 25 characters. */
+const NONCE_LENGTH = 25;
+
+/**
+ * The nonce of a part: derived from its idempotency key, so every attempt at the same part sends
+ * the same one. With `enforce_nonce`, Discord answers a repeat within a few minutes with the
+ * message already posted instead of posting it again.
+ */
+export function messageNonce(idempotencyKey: string): string {
+  return createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, NONCE_LENGTH);
+}
 
 /** Discord's limit on a thread (forum post) name. */
 export const FORUM_POST_NAME_LIMIT = 100;
@@ -49,16 +62,19 @@ export interface DiscordSenderOptions {
 /**
  * Sends one part per call. Forum destinations: the first part (index 0) creates the post named
  * after the briefing title and returns its thread id; the delivery job passes that id back as
- * `destination.threadId` for the later parts, which then go into the post.
+ * `destination.threadId` for the later parts, which then go into the post. Messages carry a
+ * nonce from the context's idempotency key; a forum post cannot (Discord's thread creation
+ * takes none), so only a post's first part can be posted twice after a crash.
  */
 export class DiscordSender implements PlatformSender<DiscordPart> {
   readonly platform = 'discord' as const;
 
   constructor(private readonly options: DiscordSenderOptions) {}
 
-  async send(destination: Destination, part: DiscordPart, context: { index: number; total: number; title: string }): Promise<SentPart> {
+  async send(destination: Destination, part: DiscordPart, context: SendContext): Promise<SentPart> {
     // Forced whatever the part says: feed text must never ping @everyone, @here, users or roles.
     const body = { ...part, allowed_mentions: { parse: [] } };
+    const once = context.idempotencyKey === undefined ? {} : { nonce: messageNonce(context.idempotencyKey), enforce_nonce: true };
     const startsForumPost = destination.channelKind === 'forum' && destination.threadId === undefined;
     if (startsForumPost && context.index > 0) {
       throw new Error(`forum part ${context.index + 1} of ${context.total} for channel ${destination.chatId} has no threadId: pass the first part's SentPart.threadId`);
@@ -66,12 +82,13 @@ export class DiscordSender implements PlatformSender<DiscordPart> {
     const channelId = destination.threadId ?? destination.chatId;
     const action: DiscordAction = startsForumPost ? 'forum-post' : destination.threadId ? 'thread-message' : 'message';
     await this.options.pacer?.acquire([DISCORD_GLOBAL_BUCKET]);
+    await context.beforeRequest?.();
     try {
       if (startsForumPost) {
         const post = (await this.options.rest.post(Routes.threads(channelId), { body: { name: forumPostName(context.title), message: body } })) as APIThreadChannel & { message?: APIMessage };
         return { messageId: post.message?.id ?? post.id, threadId: post.id };
       }
-      const message = (await this.options.rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
+      const message = (await this.options.rest.post(Routes.channelMessages(channelId), { body: { ...body, ...once } })) as APIMessage;
       return destination.threadId ? { messageId: message.id, threadId: destination.threadId } : { messageId: message.id };
     } catch (error) {
       const failure = classifyDiscordError(error, channelId, action);

@@ -13,10 +13,13 @@ import type { CommandServices } from '../../commands/services.js';
 import type { CommandReply, CommandRequest, RunCommand } from '../../commands/types.js';
 import type { HeraldConfig } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
+import type { HeraldMetrics } from '../../observability/metrics.js';
+import { countTelegramRateLimits } from '../../observability/platform-metrics.js';
 import { createTelegramBot, telegramApiRoot } from './client.js';
 import { resolveCommandContext } from './command-context.js';
 import { parseTelegramCommand, type TelegramCommand } from './command-parsing.js';
-import { sendCommandReply } from './reply.js';
+import { sendCommandReply } from './reply-sender.js';
+import type { TelegramTransport } from './transport.js';
 import { startWebhookServer, type UpdateType } from './webhook.js';
 
 /** OPML files larger than this are refused before download. */
@@ -27,6 +30,10 @@ export interface TelegramBotOptions {
   config: HeraldConfig;
   services: CommandServices;
   logger: Logger;
+  /** Where replies go out: the process's one paced path to Telegram, shared with the delivery workers. */
+  transport: TelegramTransport;
+  /** Counts the 429s of the bot's own calls (updates, chat lookups); the transport's are counted where it is built. */
+  metrics?: HeraldMetrics;
 }
 
 /** A running bot; stop() ends polling (or the webhook server) and waits for commands in flight. */
@@ -68,6 +75,7 @@ interface HandlingDeps {
   runCommand: RunCommand;
   config: HeraldConfig;
   logger: Logger;
+  transport: TelegramTransport;
 }
 
 async function answer(ctx: Context, message: Message, command: TelegramCommand, deps: HandlingDeps): Promise<CommandReply> {
@@ -100,7 +108,11 @@ export function installCommandHandling(bot: Bot, deps: HandlingDeps): void {
     const text = message.text ?? message.caption;
     const command = text === undefined ? undefined : parseTelegramCommand(text, ctx.me.username, message.chat.type === 'private');
     if (!command) return next();
-    const target = { chatId: message.chat.id, ...(message.is_topic_message && message.message_thread_id !== undefined ? { threadId: message.message_thread_id } : {}) };
+    const target = {
+      chatId: message.chat.id,
+      chatKind: message.chat.type,
+      ...(message.is_topic_message && message.message_thread_id !== undefined ? { threadId: message.message_thread_id } : {}),
+    };
     let reply: CommandReply;
     try {
       reply = await answer(ctx, message, command, deps);
@@ -108,7 +120,7 @@ export function installCommandHandling(bot: Bot, deps: HandlingDeps): void {
       deps.logger.error({ err: error, chatId: message.chat.id, command: command.name }, 'Telegram command failed');
       reply = refused('Sorry, something went wrong on Herald\'s side. Please try again in a minute.');
     }
-    await sendCommandReply(ctx.api, target, reply, { linkPreviews: deps.config.briefing.linkPreviews });
+    await sendCommandReply(deps.transport, target, reply, { linkPreviews: deps.config.briefing.linkPreviews, logger: deps.logger });
   });
 }
 
@@ -117,9 +129,10 @@ export function installCommandHandling(bot: Bot, deps: HandlingDeps): void {
  * menu (setMyCommands), then receives updates by webhook when `telegram.webhook` is set, else
  * by long polling.
  */
-export async function startTelegramBot({ config, services, logger }: TelegramBotOptions): Promise<TelegramBotHandle> {
+export async function startTelegramBot({ config, services, logger, transport, metrics }: TelegramBotOptions): Promise<TelegramBotHandle> {
   const bot = createTelegramBot(config.telegram);
-  installCommandHandling(bot, { runCommand: createCommandRunner(services), config, logger });
+  if (metrics) countTelegramRateLimits(bot.api, metrics);
+  installCommandHandling(bot, { runCommand: createCommandRunner(services), config, logger, transport });
   bot.catch((error) => logger.error({ err: error.error, updateId: error.ctx.update.update_id }, 'Telegram update failed'));
   await bot.init();
   await bot.api.setMyCommands([{ command: 'start', description: 'What Herald is and how to begin' }, ...telegramCommandMenu()]);

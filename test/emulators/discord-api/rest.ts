@@ -70,11 +70,17 @@ function postMessage({ world, params, body }: RouteContext): Reply {
   if (channel.type === ChannelType.GuildForum) throw apiErrors.nonTextChannel();
   requirePermission(world, channel, isThread(channel) ? PermissionFlagsBits.SendMessagesInThreads : PermissionFlagsBits.SendMessages);
   const json = validMessage(body);
+  // enforce_nonce: the same nonce again (a retry) returns the first message instead of posting twice.
+  const nonce = json.enforce_nonce === true && json.nonce !== undefined ? String(json.nonce) : undefined;
+  const first = nonce === undefined ? undefined : world.messageWithNonce(nonce);
+  if (first) return ok(world.messagePayload(first));
   // Without Embed Links, Discord refuses an embed-only message and silently drops the embeds of one with content.
   const embedsRefused = Array.isArray(json.embeds) && json.embeds.length > 0 && !(world.botPermissions(channel) & PermissionFlagsBits.EmbedLinks);
   if (embedsRefused && isEmptyMessage({ ...json, embeds: [] }, body.files.length)) throw apiErrors.missingPermissions();
   const draft = world.draftMessage(channel.id, json, body.files, 'channel');
-  return ok(world.messagePayload(world.keep(embedsRefused ? { ...draft, embeds: [], embedsDropped: true } : draft)));
+  const message = world.keep(embedsRefused ? { ...draft, embeds: [], embedsDropped: true } : draft);
+  if (nonce !== undefined) world.rememberNonce(nonce, message);
+  return ok(world.messagePayload(message));
 }
 
 function threadName(name: unknown): string {
@@ -312,6 +318,7 @@ export function createRestHandler(options: RestOptions): (req: IncomingMessage, 
       if (failure) throw failureErrors[failure]();
       const reply = matched.handler({ world, params, body: await readBody(req), query: url.searchParams });
       record(reply.status);
+      if (method === 'POST' && reply.status < 300 && /^\/channels\/\d+\/(messages|threads)$/.test(path) && world.holdsResponse()) return;
       send(res, reply.status, bucket.headers, reply.body);
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError(500, 0, `emulator bug: ${(error as Error).message}`);

@@ -67,6 +67,12 @@ export interface PendingInteraction {
   waiters: ((response: InteractionResponse) => void)[];
 }
 
+/**
+ * How long Discord remembers an enforced nonce: "the past few minutes" in its documentation;
+ * five here, longer than any takeover or retry a test makes.
+ */
+const NONCE_WINDOW_MS = 5 * 60_000;
+
 /** Everything the emulator knows and remembers; REST and the gateway both read and write it. */
 export class DiscordWorld {
   readonly channels = new Map<string, ChannelState>();
@@ -78,6 +84,10 @@ export class DiscordWorld {
   readonly requests: RequestRecord[] = [];
   readonly failures = new Map<string, { failure: ChannelFailure; remaining: number }>();
   readonly rateLimits = new Map<string, RateLimitPlan & { remaining: number }>();
+  /** Posts still to leave unanswered (see DiscordEmulator.holdResponses). */
+  holding?: { remaining: number; resolve: () => void };
+  /** Messages created with `enforce_nonce`, by nonce (every REST message here has one author: the bot). */
+  private readonly nonces = new Map<string, { message: RecordedMessage; at: number }>();
 
   constructor(
     readonly guilds: GuildSeed[],
@@ -173,6 +183,27 @@ export class DiscordWorld {
     this.messagesByChannel.set(message.channelId, list.filter((m) => m.id !== message.id));
   }
 
+  /** Whether to leave the post just accepted unanswered, counting it against the hold. */
+  holdsResponse(): boolean {
+    const holding = this.holding;
+    if (!holding) return false;
+    if (--holding.remaining === 0) {
+      this.holding = undefined;
+      holding.resolve();
+    }
+    return true;
+  }
+
+  /** The message an enforced nonce already created within NONCE_WINDOW_MS, if any. */
+  messageWithNonce(nonce: string): RecordedMessage | undefined {
+    const entry = this.nonces.get(nonce);
+    return entry && Date.now() - entry.at < NONCE_WINDOW_MS ? entry.message : undefined;
+  }
+
+  rememberNonce(nonce: string, message: RecordedMessage): void {
+    this.nonces.set(nonce, { message, at: Date.now() });
+  }
+
   /** The message object Discord returns for a recorded message. */
   messagePayload(message: RecordedMessage, flags = 0): Json {
     return {
@@ -192,6 +223,7 @@ export class DiscordWorld {
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
       flags,
+      ...(message.body.nonce !== undefined && { nonce: message.body.nonce }),
     };
   }
 

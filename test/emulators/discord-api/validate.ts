@@ -15,6 +15,7 @@ export const limits = {
   author: 256,
   embedTotal: 6000,
   threadName: 100,
+  nonce: 25,
 } as const;
 
 /** Discord counts characters as code points (its backend is Python), not UTF-16 units. */
@@ -78,6 +79,8 @@ export function validateMessageBody(body: Json): FormErrors | undefined {
     const total = embeds.reduce((sum: number, embed, index) => sum + checkEmbed(tree, embed, index), 0);
     if (total > limits.embedTotal) addError(tree, ['embeds'], 'MAX_EMBED_SIZE_EXCEEDED', `Embed size exceeds maximum size of ${limits.embedTotal}`);
   }
+  if (body.nonce !== undefined && !(typeof body.nonce === 'string' || Number.isInteger(body.nonce))) addError(tree, ['nonce'], 'BASE_TYPE_STRING', 'Must be a string or an integer.');
+  if (typeof body.nonce === 'string') checkLength(tree, ['nonce'], body.nonce, limits.nonce);
   const mentions = body.allowed_mentions as Json | undefined;
   if (mentions?.parse !== undefined && !Array.isArray(mentions.parse)) addError(tree, ['allowed_mentions', 'parse'], 'BASE_TYPE_LIST', 'Must be a list.');
   return Object.keys(tree).length > 0 ? tree : undefined;

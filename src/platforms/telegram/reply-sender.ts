@@ -1,0 +1,90 @@
+/**
+ * Sends a command's reply through the transport's interactive lane: ahead of briefing parts,
+ * within the same limits, and retried (each 429 waited out for its retry_after) until Telegram
+ * takes it or the reply's deadline passes, so whoever typed the command sees the answer.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InputFile, type Api } from 'grammy';
+import type { CommandReply } from '../../commands/types.js';
+import type { Logger } from '../../log.js';
+import { renderParts } from '../../render/index.js';
+import type { Destination } from '../delivery.js';
+import { classifyTelegramError } from './errors.js';
+import { replyMessages } from './reply.js';
+import type { TelegramTransport } from './transport.js';
+
+/** Where a command's answer goes: the chat (and forum topic) the command was typed in. */
+export interface ReplyTarget {
+  chatId: number;
+  threadId?: number;
+  /** The chat's type, so a reply in a group counts against the group's limit too. */
+  chatKind?: Destination['channelKind'];
+}
+
+export interface ReplyOptions {
+  linkPreviews: boolean;
+  logger: Logger;
+  /** How long a reply may keep being refused before Herald gives up on it (default 2 minutes). */
+  deadlineMs?: number;
+}
+
+const DEFAULT_REPLY_DEADLINE_MS = 120_000;
+
+/** Before retrying a reply that failed without a retry_after (5xx, network): 1 s, 2 s, 4 s… at most 15 s. */
+function backoffMs(attempt: number): number {
+  return Math.min(15_000, 1000 * 2 ** (attempt - 1));
+}
+
+/** Sends each message of one reply, in order, retrying every one until the reply's deadline. */
+class ReplyDelivery {
+  private readonly deadline: number;
+  private readonly chat: { chatId: string; channelKind?: Destination['channelKind'] };
+  private readonly where: { message_thread_id?: number };
+
+  constructor(
+    private readonly transport: TelegramTransport,
+    target: ReplyTarget,
+    private readonly options: ReplyOptions,
+  ) {
+    this.deadline = Date.now() + (options.deadlineMs ?? DEFAULT_REPLY_DEADLINE_MS);
+    this.chat = { chatId: String(target.chatId), ...(target.chatKind && { channelKind: target.chatKind }) };
+    this.where = target.threadId !== undefined ? { message_thread_id: target.threadId } : {};
+  }
+
+  async send(request: (api: Api, where: { message_thread_id?: number }) => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.transport.send(this.chat, 'interactive', (api) => request(api, this.where));
+        return;
+      } catch (error) {
+        const failure = classifyTelegramError(error);
+        if (failure.kind !== 'transient') throw error;
+        const waitMs = failure.retryAfterMs ?? backoffMs(attempt);
+        if (Date.now() + waitMs > this.deadline) {
+          const seconds = Math.round((this.options.deadlineMs ?? DEFAULT_REPLY_DEADLINE_MS) / 1000);
+          throw new Error(`gave up on a reply in chat ${this.chat.chatId} after ${attempt} attempts: Telegram would not take it within ${seconds} s, the deadline for replies (${failure.reason})`, { cause: error });
+        }
+        this.options.logger.debug({ chatId: this.chat.chatId, attempt, waitMs, reason: failure.reason }, 'reply refused for now; retrying');
+        await sleep(waitMs);
+      }
+    }
+  }
+}
+
+/**
+ * Sends a command's reply: the text (HTML, escaped, split if long), then the OPML file, then
+ * the preview briefing as the exact parts a delivery would send, in order.
+ */
+export async function sendCommandReply(transport: TelegramTransport, target: ReplyTarget, reply: CommandReply, options: ReplyOptions): Promise<void> {
+  const delivery = new ReplyDelivery(transport, target, options);
+  for (const html of replyMessages(reply.text)) {
+    await delivery.send((api, where) => api.sendMessage(target.chatId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...where }));
+  }
+  const { file } = reply;
+  if (file) await delivery.send((api, where) => api.sendDocument(target.chatId, new InputFile(file.content, file.name), where));
+  if (reply.preview) {
+    for (const part of renderParts(reply.preview, 'telegram', { linkPreviews: options.linkPreviews })) {
+      await delivery.send((api, where) => api.sendMessage(target.chatId, part.text, { parse_mode: part.parse_mode, link_preview_options: part.link_preview_options, ...where }));
+    }
+  }
+}
