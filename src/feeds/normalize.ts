@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { normalizeForComparison } from '../text/fold.js';
-import { segmenter } from '../text/segmenter.js';
+import { splitSentences } from '../text/sentences.js';
 import { canonicalizeUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
@@ -165,8 +165,9 @@ export function singleLine(text: string): string {
 
 /** The first sentence of the first paragraph, cut to a headline's length. */
 function firstSentence(text: string, language: string | undefined): string {
-  const paragraph = text.split('\n', 1)[0] ?? '';
-  const sentence = (segmenter(primaryLanguage(language) ?? 'en', 'sentence').segment(paragraph)[Symbol.iterator]().next().value?.segment ?? '').trim();
+  // Only the start can become the title: a long paragraph is not split whole for it.
+  const paragraph = (text.split('\n', 1)[0] ?? '').slice(0, 4 * MAX_FALLBACK_TITLE_LENGTH);
+  const sentence = splitSentences(paragraph, primaryLanguage(language) ?? 'en')[0] ?? '';
   if (sentence.length <= MAX_FALLBACK_TITLE_LENGTH) return sentence;
   const cut = sentence.slice(0, MAX_FALLBACK_TITLE_LENGTH);
   const lastSpace = cut.lastIndexOf(' ');

@@ -6,7 +6,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { parseSummaryAnswer, summaryPrompt } from '../../src/summarize/llm-summary.js';
 import { llmOptionsFromConfig } from '../../src/summarize/summarize.js';
 import { plainText } from '../../src/summarize/plain-text.js';
-import { isCompleteSentence, splitSentences, truncateAtWord } from '../../src/summarize/sentences.js';
+import { isCompleteSentence, truncateAtWord } from '../../src/summarize/sentences.js';
+import { splitSentences } from '../../src/text/sentences.js';
 import { fixtureItem, fixtureStory, japaneseStories } from '../fixtures/briefing/stories.js';
 
 const ENGLISH = [
