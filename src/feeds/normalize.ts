@@ -5,6 +5,8 @@ import { canonicalizeUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
 import type { Item } from './item.js';
+import { stripBoilerplate } from './boilerplate.js';
+import { hostLabel, withoutCreditedOutlet } from './source-name.js';
 import { primaryLanguage, resolveLanguage, SCRIPT_SAMPLE_LENGTH } from './language.js';
 
 /** What normalization needs to know about the feed an entry came from. */
@@ -61,7 +63,9 @@ interface NormalizedEntry {
 function normalizeEntry(entry: FeedEntry, context: NormalizeContext): NormalizedEntry | undefined {
   const base = context.feedLink;
   const { text, image: firstImage } = readBody(entry, base);
-  const declaredTitle = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
+  const outlet = creditedOutlet(entry.source);
+  const titleAsWritten = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
+  const declaredTitle = outlet === undefined ? titleAsWritten : withoutCreditedOutlet(titleAsWritten, outlet);
   const url = canonicalLink(entry, base);
   const linkAsWritten = entry.link?.trim() ? absoluteHttpUrl(entry.link, base) : undefined;
   if (declaredTitle === '' && text === '' && url === undefined) return undefined;
@@ -75,7 +79,7 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
     // The link as written, not canonical: archive pages tell posts apart by fragment alone.
     id: itemIdFor(context.feedId, guid ?? linkAsWritten ?? url ?? hash),
     feedId: context.feedId,
-    sourceName: context.sourceName,
+    sourceName: outlet ?? context.sourceName,
     guid,
     url,
     title,
@@ -94,13 +98,23 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
 
 /**
  * Text (and first image) of the content, else of the summary: content that is only markup
- * (an out-of-line Atom `src`, an image alone) leaves the summary to speak.
+ * (an out-of-line Atom `src`, an image alone) leaves the summary to speak. A body that is only
+ * links (Google News's list of related headlines) is no text beside a title, and publishers'
+ * boilerplate is taken out.
  */
 function readBody(entry: FeedEntry, base: string | undefined): HtmlContent {
-  const content = readHtml(entry.contentHtml ?? '', base);
+  const ownText = ({ text, image, linksOnly }: HtmlContent): HtmlContent => ({ text: linksOnly && entry.title?.trim() ? '' : stripBoilerplate(text), image });
+  const content = ownText(readHtml(entry.contentHtml ?? '', base));
   if (content.text !== '' || entry.summaryHtml === undefined) return content;
-  const summary = readHtml(entry.summaryHtml, base);
+  const summary = ownText(readHtml(entry.summaryHtml, base));
   return { text: summary.text, image: content.image ?? summary.image };
+}
+
+/** The outlet an aggregated entry credits, by name (or by host, when the feed gives a URL there). */
+function creditedOutlet(source: string | undefined): string | undefined {
+  if (source === undefined) return undefined;
+  const name = singleLine(htmlToText(source));
+  return /^https?:\/\//i.test(name) ? hostLabel(name) : name || undefined;
 }
 
 /** The entry's link, else its guid when that is a permalink, in canonical form. */

@@ -1,0 +1,63 @@
+/**
+ * What publishers append to an entry's text that is not the news: credits and bylines,
+ * "Read more" links, WordPress's "The post … appeared first on …", elision marks and photo
+ * credits. Taken out once at normalization, so dedup, clustering and summaries never see them.
+ * Every pattern is compiled once here; a line is only tested against them.
+ */
+
+/** Lines that are only a link to the rest: "Read more", "Continue reading →", "Read more about X here." */
+const READ_MORE_LINE =
+  /^[[(]?\s*(?:read (?:more|the (?:full|whole|rest)|on)|continue reading|keep reading|full story|to read (?:this|the) (?:article|story) in full|click here)\b.{0,100}$/iu;
+/**
+ * Credits: "(Reporting by Jane Doe; Editing by John Smith)", "Writing by Jan Lopatka". A name
+ * follows "by", so "Writing by hand helps" is left alone.
+ */
+const CREDIT = String.raw`(?:(?:Additional |additional )?[Rr]eporting|Writing|Editing|Compiled|Research|Produced)(?: and \w+)? by \p{Lu}`;
+const CREDIT_LINE = new RegExp(String.raw`^\(?\s*${CREDIT}.{0,300}$`, 'u');
+/** WordPress's footer: "The post Title appeared first on Site." */
+const POST_APPEARED_LINE = /^the post .{1,300} appeared first on .{1,150}$/iu;
+/** A photo's caption or credit line: "Image by X/IDG", "Photo: AP", "Image credits: …", or a caption ending "(AP Photo/Name)". */
+const CAPTION_LINE = /^(?:(?:photo(?:graph)?|image|picture|illustration)s?(?: credits?)?\s*(?::|by\b).{0,120}|.{0,400}\((?:\w+ )?(?:photo|photograph)(?:\s*[:/]|\s+by\s)[^()]{0,100}\))$/iu;
+
+/** The same credits in brackets inside a line. */
+const CREDIT_IN_BRACKETS = new RegExp(String.raw`\s*\(\s*${CREDIT}[^()]{0,300}\)`, 'gu');
+/** "… The post Title appeared first on Site." at the end of a line. */
+const POST_APPEARED_TAIL = /\s*the post .{1,300}? appeared first on [^\n]{1,150}$/iu;
+/** "Click the read more link to see the code.", "click here to read more": a sentence that only points elsewhere. */
+const CLICK_SENTENCE = /[^.!?\n]*\bclick(?:ing)?\s+(?:on\s+)?(?:the\s+)?(?:read more|here)\b[^.!?\n]*[.!?]*/giu;
+/**
+ * "[…]", "[...]", "[read more]", "… Read more »", "Continue reading Title →" after the text of
+ * a line; unbracketed only when capitalized, so "we should all read more" keeps its words.
+ */
+const MARKER_TAIL = /\s*(?:\[\s*(?:…|\.\.\.|[Rr]ead [Mm]ore|[Mm]ore|[Cc]ontinue [Rr]eading)\s*\]|\(?\s*(?:Read [Mm]ore|READ MORE|Continue [Rr]eading|Keep [Rr]eading)\b[^.!?\n]{0,80}?)\s*[»›→)\]]*\s*$/u;
+/** "[…]" or "[...]" between sentences: a publisher's elision. */
+const ELISION = /\s*\[\s*(?:…|\.\.\.)\s*\]/gu;
+/** A line that already ends as a sentence ends: then a removed tail was not cutting a sentence short. */
+const ENDS_SENTENCE = /[.!?。！？"'”’»)\]]$/u;
+
+/** Cheap test for whether a text may hold any of the above, so most texts skip the line-by-line work. */
+const MAY_HOLD_BOILERPLATE = /read|continue|\bby\b|appeared first|click|photo|image|picture|illustration|\[/iu;
+
+/**
+ * A plain text (lines separated by '\n') without publisher boilerplate. A "Read more" or "[…]"
+ * that cut a sentence short becomes "…", so the cut sentence is never taken for a whole one.
+ */
+export function stripBoilerplate(text: string): string {
+  if (!MAY_HOLD_BOILERPLATE.test(text)) return text;
+  return text
+    .split('\n')
+    .map(cleanLine)
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+function cleanLine(line: string): string {
+  if (READ_MORE_LINE.test(line) || CREDIT_LINE.test(line) || POST_APPEARED_LINE.test(line) || CAPTION_LINE.test(line)) return '';
+  let cleaned = line.replace(CREDIT_IN_BRACKETS, '').replace(POST_APPEARED_TAIL, '').replace(CLICK_SENTENCE, '');
+  const tail = MARKER_TAIL.exec(cleaned);
+  if (tail) {
+    const before = cleaned.slice(0, tail.index).trimEnd();
+    cleaned = before === '' || ENDS_SENTENCE.test(before) || before.endsWith('…') ? before : `${before}…`;
+  }
+  return cleaned.replace(ELISION, '').trim();
+}
