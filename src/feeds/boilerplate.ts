@@ -9,18 +9,18 @@
 const READ_MORE_LINE =
   /^[[(]?\s*(?:read (?:more|the (?:full|whole|rest)|on)|continue reading|keep reading|full story|to read (?:this|the) (?:article|story) in full|click here)\b.{0,100}$/iu;
 /**
- * Credits: "(Reporting by Jane Doe; Editing by John Smith)", "Writing by Jan Lopatka". A name
- * follows "by", so "Writing by hand helps" is left alone.
+ * Credits: "(Reporting by Jane Doe; Editing by John Smith)", "Writing by Jan Lopatka". Outside
+ * brackets a name must follow "by", so "Writing by hand helps" is left alone.
  */
-const CREDIT = String.raw`(?:(?:Additional |additional )?[Rr]eporting|Writing|Editing|Compiled|Research|Produced)(?: and \w+)? by \p{Lu}`;
-const CREDIT_LINE = new RegExp(String.raw`^\(?\s*${CREDIT}.{0,300}$`, 'u');
+const CREDIT = String.raw`(?:(?:[Aa]dditional )?[Rr]eporting|Writing|Editing|Compiled|Research|Produced)(?: and \w+)? by `;
+const CREDIT_LINE = new RegExp(String.raw`^(?:\(\s*${CREDIT}.{0,300}\)|${CREDIT}\p{Lu}.{0,300})$`, 'u');
 /** WordPress's footer: "The post Title appeared first on Site." */
 const POST_APPEARED_LINE = /^the post .{1,300} appeared first on .{1,150}$/iu;
 /** A photo's caption or credit line: "Image by X/IDG", "Photo: AP", "Image credits: …", or a caption ending "(AP Photo/Name)". */
 const CAPTION_LINE = /^(?:(?:photo(?:graph)?|image|picture|illustration)s?(?: credits?)?\s*(?::|by\b).{0,120}|.{0,400}\((?:\w+ )?(?:photo|photograph)(?:\s*[:/]|\s+by\s)[^()]{0,100}\))$/iu;
 
 /** The same credits in brackets inside a line. */
-const CREDIT_IN_BRACKETS = new RegExp(String.raw`\s*\(\s*${CREDIT}[^()]{0,300}\)`, 'gu');
+const CREDIT_IN_BRACKETS = new RegExp(String.raw`\s*\(\s*${CREDIT}[^()]{1,300}\)`, 'gu');
 /** "… The post Title appeared first on Site." at the end of a line. */
 const POST_APPEARED_TAIL = /\s*the post .{1,300}? appeared first on [^\n]{1,150}$/iu;
 /** "Click the read more link to see the code.", "click here to read more": a sentence that only points elsewhere. */

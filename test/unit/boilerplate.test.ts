@@ -9,6 +9,7 @@ const CREDITS_AND_FOOTERS: Case[] = [
   ['The central bank cut rates on Thursday. (Reporting by Jane Doe in Frankfurt; Editing by John Smith)', 'The central bank cut rates on Thursday.'],
   ['The central bank cut rates on Thursday.\n(Reporting by Jane Doe; Additional reporting by Li Wei; Writing by Tom Brown)', 'The central bank cut rates on Thursday.'],
   ['Prices fell again.\nReporting by Jane Doe in London', 'Prices fell again.'],
+  ['There were 33 deaths. (Reporting by health desk) The ministry reported 1,231 admissions.', 'There were 33 deaths. The ministry reported 1,231 admissions.'],
   ['A new release is out.\nThe post Version 2.0 is here appeared first on Example Blog.', 'A new release is out.'],
   ['A new release is out. The post Version 2.0 is here appeared first on Example Blog.', 'A new release is out.'],
 ];
