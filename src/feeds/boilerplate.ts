@@ -23,8 +23,8 @@ const CAPTION_LINE = /^(?:(?:photo(?:graph)?|image|picture|illustration)s?(?: cr
 const CREDIT_IN_BRACKETS = new RegExp(String.raw`\s*\(\s*${CREDIT}[^()]{1,300}\)`, 'gu');
 /** "… The post Title appeared first on Site." at the end of a line. */
 const POST_APPEARED_TAIL = /\s*the post .{1,300}? appeared first on [^\n]{1,150}$/iu;
-/** "Click the read more link to see the code.", "click here to read more": a sentence that only points elsewhere. */
-const CLICK_SENTENCE = /[^.!?\n]*\bclick(?:ing)?\s+(?:on\s+)?(?:the\s+)?(?:read more|here)\b[^.!?\n]*[.!?]*/giu;
+/** "Click the read more link to see the code.", "click here to read more": the sentence around it only points elsewhere. */
+const CLICK_HERE = /\bclick(?:ing)?\s+(?:on\s+)?(?:the\s+)?(?:read more|here)\b/iu;
 /**
  * "[…]", "[...]", "[read more]", "… Read more »", "Continue reading Title →" after the text of
  * a line; unbracketed only when capitalized, so "we should all read more" keeps its words.
@@ -35,15 +35,15 @@ const ELISION = /\s*\[\s*(?:…|\.\.\.)\s*\]/gu;
 /** A line that already ends as a sentence ends: then a removed tail was not cutting a sentence short. */
 const ENDS_SENTENCE = /[.!?。！？"'”’»)\]]$/u;
 
-/** Cheap test for whether a text may hold any of the above, so most texts skip the line-by-line work. */
-const MAY_HOLD_BOILERPLATE = /read|continue|\bby\b|appeared first|click|photo|image|picture|illustration|\[/iu;
+/** The words every pattern above needs: a line without any of them is left alone without trying the patterns. */
+const HINT = /read (?:more|the|on|this)|continue reading|keep reading|full story|click|appeared first|photo|image|picture|illustration|\[|(?:reporting|writing|editing|compiled|research|produced) by/i;
 
 /**
  * A plain text (lines separated by '\n') without publisher boilerplate. A "Read more" or "[…]"
  * that cut a sentence short becomes "…", so the cut sentence is never taken for a whole one.
  */
 export function stripBoilerplate(text: string): string {
-  if (!MAY_HOLD_BOILERPLATE.test(text)) return text;
+  if (!HINT.test(text)) return text;
   return text
     .split('\n')
     .map(cleanLine)
@@ -52,12 +52,23 @@ export function stripBoilerplate(text: string): string {
 }
 
 function cleanLine(line: string): string {
+  if (!HINT.test(line)) return line;
   if (READ_MORE_LINE.test(line) || CREDIT_LINE.test(line) || POST_APPEARED_LINE.test(line) || CAPTION_LINE.test(line)) return '';
-  let cleaned = line.replace(CREDIT_IN_BRACKETS, '').replace(POST_APPEARED_TAIL, '').replace(CLICK_SENTENCE, '');
+  let cleaned = withoutClickSentence(line.replace(CREDIT_IN_BRACKETS, '').replace(POST_APPEARED_TAIL, ''));
   const tail = MARKER_TAIL.exec(cleaned);
   if (tail) {
     const before = cleaned.slice(0, tail.index).trimEnd();
     cleaned = before === '' || ENDS_SENTENCE.test(before) || before.endsWith('…') ? before : `${before}…`;
   }
   return cleaned.replace(ELISION, '').trim();
+}
+
+/** The line without the sentence that asks to click (found by its words first: a sentence pattern alone would backtrack over every long line). */
+function withoutClickSentence(line: string): string {
+  const click = CLICK_HERE.exec(line);
+  if (!click) return line;
+  const start = Math.max(line.lastIndexOf('. ', click.index), line.lastIndexOf('! ', click.index), line.lastIndexOf('? ', click.index)) + 1;
+  const end = line.slice(click.index).search(/[.!?](?:\s|$)/u);
+  const after = end === -1 ? line.length : click.index + end + 1;
+  return `${line.slice(0, start)}${line.slice(after)}`.replace(/\s{2,}/gu, ' ').trim();
 }

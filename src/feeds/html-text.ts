@@ -29,8 +29,8 @@ export interface HtmlContent {
   linksOnly?: boolean;
 }
 
-/** Share of the visible characters inside links above which a body counts as links only. */
-const LINKS_ONLY_SHARE = 0.75;
+/** Share of the text inside links above which a body counts as links only. */
+const LINKS_ONLY_SHARE = 0.65;
 
 /**
  * HTML → plain text with a real parser (htmlparser2): tags dropped (script/style contents
@@ -59,7 +59,6 @@ export function readHtml(html: string, base?: string): HtmlContent {
   let skippedDepth = 0;
   let depth = 0;
   let linkDepth = 0;
-  let visibleChars = 0;
   let linkChars = 0;
   const parser = new Parser(
     {
@@ -81,16 +80,15 @@ export function readHtml(html: string, base?: string): HtmlContent {
         // Line breaks in HTML source are only whitespace; breaks come from block elements.
         const visible = chunk.replace(/\s+/g, ' ');
         text += visible;
-        const length = visible.replace(/ /g, '').length;
-        visibleChars += length;
-        if (linkDepth > 0) linkChars += length;
+        if (linkDepth > 0) linkChars += visible.length;
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
   parser.end(html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;'));
-  const linksOnly = linkChars > 0 && linkChars >= LINKS_ONLY_SHARE * visibleChars;
-  return { text: foldLines(text).normalize('NFC'), image, ...(linksOnly ? { linksOnly } : {}) };
+  const folded = foldLines(text);
+  const linksOnly = linkChars > 0 && linkChars >= LINKS_ONLY_SHARE * folded.length;
+  return { text: folded.normalize('NFC'), image, ...(linksOnly ? { linksOnly } : {}) };
 }
 
 /**

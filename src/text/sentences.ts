@@ -53,8 +53,8 @@ function abbreviationsFor(language: string): ReadonlySet<string> {
   return found;
 }
 
-/** The last whitespace-separated token of a text, without the brackets or quotes that open it. */
-const LAST_TOKEN = /[([{"'“‘«「『（]*([^\s([{"'“‘«「『（]+)\s*$/u;
+/** Brackets and quotes that may open a token ("(Mr." is "Mr."). */
+const LEADING_OPENERS = /^[([{"'“‘«「『（]+/u;
 /** "V." of "Vladimir V. Putin", "J." of "J. K. Rowling": one capital letter and a full stop. */
 const INITIAL = /^\p{Lu}\.$/u;
 /** "U.S.", "a.m.", "e.g.", "Ph.D.", "z.B.": letters and full stops, two groups or more. */
@@ -68,11 +68,17 @@ const ORDINAL = /^\d{1,2}\.$/;
  * abbreviation of the language, or an ordinal number where the language writes one with a dot. A piece of text ending so is a fragment, never a sentence.
  */
 export function endsOnAbbreviation(text: string, locale?: string): boolean {
-  const token = LAST_TOKEN.exec(text)?.[1];
-  if (token === undefined || !token.endsWith('.')) return false;
+  const trimmed = text.trimEnd();
+  if (!trimmed.endsWith('.')) return false;
+  const token = trimmed.slice(lastWhitespace(trimmed) + 1).replace(LEADING_OPENERS, '');
   const language = locale?.split(/[-_]/)[0]?.toLowerCase() ?? 'en';
   if (ORDINAL_DOT_LANGUAGES.has(language) && ORDINAL.test(token)) return true;
   return INITIAL.test(token) || DOTTED_ACRONYM.test(token) || abbreviationsFor(language).has(token);
+}
+
+function lastWhitespace(text: string): number {
+  for (let index = text.length - 1; index >= 0; index--) if (/\s/u.test(text[index]!)) return index;
+  return -1;
 }
 
 /** Brackets and quotes whose pairs a sentence boundary may not fall between. */
@@ -84,8 +90,11 @@ const STARTS_WITH_HIRAGANA = /^\s*\p{Script=Hiragana}/u;
 /** ICU counts opening brackets as "Close" and leaves 「 of 。「 on the sentence before: they open the next one. */
 const TRAILING_OPENERS = /[([（「『【“«]+$/u;
 
+const ANY_BRACKET = /[()[\]（）「」『』【】“”«»]/u;
+
 /** How far a piece of text opens brackets (positive) or closes them (negative). */
 function bracketBalance(text: string): number {
+  if (!ANY_BRACKET.test(text)) return 0;
   let balance = 0;
   for (const char of text) {
     if (OPENERS.includes(char)) balance += 1;
@@ -116,10 +125,12 @@ export function splitSentences(text: string, locale?: string): string[] {
     const opening = TRAILING_OPENERS.exec(segment);
     carried = opening && opening.index > 0 ? opening[0] : '';
     if (carried) segment = segment.slice(0, -carried.length);
+    // The end of what is pending decides; a sentence's last word is never 64 characters back.
+    const tail = pending.slice(-64);
     const continues =
       pending !== '' &&
       !pending.endsWith('\n') &&
-      (endsOnAbbreviation(pending.slice(-64), locale) || openBrackets > 0 || (ENDS_WITH_CLOSER.test(pending) && STARTS_WITH_HIRAGANA.test(segment)));
+      (endsOnAbbreviation(tail, locale) || openBrackets > 0 || (ENDS_WITH_CLOSER.test(tail) && STARTS_WITH_HIRAGANA.test(segment)));
     if (!continues) flush();
     pending += segment;
     openBrackets = Math.max(0, openBrackets + bracketBalance(segment));
