@@ -4,7 +4,12 @@
  * charset is set by the server that knows, the XML declaration is set by the author. Only
  * when all three are silent (or named UTF-8 for bytes that are not) is the encoding guessed.
  */
-import { chardet } from 'jschardet';
+import { createRequire } from 'node:module';
+
+/** The detector (a large model) is loaded the first time a feed needs it, not by every process that decodes. */
+const require = createRequire(import.meta.url);
+let detector: typeof import('jschardet')['chardet'] | undefined;
+const chardet = () => (detector ??= (require('jschardet') as typeof import('jschardet')).chardet);
 
 export interface DecodedFeed {
   text: string;
@@ -82,7 +87,7 @@ export function decodeFeed(bytes: Uint8Array, contentType?: string): DecodedFeed
 function detectEncoding(bytes: Uint8Array): string {
   const window = bytes.subarray(0, DETECTION_WINDOW);
   if (countHighBytes(window) < MIN_NON_ASCII_BYTES_TO_DETECT) return LEGACY_FALLBACK;
-  const { encoding } = chardet.detect(window, { encodingEra: chardet.EncodingEra.MODERN_WEB });
+  const { encoding } = chardet().detect(window, { encodingEra: chardet().EncodingEra.MODERN_WEB });
   const supported = supportedEncoding(encoding ?? undefined);
   return supported === undefined || supported === 'utf-8' ? LEGACY_FALLBACK : supported;
 }
