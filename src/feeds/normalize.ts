@@ -6,7 +6,7 @@ import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
 import type { Item } from './item.js';
 import { stripBoilerplate } from './boilerplate.js';
-import { hostLabel, withoutCreditedOutlet } from './source-name.js';
+import { withoutCreditedOutlet } from './source-name.js';
 import { primaryLanguage, resolveLanguage, SCRIPT_SAMPLE_LENGTH } from './language.js';
 
 /** What normalization needs to know about the feed an entry came from. */
@@ -110,11 +110,13 @@ function readBody(entry: FeedEntry, base: string | undefined): HtmlContent {
   return { text: summary.text, image: content.image ?? summary.image };
 }
 
-/** The outlet an aggregated entry credits, by name (or by host, when the feed gives a URL there). */
+/**
+ * The outlet an aggregated entry credits, by name. A bare address there (Dublin Core's
+ * `dc:source` of a listing) names no outlet: the feed's own name stays.
+ */
 function creditedOutlet(source: string | undefined): string | undefined {
-  if (source === undefined) return undefined;
-  const name = singleLine(htmlToText(source));
-  return /^https?:\/\//i.test(name) ? hostLabel(name) : name || undefined;
+  const name = source === undefined ? '' : singleLine(htmlToText(source));
+  return name === '' || /^https?:\/\//i.test(name) ? undefined : name;
 }
 
 /** The entry's link, else its guid when that is a permalink, in canonical form. */

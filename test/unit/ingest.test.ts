@@ -44,12 +44,15 @@ describe('ingestFeed', () => {
       <item><title>Fed unleashes another big rate hike - The Associated Press</title><link>https://news.google.com/articles/1</link>
       <description>${description.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</description><source url="https://apnews.com">The Associated Press</source></item>
       <item><title>A story the aggregator wrote itself</title><link>https://news.google.com/articles/2</link><description>Its own text.</description></item>
+      <item><title>A listing</title><link>https://news.google.com/articles/3</link><dc:source xmlns:dc="http://purl.org/dc/elements/1.1/">https://listings.example/3</dc:source></item>
     </channel></rss>`);
     const result = await ingestFeed(feed, undefined, { feedId: 'gn', now });
     expect(result.feedName).toBe('Google News');
     expect(result.items.map(({ sourceName, title, text }) => ({ sourceName, title, text }))).toEqual([
       { sourceName: 'The Associated Press', title: 'Fed unleashes another big rate hike', text: '' },
       { sourceName: 'Google News', title: 'A story the aggregator wrote itself', text: 'Its own text.' },
+      // An address where a name should be (Dublin Core's dc:source) credits no outlet.
+      { sourceName: 'Google News', title: 'A listing', text: '' },
     ]);
   });
 
