@@ -33,7 +33,7 @@ async function fetchBody(url: string, options: FetchOptions) {
 async function parseAsFeed(url: string, body: Uint8Array, contentType: string | undefined, now: Date): Promise<{ title?: string; itemCount: number }> {
   try {
     const result = await ingestFeed(body, contentType, { feedId: feedIdFor(url), feedLink: url, now });
-    return { title: result.feedTitle, itemCount: result.items.length };
+    return { title: result.feedName, itemCount: result.items.length };
   } catch (error) {
     throw new FeedTrialError(`${url} is not a feed Herald can read (${(error as Error).message}).`);
   }

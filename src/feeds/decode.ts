@@ -1,8 +1,15 @@
 /**
  * Feed bytes → text. Decoding is ours (rss-parser only takes strings), and the order of
  * evidence follows what publishers actually get right most often: a BOM cannot lie, an HTTP
- * charset is set by the server that knows, the XML declaration is set by the author.
+ * charset is set by the server that knows, the XML declaration is set by the author. Only
+ * when all three are silent (or named UTF-8 for bytes that are not) is the encoding guessed.
  */
+import { createRequire } from 'node:module';
+
+/** The detector (a large model) is loaded the first time a feed needs it, not by every process that decodes. */
+const require = createRequire(import.meta.url);
+let detector: typeof import('jschardet')['chardet'] | undefined;
+const chardet = () => (detector ??= (require('jschardet') as typeof import('jschardet')).chardet);
 
 export interface DecodedFeed {
   text: string;
@@ -19,7 +26,16 @@ const DECLARATION_WINDOW = 1024;
  */
 const INVALID_UTF8_SHARE_FOR_FALLBACK = 0.2;
 
+/** What the web falls back to for unlabelled legacy text, and what a guess that says nothing useful gives. */
 const LEGACY_FALLBACK = 'windows-1252';
+
+/** The detector reads this much: a feed's first items say which encoding it is in. */
+const DETECTION_WINDOW = 64 * 1024;
+/**
+ * Below this many non-ASCII bytes a detector's answer is a coin toss ("café" reads the same in
+ * half the Latin code pages), so the bytes are read as windows-1252, as browsers do.
+ */
+const MIN_NON_ASCII_BYTES_TO_DETECT = 16;
 
 /**
  * Labels TextDecoder does not know but feeds use in the wild, and GB labels mapped to their
@@ -36,8 +52,10 @@ const LABEL_ALIASES: Record<string, string> = {
 /**
  * Bytes → text. Precedence: BOM, then HTTP charset (content-type header), then the XML
  * declaration's encoding (or, for a document without one, UTF-16 recognised by its null-byte
- * pattern, which also covers JSON Feed), then UTF-8, falling back to windows-1252 when UTF-8
- * decoding fails badly. Unknown labels are skipped, never fatal. Two corrections for servers
+ * pattern, which also covers JSON Feed), then UTF-8; when UTF-8 decoding fails badly, the
+ * encoding is detected from the bytes (jschardet, among the encodings of today's web), with
+ * windows-1252 when the detector names nothing Herald can decode. Valid UTF-8 (ASCII too) is
+ * never guessed into anything else. Unknown labels are skipped, never fatal. Two corrections for servers
  * that label every response with a default charset: a UTF-8 label on bytes that are not UTF-8
  * gives way to the next piece of evidence, and a header's other charset gives way to valid
  * multi-byte UTF-8 that the document itself declares.
@@ -56,7 +74,22 @@ export function decodeFeed(bytes: Uint8Array, contentType?: string): DecodedFeed
     if (encoding !== 'utf-8') return { text: decodeWith(encoding, bytes), encoding };
     if (!readAsUtf8().badlyInvalid) return readAsUtf8().decoded;
   }
-  return readAsUtf8().badlyInvalid ? { text: decodeWith(LEGACY_FALLBACK, bytes), encoding: LEGACY_FALLBACK } : readAsUtf8().decoded;
+  if (!readAsUtf8().badlyInvalid) return readAsUtf8().decoded;
+  const detected = detectEncoding(bytes);
+  return { text: decodeWith(detected, bytes), encoding: detected };
+}
+
+/**
+ * The legacy encoding of bytes that declare none. The detector only weighs the encodings web
+ * pages and feeds use today (no DOS or Mac code pages, no EBCDIC), so a short Latin text is
+ * not taken for one of those.
+ */
+function detectEncoding(bytes: Uint8Array): string {
+  const window = bytes.subarray(0, DETECTION_WINDOW);
+  if (countHighBytes(window) < MIN_NON_ASCII_BYTES_TO_DETECT) return LEGACY_FALLBACK;
+  const { encoding } = chardet().detect(window, { encodingEra: chardet().EncodingEra.MODERN_WEB });
+  const supported = supportedEncoding(encoding ?? undefined);
+  return supported === undefined || supported === 'utf-8' ? LEGACY_FALLBACK : supported;
 }
 
 /** The charset parameter of a Content-Type header value, if any. */
@@ -114,6 +147,12 @@ const WINDOWS_1252_HIGH: Record<string, string> = Object.fromEntries(
 function decodeWith(encoding: string, bytes: Uint8Array): string {
   const text = new TextDecoder(encoding).decode(bytes);
   return encoding === 'windows-1252' ? text.replace(/[\u0080-\u009F]/g, (control) => WINDOWS_1252_HIGH[control] ?? control) : text;
+}
+
+function countHighBytes(bytes: Uint8Array): number {
+  let count = 0;
+  for (const byte of bytes) if (byte >= 0x80) count++;
+  return count;
 }
 
 /** What reading the bytes as UTF-8 gives, and how well it went. */

@@ -13,6 +13,8 @@ export interface FeedEntry {
   categories: string[];
   image?: string;
   language?: string;
+  /** The outlet an aggregator (Google News, a planet) credits for the entry. */
+  source?: string;
 }
 
 /** A parsed feed document, whatever its format. */

@@ -1,12 +1,12 @@
 import { Parser } from 'htmlparser2';
 import { MAX_NESTING_DEPTH } from './nesting.js';
 
-/** Elements whose contents are never readable text. */
-const SKIPPED_ELEMENTS = new Set(['script', 'style', 'template', 'noscript', 'svg', 'math', 'head', 'iframe', 'object']);
+/** Elements whose contents are never readable text (a figure's caption describes a photo, not the news). */
+const SKIPPED_ELEMENTS = new Set(['script', 'style', 'template', 'noscript', 'svg', 'math', 'head', 'iframe', 'object', 'figcaption']);
 
 /** Elements that start a new line of text when rendered. */
 const BLOCK_ELEMENTS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'br', 'caption', 'dd', 'div', 'dl', 'dt', 'figcaption', 'figure',
+  'address', 'article', 'aside', 'blockquote', 'br', 'caption', 'dd', 'div', 'dl', 'dt', 'figure',
   'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section',
   'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
 ]);
@@ -22,7 +22,15 @@ const DOUBLE_ESCAPED_ENTITY = /&amp;(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/gi;
 export interface HtmlContent {
   text: string;
   image?: string;
+  /**
+   * Nearly all the text is link text: a list of related headlines (Google News), a lone
+   * "Comments" link. Such a body says nothing about the entry itself.
+   */
+  linksOnly?: boolean;
 }
+
+/** Share of the text inside links above which a body counts as links only. */
+const LINKS_ONLY_SHARE = 0.65;
 
 /**
  * HTML → plain text with a real parser (htmlparser2): tags dropped (script/style contents
@@ -50,28 +58,37 @@ export function readHtml(html: string, base?: string): HtmlContent {
   let image: string | undefined;
   let skippedDepth = 0;
   let depth = 0;
+  let linkDepth = 0;
+  let linkChars = 0;
   const parser = new Parser(
     {
       onopentag(name, attributes) {
         if (++depth > MAX_NESTING_DEPTH) parser.pause();
         else if (SKIPPED_ELEMENTS.has(name)) skippedDepth++;
         else if (BLOCK_ELEMENTS.has(name)) text += '\n';
+        else if (name === 'a') linkDepth++;
         else if (name === 'img' && image === undefined) image = contentImage(attributes, base);
       },
       onclosetag(name) {
         depth--;
         if (SKIPPED_ELEMENTS.has(name)) skippedDepth = Math.max(0, skippedDepth - 1);
         else if (BLOCK_ELEMENTS.has(name)) text += '\n';
+        else if (name === 'a') linkDepth = Math.max(0, linkDepth - 1);
       },
       ontext(chunk) {
+        if (skippedDepth > 0) return;
         // Line breaks in HTML source are only whitespace; breaks come from block elements.
-        if (skippedDepth === 0) text += chunk.replace(/\s+/g, ' ');
+        const visible = chunk.replace(/\s+/g, ' ');
+        text += visible;
+        if (linkDepth > 0) linkChars += visible.length;
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
   parser.end(html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;'));
-  return { text: foldLines(text).normalize('NFC'), image };
+  const folded = foldLines(text);
+  const linksOnly = linkChars > 0 && linkChars >= LINKS_ONLY_SHARE * folded.length;
+  return { text: folded.normalize('NFC'), image, ...(linksOnly ? { linksOnly } : {}) };
 }
 
 /**

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { normalizeForComparison } from '../text/fold.js';
-import { segmenter } from '../text/segmenter.js';
+import { splitSentences } from '../text/sentences.js';
 import { canonicalizeUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
 import type { Item } from './item.js';
+import { stripBoilerplate } from './boilerplate.js';
+import { withoutCreditedOutlet } from './source-name.js';
 import { primaryLanguage, resolveLanguage, SCRIPT_SAMPLE_LENGTH } from './language.js';
 
 /** What normalization needs to know about the feed an entry came from. */
@@ -61,7 +63,9 @@ interface NormalizedEntry {
 function normalizeEntry(entry: FeedEntry, context: NormalizeContext): NormalizedEntry | undefined {
   const base = context.feedLink;
   const { text, image: firstImage } = readBody(entry, base);
-  const declaredTitle = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
+  const outlet = creditedOutlet(entry.source);
+  const titleAsWritten = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
+  const declaredTitle = outlet === undefined ? titleAsWritten : withoutCreditedOutlet(titleAsWritten, outlet);
   const url = canonicalLink(entry, base);
   const linkAsWritten = entry.link?.trim() ? absoluteHttpUrl(entry.link, base) : undefined;
   if (declaredTitle === '' && text === '' && url === undefined) return undefined;
@@ -75,7 +79,7 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
     // The link as written, not canonical: archive pages tell posts apart by fragment alone.
     id: itemIdFor(context.feedId, guid ?? linkAsWritten ?? url ?? hash),
     feedId: context.feedId,
-    sourceName: context.sourceName,
+    sourceName: outlet ?? context.sourceName,
     guid,
     url,
     title,
@@ -94,13 +98,25 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
 
 /**
  * Text (and first image) of the content, else of the summary: content that is only markup
- * (an out-of-line Atom `src`, an image alone) leaves the summary to speak.
+ * (an out-of-line Atom `src`, an image alone) leaves the summary to speak. A body that is only
+ * links (Google News's list of related headlines) is no text beside a title, and publishers'
+ * boilerplate is taken out.
  */
 function readBody(entry: FeedEntry, base: string | undefined): HtmlContent {
-  const content = readHtml(entry.contentHtml ?? '', base);
+  const ownText = ({ text, image, linksOnly }: HtmlContent): HtmlContent => ({ text: linksOnly && entry.title?.trim() ? '' : stripBoilerplate(text), image });
+  const content = ownText(readHtml(entry.contentHtml ?? '', base));
   if (content.text !== '' || entry.summaryHtml === undefined) return content;
-  const summary = readHtml(entry.summaryHtml, base);
+  const summary = ownText(readHtml(entry.summaryHtml, base));
   return { text: summary.text, image: content.image ?? summary.image };
+}
+
+/**
+ * The outlet an aggregated entry credits, by name. A bare address there (Dublin Core's
+ * `dc:source` of a listing) names no outlet: the feed's own name stays.
+ */
+function creditedOutlet(source: string | undefined): string | undefined {
+  const name = source === undefined ? '' : singleLine(htmlToText(source));
+  return name === '' || /^https?:\/\//i.test(name) ? undefined : name;
 }
 
 /** The entry's link, else its guid when that is a permalink, in canonical form. */
@@ -165,8 +181,9 @@ export function singleLine(text: string): string {
 
 /** The first sentence of the first paragraph, cut to a headline's length. */
 function firstSentence(text: string, language: string | undefined): string {
-  const paragraph = text.split('\n', 1)[0] ?? '';
-  const sentence = (segmenter(primaryLanguage(language) ?? 'en', 'sentence').segment(paragraph)[Symbol.iterator]().next().value?.segment ?? '').trim();
+  // Only the start can become the title: a long paragraph is not split whole for it.
+  const paragraph = (text.split('\n', 1)[0] ?? '').slice(0, 4 * MAX_FALLBACK_TITLE_LENGTH);
+  const sentence = splitSentences(paragraph, primaryLanguage(language) ?? 'en')[0] ?? '';
   if (sentence.length <= MAX_FALLBACK_TITLE_LENGTH) return sentence;
   const cut = sentence.slice(0, MAX_FALLBACK_TITLE_LENGTH);
   const lastSpace = cut.lastIndexOf(' ');

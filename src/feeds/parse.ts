@@ -21,6 +21,7 @@ const rssParser = new Parser<XmlRecord, XmlRecord>({
       ['media:group', 'mediaGroup', { keepArray: true }],
       ['category', 'atomCategories', { keepArray: true }],
       ['dc:subject', 'subjects', { keepArray: true }],
+      'source',
       'issued',
       'modified',
       'created',
@@ -161,7 +162,13 @@ function entryOf(item: XmlRecord, format: XmlFeedFormat): FeedEntry {
     categories: categoriesOf(item),
     image: imageOf(item),
     language: text(item['language']),
+    source: sourceOf(item['source']),
   };
+}
+
+/** The outlet an aggregated item credits: RSS `<source url="…">Name</source>`, or the `<title>` of an Atom `<source>`. */
+function sourceOf(source: unknown): string | undefined {
+  return firstText(text(source), isRecord(source) ? text(source['title']) : undefined);
 }
 
 function categoriesOf(item: XmlRecord): string[] {

@@ -2,7 +2,8 @@ import type { Item } from '../feeds/item.js';
 import type { Story } from '../dedup/story.js';
 import { dominantLanguage, isSpacelessLanguage, itemLanguage } from './language.js';
 import { foldWhitespace, plainText } from './plain-text.js';
-import { isCompleteSentence, isUnpunctuatedEnding, splitSentences, truncateAtWord, words } from './sentences.js';
+import { splitSentences } from '../text/sentences.js';
+import { isCompleteSentence, isUnpunctuatedEnding, truncateAtWord, words } from './sentences.js';
 import { centrality, cosine, termVectors } from './centrality.js';
 
 /** A bullet's text: a headline plus at most two whole sentences. */
@@ -137,7 +138,7 @@ function collectCandidates(items: Item[], language: string | undefined, maxChars
     const teaser = !cut && !itemText.includes('\n') ? sentences.at(-1) : undefined;
     sentences.slice(0, MAX_SENTENCES_PER_ITEM).forEach((text, position) => {
       order += 1;
-      const unpunctuated = !isCompleteSentence(text);
+      const unpunctuated = !isCompleteSentence(text, language);
       if (unpunctuated && !(text === teaser && isUnpunctuatedEnding(text))) return;
       if (text.length > maxChars || !saysSomething(text, language)) return;
       // Lead bias: news puts the point first, so earlier sentences start ahead.

@@ -4,7 +4,8 @@ import { MAX_HEADLINE_CHARS, type StorySummary } from './extractive.js';
 import { isSpacelessLanguage } from './language.js';
 import type { ChatMessage } from './llm-client.js';
 import { foldWhitespace, plainText } from './plain-text.js';
-import { isCompleteSentence, splitSentences, truncateAtWord } from './sentences.js';
+import { splitSentences } from '../text/sentences.js';
+import { isCompleteSentence, truncateAtWord } from './sentences.js';
 
 const ITEMS_IN_PROMPT = 5;
 const TEXT_CHARS_PER_ITEM = 1200;
@@ -65,7 +66,7 @@ export function parseSummaryAnswer(content: string, expected: { language: string
 
   const joiner = isSpacelessLanguage(language) ? '' : ' ';
   const sentences = splitSentences(foldWhitespace(plainText(rawSummary)), language);
-  if (sentences.length === 0 || sentences.length > 2 || !sentences.every(isCompleteSentence)) return null;
+  if (sentences.length === 0 || sentences.length > 2 || !sentences.every((sentence) => isCompleteSentence(sentence, language))) return null;
   const summary = sentences.join(joiner);
   if (summary.length > maxChars) return null;
   if (guessLanguageFromScript(`${headline} ${summary}`) !== expected.script) return null;

@@ -1,30 +1,9 @@
 /**
- * Sentence and word segmentation with Intl.Segmenter, so Japanese 。, Chinese, Russian and
- * English all split by the same ICU rules rather than by a hand-made regex.
+ * What summaries need of sentences beyond splitting them (src/text/sentences.ts): words for
+ * ranking, whether a sentence really ends, and cutting headlines at a word.
  */
 import { segmenter } from '../text/segmenter.js';
-
-/**
- * Abbreviations that ICU's plain sentence rules end a sentence after ("Mr. Smith"): a segment
- * ending in one of these is joined to the next.
- */
-const ABBREVIATION_AT_END = /(?:^|[\s(])(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Gen|Gov|Sen|Rep|Lt|Col|Sgt|Capt|Mt|No|Nr|vs|etc|Inc|Corp|Ltd|Co|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|z\.B|d\.h|u\.a|bzw|ca|S)\.\s*$/;
-
-/** Sentences of a plain text, trimmed, in order. */
-export function splitSentences(text: string, locale?: string): string[] {
-  const sentences: string[] = [];
-  let pending = '';
-  for (const { segment } of segmenter(locale, 'sentence').segment(text)) {
-    pending += segment;
-    if (ABBREVIATION_AT_END.test(pending)) continue;
-    const sentence = pending.trim();
-    if (sentence) sentences.push(sentence);
-    pending = '';
-  }
-  const rest = pending.trim();
-  if (rest) sentences.push(rest);
-  return sentences;
-}
+import { endsOnAbbreviation } from '../text/sentences.js';
 
 /** Word-like segments, lower-cased (NFKC, so full-width Latin and digits match their ASCII forms). */
 export function words(text: string, locale?: string): string[] {
@@ -40,12 +19,13 @@ const TRAILING_CLOSERS = /[\s"'”’»」』）)\]】]+$/u;
 
 /**
  * Whether a sentence really ends: final punctuation, and not an ellipsis or "[…]" that marks a
- * feed's truncated excerpt (a sentence cut by the publisher is still half a sentence).
+ * feed's truncated excerpt (a sentence cut by the publisher is still half a sentence), nor an
+ * abbreviation or initial ("the U.S.", "Vladimir V."), which marks a fragment.
  */
-export function isCompleteSentence(sentence: string): boolean {
+export function isCompleteSentence(sentence: string, locale?: string): boolean {
   const core = sentence.replace(TRAILING_CLOSERS, '');
   if (/(\.\.\.|…)$/u.test(core)) return false;
-  return /[.!?。！？．｡]$/u.test(core);
+  return /[.!?。！？．｡]$/u.test(core) && !endsOnAbbreviation(core, locale);
 }
 
 /**

@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { charsetFromContentType, decodeFeed } from '../../src/feeds/decode.js';
+import { ingestFeed } from '../../src/feeds/ingest.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const hex = (bytes: string) => Uint8Array.from(bytes.split(' ').map((byte) => Number.parseInt(byte, 16)));
@@ -99,6 +103,68 @@ describe('decodeFeed', () => {
     expect(decodeFeed(feedBytes(hex('63 61 66 e9 20 80')))).toEqual({ text: expect.stringContaining('café €'), encoding: 'windows-1252' });
     const mostlyUtf8 = concat(utf8('日本語のテキストです。'.repeat(3)), hex('ff'));
     expect(decodeFeed(feedBytes(mostlyUtf8))).toEqual({ text: expect.stringContaining('日本語のテキストです。\uFFFD'), encoding: 'utf-8' });
+  });
+});
+
+/**
+ * Real feeds in legacy encodings (test/fixtures/feeds, from chardet's test set), each with the
+ * script its text is written in and words it must decode to.
+ */
+const UNDECLARED: { file: string; encoding: string; script: RegExp; words: string[] }[] = [
+  { file: 'chardet__EUC-JP-arclamp.jp.xml', encoding: 'euc-jp', script: /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー]/u, words: ['あなたには選択権がある'] },
+  { file: 'chardet__SHIFT_JIS-brag.zaka.to.xml', encoding: 'shift_jis', script: /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー]/u, words: ['ＢＳデジタル、０７年度から２局増'] },
+  { file: 'chardet__KOI8-R-koi.kinder.ru.xml', encoding: 'koi8-r', script: /\p{Script=Cyrillic}/u, words: ['Детские новости', 'Московский детский театр теней'] },
+  { file: 'chardet__windows-1251-russian-newsru.com.xml', encoding: 'windows-1251', script: /\p{Script=Cyrillic}/u, words: ['В Турции психически нездоровый'] },
+  { file: 'chardet__Big5-blog.worren.net.xml', encoding: 'big5', script: /\p{Script=Han}/u, words: ['Keil C Compiler 中斷的寫法'] },
+  { file: 'chardet__GB2312-acnnewswire.net.xml', encoding: 'gb18030', script: /\p{Script=Han}/u, words: ['与中国银联（China UnionPay）完成ATM网关协议的签订'] },
+  { file: 'chardet__windows-1255-hebrew-whatsup.org.il.xml', encoding: 'windows-1255', script: /\p{Script=Hebrew}/u, words: ['לינוקס, תוכנה חופשית'] },
+  { file: 'chardet__TIS-620-opentle.org.xml', encoding: 'windows-874', script: /\p{Script=Thai}/u, words: ['ซอฟแวร์โอเพนซอร์สจะสดใส'] },
+];
+
+/** The feed's bytes with its XML declaration and chardet's "Expect: …" comment taken out: nothing names the encoding. */
+function undeclared(file: string): Uint8Array {
+  const latin1 = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'feeds', file)).toString('latin1');
+  const stripped = latin1.replace(/^\s*<\?xml[^>]*\?>/, '').replace(/<!--[^>]*?Expect:[^>]*?-->/, '');
+  expect(stripped.slice(0, 2048)).not.toMatch(/<\?xml\s|Expect:/);
+  return Buffer.from(stripped, 'latin1');
+}
+
+/** Share of the non-ASCII letters of a text that are in a script (punctuation and digits aside). */
+function shareInScript(text: string, script: RegExp): number {
+  const letters = [...text].filter((char) => char > '\u007f' && /\p{L}/u.test(char));
+  return letters.filter((char) => script.test(char)).length / letters.length;
+}
+
+describe('decodeFeed without any declaration (detection)', () => {
+  describe.each(UNDECLARED)('$encoding ($file)', ({ file, encoding, script, words }) => {
+    it('is detected and decodes to its own script, as its declaration would have', async () => {
+      const bytes = undeclared(file);
+      const decoded = decodeFeed(bytes);
+      expect(decoded.encoding).toBe(encoding);
+      expect(decoded.text).toBe(new TextDecoder(encoding).decode(bytes));
+      expect(decoded.text).not.toContain('\uFFFD');
+      const { items, feedTitle } = await ingestFeed(bytes, undefined, { feedId: file, now: new Date('2026-01-01T00:00:00Z') });
+      const text = [feedTitle, ...items.flatMap((item) => [item.title, item.text])].join('\n');
+      expect(shareInScript(text, script)).toBeGreaterThan(0.95);
+      for (const word of words) expect(text).toContain(word);
+    });
+  });
+
+  it('never takes UTF-8 (ASCII included) for anything else (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 400 }), fc.boolean(), (title, asJson) => {
+        const document = asJson ? JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title, items: [] }) : `<rss version="2.0"><channel><title>${title}</title></channel></rss>`;
+        expect(decodeFeed(utf8(document))).toEqual({ text: document, encoding: 'utf-8' });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps a short undeclared Latin text in windows-1252, where detectors have too little to go on', () => {
+    for (const text of ['café €', 'Größere Änderungen für München', 'Zürich', 'naïve']) {
+      const latin = Uint8Array.from([...text].map((char) => (char === '€' ? 0x80 : char.charCodeAt(0))));
+      expect(decodeFeed(feedBytes(latin))).toEqual({ text: expect.stringContaining(text), encoding: 'windows-1252' });
+    }
   });
 });
 

@@ -7,7 +7,8 @@ import { parseSummaryAnswer, summaryPrompt } from '../../src/summarize/llm-summa
 import { describeFallbacks, fallbacksNeedAttention } from '../../src/summarize/llm-report.js';
 import { llmOptionsFromConfig, type LlmSummaryReport } from '../../src/summarize/summarize.js';
 import { plainText } from '../../src/summarize/plain-text.js';
-import { isCompleteSentence, splitSentences, truncateAtWord } from '../../src/summarize/sentences.js';
+import { isCompleteSentence, truncateAtWord } from '../../src/summarize/sentences.js';
+import { splitSentences } from '../../src/text/sentences.js';
 import { fixtureItem, fixtureStory, japaneseStories } from '../fixtures/briefing/stories.js';
 
 const ENGLISH = [

@@ -1,0 +1,74 @@
+/**
+ * What publishers append to an entry's text that is not the news: credits and bylines,
+ * "Read more" links, WordPress's "The post … appeared first on …", elision marks and photo
+ * credits. Taken out once at normalization, so dedup, clustering and summaries never see them.
+ * Every pattern is compiled once here; a line is only tested against them.
+ */
+
+/** Lines that are only a link to the rest: "Read more", "Continue reading →", "Read more about X here." */
+const READ_MORE_LINE =
+  /^[[(]?\s*(?:read (?:more|the (?:full|whole|rest)|on)|continue reading|keep reading|full story|to read (?:this|the) (?:article|story) in full|click here)\b.{0,100}$/iu;
+/**
+ * Credits: "(Reporting by Jane Doe; Editing by John Smith)", "Writing by Jan Lopatka". Outside
+ * brackets a name must follow "by", so "Writing by hand helps" is left alone.
+ */
+const CREDIT = String.raw`(?:(?:[Aa]dditional )?[Rr]eporting|Writing|Editing|Compiled|Research|Produced)(?: and \w+)? by `;
+const CREDIT_LINE = new RegExp(String.raw`^(?:\(\s*${CREDIT}.{0,300}\)|${CREDIT}\p{Lu}.{0,300})$`, 'u');
+/** WordPress's footer: "The post Title appeared first on Site." */
+const POST_APPEARED_LINE = /^the post .{1,300} appeared first on .{1,150}$/iu;
+/** A photo's caption or credit line: "Image by X/IDG", "Photo: AP", "Image credits: …", or a caption ending "(AP Photo/Name)". */
+const CAPTION_LINE = /^(?:(?:photo(?:graph)?|image|picture|illustration)s?(?: credits?)?\s*(?::|by\b).{0,120}|.{0,400}\((?:\w+ )?(?:photo|photograph)(?:\s*[:/]|\s+by\s)[^()]{0,100}\))$/iu;
+
+/** The same credits in brackets inside a line. */
+const CREDIT_IN_BRACKETS = new RegExp(String.raw`\s*\(\s*${CREDIT}[^()]{1,300}\)`, 'gu');
+/** "… The post Title appeared first on Site." at the end of a line. */
+const POST_APPEARED_TAIL = /\s*the post .{1,300}? appeared first on [^\n]{1,150}$/iu;
+/** "Click the read more link to see the code.", "click here to read more": the sentence around it only points elsewhere. */
+const CLICK_HERE = /\bclick(?:ing)?\s+(?:on\s+)?(?:the\s+)?(?:read more|here)\b/iu;
+/**
+ * "[…]", "[...]", "[read more]", "… Read more »", "Continue reading Title →" after the text of
+ * a line; unbracketed only when capitalized, so "we should all read more" keeps its words.
+ */
+const MARKER_TAIL = /\s*(?:\[\s*(?:…|\.\.\.|[Rr]ead [Mm]ore|[Mm]ore|[Cc]ontinue [Rr]eading)\s*\]|\(?\s*(?:Read [Mm]ore|READ MORE|Continue [Rr]eading|Keep [Rr]eading)\b[^.!?\n]{0,80}?)\s*[»›→)\]]*\s*$/u;
+/** "[…]" or "[...]" between sentences: a publisher's elision. */
+const ELISION = /\s*\[\s*(?:…|\.\.\.)\s*\]/gu;
+/** A line that already ends as a sentence ends: then a removed tail was not cutting a sentence short. */
+const ENDS_SENTENCE = /[.!?。！？"'”’»)\]]$/u;
+
+/** The words every pattern above needs: a line without any of them is left alone without trying the patterns. */
+const HINT = /read (?:more|the|on|this)|continue reading|keep reading|full story|click|appeared first|photo|image|picture|illustration|\[|(?:reporting|writing|editing|compiled|research|produced) by/i;
+
+/**
+ * A plain text (lines separated by '\n') without publisher boilerplate. A "Read more" or "[…]"
+ * that cut a sentence short becomes "…", so the cut sentence is never taken for a whole one.
+ */
+export function stripBoilerplate(text: string): string {
+  if (!HINT.test(text)) return text;
+  return text
+    .split('\n')
+    .map(cleanLine)
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+function cleanLine(line: string): string {
+  if (!HINT.test(line)) return line;
+  if (READ_MORE_LINE.test(line) || CREDIT_LINE.test(line) || POST_APPEARED_LINE.test(line) || CAPTION_LINE.test(line)) return '';
+  let cleaned = withoutClickSentence(line.replace(CREDIT_IN_BRACKETS, '').replace(POST_APPEARED_TAIL, ''));
+  const tail = MARKER_TAIL.exec(cleaned);
+  if (tail) {
+    const before = cleaned.slice(0, tail.index).trimEnd();
+    cleaned = before === '' || ENDS_SENTENCE.test(before) || before.endsWith('…') ? before : `${before}…`;
+  }
+  return cleaned.replace(ELISION, '').trim();
+}
+
+/** The line without the sentence that asks to click (found by its words first: a sentence pattern alone would backtrack over every long line). */
+function withoutClickSentence(line: string): string {
+  const click = CLICK_HERE.exec(line);
+  if (!click) return line;
+  const start = Math.max(line.lastIndexOf('. ', click.index), line.lastIndexOf('! ', click.index), line.lastIndexOf('? ', click.index)) + 1;
+  const end = line.slice(click.index).search(/[.!?](?:\s|$)/u);
+  const after = end === -1 ? line.length : click.index + end + 1;
+  return `${line.slice(0, start)}${line.slice(after)}`.replace(/\s{2,}/gu, ' ').trim();
+}

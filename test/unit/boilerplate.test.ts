@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { stripBoilerplate } from '../../src/feeds/boilerplate.js';
+import { htmlToText } from '../../src/feeds/html-text.js';
+
+/** [what a feed wrote, what is left of it]. */
+type Case = [string, string];
+
+const CREDITS_AND_FOOTERS: Case[] = [
+  ['The central bank cut rates on Thursday. (Reporting by Jane Doe in Frankfurt; Editing by John Smith)', 'The central bank cut rates on Thursday.'],
+  ['The central bank cut rates on Thursday.\n(Reporting by Jane Doe; Additional reporting by Li Wei; Writing by Tom Brown)', 'The central bank cut rates on Thursday.'],
+  ['Prices fell again.\nReporting by Jane Doe in London', 'Prices fell again.'],
+  ['There were 33 deaths. (Reporting by health desk) The ministry reported 1,231 admissions.', 'There were 33 deaths. The ministry reported 1,231 admissions.'],
+  ['A new release is out.\nThe post Version 2.0 is here appeared first on Example Blog.', 'A new release is out.'],
+  ['A new release is out. The post Version 2.0 is here appeared first on Example Blog.', 'A new release is out.'],
+];
+
+const READ_MORE: Case[] = [
+  ['Congress must act now.\nRead more about our support for DACA here.', 'Congress must act now.'],
+  ['When I was done, I took two steps... [read more]', 'When I was done, I took two steps...'],
+  // A cut sentence stays visibly cut, so it is never taken for a whole one.
+  ['The council voted to close the old library [read more]', 'The council voted to close the old library…'],
+  ['The council voted to close the old library. Continue reading →', 'The council voted to close the old library.'],
+  ['The beta is out now.\nTo read this article in full, please click here', 'The beta is out now.'],
+  ['You should modify it for your setup. Click the read more link to check out the code. It is released under the GPL.', 'You should modify it for your setup. It is released under the GPL.'],
+];
+
+const ELISIONS_AND_CAPTIONS: Case[] = [
+  ['The update still downloaded 99 MB. […]\nSo are giant app sizes a problem?', 'The update still downloaded 99 MB.\nSo are giant app sizes a problem?'],
+  ['It shipped in May [...] and sold out.', 'It shipped in May and sold out.'],
+  ['The X factor\nImage by Andrew Hayward/IDG\nThere is nothing more frustrating.', 'The X factor\nThere is nothing more frustrating.'],
+  ['Fairfax celebrates at his party in Fairfax, Va., Tuesday. (AP Photo/Cliff Owen)\nDemocrat Justin Fairfax won.', 'Democrat Justin Fairfax won.'],
+  ['Google is losing fans.\nImage credits: top Google; second Brian Shih', 'Google is losing fans.'],
+];
+
+/** News that only mentions such words. */
+const NEWS = [
+  'Writing by hand helps children learn, a study found.',
+  'Teachers say pupils should read more books.',
+  'Voters were urged to read the ballot carefully.',
+  'Hackers lured staff into clicking a link in an email.',
+  'The reporting by local media prompted an inquiry.',
+  'Photographers gathered outside the court.',
+  '東京都は１２日、新たに３００人の感染を確認したと発表した。',
+];
+
+describe('stripBoilerplate', () => {
+  it.each([
+    ['credits, bylines and WordPress footers', CREDITS_AND_FOOTERS],
+    ['"Read more" links, a sentence they cut marked with "…"', READ_MORE],
+    ['"[…]" between quoted passages, photo captions and credits', ELISIONS_AND_CAPTIONS],
+  ])('takes out %s', (_kind, cases) => {
+    for (const [written, left] of cases) expect(stripBoilerplate(written), written).toBe(left);
+  });
+
+  it('leaves news that only mentions such words alone', () => {
+    for (const text of NEWS) expect(stripBoilerplate(text), text).toBe(text);
+  });
+
+  it('a figure caption is not article text', () => {
+    const html = '<p>The bridge reopened.</p><figure><img src="a.jpg"><figcaption>Cars cross the bridge. Photo: City of Porto</figcaption></figure><p>It cost 40 million.</p>';
+    expect(htmlToText(html)).toBe('The bridge reopened.\nIt cost 40 million.');
+  });
+});
