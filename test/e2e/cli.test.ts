@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Briefing } from '../../src/briefing/model.js';
@@ -15,8 +13,8 @@ import { freePort, startRedis } from '../support/redis.js';
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..', '..');
 const jaFeeds = ['01', '02', '03', '04', '05', '06'].map((n) => join(root, 'docs/examples/feeds/ja', `outlet-${n}.xml`));
-// Resolved here, so that herald can also run from another directory, as a user's would.
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+// Compiled by the global setup from the current sources, as `npm run build` does for users.
+const cli = join(root, 'dist', 'src', 'cli.js');
 
 interface CliResult {
   code: number;
@@ -24,10 +22,10 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs `herald` as a user would, in its own process (through tsx, so no build is needed). */
+/** Runs `herald` as a user would: the built CLI in its own process. */
 async function herald(args: string[], env: Record<string, string> = {}, cwd = root): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', tsxLoader, join(root, 'src/cli.ts'), ...args], {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
       cwd,
       env: { ...process.env, ...env },
       maxBuffer: 16 * 1024 * 1024,

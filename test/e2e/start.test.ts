@@ -13,7 +13,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 
 /** `herald start` as a user runs it, with its output collected. */
 function startHerald(configFile: string, redisUrl: string): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'start', '--config', configFile], {
+  const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), 'start', '--config', configFile], {
     cwd: root,
     env: { ...process.env, REDIS_URL: redisUrl, TELEGRAM_BOT_TOKEN: '', DISCORD_BOT_TOKEN: '', LOG_LEVEL: 'info' },
   });
