@@ -51,6 +51,21 @@ export const sectionConfigSchema = z.strictObject({
   emoji: z.string().min(1).default('📰'),
 });
 
+/** A value in its shorthand (a bare string) is read as the object it abbreviates. */
+function withShorthand<T extends z.ZodType>(key: string, schema: T, form: string) {
+  return z.preprocess((value, context) => {
+    if (typeof value === 'string') return { [key]: value };
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) context.addIssue({ code: 'custom', message: `must be ${form}` });
+    return value;
+  }, schema);
+}
+
+/** `- https://example.com/feed.xml` is short for `- url: https://example.com/feed.xml`. */
+const feedEntrySchema = withShorthand('url', feedConfigSchema, 'a feed URL, e.g. "- https://example.com/feed.xml", or "- url: …" with name, section, interval or weight under it');
+
+/** `World: "🌍"` is short for `World: { emoji: "🌍" }`. */
+const sectionEntrySchema = withShorthand('emoji', sectionConfigSchema, 'the section\'s emoji, e.g. World: "🌍"');
+
 /** A boost/mute/important keyword: plain words, phrases, or a trailing `*` for a prefix (see briefing/keywords.ts). */
 const keywordPattern = z.string().refine((pattern) => keywordPatternProblem(pattern) === undefined, {
   message: 'must contain at least one letter or digit (plain words, phrases, or a word ending in "*")',
@@ -130,8 +145,8 @@ export const configSchema = z.strictObject({
       allowHosts: z.array(z.string()).default([]),
     })
     .prefault({}),
-  feeds: z.array(feedConfigSchema).default([]),
-  sections: z.record(z.string(), sectionConfigSchema).default({}),
+  feeds: z.array(feedEntrySchema, { error: 'must be a list of feeds, one "- https://…" per line' }).default([]),
+  sections: z.record(z.string(), sectionEntrySchema, { error: 'must map section names to emoji, e.g. World: "🌍" on its own line' }).default({}),
   telegram: z
     .strictObject({
       token: z.string().optional(),
@@ -167,7 +182,7 @@ export const configSchema = z.strictObject({
   /** The operator's HTTP endpoints: /healthz, /readyz, /metrics (and the dashboard when configured). */
   health: z
     .strictObject({
-      port: z.number().int().min(0).max(65_535).default(8080),
+      port: z.number({ error: 'must be a port number, e.g. 8080 (0 picks a free port)' }).int('must be a whole port number, e.g. 8080').min(0, 'must be a port number from 0 to 65535').max(65_535, 'must be a port number from 0 to 65535').default(8080),
       /** Loopback by default; a container sets 0.0.0.0 so Docker and Prometheus can reach it. */
       host: z.string().min(1).default('127.0.0.1'),
     })

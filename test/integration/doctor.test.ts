@@ -147,7 +147,7 @@ describe('herald doctor', () => {
     await writeFile(file, 'defaults:\n  timezone: Mars/Olympus\n');
     const results = await runDoctor(file, quiet);
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ name: 'config', status: 'problem', detail: expect.stringContaining('defaults.timezone') });
+    expect(results[0]).toMatchObject({ name: 'config', status: 'problem', detail: expect.stringContaining('defaults.timezone'), fix: `correct ${file}` });
   });
 });
 
