@@ -83,7 +83,7 @@ describe('herald CLI', () => {
     expect(start.stderr).toContain('unexpected argument "now"');
     const feeds = await herald(['feeds']);
     expect(feeds.code).toBe(2);
-    expect(feeds.stderr).toContain('import FILE.opml or export [FILE]');
+    expect(feeds.stderr).toContain('list, remove URL|ID, import FILE.opml or export [FILE]');
   });
 
   it('says why Redis cannot be reached and what to do', async () => {
