@@ -84,6 +84,11 @@ export const briefingConfigSchema = z.strictObject({
     .strictObject({ section: z.string().min(1), bullet: z.string().min(1), important: z.string().min(1), update: z.string().min(1) })
     .partial()
     .default({}),
+  /**
+   * An item is news when Herald first sees it at most this many hours after its publication:
+   * a feed added today brings its entries of the last day, not its archive.
+   */
+  maxItemAgeHours: z.number().positive().default(24),
   /** An empty window sends a short "nothing new" message, or nothing. */
   whenEmpty: z.enum(['message', 'nothing']).default('message'),
   /** Summary length budget in characters (UTF-16 code units). */

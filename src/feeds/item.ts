@@ -63,6 +63,9 @@ export interface FeedState {
   lastError?: string;
   /** Earliest time the next attempt may be made (backoff / Retry-After). */
   retryAfter?: string;
+  /** Entries in the feed at its last successful read, and the publication time of the newest (to explain a quiet briefing). */
+  entryCount?: number;
+  newestEntryAt?: string;
   /** Set when the feed was disabled after too many failures; the reason is shown by /status. */
   disabledReason?: string;
   disabledAt?: string;

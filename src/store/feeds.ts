@@ -44,8 +44,8 @@ function feedFromHash(id: string, hash: Hash): Feed | undefined {
 }
 
 function stateFromHash(hash: Hash): FeedState {
-  const { consecutiveFailures, ...texts } = hash;
-  return { ...texts, consecutiveFailures: Number(consecutiveFailures ?? 0) };
+  const { consecutiveFailures, entryCount, ...texts } = hash;
+  return { ...texts, consecutiveFailures: Number(consecutiveFailures ?? 0), ...(entryCount !== undefined ? { entryCount: Number(entryCount) } : {}) };
 }
 
 /**
