@@ -8,7 +8,7 @@ import { summarizeExtractive, type StorySummary } from '../summarize/extractive.
 import { localDate } from '../time/zoned.js';
 import { longDate } from './calendar.js';
 import { bulletEmoji, DEFAULT_EMOJI, type EmojiSet } from './emoji.js';
-import { briefingFooter } from './footer.js';
+import { dailyHashtags } from './footer.js';
 import { compileKeywords } from './keywords.js';
 import { labelsFor, type QuietFigures } from './labels.js';
 import type { Briefing, BriefingSection, Bullet, Source } from './model.js';
@@ -164,7 +164,8 @@ export function composeSelection(
       storiesMuted: muted.length,
       itemsMuted: countItems(muted),
     },
-    footer: chosen.length === 0 ? (options.quiet ? labels.quiet(options.quiet) : labels.nothingNew) : briefingFooter(sections.map((section) => section.title), date, counts),
+    footer: chosen.length === 0 ? (options.quiet ? labels.quiet(options.quiet) : labels.nothingNew) : counts,
+    ...(chosen.length > 0 ? { hashtags: dailyHashtags(sections.map((section) => section.title), date) } : {}),
   };
 }
 

@@ -96,6 +96,8 @@ export const briefingConfigSchema = z.strictObject({
   /** Telegram link previews under a briefing (off: the first of many links would be previewed). */
   linkPreviews: z.boolean().default(false),
   discordStyle: z.enum(['embeds', 'content']).default('embeds'),
+  /** The day's topic hashtags above the footer, per platform: Telegram makes them searchable; elsewhere they are noise. */
+  hashtags: z.strictObject({ telegram: z.boolean().default(true), discord: z.boolean().default(false), console: z.boolean().default(false) }).prefault({}),
 });
 
 export const llmConfigSchema = z
