@@ -22,12 +22,12 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs `herald` as a user would: the built CLI in its own process. */
-async function herald(args: string[], env: Record<string, string> = {}, cwd = root): Promise<CliResult> {
+/** Runs `herald` as a user would: the built CLI in its own process, in `base` plus `env`. */
+async function herald(args: string[], env: Record<string, string> = {}, cwd = root, base: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   try {
     const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
       cwd,
-      env: { ...process.env, ...env },
+      env: { ...base, ...env },
       maxBuffer: 16 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
@@ -208,6 +208,19 @@ describe('herald preview', () => {
     const result = await herald(['preview', jaFeeds[0]!], { HERALD_CONFIG: broken });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('defaults.interval: must be at least 1 minute');
+  });
+
+  it('reads .env from the directory it starts in; variables already set win', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-dotenv-'));
+    await writeFile(join(dir, '.env'), '# tokens and settings\nHERALD_CONFIG=./from-dotenv.yaml\n');
+    await writeFile(join(dir, 'from-dotenv.yaml'), 'defaults:\n  interval: 0\n');
+    await writeFile(join(dir, 'from-environment.yaml'), 'defaults:\n  timezone: Mars/Olympus\n');
+    const environment = { ...process.env };
+    delete environment.HERALD_CONFIG;
+    const fromFile = await herald(['preview', jaFeeds[0]!], {}, dir, environment);
+    expect(fromFile.stderr).toContain('./from-dotenv.yaml has a mistake:\n  - defaults.interval: must be at least 1 minute');
+    const fromEnvironment = await herald(['preview', jaFeeds[0]!], { HERALD_CONFIG: './from-environment.yaml' }, dir, environment);
+    expect(fromEnvironment.stderr).toContain('./from-environment.yaml has a mistake:\n  - defaults.timezone');
   });
 
   it('accepts herald.config.example.yaml as it ships', async () => {

@@ -106,6 +106,9 @@ describe('herald start with no bot tokens', () => {
       await waitFor('the briefing is printed', () => herald.output().includes('Tram line 4 extended to the harbour'));
       // A feed file from the config is polled like a web feed.
       expect(herald.output()).toContain('Ferry timetable changes for winter');
+      // The console shows each source's link, and no hashtags (a Telegram setting by default).
+      expect(herald.output()).toContain('🔗 City Desk <https://city.example/tram>');
+      expect(herald.output()).not.toMatch(/#topstories\d{6}/);
       await composeQueue.close();
 
       herald.child.kill('SIGTERM');
