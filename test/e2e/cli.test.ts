@@ -11,6 +11,11 @@ import { createKeys } from '../../src/store/keys.js';
 import { freePort, startRedis } from '../support/redis.js';
 
 const run = promisify(execFile);
+/**
+ * Each test starts node processes, several at once; on a shared 2-core machine under load (a
+ * second test run beside this one) one `herald --help` has taken 10 s. Generous, never tight.
+ */
+const SPAWNING = { timeout: 240_000 };
 const root = resolve(import.meta.dirname, '..', '..');
 const jaFeeds = ['01', '02', '03', '04', '05', '06'].map((n) => join(root, 'docs/examples/feeds/ja', `outlet-${n}.xml`));
 // Compiled by the global setup from the current sources, as `npm run build` does for users.
@@ -45,7 +50,7 @@ function bulletItems(briefing: Briefing): string[] {
   return briefing.sections.flatMap((section) => section.bullets.flatMap((bullet) => bullet.items));
 }
 
-describe('herald CLI', () => {
+describe('herald CLI', SPAWNING, () => {
   it('prints an overview and a help text for every command', async () => {
     const overview = await herald(['--help']);
     expect(overview.code).toBe(0);
@@ -101,7 +106,7 @@ describe('herald CLI', () => {
   });
 });
 
-describe('herald preview', () => {
+describe('herald preview', SPAWNING, () => {
   let feedServer: FeedServer;
   let configFile: string;
 
@@ -242,7 +247,7 @@ describe('herald preview', () => {
   });
 });
 
-describe('herald doctor', () => {
+describe('herald doctor', SPAWNING, () => {
   it('names a failing feed and its error, which polls only record on the feed', async () => {
     const redis = await startRedis();
     try {
