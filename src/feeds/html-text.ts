@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import { whitespaceRunsToSpace } from '../text/fold.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
 
 /** Elements whose contents are never readable text (a figure's caption describes a photo, not the news). */
@@ -53,7 +54,7 @@ export function firstImage(html: string, base?: string): string | undefined {
 /** htmlToText and firstImage in one parse, for callers that need both. */
 export function readHtml(html: string, base?: string): HtmlContent {
   // Most titles and many descriptions are plain text: without markup or entities there is nothing to parse.
-  if (!/[<&]/.test(html)) return { text: foldLines(html.replace(/\s+/g, ' ')).normalize('NFC') };
+  if (!/[<&]/.test(html)) return { text: foldLines(whitespaceRunsToSpace(html)).normalize('NFC') };
   let text = '';
   let image: string | undefined;
   let skippedDepth = 0;
@@ -78,7 +79,7 @@ export function readHtml(html: string, base?: string): HtmlContent {
       ontext(chunk) {
         if (skippedDepth > 0) return;
         // Line breaks in HTML source are only whitespace; breaks come from block elements.
-        const visible = chunk.replace(/\s+/g, ' ');
+        const visible = whitespaceRunsToSpace(chunk);
         text += visible;
         if (linkDepth > 0) linkChars += visible.length;
       },
@@ -96,7 +97,17 @@ export function readHtml(html: string, base?: string): HtmlContent {
  * but the block breaks ('\n') is already a space here.
  */
 function foldLines(text: string): string {
-  return text.replace(/ {2,}/g, ' ').replace(/ ?\n[ \n]*/g, '\n').replace(/^[ \n]+|[ \n]+$/g, '');
+  const folded = text.replace(/ {2,}/g, ' ').replace(/ ?\n[ \n]*/g, '\n');
+  // Trimmed by hand: a /[ \n]+$/ alternative would be tried at every space of the text.
+  let start = 0;
+  let end = folded.length;
+  while (start < end && isSpaceOrBreak(folded.charCodeAt(start))) start++;
+  while (end > start && isSpaceOrBreak(folded.charCodeAt(end - 1))) end--;
+  return folded.slice(start, end);
+}
+
+function isSpaceOrBreak(code: number): boolean {
+  return code === 0x20 || code === 0x0a;
 }
 
 function contentImage(attributes: Record<string, string>, base: string | undefined): string | undefined {
