@@ -83,7 +83,7 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
   });
   const { fresh, duplicates } = await deps.items.addNewCountingDuplicates(ingested.items, now);
   if (fresh.length > 0) await deps.onNewItems?.(fresh, feed);
-  await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified }), state);
+  await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified }));
   return {
     feedId: feed.id,
     status: 'fetched',
