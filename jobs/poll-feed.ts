@@ -19,7 +19,7 @@ import { FeedStore } from '../src/store/feeds.js';
 import { ItemStore } from '../src/store/items.js';
 import { createKeys, type Keys } from '../src/store/keys.js';
 import { withLock } from '../src/store/lock.js';
-import { pollSkipReason, stateAfterFailure, stateAfterSuccess } from './poll-feed-state.js';
+import { feedContents, pollSkipReason, stateAfterFailure, stateAfterSuccess } from './poll-feed-state.js';
 import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 
 /** What one poll did, for logs and metrics. */
@@ -83,7 +83,7 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
   });
   const { fresh, duplicates } = await deps.items.addNewCountingDuplicates(ingested.items, now);
   if (fresh.length > 0) await deps.onNewItems?.(fresh, feed);
-  await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified }));
+  await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified, contents: feedContents(ingested.items) }));
   return {
     feedId: feed.id,
     status: 'fetched',

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { feedIdFor } from '../feeds/feed-id.js';
-import type { Feed, FeedState } from '../feeds/item.js';
+import type { Feed, FeedOrigin, FeedState } from '../feeds/item.js';
 import type { Keys } from './keys.js';
 import { execPipeline } from './pipeline.js';
 import { withStoreScripts } from './scripts.js';
@@ -13,10 +13,14 @@ export interface NewFeed {
   name?: string;
   section?: string;
   weight?: number;
+  /** Who adds it (default: a chat command). */
+  origin?: FeedOrigin;
 }
 
-/** The settings of a feed that may change after it was added. */
-export type FeedSettings = Partial<Pick<Feed, 'name' | 'section' | 'intervalMinutes' | 'weight'>>;
+/** The settings of a feed that may change after it was added (the config claims a feed it lists by setting its origin). */
+export type FeedSettings = Partial<Pick<Feed, 'name' | 'section' | 'intervalMinutes' | 'weight' | 'origin'>>;
+
+const ORIGINS: readonly string[] = ['config', 'chat', 'opml'] satisfies FeedOrigin[];
 
 type Hash = Record<string, string>;
 
@@ -40,12 +44,13 @@ function feedFromHash(id: string, hash: Hash): Feed | undefined {
     intervalMinutes: Number(hash.intervalMinutes),
     weight: Number(hash.weight ?? 1),
     addedAt: hash.addedAt ?? new Date(0).toISOString(),
+    ...(hash.origin !== undefined && ORIGINS.includes(hash.origin) ? { origin: hash.origin as FeedOrigin } : {}),
   };
 }
 
 function stateFromHash(hash: Hash): FeedState {
-  const { consecutiveFailures, ...texts } = hash;
-  return { ...texts, consecutiveFailures: Number(consecutiveFailures ?? 0) };
+  const { consecutiveFailures, entryCount, ...texts } = hash;
+  return { ...texts, consecutiveFailures: Number(consecutiveFailures ?? 0), ...(entryCount !== undefined ? { entryCount: Number(entryCount) } : {}) };
 }
 
 /**
@@ -78,6 +83,7 @@ export class FeedStore {
       intervalMinutes: input.intervalMinutes,
       weight: input.weight ?? 1,
       addedAt: now.toISOString(),
+      origin: input.origin ?? 'chat',
     };
     const { id, ...fields } = feed;
     await execPipeline(

@@ -56,6 +56,7 @@ describe('FeedStore', () => {
       intervalMinutes: 15,
       weight: 1,
       addedAt: NOW.toISOString(),
+      origin: 'chat',
     });
     expect(first.feed.id).toMatch(/^[\w-]+$/);
     expect(await feeds.get(first.feed.id)).toEqual(first.feed);
