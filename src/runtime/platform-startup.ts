@@ -103,8 +103,11 @@ export class PlatformStartup {
     const attempt = new AbortController();
     this.attempt = attempt;
     const timer = setTimeout(() => attempt.abort(new Error(`no answer within ${seconds(timeoutMs)}`)), timeoutMs);
+    const connecting = this.options.connect(attempt.signal);
+    // A try is given up at the timeout even if its platform client does not heed the signal.
+    const abandoned = new Promise<never>((_, reject) => attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason as Error), { once: true }));
     try {
-      const running = await this.options.connect(attempt.signal);
+      const running = await Promise.race([connecting, abandoned]);
       if (this.stopped) {
         await running.stop();
         return;
@@ -112,9 +115,11 @@ export class PlatformStartup {
       this.running = running;
       if (this.failures > 0) this.options.logger.info({ platform: this.options.platform, attempts: this.failures + 1 }, `${this.label} is reachable again: bot started`);
     } catch (error) {
+      // A bot that still comes up after its try was given up must not run beside the next one.
+      connecting.then((late) => late.stop(), () => undefined).catch(() => undefined);
       if (this.stopped) return;
       if (error instanceof TokenRejectedError) return this.tokenRejected(error);
-      this.scheduleRetry(attempt.signal.aborted ? describeConnectionError(attempt.signal.reason) : describeConnectionError(error));
+      this.scheduleRetry(describeConnectionError(error));
     } finally {
       clearTimeout(timer);
     }
