@@ -134,7 +134,7 @@ export class PlatformStartup {
   private scheduleRetry(reason: string): void {
     this.failures++;
     const delayMs = (this.options.retryDelayMs ?? platformRetryDelayMs)(this.failures);
-    this.problem = `cannot reach ${this.label} (try ${this.failures}: ${reason}); next try in ${seconds(delayMs)}`;
+    this.problem = `${this.label} bot not started (try ${this.failures}: ${reason}); next try in ${seconds(delayMs)}`;
     this.options.logger.warn({ platform: this.options.platform, attempt: this.failures, error: reason, retryInMs: delayMs }, `${this.problem}; the rest of Herald keeps running`);
     this.retryTimer = setTimeout(() => void this.tryOnce(), delayMs);
   }

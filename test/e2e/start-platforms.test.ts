@@ -95,7 +95,7 @@ describe('a bot token the platform refuses', () => {
     const telegramPort = await freePort();
     const started = await herald({ TELEGRAM_BOT_TOKEN: '424242:revoked', TELEGRAM_API_ROOT: `http://127.0.0.1:${telegramPort}` });
     await started.waitForOutput('Herald is running');
-    await started.waitForOutput(/cannot reach Telegram \(try 1: /);
+    await started.waitForOutput(/Telegram bot not started \(try 1: /);
     await telegramEmulator({ token: TELEGRAM_TOKEN, port: telegramPort });
     expect(await started.exited).toBe(1);
     expect(started.output()).toContain('Telegram rejected TELEGRAM_BOT_TOKEN (401: Unauthorized)');
@@ -113,10 +113,10 @@ describe('a platform that cannot be reached', () => {
       DISCORD_API_BASE: `http://127.0.0.1:${discordPort}/api`,
     });
     // Every try is logged with what went wrong.
-    await started.waitForOutput(/cannot reach Telegram \(try 2: connect ECONNREFUSED 127\.0\.0\.1:\d+\); next try in 2 s/);
-    await started.waitForOutput(/cannot reach Discord \(try 2: [^)]*ECONNREFUSED[^)]*\); next try in 2 s/);
+    await started.waitForOutput(/Telegram bot not started \(try 2: connect ECONNREFUSED 127\.0\.0\.1:\d+\); next try in 2 s/);
+    await started.waitForOutput(/Discord bot not started \(try 2: [^)]*ECONNREFUSED[^)]*\); next try in 2 s/);
     const down = await started.waitForReadiness((status) => status === 503);
-    expect(down.body.checks).toMatchObject({ redis: 'ok', telegram: expect.stringContaining('cannot reach Telegram'), discord: expect.stringContaining('cannot reach Discord') });
+    expect(down.body.checks).toMatchObject({ redis: 'ok', telegram: expect.stringContaining('Telegram bot not started'), discord: expect.stringContaining('Discord bot not started') });
 
     // Meanwhile the rest of Herald works: the configured feed is polled.
     await expect.poll(() => feedServer.requests.some((request) => request.path === '/city.xml'), { timeout: 60_000 }).toBe(true);
@@ -127,7 +127,7 @@ describe('a platform that cannot be reached', () => {
     await started.waitForOutput('Telegram bot polling for updates');
     const half = await started.waitForReadiness((_, body) => body.checks.telegram === 'ok');
     expect(half.status).toBe(503);
-    expect(half.body.checks.discord).toContain('cannot reach Discord');
+    expect(half.body.checks.discord).toContain('Discord bot not started');
 
     await discordEmulator({ port: discordPort });
     await started.waitForReadiness((status) => status === 200, 90_000);
@@ -149,8 +149,8 @@ describe('a platform too slow to answer', () => {
       DISCORD_API_BASE: discord.apiBase,
     });
     await started.waitForOutput('Herald is running');
-    await started.waitForOutput(/cannot reach Telegram \(try 1: no answer within 20 s\)/, 90_000);
-    await started.waitForOutput(/cannot reach Discord \(try 1: no answer within 20 s\)/, 90_000);
+    await started.waitForOutput(/Telegram bot not started \(try 1: no answer within 20 s\)/, 90_000);
+    await started.waitForOutput(/Discord bot not started \(try 1: no answer within 20 s\)/, 90_000);
     const down = await started.waitForReadiness((status) => status === 503);
     expect(Object.keys(down.body.checks).filter((name) => down.body.checks[name] !== 'ok').sort()).toEqual(['discord', 'telegram']);
 

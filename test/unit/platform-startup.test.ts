@@ -49,7 +49,7 @@ describe('PlatformStartup', () => {
     const failures = lines.filter((line) => line.level === 40);
     expect(failures.map((line) => line.attempt)).toEqual([1, 2, 3]);
     expect(failures.every((line) => line.error === 'connect ECONNREFUSED 127.0.0.1:9')).toBe(true);
-    expect(failures[0]!.msg).toBe('cannot reach Telegram (try 1: connect ECONNREFUSED 127.0.0.1:9); next try in 0 s; the rest of Herald keeps running');
+    expect(failures[0]!.msg).toBe('Telegram bot not started (try 1: connect ECONNREFUSED 127.0.0.1:9); next try in 0 s; the rest of Herald keeps running');
     await expect(started.readiness().check()).resolves.toBeUndefined();
     await started.stop();
     expect(running.stopped).toBe(true);
@@ -68,7 +68,7 @@ describe('PlatformStartup', () => {
     });
     const check = started.readiness();
     expect(check.name).toBe('telegram');
-    await expect.poll(() => check.check().catch((error: Error) => error.message)).toBe('cannot reach Telegram (try 1: connect ECONNREFUSED 127.0.0.1:9); next try in 60 s');
+    await expect.poll(() => check.check().catch((error: Error) => error.message)).toBe('Telegram bot not started (try 1: connect ECONNREFUSED 127.0.0.1:9); next try in 60 s');
     reachable = true;
   });
 
