@@ -53,7 +53,7 @@ async function logNextBriefings(deps: StartupSummaryDeps): Promise<void> {
     const at = next.get(subscription.id);
     const { timezone } = subscription.schedule;
     const when = at ? `${isoInZone(at, timezone)} (${timezone})` : 'not scheduled';
-    deps.logger.info({ subscription: subscription.id, destination: subscription.destination, nextBriefing: at?.toISOString(), timezone }, `next briefing for ${destinationLabel(subscription)}: ${when}`);
+    deps.logger.info({ subscription: subscription.id, nextBriefing: at?.toISOString() }, `next briefing for ${destinationLabel(subscription)}: ${when}`);
   }
   const unlisted = active.length - MAX_LISTED_SUBSCRIPTIONS;
   if (unlisted > 0) deps.logger.info({ subscriptions: active.length }, `…and ${unlisted} more subscriptions (the /status command shows each one's next briefing)`);
