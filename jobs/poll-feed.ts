@@ -25,6 +25,8 @@ import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 /** What one poll did, for logs and metrics. */
 export interface PollResult {
   feedId: string;
+  /** The feed's name, else its URL (absent when the feed is gone): what log lines call it. */
+  feed?: string;
   status: 'fetched' | 'not-modified' | 'failed' | 'disabled' | 'skipped';
   /** Items stored by this poll (new to Herald). */
   newItems: number;
@@ -134,7 +136,7 @@ export async function pollFeed(feedId: string, deps: PollFeedDeps): Promise<Poll
       result = await recordFailure(feed, state, problem, deps, now);
     }
     if (result.status === 'disabled') await dropScheduler();
-    return result;
+    return { ...result, feed: feed.name ?? feed.url };
   });
   return locked.acquired ? locked.value : skipped('locked');
 }
@@ -167,11 +169,23 @@ export interface PollWorkerOptions extends Omit<LoggedWorkerOptions, 'concurrenc
   concurrency?: number;
 }
 
+/** "3 new items", "not modified", "failed: HTTP 404 Not Found". */
+export function describePollOutcome(result: PollResult): string {
+  switch (result.status) {
+    case 'fetched':
+      return `${result.newItems} new item${result.newItems === 1 ? '' : 's'}`;
+    case 'not-modified':
+      return 'not modified';
+    default:
+      return result.detail ? `${result.status}: ${result.detail}` : result.status;
+  }
+}
+
 /** Starts a worker on the poll-feed queue. `close()` resolves once the polls in flight have finished. */
 export function startPollWorker(deps: PollFeedDeps, options: PollWorkerOptions): Worker<PollFeedJobData, PollResult> {
   return startLoggedWorker(QUEUE_NAMES.pollFeed, createPollFeedProcessor(deps), { ...options, concurrency: options.concurrency ?? 20 }, {
     describe: (job) => ({ feedId: job?.data.feedId }),
-    completed: 'feed polled',
+    completed: (result) => `feed polled: ${result.feed ?? result.feedId}, ${describePollOutcome(result)}`,
     failed: 'poll job failed',
     // A feed problem completes the job (it is recorded on the feed), so it must still show in the log.
     completedLevel: (result) => (result.status === 'failed' || result.status === 'disabled' ? 'warn' : result.newItems > 0 ? 'info' : 'debug'),
