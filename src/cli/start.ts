@@ -22,6 +22,7 @@ import { installShutdown } from '../runtime/shutdown.js';
 import { startWorkers, type Senders } from '../runtime/workers.js';
 import { createKeys } from '../store/keys.js';
 import { configFileOf, configOption, rejectPositionals, UsageError, type CliCommand } from './command.js';
+import { redisEndpointOf } from './redis-target.js';
 
 const ROLES = ['bot', 'worker', 'scheduler'] as const;
 type Role = (typeof ROLES)[number];
@@ -79,7 +80,8 @@ export const startCommand: CliCommand = {
   },
   optionValues: { config: 'FILE', role: 'ROLES' },
   details: [
-    'Redis: REDIS_URL, else the server on 127.0.0.1:6379, else redis-server from PATH started with its data in ./data/.',
+    'Redis: REDIS_CLUSTER_NODES (a Redis Cluster), else REDIS_URL, else the server on 127.0.0.1:6379, else redis-server',
+    'from PATH started with its data in ./data/. redis.sentinels and redis.name in the config reach a master through Sentinel.',
     'Without TELEGRAM_BOT_TOKEN and DISCORD_BOT_TOKEN the briefings are printed on this console.',
     'Briefings go out at defaults.briefingTime in defaults.timezone (07:30 UTC unless configured);',
     '`herald preview` shows one at once.',
@@ -96,10 +98,11 @@ export const startCommand: CliCommand = {
     const roles = parseRoles(values.role as string | undefined);
     const config = await loadConfig(configFileOf(values));
     const logger = createLogger();
-    const redisTarget = await ensureRedis({ url: config.redis.url });
+    const configured = redisEndpointOf(config);
+    const redisTarget = await ensureRedis({ url: config.redis.url, ...(configured.kind === 'single' ? {} : { endpoint: configured }) });
     logger.info(redisTarget.description);
 
-    const connection = createRedisConnection(redisTarget.url, { name: 'herald', logger });
+    const connection = createRedisConnection(redisTarget.endpoint, { name: 'herald', logger });
     const metrics = new HeraldMetrics({ process: true });
     const keys = createKeys(config.redis.prefix);
     const limiter = new RedisRateLimiter(connection, keys.rateLimitPrefix());

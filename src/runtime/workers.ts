@@ -4,7 +4,7 @@
  * planned. `herald start` and the scale-out tests start Herald through here.
  */
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import { startComposeWorker } from '../../jobs/compose.js';
 import { startDeliverWorker, type Senders } from '../../jobs/deliver.js';
 import { createHousekeepingQueue, startHousekeepingWorker, upsertHousekeepingScheduler, type HousekeepingQueue } from '../../jobs/housekeeping.js';
@@ -43,7 +43,7 @@ export interface WorkerQueues {
 export interface StartWorkersOptions {
   config: HeraldConfig;
   /** A connection made with createRedisConnection (`maxRetriesPerRequest: null`), or a URL to make one from. */
-  connection: Redis | string;
+  connection: RedisClient | string;
   senders: Senders;
   logger: Logger;
   roles: { worker: boolean; scheduler: boolean };
@@ -109,7 +109,7 @@ interface Stores {
   deliveries: DeliveryStore;
 }
 
-function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: WorkerQueues, stores: Stores): Worker[] {
+function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queues: WorkerQueues, stores: Stores): Worker[] {
   const { config, logger } = options;
   const prefix = config.redis.prefix;
   const engine = new RedisStoryEngine(redis, prefix);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { exactKeys } from '../dedup/exact-keys.js';
 import type { Item } from '../feeds/item.js';
 import type { Keys } from './keys.js';
@@ -13,7 +13,7 @@ export interface ItemStoreOptions {
 }
 
 /** Stored items by id in one MGET, in the order given; expired ones are left out. */
-export async function readItems(redis: Redis, keys: Keys, ids: string[]): Promise<Item[]> {
+export async function readItems(redis: RedisClient, keys: Keys, ids: string[]): Promise<Item[]> {
   if (ids.length === 0) return [];
   const texts = await redis.mget(ids.map((id) => keys.item(id)));
   return texts.flatMap((text) => (text === null ? [] : [JSON.parse(text) as Item]));
@@ -25,11 +25,11 @@ export async function readItems(redis: Redis, keys: Keys, ids: string[]): Promis
  * entry seen in any feed is stored once.
  */
 export class ItemStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly retentionMs: number;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: Keys,
     options: ItemStoreOptions,
   ) {

@@ -1,4 +1,5 @@
-import type { Redis, Result, ClientContext } from 'ioredis';
+import type { Result, ClientContext } from 'ioredis';
+import type { RedisClient } from './client.js';
 
 /**
  * Lua scripts the store needs for atomic check-and-write steps. A script runs as one unit on the
@@ -56,7 +57,7 @@ declare module 'ioredis' {
  * Defines Herald's scripts on a connection (idempotent). ioredis then calls them by SHA and
  * reloads them by itself after a Redis restart.
  */
-export function withStoreScripts(redis: Redis): Redis {
+export function withStoreScripts<Client extends RedisClient>(redis: Client): Client {
   if (!redis.heraldReleaseLock) {
     redis.defineCommand('heraldHsetIfExists', { numberOfKeys: 2, lua: HSET_IF_EXISTS });
     redis.defineCommand('heraldAddItemIfUnseen', { lua: ADD_ITEM_IF_UNSEEN });
