@@ -25,6 +25,7 @@ import { BriefingStore } from '../store/briefings.js';
 import { DeliveryStore } from '../store/deliveries.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys, type Keys } from '../store/keys.js';
+import { migrateKeyLayout } from '../store/migrate-layout.js';
 import { RedisStoryEngine } from '../store/story-engine.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
 import { alertBreakingStories } from '../subscriptions/breaking.js';
@@ -175,6 +176,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const redis = typeof options.connection === 'string' ? createRedisConnection(options.connection, { name: 'herald-workers', logger }) : options.connection;
   const prefix = config.redis.prefix;
   const keys = createKeys(prefix);
+  const migrated = await migrateKeyLayout(redis, prefix);
+  if (migrated > 0) logger.info(`moved ${migrated} feed and subscription keys to the Redis Cluster-ready layout`);
   const stores: Stores = {
     keys,
     feeds: new FeedStore(redis, keys),

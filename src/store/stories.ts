@@ -3,7 +3,6 @@ import type { Story } from '../dedup/story.js';
 import { itemTime } from '../dedup/item-time.js';
 import { readItems } from './items.js';
 import { createKeys } from './keys.js';
-import { execPipeline } from './pipeline.js';
 import { createStoryKeys } from './story-keys.js';
 
 /**
@@ -21,9 +20,7 @@ export async function storiesInWindow(redis: RedisClient, prefix: string, from: 
 export async function storiesByIds(redis: RedisClient, prefix: string, storyIds: string[]): Promise<Story[]> {
   if (storyIds.length === 0) return [];
   const keys = createStoryKeys(prefix);
-  const pipeline = redis.pipeline();
-  for (const id of storyIds) pipeline.lrange(keys.storyItems(id), 0, -1);
-  const itemIds = (await execPipeline(pipeline)) as string[][];
+  const itemIds = await Promise.all(storyIds.map((id) => redis.lrange(keys.storyItems(id), 0, -1)));
   const items = await readItems(redis, createKeys(prefix), [...new Set(itemIds.flat())]);
   const itemsById = new Map(items.map((item) => [item.id, item]));
   return storyIds.flatMap((id, index): Story[] => {
