@@ -59,6 +59,8 @@ export function connectTo(endpoint: RedisEndpoint | string, options: RedisOption
       // A replica promoted after a failover needs a moment to take its slots; retry meanwhile.
       retryDelayOnClusterDown: 300,
       retryDelayOnFailover: 300,
+      // Redirections and CLUSTERDOWN retries until a failover is through (node timeout 15 s by default): about a minute.
+      maxRedirections: 200,
       slotsRefreshTimeout: 5_000,
     });
   }

@@ -32,6 +32,8 @@ export interface TestRedisCluster {
   kill(port: number): Promise<void>;
   /** Resolves once every slot is served again (cluster_state:ok as seen from `port`). */
   waitUntilHealthy(port?: number): Promise<void>;
+  /** Resolves once the other nodes marked the killed master failed and its replica took over its slots. */
+  waitForFailover(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   }
   const nodes = ports.slice(0, 6).map((port, index) => ({ port, process: launch(port, ports[6 + index]!, dir) }));
   const clients: Cluster[] = [];
+  const alive = () => nodes.filter((node) => node.process.exitCode === null && node.process.signalCode === null);
   const handle: TestRedisCluster = {
     nodes,
     endpoint: { kind: 'cluster', nodes: nodes.map(({ port }) => ({ host: '127.0.0.1', port })) },
@@ -96,15 +99,19 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
       return client;
     },
     async masters() {
-      const lines = (await ask(nodes.find((node) => node.process.exitCode === null && node.process.signalCode === null)!.port, 'CLUSTER', 'NODES')).trim().split('\n');
+      const lines = (await ask(alive()[0]!.port, 'CLUSTER', 'NODES')).trim().split('\n');
       return lines.map((line) => line.split(' ')).filter((fields) => fields[2]!.includes('master') && !fields[2]!.includes('fail')).map((fields) => Number(fields[1]!.split(':')[1]!.split('@')[0]));
     },
     async kill(port) {
       await killAndWait(nodes.find((node) => node.port === port)!.process);
     },
     async waitUntilHealthy(port) {
-      const probe = port ?? nodes.find((node) => node.process.exitCode === null && node.process.signalCode === null)!.port;
+      const probe = port ?? alive()[0]!.port;
       await until(async () => (await ask(probe, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), 'cluster_state:ok');
+    },
+    async waitForFailover(port) {
+      await until(async () => !(await handle.masters()).includes(port), `a replica to replace master ${port}`);
+      await handle.waitUntilHealthy();
     },
     async stop() {
       for (const client of clients) client.disconnect();
