@@ -6,7 +6,7 @@ import { ConsoleSender } from '../../src/platforms/console/sender.js';
 import { COMPOSE_JOB_NAME, createComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { createDeliverQueue, fanOut } from '../../src/queue/deliver-jobs.js';
-import { createPollQueue, requestPoll } from '../../src/queue/poll-jobs.js';
+import { requestPoll } from '../../src/queue/poll-jobs.js';
 import { startWorkers, type RunningWorkers } from '../../src/runtime/workers.js';
 import { BriefingStore } from '../../src/store/briefings.js';
 import type { RedisClient } from '../../src/store/client.js';
