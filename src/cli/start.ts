@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { createCommandServices } from '../commands/services-wiring.js';
-import { defaultFetchOptions } from '../feeds/fetch.js';
+import { defaultFetchOptions, sharedHostLimiter } from '../feeds/fetch.js';
 import { createLogger, type Logger } from '../log.js';
 import { HeraldMetrics } from '../observability/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../observability/http-server.js';
@@ -107,8 +107,8 @@ export const startCommand: CliCommand = {
     const keys = createKeys(config.redis.prefix);
     const limiter = new RedisRateLimiter(connection, keys.rateLimitPrefix());
     const telegramTransport = createTelegramTransport(config, limiter, metrics);
-    // One set per process: polls and the bots' trial fetches share the per-host limit.
-    const fetchOptions = defaultFetchOptions(config.fetch);
+    // Polls and the bots' trial fetches of every process share the per-host limit, through Redis.
+    const fetchOptions = { ...defaultFetchOptions(config.fetch), limiter: sharedHostLimiter(connection, config) };
     const workers = await startWorkers({
       config,
       connection,

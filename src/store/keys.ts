@@ -60,6 +60,8 @@ export interface Keys {
   llmSummary(cacheKey: string): string;
   /** What the shared rate limiter puts before its bucket names (it builds the bucket keys itself). */
   rateLimitPrefix(): string;
+  /** What the shared per-host fetch limit puts before a host name: one sorted set of leases per host. */
+  hostLeasePrefix(): string;
 }
 
 /** Exact keys embed whole URLs and guids; a digest keeps key sizes bounded. */
@@ -97,5 +99,6 @@ export function createKeys(prefix = 'herald'): Keys {
     breakingAlerted: (subscriptionId, storyId) => under('breaking', subscriptionId, storyId),
     llmSummary: (cacheKey) => under('llm-summary', digest(cacheKey)),
     rateLimitPrefix: () => `${under('{ratelimit}')}:`,
+    hostLeasePrefix: () => `${under('host-leases')}:`,
   };
 }
