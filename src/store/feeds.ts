@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedOrigin, FeedState } from '../feeds/item.js';
 import type { Keys } from './keys.js';
@@ -24,9 +24,14 @@ const ORIGINS: readonly string[] = ['config', 'chat', 'opml'] satisfies FeedOrig
 
 type Hash = Record<string, string>;
 
+/** The fields of a record as a hash stores them, leaving out absent ones. */
+function storedFields(record: object): Map<string, string> {
+  return new Map(Object.entries(record).flatMap(([field, value]): [string, string][] => (value === undefined ? [] : [[field, String(value)]])));
+}
+
 /** Flattens a record to HSET arguments, leaving out absent fields. */
 function toFieldValues(record: object): string[] {
-  return Object.entries(record).flatMap(([field, value]) => (value === undefined ? [] : [field, String(value)]));
+  return [...storedFields(record)].flat();
 }
 
 function feedFromHash(id: string, hash: Hash): Feed | undefined {
@@ -53,10 +58,10 @@ function stateFromHash(hash: Hash): FeedState {
  * time of adding, and a URL → id map covering every URL a feed was stored under.
  */
 export class FeedStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: Keys,
   ) {
     this.redis = withStoreScripts(redis);
@@ -151,10 +156,23 @@ export class FeedStore {
 
   /**
    * Replaces a feed's poll state. Does nothing (false) when the feed was removed meanwhile, so a
-   * poll that finishes after a removal leaves nothing behind.
+   * poll that finishes after a removal leaves nothing behind. Given the state it replaces (as
+   * read before), only the fields that changed are written when none was dropped: a 304 poll
+   * rewrites just its times, and an unchanged state is not written at all.
    */
-  async saveState(id: string, state: FeedState): Promise<boolean> {
-    const fields = toFieldValues(state);
-    return (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feedState(id), '1', ...fields)) === 1;
+  async saveState(id: string, state: FeedState, previous?: FeedState): Promise<boolean> {
+    const changed = previous === undefined ? undefined : changedFieldValues(previous, state);
+    if (changed?.length === 0) return true;
+    const replace = changed === undefined;
+    const fields = changed ?? toFieldValues(state);
+    return (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feedState(id), replace ? '1' : '0', ...fields)) === 1;
   }
+}
+
+/** HSET arguments for what `next` changes in `previous`; undefined when it drops a field, so the hash must be replaced. */
+function changedFieldValues(previous: object, next: object): string[] | undefined {
+  const before = storedFields(previous);
+  const after = storedFields(next);
+  if ([...before.keys()].some((field) => !after.has(field))) return undefined;
+  return [...after].filter(([field, value]) => before.get(field) !== value).flat();
 }
