@@ -12,7 +12,7 @@ import { briefingFooter } from './footer.js';
 import { compileKeywords } from './keywords.js';
 import { labelsFor } from './labels.js';
 import type { Briefing, BriefingSection, Bullet, Source } from './model.js';
-import { storyScore, storyText, storyTime } from './rank.js';
+import { DEFAULT_PICK_TUNING, pickBullets, storyScore, storyText, storyTime, type PickTuning } from './rank.js';
 import { storySection } from './sections.js';
 
 export interface ComposeOptions {
@@ -40,6 +40,10 @@ export interface ComposeOptions {
   whenEmpty?: 'message' | 'nothing';
   /** Budget for summaries made here for stories missing from the summaries map. */
   summaryMaxChars?: number;
+  /** Centroid similarity of two stories (from mergeSimilarStories), so a story echoing a bigger one is not a second bullet. */
+  similarity?: (a: Story, b: Story) => number;
+  /** Overrides of pickBullets' tuning (benches sweep them; the defaults suit briefings). */
+  pickTuning?: Partial<PickTuning>;
 }
 
 /** A story that made it into the briefing, with what ranking learnt about it. */
@@ -53,7 +57,7 @@ export interface ChosenStory {
 /** The outcome of ranking: chosen stories best first; the others, and why they are out. */
 export interface StorySelection {
   chosen: ChosenStory[];
-  /** Over the per-section or per-briefing cap. */
+  /** Over the per-section or per-briefing cap, under the coverage floor, or an echo of a story shown (see pickBullets). */
   cut: Story[];
   /** Matched a mute pattern. */
   muted: Story[];
@@ -62,7 +66,8 @@ export interface StorySelection {
 const DEFAULT_IMPORTANT_MIN_SOURCES = 3;
 
 /**
- * Ranks stories and applies mutes and caps. Needs no summaries, so a caller can summarize only
+ * Ranks stories and applies mutes, caps and pickBullets' share per feed, coverage floor and
+ * echoes. Needs no summaries, so a caller can summarize only
  * the chosen stories (the costly part with an LLM) before composing.
  */
 export function selectStories(stories: Story[], options: ComposeOptions): StorySelection {
@@ -89,19 +94,7 @@ export function selectStories(stories: Story[], options: ComposeOptions): StoryS
     });
   }
   ranked.sort((a, b) => b.score - a.score || storyTime(b.story) - storyTime(a.story) || a.story.id.localeCompare(b.story.id));
-
-  const chosen: ChosenStory[] = [];
-  const cut: Story[] = [];
-  const perSection = new Map<string, number>();
-  for (const candidate of ranked) {
-    const inSection = perSection.get(candidate.section) ?? 0;
-    if (chosen.length >= options.maxBullets || inSection >= (options.maxPerSection ?? Infinity)) {
-      cut.push(candidate.story);
-      continue;
-    }
-    perSection.set(candidate.section, inSection + 1);
-    chosen.push(candidate);
-  }
+  const { chosen, cut } = pickBullets(ranked, { maxBullets: options.maxBullets, maxPerSection: options.maxPerSection, similarity: options.similarity }, { ...DEFAULT_PICK_TUNING, ...options.pickTuning });
   return { chosen, cut, muted };
 }
 
