@@ -21,6 +21,8 @@ const STOPWORDS = new Set(
     'january february march april may june july august september october november december',
     'monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow',
     'januar februar märz juni juli oktober dezember montag dienstag mittwoch donnerstag freitag samstag sonntag heute gestern morgen',
+    // Japanese date and time units ("12日午前9時18分ごろ") and "about"
+    '年 月 日 時 分 秒 午前 午後 時半 今日 昨日 明日 今年 昨年 約',
   ]
     .join(' ')
     .split(' '),
