@@ -22,20 +22,23 @@ const BULLETS = 100;
 const describe = (e: BriefingEvaluation) =>
   `P ${e.bcubed.precision.toFixed(3)} R ${e.bcubed.recall.toFixed(3)} F1 ${e.bcubed.f1.toFixed(3)}, ${e.bulletsPerStory.toFixed(2)} bullets/story, ${e.bullets} bullets, ${e.storiesShown} stories shown`;
 
-/** The tuning sweep: merge threshold × echo similarity on the tuning half, the rest at their defaults. */
+/** The tuning sweep: merge threshold × echo similarity × time half-life on the tuning half, the rest at their defaults. */
 function sweep(tuning: LabelledItem[], log: (line: string) => void): void {
   const gold: Assignment = new Map(tuning.map((entry) => [entry.item.id, entry.story]));
   const items = tuning.map((entry) => entry.item);
   const now = new Date(Math.max(...items.map((item) => Date.parse(item.publishedAt))));
   const { stories } = groupIntoStories(items);
-  log('sweep on the tuning half (merge threshold × echo similarity; → the defaults):');
-  for (const mergeThreshold of [0.25, 0.3, 0.35, 0.4]) {
-    const merged = mergeSimilarStories(stories, { mergeThreshold });
-    for (const echoSimilarity of [0.05, 0.1, 0.15, 0.2]) {
-      const selection = selectStories(merged.stories, { now, timezone: 'UTC', locale: 'en', maxBullets: BULLETS, similarity: merged.similarity, pickTuning: { echoSimilarity } });
-      const evaluation = evaluateBriefing(selection.chosen.map(({ story }) => story.items.map((item) => item.id)), gold);
-      const chosen = mergeThreshold === DEFAULT_STORY_MERGE_OPTIONS.mergeThreshold && echoSimilarity === DEFAULT_PICK_TUNING.echoSimilarity;
-      log(`  ${chosen ? '→' : ' '} merge ≥ ${mergeThreshold.toFixed(2)}, echo ≥ ${echoSimilarity.toFixed(2)}: ${describe(evaluation)}`);
+  log('sweep on the tuning half (time half-life × merge threshold × echo similarity; → the defaults):');
+  for (const decayHalfLifeHours of [12, 48]) {
+    for (const mergeThreshold of [0.25, 0.3, 0.35]) {
+      const merged = mergeSimilarStories(stories, { mergeThreshold, decayHalfLifeHours });
+      for (const echoSimilarity of [0.05, 0.1, 0.2]) {
+        const selection = selectStories(merged.stories, { now, timezone: 'UTC', locale: 'en', maxBullets: BULLETS, similarity: merged.similarity, pickTuning: { echoSimilarity } });
+        const evaluation = evaluateBriefing(selection.chosen.map(({ story }) => story.items.map((item) => item.id)), gold);
+        const defaults = DEFAULT_STORY_MERGE_OPTIONS;
+        const chosen = mergeThreshold === defaults.mergeThreshold && decayHalfLifeHours === defaults.decayHalfLifeHours && echoSimilarity === DEFAULT_PICK_TUNING.echoSimilarity;
+        log(`  ${chosen ? '→' : ' '} half-life ${decayHalfLifeHours} h, merge ≥ ${mergeThreshold.toFixed(2)}, echo ≥ ${echoSimilarity.toFixed(2)}: ${describe(evaluation)}`);
+      }
     }
   }
 }

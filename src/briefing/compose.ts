@@ -12,7 +12,7 @@ import { briefingFooter } from './footer.js';
 import { compileKeywords } from './keywords.js';
 import { labelsFor } from './labels.js';
 import type { Briefing, BriefingSection, Bullet, Source } from './model.js';
-import { DEFAULT_PICK_TUNING, pickBullets, storyScore, storyText, storyTime, type PickTuning } from './rank.js';
+import { DEFAULT_PICK_TUNING, pickBullets, storyScore, storyStanding, storyText, storyTime, type PickTuning } from './rank.js';
 import { storySection } from './sections.js';
 
 export interface ComposeOptions {
@@ -50,11 +50,14 @@ export interface ComposeOptions {
 export interface ChosenStory {
   story: Story;
   section: string;
+  /** Decides what makes the briefing (storyScore). */
   score: number;
+  /** Decides the order of the bullets: the most-covered first (storyStanding). */
+  standing: number;
   important: boolean;
 }
 
-/** The outcome of ranking: chosen stories best first; the others, and why they are out. */
+/** The outcome of ranking: chosen stories most-covered first; the others, and why they are out. */
 export interface StorySelection {
   chosen: ChosenStory[];
   /** Over the per-section or per-briefing cap, under the coverage floor, or an echo of a story shown (see pickBullets). */
@@ -90,11 +93,14 @@ export function selectStories(stories: Story[], options: ComposeOptions): StoryS
       story,
       section: storySection(story, configuredSections, labels.defaultSection),
       score: storyScore(story, context, text),
+      standing: storyStanding(story, context, text),
       important: storySources(story).length >= minSources || important.matches(text),
     });
   }
   ranked.sort((a, b) => b.score - a.score || storyTime(b.story) - storyTime(a.story) || a.story.id.localeCompare(b.story.id));
   const { chosen, cut } = pickBullets(ranked, { maxBullets: options.maxBullets, maxPerSection: options.maxPerSection, similarity: options.similarity }, { ...DEFAULT_PICK_TUNING, ...options.pickTuning });
+  // Recency and the share per feed decide what gets in; the reader meets the most-covered first.
+  chosen.sort((a, b) => b.standing - a.standing);
   return { chosen, cut, muted };
 }
 

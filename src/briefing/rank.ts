@@ -31,16 +31,22 @@ export function storyTime(story: Story): number {
 }
 
 /**
- * A story's rank score: more distinct sources, more recent, heavier feeds and boost keywords
- * all raise it. Sources count logarithmically so ten reprints do not bury everything else.
+ * How much a story counts regardless of its age: more distinct sources, heavier feeds and boost
+ * keywords all raise it. Sources count logarithmically so ten reprints do not bury everything
+ * else. Bullets are listed in this order: the most-covered stories first.
  */
-export function storyScore(story: Story, context: RankingContext, text = storyText(story)): number {
+export function storyStanding(story: Story, context: RankingContext, text = storyText(story)): number {
   const sources = Math.max(1, storySources(story).length);
-  const ageHours = Math.max(0, (context.now.getTime() - storyTime(story)) / 3_600_000);
-  const recency = TIMELESS_SHARE + (1 - TIMELESS_SHARE) * 0.5 ** (ageHours / RECENCY_HALF_LIFE_HOURS);
   const weight = Math.max(...story.items.map((item) => context.feedWeights?.[item.feedId] ?? 1));
   const boost = context.boosts.matches(text) ? BOOST_FACTOR : 1;
-  return weight * boost * (1 + Math.log2(sources)) * recency;
+  return weight * boost * (1 + Math.log2(sources));
+}
+
+/** A story's rank score, which decides what makes the briefing: its standing, less as it ages. */
+export function storyScore(story: Story, context: RankingContext, text = storyText(story)): number {
+  const ageHours = Math.max(0, (context.now.getTime() - storyTime(story)) / 3_600_000);
+  const recency = TIMELESS_SHARE + (1 - TIMELESS_SHARE) * 0.5 ** (ageHours / RECENCY_HALF_LIFE_HOURS);
+  return storyStanding(story, context, text) * recency;
 }
 
 /** How the bullets are drawn from the ranked stories; defaults chosen on the UCI news dev set (bench/story-quality.bench.ts). */

@@ -6,7 +6,7 @@
  * stories whose centroids are alike merge, and the centroids tell the briefing which of the
  * remaining stories echo one another.
  */
-import { batchStatistics, termDocument, type TermDocument, type TermStatistics } from './cluster.js';
+import { batchStatistics, DEFAULT_CLUSTER_OPTIONS, termDocument, type TermDocument, type TermStatistics } from './cluster.js';
 import type { Item } from '../feeds/item.js';
 import { cosine } from '../summarize/centrality.js';
 import type { Story } from './story.js';
@@ -18,13 +18,20 @@ export interface StoryMergeOptions {
   idfPower: number;
   /** Each centroid's this many heaviest terms find its candidate partners. */
   lookupTerms: number;
+  /**
+   * Likeness halves for every this many hours between two stories' items (0 while their times
+   * overlap), as in online clustering: the flu bulletin of Monday and Tuesday's are alike in
+   * every word but are two events.
+   */
+  decayHalfLifeHours: number;
 }
 
 /** Chosen on the tuning half of the UCI news dev set (bench/story-quality.bench.ts). */
 export const DEFAULT_STORY_MERGE_OPTIONS: StoryMergeOptions = {
-  mergeThreshold: 0.35,
+  mergeThreshold: 0.3,
   idfPower: 1.5,
   lookupTerms: 12,
+  decayHalfLifeHours: DEFAULT_CLUSTER_OPTIONS.decayHalfLifeHours,
 };
 
 type Centroid = Map<string, number>;
@@ -34,7 +41,7 @@ export interface MergedStories {
   stories: Story[];
   /** The stories of the input a story was made of (itself when it was not merged). */
   partsOf(story: Story): Story[];
-  /** Cosine of two stories' centroids (0 for a story not in `stories`). */
+  /** Cosine of two stories' centroids, decayed by the time between them (0 for a story not in `stories`). */
   similarity(a: Story, b: Story): number;
 }
 
@@ -61,6 +68,20 @@ interface Cluster {
   parts: Story[];
   documents: TermDocument[];
   centroid: Centroid;
+  /** ms of the oldest and the newest item. */
+  from: number;
+  to: number;
+}
+
+function timeSpan(story: Story): { from: number; to: number } {
+  const times = story.items.map((item) => Date.parse(item.publishedAt));
+  return { from: Math.min(...times), to: Math.max(...times) };
+}
+
+/** Cosine of the centroids, halved for every half-life between the two stories' time spans. */
+function likeness(a: Cluster, b: Cluster, halfLifeHours: number): number {
+  const gapHours = Math.max(0, a.from - b.to, b.from - a.to) / 3_600_000;
+  return cosine(a.centroid, b.centroid) * 0.5 ** (gapHours / halfLifeHours);
 }
 
 /** Oldest item first, as groupIntoStories leaves them; ties by id so merges do not depend on input order. */
@@ -76,7 +97,7 @@ function combine(a: Cluster, b: Cluster, weight: (term: string) => number): Clus
   const isUpdate = first.story.isUpdate === true || second.story.isUpdate === true;
   const story: Story = { id: first.story.id, items, updatedAt, ...(isUpdate ? { isUpdate } : {}) };
   const documents = [...first.documents, ...second.documents];
-  return { story, parts: [...first.parts, ...second.parts], documents, centroid: centroidOf(documents, weight) };
+  return { story, parts: [...first.parts, ...second.parts], documents, centroid: centroidOf(documents, weight), from: Math.min(a.from, b.from), to: Math.max(a.to, b.to) };
 }
 
 /**
@@ -102,7 +123,7 @@ function bestPartners(clusters: Cluster[], options: StoryMergeOptions): number[]
       for (const other of byTerm.get(term) ?? []) {
         if (seen.has(other)) continue;
         seen.add(other);
-        const score = cosine(cluster.centroid, clusters[other]!.centroid);
+        const score = likeness(cluster, clusters[other]!, options.decayHalfLifeHours);
         if (score > bestScore || (score === bestScore && best >= 0 && other < best)) {
           best = other;
           bestScore = score;
@@ -132,7 +153,7 @@ export function mergeSimilarStories(stories: Story[], options: Partial<StoryMerg
     }
     return value;
   };
-  let clusters: Cluster[] = stories.map((story, index) => ({ story, parts: [story], documents: documentsOf[index]!, centroid: centroidOf(documentsOf[index]!, weight) }));
+  let clusters: Cluster[] = stories.map((story, index) => ({ story, parts: [story], documents: documentsOf[index]!, centroid: centroidOf(documentsOf[index]!, weight), ...timeSpan(story) }));
   for (;;) {
     const partners = bestPartners(clusters, settings);
     const merged = new Set<number>();
@@ -157,7 +178,7 @@ export function mergeSimilarStories(stories: Story[], options: Partial<StoryMerg
     similarity: (a, b) => {
       const first = byStory.get(a);
       const second = byStory.get(b);
-      return first && second ? cosine(first.centroid, second.centroid) : 0;
+      return first && second ? likeness(first, second, settings.decayHalfLifeHours) : 0;
     },
   };
 }

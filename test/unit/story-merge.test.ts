@@ -37,6 +37,16 @@ describe('mergeSimilarStories', () => {
     expect(merged.partsOf(rates!)).toEqual([rates]);
   });
 
+  it("keeps Monday's bulletin and Tuesday's apart, though they are alike in nearly every word", () => {
+    const monday = story('flu-mon', ['Influenza update: 1,284 new hospital admissions on Monday', 'Flu admissions 1,284 on Monday'], '2026-11-23T09:00:00Z');
+    const tuesday = story('flu-tue', ['Influenza update: 1,197 new hospital admissions on Tuesday', 'Flu admissions 1,197 on Tuesday'], '2026-11-24T09:00:00Z');
+    const sameDay = mergeSimilarStories([monday, { ...tuesday, items: tuesday.items.map((item) => ({ ...item, publishedAt: '2026-11-23T10:00:00Z' })) }, ...background]);
+    expect(sameDay.stories).toHaveLength(4);
+    const merged = mergeSimilarStories([monday, tuesday, ...background]);
+    expect(merged.stories).toHaveLength(5);
+    expect(merged.similarity(merged.stories.find((s) => s.id === 'flu-mon')!, merged.stories.find((s) => s.id === 'flu-tue')!)).toBeLessThan(0.3);
+  });
+
   it('does not depend on the order of the stories', () => {
     const a = story('a', ['Volcano erupts in Iceland, flights halted']);
     const b = story('b', ['Iceland volcano eruption halts flights']);
