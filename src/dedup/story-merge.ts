@@ -134,6 +134,18 @@ function bestPartners(clusters: Cluster[], options: StoryMergeOptions): number[]
   });
 }
 
+/** Term documents of items already seen: compose jobs of one process share the window's item objects (ComposeCache). */
+const documentCache = new WeakMap<Item, TermDocument>();
+
+function documentOf(item: Item): TermDocument {
+  let document = documentCache.get(item);
+  if (!document) {
+    document = termDocument(item);
+    documentCache.set(item, document);
+  }
+  return document;
+}
+
 /**
  * Merges stories whose centroids are alike, in rounds: each round merges the pairs that are
  * each other's best match above the threshold (mutual best, so a large story does not swallow
@@ -142,7 +154,7 @@ function bestPartners(clusters: Cluster[], options: StoryMergeOptions): number[]
  */
 export function mergeSimilarStories(stories: Story[], options: Partial<StoryMergeOptions> = {}, stats?: TermStatistics): MergedStories {
   const settings = { ...DEFAULT_STORY_MERGE_OPTIONS, ...options };
-  const documentsOf = stories.map((story) => story.items.map((item) => termDocument(item)));
+  const documentsOf = stories.map((story) => story.items.map(documentOf));
   const statistics = stats ?? batchStatistics(documentsOf.flat());
   const idfCache = new Map<string, number>();
   const weight = (term: string) => {
