@@ -3,6 +3,7 @@ import type { Story } from '../dedup/story.js';
 import { mergeSimilarStories } from '../dedup/story-merge.js';
 import { llmOptionsFromConfig, summarizeStories, type SummaryHooks } from '../summarize/summarize.js';
 import { composeSelection, selectStories, type ComposeOptions } from './compose.js';
+import type { QuietFigures } from './labels.js';
 import type { Briefing } from './model.js';
 
 /**
@@ -18,6 +19,8 @@ export interface BriefingRequest {
   mutes?: string[];
   whenEmpty?: 'message' | 'nothing';
   feedWeights?: Record<string, number>;
+  /** What the feeds held, said by an empty briefing. */
+  quiet?: QuietFigures;
 }
 
 type BriefingConfig = Pick<HeraldConfig, 'sections' | 'briefing' | 'defaults' | 'llm'>;
@@ -40,6 +43,7 @@ function composeOptionsFor(config: BriefingConfig, request: BriefingRequest): Co
     emoji: briefing.emoji,
     whenEmpty: request.whenEmpty ?? briefing.whenEmpty,
     summaryMaxChars: briefing.summaryMaxChars,
+    ...(request.quiet ? { quiet: request.quiet } : {}),
   };
 }
 

@@ -8,9 +8,9 @@ import { summarizeExtractive, type StorySummary } from '../summarize/extractive.
 import { localDate } from '../time/zoned.js';
 import { longDate } from './calendar.js';
 import { bulletEmoji, DEFAULT_EMOJI, type EmojiSet } from './emoji.js';
-import { briefingFooter } from './footer.js';
+import { dailyHashtags } from './footer.js';
 import { compileKeywords } from './keywords.js';
-import { labelsFor } from './labels.js';
+import { labelsFor, type QuietFigures } from './labels.js';
 import type { Briefing, BriefingSection, Bullet, Source } from './model.js';
 import { DEFAULT_PICK_TUNING, pickBullets, storyScore, storyStanding, storyText, storyTime, type PickTuning } from './rank.js';
 import { storySection } from './sections.js';
@@ -44,6 +44,8 @@ export interface ComposeOptions {
   similarity?: (a: Story, b: Story) => number;
   /** Overrides of pickBullets' tuning (benches sweep them; the defaults suit briefings). */
   pickTuning?: Partial<PickTuning>;
+  /** What the feeds held, for an empty briefing to say instead of a bare "nothing new". */
+  quiet?: QuietFigures;
 }
 
 /** A story that made it into the briefing, with what ranking learnt about it. */
@@ -161,7 +163,8 @@ export function composeSelection(
       storiesMuted: muted.length,
       itemsMuted: countItems(muted),
     },
-    footer: chosen.length === 0 ? labels.nothingNew : briefingFooter(sections.map((section) => section.title), date, counts),
+    footer: chosen.length === 0 ? (options.quiet ? labels.quiet(options.quiet) : labels.nothingNew) : counts,
+    ...(chosen.length > 0 ? { hashtags: dailyHashtags(sections.map((section) => section.title), date) } : {}),
   };
 }
 
