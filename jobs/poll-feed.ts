@@ -19,7 +19,7 @@ import { FeedStore } from '../src/store/feeds.js';
 import { ItemStore } from '../src/store/items.js';
 import { createKeys, type Keys } from '../src/store/keys.js';
 import { withLock } from '../src/store/lock.js';
-import { pollSkipReason, stateAfterFailure, stateAfterSuccess } from './poll-feed-state.js';
+import { feedContents, pollSkipReason, stateAfterFailure, stateAfterSuccess } from './poll-feed-state.js';
 import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 
 /** What one poll did, for logs and metrics. */
@@ -73,7 +73,7 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
   const outcome = await fetchFeedAt(feed.url, { etag: state.etag, lastModified: state.lastModified }, deps.fetchOptions);
   if (outcome.permanentUrl !== undefined) await deps.feeds.updateUrl(feed.id, outcome.permanentUrl);
   if (outcome.kind === 'not-modified') {
-    await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now));
+    await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now), state);
     return { feedId: feed.id, status: 'not-modified', newItems: 0 };
   }
   const ingested = await ingestFeed(outcome.body, outcome.contentType, {
@@ -85,7 +85,7 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
   });
   const { fresh, duplicates } = await deps.items.addNewCountingDuplicates(ingested.items, now);
   if (fresh.length > 0) await deps.onNewItems?.(fresh, feed);
-  await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified }));
+  await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified, contents: feedContents(ingested.items) }));
   return {
     feedId: feed.id,
     status: 'fetched',
@@ -99,7 +99,7 @@ async function recordFailure(feed: Feed, state: FeedState, problem: FetchError |
   const retryAfterMs = problem instanceof FetchError ? problem.retryAfterMs : undefined;
   const delayMs = nextAttemptDelayMs(state.consecutiveFailures + 1, (deps.random ?? Math.random)(), retryAfterMs);
   const failed = stateAfterFailure(state, { message: problem.message, delayMs }, now, deps.disableAfterFailures);
-  await deps.feeds.saveState(feed.id, failed);
+  await deps.feeds.saveState(feed.id, failed, state);
   const errorKind = problem instanceof FetchError ? problem.kind : 'parse';
   if (failed.disabledReason === undefined) return { feedId: feed.id, status: 'failed', newItems: 0, detail: problem.message, errorKind };
   return { feedId: feed.id, status: 'disabled', newItems: 0, detail: failed.disabledReason, errorKind };

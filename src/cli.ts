@@ -5,6 +5,7 @@
 import { ConfigError } from './config/load.js';
 import { commandHelp, parseCommandArgs, UsageError, type CliCommand } from './cli/command.js';
 import { doctorCommand } from './cli/doctor.js';
+import { loadDotEnv } from './cli/env-file.js';
 import { feedsCommand } from './cli/feeds.js';
 import { previewCommand } from './cli/preview.js';
 import { startCommand } from './cli/start.js';
@@ -27,6 +28,7 @@ function overview(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  loadDotEnv();
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = commands.find((c) => c.name === rest[0]);

@@ -2,6 +2,7 @@ import type { HeraldConfig } from '../config/schema.js';
 import type { Story } from '../dedup/story.js';
 import { llmOptionsFromConfig, summarizeStories, type SummaryHooks } from '../summarize/summarize.js';
 import { composeSelection, selectStories, type ComposeOptions } from './compose.js';
+import type { QuietFigures } from './labels.js';
 import type { Briefing } from './model.js';
 
 /**
@@ -17,6 +18,8 @@ export interface BriefingRequest {
   mutes?: string[];
   whenEmpty?: 'message' | 'nothing';
   feedWeights?: Record<string, number>;
+  /** What the feeds held, said by an empty briefing. */
+  quiet?: QuietFigures;
 }
 
 type BriefingConfig = Pick<HeraldConfig, 'sections' | 'briefing' | 'defaults' | 'llm'>;
@@ -39,6 +42,7 @@ function composeOptionsFor(config: BriefingConfig, request: BriefingRequest): Co
     emoji: briefing.emoji,
     whenEmpty: request.whenEmpty ?? briefing.whenEmpty,
     summaryMaxChars: briefing.summaryMaxChars,
+    ...(request.quiet ? { quiet: request.quiet } : {}),
   };
 }
 

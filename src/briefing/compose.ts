@@ -8,9 +8,9 @@ import { summarizeExtractive, type StorySummary } from '../summarize/extractive.
 import { localDate } from '../time/zoned.js';
 import { longDate } from './calendar.js';
 import { bulletEmoji, DEFAULT_EMOJI, type EmojiSet } from './emoji.js';
-import { briefingFooter } from './footer.js';
+import { dailyHashtags } from './footer.js';
 import { compileKeywords } from './keywords.js';
-import { labelsFor } from './labels.js';
+import { labelsFor, type QuietFigures } from './labels.js';
 import type { Briefing, BriefingSection, Bullet, Source } from './model.js';
 import { storyScore, storyText, storyTime } from './rank.js';
 import { storySection } from './sections.js';
@@ -40,6 +40,8 @@ export interface ComposeOptions {
   whenEmpty?: 'message' | 'nothing';
   /** Budget for summaries made here for stories missing from the summaries map. */
   summaryMaxChars?: number;
+  /** What the feeds held, for an empty briefing to say instead of a bare "nothing new". */
+  quiet?: QuietFigures;
 }
 
 /** A story that made it into the briefing, with what ranking learnt about it. */
@@ -162,7 +164,8 @@ export function composeSelection(
       storiesMuted: muted.length,
       itemsMuted: countItems(muted),
     },
-    footer: chosen.length === 0 ? labels.nothingNew : briefingFooter(sections.map((section) => section.title), date, counts),
+    footer: chosen.length === 0 ? (options.quiet ? labels.quiet(options.quiet) : labels.nothingNew) : counts,
+    ...(chosen.length > 0 ? { hashtags: dailyHashtags(sections.map((section) => section.title), date) } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
-import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
+import { ConfigError, DEFAULT_CONFIG_FILE, ENVIRONMENT, loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
@@ -77,7 +77,7 @@ export async function runDoctor(configFile: string | undefined, progress: (step:
     config = await loadConfig(configFile);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    return [{ name: 'config', status: 'problem', detail: error.problems.join('; '), fix: `correct ${error.source} (or the environment variable named)` }];
+    return [{ name: 'config', status: 'problem', detail: error.problems.join('; '), fix: error.source === ENVIRONMENT ? 'correct the environment variable named' : `correct ${error.source}` }];
   }
   const results = [await configResult(config, configFile ?? DEFAULT_CONFIG_FILE)];
   const { results: stored, subscriptions } = await redisResults(config, progress);

@@ -134,7 +134,7 @@ export const previewCommand: CliCommand = {
       process.stdout.write(`${JSON.stringify(briefing, null, 2)}\n`);
       return 0;
     }
-    const parts = renderParts(briefing, format as Platform, { linkPreviews: config.briefing.linkPreviews, discordStyle: config.briefing.discordStyle });
+    const parts = renderParts(briefing, format as Platform, config.briefing);
     if (partsJson) process.stdout.write(`${JSON.stringify(parts, null, 2)}\n`);
     else process.stdout.write(`${parts.map(partText).join('\n\n— — —\n\n')}\n`);
     return 0;

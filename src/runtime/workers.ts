@@ -9,6 +9,7 @@ import { startComposeWorker } from '../../jobs/compose.js';
 import { startDeliverWorker, type Senders } from '../../jobs/deliver.js';
 import { createHousekeepingQueue, startHousekeepingWorker, upsertHousekeepingScheduler, type HousekeepingQueue } from '../../jobs/housekeeping.js';
 import { createPollFeedDeps, startPollWorker } from '../../jobs/poll-feed.js';
+import { logFeedSync, syncConfigFeeds } from '../config/feed-sync.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { Logger } from '../log.js';
@@ -63,24 +64,13 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-/** Puts the config's feeds into the store (new ones added, settings of known ones updated) and schedules every enabled feed. */
-async function syncConfigFeeds(config: HeraldConfig, feeds: FeedStore, pollQueue: PollQueue): Promise<void> {
-  for (const feed of config.feeds) {
-    const settings = {
-      intervalMinutes: feed.interval ?? config.defaults.interval,
-      ...(feed.name !== undefined ? { name: feed.name } : {}),
-      ...(feed.section !== undefined ? { section: feed.section } : {}),
-      ...(feed.weight !== undefined ? { weight: feed.weight } : {}),
-    };
-    const { feed: stored, created } = await feeds.add({ url: feed.url, ...settings });
-    if (!created) await feeds.update(stored.id, settings);
-  }
+/** Schedules every enabled feed; a feed never polled yet is polled now, not at its first slot up to an interval away. */
+async function scheduleFeeds(feeds: FeedStore, pollQueue: PollQueue): Promise<void> {
   const enabled = (await feeds.listWithState()).filter(({ state }) => state.disabledReason === undefined);
   await syncFeedSchedulers(
     pollQueue,
     enabled.map(({ feed }) => feed),
   );
-  // A feed never polled yet is polled now, not at its first scheduled slot up to an interval away.
   for (const { feed } of enabled.filter(({ state }) => state.lastPolledAt === undefined)) await requestPoll(pollQueue, feed.id);
 }
 
@@ -143,7 +133,8 @@ function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: Wor
 }
 
 async function startSchedulers(config: HeraldConfig, queues: WorkerQueues, stores: Stores, logger: Logger): Promise<void> {
-  await syncConfigFeeds(config, stores.feeds, queues.poll);
+  logFeedSync(await syncConfigFeeds(config, stores.feeds), logger);
+  await scheduleFeeds(stores.feeds, queues.poll);
   await ensureConsoleSubscription(config, stores.subscriptions);
   const synced = await syncSubscriptionSchedulers(queues.compose, await stores.subscriptions.list());
   await upsertHousekeepingScheduler(queues.housekeeping);

@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Briefing } from '../../src/briefing/model.js';
@@ -15,8 +13,8 @@ import { freePort, startRedis } from '../support/redis.js';
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..', '..');
 const jaFeeds = ['01', '02', '03', '04', '05', '06'].map((n) => join(root, 'docs/examples/feeds/ja', `outlet-${n}.xml`));
-// Resolved here, so that herald can also run from another directory, as a user's would.
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+// Compiled by the global setup from the current sources, as `npm run build` does for users.
+const cli = join(root, 'dist', 'src', 'cli.js');
 
 interface CliResult {
   code: number;
@@ -24,12 +22,12 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs `herald` as a user would, in its own process (through tsx, so no build is needed). */
-async function herald(args: string[], env: Record<string, string> = {}, cwd = root): Promise<CliResult> {
+/** Runs `herald` as a user would: the built CLI in its own process, in `base` plus `env`. */
+async function herald(args: string[], env: Record<string, string> = {}, cwd = root, base: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', tsxLoader, join(root, 'src/cli.ts'), ...args], {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
       cwd,
-      env: { ...process.env, ...env },
+      env: { ...base, ...env },
       maxBuffer: 16 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
@@ -85,7 +83,7 @@ describe('herald CLI', () => {
     expect(start.stderr).toContain('unexpected argument "now"');
     const feeds = await herald(['feeds']);
     expect(feeds.code).toBe(2);
-    expect(feeds.stderr).toContain('import FILE.opml or export [FILE]');
+    expect(feeds.stderr).toContain('list, remove URL|ID, import FILE.opml or export [FILE]');
   });
 
   it('says why Redis cannot be reached and what to do', async () => {
@@ -210,6 +208,19 @@ describe('herald preview', () => {
     const result = await herald(['preview', jaFeeds[0]!], { HERALD_CONFIG: broken });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('defaults.interval: must be at least 1 minute');
+  });
+
+  it('reads .env from the directory it starts in; variables already set win', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-dotenv-'));
+    await writeFile(join(dir, '.env'), '# tokens and settings\nHERALD_CONFIG=./from-dotenv.yaml\n');
+    await writeFile(join(dir, 'from-dotenv.yaml'), 'defaults:\n  interval: 0\n');
+    await writeFile(join(dir, 'from-environment.yaml'), 'defaults:\n  timezone: Mars/Olympus\n');
+    const environment = { ...process.env };
+    delete environment.HERALD_CONFIG;
+    const fromFile = await herald(['preview', jaFeeds[0]!], {}, dir, environment);
+    expect(fromFile.stderr).toContain('./from-dotenv.yaml has a mistake:\n  - defaults.interval: must be at least 1 minute');
+    const fromEnvironment = await herald(['preview', jaFeeds[0]!], { HERALD_CONFIG: './from-environment.yaml' }, dir, environment);
+    expect(fromEnvironment.stderr).toContain('./from-environment.yaml has a mistake:\n  - defaults.timezone');
   });
 
   it('accepts herald.config.example.yaml as it ships', async () => {
