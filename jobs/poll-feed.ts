@@ -4,7 +4,7 @@
  * the state transitions (backoff, disabling) are pure, in poll-feed-state.ts.
  */
 import type { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/store/client.js';
 import type { HeraldConfig } from '../src/config/schema.js';
 import { nextAttemptDelayMs } from '../src/feeds/backoff.js';
 import { FeedParseError } from '../src/feeds/feed-entry.js';
@@ -42,7 +42,7 @@ export interface PollFeedDeps {
   feeds: FeedStore;
   items: ItemStore;
   /** Connection for the per-feed lock. */
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   /** Shared by every poll of the worker, with its per-host limiter. */
   fetchOptions: FetchOptions;
@@ -148,7 +148,7 @@ export function createPollFeedProcessor(deps: PollFeedDeps): (job: Job<PollFeedJ
 
 /** Poll dependencies from the config: stores under the configured prefix, one host limiter for the worker. */
 export function createPollFeedDeps(
-  redis: Redis,
+  redis: RedisClient,
   config: Pick<HeraldConfig, 'redis' | 'defaults' | 'fetch'>,
   extra: Partial<Pick<PollFeedDeps, 'queue' | 'onNewItems' | 'fetchOptions'>> = {},
 ): PollFeedDeps {

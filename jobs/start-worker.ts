@@ -3,13 +3,13 @@
  * settings and logging of outcomes (queues are opened alike through openQueue).
  */
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/store/client.js';
 import type { Logger } from '../src/log.js';
 import { isPartOfOutage } from '../src/queue/connection.js';
 import { bullPrefix, type QueueName } from '../src/queue/names.js';
 
 export interface LoggedWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   /** The store prefix; queues live under `{prefix}`. */
   prefix?: string;
   concurrency: number;

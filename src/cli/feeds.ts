@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import { healthOf, timeAgo } from '../commands/feed-health.js';
 import { loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
@@ -11,10 +11,10 @@ import { removeFeedScheduler, scheduleNewFeed } from '../queue/schedulers.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
 import { configFileOf, configOption, UsageError, type CliCommand } from './command.js';
-import { connectOnce, redisUrlOf } from './redis-target.js';
+import { connectOnce, redisEndpointOf } from './redis-target.js';
 
-async function withFeedStore<T>(config: HeraldConfig, use: (feeds: FeedStore, redis: Redis) => Promise<T>): Promise<T> {
-  const redis = await connectOnce(redisUrlOf(config)).catch((error: unknown) => {
+async function withFeedStore<T>(config: HeraldConfig, use: (feeds: FeedStore, redis: RedisClient) => Promise<T>): Promise<T> {
+  const redis = await connectOnce(redisEndpointOf(config)).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}. Start Redis (redis-server, or docker compose up -d redis), or set REDIS_URL to where it runs.`);
   });
   try {

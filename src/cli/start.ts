@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { createCommandServices } from '../commands/services-wiring.js';
-import { defaultFetchOptions } from '../feeds/fetch.js';
+import { defaultFetchOptions, sharedHostLimiter } from '../feeds/fetch.js';
 import { createLogger, type Logger } from '../log.js';
 import { HeraldMetrics } from '../observability/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../observability/http-server.js';
@@ -26,6 +26,7 @@ import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
 import { configFileOf, configOption, rejectPositionals, UsageError, type CliCommand } from './command.js';
+import { redisEndpointOf } from './redis-target.js';
 
 const ROLES = ['bot', 'worker', 'scheduler'] as const;
 type Role = (typeof ROLES)[number];
@@ -83,7 +84,8 @@ export const startCommand: CliCommand = {
   },
   optionValues: { config: 'FILE', role: 'ROLES' },
   details: [
-    'Redis: REDIS_URL, else the server on 127.0.0.1:6379, else redis-server from PATH started with its data in ./data/.',
+    'Redis: REDIS_CLUSTER_NODES (a Redis Cluster), else REDIS_URL, else the server on 127.0.0.1:6379, else redis-server',
+    'from PATH started with its data in ./data/. redis.sentinels and redis.name in the config reach a master through Sentinel.',
     'Without TELEGRAM_BOT_TOKEN and DISCORD_BOT_TOKEN the briefings are printed on this console.',
     'Briefings go out at defaults.briefingTime in defaults.timezone (07:30 UTC unless configured);',
     '`herald preview` shows one at once.',
@@ -102,10 +104,11 @@ export const startCommand: CliCommand = {
     const roles = parseRoles(values.role as string | undefined);
     const config = await loadConfig(configFileOf(values));
     const logger = createLogger();
-    const redisTarget = await ensureRedis({ url: config.redis.url });
+    const configured = redisEndpointOf(config);
+    const redisTarget = await ensureRedis({ url: config.redis.url, ...(configured.kind === 'single' ? {} : { endpoint: configured }) });
     logger.info(redisTarget.description);
 
-    const connection = createRedisConnection(redisTarget.url, { name: 'herald', logger });
+    const connection = createRedisConnection(redisTarget.endpoint, { name: 'herald', logger });
     const closeRedis = async () => {
       await connection.quit();
       redisTarget.child?.kill('SIGTERM');
@@ -127,8 +130,8 @@ export const startCommand: CliCommand = {
     const keys = createKeys(config.redis.prefix);
     const limiter = new RedisRateLimiter(connection, keys.rateLimitPrefix());
     const telegramTransport = createTelegramTransport(config, limiter, metrics);
-    // One set per process: polls and the bots' trial fetches share the per-host limit.
-    const fetchOptions = defaultFetchOptions(config.fetch);
+    // Polls and the bots' trial fetches of every process share the per-host limit, through Redis.
+    const fetchOptions = { ...defaultFetchOptions(config.fetch), limiter: sharedHostLimiter(connection, config) };
     const workers = await startWorkers({
       config,
       connection,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { Logger } from '../log.js';
@@ -20,7 +20,7 @@ import type { CommandServices, SchedulingPort } from './services.js';
 /** What `createCommandServices` is built from: one Redis connection and the queues of the process. */
 export interface CommandServicesDeps {
   config: HeraldConfig;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   pollQueue: PollQueue;
   composeQueue: ComposeQueue;

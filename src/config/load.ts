@@ -17,6 +17,7 @@ export class ConfigError extends Error {
 /** Environment variables that override the file (secrets belong here, not in YAML). */
 export interface ConfigEnv {
   REDIS_URL?: string;
+  REDIS_CLUSTER_NODES?: string;
   HERALD_PREFIX?: string;
   TELEGRAM_BOT_TOKEN?: string;
   TELEGRAM_API_ROOT?: string;
@@ -81,6 +82,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv = {}, source = 'configu
   if (!result.success) throw new ConfigError(source, result.error.issues.map((issue) => describeIssue(issue, configSchema)));
   const config = result.data;
   if (env.REDIS_URL) config.redis.url = env.REDIS_URL;
+  if (env.REDIS_CLUSTER_NODES) config.redis.cluster = { nodes: env.REDIS_CLUSTER_NODES.split(',').map((node) => node.trim()).filter(Boolean) };
   if (env.HERALD_PREFIX) config.redis.prefix = env.HERALD_PREFIX;
   if (env.TELEGRAM_BOT_TOKEN) config.telegram.token = env.TELEGRAM_BOT_TOKEN;
   if (env.TELEGRAM_API_ROOT) config.telegram.apiRoot = env.TELEGRAM_API_ROOT;

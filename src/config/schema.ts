@@ -121,9 +121,17 @@ export const configSchema = z.strictObject({
   redis: z
     .strictObject({
       url: z.string().optional(),
+      /** A Redis Cluster instead of `url`: some of its nodes as host:port (REDIS_CLUSTER_NODES); ioredis finds the rest. */
+      cluster: z.strictObject({ nodes: z.array(z.string().regex(/^\S+:\d{1,5}$/, 'host:port, e.g. redis-1:6379')).min(1) }).optional(),
+      /** Sentinels (host:port) that name the master `name`, instead of `url`. */
+      sentinels: z.array(z.string().regex(/^\S+:\d{1,5}$/, 'host:port, e.g. sentinel-1:26379')).min(1).optional(),
+      /** The master's name as the sentinels know it (with `sentinels`). */
+      name: z.string().optional(),
       /** Prefix for every key Herald writes; BullMQ queues use `{prefix}`. */
       prefix: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, "-" and "_" only').default('herald'),
     })
+    .refine((redis) => (redis.sentinels === undefined) === (redis.name === undefined), { message: 'sentinels and name go together (name: the master as the sentinels know it)', path: ['name'] })
+    .refine((redis) => redis.cluster === undefined || redis.sentinels === undefined, { message: 'use either cluster or sentinels, not both', path: ['sentinels'] })
     .default({ prefix: 'herald' }),
   defaults: z
     .strictObject({

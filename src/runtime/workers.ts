@@ -4,7 +4,7 @@
  * planned. `herald start` and the scale-out tests start Herald through here.
  */
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import { startComposeWorker } from '../../jobs/compose.js';
 import { startDeliverWorker, type Senders } from '../../jobs/deliver.js';
 import { createHousekeepingQueue, startHousekeepingWorker, upsertHousekeepingScheduler, type HousekeepingQueue } from '../../jobs/housekeeping.js';
@@ -26,6 +26,7 @@ import { BriefingStore } from '../store/briefings.js';
 import { DeliveryStore } from '../store/deliveries.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys, type Keys } from '../store/keys.js';
+import { migrateKeyLayout } from '../store/migrate-layout.js';
 import { RedisStoryEngine } from '../store/story-engine.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
 import { alertBreakingStories } from '../subscriptions/breaking.js';
@@ -44,7 +45,7 @@ export interface WorkerQueues {
 export interface StartWorkersOptions {
   config: HeraldConfig;
   /** A connection made with createRedisConnection (`maxRetriesPerRequest: null`), or a URL to make one from. */
-  connection: Redis | string;
+  connection: RedisClient | string;
   senders: Senders;
   logger: Logger;
   roles: { worker: boolean; scheduler: boolean };
@@ -99,7 +100,7 @@ interface Stores {
   deliveries: DeliveryStore;
 }
 
-function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: WorkerQueues, stores: Stores): Worker[] {
+function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queues: WorkerQueues, stores: Stores): Worker[] {
   const { config, logger } = options;
   const prefix = config.redis.prefix;
   const engine = new RedisStoryEngine(redis, prefix);
@@ -166,6 +167,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const redis = typeof options.connection === 'string' ? createRedisConnection(options.connection, { name: 'herald-workers', logger }) : options.connection;
   const prefix = config.redis.prefix;
   const keys = createKeys(prefix);
+  const migrated = await migrateKeyLayout(redis, prefix);
+  if (migrated > 0) logger.info(`moved ${migrated} feed and subscription keys to the Redis Cluster-ready layout`);
   const stores: Stores = {
     keys,
     feeds: new FeedStore(redis, keys),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedOrigin, FeedState } from '../feeds/item.js';
 import type { Keys } from './keys.js';
@@ -58,10 +58,10 @@ function stateFromHash(hash: Hash): FeedState {
  * time of adding, and a URL → id map covering every URL a feed was stored under.
  */
 export class FeedStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: Keys,
   ) {
     this.redis = withStoreScripts(redis);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import { briefStories } from '../briefing/build.js';
 import type { QuietFigures } from '../briefing/labels.js';
 import type { Briefing } from '../briefing/model.js';
@@ -19,7 +19,7 @@ import type { ComposeCache } from './compose-cache.js';
 
 /** What composing a subscription's briefing reads and writes. */
 export interface ComposeDeps {
-  redis: Redis;
+  redis: RedisClient;
   /** The store prefix (config.redis.prefix). */
   prefix: string;
   config: Pick<HeraldConfig, 'sections' | 'briefing' | 'llm' | 'defaults'>;
