@@ -257,3 +257,60 @@ describe('herald doctor', () => {
     }
   });
 });
+
+describe('herald preview: how many bullets, in which language, from which feeds', () => {
+  const enFeeds = ['01', '02', '03', '04', '05', '06'].map((n) => join(root, 'docs/examples/feeds/en', `outlet-${n}.xml`));
+  const bulletsOf = (briefing: Briefing) => briefing.sections.flatMap((section) => section.bullets);
+
+  it('takes --bullets N, and says what a wrong N should look like', async () => {
+    const [three, all, help, ...wrongs] = await Promise.all([
+      herald(['preview', ...jaFeeds, '--format', 'json', '--bullets', '3']),
+      herald(['preview', ...jaFeeds, '--format', 'json', '--bullets', '100']),
+      herald(['preview', '--help']),
+      ...['0', '101', 'many'].map((wrong) => herald(['preview', jaFeeds[0]!, '--bullets', wrong])),
+    ]);
+    expect(bulletsOf(JSON.parse(three!.stdout) as Briefing)).toHaveLength(3);
+    expect(bulletsOf(JSON.parse(all!.stdout) as Briefing).length).toBeGreaterThan(3);
+    expect(help!.stdout).toMatch(/--bullets N\s/);
+    ['0', '101', 'many'].forEach((wrong, index) => {
+      expect(wrongs[index]!.code).toBe(2);
+      expect(wrongs[index]!.stderr).toContain(`--bullets must be a whole number from 1 to 100, e.g. --bullets 20; got "${wrong}"`);
+    });
+  }, 180_000);
+
+  it('speaks defaults.language from the config file, else (no config file) the language of its feeds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-cli-'));
+    const japanese = join(dir, 'ja.yaml');
+    await writeFile(japanese, 'defaults:\n  language: ja\n');
+    const english = join(dir, 'en.yaml');
+    await writeFile(english, 'defaults:\n  language: en\n');
+    const titleOf = async (args: string[]) => (JSON.parse((await herald(['preview', ...args, '--format', 'json'])).stdout) as Briefing).title;
+    const titles = await Promise.all([titleOf(['--config', japanese, ...enFeeds]), titleOf(['--config', english, ...jaFeeds]), titleOf(jaFeeds), titleOf(enFeeds)]);
+    expect(titles[0]).toMatch(/^ニュースまとめ/);
+    expect(titles[1]).toMatch(/^News briefing/);
+    expect(titles[2]).toMatch(/^ニュースまとめ/);
+    expect(titles[3]).toMatch(/^News briefing/);
+  }, 180_000);
+
+  it('draws a briefing over eight feeds from all eight, though one feed is newer than the others', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-cli-feeds-'));
+    const subjects = ['harbour', 'library', 'orchestra', 'vineyard', 'glacier', 'railway', 'museum', 'stadium'];
+    const feeds = await Promise.all(
+      subjects.map(async (subject, feed) => {
+        // Each item its own story: a code no other item shares (k3, k4 …) is all it says.
+        const items = Array.from({ length: 12 }, (_, n) => {
+          const code = `${String.fromCharCode(97 + feed)}${n}`;
+          const at = new Date(Date.UTC(2025, 2, 12 - feed, 12, 0) - n * 60_000).toUTCString();
+          return `<item><title>Bulletin ${code}</title><link>https://${subject}.example/${code}</link><pubDate>${at}</pubDate><description>Bulletin ${code} in full.</description></item>`;
+        });
+        const path = join(dir, `${subject}.xml`);
+        await writeFile(path, `<?xml version="1.0"?><rss version="2.0"><channel><title>${subject} Gazette</title>${items.join('')}</channel></rss>`);
+        return path;
+      }),
+    );
+    const briefing = JSON.parse((await herald(['preview', ...feeds, '--format', 'json'])).stdout) as Briefing;
+    const bullets = bulletsOf(briefing);
+    expect(bullets).toHaveLength(12);
+    expect(new Set(bullets.flatMap((bullet) => bullet.sources.map((source) => source.name)))).toEqual(new Set(subjects.map((subject) => `${subject} Gazette`)));
+  }, 180_000);
+});
