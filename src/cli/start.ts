@@ -113,7 +113,7 @@ export const startCommand: CliCommand = {
       await connection.quit();
       redisTarget.child?.kill('SIGTERM');
     };
-    await waitForRedis(connection, redisTarget.url, logger);
+    await waitForRedis(connection, redisTarget.endpoint, logger);
     if (roles.has('bot')) {
       // Before anything starts: a refused token is the one mistake no retry can mend.
       try {

@@ -5,6 +5,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '../log.js';
+import { describeEndpoint, type RedisEndpoint } from '../queue/connection.js';
 
 export interface RedisWaitTiming {
   /** Say what to check after this long even when no error came (a host that drops packets). */
@@ -13,25 +14,27 @@ export interface RedisWaitTiming {
   remindEveryMs?: number;
 }
 
-/** The URL with its password masked, fit for a log line. */
-export function displayRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return url;
+/** What to check, per kind of endpoint: is it running, is it the right address, and the doctor. */
+function whatToCheck(endpoint: RedisEndpoint): string {
+  switch (endpoint.kind) {
+    case 'cluster': {
+      const [first] = endpoint.nodes;
+      return `Check that the cluster's nodes are running (redis-cli -h ${first?.host} -p ${first?.port} cluster info), that REDIS_CLUSTER_NODES (or redis.cluster.nodes in the config) lists them`;
+    }
+    case 'sentinel': {
+      const [first] = endpoint.sentinels;
+      return `Check that the Sentinels answer (redis-cli -h ${first?.host} -p ${first?.port} sentinel get-master-addr-by-name ${endpoint.name}), that redis.sentinels and redis.name in the config are right`;
+    }
+    default: {
+      const url = endpoint.url.replace(/\/\/[^@/]*@/, '//');
+      return `Check that redis-server is running there (redis-cli -u ${url} ping), that REDIS_URL (or redis.url in the config) has the right host, port and password`;
+    }
   }
 }
 
-/** What to check when the Redis at `url` does not answer. */
-export function deadRedisAdvice(url: string, reason: string): string {
-  const shown = displayRedisUrl(url);
-  return (
-    `Redis at ${shown} does not answer (${reason}). Check that redis-server is running there (redis-cli -u ${shown} ping), ` +
-    'that REDIS_URL (or redis.url in the config) has the right host, port and password, and run `npx herald doctor`. ' +
-    'Herald starts as soon as Redis answers.'
-  );
+/** What to say when the Redis Herald was pointed at does not answer (never its password). */
+export function deadRedisAdvice(endpoint: RedisEndpoint, reason: string): string {
+  return `${describeEndpoint(endpoint)} does not answer (${reason}). ${whatToCheck(endpoint)}, and run \`npx herald doctor\`. Herald starts as soon as Redis answers.`;
 }
 
 function seconds(ms: number): string {
@@ -39,15 +42,16 @@ function seconds(ms: number): string {
 }
 
 /** Resolves once `redis` is ready, logging what to check (and reminders) for as long as it is not. */
-export async function waitForRedis(redis: EventEmitter & { status: string }, url: string, logger: Logger, timing: RedisWaitTiming = {}): Promise<void> {
+export async function waitForRedis(redis: EventEmitter & { status: string }, endpoint: RedisEndpoint, logger: Logger, timing: RedisWaitTiming = {}): Promise<void> {
   if (redis.status === 'ready') return;
   const since = Date.now();
+  const target = describeEndpoint(endpoint);
   let reason = 'no answer yet';
   let advised = false;
   const advise = () => {
     if (advised) return;
     advised = true;
-    logger.error({ redis: displayRedisUrl(url), error: reason }, deadRedisAdvice(url, reason));
+    logger.error({ redis: target, error: reason }, deadRedisAdvice(endpoint, reason));
   };
   const onError = (error: Error) => {
     reason = error.message;
@@ -55,7 +59,7 @@ export async function waitForRedis(redis: EventEmitter & { status: string }, url
   };
   const adviceTimer = setTimeout(advise, timing.adviseAfterMs ?? 5_000);
   const reminder = setInterval(
-    () => logger.warn({ redis: displayRedisUrl(url), error: reason }, `still waiting for Redis at ${displayRedisUrl(url)} after ${seconds(Date.now() - since)} (${reason})`),
+    () => logger.warn({ redis: target, error: reason }, `still waiting for ${target} after ${seconds(Date.now() - since)} (${reason})`),
     timing.remindEveryMs ?? 30_000,
   );
   redis.on('error', onError);
@@ -67,5 +71,5 @@ export async function waitForRedis(redis: EventEmitter & { status: string }, url
     clearInterval(reminder);
     redis.off('error', onError);
   }
-  if (advised) logger.info(`Redis at ${displayRedisUrl(url)} answers after ${seconds(Date.now() - since)}: starting`);
+  if (advised) logger.info(`${target} answers after ${seconds(Date.now() - since)}: starting`);
 }

@@ -491,6 +491,8 @@ class Emulator implements TelegramEmulator {
     let result: unknown;
     try {
       if (!call) throw new ApiFailure(404, 'Not Found');
+      // Telegram answers 404 to what is not shaped like a token at all (`TELEGRAM_BOT_TOKEN=abc`), 401 to a wrong one.
+      if (!/^\d+:/.test(call[1]!)) throw new ApiFailure(404, 'Not Found');
       if (!this.tokenAccepted(call[1]!)) throw new ApiFailure(401, 'Unauthorized');
       const method = call[2]!;
       this.stats.calls[method] = (this.stats.calls[method] ?? 0) + 1;

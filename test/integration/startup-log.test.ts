@@ -83,12 +83,14 @@ describe('a dead Redis at start', () => {
     const connection = createRedisConnection(dead.url);
     const { logger, lines } = memoryLogger();
     let answered = false;
-    const waiting = waitForRedis(connection, dead.url, logger, { adviseAfterMs: 5_000, remindEveryMs: 200 }).then(() => (answered = true));
+    const endpoint = { kind: 'single', url: dead.url } as const;
+    const waiting = waitForRedis(connection, endpoint, logger, { adviseAfterMs: 5_000, remindEveryMs: 200 }).then(() => (answered = true));
     try {
       await expect.poll(() => lines.filter((line) => line.msg.startsWith('still waiting for Redis')).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
       const advice = lines.find((line) => line.level === ERROR);
-      expect(advice?.msg).toBe(deadRedisAdvice(dead.url, `connect ECONNREFUSED 127.0.0.1:${dead.port}`));
-      expect(advice?.msg).toContain('redis-server');
+      expect(advice?.msg).toBe(deadRedisAdvice(endpoint, `connect ECONNREFUSED 127.0.0.1:${dead.port}`));
+      expect(advice?.msg).toContain(`Redis at ${dead.url} does not answer (connect ECONNREFUSED 127.0.0.1:${dead.port})`);
+      expect(advice?.msg).toContain(`redis-cli -u ${dead.url} ping`);
       expect(advice?.msg).toContain('REDIS_URL');
       expect(advice?.msg).toContain('`npx herald doctor`');
       expect(lines.filter((line) => line.level === ERROR)).toHaveLength(1);
@@ -104,8 +106,17 @@ describe('a dead Redis at start', () => {
   });
 
   it('never shows the password of the URL', () => {
-    const advice = deadRedisAdvice('redis://herald:s3cret-pass@redis.internal:6380/2', 'getaddrinfo ENOTFOUND redis.internal');
+    const advice = deadRedisAdvice({ kind: 'single', url: 'redis://herald:s3cret-pass@redis.internal:6380/2' }, 'getaddrinfo ENOTFOUND redis.internal');
     expect(advice).not.toContain('s3cret-pass');
-    expect(advice).toContain('redis://herald:***@redis.internal:6380/2');
+    expect(advice).toMatch(/^Redis at redis:\/\/redis\.internal:6380\/2 does not answer \(getaddrinfo ENOTFOUND redis\.internal\)/);
+  });
+
+  it('says what to check for a Redis Cluster and for Sentinels', () => {
+    const cluster = deadRedisAdvice({ kind: 'cluster', nodes: [{ host: '10.0.0.5', port: 7000 }] }, 'connect ETIMEDOUT');
+    expect(cluster).toMatch(/^Redis Cluster via 10\.0\.0\.5:7000 does not answer \(connect ETIMEDOUT\)\. Check that the cluster's nodes are running \(redis-cli -h 10\.0\.0\.5 -p 7000 cluster info\)/);
+    expect(cluster).toContain('REDIS_CLUSTER_NODES');
+    const sentinel = deadRedisAdvice({ kind: 'sentinel', sentinels: [{ host: 'sentinel-1', port: 26379 }], name: 'mymaster' }, 'All sentinels are unreachable');
+    expect(sentinel).toContain('redis-cli -h sentinel-1 -p 26379 sentinel get-master-addr-by-name mymaster');
+    expect(sentinel).toContain('`npx herald doctor`');
   });
 });
