@@ -68,6 +68,10 @@ function windowDays(times: number[], windowMs: number): string[] {
  * Batches are placed one at a time across all workers (a Redis lock): two feeds polled at once
  * often carry the same wire story, and placing both copies concurrently would let each miss the
  * other and start two stories.
+ *
+ * Round trips: a batch is matched against the near-duplicate index and added to it at once
+ * (RedisNearDuplicateIndex.matchAndAdd); then each item costs its candidate lookups, if it is no
+ * near-duplicate, and one round trip recording its placement (every write sent together).
  */
 export class RedisStoryEngine {
   readonly options: StoryEngineOptions;

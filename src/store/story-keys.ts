@@ -3,6 +3,11 @@ import { keysUnder } from './keys.js';
 /**
  * Redis keys of the dedup and story layers (near-duplicate index, story profiles, delivery
  * memory), all under the configured prefix (`herald:` by default).
+ *
+ * Redis Cluster (see keys.ts): the near-duplicate index tags its keys per LSH band
+ * (`{nd-b<band>}`: a lookup reads one band's time buckets in one script) and per entry shard
+ * (`{nd-e<shard>}`); no other key here is tagged and none shares a script or MULTI with
+ * another, so stories, their profiles and the term lookups spread over every slot.
  */
 export interface StoryKeys {
   /** Hash: near-duplicate band records of one LSH band and time bucket (see near-duplicate-index.ts). */
