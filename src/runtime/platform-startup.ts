@@ -113,7 +113,7 @@ export class PlatformStartup {
         return;
       }
       this.running = running;
-      if (this.failures > 0) this.options.logger.info({ platform: this.options.platform, attempts: this.failures + 1 }, `${this.label} is reachable again: bot started`);
+      if (this.failures > 0) this.options.logger.info({ platform: this.options.platform, attempts: this.failures + 1 }, `${this.label} bot started at try ${this.failures + 1}`);
     } catch (error) {
       // A bot that still comes up after its try was given up must not run beside the next one.
       connecting.then((late) => late.stop(), () => undefined).catch(() => undefined);

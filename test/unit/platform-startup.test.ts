@@ -45,7 +45,7 @@ describe('PlatformStartup', () => {
         return running;
       },
     });
-    await expect.poll(() => lines.some((line) => line.msg === 'Telegram is reachable again: bot started')).toBe(true);
+    await expect.poll(() => lines.some((line) => line.msg === 'Telegram bot started at try 4')).toBe(true);
     const failures = lines.filter((line) => line.level === 40);
     expect(failures.map((line) => line.attempt)).toEqual([1, 2, 3]);
     expect(failures.every((line) => line.error === 'connect ECONNREFUSED 127.0.0.1:9')).toBe(true);
@@ -102,7 +102,7 @@ describe('PlatformStartup', () => {
         return signals.length === 1 ? new Promise<RunningBot>(() => undefined) : Promise.resolve(bot());
       },
     });
-    await expect.poll(() => lines.some((line) => line.msg === 'Telegram is reachable again: bot started')).toBe(true);
+    await expect.poll(() => lines.some((line) => line.msg === 'Telegram bot started at try 2')).toBe(true);
     expect(signals[0]!.aborted).toBe(true);
     expect(lines.find((line) => line.level === 40)?.error).toBe('no answer within 0.2 s');
   });
