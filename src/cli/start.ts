@@ -39,7 +39,7 @@ function createTelegramTransport(config: HeraldConfig, limiter: RedisRateLimiter
   if (!config.telegram.token) return undefined;
   const api = createTelegramApi(config.telegram);
   countTelegramRateLimits(api, metrics);
-  return new TelegramTransport({ api, limiter });
+  return new TelegramTransport({ api, limiter, paidBroadcast: config.telegram.paidBroadcast });
 }
 
 function createSenders(config: HeraldConfig, telegram: TelegramTransport | undefined, limiter: RedisRateLimiter, metrics: HeraldMetrics): Senders {
