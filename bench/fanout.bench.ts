@@ -42,7 +42,8 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
   // Telegram's pacing (a margin under each limit), its global bucket scaled from Telegram's 30/s to this emulator's limit.
   const scale = GLOBAL_LIMIT / TELEGRAM_LIMITS.globalPerSecond;
   const pacing = { ...TELEGRAM_PACING, global: { limit: TELEGRAM_PACING.global.limit * scale, perMs: TELEGRAM_PACING.global.perMs } };
-  const workers = workerConnections.map((connection) =>
+  const limiters = workerConnections.map((connection) => new RedisRateLimiter(connection, 'bench:ratelimit:'));
+  const workers = workerConnections.map((connection, i) =>
     startDeliverWorker(
       {
         subscriptions: new SubscriptionStore(connection, keys),
@@ -51,7 +52,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
         composeQueue,
         senders: {
           telegram: new TelegramSender({
-            transport: new TelegramTransport({ api: createTelegramApi({ token: RIG_TOKEN, apiRoot: emulator.apiRoot, owners: [] }), limiter: new RedisRateLimiter(connection, 'bench:ratelimit:'), pacing }),
+            transport: new TelegramTransport({ api: createTelegramApi({ token: RIG_TOKEN, apiRoot: emulator.apiRoot, owners: [] }), limiter: limiters[i]!, pacing }),
           }),
           console: new ConsoleSender(),
         },
@@ -86,8 +87,11 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     const losses = counts.reduce((sum, n) => sum + Math.max(0, PARTS - n), 0);
     const rate = (emulator.stats.sent / ms) * 1000;
     log(`${conditions} (${load} before): ${emulator.stats.sent} messages in ${(ms / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s against the emulator's ${GLOBAL_LIMIT}/s`);
-    log(`429s received: ${emulator.stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}`);
-    const note = `${conditions}, ${load} before, ${loopDelay}; ${WORKERS} workers × ${CONCURRENCY} deliveries in flight, shared Redis limiter at ${pacing.global.limit}/${pacing.global.perMs} ms, 1/${pacing.perChat.perMs} ms per chat`;
+    const sends = limiters.reduce((sum, limiter) => sum + limiter.stats.sends, 0);
+    const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
+    const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
+    log(`429s received: ${emulator.stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused`);
+    const note = `${conditions}, ${load} before, ${loopDelay}, a send in flight ${inFlightMs.toFixed(1)} ms on average; ${WORKERS} workers × ${CONCURRENCY} deliveries in flight, shared Redis limiter at ${pacing.global.limit}/${pacing.global.perMs} ms, 1/${pacing.perChat.perMs} ms per chat`;
     return [
       withRatio({ name: `fan-out rate (5,000 chats × 3 parts), ${conditions}`, value: rate, unit: 'msg/s', baseline: GLOBAL_LIMIT, note: `${note}; baseline = emulator's global limit` }),
       { name: `fan-out 429s received, ${conditions}`, value: emulator.stats.tooManyRequests, unit: 'count', note },

@@ -62,7 +62,7 @@ export interface LimiterTicket {
  * only covers clocks: Redis's and the platform's need not tick at exactly the same rate, and a
  * window's edge is met to the microsecond here but maybe counted otherwise there.
  */
-export const PACING_MARGIN = 1.02;
+export const PACING_MARGIN = 1.01;
 
 /** A platform's limit of `limit` sends per `perMs`, paced with PACING_MARGIN. */
 export function pacedWindow(limit: number, perMs: number): Pick<RateBucket, 'limit' | 'perMs'> {
@@ -219,8 +219,19 @@ export interface Admission {
   ticket: LimiterTicket;
 }
 
+/** What one limiter saw of its sends, for benchmarks and diagnosis. */
+export interface LimiterStats {
+  /** Sends made through `send`. */
+  sends: number;
+  /** Their time in flight in all, admission to answer (Redis clock): what each adds to its window. */
+  inFlightMs: number;
+  /** Commits that found their planned instant taken and waited again. */
+  refusedCommits: number;
+}
+
 /** Rate limiting shared through Redis by every process that uses the same client prefix. */
 export class RedisRateLimiter {
+  readonly stats: LimiterStats = { sends: 0, inFlightMs: 0, refusedCommits: 0 };
   private readonly instance = randomUUID();
   private sequence = 0;
 
@@ -240,13 +251,17 @@ export class RedisRateLimiter {
    * their distance from the latest instant it can have reached the platform.
    */
   async send<T>(buckets: readonly RateBucket[], request: () => Promise<T>, options: { lane?: Lane } = {}): Promise<T> {
-    const { ticket } = await this.acquire(buckets, options);
+    const { atMs, ticket } = await this.acquire(buckets, options);
     try {
       return await request();
     } finally {
       // Not settled (Redis gone meanwhile), the send counts as in flight until its lease ends:
       // slower for a while, never too fast; and the request itself was made, so it stands.
-      await this.settle(ticket).catch(() => undefined);
+      const settledAt = await this.settle(ticket).catch(() => undefined);
+      if (settledAt !== undefined) {
+        this.stats.sends++;
+        this.stats.inFlightMs += settledAt - atMs;
+      }
     }
   }
 
@@ -277,6 +292,7 @@ export class RedisRateLimiter {
     while (!reservation.admitted) {
       await sleepFully(reservation.waitMs);
       reservation = await this.commit(reservation.ticket);
+      if (!reservation.admitted) this.stats.refusedCommits++;
     }
     return { atMs: reservation.atMs, ticket: reservation.ticket };
   }
