@@ -8,9 +8,6 @@ import { startHttpServer, type RunningHttpServer } from '../observability/http-s
 import { countDiscordRateLimits, countSentParts, countTelegramRateLimits } from '../observability/platform-metrics.js';
 import { discordReadiness, redisReadiness, telegramReadiness, type ReadinessCheck } from '../observability/readiness.js';
 import { ConsoleSender } from '../platforms/console/sender.js';
-import { createDiscordRest } from '../platforms/discord/client.js';
-import { startDiscordBot } from '../platforms/discord/bot.js';
-import { DiscordSender } from '../platforms/discord/sender.js';
 import { RedisRateLimiter } from '../platforms/rate-limiter.js';
 import { createTelegramApi } from '../platforms/telegram/client.js';
 import { startTelegramBot } from '../platforms/telegram/bot.js';
@@ -42,10 +39,18 @@ function createTelegramTransport(config: HeraldConfig, limiter: RedisRateLimiter
   return new TelegramTransport({ api, limiter, paidBroadcast: config.telegram.paidBroadcast });
 }
 
-function createSenders(config: HeraldConfig, telegram: TelegramTransport | undefined, limiter: RedisRateLimiter, metrics: HeraldMetrics): Senders {
+/** discord.js (a second and 40 MB to load) is imported only by a process that talks to Discord. */
+const discord = {
+  client: () => import('../platforms/discord/client.js'),
+  bot: () => import('../platforms/discord/bot.js'),
+  sender: () => import('../platforms/discord/sender.js'),
+};
+
+async function createSenders(config: HeraldConfig, telegram: TelegramTransport | undefined, limiter: RedisRateLimiter, metrics: HeraldMetrics): Promise<Senders> {
   const senders: Senders = { console: countSentParts(new ConsoleSender(), metrics) };
   if (telegram) senders.telegram = countSentParts(new TelegramSender({ transport: telegram }), metrics);
   if (config.discord.token) {
+    const [{ createDiscordRest }, { DiscordSender }] = await Promise.all([discord.client(), discord.sender()]);
     const rest = createDiscordRest(config.discord);
     countDiscordRateLimits(rest, metrics);
     senders.discord = countSentParts(new DiscordSender({ rest, pacer: limiter }), metrics);
@@ -109,7 +114,7 @@ export const startCommand: CliCommand = {
     const workers = await startWorkers({
       config,
       connection,
-      senders: createSenders(config, telegramTransport, limiter, metrics),
+      senders: await createSenders(config, telegramTransport, limiter, metrics),
       logger,
       roles: { worker: roles.has('worker'), scheduler: roles.has('scheduler') },
       metrics,
@@ -136,9 +141,10 @@ export const startCommand: CliCommand = {
         stops.push(() => telegram.stop());
       }
       if (config.discord.token) {
-        const discord = await startDiscordBot({ config, services, logger, metrics });
-        readiness.push(discordReadiness(discord.client));
-        stops.push(() => discord.stop());
+        const { startDiscordBot } = await discord.bot();
+        const bot = await startDiscordBot({ config, services, logger, metrics });
+        readiness.push(discordReadiness(bot.client));
+        stops.push(() => bot.stop());
       }
       if (!config.telegram.token && !config.discord.token) {
         logger.info('no TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN: briefings are printed on this console');
