@@ -9,8 +9,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execFile } from 'node:child_process';
@@ -36,6 +36,8 @@ const run = promisify(execFile);
 interface Measured {
   rssBytes: number;
   startupMs: number;
+  /** CPU time the process used to start (user + system): the work itself, however busy the machine. */
+  startupCpuMs?: number;
 }
 
 /** The newest modification time under `dir` (files ending in .ts or .js). */
@@ -54,6 +56,16 @@ async function ensureBuilt(log: (line: string) => void): Promise<void> {
   if (built > sources) return;
   log('building dist/ (npm run build)');
   await run('npm', ['run', 'build'], { cwd: root });
+}
+
+/** User + system CPU time of a process so far, from /proc (Linux; undefined elsewhere). */
+async function cpuMsOf(child: ChildProcess): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return undefined;
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const { stdout } = await run('getconf', ['CLK_TCK']);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / Number(stdout.trim());
 }
 
 async function rssOf(child: ChildProcess): Promise<number> {
@@ -81,11 +93,12 @@ async function measure(feedCount: number, env: { redisUrl: string; feedOrigin: s
       void exited.then(([code]) => reject(new Error(`herald start exited with ${code} before it was running`)));
     });
     const startupMs = await running;
+    const startupCpuMs = await cpuMsOf(child);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const rssBytes = await rssOf(child);
     child.kill('SIGTERM');
     await exited;
-    return { rssBytes, startupMs };
+    return { rssBytes, startupMs, ...(startupCpuMs !== undefined && { startupCpuMs }) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -112,9 +125,11 @@ const bench: Benchmark = {
       const loaded = await measure(FEEDS, env);
       const polls = feedServer.requests.length - polledBefore;
       const mb = (bytes: number) => bytes / 1024 / 1024;
-      log(`baseline (no feeds, no subscriptions): RSS ${mb(baseline.rssBytes).toFixed(0)} MB, start-up ${(baseline.startupMs / 1000).toFixed(2)} s`);
-      log(`${FEEDS} feeds + ${SUBSCRIPTIONS} subscriptions: RSS ${mb(loaded.rssBytes).toFixed(0)} MB, start-up ${(loaded.startupMs / 1000).toFixed(2)} s, ${polls} polls in ${SETTLE_MS / 1000} s`);
-      const note = `herald start --role worker,scheduler from dist/, ${SETTLE_MS / 1000} s after start-up (${polls} polls served meanwhile); baseline = same process with no feed or subscription`;
+      const cpu = (m: Measured) => (m.startupCpuMs === undefined ? '' : ` (${(m.startupCpuMs / 1000).toFixed(2)} s of CPU)`);
+      log(`baseline (no feeds, no subscriptions): RSS ${mb(baseline.rssBytes).toFixed(0)} MB, start-up ${(baseline.startupMs / 1000).toFixed(2)} s${cpu(baseline)}`);
+      log(`${FEEDS} feeds + ${SUBSCRIPTIONS} subscriptions: RSS ${mb(loaded.rssBytes).toFixed(0)} MB, start-up ${(loaded.startupMs / 1000).toFixed(2)} s${cpu(loaded)}, ${polls} polls in ${SETTLE_MS / 1000} s`);
+      const load = `load ${loadavg()[0]!.toFixed(1)} at the end`;
+      const note = `herald start --role worker,scheduler from dist/, ${SETTLE_MS / 1000} s after start-up (${polls} polls served meanwhile), ${load}; baseline = same process with no feed or subscription`;
       return [
         withRatio({ name: 'worker RSS, 10,000 feeds + 10,000 subscriptions', value: mb(loaded.rssBytes), unit: 'MB', baseline: mb(baseline.rssBytes), note }),
         withRatio({
@@ -122,8 +137,11 @@ const bench: Benchmark = {
           value: loaded.startupMs / 1000,
           unit: 's',
           baseline: baseline.startupMs / 1000,
-          note: 'spawn to "Herald is running": node start, config read, feeds stored and scheduled, subscription schedulers synced; baseline = no feed or subscription',
+          note: `spawn to "Herald is running": node start, config read, feeds stored and scheduled, subscription schedulers synced, ${load}; baseline = no feed or subscription`,
         }),
+        ...(loaded.startupCpuMs === undefined
+          ? []
+          : [{ name: 'worker start-up CPU time, 10,000 feeds + 10,000 subscriptions', value: loaded.startupCpuMs / 1000, unit: 's', note: 'user + system CPU of the process until "Herald is running": the start-up\'s own work, whatever else the machine runs' }]),
       ];
     } finally {
       redis.disconnect();

@@ -18,6 +18,7 @@ import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js'
 import { createRedisConnection } from '../queue/connection.js';
 import { llmSummaryHooks } from './llm-summaries.js';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
+import { inBatches } from '../queue/in-batches.js';
 import { createPollQueue, requestPoll, type PollQueue } from '../queue/poll-jobs.js';
 import { syncFeedSchedulers } from '../queue/schedulers.js';
 import { syncSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
@@ -69,13 +70,9 @@ export interface RunningWorkers {
  */
 const FEED_SYNC_BATCH = 500;
 
-async function inBatches<T>(items: readonly T[], each: (item: T) => Promise<unknown>): Promise<void> {
-  for (let start = 0; start < items.length; start += FEED_SYNC_BATCH) await Promise.all(items.slice(start, start + FEED_SYNC_BATCH).map(each));
-}
-
 /** Puts the config's feeds into the store (new ones added, settings of known ones updated) and schedules every enabled feed. */
 async function syncConfigFeeds(config: HeraldConfig, feeds: FeedStore, pollQueue: PollQueue): Promise<void> {
-  await inBatches(config.feeds, async (feed) => {
+  await inBatches(config.feeds, FEED_SYNC_BATCH, async (feed) => {
     const settings = {
       intervalMinutes: feed.interval ?? config.defaults.interval,
       ...(feed.name !== undefined ? { name: feed.name } : {}),
@@ -93,6 +90,7 @@ async function syncConfigFeeds(config: HeraldConfig, feeds: FeedStore, pollQueue
   // A feed never polled yet is polled now, not at its first scheduled slot up to an interval away.
   await inBatches(
     enabled.filter(({ state }) => state.lastPolledAt === undefined),
+    FEED_SYNC_BATCH,
     ({ feed }) => requestPoll(pollQueue, feed.id),
   );
 }
