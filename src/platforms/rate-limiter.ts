@@ -70,8 +70,8 @@ export function pacedWindow(limit: number, perMs: number): Pick<RateBucket, 'lim
 }
 
 /*
- * Times are whole microseconds (exact in doubles), so a slot computed as "an earlier admission
- * + the window" lands exactly on the window edge and never a rounding error inside.
+ * Times are whole microseconds (exact in doubles), so no rounding error ever puts a slot inside
+ * a window; slots are found to a tenth of a millisecond past the window's edge.
  *
  * Each bucket has four sorted sets: the sends settled (`key`, at the instant their answer was
  * back), the sends in flight (`key:flight`, at their admission), and the plans of each lane
@@ -126,16 +126,26 @@ local function after(b, t)
   return n
 end
 
+-- The newest entry of bucket b this caller respects (a send in flight as now), or nil.
+local function newestEntry(b)
+  local newest
+  local function consider(flat) if flat[2] and (newest == nil or tonumber(flat[2]) > newest) then newest = tonumber(flat[2]) end end
+  consider(redis.call('ZRANGE', b.sent, -1, -1, 'WITHSCORES'))
+  for _, plans in ipairs(b.plans) do consider(redis.call('ZREVRANGEBYSCORE', plans[1], plans[2], '-inf', 'WITHSCORES', 'LIMIT', 0, 1)) end
+  local flying = redis.call('ZRANGE', b.flight, -1, -1, 'WITHSCORES')
+  if flying[2] then consider({ flying[1], math.min(now, tonumber(flying[2]) + lease) }) end
+  return newest
+end
+
 -- The earliest instant from 'from' on that bucket b leaves free.
 local function earliest(b, from)
   if after(b, from) < b.L then return from end
-  local newest = now
-  for _, key in ipairs({ b.sent, b.plans[1] and b.plans[1][1], b.plans[2] and b.plans[2][1] }) do
-    local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2]
-    if top and tonumber(top) > newest then newest = tonumber(top) end
-  end
-  local taken, free = from, math.max(from, newest) + b.P
-  while free - taken > 1 do
+  local newest = newestEntry(b)
+  -- One at a time (a chat's own limit): free one window after the newest entry.
+  if b.L == 1 then return math.max(from, newest + b.P) end
+  -- To a tenth of a millisecond: a slot that much later costs nothing, and a third of the steps.
+  local taken, free = from, math.max(from, newest, now) + b.P
+  while free - taken > 100 do
     local mid = math.floor((taken + free) / 2)
     if after(b, mid) < b.L then free = mid else taken = mid end
   end

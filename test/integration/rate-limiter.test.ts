@@ -65,7 +65,7 @@ describe('RedisRateLimiter', () => {
     for (const { atMs, resolvedAtMs } of admissions) expect(resolvedAtMs).toBeGreaterThanOrEqual(atMs - 1);
   });
 
-  it('grants a full window at once, then each further slot exactly one window after the one it replaces', async () => {
+  it('grants a full window at once, then each further slot one window after the one it replaces', async () => {
     const [limiter] = twoProcesses();
     const bucket = { key: 'burst', limit: 3, perMs: 60_000 };
     const slots = [];
@@ -73,7 +73,9 @@ describe('RedisRateLimiter', () => {
     expect(slots.slice(0, 3).map((s) => s.waitMs)).toEqual([0, 0, 0]);
     // Those three are in flight, counting as arriving now: their replacements are planned a window after now.
     for (let i = 3; i < 6; i++) expect(micros(slots[i]!.atMs) - micros(slots[i - 3]!.atMs)).toBeGreaterThanOrEqual(micros(60_000));
-    for (let i = 6; i < 9; i++) expect(micros(slots[i]!.atMs) - micros(slots[i - 3]!.atMs)).toBe(micros(60_000));
+    // Found to a tenth of a millisecond past the edge.
+    for (let i = 6; i < 9; i++) expect(micros(slots[i]!.atMs) - micros(slots[i - 3]!.atMs)).toBeGreaterThanOrEqual(micros(60_000));
+    for (let i = 6; i < 9; i++) expect(micros(slots[i]!.atMs) - micros(slots[i - 3]!.atMs)).toBeLessThanOrEqual(micros(60_000.1));
   });
 
   it('spaces the next send a window after the answer to the one before, not after its admission', async () => {
