@@ -22,7 +22,7 @@ export interface DiscordEmulatorOptions {
   routeLimit?: { limit: number; windowMs: number };
   /** Requests per bot across all routes, interaction callbacks and webhooks exempt. Default Discord's: 50 per second. */
   globalLimit?: SlidingLimit;
-  /** Messages (and forum posts) into one channel or thread. Default Discord's: 5 per 5 seconds. */
+  /** Messages into one channel or thread. Default Discord's: 5 per 5 seconds. */
   channelMessageLimit?: SlidingLimit;
   heartbeatIntervalMs?: number;
 }

@@ -303,7 +303,9 @@ export function createRestHandler(options: RestOptions): (req: IncomingMessage, 
       if (!matched.public && req.headers.authorization !== `Bot ${options.token}`) throw apiErrors.unauthorized();
       const postsMessage = method === 'POST' && /^\/channels\/\d+\/(messages|threads)$/.test(path);
       const planned = params.channel ? world.takeRateLimit(params.channel) : undefined;
-      const full = planned || bucket.exceeded ? undefined : options.limits.take({ global: !matched.public, ...(postsMessage && { messageChannel: params.channel }) });
+      // The channel limit counts messages; creating a thread (a forum post too) has its own bucket on Discord.
+      const postsIntoChannel = method === 'POST' && /^\/channels\/\d+\/messages$/.test(path);
+      const full = planned || bucket.exceeded ? undefined : options.limits.take({ global: !matched.public, ...(postsIntoChannel && { messageChannel: params.channel }) });
       if (planned || full || bucket.exceeded) {
         const retryAfterMs = planned?.retryAfterMs ?? full?.retryAfterMs ?? bucket.resetAfterMs;
         const global = planned ? (planned.global ?? false) : full?.scope === 'global';
