@@ -80,7 +80,9 @@ async function syncConfigFeeds(config: HeraldConfig, feeds: FeedStore, pollQueue
       ...(feed.weight !== undefined ? { weight: feed.weight } : {}),
     };
     const { feed: stored, created } = await feeds.add({ url: feed.url, ...settings });
-    if (!created) await feeds.update(stored.id, settings);
+    // A restart with the same config writes nothing.
+    const changed = Object.entries(settings).some(([field, value]) => stored[field as keyof typeof settings] !== value);
+    if (!created && changed) await feeds.update(stored.id, settings);
   });
   const enabled = (await feeds.listWithState()).filter(({ state }) => state.disabledReason === undefined);
   await syncFeedSchedulers(
