@@ -1,7 +1,8 @@
 /**
  * Fan-out: one briefing (3 parts) to 5,000 Telegram chats through BullMQ delivery workers and
  * the Bot API emulator with its global limit at 300 messages/s (1/s per chat, as Telegram).
- * Reports the achieved rate against that limit, the 429s received, and duplicates and losses.
+ * Reports the achieved rate against that limit, the 429s received, and duplicates and losses,
+ * once on its own and once beside a CPU hog.
  */
 import { startDeliverWorker } from '../jobs/deliver.js';
 import { ConsoleSender } from '../src/platforms/console/sender.js';
@@ -20,7 +21,7 @@ import { startTelegramEmulator, TELEGRAM_LIMITS } from '../test/emulators/telegr
 import { RIG_TOKEN, saveTestBriefing } from '../test/support/delivery-rig.js';
 import { startRedis } from '../test/support/redis.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
-import { timeIt, withRatio, type Benchmark } from './harness.js';
+import { CONDITIONS, machineLoad, timeIt, under, withLoopDelay, withRatio, type Benchmark, type BenchResult, type Conditions } from './harness.js';
 
 const CHATS = 5000;
 const PARTS = 3;
@@ -30,73 +31,90 @@ const WORKERS = 2;
 const CONCURRENCY = 200;
 const PREFIX = 'bench-fanout';
 
-const bench: Benchmark = {
-  title: `Fan-out: ${PARTS} parts × ${CHATS.toLocaleString('en-US')} Telegram chats, emulator global limit ${GLOBAL_LIMIT}/s`,
-  async run(log) {
-    const server = await startRedis();
-    const emulator = await startTelegramEmulator({ token: RIG_TOKEN, limits: { globalPerSecond: GLOBAL_LIMIT, perChatPerSecond: 1, perGroupPerMinute: 20 } });
-    const connections = Array.from({ length: WORKERS + 1 }, (_, i) => createRedisConnection(server.url, { name: `bench-${i}` }));
-    const [main, ...workerConnections] = connections as [typeof connections[0], ...typeof connections];
-    const queue = createDeliverQueue(main, PREFIX);
-    const composeQueue = createComposeQueue(main, PREFIX);
-    const keys = createKeys(PREFIX);
-    // Telegram's pacing (a margin under each limit), its global bucket scaled from Telegram's 30/s to this emulator's limit.
-    const scale = GLOBAL_LIMIT / TELEGRAM_LIMITS.globalPerSecond;
-    const pacing = { ...TELEGRAM_PACING, global: { limit: TELEGRAM_PACING.global.limit * scale, perMs: TELEGRAM_PACING.global.perMs } };
-    const workers = workerConnections.map((connection) =>
-      startDeliverWorker(
-        {
-          subscriptions: new SubscriptionStore(connection, keys),
-          briefings: new BriefingStore(connection, keys),
-          deliveries: new DeliveryStore(connection, keys),
-          composeQueue,
-          senders: {
-            telegram: new TelegramSender({
-              transport: new TelegramTransport({ api: createTelegramApi({ token: RIG_TOKEN, apiRoot: emulator.apiRoot, owners: [] }), limiter: new RedisRateLimiter(connection, 'bench:ratelimit:'), pacing }),
-            }),
-            console: new ConsoleSender(),
-          },
+async function fanOutOnce(conditions: Conditions, log: (line: string) => void): Promise<BenchResult[]> {
+  const server = await startRedis();
+  const emulator = await startTelegramEmulator({ token: RIG_TOKEN, limits: { globalPerSecond: GLOBAL_LIMIT, perChatPerSecond: 1, perGroupPerMinute: 20 } });
+  const connections = Array.from({ length: WORKERS + 1 }, (_, i) => createRedisConnection(server.url, { name: `bench-${i}` }));
+  const [main, ...workerConnections] = connections as [typeof connections[0], ...typeof connections];
+  const queue = createDeliverQueue(main, PREFIX);
+  const composeQueue = createComposeQueue(main, PREFIX);
+  const keys = createKeys(PREFIX);
+  // Telegram's pacing (a margin under each limit), its global bucket scaled from Telegram's 30/s to this emulator's limit.
+  const scale = GLOBAL_LIMIT / TELEGRAM_LIMITS.globalPerSecond;
+  const pacing = { ...TELEGRAM_PACING, global: { limit: TELEGRAM_PACING.global.limit * scale, perMs: TELEGRAM_PACING.global.perMs } };
+  const limiters = workerConnections.map((connection) => new RedisRateLimiter(connection, 'bench:ratelimit:'));
+  const workers = workerConnections.map((connection, i) =>
+    startDeliverWorker(
+      {
+        subscriptions: new SubscriptionStore(connection, keys),
+        briefings: new BriefingStore(connection, keys),
+        deliveries: new DeliveryStore(connection, keys),
+        composeQueue,
+        senders: {
+          telegram: new TelegramSender({
+            transport: new TelegramTransport({ api: createTelegramApi({ token: RIG_TOKEN, apiRoot: emulator.apiRoot, owners: [] }), limiter: limiters[i]!, pacing }),
+          }),
+          console: new ConsoleSender(),
         },
-        { connection, prefix: PREFIX, concurrency: CONCURRENCY },
-      ),
-    );
-    try {
-      const subscriptions = new SubscriptionStore(main, keys);
-      const subs = Array.from({ length: CHATS }, (_, i) => telegramChat(1_000_000 + i));
-      for (const sub of subs) emulator.addChat({ id: Number(sub.destination.chatId), type: 'private' });
-      await Promise.all(subs.map((sub) => subscriptions.upsert(sub)));
-      await saveTestBriefing(new BriefingStore(main, keys), 'fanoutbench', PARTS);
-      await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+      },
+      { connection, prefix: PREFIX, concurrency: CONCURRENCY },
+    ),
+  );
+  try {
+    const subscriptions = new SubscriptionStore(main, keys);
+    const subs = Array.from({ length: CHATS }, (_, i) => telegramChat(1_000_000 + i));
+    for (const sub of subs) emulator.addChat({ id: Number(sub.destination.chatId), type: 'private' });
+    await Promise.all(subs.map((sub) => subscriptions.upsert(sub)));
+    await saveTestBriefing(new BriefingStore(main, keys), 'fanoutbench', PARTS);
+    await Promise.all(workers.map((worker) => worker.waitUntilReady()));
 
-      const { ms } = await timeIt(async () => {
+    const load = machineLoad();
+    const {
+      result: { ms },
+      loopDelay,
+    } = await withLoopDelay(() => under(conditions, () =>
+      timeIt(async () => {
         await fanOut(queue, 'fanoutbench', subs);
         for (;;) {
-          const { completed } = await queue.getJobCounts('completed');
-          if ((completed ?? 0) >= CHATS) return;
+          const { completed, failed } = await queue.getJobCounts('completed', 'failed');
+          if ((completed ?? 0) + (failed ?? 0) >= CHATS) return;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
-      });
-      const counts = subs.map((sub) => emulator.messages(Number(sub.destination.chatId)).length);
-      const duplicates = counts.reduce((sum, n) => sum + Math.max(0, n - PARTS), 0);
-      const losses = counts.reduce((sum, n) => sum + Math.max(0, PARTS - n), 0);
-      const rate = (emulator.stats.sent / ms) * 1000;
-      log(`${emulator.stats.sent} messages in ${(ms / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s against the emulator's ${GLOBAL_LIMIT}/s`);
-      log(`429s received: ${emulator.stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}`);
-      const note = `${WORKERS} workers × ${CONCURRENCY} deliveries in flight, shared Redis limiter at ${pacing.global.limit}/${pacing.global.perMs} ms, 1/${pacing.perChat.perMs} ms per chat`;
-      return [
-        withRatio({ name: 'fan-out rate (5,000 chats × 3 parts)', value: rate, unit: 'msg/s', baseline: GLOBAL_LIMIT, note: `${note}; baseline = emulator's global limit` }),
-        { name: 'fan-out 429s received', value: emulator.stats.tooManyRequests, unit: 'count', note },
-        { name: 'fan-out duplicates', value: duplicates, unit: 'messages', note: 'parts a chat got more than once (must be 0)' },
-        { name: 'fan-out losses', value: losses, unit: 'messages', note: 'parts a chat never got (must be 0)' },
-      ];
-    } finally {
-      await Promise.all(workers.map((worker) => worker.close()));
-      await queue.close();
-      await composeQueue.close();
-      for (const connection of connections) connection.disconnect();
-      await emulator.close();
-      await server.stop();
-    }
+      }),
+    ));
+    const counts = subs.map((sub) => emulator.messages(Number(sub.destination.chatId)).length);
+    const duplicates = counts.reduce((sum, n) => sum + Math.max(0, n - PARTS), 0);
+    const losses = counts.reduce((sum, n) => sum + Math.max(0, PARTS - n), 0);
+    const rate = (emulator.stats.sent / ms) * 1000;
+    log(`${conditions} (${load} before): ${emulator.stats.sent} messages in ${(ms / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s against the emulator's ${GLOBAL_LIMIT}/s`);
+    const sends = limiters.reduce((sum, limiter) => sum + limiter.stats.sends, 0);
+    const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
+    const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
+    log(`429s received: ${emulator.stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused`);
+    const note = `${conditions}, ${load} before, ${loopDelay}, a send in flight ${inFlightMs.toFixed(1)} ms on average; ${WORKERS} workers × ${CONCURRENCY} deliveries in flight, shared Redis limiter at ${pacing.global.limit}/${pacing.global.perMs} ms, 1/${pacing.perChat.perMs} ms per chat`;
+    return [
+      withRatio({ name: `fan-out rate (5,000 chats × 3 parts), ${conditions}`, value: rate, unit: 'msg/s', baseline: GLOBAL_LIMIT, note: `${note}; baseline = emulator's global limit` }),
+      { name: `fan-out 429s received, ${conditions}`, value: emulator.stats.tooManyRequests, unit: 'count', note },
+      { name: `fan-out duplicates, ${conditions}`, value: duplicates, unit: 'messages', note: 'parts a chat got more than once (must be 0)' },
+      { name: `fan-out losses, ${conditions}`, value: losses, unit: 'messages', note: 'parts a chat never got (must be 0)' },
+    ];
+  } finally {
+    await Promise.all(workers.map((worker) => worker.close()));
+    await queue.close();
+    await composeQueue.close();
+    for (const connection of connections) connection.disconnect();
+    await emulator.close();
+    await server.stop();
+  }
+}
+
+const bench: Benchmark = {
+  title: `Fan-out: ${PARTS} parts × ${CHATS.toLocaleString('en-US')} Telegram chats, emulator global limit ${GLOBAL_LIMIT}/s, idle and beside a CPU hog`,
+  async run(log) {
+    const results: BenchResult[][] = [];
+    for (const conditions of CONDITIONS) results.push(await fanOutOnce(conditions, log));
+    // Idle and busy side by side, figure by figure.
+    return results[0]!.flatMap((result, i) => [result, results[1]![i]!]);
   },
 };
 

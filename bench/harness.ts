@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** One measured figure; the shape of `bench/results.json` (contract in DESIGN.md). */
 export interface BenchResult {
@@ -45,4 +48,42 @@ export async function timeIt<T>(fn: () => Promise<T> | T): Promise<{ ms: number;
   const start = process.hrtime.bigint();
   const result = await fn();
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+/** How busy the machine is, for a figure's note: the 1-minute load average. */
+export function machineLoad(): string {
+  return `load ${loadavg()[0]!.toFixed(1)}`;
+}
+
+/** The conditions a pacing figure is measured under: alone, or beside two busy processes. */
+export type Conditions = 'idle' | 'beside a CPU hog';
+
+export const CONDITIONS: readonly Conditions[] = ['idle', 'beside a CPU hog'];
+
+/**
+ * Runs `fn` under `conditions`: for 'beside a CPU hog', two processes spinning at 100% (one per
+ * core of the 2-core machine the figures come from), started here and killed after, so the
+ * event loop under test wakes late and runs in slices as on a busy host.
+ */
+export async function under<T>(conditions: Conditions, fn: () => Promise<T>): Promise<T> {
+  if (conditions === 'idle') return fn();
+  const hogs = Array.from({ length: 2 }, () => spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }));
+  try {
+    return await fn();
+  } finally {
+    for (const hog of hogs) hog.kill('SIGKILL');
+  }
+}
+
+/** Runs `fn` and tells how late this process's event loop ran meanwhile (how busy the machine made it). */
+export async function withLoopDelay<T>(fn: () => Promise<T>): Promise<{ result: T; loopDelay: string }> {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  try {
+    const result = await fn();
+    const ms = (nanoseconds: number) => (nanoseconds / 1e6).toFixed(0);
+    return { result, loopDelay: `event loop late by ${ms(histogram.percentile(99))} ms at p99, ${ms(histogram.max)} ms at most` };
+  } finally {
+    histogram.disable();
+  }
 }

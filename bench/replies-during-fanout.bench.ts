@@ -69,7 +69,7 @@ async function fanOutWithCommands(pacedReplies: boolean): Promise<Outcome> {
   const [main] = connections as [(typeof connections)[0]];
   const keys = createKeys(PREFIX);
   const services = createCommandServices({ config, redis: main, keys, pollQueue: workers[0]!.queues.poll, composeQueue: workers[0]!.queues.compose, deliverQueue: workers[0]!.queues.deliver, fetchOptions: defaultFetchOptions(config.fetch) });
-  const unpaced = new TelegramTransport({ api: createTelegramApi(config.telegram), limiter: { acquire: async () => Date.now() } });
+  const unpaced = new TelegramTransport({ api: createTelegramApi(config.telegram), limiter: { send: (_buckets, request) => request() } });
   const bot = await startTelegramBot({ config, services, logger: silent, transport: pacedReplies ? transports[0]! : unpaced });
   let timer: NodeJS.Timeout | undefined;
   try {

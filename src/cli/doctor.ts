@@ -7,7 +7,6 @@ import { createKeys } from '../store/keys.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
 import type { Subscription } from '../subscriptions/model.js';
 import { configFileOf, configOption, rejectPositionals, type CliCommand } from './command.js';
-import { checkDiscord } from './doctor/discord-checks.js';
 import { checkLlm } from './doctor/llm-checks.js';
 import { checkRedis } from './doctor/redis-checks.js';
 import { describeError, formatReport, type CheckResult } from './doctor/report.js';
@@ -85,6 +84,8 @@ export async function runDoctor(configFile: string | undefined, progress: (step:
   results.push(...stored);
   const on = (platform: string) => subscriptions.filter((subscription) => subscription.destination.platform === platform);
   results.push(...(await checkTelegram(config.telegram, on('telegram'), progress)));
+  // Loaded here, not with the CLI: discord.js costs every other command a second and 40 MB.
+  const { checkDiscord } = await import('./doctor/discord-checks.js');
   results.push(...(await checkDiscord(config.discord, on('discord'), progress)));
   results.push(await checkLlm(config.llm, progress));
   return results;

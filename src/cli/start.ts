@@ -8,8 +8,6 @@ import { startHttpServer, type RunningHttpServer } from '../observability/http-s
 import { countDiscordRateLimits, countSentParts, countTelegramRateLimits } from '../observability/platform-metrics.js';
 import { redisReadiness, type ReadinessCheck } from '../observability/readiness.js';
 import { ConsoleSender } from '../platforms/console/sender.js';
-import { createDiscordRest } from '../platforms/discord/client.js';
-import { DiscordSender } from '../platforms/discord/sender.js';
 import { RedisRateLimiter } from '../platforms/rate-limiter.js';
 import { createTelegramApi } from '../platforms/telegram/client.js';
 import { TelegramSender } from '../platforms/telegram/sender.js';
@@ -44,13 +42,20 @@ function createTelegramTransport(config: HeraldConfig, limiter: RedisRateLimiter
   if (!config.telegram.token) return undefined;
   const api = createTelegramApi(config.telegram);
   countTelegramRateLimits(api, metrics);
-  return new TelegramTransport({ api, limiter });
+  return new TelegramTransport({ api, limiter, paidBroadcast: config.telegram.paidBroadcast });
 }
 
-function createSenders(config: HeraldConfig, telegram: TelegramTransport | undefined, limiter: RedisRateLimiter, metrics: HeraldMetrics): Senders {
+/** discord.js (a second and 40 MB to load) is imported only by a process that talks to Discord. */
+const discord = {
+  client: () => import('../platforms/discord/client.js'),
+  sender: () => import('../platforms/discord/sender.js'),
+};
+
+async function createSenders(config: HeraldConfig, telegram: TelegramTransport | undefined, limiter: RedisRateLimiter, metrics: HeraldMetrics): Promise<Senders> {
   const senders: Senders = { console: countSentParts(new ConsoleSender(), metrics) };
   if (telegram) senders.telegram = countSentParts(new TelegramSender({ transport: telegram }), metrics);
   if (config.discord.token) {
+    const [{ createDiscordRest }, { DiscordSender }] = await Promise.all([discord.client(), discord.sender()]);
     const rest = createDiscordRest(config.discord);
     countDiscordRateLimits(rest, metrics);
     senders.discord = countSentParts(new DiscordSender({ rest, pacer: limiter }), metrics);
@@ -135,7 +140,7 @@ export const startCommand: CliCommand = {
     const workers = await startWorkers({
       config,
       connection,
-      senders: createSenders(config, telegramTransport, limiter, metrics),
+      senders: await createSenders(config, telegramTransport, limiter, metrics),
       logger,
       roles: { worker: roles.has('worker'), scheduler: roles.has('scheduler') },
       metrics,

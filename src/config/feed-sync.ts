@@ -1,7 +1,11 @@
 import type { Feed } from '../feeds/item.js';
 import type { Logger } from '../log.js';
 import type { FeedStore } from '../store/feeds.js';
+import { inBatches } from '../queue/in-batches.js';
 import type { HeraldConfig } from './schema.js';
+
+/** Config feeds stored this many at a time: one round trip after another made a start with 10,000 feeds take seconds. */
+const SYNC_BATCH = 500;
 
 /** What a start did to the catalogue to make it match the config's `feeds:`. */
 export interface FeedSyncReport {
@@ -25,7 +29,7 @@ export interface FeedSyncReport {
 export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defaults'>, feeds: FeedStore, now = new Date()): Promise<FeedSyncReport> {
   const report: FeedSyncReport = { added: [], kept: [], removed: [], spared: [] };
   const listed = new Set<string>();
-  for (const entry of config.feeds) {
+  await inBatches(config.feeds, SYNC_BATCH, async (entry) => {
     const settings = {
       intervalMinutes: entry.interval ?? config.defaults.interval,
       ...(entry.name !== undefined ? { name: entry.name } : {}),
@@ -36,12 +40,15 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
     listed.add(feed.id);
     if (created) {
       report.added.push(feed);
-      continue;
+      return;
     }
-    // A feed stored before origins were recorded and listed here is the config's; one added in a chat stays the chat's.
-    await feeds.update(feed.id, { ...settings, ...(feed.origin === undefined ? { origin: 'config' } : {}) });
     report.kept.push(feed);
-  }
+    // A feed stored before origins were recorded and listed here is the config's; one added in a chat stays the chat's.
+    const claimed = feed.origin === undefined;
+    // A restart with the same config writes nothing.
+    const changed = Object.entries(settings).some(([field, value]) => feed[field as keyof typeof settings] !== value);
+    if (claimed || changed) await feeds.update(feed.id, { ...settings, ...(claimed ? { origin: 'config' } : {}) });
+  });
   const unlisted = (await feeds.list()).filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
   if (config.feeds.length === 0) return { ...report, spared: unlisted };
   for (const feed of unlisted) {

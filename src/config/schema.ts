@@ -168,6 +168,11 @@ export const configSchema = z.strictObject({
       apiRoot: z.string().url().optional(),
       /** Telegram user ids allowed everything. */
       owners: z.array(z.number().int()).default([]),
+      /**
+       * Paid broadcasts (Bot API 7.11): up to 1,000 messages/s instead of 30, every message sent
+       * with allow_paid_broadcast and those beyond the free limits billed in Telegram Stars.
+       */
+      paidBroadcast: z.boolean().default(false),
       /** Receive updates by webhook instead of long polling (see platforms/telegram/webhook.ts). */
       webhook: z
         .strictObject({

@@ -6,9 +6,17 @@
  * more and, unless that is now, books it as a plan so later callers line up behind it (no
  * polling, no thundering herd). When the planned instant comes, the caller commits: a second
  * call checks the buckets again at Redis's clock and only then records the send. The commit is
- * what makes pacing hold on a busy machine: a timer that fires late, or a reply that went
- * first, can never put two sends closer than the limits allow, because a send is admitted
- * against the sends actually made, at the instant it is made; a refused commit waits again.
+ * what keeps a timer that fires late, or a reply that went first, from putting two sends closer
+ * than the limits allow: a send is admitted against the sends actually made, at the instant it
+ * is made; a refused commit waits again.
+ *
+ * And a send counts from its admission until its answer is back. The platform counts a message
+ * when it arrives, which may be any time between the two: a process stalled after its admission
+ * (a busy machine, a garbage collection, a slow network) writes the request late. So while a
+ * send is in flight it counts at the present instant, as if arriving just now, and once settled
+ * at the instant its answer was back, the latest it can have arrived. However late a request
+ * goes out, the sends admitted after it keep their distance from it; no margin has to guess
+ * how late that can be (see `send`).
  *
  * Two lanes: an interactive caller (a command's reply) plans around the sends made and other
  * replies only, so it goes ahead of every briefing part still waiting; a bulk caller (briefing
@@ -48,109 +56,155 @@ export interface LimiterTicket {
   rankMicros: string;
 }
 
+/**
+ * Platforms' windows are paced this much longer. A send counts from its admission until its
+ * answer is back, so no delay between Herald and the platform can bunch messages; the margin
+ * only covers clocks: Redis's and the platform's need not tick at exactly the same rate, and a
+ * window's edge is met to the microsecond here but maybe counted otherwise there.
+ */
+export const PACING_MARGIN = 1.01;
+
+/** A platform's limit of `limit` sends per `perMs`, paced with PACING_MARGIN. */
+export function pacedWindow(limit: number, perMs: number): Pick<RateBucket, 'limit' | 'perMs'> {
+  return { limit, perMs: perMs * PACING_MARGIN };
+}
+
 /*
- * Times are whole microseconds (exact in doubles), so a slot computed as "an earlier admission
- * + the window" lands exactly on the window edge and never a rounding error inside.
+ * Times are whole microseconds (exact in doubles), so no rounding error ever puts a slot inside
+ * a window; slots are found to a tenth of a millisecond past the window's edge.
  *
- * Each bucket has three sorted sets: the sends made (`key`) and the plans of each lane
- * (`key:plan:interactive`, `key:plan:bulk`). Which plans a caller respects:
+ * Each bucket has four sorted sets: the sends settled (`key`, at the instant their answer was
+ * back), the sends in flight (`key:flight`, at their admission), and the plans of each lane
+ * (`key:plan:interactive`, `key:plan:bulk`). A send in flight counts at `now` (it may arrive
+ * any moment), or at the end of its lease once that has passed (its process died mid-send).
+ *
+ * An instant t is free in a bucket when fewer than `limit` of the entries a caller respects lie
+ * after t - perMs: then no window of perMs holding t holds `limit` others, whatever comes later.
+ * That count only falls as t grows, so the earliest free instant is found by bisection, each
+ * step a few ZCOUNTs: the cost grows with the log of the entries, not with them (a bucket of
+ * 1,000 per second holds a thousand). Which entries a caller respects:
  *   plan, interactive:   sends + interactive plans
  *   plan, bulk:          sends + every plan
  *   commit, interactive: sends + interactive plans ranked ahead of it
  *   commit, bulk:        sends + interactive plans + bulk plans ranked ahead of it
- * Only the sends made decide safety; plans only order the callers.
- *
- * A slot may sit between two instants already in the log (a message held back by its chat's
- * limit must not hold back the global bucket for other chats), so each position is tried. With
- * instants e[1..n] sorted, placing t after e[k] keeps every run of limit+1 consecutive
- * instants at least perMs wide iff:
- *   t >= e[k+1-L] + P,  t <= e[k+L] - P,  and no run of L instants around t spans less than P.
+ * Only the sends made decide safety; plans only order the callers. A plan is booked only in the
+ * buckets that hold it back: one held back by its chat's limit keeps no place in the global
+ * line, so it never holds back other chats there.
  */
 const LIMITER_SCRIPT = `
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 -- rank: a committing caller's planned instant; plans of its lane before it are ahead of it.
-local mode, member, lane, rank, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local mode, member, lane, rank = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local grace, lease = tonumber(ARGV[5]), tonumber(ARGV[6])
+local count = #KEYS / 4
 
-local function earliest(e, L, P, from)
-  local n = #e
-  -- tightUpTo[k]: the last i <= k where the L instants e[i..i+L-1] span less than P.
-  local tightUpTo, last = {}, 0
-  for i = 1, n do
-    if i + L - 1 <= n and e[i + L - 1] - e[i] < P then last = i end
-    tightUpTo[i] = last
-  end
-  for k = 0, n do
-    if k == n or e[k + 1] >= from then
-      local lo, hi = from, math.huge
-      if k >= 1 and e[k] > lo then lo = e[k] end
-      if k >= L and e[k + 1 - L] + P > lo then lo = e[k + 1 - L] + P end
-      if k < n then hi = e[k + 1] end
-      if n - k >= L and e[k + L] - P < hi then hi = e[k + L] - P end
-      local tight = k >= 1 and tightUpTo[k] > 0 and tightUpTo[k] >= k + 2 - L
-      if lo <= hi and not tight then return lo end
-    end
-  end
+local function micros(t) return string.format('%.0f', t) end
+
+-- Keeps a key while its newest entry can still count: up to 'lasts' after it, then a window.
+local function keepFor(key, P, lasts)
+  local newest = tonumber(redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2] or now)
+  redis.call('PEXPIRE', key, math.ceil((math.max(newest, now) + lasts + P + grace - now) / 1000) + 1)
 end
 
-local function addScores(e, flat)
-  for j = 2, #flat, 2 do e[#e + 1] = tonumber(flat[j]) end
+if mode == 'settle' then
+  for i = 1, count do
+    local sent, flight, P = KEYS[4 * i - 3], KEYS[4 * i], tonumber(ARGV[6 + 2 * i])
+    redis.call('ZREM', flight, member)
+    redis.call('ZADD', sent, micros(now), member)
+    keepFor(sent, P, 0)
+  end
+  return micros(now)
+end
+
+-- The entries of bucket b this caller respects that lie after t - P.
+local function after(b, t)
+  local above = '(' .. micros(t - b.P)
+  local n = redis.call('ZCOUNT', b.sent, above, '+inf')
+  for _, plans in ipairs(b.plans) do n = n + redis.call('ZCOUNT', plans[1], above, plans[2]) end
+  if now > t - b.P then n = n + redis.call('ZCOUNT', b.flight, '(' .. micros(t - b.P - lease), '+inf') end
+  return n
+end
+
+-- The newest entry of bucket b this caller respects (a send in flight as now), or nil.
+local function newestEntry(b)
+  local newest
+  local function consider(flat) if flat[2] and (newest == nil or tonumber(flat[2]) > newest) then newest = tonumber(flat[2]) end end
+  consider(redis.call('ZRANGE', b.sent, -1, -1, 'WITHSCORES'))
+  for _, plans in ipairs(b.plans) do consider(redis.call('ZREVRANGEBYSCORE', plans[1], plans[2], '-inf', 'WITHSCORES', 'LIMIT', 0, 1)) end
+  local flying = redis.call('ZRANGE', b.flight, -1, -1, 'WITHSCORES')
+  if flying[2] then consider({ flying[1], math.min(now, tonumber(flying[2]) + lease) }) end
+  return newest
+end
+
+-- The earliest instant from 'from' on that bucket b leaves free.
+local function earliest(b, from)
+  if after(b, from) < b.L then return from end
+  local newest = newestEntry(b)
+  -- One at a time (a chat's own limit): free one window after the newest entry.
+  if b.L == 1 then return math.max(from, newest + b.P) end
+  -- To a tenth of a millisecond: a slot that much later costs nothing, and a third of the steps.
+  local taken, free = from, math.max(from, newest, now) + b.P
+  while free - taken > 100 do
+    local mid = math.floor((taken + free) / 2)
+    if after(b, mid) < b.L then free = mid else taken = mid end
+  end
+  return free
 end
 
 local buckets = {}
-for i = 1, #KEYS / 3 do
-  local sent, interactive, bulk = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  local L, P = tonumber(ARGV[4 + 2 * i]), tonumber(ARGV[5 + 2 * i])
+for i = 1, count do
+  local sent, interactive, bulk, flight = KEYS[4 * i - 3], KEYS[4 * i - 2], KEYS[4 * i - 1], KEYS[4 * i]
+  local L, P = tonumber(ARGV[5 + 2 * i]), tonumber(ARGV[6 + 2 * i])
   -- A commit may land up to the grace before now, so keep what lies within a window of that.
-  local stale = string.format('%.0f', now - grace - P)
-  for _, key in ipairs({ sent, interactive, bulk }) do redis.call('ZREMRANGEBYSCORE', key, '-inf', stale) end
+  local stale = now - grace - P
+  for _, key in ipairs({ sent, interactive, bulk }) do redis.call('ZREMRANGEBYSCORE', key, '-inf', micros(stale)) end
+  redis.call('ZREMRANGEBYSCORE', flight, '-inf', micros(stale - lease))
   local own = lane == 'interactive' and interactive or bulk
   if mode == 'commit' then redis.call('ZREM', own, member) end
-  local e = {}
-  addScores(e, redis.call('ZRANGE', sent, 0, -1, 'WITHSCORES'))
   local ahead = mode == 'commit' and '(' .. rank or '+inf'
-  addScores(e, redis.call('ZRANGEBYSCORE', interactive, '-inf', lane == 'interactive' and ahead or '+inf', 'WITHSCORES'))
-  if lane == 'bulk' then addScores(e, redis.call('ZRANGEBYSCORE', bulk, '-inf', ahead, 'WITHSCORES')) end
-  table.sort(e)
-  buckets[i] = { sent = sent, own = own, e = e, L = L, P = P }
+  local plans = { { interactive, lane == 'interactive' and ahead or '+inf' } }
+  if lane == 'bulk' then plans[2] = { bulk, ahead } end
+  buckets[i] = { sent = sent, flight = flight, own = own, plans = plans, L = L, P = P }
 end
 
 -- A commit only a little late may still take its planned instant (see COMMIT_GRACE_MS).
 local from = now
 if mode == 'commit' then from = math.max(now - grace, tonumber(rank)) end
 
--- Each round moves 'at' to an instant taken from the logs, so this settles quickly; the cap
--- only keeps a bug from ever blocking RedisClient.
+-- Each bucket's earliest free instant stays free later on, so the latest of them suits all.
 local at = from
-for round = 1, 10000 do
-  local latest = at
-  for _, b in ipairs(buckets) do
-    local t = earliest(b.e, b.L, b.P, at)
-    if t > latest then latest = t end
-  end
-  if latest == at then break end
-  if round == 10000 then return redis.error_reply('rate limiter: no common slot found') end
-  at = latest
+for _, b in ipairs(buckets) do
+  b.at = earliest(b, from)
+  if b.at > at then at = b.at end
 end
 
 local admitted = at <= now
-local score = string.format('%.0f', at)
+local score = micros(at)
 for _, b in ipairs(buckets) do
-  local key = admitted and b.sent or b.own
-  redis.call('ZADD', key, score, member)
-  local newest = tonumber(redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')[2])
-  redis.call('PEXPIRE', key, math.ceil((math.max(newest, at) + b.P + grace - now) / 1000) + 1)
+  if admitted then
+    redis.call('ZADD', b.flight, score, member)
+    keepFor(b.flight, b.P, lease)
+  elseif b.at == at then
+    redis.call('ZADD', b.own, score, member)
+    keepFor(b.own, b.P, 0)
+  end
 end
-return { score, string.format('%.0f', at - now), admitted and 1 or 0 }
+return { score, micros(at - now), admitted and 1 or 0 }
 `;
 
 /**
  * A commit at most this late keeps its planned instant. Timers fire a millisecond or two late
- * even on an idle machine; re-timing every send by that would cost some 4% of the rate, and
- * the pacing's margins (Telegram's windows are paced 10% longer) cover a few milliseconds.
- * A send later than this is admitted, or refused, at the instant it is really made.
+ * even on an idle machine; re-timing every send by that would cost some 4% of the rate. Safe
+ * however late: the send is in flight, counting at the present instant, from its commit on.
  */
 const COMMIT_GRACE_MS = 5;
+
+/**
+ * A send with no answer after this long counts at this mark, so the sends a crashed process
+ * left in flight free their buckets again. Longer than any request waits for its answer.
+ */
+const IN_FLIGHT_LEASE_MS = 30_000;
 
 const LIMITER_SHA = createHash('sha1').update(LIMITER_SCRIPT).digest('hex');
 
@@ -168,8 +222,26 @@ async function sleepFully(ms: number): Promise<void> {
   for (let left = ms; left > 0; left = wakeAt - performance.now()) await sleep(Math.ceil(left));
 }
 
+/** A send admitted by every bucket: in flight until settled. */
+export interface Admission {
+  /** Admission instant (Redis clock, ms since the epoch). */
+  atMs: number;
+  ticket: LimiterTicket;
+}
+
+/** What one limiter saw of its sends, for benchmarks and diagnosis. */
+export interface LimiterStats {
+  /** Sends made through `send`. */
+  sends: number;
+  /** Their time in flight in all, admission to answer (Redis clock): what each adds to its window. */
+  inFlightMs: number;
+  /** Commits that found their planned instant taken and waited again. */
+  refusedCommits: number;
+}
+
 /** Rate limiting shared through Redis by every process that uses the same client prefix. */
 export class RedisRateLimiter {
+  readonly stats: LimiterStats = { sends: 0, inFlightMs: 0, refusedCommits: 0 };
   private readonly instance = randomUUID();
   private sequence = 0;
 
@@ -182,6 +254,26 @@ export class RedisRateLimiter {
     private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
+
+  /**
+   * Makes one request within the limits of every bucket: waits for its slot, makes it, and
+   * settles it once the answer is back (or the request failed), so the sends after it keep
+   * their distance from the latest instant it can have reached the platform.
+   */
+  async send<T>(buckets: readonly RateBucket[], request: () => Promise<T>, options: { lane?: Lane } = {}): Promise<T> {
+    const { atMs, ticket } = await this.acquire(buckets, options);
+    try {
+      return await request();
+    } finally {
+      // Not settled (Redis gone meanwhile), the send counts as in flight until its lease ends:
+      // slower for a while, never too fast; and the request itself was made, so it stands.
+      const settledAt = await this.settle(ticket).catch(() => undefined);
+      if (settledAt !== undefined) {
+        this.stats.sends++;
+        this.stats.inFlightMs += settledAt - atMs;
+      }
+    }
+  }
 
   /**
    * Admits one send now if every bucket allows it, or plans it at the earliest instant they all
@@ -202,29 +294,38 @@ export class RedisRateLimiter {
   }
 
   /**
-   * Waits until every bucket admits one more and records the send in all of them.
-   * @returns the admission instant (Redis clock, ms since the epoch).
+   * Waits until every bucket admits one more and records the send as in flight in all of them;
+   * `settle` it once its answer is back (`send` does both).
    */
-  async acquire(buckets: readonly RateBucket[], options: { lane?: Lane } = {}): Promise<number> {
+  async acquire(buckets: readonly RateBucket[], options: { lane?: Lane } = {}): Promise<Admission> {
     let reservation = await this.reserve(buckets, options.lane);
     while (!reservation.admitted) {
       await sleepFully(reservation.waitMs);
       reservation = await this.commit(reservation.ticket);
+      if (!reservation.admitted) this.stats.refusedCommits++;
     }
-    return reservation.atMs;
+    return { atMs: reservation.atMs, ticket: reservation.ticket };
+  }
+
+  /**
+   * Records an admitted send as done at this instant: the request has its answer, or failed.
+   * @returns that instant (Redis clock, ms since the epoch).
+   */
+  async settle(ticket: LimiterTicket): Promise<number> {
+    return Number(await this.evaluate('settle', ticket)) / 1000;
   }
 
   private async run(mode: 'plan' | 'commit', ticket: LimiterTicket): Promise<Reservation & { ticket: LimiterTicket }> {
-    const keys = ticket.buckets.flatMap(({ key }) => {
-      const full = this.prefix + key;
-      return [full, `${full}:plan:interactive`, `${full}:plan:bulk`];
-    });
-    const args = [mode, ticket.member, ticket.lane, ticket.rankMicros, COMMIT_GRACE_MS * 1000, ...ticket.buckets.flatMap((b) => [b.limit, Math.round(b.perMs * 1000)])];
-    const [atMicros, waitMicros, admitted] = (await this.evaluate(keys, args)) as [string, string, number];
+    const [atMicros, waitMicros, admitted] = (await this.evaluate(mode, ticket)) as [string, string, number];
     return { atMs: Number(atMicros) / 1000, waitMs: Number(waitMicros) / 1000, admitted: admitted === 1, ticket: { ...ticket, rankMicros: atMicros } };
   }
 
-  private async evaluate(keys: string[], args: Array<string | number>): Promise<unknown> {
+  private async evaluate(mode: 'plan' | 'commit' | 'settle', ticket: LimiterTicket): Promise<unknown> {
+    const keys = ticket.buckets.flatMap(({ key }) => {
+      const full = this.prefix + key;
+      return [full, `${full}:plan:interactive`, `${full}:plan:bulk`, `${full}:flight`];
+    });
+    const args = [mode, ticket.member, ticket.lane, ticket.rankMicros, COMMIT_GRACE_MS * 1000, IN_FLIGHT_LEASE_MS * 1000, ...ticket.buckets.flatMap((b) => [b.limit, Math.round(b.perMs * 1000)])];
     try {
       return await this.redis.evalsha(LIMITER_SHA, keys.length, ...keys, ...args);
     } catch (error) {

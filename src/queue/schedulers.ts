@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Feed } from '../feeds/item.js';
+import { inBatches } from './in-batches.js';
 import { pollSchedulerId } from './names.js';
 import { POLL_JOB_NAME, POLL_JOB_RETENTION, requestPoll, type PollQueue } from './poll-jobs.js';
 
 export const MIN_POLL_INTERVAL_MS = 60_000;
+
+/** Schedulers added or removed this many at a time: 10,000 at once would hold every pending command in memory together. */
+const SCHEDULER_SYNC_BATCH = 500;
 
 /** A feed's poll interval in ms, never under the minimum. */
 export function pollIntervalMs(feed: Pick<Feed, 'intervalMinutes'>): number {
@@ -56,7 +60,7 @@ export async function syncFeedSchedulers(queue: PollQueue, feeds: Pick<Feed, 'id
     const every = pollIntervalMs(feed);
     return scheduler?.every !== every || scheduler.offset !== pollJitterMs(feed.id, every);
   });
-  await Promise.all(stale.map((scheduler) => queue.removeJobScheduler(scheduler.key)));
-  await Promise.all(changed.map((feed) => upsertFeedScheduler(queue, feed)));
+  await inBatches(stale, SCHEDULER_SYNC_BATCH, (scheduler) => queue.removeJobScheduler(scheduler.key));
+  await inBatches(changed, SCHEDULER_SYNC_BATCH, (feed) => upsertFeedScheduler(queue, feed));
   return { upserted: changed.length, removed: stale.length };
 }

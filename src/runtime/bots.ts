@@ -8,8 +8,6 @@ import type { HeraldConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { HeraldMetrics } from '../observability/metrics.js';
 import { discordReadiness, telegramReadiness, type ReadinessCheck } from '../observability/readiness.js';
-import { startDiscordBot } from '../platforms/discord/bot.js';
-import { verifyDiscordToken } from '../platforms/discord/bot-login.js';
 import { startTelegramBot } from '../platforms/telegram/bot.js';
 import { verifyTelegramToken } from '../platforms/telegram/bot-login.js';
 import { createTelegramApi } from '../platforms/telegram/client.js';
@@ -29,7 +27,8 @@ export async function checkBotTokens(config: HeraldConfig): Promise<void> {
   const signal = AbortSignal.timeout(TOKEN_CHECK_TIMEOUT_MS);
   const checks: Array<Promise<unknown>> = [];
   if (config.telegram.token) checks.push(verifyTelegramToken(createTelegramApi(config.telegram), config.telegram, signal));
-  if (config.discord.token) checks.push(verifyDiscordToken(config.discord, signal));
+  // discord.js is loaded only by a process that talks to Discord (it costs a second and 40 MB).
+  if (config.discord.token) checks.push(import('../platforms/discord/bot-login.js').then(({ verifyDiscordToken }) => verifyDiscordToken(config.discord, signal)));
   const outcomes = await Promise.allSettled(checks);
   for (const outcome of outcomes) if (outcome.status === 'rejected' && outcome.reason instanceof TokenRejectedError) throw outcome.reason;
 }
@@ -75,6 +74,7 @@ export function startBots(options: StartBotsOptions): RunningBots {
         logger,
         onTokenRejected,
         async connect(signal) {
+          const { startDiscordBot } = await import('../platforms/discord/bot.js');
           const bot = await startDiscordBot({ config, services, logger, metrics, signal });
           return { stop: () => bot.stop(), readiness: discordReadiness(bot.client) };
         },

@@ -19,6 +19,7 @@ import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js'
 import { createRedisConnection } from '../queue/connection.js';
 import { llmSummaryHooks } from './llm-summaries.js';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
+import { inBatches } from '../queue/in-batches.js';
 import { createPollQueue, requestPoll, type PollQueue } from '../queue/poll-jobs.js';
 import { syncFeedSchedulers } from '../queue/schedulers.js';
 import { syncSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
@@ -65,6 +66,9 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
+/** First polls requested this many at a time: one round trip after another made a start with 10,000 feeds take seconds. */
+const FIRST_POLL_BATCH = 500;
+
 /** Schedules every enabled feed; a feed never polled yet is polled now, not at its first slot up to an interval away. */
 async function scheduleFeeds(feeds: FeedStore, pollQueue: PollQueue): Promise<void> {
   const enabled = (await feeds.listWithState()).filter(({ state }) => state.disabledReason === undefined);
@@ -72,7 +76,11 @@ async function scheduleFeeds(feeds: FeedStore, pollQueue: PollQueue): Promise<vo
     pollQueue,
     enabled.map(({ feed }) => feed),
   );
-  for (const { feed } of enabled.filter(({ state }) => state.lastPolledAt === undefined)) await requestPoll(pollQueue, feed.id);
+  await inBatches(
+    enabled.filter(({ state }) => state.lastPolledAt === undefined),
+    FIRST_POLL_BATCH,
+    ({ feed }) => requestPoll(pollQueue, feed.id),
+  );
 }
 
 /**

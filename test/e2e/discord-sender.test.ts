@@ -112,6 +112,8 @@ describe('DiscordSender against the emulator', () => {
       })),
       stats: { itemsIn: 90, duplicatesDropped: 0, stories: 90 },
     };
+    const refused = () => emulator.requests().filter((request) => request.status === 429).length;
+    const refusedBefore = refused();
     for (const style of ['embeds', 'content'] as const) {
       const parts = renderDiscord(briefing, { style });
       expect(parts.length).toBeGreaterThan(1);
@@ -122,6 +124,8 @@ describe('DiscordSender against the emulator', () => {
       expect(delivered).toHaveLength(parts.length);
       expect(delivered.every((m) => m.pings.everyone === false && m.pings.roles.length === 0 && m.pings.users.length === 0)).toBe(true);
     }
+    // More than 5 parts into one channel: paced to Discord's 5 per 5 s there, none refused by the emulator.
+    expect(refused()).toBe(refusedBefore);
   });
 
   it('maps Missing Access, Missing Permissions and Unknown Channel to permanent failures that say what is wrong', async () => {

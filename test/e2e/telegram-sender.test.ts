@@ -30,10 +30,11 @@ beforeEach(async () => {
 afterEach(async () => emulator.close());
 
 /** A sender as one worker process would build it: its own Redis connection, shared buckets. */
-function workerSender(options: { pacing?: TelegramPacing; timeoutSeconds?: number; token?: string } = {}): TelegramSender {
+function workerSender(options: { pacing?: TelegramPacing; timeoutSeconds?: number; token?: string; paidBroadcast?: boolean } = {}): TelegramSender {
   const config = { token: options.token ?? TOKEN, apiRoot: emulator.apiRoot, owners: [] };
   const api = createTelegramApi(config, { timeoutSeconds: options.timeoutSeconds });
-  return new TelegramSender({ transport: new TelegramTransport({ api, limiter: new RedisRateLimiter(redis.client(), `herald-test${run}:ratelimit:`), pacing: options.pacing }) });
+  const limiter = new RedisRateLimiter(redis.client(), `herald-test${run}:ratelimit:`);
+  return new TelegramSender({ transport: new TelegramTransport({ api, limiter, pacing: options.pacing, paidBroadcast: options.paidBroadcast }) });
 }
 
 async function failureOf(sending: Promise<unknown>): Promise<DeliveryFailure> {
@@ -65,6 +66,19 @@ describe('TelegramSender', () => {
     const sent = await sender.send(privateChat, telegramPart('<b>Morning</b> briefing'), CONTEXT);
     expect(sent).toEqual({ messageId: String(emulator.messages(42)[0]!.messageId) });
     expect(emulator.messages(42)).toMatchObject([{ text: '<b>Morning</b> briefing', plainText: 'Morning briefing', parseMode: 'HTML', linkPreviewOptions: { is_disabled: true } }]);
+  });
+
+  it('sends every message with allow_paid_broadcast when paid broadcasts are on, and without it otherwise', async () => {
+    emulator.setLimits(TELEGRAM_LIMITS);
+    const chats = Array.from({ length: 40 }, (_, i) => 5000 + i);
+    for (const id of chats) emulator.addChat({ id, type: 'private' });
+    const paid = workerSender({ paidBroadcast: true });
+    await Promise.all(chats.map((id) => paid.send({ platform: 'telegram', chatId: String(id), channelKind: 'private' }, telegramPart('paid'), CONTEXT)));
+    await workerSender().send(privateChat, telegramPart('free'), CONTEXT);
+    expect(chats.map((id) => emulator.messages(id)[0]?.paidBroadcast)).toEqual(chats.map(() => true));
+    expect(emulator.messages(42)[0]!.paidBroadcast).toBeUndefined();
+    // 40 at once is beyond the free 30 per second: paced at the paid rate, none refused.
+    expect(emulator.stats.tooManyRequests).toBe(0);
   });
 
   it('posts into the forum topic of the destination', async () => {

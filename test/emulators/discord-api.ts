@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gateway } from './discord-api/gateway.js';
-import { RouteBuckets } from './discord-api/http.js';
+import { BotLimits, RouteBuckets, type SlidingLimit } from './discord-api/http.js';
 import { type AutocompleteInvocation, buildInteraction, type CommandInvocation } from './discord-api/interactions.js';
 import { channelPayload, defaultGuild, defaultIds, type GuildSeed, type Json, type OverwriteSeed } from './discord-api/model.js';
 import { createRestHandler } from './discord-api/rest.js';
@@ -21,6 +21,10 @@ export interface DiscordEmulatorOptions {
   guilds?: GuildSeed[];
   /** Per-route bucket: answers 429 beyond `limit` requests per `windowMs`. Default 50 per second. */
   routeLimit?: { limit: number; windowMs: number };
+  /** Requests per bot across all routes, interaction callbacks and webhooks exempt. Default Discord's: 50 per second. */
+  globalLimit?: SlidingLimit;
+  /** Messages into one channel or thread. Default Discord's: 5 per 5 seconds. */
+  channelMessageLimit?: SlidingLimit;
   heartbeatIntervalMs?: number;
   /** Listen on this port (default: a free one), e.g. where a client was pointed before the emulator ran. */
   port?: number;
@@ -78,6 +82,9 @@ export interface DiscordEmulator {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** Discord's published limits on a bot, enforced unless a test sets others. */
+export const DISCORD_LIMITS = { global: { limit: 50, windowMs: 1000 }, channelMessages: { limit: 5, windowMs: 5000 } } as const satisfies Record<string, SlidingLimit>;
+
 /** Starts the emulator on 127.0.0.1 and a free port. */
 export async function startDiscordEmulator(options: DiscordEmulatorOptions = {}): Promise<DiscordEmulator> {
   const token = options.token ?? 'emulator-bot-token';
@@ -90,7 +97,9 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
   const { port } = server.address() as AddressInfo;
   const gatewayUrl = `ws://127.0.0.1:${port}/gateway`;
   const gateway = new Gateway({ world, token, url: gatewayUrl, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250 });
-  const rest = createRestHandler({ world, token, gatewayUrl, buckets: new RouteBuckets(options.routeLimit ?? { limit: 50, windowMs: 1000 }) });
+  const rest = createRestHandler({ world, token, gatewayUrl, buckets: new RouteBuckets(options.routeLimit ?? { limit: 50, windowMs: 1000 }),
+    limits: new BotLimits({ global: options.globalLimit ?? DISCORD_LIMITS.global, channelMessages: options.channelMessageLimit ?? DISCORD_LIMITS.channelMessages }),
+  });
   const stalled = new Stall();
   server.on('request', (req, res) => void stalled.passed().then(() => rest(req, res)));
   server.on('upgrade', (req, socket, head) => {

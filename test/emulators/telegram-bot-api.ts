@@ -53,7 +53,7 @@ export interface ChatFailureOptions {
 }
 
 /** Telegram's published limits, for tests that want the real thing. */
-export const TELEGRAM_LIMITS: Required<RateLimits> = { globalPerSecond: 30, perChatPerSecond: 1, perGroupPerMinute: 20 };
+export const TELEGRAM_LIMITS: Required<RateLimits> = { globalPerSecond: 30, perChatPerSecond: 1, perGroupPerMinute: 20, paidBroadcastPerSecond: 1000 };
 
 export interface RateLimits {
   /** Messages per second across all chats. */
@@ -62,6 +62,8 @@ export interface RateLimits {
   perChatPerSecond?: number;
   /** Messages per minute into one group, supergroup or channel. */
   perGroupPerMinute?: number;
+  /** Messages per second across all chats for sends with `allow_paid_broadcast` (Bot API 7.11; Telegram's: 1,000). */
+  paidBroadcastPerSecond?: number;
 }
 
 export interface TelegramEmulatorOptions {
@@ -89,6 +91,8 @@ export interface SentMessageRecord {
   parseMode?: string;
   linkPreviewOptions?: unknown;
   document?: { fileName: string; mimeType?: string; content: Buffer };
+  /** Sent with allow_paid_broadcast (Bot API 7.11). */
+  paidBroadcast?: boolean;
   /** Date.now() when accepted. */
   at: number;
 }
@@ -108,6 +112,8 @@ export interface EmulatorStats {
   sent: number;
   /** 429 answers given, for any reason. */
   tooManyRequests: number;
+  /** Sends let through beyond the free global limit because they carried allow_paid_broadcast: what Telegram bills. */
+  paidBroadcasts: number;
   /** Every call by method name, including failed ones. */
   calls: Record<string, number>;
 }
@@ -305,7 +311,7 @@ const MAX_CAPTION = 1024;
 class Emulator implements TelegramEmulator {
   apiRoot = '';
   readonly botUser: TelegramEmulator['botUser'];
-  readonly stats: EmulatorStats = { sent: 0, tooManyRequests: 0, calls: {} };
+  readonly stats: EmulatorStats = { sent: 0, tooManyRequests: 0, paidBroadcasts: 0, calls: {} };
 
   private readonly chats = new Map<number, ChatState>();
   private readonly users = new Map<number, { id: number; is_bot: false; first_name: string; username?: string }>();
@@ -794,7 +800,8 @@ class Emulator implements TelegramEmulator {
     if (!isDocument && parsed.text.trim() === '') throw badRequest('message text is empty');
     if (parsed.text.length > (isDocument ? MAX_CAPTION : MAX_TEXT)) throw badRequest(isDocument ? 'message caption is too long' : 'message is too long');
     const document = isDocument ? this.uploadedDocument(params, files) : undefined;
-    this.admitUnderLimits(chat);
+    const paidBroadcast = params.allow_paid_broadcast === true || params.allow_paid_broadcast === 'true';
+    this.admitUnderLimits(chat, paidBroadcast);
 
     const messageId = chat.nextMessageId++;
     const linkPreviewOptions = objectParam(params, 'link_preview_options');
@@ -808,6 +815,7 @@ class Emulator implements TelegramEmulator {
       ...(parseMode && { parseMode }),
       ...(linkPreviewOptions !== undefined && { linkPreviewOptions }),
       ...(document && { document: { fileName: document.fileName, mimeType: document.mimeType, content: document.content } }),
+      ...(paidBroadcast && { paidBroadcast }),
       at: Date.now(),
     });
     this.stats.sent++;
@@ -826,12 +834,14 @@ class Emulator implements TelegramEmulator {
   }
 
   /** Answers 429 when any configured window is full; otherwise counts this send. */
-  private admitUnderLimits(chat: ChatState): void {
+  private admitUnderLimits(chat: ChatState, paidBroadcast: boolean): void {
     const limits = this.limits;
     if (!limits) return;
     const now = performance.now();
+    const paid = paidBroadcast && limits.paidBroadcastPerSecond !== undefined;
+    const billed = paid && limits.globalPerSecond !== undefined && this.windows.waitMs('global', limits.globalPerSecond, 1000, now) > 0;
     const windows: Array<[string, number | undefined, number]> = [
-      ['global', limits.globalPerSecond, 1000],
+      ['global', paid ? limits.paidBroadcastPerSecond : limits.globalPerSecond, 1000],
       [`chat:${chat.id}`, limits.perChatPerSecond, 1000],
       [`group:${chat.id}`, chat.type === 'private' ? undefined : limits.perGroupPerMinute, 60_000],
     ];
@@ -839,6 +849,7 @@ class Emulator implements TelegramEmulator {
     const waitMs = Math.max(0, ...active.map(([key, limit, perMs]) => this.windows.waitMs(key, limit, perMs, now)));
     if (waitMs > 0) throw tooManyRequests(Math.max(1, Math.ceil(waitMs / 1000)));
     for (const [key] of active) this.windows.record(key, now);
+    if (billed) this.stats.paidBroadcasts++;
   }
 }
 

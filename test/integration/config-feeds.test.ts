@@ -20,7 +20,7 @@ let server: TestRedis;
 let feeds: FeedStore;
 
 /** `herald start --role scheduler` with this list of config feeds: what it logged and the poll schedulers it left. */
-async function startWith(urls: string[]): Promise<{ log: string; scheduled: string[] }> {
+async function startWith(urls: Array<string | { url: string; interval?: number; name?: string }>): Promise<{ log: string; scheduled: string[] }> {
   let log = '';
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -88,5 +88,17 @@ describe('the config owns the feeds it lists', () => {
     const { log } = await startWith([]);
     expect(await urls()).toEqual([`config ${A}`, `config ${B}`]);
     expect(log).toContain('the config lists no feeds: the 2 it listed before are kept. Remove them with `herald feeds remove URL`');
+  });
+
+  it('stores every config feed of a long list, and updates the settings that changed at the next start', async () => {
+    const listed = Array.from({ length: 1200 }, (_, i) => `https://feeds.invalid/${i}.xml`);
+    await startWith(listed.map((url) => ({ url, interval: 30 })));
+    await startWith(listed.map((url, i) => ({ url, interval: i === 7 ? 60 : 30, ...(i === 8 && { name: 'Renamed' }) })));
+    const stored = await feeds.list();
+    expect(stored).toHaveLength(listed.length);
+    const byUrl = new Map(stored.map((feed) => [feed.url, feed]));
+    expect(byUrl.get(listed[7]!)).toMatchObject({ intervalMinutes: 60 });
+    expect(byUrl.get(listed[8]!)).toMatchObject({ intervalMinutes: 30, name: 'Renamed' });
+    expect(stored.filter((feed) => feed.intervalMinutes === 30)).toHaveLength(listed.length - 1);
   });
 });

@@ -36,9 +36,9 @@ function mostInAnyWindow(instantsMs: number[], perMs: number): number {
   return most;
 }
 
-/** Sends made and planned in a bucket. */
+/** Sends made, in flight and planned in a bucket. */
 async function booked(redis: Redis, key: string): Promise<number> {
-  return (await redis.zcard(key)) + (await redis.zcard(`${key}:plan:bulk`)) + (await redis.zcard(`${key}:plan:interactive`));
+  return (await redis.zcard(key)) + (await redis.zcard(`${key}:flight`)) + (await redis.zcard(`${key}:plan:bulk`)) + (await redis.zcard(`${key}:plan:interactive`));
 }
 
 describe('RedisRateLimiter', () => {
@@ -51,7 +51,8 @@ describe('RedisRateLimiter', () => {
       Array.from({ length: 24 }, async (_, index) => {
         const limiter = index % 2 === 0 ? first : second;
         const chatId = index % 5;
-        const atMs = await limiter.acquire([global, chat(chatId)]);
+        const { atMs, ticket } = await limiter.acquire([global, chat(chatId)]);
+        await limiter.settle(ticket);
         admissions.push({ chat: chatId, atMs, resolvedAtMs: Date.now() });
       }),
     );
@@ -64,20 +65,46 @@ describe('RedisRateLimiter', () => {
     for (const { atMs, resolvedAtMs } of admissions) expect(resolvedAtMs).toBeGreaterThanOrEqual(atMs - 1);
   });
 
-  it('grants a full window at once, then each further slot exactly one window after the one it replaces', async () => {
+  it('grants a full window at once, then each further slot one window after the one it replaces', async () => {
     const [limiter] = twoProcesses();
     const bucket = { key: 'burst', limit: 3, perMs: 60_000 };
     const slots = [];
     for (let i = 0; i < 9; i++) slots.push(await limiter.reserve([bucket]));
     expect(slots.slice(0, 3).map((s) => s.waitMs)).toEqual([0, 0, 0]);
-    for (let i = 3; i < 9; i++) expect(micros(slots[i]!.atMs) - micros(slots[i - 3]!.atMs)).toBe(micros(60_000));
+    // Those three are in flight, counting as arriving now: their replacements are planned a window after now.
+    for (let i = 3; i < 6; i++) expect(micros(slots[i]!.atMs) - micros(slots[i - 3]!.atMs)).toBeGreaterThanOrEqual(micros(60_000));
+    // Found to a tenth of a millisecond past the edge.
+    for (let i = 6; i < 9; i++) expect(micros(slots[i]!.atMs) - micros(slots[i - 3]!.atMs)).toBeGreaterThanOrEqual(micros(60_000));
+    for (let i = 6; i < 9; i++) expect(micros(slots[i]!.atMs) - micros(slots[i - 3]!.atMs)).toBeLessThanOrEqual(micros(60_000.1));
+  });
+
+  it('spaces the next send a window after the answer to the one before, not after its admission', async () => {
+    const [limiter] = twoProcesses();
+    const bucket = { key: 'answered', limit: 1, perMs: 300 };
+    const first = await limiter.acquire([bucket]);
+    await sleep(200);
+    const answeredAt = await limiter.settle(first.ticket);
+    const second = await limiter.acquire([bucket]);
+    expect(answeredAt - first.atMs).toBeGreaterThanOrEqual(150);
+    expect(second.atMs - answeredAt).toBeGreaterThanOrEqual(300);
+  });
+
+  it('counts a send in flight as arriving now: nothing else is admitted in its window until it is answered', async () => {
+    const [limiter, other] = twoProcesses();
+    const bucket = { key: 'flight', limit: 1, perMs: 100 };
+    const slow = await limiter.acquire([bucket]);
+    const waiting = other.acquire([bucket]).then((admission) => admission.atMs);
+    // Far longer than the window: while the first send has no answer, the second keeps waiting.
+    await sleep(600);
+    const answeredAt = await limiter.settle(slow.ticket);
+    expect(await waiting).toBeGreaterThanOrEqual(answeredAt + 100);
   });
 
   it('does not let a chat held back by its own limit hold back other chats in the shared bucket', async () => {
     const [limiter] = twoProcesses();
     const global = { key: 'global', limit: 2, perMs: 60_000 };
     const chatA = { key: 'chat:a', limit: 1, perMs: 60_000 };
-    await limiter.reserve([global, chatA]);
+    await limiter.send([global, chatA], async () => undefined);
     const secondToA = await limiter.reserve([global, chatA]);
     const firstToB = await limiter.reserve([global, { key: 'chat:b', limit: 1, perMs: 60_000 }]);
     expect(secondToA.waitMs).toBeGreaterThan(50_000);
@@ -86,7 +113,7 @@ describe('RedisRateLimiter', () => {
     expect(thirdInGlobal.waitMs).toBeGreaterThan(50_000);
   });
 
-  it('never exceeds any bucket, whatever the mix of buckets and processes (property)', async () => {
+  it('admits at once no more than any bucket allows, whatever the mix of buckets and processes (property)', async () => {
     const bucketSpecs: RateBucket[] = [
       { key: 'g', limit: 3, perMs: 40_000 },
       { key: 'c1', limit: 1, perMs: 10_000 },
@@ -101,8 +128,9 @@ describe('RedisRateLimiter', () => {
       fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 30 }), async (calls) => {
         const limiters = twoProcesses();
         const reservations = await Promise.all(calls.map(({ process, buckets }) => limiters[process]!.reserve(buckets)));
+        // Those admitted at once (plans are re-checked when they commit, see the next property).
         for (const spec of bucketSpecs) {
-          const instants = reservations.filter((_, i) => calls[i]!.buckets.includes(spec)).map((r) => r.atMs);
+          const instants = reservations.filter((r, i) => r.admitted && calls[i]!.buckets.includes(spec)).map((r) => r.atMs);
           expect(mostInAnyWindow(instants, spec.perMs)).toBeLessThanOrEqual(spec.limit);
         }
         // The very first reservation of a fresh set of buckets never waits.
@@ -116,9 +144,9 @@ describe('RedisRateLimiter', () => {
     const prefix = `test${prefixCounter++}:rl:`;
     const limiter = new RedisRateLimiter(clientA, prefix);
     const bucket = { key: 'late', limit: 1, perMs: 400 };
-    await limiter.acquire([bucket]);
+    await limiter.send([bucket], async () => undefined);
     const resolved: number[] = [];
-    const waiting = [0, 1].map(() => limiter.acquire([bucket]).then(() => resolved.push(performance.now())));
+    const waiting = [0, 1].map(() => limiter.send([bucket], async () => resolved.push(performance.now())));
     // Both now hold a slot (at +400 and +800 ms); then the event loop is busy past both.
     await expect.poll(() => booked(clientA, `${prefix}late`), { timeout: 10_000, interval: 5 }).toBe(3);
     const busyUntil = performance.now() + 1_000;
@@ -135,10 +163,10 @@ describe('RedisRateLimiter', () => {
     const order: string[] = [];
     const instants: number[] = [];
     const take = (name: string, lane: Lane) =>
-      limiter.acquire([bucket], { lane }).then((atMs) => {
+      limiter.send([bucket], async () => {
         order.push(name);
-        instants.push(atMs);
-      });
+        instants.push(Date.now());
+      }, { lane });
     await take('first', 'bulk');
     const parts = [take('part 1', 'bulk'), take('part 2', 'bulk'), take('part 3', 'bulk')];
     await expect.poll(() => booked(clientA, `${prefix}lanes`), { timeout: 10_000, interval: 5 }).toBe(4);
@@ -172,6 +200,7 @@ describe('RedisRateLimiter', () => {
               await sleep(reservation.waitMs + lateMs);
               reservation = await limiter.commit(reservation.ticket);
             }
+            await limiter.settle(reservation.ticket);
             return reservation.atMs;
           }),
         );
@@ -184,12 +213,47 @@ describe('RedisRateLimiter', () => {
     );
   });
 
+  it('never lets requests arrive closer than the limits, however late each one goes out after its admission (property)', async () => {
+    const bucketSpecs: RateBucket[] = [
+      { key: 'g', limit: 3, perMs: 100 },
+      { key: 'c1', limit: 1, perMs: 60 },
+    ];
+    const call = fc.record({
+      process: fc.constantFrom(0, 1),
+      buckets: fc.subarray(bucketSpecs, { minLength: 1 }),
+      // A request reaches the platform any time between its admission and its answer.
+      goesOutAfterMs: fc.integer({ min: 0, max: 80 }),
+      answeredAfterMs: fc.integer({ min: 0, max: 80 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(call, { minLength: 2, maxLength: 10 }), async (calls) => {
+        const limiters = twoProcesses();
+        const arrivals = await Promise.all(
+          calls.map(({ process, buckets, goesOutAfterMs, answeredAfterMs }) =>
+            limiters[process]!.send(buckets, async () => {
+              await sleep(goesOutAfterMs);
+              const arrivedAt = performance.now();
+              await sleep(answeredAfterMs);
+              return arrivedAt;
+            }),
+          ),
+        );
+        for (const spec of bucketSpecs) {
+          const instants = arrivals.filter((_, i) => calls[i]!.buckets.includes(spec));
+          expect(mostInAnyWindow(instants, spec.perMs)).toBeLessThanOrEqual(spec.limit);
+        }
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it('lets its keys expire so idle buckets do not pile up in Redis', async () => {
     const limiter = new RedisRateLimiter(clientA, 'expiry:');
-    await limiter.reserve([{ key: 'once', limit: 5, perMs: 2_000 }]);
+    await limiter.send([{ key: 'once', limit: 5, perMs: 2_000 }], async () => undefined);
     const ttl = await clientA.pttl('expiry:once');
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(3_000);
+    expect(await clientA.exists('expiry:once:flight')).toBe(0);
   });
 
   it('refuses buckets that could never admit anything', async () => {

@@ -6,16 +6,25 @@ import { createHash } from 'node:crypto';
 import { type APIMessage, type APIThreadChannel, type REST, Routes } from 'discord.js';
 import type { DiscordPart } from '../../render/discord.js';
 import { DeliveryError, type Destination, type PlatformSender, type SendContext, type SentPart } from '../delivery.js';
-import type { RateBucket } from '../rate-limiter.js';
+import { pacedWindow, type RateBucket, type RedisRateLimiter } from '../rate-limiter.js';
 import { classifyDiscordError, type DiscordAction } from './errors.js';
 
 /** Cross-process pacing; a RedisRateLimiter fits. */
-export interface SendPacer {
-  acquire(buckets: readonly RateBucket[]): Promise<unknown>;
-}
+export type SendPacer = Pick<RedisRateLimiter, 'send'>;
 
-/** Discord allows 50 requests per second per bot, across all of its processes. */
-const DISCORD_GLOBAL_BUCKET: RateBucket = { key: 'discord:global', limit: 50, perMs: 1000 };
+/**
+ * Discord's limits on what Herald posts: 50 requests per second per bot across all of its
+ * processes, and 5 messages per 5 seconds into one channel (or thread).
+ */
+export const DISCORD_PACING = { global: pacedWindow(50, 1000), perChannel: pacedWindow(5, 5000) };
+
+/** The buckets a post into `channelId` counts in. */
+export function discordBuckets(channelId: string): RateBucket[] {
+  return [
+    { key: 'discord:global', ...DISCORD_PACING.global },
+    { key: `discord:channel:${channelId}`, ...DISCORD_PACING.perChannel },
+  ];
+}
 
 /** Discord takes a nonce of at most 25 characters. */
 const NONCE_LENGTH = 25;
@@ -55,7 +64,7 @@ export function forumPostName(title: string): string {
 export interface DiscordSenderOptions {
   /** A discord.js REST client with the token set (see createDiscordRest). */
   rest: REST;
-  /** Paces every request to DISCORD_GLOBAL_BUCKET across worker processes. */
+  /** Paces every post to Discord's limits (DISCORD_PACING) across worker processes. */
   pacer?: SendPacer;
 }
 
@@ -81,18 +90,20 @@ export class DiscordSender implements PlatformSender<DiscordPart> {
     }
     const channelId = destination.threadId ?? destination.chatId;
     const action: DiscordAction = startsForumPost ? 'forum-post' : destination.threadId ? 'thread-message' : 'message';
-    await this.options.pacer?.acquire([DISCORD_GLOBAL_BUCKET]);
-    await context.beforeRequest?.();
-    try {
-      if (startsForumPost) {
-        const post = (await this.options.rest.post(Routes.threads(channelId), { body: { name: forumPostName(context.title), message: body } })) as APIThreadChannel & { message?: APIMessage };
-        return { messageId: post.message?.id ?? post.id, threadId: post.id };
+    const post = async (): Promise<SentPart> => {
+      await context.beforeRequest?.();
+      try {
+        if (startsForumPost) {
+          const created = (await this.options.rest.post(Routes.threads(channelId), { body: { name: forumPostName(context.title), message: body } })) as APIThreadChannel & { message?: APIMessage };
+          return { messageId: created.message?.id ?? created.id, threadId: created.id };
+        }
+        const message = (await this.options.rest.post(Routes.channelMessages(channelId), { body: { ...body, ...once } })) as APIMessage;
+        return destination.threadId ? { messageId: message.id, threadId: destination.threadId } : { messageId: message.id };
+      } catch (error) {
+        const failure = classifyDiscordError(error, channelId, action);
+        throw new DeliveryError(failure, `discord ${action} to ${channelId} failed: ${failure.reason}`);
       }
-      const message = (await this.options.rest.post(Routes.channelMessages(channelId), { body: { ...body, ...once } })) as APIMessage;
-      return destination.threadId ? { messageId: message.id, threadId: destination.threadId } : { messageId: message.id };
-    } catch (error) {
-      const failure = classifyDiscordError(error, channelId, action);
-      throw new DeliveryError(failure, `discord ${action} to ${channelId} failed: ${failure.reason}`);
-    }
+    };
+    return this.options.pacer ? this.options.pacer.send(discordBuckets(channelId), post) : post();
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { Api } from 'grammy';
 import type { Destination } from '../delivery.js';
-import type { Lane, RateBucket, RedisRateLimiter } from '../rate-limiter.js';
+import { pacedWindow, type Lane, type RateBucket, type RedisRateLimiter } from '../rate-limiter.js';
 
 type Window = Pick<RateBucket, 'limit' | 'perMs'>;
 
@@ -17,26 +17,33 @@ export interface TelegramPacing {
   perGroup: Window;
 }
 
-/**
- * Telegram's published limits (30/s per bot, 1/s per chat, 20/min per group) with windows 10%
- * longer: requests reach Telegram a little bunched by the network and the event loop, and
- * Telegram counts them when they arrive, not when we admitted them. The global limit is
- * spread as 3 per 110 ms (hence at most 30 per 1.1 s): a burst of 30 at once arrived bunched
- * enough on a busy machine to draw 429s in the benchmark; bursts of 3 did not.
- */
+/** Telegram's published limits: 30 messages/s per bot, 1/s per chat, 20/min per group. */
 export const TELEGRAM_PACING: TelegramPacing = {
-  global: { limit: 3, perMs: 110 },
-  perChat: { limit: 1, perMs: 1100 },
-  perGroup: { limit: 20, perMs: 66_000 },
+  global: pacedWindow(30, 1000),
+  perChat: pacedWindow(1, 1000),
+  perGroup: pacedWindow(20, 60_000),
 };
+
+/**
+ * With paid broadcasts (Bot API 7.11, `allow_paid_broadcast`) Telegram takes up to 1,000
+ * messages/s per bot, billing each one beyond the free limits in Stars; the limits per chat
+ * and per group stay.
+ */
+export const PAID_BROADCAST_PACING: TelegramPacing = { ...TELEGRAM_PACING, global: pacedWindow(1000, 1000) };
+
+/** The methods that post a message, the ones paid broadcasting applies to. */
+const SEND_METHODS = new Set(['sendMessage', 'sendDocument']);
 
 /** A chat as the limits see it: its id, and its kind when known. */
 export type TelegramChat = Pick<Destination, 'chatId' | 'channelKind'>;
 
 export interface TelegramTransportOptions {
   api: Api;
-  limiter: Pick<RedisRateLimiter, 'acquire'>;
+  limiter: Pick<RedisRateLimiter, 'send'>;
+  /** Default TELEGRAM_PACING, or PAID_BROADCAST_PACING with `paidBroadcast`. */
   pacing?: TelegramPacing;
+  /** Every message goes with `allow_paid_broadcast` (telegram.paidBroadcast in the config). */
+  paidBroadcast?: boolean;
 }
 
 const GROUP_KINDS = new Set<Destination['channelKind']>(['group', 'supergroup', 'channel']);
@@ -50,7 +57,7 @@ function isGroupLike(chat: TelegramChat): boolean {
 /** Paced access to one bot's Bot API. */
 export class TelegramTransport {
   readonly api: Api;
-  private readonly limiter: Pick<RedisRateLimiter, 'acquire'>;
+  private readonly limiter: Pick<RedisRateLimiter, 'send'>;
   private readonly pacing: TelegramPacing;
   /** Limits belong to the bot, so two bots sharing one Redis do not share buckets. */
   private readonly bucketPrefix: string;
@@ -58,7 +65,11 @@ export class TelegramTransport {
   constructor(options: TelegramTransportOptions) {
     this.api = options.api;
     this.limiter = options.limiter;
-    this.pacing = options.pacing ?? TELEGRAM_PACING;
+    this.pacing = options.pacing ?? (options.paidBroadcast ? PAID_BROADCAST_PACING : TELEGRAM_PACING);
+    if (options.paidBroadcast) {
+      // On every send rather than in each caller, so no message can go at the paid rate without the flag.
+      this.api.config.use((previous, method, payload, signal) => previous(method, SEND_METHODS.has(method) ? { ...payload, allow_paid_broadcast: true } : payload, signal));
+    }
     this.bucketPrefix = `telegram:bot${options.api.token.split(':')[0]}:`;
   }
 
@@ -68,9 +79,14 @@ export class TelegramTransport {
    * send off. Errors pass through as grammY threw them.
    */
   async send<T>(chat: TelegramChat, lane: Lane, request: (api: Api) => Promise<T>, beforeRequest?: () => Promise<void>): Promise<T> {
-    await this.limiter.acquire(this.bucketsFor(chat), { lane });
-    await beforeRequest?.();
-    return request(this.api);
+    return this.limiter.send(
+      this.bucketsFor(chat),
+      async () => {
+        await beforeRequest?.();
+        return request(this.api);
+      },
+      { lane },
+    );
   }
 
   private bucketsFor(chat: TelegramChat): RateBucket[] {

@@ -87,6 +87,41 @@ export class RouteBuckets {
   }
 }
 
+/** A limit as a sliding window: at most `limit` requests in any `windowMs`, counted on arrival. */
+export interface SlidingLimit {
+  limit: number;
+  windowMs: number;
+}
+
+/**
+ * Discord's limits across routes: requests per second per bot (the global limit; interaction
+ * callbacks and webhooks are exempt, as on Discord) and messages per channel or thread. Kept
+ * as sliding windows, stricter than Discord's resetting buckets, so pacing that passes here
+ * passes there.
+ */
+export class BotLimits {
+  private readonly arrivals = new Map<string, number[]>();
+
+  constructor(private readonly plan: { global: SlidingLimit; channelMessages: SlidingLimit }) {}
+
+  /**
+   * Counts a request when every limit it falls under has room; otherwise answers which limit
+   * is full and how long until it has room (nothing counted).
+   */
+  take(request: { global: boolean; messageChannel?: string }, now = performance.now()): { scope: 'global' | 'channel'; retryAfterMs: number } | undefined {
+    const checks: Array<['global' | 'channel', string, SlidingLimit]> = [];
+    if (request.global) checks.push(['global', 'global', this.plan.global]);
+    if (request.messageChannel) checks.push(['channel', `channel:${request.messageChannel}`, this.plan.channelMessages]);
+    for (const [scope, key, { limit, windowMs }] of checks) {
+      const times = (this.arrivals.get(key) ?? []).filter((at) => at > now - windowMs);
+      this.arrivals.set(key, times);
+      if (times.length >= limit) return { scope, retryAfterMs: times[times.length - limit]! + windowMs - now };
+    }
+    for (const [, key] of checks) this.arrivals.get(key)!.push(now);
+    return undefined;
+  }
+}
+
 export function rateLimitHeaders(bucketKey: string, limit: number, remaining: number, resetAfterMs: number): Record<string, string> {
   return {
     'X-RateLimit-Limit': String(limit),

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChannelType, PermissionFlagsBits } from 'discord.js';
-import { ApiError, apiErrors, type ParsedBody, RouteBuckets, rateLimitHeaders, readBody, send } from './http.js';
+import { ApiError, apiErrors, type BotLimits, type ParsedBody, RouteBuckets, rateLimitHeaders, readBody, send } from './http.js';
 import { type ChannelState, channelPayload, guildPayload, type Json, memberPayload, rolePayload, snowflake, userPayload } from './model.js';
 import type { ChannelFailure, DiscordWorld, PendingInteraction } from './state.js';
 import { isEmptyMessage, limits, validateMessageBody } from './validate.js';
@@ -284,6 +284,7 @@ export interface RestOptions {
   token: string;
   gatewayUrl: string;
   buckets: RouteBuckets;
+  limits: BotLimits;
 }
 
 /** The REST side: `/api/v10/...` (and `/api/...`, which Discord treats as the default version). */
@@ -300,10 +301,14 @@ export function createRestHandler(options: RestOptions): (req: IncomingMessage, 
     try {
       const { route: matched, params } = match(table, method, path);
       if (!matched.public && req.headers.authorization !== `Bot ${options.token}`) throw apiErrors.unauthorized();
-      const limited = params.channel ? world.takeRateLimit(params.channel) : undefined;
-      if (limited || bucket.exceeded) {
-        const retryAfterMs = limited?.retryAfterMs ?? bucket.resetAfterMs;
-        const global = limited?.global ?? false;
+      const postsMessage = method === 'POST' && /^\/channels\/\d+\/(messages|threads)$/.test(path);
+      const planned = params.channel ? world.takeRateLimit(params.channel) : undefined;
+      // The channel limit counts messages; creating a thread (a forum post too) has its own bucket on Discord.
+      const postsIntoChannel = method === 'POST' && /^\/channels\/\d+\/messages$/.test(path);
+      const full = planned || bucket.exceeded ? undefined : options.limits.take({ global: !matched.public, ...(postsIntoChannel && { messageChannel: params.channel }) });
+      if (planned || full || bucket.exceeded) {
+        const retryAfterMs = planned?.retryAfterMs ?? full?.retryAfterMs ?? bucket.resetAfterMs;
+        const global = planned ? (planned.global ?? false) : full?.scope === 'global';
         const headers: Record<string, string> = {
           ...rateLimitHeaders(bucketKey, 1, 0, retryAfterMs),
           'Retry-After': (retryAfterMs / 1000).toFixed(3),
@@ -318,7 +323,7 @@ export function createRestHandler(options: RestOptions): (req: IncomingMessage, 
       if (failure) throw failureErrors[failure]();
       const reply = matched.handler({ world, params, body: await readBody(req), query: url.searchParams });
       record(reply.status);
-      if (method === 'POST' && reply.status < 300 && /^\/channels\/\d+\/(messages|threads)$/.test(path) && world.holdsResponse()) return;
+      if (postsMessage && reply.status < 300 && world.holdsResponse()) return;
       send(res, reply.status, bucket.headers, reply.body);
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError(500, 0, `emulator bug: ${(error as Error).message}`);
