@@ -65,13 +65,12 @@ function channelLabel(channel: GuildBasedChannel): string {
 export interface TargetAsker {
   userId: string;
   userName: string;
+  /** The member's Discord language, for replies in it. */
+  locale?: string;
   memberPermissions: Readonly<PermissionsBitField> | null;
   /** Bot owners from config (`discord.owners`). */
   owners: readonly string[];
 }
-
-/** The answer when the named channel is not one of this server's that Herald can see. */
-export const UNSEEN_CHANNEL_REPLY = "Herald cannot see that channel in this server. If it is one, grant View Channel to Herald's role there, then try again.";
 
 /**
  * The command context for a channel of `guild`: the destination, its label, whether the asker
@@ -89,6 +88,7 @@ export async function commandContextFor(guild: Guild, channelId: string, asker: 
   return {
     platform: 'discord',
     user: { id: asker.userId, name: asker.userName },
+    ...(asker.locale ? { locale: asker.locale } : {}),
     target: destinationOf(channel),
     targetLabel: channelLabel(channel),
     canManage: canManageServer(asker.memberPermissions),

@@ -8,10 +8,10 @@ import type { Api, Bot, Context } from 'grammy';
 import type { Document, Message } from 'grammy/types';
 import { createCommandRunner } from '../../commands/index.js';
 import { refused } from '../../commands/replies.js';
-import { COMMAND_DESCRIPTIONS } from '../../commands/catalog.js';
 import type { CommandServices } from '../../commands/services.js';
 import type { CommandReply, CommandRequest, RunCommand } from '../../commands/types.js';
 import type { HeraldConfig } from '../../config/schema.js';
+import { allCatalogues, messagesIn, replyLanguageOf, type Messages } from '../../i18n/index.js';
 import type { Logger } from '../../log.js';
 import type { HeraldMetrics } from '../../observability/metrics.js';
 import { countTelegramRateLimits } from '../../observability/platform-metrics.js';
@@ -43,9 +43,19 @@ export interface TelegramBotHandle {
   isRunning(): boolean;
 }
 
-/** The commands menu Telegram shows: every command-core command plus /start. */
-export function telegramCommandMenu(): Array<{ command: string; description: string }> {
-  return Object.entries(COMMAND_DESCRIPTIONS).map(([command, description]) => ({ command, description }));
+/** The commands menu Telegram shows, in one language: /start, then every command-core command. */
+export function telegramCommandMenu(t: Messages): Array<{ command: string; description: string }> {
+  return [{ command: 'start', description: t.startCommand }, ...Object.entries(t.commands).map(([command, description]) => ({ command, description }))];
+}
+
+/**
+ * Publishes the menu in English for everyone, and in each other language Herald speaks for the
+ * users whose app is set to it (Telegram picks by `language_code`).
+ */
+async function publishCommandMenus(api: Api): Promise<void> {
+  for (const [language, t] of allCatalogues()) {
+    await api.setMyCommands(telegramCommandMenu(t), language === 'en' ? {} : { language_code: language });
+  }
 }
 
 async function downloadAttachment(api: Api, apiRoot: string, document: Document): Promise<NonNullable<CommandRequest['attachment']>> {
@@ -118,7 +128,7 @@ export function installCommandHandling(bot: Bot, deps: HandlingDeps): void {
       reply = await answer(ctx, message, command, deps);
     } catch (error) {
       deps.logger.error({ err: error, chatId: message.chat.id, command: command.name }, 'Telegram command failed');
-      reply = refused('Sorry, something went wrong on Herald\'s side. Please try again in a minute.');
+      reply = refused(messagesIn(replyLanguageOf(message.from?.language_code) ?? 'en').somethingWentWrong);
     }
     await sendCommandReply(deps.transport, target, reply, { linkPreviews: deps.config.briefing.linkPreviews, logger: deps.logger });
   });
@@ -135,7 +145,7 @@ export async function startTelegramBot({ config, services, logger, transport, me
   installCommandHandling(bot, { runCommand: createCommandRunner(services), config, logger, transport });
   bot.catch((error) => logger.error({ err: error.error, updateId: error.ctx.update.update_id }, 'Telegram update failed'));
   await bot.init();
-  await bot.api.setMyCommands([{ command: 'start', description: 'What Herald is and how to begin' }, ...telegramCommandMenu()]);
+  await publishCommandMenus(bot.api);
   const { webhook } = config.telegram;
   if (webhook) {
     const server = await startWebhookServer(bot, webhook, UPDATE_TYPES);

@@ -61,6 +61,7 @@ export async function resolveCommandContext(api: Api, message: CommandMessage, c
     context: {
       platform: 'telegram',
       user: asker(message),
+      ...(message.from?.language_code ? { locale: message.from.language_code } : {}),
       target: {
         platform: 'telegram',
         chatId: String(target.id),
