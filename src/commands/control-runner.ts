@@ -14,7 +14,7 @@ import { scheduleControls } from './handlers/schedule.js';
 import { settingsControls } from './handlers/settings.js';
 import { unsubscribeControls } from './handlers/subscribe.js';
 import type { CommandServices } from './services.js';
-import { currentSubscription, replyLanguageFor } from './subscription-access.js';
+import { currentSubscription, replyLanguageFor, speakingContext } from './subscription-access.js';
 import type { CommandContext, CommandName, CommandReply } from './types.js';
 
 /**
@@ -46,10 +46,10 @@ export function createControlRunner(services: CommandServices): RunControl {
     const spec = Object.hasOwn(CONTROLS, name) ? CONTROLS[name] : undefined;
     if (!spec) return { notice: t.outdatedButton, changed: false };
     if (spec.who === 'managers' && !context.canManage && !context.isOwner) return { notice: t.onlyAdminsButton, changed: false };
-    const input: HandlerInput = { request: { name: spec.command, args: [], options: {} }, context, services, now: services.now?.() ?? new Date(), t, language };
+    const input: HandlerInput = { request: { name: spec.command, args: [], options: {} }, context: speakingContext(context, t), services, now: services.now?.() ?? new Date(), t, language };
     const subscription = await currentSubscription(input);
     if (!subscription && spec.needsSubscription !== false) {
-      const stale = t.staleButton(context.targetLabel);
+      const stale = t.staleButton(input.context.targetLabel);
       return { screen: { text: stale, ok: false, language, controls: [] }, notice: stale, changed: false };
     }
     try {

@@ -19,7 +19,7 @@ import { subscribe, unsubscribe } from './handlers/subscribe.js';
 import { argumentReply, refused } from './replies.js';
 import type { CommandServices } from './services.js';
 import type { CommandName, CommandReply, RunCommand } from './types.js';
-import { replyLanguageFor } from './subscription-access.js';
+import { replyLanguageFor, speakingContext } from './subscription-access.js';
 import { messagesIn } from '../i18n/index.js';
 
 export { ArgumentProblem } from './arguments.js';
@@ -56,7 +56,7 @@ export function createCommandRunner(services: CommandServices): RunCommand {
   return async (request, context) => {
     const language = await replyLanguageFor(services, context);
     const t = messagesIn(language);
-    const reply = await runHandler({ request, context, services, now: services.now?.() ?? new Date(), t, language });
+    const reply = await runHandler({ request, context: speakingContext(context, t), services, now: services.now?.() ?? new Date(), t, language });
     return { ...reply, language: reply.language ?? language };
   };
 }

@@ -1,7 +1,7 @@
 import type { Feed, FeedState } from '../feeds/item.js';
 import { BRIEFING_LANGUAGES } from '../briefing/labels.js';
 import { primaryLanguage } from '../feeds/language.js';
-import { chooseReplyLanguage, messagesIn, type ReplyLanguage } from '../i18n/index.js';
+import { chooseReplyLanguage, messagesIn, type Messages, type ReplyLanguage } from '../i18n/index.js';
 import { subscriptionIdFor } from '../store/subscriptions.js';
 import { defaultSubscription } from '../subscriptions/defaults.js';
 import type { Subscription } from '../subscriptions/model.js';
@@ -35,10 +35,16 @@ export async function replyLanguageFor(services: CommandServices, context: Comma
   return chooseReplyLanguage(subscription?.settings.locale, context.locale);
 }
 
+/** The context with the target named in the reply's language. */
+export function speakingContext(context: CommandContext, t: Messages): CommandContext {
+  return context.targetName ? { ...context, targetLabel: context.targetName(t) } : context;
+}
+
 /** The same input answering in the language a changed subscription now speaks (after its language was set). */
 export function speakingFor(input: HandlerInput, subscription: Subscription): HandlerInput {
   const language = chooseReplyLanguage(subscription.settings.locale, input.context.locale);
-  return { ...input, language, t: messagesIn(language) };
+  const t = messagesIn(language);
+  return { ...input, language, t, context: speakingContext(input.context, t) };
 }
 
 /** The reply to a change that needs a subscription the target does not have yet. */

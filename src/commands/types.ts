@@ -1,4 +1,4 @@
-import type { ReplyLanguage } from '../i18n/index.js';
+import type { ReplyLanguage, Say } from '../i18n/index.js';
 import type { Destination, PlatformName } from '../platforms/delivery.js';
 import type { ControlRow } from './controls.js';
 
@@ -39,8 +39,10 @@ export interface CommandContext {
    * managed from a private chat; a Discord channel named in the slash command's options.
    */
   target: Destination;
-  /** Human name of the target for replies ("#news", "@mychannel", "this chat"). */
+  /** Human name of the target for replies ("#news", "@mychannel", "this chat"), in English. */
   targetLabel: string;
+  /** The same name in the reply's language; the runners put it in `targetLabel` once they know the language. */
+  targetName?: Say;
   /**
    * Whether the user may change the target's subscription and feeds, as the adapter found with
    * the platform's rules (Telegram: chat admin or private chat; Discord: Manage Server).

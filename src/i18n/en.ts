@@ -67,6 +67,14 @@ export const en = {
     delivery: 'Id of a failed delivery (status lists them), or all',
   },
 
+  // ── how replies name the chat or channel a command is about ──
+  thisChat: 'this chat',
+  thisGroup: 'this group',
+  thisChannel: 'this channel',
+  titled: (title: string) => `"${title}"`,
+  topicOf: (chat: string) => `this topic of ${chat}`,
+  threadIn: (name: string, parent: string, forum: boolean) => `#${name} (${forum ? 'post' : 'thread'} in #${parent})`,
+
   // ── the runner and shared replies ──
   ownersOnly: (command: string) => `Sorry, only a Herald owner can use /${command}.`,
   managersOnly: (target: string, command: string) => `Sorry, only an administrator of ${target} can change its briefing. Ask one of them to run /${command}.`,

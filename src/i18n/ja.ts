@@ -56,6 +56,13 @@ export const ja: Messages = {
     delivery: '失敗した配信の ID（status に一覧）、または all',
   },
 
+  thisChat: 'このチャット',
+  thisGroup: 'このグループ',
+  thisChannel: 'このチャンネル',
+  titled: (title) => `「${title}」`,
+  topicOf: (chat) => `${chat} のこのトピック`,
+  threadIn: (name, parent, forum) => `#${name}（#${parent} の${forum ? '投稿' : 'スレッド'}）`,
+
   ownersOnly: (command) => `すみません、 /${command} は Herald のオーナーだけが使えます。`,
   managersOnly: (target, command) => `すみません、${target} のまとめを変更できるのは管理者だけです。管理者に /${command} を頼んでください。`,
   takesNoArguments: (command, words) => ` /${command} に引数は要りません（「${words}」は不要です）。`,

@@ -46,7 +46,7 @@ export const unsubscribe: CommandHandler = async (input) => {
   if (word !== undefined || request.options.confirm === true) return stopBriefings(input);
   if (!(await currentSubscription(input))) return done(t.wasNotSubscribed(context.targetLabel));
   return done(t.confirmUnsubscribe(context.targetLabel), {
-    controls: [[button(t.confirmUnsubscribeButton, 'unsub.yes', 'danger'), button(t.cancelButton, 'unsub.no')]],
+    controls: [[button(t.confirmUnsubscribeButton, 'un.yes', 'danger'), button(t.cancelButton, 'un.no')]],
   });
 };
 

@@ -4,6 +4,8 @@
  */
 import { ChannelType, type Guild, type GuildBasedChannel, type GuildMember, PermissionFlagsBits, type PermissionsBitField } from 'discord.js';
 import type { CommandContext } from '../../commands/types.js';
+import { en } from '../../i18n/en.js';
+import type { Messages } from '../../i18n/index.js';
 import type { Destination } from '../delivery.js';
 import { type DiscordAction, listPermissions, missingPermissions } from './errors.js';
 
@@ -56,8 +58,8 @@ function destinationOf(channel: GuildBasedChannel): Destination {
 }
 
 /** How replies name a channel: "#news", or "#daily (thread in #news)". */
-function channelLabel(channel: GuildBasedChannel): string {
-  if (channel.isThread() && channel.parent) return `#${channel.name} (${channel.parent.type === ChannelType.GuildForum ? 'post' : 'thread'} in #${channel.parent.name})`;
+function channelLabel(channel: GuildBasedChannel, t: Messages = en): string {
+  if (channel.isThread() && channel.parent) return t.threadIn(channel.name, channel.parent.name, channel.parent.type === ChannelType.GuildForum);
   return `#${channel.name}`;
 }
 
@@ -91,6 +93,7 @@ export async function commandContextFor(guild: Guild, channelId: string, asker: 
     ...(asker.locale ? { locale: asker.locale } : {}),
     target: destinationOf(channel),
     targetLabel: channelLabel(channel),
+    targetName: (t) => channelLabel(channel, t),
     canManage: canManageServer(asker.memberPermissions),
     isOwner: asker.owners.includes(asker.userId),
     ...(reason ? { cannotPostReason: reason } : {}),

@@ -73,6 +73,15 @@ export class TelegramTransport {
     return request(this.api);
   }
 
+  /**
+   * Makes a call that posts nothing into any chat (answering a button press): it takes a slot
+   * in the bot's global bucket alone, so it neither waits for nor delays the chat's messages.
+   */
+  async call<T>(lane: Lane, request: (api: Api) => Promise<T>): Promise<T> {
+    await this.limiter.acquire([{ key: `${this.bucketPrefix}global`, ...this.pacing.global }], { lane });
+    return request(this.api);
+  }
+
   private bucketsFor(chat: TelegramChat): RateBucket[] {
     const key = (name: string) => this.bucketPrefix + name;
     const buckets = [
