@@ -7,6 +7,9 @@ import { once } from 'node:events';
 import {
   ApplicationCommandOptionType,
   type AutocompleteInteraction,
+  type ButtonInteraction,
+  type MessageComponentInteraction,
+  type StringSelectMenuInteraction,
   type ChatInputCommandInteraction,
   type Client,
   type CommandInteractionOption,
@@ -14,7 +17,7 @@ import {
   type Interaction,
   MessageFlags,
 } from 'discord.js';
-import { createCommandRunner } from '../../commands/index.js';
+import { createCommandRunner, createControlRunner, type ControlReply, type RunControl } from '../../commands/index.js';
 import type { CommandServices } from '../../commands/services.js';
 import { currentSubscription, followedFeeds } from '../../commands/subscription-access.js';
 import type { CommandReply, CommandRequest, RunCommand } from '../../commands/types.js';
@@ -28,7 +31,8 @@ import type { HeraldMetrics } from '../../observability/metrics.js';
 import { countDiscordRateLimits } from '../../observability/platform-metrics.js';
 import type { RenderOptions } from '../../render/index.js';
 import { createDiscordClient } from './client.js';
-import { sendCommandReply } from './interaction-reply.js';
+import { parseCustomId } from './components.js';
+import { answerComponent, sendCommandReply } from './interaction-reply.js';
 import { commandContextFor } from './permissions.js';
 import {
   type AttachmentReference,
@@ -112,10 +116,12 @@ async function deferIfSlow<T>(interaction: ChatInputCommandInteraction, work: Pr
 
 class InteractionHandler {
   private readonly runCommand: RunCommand;
+  private readonly runControl: RunControl;
   private readonly render: RenderOptions;
 
   constructor(private readonly options: DiscordBotOptions) {
     this.runCommand = createCommandRunner(options.services);
+    this.runControl = createControlRunner(options.services);
     this.render = { discordStyle: options.config.briefing.discordStyle };
   }
 
@@ -123,13 +129,24 @@ class InteractionHandler {
     try {
       if (interaction.isChatInputCommand() && interaction.commandName === HERALD_COMMAND) await this.command(interaction);
       else if (interaction.isAutocomplete() && interaction.commandName === HERALD_COMMAND) await this.autocomplete(interaction);
+      else if (interaction.isButton() || interaction.isStringSelectMenu()) await this.component(interaction);
     } catch (error) {
       this.options.logger.error({ err: error, interactionId: interaction.id }, 'discord interaction failed');
       if (interaction.isChatInputCommand()) await this.answerFailure(interaction);
     }
   }
 
-  private context(interaction: ChatInputCommandInteraction<'cached'> | AutocompleteInteraction<'cached'>, targetChannelId: string) {
+  /** A click on one of Herald's buttons or menus: the core decides (refusing non-managers and stale screens); the message shows the outcome. */
+  private async component(interaction: ButtonInteraction | StringSelectMenuInteraction): Promise<void> {
+    if (!interaction.inCachedGuild()) return;
+    const { action, targetChannelId } = parseCustomId(interaction.customId);
+    const pressed = interaction.isStringSelectMenu() ? `${action}=${interaction.values[0] ?? ''}` : action;
+    const context = await this.context(interaction, targetChannelId ?? interaction.channelId);
+    const outcome: ControlReply = context ? await this.runControl(pressed, context) : { notice: wordsFor(interaction).discordUnseenChannel, changed: false };
+    await answerComponent(interaction, outcome, targetChannelId);
+  }
+
+  private context(interaction: ChatInputCommandInteraction<'cached'> | AutocompleteInteraction<'cached'> | MessageComponentInteraction<'cached'>, targetChannelId: string) {
     return commandContextFor(interaction.guild, targetChannelId, {
       userId: interaction.user.id,
       userName: interaction.user.username,
@@ -145,7 +162,9 @@ class InteractionHandler {
       return;
     }
     const reply = await deferIfSlow(interaction, this.reply(interaction));
-    await sendCommandReply(interaction, reply, this.render);
+    const named = interaction.options.get(TARGET_OPTION)?.value;
+    const targetChannelId = typeof named === 'string' && named !== interaction.channelId ? named : undefined;
+    await sendCommandReply(interaction, reply, this.render, targetChannelId);
   }
 
   private async reply(interaction: ChatInputCommandInteraction<'cached'>): Promise<CommandReply> {
