@@ -78,6 +78,11 @@ export interface CommandReply {
   file?: { name: string; content: Uint8Array; mimeType: string };
   /** A briefing preview to send as rendered parts after the text (the `preview` command). */
   preview?: import('../briefing/model.js').Briefing;
+  /**
+   * The reply asks for this command's argument: the answer to it (on Telegram, a reply to the
+   * message) runs the command with it. Set by a bare /addfeed.
+   */
+  prompt?: CommandName;
   /** Buttons and menus under the text (see controls.ts); absent for plain replies. */
   controls?: ControlRow[];
   /** The language the text is in, for the adapter's own words around it. */

@@ -92,6 +92,8 @@ export const en = {
   dailyAndWeekdays: 'Give either one list of times for every day or weekdays=…, not both.',
   notAnInterval: (word: string) => `"${word}" is not a poll interval: give minutes from 1 to 1440, like 30 or 2h.`,
   giveAnAddress: 'Give the address of a feed or of a site that advertises one.',
+  /** Asked by a bare /addfeed; the answer (a reply to it) is the address. Fixed text: Telegram finds the question by it. */
+  addFeedPrompt: 'Send me the address of a feed, or of a site that advertises one, as a reply to this message.',
   notAWebAddress: (word: string) => `"${word}" is not a web address: it must start with https:// or http://.`,
   giveAKeyword: 'Give a keyword or phrase.',
   keywordLooksLikePattern: (keyword: string) => `"${keyword}" looks like a pattern: keywords are plain words or phrases (a trailing * matches word starts).`,
@@ -124,6 +126,8 @@ export const en = {
     `${weekdays.join(' and ')}${weekends ? `; weekends ${weekends.join(' and ')}` : ''} (${timezone})`,
   scheduleHint: 'Pick a time below, or another hour and minute; the time zone by region, then city.',
   otherTimeButton: 'Other time…',
+  scheduleButton: '🕒 Time',
+  settingsButton: '⚙️ Settings',
   timeZoneButton: (timezone: string) => `🌐 ${timezone}`,
   pickTime: 'Daily briefing at…',
   pickHour: 'Pick the hour (24-hour clock):',

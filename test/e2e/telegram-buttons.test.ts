@@ -159,3 +159,44 @@ describe('Telegram buttons in a group', () => {
     expect(await subscriptionOf(group())).toBeUndefined();
   }, FLOW_TIMEOUT);
 });
+
+describe('a Japanese admin sets up a group without typing an argument', () => {
+  const JA_ADMIN = 8;
+  const JA_GROUP = -2004;
+
+  it('subscribes, adds a feed by answering a question, changes the time and zone with buttons, and previews, all in Japanese', async () => {
+    emulator.addUser({ id: JA_ADMIN, firstName: '花子', languageCode: 'ja' });
+    emulator.addChat({ id: JA_GROUP, type: 'supergroup', title: 'ニュース部', admins: [JA_ADMIN] });
+    const destination = group(JA_GROUP);
+
+    const [subscribed] = await say({ chatId: JA_GROUP, from: JA_ADMIN, text: '/subscribe' });
+    expect(subscribed!.plainText).toBe('登録しました: 「ニュース部」 に 07:30（Europe/Berlin） にまとめを送ります。\n /preview で今の内容を確認できます。');
+    expect(labels(subscribed!)).toEqual(['🕒 配信時刻', '⚙️ 設定']);
+    expect((await subscriptionOf(destination))?.settings.locale).toBe('ja');
+
+    const [question] = await say({ chatId: JA_GROUP, from: JA_ADMIN, text: '/addfeed' });
+    expect(question).toMatchObject({ plainText: 'フィード、またはフィードを載せたサイトのアドレスを、このメッセージへの返信で送ってください。', forceReply: true });
+    const [added] = await say({ chatId: JA_GROUP, from: JA_ADMIN, text: feedServer.url('/alpha.xml'), replyToMessageId: question!.messageId });
+    expect(added!.plainText).toMatch(/^(追加しました|登録済みのフィードを読むようにしました): alpha（/);
+    const feed = await services.feeds.findByUrl(feedServer.url('/alpha.xml'));
+    await expect.poll(async () => (await services.feeds.getState(feed!.id)).lastSuccessAt, WAIT).toBeDefined();
+
+    const at = { chatId: JA_GROUP, messageId: subscribed!.messageId, from: JA_ADMIN };
+    const schedule = await press({ ...at, button: '🕒 配信時刻' });
+    expect(schedule.message.plainText).toMatch(/^「ニュース部」 へのまとめは 07:30（Europe\/Berlin） です。/);
+    await press({ ...at, button: 'ほかの時刻…' });
+    await press({ ...at, button: '06:00' });
+    await press({ ...at, button: '06:30' });
+    await press({ ...at, button: '🌐 Europe/Berlin' });
+    let page = await press({ ...at, button: 'Asia' });
+    while (!labels(page.message).includes('Tokyo')) page = await press({ ...at, button: '次へ ›' });
+    const done = await press({ ...at, button: 'Tokyo' });
+    expect(done.message.plainText).toMatch(/^配信時刻を変更しました: 「ニュース部」 へのまとめは 06:30（Asia\/Tokyo） です。/);
+    expect((await subscriptionOf(destination))?.schedule).toEqual({ weekdays: ['06:30'], timezone: 'Asia/Tokyo' });
+
+    const preview = await say({ chatId: JA_GROUP, from: JA_ADMIN, text: '/preview' }, 2);
+    expect(preview[0]!.plainText).toBe('「ニュース部」 のプレビュー（配信済みには数えません）:');
+    expect(preview[1]!.plainText).toMatch(/^📰? ?.*ニュースまとめ/u);
+    expect(preview.map((m) => m.plainText).join('\n')).toContain('alpha story');
+  }, FLOW_TIMEOUT);
+});

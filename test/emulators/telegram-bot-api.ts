@@ -91,6 +91,8 @@ export interface SentMessageRecord {
   keyboard?: InlineButton[][];
   /** How many times the bot edited the message. */
   edits: number;
+  /** Set when the message asks for a reply (ForceReply): the app opens the reply field. */
+  forceReply?: boolean;
   document?: { fileName: string; mimeType?: string; content: Buffer };
   /** Date.now() when accepted. */
   at: number;
@@ -850,7 +852,9 @@ class Emulator implements TelegramEmulator {
 
     const messageId = chat.nextMessageId++;
     const linkPreviewOptions = objectParam(params, 'link_preview_options');
-    const keyboard = inlineKeyboard(objectParam(params, 'reply_markup'));
+    const markup = objectParam(params, 'reply_markup') as { force_reply?: boolean } | undefined;
+    const forceReply = markup?.force_reply === true;
+    const keyboard = forceReply ? undefined : inlineKeyboard(markup);
     this.sent.push({
       chatId: chat.id,
       messageId,
@@ -861,6 +865,7 @@ class Emulator implements TelegramEmulator {
       ...(parseMode && { parseMode }),
       ...(linkPreviewOptions !== undefined && { linkPreviewOptions }),
       ...(keyboard && { keyboard }),
+      ...(forceReply && { forceReply }),
       edits: 0,
       ...(document && { document: { fileName: document.fileName, mimeType: document.mimeType, content: document.content } }),
       at: Date.now(),

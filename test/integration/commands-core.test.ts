@@ -102,7 +102,7 @@ describe('bad arguments: each says what was wrong and shows an example, and chan
     ['subscribe: an unknown time zone', command('subscribe', ['07:30', 'Mars/Base']), /"Mars\/Base" is not an IANA time zone/],
     ['unsubscribe: stray words', command('unsubscribe', ['please']), /Did not understand "please"/],
     ['feeds: stray words', command('feeds', ['all']), /takes no arguments/],
-    ['addfeed: no URL', command('addfeed'), /Give the address of a feed/],
+    ['addfeed: a section but no URL', command('addfeed', [], { section: 'World' }), /Give the address of a feed/],
     ['addfeed: not a web address', command('addfeed', ['ftp://example.com/feed']), /is not a web address/],
     ['addfeed: interval out of range', command('addfeed', ['https://example.com/feed.xml', '0']), /"0" is not a poll interval/],
     ['addfeed: section too long', command('addfeed', ['https://example.com/feed.xml'], { section: 'x'.repeat(41) }), /too long/],

@@ -87,7 +87,10 @@ export const addfeed: CommandHandler = async (input) => {
   const { t, context } = input;
   const example = COMMAND_USAGE.addfeed.example;
   const [first, ...rest] = input.request.args;
-  const url = parseWebUrl(optionText(input.request, 'url') ?? first, example);
+  const typed = optionText(input.request, 'url') ?? first;
+  // Bare: ask for the address rather than explain the syntax, so no one has to type an argument.
+  if (typed === undefined && Object.values(input.request.options).every((value) => value === undefined)) return done(t.addFeedPrompt, { prompt: 'addfeed' });
+  const url = parseWebUrl(typed, example);
   const words = optionText(input.request, 'url') === undefined ? rest : input.request.args;
   let added;
   try {

@@ -4,7 +4,7 @@ import { button } from '../controls.js';
 import type { CommandHandler, HandlerInput } from '../handler.js';
 import { done, refused } from '../replies.js';
 import { describeScheduleIn } from '../schedule-words.js';
-import { currentSubscription, draftSubscription, saveSubscription } from '../subscription-access.js';
+import { currentSubscription, draftSubscription, saveSubscription, speakingFor } from '../subscription-access.js';
 import type { ControlSpec } from '../control-spec.js';
 import type { CommandReply } from '../types.js';
 
@@ -21,7 +21,11 @@ export const subscribe: CommandHandler = async (input) => {
   const subscription = { ...base, schedule, active: true, inactiveReason: undefined };
   await saveSubscription(input, subscription);
   const verb = !existing ? 'new' : existing.active ? 'updated' : 'resumed';
-  return done(t.subscribed(verb, context.targetLabel, describeScheduleIn(t, schedule)));
+  const speaking = speakingFor(input, subscription);
+  return done(speaking.t.subscribed(verb, speaking.context.targetLabel, describeScheduleIn(speaking.t, schedule)), {
+    language: speaking.language,
+    controls: [[button(speaking.t.scheduleButton, 'sc'), button(speaking.t.settingsButton, 'st')]],
+  });
 };
 
 /** Stops the target's briefing and forgets its settings. */

@@ -17,7 +17,7 @@ import type { HeraldMetrics } from '../../observability/metrics.js';
 import { countTelegramRateLimits } from '../../observability/platform-metrics.js';
 import { createTelegramBot, telegramApiRoot } from './client.js';
 import { resolveCommandContext, resolvePressContext } from './command-context.js';
-import { parseTelegramCommand, type TelegramCommand } from './command-parsing.js';
+import { parsePromptAnswer, parseTelegramCommand, type TelegramCommand } from './command-parsing.js';
 import { parseCallbackData } from './keyboard.js';
 import { answerPress, sendCommandReply } from './reply-sender.js';
 import type { TelegramTransport } from './transport.js';
@@ -165,7 +165,12 @@ export function installCommandHandling(bot: Bot, deps: HandlingDeps): void {
     const message = ctx.msg;
     if (message === undefined) return next();
     const text = message.text ?? message.caption;
-    const command = text === undefined ? undefined : parseTelegramCommand(text, ctx.me.username, message.chat.type === 'private');
+    const question = message.reply_to_message;
+    const command =
+      text === undefined
+        ? undefined
+        : (parseTelegramCommand(text, ctx.me.username, message.chat.type === 'private') ??
+          parsePromptAnswer(text, question && { fromBot: question.from?.id === ctx.me.id || question.sender_chat?.id === message.chat.id, ...(question.text !== undefined ? { text: question.text } : {}) }));
     if (!command) return next();
     const target = {
       chatId: message.chat.id,

@@ -91,7 +91,8 @@ class ReplyDelivery {
 export async function sendCommandReply(transport: TelegramTransport, target: ReplyTarget, reply: CommandReply, options: ReplyOptions & { targetChatId?: string }): Promise<void> {
   const delivery = new ReplyDelivery(transport, target, options);
   const texts = replyMessages(reply.text);
-  const keyboard = inlineKeyboard(reply.controls, options.targetChatId);
+  // A question (bare /addfeed) opens the reply field, so the answer comes back as a reply to it.
+  const keyboard = reply.prompt ? { force_reply: true as const, input_field_placeholder: 'https://…' } : inlineKeyboard(reply.controls, options.targetChatId);
   for (const [index, html] of texts.entries()) {
     const markup = index === texts.length - 1 && keyboard ? { reply_markup: keyboard } : {};
     await delivery.send((api, where) => api.sendMessage(target.chatId, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...where, ...markup }));
