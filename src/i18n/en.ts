@@ -141,7 +141,6 @@ export const en = {
   // ── settings ──
   settingsOf: (target: string) => `Settings of ${target}:`,
   settingsChanged: (target: string) => `Settings of ${target} changed:`,
-  settingsChangeHint: (example: string) => `Change one with ${example}`,
   settingsButtonsHint: (example: string) => `Tap below, or type ${example}`,
   settingLanguage: (language: string) => `• language: ${language}`,
   settingBullets: (count: number) => `• bullets: ${count}`,
@@ -246,7 +245,6 @@ export const en = {
   onlyAdminsButton: 'Only an administrator can change this.',
   staleButton: (target: string) => `This briefing no longer exists: ${target} was unsubscribed. /subscribe starts a new one.`,
   outdatedButton: 'This button is from an older menu. Run the command again.',
-  saved: 'Saved ✓',
 
   // ── platform adapters ──
   discordOnlyInServers: 'Herald is run from a server channel: use /herald there.',

@@ -10,12 +10,13 @@
  * outside translators working in .ftl files, which Herald does not have yet.
  */
 import { primaryLanguage } from '../feeds/language.js';
+import { de } from './de.js';
 import { en, type Messages } from './en.js';
 import { ja } from './ja.js';
 
 export type { Messages } from './en.js';
 
-const CATALOGUES = { en, ja } satisfies Record<string, Messages>;
+const CATALOGUES = { en, ja, de } satisfies Record<string, Messages>;
 
 /** A language Herald replies in. */
 export type ReplyLanguage = keyof typeof CATALOGUES;

@@ -121,7 +121,6 @@ export const ja: Messages = {
 
   settingsOf: (target) => `${target} の設定:`,
   settingsChanged: (target) => `${target} の設定を変更しました:`,
-  settingsChangeHint: (example) => `変更するには ${example}`,
   settingsButtonsHint: (example) => `下のボタンで変更できます（入力なら ${example} ）`,
   settingLanguage: (language) => `• 言語: ${language}`,
   settingBullets: (count) => `• 項目数: ${count}`,
@@ -218,7 +217,6 @@ export const ja: Messages = {
   onlyAdminsButton: 'これを変更できるのは管理者だけです。',
   staleButton: (target) => `このまとめはもうありません: ${target} は登録を解除されました。 /subscribe で新しく始められます。`,
   outdatedButton: '古いメニューのボタンです。もう一度コマンドを実行してください。',
-  saved: '保存しました ✓',
 
   discordOnlyInServers: 'Herald はサーバーのチャンネルで使います: そこで /herald を実行してください。',
   discordOutdatedCommand: 'このコマンドは古い Herald のものです。Discord が1分ほどで一覧を更新します。',

@@ -96,10 +96,11 @@ describe('Telegram bot: start', () => {
     expect(menu.every((c) => c.description.length >= 3)).toBe(true);
   });
 
-  it('publishes the menu in Japanese for apps set to Japanese, same commands in the same order', () => {
+  it('publishes the menu in Japanese and German for apps set to them, same commands in the same order', () => {
     const japanese = emulator.commands({ type: 'default' }, 'ja');
     expect(japanese.map((c) => c.command)).toEqual(emulator.commands().map((c) => c.command));
     expect(japanese.find((c) => c.command === 'unsubscribe')?.description).toBe('ここへのまとめの配信を止める');
+    expect(emulator.commands({ type: 'default' }, 'de').find((c) => c.command === 'unsubscribe')?.description).toBe('Die Überblicke hier beenden');
   });
 
   it('answers /start in a private chat with the commands', async () => {
