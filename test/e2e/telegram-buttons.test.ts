@@ -160,6 +160,29 @@ describe('Telegram buttons in a group', () => {
   }, FLOW_TIMEOUT);
 });
 
+describe('Telegram buttons about a channel, shown in a private chat', () => {
+  const CHANNEL = -2010;
+
+  it('the buttons change the channel named in the command; a non-admin of the channel is refused', async () => {
+    emulator.addChat({ id: CHANNEL, type: 'channel', title: 'Daily', username: 'herald_daily', admins: [ADMIN] });
+    const channel: Destination = { platform: 'telegram', chatId: String(CHANNEL), channelKind: 'channel' };
+    await say({ chatId: ADMIN, text: '/subscribe @herald_daily' });
+    const [screen] = await say({ chatId: ADMIN, text: '/settings @herald_daily' });
+    expect(screen!.plainText).toMatch(/^Settings of @herald_daily:/);
+    expect(screen!.keyboard!.flat().every((b) => b.callback_data!.endsWith(`|${CHANNEL}`))).toBe(true);
+    await press({ chatId: ADMIN, messageId: screen!.messageId, from: ADMIN, button: '• Bullets: 12' });
+    await press({ chatId: ADMIN, messageId: screen!.messageId, from: ADMIN, button: '5' });
+    expect((await subscriptionOf(channel))?.settings.maxBullets).toBe(5);
+    expect(await subscriptionOf({ platform: 'telegram', chatId: String(ADMIN), channelKind: 'private' })).toBeUndefined();
+
+    // Anyone may look at the settings; only the channel's administrators may change them.
+    const [shown] = await say({ chatId: MEMBER, text: '/settings @herald_daily' });
+    const refused = emulator.pressButton({ chatId: MEMBER, messageId: shown!.messageId, from: MEMBER, button: 'Link previews: off' });
+    await expect.poll(() => emulator.callbackAnswer(refused.callbackQueryId)?.text, WAIT).toBe('Only an administrator can change this.');
+    expect((await subscriptionOf(channel))?.settings.linkPreviews).toBeUndefined();
+  }, FLOW_TIMEOUT);
+});
+
 describe('a Japanese admin sets up a group without typing an argument', () => {
   const JA_ADMIN = 8;
   const JA_GROUP = -2004;
