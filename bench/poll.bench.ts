@@ -1,11 +1,17 @@
 /**
  * Poll cycle: 2,000 feeds on the local feed server (50 ms latency), one in-process worker, a
- * private redis-server. A first cycle fetches everything (and stores the validators); then 20%
- * of the feeds change and a second, measured cycle finds 80% answering 304. Last, the job
- * schedulers run the same mix for one 1-minute interval, for the Redis cost of scheduled polls.
+ * private redis-server. A first cycle fetches everything (and stores the validators). Then the
+ * Redis cost of one poll is measured in a cycle where nothing changed (all 304) and in one where
+ * every feed has new items; then 20% of the feeds change and a timed cycle finds 80% answering
+ * 304. Last, the job schedulers run that mix for one 1-minute interval, for the Redis cost of
+ * scheduled polls.
+ *
+ * Redis commands are counted two ways: as Redis counts them (INFO, so every command a Lua
+ * script runs inside Redis counts too: most of BullMQ's job lifecycle) and as clients send them
+ * (MONITOR, script calls counted once: the round trips and what a Redis Cluster routes).
  */
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load.js';
 import { createRedisConnection } from '../src/queue/connection.js';
 import { createPollQueue, POLL_JOB_NAME, POLL_JOB_RETENTION, type PollQueue } from '../src/queue/poll-jobs.js';
@@ -43,6 +49,20 @@ async function commandsProcessed(redis: Redis): Promise<number> {
 async function commandCalls(redis: Redis): Promise<[string, number][]> {
   const calls = [...(await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)];
   return calls.map(([, name, count]): [string, number] => [name!, Number(count)]).sort((a, b) => b[1] - a[1]);
+}
+
+/** Commands clients send while `fn` runs (a script call counts once, not the commands it runs), by MONITOR. */
+async function commandsSent<T>(redisUrl: string, fn: () => Promise<T>): Promise<{ sent: number; result: T }> {
+  const monitor = await new Redis(redisUrl).monitor();
+  let sent = 0;
+  monitor.on('monitor', (_time: string, _args: string[], source: string) => {
+    if (source !== 'lua') sent++;
+  });
+  try {
+    return { result: await fn(), sent };
+  } finally {
+    monitor.disconnect();
+  }
 }
 
 interface PollRecorder {
@@ -89,8 +109,8 @@ async function pollAllNow(queue: PollQueue, worker: Worker, feedIds: string[]): 
   }
 }
 
-function changeShareOfFeeds(feedServer: FeedServer, revision: number): void {
-  const step = Math.round(1 / CHANGED_SHARE);
+function changeShareOfFeeds(feedServer: FeedServer, revision: number, share = CHANGED_SHARE): void {
+  const step = Math.round(1 / share);
   for (let n = 0; n < FEEDS; n += step) feedServer.setFeed(`/feed/${n}.xml`, feedBody(n, revision));
 }
 
@@ -121,7 +141,20 @@ const bench: Benchmark = {
       const first = await timeIt(() => pollAllNow(queue, worker, feedIds));
       log(`first cycle (every feed new): ${(first.ms / 1000).toFixed(2)} s, ${tally(first.result)}`);
 
-      changeShareOfFeeds(feedServer, 1);
+      /** Commands per poll of one cycle of every feed after `change`, counted by Redis and as sent. */
+      const perPollOf = async (label: string, change: () => void) => {
+        change();
+        await probe.config('RESETSTAT');
+        const { sent, result } = await commandsSent(redisServer.url, () => pollAllNow(queue, worker, feedIds));
+        const counted = (await commandsProcessed(probe)) - 1;
+        const byCommand = (await commandCalls(probe)).slice(0, 8).map(([name, count]) => `${name} ${(count / FEEDS).toFixed(2)}`);
+        log(`${label}: ${tally(result)}; per poll ${(counted / FEEDS).toFixed(1)} commands counted by Redis, ${(sent / FEEDS).toFixed(1)} sent by clients (${byCommand.join(', ')})`);
+        return { counted: Number((counted / FEEDS).toFixed(1)), sent: Number((sent / FEEDS).toFixed(1)) };
+      };
+      const unchanged = await perPollOf('nothing changed', () => undefined);
+      const allNew = await perPollOf('every feed with new items', () => changeShareOfFeeds(feedServer, 1, 1));
+
+      changeShareOfFeeds(feedServer, 2);
       await probe.config('RESETSTAT');
       const cycle = await timeIt(() => pollAllNow(queue, worker, feedIds));
       // Less the INFO that reads the figure.
@@ -133,7 +166,7 @@ const bench: Benchmark = {
 
       // The same mix run by the job schedulers (1-minute interval, jitter spreading the feeds
       // over it), measured over one interval: adds the schedulers' own bookkeeping.
-      changeShareOfFeeds(feedServer, 2);
+      changeShareOfFeeds(feedServer, 3);
       await Promise.all(feedIds.map((id) => upsertFeedScheduler(queue, { id, intervalMinutes: 1 })));
       const recorder = recordPolls(worker);
       await probe.config('RESETSTAT');
@@ -147,6 +180,18 @@ const bench: Benchmark = {
       const results: BenchResult[] = [
         { name: 'poll cycle wall time', value: Math.round(cycle.ms), unit: 'ms', note },
         { name: 'poll cycle Redis commands per poll', value: Number((commands / FEEDS).toFixed(1)), unit: 'commands', note },
+        {
+          name: 'Redis commands per unchanged (304) poll',
+          value: unchanged.counted,
+          unit: 'commands',
+          note: `BullMQ's included, scripts' inner commands counted (INFO); ${unchanged.sent} sent by clients (MONITOR)`,
+        },
+        {
+          name: 'Redis commands per poll with new items',
+          value: allNew.counted,
+          unit: 'commands',
+          note: `1 new item of ${ITEMS_PER_FEED + 1}, story engine not wired; ${allNew.sent} sent by clients (MONITOR)`,
+        },
         {
           name: 'scheduled polls Redis commands per poll',
           value: Number((scheduledCommands / scheduledPolls).toFixed(1)),

@@ -3,7 +3,7 @@
  * item index, old dead letters, compose schedulers whose subscription is gone).
  */
 import type { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/store/client.js';
 import type { ComposeQueue } from '../src/queue/compose-jobs.js';
 import { openQueue, QUEUE_NAMES } from '../src/queue/names.js';
 import { BRIEFING_TTL_S } from '../src/store/briefings.js';
@@ -52,7 +52,7 @@ export async function runHousekeeping(deps: HousekeepingDeps): Promise<Housekeep
 }
 
 /** The housekeeping queue under `{prefix}`. */
-export function createHousekeepingQueue(connection: Redis, storePrefix = 'herald'): HousekeepingQueue {
+export function createHousekeepingQueue(connection: RedisClient, storePrefix = 'herald'): HousekeepingQueue {
   return openQueue<Record<string, never>>(QUEUE_NAMES.housekeeping, connection, storePrefix);
 }
 

@@ -8,14 +8,25 @@ export function pollSkipReason(state: FeedState, now: Date): 'disabled' | 'backi
   return undefined;
 }
 
+/** What a read feed held: how many entries, and when the newest was published. */
+export type FeedContents = Pick<FeedState, 'entryCount' | 'newestEntryAt'>;
+
+/** The entry count and newest publication time of a feed's items. */
+export function feedContents(items: { publishedAt: string }[]): FeedContents {
+  const newest = Math.max(...items.map((item) => Date.parse(item.publishedAt)).filter((time) => !Number.isNaN(time)));
+  return { entryCount: items.length, ...(Number.isFinite(newest) ? { newestEntryAt: new Date(newest).toISOString() } : {}) };
+}
+
 /**
- * State after a successful poll. A 304 keeps the validators we sent; a 200 replaces them with
- * the response's (a response without them means the next poll cannot be conditional).
+ * State after a successful poll. A 304 keeps the validators we sent and what the feed held; a
+ * 200 replaces them with the response's (a response without validators means the next poll
+ * cannot be conditional).
  */
-export function stateAfterSuccess(previous: FeedState, now: Date, fetched?: Validators): FeedState {
-  const validators = fetched ?? { etag: previous.etag, lastModified: previous.lastModified };
+export function stateAfterSuccess(previous: FeedState, now: Date, fetched?: Validators & { contents: FeedContents }): FeedState {
+  const validators = fetched ? { etag: fetched.etag, lastModified: fetched.lastModified } : { etag: previous.etag, lastModified: previous.lastModified };
+  const contents = fetched ? fetched.contents : { entryCount: previous.entryCount, newestEntryAt: previous.newestEntryAt };
   const at = now.toISOString();
-  return { ...validators, consecutiveFailures: 0, lastPolledAt: at, lastSuccessAt: at };
+  return { ...validators, ...contents, consecutiveFailures: 0, lastPolledAt: at, lastSuccessAt: at };
 }
 
 /**

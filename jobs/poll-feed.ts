@@ -4,7 +4,7 @@
  * the state transitions (backoff, disabling) are pure, in poll-feed-state.ts.
  */
 import type { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/store/client.js';
 import type { HeraldConfig } from '../src/config/schema.js';
 import { nextAttemptDelayMs } from '../src/feeds/backoff.js';
 import { FeedParseError } from '../src/feeds/feed-entry.js';
@@ -19,12 +19,14 @@ import { FeedStore } from '../src/store/feeds.js';
 import { ItemStore } from '../src/store/items.js';
 import { createKeys, type Keys } from '../src/store/keys.js';
 import { withLock } from '../src/store/lock.js';
-import { pollSkipReason, stateAfterFailure, stateAfterSuccess } from './poll-feed-state.js';
+import { feedContents, pollSkipReason, stateAfterFailure, stateAfterSuccess } from './poll-feed-state.js';
 import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 
 /** What one poll did, for logs and metrics. */
 export interface PollResult {
   feedId: string;
+  /** The feed's name, else its URL (absent when the feed is gone): what log lines call it. */
+  feed?: string;
   status: 'fetched' | 'not-modified' | 'failed' | 'disabled' | 'skipped';
   /** Items stored by this poll (new to Herald). */
   newItems: number;
@@ -40,7 +42,7 @@ export interface PollFeedDeps {
   feeds: FeedStore;
   items: ItemStore;
   /** Connection for the per-feed lock. */
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   /** Shared by every poll of the worker, with its per-host limiter. */
   fetchOptions: FetchOptions;
@@ -71,7 +73,7 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
   const outcome = await fetchFeedAt(feed.url, { etag: state.etag, lastModified: state.lastModified }, deps.fetchOptions);
   if (outcome.permanentUrl !== undefined) await deps.feeds.updateUrl(feed.id, outcome.permanentUrl);
   if (outcome.kind === 'not-modified') {
-    await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now));
+    await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now), state);
     return { feedId: feed.id, status: 'not-modified', newItems: 0 };
   }
   const ingested = await ingestFeed(outcome.body, outcome.contentType, {
@@ -83,7 +85,7 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
   });
   const { fresh, duplicates } = await deps.items.addNewCountingDuplicates(ingested.items, now);
   if (fresh.length > 0) await deps.onNewItems?.(fresh, feed);
-  await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified }));
+  await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified, contents: feedContents(ingested.items) }));
   return {
     feedId: feed.id,
     status: 'fetched',
@@ -97,7 +99,7 @@ async function recordFailure(feed: Feed, state: FeedState, problem: FetchError |
   const retryAfterMs = problem instanceof FetchError ? problem.retryAfterMs : undefined;
   const delayMs = nextAttemptDelayMs(state.consecutiveFailures + 1, (deps.random ?? Math.random)(), retryAfterMs);
   const failed = stateAfterFailure(state, { message: problem.message, delayMs }, now, deps.disableAfterFailures);
-  await deps.feeds.saveState(feed.id, failed);
+  await deps.feeds.saveState(feed.id, failed, state);
   const errorKind = problem instanceof FetchError ? problem.kind : 'parse';
   if (failed.disabledReason === undefined) return { feedId: feed.id, status: 'failed', newItems: 0, detail: problem.message, errorKind };
   return { feedId: feed.id, status: 'disabled', newItems: 0, detail: failed.disabledReason, errorKind };
@@ -134,7 +136,7 @@ export async function pollFeed(feedId: string, deps: PollFeedDeps): Promise<Poll
       result = await recordFailure(feed, state, problem, deps, now);
     }
     if (result.status === 'disabled') await dropScheduler();
-    return result;
+    return { ...result, feed: feed.name ?? feed.url };
   });
   return locked.acquired ? locked.value : skipped('locked');
 }
@@ -146,7 +148,7 @@ export function createPollFeedProcessor(deps: PollFeedDeps): (job: Job<PollFeedJ
 
 /** Poll dependencies from the config: stores under the configured prefix, one host limiter for the worker. */
 export function createPollFeedDeps(
-  redis: Redis,
+  redis: RedisClient,
   config: Pick<HeraldConfig, 'redis' | 'defaults' | 'fetch'>,
   extra: Partial<Pick<PollFeedDeps, 'queue' | 'onNewItems' | 'fetchOptions'>> = {},
 ): PollFeedDeps {
@@ -167,11 +169,23 @@ export interface PollWorkerOptions extends Omit<LoggedWorkerOptions, 'concurrenc
   concurrency?: number;
 }
 
+/** "3 new items", "not modified", "failed: HTTP 404 Not Found". */
+export function describePollOutcome(result: PollResult): string {
+  switch (result.status) {
+    case 'fetched':
+      return `${result.newItems} new item${result.newItems === 1 ? '' : 's'}`;
+    case 'not-modified':
+      return 'not modified';
+    default:
+      return result.detail ? `${result.status}: ${result.detail}` : result.status;
+  }
+}
+
 /** Starts a worker on the poll-feed queue. `close()` resolves once the polls in flight have finished. */
 export function startPollWorker(deps: PollFeedDeps, options: PollWorkerOptions): Worker<PollFeedJobData, PollResult> {
   return startLoggedWorker(QUEUE_NAMES.pollFeed, createPollFeedProcessor(deps), { ...options, concurrency: options.concurrency ?? 20 }, {
     describe: (job) => ({ feedId: job?.data.feedId }),
-    completed: 'feed polled',
+    completed: (result) => `feed polled: ${result.feed ?? result.feedId}, ${describePollOutcome(result)}`,
     failed: 'poll job failed',
     // A feed problem completes the job (it is recorded on the feed), so it must still show in the log.
     completedLevel: (result) => (result.status === 'failed' || result.status === 'disabled' ? 'warn' : result.newItems > 0 ? 'info' : 'debug'),

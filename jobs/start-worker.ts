@@ -3,13 +3,13 @@
  * settings and logging of outcomes (queues are opened alike through openQueue).
  */
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/store/client.js';
 import type { Logger } from '../src/log.js';
 import { isPartOfOutage } from '../src/queue/connection.js';
 import { bullPrefix, type QueueName } from '../src/queue/names.js';
 
 export interface LoggedWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   /** The store prefix; queues live under `{prefix}`. */
   prefix?: string;
   concurrency: number;
@@ -21,7 +21,8 @@ export interface LoggedWorkerOptions {
 /** What to log about a job of this queue: its identifying fields, and the words for outcomes. */
 export interface WorkerLogging<Data, Result> {
   describe: (job: Job<Data, Result> | undefined) => Record<string, unknown>;
-  completed: string;
+  /** The message of a completed job's line, or how to word it from the result. */
+  completed: string | ((result: Result) => string);
   failed: string;
   /** Level of a failure: 'warn' where failures are retried as a matter of course. */
   failedLevel?: 'warn' | 'error';
@@ -43,7 +44,10 @@ export function startLoggedWorker<Data, Result>(
     ...options.stall,
   });
   const { logger } = options;
-  worker.on('completed', (job, result) => logger?.[logging.completedLevel?.(result) ?? 'debug']({ ...logging.describe(job), result }, logging.completed));
+  worker.on('completed', (job, result) => {
+    const message = typeof logging.completed === 'string' ? logging.completed : logging.completed(result);
+    logger?.[logging.completedLevel?.(result) ?? 'debug']({ ...logging.describe(job), result }, message);
+  });
   worker.on('failed', (job, error) => logger?.[logging.failedLevel ?? 'error']({ err: error, ...logging.describe(job), attempt: job?.attemptsMade }, logging.failed));
   worker.on('error', (error) => {
     // During an outage each worker's own connection fails every retry; the shared connection logs the outage once.

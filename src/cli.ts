@@ -4,15 +4,26 @@
  */
 import { ConfigError } from './config/load.js';
 import { commandHelp, parseCommandArgs, UsageError, type CliCommand } from './cli/command.js';
-import { doctorCommand } from './cli/doctor.js';
-import { feedsCommand } from './cli/feeds.js';
-import { previewCommand } from './cli/preview.js';
-import { startCommand } from './cli/start.js';
+import { loadDotEnv } from './cli/env-file.js';
 import { heraldVersion } from './version.js';
 
-const commands: CliCommand[] = [startCommand, previewCommand, doctorCommand, feedsCommand];
+/**
+ * Each command is loaded when it is run: `start` pulls in discord.js, grammY and BullMQ, which
+ * `herald preview` or `herald feeds list` should not wait for.
+ */
+const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  start: async () => (await import('./cli/start.js')).startCommand,
+  preview: async () => (await import('./cli/preview.js')).previewCommand,
+  doctor: async () => (await import('./cli/doctor.js')).doctorCommand,
+  feeds: async () => (await import('./cli/feeds.js')).feedsCommand,
+};
 
-function overview(): string {
+async function loadCommand(name: string | undefined): Promise<CliCommand | undefined> {
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name]!() : undefined;
+}
+
+async function overview(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     `herald ${heraldVersion()}: turns RSS/Atom/JSON feeds into a daily emoji briefing for Telegram and Discord.`,
@@ -27,19 +38,20 @@ function overview(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  loadDotEnv();
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    const topic = commands.find((c) => c.name === rest[0]);
-    process.stdout.write(`${topic ? commandHelp(topic) : overview()}\n`);
+    const topic = await loadCommand(rest[0]);
+    process.stdout.write(`${topic ? commandHelp(topic) : await overview()}\n`);
     return 0;
   }
   if (name === '--version' || name === '-v') {
     process.stdout.write(`${heraldVersion()}\n`);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
+  const command = await loadCommand(name);
   if (!command) {
-    process.stderr.write(`herald: unknown command "${name}"\n\n${overview()}\n`);
+    process.stderr.write(`herald: unknown command "${name}"\n\n${await overview()}\n`);
     return 2;
   }
   try {

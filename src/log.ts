@@ -1,6 +1,35 @@
-import { pino, type Logger } from 'pino';
+import { pino, stdTimeFunctions, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger };
+
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/**
+ * How log lines are written: LOG_FORMAT when set, else readable lines for a person at a terminal
+ * and JSON lines for everything else (a file, a pipe, a log collector).
+ */
+export function chooseLogFormat(requested: string | undefined, destination: NodeJS.WritableStream): LogFormat {
+  const wanted = requested?.trim().toLowerCase();
+  if (wanted) {
+    if ((LOG_FORMATS as readonly string[]).includes(wanted)) return wanted as LogFormat;
+    throw new Error(`LOG_FORMAT must be ${LOG_FORMATS.join(' or ')}; got "${requested}"`);
+  }
+  return (destination as Partial<NodeJS.WriteStream>).isTTY === true ? 'pretty' : 'json';
+}
+
+/** One line per entry (fields after the message), ISO time as logged, colours only on a terminal. */
+function prettyStream(destination: NodeJS.WritableStream): NodeJS.WritableStream {
+  return PinoPretty({
+    destination,
+    sync: true,
+    singleLine: true,
+    colorize: (destination as Partial<NodeJS.WriteStream>).isTTY === true,
+    ignore: 'pid,hostname,app',
+    translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'",
+  });
+}
 
 /**
  * Telegram tokens travel inside URLs (`/bot123:ABC…/sendMessage`); scrub them wherever they
@@ -36,16 +65,26 @@ function scrub(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, SECRET_KEY.test(key) ? CENSOR : scrub(entry, depth + 1)]));
 }
 
+export interface LoggerOptions {
+  level?: string;
+  destination?: NodeJS.WritableStream;
+  /** Default: LOG_FORMAT, else by whether the destination is a terminal (see chooseLogFormat). */
+  format?: LogFormat;
+}
+
 /**
- * JSON logs (pino). Secrets are redacted twice over: by key (token, apiKey, password,
- * authorization…, at any depth) and by pattern in messages, field values and error texts,
- * since tokens also hide inside URLs.
+ * Herald's logger (pino): JSON lines, or readable ones at a terminal, with ISO times. Secrets are
+ * redacted twice over: by key (token, apiKey, password, authorization…, at any depth) and by
+ * pattern in messages, field values and error texts, since tokens also hide inside URLs.
  */
-export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const destination = options.destination ?? process.stdout;
+  const format = options.format ?? chooseLogFormat(process.env.LOG_FORMAT, destination);
   return pino(
     {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       base: { app: 'herald' },
+      timestamp: stdTimeFunctions.isoTime,
       formatters: {
         log: (fields) => scrub(fields) as Record<string, unknown>,
       },
@@ -58,6 +97,6 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
         err: (error: Error) => ({ type: error.name, message: redactSecrets(error.message), stack: error.stack ? redactSecrets(error.stack) : undefined }),
       },
     },
-    options.destination ?? process.stdout,
+    format === 'pretty' ? prettyStream(destination) : destination,
   );
 }

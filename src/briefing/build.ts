@@ -1,7 +1,9 @@
 import type { HeraldConfig } from '../config/schema.js';
 import type { Story } from '../dedup/story.js';
+import { mergeSimilarStories } from '../dedup/story-merge.js';
 import { llmOptionsFromConfig, summarizeStories, type SummaryHooks } from '../summarize/summarize.js';
 import { composeSelection, selectStories, type ComposeOptions } from './compose.js';
+import type { QuietFigures } from './labels.js';
 import type { Briefing } from './model.js';
 
 /**
@@ -17,6 +19,8 @@ export interface BriefingRequest {
   mutes?: string[];
   whenEmpty?: 'message' | 'nothing';
   feedWeights?: Record<string, number>;
+  /** What the feeds held, said by an empty briefing. */
+  quiet?: QuietFigures;
 }
 
 type BriefingConfig = Pick<HeraldConfig, 'sections' | 'briefing' | 'defaults' | 'llm'>;
@@ -39,13 +43,15 @@ function composeOptionsFor(config: BriefingConfig, request: BriefingRequest): Co
     emoji: briefing.emoji,
     whenEmpty: request.whenEmpty ?? briefing.whenEmpty,
     summaryMaxChars: briefing.summaryMaxChars,
+    ...(request.quiet ? { quiet: request.quiet } : {}),
   };
 }
 
 /**
- * Stories → briefing: rank and cap, summarize only the stories shown (with an LLM that is the
- * costly step; `summaryHooks` give it the process's shared cache and its report), compose.
- * Returns the shown stories too, for delivery memory.
+ * Stories → briefing: merge stories alike (mergeSimilarStories), rank and cap, summarize only
+ * the stories shown (with an LLM that is the costly step; `summaryHooks` give it the process's
+ * shared cache and its report), compose.
+ * Returns the shown stories too (each part of a merged one), for delivery memory.
  */
 export async function briefStories(
   stories: Story[],
@@ -54,9 +60,12 @@ export async function briefStories(
   request: BriefingRequest,
   summaryHooks: SummaryHooks = {},
 ): Promise<{ briefing: Briefing | null; shown: Story[] }> {
-  const compose = composeOptionsFor(config, request);
-  const selection = selectStories(stories, compose);
-  const shown = selection.chosen.map((chosen) => chosen.story);
-  const summaries = await summarizeStories(shown, { ...summaryHooks, maxChars: config.briefing.summaryMaxChars, llm: llmOptionsFromConfig(config.llm) });
-  return { briefing: composeSelection(stories, selection, summaries, stats, compose), shown };
+  const merged = mergeSimilarStories(stories);
+  const compose = { ...composeOptionsFor(config, request), similarity: merged.similarity };
+  const selection = selectStories(merged.stories, compose);
+  const bulletStories = selection.chosen.map((chosen) => chosen.story);
+  const summaries = await summarizeStories(bulletStories, { ...summaryHooks, maxChars: config.briefing.summaryMaxChars, llm: llmOptionsFromConfig(config.llm) });
+  // Delivery memory knows the stories as clustering made them, so it is told of each part of a merged bullet.
+  const shown = bulletStories.flatMap((story) => merged.partsOf(story));
+  return { briefing: composeSelection(merged.stories, selection, summaries, stats, compose), shown };
 }

@@ -8,11 +8,11 @@ import { summarizeExtractive, type StorySummary } from '../summarize/extractive.
 import { localDate } from '../time/zoned.js';
 import { longDate } from './calendar.js';
 import { bulletEmoji, DEFAULT_EMOJI, type EmojiSet } from './emoji.js';
-import { briefingFooter } from './footer.js';
+import { dailyHashtags } from './footer.js';
 import { compileKeywords } from './keywords.js';
-import { labelsFor } from './labels.js';
+import { labelsFor, type QuietFigures } from './labels.js';
 import type { Briefing, BriefingSection, Bullet, Source } from './model.js';
-import { storyScore, storyText, storyTime } from './rank.js';
+import { DEFAULT_PICK_TUNING, pickBullets, storyScore, storyStanding, storyText, storyTime, type PickTuning } from './rank.js';
 import { storySection } from './sections.js';
 
 export interface ComposeOptions {
@@ -40,20 +40,29 @@ export interface ComposeOptions {
   whenEmpty?: 'message' | 'nothing';
   /** Budget for summaries made here for stories missing from the summaries map. */
   summaryMaxChars?: number;
+  /** Centroid similarity of two stories (from mergeSimilarStories), so a story echoing a bigger one is not a second bullet. */
+  similarity?: (a: Story, b: Story) => number;
+  /** Overrides of pickBullets' tuning (benches sweep them; the defaults suit briefings). */
+  pickTuning?: Partial<PickTuning>;
+  /** What the feeds held, for an empty briefing to say instead of a bare "nothing new". */
+  quiet?: QuietFigures;
 }
 
 /** A story that made it into the briefing, with what ranking learnt about it. */
 export interface ChosenStory {
   story: Story;
   section: string;
+  /** Decides what makes the briefing (storyScore). */
   score: number;
+  /** Decides the order of the bullets: the most-covered first (storyStanding). */
+  standing: number;
   important: boolean;
 }
 
-/** The outcome of ranking: chosen stories best first; the others, and why they are out. */
+/** The outcome of ranking: chosen stories most-covered first; the others, and why they are out. */
 export interface StorySelection {
   chosen: ChosenStory[];
-  /** Over the per-section or per-briefing cap. */
+  /** Over the per-section or per-briefing cap, under the coverage floor, or an echo of a story shown (see pickBullets). */
   cut: Story[];
   /** Matched a mute pattern. */
   muted: Story[];
@@ -62,7 +71,8 @@ export interface StorySelection {
 const DEFAULT_IMPORTANT_MIN_SOURCES = 3;
 
 /**
- * Ranks stories and applies mutes and caps. Needs no summaries, so a caller can summarize only
+ * Ranks stories and applies mutes, caps and pickBullets' share per feed, coverage floor and
+ * echoes. Needs no summaries, so a caller can summarize only
  * the chosen stories (the costly part with an LLM) before composing.
  */
 export function selectStories(stories: Story[], options: ComposeOptions): StorySelection {
@@ -85,23 +95,14 @@ export function selectStories(stories: Story[], options: ComposeOptions): StoryS
       story,
       section: storySection(story, configuredSections, labels.defaultSection),
       score: storyScore(story, context, text),
+      standing: storyStanding(story, context, text),
       important: storySources(story).length >= minSources || important.matches(text),
     });
   }
   ranked.sort((a, b) => b.score - a.score || storyTime(b.story) - storyTime(a.story) || a.story.id.localeCompare(b.story.id));
-
-  const chosen: ChosenStory[] = [];
-  const cut: Story[] = [];
-  const perSection = new Map<string, number>();
-  for (const candidate of ranked) {
-    const inSection = perSection.get(candidate.section) ?? 0;
-    if (chosen.length >= options.maxBullets || inSection >= (options.maxPerSection ?? Infinity)) {
-      cut.push(candidate.story);
-      continue;
-    }
-    perSection.set(candidate.section, inSection + 1);
-    chosen.push(candidate);
-  }
+  const { chosen, cut } = pickBullets(ranked, { maxBullets: options.maxBullets, maxPerSection: options.maxPerSection, similarity: options.similarity }, { ...DEFAULT_PICK_TUNING, ...options.pickTuning });
+  // Recency and the share per feed decide what gets in; the reader meets the most-covered first.
+  chosen.sort((a, b) => b.standing - a.standing);
   return { chosen, cut, muted };
 }
 
@@ -162,7 +163,8 @@ export function composeSelection(
       storiesMuted: muted.length,
       itemsMuted: countItems(muted),
     },
-    footer: chosen.length === 0 ? labels.nothingNew : briefingFooter(sections.map((section) => section.title), date, counts),
+    footer: chosen.length === 0 ? (options.quiet ? labels.quiet(options.quiet) : labels.nothingNew) : counts,
+    ...(chosen.length > 0 ? { hashtags: dailyHashtags(sections.map((section) => section.title), date) } : {}),
   };
 }
 

@@ -9,8 +9,7 @@ export function dailyHashtag(topic: string, date: string): string | undefined {
   return `#${slug}${date.slice(2, 4)}${date.slice(5, 7)}${date.slice(8, 10)}`;
 }
 
-/** The footer: one line of hashtags (when any) and one line of counts. */
-export function briefingFooter(topics: string[], date: string, countsLine: string): string {
-  const tags = [...new Set(topics.map((topic) => dailyHashtag(topic, date)).filter((tag): tag is string => tag !== undefined))];
-  return tags.length > 0 ? `${tags.join(' ')}\n${countsLine}` : countsLine;
+/** One hashtag per topic that makes one, without repeats. */
+export function dailyHashtags(topics: string[], date: string): string[] {
+  return [...new Set(topics.map((topic) => dailyHashtag(topic, date)).filter((tag): tag is string => tag !== undefined))];
 }

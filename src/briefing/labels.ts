@@ -8,8 +8,27 @@ export interface BriefingLabels {
   defaultSection: string;
   /** The whole body of a briefing with nothing new. */
   nothingNew: string;
+  /** The body of a briefing with nothing new that says what Herald saw (see QuietFigures). */
+  quiet(figures: QuietFigures): string;
   /** The source-count line of the footer. */
   counts(figures: { stories: number; sources: number; duplicates: number }): string;
+}
+
+/**
+ * What a subscription's feeds held when its briefing found nothing new: so that "nothing new"
+ * is not taken for a fault when the feeds are merely old, unread or empty.
+ */
+export interface QuietFigures {
+  /** Feeds the subscription follows. */
+  feeds: number;
+  /** Of those, read at least once. */
+  read: number;
+  /** Entries in the read feeds at their last read. */
+  entries: number;
+  /** Local date (YYYY-MM-DD) of the newest entry, when any has a date. */
+  newest?: string;
+  /** The window in hours for a first briefing; undefined for one since the last briefing. */
+  firstWindowHours?: number;
 }
 
 /** Singular for exactly 1: right for en, de and es; French would say "0 article", a count the footer rarely shows. */
@@ -20,6 +39,10 @@ const LABELS: Record<string, BriefingLabels> = {
     title: 'News briefing',
     defaultSection: 'Top stories',
     nothingNew: 'Nothing new since the last briefing.',
+    quiet: ({ feeds, read, entries, newest, firstWindowHours }) =>
+      read === 0
+        ? `Nothing yet: ${feeds === 0 ? 'no feeds to read' : feeds === 1 ? 'the feed has not been read yet' : `none of the ${feeds} feeds has been read yet`}.`
+        : `${plural(read, 'feed', 'feeds')} polled, ${plural(entries, 'item', 'items')}${newest ? `, newest from ${newest}` : ''}: ${firstWindowHours ? `none from the last ${firstWindowHours} hours` : 'none new since the last briefing'}.`,
     counts: ({ stories, sources, duplicates }) =>
       `${plural(stories, 'story', 'stories')} from ${plural(sources, 'source', 'sources')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'duplicate', 'duplicates')} merged` : ''),
   },
@@ -27,6 +50,10 @@ const LABELS: Record<string, BriefingLabels> = {
     title: 'Nachrichtenüberblick',
     defaultSection: 'Top-Meldungen',
     nothingNew: 'Seit dem letzten Überblick gibt es nichts Neues.',
+    quiet: ({ feeds, read, entries, newest, firstWindowHours }) =>
+      read === 0
+        ? `Noch nichts: ${feeds === 0 ? 'keine Feeds zum Lesen' : `noch keiner der ${plural(feeds, 'Feed', 'Feeds')} wurde gelesen`}.`
+        : `${plural(read, 'Feed', 'Feeds')} abgerufen, ${plural(entries, 'Eintrag', 'Einträge')}${newest ? `, der neueste vom ${newest}` : ''}: ${firstWindowHours ? `keiner aus den letzten ${firstWindowHours} Stunden` : 'seit dem letzten Überblick keiner neu'}.`,
     counts: ({ stories, sources, duplicates }) =>
       `${plural(stories, 'Meldung', 'Meldungen')} aus ${plural(sources, 'Quelle', 'Quellen')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'Duplikat', 'Duplikate')} zusammengeführt` : ''),
   },
@@ -34,6 +61,10 @@ const LABELS: Record<string, BriefingLabels> = {
     title: 'Resumen de noticias',
     defaultSection: 'Destacados',
     nothingNew: 'Nada nuevo desde el último resumen.',
+    quiet: ({ feeds, read, entries, newest, firstWindowHours }) =>
+      read === 0
+        ? `Nada todavía: ${feeds === 0 ? 'no hay fuentes que leer' : `aún no se ha leído ninguna de ${plural(feeds, 'fuente', 'fuentes')}`}.`
+        : `${plural(read, 'fuente consultada', 'fuentes consultadas')}, ${plural(entries, 'entrada', 'entradas')}${newest ? `, la más reciente del ${newest}` : ''}: ${firstWindowHours ? `ninguna de las últimas ${firstWindowHours} horas` : 'ninguna nueva desde el último resumen'}.`,
     counts: ({ stories, sources, duplicates }) =>
       `${plural(stories, 'noticia', 'noticias')} de ${plural(sources, 'fuente', 'fuentes')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'duplicado fusionado', 'duplicados fusionados')}` : ''),
   },
@@ -41,6 +72,10 @@ const LABELS: Record<string, BriefingLabels> = {
     title: 'Revue de presse',
     defaultSection: 'À la une',
     nothingNew: 'Rien de nouveau depuis la dernière revue.',
+    quiet: ({ feeds, read, entries, newest, firstWindowHours }) =>
+      read === 0
+        ? `Rien pour l'instant : ${feeds === 0 ? 'aucun flux à lire' : `aucun des ${feeds} flux n'a encore été lu`}.`
+        : `${plural(read, 'flux consulté', 'flux consultés')}, ${plural(entries, 'article', 'articles')}${newest ? `, le plus récent du ${newest}` : ''} : ${firstWindowHours ? `aucun des dernières ${firstWindowHours} heures` : 'aucun nouveau depuis la dernière revue'}.`,
     counts: ({ stories, sources, duplicates }) =>
       `${plural(stories, 'article', 'articles')} de ${plural(sources, 'source', 'sources')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'doublon fusionné', 'doublons fusionnés')}` : ''),
   },
@@ -48,6 +83,10 @@ const LABELS: Record<string, BriefingLabels> = {
     title: 'Обзор новостей',
     defaultSection: 'Главное',
     nothingNew: 'С прошлого обзора ничего нового.',
+    quiet: ({ feeds, read, entries, newest, firstWindowHours }) =>
+      read === 0
+        ? `Пока ничего: ${feeds === 0 ? 'нет лент для чтения' : `ни одна из лент (${feeds}) ещё не прочитана`}.`
+        : `Проверено лент: ${read}, записей: ${entries}${newest ? `, самая свежая от ${newest}` : ''}: ${firstWindowHours ? `за последние ${firstWindowHours} ч ничего нет` : 'с прошлого обзора ничего нового'}.`,
     // "Label: number" sidesteps Russian's three plural forms.
     counts: ({ stories, sources, duplicates }) => `Новостей: ${stories} · источников: ${sources}` + (duplicates > 0 ? ` · объединено дубликатов: ${duplicates}` : ''),
   },
@@ -55,12 +94,20 @@ const LABELS: Record<string, BriefingLabels> = {
     title: '新闻简报',
     defaultSection: '要闻',
     nothingNew: '自上次简报以来没有新消息。',
+    quiet: ({ feeds, read, entries, newest, firstWindowHours }) =>
+      read === 0
+        ? feeds === 0 ? '暂无内容：没有可读取的订阅源。' : `暂无内容：${feeds}个订阅源都还没有读取过。`
+        : `已检查${read}个订阅源，共${entries}条${newest ? `，最新一条发布于${newest}` : ''}：${firstWindowHours ? `最近${firstWindowHours}小时内没有新消息` : '自上次简报以来没有新消息'}。`,
     counts: ({ stories, sources, duplicates }) => `来自${sources}个来源的${stories}条新闻` + (duplicates > 0 ? `・合并重复${duplicates}条` : ''),
   },
   ja: {
     title: 'ニュースまとめ',
     defaultSection: '主なニュース',
     nothingNew: '前回のまとめ以降、新しいニュースはありません。',
+    quiet: ({ feeds, read, entries, newest, firstWindowHours }) =>
+      read === 0
+        ? feeds === 0 ? 'まだありません：読み込むフィードがありません。' : `まだありません：${feeds}件のフィードはまだ一度も読み込まれていません。`
+        : `${read}件のフィードを確認、記事${entries}件${newest ? `、最新は${newest}` : ''}：${firstWindowHours ? `直近${firstWindowHours}時間のニュースはありません` : '前回のまとめ以降、新しいニュースはありません'}。`,
     counts: ({ stories, sources, duplicates }) => `ニュース${stories}件・情報源${sources}` + (duplicates > 0 ? `・重複${duplicates}件を統合` : ''),
   },
 };

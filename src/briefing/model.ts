@@ -10,8 +10,10 @@ export interface Briefing {
   timezone: string;
   sections: BriefingSection[];
   stats: BriefingStats;
-  /** Optional closing line (hashtags, source counts). Not part of the JSON contract's required keys. */
+  /** Optional closing line (source counts). Not part of the JSON contract's required keys. */
   footer?: string;
+  /** The day's topic hashtags (`#worldnews261126`): shown above the footer where the platform's setting says so. */
+  hashtags?: string[];
 }
 
 export interface BriefingSection {

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
-import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
+import type { RedisClient } from '../store/client.js';
+import { ConfigError, DEFAULT_CONFIG_FILE, ENVIRONMENT, loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
@@ -12,7 +12,8 @@ import { checkLlm } from './doctor/llm-checks.js';
 import { checkRedis } from './doctor/redis-checks.js';
 import { describeError, formatReport, type CheckResult } from './doctor/report.js';
 import { checkTelegram } from './doctor/telegram-checks.js';
-import { connectOnce, redisUrlOf } from './redis-target.js';
+import { describeEndpoint } from '../queue/connection.js';
+import { connectOnce, redisEndpointOf } from './redis-target.js';
 
 /** Says which file was read, since "no file here, all defaults" is an easy way to miss one's own config. */
 async function configResult(config: HeraldConfig, file: string): Promise<CheckResult> {
@@ -29,7 +30,7 @@ async function configResult(config: HeraldConfig, file: string): Promise<CheckRe
   };
 }
 
-async function feedsResult(redis: Redis, config: HeraldConfig): Promise<CheckResult> {
+async function feedsResult(redis: RedisClient, config: HeraldConfig): Promise<CheckResult> {
   const feeds = await new FeedStore(redis, createKeys(config.redis.prefix)).listWithState();
   const disabled = feeds.filter(({ state }) => state.disabledReason !== undefined);
   const failing = feeds.filter(({ state }) => state.disabledReason === undefined && state.consecutiveFailures > 0);
@@ -50,17 +51,17 @@ async function feedsResult(redis: Redis, config: HeraldConfig): Promise<CheckRes
 
 /** Everything that needs Redis: its own health, the stored feeds, the subscriptions to check on the platforms. */
 async function redisResults(config: HeraldConfig, progress: (step: string) => void): Promise<{ results: CheckResult[]; subscriptions: Subscription[] }> {
-  const url = redisUrlOf(config);
-  progress(`Redis: connecting to ${url}`);
-  let redis: Redis;
+  const endpoint = redisEndpointOf(config);
+  progress(`Redis: connecting to ${describeEndpoint(endpoint)}`);
+  let redis: RedisClient;
   try {
-    redis = await connectOnce(url);
+    redis = await connectOnce(endpoint);
   } catch (error) {
     const fix = 'start Redis (apt-get install redis-server, or docker compose up redis), or set REDIS_URL to where it runs';
     return { results: [{ name: 'redis', status: 'problem', detail: describeError(error), fix }], subscriptions: [] };
   }
   try {
-    const results = await checkRedis(redis, url);
+    const results = await checkRedis(redis, endpoint);
     results.push(await feedsResult(redis, config));
     const subscriptions = await new SubscriptionStore(redis, createKeys(config.redis.prefix)).list();
     return { results, subscriptions };
@@ -77,7 +78,7 @@ export async function runDoctor(configFile: string | undefined, progress: (step:
     config = await loadConfig(configFile);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    return [{ name: 'config', status: 'problem', detail: error.problems.join('; '), fix: `correct ${error.source} (or the environment variable named)` }];
+    return [{ name: 'config', status: 'problem', detail: error.problems.join('; '), fix: error.source === ENVIRONMENT ? 'correct the environment variable named' : `correct ${error.source}` }];
   }
   const results = [await configResult(config, configFile ?? DEFAULT_CONFIG_FILE)];
   const { results: stored, subscriptions } = await redisResults(config, progress);

@@ -1,17 +1,20 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
+import { healthOf, timeAgo } from '../commands/feed-health.js';
 import { loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
+import { feedIdFor } from '../feeds/feed-id.js';
+import type { Feed, FeedState } from '../feeds/item.js';
 import { OpmlError, parseOpml, toOpml } from '../feeds/opml.js';
 import { createPollQueue } from '../queue/poll-jobs.js';
-import { scheduleNewFeed } from '../queue/schedulers.js';
+import { removeFeedScheduler, scheduleNewFeed } from '../queue/schedulers.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
 import { configFileOf, configOption, UsageError, type CliCommand } from './command.js';
-import { connectOnce, redisUrlOf } from './redis-target.js';
+import { connectOnce, redisEndpointOf } from './redis-target.js';
 
-async function withFeedStore<T>(config: HeraldConfig, use: (feeds: FeedStore, redis: Redis) => Promise<T>): Promise<T> {
-  const redis = await connectOnce(redisUrlOf(config)).catch((error: unknown) => {
+async function withFeedStore<T>(config: HeraldConfig, use: (feeds: FeedStore, redis: RedisClient) => Promise<T>): Promise<T> {
+  const redis = await connectOnce(redisEndpointOf(config)).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}. Start Redis (redis-server, or docker compose up -d redis), or set REDIS_URL to where it runs.`);
   });
   try {
@@ -39,7 +42,7 @@ async function importOpml(file: string, config: HeraldConfig): Promise<string[]>
     let created = 0;
     try {
       for (const entry of parsed.feeds) {
-        const added = await feeds.add({ url: entry.url, name: entry.title, section: entry.section, intervalMinutes: config.defaults.interval });
+        const added = await feeds.add({ url: entry.url, name: entry.title, section: entry.section, intervalMinutes: config.defaults.interval, origin: 'opml' });
         const label = `${entry.title ?? entry.url}${entry.section ? ` [${entry.section}]` : ''}`;
         if (!added.created) {
           lines.push(`= ${label} (already known)`);
@@ -58,26 +61,82 @@ async function importOpml(file: string, config: HeraldConfig): Promise<string[]>
   });
 }
 
+/** A table of every feed: id (what `remove` takes), who added it, its health, interval, section, name and URL. */
+function feedTable(entries: { feed: Feed; state: FeedState }[], now: Date): string {
+  if (entries.length === 0) return 'No feeds yet: list some under feeds: in herald.config.yaml, import an OPML file, or /addfeed in a chat.';
+  const health = (state: FeedState): string => {
+    const status = healthOf(state);
+    if (status === 'ok') return `ok, read ${timeAgo(state.lastSuccessAt!, now)}`;
+    if (status === 'failing') return `failing ×${state.consecutiveFailures}`;
+    return status === 'new' ? 'not read yet' : 'disabled';
+  };
+  const rows = entries.map(({ feed, state }) => [feed.id, feed.origin ?? 'unknown', health(state), `${feed.intervalMinutes} min`, feed.section ?? '-', feed.name ? `${feed.name} ${feed.url}` : feed.url]);
+  const header = ['ID', 'ADDED BY', 'STATUS', 'EVERY', 'SECTION', 'NAME AND URL'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const problems = entries.flatMap(({ feed, state }) => (state.disabledReason ?? state.lastError ? [`${feed.id}: ${state.disabledReason ?? state.lastError}`] : []));
+  return [
+    ...[header, ...rows].map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')),
+    ...(problems.length > 0 ? ['', 'Last errors:', ...problems.map((line) => `  ${line}`)] : []),
+  ].join('\n');
+}
+
+/**
+ * Removes a feed named by id or URL from the catalogue and stops polling it; a running Herald
+ * drops a poll of it already queued. Returns what to print, and whether there was such a feed.
+ */
+async function removeFeed(selector: string, config: HeraldConfig): Promise<{ found: boolean; message: string }> {
+  return withFeedStore(config, async (feeds, redis) => {
+    const feed = (await feeds.get(selector)) ?? (await feeds.findByUrl(selector));
+    if (!feed) return { found: false, message: `no feed has the id or URL ${selector}; \`herald feeds list\` shows them.` };
+    const queue = createPollQueue(redis, config.redis.prefix);
+    try {
+      await feeds.remove(feed.id);
+      await removeFeedScheduler(queue, feed.id);
+    } finally {
+      await queue.close();
+    }
+    const stillListed = config.feeds.some((entry) => entry.url === feed.url || feedIdFor(entry.url) === feed.id);
+    const warning = stillListed ? '\nIt is still listed under feeds: in the config, so the next start adds it again: remove it there too.' : '';
+    return { found: true, message: `Removed ${feed.name ?? feed.url} (${feed.url}): no destination gets it any more.${warning}` };
+  });
+}
+
 export const feedsCommand: CliCommand = {
   name: 'feeds',
-  summary: 'Imports feeds from an OPML file into Herald, or exports Herald\'s feeds as OPML.',
-  usage: 'herald feeds import FILE.opml [--config FILE] | herald feeds export [FILE] [--config FILE]',
+  summary: 'Lists or removes Herald\'s feeds, imports them from an OPML file or exports them as OPML.',
+  usage: 'herald feeds list | remove URL|ID | import FILE.opml | export [FILE]  [--config FILE]',
   options: { config: configOption.option },
   optionHelp: { config: `${configOption.help}; gives the Redis URL and key prefix` },
   optionValues: { config: 'FILE' },
   details: [
-    'Outlines that contain feeds become sections; feeds Herald already has are left alone. A running',
-    '`herald start` polls the new feeds at once. Export writes to standard output without FILE.',
+    'list shows every feed with its id, who added it (config, chat, opml), its health and its last error.',
+    'remove takes a feed\'s id or URL and stops polling it everywhere. Feeds listed in the config are',
+    'removed by taking them out of the config: the next start removes them (and adds the ones listed).',
+    'import: outlines that contain feeds become sections; feeds Herald already has are left alone. A',
+    'running `herald start` polls the new feeds at once. Export writes to standard output without FILE.',
     'Redis: REDIS_URL (or redis.url in the config), else 127.0.0.1:6379; keys under HERALD_PREFIX.',
     '',
     'Examples:',
+    '  herald feeds list',
+    '  herald feeds remove https://example.com/broken.xml',
     '  herald feeds import subscriptions.opml',
     '  herald feeds export herald-feeds.opml',
   ].join('\n'),
   async run(values, positionals) {
     const [action, file, ...extra] = positionals;
-    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    if (extra.length > 0 || (action === 'list' && file !== undefined)) throw new UsageError(`unexpected argument "${extra[0] ?? file}"`);
     const config = await loadConfig(configFileOf(values));
+    if (action === 'list') {
+      const entries = await withFeedStore(config, (store) => store.listWithState());
+      process.stdout.write(`${feedTable(entries, new Date())}\n`);
+      return 0;
+    }
+    if (action === 'remove') {
+      if (!file) throw new UsageError('feeds remove needs the feed\'s id or URL, e.g. herald feeds remove https://example.com/feed.xml (herald feeds list shows them)');
+      const removed = await removeFeed(file, config);
+      (removed.found ? process.stdout : process.stderr).write(`${removed.found ? '' : 'herald feeds: '}${removed.message}\n`);
+      return removed.found ? 0 : 1;
+    }
     if (action === 'import') {
       if (!file) throw new UsageError('feeds import needs the OPML file, e.g. herald feeds import subscriptions.opml');
       process.stdout.write(`${(await importOpml(file, config)).join('\n')}\n`);
@@ -94,7 +153,7 @@ export const feedsCommand: CliCommand = {
       process.stderr.write(`Wrote ${feeds.length} feed(s) to ${file}.\n`);
       return 0;
     }
-    const actions = 'import FILE.opml or export [FILE], e.g. herald feeds export feeds.opml';
+    const actions = 'list, remove URL|ID, import FILE.opml or export [FILE], e.g. herald feeds list';
     throw new UsageError(action === undefined ? `say what to do: ${actions}` : `unknown action "${action}": use ${actions}`);
   },
 };

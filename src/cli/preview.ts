@@ -1,4 +1,5 @@
-import { loadConfig } from '../config/load.js';
+import { existsSync } from 'node:fs';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
 import { isValidTimeZone } from '../config/schema.js';
 import { defaultFetchOptions } from '../feeds/fetch.js';
 import { feedIdFor } from '../feeds/feed-id.js';
@@ -22,6 +23,16 @@ function parseFormat(value: string | undefined): Format {
   return format as Format;
 }
 
+/** The most bullets a briefing may have (the configuration's bulletsPerBriefing allows as many). */
+const MAX_BULLETS = 100;
+
+function parseBullets(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const bullets = Number(value);
+  if (!Number.isInteger(bullets) || bullets < 1 || bullets > MAX_BULLETS) throw new UsageError(`--bullets must be a whole number from 1 to ${MAX_BULLETS}, e.g. --bullets 20; got "${value}"`);
+  return bullets;
+}
+
 function parseWindowHours(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const hours = Number(value);
@@ -32,7 +43,7 @@ function parseWindowHours(value: string | undefined): number | undefined {
 export const previewCommand: CliCommand = {
   name: 'preview',
   summary: 'Reads or fetches feeds once and prints the briefing they make. Needs no Redis and no bot tokens.',
-  usage: 'herald preview [URL_OR_PATH…] [--feed URL_OR_PATH]… [--config FILE] [--format text|telegram|discord|json] [--parts-json] [--date YYYY-MM-DD] [--tz ZONE] [--window HOURS]',
+  usage: 'herald preview [URL_OR_PATH…] [--feed URL_OR_PATH]… [--config FILE] [--format text|telegram|discord|json] [--parts-json] [--date YYYY-MM-DD] [--tz ZONE] [--window HOURS] [--bullets N]',
   options: {
     feed: { type: 'string', multiple: true },
     config: configOption.option,
@@ -41,6 +52,7 @@ export const previewCommand: CliCommand = {
     date: { type: 'string' },
     tz: { type: 'string' },
     window: { type: 'string' },
+    bullets: { type: 'string' },
   },
   optionHelp: {
     feed: 'a feed URL or local file (repeatable; the same as naming it without --feed); default: the feeds in the config file',
@@ -50,14 +62,17 @@ export const previewCommand: CliCommand = {
     date: 'the briefing date; the window ends at the end of that day (default: now)',
     tz: 'IANA time zone for the date and title (default: defaults.timezone, else UTC)',
     window: 'only items published in the HOURS before the end of the window (default: all items)',
+    bullets: `at most N bullets, 1 to ${MAX_BULLETS} (default: defaults.bulletsPerBriefing, 12 unless configured)`,
   },
-  optionValues: { feed: 'URL_OR_PATH', config: 'FILE', format: 'FORMAT', date: 'YYYY-MM-DD', tz: 'ZONE', window: 'HOURS' },
+  optionValues: { feed: 'URL_OR_PATH', config: 'FILE', format: 'FORMAT', date: 'YYYY-MM-DD', tz: 'ZONE', window: 'HOURS', bullets: 'N' },
   details: [
     'Examples:',
     '  herald preview https://feeds.bbci.co.uk/news/world/rss.xml',
     '  herald preview docs/examples/feeds/en/*.xml --tz Europe/London --date 2025-03-12 --window 72',
     '  herald preview docs/examples/feeds/ja/*.xml --format telegram --parts-json --tz Asia/Tokyo --date 2025-03-12 --window 24',
     '',
+    'The briefing speaks briefing.locale, else defaults.language from the config file, as the bot would; with no',
+    'config file at all it speaks the language of its feeds.',
     'Feeds that cannot be read are named on stderr and left out; the exit code is 1 when none could be read.',
   ].join('\n'),
   async run(values, positionals) {
@@ -65,10 +80,14 @@ export const previewCommand: CliCommand = {
     const partsJson = values['parts-json'] === true;
     if (partsJson && format === 'json') throw new UsageError('--parts-json goes with --format telegram, discord or text, not json');
     const windowHours = parseWindowHours(values.window as string | undefined);
+    const maxBullets = parseBullets(values.bullets as string | undefined);
     const date = values.date as string | undefined;
     if (date !== undefined && !isIsoDate(date)) throw new UsageError(`--date must be a calendar date as YYYY-MM-DD, e.g. 2025-03-11; got "${date}"`);
 
-    const config = await loadConfig(configFileOf(values));
+    const configFile = configFileOf(values);
+    const config = await loadConfig(configFile);
+    // With a config file the preview is the briefing the bot would send; without one, the feeds' language is the better guess.
+    const locale = existsSync(configFile ?? DEFAULT_CONFIG_FILE) ? (config.briefing.locale ?? config.defaults.language) : undefined;
     const timezone = (values.tz as string | undefined) ?? config.defaults.timezone;
     if (!isValidTimeZone(timezone)) throw new UsageError(`--tz must be an IANA time zone such as Europe/Berlin, America/New_York or UTC; got "${timezone}"`);
 
@@ -128,13 +147,13 @@ export const previewCommand: CliCommand = {
       const fallbacks = describeFallbacks(report);
       if (fallbacks !== undefined) process.stderr.write(`herald: LLM summaries: ${fallbacks}\n`);
     };
-    const briefing = await previewBriefing(shown, config, { now: end, timezone, feedWeights, whenEmpty: 'message' }, { onReport });
+    const briefing = await previewBriefing(shown, config, { now: end, timezone, feedWeights, whenEmpty: 'message', maxBullets, locale }, { onReport });
     if (!briefing) throw new Error('the briefing came out empty although a "nothing new" briefing was asked for');
     if (format === 'json') {
       process.stdout.write(`${JSON.stringify(briefing, null, 2)}\n`);
       return 0;
     }
-    const parts = renderParts(briefing, format as Platform, { linkPreviews: config.briefing.linkPreviews, discordStyle: config.briefing.discordStyle });
+    const parts = renderParts(briefing, format as Platform, config.briefing);
     if (partsJson) process.stdout.write(`${JSON.stringify(parts, null, 2)}\n`);
     else process.stdout.write(`${parts.map(partText).join('\n\n— — —\n\n')}\n`);
     return 0;

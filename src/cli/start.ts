@@ -1,27 +1,32 @@
 import { loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { createCommandServices } from '../commands/services-wiring.js';
-import { defaultFetchOptions } from '../feeds/fetch.js';
+import { defaultFetchOptions, sharedHostLimiter } from '../feeds/fetch.js';
 import { createLogger, type Logger } from '../log.js';
 import { HeraldMetrics } from '../observability/metrics.js';
 import { startHttpServer, type RunningHttpServer } from '../observability/http-server.js';
 import { countDiscordRateLimits, countSentParts, countTelegramRateLimits } from '../observability/platform-metrics.js';
-import { discordReadiness, redisReadiness, telegramReadiness, type ReadinessCheck } from '../observability/readiness.js';
+import { redisReadiness, type ReadinessCheck } from '../observability/readiness.js';
 import { ConsoleSender } from '../platforms/console/sender.js';
 import { createDiscordRest } from '../platforms/discord/client.js';
-import { startDiscordBot } from '../platforms/discord/bot.js';
 import { DiscordSender } from '../platforms/discord/sender.js';
 import { RedisRateLimiter } from '../platforms/rate-limiter.js';
 import { createTelegramApi } from '../platforms/telegram/client.js';
-import { startTelegramBot } from '../platforms/telegram/bot.js';
 import { TelegramSender } from '../platforms/telegram/sender.js';
 import { TelegramTransport } from '../platforms/telegram/transport.js';
+import { TokenRejectedError } from '../platforms/token-rejected.js';
 import { createRedisConnection } from '../queue/connection.js';
+import { checkBotTokens, startBots, type RunningBots } from '../runtime/bots.js';
 import { ensureRedis } from '../runtime/redis-server.js';
+import { waitForRedis } from '../runtime/redis-wait.js';
 import { installShutdown } from '../runtime/shutdown.js';
+import { logStartupSummary } from '../runtime/startup-summary.js';
 import { startWorkers, type Senders } from '../runtime/workers.js';
+import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
+import { SubscriptionStore } from '../store/subscriptions.js';
 import { configFileOf, configOption, rejectPositionals, UsageError, type CliCommand } from './command.js';
+import { redisEndpointOf } from './redis-target.js';
 
 const ROLES = ['bot', 'worker', 'scheduler'] as const;
 type Role = (typeof ROLES)[number];
@@ -79,12 +84,15 @@ export const startCommand: CliCommand = {
   },
   optionValues: { config: 'FILE', role: 'ROLES' },
   details: [
-    'Redis: REDIS_URL, else the server on 127.0.0.1:6379, else redis-server from PATH started with its data in ./data/.',
+    'Redis: REDIS_CLUSTER_NODES (a Redis Cluster), else REDIS_URL, else the server on 127.0.0.1:6379, else redis-server',
+    'from PATH started with its data in ./data/. redis.sentinels and redis.name in the config reach a master through Sentinel.',
     'Without TELEGRAM_BOT_TOKEN and DISCORD_BOT_TOKEN the briefings are printed on this console.',
     'Briefings go out at defaults.briefingTime in defaults.timezone (07:30 UTC unless configured);',
     '`herald preview` shows one at once.',
-    'Logs are JSON lines on stdout. Ctrl-C or SIGTERM stops taking jobs, finishes those in flight and',
-    'exits; a second one exits at once.',
+    'Logs go to stdout: readable lines at a terminal, JSON lines otherwise (LOG_FORMAT=pretty|json to choose).',
+    'A bot token the platform refuses stops Herald at once (exit 1) with how to get a new one; a platform',
+    'that cannot be reached is retried in the background while /readyz answers 503 naming it.',
+    'Ctrl-C or SIGTERM stops taking jobs, finishes those in flight and exits; a second one exits at once.',
     '',
     'Examples:',
     '  herald start',
@@ -96,16 +104,34 @@ export const startCommand: CliCommand = {
     const roles = parseRoles(values.role as string | undefined);
     const config = await loadConfig(configFileOf(values));
     const logger = createLogger();
-    const redisTarget = await ensureRedis({ url: config.redis.url });
+    const configured = redisEndpointOf(config);
+    const redisTarget = await ensureRedis({ url: config.redis.url, ...(configured.kind === 'single' ? {} : { endpoint: configured }) });
     logger.info(redisTarget.description);
 
-    const connection = createRedisConnection(redisTarget.url, { name: 'herald', logger });
+    const connection = createRedisConnection(redisTarget.endpoint, { name: 'herald', logger });
+    const closeRedis = async () => {
+      await connection.quit();
+      redisTarget.child?.kill('SIGTERM');
+    };
+    await waitForRedis(connection, redisTarget.endpoint, logger);
+    if (roles.has('bot')) {
+      // Before anything starts: a refused token is the one mistake no retry can mend.
+      try {
+        await checkBotTokens(config);
+      } catch (error) {
+        if (!(error instanceof TokenRejectedError)) throw error;
+        logger.error({ platform: error.platform }, error.message);
+        await closeRedis();
+        return 1;
+      }
+    }
+
     const metrics = new HeraldMetrics({ process: true });
     const keys = createKeys(config.redis.prefix);
     const limiter = new RedisRateLimiter(connection, keys.rateLimitPrefix());
     const telegramTransport = createTelegramTransport(config, limiter, metrics);
-    // One set per process: polls and the bots' trial fetches share the per-host limit.
-    const fetchOptions = defaultFetchOptions(config.fetch);
+    // Polls and the bots' trial fetches of every process share the per-host limit, through Redis.
+    const fetchOptions = { ...defaultFetchOptions(config.fetch), limiter: sharedHostLimiter(connection, config) };
     const workers = await startWorkers({
       config,
       connection,
@@ -115,9 +141,19 @@ export const startCommand: CliCommand = {
       metrics,
       fetchOptions,
     });
+    if (roles.has('scheduler')) {
+      await logStartupSummary({ feeds: new FeedStore(connection, keys), subscriptions: new SubscriptionStore(connection, keys), composeQueue: workers.queues.compose, logger });
+    }
 
     const readiness: ReadinessCheck[] = [redisReadiness(connection)];
-    const stops: Array<() => Promise<void>> = [];
+    // Filled in as they start; a refused token may stop Herald before all of them are up.
+    const running: { http?: RunningHttpServer | undefined; bots?: RunningBots } = {};
+    const stopHerald = installShutdown(async () => {
+      await running.http?.close();
+      await running.bots?.stop();
+      await workers.close();
+      await closeRedis();
+    }, logger);
     if (roles.has('bot')) {
       const services = createCommandServices({
         config,
@@ -130,22 +166,15 @@ export const startCommand: CliCommand = {
         logger,
         metrics,
       });
-      if (telegramTransport) {
-        const telegram = await startTelegramBot({ config, services, logger, transport: telegramTransport, metrics });
-        readiness.push(telegramReadiness(() => telegram.isRunning()));
-        stops.push(() => telegram.stop());
-      }
-      if (config.discord.token) {
-        const discord = await startDiscordBot({ config, services, logger, metrics });
-        readiness.push(discordReadiness(discord.client));
-        stops.push(() => discord.stop());
-      }
+      // Each bot comes up in the background: an unreachable platform holds up neither the other nor the workers.
+      running.bots = startBots({ config, services, logger, metrics, telegramTransport, onTokenRejected: () => stopHerald(1) });
+      readiness.push(...running.bots.readiness);
       if (!config.telegram.token && !config.discord.token) {
         logger.info('no TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN: briefings are printed on this console');
       }
     }
 
-    const http = await startOperatorEndpoints(
+    running.http = await startOperatorEndpoints(
       {
         port: config.health.port,
         host: config.health.host,
@@ -157,15 +186,7 @@ export const startCommand: CliCommand = {
       logger,
     );
     logger.info({ roles: [...roles] }, 'Herald is running');
-
-    installShutdown(async () => {
-      await http?.close();
-      for (const stop of stops) await stop();
-      await workers.close();
-      await connection.quit();
-      redisTarget.child?.kill('SIGTERM');
-    }, logger);
-    // Runs until a signal: installShutdown exits the process.
+    // Runs until a signal (or a refused token): installShutdown exits the process.
     return new Promise<number>(() => undefined);
   },
 };

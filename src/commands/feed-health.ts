@@ -1,8 +1,9 @@
 import type { Feed, FeedState } from '../feeds/item.js';
+import { en } from '../i18n/en.js';
 import type { Messages } from '../i18n/index.js';
 
-/** "3 h ago", "2 d ago": how long ago an ISO time was, roughly. */
-export function timeAgo(iso: string, now: Date, t: Messages): string {
+/** "3 h ago", "2 d ago": how long ago an ISO time was, roughly (in English for the console's tables). */
+export function timeAgo(iso: string, now: Date, t: Messages = en): string {
   const minutes = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 60_000));
   if (minutes < 60) return t.minutesAgo(minutes);
   const hours = Math.round(minutes / 60);

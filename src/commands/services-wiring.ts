@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { Logger } from '../log.js';
@@ -7,7 +7,7 @@ import type { ComposeQueue } from '../queue/compose-jobs.js';
 import { retryDeadLetter, type DeliverQueue } from '../queue/deliver-jobs.js';
 import type { PollQueue } from '../queue/poll-jobs.js';
 import { removeFeedScheduler, scheduleNewFeed } from '../queue/schedulers.js';
-import { removeSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
+import { nextBriefingTimes, removeSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
 import { llmSummaryHooks } from '../runtime/llm-summaries.js';
 import { BriefingStore } from '../store/briefings.js';
 import { DeliveryStore } from '../store/deliveries.js';
@@ -15,13 +15,12 @@ import { FeedStore } from '../store/feeds.js';
 import type { Keys } from '../store/keys.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
 import { composeForSubscription } from '../subscriptions/compose-for-subscription.js';
-import type { Subscription } from '../subscriptions/model.js';
 import type { CommandServices, SchedulingPort } from './services.js';
 
 /** What `createCommandServices` is built from: one Redis connection and the queues of the process. */
 export interface CommandServicesDeps {
   config: HeraldConfig;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   pollQueue: PollQueue;
   composeQueue: ComposeQueue;
@@ -34,14 +33,6 @@ export interface CommandServicesDeps {
   metrics?: HeraldMetrics;
 }
 
-/** The earliest planned run among a subscription's compose schedulers. */
-async function nextComposeRun(queue: ComposeQueue, subscription: Subscription): Promise<Date | undefined> {
-  const runs = (await queue.getJobSchedulers())
-    .filter((scheduler) => scheduler.template?.data?.subscriptionId === subscription.id && scheduler.next !== undefined)
-    .map((scheduler) => scheduler.next!);
-  return runs.length === 0 ? undefined : new Date(Math.min(...runs));
-}
-
 function schedulingFor(deps: CommandServicesDeps): SchedulingPort {
   const { pollQueue, composeQueue } = deps;
   return {
@@ -49,7 +40,7 @@ function schedulingFor(deps: CommandServicesDeps): SchedulingPort {
     feedRemoved: async (feedId) => void (await removeFeedScheduler(pollQueue, feedId)),
     subscriptionSaved: (subscription) => upsertSubscriptionSchedulers(composeQueue, subscription),
     subscriptionRemoved: (subscriptionId) => removeSubscriptionSchedulers(composeQueue, subscriptionId),
-    nextBriefingAt: (subscription) => nextComposeRun(composeQueue, subscription),
+    nextBriefingAt: async (subscription) => (await nextBriefingTimes(composeQueue)).get(subscription.id),
   };
 }
 

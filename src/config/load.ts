@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { parse as parseYaml, YAMLError } from 'yaml';
+import { describeIssue, formatPath } from './problems.js';
 import { configSchema, type HeraldConfig } from './schema.js';
 
 /** A configuration mistake, with one line per problem naming the key and what is wrong. */
@@ -17,6 +17,7 @@ export class ConfigError extends Error {
 /** Environment variables that override the file (secrets belong here, not in YAML). */
 export interface ConfigEnv {
   REDIS_URL?: string;
+  REDIS_CLUSTER_NODES?: string;
   HERALD_PREFIX?: string;
   TELEGRAM_BOT_TOKEN?: string;
   TELEGRAM_API_ROOT?: string;
@@ -32,20 +33,16 @@ export interface ConfigEnv {
   OPENAI_API_KEY?: string;
 }
 
-function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((out, key) => {
-    if (typeof key === 'number') return `${out}[${key}]`;
-    return out ? `${out}.${String(key)}` : String(key);
-  }, '');
-}
+/** The source of a ConfigError about environment variables (each problem names its variable). */
+export const ENVIRONMENT = 'the environment';
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const key = formatPath(issue.path) || '(top level)';
-  if (issue.code === 'unrecognized_keys') {
-    return `${key === '(top level)' ? '' : `${key}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  }
-  return `${key}: ${issue.message}`;
-}
+/** The variable behind each operator setting, to name it when its value is wrong. */
+const OPERATOR_ENV: Record<string, keyof ConfigEnv> = {
+  'health.port': 'HERALD_HEALTH_PORT',
+  'health.host': 'HERALD_HEALTH_HOST',
+  'dashboard.user': 'HERALD_DASHBOARD_USER',
+  'dashboard.password': 'HERALD_DASHBOARD_PASSWORD',
+};
 
 /** The health server and dashboard settings from the environment, checked like the file's. */
 function applyOperatorEnv(config: HeraldConfig, env: ConfigEnv): void {
@@ -56,7 +53,13 @@ function applyOperatorEnv(config: HeraldConfig, env: ConfigEnv): void {
     ? { ...config.dashboard, user: env.HERALD_DASHBOARD_USER ?? config.dashboard?.user, password: env.HERALD_DASHBOARD_PASSWORD ?? config.dashboard?.password }
     : config.dashboard;
   const checked = configSchema.pick({ health: true, dashboard: true }).safeParse({ health, dashboard });
-  if (!checked.success) throw new ConfigError('environment', checked.error.issues.map(describeIssue));
+  if (!checked.success) {
+    const problems = checked.error.issues.map((issue) => {
+      const variable = OPERATOR_ENV[formatPath(issue.path)];
+      return variable ? `${variable}: ${issue.message}` : describeIssue(issue, configSchema);
+    });
+    throw new ConfigError(ENVIRONMENT, problems);
+  }
   config.health = checked.data.health;
   config.dashboard = checked.data.dashboard;
 }
@@ -76,9 +79,10 @@ function llmApiKey(llm: HeraldConfig['llm'], env: ConfigEnv): string | undefined
 /** Validates an already-parsed YAML/JSON value and applies environment overrides. */
 export function parseConfig(raw: unknown, env: ConfigEnv = {}, source = 'configuration'): HeraldConfig {
   const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) throw new ConfigError(source, result.error.issues.map(describeIssue));
+  if (!result.success) throw new ConfigError(source, result.error.issues.map((issue) => describeIssue(issue, configSchema)));
   const config = result.data;
   if (env.REDIS_URL) config.redis.url = env.REDIS_URL;
+  if (env.REDIS_CLUSTER_NODES) config.redis.cluster = { nodes: env.REDIS_CLUSTER_NODES.split(',').map((node) => node.trim()).filter(Boolean) };
   if (env.HERALD_PREFIX) config.redis.prefix = env.HERALD_PREFIX;
   if (env.TELEGRAM_BOT_TOKEN) config.telegram.token = env.TELEGRAM_BOT_TOKEN;
   if (env.TELEGRAM_API_ROOT) config.telegram.apiRoot = env.TELEGRAM_API_ROOT;
@@ -90,6 +94,23 @@ export function parseConfig(raw: unknown, env: ConfigEnv = {}, source = 'configu
   if (apiKey !== undefined) config.llm.apiKey = apiKey;
   applyOperatorEnv(config, env);
   return config;
+}
+
+/**
+ * A YAML syntax error as one problem: what is wrong, where, and the lines around it with a
+ * caret under the spot (the yaml package's own excerpt ends the first line in a colon).
+ */
+function yamlProblem(error: Error, text: string): string {
+  const what = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const at = error instanceof YAMLError ? error.linePos?.[0] : undefined;
+  if (!at) return `is not valid YAML: ${what}`;
+  const lines = text.split(/\r?\n/);
+  const width = String(at.line).length;
+  const excerpt = [at.line - 1, at.line]
+    .filter((number) => number >= 1 && number <= lines.length)
+    .map((number) => `${String(number).padStart(width)} | ${lines[number - 1]!.replace(/\t/g, '→')}`);
+  excerpt.push(`${' '.repeat(width)} | ${' '.repeat(Math.max(0, at.col - 1))}^`);
+  return `is not valid YAML at line ${at.line}, column ${at.col}: ${what}\n${excerpt.map((line) => `      ${line}`).join('\n')}`;
 }
 
 export const DEFAULT_CONFIG_FILE = 'herald.config.yaml';
@@ -112,7 +133,7 @@ export async function loadConfig(file: string | undefined, env: ConfigEnv = proc
   try {
     raw = parseYaml(text);
   } catch (error) {
-    throw new ConfigError(path, [`is not valid YAML: ${(error as Error).message.split('\n')[0]}`]);
+    throw new ConfigError(path, [yamlProblem(error as Error, text)]);
   }
   return parseConfig(raw, env, path);
 }

@@ -51,6 +51,21 @@ export const sectionConfigSchema = z.strictObject({
   emoji: z.string().min(1).default('📰'),
 });
 
+/** A value in its shorthand (a bare string) is read as the object it abbreviates. */
+function withShorthand<T extends z.ZodType>(key: string, schema: T, form: string) {
+  return z.preprocess((value, context) => {
+    if (typeof value === 'string') return { [key]: value };
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) context.addIssue({ code: 'custom', message: `must be ${form}` });
+    return value;
+  }, schema);
+}
+
+/** `- https://example.com/feed.xml` is short for `- url: https://example.com/feed.xml`. */
+const feedEntrySchema = withShorthand('url', feedConfigSchema, 'a feed URL, e.g. "- https://example.com/feed.xml", or "- url: …" with name, section, interval or weight under it');
+
+/** `World: "🌍"` is short for `World: { emoji: "🌍" }`. */
+const sectionEntrySchema = withShorthand('emoji', sectionConfigSchema, 'the section\'s emoji, e.g. World: "🌍"');
+
 /** A boost/mute/important keyword: plain words, phrases, or a trailing `*` for a prefix (see briefing/keywords.ts). */
 const keywordPattern = z.string().refine((pattern) => keywordPatternProblem(pattern) === undefined, {
   message: 'must contain at least one letter or digit (plain words, phrases, or a word ending in "*")',
@@ -69,6 +84,11 @@ export const briefingConfigSchema = z.strictObject({
     .strictObject({ section: z.string().min(1), bullet: z.string().min(1), important: z.string().min(1), update: z.string().min(1) })
     .partial()
     .default({}),
+  /**
+   * An item is news when Herald first sees it at most this many hours after its publication:
+   * a feed added today brings its entries of the last day, not its archive.
+   */
+  maxItemAgeHours: z.number().positive().default(24),
   /** An empty window sends a short "nothing new" message, or nothing. */
   whenEmpty: z.enum(['message', 'nothing']).default('message'),
   /** Summary length budget in characters (UTF-16 code units). */
@@ -76,6 +96,8 @@ export const briefingConfigSchema = z.strictObject({
   /** Telegram link previews under a briefing (off: the first of many links would be previewed). */
   linkPreviews: z.boolean().default(false),
   discordStyle: z.enum(['embeds', 'content']).default('embeds'),
+  /** The day's topic hashtags above the footer, per platform: Telegram makes them searchable; elsewhere they are noise. */
+  hashtags: z.strictObject({ telegram: z.boolean().default(true), discord: z.boolean().default(false), console: z.boolean().default(false) }).prefault({}),
 });
 
 export const llmConfigSchema = z
@@ -99,9 +121,17 @@ export const configSchema = z.strictObject({
   redis: z
     .strictObject({
       url: z.string().optional(),
+      /** A Redis Cluster instead of `url`: some of its nodes as host:port (REDIS_CLUSTER_NODES); ioredis finds the rest. */
+      cluster: z.strictObject({ nodes: z.array(z.string().regex(/^\S+:\d{1,5}$/, 'host:port, e.g. redis-1:6379')).min(1) }).optional(),
+      /** Sentinels (host:port) that name the master `name`, instead of `url`. */
+      sentinels: z.array(z.string().regex(/^\S+:\d{1,5}$/, 'host:port, e.g. sentinel-1:26379')).min(1).optional(),
+      /** The master's name as the sentinels know it (with `sentinels`). */
+      name: z.string().optional(),
       /** Prefix for every key Herald writes; BullMQ queues use `{prefix}`. */
       prefix: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, "-" and "_" only').default('herald'),
     })
+    .refine((redis) => (redis.sentinels === undefined) === (redis.name === undefined), { message: 'sentinels and name go together (name: the master as the sentinels know it)', path: ['name'] })
+    .refine((redis) => redis.cluster === undefined || redis.sentinels === undefined, { message: 'use either cluster or sentinels, not both', path: ['sentinels'] })
     .default({ prefix: 'herald' }),
   defaults: z
     .strictObject({
@@ -130,8 +160,8 @@ export const configSchema = z.strictObject({
       allowHosts: z.array(z.string()).default([]),
     })
     .prefault({}),
-  feeds: z.array(feedConfigSchema).default([]),
-  sections: z.record(z.string(), sectionConfigSchema).default({}),
+  feeds: z.array(feedEntrySchema, { error: 'must be a list of feeds, one "- https://…" per line' }).default([]),
+  sections: z.record(z.string(), sectionEntrySchema, { error: 'must map section names to emoji, e.g. World: "🌍" on its own line' }).default({}),
   telegram: z
     .strictObject({
       token: z.string().optional(),
@@ -167,7 +197,7 @@ export const configSchema = z.strictObject({
   /** The operator's HTTP endpoints: /healthz, /readyz, /metrics (and the dashboard when configured). */
   health: z
     .strictObject({
-      port: z.number().int().min(0).max(65_535).default(8080),
+      port: z.number({ error: 'must be a port number, e.g. 8080 (0 picks a free port)' }).int('must be a whole port number, e.g. 8080').min(0, 'must be a port number from 0 to 65535').max(65_535, 'must be a port number from 0 to 65535').default(8080),
       /** Loopback by default; a container sets 0.0.0.0 so Docker and Prometheus can reach it. */
       host: z.string().min(1).default('127.0.0.1'),
     })

@@ -120,3 +120,37 @@ export function evaluateLabelledSet(labelled: LabelledItem[], options: Partial<C
     duplicatesDropped,
   };
 }
+
+/** How a briefing shows the stories of a labelled set: the items of each bullet against the gold stories. */
+export interface BriefingEvaluation {
+  /** B-cubed over the items shown, each bullet a predicted cluster. */
+  bcubed: Scores;
+  /** Per gold story with an item shown: how many bullets carry its items, averaged (1 is ideal). */
+  bulletsPerStory: number;
+  bullets: number;
+  storiesShown: number;
+  itemsShown: number;
+}
+
+/** Scores a briefing given the item ids of each bullet and the gold story of every item. */
+export function evaluateBriefing(bullets: string[][], gold: Assignment): BriefingEvaluation {
+  const predicted: Assignment = new Map(bullets.flatMap((ids, index) => ids.map((id) => [id, `b${index}`] as const)));
+  const bulletsOfStory = new Map<string, Set<number>>();
+  bullets.forEach((ids, index) => {
+    for (const id of ids) {
+      const story = gold.get(id);
+      if (story === undefined) continue;
+      const seen = bulletsOfStory.get(story);
+      if (seen) seen.add(index);
+      else bulletsOfStory.set(story, new Set([index]));
+    }
+  });
+  const spread = [...bulletsOfStory.values()].reduce((sum, seen) => sum + seen.size, 0);
+  return {
+    bcubed: bcubedScores(predicted, gold),
+    bulletsPerStory: bulletsOfStory.size === 0 ? 0 : spread / bulletsOfStory.size,
+    bullets: bullets.length,
+    storiesShown: bulletsOfStory.size,
+    itemsShown: predicted.size,
+  };
+}

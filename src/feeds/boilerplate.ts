@@ -35,24 +35,41 @@ const ELISION = /\s*\[\s*(?:…|\.\.\.)\s*\]/gu;
 /** A line that already ends as a sentence ends: then a removed tail was not cutting a sentence short. */
 const ENDS_SENTENCE = /[.!?。！？"'”’»)\]]$/u;
 
-/** The words every pattern above needs: a line without any of them is left alone without trying the patterns. */
-const HINT = /read (?:more|the|on|this)|continue reading|keep reading|full story|click|appeared first|photo|image|picture|illustration|\[|(?:reporting|writing|editing|compiled|research|produced) by/i;
+/**
+ * The words every pattern above needs: a line without any of them is left alone without trying
+ * the patterns. None spans a line break, so one scan of the whole text finds the lines to clean.
+ */
+const HINT = /read (?:more|the|on|this)|continue reading|keep reading|full story|click|appeared first|photo|image|picture|illustration|\[|(?:reporting|writing|editing|compiled|research|produced) by/gi;
 
 /**
  * A plain text (lines separated by '\n') without publisher boilerplate. A "Read more" or "[…]"
  * that cut a sentence short becomes "…", so the cut sentence is never taken for a whole one.
+ * Empty lines go too, once anything was found.
  */
 export function stripBoilerplate(text: string): string {
-  if (!HINT.test(text)) return text;
-  return text
-    .split('\n')
-    .map(cleanLine)
-    .filter((line) => line !== '')
-    .join('\n');
+  let hint = nextHint(text, 0);
+  if (hint === -1) return text;
+  const lines: string[] = [];
+  for (let start = 0; start <= text.length; ) {
+    const lineBreak = text.indexOf('\n', start);
+    const end = lineBreak === -1 ? text.length : lineBreak;
+    const hinted = hint !== -1 && hint < end;
+    const line = hinted ? cleanLine(text.slice(start, end)) : text.slice(start, end);
+    if (hinted) hint = nextHint(text, end);
+    if (line !== '') lines.push(line);
+    start = end + 1;
+  }
+  return lines.join('\n');
 }
 
+/** Where the next hint at or after `from` starts, or -1. */
+function nextHint(text: string, from: number): number {
+  HINT.lastIndex = from;
+  return HINT.exec(text)?.index ?? -1;
+}
+
+/** A line with a hint in it, without the boilerplate that hint points to. */
 function cleanLine(line: string): string {
-  if (!HINT.test(line)) return line;
   if (READ_MORE_LINE.test(line) || CREDIT_LINE.test(line) || POST_APPEARED_LINE.test(line) || CAPTION_LINE.test(line)) return '';
   let cleaned = withoutClickSentence(line.replace(CREDIT_IN_BRACKETS, '').replace(POST_APPEARED_TAIL, ''));
   const tail = MARKER_TAIL.exec(cleaned);

@@ -6,7 +6,9 @@ import { heraldVersion } from '../version.js';
 import { parseRetryAfter } from './backoff.js';
 import { readCappedBody } from './fetch-body.js';
 import { FetchError } from './fetch-error.js';
-import { HostLimiter } from './host-limiter.js';
+import { HostLimiter, RedisHostLimiter, type HostLimit } from './host-limiter.js';
+import type { RedisClient } from '../store/client.js';
+import { createKeys } from '../store/keys.js';
 import { assertPublicIpLiteral, guardedLookup, isAllowlisted, type ResolveHost } from './ssrf.js';
 
 export { FetchError, type FetchErrorKind } from './fetch-error.js';
@@ -21,8 +23,8 @@ export interface FetchOptions {
   userAgent?: string;
   /** "host" or "host:port" entries that skip the SSRF guard. */
   allowHosts: string[];
-  /** Per-host concurrency; a process-wide limiter of 2 per host when absent. */
-  limiter?: HostLimiter;
+  /** Per-host concurrency (in this process, or shared through Redis); a process-wide limiter of 2 per host when absent. */
+  limiter?: HostLimit;
   signal?: AbortSignal;
   /** Name resolution (tests inject one); DNS through the OS resolver when absent. */
   lookup?: ResolveHost;
@@ -104,6 +106,15 @@ export function defaultFetchOptions(config: HeraldConfig['fetch']): FetchOptions
     allowHosts: config.allowHosts,
     limiter: new HostLimiter(config.perHostConcurrency),
   };
+}
+
+/**
+ * The per-host limit (`fetch.perHostConcurrency`) shared by every process on this Redis, so N
+ * workers still open at most that many connections to one host. A lease outlasts the fetch
+ * deadline by a few seconds; a crashed worker's slots come back when theirs run out.
+ */
+export function sharedHostLimiter(redis: RedisClient, config: Pick<HeraldConfig, 'fetch' | 'redis'>): HostLimit {
+  return new RedisHostLimiter(redis, { perHost: config.fetch.perHostConcurrency, leaseMs: config.fetch.timeoutMs + 5_000, keyPrefix: createKeys(config.redis.prefix).hostLeasePrefix() });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import { whitespaceRunsToSpace } from '../text/fold.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
 
 /** Elements whose contents are never readable text (a figure's caption describes a photo, not the news). */
@@ -53,8 +54,14 @@ export function firstImage(html: string, base?: string): string | undefined {
 /** htmlToText and firstImage in one parse, for callers that need both. */
 export function readHtml(html: string, base?: string): HtmlContent {
   // Most titles and many descriptions are plain text: without markup or entities there is nothing to parse.
-  if (!/[<&]/.test(html)) return { text: foldLines(html.replace(/\s+/g, ' ')).normalize('NFC') };
+  if (!/[<&]/.test(html)) return { text: foldLines(whitespaceRunsToSpace(html)).normalize('NFC') };
   let text = '';
+  // The text since the last block break, as written: its whitespace is folded once per line, not per chunk.
+  let line = '';
+  const breakLine = () => {
+    text += `${whitespaceRunsToSpace(line)}\n`;
+    line = '';
+  };
   let image: string | undefined;
   let skippedDepth = 0;
   let depth = 0;
@@ -65,27 +72,27 @@ export function readHtml(html: string, base?: string): HtmlContent {
       onopentag(name, attributes) {
         if (++depth > MAX_NESTING_DEPTH) parser.pause();
         else if (SKIPPED_ELEMENTS.has(name)) skippedDepth++;
-        else if (BLOCK_ELEMENTS.has(name)) text += '\n';
+        else if (BLOCK_ELEMENTS.has(name)) breakLine();
         else if (name === 'a') linkDepth++;
         else if (name === 'img' && image === undefined) image = contentImage(attributes, base);
       },
       onclosetag(name) {
         depth--;
         if (SKIPPED_ELEMENTS.has(name)) skippedDepth = Math.max(0, skippedDepth - 1);
-        else if (BLOCK_ELEMENTS.has(name)) text += '\n';
+        else if (BLOCK_ELEMENTS.has(name)) breakLine();
         else if (name === 'a') linkDepth = Math.max(0, linkDepth - 1);
       },
       ontext(chunk) {
         if (skippedDepth > 0) return;
         // Line breaks in HTML source are only whitespace; breaks come from block elements.
-        const visible = chunk.replace(/\s+/g, ' ');
-        text += visible;
-        if (linkDepth > 0) linkChars += visible.length;
+        line += chunk;
+        if (linkDepth > 0) linkChars += whitespaceRunsToSpace(chunk).length;
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
   parser.end(html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;'));
+  text += whitespaceRunsToSpace(line);
   const folded = foldLines(text);
   const linksOnly = linkChars > 0 && linkChars >= LINKS_ONLY_SHARE * folded.length;
   return { text: folded.normalize('NFC'), image, ...(linksOnly ? { linksOnly } : {}) };
@@ -96,7 +103,17 @@ export function readHtml(html: string, base?: string): HtmlContent {
  * but the block breaks ('\n') is already a space here.
  */
 function foldLines(text: string): string {
-  return text.replace(/ {2,}/g, ' ').replace(/ ?\n[ \n]*/g, '\n').replace(/^[ \n]+|[ \n]+$/g, '');
+  const folded = text.replace(/ {2,}/g, ' ').replace(/ ?\n[ \n]*/g, '\n');
+  // Trimmed by hand: a /[ \n]+$/ alternative would be tried at every space of the text.
+  let start = 0;
+  let end = folded.length;
+  while (start < end && isSpaceOrBreak(folded.charCodeAt(start))) start++;
+  while (end > start && isSpaceOrBreak(folded.charCodeAt(end - 1))) end--;
+  return folded.slice(start, end);
+}
+
+function isSpaceOrBreak(code: number): boolean {
+  return code === 0x20 || code === 0x0a;
 }
 
 function contentImage(attributes: Record<string, string>, base: string | undefined): string | undefined {

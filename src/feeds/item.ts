@@ -30,6 +30,12 @@ export interface Item {
   section?: string;
 }
 
+/**
+ * Who added a feed, and so who may remove it: the config removes the feeds it added once it no
+ * longer lists them; feeds added in a chat or from an OPML file stay until removed by hand.
+ */
+export type FeedOrigin = 'config' | 'chat' | 'opml';
+
 /** A feed as configured or added by an admin. */
 export interface Feed {
   /** Stable id derived from the URL the feed was first added with. */
@@ -42,6 +48,8 @@ export interface Feed {
   /** Ranking weight, 1 by default. */
   weight: number;
   addedAt: string;
+  /** Absent for feeds stored before Herald recorded it. */
+  origin?: FeedOrigin;
 }
 
 /** What Herald remembers between polls of one feed. */
@@ -55,6 +63,9 @@ export interface FeedState {
   lastError?: string;
   /** Earliest time the next attempt may be made (backoff / Retry-After). */
   retryAfter?: string;
+  /** Entries in the feed at its last successful read, and the publication time of the newest (to explain a quiet briefing). */
+  entryCount?: number;
+  newestEntryAt?: string;
   /** Set when the feed was disabled after too many failures; the reason is shown by /status. */
   disabledReason?: string;
   disabledAt?: string;

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { normalizeForComparison } from '../text/fold.js';
+import { hash as oneShotHash } from 'node:crypto';
+import { normalizeForComparison, whitespaceRunsToSpace } from '../text/fold.js';
 import { splitSentences } from '../text/sentences.js';
 import { canonicalizeUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
@@ -140,7 +140,7 @@ export function itemIdFor(feedId: string, identity: string): string {
 }
 
 function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return oneShotHash('sha256', value);
 }
 
 /** A zone at the end of a date string that Date.parse understands: an offset, Z, UT(C), GMT or a US zone. */
@@ -176,7 +176,7 @@ function cleanCategories(categories: string[]): string[] {
 
 /** Text on one line: every run of whitespace (line breaks too) made one space, trimmed. */
 export function singleLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return whitespaceRunsToSpace(text).trim();
 }
 
 /** The first sentence of the first paragraph, cut to a headline's length. */

@@ -1,5 +1,5 @@
 import type { Client } from 'discord.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 
 /** One thing `/readyz` asks: resolves when ready, throws saying why not. */
 export interface ReadinessCheck {
@@ -8,7 +8,7 @@ export interface ReadinessCheck {
 }
 
 /** Redis answers PING. With BullMQ's never-failing connection a PING waits through an outage, so the check's timeout decides. */
-export function redisReadiness(redis: Pick<Redis, 'ping'>): ReadinessCheck {
+export function redisReadiness(redis: Pick<RedisClient, 'ping'>): ReadinessCheck {
   return {
     name: 'redis',
     async check() {

@@ -16,7 +16,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 
 /** One limit to honour, e.g. `{ key: 'telegram:chat:42', limit: 1, perMs: 1000 }`. */
 export interface RateBucket {
@@ -120,7 +120,7 @@ local from = now
 if mode == 'commit' then from = math.max(now - grace, tonumber(rank)) end
 
 -- Each round moves 'at' to an instant taken from the logs, so this settles quickly; the cap
--- only keeps a bug from ever blocking Redis.
+-- only keeps a bug from ever blocking RedisClient.
 local at = from
 for round = 1, 10000 do
   local latest = at
@@ -179,7 +179,7 @@ export class RedisRateLimiter {
    *   (e.g. `herald:ratelimit:{telegram}:`) so the buckets of one call share a slot.
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

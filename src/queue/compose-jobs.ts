@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import { openQueue, QUEUE_NAMES } from './names.js';
 
 /** Payload of a compose job: whose briefing is due. */
@@ -20,7 +20,7 @@ export const COMPOSE_JOB_OPTIONS = {
 export type ComposeQueue = Queue<ComposeJobData>;
 
 /** The compose queue under `{prefix}`. */
-export function createComposeQueue(connection: Redis, storePrefix = 'herald'): ComposeQueue {
+export function createComposeQueue(connection: RedisClient, storePrefix = 'herald'): ComposeQueue {
   return openQueue<ComposeJobData>(QUEUE_NAMES.compose, connection, storePrefix);
 }
 

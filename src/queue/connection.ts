@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
+import type { RedisClient } from '../store/client.js';
 
 /** Longest pause between two reconnection attempts. */
 const MAX_RECONNECT_DELAY_MS = 5_000;
@@ -7,6 +8,64 @@ const MAX_RECONNECT_DELAY_MS = 5_000;
 /** Reconnection delay for the given attempt (1, 2, …): grows linearly, capped, never gives up. */
 function reconnectDelayMs(attempt: number): number {
   return Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS);
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where Herald's Redis is: one server by URL, a Redis Cluster by some of its nodes (ioredis
+ * finds the rest), or the master that Sentinel names.
+ */
+export type RedisEndpoint =
+  | { kind: 'single'; url: string }
+  | { kind: 'cluster'; nodes: HostPort[] }
+  | { kind: 'sentinel'; sentinels: HostPort[]; name: string };
+
+/** `host:port` → its parts; the port defaults to `defaultPort`. Throws a readable error on anything else. */
+export function parseHostPort(text: string, defaultPort = 6379): HostPort {
+  const match = /^\[?([^\]\s]+?)\]?(?::(\d{1,5}))?$/.exec(text.trim());
+  const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
+  if (!match || port < 1 || port > 65_535) throw new Error(`"${text}" is not host:port (e.g. redis-1:6379)`);
+  return { host: match[1]!, port };
+}
+
+/** One line naming the endpoint, for logs and doctor (never a password). */
+export function describeEndpoint(endpoint: RedisEndpoint): string {
+  const list = (nodes: HostPort[]) => nodes.map(({ host, port }) => `${host}:${port}`).join(', ');
+  if (endpoint.kind === 'cluster') return `Redis Cluster via ${list(endpoint.nodes)}`;
+  if (endpoint.kind === 'sentinel') return `Redis master "${endpoint.name}" via Sentinel ${list(endpoint.sentinels)}`;
+  return `Redis at ${endpoint.url.replace(/\/\/[^@/]*@/, '//')}`;
+}
+
+/** Options every Herald connection shares; `reconnect` is the retry strategy (null: give up at once). */
+function clientOptions(connectionName: string | undefined, extra: RedisOptions): RedisOptions {
+  return { ...(connectionName ? { connectionName } : {}), ...extra };
+}
+
+/**
+ * An ioredis client for the endpoint. On a cluster the per-node options go in `redisOptions`;
+ * ioredis follows MOVED/ASK redirections and, after a failover, asks the cluster for the new
+ * slot owners by itself.
+ */
+export function connectTo(endpoint: RedisEndpoint | string, options: RedisOptions, clusterRetry: ClusterOptions['clusterRetryStrategy']): RedisClient {
+  const target: RedisEndpoint = typeof endpoint === 'string' ? { kind: 'single', url: endpoint } : endpoint;
+  if (target.kind === 'cluster') {
+    return new Cluster(target.nodes, {
+      redisOptions: options,
+      clusterRetryStrategy: clusterRetry,
+      // A replica promoted after a failover needs a moment to take its slots; retry meanwhile.
+      retryDelayOnClusterDown: 300,
+      retryDelayOnFailover: 300,
+      // Redirections and CLUSTERDOWN retries until a failover is through (node timeout 15 s by default): about a minute.
+      maxRedirections: 200,
+      slotsRefreshTimeout: 5_000,
+    });
+  }
+  if (target.kind === 'sentinel') return new Redis({ ...options, sentinels: target.sentinels, name: target.name });
+  return new Redis(target.url, options);
 }
 
 export interface RedisConnectionOptions {
@@ -23,12 +82,10 @@ export interface RedisConnectionOptions {
  * an outage is logged once per process: when the first attempt to reach Redis again fails,
  * and when it is back, with how long it was gone.
  */
-export function createRedisConnection(url: string, options: RedisConnectionOptions = {}): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: null,
-    retryStrategy: reconnectDelayMs,
-    ...(options.name ? { connectionName: options.name } : {}),
-  });
+export function createRedisConnection(url: string, options?: RedisConnectionOptions): Redis;
+export function createRedisConnection(endpoint: RedisEndpoint, options?: RedisConnectionOptions): RedisClient;
+export function createRedisConnection(endpoint: RedisEndpoint | string, options: RedisConnectionOptions = {}): RedisClient {
+  const redis = connectTo(endpoint, clientOptions(options.name, { maxRetriesPerRequest: null, retryStrategy: reconnectDelayMs }), reconnectDelayMs);
   const { logger } = options;
   const connection = options.name;
   /** Set while Redis is out of reach: since when, and whether that was logged yet. */
@@ -64,7 +121,7 @@ const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETI
  * error (at a restart a worker's socket may fail before the shared one notices), or any error
  * while the connection is down.
  */
-export function isPartOfOutage(error: Error, redis: Redis): boolean {
+export function isPartOfOutage(error: Error, redis: RedisClient): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   const networkError = (code !== undefined && NETWORK_ERROR_CODES.has(code)) || error.message === 'Connection is closed.';
   return networkError || redis.status !== 'ready';

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import type { BriefingStore } from '../store/briefings.js';
 import type { DeadLetterRetry, DeliveryStore } from '../store/deliveries.js';
 import type { Subscription } from '../subscriptions/model.js';
@@ -32,7 +32,7 @@ export const DELIVER_JOB_OPTIONS = {
 export type DeliverQueue = Queue<DeliverJobData>;
 
 /** The deliver queue under `{prefix}`. */
-export function createDeliverQueue(connection: Redis, storePrefix = 'herald'): DeliverQueue {
+export function createDeliverQueue(connection: RedisClient, storePrefix = 'herald'): DeliverQueue {
   return openQueue<DeliverJobData>(QUEUE_NAMES.deliver, connection, storePrefix);
 }
 

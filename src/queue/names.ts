@@ -3,7 +3,7 @@
  * job ids, so ids built here join their parts with `-`.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 
 /** The queues Herald runs, by job kind. */
 export const QUEUE_NAMES = {
@@ -24,7 +24,7 @@ export function bullPrefix(storePrefix = 'herald'): string {
 }
 
 /** One of Herald's queues under `{storePrefix}`, the way every producer opens it (workers: jobs/start-worker.ts). */
-export function openQueue<Data>(name: QueueName, connection: Redis, storePrefix = 'herald'): Queue<Data> {
+export function openQueue<Data>(name: QueueName, connection: RedisClient, storePrefix = 'herald'): Queue<Data> {
   return new Queue<Data>(name, { connection, prefix: bullPrefix(storePrefix) });
 }
 

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import { openQueue, pollSchedulerId, QUEUE_NAMES } from './names.js';
 
 /** Payload of a poll-feed job. */
@@ -17,7 +17,7 @@ export const POLL_JOB_RETENTION = { removeOnComplete: { count: 1000 }, removeOnF
 export type PollQueue = Queue<PollFeedJobData>;
 
 /** The poll-feed queue under `{prefix}`. */
-export function createPollQueue(connection: Redis, storePrefix = 'herald'): PollQueue {
+export function createPollQueue(connection: RedisClient, storePrefix = 'herald'): PollQueue {
   return openQueue<PollFeedJobData>(QUEUE_NAMES.pollFeed, connection, storePrefix);
 }
 

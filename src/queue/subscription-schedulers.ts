@@ -65,3 +65,15 @@ export async function syncSubscriptionSchedulers(queue: ComposeQueue, subscripti
   await Promise.all(stale.map((id) => queue.removeJobScheduler(id)));
   return { upserted: wanted.size, removed: stale.length };
 }
+
+/** The earliest planned briefing of each subscription that has a compose scheduler, read in one pass. */
+export async function nextBriefingTimes(queue: ComposeQueue): Promise<Map<string, Date>> {
+  const next = new Map<string, Date>();
+  for (const scheduler of await queue.getJobSchedulers()) {
+    const subscriptionId = scheduler.template?.data?.subscriptionId;
+    if (subscriptionId === undefined || scheduler.next === undefined) continue;
+    const known = next.get(subscriptionId);
+    if (known === undefined || scheduler.next < known.getTime()) next.set(subscriptionId, new Date(scheduler.next));
+  }
+  return next;
+}

@@ -84,8 +84,8 @@ const NO_MENTIONS = { parse: [] as [] };
  * characters with link previews suppressed. Splits at bullet boundaries first; every part
  * carries `allowed_mentions: { parse: [] }`.
  */
-export function renderDiscord(briefing: Briefing, options: { style?: 'embeds' | 'content' } = {}): DiscordPart[] {
-  const layout = layoutBriefing(briefing);
+export function renderDiscord(briefing: Briefing, options: { style?: 'embeds' | 'content'; hashtags?: boolean } = {}): DiscordPart[] {
+  const layout = layoutBriefing(briefing, { hashtags: options.hashtags ?? false });
   if (options.style === 'content') {
     const dialect = discordDialect(DISCORD_LIMITS.content, true);
     return packBlocks(allBlocks(layout), dialect).map((spans) => ({ content: renderSpans(spans, dialect), allowed_mentions: NO_MENTIONS }));

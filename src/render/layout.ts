@@ -24,8 +24,15 @@ function safeHref(url: string): string | undefined {
   }
 }
 
-/** Lays a briefing out as blocks of spans, shared by every renderer. */
-export function layoutBriefing(briefing: Briefing): BriefingLayout {
+/** The footer's lines: the day's hashtags when the platform shows them, then the counts. */
+function footerText(briefing: Briefing, hashtags: boolean): string | undefined {
+  const tags = hashtags && briefing.hashtags && briefing.hashtags.length > 0 ? briefing.hashtags.join(' ') : undefined;
+  return [tags, briefing.footer].filter(Boolean).join('\n') || undefined;
+}
+
+/** Lays a briefing out as blocks of spans, shared by every renderer; `hashtags` puts the day's hashtags above the footer. */
+export function layoutBriefing(briefing: Briefing, options: { hashtags?: boolean } = {}): BriefingLayout {
+  const footer = footerText(briefing, options.hashtags ?? false);
   return {
     title: { spans: [{ text: briefing.title, bold: true }] },
     sections: briefing.sections.map((section) => ({
@@ -33,7 +40,7 @@ export function layoutBriefing(briefing: Briefing): BriefingLayout {
       header: { spans: [{ text: sectionTitle(section), bold: true }], keepWithNext: true },
       bullets: section.bullets.map(bulletBlock),
     })),
-    footer: briefing.footer ? { spans: [{ text: briefing.footer, italic: true }] } : undefined,
+    footer: footer ? { spans: [{ text: footer, italic: true }] } : undefined,
   };
 }
 

@@ -16,6 +16,8 @@ export interface PartsByPlatform {
 export interface RenderOptions {
   linkPreviews?: boolean;
   discordStyle?: 'embeds' | 'content';
+  /** Which platforms show the day's hashtags above the footer (default: Telegram only, where they can be searched). */
+  hashtags?: { telegram?: boolean; discord?: boolean; console?: boolean };
 }
 
 /**
@@ -24,9 +26,9 @@ export interface RenderOptions {
  */
 export function renderParts<P extends Platform>(briefing: Briefing, platform: P, options: RenderOptions = {}): PartsByPlatform[P][] {
   const renderers: { [K in Platform]: () => PartsByPlatform[K][] } = {
-    telegram: () => renderTelegram(briefing, { linkPreviews: options.linkPreviews }),
-    discord: () => renderDiscord(briefing, { style: options.discordStyle }),
-    text: () => renderText(briefing),
+    telegram: () => renderTelegram(briefing, { linkPreviews: options.linkPreviews, hashtags: options.hashtags?.telegram ?? true }),
+    discord: () => renderDiscord(briefing, { style: options.discordStyle, hashtags: options.hashtags?.discord ?? false }),
+    text: () => renderText(briefing, { hashtags: options.hashtags?.console ?? false }),
   };
   return renderers[platform]();
 }
@@ -37,5 +39,5 @@ export type RenderedParts = { [P in Platform]: PartsByPlatform[P][] };
 /** Renders for every platform at once: done once when a briefing is composed, read by each delivery. */
 export function renderAllPlatforms(briefing: Briefing | null, options: RenderOptions = {}): RenderedParts {
   if (!briefing) return { telegram: [], discord: [], text: [] };
-  return { telegram: renderParts(briefing, 'telegram', options), discord: renderParts(briefing, 'discord', options), text: renderParts(briefing, 'text') };
+  return { telegram: renderParts(briefing, 'telegram', options), discord: renderParts(briefing, 'discord', options), text: renderParts(briefing, 'text', options) };
 }

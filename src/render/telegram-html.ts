@@ -43,8 +43,8 @@ export const telegramDialect: Dialect = {
  * split at bullet boundaries to stay within 4096 UTF-16 units of visible text each.
  * Link previews are off unless asked for: a briefing with ten links would preview the first.
  */
-export function renderTelegram(briefing: Briefing, options: { linkPreviews?: boolean } = {}): TelegramPart[] {
-  return packBlocks(allBlocks(layoutBriefing(briefing)), telegramDialect).map((spans) => ({
+export function renderTelegram(briefing: Briefing, options: { linkPreviews?: boolean; hashtags?: boolean } = {}): TelegramPart[] {
+  return packBlocks(allBlocks(layoutBriefing(briefing, { hashtags: options.hashtags ?? true })), telegramDialect).map((spans) => ({
     text: renderSpans(spans, telegramDialect),
     parse_mode: 'HTML',
     link_preview_options: { is_disabled: !options.linkPreviews },

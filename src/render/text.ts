@@ -19,7 +19,7 @@ function textDialect(maxChars: number): Dialect {
  * The briefing as plain text, links written out after their names. One part unless
  * `maxChars` (UTF-16 code units) asks for splitting, e.g. for a channel with its own limit.
  */
-export function renderText(briefing: Briefing, options: { maxChars?: number } = {}): TextPart[] {
+export function renderText(briefing: Briefing, options: { maxChars?: number; hashtags?: boolean } = {}): TextPart[] {
   const dialect = textDialect(options.maxChars ?? Infinity);
-  return packBlocks(allBlocks(layoutBriefing(briefing)), dialect).map((spans) => ({ text: renderSpans(spans, dialect) }));
+  return packBlocks(allBlocks(layoutBriefing(briefing, { hashtags: options.hashtags ?? false })), dialect).map((spans) => ({ text: renderSpans(spans, dialect) }));
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { HeraldMetrics } from '../observability/metrics.js';
@@ -8,7 +8,7 @@ import { describeFallbacks, fallbacksNeedAttention } from '../summarize/llm-repo
 import type { SummaryHooks } from '../summarize/summarize.js';
 
 export interface LlmSummaryWiring {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   config: Pick<HeraldConfig, 'defaults'>;
   logger?: Logger | undefined;

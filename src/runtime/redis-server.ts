@@ -2,10 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
+import { describeEndpoint, type RedisEndpoint } from '../queue/connection.js';
 
 /** How Herald reaches Redis: a given URL, a server already running, or one it started itself. */
 export interface RedisTarget {
   url: string;
+  /** What to connect to: the URL's server, or the cluster or Sentinel endpoint configured. */
+  endpoint: RedisEndpoint;
   /** Set when Herald launched redis-server itself; stop it on shutdown. */
   child?: ChildProcess;
   /** One line for the operator saying where Redis came from. */
@@ -58,6 +61,8 @@ async function findOnPath(command: string, pathVariable = process.env.PATH ?? ''
 export interface EnsureRedisOptions {
   /** REDIS_URL or config.redis.url; when set, it is used as is. */
   url?: string;
+  /** A configured Redis Cluster or Sentinel endpoint: used as is (the URL is then ignored). */
+  endpoint?: RedisEndpoint;
   host?: string;
   port?: number;
   /** Where a self-started server keeps its data (AOF). */
@@ -73,11 +78,13 @@ export interface EnsureRedisOptions {
  * get one.
  */
 export async function ensureRedis(options: EnsureRedisOptions = {}): Promise<RedisTarget> {
-  if (options.url) return { url: options.url, description: `using Redis at ${options.url}` };
+  if (options.endpoint) return { url: describeEndpoint(options.endpoint), endpoint: options.endpoint, description: `using ${describeEndpoint(options.endpoint)}` };
+  if (options.url) return { url: options.url, endpoint: { kind: 'single', url: options.url }, description: `using Redis at ${options.url}` };
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 6379;
   const url = `redis://${host}:${port}`;
-  if (await redisAnswers(host, port)) return { url, description: `using the Redis already running at ${host}:${port}` };
+  const endpoint: RedisEndpoint = { kind: 'single', url };
+  if (await redisAnswers(host, port)) return { url, endpoint, description: `using the Redis already running at ${host}:${port}` };
 
   const binary = await findOnPath('redis-server', options.pathVariable);
   if (!binary) throw new RedisUnavailableError(`Nothing answers on ${host}:${port} and redis-server is not installed.\n${HOW_TO_GET_REDIS}`);
@@ -91,7 +98,7 @@ export async function ensureRedis(options: EnsureRedisOptions = {}): Promise<Red
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
   while (Date.now() < deadline) {
     if (await redisAnswers(host, port)) {
-      return { url, child, description: `started redis-server on ${host}:${port} with its data in ${dataDir} (stops with Herald)` };
+      return { url, endpoint, child, description: `started redis-server on ${host}:${port} with its data in ${dataDir} (stops with Herald)` };
     }
     const code = await Promise.race([exited, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 100))]);
     if (code !== 'waiting') throw new RedisUnavailableError(`redis-server (${binary}) exited with code ${code} before answering on ${host}:${port}.\n${HOW_TO_GET_REDIS}`);

@@ -4,11 +4,12 @@
  * planned. `herald start` and the scale-out tests start Herald through here.
  */
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import { startComposeWorker } from '../../jobs/compose.js';
 import { startDeliverWorker, type Senders } from '../../jobs/deliver.js';
 import { createHousekeepingQueue, startHousekeepingWorker, upsertHousekeepingScheduler, type HousekeepingQueue } from '../../jobs/housekeeping.js';
 import { createPollFeedDeps, startPollWorker } from '../../jobs/poll-feed.js';
+import { logFeedSync, syncConfigFeeds } from '../config/feed-sync.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { Logger } from '../log.js';
@@ -25,6 +26,7 @@ import { BriefingStore } from '../store/briefings.js';
 import { DeliveryStore } from '../store/deliveries.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys, type Keys } from '../store/keys.js';
+import { migrateKeyLayout } from '../store/migrate-layout.js';
 import { RedisStoryEngine } from '../store/story-engine.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
 import { alertBreakingStories } from '../subscriptions/breaking.js';
@@ -43,7 +45,7 @@ export interface WorkerQueues {
 export interface StartWorkersOptions {
   config: HeraldConfig;
   /** A connection made with createRedisConnection (`maxRetriesPerRequest: null`), or a URL to make one from. */
-  connection: Redis | string;
+  connection: RedisClient | string;
   senders: Senders;
   logger: Logger;
   roles: { worker: boolean; scheduler: boolean };
@@ -63,24 +65,13 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-/** Puts the config's feeds into the store (new ones added, settings of known ones updated) and schedules every enabled feed. */
-async function syncConfigFeeds(config: HeraldConfig, feeds: FeedStore, pollQueue: PollQueue): Promise<void> {
-  for (const feed of config.feeds) {
-    const settings = {
-      intervalMinutes: feed.interval ?? config.defaults.interval,
-      ...(feed.name !== undefined ? { name: feed.name } : {}),
-      ...(feed.section !== undefined ? { section: feed.section } : {}),
-      ...(feed.weight !== undefined ? { weight: feed.weight } : {}),
-    };
-    const { feed: stored, created } = await feeds.add({ url: feed.url, ...settings });
-    if (!created) await feeds.update(stored.id, settings);
-  }
+/** Schedules every enabled feed; a feed never polled yet is polled now, not at its first slot up to an interval away. */
+async function scheduleFeeds(feeds: FeedStore, pollQueue: PollQueue): Promise<void> {
   const enabled = (await feeds.listWithState()).filter(({ state }) => state.disabledReason === undefined);
   await syncFeedSchedulers(
     pollQueue,
     enabled.map(({ feed }) => feed),
   );
-  // A feed never polled yet is polled now, not at its first scheduled slot up to an interval away.
   for (const { feed } of enabled.filter(({ state }) => state.lastPolledAt === undefined)) await requestPoll(pollQueue, feed.id);
 }
 
@@ -109,7 +100,7 @@ interface Stores {
   deliveries: DeliveryStore;
 }
 
-function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: WorkerQueues, stores: Stores): Worker[] {
+function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queues: WorkerQueues, stores: Stores): Worker[] {
   const { config, logger } = options;
   const prefix = config.redis.prefix;
   const engine = new RedisStoryEngine(redis, prefix);
@@ -143,7 +134,8 @@ function startJobWorkers(options: StartWorkersOptions, redis: Redis, queues: Wor
 }
 
 async function startSchedulers(config: HeraldConfig, queues: WorkerQueues, stores: Stores, logger: Logger): Promise<void> {
-  await syncConfigFeeds(config, stores.feeds, queues.poll);
+  logFeedSync(await syncConfigFeeds(config, stores.feeds), logger);
+  await scheduleFeeds(stores.feeds, queues.poll);
   await ensureConsoleSubscription(config, stores.subscriptions);
   const synced = await syncSubscriptionSchedulers(queues.compose, await stores.subscriptions.list());
   await upsertHousekeepingScheduler(queues.housekeeping);
@@ -175,6 +167,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const redis = typeof options.connection === 'string' ? createRedisConnection(options.connection, { name: 'herald-workers', logger }) : options.connection;
   const prefix = config.redis.prefix;
   const keys = createKeys(prefix);
+  const migrated = await migrateKeyLayout(redis, prefix);
+  if (migrated > 0) logger.info(`moved ${migrated} feed and subscription keys to the Redis Cluster-ready layout`);
   const stores: Stores = {
     keys,
     feeds: new FeedStore(redis, keys),

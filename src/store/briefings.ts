@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import type { Briefing } from '../briefing/model.js';
 import type { RenderedParts } from '../render/index.js';
 import type { Keys } from './keys.js';
@@ -38,7 +38,7 @@ export class BriefingStore {
   private readonly recent = new ShortLivedCache<StoredBriefing>(RECENT_BUNDLE_TTL_MS, RECENT_BUNDLE_MAX_ENTRIES);
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import type { Story } from '../dedup/story.js';
 import { execPipeline } from './pipeline.js';
 import { createStoryKeys } from './story-keys.js';
@@ -12,7 +12,7 @@ const DELIVERY_MEMORY_TTL_MS = 30 * 86_400_000;
  * `applyDeliveryMemory` at the next briefing. One hash per family, its ttl renewed on every
  * delivery.
  */
-export async function rememberDeliveredStories(redis: Redis, prefix: string, family: string, stories: Story[]): Promise<void> {
+export async function rememberDeliveredStories(redis: RedisClient, prefix: string, family: string, stories: Story[]): Promise<void> {
   if (stories.length === 0) return;
   const key = createStoryKeys(prefix).deliveredStories(family);
   await execPipeline(
@@ -24,7 +24,7 @@ export async function rememberDeliveredStories(redis: Redis, prefix: string, fam
 }
 
 /** Story id → items delivered, for one bundle family (empty when nothing was delivered yet). */
-export async function deliveredStories(redis: Redis, prefix: string, family: string): Promise<Map<string, number>> {
+export async function deliveredStories(redis: RedisClient, prefix: string, family: string): Promise<Map<string, number>> {
   const fields = await redis.hgetall(createStoryKeys(prefix).deliveredStories(family));
   return new Map(Object.entries(fields).map(([storyId, count]) => [storyId, Number(count)]));
 }

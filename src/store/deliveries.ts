@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import type { Destination, SentPart } from '../platforms/delivery.js';
 import { BRIEFING_TTL_S } from './briefings.js';
 import type { Keys } from './keys.js';
@@ -32,7 +32,7 @@ export type DeadLetterRetry = 'retried' | 'unknown' | 'expired';
  */
 export class DeliveryStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

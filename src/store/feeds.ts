@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { feedIdFor } from '../feeds/feed-id.js';
-import type { Feed, FeedState } from '../feeds/item.js';
+import type { Feed, FeedOrigin, FeedState } from '../feeds/item.js';
 import type { Keys } from './keys.js';
 import { execPipeline } from './pipeline.js';
 import { withStoreScripts } from './scripts.js';
@@ -13,16 +13,25 @@ export interface NewFeed {
   name?: string;
   section?: string;
   weight?: number;
+  /** Who adds it (default: a chat command). */
+  origin?: FeedOrigin;
 }
 
-/** The settings of a feed that may change after it was added. */
-export type FeedSettings = Partial<Pick<Feed, 'name' | 'section' | 'intervalMinutes' | 'weight'>>;
+/** The settings of a feed that may change after it was added (the config claims a feed it lists by setting its origin). */
+export type FeedSettings = Partial<Pick<Feed, 'name' | 'section' | 'intervalMinutes' | 'weight' | 'origin'>>;
+
+const ORIGINS: readonly string[] = ['config', 'chat', 'opml'] satisfies FeedOrigin[];
 
 type Hash = Record<string, string>;
 
+/** The fields of a record as a hash stores them, leaving out absent ones. */
+function storedFields(record: object): Map<string, string> {
+  return new Map(Object.entries(record).flatMap(([field, value]): [string, string][] => (value === undefined ? [] : [[field, String(value)]])));
+}
+
 /** Flattens a record to HSET arguments, leaving out absent fields. */
 function toFieldValues(record: object): string[] {
-  return Object.entries(record).flatMap(([field, value]) => (value === undefined ? [] : [field, String(value)]));
+  return [...storedFields(record)].flat();
 }
 
 function feedFromHash(id: string, hash: Hash): Feed | undefined {
@@ -35,12 +44,13 @@ function feedFromHash(id: string, hash: Hash): Feed | undefined {
     intervalMinutes: Number(hash.intervalMinutes),
     weight: Number(hash.weight ?? 1),
     addedAt: hash.addedAt ?? new Date(0).toISOString(),
+    ...(hash.origin !== undefined && ORIGINS.includes(hash.origin) ? { origin: hash.origin as FeedOrigin } : {}),
   };
 }
 
 function stateFromHash(hash: Hash): FeedState {
-  const { consecutiveFailures, ...texts } = hash;
-  return { ...texts, consecutiveFailures: Number(consecutiveFailures ?? 0) };
+  const { consecutiveFailures, entryCount, ...texts } = hash;
+  return { ...texts, consecutiveFailures: Number(consecutiveFailures ?? 0), ...(entryCount !== undefined ? { entryCount: Number(entryCount) } : {}) };
 }
 
 /**
@@ -48,10 +58,10 @@ function stateFromHash(hash: Hash): FeedState {
  * time of adding, and a URL → id map covering every URL a feed was stored under.
  */
 export class FeedStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: Keys,
   ) {
     this.redis = withStoreScripts(redis);
@@ -73,6 +83,7 @@ export class FeedStore {
       intervalMinutes: input.intervalMinutes,
       weight: input.weight ?? 1,
       addedAt: now.toISOString(),
+      origin: input.origin ?? 'chat',
     };
     const { id, ...fields } = feed;
     await execPipeline(
@@ -145,10 +156,23 @@ export class FeedStore {
 
   /**
    * Replaces a feed's poll state. Does nothing (false) when the feed was removed meanwhile, so a
-   * poll that finishes after a removal leaves nothing behind.
+   * poll that finishes after a removal leaves nothing behind. Given the state it replaces (as
+   * read before), only the fields that changed are written when none was dropped: a 304 poll
+   * rewrites just its times, and an unchanged state is not written at all.
    */
-  async saveState(id: string, state: FeedState): Promise<boolean> {
-    const fields = toFieldValues(state);
-    return (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feedState(id), '1', ...fields)) === 1;
+  async saveState(id: string, state: FeedState, previous?: FeedState): Promise<boolean> {
+    const changed = previous === undefined ? undefined : changedFieldValues(previous, state);
+    if (changed?.length === 0) return true;
+    const replace = changed === undefined;
+    const fields = changed ?? toFieldValues(state);
+    return (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feedState(id), replace ? '1' : '0', ...fields)) === 1;
   }
+}
+
+/** HSET arguments for what `next` changes in `previous`; undefined when it drops a field, so the hash must be replaced. */
+function changedFieldValues(previous: object, next: object): string[] | undefined {
+  const before = storedFields(previous);
+  const after = storedFields(next);
+  if ([...before.keys()].some((field) => !after.has(field))) return undefined;
+  return [...after].filter(([field, value]) => before.get(field) !== value).flat();
 }

@@ -1,11 +1,24 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { exactKeys } from '../dedup/exact-keys.js';
 import type { Item } from '../feeds/item.js';
 import type { Keys } from './keys.js';
-import { execPipeline } from './pipeline.js';
+import { getAll } from './pipeline.js';
 import { withStoreScripts } from './scripts.js';
 
 const DAY_MS = 86_400_000;
+
+/** One item's progress through claiming its seen markers. */
+interface Claim {
+  item: Item;
+  /** Its markers' keys, in the order they are claimed. */
+  markers: string[];
+  /** Index of the next marker to claim. */
+  next: number;
+  /** Whether it claimed a marker nobody held. */
+  claimedAny: boolean;
+  /** The item holding one of its markers, when another. */
+  owner?: string | undefined;
+}
 
 export interface ItemStoreOptions {
   /** How long items (and the memory of having seen them) are kept. */
@@ -13,9 +26,9 @@ export interface ItemStoreOptions {
 }
 
 /** Stored items by id in one MGET, in the order given; expired ones are left out. */
-export async function readItems(redis: Redis, keys: Keys, ids: string[]): Promise<Item[]> {
+export async function readItems(redis: RedisClient, keys: Keys, ids: string[]): Promise<Item[]> {
   if (ids.length === 0) return [];
-  const texts = await redis.mget(ids.map((id) => keys.item(id)));
+  const texts = await getAll(redis, ids.map((id) => keys.item(id)));
   return texts.flatMap((text) => (text === null ? [] : [JSON.parse(text) as Item]));
 }
 
@@ -25,11 +38,11 @@ export async function readItems(redis: Redis, keys: Keys, ids: string[]): Promis
  * entry seen in any feed is stored once.
  */
 export class ItemStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly retentionMs: number;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: Keys,
     options: ItemStoreOptions,
   ) {
@@ -53,26 +66,66 @@ export class ItemStore {
    */
   async addNewCountingDuplicates(items: Item[], now = new Date()): Promise<{ fresh: Item[]; duplicates: number }> {
     if (items.length === 0) return { fresh: [], duplicates: 0 };
-    const ttlSeconds = String(Math.ceil(this.retentionMs / 1000));
+    const ttl = String(Math.ceil(this.retentionMs / 1000));
     const oldestKept = now.getTime() - this.retentionMs;
-    const pipeline = this.redis.pipeline();
-    for (const item of items) {
-      const publishedMs = Date.parse(item.publishedAt);
-      const seenKeys = exactKeys(item).map((key) => this.keys.seen(key));
-      pipeline.heraldAddItemIfUnseen(
-        2 + seenKeys.length,
-        this.keys.item(item.id),
-        this.keys.itemsByPublished(),
-        ...seenKeys,
-        item.id,
-        JSON.stringify(item),
-        ttlSeconds,
-        String(publishedMs),
-        publishedMs >= oldestKept ? '1' : '0',
-      );
+    const claims: Claim[] = items.map((item) => ({ item, markers: [...new Set(exactKeys(item).map((key) => this.keys.seen(key)))].sort(), next: 0, claimedAny: false }));
+    // Copies within the batch: the first one listed is the original, whatever the markers' order.
+    const firstWith = new Map<string, string>();
+    for (const claim of claims) {
+      claim.owner = claim.markers.map((marker) => firstWith.get(marker)).find((owner) => owner !== undefined);
+      if (claim.owner === undefined) for (const marker of claim.markers) firstWith.set(marker, claim.item.id);
     }
-    const outcomes = await execPipeline(pipeline);
-    return { fresh: items.filter((_item, index) => outcomes[index] === 1), duplicates: outcomes.filter((outcome) => outcome === 2).length };
+    await this.claimMarkers(claims.filter((claim) => claim.owner === undefined), ttl);
+    const duplicates = claims.filter((claim) => claim.owner !== undefined && claim.owner !== claim.item.id);
+    // A duplicate's markers go to the item it duplicates, so what matches the copy matches the original.
+    await Promise.all(duplicates.flatMap(({ item, markers, owner }) => markers.map((marker) => this.redis.heraldHandOverMarker(marker, item.id, owner!, ttl))));
+    // Only an item that claimed a marker just now is new: one whose markers were all its own already was seen before.
+    const keep = claims.filter((claim) => claim.owner === undefined && claim.claimedAny && Date.parse(claim.item.publishedAt) >= oldestKept);
+    const added = await Promise.all(keep.map(({ item }) => this.store(item, ttl)));
+    const fresh = new Set(keep.filter((_claim, index) => added[index]).map(({ item }) => item));
+    return { fresh: items.filter((item) => fresh.has(item)), duplicates: duplicates.length };
+  }
+
+  /**
+   * Claims each item's seen markers (one per exact key, see exactKeys), or finds the item that
+   * holds one. A cluster spreads the markers of one item over many slots, so no one script can
+   * check and claim them all at once; instead each item claims its markers one at a time in
+   * the order of their names and stops at the first held by another item, which it then
+   * duplicates. Copies racing meet at the first marker they share, where exactly one wins, so
+   * of a set of copies one is always stored. The first round also looks at (and refreshes)
+   * every other marker, so an entry a feed keeps listing costs one round trip.
+   */
+  private async claimMarkers(claims: Claim[], ttl: string): Promise<void> {
+    const firstLook = await Promise.all(claims.map(({ item, markers }) => Promise.all(markers.map((marker, index) => this.redis.heraldClaimMarker(marker, item.id, ttl, index === 0 ? '1' : '0')))));
+    claims.forEach((claim, index) => {
+      const looks = firstLook[index]!;
+      claim.owner = looks.map(([holder]) => holder).find((holder) => holder !== '' && holder !== claim.item.id);
+      claim.claimedAny = looks.some(([, claimedNow]) => claimedNow === 1);
+      const unheld = looks.findIndex(([holder]) => holder === '');
+      claim.next = claim.owner === undefined && unheld !== -1 ? unheld : claim.markers.length;
+    });
+    for (;;) {
+      const pending = claims.filter((claim) => claim.next < claim.markers.length);
+      if (pending.length === 0) return;
+      const replies = await Promise.all(pending.map(({ item, markers, next }) => this.redis.heraldClaimMarker(markers[next]!, item.id, ttl, '1')));
+      pending.forEach((claim, index) => {
+        const [holder, claimedNow] = replies[index]!;
+        claim.claimedAny ||= claimedNow === 1;
+        if (holder === claim.item.id) claim.next += 1;
+        else [claim.owner, claim.next] = [holder, claim.markers.length];
+      });
+    }
+  }
+
+  /**
+   * Stores a new item: into the index first, then the item itself (unless there already), so
+   * no reader finds the item without its index entry. As when a worker dies between storing
+   * an item and placing it into a story, a crash between claiming the markers and this loses
+   * the item.
+   */
+  private async store(item: Item, ttl: string): Promise<boolean> {
+    await this.redis.zadd(this.keys.itemsByPublished(), Date.parse(item.publishedAt), item.id);
+    return (await this.redis.set(this.keys.item(item.id), JSON.stringify(item), 'EX', ttl, 'NX')) === 'OK';
   }
 
   /** Items by id, in the order asked; ids whose item expired are left out. */

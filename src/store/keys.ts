@@ -3,6 +3,20 @@ import { createHash } from 'node:crypto';
 /**
  * Every Redis key Herald writes outside BullMQ, built in one place so the prefix is applied
  * everywhere and the key layout can be read at a glance.
+ *
+ * Redis Cluster: a Lua script, MULTI or multi-key command must keep all its keys in one hash
+ * slot, and a `{tag}` in a key name picks the slot. Herald's layout, by design:
+ * - `{herald}` (BullMQ's prefix, see queue/names.ts): every key of every queue, one slot, as
+ *   BullMQ's scripts require.
+ * - `{feeds}`: the feed catalogue (records, poll states, URL maps, the index), so adding,
+ *   moving and removing a feed stay atomic; small (~1 KB a feed).
+ * - `{subs}`: the subscriptions and their index sets, for the same reason; small.
+ * - `{ratelimit}`: every rate-limit bucket, since one send checks a platform-wide bucket and a
+ *   per-chat one in one script; a few KB.
+ * - the bulk — items, seen markers, stories, briefings, delivery records — carries no tag:
+ *   each key hashes to its own slot and the data spreads evenly over the masters. No script
+ *   touches two of those keys (see ItemStore for how exact dedup does without one).
+ * - the near-duplicate index (story-keys.ts) tags per LSH band and per entry shard.
  */
 export interface Keys {
   readonly prefix: string;
@@ -46,6 +60,8 @@ export interface Keys {
   llmSummary(cacheKey: string): string;
   /** What the shared rate limiter puts before its bucket names (it builds the bucket keys itself). */
   rateLimitPrefix(): string;
+  /** What the shared per-host fetch limit puts before a host name: one sorted set of leases per host. */
+  hostLeasePrefix(): string;
 }
 
 /** Exact keys embed whole URLs and guids; a digest keeps key sizes bounded. */
@@ -63,25 +79,26 @@ export function createKeys(prefix = 'herald'): Keys {
   const under = keysUnder(prefix);
   return {
     prefix,
-    feedIndex: () => under('feeds'),
-    feed: (feedId) => under('feed', feedId),
-    feedState: (feedId) => under('feed-state', feedId),
-    feedUrls: () => under('feed-urls'),
-    urlsOfFeed: (feedId) => under('feed-urls', feedId),
+    feedIndex: () => under('{feeds}', 'feeds'),
+    feed: (feedId) => under('{feeds}', 'feed', feedId),
+    feedState: (feedId) => under('{feeds}', 'feed-state', feedId),
+    feedUrls: () => under('{feeds}', 'feed-urls'),
+    urlsOfFeed: (feedId) => under('{feeds}', 'feed-urls', feedId),
     item: (itemId) => under('item', itemId),
     itemsByPublished: () => under('items', 'by-published'),
     seen: (exactKey) => under('seen', digest(exactKey)),
     pollLock: (feedId) => under('lock', 'poll', feedId),
-    subscription: (subscriptionId) => under('sub', subscriptionId),
-    subscriptionIndex: () => under('subs'),
-    breakingSubscriptions: () => under('subs', 'breaking'),
-    subscriptionMoved: (subscriptionId) => under('sub-moved', subscriptionId),
+    subscription: (subscriptionId) => under('{subs}', 'sub', subscriptionId),
+    subscriptionIndex: () => under('{subs}', 'subs'),
+    breakingSubscriptions: () => under('{subs}', 'subs', 'breaking'),
+    subscriptionMoved: (subscriptionId) => under('{subs}', 'sub-moved', subscriptionId),
     briefing: (briefingId) => under('briefing', briefingId),
     composeLock: (briefingId) => under('lock', 'compose', briefingId),
     deliverySent: (deliveryId) => under('sent', deliveryId),
     deadLetters: () => under('dead-letters'),
     breakingAlerted: (subscriptionId, storyId) => under('breaking', subscriptionId, storyId),
     llmSummary: (cacheKey) => under('llm-summary', digest(cacheKey)),
-    rateLimitPrefix: () => `${under('ratelimit')}:`,
+    rateLimitPrefix: () => `${under('{ratelimit}')}:`,
+    hostLeasePrefix: () => `${under('host-leases')}:`,
   };
 }

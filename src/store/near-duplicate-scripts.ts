@@ -1,72 +1,102 @@
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
+import type { RedisClient } from './client.js';
 
 /**
- * Lua scripts of the near-duplicate index. An add touches one sorted set per LSH band and a
- * query has to filter each bucket by the rest of the band hash: done on the server, each is one
- * command instead of about a hundred, and a query returns only the matching entries.
+ * Lua scripts of the near-duplicate index (layout: near-duplicate-index.ts). Each touches one
+ * key, or several keys of one band (which share a hash tag), so each runs on one node of a
+ * Redis Cluster; a batch of items costs one call per band and one per entry shard.
  */
 
 /**
- * KEYS: the band buckets, then the handle counter. ARGV[1] item time (ms), ARGV[2] window start
- * (ms, older members are trimmed), ARGV[3] window (ms, the ttl), ARGV[4] entry key prefix,
- * ARGV[5] the encoded entry (id + fingerprint), ARGV[6…] the member prefix for each bucket.
- * Returns the item's new handle.
+ * KEYS[1] an entry string (one shard, one time bucket). ARGV[1] ttl (ms), ARGV[2] largest offset
+ * allowed, ARGV[3…] encoded entries. Appends each entry and returns its offset, or -1 when the
+ * string is full (the item is then left out of the index: a missed match, never a wrong one).
  */
-const ADD = `
-local buckets = #KEYS - 1
-local handle = string.format('%x', redis.call('INCR', KEYS[#KEYS]))
-for i = 1, buckets do
-  redis.call('ZADD', KEYS[i], ARGV[1], ARGV[5 + i] .. handle)
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[2])
-  redis.call('PEXPIRE', KEYS[i], ARGV[3])
+const APPEND_ENTRIES = `
+local offsets = {}
+for i = 3, #ARGV do
+  local offset = redis.call('STRLEN', KEYS[1])
+  if offset > tonumber(ARGV[2]) then
+    offsets[#offsets + 1] = -1
+  else
+    redis.call('APPEND', KEYS[1], ARGV[i])
+    offsets[#offsets + 1] = offset
+  end
 end
-redis.call('SET', ARGV[4] .. handle, ARGV[5], 'PX', ARGV[3])
-return handle`;
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return offsets`;
 
 /**
- * KEYS: the band buckets. ARGV[1], ARGV[2] the time range (ms), ARGV[3] the entry key prefix,
- * ARGV[4…] the member prefix wanted in each bucket ("<rest of band hash>|").
- * Returns time, entry for every distinct item found whose entry has not expired.
+ * KEYS[1] an entry string. ARGV: offsets. Returns the entry at each offset (its first two bytes
+ * give its length), or an empty string where the string has expired meanwhile.
  */
-const QUERY = `
-local seen = {}
+const READ_ENTRIES = `
+local entries = {}
+for i = 1, #ARGV do
+  local offset = tonumber(ARGV[i])
+  local size = redis.call('GETRANGE', KEYS[1], offset, offset + 1)
+  if #size < 2 then
+    entries[i] = ''
+  else
+    entries[i] = redis.call('GETRANGE', KEYS[1], offset, offset + string.byte(size, 1) + 256 * string.byte(size, 2) - 1)
+  end
+end
+return entries`;
+
+/**
+ * KEYS: the band's bucket hashes (one band, several time buckets). ARGV[1] ttl (ms), then
+ * triples: key index (1-based), field, record. Appends each record to its field.
+ */
+const ADD_RECORDS = `
+for i = 2, #ARGV, 3 do
+  local key = KEYS[tonumber(ARGV[i])]
+  redis.call('HSET', key, ARGV[i + 1], (redis.call('HGET', key, ARGV[i + 1]) or '') .. ARGV[i + 2])
+end
+for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
+return 1`;
+
+/**
+ * KEYS: the band's bucket hashes. ARGV: per query, five values: first and last key index
+ * (1-based) of its time range, field, the two tail bytes to match (the second's low four bits
+ * belong to the handle). Returns per query one string: for every match, the key index (one
+ * byte) and the record's last four bytes (four tail bits, then the handle).
+ */
+const FIND_RECORDS = `
 local found = {}
-for i = 1, #KEYS do
-  local wanted = ARGV[3 + i]
-  local members = redis.call('ZRANGEBYSCORE', KEYS[i], ARGV[1], ARGV[2], 'WITHSCORES')
-  for j = 1, #members, 2 do
-    local member = members[j]
-    if string.sub(member, 1, #wanted) == wanted then
-      local handle = string.sub(member, #wanted + 1)
-      if not seen[handle] then
-        seen[handle] = true
-        local entry = redis.call('GET', ARGV[3] .. handle)
-        if entry then
-          table.insert(found, members[j + 1])
-          table.insert(found, entry)
+for q = 1, #ARGV, 5 do
+  local matches = {}
+  local tail1, tail2 = tonumber(ARGV[q + 3]), tonumber(ARGV[q + 4])
+  for k = tonumber(ARGV[q]), tonumber(ARGV[q + 1]) do
+    local records = redis.call('HGET', KEYS[k], ARGV[q + 2])
+    if records then
+      for r = 1, #records, 5 do
+        local second = string.byte(records, r + 1)
+        if string.byte(records, r) == tail1 and second - second % 16 == tail2 then
+          matches[#matches + 1] = string.char(k) .. string.sub(records, r + 1, r + 4)
         end
       end
     end
   end
+  found[#found + 1] = table.concat(matches)
 end
 return found`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
-    heraldNearDuplicateAdd(numberOfKeys: number, ...keysThenArgs: Array<string | Buffer | number>): Result<string, Context>;
-    heraldNearDuplicateQueryBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number>): Result<Buffer[], Context>;
+    heraldNdAppendEntries(key: string, ttlMs: number, maxOffset: number, ...entries: Buffer[]): Result<number[], Context>;
+    heraldNdReadEntriesBuffer(key: string, ...offsets: number[]): Result<Buffer[], Context>;
+    heraldNdAddRecords(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<number, Context>;
+    heraldNdFindRecordsBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number>): Result<Buffer[], Context>;
   }
 }
 
-/**
- * Defines the near-duplicate scripts on a connection (idempotent). The scripts touch entry
- * keys they are not given as KEYS (their names depend on the handle), which a single Redis allows but Redis Cluster does
- * not: the index expects a single Redis (or one shard), like the rest of Herald's store.
- */
-export function withNearDuplicateScripts(redis: Redis): Redis {
-  if (!redis.heraldNearDuplicateAdd) {
-    redis.defineCommand('heraldNearDuplicateAdd', { lua: ADD });
-    redis.defineCommand('heraldNearDuplicateQuery', { lua: QUERY });
+/** Defines the near-duplicate scripts on a connection (idempotent). */
+export function withNearDuplicateScripts<Client extends RedisClient>(redis: Client): Client {
+  if (!redis.heraldNdAppendEntries) {
+    redis.defineCommand('heraldNdAppendEntries', { numberOfKeys: 1, lua: APPEND_ENTRIES });
+    redis.defineCommand('heraldNdReadEntries', { numberOfKeys: 1, lua: READ_ENTRIES });
+    redis.defineCommand('heraldNdAddRecords', { lua: ADD_RECORDS });
+    redis.defineCommand('heraldNdFindRecords', { lua: FIND_RECORDS });
   }
   return redis;
 }

@@ -1,4 +1,5 @@
-import type { Redis, Result, ClientContext } from 'ioredis';
+import type { Result, ClientContext } from 'ioredis';
+import type { RedisClient } from './client.js';
 
 /**
  * Lua scripts the store needs for atomic check-and-write steps. A script runs as one unit on the
@@ -13,30 +14,32 @@ if #ARGV > 1 then redis.call('HSET', KEYS[2], unpack(ARGV, 2)) end
 return 1`;
 
 /**
- * KEYS[1] item, KEYS[2] index, KEYS[3…] seen markers of the item's exact keys;
- * ARGV[1] item id, ARGV[2] item JSON, ARGV[3] ttl (s), ARGV[4] index score, ARGV[5] '1' to store the item.
- * A duplicate refreshes the markers' ttl, so an entry that a feed keeps listing stays known as
- * long as the feed lists it, and marks its other keys as belonging to the item that came first.
- * Returns 1 when stored, 2 when another item claimed a key first (a duplicate), else 0 (an entry
- * seen before, or one too old to keep).
+ * KEYS[1] a seen marker; ARGV[1] the claiming item's id, ARGV[2] ttl (s), ARGV[3] '1' to claim
+ * the marker when nobody holds it, '0' only to look. Refreshes the ttl of a held marker.
+ * Returns the holder ('' when unheld and only looked at) and 1 when claimed just now, else 0.
  */
-const ADD_ITEM_IF_UNSEEN = `
-local owner = false
-for i = 3, #KEYS do
-  owner = redis.call('GET', KEYS[i])
-  if owner then break end
-end
+const CLAIM_MARKER = `
+local owner = redis.call('GET', KEYS[1])
 if owner then
-  for i = 3, #KEYS do
-    if redis.call('EXPIRE', KEYS[i], ARGV[3]) == 0 then redis.call('SET', KEYS[i], owner, 'EX', ARGV[3]) end
-  end
-  if owner == ARGV[1] then return 0 end
-  return 2
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  return { owner, 0 }
 end
-for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[1], 'EX', ARGV[3]) end
-if ARGV[5] ~= '1' then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+if ARGV[3] ~= '1' then return { '', 0 } end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return { ARGV[1], 1 }`;
+
+/**
+ * KEYS[1] a seen marker of a duplicate; ARGV[1] the duplicate's id, ARGV[2] the id of the item
+ * it duplicates, ARGV[3] ttl (s). The marker is handed to that item when the duplicate holds it
+ * or nobody does (so what matches the copy matches the original), else only refreshed.
+ */
+const HAND_OVER_MARKER = `
+local owner = redis.call('GET', KEYS[1])
+if not owner or owner == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+else
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
 return 1`;
 
 /** KEYS[1] lock; ARGV[1] the holder's token. Deletes the lock only if this holder still owns it. */
@@ -47,7 +50,8 @@ return 0`;
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
     heraldHsetIfExists(guardKey: string, targetKey: string, replace: '0' | '1', ...fieldsAndValues: string[]): Result<number, Context>;
-    heraldAddItemIfUnseen(numberOfKeys: number, ...keysThenArgs: string[]): Result<number, Context>;
+    heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
+    heraldHandOverMarker(markerKey: string, itemId: string, ownerId: string, ttlSeconds: string): Result<number, Context>;
     heraldReleaseLock(lockKey: string, token: string): Result<number, Context>;
   }
 }
@@ -56,10 +60,11 @@ declare module 'ioredis' {
  * Defines Herald's scripts on a connection (idempotent). ioredis then calls them by SHA and
  * reloads them by itself after a Redis restart.
  */
-export function withStoreScripts(redis: Redis): Redis {
+export function withStoreScripts<Client extends RedisClient>(redis: Client): Client {
   if (!redis.heraldReleaseLock) {
     redis.defineCommand('heraldHsetIfExists', { numberOfKeys: 2, lua: HSET_IF_EXISTS });
-    redis.defineCommand('heraldAddItemIfUnseen', { lua: ADD_ITEM_IF_UNSEEN });
+    redis.defineCommand('heraldClaimMarker', { numberOfKeys: 1, lua: CLAIM_MARKER });
+    redis.defineCommand('heraldHandOverMarker', { numberOfKeys: 1, lua: HAND_OVER_MARKER });
     redis.defineCommand('heraldReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
   }
   return redis;

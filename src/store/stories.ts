@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import type { Story } from '../dedup/story.js';
 import { itemTime } from '../dedup/item-time.js';
 import { readItems } from './items.js';
 import { createKeys } from './keys.js';
-import { execPipeline } from './pipeline.js';
 import { createStoryKeys } from './story-keys.js';
 
 /**
@@ -12,18 +11,16 @@ import { createStoryKeys } from './story-keys.js';
  * first. Items that have expired from the store are left out, and a story left with none is
  * omitted.
  */
-export async function storiesInWindow(redis: Redis, prefix: string, from: Date, to: Date): Promise<Story[]> {
+export async function storiesInWindow(redis: RedisClient, prefix: string, from: Date, to: Date): Promise<Story[]> {
   const storyIds = await redis.zrevrangebyscore(createStoryKeys(prefix).stories(), to.getTime(), from.getTime());
   return storiesByIds(redis, prefix, storyIds);
 }
 
 /** Stories by id, in the order given, loaded as `storiesInWindow` loads them. */
-export async function storiesByIds(redis: Redis, prefix: string, storyIds: string[]): Promise<Story[]> {
+export async function storiesByIds(redis: RedisClient, prefix: string, storyIds: string[]): Promise<Story[]> {
   if (storyIds.length === 0) return [];
   const keys = createStoryKeys(prefix);
-  const pipeline = redis.pipeline();
-  for (const id of storyIds) pipeline.lrange(keys.storyItems(id), 0, -1);
-  const itemIds = (await execPipeline(pipeline)) as string[][];
+  const itemIds = await Promise.all(storyIds.map((id) => redis.lrange(keys.storyItems(id), 0, -1)));
   const items = await readItems(redis, createKeys(prefix), [...new Set(itemIds.flat())]);
   const itemsById = new Map(items.map((item) => [item.id, item]));
   return storyIds.flatMap((id, index): Story[] => {

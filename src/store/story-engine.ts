@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import {
   DEFAULT_CLUSTER_OPTIONS,
   lookupTerms,
@@ -18,7 +18,6 @@ import { itemTime } from '../dedup/item-time.js';
 import type { Item } from '../feeds/item.js';
 import { RedisNearDuplicateIndex } from './near-duplicate-index.js';
 import { withLock } from './lock.js';
-import { execPipeline } from './pipeline.js';
 import { createStoryKeys, type StoryKeys } from './story-keys.js';
 
 const DAY_MS = 86_400_000;
@@ -69,6 +68,10 @@ function windowDays(times: number[], windowMs: number): string[] {
  * Batches are placed one at a time across all workers (a Redis lock): two feeds polled at once
  * often carry the same wire story, and placing both copies concurrently would let each miss the
  * other and start two stories.
+ *
+ * Round trips: a batch is matched against the near-duplicate index and added to it at once
+ * (RedisNearDuplicateIndex.matchAndAdd); then each item costs its candidate lookups, if it is no
+ * near-duplicate, and one round trip recording its placement (every write sent together).
  */
 export class RedisStoryEngine {
   readonly options: StoryEngineOptions;
@@ -76,7 +79,7 @@ export class RedisStoryEngine {
   private readonly nearDuplicates: RedisNearDuplicateIndex;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     options: Partial<StoryEngineOptions> = {},
   ) {
@@ -112,75 +115,82 @@ export class RedisStoryEngine {
     const times = ordered.map(itemTime);
     await this.countDocuments(documents, times);
     const stats = await this.statistics(documents, windowDays(times, this.options.windowMs));
+    // The whole batch is matched against the index (and against its own earlier items) at once.
+    const originals = (
+      await this.nearDuplicates.matchAndAdd(ordered.map((item, index) => ({ id: item.id, fingerprint: fingerprintItem(item, this.options), at: times[index]!, feedId: item.feedId })))
+    ).map((ids) => ids[0]);
+    const storyOfItem = await this.storiesOf(originals.filter((id): id is string => id !== undefined && !ordered.some((item) => item.id === id)));
     const placements: ItemPlacement[] = [];
     for (const [index, item] of ordered.entries()) {
-      const placement = await this.place(item, documents[index]!, times[index]!, stats);
+      const original = originals[index];
+      const placement = await this.place(item, documents[index]!, times[index]!, stats, original === undefined ? undefined : storyOfItem.get(original));
+      storyOfItem.set(item.id, placement.storyId);
       placements.push({ itemId: item.id, ...placement });
     }
     return placements;
   }
 
-  private async place(item: Item, document: TermDocument, at: number, stats: TermStatistics): Promise<Placement> {
-    const fingerprint = fingerprintItem(item, this.options);
-    const original = (await this.nearDuplicates.query(fingerprint, at, item.feedId))[0];
-    const originalStory = original === undefined ? null : await this.redis.get(this.keys.storyOf(original));
+  /** The story each of these (earlier) items was placed in, where it is still remembered. */
+  private async storiesOf(itemIds: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(itemIds)];
+    const stories = await Promise.all(unique.map((id) => this.redis.get(this.keys.storyOf(id))));
+    return new Map(unique.flatMap((id, index) => (stories[index] === null ? [] : [[id, stories[index]!] as const])));
+  }
+
+  private async place(item: Item, document: TermDocument, at: number, stats: TermStatistics, originalStory: string | undefined): Promise<Placement> {
     const terms = lookupTerms(document, stats, this.options.lookupTerms);
-    const candidates = originalStory === null ? await this.candidates(terms, at) : [];
-    const placement = placeItem(item.id, document, at, originalStory ?? undefined, candidates, stats, this.options);
-    await this.nearDuplicates.add(item.id, fingerprint, at, item.feedId);
+    const candidates = originalStory === undefined ? await this.candidates(terms, at) : [];
+    const placement = placeItem(item.id, document, at, originalStory, candidates, stats, this.options);
     await this.record(item.id, placement, document, terms, at);
     return placement;
   }
 
+  /** Counts the batch's documents and their terms per UTC day: one command per day and term, sent together. */
   private async countDocuments(documents: TermDocument[], times: number[]): Promise<void> {
     const ttl = this.options.windowMs + DAY_MS;
-    const pipeline = this.redis.pipeline();
+    const perDay = new Map<string, { count: number; terms: Map<string, number> }>();
     documents.forEach((document, index) => {
       const day = utcDay(times[index]!);
-      for (const term of document.body.keys()) pipeline.hincrby(this.keys.documentFrequencies(day), term, 1);
-      pipeline.incr(this.keys.documentCount(day));
-      pipeline.pexpire(this.keys.documentFrequencies(day), ttl);
-      pipeline.pexpire(this.keys.documentCount(day), ttl);
+      const counts = perDay.get(day) ?? { count: 0, terms: new Map<string, number>() };
+      counts.count += 1;
+      for (const term of document.body.keys()) counts.terms.set(term, (counts.terms.get(term) ?? 0) + 1);
+      perDay.set(day, counts);
     });
-    await execPipeline(pipeline);
+    const writes: Array<Promise<unknown>> = [];
+    for (const [day, { count, terms }] of perDay) {
+      const frequencies = this.keys.documentFrequencies(day);
+      for (const [term, increment] of terms) writes.push(this.redis.hincrby(frequencies, term, increment));
+      writes.push(this.redis.incrby(this.keys.documentCount(day), count), this.redis.pexpire(frequencies, ttl), this.redis.pexpire(this.keys.documentCount(day), ttl));
+    }
+    await Promise.all(writes);
   }
 
   /** Document frequencies of the batch's terms summed over the given days. */
   private async statistics(documents: TermDocument[], days: string[]): Promise<TermStatistics> {
     const terms = [...new Set(documents.flatMap((document) => [...document.body.keys()]))];
-    const pipeline = this.redis.pipeline();
-    for (const day of days) {
-      pipeline.hmget(this.keys.documentFrequencies(day), ...terms);
-      pipeline.get(this.keys.documentCount(day));
-    }
-    const replies = await execPipeline(pipeline);
+    const replies = await Promise.all(days.map((day) => Promise.all([this.redis.hmget(this.keys.documentFrequencies(day), ...terms), this.redis.get(this.keys.documentCount(day))])));
     const frequencies = new Map<string, number>();
     let count = 0;
-    for (let index = 0; index < replies.length; index += 2) {
-      (replies[index] as Array<string | null>).forEach((value, termIndex) => {
+    for (const [values, dayCount] of replies) {
+      values.forEach((value, termIndex) => {
         if (value !== null) frequencies.set(terms[termIndex]!, (frequencies.get(terms[termIndex]!) ?? 0) + Number(value));
       });
-      count += Number(replies[index + 1] ?? 0);
+      count += Number(dayCount ?? 0);
     }
     return { documents: count, frequency: (term) => frequencies.get(term) ?? 0 };
   }
 
   private async candidates(terms: string[], at: number): Promise<StoryProfile[]> {
-    const lookup = this.redis.pipeline();
-    for (const term of terms) lookup.zrangebyscore(this.keys.storiesByTerm(term), at - this.options.windowMs, '+inf');
+    const windowStart = at - this.options.windowMs;
     const hits = new Map<string, number>();
-    for (const reply of (await execPipeline(lookup)) as string[][]) for (const storyId of reply) hits.set(storyId, (hits.get(storyId) ?? 0) + 1);
+    for (const reply of await Promise.all(terms.map((term) => this.redis.zrangebyscore(this.keys.storiesByTerm(term), windowStart, '+inf')))) {
+      for (const storyId of reply) hits.set(storyId, (hits.get(storyId) ?? 0) + 1);
+    }
     const ids = topCandidates(hits, this.options.maxCandidates);
     if (ids.length === 0) return [];
-    const read = this.redis.pipeline();
-    for (const id of ids) {
-      read.hgetall(this.keys.storyTerms(id));
-      read.zscore(this.keys.stories(), id);
-    }
-    const replies = await execPipeline(read);
+    const replies = await Promise.all(ids.map((id) => Promise.all([this.redis.hgetall(this.keys.storyTerms(id)), this.redis.zscore(this.keys.stories(), id)])));
     return ids.flatMap((id, index): StoryProfile[] => {
-      const fields = replies[index * 2] as Record<string, string>;
-      const updatedAt = replies[index * 2 + 1] as string | null;
+      const [fields, updatedAt] = replies[index]!;
       if (updatedAt === null) return [];
       const profile: StoryProfile = { id, body: new Map(), title: new Map(), updatedAt: Number(updatedAt) };
       for (const [field, value] of Object.entries(fields)) (field.startsWith('t:') ? profile.title : profile.body).set(field.slice(2), Number(value));
@@ -191,25 +201,25 @@ export class RedisStoryEngine {
   private async record(itemId: string, placement: Placement, document: TermDocument, terms: string[], at: number): Promise<void> {
     const { windowMs, storyRetentionMs } = this.options;
     const { storyId } = placement;
-    const pipeline = this.redis.pipeline();
-    pipeline.set(this.keys.storyOf(itemId), storyId, 'PX', windowMs);
-    pipeline.rpush(this.keys.storyItems(storyId), itemId);
-    pipeline.pexpire(this.keys.storyItems(storyId), storyRetentionMs);
-    pipeline.zadd(this.keys.stories(), 'GT', at, storyId);
-    pipeline.zremrangebyscore(this.keys.stories(), '-inf', `(${at - storyRetentionMs}`);
+    // One round trip: every write is sent at once (on a cluster, to the nodes of their slots).
+    const writes: Array<Promise<unknown>> = [
+      this.redis.set(this.keys.storyOf(itemId), storyId, 'PX', windowMs),
+      this.redis.rpush(this.keys.storyItems(storyId), itemId),
+      this.redis.pexpire(this.keys.storyItems(storyId), storyRetentionMs),
+      this.redis.zadd(this.keys.stories(), 'GT', at, storyId),
+      this.redis.zremrangebyscore(this.keys.stories(), '-inf', `(${at - storyRetentionMs}`),
+    ];
     // A near-duplicate repeats its original's words: counting them again would only inflate the profile.
     if (placement.kind !== 'near-duplicate') {
       const termsKey = this.keys.storyTerms(storyId);
-      for (const [term, weight] of document.body) pipeline.hincrbyfloat(termsKey, `b:${term}`, weight);
-      for (const [term, weight] of document.title) pipeline.hincrbyfloat(termsKey, `t:${term}`, weight);
-      pipeline.pexpire(termsKey, windowMs);
+      for (const [term, weight] of document.body) writes.push(this.redis.hincrbyfloat(termsKey, `b:${term}`, weight));
+      for (const [term, weight] of document.title) writes.push(this.redis.hincrbyfloat(termsKey, `t:${term}`, weight));
+      writes.push(this.redis.pexpire(termsKey, windowMs));
       for (const term of terms) {
         const key = this.keys.storiesByTerm(term);
-        pipeline.zadd(key, 'GT', at, storyId);
-        pipeline.zremrangebyscore(key, '-inf', `(${at - windowMs}`);
-        pipeline.pexpire(key, windowMs);
+        writes.push(this.redis.zadd(key, 'GT', at, storyId), this.redis.zremrangebyscore(key, '-inf', `(${at - windowMs}`), this.redis.pexpire(key, windowMs));
       }
     }
-    await execPipeline(pipeline);
+    await Promise.all(writes);
   }
 }

@@ -3,14 +3,17 @@ import { keysUnder } from './keys.js';
 /**
  * Redis keys of the dedup and story layers (near-duplicate index, story profiles, delivery
  * memory), all under the configured prefix (`herald:` by default).
+ *
+ * Redis Cluster (see keys.ts): the near-duplicate index tags its keys per LSH band
+ * (`{nd-b<band>}`: a lookup reads one band's time buckets in one script) and per entry shard
+ * (`{nd-e<shard>}`); no other key here is tagged and none shares a script or MULTI with
+ * another, so stories, their profiles and the term lookups spread over every slot.
  */
 export interface StoryKeys {
-  /** Sorted set: members `<rest of band hash>|<item handle>` scored by item time (ms), for one LSH bucket. */
-  nearDuplicateBucket(bucketHead: string): string;
-  /** String: an indexed item's id and fingerprint, under its handle. */
-  nearDuplicateEntry(handle: string): string;
-  /** String: counter that hands out the short handles of indexed items. */
-  nearDuplicateHandles(): string;
+  /** Hash: near-duplicate band records of one LSH band and time bucket (see near-duplicate-index.ts). */
+  nearDuplicateBand(band: number, bucket: number): string;
+  /** String: near-duplicate entries of one entry shard and time bucket, appended one after another. */
+  nearDuplicateEntries(shard: number, bucket: number): string;
   /** String: the story an item was placed in. */
   storyOf(itemId: string): string;
   /** Sorted set: story ids scored by the time of their newest item (ms). */
@@ -35,9 +38,8 @@ export interface StoryKeys {
 export function createStoryKeys(prefix = 'herald'): StoryKeys {
   const under = keysUnder(prefix);
   return {
-    nearDuplicateBucket: (bucketHead) => under('nd', bucketHead),
-    nearDuplicateEntry: (handle) => under('nd-entry', handle),
-    nearDuplicateHandles: () => under('nd-handles'),
+    nearDuplicateBand: (band, bucket) => under(`{nd-b${band}}`, String(bucket)),
+    nearDuplicateEntries: (shard, bucket) => under(`{nd-e${shard}}`, String(bucket)),
     storyOf: (itemId) => under('story-of', itemId),
     stories: () => under('stories'),
     storyItems: (storyId) => under('story', storyId, 'items'),

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './client.js';
 import type { Destination, PlatformName } from '../platforms/delivery.js';
 import type { Subscription } from '../subscriptions/model.js';
 import type { Keys } from './keys.js';
@@ -38,10 +39,10 @@ function fromHash(hash: SubscriptionHash): Subscription | undefined {
 
 /** Subscriptions in Redis: one hash each, an index set, and a set of those with breaking news on. */
 export class SubscriptionStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: Keys,
   ) {
     this.redis = withStoreScripts(redis);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import type { StorySummary } from '../summarize/extractive.js';
 import type { SummaryCache } from '../summarize/summarize.js';
 import type { Keys } from './keys.js';
@@ -12,7 +12,7 @@ export class RedisSummaryCache implements SummaryCache {
   private readonly ttlSeconds: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     options: { retentionDays: number },
   ) {

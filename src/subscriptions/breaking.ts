@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import { composeBriefing } from '../briefing/compose.js';
 import type { Briefing } from '../briefing/model.js';
 import { storySources, type Story } from '../dedup/story.js';
@@ -48,7 +48,7 @@ export function breakingBriefingId(storyId: string, subscription: Pick<Subscript
 }
 
 export interface BreakingDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   subscriptions: SubscriptionStore;
   briefings: BriefingStore;

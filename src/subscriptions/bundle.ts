@@ -3,7 +3,7 @@ import type { Subscription } from './model.js';
 
 const DAY_MS = 86_400_000;
 
-/** The span of publication times one briefing covers. */
+/** The span of time one briefing covers: the items Herald first saw in it (see follow.ts isNewIn). */
 export interface BriefingWindow {
   from: Date;
   to: Date;

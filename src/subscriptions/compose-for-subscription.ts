@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/client.js';
 import { briefStories } from '../briefing/build.js';
+import type { QuietFigures } from '../briefing/labels.js';
 import type { Briefing } from '../briefing/model.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { applyDeliveryMemory } from '../dedup/delivery-memory.js';
@@ -10,14 +11,15 @@ import type { FeedStore } from '../store/feeds.js';
 import { storiesInWindow } from '../store/stories.js';
 import type { SubscriptionStore } from '../store/subscriptions.js';
 import type { SummaryHooks } from '../summarize/summarize.js';
+import { localDate } from '../time/zoned.js';
 import { bundleFamily, bundleKey, windowFor, type BriefingWindow } from './bundle.js';
-import { storiesFollowed } from './follow.js';
+import { storiesNewIn } from './follow.js';
 import type { Subscription } from './model.js';
 import type { ComposeCache } from './compose-cache.js';
 
 /** What composing a subscription's briefing reads and writes. */
 export interface ComposeDeps {
-  redis: Redis;
+  redis: RedisClient;
   /** The store prefix (config.redis.prefix). */
   prefix: string;
   config: Pick<HeraldConfig, 'sections' | 'briefing' | 'llm' | 'defaults'>;
@@ -38,6 +40,28 @@ async function feedWeights(deps: ComposeDeps): Promise<Record<string, number>> {
   return deps.cache ? deps.cache.feedWeights(load) : load();
 }
 
+const HOUR_MS = 3_600_000;
+/** The end of the time a JavaScript Date can hold: an upper bound that takes every story. */
+const LATEST_DATE = new Date(8.64e15);
+
+/** What the subscription's feeds held at their last read, for a briefing with nothing new to say so. */
+async function quietFigures(subscription: Subscription, feeds: FeedStore, window: BriefingWindow): Promise<QuietFigures> {
+  const followed = (await feeds.listWithState()).filter(
+    ({ feed }) =>
+      (subscription.feedIds.length === 0 || subscription.feedIds.includes(feed.id)) &&
+      (subscription.sections.length === 0 || (feed.section !== undefined && subscription.sections.includes(feed.section))),
+  );
+  const read = followed.filter(({ state }) => state.lastSuccessAt !== undefined);
+  const newest = Math.max(...read.map(({ state }) => Date.parse(state.newestEntryAt ?? '')).filter((time) => !Number.isNaN(time)));
+  return {
+    feeds: followed.length,
+    read: read.length,
+    entries: read.reduce((sum, { state }) => sum + (state.entryCount ?? 0), 0),
+    ...(Number.isFinite(newest) ? { newest: localDate(new Date(newest), subscription.schedule.timezone) } : {}),
+    ...(subscription.lastWindowEnd === undefined ? { firstWindowHours: Math.round((window.to.getTime() - window.from.getTime()) / HOUR_MS) } : {}),
+  };
+}
+
 /**
  * Composes the briefing of a window. Story memory is kept per bundle family (same feeds,
  * sections and settings), not per subscription: memory per subscription would give every
@@ -48,9 +72,11 @@ async function feedWeights(deps: ComposeDeps): Promise<Record<string, number>> {
  */
 async function composeWindow(subscription: Subscription, deps: ComposeDeps, window: BriefingWindow, record: boolean): Promise<Briefing | null> {
   const family = bundleFamily(subscription);
-  const load = () => storiesInWindow(deps.redis, deps.prefix, window.from, window.to);
+  const maxAgeMs = deps.config.briefing.maxItemAgeHours * HOUR_MS;
+  // An item new in the window was published at most maxAgeMs before it, so its story's newest item too.
+  const load = () => storiesInWindow(deps.redis, deps.prefix, new Date(window.from.getTime() - maxAgeMs), LATEST_DATE);
   const all = await (deps.cache ? deps.cache.storiesOf(window.from, window.to, load) : load());
-  const inWindow = storiesFollowed(all, subscription, window.from);
+  const inWindow = storiesNewIn(all, subscription, window, maxAgeMs);
   const stories = applyDeliveryMemory(inWindow, await deliveredStories(deps.redis, deps.prefix, family));
   const { settings } = subscription;
   const itemsIn = stories.reduce((sum, story) => sum + story.items.length, 0);
@@ -64,6 +90,7 @@ async function composeWindow(subscription: Subscription, deps: ComposeDeps, wind
     mutes: settings.mutes,
     whenEmpty: settings.whenEmpty,
     feedWeights: await feedWeights(deps),
+    ...(stories.length === 0 && deps.feeds ? { quiet: await quietFigures(subscription, deps.feeds, window) } : {}),
   }, deps.summaries);
   if (record) await rememberDeliveredStories(deps.redis, deps.prefix, family, shown);
   return briefing;

@@ -76,3 +76,13 @@ export function isIsoDate(value: string): boolean {
   const parsed = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
 }
+
+/** An instant as ISO 8601 on the zone's wall clock, with its offset: 2025-03-11T07:30:00+09:00. */
+export function isoInZone(instant: Date, timeZone: string): string {
+  const p = localParts(instant, timeZone);
+  const offsetMinutes = Math.round(offsetMs(instant, timeZone) / 60_000);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const two = (n: number) => String(n).padStart(2, '0');
+  const offset = `${sign}${two(Math.floor(Math.abs(offsetMinutes) / 60))}:${two(Math.abs(offsetMinutes) % 60)}`;
+  return `${localDate(instant, timeZone)}T${two(p.hour)}:${two(p.minute)}:${two(p.second)}${offset}`;
+}

@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Briefing } from '../../src/briefing/model.js';
@@ -13,10 +11,15 @@ import { createKeys } from '../../src/store/keys.js';
 import { freePort, startRedis } from '../support/redis.js';
 
 const run = promisify(execFile);
+/**
+ * Each test starts node processes, several at once; on a shared 2-core machine under load (a
+ * second test run beside this one) one `herald --help` has taken 10 s. Generous, never tight.
+ */
+const SPAWNING = { timeout: 240_000 };
 const root = resolve(import.meta.dirname, '..', '..');
 const jaFeeds = ['01', '02', '03', '04', '05', '06'].map((n) => join(root, 'docs/examples/feeds/ja', `outlet-${n}.xml`));
-// Resolved here, so that herald can also run from another directory, as a user's would.
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+// Compiled by the global setup from the current sources, as `npm run build` does for users.
+const cli = join(root, 'dist', 'src', 'cli.js');
 
 interface CliResult {
   code: number;
@@ -24,12 +27,12 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs `herald` as a user would, in its own process (through tsx, so no build is needed). */
-async function herald(args: string[], env: Record<string, string> = {}, cwd = root): Promise<CliResult> {
+/** Runs `herald` as a user would: the built CLI in its own process, in `base` plus `env`. */
+async function herald(args: string[], env: Record<string, string> = {}, cwd = root, base: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', tsxLoader, join(root, 'src/cli.ts'), ...args], {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
       cwd,
-      env: { ...process.env, ...env },
+      env: { ...base, ...env },
       maxBuffer: 16 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
@@ -47,7 +50,7 @@ function bulletItems(briefing: Briefing): string[] {
   return briefing.sections.flatMap((section) => section.bullets.flatMap((bullet) => bullet.items));
 }
 
-describe('herald CLI', () => {
+describe('herald CLI', SPAWNING, () => {
   it('prints an overview and a help text for every command', async () => {
     const overview = await herald(['--help']);
     expect(overview.code).toBe(0);
@@ -85,7 +88,7 @@ describe('herald CLI', () => {
     expect(start.stderr).toContain('unexpected argument "now"');
     const feeds = await herald(['feeds']);
     expect(feeds.code).toBe(2);
-    expect(feeds.stderr).toContain('import FILE.opml or export [FILE]');
+    expect(feeds.stderr).toContain('list, remove URL|ID, import FILE.opml or export [FILE]');
   });
 
   it('says why Redis cannot be reached and what to do', async () => {
@@ -103,7 +106,7 @@ describe('herald CLI', () => {
   });
 });
 
-describe('herald preview', () => {
+describe('herald preview', SPAWNING, () => {
   let feedServer: FeedServer;
   let configFile: string;
 
@@ -212,6 +215,19 @@ describe('herald preview', () => {
     expect(result.stderr).toContain('defaults.interval: must be at least 1 minute');
   });
 
+  it('reads .env from the directory it starts in; variables already set win', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-dotenv-'));
+    await writeFile(join(dir, '.env'), '# tokens and settings\nHERALD_CONFIG=./from-dotenv.yaml\n');
+    await writeFile(join(dir, 'from-dotenv.yaml'), 'defaults:\n  interval: 0\n');
+    await writeFile(join(dir, 'from-environment.yaml'), 'defaults:\n  timezone: Mars/Olympus\n');
+    const environment = { ...process.env };
+    delete environment.HERALD_CONFIG;
+    const fromFile = await herald(['preview', jaFeeds[0]!], {}, dir, environment);
+    expect(fromFile.stderr).toContain('./from-dotenv.yaml has a mistake:\n  - defaults.interval: must be at least 1 minute');
+    const fromEnvironment = await herald(['preview', jaFeeds[0]!], { HERALD_CONFIG: './from-environment.yaml' }, dir, environment);
+    expect(fromEnvironment.stderr).toContain('./from-environment.yaml has a mistake:\n  - defaults.timezone');
+  });
+
   it('accepts herald.config.example.yaml as it ships', async () => {
     const result = await herald(['preview', '--config', join(root, 'herald.config.example.yaml'), jaFeeds[0]!, '--format', 'json']);
     expect(result.stderr).toBe('');
@@ -231,7 +247,7 @@ describe('herald preview', () => {
   });
 });
 
-describe('herald doctor', () => {
+describe('herald doctor', SPAWNING, () => {
   it('names a failing feed and its error, which polls only record on the feed', async () => {
     const redis = await startRedis();
     try {
@@ -245,4 +261,61 @@ describe('herald doctor', () => {
       await redis.stop();
     }
   });
+});
+
+describe('herald preview: how many bullets, in which language, from which feeds', () => {
+  const enFeeds = ['01', '02', '03', '04', '05', '06'].map((n) => join(root, 'docs/examples/feeds/en', `outlet-${n}.xml`));
+  const bulletsOf = (briefing: Briefing) => briefing.sections.flatMap((section) => section.bullets);
+
+  it('takes --bullets N, and says what a wrong N should look like', async () => {
+    const [three, all, help, ...wrongs] = await Promise.all([
+      herald(['preview', ...jaFeeds, '--format', 'json', '--bullets', '3']),
+      herald(['preview', ...jaFeeds, '--format', 'json', '--bullets', '100']),
+      herald(['preview', '--help']),
+      ...['0', '101', 'many'].map((wrong) => herald(['preview', jaFeeds[0]!, '--bullets', wrong])),
+    ]);
+    expect(bulletsOf(JSON.parse(three!.stdout) as Briefing)).toHaveLength(3);
+    expect(bulletsOf(JSON.parse(all!.stdout) as Briefing).length).toBeGreaterThan(3);
+    expect(help!.stdout).toMatch(/--bullets N\s/);
+    ['0', '101', 'many'].forEach((wrong, index) => {
+      expect(wrongs[index]!.code).toBe(2);
+      expect(wrongs[index]!.stderr).toContain(`--bullets must be a whole number from 1 to 100, e.g. --bullets 20; got "${wrong}"`);
+    });
+  }, 180_000);
+
+  it('speaks defaults.language from the config file, else (no config file) the language of its feeds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-cli-'));
+    const japanese = join(dir, 'ja.yaml');
+    await writeFile(japanese, 'defaults:\n  language: ja\n');
+    const english = join(dir, 'en.yaml');
+    await writeFile(english, 'defaults:\n  language: en\n');
+    const titleOf = async (args: string[]) => (JSON.parse((await herald(['preview', ...args, '--format', 'json'])).stdout) as Briefing).title;
+    const titles = await Promise.all([titleOf(['--config', japanese, ...enFeeds]), titleOf(['--config', english, ...jaFeeds]), titleOf(jaFeeds), titleOf(enFeeds)]);
+    expect(titles[0]).toMatch(/^ニュースまとめ/);
+    expect(titles[1]).toMatch(/^News briefing/);
+    expect(titles[2]).toMatch(/^ニュースまとめ/);
+    expect(titles[3]).toMatch(/^News briefing/);
+  }, 180_000);
+
+  it('draws a briefing over eight feeds from all eight, though one feed is newer than the others', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-cli-feeds-'));
+    const subjects = ['harbour', 'library', 'orchestra', 'vineyard', 'glacier', 'railway', 'museum', 'stadium'];
+    const feeds = await Promise.all(
+      subjects.map(async (subject, feed) => {
+        // Each item its own story: a code no other item shares (k3, k4 …) is all it says.
+        const items = Array.from({ length: 12 }, (_, n) => {
+          const code = `${String.fromCharCode(97 + feed)}${n}`;
+          const at = new Date(Date.UTC(2025, 2, 12 - feed, 12, 0) - n * 60_000).toUTCString();
+          return `<item><title>Bulletin ${code}</title><link>https://${subject}.example/${code}</link><pubDate>${at}</pubDate><description>Bulletin ${code} in full.</description></item>`;
+        });
+        const path = join(dir, `${subject}.xml`);
+        await writeFile(path, `<?xml version="1.0"?><rss version="2.0"><channel><title>${subject} Gazette</title>${items.join('')}</channel></rss>`);
+        return path;
+      }),
+    );
+    const briefing = JSON.parse((await herald(['preview', ...feeds, '--format', 'json'])).stdout) as Briefing;
+    const bullets = bulletsOf(briefing);
+    expect(bullets).toHaveLength(12);
+    expect(new Set(bullets.flatMap((bullet) => bullet.sources.map((source) => source.name)))).toEqual(new Set(subjects.map((subject) => `${subject} Gazette`)));
+  }, 180_000);
 });

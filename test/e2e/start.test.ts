@@ -13,7 +13,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 
 /** `herald start` as a user runs it, with its output collected. */
 function startHerald(configFile: string, redisUrl: string): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'start', '--config', configFile], {
+  const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), 'start', '--config', configFile], {
     cwd: root,
     env: { ...process.env, REDIS_URL: redisUrl, TELEGRAM_BOT_TOKEN: '', DISCORD_BOT_TOKEN: '', LOG_LEVEL: 'info' },
   });
@@ -106,6 +106,9 @@ describe('herald start with no bot tokens', () => {
       await waitFor('the briefing is printed', () => herald.output().includes('Tram line 4 extended to the harbour'));
       // A feed file from the config is polled like a web feed.
       expect(herald.output()).toContain('Ferry timetable changes for winter');
+      // The console shows each source's link, and no hashtags (a Telegram setting by default).
+      expect(herald.output()).toContain('🔗 City Desk <https://city.example/tram>');
+      expect(herald.output()).not.toMatch(/#topstories\d{6}/);
       await composeQueue.close();
 
       herald.child.kill('SIGTERM');

@@ -5,6 +5,7 @@ import { RouteBuckets } from './discord-api/http.js';
 import { type AutocompleteInvocation, buildComponentInteraction, buildInteraction, type CommandInvocation, type ComponentInvocation } from './discord-api/interactions.js';
 import { channelPayload, defaultGuild, defaultIds, type GuildSeed, type Json, type OverwriteSeed } from './discord-api/model.js';
 import { createRestHandler } from './discord-api/rest.js';
+import { Stall } from './stall.js';
 import { type ChannelFailure, DiscordWorld, type InteractionResponse, type RateLimitPlan, type RecordedMessage, type RequestRecord } from './discord-api/state.js';
 
 export { defaultGuild, defaultIds, botRolePermissions } from './discord-api/model.js';
@@ -21,6 +22,8 @@ export interface DiscordEmulatorOptions {
   /** Per-route bucket: answers 429 beyond `limit` requests per `windowMs`. Default 50 per second. */
   routeLimit?: { limit: number; windowMs: number };
   heartbeatIntervalMs?: number;
+  /** Listen on this port (default: a free one), e.g. where a client was pointed before the emulator ran. */
+  port?: number;
 }
 
 /** A local Discord (REST + gateway) that the real discord.js talks to; everything it receives is recorded. */
@@ -72,6 +75,8 @@ export interface DiscordEmulator {
   message(channelId: string, messageId: string): RecordedMessage | undefined;
   /** Waits until an interaction has at least `count` responses (callback, follow-ups, edits). */
   waitForResponses(interactionId: string, count: number, timeoutMs?: number): Promise<InteractionResponse[]>;
+  /** Leaves every REST request unanswered, as an overloaded Discord would, until the returned function is called. */
+  stall(): () => void;
   close(): Promise<void>;
 }
 
@@ -85,12 +90,13 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
   const bot = { id: botMember?.id ?? defaultIds.bot, username: botMember?.username ?? 'Herald' };
   const world = new DiscordWorld(guilds, bot, bot.id);
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const gatewayUrl = `ws://127.0.0.1:${port}/gateway`;
   const gateway = new Gateway({ world, token, url: gatewayUrl, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250 });
   const rest = createRestHandler({ world, token, gatewayUrl, buckets: new RouteBuckets(options.routeLimit ?? { limit: 50, windowMs: 1000 }) });
-  server.on('request', (req, res) => void rest(req, res));
+  const stalled = new Stall();
+  server.on('request', (req, res) => void stalled.passed().then(() => rest(req, res)));
   server.on('upgrade', (req, socket, head) => {
     if (!req.url?.startsWith('/gateway')) {
       socket.destroy();
@@ -178,7 +184,9 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
     },
     message: (channelId, messageId) => world.messagesByChannel.get(channelId)?.find((m) => m.id === messageId),
     waitForResponses,
+    stall: () => stalled.begin(),
     async close() {
+      stalled.lift();
       gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

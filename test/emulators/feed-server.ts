@@ -116,7 +116,8 @@ function pathOf(rawUrl: string | undefined): { full: string; pathname: string } 
 }
 
 /** Starts a feed server on a free port of 127.0.0.1. Routes match the full path first, then the path without its query. */
-export async function startFeedServer(options: { latencyMs?: number } = {}): Promise<FeedServer> {
+/** `listenHost: '0.0.0.0'` also answers on 127.0.0.2, 127.0.1.7…: a bench's many "hosts" on one server. */
+export async function startFeedServer(options: { latencyMs?: number; listenHost?: string } = {}): Promise<FeedServer> {
   const routes = new Map<string, RouteHandler>();
   const requests: RecordedRequest[] = [];
 
@@ -134,7 +135,7 @@ export async function startFeedServer(options: { latencyMs?: number } = {}): Pro
   // Benchmarks open thousands of connections; the default backlog would drop some.
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve);
+    server.listen({ port: 0, host: options.listenHost ?? '127.0.0.1', backlog: 4096 }, resolve);
   });
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;

@@ -13,6 +13,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Update } from 'grammy/types';
+import { Stall } from './stall.js';
 import { EntityParseError, parseTelegramHtml, type MessageEntityRecord } from './telegram-html-parse.js';
 
 // ─── Public types ────────────────────────────────────────────────────────────────────────
@@ -73,6 +74,8 @@ export interface TelegramEmulatorOptions {
   limits?: RateLimits;
   /** Time between accepting a message and answering, like the way back over the network (default 0). */
   answerDelayMs?: number;
+  /** Listen on this port (default: a free one), e.g. where a client was pointed before the emulator ran. */
+  port?: number;
 }
 
 /** One message the bot sent, as the emulator accepted it. */
@@ -170,6 +173,8 @@ export interface TelegramEmulator {
    * the connection drops just after Telegram took a message. Resolves with them once accepted.
    */
   holdResponses(count?: number): Promise<SentMessageRecord[]>;
+  /** Leaves every request unanswered, as an overloaded Bot API would, until the returned function is called. */
+  stall(): () => void;
   readonly stats: EmulatorStats;
   close(): Promise<void>;
 }
@@ -354,6 +359,7 @@ class Emulator implements TelegramEmulator {
   private limits?: RateLimits;
   private holding?: { remaining: number; held: SentMessageRecord[]; resolve: (held: SentMessageRecord[]) => void };
   private closed = false;
+  private readonly stalled = new Stall();
   private readonly server = createServer((request, response) => void this.serve(request, response));
 
   constructor(private readonly options: TelegramEmulatorOptions) {
@@ -363,7 +369,7 @@ class Emulator implements TelegramEmulator {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server.listen(this.options.port ?? 0, '127.0.0.1', resolve));
     this.apiRoot = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
@@ -529,13 +535,19 @@ class Emulator implements TelegramEmulator {
     this.closed = true;
     this.poll?.respond([]);
     for (const release of this.hanging) release();
+    this.stalled.lift();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  stall(): () => void {
+    return this.stalled.begin();
   }
 
   // ── HTTP ──
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    await this.stalled.passed();
     const url = new URL(request.url ?? '/', 'http://emulator');
     const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
     if (file && this.tokenAccepted(file[1]!)) return this.serveFile(decodeURIComponent(file[2]!), response);
@@ -543,6 +555,8 @@ class Emulator implements TelegramEmulator {
     let result: unknown;
     try {
       if (!call) throw new ApiFailure(404, 'Not Found');
+      // Telegram answers 404 to what is not shaped like a token at all (`TELEGRAM_BOT_TOKEN=abc`), 401 to a wrong one.
+      if (!/^\d+:/.test(call[1]!)) throw new ApiFailure(404, 'Not Found');
       if (!this.tokenAccepted(call[1]!)) throw new ApiFailure(401, 'Unauthorized');
       const method = call[2]!;
       this.stats.calls[method] = (this.stats.calls[method] ?? 0) + 1;

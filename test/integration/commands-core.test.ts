@@ -241,14 +241,15 @@ describe('flows', () => {
 
   it('keeps settings and keyword lists per destination', async () => {
     await subscribed();
-    const changed = await run(command('settings', ['language', 'de'], { bullets: '5', empty: 'nothing', previews: 'on' }), context());
-    expect(changed.text).toContain('• language: de\n• bullets: 5\n• empty: nothing (stay silent)\n• previews: on');
+    // French: a briefing language Herald has no reply catalogue for, so replies stay in English (the asker's).
+    const changed = await run(command('settings', ['language', 'fr'], { bullets: '5', empty: 'nothing', previews: 'on' }), context());
+    expect(changed.text).toContain('• language: fr\n• bullets: 5\n• empty: nothing (stay silent)\n• previews: on');
     await run(command('mute', ['add', 'Transfer', 'rumours']), context());
     await run(command('boost', ['add', 'climate*']), context());
     expect((await run(command('mute', ['add', 'transfer', 'RUMOURS']), context())).text).toMatch(/already on the mute list/);
     expect((await run(command('mute'), context())).text).toBe('Stories mentioning these are left out:\n• Transfer rumours');
     const sub = await services.subscriptions.get(subscriptionIdFor(GROUP));
-    expect(sub?.settings).toMatchObject({ locale: 'de', maxBullets: 5, whenEmpty: 'nothing', linkPreviews: true, mutes: ['Transfer rumours'], boosts: ['climate*'] });
+    expect(sub?.settings).toMatchObject({ locale: 'fr', maxBullets: 5, whenEmpty: 'nothing', linkPreviews: true, mutes: ['Transfer rumours'], boosts: ['climate*'] });
     await run(command('mute', ['remove', 'transfer rumours']), context());
     expect((await services.subscriptions.get(subscriptionIdFor(GROUP)))?.settings.mutes).toEqual([]);
     const other = context({ target: { platform: 'telegram', chatId: '42', channelKind: 'private' }, targetLabel: 'this chat' });

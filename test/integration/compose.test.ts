@@ -6,6 +6,7 @@ import { createRedisConnection } from '../../src/queue/connection.js';
 import { createDeliverQueue, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
 import { BriefingStore, type StoredBriefing } from '../../src/store/briefings.js';
 import { deliveredStories } from '../../src/store/delivered-stories.js';
+import { FeedStore } from '../../src/store/feeds.js';
 import { ItemStore } from '../../src/store/items.js';
 import { createKeys } from '../../src/store/keys.js';
 import { RedisStoryEngine } from '../../src/store/story-engine.js';
@@ -127,6 +128,47 @@ describe('windows', () => {
     const secondStored = await new BriefingStore(redis, createKeys(PREFIX)).get(second.briefingId!);
     expect(secondStored!.window).toEqual({ from: NOW.toISOString(), to: next.toISOString() });
     expect(headlines(secondStored!)).toEqual(['Small earthquake felt in Naples']);
+  });
+
+  it('goes by when Herald first saw an item: a feed added after a briefing brings its recent items, not its archive', async () => {
+    const sub = telegramChat(6);
+    await subscriptions.upsert(sub);
+    await composeAndQueue(sub.id, NOW, deps());
+    const added = new Date(NOW.getTime() + HOUR);
+    await ingest([
+      newsItem('late', { feedId: 'late', source: 'Late Feed', title: 'Harbour bridge reopens to traffic', publishedAt: hoursAgo(3), firstSeenAt: added }),
+      newsItem('archive', { feedId: 'late', source: 'Late Feed', title: 'Town hall roof repaired', publishedAt: hoursAgo(72), firstSeenAt: added }),
+    ]);
+    const second = await composeAndQueue(sub.id, new Date(NOW.getTime() + 2 * HOUR), deps());
+    expect(headlines((await new BriefingStore(redis, createKeys(PREFIX)).get(second.briefingId!))!)).toEqual(['Harbour bridge reopens to traffic']);
+  });
+
+  it('says what the feeds held when a briefing has nothing new', async () => {
+    await redis.flushall();
+    const feeds = new FeedStore(redis, createKeys(PREFIX));
+    const read = { consecutiveFailures: 0, lastSuccessAt: hoursAgo(1).toISOString(), newestEntryAt: '2022-05-01T09:00:00Z' };
+    for (const [url, entryCount] of [['https://a.example/feed', 200], ['https://b.example/feed', 50]] as const) {
+      const { feed } = await feeds.add({ url, intervalMinutes: 15 });
+      await feeds.saveState(feed.id, { ...read, entryCount });
+    }
+    await feeds.add({ url: 'https://unread.example/feed', intervalMinutes: 15 });
+    const sub = telegramChat(7);
+    await subscriptions.upsert(sub);
+    const first = await composeForSubscription(sub, { ...deps(), feeds }, { now: NOW });
+    expect(first!.footer).toBe('2 feeds polled, 250 items, newest from 2022-05-01: none from the last 24 hours.');
+    const later = await composeForSubscription((await subscriptions.get(sub.id))!, { ...deps(), feeds }, { now: new Date(NOW.getTime() + HOUR) });
+    expect(later!.footer).toBe('2 feeds polled, 250 items, newest from 2022-05-01: none new since the last briefing.');
+    const japanese = telegramChat(8, { settings: { ...sub.settings, locale: 'ja' } });
+    const quietJa = await composeForSubscription(japanese, { ...deps(), feeds }, { now: NOW, preview: true });
+    expect(quietJa!.footer).toBe('2件のフィードを確認、記事250件、最新は2022-05-01：直近24時間のニュースはありません。');
+  });
+
+  it('says so when no feed has been read yet', async () => {
+    await redis.flushall();
+    const feeds = new FeedStore(redis, createKeys(PREFIX));
+    await feeds.add({ url: 'https://unread.example/feed', intervalMinutes: 15 });
+    const briefing = await composeForSubscription(telegramChat(9), { ...deps(), feeds }, { now: NOW, preview: true });
+    expect(briefing!.footer).toBe('Nothing yet: the feed has not been read yet.');
   });
 
   it('queues nothing twice when a compose job runs again for the same time', async () => {

@@ -147,7 +147,7 @@ describe('herald doctor', () => {
     await writeFile(file, 'defaults:\n  timezone: Mars/Olympus\n');
     const results = await runDoctor(file, quiet);
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ name: 'config', status: 'problem', detail: expect.stringContaining('defaults.timezone') });
+    expect(results[0]).toMatchObject({ name: 'config', status: 'problem', detail: expect.stringContaining('defaults.timezone'), fix: `correct ${file}` });
   });
 });
 
@@ -155,7 +155,7 @@ describe('herald doctor from the command line', () => {
   /** Runs the real CLI in a child process; resolves with its exit code and output. */
   async function doctor(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'doctor', '--config', file], { timeout: 60_000 });
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['dist/src/cli.js', 'doctor', '--config', file], { timeout: 110_000 });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const failed = error as { code: number; stdout: string; stderr: string };
@@ -163,7 +163,7 @@ describe('herald doctor from the command line', () => {
     }
   }
 
-  it('exits 0 when every check passes and 1 when one finds a problem, showing progress on stderr', { timeout: 120_000 }, async () => {
+  it('exits 0 when every check passes and 1 when one finds a problem, showing progress on stderr', { timeout: 240_000 }, async () => {
     const clean = await doctor(await configFile('clean.yaml', { redis: { url: healthy.url, prefix: 'doctorclean' } }));
     expect(clean.stdout).toContain('All checks passed.');
     expect(clean.code).toBe(0);

@@ -87,7 +87,8 @@ describe('startWorkers', () => {
       expect(await workers.queues.compose.getJobSchedulers()).toHaveLength(40);
       await pollAll(workers);
       // As the schedulers would at 07:30: every subscription's compose job for the same minute.
-      const at = Math.floor(Date.now() / 60_000) * 60_000;
+      // The scheduled instant comes after the polls, as at 07:30 (a window ends there: items first seen later wait for the next).
+      const at = Date.now();
       await workers.queues.compose.addBulk(subs.map((sub) => ({ name: COMPOSE_JOB_NAME, data: { subscriptionId: sub.id }, opts: { prevMillis: at } })));
       await expect.poll(async () => (await workers.queues.deliver.getJobCounts('completed')).completed, { timeout: 60_000 }).toBe(40);
 

@@ -29,20 +29,21 @@ const OPML = `<?xml version="1.0"?>
   <outline type="rss" text="Intranet" xmlUrl="ftp://files.example/feed"/>
 </body></opml>`;
 
-/** Runs `herald feeds …` in this process and returns what it printed on standard output. */
-async function herald(...positionals: string[]): Promise<{ code: number; stdout: string }> {
-  const chunks: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
-  const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+/** Runs `herald feeds …` in this process and returns what it printed. */
+async function herald(...positionals: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const capture = (stream: NodeJS.WriteStream, chunks: string[]) =>
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    });
+  const out: string[] = [];
+  const err: string[] = [];
+  const spies = [capture(process.stdout, out), capture(process.stderr, err)];
   try {
     const code = await feedsCommand.run({ config }, positionals);
-    return { code, stdout: chunks.join('') };
+    return { code, stdout: out.join(''), stderr: err.join('') };
   } finally {
-    write.mockRestore();
-    quiet.mockRestore();
+    for (const spy of spies) spy.mockRestore();
   }
 }
 
@@ -124,5 +125,54 @@ describe('herald feeds export', () => {
       { url: 'https://wire.example/feed.xml', name: 'Wire & Co', section: 'World' },
       { url: 'https://loose.example/atom', name: 'Loose', section: undefined },
     ]);
+  });
+});
+
+describe('herald feeds list and remove', () => {
+  it('lists every feed with its id, who added it and its health, and removes one by URL or by id', async () => {
+    await herald('import', join(dir, 'reader.opml'));
+    const chat = (await feeds.add({ url: 'https://chat.example/feed', intervalMinutes: 15 })).feed;
+    await feeds.saveState(chat.id, { consecutiveFailures: 2, lastError: 'HTTP 404 Not Found', lastPolledAt: new Date().toISOString() });
+    const globe = (await feeds.findByUrl('https://globe.example/rss'))!;
+
+    const list = await herald('list');
+    expect(list.code).toBe(0);
+    const lines = list.stdout.split('\n');
+    expect(lines[0]).toMatch(/^ID +ADDED BY +STATUS +EVERY +SECTION +NAME AND URL$/);
+    expect(lines.find((line) => line.startsWith(globe.id))).toMatch(/ opml +not read yet +30 min +World +Globe https:\/\/globe\.example\/rss$/);
+    expect(lines.find((line) => line.startsWith(chat.id))).toMatch(/ chat +failing ×2 +15 min +- +https:\/\/chat\.example\/feed$/);
+    expect(list.stdout).toContain(`Last errors:\n  ${chat.id}: HTTP 404 Not Found`);
+
+    const byUrl = await herald('remove', 'https://globe.example/rss');
+    expect(byUrl).toMatchObject({ code: 0, stdout: 'Removed Globe (https://globe.example/rss): no destination gets it any more.\n' });
+    expect((await herald('remove', chat.id)).code).toBe(0);
+    const left = await feeds.list();
+    expect(left.map((feed) => feed.url)).toEqual(['https://wire.example/feed.xml', 'https://loose.example/atom']);
+    expect((await queue.getJobSchedulers()).map((scheduler) => scheduler.key).sort()).toEqual(left.map((feed) => pollSchedulerId(feed.id)).sort());
+
+    const missing = await herald('remove', 'https://nowhere.example/feed');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no feed has the id or URL https://nowhere.example/feed; `herald feeds list` shows them.');
+    await expect(herald('remove')).rejects.toThrow(/needs the feed's id or URL/);
+    await expect(herald('list', 'everything')).rejects.toThrow('unexpected argument "everything"');
+  });
+
+  it('says when a removed feed is still listed in the config, which would add it again', async () => {
+    const listing = join(dir, 'listing.yaml');
+    await writeFile(listing, `redis:\n  url: ${redis.url}\n  prefix: ${PREFIX}\nfeeds:\n  - https://a.example/feed\n`);
+    await feeds.add({ url: 'https://a.example/feed', intervalMinutes: 15, origin: 'config' });
+    const plain = config;
+    config = listing;
+    try {
+      const removed = await herald('remove', 'https://a.example/feed');
+      expect(removed.stdout).toContain('It is still listed under feeds: in the config, so the next start adds it again: remove it there too.');
+    } finally {
+      config = plain;
+    }
+    expect(await feeds.list()).toEqual([]);
+  });
+
+  it('says how to add feeds when there are none', async () => {
+    expect((await herald('list')).stdout).toContain('No feeds yet');
   });
 });

@@ -43,7 +43,7 @@ it('keeps polling through a Redis restart, logging the outage once and the recov
     await redisServer.restart();
     const job = await queue.add(POLL_JOB_NAME, { feedId: feed.id });
     await expect.poll(() => queue.getJobState(job.id!), { timeout: 30_000 }).toBe('completed');
-    expect((await queue.getJob(job.id!))?.returnvalue).toEqual({ feedId: feed.id, status: 'fetched', newItems: 1 });
+    expect((await queue.getJob(job.id!))?.returnvalue).toEqual({ feedId: feed.id, feed: feed.url, status: 'fetched', newItems: 1 });
     const messages = logLines.map((line) => line.msg);
     // A restart this quick may be back before the first reconnection fails: then one line says both.
     expect(messages.filter((msg) => /^Redis (is unreachable|connection dropped)/.test(msg))).toHaveLength(1);

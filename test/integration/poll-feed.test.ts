@@ -90,18 +90,20 @@ describe('poll-feed job', () => {
     feedServer.setFeed('/news.xml', rss([story('1'), story('2')]), { etag: '"v1"' });
     const feed = await addFeed('/news.xml');
 
-    expect(await poll(feed.id)).toEqual({ feedId: feed.id, status: 'fetched', newItems: 2 });
+    expect(await poll(feed.id)).toEqual({ feedId: feed.id, feed: feed.url, status: 'fetched', newItems: 2 });
+    // The log line names the feed (its URL, as it has no name), not only its id.
+    await expect.poll(() => logLines.some((line) => line.msg === `feed polled: ${feed.url}, 2 new items`)).toBe(true);
     expect(delivered.filter((d) => d.feedId === feed.id).flatMap((d) => d.items.map((i) => i.title))).toEqual(['Story 1', 'Story 2']);
     expect(await deps.feeds.getState(feed.id)).toMatchObject({ etag: '"v1"', consecutiveFailures: 0 });
 
     const storedBefore = await deps.items.inWindow(new Date(0), new Date(clock + HOUR_MS));
-    expect(await poll(feed.id)).toEqual({ feedId: feed.id, status: 'not-modified', newItems: 0 });
+    expect(await poll(feed.id)).toEqual({ feedId: feed.id, feed: feed.url, status: 'not-modified', newItems: 0 });
     expect(requestsTo('/news.xml').at(-1)?.headers['if-none-match']).toBe('"v1"');
     expect(await deps.items.inWindow(new Date(0), new Date(clock + HOUR_MS))).toEqual(storedBefore);
     expect(delivered.filter((d) => d.feedId === feed.id)).toHaveLength(1);
 
     feedServer.setFeed('/news.xml', rss([story('3'), story('1'), story('2')]), { etag: '"v2"' });
-    expect(await poll(feed.id)).toEqual({ feedId: feed.id, status: 'fetched', newItems: 1 });
+    expect(await poll(feed.id)).toEqual({ feedId: feed.id, feed: feed.url, status: 'fetched', newItems: 1 });
     expect(delivered.filter((d) => d.feedId === feed.id).at(-1)?.items.map((i) => i.title)).toEqual(['Story 3']);
     expect(await deps.feeds.getState(feed.id)).toMatchObject({ etag: '"v2"' });
   });
@@ -126,8 +128,9 @@ describe('poll-feed job', () => {
 
     const first = await poll(feed.id);
     expect(first).toMatchObject({ status: 'failed', detail: expect.stringContaining('HTTP 500'), errorKind: 'http' });
-    // A feed problem completes the job, but the operator still sees it in the log as a warning.
-    await expect.poll(() => logLines.some((line) => line.msg === 'feed polled' && line.level === 40 && line.feedId === feed.id)).toBe(true);
+    // A feed problem completes the job, but the operator still sees it in the log as a warning, naming the feed.
+    const warning = `feed polled: ${feed.url}, failed: ${first.detail}`;
+    await expect.poll(() => logLines.some((line) => line.msg === warning && line.level === 40 && line.feedId === feed.id)).toBe(true);
     const state = await deps.feeds.getState(feed.id);
     expect(state).toMatchObject({ consecutiveFailures: 1, lastError: first.detail });
     expect(Date.parse(state.retryAfter!) - clock).toBe(nextAttemptDelayMs(1, 0.5));

@@ -56,6 +56,7 @@ describe('FeedStore', () => {
       intervalMinutes: 15,
       weight: 1,
       addedAt: NOW.toISOString(),
+      origin: 'chat',
     });
     expect(first.feed.id).toMatch(/^[\w-]+$/);
     expect(await feeds.get(first.feed.id)).toEqual(first.feed);
@@ -112,6 +113,29 @@ describe('FeedStore', () => {
 
     await feeds.remove(feed.id);
     expect(await feeds.saveState(feed.id, failing)).toBe(false);
+    expect(await redis.exists(keys.feedState(feed.id))).toBe(0);
+  });
+
+  it('given the state it replaces, writes only the fields that changed, and all of it when one was dropped', async () => {
+    const { feed } = await feeds.add({ url: 'https://example.com/p', intervalMinutes: 15 }, NOW);
+    const polled = { consecutiveFailures: 0, etag: '"v1"', lastPolledAt: NOW.toISOString(), lastSuccessAt: NOW.toISOString() };
+    await feeds.saveState(feed.id, polled, await feeds.getState(feed.id));
+    expect(await feeds.getState(feed.id)).toEqual(polled);
+
+    // Another writer set a field meanwhile; a poll that only moves its times leaves it be.
+    await redis.hset(keys.feedState(feed.id), 'lastError', 'set elsewhere');
+    const later = { ...polled, lastPolledAt: new Date(NOW.getTime() + 60_000).toISOString(), lastSuccessAt: new Date(NOW.getTime() + 60_000).toISOString() };
+    await feeds.saveState(feed.id, later, polled);
+    expect(await feeds.getState(feed.id)).toEqual({ ...later, lastError: 'set elsewhere' });
+
+    // Dropping a field replaces the state as a whole.
+    const withoutValidator = { ...later, etag: undefined };
+    await feeds.saveState(feed.id, withoutValidator, later);
+    expect(await feeds.getState(feed.id)).toEqual(withoutValidator);
+
+    await feeds.remove(feed.id);
+    expect(await feeds.saveState(feed.id, { ...withoutValidator, consecutiveFailures: 1 }, withoutValidator)).toBe(false);
+    expect(await feeds.saveState(feed.id, withoutValidator, withoutValidator)).toBe(true);
     expect(await redis.exists(keys.feedState(feed.id))).toBe(0);
   });
 });

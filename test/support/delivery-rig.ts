@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/store/client.js';
 import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
 import { createTelegramApi } from '../../src/platforms/telegram/client.js';
 import { TelegramSender } from '../../src/platforms/telegram/sender.js';
@@ -12,10 +12,10 @@ export const UNPACED: TelegramPacing = { global: { limit: 100_000, perMs: 1000 }
 export const RIG_TOKEN = '4242:delivery-rig';
 
 /** A Telegram sender against the emulator, as a worker process builds it. */
-export function rigSender(redis: Redis, apiRoot: string, options: { pacing?: TelegramPacing; timeoutSeconds?: number } = {}): TelegramSender {
+export function rigSender(redis: RedisClient, apiRoot: string, options: { pacing?: TelegramPacing; timeoutSeconds?: number } = {}): TelegramSender {
   const api = createTelegramApi({ token: RIG_TOKEN, apiRoot, owners: [] }, { timeoutSeconds: options.timeoutSeconds ?? 5 });
   return new TelegramSender({
-    transport: new TelegramTransport({ api, limiter: new RedisRateLimiter(redis, 'rig:ratelimit:'), pacing: options.pacing ?? UNPACED }),
+    transport: new TelegramTransport({ api, limiter: new RedisRateLimiter(redis, 'rig:{ratelimit}:'), pacing: options.pacing ?? UNPACED }),
     maxInlineRetryAfterMs: 0,
   });
 }

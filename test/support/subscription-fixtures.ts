@@ -16,7 +16,7 @@ export function telegramChat(chatId: number | string, overrides: Partial<Subscri
 }
 
 /** An item as the poll job would store it. */
-export function newsItem(id: string, fields: { feedId?: string; source?: string; title: string; text?: string; publishedAt: Date; section?: string }): Item {
+export function newsItem(id: string, fields: { feedId?: string; source?: string; title: string; text?: string; publishedAt: Date; firstSeenAt?: Date; section?: string }): Item {
   const at = fields.publishedAt.toISOString();
   return {
     id,
@@ -26,7 +26,7 @@ export function newsItem(id: string, fields: { feedId?: string; source?: string;
     title: fields.title,
     text: fields.text ?? `${fields.title}. More words about ${fields.title.toLowerCase()} follow here.`,
     publishedAt: at,
-    firstSeenAt: at,
+    firstSeenAt: fields.firstSeenAt?.toISOString() ?? at,
     language: 'en',
     categories: [],
     contentHash: `hash-${id}`,

@@ -44,7 +44,7 @@ if (apiRoot) {
 }
 if (discordApi) {
   const rest = createDiscordRest({ token: required('DISCORD_TOKEN'), apiBase: discordApi, owners: [] });
-  senders.discord = new DiscordSender({ rest, pacer: new RedisRateLimiter(redis, 'rig:ratelimit:') });
+  senders.discord = new DiscordSender({ rest, pacer: new RedisRateLimiter(redis, 'rig:{ratelimit}:') });
 }
 
 if (process.env.HERALD_MODE === 'service') {

@@ -56,6 +56,14 @@ describe('stripBoilerplate', () => {
     for (const text of NEWS) expect(stripBoilerplate(text), text).toBe(text);
   });
 
+  it('cleans only the lines with boilerplate, wherever they are in a long text', () => {
+    const news = Array.from({ length: 30 }, (_, n) => `Paragraph ${n} of the story.`);
+    const written = [...news.slice(0, 10), 'Read more about it here.', ...news.slice(10, 20), 'Image by Jane Doe/AP', ...news.slice(20), '(Reporting by Li Wei)'];
+    expect(stripBoilerplate(written.join('\n'))).toBe(news.join('\n'));
+    expect(stripBoilerplate('First line.\n\nImage credits: AP\nLast line.')).toBe('First line.\nLast line.');
+    expect(stripBoilerplate('No boilerplate.\n\nAt all.')).toBe('No boilerplate.\n\nAt all.');
+  });
+
   it('a figure caption is not article text', () => {
     const html = '<p>The bridge reopened.</p><figure><img src="a.jpg"><figcaption>Cars cross the bridge. Photo: City of Porto</figcaption></figure><p>It cost 40 million.</p>';
     expect(htmlToText(html)).toBe('The bridge reopened.\nIt cost 40 million.');

@@ -5,7 +5,9 @@ import { dailyHashtag } from '../../src/briefing/footer.js';
 import { compileKeywords } from '../../src/briefing/keywords.js';
 import { labelsFor } from '../../src/briefing/labels.js';
 import type { Briefing } from '../../src/briefing/model.js';
+import { parseConfig } from '../../src/config/load.js';
 import type { Story } from '../../src/dedup/story.js';
+import { renderParts } from '../../src/render/index.js';
 import { composeFixtureBriefing, FIXTURE_BRIEFINGS, readFixtureBriefing, UPDATE_GOLDEN, writeFixtureBriefing } from '../fixtures/briefing/briefings.js';
 import { englishStories, FIXTURE_NOW, fixtureItem, fixtureStory, japaneseStories } from '../fixtures/briefing/stories.js';
 
@@ -124,9 +126,21 @@ describe('footer and empty windows', () => {
     expect(dailyHashtag('World News', '2026-11-26')).toBe('#worldnews261126');
     expect(dailyHashtag('国内', '2026-01-02')).toBe('#国内260102');
     expect(dailyHashtag('🔥', '2026-01-02')).toBeUndefined();
-    const footer = readFixtureBriefing('en').footer!;
-    expect(footer).toContain('#world261126');
-    expect(footer).toMatch(/5 stories from 7 sources · 2 duplicates merged$/);
+    const briefing = readFixtureBriefing('en');
+    expect(briefing.hashtags).toEqual(['#world261126', '#economy261126', '#tech261126', '#topstories261126']);
+    expect(briefing.footer).toBe('5 stories from 7 sources · 2 duplicates merged');
+  });
+
+  it('shows the hashtags on Telegram only unless configured otherwise', () => {
+    const briefing = readFixtureBriefing('en');
+    const footerOf = (text: string) => text.slice(text.lastIndexOf('City Paper'));
+    expect(footerOf(renderParts(briefing, 'telegram').at(-1)!.text)).toContain('#world261126 #economy261126');
+    expect(JSON.stringify(renderParts(briefing, 'discord'))).not.toContain('#world261126');
+    expect(renderParts(briefing, 'text')[0]!.text).not.toContain('#world261126');
+    const everywhere = parseConfig({ briefing: { hashtags: { discord: true, console: true, telegram: false } } }).briefing;
+    expect(JSON.stringify(renderParts(briefing, 'discord', everywhere))).toContain('#world261126');
+    expect(renderParts(briefing, 'text', everywhere)[0]!.text).toContain('#world261126 #economy261126 #tech261126 #topstories261126\n5 stories from 7 sources');
+    expect(renderParts(briefing, 'telegram', everywhere).at(-1)!.text).not.toContain('#world261126');
   });
 
   it('gives a short "nothing new" briefing or nothing, as configured', () => {

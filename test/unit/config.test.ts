@@ -40,6 +40,39 @@ describe('configuration', () => {
     ]);
   });
 
+  it('takes a feed as a bare URL and a section as a bare emoji', () => {
+    const config = parseConfig(parseYaml('feeds:\n  - https://a.example/feed.xml\n  - url: https://b.example/feed.xml\n    section: World\nsections:\n  World: "🌍"\n  Tech:\n    emoji: "💻"\n'));
+    expect(config.feeds).toEqual([{ url: 'https://a.example/feed.xml' }, { url: 'https://b.example/feed.xml', section: 'World' }]);
+    expect(config.sections).toEqual({ World: { emoji: '🌍' }, Tech: { emoji: '💻' } });
+  });
+
+  it('shows the right form when feeds or sections are written another way', () => {
+    expect(problems({ feeds: 'https://a.example/feed.xml', sections: ['World'] })).toEqual([
+      'feeds: must be a list of feeds, one "- https://…" per line',
+      'sections: must map section names to emoji, e.g. World: "🌍" on its own line',
+    ]);
+    expect(problems({ feeds: [42, 'not a url'], sections: { World: 7 } })).toEqual([
+      'feeds[0]: must be a feed URL, e.g. "- https://example.com/feed.xml", or "- url: …" with name, section, interval or weight under it',
+      'feeds[1].url: must be an http(s) URL, e.g. "https://example.com/feed.xml", or a local path starting with "/", "./" or "file:"',
+      'sections.World: must be the section\'s emoji, e.g. World: "🌍"',
+    ]);
+  });
+
+  it('suggests the key an unknown one most likely meant', () => {
+    expect(problems({ feed: [], defaults: { timeZone: 'UTC', briefing_time: '07:00' }, feeds: [{ url: 'https://a.example/feed', intervall: 5 }], telegram: { owner: [1], colour: 'red' } })).toEqual([
+      'defaults: unknown keys "timeZone" (did you mean "timezone"?), "briefing_time" (did you mean "briefingTime"?)',
+      'feeds[0]: unknown key "intervall" (did you mean "interval"?)',
+      'telegram: unknown keys "owner" (did you mean "owners"?), "colour"',
+      'unknown key "feed" (did you mean "feeds"?)',
+    ]);
+  });
+
+  it('names the environment variable at fault, and only then', () => {
+    expect(() => parseConfig({}, { HERALD_HEALTH_PORT: 'eighty' })).toThrow('the environment has a mistake:\n  - HERALD_HEALTH_PORT: must be a port number, e.g. 8080 (0 picks a free port)');
+    expect(() => parseConfig({}, { HERALD_DASHBOARD_USER: 'ops', HERALD_DASHBOARD_PASSWORD: 'short' })).toThrow('HERALD_DASHBOARD_PASSWORD: must be at least 12 characters');
+    expect(problems({ health: { port: 70_000 } })).toEqual(['health.port: must be a port number from 0 to 65535']);
+  });
+
   it('lets the environment override the file, for secrets and deployment settings', () => {
     const config = parseConfig({ redis: { url: 'redis://file:6379' } }, { REDIS_URL: 'redis://env:6379', TELEGRAM_BOT_TOKEN: '123:abc', HERALD_PREFIX: 'staging' });
     expect(config.redis).toEqual({ url: 'redis://env:6379', prefix: 'staging' });
@@ -72,6 +105,12 @@ describe('configuration', () => {
     const broken = join(dir, 'broken.yaml');
     await writeFile(broken, 'feeds: [unclosed\n');
     await expect(loadConfig(broken, {})).rejects.toThrow('is not valid YAML');
+    const misindented = join(dir, 'misindented.yaml');
+    await writeFile(misindented, 'feeds:\n  - url: https://a.example/feed.xml\n   name: A\n');
+    const error = (await loadConfig(misindented, {}).catch((thrown: unknown) => thrown)) as ConfigError;
+    expect(error.problems).toEqual([
+      ['is not valid YAML at line 3, column 1: Sequence item without - indicator', '      2 |   - url: https://a.example/feed.xml', '      3 |    name: A', '        | ^'].join('\n'),
+    ]);
     const cwd = process.cwd();
     process.chdir(dir);
     try {

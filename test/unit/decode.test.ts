@@ -104,6 +104,13 @@ describe('decodeFeed', () => {
     const mostlyUtf8 = concat(utf8('日本語のテキストです。'.repeat(3)), hex('ff'));
     expect(decodeFeed(feedBytes(mostlyUtf8))).toEqual({ text: expect.stringContaining('日本語のテキストです。\uFFFD'), encoding: 'utf-8' });
   });
+
+  it('reads valid UTF-8 that writes U+FFFD itself like UTF-8 with a stray bad byte, and from a view into a larger buffer', () => {
+    const withLiteral = feedBytes(utf8(`${'日本語のテキストです。'.repeat(3)}\uFFFD`));
+    expect(decodeFeed(withLiteral)).toEqual({ text: expect.stringContaining('日本語のテキストです。\uFFFD'), encoding: 'utf-8' });
+    const view = concat(hex('ef bf bd'), feedBytes(utf8('naïve')), hex('ef bf bd')).subarray(3, -3);
+    expect(decodeFeed(view)).toEqual({ text: expect.stringContaining('naïve'), encoding: 'utf-8' });
+  });
 });
 
 /**

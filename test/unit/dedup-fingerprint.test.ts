@@ -6,7 +6,7 @@ import { InMemoryNearDuplicateIndex } from '../../src/dedup/near-duplicate-index
 import { shingles } from '../../src/dedup/shingles.js';
 import { isMostlySpaceless } from '../../src/dedup/text.js';
 import { normalizeForComparison } from '../../src/text/fold.js';
-import { decodeEntry, encodeEntry } from '../../src/store/near-duplicate-index.js';
+import { decodeEntry, encodeEntry, feedKeyOf, storedFingerprint } from '../../src/store/near-duplicate-index.js';
 import { loadLabelledSet } from '../fixtures/dedup/labelled-set.js';
 
 const WIRE =
@@ -119,12 +119,28 @@ describe('InMemoryNearDuplicateIndex', () => {
 });
 
 describe('stored near-duplicate entries', () => {
-  it('round-trip any id with a MinHash or a short-text fingerprint', () => {
+  it('round-trip any id, feed, time and fingerprint, the signature cut to its low 16 bits', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), fc.uint32Array({ minLength: 1, maxLength: 128 }), fc.string({ maxLength: 30 }), fc.boolean(), (id, feedId, signature, digest, short) => {
-        const fingerprint: Fingerprint = short ? { kind: 'short-text', digest } : { kind: 'minhash', signature };
-        expect(decodeEntry(encodeEntry({ id, feedId, fingerprint }))).toEqual({ id, feedId, fingerprint });
-      }),
+      fc.property(
+        fc.oneof(fc.string({ unit: 'grapheme' }), fc.stringMatching(/^[0-9a-f]{16}$/)),
+        fc.string({ unit: 'grapheme' }),
+        fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+        fc.uint32Array({ minLength: 1, maxLength: 128 }),
+        fc.string({ maxLength: 30 }),
+        fc.boolean(),
+        (id, feedId, at, signature, digest, short) => {
+          const fingerprint: Fingerprint = short ? { kind: 'short-text', digest } : { kind: 'minhash', signature };
+          const entry = { id, feedKey: feedKeyOf(feedId), at, fingerprint };
+          expect(decodeEntry(encodeEntry(entry))).toEqual({ ...entry, fingerprint: storedFingerprint(fingerprint) });
+        },
+      ),
     );
+  });
+
+  it('stores an id Herald makes (16 hex digits) in 8 bytes', () => {
+    const fingerprint = fingerprintItem({ title: 't', text: 'Some words that make a text long enough to be shingled for a MinHash signature of its own.' });
+    const short = encodeEntry({ id: '0123456789abcdef', feedKey: feedKeyOf('feed'), at: 0, fingerprint });
+    const long = encodeEntry({ id: '0123456789abcdeX', feedKey: feedKeyOf('feed'), at: 0, fingerprint });
+    expect(long.length - short.length).toBe(8);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bcubedScores, evaluateLabelledSet, pairwiseScores, type Assignment } from '../../src/dedup/evaluate.js';
+import { bcubedScores, evaluateLabelledSet, pairwiseScores, type Assignment, type Scores } from '../../src/dedup/evaluate.js';
 import { loadLabelledSet } from '../fixtures/dedup/labelled-set.js';
 
 const assignment = (groups: string[][]): Assignment => new Map(groups.flatMap((group, index) => group.map((id) => [id, `g${index}`] as const)));
@@ -33,10 +33,30 @@ describe('the labelled dedup set', () => {
     expect(reprints.length).toBeGreaterThanOrEqual(100);
   });
 
-  it('keeps near-duplicate precision ≥ 0.98 with recall ≥ 0.95 and clustering B-cubed F1 ≥ 0.85 with the default settings', () => {
+  it('keeps near-duplicate precision ≥ 0.98 with recall ≥ 0.95 with the default settings', () => {
     const evaluation = evaluateLabelledSet(labelled);
     expect(evaluation.nearDuplicate.precision).toBeGreaterThanOrEqual(0.98);
     expect(evaluation.nearDuplicate.recall).toBeGreaterThanOrEqual(0.95);
-    expect(evaluation.clustering.f1).toBeGreaterThanOrEqual(0.85);
+  });
+
+  // In-sample: the clustering thresholds were chosen on this set. The mark sits above what
+  // clustering switched off (near-duplicates only, B-cubed F1 0.87) and one story for all give,
+  // so the test fails when clustering stops joining or joins everything.
+  const meetsMark = (scores: Scores) => scores.f1 >= 0.95 && scores.recall >= 0.9 && scores.precision >= 0.95;
+
+  it('clusters stories at B-cubed F1 ≥ 0.95 (recall ≥ 0.90, precision ≥ 0.95) with the default settings', () => {
+    const { clustering } = evaluateLabelledSet(labelled);
+    expect(clustering.f1).toBeGreaterThanOrEqual(0.95);
+    expect(clustering.recall).toBeGreaterThanOrEqual(0.9);
+    expect(clustering.precision).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('sets a mark that neither clustering switched off nor everything in one story reaches', () => {
+    const noJoins = evaluateLabelledSet(labelled, { joinThreshold: Infinity }).clustering;
+    expect(noJoins.recall).toBeLessThan(0.9);
+    expect(meetsMark(noJoins)).toBe(false);
+    const gold: Assignment = new Map(labelled.map((entry) => [entry.item.id, entry.story]));
+    const oneStory: Assignment = new Map(labelled.map((entry) => [entry.item.id, 'all']));
+    expect(meetsMark(bcubedScores(oneStory, gold))).toBe(false);
   });
 });

@@ -15,9 +15,23 @@ describe('contentTokens', () => {
   });
 
   it('drops stopwords and stems alphabetic words by truncation, so inflections meet', () => {
-    expect(contentTokens('The central bank cuts its rates', 'en')).toEqual(['centra', 'bank', 'cuts', 'rates']);
+    expect(contentTokens('The central bank cuts its rates', 'en')).toEqual(['centra', 'bank', 'cut', 'rat']);
     expect(contentTokens('Die Lawine und der Lawinenabgang', 'de')).toEqual(['lawine', 'lawine']);
     expect(contentTokens('Цены на нефть и нефти', 'ru')).toEqual(['цены', 'нефть', 'нефти']);
+  });
+
+  it('strips English possessives and inflections, so one event in other words meets', () => {
+    expect(contentTokens("Neil Young's Pono player", 'en')).toEqual(['neil', 'young', 'pono', 'player']);
+    expect(contentTokens('Neil Young unveils Pono players', 'en')).toEqual(['neil', 'young', 'unveil', 'pono', 'player']);
+    expect(contentTokens('McDonald’s sales', 'en')).toEqual(contentTokens("McDonald's sale", 'en'));
+    expect(new Set(contentTokens('files filed filing file', 'en'))).toEqual(new Set(['fil']));
+    expect(contentTokens('press bus', 'en')).toEqual(['press', 'bus']);
+    // Only English: German and French words keep their endings (truncation still applies).
+    expect(contentTokens('Gebäudes', 'de')).toEqual(['gebäud']);
+  });
+
+  it('drops month and weekday names: a date says when, not what', () => {
+    expect(contentTokens('Morning links for Tuesday, March 11', 'en')).toEqual(['morn', 'link', '11']);
   });
 
   it('keeps numbers whole, since scores and magnitudes tell events apart', () => {
@@ -25,6 +39,6 @@ describe('contentTokens', () => {
   });
 
   it('falls back to a default segmenter for a malformed or unknown language tag', () => {
-    for (const tag of ['not-a-language!', 'en_US', 'English', 'xx']) expect(contentTokens('Storm Fenella hits Wales', tag)).toEqual(['storm', 'fenell', 'hits', 'wales']);
+    for (const tag of ['not-a-language!', 'en_US', 'English', 'xx']) expect(contentTokens('Storm Fenella hits Wales', tag)).toEqual(['storm', 'fenell', 'hit', 'wal']);
   });
 });

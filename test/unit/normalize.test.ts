@@ -139,6 +139,9 @@ describe('language guess by script', () => {
     ['أعلنت الحكومة اليوم', 'ar'],
     ['รัฐบาลประกาศวันนี้', 'th'],
     ['सरकार ने आज घोषणा की', 'hi'],
+    ['𠀋𡈽𠮟の', 'ja'],
+    ['𠀋𡈽𠮟 語', 'zh'],
+    ['\ud840 lone surrogates \udc0b do not count', undefined],
     ['The government announced (Ελλάδα)', undefined],
     ['1234 !!!', undefined],
   ])('%s → %s', (text, language) => {

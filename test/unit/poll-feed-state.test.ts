@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FeedState } from '../../src/feeds/item.js';
-import { pollSkipReason, stateAfterFailure, stateAfterSuccess } from '../../jobs/poll-feed-state.js';
+import { feedContents, pollSkipReason, stateAfterFailure, stateAfterSuccess } from '../../jobs/poll-feed-state.js';
 
 const NOW = new Date('2025-03-11T08:00:00Z');
 
@@ -32,11 +32,14 @@ describe('feed state after polls', () => {
     );
   });
 
-  it('keeps the validators across a 304 and takes the new ones from a 200', () => {
-    const previous: FeedState = { consecutiveFailures: 2, etag: '"a"', lastModified: 'Mon, 10 Mar 2025 00:00:00 GMT', lastError: 'HTTP 500', retryAfter: NOW.toISOString() };
+  it('keeps the validators and what the feed held across a 304, and takes the new ones from a 200', () => {
+    const previous: FeedState = { consecutiveFailures: 2, etag: '"a"', lastModified: 'Mon, 10 Mar 2025 00:00:00 GMT', lastError: 'HTTP 500', retryAfter: NOW.toISOString(), entryCount: 20, newestEntryAt: '2022-05-01T08:00:00.000Z' };
     const at = NOW.toISOString();
-    expect(stateAfterSuccess(previous, NOW)).toEqual({ consecutiveFailures: 0, etag: '"a"', lastModified: previous.lastModified, lastPolledAt: at, lastSuccessAt: at });
-    expect(stateAfterSuccess(previous, NOW, { etag: '"b"' })).toEqual({ consecutiveFailures: 0, etag: '"b"', lastModified: undefined, lastPolledAt: at, lastSuccessAt: at });
+    expect(stateAfterSuccess(previous, NOW)).toEqual({ consecutiveFailures: 0, etag: '"a"', lastModified: previous.lastModified, lastPolledAt: at, lastSuccessAt: at, entryCount: 20, newestEntryAt: '2022-05-01T08:00:00.000Z' });
+    const contents = feedContents([{ publishedAt: '2025-03-09T10:00:00Z' }, { publishedAt: '2025-03-10T07:00:00Z' }, { publishedAt: 'garbage' }]);
+    expect(contents).toEqual({ entryCount: 3, newestEntryAt: '2025-03-10T07:00:00.000Z' });
+    expect(stateAfterSuccess(previous, NOW, { etag: '"b"', contents })).toEqual({ consecutiveFailures: 0, etag: '"b"', lastModified: undefined, lastPolledAt: at, lastSuccessAt: at, ...contents });
+    expect(feedContents([])).toEqual({ entryCount: 0 });
   });
 
   it('keeps the last success and validators through failures, with the reason for disabling', () => {

@@ -85,7 +85,8 @@ function wholeVisibleText(briefing: Briefing): string {
 
 const PROPERTY_RUNS = { numRuns: 100 };
 
-describe('renderers on random briefings', () => {
+// 100 random briefings per renderer take seconds when idle and far longer beside other jobs: room to spare.
+describe('renderers on random briefings', { timeout: 180_000 }, () => {
   it('Telegram: valid HTML, every part within 4096 visible UTF-16 units, nothing lost or reordered', () => {
     fc.assert(
       fc.property(briefingArb, fc.boolean(), (briefing, linkPreviews) => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { endOfLocalDay, instantAt, isIsoDate, localDate } from '../../src/time/zoned.js';
+import { endOfLocalDay, instantAt, isIsoDate, isoInZone, localDate } from '../../src/time/zoned.js';
 
 describe('zoned time', () => {
   it('reads local dates in a zone', () => {
@@ -16,6 +16,14 @@ describe('zoned time', () => {
     expect(instantAt('2025-03-30', '02:30', 'Europe/Berlin').toISOString()).toBe('2025-03-30T01:30:00.000Z');
     // Fall back: 02:30 happens twice on 2025-10-26; the earlier one is taken.
     expect(instantAt('2025-10-26', '02:30', 'Europe/Berlin').toISOString()).toBe('2025-10-26T00:30:00.000Z');
+  });
+
+  it('writes an instant as ISO 8601 on the zone\'s wall clock with its offset', () => {
+    expect(isoInZone(new Date('2025-03-10T22:30:00Z'), 'Asia/Tokyo')).toBe('2025-03-11T07:30:00+09:00');
+    expect(isoInZone(new Date('2025-07-15T05:30:00Z'), 'Europe/Berlin')).toBe('2025-07-15T07:30:00+02:00');
+    expect(isoInZone(new Date('2025-01-15T12:00:00Z'), 'America/St_Johns')).toBe('2025-01-15T08:30:00-03:30');
+    expect(isoInZone(new Date('2025-01-15T07:30:00Z'), 'UTC')).toBe('2025-01-15T07:30:00+00:00');
+    expect(Date.parse(isoInZone(new Date('2025-10-26T00:30:00Z'), 'Europe/Berlin'))).toBe(Date.parse('2025-10-26T00:30:00Z'));
   });
 
   it('ends a local day one millisecond before the next local midnight', () => {

@@ -1,4 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { describeEndpoint, type RedisEndpoint } from '../../queue/connection.js';
+import { isCluster, type RedisClient } from '../../store/client.js';
 import { describeError, type CheckResult } from './report.js';
 
 /** BullMQ refuses older servers; below the recommended one some of its features are slower. */
@@ -67,20 +69,48 @@ function evictionCheck(info: Map<string, string>): CheckResult {
   };
 }
 
-/** Version, persistence and eviction policy of the Redis Herald uses. */
-export async function checkRedis(redis: Redis, url: string): Promise<CheckResult[]> {
-  let info: Map<string, string>;
+/** Cluster-wide problems (slots not served, a failing node), from CLUSTER INFO and CLUSTER NODES. */
+async function clusterStateCheck(cluster: Cluster): Promise<CheckResult> {
+  const name = 'redis cluster';
+  const info = parseRedisInfo((await cluster.cluster('INFO')) as string);
+  const nodes = ((await cluster.cluster('NODES')) as string).trim().split('\n').map((line) => line.split(' '));
+  const failing = nodes.filter((fields) => /fail/.test(fields[2] ?? '')).map((fields) => `${(fields[1] ?? '').split('@')[0]} (${fields[2]})`);
+  const masters = nodes.filter((fields) => (fields[2] ?? '').includes('master') && !(fields[2] ?? '').includes('fail'));
+  const assigned = Number(info.get('cluster_slots_assigned') ?? 0);
+  const detail = `state ${info.get('cluster_state')}, ${assigned} of 16384 slots assigned, ${masters.length} master(s), ${nodes.length} node(s)`;
+  if (info.get('cluster_state') !== 'ok' || assigned < 16_384) {
+    return { name, status: 'problem', detail: `${detail}${failing.length ? `; failing: ${failing.join(', ')}` : ''}`, fix: 'every slot needs a live master: restart the failed node or run redis-cli --cluster fix HOST:PORT' };
+  }
+  if (failing.length > 0) return { name, status: 'warn', detail: `${detail}; failing: ${failing.join(', ')}`, fix: 'restart the failing node (its replica took over; without it that shard has no spare)' };
+  return { name, status: 'ok', detail };
+}
+
+/** Version, persistence and eviction of one server at `where`; with `named`, each detail says which server. */
+async function serverChecks(redis: Redis, where: string, named: boolean): Promise<CheckResult[]> {
+  const info = parseRedisInfo(await redis.info());
+  const results = [await persistenceCheck(redis, info), evictionCheck(info)].map((result) => (named ? { ...result, detail: `${where}: ${result.detail}` } : result));
+  return [versionCheck(info, where), ...results];
+}
+
+/**
+ * Version, persistence and eviction policy of the Redis Herald uses; on a cluster, first the
+ * cluster's state, then the same checks on every master, naming the node at fault.
+ */
+export async function checkRedis(redis: RedisClient, endpoint: RedisEndpoint): Promise<CheckResult[]> {
+  const where = describeEndpoint(endpoint);
   try {
-    info = parseRedisInfo(await redis.info());
+    if (!isCluster(redis)) return await serverChecks(redis, endpoint.kind === 'single' ? endpoint.url : where, false);
+    const results = [await clusterStateCheck(redis)];
+    for (const node of redis.nodes('master')) results.push(...(await serverChecks(node, `master ${node.options.host}:${node.options.port}`, true)));
+    return results;
   } catch (error) {
     return [
       {
         name: 'redis',
         status: 'problem',
-        detail: `cannot reach Redis at ${url}: ${describeError(error)}`,
+        detail: `cannot reach ${where}: ${describeError(error)}`,
         fix: 'start Redis (apt-get install redis-server, or docker compose up redis), or set REDIS_URL to where it runs',
       },
     ];
   }
-  return [versionCheck(info, url), await persistenceCheck(redis, info), evictionCheck(info)];
 }

@@ -41,7 +41,7 @@ export const importFeeds: CommandHandler = async (input) => {
   let created = 0;
   for (const entry of parsed.feeds) {
     const added = await services.feeds.add(
-      { url: entry.url, name: entry.title, section: entry.section, intervalMinutes: services.config.defaults.interval },
+      { url: entry.url, name: entry.title, section: entry.section, intervalMinutes: services.config.defaults.interval, origin: 'opml' },
       input.now,
     );
     ids.push(added.feed.id);

@@ -30,6 +30,7 @@ import type { Logger } from '../../log.js';
 import type { HeraldMetrics } from '../../observability/metrics.js';
 import { countDiscordRateLimits } from '../../observability/platform-metrics.js';
 import type { RenderOptions } from '../../render/index.js';
+import { discordTokenRejection } from './bot-login.js';
 import { createDiscordClient } from './client.js';
 import { parseCustomId } from './components.js';
 import { answerComponent, sendCommandReply } from './interaction-reply.js';
@@ -60,6 +61,8 @@ export interface DiscordBotOptions {
   logger: Logger;
   /** Counts the 429s of the bot's REST calls (interaction replies, command registration). */
   metrics?: HeraldMetrics;
+  /** Abandons the login (a Discord that does not answer); the caller retries. */
+  signal?: AbortSignal;
 }
 
 export interface DiscordBot {
@@ -242,24 +245,24 @@ async function registerCommands(client: Client<true>, guildId: string | undefine
 
 /**
  * Connects the bot, registers `/herald` (to `discord.guildId` when set: instant, for testing a
- * server; otherwise globally) and answers slash commands until `stop()`.
+ * server; otherwise globally) and answers slash commands until `stop()`. One try, no retries: a
+ * token Discord refuses throws TokenRejectedError, anything else the caller may retry.
  */
 export async function startDiscordBot(options: DiscordBotOptions): Promise<DiscordBot> {
-  const { config, logger } = options;
+  const { config, logger, signal } = options;
   const client = createDiscordClient(config.discord);
   if (options.metrics) countDiscordRateLimits(client.rest, options.metrics);
   const handler = new InteractionHandler(options);
   client.on(Events.InteractionCreate, (interaction) => void handler.handle(interaction));
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   try {
-    const ready = once(client, Events.ClientReady);
-    await client.login();
-    const [readyClient] = (await ready) as [Client<true>];
+    // Both awaited together, so a login failing after an abort is not left unhandled.
+    const [, [readyClient]] = (await Promise.all([client.login(), once(client, Events.ClientReady, { signal })])) as [string, [Client<true>]];
     await registerCommands(readyClient, config.discord.guildId);
     logger.info({ bot: client.user?.tag, scope: config.discord.guildId ? `guild ${config.discord.guildId}` : 'global' }, 'discord bot ready; /herald registered');
   } catch (error) {
     await client.destroy();
-    throw error;
+    throw discordTokenRejection(error) ?? error;
   }
   return { client, stop: () => client.destroy() };
 }

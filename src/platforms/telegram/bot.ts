@@ -15,6 +15,7 @@ import { allCatalogues, messagesIn, replyLanguageOf, type Messages } from '../..
 import type { Logger } from '../../log.js';
 import type { HeraldMetrics } from '../../observability/metrics.js';
 import { countTelegramRateLimits } from '../../observability/platform-metrics.js';
+import { grammySignal, verifyTelegramToken } from './bot-login.js';
 import { createTelegramBot, telegramApiRoot } from './client.js';
 import { resolveCommandContext, resolvePressContext } from './command-context.js';
 import { parsePromptAnswer, parseTelegramCommand, type TelegramCommand } from './command-parsing.js';
@@ -35,6 +36,8 @@ export interface TelegramBotOptions {
   transport: TelegramTransport;
   /** Counts the 429s of the bot's own calls (updates, chat lookups); the transport's are counted where it is built. */
   metrics?: HeraldMetrics;
+  /** Abandons the start-up calls (a Bot API that does not answer); the caller retries. */
+  signal?: AbortSignal;
 }
 
 /** A running bot; stop() ends polling (or the webhook server) and waits for commands in flight. */
@@ -53,9 +56,9 @@ export function telegramCommandMenu(t: Messages): Array<{ command: string; descr
  * Publishes the menu in English for everyone, and in each other language Herald speaks for the
  * users whose app is set to it (Telegram picks by `language_code`).
  */
-async function publishCommandMenus(api: Api): Promise<void> {
+async function publishCommandMenus(api: Api, signal: AbortSignal | undefined): Promise<void> {
   for (const [language, t] of allCatalogues()) {
-    await api.setMyCommands(telegramCommandMenu(t), language === 'en' ? {} : { language_code: language });
+    await api.setMyCommands(telegramCommandMenu(t), language === 'en' ? {} : { language_code: language }, grammySignal(signal));
   }
 }
 
@@ -191,17 +194,18 @@ export function installCommandHandling(bot: Bot, deps: HandlingDeps): void {
 }
 
 /**
- * Starts the Telegram bot for `herald start`: checks the token (getMe), publishes the command
- * menu (setMyCommands), then receives updates by webhook when `telegram.webhook` is set, else
- * by long polling.
+ * Starts the Telegram bot for `herald start`: checks the token (getMe; a refused one throws
+ * TokenRejectedError), publishes the command menu (setMyCommands), then receives updates by
+ * webhook when `telegram.webhook` is set, else by long polling. One try, no retries: grammY's
+ * own init would retry an unreachable API forever, silently.
  */
-export async function startTelegramBot({ config, services, logger, transport, metrics }: TelegramBotOptions): Promise<TelegramBotHandle> {
+export async function startTelegramBot({ config, services, logger, transport, metrics, signal }: TelegramBotOptions): Promise<TelegramBotHandle> {
   const bot = createTelegramBot(config.telegram);
   if (metrics) countTelegramRateLimits(bot.api, metrics);
   installCommandHandling(bot, { runCommand: createCommandRunner(services), runControl: createControlRunner(services), config, logger, transport });
   bot.catch((error) => logger.error({ err: error.error, updateId: error.ctx.update.update_id }, 'Telegram update failed'));
-  await bot.init();
-  await publishCommandMenus(bot.api);
+  bot.botInfo = await verifyTelegramToken(bot.api, config.telegram, signal);
+  await publishCommandMenus(bot.api, signal);
   const { webhook } = config.telegram;
   if (webhook) {
     const server = await startWebhookServer(bot, webhook, UPDATE_TYPES);
@@ -216,7 +220,7 @@ export async function startTelegramBot({ config, services, logger, transport, me
     };
   }
   // A webhook left over from an earlier webhook deployment would make getUpdates fail with 409.
-  await bot.api.deleteWebhook();
+  await bot.api.deleteWebhook(undefined, grammySignal(signal));
   const runner = run(bot, { runner: { fetch: { allowed_updates: UPDATE_TYPES } } });
   logger.info({ bot: bot.botInfo.username }, 'Telegram bot polling for updates');
   return {

@@ -42,8 +42,13 @@ export async function startWebhookServer(bot: Bot, webhook: WebhookConfig, allow
     void handleUpdate(request, response);
   });
   await listen(server, webhook.port, webhook.host);
-  await bot.api.setWebhook(webhook.url, { allowed_updates: allowedUpdates, secret_token: secret });
-  return {
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  try {
+    await bot.api.setWebhook(webhook.url, { allowed_updates: allowedUpdates, secret_token: secret });
+  } catch (error) {
+    // Free the port, or the next start-up try would fail on it instead of trying Telegram again.
+    await close();
+    throw error;
+  }
+  return { close };
 }

@@ -12,23 +12,24 @@ import { redisReadiness } from '../../src/observability/readiness.js';
 import { HeraldMetrics } from '../../src/observability/metrics.js';
 import { countSentParts } from '../../src/observability/platform-metrics.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
+import { redisEndpointOf } from '../../src/cli/redis-target.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { installShutdown } from '../../src/runtime/shutdown.js';
 import { startWorkers } from '../../src/runtime/workers.js';
-import { RIG_TOKEN, rigSender } from '../support/delivery-rig.js';
+import { RIG_TOKEN, rigSender } from './delivery-rig.js';
 
-const { HERALD_REDIS_URL, HERALD_PREFIX, TELEGRAM_API_ROOT, HERALD_FEED_HOST, HERALD_WORKER_NAME } = process.env;
-if (!HERALD_REDIS_URL || !HERALD_PREFIX || !TELEGRAM_API_ROOT || !HERALD_FEED_HOST || !HERALD_WORKER_NAME) {
-  throw new Error('set HERALD_REDIS_URL, HERALD_PREFIX, TELEGRAM_API_ROOT, HERALD_FEED_HOST and HERALD_WORKER_NAME');
+const { HERALD_REDIS_URL, REDIS_CLUSTER_NODES, HERALD_PREFIX, TELEGRAM_API_ROOT, HERALD_FEED_HOST, HERALD_WORKER_NAME } = process.env;
+if (!(HERALD_REDIS_URL || REDIS_CLUSTER_NODES) || !HERALD_PREFIX || !TELEGRAM_API_ROOT || !HERALD_FEED_HOST || !HERALD_WORKER_NAME) {
+  throw new Error('set HERALD_REDIS_URL (or REDIS_CLUSTER_NODES), HERALD_PREFIX, TELEGRAM_API_ROOT, HERALD_FEED_HOST and HERALD_WORKER_NAME');
 }
 
 const logger = createLogger({ destination: process.stderr, level: 'warn' });
-const redis = createRedisConnection(HERALD_REDIS_URL, { name: `scale-out-${HERALD_WORKER_NAME}` });
 const config = parseConfig({
-  redis: { prefix: HERALD_PREFIX },
+  redis: { prefix: HERALD_PREFIX, ...(REDIS_CLUSTER_NODES ? { cluster: { nodes: REDIS_CLUSTER_NODES.split(',') } } : { url: HERALD_REDIS_URL }) },
   telegram: { token: RIG_TOKEN, apiRoot: TELEGRAM_API_ROOT },
   fetch: { allowHosts: [HERALD_FEED_HOST], userAgent: `herald-scale-out/${HERALD_WORKER_NAME}` },
 });
+const redis = createRedisConnection(redisEndpointOf(config), { name: `scale-out-${HERALD_WORKER_NAME}` });
 const metrics = new HeraldMetrics();
 const senders = { telegram: countSentParts(rigSender(redis, TELEGRAM_API_ROOT), metrics), console: new ConsoleSender(process.stderr) };
 const workers = await startWorkers({ config, connection: redis, senders, logger, roles: { worker: true, scheduler: true }, deliverConcurrency: 5 });

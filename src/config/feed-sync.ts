@@ -1,0 +1,65 @@
+import type { Feed } from '../feeds/item.js';
+import type { Logger } from '../log.js';
+import type { FeedStore } from '../store/feeds.js';
+import type { HeraldConfig } from './schema.js';
+
+/** What a start did to the catalogue to make it match the config's `feeds:`. */
+export interface FeedSyncReport {
+  /** Listed in the config and new to Herald. */
+  added: Feed[];
+  /** Listed in the config and already known (their settings now as configured). */
+  kept: Feed[];
+  /** Added by the config before and no longer listed: gone from the catalogue. */
+  removed: Feed[];
+  /** Added by the config before, no longer listed, but kept because the config lists no feed at all. */
+  spared: Feed[];
+}
+
+/**
+ * Makes the catalogue follow the config: every listed feed is added (or has its settings
+ * updated) and belongs to the config from then on; a feed the config added and no longer lists
+ * is removed. Feeds added in a chat or from OPML are left alone. A config that lists no feed at
+ * all removes nothing: that is more likely a start without the config file (another directory,
+ * a missing HERALD_CONFIG) than a wish to drop every feed.
+ */
+export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defaults'>, feeds: FeedStore, now = new Date()): Promise<FeedSyncReport> {
+  const report: FeedSyncReport = { added: [], kept: [], removed: [], spared: [] };
+  const listed = new Set<string>();
+  for (const entry of config.feeds) {
+    const settings = {
+      intervalMinutes: entry.interval ?? config.defaults.interval,
+      ...(entry.name !== undefined ? { name: entry.name } : {}),
+      ...(entry.section !== undefined ? { section: entry.section } : {}),
+      ...(entry.weight !== undefined ? { weight: entry.weight } : {}),
+    };
+    const { feed, created } = await feeds.add({ url: entry.url, ...settings, origin: 'config' }, now);
+    listed.add(feed.id);
+    if (created) {
+      report.added.push(feed);
+      continue;
+    }
+    // A feed stored before origins were recorded and listed here is the config's; one added in a chat stays the chat's.
+    await feeds.update(feed.id, { ...settings, ...(feed.origin === undefined ? { origin: 'config' } : {}) });
+    report.kept.push(feed);
+  }
+  const unlisted = (await feeds.list()).filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
+  if (config.feeds.length === 0) return { ...report, spared: unlisted };
+  for (const feed of unlisted) {
+    if (await feeds.remove(feed.id)) report.removed.push(feed);
+  }
+  return report;
+}
+
+/** One line per removed feed and a summary, so a start says what it changed in the catalogue. */
+export function logFeedSync(report: FeedSyncReport, logger: Logger): void {
+  for (const feed of report.removed) {
+    logger.info({ feedId: feed.id, url: feed.url }, `feed removed: ${feed.name ?? feed.url} is no longer listed in the config`);
+  }
+  if (report.spared.length > 0) {
+    logger.warn(
+      { feeds: report.spared.map((feed) => feed.url) },
+      `the config lists no feeds: the ${report.spared.length} it listed before are kept. Remove them with \`herald feeds remove URL\`, or list them again`,
+    );
+  }
+  logger.info({ added: report.added.length, kept: report.kept.length, removed: report.removed.length }, `config feeds in place: ${report.added.length} added, ${report.kept.length} kept, ${report.removed.length} removed`);
+}

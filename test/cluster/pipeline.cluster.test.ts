@@ -1,0 +1,172 @@
+import type { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkRedis } from '../../src/cli/doctor/redis-checks.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { ConsoleSender } from '../../src/platforms/console/sender.js';
+import { COMPOSE_JOB_NAME, createComposeQueue } from '../../src/queue/compose-jobs.js';
+import { createRedisConnection } from '../../src/queue/connection.js';
+import { createDeliverQueue, fanOut } from '../../src/queue/deliver-jobs.js';
+import { requestPoll } from '../../src/queue/poll-jobs.js';
+import { startWorkers, type RunningWorkers } from '../../src/runtime/workers.js';
+import { BriefingStore } from '../../src/store/briefings.js';
+import type { RedisClient } from '../../src/store/client.js';
+import { FeedStore } from '../../src/store/feeds.js';
+import { createKeys } from '../../src/store/keys.js';
+import { SubscriptionStore } from '../../src/store/subscriptions.js';
+import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
+import { startTelegramEmulator, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
+import { RIG_TOKEN, rigSender, saveTestBriefing } from '../support/delivery-rig.js';
+import { newsFeedXml } from '../support/news-feed.js';
+import { startRedisCluster, type TestRedisCluster } from '../support/redis-cluster.js';
+import { telegramChat } from '../support/subscription-fixtures.js';
+
+/**
+ * Herald on a real Redis Cluster (three masters, three replicas): the whole pipeline from poll
+ * to a Telegram chat, the data spread over the masters, and a master failing mid-fan-out.
+ */
+
+let cluster: TestRedisCluster;
+let feedServer: FeedServer;
+let telegram: TelegramEmulator;
+const connections: RedisClient[] = [];
+const running: RunningWorkers[] = [];
+
+/** Herald's workers in this process against the cluster, as `herald start --role worker` runs them. */
+async function startHerald(prefix: string, deliverConcurrency = 10): Promise<{ redis: RedisClient; workers: RunningWorkers }> {
+  const redis = createRedisConnection(cluster.endpoint, { name: `cluster-test-${prefix}` });
+  connections.push(redis);
+  const config = parseConfig({
+    redis: { prefix, cluster: { nodes: cluster.endpoint.nodes.map(({ host, port }) => `${host}:${port}`) } },
+    telegram: { token: RIG_TOKEN, apiRoot: telegram.apiRoot },
+    fetch: { allowHosts: [feedServer.host] },
+  });
+  // Killing a master makes the workers log every command it cut short; the test counts what matters.
+  const logger = createLogger({ destination: process.stderr, level: 'fatal' });
+  const workers = await startWorkers({ config, connection: redis, senders: { telegram: rigSender(redis, telegram.apiRoot), console: new ConsoleSender(process.stderr) }, logger, roles: { worker: true, scheduler: false }, deliverConcurrency, shutdownGraceMs: 1_000 });
+  running.push(workers);
+  return { redis, workers };
+}
+
+/** A time of day twelve hours away, so no scheduled briefing falls inside the test. */
+function farFromNow(): string {
+  return `${String((new Date().getUTCHours() + 12) % 24).padStart(2, '0')}:00`;
+}
+
+beforeAll(async () => {
+  [cluster, feedServer, telegram] = await Promise.all([startRedisCluster(), startFeedServer(), startTelegramEmulator({ token: RIG_TOKEN })]);
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((workers) => workers.close().catch(() => undefined)));
+  for (const redis of connections) redis.disconnect();
+  await Promise.all([feedServer?.close(), telegram?.close()]);
+  await cluster?.stop();
+}, 120_000);
+
+describe('Herald on a Redis Cluster', () => {
+  it('herald doctor checks the cluster and every master, naming the one at fault', async () => {
+    const redis = createRedisConnection(cluster.endpoint);
+    connections.push(redis);
+    const results = await checkRedis(redis, cluster.endpoint);
+    expect(results[0]).toMatchObject({ name: 'redis cluster', status: 'ok', detail: expect.stringContaining('16384 of 16384 slots assigned, 3 master(s), 6 node(s)') });
+    // The test cluster runs without persistence: doctor says so for each master by address.
+    const persistence = results.filter((result) => result.name === 'redis persistence');
+    expect(persistence).toHaveLength(3);
+    for (const result of persistence) expect(result).toMatchObject({ status: 'problem', detail: expect.stringMatching(/^master 127\.0\.0\.1:\d+: no persistence/) });
+    expect(results.filter((result) => result.name === 'redis eviction policy').map((result) => result.status)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('polls, deduplicates, clusters, composes and delivers a briefing to a Telegram chat, its data spread over every master', { timeout: 120_000 }, async () => {
+    const prefix = 'pipeline';
+    const { redis, workers } = await startHerald(prefix);
+    const keys = createKeys(prefix);
+    // Two feeds carry the same wire story (one verbatim, so exact dedup drops it); a third has its own news.
+    const wire = newsFeedXml('wire', 6);
+    feedServer.setFeed('/wire.xml', wire);
+    feedServer.setFeed('/paper.xml', wire.replaceAll('<title>wire</title>', '<title>paper</title>'));
+    feedServer.setFeed('/city.xml', newsFeedXml('city', 6));
+    const feedStore = new FeedStore(redis, keys);
+    const feeds = await Promise.all(['/wire.xml', '/paper.xml', '/city.xml'].map(async (path) => (await feedStore.add({ url: feedServer.url(path), intervalMinutes: 1440 })).feed));
+    telegram.addChat({ id: 5_001, type: 'private' });
+    const subscription = telegramChat(5_001, { schedule: { weekdays: [farFromNow()], timezone: 'UTC' } });
+    await new SubscriptionStore(redis, keys).upsert(subscription);
+
+    // The wire first: of two verbatim copies, the one seen first is kept, so the order is fixed here.
+    const [wireFeed, ...others] = feeds;
+    await requestPoll(workers.queues.poll, wireFeed!.id);
+    await expect.poll(() => storyOfCount(redis, prefix), { timeout: 60_000, interval: 250 }).toBe(6);
+    for (const feed of others) await requestPoll(workers.queues.poll, feed.id);
+    await expect.poll(() => storyOfCount(redis, prefix), { timeout: 60_000, interval: 250 }).toBe(12);
+
+    const composeQueue = createComposeQueue(redis, prefix);
+    await composeQueue.add(COMPOSE_JOB_NAME, { subscriptionId: subscription.id });
+    await expect.poll(() => telegram.messages(5_001).length, { timeout: 60_000, interval: 250 }).toBeGreaterThan(0);
+    await composeQueue.close();
+    const briefing = telegram.messages(5_001).map((message) => message.plainText).join('\n');
+    // Each wire story is told once: the paper's copies were exact duplicates, the city's matching reports join its story.
+    for (let index = 0; index < 6; index += 1) expect(briefing.split(`News about the ${['harbour', 'railway', 'orchestra', 'glacier', 'satellite', 'vineyard'][index]} wire ${index}\n`)).toHaveLength(2);
+    expect(briefing).not.toContain('paper');
+
+    // Herald's keys live on every master, not on one.
+    const perMaster = await Promise.all((redis as Cluster).nodes('master').map((node) => node.dbsize()));
+    for (const count of perMaster) expect(count).toBeGreaterThan(0);
+  });
+
+  it('delivers every briefing when the master holding the queues fails mid-fan-out, and counts the duplicates', { timeout: 120_000 }, async () => {
+    const prefix = 'failover';
+    const chats = 150;
+    const parts = 3;
+    const { redis } = await startHerald(prefix, 5);
+    const keys = createKeys(prefix);
+    const subscriptions = Array.from({ length: chats }, (_, index) => {
+      telegram.addChat({ id: 9_000 + index, type: 'private' });
+      return telegramChat(9_000 + index);
+    });
+    const subscriptionStore = new SubscriptionStore(redis, keys);
+    for (const subscription of subscriptions) await subscriptionStore.upsert(subscription);
+    await saveTestBriefing(new BriefingStore(redis, keys), 'failover-briefing', parts);
+    const deliverQueue = createDeliverQueue(redis, prefix);
+    const queueSlot = Number(await (redis as Cluster).cluster('KEYSLOT', `{${prefix}}`));
+    const queueMaster = Number((redis as Cluster).slots[queueSlot]![0]!.split(':')[1]);
+
+    await fanOut(deliverQueue, 'failover-briefing', subscriptions);
+    const sent = () => subscriptions.reduce((total, subscription) => total + telegram.messages(Number(subscription.destination.chatId)).length, 0);
+    await expect.poll(sent, { timeout: 60_000, interval: 50 }).toBeGreaterThan(chats / 3);
+    await cluster.kill(queueMaster);
+    await cluster.waitForFailover(queueMaster);
+
+    await expect.poll(async () => (await deliverQueue.getJobCounts('completed')).completed, { timeout: 90_000, interval: 250 }).toBe(chats);
+    const expected = Array.from({ length: parts }, (_, i) => `Part ${i + 1}/${parts} of failover-briefing`);
+    let duplicates = 0;
+    const lost: string[] = [];
+    for (const subscription of subscriptions) {
+      const texts = telegram.messages(Number(subscription.destination.chatId)).map((message) => message.plainText);
+      duplicates += texts.length - new Set(texts).size;
+      lost.push(...expected.filter((part) => !texts.includes(part)).map((part) => `${subscription.id}: ${part}`));
+    }
+    process.stdout.write(`failover of master :${queueMaster} mid-fan-out: ${chats * parts} parts, ${duplicates} sent twice, ${lost.length} lost\n`);
+    expect(lost).toEqual([]);
+    await deliverQueue.close();
+    // The dead master is named until it is back.
+    const [state] = await checkRedis(redis, cluster.endpoint);
+    expect(state).toMatchObject({ name: 'redis cluster', status: 'warn', detail: expect.stringContaining(`127.0.0.1:${queueMaster}`) });
+  });
+});
+
+/** How many items the story engine has placed (one story-of key each), over every master. */
+async function storyOfCount(redis: RedisClient, prefix: string): Promise<number> {
+  const counts = await Promise.all(
+    (redis as Cluster).nodes('master').map(async (node) => {
+      let cursor = '0';
+      let count = 0;
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:story-of:*`, 'COUNT', 1000);
+        cursor = next;
+        count += keys.length;
+      } while (cursor !== '0');
+      return count;
+    }),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
+}

@@ -1,0 +1,92 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { ConsoleSender } from '../../src/platforms/console/sender.js';
+import { pollSchedulerId } from '../../src/queue/names.js';
+import { startWorkers } from '../../src/runtime/workers.js';
+import { FeedStore } from '../../src/store/feeds.js';
+import { createKeys } from '../../src/store/keys.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+const PREFIX = 'cfgfeeds';
+const A = 'https://a.example/feed.xml';
+const B = 'https://b.example/feed.xml';
+const CHAT = 'https://chat.example/feed.xml';
+const OPML = 'https://opml.example/feed.xml';
+const OLD = 'https://old.example/feed.xml';
+
+let server: TestRedis;
+let feeds: FeedStore;
+
+/** `herald start --role scheduler` with this list of config feeds: what it logged and the poll schedulers it left. */
+async function startWith(urls: string[]): Promise<{ log: string; scheduled: string[] }> {
+  let log = '';
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      log += chunk.toString();
+      done();
+    },
+  });
+  const config = parseConfig({ redis: { prefix: PREFIX }, feeds: urls, defaults: { briefingTime: '03:00' } });
+  const workers = await startWorkers({ config, connection: server.url, senders: { console: new ConsoleSender(destination) }, logger: createLogger({ destination }), roles: { worker: false, scheduler: true } });
+  try {
+    const scheduled = (await workers.queues.poll.getJobSchedulers()).map((scheduler) => scheduler.key).sort();
+    return { log, scheduled };
+  } finally {
+    await workers.close();
+  }
+}
+
+const urls = async () => (await feeds.list()).map((feed) => `${feed.origin ?? 'unknown'} ${feed.url}`).sort();
+
+beforeAll(async () => {
+  server = await startRedis();
+  feeds = new FeedStore(server.client(), createKeys(PREFIX));
+});
+afterAll(async () => {
+  await server.stop();
+});
+beforeEach(async () => {
+  await server.client().flushall();
+});
+
+describe('the config owns the feeds it lists', () => {
+  it('removes a feed taken out of the config at the next start, and leaves feeds added in a chat or from OPML alone', async () => {
+    await startWith([A, B]);
+    await feeds.add({ url: CHAT, intervalMinutes: 15 });
+    await feeds.add({ url: OPML, intervalMinutes: 15, origin: 'opml' });
+    expect(await urls()).toEqual([`chat ${CHAT}`, `config ${A}`, `config ${B}`, `opml ${OPML}`]);
+
+    const { log, scheduled } = await startWith([B]);
+    expect(await urls()).toEqual([`chat ${CHAT}`, `config ${B}`, `opml ${OPML}`]);
+    expect(scheduled).toEqual((await feeds.list()).map((feed) => pollSchedulerId(feed.id)).sort());
+    expect(log).toContain(`"url":"${A}"`);
+    expect(log).toContain(`feed removed: ${A} is no longer listed in the config`);
+    expect(log).toContain('config feeds in place: 0 added, 1 kept, 1 removed');
+  });
+
+  it('claims a feed stored before origins were recorded when the config lists it, and keeps one it does not list', async () => {
+    const legacyListed = (await feeds.add({ url: A, intervalMinutes: 15 })).feed;
+    const legacyUnlisted = (await feeds.add({ url: OLD, intervalMinutes: 15 })).feed;
+    for (const feed of [legacyListed, legacyUnlisted]) await server.client().hdel(createKeys(PREFIX).feed(feed.id), 'origin');
+    await startWith([A, B]);
+    expect(await urls()).toEqual([`config ${A}`, `config ${B}`, `unknown ${OLD}`]);
+    await startWith([B]);
+    expect(await urls()).toEqual([`config ${B}`, `unknown ${OLD}`]);
+  });
+
+  it('keeps a chat\'s feed that the config also lists when the config drops it', async () => {
+    await feeds.add({ url: CHAT, intervalMinutes: 15 });
+    await startWith([CHAT, A]);
+    await startWith([A]);
+    expect(await urls()).toEqual([`chat ${CHAT}`, `config ${A}`]);
+  });
+
+  it('removes nothing when the config lists no feed at all, and says how to remove them', async () => {
+    await startWith([A, B]);
+    const { log } = await startWith([]);
+    expect(await urls()).toEqual([`config ${A}`, `config ${B}`]);
+    expect(log).toContain('the config lists no feeds: the 2 it listed before are kept. Remove them with `herald feeds remove URL`');
+  });
+});

@@ -1,0 +1,24 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { normalizeForComparison, whitespaceRunsToSpace } from '../../src/text/fold.js';
+
+/** Text made mostly of whitespace of every kind, so runs, lone breaks and mixes all occur. */
+const whitespaceHeavy = fc.string({ unit: fc.constantFrom('a', 'é', ' ', '  ', '\n', '\t', '\r\n', '\u00a0', '\u2003', '\u3000', '\ufeff', '\u200b'), maxLength: 40 });
+
+describe('whitespaceRunsToSpace', () => {
+  it('makes every run of whitespace one space, as a replace of \\s+ does', () => {
+    fc.assert(fc.property(whitespaceHeavy, (text) => {
+      expect(whitespaceRunsToSpace(text)).toBe(text.replace(/\s+/g, ' '));
+    }));
+  });
+
+  it('keeps single spaces and folds everything else', () => {
+    expect(whitespaceRunsToSpace('a b\tc\n\nd \u00a0e')).toBe('a b c d e');
+  });
+});
+
+describe('normalizeForComparison', () => {
+  it('folds width, case and whitespace', () => {
+    expect(normalizeForComparison(' Ｔｏｋｙｏ\u00a0 News\n')).toBe('tokyo news');
+  });
+});
