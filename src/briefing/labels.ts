@@ -112,6 +112,9 @@ const LABELS: Record<string, BriefingLabels> = {
   },
 };
 
+/** The languages a briefing speaks (primary subtags), for the language picker of /settings. */
+export const BRIEFING_LANGUAGES: readonly string[] = Object.keys(LABELS);
+
 /** Labels for a BCP 47 locale, English when the language has none. */
 export function labelsFor(locale: string): BriefingLabels {
   return LABELS[primaryLanguage(locale) ?? 'en'] ?? LABELS.en!;

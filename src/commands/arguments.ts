@@ -1,18 +1,21 @@
 import { isValidTimeZone } from '../config/schema.js';
 import { keywordPatternProblem } from '../briefing/keywords.js';
+import { en } from '../i18n/en.js';
+import type { Say } from '../i18n/index.js';
 import type { Schedule } from '../subscriptions/model.js';
 import type { CommandRequest } from './types.js';
 
 /**
- * A wrong or missing argument. The message says what was wrong; `example` is a correct use,
- * shown under it so the user can copy it.
+ * A wrong or missing argument. `say` puts what was wrong into the reply's language (`message`
+ * holds it in English, for logs); `example` is a correct use in Telegram's syntax, starting
+ * with the command's name, shown under it (Discord shows its own syntax for that command).
  */
 export class ArgumentProblem extends Error {
   constructor(
-    message: string,
+    readonly say: Say,
     readonly example: string,
   ) {
-    super(message);
+    super(say(en));
     this.name = 'ArgumentProblem';
   }
 }
@@ -22,22 +25,22 @@ const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)$/;
 /** "7:30" → "07:30"; throws ArgumentProblem naming the bad word. */
 function parseTimeOfDay(word: string, example: string): string {
   const match = TIME_OF_DAY.exec(word.trim());
-  if (!match) throw new ArgumentProblem(`"${word}" is not a time of day: use HH:MM on the 24-hour clock.`, example);
+  if (!match) throw new ArgumentProblem((t) => t.notATime(word), example);
   return `${match[1]!.padStart(2, '0')}:${match[2]}`;
 }
 
 /** "07:30,18:00" → ["07:30", "18:00"], sorted, without repeats. */
 export function parseTimeList(text: string, example: string): string[] {
   const times = text.split(',').filter((part) => part.trim() !== '').map((part) => parseTimeOfDay(part, example));
-  if (times.length === 0) throw new ArgumentProblem('No time given.', example);
-  if (times.length > 6) throw new ArgumentProblem(`${times.length} times a day is too many: at most 6.`, example);
+  if (times.length === 0) throw new ArgumentProblem((t) => t.noTimeGiven, example);
+  if (times.length > 6) throw new ArgumentProblem((t) => t.tooManyTimes(times.length), example);
   return [...new Set(times)].sort();
 }
 
 /** An IANA zone as Intl spells it ("europe/berlin" → "Europe/Berlin"); throws ArgumentProblem for anything else. */
 export function parseTimeZone(word: string, example: string): string {
   if (!isValidTimeZone(word) || !/[A-Za-z]/.test(word)) {
-    throw new ArgumentProblem(`"${word}" is not an IANA time zone (such as Europe/Berlin, America/New_York or UTC).`, example);
+    throw new ArgumentProblem((t) => t.notATimeZone(word), example);
   }
   return new Intl.DateTimeFormat('en', { timeZone: word }).resolvedOptions().timeZone;
 }
@@ -63,12 +66,12 @@ export function parseScheduleArguments(request: CommandRequest, words: string[],
   for (const word of words) {
     if (looksLikeTime(word) && daily === undefined) daily = word;
     else if (timezone === undefined && !looksLikeTime(word)) timezone = word;
-    else throw new ArgumentProblem(`Did not understand "${word}".`, example);
+    else throw new ArgumentProblem((t) => t.didNotUnderstand(word), example);
   }
   const weekdaysText = optionText(request, 'weekdays');
   const weekendsText = optionText(request, 'weekends');
   if (daily === undefined && weekdaysText === undefined && weekendsText === undefined && timezone === undefined) return undefined;
-  if (daily !== undefined && weekdaysText !== undefined) throw new ArgumentProblem('Give either one list of times for every day or weekdays=…, not both.', example);
+  if (daily !== undefined && weekdaysText !== undefined) throw new ArgumentProblem((t) => t.dailyAndWeekdays, example);
   const weekdays = daily ?? weekdaysText;
   // A new daily list replaces separate weekend times; otherwise what was not mentioned stays.
   const weekends = weekendsText !== undefined ? parseTimeList(weekendsText, example) : daily === undefined ? base.weekends : undefined;
@@ -84,21 +87,21 @@ export function parseInterval(word: string, example: string): number {
   const match = /^(\d+)\s*(m|min|h)?$/i.exec(word.trim());
   const minutes = match ? Number(match[1]) * (match[2]?.toLowerCase() === 'h' ? 60 : 1) : NaN;
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
-    throw new ArgumentProblem(`"${word}" is not a poll interval: give minutes from 1 to 1440, like 30 or 2h.`, example);
+    throw new ArgumentProblem((t) => t.notAnInterval(word), example);
   }
   return minutes;
 }
 
 /** An http(s) URL as typed; anything else is refused before any network call. */
 export function parseWebUrl(word: string | undefined, example: string): string {
-  if (word === undefined) throw new ArgumentProblem('Give the address of a feed or of a site that advertises one.', example);
+  if (word === undefined) throw new ArgumentProblem((t) => t.giveAnAddress, example);
   try {
     const url = new URL(word);
     if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
   } catch {
     // Falls through to the explanation below.
   }
-  throw new ArgumentProblem(`"${word}" is not a web address: it must start with https:// or http://.`, example);
+  throw new ArgumentProblem((t) => t.notAWebAddress(word), example);
 }
 
 /** Keyword patterns are plain words and phrases (see briefing/keywords.ts); regex syntax is refused so no one believes it works. */
@@ -108,10 +111,10 @@ const MAX_KEYWORD_LENGTH = 60;
 /** A /mute or /boost keyword: a plain word or phrase (whitespace folded), not a pattern; throws ArgumentProblem saying what is wrong. */
 export function parseKeyword(text: string, example: string): string {
   const keyword = text.trim().replace(/\s+/g, ' ');
-  if (keyword === '') throw new ArgumentProblem('Give a keyword or phrase.', example);
-  if (REGEX_SYNTAX.test(keyword)) throw new ArgumentProblem(`"${keyword}" looks like a pattern: keywords are plain words or phrases (a trailing * matches word starts).`, example);
-  if (keyword.length > MAX_KEYWORD_LENGTH) throw new ArgumentProblem(`That keyword is ${keyword.length} characters long: at most ${MAX_KEYWORD_LENGTH}.`, example);
-  if (keywordPatternProblem(keyword) !== undefined) throw new ArgumentProblem(`"${keyword}" has no letter or digit in it.`, example);
+  if (keyword === '') throw new ArgumentProblem((t) => t.giveAKeyword, example);
+  if (REGEX_SYNTAX.test(keyword)) throw new ArgumentProblem((t) => t.keywordLooksLikePattern(keyword), example);
+  if (keyword.length > MAX_KEYWORD_LENGTH) throw new ArgumentProblem((t) => t.keywordTooLong(keyword.length, MAX_KEYWORD_LENGTH), example);
+  if (keywordPatternProblem(keyword) !== undefined) throw new ArgumentProblem((t) => t.keywordWithoutLetters(keyword), example);
   return keyword;
 }
 
@@ -124,5 +127,5 @@ export function parseSwitch(value: string | number | boolean, name: string, exam
   const word = String(value).toLowerCase();
   if (ON.has(word)) return true;
   if (OFF.has(word)) return false;
-  throw new ArgumentProblem(`${name} must be on or off, not "${value}".`, example);
+  throw new ArgumentProblem((t) => t.notASwitch(name, String(value)), example);
 }

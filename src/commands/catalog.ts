@@ -1,29 +1,14 @@
-import type { CommandDescriptions, CommandName } from './types.js';
+import { en } from '../i18n/en.js';
+import type { CommandDescriptions, CommandName, CommandPlatform } from './types.js';
 
-/** One-line descriptions (≤ 256 characters, Telegram's limit; Discord's is 100 and these stay under it). */
-export const COMMAND_DESCRIPTIONS: CommandDescriptions = {
-  help: 'List the commands, or explain one: help addfeed',
-  subscribe: 'Get a daily briefing here: subscribe 07:30 Europe/Berlin',
-  unsubscribe: 'Stop the briefings here',
-  feeds: 'List the feeds this briefing follows, with their health',
-  addfeed: 'Add a feed (or a site that advertises one): addfeed URL [section] [interval]',
-  removefeed: 'Stop following a feed: removefeed NUMBER|URL',
-  schedule: 'Show or set briefing times: schedule 07:30,18:00 Europe/Berlin',
-  settings: 'Show or change language, bullets, empty-day message, link previews',
-  mute: 'Hide stories with a keyword: mute add crypto',
-  boost: 'Rank stories with a keyword higher: boost add climate',
-  preview: 'Show the briefing as it would look now (not counted as sent)',
-  status: 'Feed health, last and next briefing, failed deliveries',
-  export: 'Download the followed feeds as an OPML file',
-  import: 'Add feeds from an OPML file (send it with this command)',
-  retry: 'Owners: send a failed delivery again (status lists them): retry ID|all',
-};
+/** English one-line descriptions (≤ 256 characters, Telegram's limit); every language's are in its catalogue (src/i18n). */
+export const COMMAND_DESCRIPTIONS: CommandDescriptions = en.commands;
 
 /** How each command is written, with an example that works. Shown by `help NAME` and under every argument problem. */
 export const COMMAND_USAGE: Record<CommandName, { usage: string; example: string }> = {
   help: { usage: 'help [command]', example: 'help schedule' },
   subscribe: { usage: 'subscribe [HH:MM[,HH:MM]] [time zone]', example: 'subscribe 07:30 Europe/Berlin' },
-  unsubscribe: { usage: 'unsubscribe', example: 'unsubscribe' },
+  unsubscribe: { usage: 'unsubscribe [now]', example: 'unsubscribe now' },
   feeds: { usage: 'feeds', example: 'feeds' },
   addfeed: { usage: 'addfeed URL [section] [interval in minutes]', example: 'addfeed https://example.com/feed.xml World 30' },
   removefeed: { usage: 'removefeed NUMBER|URL [everywhere]', example: 'removefeed 2' },
@@ -43,6 +28,48 @@ export const COMMAND_USAGE: Record<CommandName, { usage: string; example: string
   import: { usage: 'import (with an OPML file attached, or as a reply to one)', example: 'import' },
   retry: { usage: 'retry ID|all', example: 'retry all' },
 };
+
+/**
+ * The same examples as Discord members type them: `/herald` subcommands with `name:value`
+ * options (Discord's own syntax) instead of Telegram's words and key=value. Help has none: on
+ * Discord, the command list is Discord's own.
+ */
+const DISCORD_EXAMPLES: Record<CommandName, string | undefined> = {
+  help: undefined,
+  subscribe: '/herald subscribe channel:#news time:07:30 timezone:Europe/Berlin',
+  unsubscribe: '/herald unsubscribe',
+  feeds: '/herald feed list',
+  addfeed: '/herald feed add url:https://example.com/feed.xml section:World interval:30',
+  removefeed: '/herald feed remove feed:2',
+  schedule: '/herald schedule weekdays:07:30 weekends:09:00 timezone:Europe/Berlin',
+  settings: '/herald settings language:de bullets:8 previews:False',
+  mute: '/herald mute action:add keyword:crypto*',
+  boost: '/herald boost action:add keyword:central bank',
+  preview: '/herald preview',
+  status: '/herald status',
+  export: '/herald export',
+  import: '/herald import file:feeds.opml',
+  retry: '/herald retry delivery:all',
+};
+
+function isCommandName(word: string): word is CommandName {
+  return Object.hasOwn(COMMAND_USAGE, word);
+}
+
+/**
+ * A use of a command written for the platform: the Telegram example ("schedule 07:30", always
+ * starting with the command's name) as typed on Telegram, or that command's Discord example.
+ */
+export function commandExample(example: string, platform: CommandPlatform): string {
+  const name = example.split(' ')[0] ?? '';
+  const discord = platform === 'discord' && isCommandName(name) ? DISCORD_EXAMPLES[name] : undefined;
+  return discord ?? `/${example}`;
+}
+
+/** How to start a briefing, for replies to commands that need one. */
+export function subscribeExample(platform: CommandPlatform, timezone: string): string {
+  return platform === 'discord' ? `/herald subscribe channel:#news time:07:30 timezone:${timezone}` : `/subscribe 07:30 ${timezone}`;
+}
 
 /** Commands that never change anything: open to everyone who can talk to Herald. */
 const READ_ONLY: ReadonlySet<CommandName> = new Set(['help', 'feeds', 'preview', 'status', 'export']);

@@ -1,11 +1,13 @@
 import type { Feed, FeedState } from '../feeds/item.js';
+import { en } from '../i18n/en.js';
+import type { Messages } from '../i18n/index.js';
 
-/** "3 h ago", "2 d ago": how long ago an ISO time was, roughly. */
-export function timeAgo(iso: string, now: Date): string {
+/** "3 h ago", "2 d ago": how long ago an ISO time was, roughly (in English for the console's tables). */
+export function timeAgo(iso: string, now: Date, t: Messages = en): string {
   const minutes = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 60_000));
-  if (minutes < 60) return `${minutes} min ago`;
+  if (minutes < 60) return t.minutesAgo(minutes);
   const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} h ago` : `${Math.round(hours / 24)} d ago`;
+  return hours < 48 ? t.hoursAgo(hours) : t.daysAgo(Math.round(hours / 24));
 }
 
 /** One word for a feed's health: disabled, failing, ok or waiting for its first poll. */
@@ -16,22 +18,27 @@ export function healthOf(state: FeedState): 'disabled' | 'failing' | 'ok' | 'new
 }
 
 /** "✅ ok, last read 5 min ago" / "⚠️ 3 failures: <reason>" / "⛔ disabled: <reason>". */
-export function describeHealth(state: FeedState, now: Date): string {
-  const lastRead = state.lastSuccessAt ? `last read ${timeAgo(state.lastSuccessAt, now)}` : 'never read yet';
+export function describeHealth(state: FeedState, now: Date, t: Messages): string {
+  const lastRead = state.lastSuccessAt ? t.lastRead(timeAgo(state.lastSuccessAt, now, t)) : t.neverRead;
   switch (healthOf(state)) {
     case 'disabled':
-      return `⛔ disabled: ${state.disabledReason}`;
+      return t.healthDisabled(state.disabledReason ?? '');
     case 'failing':
-      return `⚠️ ${state.consecutiveFailures} failure${state.consecutiveFailures === 1 ? '' : 's'} (${lastRead}): ${state.lastError ?? 'unknown error'}`;
+      return t.healthFailing(state.consecutiveFailures, lastRead, state.lastError ?? t.unknownError);
     case 'ok':
-      return `✅ ok, ${lastRead}`;
+      return t.healthOk(lastRead);
     case 'new':
-      return '🕓 waiting for its first poll';
+      return t.healthNew;
   }
 }
 
+/** A feed's name for lists: its title, else its host. */
+export function feedName(feed: Feed): string {
+  return feed.name ?? new URL(feed.url).hostname;
+}
+
 /** "1. Example News (World, every 30 min) https://…" */
-export function describeFeed(feed: Feed, position: number): string {
-  const details = [feed.section, `every ${feed.intervalMinutes} min`].filter(Boolean).join(', ');
-  return `${position}. ${feed.name ?? new URL(feed.url).hostname} (${details}) ${feed.url}`;
+export function describeFeed(feed: Feed, position: number, t: Messages): string {
+  const details = [feed.section, t.everyMinutes(feed.intervalMinutes)].filter(Boolean).join(', ');
+  return t.feedLine(position, feedName(feed), details, feed.url);
 }

@@ -5,7 +5,7 @@
  */
 import { ArgumentProblem } from './arguments.js';
 import { COMMAND_USAGE, changesSomething, ownersOnly } from './catalog.js';
-import type { CommandHandler } from './handler.js';
+import type { CommandHandler, HandlerInput } from './handler.js';
 import { addfeed, feeds, removefeed } from './handlers/feeds.js';
 import { help } from './handlers/help.js';
 import { boost, mute } from './handlers/keywords.js';
@@ -18,10 +18,13 @@ import { status } from './handlers/status.js';
 import { subscribe, unsubscribe } from './handlers/subscribe.js';
 import { argumentReply, refused } from './replies.js';
 import type { CommandServices } from './services.js';
-import type { CommandName, RunCommand } from './types.js';
+import type { CommandName, CommandReply, RunCommand } from './types.js';
+import { replyLanguageFor, speakingContext } from './subscription-access.js';
+import { messagesIn } from '../i18n/index.js';
 
 export { ArgumentProblem } from './arguments.js';
 export { COMMAND_DESCRIPTIONS, COMMAND_USAGE, changesSomething } from './catalog.js';
+export { createControlRunner, type ControlReply, type RunControl } from './control-runner.js';
 export type { CommandServices, DeadLetterSummary, SchedulingPort, SubscriptionRepository } from './services.js';
 export type * from './types.js';
 
@@ -47,22 +50,30 @@ const HANDLERS: Record<CommandName, CommandHandler> = {
  * The single entry point platform adapters call. Owners-only commands need an owner; changes
  * need `canManage` (or an owner); everything else is open. Wrong arguments come back as a reply saying what was wrong with an
  * example, never as an exception; other errors (Redis down) propagate for the adapter to log.
+ * Replies are in the target's language, else the asker's (see i18n).
  */
 export function createCommandRunner(services: CommandServices): RunCommand {
   return async (request, context) => {
-    if (ownersOnly(request.name) && !context.isOwner) return refused(`Sorry, only a Herald owner can use /${request.name}.`);
-    if (changesSomething(request.name, request.args, request.options) && !context.canManage && !context.isOwner) {
-      return refused(`Sorry, only an administrator of ${context.targetLabel} can change its briefing. Ask one of them to run /${request.name}.`);
-    }
-    const now = services.now?.() ?? new Date();
-    try {
-      const { usage, example } = COMMAND_USAGE[request.name];
-      // A command whose usage is its bare name takes nothing; stray words are more likely a mistake than noise.
-      if (usage === request.name && request.args.length > 0) throw new ArgumentProblem(`/${request.name} takes no arguments; "${request.args.join(' ')}" is not needed.`, example);
-      return await HANDLERS[request.name]({ request, context, services, now });
-    } catch (error) {
-      if (error instanceof ArgumentProblem) return argumentReply(error);
-      throw error;
-    }
+    const language = await replyLanguageFor(services, context);
+    const t = messagesIn(language);
+    const reply = await runHandler({ request, context: speakingContext(context, t), services, now: services.now?.() ?? new Date(), t, language });
+    return { ...reply, language: reply.language ?? language };
   };
+}
+
+async function runHandler(input: HandlerInput): Promise<CommandReply> {
+  const { request, context, t } = input;
+  if (ownersOnly(request.name) && !context.isOwner) return refused(t.ownersOnly(request.name));
+  if (changesSomething(request.name, request.args, request.options) && !context.canManage && !context.isOwner) {
+    return refused(t.managersOnly(context.targetLabel, request.name));
+  }
+  try {
+    const { usage, example } = COMMAND_USAGE[request.name];
+    // A command whose usage is its bare name takes nothing; stray words are more likely a mistake than noise.
+    if (usage === request.name && request.args.length > 0) throw new ArgumentProblem((m) => m.takesNoArguments(request.name, request.args.join(' ')), example);
+    return await HANDLERS[request.name](input);
+  } catch (error) {
+    if (error instanceof ArgumentProblem) return argumentReply(error, t, context.platform);
+    throw error;
+  }
 }

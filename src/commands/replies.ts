@@ -1,5 +1,7 @@
+import type { Messages } from '../i18n/index.js';
 import type { ArgumentProblem } from './arguments.js';
-import type { CommandReply } from './types.js';
+import { commandExample } from './catalog.js';
+import type { CommandPlatform, CommandReply } from './types.js';
 
 /** A command that did what was asked. */
 export function done(text: string, extra: Omit<CommandReply, 'text' | 'ok'> = {}): CommandReply {
@@ -11,7 +13,7 @@ export function refused(text: string): CommandReply {
   return { text, ok: false };
 }
 
-/** The reply to a wrong argument: what was wrong, then a use that works. */
-export function argumentReply(problem: ArgumentProblem): CommandReply {
-  return refused(`${problem.message}\nExample: /${problem.example}`);
+/** The reply to a wrong argument: what was wrong, then a use that works, written for the platform. */
+export function argumentReply(problem: ArgumentProblem, t: Messages, platform: CommandPlatform): CommandReply {
+  return refused(`${problem.say(t)}\n${t.exampleLine(commandExample(problem.example, platform))}`);
 }

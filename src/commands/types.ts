@@ -1,4 +1,6 @@
+import type { ReplyLanguage, Say } from '../i18n/index.js';
 import type { Destination, PlatformName } from '../platforms/delivery.js';
+import type { ControlRow } from './controls.js';
 
 /**
  * The platform-neutral command core's contract. A platform adapter (Telegram, Discord) parses
@@ -23,17 +25,24 @@ export type CommandName =
   | 'import'
   | 'retry';
 
+/** The platforms admins manage Herald from. */
+export type CommandPlatform = Exclude<PlatformName, 'console'>;
+
 /** Who is asking, where, and about which destination. */
 export interface CommandContext {
-  platform: Exclude<PlatformName, 'console'>;
+  platform: CommandPlatform;
   user: { id: string; name?: string };
+  /** The asker's app language (Telegram `language_code`, Discord `locale`): replies use it when the chat has no language of its own. */
+  locale?: string;
   /**
    * The destination the command is about: usually where it was typed; a Telegram channel
    * managed from a private chat; a Discord channel named in the slash command's options.
    */
   target: Destination;
-  /** Human name of the target for replies ("#news", "@mychannel", "this chat"). */
+  /** Human name of the target for replies ("#news", "@mychannel", "this chat"), in English. */
   targetLabel: string;
+  /** The same name in the reply's language; the runners put it in `targetLabel` once they know the language. */
+  targetName?: Say;
   /**
    * Whether the user may change the target's subscription and feeds, as the adapter found with
    * the platform's rules (Telegram: chat admin or private chat; Discord: Manage Server).
@@ -69,6 +78,15 @@ export interface CommandReply {
   file?: { name: string; content: Uint8Array; mimeType: string };
   /** A briefing preview to send as rendered parts after the text (the `preview` command). */
   preview?: import('../briefing/model.js').Briefing;
+  /**
+   * The reply asks for this command's argument: the answer to it (on Telegram, a reply to the
+   * message) runs the command with it. Set by a bare /addfeed.
+   */
+  prompt?: CommandName;
+  /** Buttons and menus under the text (see controls.ts); absent for plain replies. */
+  controls?: ControlRow[];
+  /** The language the text is in, for the adapter's own words around it. */
+  language?: ReplyLanguage;
   /** False when the command was refused or its arguments were wrong (for tests and metrics). */
   ok: boolean;
 }

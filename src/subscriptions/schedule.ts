@@ -28,10 +28,3 @@ export function cronEntries(schedule: Schedule): CronEntry[] {
     ...weekends.map((time) => ({ key: `we-${time.replace(':', '')}`, pattern: cronFor(time, '0,6'), timezone: schedule.timezone })),
   ];
 }
-
-/** "07:30 and 18:00 (Europe/Berlin); weekends 09:00" */
-export function describeSchedule(schedule: Schedule): string {
-  const weekdays = schedule.weekdays.join(' and ');
-  const weekends = schedule.weekends && schedule.weekends.join(',') !== schedule.weekdays.join(',') ? `; weekends ${schedule.weekends.join(' and ')}` : '';
-  return `${weekdays}${weekends} (${schedule.timezone})`;
-}

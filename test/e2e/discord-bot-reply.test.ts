@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { heraldCommandDefinition, parseSlashCommand, type SlashOptionValue, SUBCOMMANDS } from '../../src/platforms/discord/slash-commands.js';
 import { replyMarkdown, replyMessages, splitMessages, withDiscordCommandNames } from '../../src/platforms/discord/interaction-reply.js';
-import { COMMAND_DESCRIPTIONS } from '../../src/commands/catalog.js';
 
 /** Text with the characters that make splitting hard: newlines, backslashes, emoji (surrogate pairs), markdown. */
 const awkwardText = fc
@@ -83,13 +82,25 @@ describe('replyMarkdown', () => {
 
 describe('slash command table', () => {
   it('registers within Discord limits: descriptions of 1 to 100 characters, required options first', () => {
-    const definition = heraldCommandDefinition(COMMAND_DESCRIPTIONS) as { options: { description: string; options?: { description: string; required?: boolean; options?: { description: string; required?: boolean }[] }[] }[] };
+    const definition = heraldCommandDefinition() as { options: { description: string; options?: { description: string; required?: boolean; options?: { description: string; required?: boolean }[] }[] }[] };
     const leaves = definition.options.flatMap((option) => (option.options?.[0]?.options !== undefined ? option.options : [option]));
     for (const sub of leaves) {
       expect(sub.description.length).toBeGreaterThan(0);
       expect(sub.description.length).toBeLessThanOrEqual(100);
       const required = (sub.options ?? []).map((o) => o.required === true);
       expect(required).toEqual([...required].sort((a, b) => Number(b) - Number(a)));
+    }
+  });
+
+  it('describes /herald, every subcommand and every option in Japanese too, within the same limits, without Telegram syntax', () => {
+    type Described = { description: string; description_localizations?: Record<string, string>; options?: Described[] };
+    const all = (node: Described): Described[] => [node, ...(node.options ?? []).flatMap(all)];
+    const nodes = all(heraldCommandDefinition() as Described);
+    for (const node of nodes) {
+      const japanese = node.description_localizations?.ja;
+      expect(japanese, node.description).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+      expect(japanese!.length).toBeLessThanOrEqual(100);
+      expect(node.description).not.toMatch(/\w=\w|addfeed URL|subscribe 07:30/);
     }
   });
 

@@ -2,35 +2,27 @@
  * Herald's Telegram bot end to end: real grammY (long polling through @grammyjs/runner) against
  * the Bot API emulator, real Redis, the real poll/compose/deliver workers and a local feed server.
  */
-import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCommandServices } from '../../src/commands/services-wiring.js';
 import type { CommandServices } from '../../src/commands/services.js';
-import { parseConfig } from '../../src/config/load.js';
 import type { HeraldConfig } from '../../src/config/schema.js';
-import { defaultFetchOptions } from '../../src/feeds/fetch.js';
-import { createLogger } from '../../src/log.js';
-import { ConsoleSender } from '../../src/platforms/console/sender.js';
 import type { Destination } from '../../src/platforms/delivery.js';
-import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
 import { startTelegramBot, type TelegramBotHandle } from '../../src/platforms/telegram/bot.js';
-import { createTelegramApi } from '../../src/platforms/telegram/client.js';
-import { TelegramSender } from '../../src/platforms/telegram/sender.js';
+import { createLogger } from '../../src/log.js';
+import { createKeys } from '../../src/store/keys.js';
+import type { RunningWorkers } from '../../src/runtime/workers.js';
 import { TelegramTransport } from '../../src/platforms/telegram/transport.js';
-import { createRedisConnection } from '../../src/queue/connection.js';
 import { COMPOSE_JOB_NAME } from '../../src/queue/compose-jobs.js';
 import { deliveryJobId } from '../../src/queue/deliver-jobs.js';
-import { startWorkers, type RunningWorkers } from '../../src/runtime/workers.js';
 import { BriefingStore } from '../../src/store/briefings.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
-import { createKeys } from '../../src/store/keys.js';
 import { subscriptionIdFor } from '../../src/store/subscriptions.js';
 import type { Subscription } from '../../src/subscriptions/model.js';
-import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
-import { startTelegramEmulator, type SentMessageRecord, type TelegramEmulator, type UserMessageInput } from '../emulators/telegram-bot-api.js';
+import type { FeedServer } from '../emulators/feed-server.js';
+import { type SentMessageRecord, type TelegramEmulator, type UserMessageInput } from '../emulators/telegram-bot-api.js';
 import { saveTestBriefing } from '../support/delivery-rig.js';
-import { freePort, startRedis, type TestRedis } from '../support/redis.js';
+import { startTelegramBotRig, type TelegramBotRig } from '../support/telegram-bot-rig.js';
+import { freePort } from '../support/redis.js';
 
 const PREFIX = 'tgbot';
 const TOKEN = '777001:herald-e2e-token';
@@ -41,11 +33,11 @@ const FORUM = -1001;
 const WAIT = { timeout: 30_000, interval: 50 };
 
 let emulator: TelegramEmulator;
-let redisServer: TestRedis;
 let feedServer: FeedServer;
 let redis: Redis;
 let config: HeraldConfig;
 let services: CommandServices;
+let rig: TelegramBotRig;
 let workers: RunningWorkers;
 let bot: TelegramBotHandle;
 let transport: TelegramTransport;
@@ -85,41 +77,30 @@ async function composeAndDeliver(subscription: Pick<Subscription, 'id'> | undefi
 }
 
 beforeAll(async () => {
-  [emulator, redisServer, feedServer] = await Promise.all([startTelegramEmulator({ token: TOKEN, bot: { username: 'herald_bot' } }), startRedis(), startFeedServer()]);
+  rig = await startTelegramBotRig({ prefix: PREFIX, token: TOKEN, owners: [OWNER] });
+  ({ emulator, feedServer, redis, config, transport, workers, services, bot } = rig);
   feedServer.setFeed('/wire.xml', longFeed());
   feedServer.setRoute('/wire', (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(`<!doctype html><html><head><link rel="alternate" type="application/rss+xml" href="/wire.xml"></head><body></body></html>`);
   });
   emulator.addChat({ id: FORUM, type: 'supergroup', title: 'Newsroom <HQ>', isForum: true, topics: [7], admins: [ADMIN] });
-  redis = createRedisConnection(redisServer.url);
-  config = parseConfig({
-    redis: { prefix: PREFIX },
-    defaults: { timezone: 'Europe/Berlin', briefingTime: '07:30' },
-    fetch: { allowHosts: [feedServer.host], timeoutMs: 10_000 },
-    telegram: { token: TOKEN, apiRoot: emulator.apiRoot, owners: [OWNER] },
-  });
-  const logger = createLogger({ level: 'silent' });
-  transport = new TelegramTransport({ api: createTelegramApi(config.telegram, { timeoutSeconds: 10 }), limiter: new RedisRateLimiter(redis, `${PREFIX}:ratelimit:`) });
-  const sender = new TelegramSender({ transport });
-  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  workers = await startWorkers({ config, connection: redis, senders: { telegram: sender, console: new ConsoleSender(quiet) }, logger, roles: { worker: true, scheduler: false } });
-  services = createCommandServices({ config, redis, keys: createKeys(PREFIX), pollQueue: workers.queues.poll, composeQueue: workers.queues.compose, deliverQueue: workers.queues.deliver, fetchOptions: defaultFetchOptions(config.fetch) });
-  bot = await startTelegramBot({ config, services, logger, transport });
 }, 60_000);
 
-afterAll(async () => {
-  await bot?.stop();
-  await workers?.close();
-  redis?.disconnect();
-  await Promise.all([emulator?.close(), feedServer?.close(), redisServer?.stop()]);
-}, 60_000);
+afterAll(() => rig?.stop(), 60_000);
 
 describe('Telegram bot: start', () => {
   it('publishes every command with a description', () => {
     const menu = emulator.commands();
     expect(menu.map((c) => c.command)).toEqual(['start', 'help', 'subscribe', 'unsubscribe', 'feeds', 'addfeed', 'removefeed', 'schedule', 'settings', 'mute', 'boost', 'preview', 'status', 'export', 'import', 'retry']);
     expect(menu.every((c) => c.description.length >= 3)).toBe(true);
+  });
+
+  it('publishes the menu in Japanese and German for apps set to them, same commands in the same order', () => {
+    const japanese = emulator.commands({ type: 'default' }, 'ja');
+    expect(japanese.map((c) => c.command)).toEqual(emulator.commands().map((c) => c.command));
+    expect(japanese.find((c) => c.command === 'unsubscribe')?.description).toBe('ここへのまとめの配信を止める');
+    expect(emulator.commands({ type: 'default' }, 'de').find((c) => c.command === 'unsubscribe')?.description).toBe('Die Überblicke hier beenden');
   });
 
   it('answers /start in a private chat with the commands', async () => {

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gateway } from './discord-api/gateway.js';
 import { BotLimits, RouteBuckets, type SlidingLimit } from './discord-api/http.js';
-import { type AutocompleteInvocation, buildInteraction, type CommandInvocation } from './discord-api/interactions.js';
+import { type AutocompleteInvocation, buildComponentInteraction, buildInteraction, type CommandInvocation, type ComponentInvocation } from './discord-api/interactions.js';
 import { channelPayload, defaultGuild, defaultIds, type GuildSeed, type Json, type OverwriteSeed } from './discord-api/model.js';
 import { createRestHandler } from './discord-api/rest.js';
 import { Stall } from './stall.js';
@@ -10,7 +10,7 @@ import { type ChannelFailure, DiscordWorld, type InteractionResponse, type RateL
 
 export { defaultGuild, defaultIds, botRolePermissions } from './discord-api/model.js';
 export type { ChannelSeed, GuildSeed, MemberSeed, OverwriteSeed, RoleSeed } from './discord-api/model.js';
-export type { AutocompleteInvocation, CommandInvocation, OptionValue } from './discord-api/interactions.js';
+export type { AutocompleteInvocation, CommandInvocation, ComponentInvocation, OptionValue } from './discord-api/interactions.js';
 export type { ChannelFailure, InteractionResponse, RateLimitPlan, RecordedMessage, RequestRecord } from './discord-api/state.js';
 export type { Pings } from './discord-api/validate.js';
 
@@ -73,6 +73,10 @@ export interface DiscordEmulator {
   invokeCommand(invocation: CommandInvocation, timeoutMs?: number): Promise<{ interactionId: string; response: InteractionResponse }>;
   /** Dispatches an autocomplete interaction and resolves with the choices the bot answered. */
   autocomplete(invocation: AutocompleteInvocation, timeoutMs?: number): Promise<{ name: string; value: string | number }[]>;
+  /** Dispatches a click on a button (or a pick in a select menu) of a recorded message and resolves with the bot's first response. */
+  clickComponent(invocation: ComponentInvocation, timeoutMs?: number): Promise<{ interactionId: string; response: InteractionResponse }>;
+  /** A message as it stands now (after edits). */
+  message(channelId: string, messageId: string): RecordedMessage | undefined;
   /** Waits until an interaction has at least `count` responses (callback, follow-ups, edits). */
   waitForResponses(interactionId: string, count: number, timeoutMs?: number): Promise<InteractionResponse[]>;
   /** Leaves every REST request unanswered, as an overloaded Discord would, until the returned function is called. */
@@ -181,6 +185,13 @@ export async function startDiscordEmulator(options: DiscordEmulatorOptions = {})
       const { response } = await dispatchInteraction(invocation, 'autocomplete', timeoutMs, invocation.focused);
       return (response.data.choices ?? []) as { name: string; value: string | number }[];
     },
+    async clickComponent(invocation, timeoutMs = DEFAULT_TIMEOUT_MS) {
+      const { payload, pending } = buildComponentInteraction(world, invocation);
+      if (gateway.dispatch('INTERACTION_CREATE', payload) === 0) throw new Error('no client is connected to the emulator gateway');
+      const [response] = await waitForResponses(pending.id, 1, timeoutMs);
+      return { interactionId: pending.id, response: response as InteractionResponse };
+    },
+    message: (channelId, messageId) => world.messagesByChannel.get(channelId)?.find((m) => m.id === messageId),
     waitForResponses,
     stall: () => stalled.begin(),
     async close() {

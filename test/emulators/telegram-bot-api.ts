@@ -2,7 +2,9 @@
  * A local stand-in for the Telegram Bot API that the real grammY client talks to through
  * `new Bot(token, { client: { apiRoot: emulator.apiRoot } })`. It answers the way Telegram
  * does (same status codes, descriptions and `parameters`), validates HTML messages strictly,
- * enforces configurable rate limits, and records everything the bot sent, per chat.
+ * enforces configurable rate limits, and records everything the bot sent, per chat. Inline
+ * keyboards work end to end: a test presses a button (`pressButton`), the bot gets the
+ * callback_query update, and its answerCallbackQuery and message edits are recorded.
  *
  * Deliberate differences from Telegram: an `&` that starts no entity is an error here (Telegram
  * would show it literally), so a renderer that forgets to escape is caught; webhooks may only
@@ -90,11 +92,40 @@ export interface SentMessageRecord {
   entities: MessageEntityRecord[];
   parseMode?: string;
   linkPreviewOptions?: unknown;
+  /** The inline keyboard under the message, as last sent or edited. */
+  keyboard?: InlineButton[][];
+  /** How many times the bot edited the message. */
+  edits: number;
+  /** Set when the message asks for a reply (ForceReply): the app opens the reply field. */
+  forceReply?: boolean;
   document?: { fileName: string; mimeType?: string; content: Buffer };
   /** Sent with allow_paid_broadcast (Bot API 7.11). */
   paidBroadcast?: boolean;
   /** Date.now() when accepted. */
   at: number;
+}
+
+/** A button of an inline keyboard, as the bot sent it. */
+export interface InlineButton {
+  text: string;
+  callback_data?: string;
+  url?: string;
+}
+
+/** A user presses a button under one of the bot's messages. */
+export interface ButtonPress {
+  chatId: number;
+  messageId: number;
+  from: number;
+  /** The button: its exact label, a pattern its label matches, or its callback data. */
+  button: string | RegExp | { data: string };
+}
+
+/** The bot's answer to a button press (answerCallbackQuery). */
+export interface CallbackAnswerRecord {
+  callbackQueryId: string;
+  text?: string;
+  showAlert: boolean;
 }
 
 export interface UserMessageInput {
@@ -123,7 +154,12 @@ export interface TelegramEmulator {
   readonly apiRoot: string;
   readonly botUser: { id: number; is_bot: true; first_name: string; username: string };
   addChat(chat: ChatInit): void;
-  addUser(user: { id: number; firstName?: string; username?: string }): void;
+  /** `languageCode` is the user's app language, sent as `from.language_code`. */
+  addUser(user: { id: number; firstName?: string; username?: string; languageCode?: string }): void;
+  /** Presses an inline button; resolves with the callback query id once the update is queued. Throws when there is no such button. */
+  pressButton(press: ButtonPress): { updateId: number; callbackQueryId: string };
+  /** The bot's answer to a press, once given. */
+  callbackAnswer(callbackQueryId: string): CallbackAnswerRecord | undefined;
   failChat(chatId: number, failure: ChatFailure, options?: ChatFailureOptions): void;
   restoreChat(chatId: number): void;
   setLimits(limits: RateLimits | undefined): void;
@@ -314,7 +350,8 @@ class Emulator implements TelegramEmulator {
   readonly stats: EmulatorStats = { sent: 0, tooManyRequests: 0, paidBroadcasts: 0, calls: {} };
 
   private readonly chats = new Map<number, ChatState>();
-  private readonly users = new Map<number, { id: number; is_bot: false; first_name: string; username?: string }>();
+  private readonly users = new Map<number, TelegramUser>();
+  private readonly callbackQueries = new Map<string, { answer?: CallbackAnswerRecord; userId: number }>();
   private readonly sent: SentMessageRecord[] = [];
   private readonly files = new Map<string, StoredFile>();
   private readonly commandSets = new Map<string, Array<{ command: string; description: string }>>();
@@ -361,8 +398,35 @@ class Emulator implements TelegramEmulator {
     });
   }
 
-  addUser(user: { id: number; firstName?: string; username?: string }): void {
-    this.users.set(user.id, { id: user.id, is_bot: false, first_name: user.firstName ?? `User ${user.id}`, ...(user.username && { username: user.username }) });
+  addUser(user: { id: number; firstName?: string; username?: string; languageCode?: string }): void {
+    this.users.set(user.id, {
+      id: user.id,
+      is_bot: false,
+      first_name: user.firstName ?? `User ${user.id}`,
+      ...(user.username && { username: user.username }),
+      ...(user.languageCode && { language_code: user.languageCode }),
+    });
+  }
+
+  pressButton(press: ButtonPress): { updateId: number; callbackQueryId: string } {
+    const chat = this.chats.get(press.chatId);
+    const record = this.sent.find((m) => m.chatId === press.chatId && m.messageId === press.messageId);
+    const message = chat?.history.get(press.messageId);
+    if (!chat || !record || !message) throw new Error(`pressButton: the bot sent no message ${press.messageId} in chat ${press.chatId}`);
+    const buttons = (record.keyboard ?? []).flat();
+    const wanted = press.button;
+    const pressed = buttons.find((b) => (typeof wanted === 'string' ? b.text === wanted : wanted instanceof RegExp ? wanted.test(b.text) : b.callback_data === wanted.data));
+    if (!pressed?.callback_data) throw new Error(`pressButton: no button ${String(wanted instanceof RegExp || typeof wanted === 'string' ? wanted : wanted.data)} under message ${press.messageId}; there are: ${buttons.map((b) => b.text).join(' | ')}`);
+    const callbackQueryId = String(4_000_000_000_000 + this.callbackQueries.size);
+    this.callbackQueries.set(callbackQueryId, { userId: press.from });
+    const updateId = this.queue({
+      callback_query: { id: callbackQueryId, from: this.user(press.from), message, chat_instance: String(-chat.id), data: pressed.callback_data },
+    });
+    return { updateId, callbackQueryId };
+  }
+
+  callbackAnswer(callbackQueryId: string): CallbackAnswerRecord | undefined {
+    return this.callbackQueries.get(callbackQueryId)?.answer;
   }
 
   failChat(chatId: number, kind: ChatFailure, options: ChatFailureOptions = {}): void {
@@ -558,6 +622,10 @@ class Emulator implements TelegramEmulator {
       case 'sendMessage':
       case 'sendDocument':
         return this.send(method, params, files);
+      case 'editMessageText':
+        return this.editMessageText(params);
+      case 'answerCallbackQuery':
+        return this.answerCallbackQuery(params);
       default:
         throw new ApiFailure(404, 'Not Found');
     }
@@ -661,7 +729,7 @@ class Emulator implements TelegramEmulator {
 
   // ── chats ──
 
-  private user(id: number): { id: number; is_bot: false; first_name: string; username?: string } {
+  private user(id: number): TelegramUser {
     if (!this.users.has(id)) this.addUser({ id });
     return this.users.get(id)!;
   }
@@ -805,6 +873,9 @@ class Emulator implements TelegramEmulator {
 
     const messageId = chat.nextMessageId++;
     const linkPreviewOptions = objectParam(params, 'link_preview_options');
+    const markup = objectParam(params, 'reply_markup') as { force_reply?: boolean } | undefined;
+    const forceReply = markup?.force_reply === true;
+    const keyboard = forceReply ? undefined : inlineKeyboard(markup);
     this.sent.push({
       chatId: chat.id,
       messageId,
@@ -814,6 +885,9 @@ class Emulator implements TelegramEmulator {
       entities: parsed.entities,
       ...(parseMode && { parseMode }),
       ...(linkPreviewOptions !== undefined && { linkPreviewOptions }),
+      ...(keyboard && { keyboard }),
+      ...(forceReply && { forceReply }),
+      edits: 0,
       ...(document && { document: { fileName: document.fileName, mimeType: document.mimeType, content: document.content } }),
       ...(paidBroadcast && { paidBroadcast }),
       at: Date.now(),
@@ -828,9 +902,43 @@ class Emulator implements TelegramEmulator {
       ...(document
         ? { document: this.documentShape(document), ...(text && { caption: parsed.text, caption_entities: parsed.entities }) }
         : { text: parsed.text, ...(parsed.entities.length > 0 && { entities: parsed.entities }) }),
+      ...(keyboard && { reply_markup: { inline_keyboard: keyboard } }),
     };
     chat.history.set(messageId, message);
     return message;
+  }
+
+  /** Edits the text (and keyboard) of one of the bot's own messages, refusing an edit that changes nothing, as Telegram does. */
+  private async editMessageText(params: Params): Promise<object> {
+    const chat = await this.resolveChat(params, false);
+    const messageId = intParam(params, 'message_id');
+    const record = this.sent.find((m) => m.chatId === chat.id && m.messageId === messageId);
+    const original = messageId === undefined ? undefined : (chat.history.get(messageId) as Record<string, unknown> | undefined);
+    if (!record || !original || record.document) throw badRequest('message to edit not found');
+    const text = stringParam(params, 'text') ?? '';
+    const parseMode = stringParam(params, 'parse_mode');
+    const parsed = parseMessageText(text, parseMode);
+    if (parsed.text.trim() === '') throw badRequest('message text is empty');
+    if (parsed.text.length > MAX_TEXT) throw badRequest('MESSAGE_TOO_LONG');
+    const keyboard = inlineKeyboard(objectParam(params, 'reply_markup'));
+    if (text === record.text && JSON.stringify(keyboard) === JSON.stringify(record.keyboard)) {
+      throw badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+    }
+    Object.assign(record, { text, plainText: parsed.text, entities: parsed.entities, parseMode, keyboard, edits: record.edits + 1 });
+    const edited = { ...original, text: parsed.text, entities: parsed.entities, edit_date: Math.floor(Date.now() / 1000), reply_markup: keyboard ? { inline_keyboard: keyboard } : undefined };
+    chat.history.set(record.messageId, edited);
+    return edited;
+  }
+
+  private answerCallbackQuery(params: Params): true {
+    const id = stringParam(params, 'callback_query_id') ?? '';
+    const query = this.callbackQueries.get(id);
+    if (!query || query.answer) throw badRequest('query is too old and response timeout expired or query ID is invalid');
+    const text = stringParam(params, 'text');
+    if (text !== undefined && text.length > 200) throw badRequest('MESSAGE_TOO_LONG');
+    const showAlert = params.show_alert === true || params.show_alert === 'true';
+    query.answer = { callbackQueryId: id, ...(text !== undefined && { text }), showAlert };
+    return true;
   }
 
   /** Answers 429 when any configured window is full; otherwise counts this send. */
@@ -851,6 +959,31 @@ class Emulator implements TelegramEmulator {
     for (const [key] of active) this.windows.record(key, now);
     if (billed) this.stats.paidBroadcasts++;
   }
+}
+
+type TelegramUser = { id: number; is_bot: false; first_name: string; username?: string; language_code?: string };
+
+/** Callback data holds 1 to 64 bytes; a label must not be empty. */
+const MAX_CALLBACK_DATA_BYTES = 64;
+
+/** The inline keyboard of a reply_markup, checked the way Telegram checks it; undefined when there is none. */
+function inlineKeyboard(markup: unknown): InlineButton[][] | undefined {
+  if (markup === undefined) return undefined;
+  const rows = (markup as { inline_keyboard?: unknown }).inline_keyboard;
+  if (!Array.isArray(rows)) throw badRequest("can't parse reply keyboard markup JSON object");
+  return rows.map((row: unknown) => {
+    if (!Array.isArray(row)) throw badRequest('field "inline_keyboard" must be an Array of Arrays');
+    return row.map((button: InlineButton) => {
+      if (typeof button.text !== 'string' || button.text.trim() === '') throw badRequest('text buttons are unallowed in the inline keyboard');
+      if (button.callback_data !== undefined) {
+        const bytes = Buffer.byteLength(button.callback_data);
+        if (bytes < 1 || bytes > MAX_CALLBACK_DATA_BYTES) throw badRequest('BUTTON_DATA_INVALID');
+      } else if (button.url === undefined) {
+        throw badRequest("can't find field \"callback_data\" or \"url\" in the button");
+      }
+      return { text: button.text, ...(button.callback_data !== undefined && { callback_data: button.callback_data }), ...(button.url !== undefined && { url: button.url }) };
+    });
+  });
 }
 
 const RESTRICTED_MEMBER = {

@@ -100,9 +100,9 @@ describe('bad arguments: each says what was wrong and shows an example, and chan
   const cases: Array<[string, CommandRequest, RegExp]> = [
     ['subscribe: a time past midnight', command('subscribe', ['25:00']), /"25:00" is not a time of day/],
     ['subscribe: an unknown time zone', command('subscribe', ['07:30', 'Mars/Base']), /"Mars\/Base" is not an IANA time zone/],
-    ['unsubscribe: stray words', command('unsubscribe', ['now']), /takes no arguments/],
+    ['unsubscribe: stray words', command('unsubscribe', ['please']), /Did not understand "please"/],
     ['feeds: stray words', command('feeds', ['all']), /takes no arguments/],
-    ['addfeed: no URL', command('addfeed'), /Give the address of a feed/],
+    ['addfeed: a section but no URL', command('addfeed', [], { section: 'World' }), /Give the address of a feed/],
     ['addfeed: not a web address', command('addfeed', ['ftp://example.com/feed']), /is not a web address/],
     ['addfeed: interval out of range', command('addfeed', ['https://example.com/feed.xml', '0']), /"0" is not a poll interval/],
     ['addfeed: section too long', command('addfeed', ['https://example.com/feed.xml'], { section: 'x'.repeat(41) }), /too long/],
@@ -172,7 +172,7 @@ describe('permissions', () => {
     await run(command('addfeed', [feedServer.url('/world.xml')]), context());
     const before = await snapshot();
     const reply = await run(request, context({ canManage: false }));
-    expect(reply).toEqual({ ok: false, text: expect.stringMatching(/only an administrator of "Newsroom" can change its briefing/) });
+    expect(reply).toMatchObject({ ok: false, text: expect.stringMatching(/only an administrator of "Newsroom" can change its briefing/) });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -185,7 +185,7 @@ describe('permissions', () => {
 
   it('refuses to subscribe where Herald cannot post, with the reason', async () => {
     const reply = await run(command('subscribe'), context({ cannotPostReason: 'Herald is not an administrator of the channel.' }));
-    expect(reply).toEqual({ ok: false, text: 'Herald cannot post in "Newsroom": Herald is not an administrator of the channel.' });
+    expect(reply).toMatchObject({ ok: false, text: 'Herald cannot post in "Newsroom": Herald is not an administrator of the channel.' });
     expect(await services.subscriptions.list()).toEqual([]);
   });
 });
@@ -201,7 +201,10 @@ describe('flows', () => {
     expect(schedulers.map((s) => [s.pattern, s.tz]).sort()).toEqual([['0 18 * * 0,6', 'Asia/Tokyo'], ['0 9 * * 0,6', 'Asia/Tokyo'], ['45 6 * * 1-5', 'Asia/Tokyo']]);
     const status = await run(command('status'), context());
     expect(status.text).toMatch(/Next briefing: \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
-    expect((await run(command('unsubscribe'), context())).text).toMatch(/^Unsubscribed/);
+    const question = await run(command('unsubscribe'), context());
+    expect(question.text).toMatch(/^Stop the briefings in "Newsroom"\?/);
+    expect(await services.subscriptions.get(subscriptionIdFor(GROUP))).toBeDefined();
+    expect((await run(command('unsubscribe', ['now']), context())).text).toMatch(/^Unsubscribed/);
     expect(await composeQueue.getJobSchedulers()).toEqual([]);
     expect(await services.subscriptions.list()).toEqual([]);
   });
@@ -238,14 +241,15 @@ describe('flows', () => {
 
   it('keeps settings and keyword lists per destination', async () => {
     await subscribed();
-    const changed = await run(command('settings', ['language', 'de'], { bullets: '5', empty: 'nothing', previews: 'on' }), context());
-    expect(changed.text).toContain('• language: de\n• bullets: 5\n• empty: nothing (stay silent)\n• previews: on');
+    // French: a briefing language Herald has no reply catalogue for, so replies stay in English (the asker's).
+    const changed = await run(command('settings', ['language', 'fr'], { bullets: '5', empty: 'nothing', previews: 'on' }), context());
+    expect(changed.text).toContain('• language: fr\n• bullets: 5\n• empty: nothing (stay silent)\n• previews: on');
     await run(command('mute', ['add', 'Transfer', 'rumours']), context());
     await run(command('boost', ['add', 'climate*']), context());
     expect((await run(command('mute', ['add', 'transfer', 'RUMOURS']), context())).text).toMatch(/already on the mute list/);
     expect((await run(command('mute'), context())).text).toBe('Stories mentioning these are left out:\n• Transfer rumours');
     const sub = await services.subscriptions.get(subscriptionIdFor(GROUP));
-    expect(sub?.settings).toMatchObject({ locale: 'de', maxBullets: 5, whenEmpty: 'nothing', linkPreviews: true, mutes: ['Transfer rumours'], boosts: ['climate*'] });
+    expect(sub?.settings).toMatchObject({ locale: 'fr', maxBullets: 5, whenEmpty: 'nothing', linkPreviews: true, mutes: ['Transfer rumours'], boosts: ['climate*'] });
     await run(command('mute', ['remove', 'transfer rumours']), context());
     expect((await services.subscriptions.get(subscriptionIdFor(GROUP)))?.settings.mutes).toEqual([]);
     const other = context({ target: { platform: 'telegram', chatId: '42', channelKind: 'private' }, targetLabel: 'this chat' });
@@ -305,10 +309,10 @@ describe('owners retry failed deliveries', () => {
     await saveTestBriefing(new BriefingStore(redis, createKeys(PREFIX)), 'b1');
     const id = await deadLetter('b1');
     expect((await run(command('status'), owner())).text).toContain(`• failed deliveries waiting: 1\n  – ${id}: 502 Bad Gateway (b1)\nSend one again with /retry ID, or all with /retry all.`);
-    expect(await run(command('retry', [id]), owner())).toEqual({ ok: true, private: true, text: `${id} is queued again; only the parts that never went out are sent.` });
+    expect(await run(command('retry', [id]), owner())).toMatchObject({ ok: true, private: true, text: `${id} is queued again; only the parts that never went out are sent.` });
     expect((await deliverQueue.getJob(id))?.data).toEqual({ briefingId: 'b1', subscriptionId });
     expect(await deliveries().deadLetters()).toEqual([]);
-    expect(await run(command('retry', [id]), owner())).toEqual({ ok: false, text: `No failed delivery "${id}". /status lists them, with their ids.` });
+    expect(await run(command('retry', [id]), owner())).toMatchObject({ ok: false, text: `No failed delivery "${id}". /status lists them, with their ids.` });
   });
 
   it('retries all at once and says how many could not be sent any more', async () => {
@@ -326,7 +330,7 @@ describe('owners retry failed deliveries', () => {
     await saveTestBriefing(new BriefingStore(redis, createKeys(PREFIX)), 'b3');
     const id = await deadLetter('b3');
     for (const asker of [context({ canManage: true }), context({ canManage: false })]) {
-      expect(await run(command('retry', ['all']), asker)).toEqual({ ok: false, text: 'Sorry, only a Herald owner can use /retry.' });
+      expect(await run(command('retry', ['all']), asker)).toMatchObject({ ok: false, text: 'Sorry, only a Herald owner can use /retry.' });
     }
     expect(await deliverQueue.getJob(id)).toBeUndefined();
     expect((await deliveries().deadLetters()).map((letter) => letter.id)).toEqual([id]);

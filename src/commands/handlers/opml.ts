@@ -12,7 +12,7 @@ const MAX_SKIPPED_SHOWN = 5;
 export const exportFeeds: CommandHandler = async (input) => {
   const followed = await followedFeeds(input, await currentSubscription(input));
   const opml = toOpml(followed.map(({ feed }) => feed), `Herald feeds for ${input.context.targetLabel}`);
-  return done(`${followed.length} feed${followed.length === 1 ? '' : 's'} as OPML.`, {
+  return done(input.t.exported(followed.length), {
     file: { name: 'herald-feeds.opml', content: new TextEncoder().encode(opml), mimeType: 'text/x-opml' },
     private: true,
   });
@@ -26,16 +26,16 @@ export const exportFeeds: CommandHandler = async (input) => {
 export const importFeeds: CommandHandler = async (input) => {
   const { attachment } = input.request;
   const example = COMMAND_USAGE.import.example;
-  if (!attachment) throw new ArgumentProblem('Attach an OPML file to the command (or reply to a message that has one).', example);
+  if (!attachment) throw new ArgumentProblem((t) => t.attachOpml, example);
   let parsed;
   try {
     parsed = parseOpml(new TextDecoder().decode(attachment.content));
   } catch (error) {
-    if (error instanceof OpmlError) throw new ArgumentProblem(`${attachment.name} is not an OPML file: ${error.message}`, example);
+    if (error instanceof OpmlError) throw new ArgumentProblem((t) => t.notOpml(attachment.name, error.message), example);
     throw error;
   }
-  if (parsed.feeds.length === 0) throw new ArgumentProblem(`${attachment.name} lists no feeds (no outline with an xmlUrl).`, example);
-  if (parsed.feeds.length > MAX_IMPORTED_FEEDS) throw new ArgumentProblem(`${attachment.name} lists ${parsed.feeds.length} feeds; one import takes at most ${MAX_IMPORTED_FEEDS}.`, example);
+  if (parsed.feeds.length === 0) throw new ArgumentProblem((t) => t.opmlWithoutFeeds(attachment.name), example);
+  if (parsed.feeds.length > MAX_IMPORTED_FEEDS) throw new ArgumentProblem((t) => t.opmlTooLarge(attachment.name, parsed.feeds.length, MAX_IMPORTED_FEEDS), example);
   const { services } = input;
   const ids: string[] = [];
   let created = 0;
@@ -54,6 +54,6 @@ export const importFeeds: CommandHandler = async (input) => {
   if (subscription && subscription.feedIds.length > 0) {
     await saveSubscription(input, { ...subscription, feedIds: [...new Set([...subscription.feedIds, ...ids])] });
   }
-  const skipped = parsed.skipped.length === 0 ? '' : `\nSkipped ${parsed.skipped.length}:\n${parsed.skipped.slice(0, MAX_SKIPPED_SHOWN).map((s) => `• ${s}`).join('\n')}`;
-  return done(`Imported ${ids.length} feed${ids.length === 1 ? '' : 's'} (${created} new to Herald, ${ids.length - created} already known). /status shows how they read.${skipped}`);
+  const skipped = parsed.skipped.length === 0 ? '' : `\n${input.t.skipped(parsed.skipped.length)}\n${parsed.skipped.slice(0, MAX_SKIPPED_SHOWN).map((s) => `• ${s}`).join('\n')}`;
+  return done(`${input.t.imported(ids.length, created)}${skipped}`);
 };

@@ -9,6 +9,6 @@ import { currentSubscription, draftSubscription } from '../subscription-access.j
 export const preview: CommandHandler = async (input) => {
   const subscription = (await currentSubscription(input)) ?? draftSubscription(input);
   const briefing = await input.services.composePreview(subscription, input.now);
-  if (!briefing) return done(`Nothing new for ${input.context.targetLabel} since its last briefing.`, { private: true });
-  return done(`Preview for ${input.context.targetLabel} (not counted as sent):`, { preview: briefing, private: true });
+  if (!briefing) return done(input.t.nothingNewFor(input.context.targetLabel), { private: true });
+  return done(input.t.previewFor(input.context.targetLabel), { preview: briefing, private: true });
 };

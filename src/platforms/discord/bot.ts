@@ -7,6 +7,9 @@ import { once } from 'node:events';
 import {
   ApplicationCommandOptionType,
   type AutocompleteInteraction,
+  type ButtonInteraction,
+  type MessageComponentInteraction,
+  type StringSelectMenuInteraction,
   type ChatInputCommandInteraction,
   type Client,
   type CommandInteractionOption,
@@ -14,11 +17,14 @@ import {
   type Interaction,
   MessageFlags,
 } from 'discord.js';
-import { COMMAND_DESCRIPTIONS, createCommandRunner } from '../../commands/index.js';
+import { createCommandRunner, createControlRunner, type ControlReply, type RunControl } from '../../commands/index.js';
 import type { CommandServices } from '../../commands/services.js';
 import { currentSubscription, followedFeeds } from '../../commands/subscription-access.js';
 import type { CommandReply, CommandRequest, RunCommand } from '../../commands/types.js';
+import { BRIEFING_LANGUAGES } from '../../briefing/labels.js';
+import { matchingZones } from '../../commands/time-zones.js';
 import type { HeraldConfig } from '../../config/schema.js';
+import { messagesIn, nativeLanguageName, replyLanguageOf, type Messages } from '../../i18n/index.js';
 import { fetchFeed } from '../../feeds/fetch.js';
 import type { Logger } from '../../log.js';
 import type { HeraldMetrics } from '../../observability/metrics.js';
@@ -26,8 +32,9 @@ import { countDiscordRateLimits } from '../../observability/platform-metrics.js'
 import type { RenderOptions } from '../../render/index.js';
 import { discordTokenRejection } from './bot-login.js';
 import { createDiscordClient } from './client.js';
-import { sendCommandReply } from './interaction-reply.js';
-import { commandContextFor, UNSEEN_CHANNEL_REPLY } from './permissions.js';
+import { parseCustomId } from './components.js';
+import { answerComponent, sendCommandReply } from './interaction-reply.js';
+import { commandContextFor } from './permissions.js';
 import {
   type AttachmentReference,
   HERALD_COMMAND,
@@ -112,10 +119,12 @@ async function deferIfSlow<T>(interaction: ChatInputCommandInteraction, work: Pr
 
 class InteractionHandler {
   private readonly runCommand: RunCommand;
+  private readonly runControl: RunControl;
   private readonly render: RenderOptions;
 
   constructor(private readonly options: DiscordBotOptions) {
     this.runCommand = createCommandRunner(options.services);
+    this.runControl = createControlRunner(options.services);
     this.render = { discordStyle: options.config.briefing.discordStyle };
   }
 
@@ -123,16 +132,28 @@ class InteractionHandler {
     try {
       if (interaction.isChatInputCommand() && interaction.commandName === HERALD_COMMAND) await this.command(interaction);
       else if (interaction.isAutocomplete() && interaction.commandName === HERALD_COMMAND) await this.autocomplete(interaction);
+      else if (interaction.isButton() || interaction.isStringSelectMenu()) await this.component(interaction);
     } catch (error) {
       this.options.logger.error({ err: error, interactionId: interaction.id }, 'discord interaction failed');
       if (interaction.isChatInputCommand()) await this.answerFailure(interaction);
     }
   }
 
-  private context(interaction: ChatInputCommandInteraction<'cached'> | AutocompleteInteraction<'cached'>, targetChannelId: string) {
+  /** A click on one of Herald's buttons or menus: the core decides (refusing non-managers and stale screens); the message shows the outcome. */
+  private async component(interaction: ButtonInteraction | StringSelectMenuInteraction): Promise<void> {
+    if (!interaction.inCachedGuild()) return;
+    const { action, targetChannelId } = parseCustomId(interaction.customId);
+    const pressed = interaction.isStringSelectMenu() ? `${action}=${interaction.values[0] ?? ''}` : action;
+    const context = await this.context(interaction, targetChannelId ?? interaction.channelId);
+    const outcome: ControlReply = context ? await this.runControl(pressed, context) : { notice: wordsFor(interaction).discordUnseenChannel, changed: false };
+    await answerComponent(interaction, outcome, targetChannelId);
+  }
+
+  private context(interaction: ChatInputCommandInteraction<'cached'> | AutocompleteInteraction<'cached'> | MessageComponentInteraction<'cached'>, targetChannelId: string) {
     return commandContextFor(interaction.guild, targetChannelId, {
       userId: interaction.user.id,
       userName: interaction.user.username,
+      locale: interaction.locale,
       memberPermissions: interaction.memberPermissions,
       owners: this.options.config.discord.owners,
     });
@@ -140,37 +161,42 @@ class InteractionHandler {
 
   private async command(interaction: ChatInputCommandInteraction): Promise<void> {
     if (!interaction.inCachedGuild()) {
-      await sendCommandReply(interaction, { text: 'Herald is run from a server channel: use /herald there.', private: true, ok: false });
+      await sendCommandReply(interaction, { text: wordsFor(interaction).discordOnlyInServers, private: true, ok: false });
       return;
     }
     const reply = await deferIfSlow(interaction, this.reply(interaction));
-    await sendCommandReply(interaction, reply, this.render);
+    const named = interaction.options.get(TARGET_OPTION)?.value;
+    const targetChannelId = typeof named === 'string' && named !== interaction.channelId ? named : undefined;
+    await sendCommandReply(interaction, reply, this.render, targetChannelId);
   }
 
   private async reply(interaction: ChatInputCommandInteraction<'cached'>): Promise<CommandReply> {
     const parsed = parseSlashCommand(subcommandPath(interaction), leafOptionValues(interaction.options.data));
-    if (!parsed) return { text: 'This command is from an older version of Herald; Discord updates the list in a minute.', private: true, ok: false };
+    if (!parsed) return { text: wordsFor(interaction).discordOutdatedCommand, private: true, ok: false };
     const context = await this.context(interaction, parsed.targetChannelId ?? interaction.channelId);
-    if (!context) return { text: UNSEEN_CHANNEL_REPLY, private: true, ok: false };
+    if (!context) return { text: wordsFor(interaction).discordUnseenChannel, private: true, ok: false };
     const request = parsed.request;
     if (parsed.attachment) {
       try {
         request.attachment = await downloadAttachment(parsed.attachment, this.options.services);
       } catch (error) {
-        return { text: `Could not read ${parsed.attachment.name}: ${(error as Error).message}`, private: true, ok: false };
+        return { text: wordsFor(interaction).couldNotRead(parsed.attachment.name, (error as Error).message), private: true, ok: false };
       }
     }
     return this.runCommand(request, context);
   }
 
-  /** Offers the feeds the target's briefing follows, numbered as `/herald feed list` shows them. */
+  /** Offers time zones, languages, or the feeds the target's briefing follows (numbered as `/herald feed list` shows them). */
   private async autocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    const focused = interaction.options.getFocused(true);
+    if (focused.name === 'timezone') return interaction.respond(matchingZones(focused.value, MAX_CHOICES).map((zone) => ({ name: zone, value: zone })));
+    if (focused.name === 'language') return interaction.respond(matchingLanguages(focused.value));
     if (!interaction.inCachedGuild()) return interaction.respond([]);
-    const typed = interaction.options.getFocused().toLowerCase();
+    const typed = focused.value.toLowerCase();
     const targetChannelId = interaction.options.get(TARGET_OPTION)?.value;
     const context = await this.context(interaction, typeof targetChannelId === 'string' ? targetChannelId : interaction.channelId);
     if (!context) return interaction.respond([]);
-    const input = { request: { name: 'removefeed' as const, args: [], options: {} }, context, services: this.options.services, now: new Date() };
+    const input = { context, services: this.options.services };
     const followed = await followedFeeds(input, await currentSubscription(input));
     const choices = followed
       .map(({ feed }, index) => ({ number: index + 1, label: feed.name ?? feed.url, url: feed.url }))
@@ -186,9 +212,20 @@ class InteractionHandler {
 
   private async answerFailure(interaction: ChatInputCommandInteraction): Promise<void> {
     if (interaction.replied) return;
-    const failure: CommandReply = { text: 'Something went wrong running this command. It was logged; try again in a minute.', private: true, ok: false };
+    const failure: CommandReply = { text: wordsFor(interaction).discordCommandFailed, private: true, ok: false };
     await sendCommandReply(interaction, failure).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not tell the user a command failed'));
   }
+}
+
+/** Herald's words in the member's Discord language, for answers given before the command core runs. */
+function wordsFor(interaction: Interaction): Messages {
+  return messagesIn(replyLanguageOf(interaction.locale) ?? 'en');
+}
+
+/** The briefing languages whose code or own name contains what was typed, named in their own language. */
+function matchingLanguages(typed: string): { name: string; value: string }[] {
+  const wanted = typed.trim().toLowerCase();
+  return BRIEFING_LANGUAGES.map((code) => ({ name: `${nativeLanguageName(code)} (${code})`, value: code })).filter(({ name }) => name.toLowerCase().includes(wanted));
 }
 
 function clipChoice(text: string): string {
@@ -197,7 +234,7 @@ function clipChoice(text: string): string {
 
 /** Registers `/herald` (replacing what an earlier version registered) in one server or globally. */
 async function registerCommands(client: Client<true>, guildId: string | undefined): Promise<void> {
-  const definitions = [heraldCommandDefinition(COMMAND_DESCRIPTIONS)];
+  const definitions = [heraldCommandDefinition()];
   try {
     await (guildId ? client.application.commands.set(definitions, guildId) : client.application.commands.set(definitions));
   } catch (error) {

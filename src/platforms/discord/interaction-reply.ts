@@ -3,10 +3,12 @@
  * most 2000 characters, the export file attached to the first, then the preview's rendered
  * parts as follow-ups. Nothing a reply says can ping anyone.
  */
-import { type ChatInputCommandInteraction, type InteractionReplyOptions, MessageFlags } from 'discord.js';
+import { type ChatInputCommandInteraction, type InteractionReplyOptions, type MessageComponentInteraction, MessageFlags } from 'discord.js';
+import type { ControlReply } from '../../commands/control-runner.js';
 import type { CommandReply } from '../../commands/types.js';
 import { DISCORD_LIMITS, escapeDiscordMarkdown } from '../../render/discord.js';
 import { renderParts, type RenderOptions } from '../../render/index.js';
+import { messageComponents } from './components.js';
 import { slashCommandFor } from './slash-commands.js';
 
 const NO_MENTIONS = { parse: [] };
@@ -88,12 +90,22 @@ export function splitMessages(markdown: string, limit: number = DISCORD_LIMITS.c
 }
 
 /** One message of a reply; its visibility is decided when it is sent. */
-export type ReplyMessage = Pick<InteractionReplyOptions, 'content' | 'embeds' | 'files' | 'allowedMentions'>;
+export type ReplyMessage = Pick<InteractionReplyOptions, 'content' | 'embeds' | 'files' | 'allowedMentions' | 'components'>;
 
-/** Every message a reply becomes, in order; the first is the interaction's own response. */
-export function replyMessages(reply: CommandReply, render: RenderOptions): ReplyMessage[] {
-  const texts = splitMessages(replyMarkdown(withDiscordCommandNames(reply.text)));
+/** A reply's text as Discord markdown messages. */
+function textMessages(text: string): string[] {
+  return splitMessages(replyMarkdown(withDiscordCommandNames(text)));
+}
+
+/**
+ * Every message a reply becomes, in order; the first is the interaction's own response. The
+ * screen's buttons and menus go under the last text message; `targetChannelId` goes into them
+ * when the reply is about another channel than the one it is shown in.
+ */
+export function replyMessages(reply: CommandReply, render: RenderOptions, targetChannelId?: string): ReplyMessage[] {
+  const texts = textMessages(reply.text);
   const messages: ReplyMessage[] = texts.map((content) => ({ content, allowedMentions: NO_MENTIONS }));
+  if (reply.controls && reply.controls.length > 0) messages[messages.length - 1] = { ...messages.at(-1), components: messageComponents(reply.controls, targetChannelId) };
   if (reply.file) {
     const { content, name } = reply.file;
     messages[0] = { ...messages[0], files: [{ attachment: Buffer.from(content), name }] };
@@ -108,12 +120,30 @@ export function replyMessages(reply: CommandReply, render: RenderOptions): Reply
  * "thinking…" placeholder when the bot deferred, which also fixed its visibility), the rest as
  * follow-ups with the same visibility. Private replies and refusals are ephemeral.
  */
-export async function sendCommandReply(interaction: ChatInputCommandInteraction, reply: CommandReply, render: RenderOptions = {}): Promise<void> {
+export async function sendCommandReply(interaction: ChatInputCommandInteraction, reply: CommandReply, render: RenderOptions = {}, targetChannelId?: string): Promise<void> {
   // A refusal or a mistake concerns only the member who made it, whatever the core says.
   const ephemeral = interaction.deferred ? (interaction.ephemeral ?? false) : reply.private === true || !reply.ok;
   const flags = ephemeral ? MessageFlags.Ephemeral : undefined;
-  const [first, ...rest] = replyMessages(reply, render);
+  const [first, ...rest] = replyMessages(reply, render, targetChannelId);
   if (interaction.deferred) await interaction.editReply(first!);
   else await interaction.reply({ ...first, flags });
   for (const message of rest) await interaction.followUp({ ...message, flags });
+}
+
+/**
+ * Answers a click on a component: the message it is on becomes the new screen; a notice the
+ * screen does not already say goes to the member alone. A refused click (no screen) changes
+ * nothing and is answered privately.
+ */
+export async function answerComponent(interaction: MessageComponentInteraction, outcome: ControlReply, targetChannelId?: string): Promise<void> {
+  const { screen, notice } = outcome;
+  if (!screen) {
+    await interaction.reply({ content: replyMarkdown(notice ?? ''), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+    return;
+  }
+  const [content] = textMessages(screen.text);
+  await interaction.update({ content: content ?? '', components: messageComponents(screen.controls, targetChannelId), allowedMentions: NO_MENTIONS });
+  if (notice !== undefined && !screen.text.includes(notice)) {
+    await interaction.followUp({ content: replyMarkdown(withDiscordCommandNames(notice)), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+  }
 }

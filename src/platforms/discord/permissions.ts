@@ -4,6 +4,8 @@
  */
 import { ChannelType, type Guild, type GuildBasedChannel, type GuildMember, PermissionFlagsBits, type PermissionsBitField } from 'discord.js';
 import type { CommandContext } from '../../commands/types.js';
+import { en } from '../../i18n/en.js';
+import type { Messages } from '../../i18n/index.js';
 import type { Destination } from '../delivery.js';
 import { type DiscordAction, listPermissions, missingPermissions } from './errors.js';
 
@@ -56,8 +58,8 @@ function destinationOf(channel: GuildBasedChannel): Destination {
 }
 
 /** How replies name a channel: "#news", or "#daily (thread in #news)". */
-function channelLabel(channel: GuildBasedChannel): string {
-  if (channel.isThread() && channel.parent) return `#${channel.name} (${channel.parent.type === ChannelType.GuildForum ? 'post' : 'thread'} in #${channel.parent.name})`;
+function channelLabel(channel: GuildBasedChannel, t: Messages = en): string {
+  if (channel.isThread() && channel.parent) return t.threadIn(channel.name, channel.parent.name, channel.parent.type === ChannelType.GuildForum);
   return `#${channel.name}`;
 }
 
@@ -65,13 +67,12 @@ function channelLabel(channel: GuildBasedChannel): string {
 export interface TargetAsker {
   userId: string;
   userName: string;
+  /** The member's Discord language, for replies in it. */
+  locale?: string;
   memberPermissions: Readonly<PermissionsBitField> | null;
   /** Bot owners from config (`discord.owners`). */
   owners: readonly string[];
 }
-
-/** The answer when the named channel is not one of this server's that Herald can see. */
-export const UNSEEN_CHANNEL_REPLY = "Herald cannot see that channel in this server. If it is one, grant View Channel to Herald's role there, then try again.";
 
 /**
  * The command context for a channel of `guild`: the destination, its label, whether the asker
@@ -89,8 +90,10 @@ export async function commandContextFor(guild: Guild, channelId: string, asker: 
   return {
     platform: 'discord',
     user: { id: asker.userId, name: asker.userName },
+    ...(asker.locale ? { locale: asker.locale } : {}),
     target: destinationOf(channel),
     targetLabel: channelLabel(channel),
+    targetName: (t) => channelLabel(channel, t),
     canManage: canManageServer(asker.memberPermissions),
     isOwner: asker.owners.includes(asker.userId),
     ...(reason ? { cannotPostReason: reason } : {}),

@@ -12,7 +12,8 @@ import {
   SlashCommandBuilder,
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
-import type { CommandDescriptions, CommandName, CommandRequest } from '../../commands/types.js';
+import type { CommandName, CommandRequest } from '../../commands/types.js';
+import { allCatalogues, type Messages } from '../../i18n/index.js';
 
 export const HERALD_COMMAND = 'herald';
 
@@ -35,9 +36,12 @@ const TARGET_CHANNEL_TYPES = [
  */
 type Delivery = 'option' | 'arg' | 'target' | 'attachment';
 
+/** A description from the catalogues' `slash` section, registered in every language Herald speaks. */
+type SlashText = keyof Messages['slash'];
+
 interface OptionSpec {
   name: string;
-  description: string;
+  description: SlashText;
   kind: 'string' | 'integer' | 'boolean' | 'channel' | 'attachment';
   delivery: Delivery;
   required?: boolean;
@@ -57,23 +61,24 @@ export interface SubcommandSpec {
 function targetOption(required = false): OptionSpec {
   return {
     name: TARGET_OPTION,
-    description: required ? 'The channel, thread or forum that gets the briefing' : 'The channel it is about (default: this one)',
+    description: required ? 'channelRequired' : 'channelOptional',
     kind: 'channel',
     delivery: 'target',
     required,
   };
 }
 
-const timeOption = (name: string, description: string): OptionSpec => ({ name, description, kind: 'string', delivery: 'option' });
-const timezoneOption: OptionSpec = { name: 'timezone', description: 'IANA time zone, e.g. Europe/Berlin or America/New_York', kind: 'string', delivery: 'option' };
+const timeOption = (name: string, description: SlashText): OptionSpec => ({ name, description, kind: 'string', delivery: 'option' });
+/** Autocompleted from the zones Node knows, so a member picks "Asia/Tokyo" by typing "tok". */
+const timezoneOption: OptionSpec = { name: 'timezone', description: 'timezone', kind: 'string', delivery: 'option', autocomplete: true };
 
-function keywordSubcommand(command: 'mute' | 'boost', effect: string): SubcommandSpec {
+function keywordSubcommand(command: 'mute' | 'boost'): SubcommandSpec {
   return {
     path: [command],
     command,
     options: [
-      { name: 'action', description: 'Show the list, add a keyword or remove one', kind: 'string', delivery: 'arg', choices: ['list', 'add', 'remove'] },
-      { name: 'keyword', description: `A word or phrase (a trailing * matches word starts) ${effect}`, kind: 'string', delivery: 'arg' },
+      { name: 'action', description: 'keywordAction', kind: 'string', delivery: 'arg', choices: ['list', 'add', 'remove'] },
+      { name: 'keyword', description: command === 'mute' ? 'muteKeyword' : 'boostKeyword', kind: 'string', delivery: 'arg' },
       targetOption(),
     ],
   };
@@ -86,7 +91,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     command: 'subscribe',
     options: [
       targetOption(true),
-      timeOption('time', 'Local time(s) of the briefing, HH:MM, several separated by commas'),
+      timeOption('time', 'subscribeTime'),
       timezoneOption,
     ],
   },
@@ -95,9 +100,9 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     path: ['feed', 'add'],
     command: 'addfeed',
     options: [
-      { name: 'url', description: 'Address of the feed, or of a site that advertises one', kind: 'string', delivery: 'option', required: true },
-      { name: 'section', description: 'Section of the briefing its stories go to', kind: 'string', delivery: 'option' },
-      { name: 'interval', description: 'Minutes between polls (1 to 1440)', kind: 'integer', delivery: 'option', min: 1, max: 1440 },
+      { name: 'url', description: 'url', kind: 'string', delivery: 'option', required: true },
+      { name: 'section', description: 'section', kind: 'string', delivery: 'option' },
+      { name: 'interval', description: 'interval', kind: 'integer', delivery: 'option', min: 1, max: 1440 },
       targetOption(),
     ],
   },
@@ -105,8 +110,8 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     path: ['feed', 'remove'],
     command: 'removefeed',
     options: [
-      { name: 'feed', description: 'The feed to stop following', kind: 'string', delivery: 'option', required: true, autocomplete: true },
-      { name: 'everywhere', description: 'Owners only: delete the feed from Herald for every channel', kind: 'boolean', delivery: 'option' },
+      { name: 'feed', description: 'feed', kind: 'string', delivery: 'option', required: true, autocomplete: true },
+      { name: 'everywhere', description: 'everywhere', kind: 'boolean', delivery: 'option' },
       targetOption(),
     ],
   },
@@ -115,9 +120,9 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     path: ['schedule'],
     command: 'schedule',
     options: [
-      timeOption('time', 'Local time(s) every day, HH:MM, several separated by commas'),
-      timeOption('weekdays', 'Local time(s) Monday to Friday, HH:MM'),
-      timeOption('weekends', 'Local time(s) on Saturday and Sunday, HH:MM'),
+      timeOption('time', 'dailyTime'),
+      timeOption('weekdays', 'weekdays'),
+      timeOption('weekends', 'weekends'),
       timezoneOption,
       targetOption(),
     ],
@@ -126,31 +131,31 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     path: ['settings'],
     command: 'settings',
     options: [
-      { name: 'language', description: 'Language code of titles and dates, e.g. en, de, ja', kind: 'string', delivery: 'option' },
-      { name: 'bullets', description: 'Most bullets in one briefing', kind: 'integer', delivery: 'option', min: 1, max: 100 },
-      { name: 'empty', description: 'When nothing is new: say so, or stay silent', kind: 'string', delivery: 'option', choices: ['message', 'nothing'] },
-      { name: 'previews', description: 'Link previews under the briefing', kind: 'boolean', delivery: 'option' },
+      { name: 'language', description: 'language', kind: 'string', delivery: 'option', autocomplete: true },
+      { name: 'bullets', description: 'bullets', kind: 'integer', delivery: 'option', min: 1, max: 100 },
+      { name: 'empty', description: 'empty', kind: 'string', delivery: 'option', choices: ['message', 'nothing'] },
+      { name: 'previews', description: 'previews', kind: 'boolean', delivery: 'option' },
       targetOption(),
     ],
   },
-  keywordSubcommand('mute', 'to leave out'),
-  keywordSubcommand('boost', 'to rank higher'),
+  keywordSubcommand('mute'),
+  keywordSubcommand('boost'),
   { path: ['preview'], command: 'preview', options: [targetOption()] },
   { path: ['status'], command: 'status', options: [targetOption()] },
   { path: ['export'], command: 'export', options: [targetOption()] },
   {
     path: ['import'],
     command: 'import',
-    options: [{ name: 'file', description: 'An OPML file of feeds', kind: 'attachment', delivery: 'attachment', required: true }, targetOption()],
+    options: [{ name: 'file', description: 'file', kind: 'attachment', delivery: 'attachment', required: true }, targetOption()],
   },
   {
     path: ['retry'],
     command: 'retry',
-    options: [{ name: 'delivery', description: 'Id of a failed delivery (status lists them), or all', kind: 'string', delivery: 'arg', required: true }],
+    options: [{ name: 'delivery', description: 'delivery', kind: 'string', delivery: 'arg', required: true }],
   },
 ];
 
-const GROUP_DESCRIPTIONS: Record<string, string> = { feed: 'Add, remove or list the feeds of a briefing' };
+const GROUP_DESCRIPTIONS: Record<string, SlashText> = { feed: 'feedGroup' };
 
 /** Discord's limit on a command or option description. */
 const DESCRIPTION_LIMIT = 100;
@@ -159,9 +164,34 @@ function clip(text: string): string {
   return text.length <= DESCRIPTION_LIMIT ? text : `${text.slice(0, DESCRIPTION_LIMIT - 1)}…`;
 }
 
+/** Discord's locale names for Herald's languages (Discord has no bare "en"; English is the default). */
+const DISCORD_LOCALES: Record<string, string[]> = { ja: ['ja'], de: ['de'] };
+
+/** A description in English and, as Discord's `description_localizations`, every other language. */
+interface LocalizedText {
+  text: string;
+  localizations: Record<string, string>;
+}
+
+function localized(pick: (t: Messages) => string): LocalizedText {
+  const localizations: Record<string, string> = {};
+  let text = '';
+  for (const [language, t] of allCatalogues()) {
+    if (language === 'en') text = clip(pick(t));
+    for (const locale of DISCORD_LOCALES[language] ?? []) localizations[locale] = clip(pick(t));
+  }
+  return { text, localizations };
+}
+
+/** A subcommand's description: its Discord wording when the catalogue has one (no Telegram syntax in it), else the command's. */
+function subcommandText(command: CommandName): LocalizedText {
+  return localized((t) => (Object.hasOwn(t.slash, command) ? t.slash[command as SlashText] : t.commands[command]));
+}
+
 function addOption(builder: SlashCommandSubcommandBuilder, spec: OptionSpec): void {
-  const describe = <T extends { setName(n: string): T; setDescription(d: string): T; setRequired(r: boolean): T }>(option: T): T =>
-    option.setName(spec.name).setDescription(clip(spec.description)).setRequired(spec.required ?? false);
+  const { text, localizations } = localized((t) => t.slash[spec.description]);
+  const describe = <T extends { setName(n: string): T; setDescription(d: string): T; setDescriptionLocalizations(l: Record<string, string>): T; setRequired(r: boolean): T }>(option: T): T =>
+    option.setName(spec.name).setDescription(text).setDescriptionLocalizations(localizations).setRequired(spec.required ?? false);
   switch (spec.kind) {
     case 'string':
       builder.addStringOption((option) => {
@@ -188,8 +218,9 @@ function addOption(builder: SlashCommandSubcommandBuilder, spec: OptionSpec): vo
   }
 }
 
-function fillSubcommand(builder: SlashCommandSubcommandBuilder, name: string, spec: SubcommandSpec, descriptions: CommandDescriptions): SlashCommandSubcommandBuilder {
-  builder.setName(name).setDescription(clip(descriptions[spec.command]));
+function fillSubcommand(builder: SlashCommandSubcommandBuilder, name: string, spec: SubcommandSpec): SlashCommandSubcommandBuilder {
+  const { text, localizations } = subcommandText(spec.command);
+  builder.setName(name).setDescription(text).setDescriptionLocalizations(localizations);
   for (const option of spec.options) addOption(builder, option);
   return builder;
 }
@@ -199,23 +230,26 @@ function fillSubcommand(builder: SlashCommandSubcommandBuilder, name: string, sp
  * Server see it by default (server admins may widen that in Integrations); the bot checks the
  * permission again on every change, since that setting is the server's to edit.
  */
-export function heraldCommandDefinition(descriptions: CommandDescriptions): RESTPostAPIChatInputApplicationCommandsJSONBody {
+export function heraldCommandDefinition(): RESTPostAPIChatInputApplicationCommandsJSONBody {
+  const herald = localized((t) => t.slash.herald);
   const command = new SlashCommandBuilder()
     .setName(HERALD_COMMAND)
-    .setDescription('Herald news briefings: feeds, schedule and settings of a channel')
+    .setDescription(herald.text)
+    .setDescriptionLocalizations(herald.localizations)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .setContexts(InteractionContextType.Guild);
   const grouped = new Set<string>();
   for (const spec of SUBCOMMANDS) {
     const [first, second] = spec.path;
     if (second === undefined) {
-      command.addSubcommand((sub) => fillSubcommand(sub, first, spec, descriptions));
+      command.addSubcommand((sub) => fillSubcommand(sub, first, spec));
     } else if (!grouped.has(first)) {
       grouped.add(first);
       command.addSubcommandGroup((group) => {
-        group.setName(first).setDescription(GROUP_DESCRIPTIONS[first] ?? first);
+        const groupText = localized((t) => t.slash[GROUP_DESCRIPTIONS[first] ?? 'herald']);
+        group.setName(first).setDescription(groupText.text).setDescriptionLocalizations(groupText.localizations);
         for (const member of SUBCOMMANDS.filter((candidate) => candidate.path[0] === first && candidate.path[1] !== undefined)) {
-          group.addSubcommand((sub) => fillSubcommand(sub, member.path[1]!, member, descriptions));
+          group.addSubcommand((sub) => fillSubcommand(sub, member.path[1]!, member));
         }
         return group;
       });

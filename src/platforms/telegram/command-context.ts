@@ -1,7 +1,8 @@
 import { GrammyError, type Api } from 'grammy';
-import type { Chat, Message } from 'grammy/types';
+import type { Chat, Message, User } from 'grammy/types';
 import { changesSomething } from '../../commands/catalog.js';
 import type { CommandContext } from '../../commands/types.js';
+import { en } from '../../i18n/en.js';
 import type { TelegramCommand } from './command-parsing.js';
 import { botPostingProblem, chatLabel, senderManagesChat, userManagesChat } from './permissions.js';
 
@@ -44,7 +45,7 @@ async function namedChat(api: Api, reference: string): Promise<Chat.GroupChat | 
 export async function resolveCommandContext(api: Api, message: CommandMessage, command: TelegramCommand, options: ContextOptions): Promise<ContextResolution> {
   const isOwner = message.from !== undefined && message.sender_chat === undefined && options.owners.includes(message.from.id);
   const needsManage = changesSomething(command.name, command.args, command.options);
-  let target: Pick<Chat, 'id' | 'type'> & { title?: string; username?: string };
+  let target: TargetChat;
   let canManage: () => Promise<boolean>;
   if (command.targetChat !== undefined) {
     const chat = await namedChat(api, command.targetChat);
@@ -59,18 +60,61 @@ export async function resolveCommandContext(api: Api, message: CommandMessage, c
   const cannotPostReason = command.name === 'subscribe' ? await botPostingProblem(api, target, options.botId) : undefined;
   return {
     context: {
-      platform: 'telegram',
+      ...targetContext(target, threadId),
       user: asker(message),
-      target: {
-        platform: 'telegram',
-        chatId: String(target.id),
-        ...(threadId !== undefined ? { threadId: String(threadId) } : {}),
-        channelKind: target.type,
-      },
-      targetLabel: threadId !== undefined ? `this topic of ${chatLabel(target)}` : chatLabel(target),
+      ...(message.from?.language_code ? { locale: message.from.language_code } : {}),
       canManage: needsManage ? await canManage() : false,
       isOwner,
       ...(cannotPostReason !== undefined ? { cannotPostReason } : {}),
+    },
+  };
+}
+
+type TargetChat = Pick<Chat, 'id' | 'type'> & { title?: string; username?: string };
+
+/** The destination and its label in replies: a chat, or a topic of a forum. */
+function targetContext(target: TargetChat, threadId: number | undefined): Pick<CommandContext, 'platform' | 'target' | 'targetLabel' | 'targetName'> {
+  return {
+    platform: 'telegram',
+    target: {
+      platform: 'telegram',
+      chatId: String(target.id),
+      ...(threadId !== undefined ? { threadId: String(threadId) } : {}),
+      channelKind: target.type,
+    },
+    targetLabel: threadId !== undefined ? en.topicOf(chatLabel(target)) : chatLabel(target),
+    targetName: (t) => (threadId !== undefined ? t.topicOf(chatLabel(target, t)) : chatLabel(target, t)),
+  };
+}
+
+/** A button press: who pressed, under which message, and the chat its callback data names (when another). */
+export interface ButtonPressSource {
+  from: User;
+  message: Pick<Message, 'chat' | 'message_thread_id' | 'is_topic_message'>;
+  targetChatId?: string;
+}
+
+/**
+ * The command core's context for a button press. Whoever presses is a real user (Telegram
+ * names them even for anonymous admins), and anyone who sees a message can press its buttons,
+ * channel subscribers included, so outside private chats the presser is checked against the
+ * target's administrators, whatever the screen shows.
+ */
+export async function resolvePressContext(api: Api, press: ButtonPressSource, options: ContextOptions): Promise<ContextResolution> {
+  let target: TargetChat = press.message.chat;
+  if (press.targetChatId !== undefined && press.targetChatId !== String(press.message.chat.id)) {
+    const chat = await namedChat(api, press.targetChatId);
+    if (typeof chat === 'string') return { refusal: chat };
+    target = chat;
+  }
+  const threadId = target.id === press.message.chat.id && press.message.is_topic_message ? press.message.message_thread_id : undefined;
+  return {
+    context: {
+      ...targetContext(target, threadId),
+      user: { id: String(press.from.id), name: press.from.first_name },
+      ...(press.from.language_code ? { locale: press.from.language_code } : {}),
+      canManage: target.type === 'private' ? target.id === press.from.id : await userManagesChat(api, target.id, press.from.id),
+      isOwner: options.owners.includes(press.from.id),
     },
   };
 }

@@ -1,5 +1,6 @@
 import { COMMAND_DESCRIPTIONS } from '../../commands/catalog.js';
 import type { CommandName } from '../../commands/types.js';
+import { allCatalogues } from '../../i18n/index.js';
 
 /** A Telegram command message, split into what the command core needs. */
 export interface TelegramCommand {
@@ -20,6 +21,17 @@ function commandName(word: string): CommandName | undefined {
   const lower = word.toLowerCase();
   if (Object.hasOwn(ALIASES, lower)) return ALIASES[lower];
   return Object.hasOwn(COMMAND_DESCRIPTIONS, lower) ? (lower as CommandName) : undefined;
+}
+
+/**
+ * A message answering one of Herald's questions (the bare /addfeed's, asked in any language) by
+ * replying to it: that command with the message's words. Undefined for any other message.
+ */
+export function parsePromptAnswer(text: string, question: { fromBot: boolean; text?: string } | undefined): TelegramCommand | undefined {
+  if (!question?.fromBot || question.text === undefined) return undefined;
+  const asked = allCatalogues().some(([, t]) => t.addFeedPrompt === question.text);
+  const words = text.split(/\s+/).filter((word) => word !== '');
+  return asked && words.length > 0 ? { name: 'addfeed', args: words, options: {} } : undefined;
 }
 
 /**

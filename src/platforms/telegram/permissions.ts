@@ -5,14 +5,17 @@
  */
 import { GrammyError, type Api } from 'grammy';
 import type { Chat, ChatMember, Message } from 'grammy/types';
+import { en } from '../../i18n/en.js';
+import type { Messages } from '../../i18n/index.js';
 
 type ChatKind = Chat['type'];
 
-/** A human name for a chat in replies. */
-export function chatLabel(chat: Pick<Chat, 'type'> & { title?: string; username?: string }): string {
-  if (chat.type === 'private') return 'this chat';
+/** A human name for a chat in replies, in the reply's language (English by default). */
+export function chatLabel(chat: Pick<Chat, 'type'> & { title?: string; username?: string }, t: Messages = en): string {
+  if (chat.type === 'private') return t.thisChat;
   if (chat.username) return `@${chat.username}`;
-  return chat.title ? `"${chat.title}"` : `this ${chat.type === 'channel' ? 'channel' : 'group'}`;
+  if (chat.title) return t.titled(chat.title);
+  return chat.type === 'channel' ? t.thisChannel : t.thisGroup;
 }
 
 function isAdministrator(member: ChatMember): boolean {

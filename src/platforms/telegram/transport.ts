@@ -89,6 +89,14 @@ export class TelegramTransport {
     );
   }
 
+  /**
+   * Makes a call that posts nothing into any chat (answering a button press): it takes a slot
+   * in the bot's global bucket alone, so it neither waits for nor delays the chat's messages.
+   */
+  async call<T>(lane: Lane, request: (api: Api) => Promise<T>): Promise<T> {
+    return this.limiter.send([{ key: `${this.bucketPrefix}global`, ...this.pacing.global }], () => request(this.api), { lane });
+  }
+
   private bucketsFor(chat: TelegramChat): RateBucket[] {
     const key = (name: string) => this.bucketPrefix + name;
     const buckets = [

@@ -23,6 +23,21 @@ export interface CommandInvocation {
   userId?: string;
   /** Overrides the member's permissions in the channel (otherwise computed from roles and overwrites). */
   permissions?: bigint;
+  /** The member's Discord language (default en-US). */
+  locale?: string;
+}
+
+/** A member clicks a button, or picks options of a select menu, on a message Herald sent. */
+export interface ComponentInvocation {
+  channelId: string;
+  messageId: string;
+  customId: string;
+  /** For a select menu: the values picked. Absent for a button. */
+  values?: string[];
+  guildId?: string;
+  userId?: string;
+  permissions?: bigint;
+  locale?: string;
 }
 
 export interface AutocompleteInvocation extends CommandInvocation {
@@ -94,46 +109,80 @@ function nest(path: string[], leaves: Json[]): Json[] {
   return [{ name: group, type: ApplicationCommandOptionType.SubcommandGroup, options: [{ name: sub, type: ApplicationCommandOptionType.Subcommand, options: leaves }] }];
 }
 
-/** Builds an INTERACTION_CREATE payload and registers the interaction so its callback and follow-ups are accepted. */
-export function buildInteraction(world: DiscordWorld, invocation: CommandInvocation, kind: 'command' | 'autocomplete', focused?: string): { payload: Json; pending: PendingInteraction } {
-  const guildId = invocation.guildId ?? defaultIds.guild;
-  const channelId = invocation.channelId ?? defaultIds.text;
-  const userId = invocation.userId ?? defaultIds.admin;
+/** Who interacts where, as both kinds of interaction name them. */
+interface Where {
+  guildId?: string;
+  channelId?: string;
+  userId?: string;
+  permissions?: bigint;
+  locale?: string;
+}
+
+/**
+ * Registers a new interaction (so its callback and follow-ups are accepted) and builds the
+ * INTERACTION_CREATE fields every kind shares: who, where, with which permissions and locale.
+ */
+function openInteraction(world: DiscordWorld, where: Where, type: InteractionType, original?: PendingInteraction['original']): { envelope: Json; pending: PendingInteraction } {
+  const guildId = where.guildId ?? defaultIds.guild;
+  const channelId = where.channelId ?? defaultIds.text;
+  const userId = where.userId ?? defaultIds.admin;
   const guild = world.guild(guildId);
   const channel = world.channels.get(channelId);
   const member = guild?.members.find((m) => m.id === userId);
   if (!guild || !channel || !member) throw new Error(`unknown guild ${guildId}, channel ${channelId} or member ${userId} in the emulator`);
-  const commandId = (registeredCommand(world, guildId, invocation.command)?.id as string | undefined) ?? snowflake();
-  const { options, resolved } = buildLeafOptions(world, guildId, userId, invocation, focused);
-  const pending: PendingInteraction = { id: snowflake(), token: randomBytes(24).toString('base64url'), channelId, guildId, user: userPayload(member), acknowledged: false, waiters: [] };
+  const pending: PendingInteraction = { id: snowflake(), token: randomBytes(24).toString('base64url'), channelId, guildId, user: userPayload(member), acknowledged: false, ...(original ? { original } : {}), waiters: [] };
   world.interactions.set(pending.id, pending);
-  const payload: Json = {
+  const envelope: Json = {
     id: pending.id,
     application_id: world.applicationId,
-    type: kind === 'command' ? InteractionType.ApplicationCommand : InteractionType.ApplicationCommandAutocomplete,
+    type,
     token: pending.token,
     version: 1,
     guild_id: guildId,
     channel_id: channelId,
     channel: channelPayload(channel),
     guild: { id: guildId, locale: 'en-US', features: [] },
-    member: { ...memberPayload(member), permissions: (invocation.permissions ?? world.permissions(channel, userId)).toString() },
-    data: {
-      id: commandId,
-      name: invocation.command,
-      type: ApplicationCommandType.ChatInput,
-      guild_id: guildId,
-      options: nest(invocation.subcommand ?? [], options),
-      ...(Object.keys(resolved).length > 0 ? { resolved } : {}),
-    },
+    member: { ...memberPayload(member), permissions: (where.permissions ?? world.permissions(channel, userId)).toString() },
     app_permissions: world.botPermissions(channel).toString(),
-    locale: 'en-US',
+    locale: where.locale ?? 'en-US',
     guild_locale: 'en-US',
     entitlements: [],
     authorizing_integration_owners: { '0': guildId },
     context: 0,
     attachment_size_limit: 8 * 1024 * 1024,
   };
-  return { payload, pending };
+  return { envelope, pending };
 }
 
+/** Builds an INTERACTION_CREATE payload and registers the interaction so its callback and follow-ups are accepted. */
+export function buildInteraction(world: DiscordWorld, invocation: CommandInvocation, kind: 'command' | 'autocomplete', focused?: string): { payload: Json; pending: PendingInteraction } {
+  const type = kind === 'command' ? InteractionType.ApplicationCommand : InteractionType.ApplicationCommandAutocomplete;
+  const { envelope, pending } = openInteraction(world, invocation, type);
+  const commandId = (registeredCommand(world, pending.guildId, invocation.command)?.id as string | undefined) ?? snowflake();
+  const { options, resolved } = buildLeafOptions(world, pending.guildId, invocation.userId ?? defaultIds.admin, invocation, focused);
+  const data = {
+    id: commandId,
+    name: invocation.command,
+    type: ApplicationCommandType.ChatInput,
+    guild_id: pending.guildId,
+    options: nest(invocation.subcommand ?? [], options),
+    ...(Object.keys(resolved).length > 0 ? { resolved } : {}),
+  };
+  return { payload: { ...envelope, data }, pending };
+}
+
+/**
+ * Builds the MESSAGE_COMPONENT interaction of a click (or a select) on a message the emulator
+ * recorded; the message is the interaction's `original`, so an "update message" callback (7)
+ * edits it.
+ */
+export function buildComponentInteraction(world: DiscordWorld, invocation: ComponentInvocation): { payload: Json; pending: PendingInteraction } {
+  const message = world.messagesByChannel.get(invocation.channelId)?.find((m) => m.id === invocation.messageId);
+  if (!message) throw new Error(`no message ${invocation.messageId} in channel ${invocation.channelId} of the emulator`);
+  const components = ((message.body.components ?? []) as Json[]).flatMap((row) => (row.components ?? []) as Json[]);
+  const component = components.find((c) => c.custom_id === invocation.customId);
+  if (!component) throw new Error(`message ${invocation.messageId} has no component ${invocation.customId}; it has ${components.map((c) => c.custom_id).join(', ')}`);
+  const { envelope, pending } = openInteraction(world, invocation, InteractionType.MessageComponent, { message, ephemeral: false });
+  const data = { custom_id: invocation.customId, component_type: component.type, ...(invocation.values ? { values: invocation.values } : {}) };
+  return { payload: { ...envelope, message: world.messagePayload(message), data }, pending };
+}

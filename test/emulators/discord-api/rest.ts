@@ -168,7 +168,11 @@ function interactionCallback({ world, params, body, query }: RouteContext): Repl
   const type = Number(body.json.type);
   const data = (body.json.data ?? {}) as Json;
   const ephemeral = isEphemeral(data);
-  if (type === 4 || type === 7) validMessage({ json: data, files: body.files });
+  if (type === 4) validMessage({ json: data, files: body.files });
+  if (type === 7) {
+    const errors = validateMessageBody(data);
+    if (errors) throw apiErrors.invalidFormBody(errors);
+  }
   if (type === 8 && Array.isArray(data.choices) && data.choices.length > 25) {
     throw apiErrors.invalidFormBody({ data: { choices: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } } });
   }
@@ -177,6 +181,12 @@ function interactionCallback({ world, params, body, query }: RouteContext): Repl
   if (type === 4 || type === 5) {
     const draft = world.draftMessage(pending.channelId, type === 4 ? data : {}, body.files, 'interaction');
     pending.original = { message: ephemeral ? draft : world.keep(draft), ephemeral };
+  }
+  // A component's "update message": the message the component is on is edited in place.
+  if (type === 7 && pending.original) {
+    const { message, ephemeral: wasEphemeral } = pending.original;
+    const edited = world.draftMessage(message.channelId, { ...message.body, ...data }, message.files, message.via, message.id);
+    pending.original = { message: wasEphemeral ? edited : world.replace(edited), ephemeral: wasEphemeral };
   }
   world.recordResponse({ interactionId: pending.id, kind: 'callback', type, data, ephemeral, files: body.files });
   if (query.get('with_response') !== 'true') return ok();

@@ -214,7 +214,7 @@ export class DiscordWorld {
       content: message.content ?? '',
       embeds: message.embeds,
       attachments: message.files.map((file, index) => ({ id: String(index), filename: file.name, size: file.size, url: `attachment://${file.name}`, proxy_url: `attachment://${file.name}` })),
-      components: [],
+      components: Array.isArray(message.body.components) ? message.body.components : [],
       mentions: [],
       mention_roles: [],
       mention_everyone: message.pings.everyone,

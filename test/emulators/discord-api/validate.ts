@@ -67,6 +67,36 @@ function checkEmbed(tree: FormErrors, embed: unknown, index: number): number {
   return size;
 }
 
+/** Discord's limits on message components: 5 rows; a row holds 5 buttons or one select menu of 25 options. */
+const componentLimits = { rows: 5, buttonsPerRow: 5, customId: 100, label: 80, options: 25, optionLabel: 100, placeholder: 150 };
+
+const ACTION_ROW = 1;
+const BUTTON = 2;
+const STRING_SELECT = 3;
+
+function checkComponents(tree: FormErrors, components: unknown): void {
+  if (components === undefined) return;
+  if (!Array.isArray(components)) return addError(tree, ['components'], 'BASE_TYPE_LIST', 'Must be a list.');
+  if (components.length > componentLimits.rows) addError(tree, ['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${componentLimits.rows} or fewer in length.`);
+  components.forEach((row: Json, r) => {
+    const inner = Array.isArray(row.components) ? (row.components as Json[]) : [];
+    if (row.type !== ACTION_ROW || inner.length === 0) return addError(tree, ['components', r], 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'An action row needs 1 to 5 components.');
+    const selects = inner.filter((c) => c.type === STRING_SELECT).length;
+    if (inner.length > componentLimits.buttonsPerRow || (selects > 0 && inner.length > 1)) addError(tree, ['components', r], 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'The specified component exceeds the maximum width');
+    inner.forEach((component, c) => {
+      const at = ['components', r, 'components', c];
+      checkLength(tree, [...at, 'custom_id'], component.custom_id, componentLimits.customId);
+      if (component.type === BUTTON) checkLength(tree, [...at, 'label'], component.label, componentLimits.label);
+      if (component.type === STRING_SELECT) {
+        const options = Array.isArray(component.options) ? (component.options as Json[]) : [];
+        if (options.length < 1 || options.length > componentLimits.options) addError(tree, [...at, 'options'], 'BASE_TYPE_BAD_LENGTH', `Must be between 1 and ${componentLimits.options} in length.`);
+        options.forEach((option, o) => checkLength(tree, [...at, 'options', o, 'label'], option.label, componentLimits.optionLabel));
+        checkLength(tree, [...at, 'placeholder'], component.placeholder, componentLimits.placeholder);
+      }
+    });
+  });
+}
+
 /** Checks a message body against Discord's limits; returns the error tree, or undefined when it is valid. */
 export function validateMessageBody(body: Json): FormErrors | undefined {
   const tree: FormErrors = {};
@@ -81,6 +111,7 @@ export function validateMessageBody(body: Json): FormErrors | undefined {
   }
   if (body.nonce !== undefined && !(typeof body.nonce === 'string' || Number.isInteger(body.nonce))) addError(tree, ['nonce'], 'BASE_TYPE_STRING', 'Must be a string or an integer.');
   if (typeof body.nonce === 'string') checkLength(tree, ['nonce'], body.nonce, limits.nonce);
+  checkComponents(tree, body.components);
   const mentions = body.allowed_mentions as Json | undefined;
   if (mentions?.parse !== undefined && !Array.isArray(mentions.parse)) addError(tree, ['allowed_mentions', 'parse'], 'BASE_TYPE_LIST', 'Must be a list.');
   return Object.keys(tree).length > 0 ? tree : undefined;
