@@ -170,7 +170,7 @@ async function pollCycle(backend: Backend, feedServer: FeedServer, log: (line: s
       const note = `${FEEDS.toLocaleString('en-US')} feeds on ${HOSTS} hosts, 20% changed, ${LATENCY_MS} ms latency, ${workerCount} worker(s) × ${POLL_CONCURRENCY} polls in flight, 2 per host shared through Redis`;
       results.push(
         { name: `${backend.name}: poll cycle, ${workerCount} worker(s)`, value: Math.round(measured.ms), unit: 'ms', note },
-        { name: `${backend.name}: Redis commands per poll, ${workerCount} worker(s)`, value: Number((commands / FEEDS).toFixed(1)), unit: 'commands', note: `${note}; every master, BullMQ included` },
+        { name: `${backend.name}: Redis commands per poll, ${workerCount} worker(s)`, value: Number((commands / FEEDS).toFixed(1)), unit: 'commands', note: `${note}; every master, BullMQ and the calls inside Lua scripts included (total_commands_processed)` },
       );
     }
     return results;
@@ -219,7 +219,7 @@ async function fanOutRun(backend: Backend, log: (line: string) => void): Promise
         const note = `${PARTS} parts × ${CHATS.toLocaleString('en-US')} chats, ${workerCount} worker(s) × 200 in flight, emulator without limits`;
         results.push(
           { name: `${backend.name}: fan-out rate, ${workerCount} worker(s)`, value: Math.round((sent / ms) * 1000), unit: 'parts/s', note },
-          { name: `${backend.name}: Redis commands per delivered part, ${workerCount} worker(s)`, value: Number((commands / sent).toFixed(1)), unit: 'commands', note: `${note}; every master, BullMQ and the rate limiter included` },
+          { name: `${backend.name}: Redis commands per delivered part, ${workerCount} worker(s)`, value: Number((commands / sent).toFixed(1)), unit: 'commands', note: `${note}; every master, BullMQ, the rate limiter and the calls inside Lua scripts included` },
         );
       } finally {
         await Promise.all(workers.map((worker) => worker.close()));
