@@ -60,11 +60,9 @@ const MAX_MOVES = 3;
  * for lapsed locks every second, so a briefing waits some 3-4 s instead of BullMQ's default
  * 30-60 s (both measured in test/e2e/crash-fanout.test.ts). A live worker whose event loop
  * stalls for 3 s loses its deliveries the same way; `confirmLock` then keeps it from sending a
- * part the new owner sends too. Such a lapse is no fault of the delivery, so a job may lapse
- * several times (a busy machine, a Redis hiccup) before BullMQ fails it as stalled too often;
- * a delivery resumes from its last recorded part, so taking it over again sends nothing twice.
+ * part the new owner sends too.
  */
-export const DELIVERY_STALL: Required<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>> = { lockDuration: 3_000, stalledInterval: 1_000, maxStalledCount: 5 };
+export const DELIVERY_STALL: Required<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>> = { lockDuration: 3_000, stalledInterval: 1_000 };
 
 const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 6 * 3_600_000;
 
