@@ -202,9 +202,12 @@ const COMMIT_GRACE_MS = 5;
 
 /**
  * A send with no answer after this long counts at this mark, so the sends a crashed process
- * left in flight free their buckets again. Longer than any request waits for its answer.
+ * left in flight free their buckets again. Short, because the worker that takes over a dead
+ * one's deliveries (within some 4 s, see DELIVERY_STALL) waits for exactly these buckets; a
+ * platform answers in well under a second, and a request still out after 5 s has most likely
+ * been cut off rather than slowly delivered.
  */
-const IN_FLIGHT_LEASE_MS = 30_000;
+const IN_FLIGHT_LEASE_MS = 5_000;
 
 const LIMITER_SHA = createHash('sha1').update(LIMITER_SCRIPT).digest('hex');
 
