@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
-import { startHeraldProcess, type HeraldProcess } from '../support/herald-process.js';
+import { CITY_DESK_FEED, startHeraldProcess, type HeraldProcess } from '../support/herald-process.js';
 import { freePort, startRedis, type TestRedis } from '../support/redis.js';
 
 const LONG = 120_000;
@@ -21,13 +21,7 @@ let running: HeraldProcess | undefined;
 
 beforeAll(async () => {
   [redis, feedServer] = await Promise.all([startRedis(), startFeedServer()]);
-  feedServer.setFeed(
-    '/city.xml',
-    `<?xml version="1.0"?><rss version="2.0"><channel><title>City Desk</title>
-      <item><title>Tram line 4 extended to the harbour</title><link>https://city.example/tram</link>
-        <description>The council approved the extension of tram line 4.</description></item>
-    </channel></rss>`,
-  );
+  feedServer.setFeed('/city.xml', CITY_DESK_FEED);
   dir = await mkdtemp(join(tmpdir(), 'herald-logs-'));
 });
 afterEach(() => {

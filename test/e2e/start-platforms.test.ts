@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordEmulator, type DiscordEmulator } from '../emulators/discord-api.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
 import { startTelegramEmulator, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
-import { startHeraldProcess, type HeraldProcess } from '../support/herald-process.js';
+import { CITY_DESK_FEED, startHeraldProcess, type HeraldProcess } from '../support/herald-process.js';
 import { freePort, startRedis, type TestRedis } from '../support/redis.js';
 
 const TELEGRAM_TOKEN = '424242:platform-startup';
@@ -24,13 +24,7 @@ const cleanups: Array<() => Promise<unknown> | void> = [];
 
 beforeAll(async () => {
   [redis, feedServer] = await Promise.all([startRedis(), startFeedServer()]);
-  feedServer.setFeed(
-    '/city.xml',
-    `<?xml version="1.0"?><rss version="2.0"><channel><title>City Desk</title>
-      <item><title>Tram line 4 extended to the harbour</title><link>https://city.example/tram</link>
-        <description>The council approved the extension of tram line 4.</description></item>
-    </channel></rss>`,
-  );
+  feedServer.setFeed('/city.xml', CITY_DESK_FEED);
   configFile = join(await mkdtemp(join(tmpdir(), 'herald-platforms-')), 'herald.config.yaml');
   await writeFile(configFile, [`feeds:`, `  - url: ${feedServer.url('/city.xml')}`, `    name: City Desk`, `fetch:`, `  allowHosts: ["${feedServer.host}"]`].join('\n'));
 });

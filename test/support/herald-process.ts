@@ -83,3 +83,9 @@ export function startHeraldProcess(configFile: string, env: Record<string, strin
     },
   };
 }
+
+/** A one-item feed for the start-up tests: a named feed with one story. */
+export const CITY_DESK_FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>City Desk</title>
+  <item><title>Tram line 4 extended to the harbour</title><link>https://city.example/tram</link>
+    <description>The council approved the extension of tram line 4.</description></item>
+</channel></rss>`;
