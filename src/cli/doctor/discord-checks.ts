@@ -1,6 +1,8 @@
 import { once } from 'node:events';
-import { DiscordAPIError, Events, Routes, type APIUser, type Client } from 'discord.js';
-import { createDiscordClient, createDiscordRest, type DiscordConfig } from '../../platforms/discord/client.js';
+import { DiscordAPIError, Events, type Client } from 'discord.js';
+import { verifyDiscordToken } from '../../platforms/discord/bot-login.js';
+import { createDiscordClient, type DiscordConfig } from '../../platforms/discord/client.js';
+import { TokenRejectedError } from '../../platforms/token-rejected.js';
 import { cannotPostReason } from '../../platforms/discord/permissions.js';
 import type { Subscription } from '../../subscriptions/model.js';
 import { destinationName, inactiveResult, missingTokenResults, uncheckedDestinations } from './destinations.js';
@@ -9,16 +11,15 @@ import { describeError, type CheckResult } from './report.js';
 const TIMEOUT_MS = 10_000;
 
 async function tokenCheck(config: DiscordConfig): Promise<CheckResult> {
-  const rest = createDiscordRest(config, { timeoutMs: TIMEOUT_MS });
   try {
-    const user = (await rest.get(Routes.user('@me'))) as APIUser;
+    const user = await verifyDiscordToken(config, AbortSignal.timeout(TIMEOUT_MS));
     return { name: 'discord token', status: 'ok', detail: `${user.username} (id ${user.id})` };
   } catch (error) {
-    if (error instanceof DiscordAPIError && error.status === 401) {
+    if (error instanceof TokenRejectedError) {
       return {
         name: 'discord token',
         status: 'problem',
-        detail: 'Discord rejected the token (401 Unauthorized)',
+        detail: error.message,
         fix: 'reset the token under Bot in the Developer Portal and put it in DISCORD_BOT_TOKEN',
       };
     }

@@ -1,6 +1,8 @@
 import { GrammyError, type Api } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import { verifyTelegramToken } from '../../platforms/telegram/bot-login.js';
 import { createTelegramApi, telegramApiRoot, type TelegramConfig } from '../../platforms/telegram/client.js';
+import { TokenRejectedError } from '../../platforms/token-rejected.js';
 import { botPostingProblem, chatLabel } from '../../platforms/telegram/permissions.js';
 import type { Subscription } from '../../subscriptions/model.js';
 import { destinationName, inactiveResult, missingTokenResults, uncheckedDestinations } from './destinations.js';
@@ -11,15 +13,15 @@ const TIMEOUT_SECONDS = 10;
 
 async function tokenCheck(api: Api, config: TelegramConfig): Promise<{ result: CheckResult; bot?: UserFromGetMe }> {
   try {
-    const bot = await api.getMe();
+    const bot = await verifyTelegramToken(api, config);
     return { result: { name: 'telegram token', status: 'ok', detail: `@${bot.username} (id ${bot.id})` }, bot };
   } catch (error) {
-    if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
+    if (error instanceof TokenRejectedError) {
       return {
         result: {
           name: 'telegram token',
           status: 'problem',
-          detail: `Telegram rejected the token (${error.error_code} ${error.description})`,
+          detail: error.message,
           fix: 'copy the token again from @BotFather (/mybots → API Token) into TELEGRAM_BOT_TOKEN',
         },
       };
