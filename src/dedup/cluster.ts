@@ -81,7 +81,7 @@ function inverseDocumentFrequency(stats: TermStatistics, term: string): number {
 const idfCaches = new WeakMap<TermStatistics, Map<string, number>>();
 
 /** IDF memoized per statistics object: clustering asks for the same terms thousands of times per batch. */
-function cachedIdf(stats: TermStatistics): (term: string) => number {
+export function cachedIdf(stats: TermStatistics): (term: string) => number {
   let cache = idfCaches.get(stats);
   if (!cache) {
     cache = new Map();

@@ -6,7 +6,7 @@
  * stories whose centroids are alike merge, and the centroids tell the briefing which of the
  * remaining stories echo one another.
  */
-import { batchStatistics, DEFAULT_CLUSTER_OPTIONS, termDocument, type TermDocument, type TermStatistics } from './cluster.js';
+import { batchStatistics, cachedIdf, DEFAULT_CLUSTER_OPTIONS, termDocument, type TermDocument, type TermStatistics } from './cluster.js';
 import type { Item } from '../feeds/item.js';
 import { cosine } from '../summarize/centrality.js';
 import type { Story } from './story.js';
@@ -156,15 +156,8 @@ export function mergeSimilarStories(stories: Story[], options: Partial<StoryMerg
   const settings = { ...DEFAULT_STORY_MERGE_OPTIONS, ...options };
   const documentsOf = stories.map((story) => story.items.map(documentOf));
   const statistics = stats ?? batchStatistics(documentsOf.flat());
-  const idfCache = new Map<string, number>();
-  const weight = (term: string) => {
-    let value = idfCache.get(term);
-    if (value === undefined) {
-      value = (Math.log((1 + statistics.documents) / (1 + statistics.frequency(term))) + 1) ** settings.idfPower;
-      idfCache.set(term, value);
-    }
-    return value;
-  };
+  const idf = cachedIdf(statistics);
+  const weight = (term: string) => idf(term) ** settings.idfPower;
   let clusters: Cluster[] = stories.map((story, index) => ({ story, parts: [story], documents: documentsOf[index]!, centroid: centroidOf(documentsOf[index]!, weight), ...timeSpan(story) }));
   for (;;) {
     const partners = bestPartners(clusters, settings);
