@@ -51,10 +51,12 @@ const ENTRIES_PER_CHUNK = 256;
 /** Entries an entry hash takes: the 16 bits of a record's ordinal. */
 const MAX_ENTRIES = 0x10000;
 /** The band hash's first bits name the field. */
-const FIELD_BITS = 9;
+const FIELD_BITS = 11;
 /** The band hash's next bits, kept in the record. */
-const TAIL_BITS = 12;
+const TAIL_BITS = 9;
 const RECORD_BYTES = 4;
+/** A record keeps its entry's bucket modulo 8: a lookup spans at most 7 buckets, so that names one. */
+const BUCKET_CYCLE = 8;
 
 /** One item to look up or add. */
 export interface IndexItem {
@@ -70,17 +72,38 @@ function bandsOf(fingerprint: Fingerprint, bands: number, rows: number): Array<{
   return bandHashes(fingerprint.signature, bands, rows).map((hash, band) => ({ band, hash }));
 }
 
-function fieldOf(hash: number): string {
-  return String(hash >>> (32 - FIELD_BITS));
+function fieldOf(hash: number): number {
+  return hash >>> (32 - FIELD_BITS);
 }
 
 function tailOf(hash: number): number {
   return (hash >>> (32 - FIELD_BITS - TAIL_BITS)) & ((1 << TAIL_BITS) - 1);
 }
 
-function record(hash: number, shard: number, ordinal: number): Buffer {
-  const bytes = Buffer.alloc(RECORD_BYTES);
-  bytes.writeUInt32BE(((tailOf(hash) << 20) | (shard << 16) | ordinal) >>> 0);
+/** Bucket modulo 8, also for times before 1970. */
+function cycleOf(bucket: number): number {
+  return ((bucket % BUCKET_CYCLE) + BUCKET_CYCLE) % BUCKET_CYCLE;
+}
+
+function recordOf(hash: number, bucket: number, shard: number, ordinal: number): number {
+  return ((tailOf(hash) << 23) | (cycleOf(bucket) << 20) | (shard << 16) | ordinal) >>> 0;
+}
+
+/** Fields as the band script takes them: 2 bytes each. */
+function packFields(fields: Iterable<number>): Buffer {
+  const list = [...fields];
+  const bytes = Buffer.alloc(2 * list.length);
+  list.forEach((field, index) => bytes.writeUInt16BE(field, 2 * index));
+  return bytes;
+}
+
+/** Records to append as the band script takes them: (field, record) as 6-byte units. */
+function packUnits(fieldsAndRecords: readonly number[]): Buffer {
+  const bytes = Buffer.alloc(3 * fieldsAndRecords.length);
+  for (let at = 0; at < fieldsAndRecords.length; at += 2) {
+    bytes.writeUInt16BE(fieldsAndRecords[at]!, 3 * at);
+    bytes.writeUInt32BE(fieldsAndRecords[at + 1]!, 3 * at + 2);
+  }
   return bytes;
 }
 
@@ -111,6 +134,27 @@ interface Placed {
 /** Handles a lookup found per item: "shard:bucket" → ordinals. */
 type Handles = Array<Map<string, Set<number>>>;
 
+/** One band's share of a script call: fields looked up (field → position), who wants each position's records with which tail, and records to append (field, record, field, record…). */
+interface BandWork {
+  fields: Map<number, number>;
+  wanted: Array<Array<{ index: number; tail: number }>>;
+  appends: number[];
+}
+
+/** Adds the handles of the records (of one field) whose tail matches and whose bucket lies in [first, last]. */
+function collectHandles(records: Buffer, tail: number, first: number, last: number, found: Map<string, Set<number>>): void {
+  for (let at = 0; at + RECORD_BYTES <= records.length; at += RECORD_BYTES) {
+    const word = records.readUInt32BE(at);
+    if (word >>> 23 !== tail) continue;
+    const bucket = first + cycleOf(((word >>> 20) & 7) - first);
+    if (bucket > last) continue;
+    const place = `${(word >>> 16) & 0xf}:${bucket}`;
+    const ordinals = found.get(place) ?? new Set<number>();
+    ordinals.add(word & 0xffff);
+    found.set(place, ordinals);
+  }
+}
+
 /**
  * The near-duplicate index over Redis (layout above). `matchAndAdd` serves a poll's batch:
  * items are matched against the indexed items and, in memory, against the batch's earlier
@@ -140,103 +184,101 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
 
   async query(fingerprint: Fingerprint, at: number, feedId: string): Promise<string[]> {
     const items = [{ id: '', fingerprint, at, feedId }];
-    return this.rank(items, await this.readEntries(await this.lookUp(items)), false)[0]!;
+    return this.rank(items, await this.readEntries(await this.findAndAdd(items, [])), false)[0]!;
   }
 
   /**
    * For each item in order, the ids of its near-duplicates (most similar first) among the
-   * indexed items and the batch's earlier items; then adds the batch. Two round trips.
+   * indexed items and the batch's earlier items; then adds the batch. Three round trips.
    */
   async matchAndAdd(items: IndexItem[]): Promise<string[][]> {
     if (items.length === 0) return [];
-    const [handles, placed] = await Promise.all([this.lookUp(items), this.appendEntries(items)]);
-    const [indexed] = await Promise.all([this.readEntries(handles), this.addRecords(placed)]);
-    return this.rank(items, indexed, true);
+    const handles = await this.findAndAdd(items, await this.appendEntries(items));
+    return this.rank(items, await this.readEntries(handles), true);
   }
 
   /** Adds items to the index: their entries first, then the band records that point at them. */
   async addAll(items: IndexItem[]): Promise<void> {
     if (items.length === 0) return;
-    await this.addRecords(await this.appendEntries(items));
+    await this.findAndAdd([], await this.appendEntries(items));
   }
 
   private bucketOf(at: number): number {
     return Math.floor(at / this.bucketMs);
   }
 
-  private get ttl(): number {
-    return this.options.windowMs + this.bucketMs;
-  }
-
-  /** Appends the items' entries, one script per entry hash, all at once. */
+  /**
+   * Appends the items' entries: the batch's to one entry shard (chosen by its first item's id,
+   * so batches spread over the shards), one script per time bucket.
+   */
   private async appendEntries(items: IndexItem[]): Promise<Placed[]> {
-    const placed = items.map((item) => ({ item, shard: shardOf(item.id), bucket: this.bucketOf(item.at), ordinal: -1 }));
+    const shard = shardOf(items[0]!.id);
+    const placed = items.map((item) => ({ item, shard, bucket: this.bucketOf(item.at), ordinal: -1 }));
     await Promise.all(
-      [...groupBy(placed, ({ shard, bucket }) => `${shard}:${bucket}`)].map(async ([, group]) => {
-        const { shard, bucket } = group[0]!;
+      [...groupBy(placed, ({ bucket }) => String(bucket))].map(async ([, group]) => {
+        const { bucket } = group[0]!;
         const entries = group.map(({ item }) => encodeEntry({ id: item.id, feedKey: feedKeyOf(item.feedId), at: item.at, fingerprint: item.fingerprint }, bucket * this.bucketMs, this.options));
-        const ordinals = await this.redis.heraldNdAppendEntries(this.keys.nearDuplicateEntries(shard, bucket), this.ttl, this.entrySize, ENTRIES_PER_CHUNK, MAX_ENTRIES, ...entries);
+        const ttl = this.options.windowMs + this.bucketMs;
+        const ordinals = await this.redis.heraldNdAppendEntries(this.keys.nearDuplicateEntries(shard, bucket), ttl, this.entrySize, ENTRIES_PER_CHUNK, MAX_ENTRIES, ...entries);
         group.forEach((entry, index) => (entry.ordinal = Number(ordinals[index])));
       }),
     );
     return placed;
   }
 
-  /** Appends the band records of placed items: one script per band, all at once. */
-  private async addRecords(placed: Placed[]): Promise<void> {
-    const { bands, rows } = this.options;
-    const records = placed
-      .filter(({ ordinal }) => ordinal >= 0)
-      .flatMap(({ item, shard, bucket, ordinal }) => bandsOf(item.fingerprint, bands, rows).map(({ band, hash }) => ({ band, bucket, field: fieldOf(hash), bytes: record(hash, shard, ordinal) })));
-    await Promise.all(
-      [...groupBy(records, ({ band }) => String(band))].map(([band, group]) => {
-        const perBucket = [...groupBy(group, ({ bucket }) => String(bucket))];
-        const args = perBucket.flatMap(([, inBucket]) => {
-          const fields = [...groupBy(inBucket, ({ field }) => field)];
-          return [fields.length, ...fields.flatMap(([field, withField]) => [field, Buffer.concat(withField.map(({ bytes }) => bytes))])];
-        });
-        const keys = perBucket.map(([bucket]) => this.keys.nearDuplicateBand(Number(band), Number(bucket)));
-        return this.redis.heraldNdAddRecords(keys.length, ...keys, this.ttl, ...args);
-      }),
-    );
-  }
-
-  /** Handles of indexed entries sharing a band with each item, in the buckets of its window: one HMGET per band and bucket, all at once. */
-  private async lookUp(items: IndexItem[]): Promise<Handles> {
+  /**
+   * One script per band: looks up the handles of indexed entries sharing a band with each of
+   * `lookups` within its window, then appends the band records of `placed` items.
+   */
+  private async findAndAdd(lookups: IndexItem[], placed: Placed[]): Promise<Handles> {
     const { windowMs, bands, rows } = this.options;
-    const handles: Handles = items.map(() => new Map());
-    const reads = new Map<string, { key: string; bucket: number; fields: Map<string, number>; wanted: Array<{ index: number; tail: number; position: number }> }>();
-    items.forEach((item, index) => {
+    const handles: Handles = lookups.map(() => new Map());
+    const ranges = lookups.map(({ at }) => ({ first: this.bucketOf(at - windowMs), last: this.bucketOf(at + windowMs) }));
+    const perBand = new Map<number, BandWork>();
+    const work = (band: number): BandWork => {
+      const found = perBand.get(band) ?? { fields: new Map(), wanted: [], appends: [] };
+      perBand.set(band, found);
+      return found;
+    };
+    lookups.forEach((item, index) => {
       for (const { band, hash } of bandsOf(item.fingerprint, bands, rows)) {
-        for (let bucket = this.bucketOf(item.at - windowMs); bucket <= this.bucketOf(item.at + windowMs); bucket += 1) {
-          const key = this.keys.nearDuplicateBand(band, bucket);
-          const read = reads.get(key) ?? { key, bucket, fields: new Map<string, number>(), wanted: [] };
-          reads.set(key, read);
-          const field = fieldOf(hash);
-          const position = read.fields.get(field) ?? read.fields.size;
-          read.fields.set(field, position);
-          read.wanted.push({ index, tail: tailOf(hash), position });
+        const { fields, wanted } = work(band);
+        const field = fieldOf(hash);
+        if (!fields.has(field)) {
+          fields.set(field, fields.size);
+          wanted.push([]);
         }
+        wanted[fields.get(field)!]!.push({ index, tail: tailOf(hash) });
       }
     });
+    for (const { item, shard, bucket, ordinal } of placed) {
+      if (ordinal < 0) continue;
+      for (const { band, hash } of bandsOf(item.fingerprint, bands, rows)) work(band).appends.push(fieldOf(hash), recordOf(hash, bucket, shard, ordinal));
+    }
+    const ttl = this.options.windowMs + this.bucketMs;
+    const reference = this.trimReference(placed);
     await Promise.all(
-      [...reads.values()].map(async ({ key, bucket, fields, wanted }) => {
-        const values = await this.redis.hmgetBuffer(key, ...fields.keys());
-        for (const { index, tail, position } of wanted) {
-          const records = values[position];
-          if (!records) continue;
-          for (let at = 0; at + RECORD_BYTES <= records.length; at += RECORD_BYTES) {
-            const word = records.readUInt32BE(at);
-            if (word >>> 20 !== tail) continue;
-            const place = `${(word >>> 16) & 0xf}:${bucket}`;
-            const ordinals = handles[index]!.get(place) ?? new Set<number>();
-            ordinals.add(word & 0xffff);
-            handles[index]!.set(place, ordinals);
-          }
-        }
+      [...perBand].map(async ([band, { fields, wanted, appends }]) => {
+        const replies = await this.redis.heraldNdFindAndAddRecordsBuffer(this.keys.nearDuplicateBand(band), ttl, reference, packFields(fields.keys()), packUnits(appends));
+        wanted.forEach((wanting, position) => {
+          const records = replies[position];
+          if (!records) return;
+          for (const { index, tail } of wanting) collectHandles(records, tail, ranges[index]!.first, ranges[index]!.last, handles[index]!);
+        });
       }),
     );
     return handles;
+  }
+
+  /**
+   * The bucket (modulo 8) that records are trimmed against: the newest of the items added,
+   * leaving out items dated more than a bucket ahead of the clock (a feed's wrong date must not
+   * make every record look old); -1 (no trimming) when there is none.
+   */
+  private trimReference(placed: Placed[]): number {
+    const latest = this.bucketOf(Date.now()) + 1;
+    const buckets = placed.map(({ bucket }) => bucket).filter((bucket) => bucket <= latest);
+    return buckets.length === 0 ? -1 : cycleOf(Math.max(...buckets));
   }
 
   /** The entries behind each item's handles: one script per entry hash, all at once. */

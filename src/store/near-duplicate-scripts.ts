@@ -3,8 +3,7 @@ import type { RedisClient } from './client.js';
 
 /**
  * Lua scripts of the near-duplicate index (layout: near-duplicate-index.ts). Each touches one
- * entry hash, or the time buckets of one band (which share a hash tag), so each runs on one
- * node of a Redis Cluster. Looking records up needs no script: one HMGET per band and bucket.
+ * key (an entry hash or a band's hash), so each runs on one node of a Redis Cluster.
  *
  * Both scripts rebuild the values they grow and write them back whole (HSET) rather than
  * APPEND to them: Redis gives a written value exactly its size, while APPEND reserves up to as
@@ -69,32 +68,58 @@ end
 return entries`;
 
 /**
- * KEYS: hashes of one band (its time buckets). ARGV[1] ttl (ms), then per key: the number of
- * fields m, then m pairs of field and records to append to it.
+ * KEYS[1] a band's hash. ARGV[1] ttl (ms), ARGV[2] the trim reference (the batch's newest
+ * bucket modulo 8, or -1), ARGV[3] fields to look up (2 bytes each), ARGV[4] records to append
+ * as 6-byte units (field, 4-byte record). Looks up first, so a batch never finds its own
+ * records, and returns the looked-up fields' records (nil where there are none): the client
+ * picks the ones it wants (far cheaper there than in Lua). Before appending to a field, drops
+ * the records at its head that are 4 to 6 buckets older than the reference (bits 4-6 of a
+ * record's second byte: its bucket modulo 8); records are appended in arrival order, so that
+ * is where expired ones gather.
  */
-const ADD_RECORDS = `
-local a = 2
-for k = 1, #KEYS do
-  local m = tonumber(ARGV[a])
-  local fields = {}
-  for j = 1, m do fields[j] = ARGV[a + 2 * j - 1] end
-  local old = redis.call('HMGET', KEYS[k], unpack(fields))
-  local values = {}
-  for j = 1, m do
-    values[2 * j - 1] = fields[j]
-    values[2 * j] = (old[j] or '') .. ARGV[a + 2 * j]
+const FIND_AND_ADD_RECORDS = `
+local fields, found, known = {}, {}, {}
+for i = 1, #ARGV[3], 2 do fields[#fields + 1] = string.sub(ARGV[3], i, i + 1) end
+if #fields > 0 then found = redis.call('HMGET', KEYS[1], unpack(fields)) end
+if #ARGV[4] == 0 then return found end
+for j, field in ipairs(fields) do known[field] = found[j] end
+local order, grouped, missing = {}, {}, {}
+for i = 1, #ARGV[4], 6 do
+  local field = string.sub(ARGV[4], i, i + 1)
+  if grouped[field] == nil then
+    grouped[field] = {}
+    order[#order + 1] = field
+    if known[field] == nil then missing[#missing + 1] = field end
   end
-  redis.call('HSET', KEYS[k], unpack(values))
-  redis.call('PEXPIRE', KEYS[k], ARGV[1])
-  a = a + 1 + 2 * m
+  local group = grouped[field]
+  group[#group + 1] = string.sub(ARGV[4], i + 2, i + 5)
 end
-return 1`;
+if #missing > 0 then
+  local more = redis.call('HMGET', KEYS[1], unpack(missing))
+  for j, field in ipairs(missing) do known[field] = more[j] end
+end
+local reference = tonumber(ARGV[2])
+local values = {}
+for j, field in ipairs(order) do
+  local old = known[field] or ''
+  local from = 1
+  while reference >= 0 and from < #old do
+    local age = (reference - math.floor(string.byte(old, from + 1) / 16) % 8) % 8
+    if age < 4 or age > 6 then break end
+    from = from + 4
+  end
+  values[2 * j - 1] = field
+  values[2 * j] = string.sub(old, from) .. table.concat(grouped[field])
+end
+redis.call('HSET', KEYS[1], unpack(values))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return found`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
     heraldNdAppendEntries(key: string, ttlMs: number, entrySize: number, perChunk: number, most: number, ...entries: Buffer[]): Result<number[], Context>;
     heraldNdReadEntriesBuffer(key: string, entrySize: number, perChunk: number, ...ordinals: number[]): Result<Buffer[], Context>;
-    heraldNdAddRecords(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<number, Context>;
+    heraldNdFindAndAddRecordsBuffer(key: string, ttlMs: number, trimReference: number, fields: Buffer, records: Buffer): Result<Array<Buffer | null>, Context>;
   }
 }
 
@@ -103,7 +128,7 @@ export function withNearDuplicateScripts<Client extends RedisClient>(redis: Clie
   if (!redis.heraldNdAppendEntries) {
     redis.defineCommand('heraldNdAppendEntries', { numberOfKeys: 1, lua: APPEND_ENTRIES });
     redis.defineCommand('heraldNdReadEntries', { numberOfKeys: 1, lua: READ_ENTRIES });
-    redis.defineCommand('heraldNdAddRecords', { lua: ADD_RECORDS });
+    redis.defineCommand('heraldNdFindAndAddRecords', { numberOfKeys: 1, lua: FIND_AND_ADD_RECORDS });
   }
   return redis;
 }
