@@ -261,7 +261,7 @@ describe('keys and locks', () => {
   });
 
   it('lets one holder in at a time and never releases a lock taken over by someone else', async () => {
-    const key = keys.pollLock('f');
+    const key = keys.composeLock('f');
     let release!: () => void;
     const held = withLock(redis, key, 60_000, () => new Promise<string>((resolve) => (release = () => resolve('done'))));
     await expect.poll(() => redis.exists(key)).toBe(1);
