@@ -45,7 +45,8 @@ return claimed`;
  * its state. ARGV[1] now (ms), then for each poll: feed id, next due time ('' drops the feed
  * from the schedule: disabled), '1' to replace the state hash ('0' to update fields), the number
  * of field/value pairs, the pairs. A feed removed meanwhile (no record) gets no state and leaves
- * the schedule; one asked for during its poll is due again now. Every lease given is released.
+ * the schedule; one asked for during its poll is due again then (now, if a claim marked it as
+ * asked; else at the earlier due time it was given). Every lease given is released.
  * Returns how many states were written.
  */
 const FINISH_POLLS = `
@@ -74,11 +75,17 @@ for k = 4, #KEYS, 2 do
 end
 if #ids > 0 then
   local asked = redis.call('SMISMEMBER', KEYS[3], unpack(ids))
+  local due = redis.call('ZMSCORE', KEYS[1], unpack(ids))
+  local held = redis.call('ZMSCORE', KEYS[2], unpack(ids))
   local again = {}
   for i, id in ipairs(ids) do
     if asked[i] == 1 then
       rescheduled[2 * i - 1] = now
       again[#again + 1] = id
+    elseif due[i] and held[i] and tonumber(due[i]) < tonumber(held[i]) and tonumber(due[i]) < tonumber(rescheduled[2 * i - 1]) then
+      -- Its due time was moved before its lease's end during the poll (asked for again before
+      -- any claim saw it, or re-synced): that earlier time stands.
+      rescheduled[2 * i - 1] = due[i]
     end
   end
   if #again > 0 then redis.call('SREM', KEYS[3], unpack(again)) end

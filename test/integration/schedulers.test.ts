@@ -172,6 +172,12 @@ describe('the poll schedule', () => {
     expect(await queue.claim(NOW + 3, 10, MINUTE)).toEqual([busy]);
     await queue.finish([{ feedId: busy, nextDueAt: NOW + 15 * MINUTE }], NOW + 4);
     expect(await queue.dueAt(busy)).toBe(NOW + 15 * MINUTE);
+
+    // Asked for again during a poll that finishes before any claim saw the request.
+    expect(await queue.claim(NOW + 15 * MINUTE, 10, MINUTE)).toEqual([busy]);
+    await queue.requestPoll(busy, NOW + 15 * MINUTE + 1);
+    await queue.finish([{ feedId: busy, nextDueAt: NOW + 30 * MINUTE }], NOW + 15 * MINUTE + 2);
+    expect(await queue.dueAt(busy)).toBe(NOW + 15 * MINUTE + 1);
   });
 });
 
