@@ -1,4 +1,4 @@
-import type { Feed } from '../feeds/item.js';
+import type { Feed, FeedState } from '../feeds/item.js';
 import type { Logger } from '../log.js';
 import type { FeedStore } from '../store/feeds.js';
 import { inBatches } from '../queue/in-batches.js';
@@ -17,6 +17,8 @@ export interface FeedSyncReport {
   removed: Feed[];
   /** Added by the config before, no longer listed, but kept because the config lists no feed at all. */
   spared: Feed[];
+  /** Every feed in the catalogue after the sync, with its poll state: what the poll schedule is synced with, without listing 10,000 feeds twice. */
+  catalogue: { feed: Feed; state: FeedState }[];
 }
 
 /**
@@ -27,7 +29,7 @@ export interface FeedSyncReport {
  * a missing HERALD_CONFIG) than a wish to drop every feed.
  */
 export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defaults'>, feeds: FeedStore, now = new Date()): Promise<FeedSyncReport> {
-  const report: FeedSyncReport = { added: [], kept: [], removed: [], spared: [] };
+  const report: FeedSyncReport = { added: [], kept: [], removed: [], spared: [], catalogue: [] };
   const listed = new Set<string>();
   await inBatches(config.feeds, SYNC_BATCH, async (entry) => {
     const settings = {
@@ -49,12 +51,14 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
     const changed = Object.entries(settings).some(([field, value]) => feed[field as keyof typeof settings] !== value);
     if (claimed || changed) await feeds.update(feed.id, { ...settings, ...(claimed ? { origin: 'config' } : {}) });
   });
-  const unlisted = (await feeds.list()).filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
-  if (config.feeds.length === 0) return { ...report, spared: unlisted };
+  const catalogue = await feeds.listWithState();
+  const unlisted = catalogue.map(({ feed }) => feed).filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
+  if (config.feeds.length === 0) return { ...report, spared: unlisted, catalogue };
   for (const feed of unlisted) {
     if (await feeds.remove(feed.id)) report.removed.push(feed);
   }
-  return report;
+  const removed = new Set(report.removed.map((feed) => feed.id));
+  return { ...report, catalogue: catalogue.filter(({ feed }) => !removed.has(feed.id)) };
 }
 
 /** One line per removed feed and a summary, so a start says what it changed in the catalogue. */

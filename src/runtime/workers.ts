@@ -10,7 +10,7 @@ import { startDeliverWorker, type Senders } from '../../jobs/deliver.js';
 import { createHousekeepingQueue, startHousekeepingWorker, upsertHousekeepingScheduler, type HousekeepingQueue } from '../../jobs/housekeeping.js';
 import { createPollFeedDeps } from '../../jobs/poll-feed.js';
 import { startPollWorker, type PollWorker } from '../../jobs/poll-worker.js';
-import { logFeedSync, syncConfigFeeds } from '../config/feed-sync.js';
+import { logFeedSync, syncConfigFeeds, type FeedSyncReport } from '../config/feed-sync.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { Logger } from '../log.js';
@@ -68,10 +68,12 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-/** Schedules every enabled feed (one never polled yet is due now, not at its first slot up to an interval away); disabled and removed feeds leave the schedule. */
-async function scheduleFeeds(feeds: FeedStore, pollQueue: PollQueue): Promise<void> {
-  const enabled = (await feeds.listWithState()).filter(({ state }) => state.disabledReason === undefined);
-  await syncFeedSchedule(pollQueue, enabled);
+/** Schedules every enabled feed of the catalogue (one never polled yet is due now, not at its first slot up to an interval away); disabled and removed feeds leave the schedule. */
+async function scheduleFeeds(catalogue: FeedSyncReport['catalogue'], pollQueue: PollQueue): Promise<void> {
+  await syncFeedSchedule(
+    pollQueue,
+    catalogue.filter(({ state }) => state.disabledReason === undefined),
+  );
 }
 
 /**
@@ -132,8 +134,9 @@ function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queue
 
 async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues: WorkerQueues, stores: Stores, logger: Logger): Promise<void> {
   if (await retireFeedSchedulers(redis, config.redis.prefix)) logger.info('removed the per-feed poll job schedulers: feeds are polled from the poll schedule now');
-  logFeedSync(await syncConfigFeeds(config, stores.feeds), logger);
-  await scheduleFeeds(stores.feeds, queues.poll);
+  const feedSync = await syncConfigFeeds(config, stores.feeds);
+  logFeedSync(feedSync, logger);
+  await scheduleFeeds(feedSync.catalogue, queues.poll);
   await ensureConsoleSubscription(config, stores.subscriptions);
   const synced = await syncSubscriptionSchedulers(queues.compose, await stores.subscriptions.list());
   await upsertHousekeepingScheduler(queues.housekeeping);
