@@ -40,8 +40,9 @@ async function importOpml(file: string, config: HeraldConfig): Promise<string[]>
     const queue = createPollQueue(redis, config.redis.prefix);
     const lines: string[] = [];
     let created = 0;
-    for (const entry of parsed.feeds) {
-      const added = await feeds.add({ url: entry.url, name: entry.title, section: entry.section, intervalMinutes: config.defaults.interval, origin: 'opml' });
+    const stored = await feeds.addMany(parsed.feeds.map((entry) => ({ url: entry.url, name: entry.title, section: entry.section, intervalMinutes: config.defaults.interval, origin: 'opml' })));
+    for (const [index, entry] of parsed.feeds.entries()) {
+      const added = stored[index]!;
       const label = `${entry.title ?? entry.url}${entry.section ? ` [${entry.section}]` : ''}`;
       if (!added.created) {
         lines.push(`= ${label} (already known)`);

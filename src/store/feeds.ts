@@ -72,29 +72,51 @@ export class FeedStore {
    * away from). The id is a hash of the URL first added, so it survives later URL changes.
    */
   async add(input: NewFeed, now = new Date()): Promise<{ feed: Feed; created: boolean }> {
-    const url = input.url.trim();
-    const existing = await this.findByUrl(url);
-    if (existing) return { feed: existing, created: false };
-    const feed: Feed = {
-      id: feedIdFor(url),
-      url,
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.section !== undefined ? { section: input.section } : {}),
-      intervalMinutes: input.intervalMinutes,
-      weight: input.weight ?? 1,
-      addedAt: now.toISOString(),
-      origin: input.origin ?? 'chat',
-    };
-    const { id, ...fields } = feed;
-    await execPipeline(
-      this.redis
-        .multi()
-        .hset(this.keys.feed(id), ...toFieldValues(fields))
-        .zadd(this.keys.feedIndex(), 'NX', now.getTime(), id)
+    return (await this.addMany([input], now))[0]!;
+  }
+
+  /**
+   * Adds many feeds as `add` does each (the config's list): one lookup of all their URLs and one
+   * transaction for the new ones, instead of two round trips a feed. A URL given twice is added once.
+   */
+  async addMany(inputs: readonly NewFeed[], now = new Date()): Promise<{ feed: Feed; created: boolean }[]> {
+    if (inputs.length === 0) return [];
+    const urls = inputs.map((input) => input.url.trim());
+    const ids = await this.redis.hmget(this.keys.feedUrls(), ...urls);
+    const known = new Map<string, Feed>();
+    for (const { id, feed } of await this.getMany(ids.filter((id): id is string => id !== null))) if (feed) known.set(id, feed);
+    const created = new Map<string, Feed>();
+    const results = inputs.map((input, index) => {
+      const url = urls[index]!;
+      const existing = known.get(ids[index] ?? '') ?? created.get(url);
+      if (existing) return { feed: existing, created: false };
+      const feed: Feed = {
+        id: feedIdFor(url),
+        url,
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.section !== undefined ? { section: input.section } : {}),
+        intervalMinutes: input.intervalMinutes,
+        weight: input.weight ?? 1,
+        addedAt: now.toISOString(),
+        origin: input.origin ?? 'chat',
+      };
+      created.set(url, feed);
+      return { feed, created: true };
+    });
+    if (created.size === 0) return results;
+    const transaction = this.redis.multi();
+    // Feeds added together keep their order in the index (oldest first) though they share a millisecond:
+    // a thousandth of a millisecond apart, well above a double's resolution at today's epoch times (~0.0002 ms).
+    let order = 0;
+    for (const { id, url, ...fields } of created.values()) {
+      transaction
+        .hset(this.keys.feed(id), ...toFieldValues({ url, ...fields }))
+        .zadd(this.keys.feedIndex(), 'NX', now.getTime() + order++ / 1000, id)
         .hset(this.keys.feedUrls(), url, id)
-        .sadd(this.keys.urlsOfFeed(id), url),
-    );
-    return { feed, created: true };
+        .sadd(this.keys.urlsOfFeed(id), url);
+    }
+    await execPipeline(transaction);
+    return results;
   }
 
   async get(id: string): Promise<Feed | undefined> {
