@@ -40,7 +40,7 @@ function schedulingFor(deps: CommandServicesDeps): SchedulingPort {
     feedRemoved: async (feedId) => void (await unscheduleFeed(pollQueue, feedId)),
     subscriptionSaved: (subscription) => upsertSubscriptionSchedulers(composeQueue, subscription),
     subscriptionRemoved: (subscriptionId) => removeSubscriptionSchedulers(composeQueue, subscriptionId),
-    nextBriefingAt: async (subscription) => (await nextBriefingTimes(composeQueue)).get(subscription.id),
+    nextBriefingAt: async (subscription) => (await nextBriefingTimes(composeQueue, [subscription])).get(subscription.id),
   };
 }
 
