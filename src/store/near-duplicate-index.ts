@@ -44,16 +44,18 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * indexed just before the upgrade is then not found as an original: a missed match at most).
  */
 
-/** Entry shards (4 bits of a record). */
-const ENTRY_SHARDS = 16;
+/** Entry shards (2 bits of a record). */
+const ENTRY_SHARDS = 4;
 /** Entries per hash field: a field's value is rewritten on append, so it stays small (12 KB). */
-const ENTRIES_PER_CHUNK = 256;
-/** Entries an entry hash takes: the 16 bits of a record's ordinal. */
-const MAX_ENTRIES = 0x10000;
+const ENTRIES_PER_CHUNK = 64;
+/** Entries an entry hash takes: the 17 bits of a record's ordinal (524,288 items a bucket over the 4 shards). */
+const MAX_ENTRIES = 1 << 17;
 /** The band hash's first bits name the field. */
 const FIELD_BITS = 11;
 /** The band hash's next bits, kept in the record. */
-const TAIL_BITS = 9;
+const TAIL_BITS = 10;
+/** Bands share a key four by four (band modulo 4): fewer, larger script calls per batch. */
+const BAND_GROUPS = 4;
 const RECORD_BYTES = 4;
 /** A record keeps its entry's bucket modulo 8: a lookup spans at most 7 buckets, so that names one. */
 const BUCKET_CYCLE = 8;
@@ -72,8 +74,9 @@ function bandsOf(fingerprint: Fingerprint, bands: number, rows: number): Array<{
   return bandHashes(fingerprint.signature, bands, rows).map((hash, band) => ({ band, hash }));
 }
 
-function fieldOf(hash: number): number {
-  return hash >>> (32 - FIELD_BITS);
+/** The field of a band hash in its group's hash: the band number, then the hash's first bits. */
+function fieldOf(band: number, hash: number): number {
+  return (band << FIELD_BITS) | (hash >>> (32 - FIELD_BITS));
 }
 
 function tailOf(hash: number): number {
@@ -86,7 +89,7 @@ function cycleOf(bucket: number): number {
 }
 
 function recordOf(hash: number, bucket: number, shard: number, ordinal: number): number {
-  return ((tailOf(hash) << 23) | (cycleOf(bucket) << 20) | (shard << 16) | ordinal) >>> 0;
+  return ((tailOf(hash) << 22) | (cycleOf(bucket) << 19) | (shard << 17) | ordinal) >>> 0;
 }
 
 /** Fields as the band script takes them: 2 bytes each. */
@@ -97,14 +100,17 @@ function packFields(fields: Iterable<number>): Buffer {
   return bytes;
 }
 
-/** Records to append as the band script takes them: (field, record) as 6-byte units. */
-function packUnits(fieldsAndRecords: readonly number[]): Buffer {
-  const bytes = Buffer.alloc(3 * fieldsAndRecords.length);
-  for (let at = 0; at < fieldsAndRecords.length; at += 2) {
-    bytes.writeUInt16BE(fieldsAndRecords[at]!, 3 * at);
-    bytes.writeUInt32BE(fieldsAndRecords[at + 1]!, 3 * at + 2);
-  }
-  return bytes;
+/** Per field the number of records to append (uint16 BE) and the records, as the band script takes them. */
+function packAppends(appends: readonly number[][]): { counts: Buffer; records: Buffer } {
+  if (appends.every((records) => records.length === 0)) return { counts: Buffer.alloc(0), records: Buffer.alloc(0) };
+  const counts = Buffer.alloc(2 * appends.length);
+  const records = Buffer.alloc(4 * appends.reduce((total, list) => total + list.length, 0));
+  let at = 0;
+  appends.forEach((list, position) => {
+    counts.writeUInt16BE(list.length, 2 * position);
+    for (const word of list) at = records.writeUInt32BE(word, at);
+  });
+  return { counts, records };
 }
 
 function shardOf(id: string): number {
@@ -134,23 +140,23 @@ interface Placed {
 /** Handles a lookup found per item: "shard:bucket" → ordinals. */
 type Handles = Array<Map<string, Set<number>>>;
 
-/** One band's share of a script call: fields looked up (field → position), who wants each position's records with which tail, and records to append (field, record, field, record…). */
-interface BandWork {
+/** One band group's share of a script call: its fields (field → position), who wants each position's records with which tail, and the records to append to each. */
+interface GroupWork {
   fields: Map<number, number>;
   wanted: Array<Array<{ index: number; tail: number }>>;
-  appends: number[];
+  appends: number[][];
 }
 
 /** Adds the handles of the records (of one field) whose tail matches and whose bucket lies in [first, last]. */
 function collectHandles(records: Buffer, tail: number, first: number, last: number, found: Map<string, Set<number>>): void {
   for (let at = 0; at + RECORD_BYTES <= records.length; at += RECORD_BYTES) {
     const word = records.readUInt32BE(at);
-    if (word >>> 23 !== tail) continue;
-    const bucket = first + cycleOf(((word >>> 20) & 7) - first);
+    if (word >>> 22 !== tail) continue;
+    const bucket = first + cycleOf(((word >>> 19) & 7) - first);
     if (bucket > last) continue;
-    const place = `${(word >>> 16) & 0xf}:${bucket}`;
+    const place = `${(word >>> 17) & 3}:${bucket}`;
     const ordinals = found.get(place) ?? new Set<number>();
-    ordinals.add(word & 0xffff);
+    ordinals.add(word & (MAX_ENTRIES - 1));
     found.set(place, ordinals);
   }
 }
@@ -234,36 +240,43 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const { windowMs, bands, rows } = this.options;
     const handles: Handles = lookups.map(() => new Map());
     const ranges = lookups.map(({ at }) => ({ first: this.bucketOf(at - windowMs), last: this.bucketOf(at + windowMs) }));
-    const perBand = new Map<number, BandWork>();
-    const work = (band: number): BandWork => {
-      const found = perBand.get(band) ?? { fields: new Map(), wanted: [], appends: [] };
-      perBand.set(band, found);
-      return found;
+    const perGroup = new Map<number, GroupWork>();
+    /** The position of a band hash's field in its group's script call. */
+    const positionOf = (band: number, hash: number): { work: GroupWork; position: number } => {
+      const work: GroupWork = perGroup.get(band % BAND_GROUPS) ?? { fields: new Map(), wanted: [], appends: [] };
+      perGroup.set(band % BAND_GROUPS, work);
+      const field = fieldOf(band, hash);
+      if (!work.fields.has(field)) {
+        work.fields.set(field, work.fields.size);
+        work.wanted.push([]);
+        work.appends.push([]);
+      }
+      return { work, position: work.fields.get(field)! };
     };
     lookups.forEach((item, index) => {
       for (const { band, hash } of bandsOf(item.fingerprint, bands, rows)) {
-        const { fields, wanted } = work(band);
-        const field = fieldOf(hash);
-        if (!fields.has(field)) {
-          fields.set(field, fields.size);
-          wanted.push([]);
-        }
-        wanted[fields.get(field)!]!.push({ index, tail: tailOf(hash) });
+        const { work, position } = positionOf(band, hash);
+        work.wanted[position]!.push({ index, tail: tailOf(hash) });
       }
     });
     for (const { item, shard, bucket, ordinal } of placed) {
       if (ordinal < 0) continue;
-      for (const { band, hash } of bandsOf(item.fingerprint, bands, rows)) work(band).appends.push(fieldOf(hash), recordOf(hash, bucket, shard, ordinal));
+      for (const { band, hash } of bandsOf(item.fingerprint, bands, rows)) {
+        const { work, position } = positionOf(band, hash);
+        work.appends[position]!.push(recordOf(hash, bucket, shard, ordinal));
+      }
     }
     const ttl = this.options.windowMs + this.bucketMs;
     const reference = this.trimReference(placed);
     await Promise.all(
-      [...perBand].map(async ([band, { fields, wanted, appends }]) => {
-        const replies = await this.redis.heraldNdFindAndAddRecordsBuffer(this.keys.nearDuplicateBand(band), ttl, reference, packFields(fields.keys()), packUnits(appends));
+      [...perGroup].map(async ([group, { fields, wanted, appends }]) => {
+        const { counts, records } = packAppends(appends);
+        const lookUp = lookups.length > 0 ? '1' : '0';
+        const replies = await this.redis.heraldNdFindAndAddRecordsBuffer(this.keys.nearDuplicateBands(group), ttl, reference, packFields(fields.keys()), counts, records, lookUp);
         wanted.forEach((wanting, position) => {
-          const records = replies[position];
-          if (!records) return;
-          for (const { index, tail } of wanting) collectHandles(records, tail, ranges[index]!.first, ranges[index]!.last, handles[index]!);
+          const found = replies[position];
+          if (!found) return;
+          for (const { index, tail } of wanting) collectHandles(found, tail, ranges[index]!.first, ranges[index]!.last, handles[index]!);
         });
       }),
     );
@@ -281,21 +294,33 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     return buckets.length === 0 ? -1 : cycleOf(Math.max(...buckets));
   }
 
-  /** The entries behind each item's handles: one script per entry hash, all at once. */
+  /** The entries behind each item's handles: one script per entry shard (its buckets share a slot), all at once. */
   private async readEntries(handles: Handles): Promise<IndexedFingerprint[][]> {
-    const wanted = new Map<string, Set<number>>();
-    for (const perItem of handles) for (const [place, ordinals] of perItem) wanted.set(place, new Set([...(wanted.get(place) ?? []), ...ordinals]));
+    const wanted = new Map<number, Map<number, Set<number>>>();
+    for (const perItem of handles) {
+      for (const [place, ordinals] of perItem) {
+        const [shard, bucket] = place.split(':').map(Number) as [number, number];
+        const buckets = wanted.get(shard) ?? new Map<number, Set<number>>();
+        wanted.set(shard, buckets);
+        buckets.set(bucket, new Set([...(buckets.get(bucket) ?? []), ...ordinals]));
+      }
+    }
     const entries = new Map<string, IndexedFingerprint>();
     await Promise.all(
-      [...wanted].map(async ([place, ordinals]) => {
-        const [shard, bucket] = place.split(':').map(Number) as [number, number];
-        const list = [...ordinals];
-        const replies = await this.redis.heraldNdReadEntriesBuffer(this.keys.nearDuplicateEntries(shard, bucket), this.entrySize, ENTRIES_PER_CHUNK, ...list);
-        replies.forEach((bytes, index) => {
-          if (bytes.length < this.entrySize) return;
-          const { id, feedKey, at, fingerprint } = decodeEntry(bytes, bucket * this.bucketMs, this.options);
-          entries.set(`${place}:${list[index]}`, { id, feedId: feedKey, at, fingerprint });
-        });
+      [...wanted].map(async ([shard, buckets]) => {
+        const lists = [...buckets].map(([bucket, ordinals]) => ({ bucket, ordinals: [...ordinals] }));
+        const keys = lists.map(({ bucket }) => this.keys.nearDuplicateEntries(shard, bucket));
+        const args = lists.flatMap(({ ordinals }, index) => ordinals.map((ordinal) => `${index + 1}:${ordinal}`));
+        const replies = await this.redis.heraldNdReadEntriesBuffer(keys.length, ...keys, this.entrySize, ENTRIES_PER_CHUNK, ...args);
+        let reply = 0;
+        for (const { bucket, ordinals } of lists) {
+          for (const ordinal of ordinals) {
+            const bytes = replies[reply++]!;
+            if (bytes.length < this.entrySize) continue;
+            const { id, feedKey, at, fingerprint } = decodeEntry(bytes, bucket * this.bucketMs, this.options);
+            entries.set(`${shard}:${bucket}:${ordinal}`, { id, feedId: feedKey, at, fingerprint });
+          }
+        }
       }),
     );
     return handles.map((perItem) => [...perItem].flatMap(([place, ordinals]) => [...ordinals].flatMap((ordinal) => entries.get(`${place}:${ordinal}`) ?? [])));

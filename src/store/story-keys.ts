@@ -10,8 +10,8 @@ import { keysUnder } from './keys.js';
  * another, so stories, their profiles and the term lookups spread over every slot.
  */
 export interface StoryKeys {
-  /** Hash: near-duplicate band records of one LSH band (see near-duplicate-index.ts). */
-  nearDuplicateBand(band: number): string;
+  /** Hash: near-duplicate band records of one group of LSH bands (see near-duplicate-index.ts). */
+  nearDuplicateBands(group: number): string;
   /** Hash: near-duplicate entries of one entry shard and time bucket, 256 fixed-size entries a field (see near-duplicate-index.ts). */
   nearDuplicateEntries(shard: number, bucket: number): string;
   /** String: the story an item was placed in. */
@@ -38,7 +38,7 @@ export interface StoryKeys {
 export function createStoryKeys(prefix = 'herald'): StoryKeys {
   const under = keysUnder(prefix);
   return {
-    nearDuplicateBand: (band) => under(`{nd2-b${band}}`),
+    nearDuplicateBands: (group) => under(`{nd2-g${group}}`),
     nearDuplicateEntries: (shard, bucket) => under(`{nd2-e${shard}}`, String(bucket)),
     storyOf: (itemId) => under('story-of', itemId),
     stories: () => under('stories'),
