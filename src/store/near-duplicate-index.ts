@@ -14,39 +14,45 @@ import { withNearDuplicateScripts } from './near-duplicate-scripts.js';
 import { createStoryKeys, type StoryKeys } from './story-keys.js';
 
 /**
- * The near-duplicate index in Redis, laid out for memory (~130 B per item), for few round trips
- * and for Redis Cluster.
+ * The near-duplicate index in Redis, laid out for memory (~140 B per item), for few round
+ * trips and for Redis Cluster.
  *
- * Time is cut into buckets a third of the window long; every key belongs to one bucket and
- * expires a window and a bucket after its last write, so nothing is trimmed member by member.
+ * Time is cut into buckets a third of the window long (a lookup spans at most 7 of them).
  *
  * - Entries (near-duplicate-entries.ts, 47 B): id, feed, time and the signature's low 4 bits
- *   per value, fixed-size, in one hash per entry shard and bucket, 256 to a field; an entry's
- *   handle is its shard and ordinal (16 bits: up to 65,536 entries per shard and bucket).
- * - Band records: per LSH band and bucket one hash; the field is the band hash's first 9 bits
- *   (512 fields), the value a run of 4-byte records: the next 12 bits of the band hash (so a
- *   lookup skips all but one in 4,096 records that merely share the field), the entry shard
- *   (4 bits) and the ordinal (16 bits). 16 bands × 4 B, plus ~15 B of hash fields at 30,000
- *   items a bucket (less per item as a bucket fills).
+ *   per value, fixed-size, in one hash per entry shard and bucket, 64 to a field (a field is
+ *   rewritten whole on append, so it stays small); the hash expires a window and a bucket after
+ *   its last write. An entry's handle is its shard, bucket and ordinal. A batch's entries all
+ *   go to one shard (chosen by its first item's id), so appending them is one call.
+ * - Band records: one hash per group of four LSH bands (band modulo 4); the field is the band
+ *   number and the band hash's first 11 bits (2,048 fields a band), the value a run of 4-byte
+ *   records in arrival order: the next 10 bits of the band hash (a lookup skips all but one in
+ *   1,024 records that merely share the field), the entry's bucket modulo 8, its shard (2 bits)
+ *   and its ordinal (17 bits). Records outlive their entries only briefly: appending to a field
+ *   first drops the records at its head 4 to 6 buckets older than the batch (a stale record
+ *   left behind, or one whose bucket number has come round again, only costs reading an entry
+ *   that is gone or does not match). 16 bands × 4 B, plus ~18 B of hash fields at 100,000
+ *   items in the window (less per item as the window fills).
  *
- * Slots: all buckets of one band share the hash tag `{nd2-b<band>}`, so one script adds a
- * batch's records to a band whatever buckets they fall in; entries shard over `{nd2-e<shard>}`
- * by item id, and an entry hash is only ever touched alone. An item's 16 band records land in
- * 16 slots and its entry in a 17th: the index spreads over the masters, and no call crosses
- * slots. Lookups are plain HMGETs (one per band and bucket) whose records the client scans.
+ * Slots: each band group is one key, tagged `{nd2-g<group>}`, so one script per group looks up
+ * and appends a batch's records; the entry hashes of one shard share the tag `{nd2-e<shard>}`
+ * over all buckets, so one script reads a batch's candidates from a shard whatever their
+ * buckets. 4 group slots and 4 shard slots: every call stays in one slot, and the index (a small
+ * part of Herald's memory beside the items) spreads over the masters.
  *
- * Round trips: matchAndAdd takes two for a whole batch: its lookups go out with the appending
- * of its entries, then reading the candidates' entries goes out with the band records (which
- * need the ordinals the append returned).
+ * Round trips: matchAndAdd takes three for a whole batch: append the entries (one call); one
+ * call per band group looks up the batch's fields and appends its records (they need the
+ * ordinals; lookups come first, so a batch never finds itself); read the candidates' entries
+ * (one call per shard). Items of the batch are matched against its earlier items in memory.
  *
- * The layout before this one used the tags `{nd-b…}` and `{nd-e…}`: this one never reads
- * those keys, so after an upgrade they simply expire within a window and a bucket (an item
- * indexed just before the upgrade is then not found as an original: a missed match at most).
+ * Layouts before this one used the tags `{nd-b…}` and `{nd-e…}`: this one never reads those
+ * keys, so after an upgrade they simply expire within a window and a bucket (an item indexed
+ * just before the upgrade is then not found as an original: a missed match at most).
  */
 
 /** Entry shards (2 bits of a record). */
 const ENTRY_SHARDS = 4;
-/** Entries per hash field: a field's value is rewritten on append, so it stays small (12 KB). */
+/** Entries per hash field. */
 const ENTRIES_PER_CHUNK = 64;
 /** Entries an entry hash takes: the 17 bits of a record's ordinal (524,288 items a bucket over the 4 shards). */
 const MAX_ENTRIES = 1 << 17;
