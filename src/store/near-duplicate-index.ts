@@ -34,8 +34,8 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  *   that is gone or does not match). 16 bands × 4 B, plus ~18 B of hash fields at 100,000
  *   items in the window (less per item as the window fills).
  *
- * Slots: each band group is one key, tagged `{nd2-g<group>}`, so one script per group looks up
- * and appends a batch's records; the entry hashes of one shard share the tag `{nd2-e<shard>}`
+ * Slots: each band group is one key, tagged `{nd3-g<group>}`, so one script per group looks up
+ * and appends a batch's records; the entry hashes of one shard share the tag `{nd3-e<shard>}`
  * over all buckets, so one script reads a batch's candidates from a shard whatever their
  * buckets. 4 group slots and 4 shard slots: every call stays in one slot, and the index (a small
  * part of Herald's memory beside the items) spreads over the masters.
@@ -45,8 +45,8 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * ordinals; lookups come first, so a batch never finds itself); read the candidates' entries
  * (one call per shard). Items of the batch are matched against its earlier items in memory.
  *
- * Layouts before this one used the tags `{nd-b…}` and `{nd-e…}`: this one never reads those
- * keys, so after an upgrade they simply expire within a window and a bucket (an item indexed
+ * Layouts before this one used the tags `{nd-b…}`/`{nd-e…}` and `{nd2-b…}`/`{nd2-e…}`: this
+ * one never reads those keys, so after an upgrade they simply expire within a window and a bucket (an item indexed
  * just before the upgrade is then not found as an original: a missed match at most).
  */
 
