@@ -150,6 +150,20 @@ function quality(log: (line: string) => void): BenchResult[] {
   const bestMinHash = best(minHashRows);
   const bestSimHash = best(simHashRows);
 
+  // What the Redis index stores per item: fewer bands and fewer bits per value cost less memory.
+  log('stored signature bits (per-pair decisions at the chosen threshold, b-bit estimate):');
+  for (const bits of [32, 16, 8, 4]) {
+    const scores = pairDecisionScores(items.length, sameGroup, (i, j) => fingerprintSimilarity(fingerprints[i]!, fingerprints[j]!, bits) >= defaults.threshold);
+    log(`  ${bits === defaults.signatureBits ? '→' : ' '} ${String(bits).padStart(2)} bits  ${format(scores)}`);
+  }
+  log('LSH bands × rows (pairwise over the groups the pipeline forms; share of pairs at J ≥ threshold sharing a band, in theory at J = threshold):');
+  for (const [bands, rows] of [[32, 2], [24, 2], [16, 2], [12, 2], [16, 3]] as const) {
+    const scores = pairwiseScores(nearDuplicateAssignment(items, { ...defaults, bands, rows }), goldDuplicates);
+    const chance = 1 - (1 - defaults.threshold ** rows) ** bands;
+    const chosen = bands === defaults.bands && rows === defaults.rows;
+    log(`  ${chosen ? '→' : ' '} ${String(bands).padStart(2)} × ${rows}  ${format(scores)}  (${chance.toFixed(3)})`);
+  }
+
   log('clustering sweep (join threshold × time-decay half-life; title weight 0.15):');
   for (const decayHalfLifeHours of [6, 12, 24, 48]) {
     const cells = [0.12, 0.16, 0.2, 0.24, 0.28].map((joinThreshold) => {

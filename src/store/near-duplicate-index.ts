@@ -14,46 +14,54 @@ import { withNearDuplicateScripts } from './near-duplicate-scripts.js';
 import { createStoryKeys, type StoryKeys } from './story-keys.js';
 
 /**
- * The near-duplicate index in Redis, laid out for memory (~130 B per item), for few round trips
- * and for Redis Cluster.
+ * The near-duplicate index in Redis, laid out for memory (~140 B per item), for few round
+ * trips and for Redis Cluster.
  *
- * Time is cut into buckets a third of the window long; every key belongs to one bucket and
- * expires a window and a bucket after its last write, so nothing is trimmed member by member.
+ * Time is cut into buckets a third of the window long (a lookup spans at most 7 of them).
  *
  * - Entries (near-duplicate-entries.ts, 47 B): id, feed, time and the signature's low 4 bits
- *   per value, fixed-size, in one hash per entry shard and bucket, 256 to a field; an entry's
- *   handle is its shard and ordinal (16 bits: up to 65,536 entries per shard and bucket).
- * - Band records: per LSH band and bucket one hash; the field is the band hash's first 9 bits
- *   (512 fields), the value a run of 4-byte records: the next 12 bits of the band hash (so a
- *   lookup skips all but one in 4,096 records that merely share the field), the entry shard
- *   (4 bits) and the ordinal (16 bits). 16 bands × 4 B, plus ~15 B of hash fields at 30,000
- *   items a bucket (less per item as a bucket fills).
+ *   per value, fixed-size, in one hash per entry shard and bucket, 64 to a field (a field is
+ *   rewritten whole on append, so it stays small); the hash expires a window and a bucket after
+ *   its last write. An entry's handle is its shard, bucket and ordinal. A batch's entries all
+ *   go to one shard (chosen by its first item's id), so appending them is one call.
+ * - Band records: one hash per group of four LSH bands (band modulo 4); the field is the band
+ *   number and the band hash's first 11 bits (2,048 fields a band), the value a run of 4-byte
+ *   records in arrival order: the next 10 bits of the band hash (a lookup skips all but one in
+ *   1,024 records that merely share the field), the entry's bucket modulo 8, its shard (2 bits)
+ *   and its ordinal (17 bits). Records outlive their entries only briefly: appending to a field
+ *   first drops the records at its head 4 to 6 buckets older than the batch (a stale record
+ *   left behind, or one whose bucket number has come round again, only costs reading an entry
+ *   that is gone or does not match). 16 bands × 4 B, plus ~18 B of hash fields at 100,000
+ *   items in the window (less per item as the window fills).
  *
- * Slots: all buckets of one band share the hash tag `{nd2-b<band>}`, so one script adds a
- * batch's records to a band whatever buckets they fall in; entries shard over `{nd2-e<shard>}`
- * by item id, and an entry hash is only ever touched alone. An item's 16 band records land in
- * 16 slots and its entry in a 17th: the index spreads over the masters, and no call crosses
- * slots. Lookups are plain HMGETs (one per band and bucket) whose records the client scans.
+ * Slots: each band group is one key, tagged `{nd3-g<group>}`, so one script per group looks up
+ * and appends a batch's records; the entry hashes of one shard share the tag `{nd3-e<shard>}`
+ * over all buckets, so one script reads a batch's candidates from a shard whatever their
+ * buckets. 4 group slots and 4 shard slots: every call stays in one slot, and the index (a small
+ * part of Herald's memory beside the items) spreads over the masters.
  *
- * Round trips: matchAndAdd takes two for a whole batch: its lookups go out with the appending
- * of its entries, then reading the candidates' entries goes out with the band records (which
- * need the ordinals the append returned).
+ * Round trips: matchAndAdd takes three for a whole batch: append the entries (one call); one
+ * call per band group looks up the batch's fields and appends its records (they need the
+ * ordinals; lookups come first, so a batch never finds itself); read the candidates' entries
+ * (one call per shard). Items of the batch are matched against its earlier items in memory.
  *
- * The layout before this one used the tags `{nd-b…}` and `{nd-e…}`: this one never reads
- * those keys, so after an upgrade they simply expire within a window and a bucket (an item
- * indexed just before the upgrade is then not found as an original: a missed match at most).
+ * Layouts before this one used the tags `{nd-b…}`/`{nd-e…}` and `{nd2-b…}`/`{nd2-e…}`: this
+ * one never reads those keys, so after an upgrade they simply expire within a window and a bucket (an item indexed
+ * just before the upgrade is then not found as an original: a missed match at most).
  */
 
-/** Entry shards (4 bits of a record). */
-const ENTRY_SHARDS = 16;
-/** Entries per hash field: a field's value is rewritten on append, so it stays small (12 KB). */
-const ENTRIES_PER_CHUNK = 256;
-/** Entries an entry hash takes: the 16 bits of a record's ordinal. */
-const MAX_ENTRIES = 0x10000;
+/** Entry shards (2 bits of a record). */
+const ENTRY_SHARDS = 4;
+/** Entries per hash field. */
+const ENTRIES_PER_CHUNK = 64;
+/** Entries an entry hash takes: the 17 bits of a record's ordinal (524,288 items a bucket over the 4 shards). */
+const MAX_ENTRIES = 1 << 17;
 /** The band hash's first bits name the field. */
 const FIELD_BITS = 11;
 /** The band hash's next bits, kept in the record. */
-const TAIL_BITS = 9;
+const TAIL_BITS = 10;
+/** Bands share a key four by four (band modulo 4): fewer, larger script calls per batch. */
+const BAND_GROUPS = 4;
 const RECORD_BYTES = 4;
 /** A record keeps its entry's bucket modulo 8: a lookup spans at most 7 buckets, so that names one. */
 const BUCKET_CYCLE = 8;
@@ -72,8 +80,9 @@ function bandsOf(fingerprint: Fingerprint, bands: number, rows: number): Array<{
   return bandHashes(fingerprint.signature, bands, rows).map((hash, band) => ({ band, hash }));
 }
 
-function fieldOf(hash: number): number {
-  return hash >>> (32 - FIELD_BITS);
+/** The field of a band hash in its group's hash: the band number, then the hash's first bits. */
+function fieldOf(band: number, hash: number): number {
+  return (band << FIELD_BITS) | (hash >>> (32 - FIELD_BITS));
 }
 
 function tailOf(hash: number): number {
@@ -86,7 +95,7 @@ function cycleOf(bucket: number): number {
 }
 
 function recordOf(hash: number, bucket: number, shard: number, ordinal: number): number {
-  return ((tailOf(hash) << 23) | (cycleOf(bucket) << 20) | (shard << 16) | ordinal) >>> 0;
+  return ((tailOf(hash) << 22) | (cycleOf(bucket) << 19) | (shard << 17) | ordinal) >>> 0;
 }
 
 /** Fields as the band script takes them: 2 bytes each. */
@@ -97,14 +106,17 @@ function packFields(fields: Iterable<number>): Buffer {
   return bytes;
 }
 
-/** Records to append as the band script takes them: (field, record) as 6-byte units. */
-function packUnits(fieldsAndRecords: readonly number[]): Buffer {
-  const bytes = Buffer.alloc(3 * fieldsAndRecords.length);
-  for (let at = 0; at < fieldsAndRecords.length; at += 2) {
-    bytes.writeUInt16BE(fieldsAndRecords[at]!, 3 * at);
-    bytes.writeUInt32BE(fieldsAndRecords[at + 1]!, 3 * at + 2);
-  }
-  return bytes;
+/** Per field the number of records to append (uint16 BE) and the records, as the band script takes them. */
+function packAppends(appends: readonly number[][]): { counts: Buffer; records: Buffer } {
+  if (appends.every((records) => records.length === 0)) return { counts: Buffer.alloc(0), records: Buffer.alloc(0) };
+  const counts = Buffer.alloc(2 * appends.length);
+  const records = Buffer.alloc(4 * appends.reduce((total, list) => total + list.length, 0));
+  let at = 0;
+  appends.forEach((list, position) => {
+    counts.writeUInt16BE(list.length, 2 * position);
+    for (const word of list) at = records.writeUInt32BE(word, at);
+  });
+  return { counts, records };
 }
 
 function shardOf(id: string): number {
@@ -134,23 +146,23 @@ interface Placed {
 /** Handles a lookup found per item: "shard:bucket" → ordinals. */
 type Handles = Array<Map<string, Set<number>>>;
 
-/** One band's share of a script call: fields looked up (field → position), who wants each position's records with which tail, and records to append (field, record, field, record…). */
-interface BandWork {
+/** One band group's share of a script call: its fields (field → position), who wants each position's records with which tail, and the records to append to each. */
+interface GroupWork {
   fields: Map<number, number>;
   wanted: Array<Array<{ index: number; tail: number }>>;
-  appends: number[];
+  appends: number[][];
 }
 
 /** Adds the handles of the records (of one field) whose tail matches and whose bucket lies in [first, last]. */
 function collectHandles(records: Buffer, tail: number, first: number, last: number, found: Map<string, Set<number>>): void {
   for (let at = 0; at + RECORD_BYTES <= records.length; at += RECORD_BYTES) {
     const word = records.readUInt32BE(at);
-    if (word >>> 23 !== tail) continue;
-    const bucket = first + cycleOf(((word >>> 20) & 7) - first);
+    if (word >>> 22 !== tail) continue;
+    const bucket = first + cycleOf(((word >>> 19) & 7) - first);
     if (bucket > last) continue;
-    const place = `${(word >>> 16) & 0xf}:${bucket}`;
+    const place = `${(word >>> 17) & 3}:${bucket}`;
     const ordinals = found.get(place) ?? new Set<number>();
-    ordinals.add(word & 0xffff);
+    ordinals.add(word & (MAX_ENTRIES - 1));
     found.set(place, ordinals);
   }
 }
@@ -234,36 +246,43 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const { windowMs, bands, rows } = this.options;
     const handles: Handles = lookups.map(() => new Map());
     const ranges = lookups.map(({ at }) => ({ first: this.bucketOf(at - windowMs), last: this.bucketOf(at + windowMs) }));
-    const perBand = new Map<number, BandWork>();
-    const work = (band: number): BandWork => {
-      const found = perBand.get(band) ?? { fields: new Map(), wanted: [], appends: [] };
-      perBand.set(band, found);
-      return found;
+    const perGroup = new Map<number, GroupWork>();
+    /** The position of a band hash's field in its group's script call. */
+    const positionOf = (band: number, hash: number): { work: GroupWork; position: number } => {
+      const work: GroupWork = perGroup.get(band % BAND_GROUPS) ?? { fields: new Map(), wanted: [], appends: [] };
+      perGroup.set(band % BAND_GROUPS, work);
+      const field = fieldOf(band, hash);
+      if (!work.fields.has(field)) {
+        work.fields.set(field, work.fields.size);
+        work.wanted.push([]);
+        work.appends.push([]);
+      }
+      return { work, position: work.fields.get(field)! };
     };
     lookups.forEach((item, index) => {
       for (const { band, hash } of bandsOf(item.fingerprint, bands, rows)) {
-        const { fields, wanted } = work(band);
-        const field = fieldOf(hash);
-        if (!fields.has(field)) {
-          fields.set(field, fields.size);
-          wanted.push([]);
-        }
-        wanted[fields.get(field)!]!.push({ index, tail: tailOf(hash) });
+        const { work, position } = positionOf(band, hash);
+        work.wanted[position]!.push({ index, tail: tailOf(hash) });
       }
     });
     for (const { item, shard, bucket, ordinal } of placed) {
       if (ordinal < 0) continue;
-      for (const { band, hash } of bandsOf(item.fingerprint, bands, rows)) work(band).appends.push(fieldOf(hash), recordOf(hash, bucket, shard, ordinal));
+      for (const { band, hash } of bandsOf(item.fingerprint, bands, rows)) {
+        const { work, position } = positionOf(band, hash);
+        work.appends[position]!.push(recordOf(hash, bucket, shard, ordinal));
+      }
     }
     const ttl = this.options.windowMs + this.bucketMs;
     const reference = this.trimReference(placed);
     await Promise.all(
-      [...perBand].map(async ([band, { fields, wanted, appends }]) => {
-        const replies = await this.redis.heraldNdFindAndAddRecordsBuffer(this.keys.nearDuplicateBand(band), ttl, reference, packFields(fields.keys()), packUnits(appends));
+      [...perGroup].map(async ([group, { fields, wanted, appends }]) => {
+        const { counts, records } = packAppends(appends);
+        const lookUp = lookups.length > 0 ? '1' : '0';
+        const replies = await this.redis.heraldNdFindAndAddRecordsBuffer(this.keys.nearDuplicateBands(group), ttl, reference, packFields(fields.keys()), counts, records, lookUp);
         wanted.forEach((wanting, position) => {
-          const records = replies[position];
-          if (!records) return;
-          for (const { index, tail } of wanting) collectHandles(records, tail, ranges[index]!.first, ranges[index]!.last, handles[index]!);
+          const found = replies[position];
+          if (!found) return;
+          for (const { index, tail } of wanting) collectHandles(found, tail, ranges[index]!.first, ranges[index]!.last, handles[index]!);
         });
       }),
     );
@@ -281,21 +300,33 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     return buckets.length === 0 ? -1 : cycleOf(Math.max(...buckets));
   }
 
-  /** The entries behind each item's handles: one script per entry hash, all at once. */
+  /** The entries behind each item's handles: one script per entry shard (its buckets share a slot), all at once. */
   private async readEntries(handles: Handles): Promise<IndexedFingerprint[][]> {
-    const wanted = new Map<string, Set<number>>();
-    for (const perItem of handles) for (const [place, ordinals] of perItem) wanted.set(place, new Set([...(wanted.get(place) ?? []), ...ordinals]));
+    const wanted = new Map<number, Map<number, Set<number>>>();
+    for (const perItem of handles) {
+      for (const [place, ordinals] of perItem) {
+        const [shard, bucket] = place.split(':').map(Number) as [number, number];
+        const buckets = wanted.get(shard) ?? new Map<number, Set<number>>();
+        wanted.set(shard, buckets);
+        buckets.set(bucket, new Set([...(buckets.get(bucket) ?? []), ...ordinals]));
+      }
+    }
     const entries = new Map<string, IndexedFingerprint>();
     await Promise.all(
-      [...wanted].map(async ([place, ordinals]) => {
-        const [shard, bucket] = place.split(':').map(Number) as [number, number];
-        const list = [...ordinals];
-        const replies = await this.redis.heraldNdReadEntriesBuffer(this.keys.nearDuplicateEntries(shard, bucket), this.entrySize, ENTRIES_PER_CHUNK, ...list);
-        replies.forEach((bytes, index) => {
-          if (bytes.length < this.entrySize) return;
-          const { id, feedKey, at, fingerprint } = decodeEntry(bytes, bucket * this.bucketMs, this.options);
-          entries.set(`${place}:${list[index]}`, { id, feedId: feedKey, at, fingerprint });
-        });
+      [...wanted].map(async ([shard, buckets]) => {
+        const lists = [...buckets].map(([bucket, ordinals]) => ({ bucket, ordinals: [...ordinals] }));
+        const keys = lists.map(({ bucket }) => this.keys.nearDuplicateEntries(shard, bucket));
+        const args = lists.flatMap(({ ordinals }, index) => ordinals.map((ordinal) => `${index + 1}:${ordinal}`));
+        const replies = await this.redis.heraldNdReadEntriesBuffer(keys.length, ...keys, this.entrySize, ENTRIES_PER_CHUNK, ...args);
+        let reply = 0;
+        for (const { bucket, ordinals } of lists) {
+          for (const ordinal of ordinals) {
+            const bytes = replies[reply++]!;
+            if (bytes.length < this.entrySize) continue;
+            const { id, feedKey, at, fingerprint } = decodeEntry(bytes, bucket * this.bucketMs, this.options);
+            entries.set(`${shard}:${bucket}:${ordinal}`, { id, feedId: feedKey, at, fingerprint });
+          }
+        }
       }),
     );
     return handles.map((perItem) => [...perItem].flatMap(([place, ordinals]) => [...ordinals].flatMap((ordinal) => entries.get(`${place}:${ordinal}`) ?? [])));

@@ -49,77 +49,70 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return ordinals`;
 
 /**
- * KEYS[1] an entry hash. ARGV[1] entry size, ARGV[2] entries per chunk, ARGV[3…] ordinals.
- * Returns the entry at each ordinal (its long id appended, if it has one), or an empty string
- * where the hash has expired meanwhile.
+ * KEYS: entry hashes of one shard (its time buckets share the shard's hash tag). ARGV[1] entry
+ * size, ARGV[2] entries per chunk, ARGV[3…] "<key index>:<ordinal>". Returns the entry at each
+ * (its long id appended, if it has one), or an empty string where the hash has expired meanwhile.
  */
 const READ_ENTRIES = `
 local size, per = tonumber(ARGV[1]), tonumber(ARGV[2])
 local chunks, entries = {}, {}
 for i = 3, #ARGV do
-  local n = tonumber(ARGV[i])
+  local colon = string.find(ARGV[i], ':', 1, true)
+  local key, n = KEYS[tonumber(string.sub(ARGV[i], 1, colon - 1))], tonumber(string.sub(ARGV[i], colon + 1))
   local c = math.floor(n / per)
-  if chunks[c] == nil then chunks[c] = redis.call('HGET', KEYS[1], tostring(c)) or '' end
+  local chunk = key .. ' ' .. c
+  if chunks[chunk] == nil then chunks[chunk] = redis.call('HGET', key, tostring(c)) or '' end
   local at = (n - c * per) * size
-  local entry = string.sub(chunks[c], at + 1, at + size)
-  if #entry == size and string.byte(entry, 15) % 4 >= 2 then entry = entry .. (redis.call('HGET', KEYS[1], 'i' .. n) or '') end
+  local entry = string.sub(chunks[chunk], at + 1, at + size)
+  if #entry == size and string.byte(entry, 15) % 4 >= 2 then entry = entry .. (redis.call('HGET', key, 'i' .. n) or '') end
   entries[#entries + 1] = entry
 end
 return entries`;
 
 /**
- * KEYS[1] a band's hash. ARGV[1] ttl (ms), ARGV[2] the trim reference (the batch's newest
- * bucket modulo 8, or -1), ARGV[3] fields to look up (2 bytes each), ARGV[4] records to append
- * as 6-byte units (field, 4-byte record). Looks up first, so a batch never finds its own
- * records, and returns the looked-up fields' records (nil where there are none): the client
- * picks the ones it wants (far cheaper there than in Lua). Before appending to a field, drops
- * the records at its head that are 4 to 6 buckets older than the reference (bits 4-6 of a
- * record's second byte: its bucket modulo 8); records are appended in arrival order, so that
- * is where expired ones gather.
+ * KEYS[1] a band group's hash. ARGV[1] ttl (ms), ARGV[2] the trim reference (the batch's
+ * newest bucket modulo 8, or -1), ARGV[3] fields (2 bytes each), ARGV[4] per field the number
+ * of records to append to it (uint16 BE; empty: none), ARGV[5] those records, field after
+ * field, ARGV[6] "1" to return the fields' records as they were before (nil where there are
+ * none): the client picks the ones it wants (far cheaper there than in Lua), and a batch never
+ * finds its own records. Before appending to a field, drops the records at its head that are
+ * 4 to 6 buckets older than the reference (bits 3-5 of a record's second byte: its bucket
+ * modulo 8); records are appended in arrival order, so that is where expired ones gather.
  */
 const FIND_AND_ADD_RECORDS = `
-local fields, found, known = {}, {}, {}
+local fields = {}
 for i = 1, #ARGV[3], 2 do fields[#fields + 1] = string.sub(ARGV[3], i, i + 1) end
-if #fields > 0 then found = redis.call('HMGET', KEYS[1], unpack(fields)) end
-if #ARGV[4] == 0 then return found end
-for j, field in ipairs(fields) do known[field] = found[j] end
-local order, grouped, missing = {}, {}, {}
-for i = 1, #ARGV[4], 6 do
-  local field = string.sub(ARGV[4], i, i + 1)
-  if grouped[field] == nil then
-    grouped[field] = {}
-    order[#order + 1] = field
-    if known[field] == nil then missing[#missing + 1] = field end
+if #fields == 0 then return {} end
+local found = redis.call('HMGET', KEYS[1], unpack(fields))
+local counts, records, reference = ARGV[4], ARGV[5], tonumber(ARGV[2])
+if #counts > 0 then
+  local values, at = {}, 1
+  for j, field in ipairs(fields) do
+    local count = 256 * string.byte(counts, 2 * j - 1) + string.byte(counts, 2 * j)
+    if count > 0 then
+      local old = found[j] or ''
+      local from = 1
+      while reference >= 0 and from < #old do
+        local age = (reference - math.floor(string.byte(old, from + 1) / 8) % 8) % 8
+        if age < 4 or age > 6 then break end
+        from = from + 4
+      end
+      values[#values + 1] = field
+      values[#values + 1] = string.sub(old, from) .. string.sub(records, at, at + 4 * count - 1)
+      at = at + 4 * count
+    end
   end
-  local group = grouped[field]
-  group[#group + 1] = string.sub(ARGV[4], i + 2, i + 5)
+  redis.call('HSET', KEYS[1], unpack(values))
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
-if #missing > 0 then
-  local more = redis.call('HMGET', KEYS[1], unpack(missing))
-  for j, field in ipairs(missing) do known[field] = more[j] end
-end
-local reference = tonumber(ARGV[2])
-local values = {}
-for j, field in ipairs(order) do
-  local old = known[field] or ''
-  local from = 1
-  while reference >= 0 and from < #old do
-    local age = (reference - math.floor(string.byte(old, from + 1) / 16) % 8) % 8
-    if age < 4 or age > 6 then break end
-    from = from + 4
-  end
-  values[2 * j - 1] = field
-  values[2 * j] = string.sub(old, from) .. table.concat(grouped[field])
-end
-redis.call('HSET', KEYS[1], unpack(values))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return found`;
+if ARGV[6] == '1' then return found end
+return {}`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
     heraldNdAppendEntries(key: string, ttlMs: number, entrySize: number, perChunk: number, most: number, ...entries: Buffer[]): Result<number[], Context>;
-    heraldNdReadEntriesBuffer(key: string, entrySize: number, perChunk: number, ...ordinals: number[]): Result<Buffer[], Context>;
-    heraldNdFindAndAddRecordsBuffer(key: string, ttlMs: number, trimReference: number, fields: Buffer, records: Buffer): Result<Array<Buffer | null>, Context>;
+    heraldNdReadEntriesBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number>): Result<Buffer[], Context>;
+    heraldNdFindAndAddRecordsBuffer(key: string, ttlMs: number, trimReference: number, fields: Buffer, counts: Buffer, records: Buffer, lookUp: '0' | '1'): Result<Array<Buffer | null>, Context>;
   }
 }
 
@@ -127,7 +120,7 @@ declare module 'ioredis' {
 export function withNearDuplicateScripts<Client extends RedisClient>(redis: Client): Client {
   if (!redis.heraldNdAppendEntries) {
     redis.defineCommand('heraldNdAppendEntries', { numberOfKeys: 1, lua: APPEND_ENTRIES });
-    redis.defineCommand('heraldNdReadEntries', { numberOfKeys: 1, lua: READ_ENTRIES });
+    redis.defineCommand('heraldNdReadEntries', { lua: READ_ENTRIES });
     redis.defineCommand('heraldNdFindAndAddRecords', { numberOfKeys: 1, lua: FIND_AND_ADD_RECORDS });
   }
   return redis;

@@ -4,15 +4,16 @@ import { keysUnder } from './keys.js';
  * Redis keys of the dedup and story layers (near-duplicate index, story profiles, delivery
  * memory), all under the configured prefix (`herald:` by default).
  *
- * Redis Cluster (see keys.ts): the near-duplicate index tags its keys per LSH band
- * (`{nd2-b<band>}`, one key per band) and per
- * entry shard (`{nd2-e<shard>}`: an entry hash is only touched alone); no other key here is tagged and none shares a script or MULTI with
- * another, so stories, their profiles and the term lookups spread over every slot.
+ * Redis Cluster (see keys.ts): the near-duplicate index tags its keys per group of LSH bands
+ * (`{nd3-g<group>}`: one key, so one script looks up and appends a batch's records) and per
+ * entry shard (`{nd3-e<shard>}`: a shard's time buckets share a slot, so one script reads a
+ * batch's candidates from it); no other key here is tagged and none shares a script or MULTI
+ * with another, so stories, their profiles and the term lookups spread over every slot.
  */
 export interface StoryKeys {
-  /** Hash: near-duplicate band records of one LSH band (see near-duplicate-index.ts). */
-  nearDuplicateBand(band: number): string;
-  /** Hash: near-duplicate entries of one entry shard and time bucket, 256 fixed-size entries a field (see near-duplicate-index.ts). */
+  /** Hash: near-duplicate band records of one group of LSH bands (see near-duplicate-index.ts). */
+  nearDuplicateBands(group: number): string;
+  /** Hash: near-duplicate entries of one entry shard and time bucket, 64 fixed-size entries a field (see near-duplicate-index.ts). */
   nearDuplicateEntries(shard: number, bucket: number): string;
   /** String: the story an item was placed in. */
   storyOf(itemId: string): string;
@@ -38,8 +39,8 @@ export interface StoryKeys {
 export function createStoryKeys(prefix = 'herald'): StoryKeys {
   const under = keysUnder(prefix);
   return {
-    nearDuplicateBand: (band) => under(`{nd2-b${band}}`),
-    nearDuplicateEntries: (shard, bucket) => under(`{nd2-e${shard}}`, String(bucket)),
+    nearDuplicateBands: (group) => under(`{nd3-g${group}}`),
+    nearDuplicateEntries: (shard, bucket) => under(`{nd3-e${shard}}`, String(bucket)),
     storyOf: (itemId) => under('story-of', itemId),
     stories: () => under('stories'),
     storyItems: (storyId) => under('story', storyId, 'items'),

@@ -106,9 +106,32 @@ describe('RedisNearDuplicateIndex', () => {
     expect(await index.query(fingerprint, 1_000_000 - windowMs, 'another-feed')).toEqual([item.id]);
     expect(await index.query(fingerprint, 1_000_000 + windowMs + 1, 'another-feed')).toEqual([]);
     const keys = await redis.keys(`${prefix}:*`);
-    expect(keys).toHaveLength(index.options.bands + 1);
+    // The four band groups and one entry hash.
+    expect(keys).toHaveLength(5);
     for (const key of keys) expect(await redis.pttl(key)).toBeGreaterThan(0);
     for (const key of keys) expect(await redis.pttl(key)).toBeLessThanOrEqual(windowMs + windowMs / 3);
+  });
+
+  it('drops the band records of items older than the window when a later item appends to the same fields', async () => {
+    const prefix = freshPrefix();
+    const hour = 3_600_000;
+    const index = new RedisNearDuplicateIndex(redis, prefix, { windowMs: 3 * hour });
+    const keys = createStoryKeys(prefix);
+    const recordBytes = async () => {
+      let total = 0;
+      for (let group = 0; group < 4; group += 1) for (const value of Object.values(await redis.hgetallBuffer(keys.nearDuplicateBands(group)))) total += value.length;
+      return total;
+    };
+    // The same text three times: its band hashes, hence its fields, are the same each time.
+    const fingerprint = fingerprintItem(allItems.find((item) => item.id === 'en-quake-chile-wire')!);
+    const start = Date.parse('2025-03-01T00:00:00Z');
+    await index.add('0000000000000001', fingerprint, start, 'wire');
+    await index.add('0000000000000002', fingerprint, start + hour, 'wire');
+    expect(await recordBytes()).toBe(2 * index.options.bands * 4);
+    // Five buckets (hours) later the first two are out of every window: their records go.
+    await index.add('0000000000000003', fingerprint, start + 5 * hour, 'wire');
+    expect(await recordBytes()).toBe(index.options.bands * 4);
+    expect(await index.query(fingerprint, start + 5 * hour, 'paper')).toEqual(['0000000000000003']);
   });
 
   it('lets its keys expire once the window has passed', async () => {
