@@ -126,6 +126,11 @@ class PollLoop extends EventEmitter implements PollWorker {
     });
   }
 
+  /** Wakes the loop if it waits for a free slot (not if it waits out the idle interval: that would make a claim per finished poll). */
+  private slotFreed(): void {
+    if (this.waiter?.onSlot) this.waiter.wake();
+  }
+
   private async pollAll(feedIds: string[]): Promise<void> {
     this.inFlight += feedIds.length;
     let claimed;
@@ -135,7 +140,7 @@ class PollLoop extends EventEmitter implements PollWorker {
       // Their leases bring them back.
       this.options.logger?.error({ err: error, feeds: feedIds.length }, 'reading claimed feeds failed');
       this.inFlight -= feedIds.length;
-      this.waiter?.wake();
+      this.slotFreed();
       return;
     }
     await Promise.all(claimed.map(({ id, feed, state }) => this.pollOne(id, feed, state)));
@@ -165,7 +170,7 @@ class PollLoop extends EventEmitter implements PollWorker {
     this.inFlight -= 1;
     if (this.pending.length >= FINISH_BATCH || this.inFlight === 0) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), FINISH_DELAY_MS);
-    this.waiter?.wake();
+    this.slotFreed();
   }
 
   /** Writes the finished polls waiting, then reports them: a poll's log line means its state is stored. */

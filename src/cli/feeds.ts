@@ -78,8 +78,8 @@ function feedTable(entries: { feed: Feed; state: FeedState }[], now: Date): stri
 }
 
 /**
- * Removes a feed named by id or URL from the catalogue and stops polling it; a running Herald
- * drops a poll of it already queued. Returns what to print, and whether there was such a feed.
+ * Removes a feed named by id or URL from the catalogue and the poll schedule; a poll of it in
+ * flight in a running Herald records nothing. Returns what to print, and whether there was such a feed.
  */
 async function removeFeed(selector: string, config: HeraldConfig): Promise<{ found: boolean; message: string }> {
   return withFeedStore(config, async (feeds) => {

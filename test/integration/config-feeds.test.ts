@@ -3,6 +3,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
+import { createRedisConnection } from '../../src/queue/connection.js';
+import { openQueue, QUEUE_NAMES } from '../../src/queue/names.js';
+import { createPollQueue } from '../../src/queue/poll-jobs.js';
+import { nextPollAt, pollJitterMs } from '../../src/queue/schedulers.js';
 import { startWorkers } from '../../src/runtime/workers.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
@@ -99,5 +103,27 @@ describe('the config owns the feeds it lists', () => {
     expect(byUrl.get(listed[7]!)).toMatchObject({ intervalMinutes: 60 });
     expect(byUrl.get(listed[8]!)).toMatchObject({ intervalMinutes: 30, name: 'Renamed' });
     expect(stored.filter((feed) => feed.intervalMinutes === 30)).toHaveLength(listed.length - 1);
+  });
+});
+
+describe('a start after the per-feed job schedulers', () => {
+  it('removes them once and schedules their feeds at the same phase of their interval', async () => {
+    const { feed } = await feeds.add({ url: A, intervalMinutes: 15, origin: 'config' });
+    const polledAt = Date.now() - 60_000;
+    await feeds.saveState(feed.id, { consecutiveFailures: 0, lastPolledAt: new Date(polledAt).toISOString() });
+    const connection = createRedisConnection(server.url);
+    const old = openQueue(QUEUE_NAMES.pollFeed, connection, PREFIX);
+    await old.upsertJobScheduler(`poll-${feed.id}`, { every: 15 * 60_000, offset: pollJitterMs(feed.id, 15 * 60_000) }, { name: 'poll', data: { feedId: feed.id } });
+    await old.close();
+    connection.disconnect();
+
+    const first = await startWith([A]);
+    expect(first.log).toContain('removed the per-feed poll job schedulers');
+    expect(await server.client().keys(`{${PREFIX}}:${QUEUE_NAMES.pollFeed}:*`)).toEqual([]);
+    expect(first.scheduled).toEqual([feed.id]);
+    const due = await createPollQueue(server.client(), PREFIX).dueAt(feed.id);
+    expect(due).toBeGreaterThan(Date.now() - 60_000);
+    expect(due).toBe(nextPollAt(feed, due! - 1));
+    expect((await startWith([A])).log).not.toContain('removed the per-feed poll job schedulers');
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
+import { nextPollAt } from '../../src/queue/schedulers.js';
 import { createPollFeedDeps } from '../../jobs/poll-feed.js';
 import { startPollWorker } from '../../jobs/poll-worker.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
@@ -79,6 +80,32 @@ it('closes a worker only once the polls in flight have finished', async () => {
     expect(await deps.queue.dueAt(feed.id)).toBeGreaterThan(Date.now());
     expect(await connection.zcard(deps.queue.keys.pollLeases())).toBe(0);
     expect((await deps.items.inWindow(new Date(0), new Date(Date.now() + 60_000))).map((item) => item.title)).toContain('Held');
+  } finally {
+    await worker.close();
+    connection.disconnect();
+  }
+});
+
+it('logs a poll that throws (a bug, not the feed’s fault), leaves the feed’s state alone and keeps it scheduled at its next slot', async () => {
+  const connection = createRedisConnection(redisServer.url);
+  const deps = createPollFeedDeps(connection, parseConfig({ fetch: { allowHosts: [feedServer.host] } }), {
+    onNewItems: () => Promise.reject(new Error('story engine bug')),
+  });
+  const worker = startPollWorker(deps, { concurrency: 2, logger });
+  try {
+    feedServer.setFeed('/buggy.xml', '<rss version="2.0"><channel><title>B</title><item><guid>urn:buggy</guid><title>Buggy</title></item></channel></rss>');
+    const { feed } = await deps.feeds.add({ url: feedServer.url('/buggy.xml'), intervalMinutes: 15 });
+    const failed = once(worker, 'failed');
+    const asked = Date.now();
+    await deps.queue.requestPoll(feed.id, asked);
+    const [feedId, error] = (await failed) as [string, Error];
+    expect({ feedId, message: error.message }).toEqual({ feedId: feed.id, message: 'story engine bug' });
+    expect(logLines.some((line) => line.msg === 'poll failed')).toBe(true);
+    expect(await deps.feeds.getState(feed.id)).toEqual({ consecutiveFailures: 0 });
+    const due = await deps.queue.dueAt(feed.id);
+    expect(due).toBeGreaterThan(asked);
+    expect(due).toBe(nextPollAt(feed, due! - 1));
+    expect(await connection.zcard(deps.queue.keys.pollLeases())).toBe(0);
   } finally {
     await worker.close();
     connection.disconnect();
