@@ -28,6 +28,11 @@ export function canonicalizeUrl(url: string, base?: string): string | undefined 
   } catch {
     return undefined;
   }
+  return canonicalUrlOf(parsed);
+}
+
+/** canonicalizeUrl of a URL already parsed, for callers that need other parts of it too. */
+export function canonicalUrlOf(parsed: URL): string | undefined {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
   const host = parsed.hostname.replace(/\.$/, '');
   if (host === '') return undefined;
