@@ -104,11 +104,15 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
  * boilerplate is taken out.
  */
 function readBody(entry: FeedEntry, base: string | undefined): HtmlContent {
-  const ownText = ({ text, image, linksOnly }: HtmlContent): HtmlContent => ({ text: linksOnly && entry.title?.trim() ? '' : stripBoilerplate(text), image });
-  const content = ownText(readHtml(entry.contentHtml ?? '', base));
+  const content = ownText(readHtml(entry.contentHtml ?? '', base), entry.title);
   if (content.text !== '' || entry.summaryHtml === undefined) return content;
-  const summary = ownText(readHtml(entry.summaryHtml, base));
+  const summary = ownText(readHtml(entry.summaryHtml, base), entry.title);
   return { text: summary.text, image: content.image ?? summary.image };
+}
+
+/** What a body says of its own: nothing when it is only links beside a title, else its text without boilerplate. */
+function ownText({ text, image, linksOnly }: HtmlContent, title: string | undefined): HtmlContent {
+  return { text: linksOnly && title?.trim() ? '' : stripBoilerplate(text), image };
 }
 
 /**
