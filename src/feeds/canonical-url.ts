@@ -28,6 +28,11 @@ export function canonicalizeUrl(url: string, base?: string): string | undefined 
   } catch {
     return undefined;
   }
+  return canonicalUrlOf(parsed);
+}
+
+/** canonicalizeUrl of a URL already parsed, for callers that need other parts of it too. */
+export function canonicalUrlOf(parsed: URL): string | undefined {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
   const host = parsed.hostname.replace(/\.$/, '');
   if (host === '') return undefined;
@@ -50,6 +55,7 @@ function canonicalPath(pathname: string): string {
 }
 
 function canonicalQuery(search: string): string {
+  if (search === '') return '';
   return search
     .replace(/^\?/, '')
     .split('&')
@@ -72,6 +78,8 @@ function isNoiseParam(pair: string): boolean {
  * all other escapes upper-cased (`%2f` → `%2F`), as RFC 3986 §6.2.2 prescribes.
  */
 function normalizePercentEncoding(component: string): string {
+  // Most paths and parameters have no escapes at all.
+  if (!component.includes('%')) return component;
   return component.replace(/%([0-9A-Fa-f]{2})/g, (_escape, hex: string) => {
     const char = String.fromCharCode(Number.parseInt(hex, 16));
     return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;

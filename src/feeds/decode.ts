@@ -111,7 +111,7 @@ function encodingFromBom(bytes: Uint8Array): string | undefined {
  * recognised by its null bytes instead (see encodingFromNullPattern).
  */
 function encodingFromDeclaration(bytes: Uint8Array): string | undefined {
-  const head = new TextDecoder('latin1').decode(bytes.subarray(0, DECLARATION_WINDOW));
+  const head = LATIN1.decode(bytes.subarray(0, DECLARATION_WINDOW));
   const label = head.match(/^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']/)?.[1];
   // A declaration readable as ASCII proves the document is not UTF-16, whatever it says.
   return label && /^utf-?16/i.test(label) ? undefined : label;
@@ -125,15 +125,24 @@ function encodingFromNullPattern(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** Labels already looked up (feeds repeat a handful), bounded as a hostile server could send a new one each time. */
+const supportedByLabel = new Map<string, string | undefined>();
+const MAX_REMEMBERED_LABELS = 256;
+
 /** The WHATWG name of a label TextDecoder can decode, else undefined. */
 function supportedEncoding(label: string | undefined): string | undefined {
   if (label === undefined) return undefined;
+  if (supportedByLabel.has(label)) return supportedByLabel.get(label);
+  if (supportedByLabel.size >= MAX_REMEMBERED_LABELS) supportedByLabel.clear();
   const normalized = label.trim().toLowerCase();
+  let supported: string | undefined;
   try {
-    return new TextDecoder(LABEL_ALIASES[normalized] ?? normalized).encoding;
+    supported = new TextDecoder(LABEL_ALIASES[normalized] ?? normalized).encoding;
   } catch {
-    return undefined;
+    supported = undefined;
   }
+  supportedByLabel.set(label, supported);
+  return supported;
 }
 
 /**
@@ -147,6 +156,7 @@ const WINDOWS_1252_HIGH: Record<string, string> = Object.fromEntries(
 
 /** Decoders are stateless between whole-document decode() calls, so one per encoding is kept. */
 const UTF8 = new TextDecoder('utf-8');
+const LATIN1 = new TextDecoder('latin1');
 const UTF8_REPLACEMENT_CHARACTER = Buffer.from([0xef, 0xbf, 0xbd]);
 
 function decodeWith(encoding: string, bytes: Uint8Array): string {

@@ -274,13 +274,15 @@ class Scanner {
   /**
    * htmlparser2's attribute states, step for step, from the end of the tag name to the `>`
    * (returned; GIVE_UP when the document ends first). Values are only read, and their character
-   * references decoded, when `attributes` is given: a reference never spans a quote or `>`.
+   * references decoded, for the ImageAttributes of an `attributes` given: a reference never spans
+   * a quote or `>`, so skipping over any other value changes nothing.
    */
   private skipAttributes(from: number, attributes: ImageAttributes | undefined): number {
     const { html } = this;
     let state = AttributeState.BeforeName;
     let sectionStart = from;
-    let name = '';
+    /** The current attribute's name when it is one of ImageAttributes and they are collected. */
+    let kept: keyof ImageAttributes | undefined;
     let value = '';
     for (let index = from; index < html.length; index++) {
       const code = html.charCodeAt(index);
@@ -302,7 +304,7 @@ class Scanner {
           break;
         case AttributeState.Name:
           if (code === EQUALS || endsTagSection(code)) {
-            if (attributes) name = html.slice(sectionStart, index);
+            if (attributes) kept = keptName(html.slice(sectionStart, index));
             state = AttributeState.AfterName;
             index--;
           }
@@ -310,17 +312,17 @@ class Scanner {
         case AttributeState.AfterName:
           if (code === EQUALS) state = AttributeState.BeforeValue;
           else if (code === SLASH || code === GREATER_THAN) {
-            if (attributes) keepFirst(attributes, name, '');
+            if (attributes && kept) keepFirst(attributes, kept, '');
             state = AttributeState.BeforeName;
             index--;
           } else if (!isMarkupSpace(code)) {
-            if (attributes) keepFirst(attributes, name, '');
+            if (attributes && kept) keepFirst(attributes, kept, '');
             state = AttributeState.Name;
             sectionStart = index;
           }
           break;
         case AttributeState.BeforeValue:
-          if ((code === DOUBLE_QUOTE || code === SINGLE_QUOTE) && attributes === undefined) {
+          if ((code === DOUBLE_QUOTE || code === SINGLE_QUOTE) && kept === undefined) {
             // A value that is not kept ends at its closing quote: nothing inside it can end it sooner.
             index = html.indexOf(code === DOUBLE_QUOTE ? '"' : "'", index + 1);
             if (index === -1) return GIVE_UP;
@@ -339,11 +341,11 @@ class Scanner {
             ? isMarkupSpace(code) || code === GREATER_THAN
             : code === (state === AttributeState.DoubleQuoted ? DOUBLE_QUOTE : SINGLE_QUOTE);
           if (ends) {
-            if (attributes) keepFirst(attributes, name, value + html.slice(sectionStart, index));
+            if (attributes && kept) keepFirst(attributes, kept, value + html.slice(sectionStart, index));
             value = '';
             if (state === AttributeState.Unquoted) index--;
             state = AttributeState.BeforeName;
-          } else if (code === AMPERSAND && attributes) {
+          } else if (code === AMPERSAND && kept) {
             const reference = decodeReference(html, index, DecodingMode.Attribute);
             if (reference) {
               value += html.slice(sectionStart, index) + reference.units.map((unit) => String.fromCodePoint(unit)).join('');
@@ -420,9 +422,13 @@ function matchesFolded(html: string, from: number, name: string): boolean {
   return true;
 }
 
-/** htmlparser2 keeps an attribute's first occurrence; names are lower-cased. */
-function keepFirst(attributes: ImageAttributes, rawName: string, value: string): void {
+/** An attribute name (lower-cased, as htmlparser2 reports it) when it is one of ImageAttributes. */
+function keptName(rawName: string): keyof ImageAttributes | undefined {
   const name = rawName.toLowerCase();
-  if (name !== 'src' && name !== 'data-src' && name !== 'width' && name !== 'height') return;
+  return name === 'src' || name === 'data-src' || name === 'width' || name === 'height' ? name : undefined;
+}
+
+/** htmlparser2 keeps an attribute's first occurrence. */
+function keepFirst(attributes: ImageAttributes, name: keyof ImageAttributes, value: string): void {
   if (!Object.hasOwn(attributes, name)) attributes[name] = value;
 }

@@ -51,6 +51,9 @@ const KANA_SHARE_FOR_JAPANESE = 0.05;
 /** Letters only Ukrainian writes in Cyrillic (Russian has none of them). */
 const UKRAINIAN_LETTERS = /[ґєї]/iu;
 
+/** A code unit from the first script range after Latin's (Greek) on: only such a text can name a language. */
+const BEYOND_LATIN = /[\u0370-\uffff]/;
+
 /** How much text the script count looks at: enough to be sure, cheap on long articles. */
 export const SCRIPT_SAMPLE_LENGTH = 1000;
 
@@ -117,6 +120,8 @@ export function canonicalLanguageTag(value: string): string | undefined {
  */
 export function guessLanguageFromScript(text: string): string | undefined {
   const sample = text.slice(0, SCRIPT_SAMPLE_LENGTH);
+  // Below U+0370 only Latin letters count, and Latin names no language: most feeds' text needs no count.
+  if (!BEYOND_LATIN.test(sample)) return undefined;
   const counts = countScripts(sample);
   if (counts.kana > 0 && counts.kana >= KANA_SHARE_FOR_JAPANESE * (counts.kana + counts.han)) {
     counts.kana += counts.han;

@@ -1,7 +1,7 @@
 import { hash as oneShotHash } from 'node:crypto';
 import { normalizeForComparison, whitespaceRunsToSpace } from '../text/fold.js';
 import { splitSentences } from '../text/sentences.js';
-import { canonicalizeUrl } from './canonical-url.js';
+import { canonicalizeUrl, canonicalUrlOf } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
 import type { Item } from './item.js';
@@ -66,8 +66,9 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
   const outlet = creditedOutlet(entry.source);
   const titleAsWritten = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
   const declaredTitle = outlet === undefined ? titleAsWritten : withoutCreditedOutlet(titleAsWritten, outlet);
-  const url = canonicalLink(entry, base);
-  const linkAsWritten = entry.link?.trim() ? absoluteHttpUrl(entry.link, base) : undefined;
+  const link = entry.link?.trim() ? parseUrl(entry.link.trim(), base) : undefined;
+  const linkAsWritten = link && (link.protocol === 'http:' || link.protocol === 'https:') ? link : undefined;
+  const url = canonicalLink(entry, link);
   if (declaredTitle === '' && text === '' && url === undefined) return undefined;
 
   const language = resolveLanguage(entry.language ?? context.feedLanguage, `${declaredTitle}\n${text.slice(0, SCRIPT_SAMPLE_LENGTH)}`);
@@ -77,7 +78,7 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
   const now = context.now.toISOString();
   const item: Item = {
     // The link as written, not canonical: archive pages tell posts apart by fragment alone.
-    id: itemIdFor(context.feedId, guid ?? linkAsWritten ?? url ?? hash),
+    id: itemIdFor(context.feedId, guid ?? linkAsWritten?.href ?? url ?? hash),
     feedId: context.feedId,
     sourceName: outlet ?? context.sourceName,
     guid,
@@ -93,7 +94,7 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
     contentHash: hash,
     section: context.section,
   };
-  return { item, fragment: linkAsWritten === undefined ? undefined : new URL(linkAsWritten).hash || undefined };
+  return { item, fragment: linkAsWritten?.hash || undefined };
 }
 
 /**
@@ -103,11 +104,15 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
  * boilerplate is taken out.
  */
 function readBody(entry: FeedEntry, base: string | undefined): HtmlContent {
-  const ownText = ({ text, image, linksOnly }: HtmlContent): HtmlContent => ({ text: linksOnly && entry.title?.trim() ? '' : stripBoilerplate(text), image });
-  const content = ownText(readHtml(entry.contentHtml ?? '', base));
+  const content = ownText(readHtml(entry.contentHtml ?? '', base), entry.title);
   if (content.text !== '' || entry.summaryHtml === undefined) return content;
-  const summary = ownText(readHtml(entry.summaryHtml, base));
+  const summary = ownText(readHtml(entry.summaryHtml, base), entry.title);
   return { text: summary.text, image: content.image ?? summary.image };
+}
+
+/** What a body says of its own: nothing when it is only links beside a title, else its text without boilerplate. */
+function ownText({ text, image, linksOnly }: HtmlContent, title: string | undefined): HtmlContent {
+  return { text: linksOnly && title?.trim() ? '' : stripBoilerplate(text), image };
 }
 
 /**
@@ -119,11 +124,19 @@ function creditedOutlet(source: string | undefined): string | undefined {
   return name === '' || /^https?:\/\//i.test(name) ? undefined : name;
 }
 
-/** The entry's link, else its guid when that is a permalink, in canonical form. */
-function canonicalLink(entry: FeedEntry, base: string | undefined): string | undefined {
-  const link = entry.link?.trim();
-  if (link) return canonicalizeUrl(link, base);
+/** The entry's link (parsed once, here as `link`), else its guid when that is a permalink, in canonical form. */
+function canonicalLink(entry: FeedEntry, link: URL | undefined): string | undefined {
+  if (entry.link?.trim()) return link && canonicalUrlOf(link);
   return entry.guid && /^https?:\/\//i.test(entry.guid.trim()) ? canonicalizeUrl(entry.guid) : undefined;
+}
+
+/** The URL `url` names against `base`, or undefined when it is no URL at all. */
+function parseUrl(url: string, base: string | undefined): URL | undefined {
+  try {
+    return new URL(url, base);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -148,17 +148,23 @@ function feedFormat(rootName: string): XmlFeedFormat {
   throw new FeedParseError(`not a feed: the document's root element is <${rootName}>, expected <rss>, <feed> (Atom), <rdf:RDF> or a JSON Feed`);
 }
 
+/** The date fields an entry may carry, in the order they are trusted. */
+const DATE_FIELDS = ['pubDate', 'date', 'issued', 'created', 'modified', 'updated'];
+
+/** `text` of each value is already trimmed and non-blank or undefined, so the first defined one is firstText's answer. */
 function entryOf(item: XmlRecord, format: XmlFeedFormat): FeedEntry {
   const atom = format === 'atom';
+  let published: string | undefined;
+  for (let index = 0; published === undefined && index < DATE_FIELDS.length; index++) published = text(item[DATE_FIELDS[index]!]);
   return {
-    guid: atom ? text(item['id']) : firstText(text(item['guid']), text(item['rdf:about'])),
+    guid: atom ? text(item['id']) : text(item['guid']) ?? text(item['rdf:about']),
     link: text(item['link']),
     title: text(item['title']),
     // rss-parser files an RSS <description> under `content` and an Atom <content> there too.
     contentHtml: atom ? text(item['content']) : text(item['content:encoded']),
-    summaryHtml: atom ? text(item['summary']) : firstText(text(item['content']), text(item['summary'])),
-    author: firstText(text(item['creator']), text(item['author'])),
-    published: firstText(...['pubDate', 'date', 'issued', 'created', 'modified', 'updated'].map((field) => text(item[field]))),
+    summaryHtml: atom ? text(item['summary']) : text(item['content']) ?? text(item['summary']),
+    author: text(item['creator']) ?? text(item['author']),
+    published,
     categories: categoriesOf(item),
     image: imageOf(item),
     language: text(item['language']),
@@ -168,37 +174,49 @@ function entryOf(item: XmlRecord, format: XmlFeedFormat): FeedEntry {
 
 /** The outlet an aggregated item credits: RSS `<source url="…">Name</source>`, or the `<title>` of an Atom `<source>`. */
 function sourceOf(source: unknown): string | undefined {
-  return firstText(text(source), isRecord(source) ? text(source['title']) : undefined);
+  return text(source) ?? (isRecord(source) ? text(source['title']) : undefined);
 }
 
+/** RSS categories, then Atom ones (term, else label), then Dublin Core subjects; blank ones left out. */
 function categoriesOf(item: XmlRecord): string[] {
-  const rssCategories = list(item['categories']).map(text);
-  const atomCategories = list(item['atomCategories']).map((category) => firstText(attribute(category, 'term'), attribute(category, 'label')));
-  return [...rssCategories, ...atomCategories, ...list(item['subjects']).map(text)].filter((category) => category !== undefined);
+  const categories: string[] = [];
+  for (const category of list(item['categories'])) pushDefined(categories, text(category));
+  for (const category of list(item['atomCategories'])) pushDefined(categories, attribute(category, 'term') ?? attribute(category, 'label'));
+  for (const subject of list(item['subjects'])) pushDefined(categories, text(subject));
+  return categories;
+}
+
+function pushDefined(values: string[], value: string | undefined): void {
+  if (value !== undefined) values.push(value);
 }
 
 /** Media RSS content (an image), then thumbnails (also inside media:group), an image enclosure, the iTunes image. */
 function imageOf(item: XmlRecord): string | undefined {
-  const groups = list(item['mediaGroup']).filter(isRecord);
-  const contents = [...list(item['mediaContent']), ...groups.flatMap((group) => list(group['media:content']))];
-  const thumbnails = [...list(item['mediaThumbnail']), ...groups.flatMap((group) => list(group['media:thumbnail']))];
-  const enclosure = isRecord(item['enclosure']) ? item['enclosure'] : undefined;
-  const itunes = isRecord(item['itunes']) ? item['itunes'] : undefined;
+  const { mediaGroup, mediaContent, mediaThumbnail, enclosure, itunes } = item;
+  // Most entries carry none of these: nothing to look through.
+  if (mediaGroup === undefined && mediaContent === undefined && mediaThumbnail === undefined && enclosure === undefined && itunes === undefined) return undefined;
+  const groups = list(mediaGroup).filter(isRecord);
+  const contents = [...list(mediaContent), ...groups.flatMap((group) => list(group['media:content']))];
+  const thumbnails = [...list(mediaThumbnail), ...groups.flatMap((group) => list(group['media:thumbnail']))];
+  const content = contents.find((candidate) => looksLikeImage(attribute(candidate, 'url'), attribute(candidate, 'type'), attribute(candidate, 'medium')));
   return firstText(
-    contents.map((content) => attribute(content, 'url')).find((url, index) =>
-      looksLikeImage(url, attribute(contents[index], 'type'), attribute(contents[index], 'medium'))),
+    content === undefined ? undefined : attribute(content, 'url'),
     ...thumbnails.map((thumbnail) => attribute(thumbnail, 'url')),
-    enclosure && looksLikeImage(text(enclosure['url']), text(enclosure['type'])) ? text(enclosure['url']) : undefined,
-    text(itunes?.['image']),
+    isRecord(enclosure) && looksLikeImage(text(enclosure['url']), text(enclosure['type'])) ? text(enclosure['url']) : undefined,
+    isRecord(itunes) ? text(itunes['image']) : undefined,
   );
 }
 
-/** The text of an xml2js value: a string, an element's character data, or the first of an array. */
+/** The text of an xml2js value, trimmed, undefined when blank: a string, an element's character data, or the first of an array. */
 function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return firstText(value);
+  if (typeof value === 'string') return nonBlank(value.trim());
   if (Array.isArray(value)) return text(value[0]);
-  if (isRecord(value) && typeof value['_'] === 'string') return firstText(value['_']);
+  if (isRecord(value) && typeof value['_'] === 'string') return nonBlank(value['_'].trim());
   return undefined;
+}
+
+function nonBlank(trimmed: string): string | undefined {
+  return trimmed === '' ? undefined : trimmed;
 }
 
 function attribute(value: unknown, name: string): string | undefined {

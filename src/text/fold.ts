@@ -23,7 +23,17 @@ export function whitespaceRunsToSpace(text: string): string {
   return text.replace(WHITESPACE_TO_FOLD, ' ');
 }
 
+/** Whitespace other than a space or a line break. */
+const OTHER_WHITESPACE = /[^\S \n]/;
+
 /** NFKC-normalized, lower-cased text with runs of whitespace folded to one space. */
 export function normalizeForComparison(text: string): string {
-  return whitespaceRunsToSpace(text.normalize('NFKC').toLowerCase()).trim();
+  const folded = text.normalize('NFKC').toLowerCase();
+  // Item texts are lines of single-spaced words: when their breaks become spaces and no two
+  // spaces meet, every run was one character, and the regex fold would give the same.
+  if (!OTHER_WHITESPACE.test(folded)) {
+    const spaced = folded.replaceAll('\n', ' ');
+    if (!spaced.includes('  ')) return spaced.trim();
+  }
+  return whitespaceRunsToSpace(folded).trim();
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stripBoilerplate } from '../../src/feeds/boilerplate.js';
 import { htmlToText } from '../../src/feeds/html-text.js';
@@ -67,5 +68,26 @@ describe('stripBoilerplate', () => {
   it('a figure caption is not article text', () => {
     const html = '<p>The bridge reopened.</p><figure><img src="a.jpg"><figcaption>Cars cross the bridge. Photo: City of Porto</figcaption></figure><p>It cost 40 million.</p>';
     expect(htmlToText(html)).toBe('The bridge reopened.\nIt cost 40 million.');
+  });
+});
+
+describe('stripBoilerplate over many lines', () => {
+  /** Lines made of hint words (in any case), brackets, boilerplate and plain words. */
+  const line = fc.array(fc.oneof(
+    fc.constantFrom('Read more', 'read the full story', 'CONTINUE READING', 'click here', 'Photo: AP', 'image', 'picture', 'Illustration by X',
+      '[…]', '[', ']', 'Reporting by Jane Doe', '(Editing by Li)', 'produced by', 'The post X appeared first on Y.', 'keep reading', ' ', '.'),
+    fc.string({ maxLength: 8 }).filter((text) => !text.includes('\n')),
+  ), { maxLength: 8 }).map((parts) => parts.join(' ').trim());
+
+  /** The hint words as one plain alternation: the definition the module's faster search must agree with. */
+  const hint = /read (?:more|the|on|this)|continue reading|keep reading|full story|click|appeared first|photo|image|picture|illustration|\[|(?:reporting|writing|editing|compiled|research|produced) by/i;
+
+  it('cleans each line as it would alone, and drops empty lines once any hint was found', () => {
+    fc.assert(fc.property(fc.array(line, { minLength: 1, maxLength: 8 }), (lines) => {
+      const text = lines.join('\n');
+      const alone = lines.map((one) => stripBoilerplate(one));
+      const found = hint.test(text);
+      expect(stripBoilerplate(text)).toBe(found ? alone.filter((cleaned) => cleaned !== '').join('\n') : text);
+    }), { numRuns: 3000 });
   });
 });

@@ -27,4 +27,11 @@ describe('normalizeForComparison', () => {
   it('folds width, case and whitespace', () => {
     expect(normalizeForComparison(' Ｔｏｋｙｏ\u00a0 News\n')).toBe('tokyo news');
   });
+
+  it('gives what folding every whitespace run after NFKC and lower-casing gives, line breaks and all', () => {
+    const lines = fc.string({ unit: fc.constantFrom('a', 'É', 'ﬁ', 'Ｔ', ' ', '  ', '\n', '\n\n', '\t', '\u00a0', '\u2003', '\u3000'), maxLength: 40 });
+    fc.assert(fc.property(lines, (text) => {
+      expect(normalizeForComparison(text)).toBe(whitespaceRunsToSpace(text.normalize('NFKC').toLowerCase()).trim());
+    }), { numRuns: 2000 });
+  });
 });

@@ -148,6 +148,16 @@ describe('language guess by script', () => {
     expect(guessLanguageFromScript(text)).toBe(language);
   });
 
+  it('names no language for text written below U+0370 (Latin, digits, symbols), and does for a majority script beyond it', () => {
+    const latinOnly = fc.string({ unit: fc.integer({ min: 0, max: 0x36f }).map((code) => String.fromCharCode(code)), maxLength: 60 });
+    fc.assert(fc.property(latinOnly, (text) => {
+      expect(guessLanguageFromScript(text)).toBeUndefined();
+    }));
+    fc.assert(fc.property(latinOnly.filter((text) => !/[A-Za-z\u00c0-\u024f]/.test(text)), fc.constantFrom('Новости', 'ニュース', 'חדשות'), (noLetters, word) => {
+      expect(guessLanguageFromScript(`${noLetters}${word}`)).toBeDefined();
+    }));
+  });
+
   it('canonicalizes declared tags and rejects junk', () => {
     expect(canonicalLanguageTag('en_us')).toBe('en-US');
     expect(canonicalLanguageTag('not a tag!')).toBeUndefined();
