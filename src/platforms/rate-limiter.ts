@@ -228,10 +228,12 @@ const COMMIT_GRACE_MS = 5;
 const IN_FLIGHT_LEASE_MS = 5_000;
 
 /**
- * The expected time in flight follows about this many recent sends: enough to ride out one slow
- * answer, few enough to follow a machine getting busier.
+ * How far one send moves the guess of the time in flight, toward its own: the guess settles on
+ * the median (as many sends above as below), which a few very slow answers on a busy machine
+ * do not drag up. A plan placed too early costs one refused commit (a round trip); one placed
+ * too late leaves its slot unused for the difference, so the guess must not be the mean.
  */
-const FLIGHT_GUESS_SENDS = 32;
+const FLIGHT_GUESS_STEP_MS = 0.5;
 
 /** The same for commit round trips. */
 const ROUND_TRIP_GUESS_CALLS = 8;
@@ -299,7 +301,7 @@ export class RedisRateLimiter {
   readonly stats: LimiterStats = { sends: 0, inFlightMs: 0, refusedCommits: 0 };
   private readonly instance = randomUUID();
   private sequence = 0;
-  /** A running mean of this limiter's sends' time in flight, which its plans allow for (see LIMITER_SCRIPT). */
+  /** A running median of this limiter's sends' time in flight, which its plans allow for (see LIMITER_SCRIPT). */
   private expectedFlightMs = 0;
   /** A running mean of its commits' round trips (with their confirmations): how early to commit. */
   private commitRoundTripMs = 0;
@@ -329,8 +331,9 @@ export class RedisRateLimiter {
       const settledAt = await this.settle(ticket).catch(() => undefined);
       if (settledAt !== undefined) {
         this.stats.sends++;
-        this.stats.inFlightMs += settledAt - atMs;
-        this.expectedFlightMs += (settledAt - atMs - this.expectedFlightMs) / Math.min(this.stats.sends, FLIGHT_GUESS_SENDS);
+        const flightMs = settledAt - atMs;
+        this.stats.inFlightMs += flightMs;
+        this.expectedFlightMs = this.stats.sends === 1 ? flightMs : Math.max(0, this.expectedFlightMs + Math.sign(flightMs - this.expectedFlightMs) * FLIGHT_GUESS_STEP_MS);
       }
     }
   }
