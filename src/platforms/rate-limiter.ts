@@ -41,7 +41,7 @@ export type Lane = 'interactive' | 'bulk';
 export interface Reservation {
   /** Admission instant, or the planned one (Redis clock, ms since the epoch). */
   atMs: number;
-  /** How long to wait before committing; 0 once admitted. */
+  /** How long to wait before committing; once admitted, before sending (a slot just ahead), else 0 or less. */
   waitMs: number;
   /** The send was recorded in every bucket; go ahead. */
   admitted: boolean;
@@ -102,6 +102,9 @@ local grace, lease = tonumber(ARGV[5]), tonumber(ARGV[6])
 -- A send's expected time in flight, for plans only: the send a plan stands for, or one in
 -- flight, counts until its answer, so a plan placed after it lands where its commit is admitted.
 local flightGuess = mode == 'plan' and tonumber(ARGV[7]) or 0
+-- How long before its slot a caller may be admitted (it waits the rest out before sending).
+-- Under half of every window, so a send in flight always counts against the slots admitted.
+local early = tonumber(ARGV[8])
 local count = #KEYS / 4
 
 local function micros(t) return string.format('%.0f', t) end
@@ -114,9 +117,11 @@ end
 
 if mode == 'settle' then
   for i = 1, count do
-    local sent, flight, P = KEYS[4 * i - 3], KEYS[4 * i], tonumber(ARGV[7 + 2 * i])
+    local sent, flight, P = KEYS[4 * i - 3], KEYS[4 * i], tonumber(ARGV[8 + 2 * i])
+    -- No sooner than its slot, had it been admitted early (or called off before it).
+    local at = math.max(now, tonumber(redis.call('ZSCORE', flight, member) or now))
     redis.call('ZREM', flight, member)
-    redis.call('ZADD', sent, micros(now), member)
+    redis.call('ZADD', sent, micros(at), member)
     keepFor(sent, P, 0)
   end
   return micros(now)
@@ -167,7 +172,8 @@ end
 local buckets = {}
 for i = 1, count do
   local sent, interactive, bulk, flight = KEYS[4 * i - 3], KEYS[4 * i - 2], KEYS[4 * i - 1], KEYS[4 * i]
-  local L, P = tonumber(ARGV[6 + 2 * i]), tonumber(ARGV[7 + 2 * i])
+  local L, P = tonumber(ARGV[7 + 2 * i]), tonumber(ARGV[8 + 2 * i])
+  early = math.min(early, P / 2)
   -- A commit may land up to the grace before now, so keep what lies within a window of that.
   local stale = now - grace - P
   for _, key in ipairs({ sent, interactive, bulk }) do redis.call('ZREMRANGEBYSCORE', key, '-inf', micros(stale)) end
@@ -191,7 +197,7 @@ for _, b in ipairs(buckets) do
   if b.at > at then at = b.at end
 end
 
-local admitted = at <= now
+local admitted = at <= now + early
 local score = micros(at)
 for _, b in ipairs(buckets) do
   if admitted then
@@ -222,10 +228,29 @@ const COMMIT_GRACE_MS = 5;
 const IN_FLIGHT_LEASE_MS = 5_000;
 
 /**
- * The expected time in flight follows about this many recent sends: enough to ride out one slow
- * answer, few enough to follow a machine getting busier.
+ * How far one send moves the guess of the time in flight, toward its own: the guess settles on
+ * the median (as many sends above as below), which a few very slow answers on a busy machine
+ * do not drag up. A plan placed too early costs one refused commit (a round trip); one placed
+ * too late leaves its slot unused for the difference, so the guess must not be the mean.
  */
-const FLIGHT_GUESS_SENDS = 32;
+const FLIGHT_GUESS_STEP_MS = 0.5;
+
+/** The same for commit round trips. */
+const ROUND_TRIP_GUESS_CALLS = 8;
+
+/**
+ * A send may be admitted up to this long before its slot and wait the rest out: a commit made a
+ * round trip early lets the request leave at the slot itself, rather than a round trip and the
+ * wake-up after it, all of which would count in flight and hold back the sends after it. Under
+ * half of any window (the script caps it), so a send admitted early is in flight for every
+ * caller admitted meanwhile, and it goes no sooner than its slot however its answer is delayed.
+ */
+const ADMIT_EARLY_MS = 30;
+
+/** How early a send through `buckets` may be admitted. */
+function earlyAdmissionMs(buckets: readonly RateBucket[]): number {
+  return Math.min(ADMIT_EARLY_MS, ...buckets.map((b) => b.perMs / 2));
+}
 
 const LIMITER_SHA = createHash('sha1').update(LIMITER_SCRIPT).digest('hex');
 
@@ -276,8 +301,10 @@ export class RedisRateLimiter {
   readonly stats: LimiterStats = { sends: 0, inFlightMs: 0, refusedCommits: 0 };
   private readonly instance = randomUUID();
   private sequence = 0;
-  /** A running mean of this limiter's sends' time in flight, which its plans allow for (see LIMITER_SCRIPT). */
+  /** A running median of this limiter's sends' time in flight, which its plans allow for (see LIMITER_SCRIPT). */
   private expectedFlightMs = 0;
+  /** A running mean of its commits' round trips (with their confirmations): how early to commit. */
+  private commitRoundTripMs = 0;
 
   /**
    * @param redis any ioredis connection (not one in subscriber mode).
@@ -304,8 +331,9 @@ export class RedisRateLimiter {
       const settledAt = await this.settle(ticket).catch(() => undefined);
       if (settledAt !== undefined) {
         this.stats.sends++;
-        this.stats.inFlightMs += settledAt - atMs;
-        this.expectedFlightMs += (settledAt - atMs - this.expectedFlightMs) / Math.min(this.stats.sends, FLIGHT_GUESS_SENDS);
+        const flightMs = settledAt - atMs;
+        this.stats.inFlightMs += flightMs;
+        this.expectedFlightMs = this.stats.sends === 1 ? flightMs : Math.max(0, this.expectedFlightMs + Math.sign(flightMs - this.expectedFlightMs) * FLIGHT_GUESS_STEP_MS);
       }
     }
   }
@@ -336,9 +364,13 @@ export class RedisRateLimiter {
     const confirm = async () => options.confirm?.();
     let reservation = await this.reserve(buckets, options.lane);
     let [confirmed] = reservation.admitted ? await Promise.allSettled([confirm()]) : [];
+    const lead = Math.min(this.commitRoundTripMs, earlyAdmissionMs(buckets) / 2);
     while (!reservation.admitted) {
-      await sleepFully(reservation.waitMs);
+      // A round trip early, so the send can leave at its slot (see ADMIT_EARLY_MS).
+      await sleepFully(reservation.waitMs - lead);
+      const committedFrom = performance.now();
       const [committed, confirmation] = await Promise.allSettled([this.commit(reservation.ticket), confirm()]);
+      this.commitRoundTripMs += (performance.now() - committedFrom - this.commitRoundTripMs) / ROUND_TRIP_GUESS_CALLS;
       if (committed.status === 'rejected') throw committed.reason;
       reservation = committed.value;
       confirmed = confirmation;
@@ -350,6 +382,9 @@ export class RedisRateLimiter {
       if (reservation.admitted) await this.settle(reservation.ticket).catch(() => undefined);
       throw confirmed.reason;
     }
+    // Admitted for a slot just ahead: Redis decided before this caller heard, so waiting the rest
+    // from now sends no sooner than the slot.
+    await sleepFully(reservation.waitMs);
     return { atMs: reservation.atMs, ticket: reservation.ticket };
   }
 
@@ -372,7 +407,8 @@ export class RedisRateLimiter {
       return [full, `${full}:plan:interactive`, `${full}:plan:bulk`, `${full}:flight`];
     });
     const flightGuess = Math.round(this.expectedFlightMs * 1000);
-    const args = [mode, ticket.member, ticket.lane, ticket.rankMicros, COMMIT_GRACE_MS * 1000, IN_FLIGHT_LEASE_MS * 1000, flightGuess, ...ticket.buckets.flatMap((b) => [b.limit, Math.round(b.perMs * 1000)])];
+    const early = Math.round(earlyAdmissionMs(ticket.buckets) * 1000);
+    const args = [mode, ticket.member, ticket.lane, ticket.rankMicros, COMMIT_GRACE_MS * 1000, IN_FLIGHT_LEASE_MS * 1000, flightGuess, early, ...ticket.buckets.flatMap((b) => [b.limit, Math.round(b.perMs * 1000)])];
     try {
       return await this.redis.evalsha(LIMITER_SHA, keys.length, ...keys, ...args);
     } catch (error) {

@@ -3,7 +3,7 @@ import { DeliveryError, type Destination, type DeliveryFailure } from '../../src
 import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
 import { createTelegramApi, createTelegramBot } from '../../src/platforms/telegram/client.js';
 import { TelegramSender } from '../../src/platforms/telegram/sender.js';
-import { TelegramTransport, type TelegramPacing } from '../../src/platforms/telegram/transport.js';
+import { TELEGRAM_PACING, TelegramTransport, type TelegramPacing } from '../../src/platforms/telegram/transport.js';
 import { startTelegramEmulator, TELEGRAM_LIMITS, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
 import { telegramPart } from '../support/delivery-rig.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -154,5 +154,31 @@ describe('TelegramSender', () => {
     ]);
     expect(emulator.stats.tooManyRequests).toBe(0);
     expect(emulator.messages(42).map((m) => m.text).sort()).toEqual(['a1', 'a2', 'b1']);
+  });
+
+  it('keeps every chat and the bot within Telegram\'s limits at Herald\'s own pacing while timers keep firing late', async () => {
+    emulator.setLimits({ globalPerSecond: 10, perChatPerSecond: 1 });
+    const chats = Array.from({ length: 12 }, (_, i) => 6000 + i);
+    for (const id of chats) emulator.addChat({ id, type: 'private' });
+    // Herald's pacing as shipped, with the bot's limit scaled to the emulator's 10/s.
+    const pacing = { ...TELEGRAM_PACING, global: { ...TELEGRAM_PACING.global, limit: 10 } };
+    const senders = [workerSender({ pacing }), workerSender({ pacing })];
+    // Stalls the event loop for up to 60 ms every few milliseconds: every wake-up, admission and answer comes late.
+    const stalls = setInterval(() => {
+      const until = performance.now() + Math.random() * 60;
+      while (performance.now() < until);
+    }, 5);
+    try {
+      await Promise.all(
+        chats.map(async (id, i) => {
+          const sender = senders[i % 2]!;
+          for (const part of ['one', 'two', 'three']) await sender.send({ platform: 'telegram', chatId: String(id), channelKind: 'private' }, telegramPart(part), CONTEXT);
+        }),
+      );
+    } finally {
+      clearInterval(stalls);
+    }
+    expect(emulator.stats.tooManyRequests).toBe(0);
+    for (const id of chats) expect(emulator.messages(id).map((m) => m.text)).toEqual(['one', 'two', 'three']);
   });
 });
