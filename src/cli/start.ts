@@ -18,11 +18,10 @@ import { checkBotTokens, startBots, type RunningBots } from '../runtime/bots.js'
 import { ensureRedis } from '../runtime/redis-server.js';
 import { waitForRedis } from '../runtime/redis-wait.js';
 import { installShutdown } from '../runtime/shutdown.js';
-import { logStartupSummary } from '../runtime/startup-summary.js';
+import { logFeedSummary, logNextBriefings } from '../runtime/startup-summary.js';
 import { startWorkers, type Senders } from '../runtime/workers.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
-import { SubscriptionStore } from '../store/subscriptions.js';
 import { configFileOf, configOption, rejectPositionals, UsageError, type CliCommand } from './command.js';
 import { redisEndpointOf } from './redis-target.js';
 
@@ -145,9 +144,21 @@ export const startCommand: CliCommand = {
       roles: { worker: roles.has('worker'), scheduler: roles.has('scheduler') },
       metrics,
       fetchOptions,
+      subscriptionSchedulersInBackground: true,
     });
-    if (roles.has('scheduler')) {
-      await logStartupSummary({ feeds: new FeedStore(connection, keys), subscriptions: new SubscriptionStore(connection, keys), composeQueue: workers.queues.compose, logger });
+    const scheduling = workers.subscriptionScheduling;
+    if (scheduling) await logFeedSummary({ feeds: new FeedStore(connection, keys), logger });
+    // Settles with the error, if any, so that a failure in the background is never an unhandled rejection.
+    const schedulingFailed = scheduling?.done
+      .then((active) => active && logNextBriefings({ active, composeQueue: workers.queues.compose, logger }))
+      .then(
+        () => undefined,
+        (error: unknown) => error ?? new Error('subscription schedulers not written'),
+      );
+    // With nothing left to write the next briefings are known now, and logged before "Herald is running".
+    if (scheduling?.pending === 0) {
+      const error = await schedulingFailed;
+      if (error !== undefined) throw error;
     }
 
     const readiness: ReadinessCheck[] = [redisReadiness(connection)];
@@ -190,7 +201,15 @@ export const startCommand: CliCommand = {
       },
       logger,
     );
-    logger.info({ roles: [...roles] }, 'Herald is running');
+    const pending = scheduling?.pending ?? 0;
+    if (pending === 0) logger.info({ roles: [...roles] }, 'Herald is running');
+    else logger.info({ roles: [...roles], subscriptionSchedulersPending: pending }, `Herald is running; ${pending} subscription schedulers are being written in the background, each subscription's next briefing is logged once they are in place`);
+    // A scheduler that cannot be written stopped the start when all were written first: it still stops Herald.
+    void schedulingFailed?.then((error) => {
+      if (error === undefined) return;
+      logger.error({ err: error }, 'subscription schedulers could not be written: stopping');
+      void stopHerald(1);
+    });
     // Runs until a signal (or a refused token): installShutdown exits the process.
     return new Promise<number>(() => undefined);
   },
