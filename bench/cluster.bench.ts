@@ -10,10 +10,10 @@
  * HERALD_BENCH_SCALE shrinks the poll cycle and the fan-out (not the memory run) for a quick check.
  */
 import { createHash } from 'node:crypto';
-import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { startDeliverWorker } from '../jobs/deliver.js';
-import { createPollFeedDeps, startPollWorker, type PollResult } from '../jobs/poll-feed.js';
+import { createPollFeedDeps, type PollResult } from '../jobs/poll-feed.js';
+import { startPollWorker, type PollWorker } from '../jobs/poll-worker.js';
 import { parseConfig } from '../src/config/load.js';
 import { fingerprintItem } from '../src/dedup/fingerprint.js';
 import { defaultFetchOptions, sharedHostLimiter } from '../src/feeds/fetch.js';
@@ -21,7 +21,7 @@ import { ConsoleSender } from '../src/platforms/console/sender.js';
 import { createComposeQueue } from '../src/queue/compose-jobs.js';
 import { createRedisConnection, type RedisEndpoint } from '../src/queue/connection.js';
 import { createDeliverQueue, fanOut } from '../src/queue/deliver-jobs.js';
-import { createPollQueue, POLL_JOB_NAME, POLL_JOB_RETENTION } from '../src/queue/poll-jobs.js';
+import { createPollQueue } from '../src/queue/poll-jobs.js';
 import { BriefingStore } from '../src/store/briefings.js';
 import { isCluster, type RedisClient } from '../src/store/client.js';
 import { DeliveryStore } from '../src/store/deliveries.js';
@@ -121,13 +121,13 @@ async function pollCycle(backend: Backend, feedServer: FeedServer, log: (line: s
   const main = createRedisConnection(backend.endpoint, { name: 'bench-poll' });
   const queue = createPollQueue(main, prefix);
   const connections = [createRedisConnection(backend.endpoint), createRedisConnection(backend.endpoint)];
-  const workers: Worker[] = [];
+  const workers: PollWorker[] = [];
   const startWorker = (connection: RedisClient) => {
     const engine = new RedisStoryEngine(connection, prefix);
     // The per-host limit shared by the workers through Redis leases, as `herald start` sets it up.
     const fetchOptions = { ...defaultFetchOptions(config.fetch), limiter: sharedHostLimiter(connection, config) };
     const deps = createPollFeedDeps(connection, config, { fetchOptions, onNewItems: async (items) => void (await engine.addItems(items)) });
-    workers.push(startPollWorker(deps, { connection, prefix, concurrency: POLL_CONCURRENCY }));
+    workers.push(startPollWorker(deps, { concurrency: POLL_CONCURRENCY }));
   };
   const feeds = createPollFeedDeps(main, config).feeds;
   const feedIds: string[] = [];
@@ -141,16 +141,18 @@ async function pollCycle(backend: Backend, feedServer: FeedServer, log: (line: s
     const finished = new Promise<PollResult[]>((resolve) => {
       const results: PollResult[] = [];
       for (const worker of workers) {
-        worker.removeAllListeners('completed');
-        worker.on('completed', (job, result: PollResult) => {
-          if (done.has(job.id!)) return;
-          done.add(job.id!);
+        worker.removeAllListeners('polled');
+        worker.on('polled', (result: PollResult) => {
+          if (done.has(result.feedId)) return;
+          done.add(result.feedId);
           results.push(result);
           if (results.length === FEEDS) resolve(results);
         });
       }
     });
-    await queue.addBulk(feedIds.map((feedId) => ({ name: POLL_JOB_NAME, data: { feedId }, opts: POLL_JOB_RETENTION })));
+    // Every feed due now: the poll workers claim them from the schedule.
+    const now = Date.now();
+    await queue.schedule(feedIds.map((feedId) => ({ feedId, dueAt: now })));
     return finished;
   };
   const results: BenchResult[] = [];

@@ -2,7 +2,7 @@
  * One Herald worker process for the scale-out test (`node --import tsx` this file): worker and
  * scheduler roles through startWorkers, as `herald start --role worker,scheduler` runs them,
  * plus the health server. Its fetches carry HERALD_WORKER_NAME in the User-Agent and its
- * /metrics counts the parts it sent, so the test can tell which process did what.
+ * /metrics counts the parts it sent and the polls it made, so the test can tell which process did what.
  * Prints "ready PORT" once running.
  */
 import { parseConfig } from '../../src/config/load.js';
@@ -32,7 +32,7 @@ const config = parseConfig({
 const redis = createRedisConnection(redisEndpointOf(config), { name: `scale-out-${HERALD_WORKER_NAME}` });
 const metrics = new HeraldMetrics();
 const senders = { telegram: countSentParts(rigSender(redis, TELEGRAM_API_ROOT), metrics), console: new ConsoleSender(process.stderr) };
-const workers = await startWorkers({ config, connection: redis, senders, logger, roles: { worker: true, scheduler: true }, deliverConcurrency: 5 });
+const workers = await startWorkers({ config, connection: redis, senders, logger, roles: { worker: true, scheduler: true }, deliverConcurrency: 5, metrics });
 const server = await startHttpServer({ port: 0, host: '127.0.0.1', metrics, readiness: [redisReadiness(redis)] });
 installShutdown(async () => {
   await server.close();
