@@ -17,7 +17,6 @@ import { waitForRedis } from '../runtime/redis-wait.js';
 import { installShutdown } from '../runtime/shutdown.js';
 import { logFeedSummary, logNextBriefings } from '../runtime/startup-summary.js';
 import { startWorkers, type Senders } from '../runtime/workers.js';
-import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
 import { configFileOf, configOption, rejectPositionals, UsageError, type CliCommand } from './command.js';
 import { redisEndpointOf } from './redis-target.js';
@@ -160,8 +159,8 @@ export const startCommand: CliCommand = {
       fetchOptions,
       subscriptionSchedulersInBackground: true,
     });
-    const scheduling = workers.subscriptionScheduling;
-    if (scheduling) await logFeedSummary({ feeds: new FeedStore(connection, keys), logger });
+    const scheduling = workers.schedulerStart;
+    if (scheduling) logFeedSummary(scheduling.feeds, logger);
     // Settles with the error, if any, so that a failure in the background is never an unhandled rejection.
     const schedulingFailed = scheduling?.done
       .then((active) => active && logNextBriefings({ active, composeQueue: workers.queues.compose, logger }))

@@ -6,7 +6,7 @@
 import type { Logger } from '../log.js';
 import type { ComposeQueue } from '../queue/compose-jobs.js';
 import { nextBriefingTimes } from '../queue/subscription-schedulers.js';
-import type { FeedStore } from '../store/feeds.js';
+import type { FeedState } from '../feeds/item.js';
 import type { Subscription } from '../subscriptions/model.js';
 import { isoInZone } from '../time/zoned.js';
 
@@ -22,17 +22,26 @@ function destinationLabel(subscription: Subscription): string {
   return platform === 'console' ? 'this console' : `${platform} ${chatId}${threadId ? ` (thread ${threadId})` : ''}`;
 }
 
+/** How many feeds are in the catalogue, and how many of them are disabled. */
+export interface FeedCounts {
+  total: number;
+  disabled: number;
+}
+
+/** Counts the feeds of a catalogue listing (FeedStore.listWithState). */
+export function countFeeds(feeds: readonly { state: FeedState }[]): FeedCounts {
+  return { total: feeds.length, disabled: feeds.filter(({ state }) => state.disabledReason !== undefined).length };
+}
+
 /** Logs how many feeds are loaded and polled (a warning when there are none). */
-export async function logFeedSummary(deps: { feeds: FeedStore; logger: Logger }): Promise<void> {
-  const feeds = await deps.feeds.listWithState();
-  if (feeds.length === 0) {
-    deps.logger.warn(NO_FEEDS);
+export function logFeedSummary({ total, disabled }: FeedCounts, logger: Logger): void {
+  if (total === 0) {
+    logger.warn(NO_FEEDS);
     return;
   }
-  const disabled = feeds.filter(({ state }) => state.disabledReason !== undefined).length;
-  const polled = feeds.length - disabled;
+  const polled = total - disabled;
   const disabledNote = disabled > 0 ? ` (${disabled} disabled after repeated failures: see /status or \`npx herald doctor\`)` : '';
-  deps.logger.info({ feeds: feeds.length, polled, disabled }, `${feeds.length} feed${feeds.length === 1 ? '' : 's'} loaded, ${polled} polled${disabledNote}`);
+  logger.info({ feeds: total, polled, disabled }, `${total} feed${total === 1 ? '' : 's'} loaded, ${polled} polled${disabledNote}`);
 }
 
 /** Logs each active subscription's next briefing (the first MAX_LISTED_SUBSCRIPTIONS), once their schedulers are in place. */

@@ -19,6 +19,7 @@ import { observeWorker } from '../observability/worker-metrics.js';
 import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js';
 import { createRedisConnection } from '../queue/connection.js';
 import { llmSummaryHooks } from './llm-summaries.js';
+import { countFeeds, type FeedCounts } from './startup-summary.js';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
 import { createPollQueue, type PollQueue } from '../queue/poll-jobs.js';
 import { retireFeedSchedulers, syncFeedSchedule } from '../queue/schedulers.js';
@@ -66,8 +67,10 @@ export interface StartWorkersOptions {
   subscriptionSchedulersInBackground?: boolean;
 }
 
-/** The scheduler role's subscription schedulers, which may still be being written when startWorkers returns. */
-export interface SubscriptionScheduling {
+/** What the scheduler role put in place: the feeds counted as synced, and the subscription schedulers, which may still be being written when startWorkers returns. */
+export interface SchedulerStart {
+  /** The catalogue after the config sync, counted from the sync's own listing (for the start-up summary). */
+  feeds: FeedCounts;
   /** Schedulers still to write or remove when startWorkers returned (0: all in place). */
   pending: number;
   /** Settles with the active subscriptions once their schedulers are in place (undefined: the writing was stopped by close()). */
@@ -79,7 +82,7 @@ export interface RunningWorkers {
   /** The BullMQ queues among them (all but the poll schedule): what dashboards and queue metrics watch. */
   jobQueues: Queue[];
   /** With the scheduler role. */
-  subscriptionScheduling?: SubscriptionScheduling;
+  schedulerStart?: SchedulerStart;
   /** Stops taking jobs, lets those in flight finish (or returns them after the grace period), closes connections. */
   close(): Promise<void>;
 }
@@ -163,7 +166,7 @@ const FOREGROUND_WRITES = 500;
  * and `background` is given: then they are written while the workers run, with progress logged,
  * until `background` aborts.
  */
-async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues: WorkerQueues, stores: Stores, logger: Logger, background: AbortSignal | undefined): Promise<SubscriptionScheduling> {
+async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues: WorkerQueues, stores: Stores, logger: Logger, background: AbortSignal | undefined): Promise<SchedulerStart> {
   if (await retireFeedSchedulers(redis, config.redis.prefix)) logger.info('removed the per-feed poll job schedulers: feeds are polled from the poll schedule now');
   const feedSync = await syncConfigFeeds(config, stores.feeds);
   logFeedSync(feedSync, logger);
@@ -188,7 +191,7 @@ async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues:
     return subscriptions.filter((subscription) => subscription.active);
   });
   if (signal === undefined) await done;
-  return { pending: signal === undefined ? 0 : pending, done };
+  return { feeds: countFeeds(feedSync.catalogue), pending: signal === undefined ? 0 : pending, done };
 }
 
 /** Closes workers gracefully; those still busy after `graceMs` are force-closed, their jobs left for another worker to take over. */
@@ -236,18 +239,18 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   for (const queue of jobQueues) queue.on('error', (error: Error) => logger.debug({ err: error }, 'queue connection error'));
   options.metrics?.watchQueues(jobQueues);
   const stopWriting = new AbortController();
-  const subscriptionScheduling = options.roles.scheduler
+  const schedulerStart = options.roles.scheduler
     ? await startSchedulers(config, redis, queues, stores, logger, options.subscriptionSchedulersInBackground ? stopWriting.signal : undefined)
     : undefined;
   const workers = options.roles.worker ? startJobWorkers(options, redis, queues, stores) : [];
   return {
     queues,
     jobQueues,
-    ...(subscriptionScheduling ? { subscriptionScheduling } : {}),
+    ...(schedulerStart ? { schedulerStart } : {}),
     async close() {
       // Writes still under way stop after their batch; the next start finds what is left.
       stopWriting.abort();
-      await subscriptionScheduling?.done.catch(() => undefined);
+      await schedulerStart?.done.catch(() => undefined);
       await closeWorkers(workers, options.shutdownGraceMs ?? 25_000);
       await Promise.all(jobQueues.map((queue) => queue.close()));
       if (ownsConnection) await redis.quit();
