@@ -3,9 +3,12 @@
  * --role worker,scheduler` (the built JavaScript, not tsx) with 10,000 feeds in its config file
  * and 10,000 subscriptions in Redis: schedulers synced, workers running, polls under way against
  * a local feed server. Baseline: the same process with no feed and no subscription, measured in
- * the same run. Start-up is the time from spawning the process to its "Herald is running" line;
- * memory is the process's RSS (ps) after it has run for SETTLE_MS. Builds dist/ first when a
- * source is newer than it.
+ * the same run. Start-up is the time from spawning the process to its "Herald is running" line
+ * (its first start: every feed and scheduler new to Redis), and to "schedulers in place" (the
+ * subscription schedulers a first start writes in the background); then the same process is
+ * started again on that Redis (a restart: everything already in place). Memory is the RSS (ps)
+ * SETTLE_MS after "Herald is running", of the first start and of the restart. Builds dist/ first
+ * when a source is newer than it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -36,6 +39,8 @@ const run = promisify(execFile);
 interface Measured {
   rssBytes: number;
   startupMs: number;
+  /** Until every scheduler is in place (after "Herald is running" when some were written in the background). */
+  scheduledMs: number;
   /** CPU time the process used to start (user + system): the work itself, however busy the machine. */
   startupCpuMs?: number;
 }
@@ -86,19 +91,24 @@ async function measure(feedCount: number, env: { redisUrl: string; feedOrigin: s
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = once(child, 'exit');
-    const running = new Promise<number>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        if (line.includes('"Herald is running"')) resolve(performance.now() - started);
+    const lines = createInterface({ input: child.stdout! });
+    const lineAfter = (text: string) =>
+      new Promise<number>((resolve, reject) => {
+        lines.on('line', (line) => {
+          if (line.includes(text)) resolve(performance.now() - started);
+        });
+        void exited.then(([code]) => reject(new Error(`herald start exited with ${code} before it logged ${text}`)));
       });
-      void exited.then(([code]) => reject(new Error(`herald start exited with ${code} before it was running`)));
-    });
+    const [running, scheduled] = [lineAfter('"msg":"Herald is running'), lineAfter('"msg":"schedulers in place"')];
     const startupMs = await running;
     const startupCpuMs = await cpuMsOf(child);
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const scheduledMs = await scheduled;
+    // SETTLE_MS after "Herald is running", however long the background writing took of it.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS - Math.min(SETTLE_MS, Math.max(0, scheduledMs - startupMs))));
     const rssBytes = await rssOf(child);
     child.kill('SIGTERM');
     await exited;
-    return { rssBytes, startupMs, ...(startupCpuMs !== undefined && { startupCpuMs }) };
+    return { rssBytes, startupMs, scheduledMs, ...(startupCpuMs !== undefined && { startupCpuMs }) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -124,10 +134,13 @@ const bench: Benchmark = {
       const polledBefore = feedServer.requests.length;
       const loaded = await measure(FEEDS, env);
       const polls = feedServer.requests.length - polledBefore;
+      const restarted = await measure(FEEDS, env);
       const mb = (bytes: number) => bytes / 1024 / 1024;
       const cpu = (m: Measured) => (m.startupCpuMs === undefined ? '' : ` (${(m.startupCpuMs / 1000).toFixed(2)} s of CPU)`);
       log(`baseline (no feeds, no subscriptions): RSS ${mb(baseline.rssBytes).toFixed(0)} MB, start-up ${(baseline.startupMs / 1000).toFixed(2)} s${cpu(baseline)}`);
-      log(`${FEEDS} feeds + ${SUBSCRIPTIONS} subscriptions: RSS ${mb(loaded.rssBytes).toFixed(0)} MB, start-up ${(loaded.startupMs / 1000).toFixed(2)} s${cpu(loaded)}, ${polls} polls in ${SETTLE_MS / 1000} s`);
+      const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+      log(`${FEEDS} feeds + ${SUBSCRIPTIONS} subscriptions: RSS ${mb(loaded.rssBytes).toFixed(0)} MB, start-up ${seconds(loaded.startupMs)}${cpu(loaded)}, schedulers in place after ${seconds(loaded.scheduledMs)}, ${polls} polls in ${SETTLE_MS / 1000} s`);
+      log(`restart with the same: RSS ${mb(restarted.rssBytes).toFixed(0)} MB, start-up ${seconds(restarted.startupMs)}${cpu(restarted)}, schedulers in place after ${seconds(restarted.scheduledMs)}`);
       const load = `load ${loadavg()[0]!.toFixed(1)} at the end`;
       const note = `herald start --role worker,scheduler from dist/, ${SETTLE_MS / 1000} s after start-up (${polls} polls served meanwhile), ${load}; baseline = same process with no feed or subscription`;
       return [
@@ -137,7 +150,28 @@ const bench: Benchmark = {
           value: loaded.startupMs / 1000,
           unit: 's',
           baseline: baseline.startupMs / 1000,
-          note: `spawn to "Herald is running": node start, config read, feeds stored and scheduled, subscription schedulers synced, ${load}; baseline = no feed or subscription`,
+          note: `first start, spawn to "Herald is running" (workers serving): node start, config read, feeds stored and scheduled, subscription schedulers compared (those to write go on in the background), ${load}; baseline = no feed or subscription`,
+        }),
+        withRatio({
+          name: 'worker start-up until schedulers in place, 10,000 feeds + 10,000 subscriptions',
+          value: loaded.scheduledMs / 1000,
+          unit: 's',
+          baseline: baseline.scheduledMs / 1000,
+          note: `first start, spawn to "schedulers in place": every subscription scheduler written, ${load}`,
+        }),
+        withRatio({
+          name: 'worker RSS after a restart, 10,000 feeds + 10,000 subscriptions',
+          value: mb(restarted.rssBytes),
+          unit: 'MB',
+          baseline: mb(baseline.rssBytes),
+          note: `the same process started again on the same Redis, ${SETTLE_MS / 1000} s after start-up: feeds already polled, so polls come at their interval slots instead of all at once as after the first start, ${load}`,
+        }),
+        withRatio({
+          name: 'worker restart, 10,000 feeds + 10,000 subscriptions',
+          value: restarted.startupMs / 1000,
+          unit: 's',
+          baseline: baseline.startupMs / 1000,
+          note: `the same process started again on the same Redis (everything in place), spawn to "Herald is running"${cpu(restarted)}, ${load}`,
         }),
         ...(loaded.startupCpuMs === undefined
           ? []

@@ -1,6 +1,5 @@
 import { loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
-import { createCommandServices } from '../commands/services-wiring.js';
 import { defaultFetchOptions, sharedHostLimiter } from '../feeds/fetch.js';
 import { createLogger, type Logger } from '../log.js';
 import { HeraldMetrics } from '../observability/metrics.js';
@@ -9,20 +8,16 @@ import { countDiscordRateLimits, countSentParts, countTelegramRateLimits } from 
 import { redisReadiness, type ReadinessCheck } from '../observability/readiness.js';
 import { ConsoleSender } from '../platforms/console/sender.js';
 import { RedisRateLimiter } from '../platforms/rate-limiter.js';
-import { createTelegramApi } from '../platforms/telegram/client.js';
-import { TelegramSender } from '../platforms/telegram/sender.js';
-import { TelegramTransport } from '../platforms/telegram/transport.js';
+import type { TelegramTransport } from '../platforms/telegram/transport.js';
 import { TokenRejectedError } from '../platforms/token-rejected.js';
 import { createRedisConnection } from '../queue/connection.js';
-import { checkBotTokens, startBots, type RunningBots } from '../runtime/bots.js';
+import type { RunningBots } from '../runtime/bots.js';
 import { ensureRedis } from '../runtime/redis-server.js';
 import { waitForRedis } from '../runtime/redis-wait.js';
 import { installShutdown } from '../runtime/shutdown.js';
-import { logStartupSummary } from '../runtime/startup-summary.js';
+import { logFeedSummary, logNextBriefings } from '../runtime/startup-summary.js';
 import { startWorkers, type Senders } from '../runtime/workers.js';
-import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
-import { SubscriptionStore } from '../store/subscriptions.js';
 import { configFileOf, configOption, rejectPositionals, UsageError, type CliCommand } from './command.js';
 import { redisEndpointOf } from './redis-target.js';
 
@@ -37,23 +32,40 @@ export function parseRoles(value: string | undefined): Set<Role> {
   return new Set(roles as Role[]);
 }
 
+/**
+ * Platform and bot modules are imported only by a process that uses them: discord.js takes a
+ * second and 40 MB to load, grammY and the bots' command layer a few hundred ms and 15 MB that a
+ * worker without a token or bot role has no use for.
+ */
+const discord = {
+  client: () => import('../platforms/discord/client.js'),
+  sender: () => import('../platforms/discord/sender.js'),
+};
+const telegram = {
+  client: () => import('../platforms/telegram/client.js'),
+  sender: () => import('../platforms/telegram/sender.js'),
+  transport: () => import('../platforms/telegram/transport.js'),
+};
+const bots = {
+  runtime: () => import('../runtime/bots.js'),
+  services: () => import('../commands/services-wiring.js'),
+};
+
 /** The process's one paced path to Telegram: the delivery workers and the bot's replies share it, and its 429s are counted. */
-function createTelegramTransport(config: HeraldConfig, limiter: RedisRateLimiter, metrics: HeraldMetrics): TelegramTransport | undefined {
+async function createTelegramTransport(config: HeraldConfig, limiter: RedisRateLimiter, metrics: HeraldMetrics): Promise<TelegramTransport | undefined> {
   if (!config.telegram.token) return undefined;
+  const [{ createTelegramApi }, { TelegramTransport }] = await Promise.all([telegram.client(), telegram.transport()]);
   const api = createTelegramApi(config.telegram);
   countTelegramRateLimits(api, metrics);
   return new TelegramTransport({ api, limiter, paidBroadcast: config.telegram.paidBroadcast });
 }
 
-/** discord.js (a second and 40 MB to load) is imported only by a process that talks to Discord. */
-const discord = {
-  client: () => import('../platforms/discord/client.js'),
-  sender: () => import('../platforms/discord/sender.js'),
-};
-
-async function createSenders(config: HeraldConfig, telegram: TelegramTransport | undefined, limiter: RedisRateLimiter, metrics: HeraldMetrics): Promise<Senders> {
+async function createSenders(config: HeraldConfig, transport: TelegramTransport | undefined, limiter: RedisRateLimiter, metrics: HeraldMetrics): Promise<Senders> {
   const senders: Senders = { console: countSentParts(new ConsoleSender(), metrics) };
-  if (telegram) senders.telegram = countSentParts(new TelegramSender({ transport: telegram }), metrics);
+  if (transport) {
+    const { TelegramSender } = await telegram.sender();
+    senders.telegram = countSentParts(new TelegramSender({ transport }), metrics);
+  }
   if (config.discord.token) {
     const [{ createDiscordRest }, { DiscordSender }] = await Promise.all([discord.client(), discord.sender()]);
     const rest = createDiscordRest(config.discord);
@@ -122,7 +134,7 @@ export const startCommand: CliCommand = {
     if (roles.has('bot')) {
       // Before anything starts: a refused token is the one mistake no retry can mend.
       try {
-        await checkBotTokens(config);
+        await (await bots.runtime()).checkBotTokens(config);
       } catch (error) {
         if (!(error instanceof TokenRejectedError)) throw error;
         logger.error({ platform: error.platform }, error.message);
@@ -134,7 +146,7 @@ export const startCommand: CliCommand = {
     const metrics = new HeraldMetrics({ process: true });
     const keys = createKeys(config.redis.prefix);
     const limiter = new RedisRateLimiter(connection, keys.rateLimitPrefix());
-    const telegramTransport = createTelegramTransport(config, limiter, metrics);
+    const telegramTransport = await createTelegramTransport(config, limiter, metrics);
     // Polls and the bots' trial fetches of every process share the per-host limit, through Redis.
     const fetchOptions = { ...defaultFetchOptions(config.fetch), limiter: sharedHostLimiter(connection, config) };
     const workers = await startWorkers({
@@ -145,9 +157,21 @@ export const startCommand: CliCommand = {
       roles: { worker: roles.has('worker'), scheduler: roles.has('scheduler') },
       metrics,
       fetchOptions,
+      subscriptionSchedulersInBackground: true,
     });
-    if (roles.has('scheduler')) {
-      await logStartupSummary({ feeds: new FeedStore(connection, keys), subscriptions: new SubscriptionStore(connection, keys), composeQueue: workers.queues.compose, logger });
+    const scheduling = workers.schedulerStart;
+    if (scheduling) logFeedSummary(scheduling.feeds, logger);
+    // Settles with the error, if any, so that a failure in the background is never an unhandled rejection.
+    const schedulingFailed = scheduling?.done
+      .then((active) => active && logNextBriefings({ active, composeQueue: workers.queues.compose, logger }))
+      .then(
+        () => undefined,
+        (error: unknown) => error ?? new Error('subscription schedulers not written'),
+      );
+    // With nothing left to write the next briefings are known now, and logged before "Herald is running".
+    if (scheduling?.pending === 0) {
+      const error = await schedulingFailed;
+      if (error !== undefined) throw error;
     }
 
     const readiness: ReadinessCheck[] = [redisReadiness(connection)];
@@ -160,6 +184,7 @@ export const startCommand: CliCommand = {
       await closeRedis();
     }, logger);
     if (roles.has('bot')) {
+      const [{ startBots }, { createCommandServices }] = await Promise.all([bots.runtime(), bots.services()]);
       const services = createCommandServices({
         config,
         redis: connection,
@@ -190,7 +215,15 @@ export const startCommand: CliCommand = {
       },
       logger,
     );
-    logger.info({ roles: [...roles] }, 'Herald is running');
+    const pending = scheduling?.pending ?? 0;
+    if (pending === 0) logger.info({ roles: [...roles] }, 'Herald is running');
+    else logger.info({ roles: [...roles], subscriptionSchedulersPending: pending }, `Herald is running; ${pending} subscription schedulers are being written in the background, each subscription's next briefing is logged once they are in place`);
+    // A scheduler that cannot be written stopped the start when all were written first: it still stops Herald.
+    void schedulingFailed?.then((error) => {
+      if (error === undefined) return;
+      logger.error({ err: error }, 'subscription schedulers could not be written: stopping');
+      void stopHerald(1);
+    });
     // Runs until a signal (or a refused token): installShutdown exits the process.
     return new Promise<number>(() => undefined);
   },

@@ -126,15 +126,30 @@ export interface SchedulerSyncResult {
   removed: number;
 }
 
+/** One compose scheduler to write: whose, and which cron entry of its schedule. */
+interface SchedulerWrite {
+  subscriptionId: string;
+  entry: CronEntry;
+}
+
+/** What it takes to make the compose schedulers match the subscriptions. */
+export interface SchedulerPlan {
+  /** Schedulers missing or not as the schedule says. */
+  write: SchedulerWrite[];
+  /** Compose schedulers of no active subscription's schedule. */
+  stale: string[];
+  /** Schedulers already right. */
+  kept: number;
+}
+
 /**
- * Makes the compose schedulers match the subscriptions (startup with thousands of them):
- * reads the schedulers once, upserts only those missing or different from the schedule (pattern,
- * zone, job template) or whose next run is not in the future, and removes every other compose
- * scheduler. A scheduler already right keeps its planned job: rewriting 10,000 of them made
- * every start take seconds.
+ * Compares the compose schedulers with the subscriptions, reading the schedulers once: a
+ * scheduler is right when it has the entry's pattern, zone and job template and its next run
+ * is still to come. Those already right are kept with their planned job: rewriting 10,000 of
+ * them made every start take seconds.
  */
-export async function syncSubscriptionSchedulers(queue: ComposeQueue, subscriptions: Subscription[]): Promise<SchedulerSyncResult> {
-  const wanted = new Map<string, { subscriptionId: string; entry: CronEntry }>();
+export async function planSubscriptionSchedulers(queue: ComposeQueue, subscriptions: readonly Subscription[]): Promise<SchedulerPlan> {
+  const wanted = new Map<string, SchedulerWrite>();
   for (const subscription of subscriptions) {
     if (!subscription.active) continue;
     for (const entry of cronEntries(subscription.schedule)) wanted.set(schedulerId(subscription.id, entry), { subscriptionId: subscription.id, entry });
@@ -146,7 +161,7 @@ export async function syncSubscriptionSchedulers(queue: ComposeQueue, subscripti
   );
   const optionsMatch = composeOptionsCheck();
   const now = Date.now();
-  const isRight = (id: string, { subscriptionId, entry }: { subscriptionId: string; entry: CronEntry }): boolean => {
+  const isRight = (id: string, { subscriptionId, entry }: SchedulerWrite): boolean => {
     const record = records.get(id);
     if (record === undefined) return false;
     const [name, pattern, tz, data, opts] = record;
@@ -160,11 +175,44 @@ export async function syncSubscriptionSchedulers(queue: ComposeQueue, subscripti
       optionsMatch(opts ?? null)
     );
   };
-  const changed = [...wanted].filter(([id, want]) => !isRight(id, want));
-  const stale = [...existing.keys()].filter((id) => !wanted.has(id));
-  await removeAll(queue, stale);
-  await inBatches(changed, SYNC_BATCH, ([, { subscriptionId, entry }]) => upsertEntry(queue, subscriptionId, entry));
-  return { upserted: changed.length, kept: wanted.size - changed.length, removed: stale.length };
+  const write = [...wanted].flatMap(([id, want]) => (isRight(id, want) ? [] : [want]));
+  return { write, stale: [...existing.keys()].filter((id) => !wanted.has(id)), kept: wanted.size - write.length };
+}
+
+export interface ApplyOptions {
+  /** Called after each batch with the schedulers written or removed so far. */
+  onProgress?: (done: number) => void;
+  /** Stops between batches (shutdown); what is left is done at the next start. */
+  signal?: AbortSignal;
+}
+
+/** Runs `each` over `items` SYNC_BATCH at a time, reporting each finished batch's size, until the signal aborts. */
+async function inBatchesUntil<T>(items: readonly T[], signal: AbortSignal | undefined, each: (item: T) => Promise<unknown>, onBatch: (size: number) => void): Promise<void> {
+  for (let start = 0; start < items.length && !signal?.aborted; start += SYNC_BATCH) {
+    const batch = items.slice(start, start + SYNC_BATCH);
+    await Promise.all(batch.map(each));
+    onBatch(batch.length);
+  }
+}
+
+/** Carries out a plan: stale schedulers removed, the others written, SYNC_BATCH at a time. */
+export async function applySchedulerPlan(queue: ComposeQueue, plan: SchedulerPlan, options: ApplyOptions = {}): Promise<SchedulerSyncResult> {
+  const result: SchedulerSyncResult = { upserted: 0, kept: plan.kept, removed: 0 };
+  const progress = () => options.onProgress?.(result.removed + result.upserted);
+  await inBatchesUntil(plan.stale, options.signal, (id) => queue.removeJobScheduler(id), (size) => {
+    result.removed += size;
+    progress();
+  });
+  await inBatchesUntil(plan.write, options.signal, ({ subscriptionId, entry }) => upsertEntry(queue, subscriptionId, entry), (size) => {
+    result.upserted += size;
+    progress();
+  });
+  return result;
+}
+
+/** Makes the compose schedulers match the subscriptions: planSubscriptionSchedulers, then applySchedulerPlan. */
+export async function syncSubscriptionSchedulers(queue: ComposeQueue, subscriptions: readonly Subscription[]): Promise<SchedulerSyncResult> {
+  return applySchedulerPlan(queue, await planSubscriptionSchedulers(queue, subscriptions));
 }
 
 /**

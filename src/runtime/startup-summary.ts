@@ -6,20 +6,12 @@
 import type { Logger } from '../log.js';
 import type { ComposeQueue } from '../queue/compose-jobs.js';
 import { nextBriefingTimes } from '../queue/subscription-schedulers.js';
-import type { FeedStore } from '../store/feeds.js';
-import type { SubscriptionStore } from '../store/subscriptions.js';
+import type { FeedState } from '../feeds/item.js';
 import type { Subscription } from '../subscriptions/model.js';
 import { isoInZone } from '../time/zoned.js';
 
 /** Beyond this many subscriptions one line each would bury the rest of the start-up log. */
 export const MAX_LISTED_SUBSCRIPTIONS = 20;
-
-export interface StartupSummaryDeps {
-  feeds: FeedStore;
-  subscriptions: SubscriptionStore;
-  composeQueue: ComposeQueue;
-  logger: Logger;
-}
 
 const NO_FEEDS =
   'no feeds: every briefing will be empty. Add feeds under `feeds:` in herald.config.yaml, with /addfeed in a chat, or with `npx herald feeds import FILE.opml`';
@@ -30,20 +22,31 @@ function destinationLabel(subscription: Subscription): string {
   return platform === 'console' ? 'this console' : `${platform} ${chatId}${threadId ? ` (thread ${threadId})` : ''}`;
 }
 
-async function logFeeds(deps: StartupSummaryDeps): Promise<void> {
-  const feeds = await deps.feeds.listWithState();
-  if (feeds.length === 0) {
-    deps.logger.warn(NO_FEEDS);
-    return;
-  }
-  const disabled = feeds.filter(({ state }) => state.disabledReason !== undefined).length;
-  const polled = feeds.length - disabled;
-  const disabledNote = disabled > 0 ? ` (${disabled} disabled after repeated failures: see /status or \`npx herald doctor\`)` : '';
-  deps.logger.info({ feeds: feeds.length, polled, disabled }, `${feeds.length} feed${feeds.length === 1 ? '' : 's'} loaded, ${polled} polled${disabledNote}`);
+/** How many feeds are in the catalogue, and how many of them are disabled. */
+export interface FeedCounts {
+  total: number;
+  disabled: number;
 }
 
-async function logNextBriefings(deps: StartupSummaryDeps): Promise<void> {
-  const active = await deps.subscriptions.list({ active: true });
+/** Counts the feeds of a catalogue listing (FeedStore.listWithState). */
+export function countFeeds(feeds: readonly { state: FeedState }[]): FeedCounts {
+  return { total: feeds.length, disabled: feeds.filter(({ state }) => state.disabledReason !== undefined).length };
+}
+
+/** Logs how many feeds are loaded and polled (a warning when there are none). */
+export function logFeedSummary({ total, disabled }: FeedCounts, logger: Logger): void {
+  if (total === 0) {
+    logger.warn(NO_FEEDS);
+    return;
+  }
+  const polled = total - disabled;
+  const disabledNote = disabled > 0 ? ` (${disabled} disabled after repeated failures: see /status or \`npx herald doctor\`)` : '';
+  logger.info({ feeds: total, polled, disabled }, `${total} feed${total === 1 ? '' : 's'} loaded, ${polled} polled${disabledNote}`);
+}
+
+/** Logs each active subscription's next briefing (the first MAX_LISTED_SUBSCRIPTIONS), once their schedulers are in place. */
+export async function logNextBriefings(deps: { active: readonly Subscription[]; composeQueue: ComposeQueue; logger: Logger }): Promise<void> {
+  const { active } = deps;
   if (active.length === 0) {
     deps.logger.info('no subscriptions yet: /subscribe in a Telegram chat or /herald subscribe in a Discord channel');
     return;
@@ -58,10 +61,4 @@ async function logNextBriefings(deps: StartupSummaryDeps): Promise<void> {
   }
   const unlisted = active.length - MAX_LISTED_SUBSCRIPTIONS;
   if (unlisted > 0) deps.logger.info({ subscriptions: active.length }, `…and ${unlisted} more subscriptions (the /status command shows each one's next briefing)`);
-}
-
-/** Logs the feeds loaded and each active subscription's next briefing time. */
-export async function logStartupSummary(deps: StartupSummaryDeps): Promise<void> {
-  await logFeeds(deps);
-  await logNextBriefings(deps);
 }

@@ -19,10 +19,11 @@ import { observeWorker } from '../observability/worker-metrics.js';
 import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js';
 import { createRedisConnection } from '../queue/connection.js';
 import { llmSummaryHooks } from './llm-summaries.js';
+import { countFeeds, type FeedCounts } from './startup-summary.js';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
 import { createPollQueue, type PollQueue } from '../queue/poll-jobs.js';
 import { retireFeedSchedulers, syncFeedSchedule } from '../queue/schedulers.js';
-import { syncSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
+import { applySchedulerPlan, planSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
 import { BriefingStore } from '../store/briefings.js';
 import { DeliveryStore } from '../store/deliveries.js';
 import { FeedStore } from '../store/feeds.js';
@@ -33,6 +34,7 @@ import { SubscriptionStore } from '../store/subscriptions.js';
 import { alertBreakingStories } from '../subscriptions/breaking.js';
 import { CONSOLE_DESTINATION, defaultSubscription } from '../subscriptions/defaults.js';
 import { ComposeCache } from '../subscriptions/compose-cache.js';
+import type { Subscription } from '../subscriptions/model.js';
 
 export type { Senders };
 
@@ -58,12 +60,29 @@ export interface StartWorkersOptions {
   metrics?: HeraldMetrics;
   /** The process's fetch options, so polls and the bot's trial fetches share one per-host limit (default: from config.fetch). */
   fetchOptions?: FetchOptions;
+  /**
+   * Write the subscription schedulers that need it while the workers run, instead of before
+   * startWorkers returns (`herald start`: a first start with 10,000 subscriptions writes for seconds).
+   */
+  subscriptionSchedulersInBackground?: boolean;
+}
+
+/** What the scheduler role put in place: the feeds counted as synced, and the subscription schedulers, which may still be being written when startWorkers returns. */
+export interface SchedulerStart {
+  /** The catalogue after the config sync, counted from the sync's own listing (for the start-up summary). */
+  feeds: FeedCounts;
+  /** Schedulers still to write or remove when startWorkers returned (0: all in place). */
+  pending: number;
+  /** Settles with the active subscriptions once their schedulers are in place (undefined: the writing was stopped by close()). */
+  done: Promise<Subscription[] | undefined>;
 }
 
 export interface RunningWorkers {
   queues: WorkerQueues;
   /** The BullMQ queues among them (all but the poll schedule): what dashboards and queue metrics watch. */
   jobQueues: Queue[];
+  /** With the scheduler role. */
+  schedulerStart?: SchedulerStart;
   /** Stops taking jobs, lets those in flight finish (or returns them after the grace period), closes connections. */
   close(): Promise<void>;
 }
@@ -79,18 +98,21 @@ async function scheduleFeeds(catalogue: FeedSyncReport['catalogue'], pollQueue: 
 /**
  * With no bot token nothing could be posted anywhere: a console subscription makes sure the
  * briefings are printed instead of lost. An existing one is left as it is (its window goes on).
+ * Takes every stored subscription and returns them as they are now.
  */
-async function ensureConsoleSubscription(config: HeraldConfig, subscriptions: SubscriptionStore): Promise<void> {
-  if (config.telegram.token || config.discord.token) return;
+async function ensureConsoleSubscription(config: HeraldConfig, store: SubscriptionStore, subscriptions: Subscription[]): Promise<Subscription[]> {
+  if (config.telegram.token || config.discord.token) return subscriptions;
   const printed = defaultSubscription(CONSOLE_DESTINATION, config, new Date());
-  const existing = await subscriptions.get(printed.id);
+  const existing = subscriptions.find((subscription) => subscription.id === printed.id);
   if (existing) {
     // The console subscription belongs to the config: a changed briefing time or zone applies at the next start.
-    await subscriptions.upsert({ ...existing, schedule: printed.schedule });
-    return;
+    const updated = { ...existing, schedule: printed.schedule };
+    await store.upsert(updated);
+    return subscriptions.map((subscription) => (subscription === existing ? updated : subscription));
   }
-  if ((await subscriptions.list({ active: true })).length > 0) return;
-  await subscriptions.upsert(printed);
+  if (subscriptions.some((subscription) => subscription.active)) return subscriptions;
+  await store.upsert(printed);
+  return [...subscriptions, printed];
 }
 
 interface Stores {
@@ -132,15 +154,44 @@ function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queue
   return [startPollWorker(pollDeps, { logger, ...(metrics ? { metrics } : {}) }), ...workers];
 }
 
-async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues: WorkerQueues, stores: Stores, logger: Logger): Promise<void> {
+/** Progress of background scheduler writes is logged at most this often. */
+const PROGRESS_LOG_MS = 2_000;
+
+/** Up to this many scheduler writes take a fraction of a second: they are done before the workers start, even when background writing is asked for. */
+const FOREGROUND_WRITES = 500;
+
+/**
+ * Feeds and housekeeping scheduled, subscription schedulers compared with the subscriptions.
+ * Those to write are written before this returns, unless there are more than FOREGROUND_WRITES
+ * and `background` is given: then they are written while the workers run, with progress logged,
+ * until `background` aborts.
+ */
+async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues: WorkerQueues, stores: Stores, logger: Logger, background: AbortSignal | undefined): Promise<SchedulerStart> {
   if (await retireFeedSchedulers(redis, config.redis.prefix)) logger.info('removed the per-feed poll job schedulers: feeds are polled from the poll schedule now');
   const feedSync = await syncConfigFeeds(config, stores.feeds);
   logFeedSync(feedSync, logger);
   await scheduleFeeds(feedSync.catalogue, queues.poll);
-  await ensureConsoleSubscription(config, stores.subscriptions);
-  const synced = await syncSubscriptionSchedulers(queues.compose, await stores.subscriptions.list());
   await upsertHousekeepingScheduler(queues.housekeeping);
-  logger.info({ subscriptionSchedulers: synced }, 'schedulers in place');
+  const subscriptions = await ensureConsoleSubscription(config, stores.subscriptions, await stores.subscriptions.list());
+  const plan = await planSubscriptionSchedulers(queues.compose, subscriptions);
+  const pending = plan.write.length + plan.stale.length;
+  const signal = pending > FOREGROUND_WRITES ? background : undefined;
+  let logged = Date.now();
+  const onProgress = (done: number) => {
+    if (signal === undefined || Date.now() - logged < PROGRESS_LOG_MS) return;
+    logged = Date.now();
+    logger.info({ done, pending }, `subscription schedulers: ${done} of ${pending} written`);
+  };
+  const done = applySchedulerPlan(queues.compose, plan, { onProgress, ...(signal ? { signal } : {}) }).then((synced) => {
+    if (signal?.aborted) {
+      logger.info({ subscriptionSchedulers: synced, pending }, 'subscription schedulers: writing stopped by the shutdown; the next start writes the rest');
+      return undefined;
+    }
+    logger.info({ subscriptionSchedulers: synced }, 'schedulers in place');
+    return subscriptions.filter((subscription) => subscription.active);
+  });
+  if (signal === undefined) await done;
+  return { feeds: countFeeds(feedSync.catalogue), pending: signal === undefined ? 0 : pending, done };
 }
 
 /** Closes workers gracefully; those still busy after `graceMs` are force-closed, their jobs left for another worker to take over. */
@@ -187,12 +238,19 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const jobQueues: Queue[] = [queues.compose, queues.deliver, queues.housekeeping];
   for (const queue of jobQueues) queue.on('error', (error: Error) => logger.debug({ err: error }, 'queue connection error'));
   options.metrics?.watchQueues(jobQueues);
-  if (options.roles.scheduler) await startSchedulers(config, redis, queues, stores, logger);
+  const stopWriting = new AbortController();
+  const schedulerStart = options.roles.scheduler
+    ? await startSchedulers(config, redis, queues, stores, logger, options.subscriptionSchedulersInBackground ? stopWriting.signal : undefined)
+    : undefined;
   const workers = options.roles.worker ? startJobWorkers(options, redis, queues, stores) : [];
   return {
     queues,
     jobQueues,
+    ...(schedulerStart ? { schedulerStart } : {}),
     async close() {
+      // Writes still under way stop after their batch; the next start finds what is left.
+      stopWriting.abort();
+      await schedulerStart?.done.catch(() => undefined);
       await closeWorkers(workers, options.shutdownGraceMs ?? 25_000);
       await Promise.all(jobQueues.map((queue) => queue.close()));
       if (ownsConnection) await redis.quit();
