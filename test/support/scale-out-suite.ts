@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PollResult } from '../../jobs/poll-feed.js';
@@ -19,6 +18,7 @@ import { RIG_TOKEN, saveTestBriefing } from './delivery-rig.js';
 import { newsFeedXml } from './news-feed.js';
 import type { RedisClient } from '../../src/store/client.js';
 import { telegramChat } from './subscription-fixtures.js';
+import { scrapeCounter, startScaleOutWorker, type ScaleOutProcess } from './scale-out-process.js';
 
 /** The Redis a scale-out run uses: a single server or a cluster. */
 export interface ScaleOutBackend {
@@ -52,7 +52,7 @@ export function describeScaleOut(title: string, startBackend: () => Promise<Scal
   let deliverQueue: DeliverQueue;
   let feeds: Feed[];
   let subscriptions: Subscription[];
-  const processes: { name: string; child: ChildProcess; metricsUrl: string }[] = [];
+  const processes: ScaleOutProcess[] = [];
 
   /** A time of day twelve hours away, so no scheduled briefing falls inside the test. */
   function farFromNow(): string {
@@ -61,26 +61,11 @@ export function describeScaleOut(title: string, startBackend: () => Promise<Scal
   }
 
   async function startWorkerProcess(name: string): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/scale-out-worker.ts'], {
-      env: { ...process.env, ...server.env, HERALD_PREFIX: PREFIX, TELEGRAM_API_ROOT: telegram.apiRoot, HERALD_FEED_HOST: feedServer.host, HERALD_WORKER_NAME: name },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    const port = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const ready = /ready (\d+)/.exec(output);
-        if (ready) resolve(ready[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`worker ${name} exited with ${code} before it was ready`)));
-    });
-    processes.push({ name, child, metricsUrl: `http://127.0.0.1:${port}/metrics` });
+    processes.push(await startScaleOutWorker(name, { ...server.env, HERALD_PREFIX: PREFIX, TELEGRAM_API_ROOT: telegram.apiRoot, HERALD_FEED_HOST: feedServer.host }));
   }
 
   async function sentBy(metricsUrl: string): Promise<number> {
-    const text = await (await fetch(metricsUrl)).text();
-    const line = text.split('\n').find((l) => l.startsWith('herald_messages_sent_total{platform="telegram"} '));
-    return line === undefined ? 0 : Number(line.split(' ')[1]);
+    return (await scrapeCounter(metricsUrl, 'herald_messages_sent_total')).get('platform="telegram"') ?? 0;
   }
 
   beforeAll(async () => {
