@@ -106,16 +106,25 @@ async function measureMemory(redis: RedisClient, name: string, log: (line: strin
     { name: `${name}: near-duplicate index memory per item`, value: Math.round(indexBytes), unit: 'B', note },
     { name: `${name}: item memory per item beyond its text`, value: Math.round(itemBytes), unit: 'B', note: `${note}; item JSON, seen markers, index entry, less title and text` },
     { name: `${name}: largest master's share of Herald's memory`, value: Number(largestShare.toFixed(3)), unit: 'ratio', note: `after the ${ITEMS.toLocaleString('en-US')}-item run, ${perMaster.length} master(s)` },
+    ...perMaster.map((bytes, i) => ({ name: `${name}: Herald's memory on master ${i + 1}`, value: Number((bytes / 1e6).toFixed(1)), unit: 'MB', note: `${note}, this master's own delta` })),
   ];
 }
 
-/** Every feed is new to the run: two items each, so every poll stores items and places them in the story engine. */
-function feedBody(feed: number): string {
-  const items = Array.from({ length: 2 }, (_, k) => {
-    const id = `https://feed${feed}.bench.example/i${k}`;
-    return `<item><guid>${id}</guid><link>${id}</link><title>Feed ${feed} story ${k}</title><description>Story ${k} of feed ${feed} about w${feed}x${k} and w${k}y${feed}, told in a sentence or two.</description><pubDate>${new Date(Date.now() - k * 60_000).toUTCString()}</pubDate></item>`;
-  }).reverse();
-  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bench feed ${feed}</title>${items.join('')}</channel></rss>`;
+/**
+ * The feed bodies: every feed new to the run, with two news-like items of its own (one in ten an
+ * edited reprint of another feed's, as dedup.bench's synthetic items go), so every poll stores
+ * items and places them in the story engine. (Items from one template, as this bench once used,
+ * are near-duplicates of each other: thousands of candidates per item, a different bench.)
+ */
+function feedBodies(): string[] {
+  const items = syntheticItems(FEEDS * 2, 11);
+  return Array.from({ length: FEEDS }, (_, feed) => {
+    const entries = [items[2 * feed]!, items[2 * feed + 1]!].map((item, k) => {
+      const link = `https://feed${feed}.bench.example/i${k}`;
+      return `<item><guid>${link}</guid><link>${link}</link><title>${item.title}</title><description>${item.text}</description><pubDate>${new Date(Date.now() - k * 60_000).toUTCString()}</pubDate></item>`;
+    });
+    return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bench feed ${feed}</title>${entries.reverse().join('')}</channel></rss>`;
+  });
 }
 
 /** The feed server answers on 127.0.0.1 for every host name the bench resolves there. */
@@ -192,7 +201,7 @@ async function pollCycle(run: Run, feedServer: FeedServer, config: HeraldConfig,
     const statuses = [...(await scrapeAll(run, 'herald_feed_polls_total'))].map(([labels, count]) => `${count} ${labels.replace(/^status="(.*)"$/, '$1')}`);
     const load = machineLoad();
     log(`${backend.name}, ${workerCount} worker process(es): poll cycle ${(ms / 1000).toFixed(1)} s for ${FEEDS} feeds (${statuses.join(', ')}; ${fetches.length} fetches), ${(commands / FEEDS).toFixed(1)} Redis commands per poll; ${load}`);
-    const note = `${FEEDS.toLocaleString('en-US')} feeds new to Herald on ${HOSTS} hosts, 2 items each, ${LATENCY_MS} ms latency, ${workerCount} worker process(es) as \`herald start --role worker\` runs them (polls in flight and per-host limit at their defaults); from the scheduler role's start to every feed polled; ${load}`;
+    const note = `${FEEDS.toLocaleString('en-US')} feeds new to Herald on ${HOSTS} hosts, 2 news-like items each, ${LATENCY_MS} ms latency, ${workerCount} worker process(es) as \`herald start --role worker\` runs them (polls in flight and per-host limit at their defaults); from the scheduler role's start to every feed polled; ${load}`;
     return [
       { name: `${backend.name}: poll cycle, ${workerCount} worker process(es)`, value: Math.round(ms), unit: 'ms', note },
       { name: `${backend.name}: Redis commands per poll, ${workerCount} worker process(es)`, value: Number((commands / FEEDS).toFixed(1)), unit: 'commands', note: `${note}; every master, the scheduling, BullMQ and the calls inside Lua scripts included (total_commands_processed)` },
@@ -291,7 +300,7 @@ const bench: Benchmark = {
       await buildDistOnce(resolve(import.meta.dirname, '..'));
       const measured: BenchResult[] = [];
       const feedServer = await startFeedServer({ latencyMs: LATENCY_MS, listenHost: '0.0.0.0' });
-      for (let n = 0; n < FEEDS; n += 1) feedServer.setFeed(`/f/${n}.xml`, feedBody(n));
+      feedBodies().forEach((body, n) => feedServer.setFeed(`/f/${n}.xml`, body));
       const emulator = await startTelegramEmulator({ token: RIG_TOKEN, limits: { globalPerSecond: 1_000_000, perChatPerSecond: 1_000, perGroupPerMinute: 1_000 } });
       let firstChat = 2_000_000;
       try {
