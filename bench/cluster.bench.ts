@@ -205,7 +205,7 @@ async function pollCycle(run: Run, feedServer: FeedServer, config: HeraldConfig,
     return [
       { name: `${backend.name}: poll cycle, ${workerCount} worker process(es)`, value: Math.round(ms), unit: 'ms', note },
       { name: `${backend.name}: Redis commands per poll, ${workerCount} worker process(es)`, value: Number((commands / FEEDS).toFixed(1)), unit: 'commands', note: `${note}; every master, the scheduling, BullMQ and the calls inside Lua scripts included (total_commands_processed)` },
-      { name: `${backend.name}: feed fetches beyond one per feed, ${workerCount} worker process(es)`, value: fetches.length - FEEDS, unit: 'fetches', note },
+      { name: `${backend.name}: feed fetches beyond one per feed, ${workerCount} worker process(es)`, value: fetches.length - FEEDS, unit: 'fetches', note: `${note}; a feed whose first scheduled slot falls inside the cycle is polled again then (304)` },
     ];
   } finally {
     await running?.close();
