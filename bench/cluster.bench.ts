@@ -160,6 +160,11 @@ async function scrapeAll(run: Run, metric: string): Promise<Map<string, number>>
   return total;
 }
 
+/** CPU time the worker processes have used so far, in ms (their process_cpu_seconds_total). */
+async function workerCpuMs(run: Run): Promise<number> {
+  return sum([...(await scrapeAll(run, 'process_cpu_seconds_total')).values()]) * 1000;
+}
+
 async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + TIMEOUT_MS;
   while (!(await condition())) {
@@ -185,6 +190,7 @@ async function pollCycle(run: Run, feedServer: FeedServer, config: HeraldConfig,
     (n) => feeds.add({ url: `http://${hosts[n % HOSTS]}/f/${n}.xml`, intervalMinutes: 1440 }),
   );
   const servedFrom = feedServer.requests.length;
+  const cpuBefore = await workerCpuMs(run);
   const before = await commandsProcessed(main);
   const scheduler = createRedisConnection(backend.endpoint, { name: 'bench-scheduler' });
   let running: RunningWorkers | undefined;
@@ -195,16 +201,18 @@ async function pollCycle(run: Run, feedServer: FeedServer, config: HeraldConfig,
       await until(async () => (await polled()) >= FEEDS, `${FEEDS} polls`);
     });
     const commands = (await commandsProcessed(main)) - before;
+    const cpuPerPoll = ((await workerCpuMs(run)) - cpuBefore) / FEEDS;
     const fetches = feedServer.requests.slice(servedFrom).filter((request) => request.path.startsWith('/f/'));
     const served = new Set(fetches.map((request) => request.path)).size;
     if (served < FEEDS) throw new Error(`cluster bench: the feed server served ${served} of ${FEEDS} feeds`);
     const statuses = [...(await scrapeAll(run, 'herald_feed_polls_total'))].map(([labels, count]) => `${count} ${labels.replace(/^status="(.*)"$/, '$1')}`);
     const load = machineLoad();
-    log(`${backend.name}, ${workerCount} worker process(es): poll cycle ${(ms / 1000).toFixed(1)} s for ${FEEDS} feeds (${statuses.join(', ')}; ${fetches.length} fetches), ${(commands / FEEDS).toFixed(1)} Redis commands per poll; ${load}`);
+    log(`${backend.name}, ${workerCount} worker process(es): poll cycle ${(ms / 1000).toFixed(1)} s for ${FEEDS} feeds (${statuses.join(', ')}; ${fetches.length} fetches), ${(commands / FEEDS).toFixed(1)} Redis commands and ${cpuPerPoll.toFixed(1)} ms of worker CPU per poll; ${load}`);
     const note = `${FEEDS.toLocaleString('en-US')} feeds new to Herald on ${HOSTS} hosts, 2 news-like items each, ${LATENCY_MS} ms latency, ${workerCount} worker process(es) as \`herald start --role worker\` runs them (polls in flight and per-host limit at their defaults); from the scheduler role's start to every feed polled; ${load}`;
     return [
       { name: `${backend.name}: poll cycle, ${workerCount} worker process(es)`, value: Math.round(ms), unit: 'ms', note },
       { name: `${backend.name}: Redis commands per poll, ${workerCount} worker process(es)`, value: Number((commands / FEEDS).toFixed(1)), unit: 'commands', note: `${note}; every master, the scheduling, BullMQ and the calls inside Lua scripts included (total_commands_processed)` },
+      { name: `${backend.name}: worker CPU per poll, ${workerCount} worker process(es)`, value: Number(cpuPerPoll.toFixed(1)), unit: 'ms', note: `${note}; the worker processes' process_cpu_seconds_total, so less bound to the machine's load than the cycle time` },
       { name: `${backend.name}: feed fetches beyond one per feed, ${workerCount} worker process(es)`, value: fetches.length - FEEDS, unit: 'fetches', note: `${note}; a feed whose first scheduled slot falls inside the cycle is polled again then (304)` },
     ];
   } finally {
@@ -241,6 +249,7 @@ async function fanOutRun(run: Run, emulator: TelegramEmulator, firstChat: number
   const queue = createDeliverQueue(main, run.prefix);
   try {
     const sentBefore = emulator.stats.sent;
+    const cpuBefore = await workerCpuMs(run);
     const before = await commandsProcessed(main);
     const { ms } = await timeIt(async () => {
       await fanOut(queue, briefingId, subscriptions);
@@ -250,14 +259,16 @@ async function fanOutRun(run: Run, emulator: TelegramEmulator, firstChat: number
     });
     const commands = (await commandsProcessed(main)) - before;
     const sent = emulator.stats.sent - sentBefore;
+    const cpuPerPart = ((await workerCpuMs(run)) - cpuBefore) / sent;
     const { failed } = await queue.getJobCounts('failed');
     const { duplicates, losses } = deliveryCounts(emulator, subscriptions, briefingId);
     const load = machineLoad();
-    log(`${backend.name}, ${workerCount} worker process(es): ${sent} parts in ${(ms / 1000).toFixed(1)} s (${((sent / ms) * 1000).toFixed(0)}/s), ${(commands / sent).toFixed(1)} Redis commands per delivered part; ${failed ?? 0} deliveries failed, ${duplicates} parts sent twice, ${losses} never sent; ${load}`);
+    log(`${backend.name}, ${workerCount} worker process(es): ${sent} parts in ${(ms / 1000).toFixed(1)} s (${((sent / ms) * 1000).toFixed(0)}/s), ${(commands / sent).toFixed(1)} Redis commands and ${cpuPerPart.toFixed(2)} ms of worker CPU per delivered part; ${failed ?? 0} deliveries failed, ${duplicates} parts sent twice, ${losses} never sent; ${load}`);
     const note = `${PARTS} parts × ${CHATS.toLocaleString('en-US')} chats, ${workerCount} worker process(es) × ${DELIVER_CONCURRENCY} deliveries in flight (Herald's default), emulator without limits, sender unpaced; ${load}`;
     return [
       { name: `${backend.name}: fan-out rate, ${workerCount} worker process(es)`, value: Math.round((sent / ms) * 1000), unit: 'parts/s', note },
       { name: `${backend.name}: Redis commands per delivered part, ${workerCount} worker process(es)`, value: Number((commands / sent).toFixed(1)), unit: 'commands', note: `${note}; every master, BullMQ, the rate limiter and the calls inside Lua scripts included` },
+      { name: `${backend.name}: worker CPU per delivered part, ${workerCount} worker process(es)`, value: Number(cpuPerPart.toFixed(2)), unit: 'ms', note: `${note}; the worker processes' process_cpu_seconds_total` },
       { name: `${backend.name}: fan-out parts sent twice, ${workerCount} worker process(es)`, value: duplicates, unit: 'parts', note: `${note}; counted per chat by the emulator` },
       { name: `${backend.name}: fan-out parts never sent, ${workerCount} worker process(es)`, value: losses, unit: 'parts', note: `${note}; counted per chat by the emulator, ${failed ?? 0} deliveries failed` },
     ];

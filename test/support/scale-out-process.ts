@@ -30,13 +30,13 @@ export async function startScaleOutWorker(name: string, env: Record<string, stri
   return { name, child, metricsUrl: `http://127.0.0.1:${port}/metrics` };
 }
 
-/** A counter of a process's /metrics by its labels as written there (`platform="telegram"`); empty when never counted. */
+/** A counter of a process's /metrics by its labels as written there (`platform="telegram"`, '' for none); empty when never counted. */
 export async function scrapeCounter(metricsUrl: string, metric: string): Promise<Map<string, number>> {
   const text = await (await fetch(metricsUrl)).text();
   const values = new Map<string, number>();
   for (const line of text.split('\n')) {
-    const sample = new RegExp(`^${metric}\\{(.*)\\} (\\S+)$`).exec(line);
-    if (sample) values.set(sample[1]!, Number(sample[2]));
+    const sample = new RegExp(`^${metric}(?:\\{(.*)\\})? (\\S+)$`).exec(line);
+    if (sample) values.set(sample[1] ?? '', Number(sample[2]));
   }
   return values;
 }

@@ -4,8 +4,8 @@
  * HERALD_ROLES (default worker,scheduler) through startWorkers with the per-host fetch limit
  * shared through Redis, as `herald start --role …` runs them, plus the health server. Telegram
  * goes to the emulator unpaced, so the figures are Herald's, not Telegram's pacing. Its fetches
- * carry HERALD_WORKER_NAME in the User-Agent and its /metrics counts the polls it finished and
- * the parts it sent, so the caller can tell which process did what.
+ * carry HERALD_WORKER_NAME in the User-Agent and its /metrics counts the polls it finished, the
+ * parts it sent and its CPU time, so the caller can tell which process did what.
  * HERALD_FEED_HOST: the feed hosts to allow, comma-separated. HERALD_DELIVER_CONCURRENCY:
  * deliveries in flight (default 5). Prints "ready PORT" once running.
  */
@@ -36,7 +36,8 @@ const config = parseConfig({
   fetch: { allowHosts: HERALD_FEED_HOST.split(','), userAgent: `herald-scale-out/${HERALD_WORKER_NAME}` },
 });
 const redis = createRedisConnection(redisEndpointOf(config), { name: `scale-out-${HERALD_WORKER_NAME}` });
-const metrics = new HeraldMetrics();
+// Process metrics too, as `herald start` has them: the cluster bench reads the CPU time a poll or a part cost.
+const metrics = new HeraldMetrics({ process: true });
 const senders = { telegram: countSentParts(rigSender(redis, TELEGRAM_API_ROOT), metrics), console: new ConsoleSender(process.stderr) };
 const workers = await startWorkers({
   config,
