@@ -1,22 +1,26 @@
 /**
- * Poll cycle: 2,000 feeds on the local feed server (50 ms latency), one in-process worker, a
- * private redis-server. A first cycle fetches everything (and stores the validators). Then the
- * Redis cost of one poll is measured in a cycle where nothing changed (all 304) and in one where
- * every feed has new items; then 20% of the feeds change and a timed cycle finds 80% answering
- * 304. Last, the job schedulers run that mix for one 1-minute interval, for the Redis cost of
- * scheduled polls.
+ * Poll cycle: 2,000 feeds on the local feed server (50 ms latency), one in-process poll worker,
+ * a private redis-server. A cycle makes every feed due now in the poll schedule and lets the
+ * worker claim, poll and record them. A first cycle fetches everything (and stores the
+ * validators). Then the Redis cost of one poll is measured in a cycle where nothing changed
+ * (all 304) and in one where every feed has new items; then 20% of the feeds change and a timed
+ * cycle finds 80% answering 304. Then the feeds' interval drops to one minute and the worker
+ * polls them by their schedule (each at its phase of the minute) for one interval: the Redis
+ * cost of scheduled polls, idle claims included. Last, a 304 cycle with the per-host limit
+ * shared through Redis, as `herald start` sets it up.
  *
  * Redis commands are counted two ways: as Redis counts them (INFO, so every command a Lua
- * script runs inside Redis counts too: most of BullMQ's job lifecycle) and as clients send them
- * (MONITOR, script calls counted once: the round trips and what a Redis Cluster routes).
+ * script runs inside Redis counts too) and as clients send them (MONITOR, script calls counted
+ * once: the round trips and what a Redis Cluster routes).
  */
-import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load.js';
+import { defaultFetchOptions, sharedHostLimiter } from '../src/feeds/fetch.js';
 import { createRedisConnection } from '../src/queue/connection.js';
-import { createPollQueue, POLL_JOB_NAME, POLL_JOB_RETENTION, type PollQueue } from '../src/queue/poll-jobs.js';
-import { MIN_POLL_INTERVAL_MS, upsertFeedScheduler } from '../src/queue/schedulers.js';
-import { createPollFeedDeps, startPollWorker, type PollResult } from '../jobs/poll-feed.js';
+import { createPollQueue, type PollQueue } from '../src/queue/poll-jobs.js';
+import { MIN_POLL_INTERVAL_MS, syncFeedSchedule } from '../src/queue/schedulers.js';
+import { createPollFeedDeps, type PollResult } from '../jobs/poll-feed.js';
+import { startPollWorker, type PollWorker } from '../jobs/poll-worker.js';
 import { startFeedServer, type FeedServer } from '../test/emulators/feed-server.js';
 import { startRedis } from '../test/support/redis.js';
 import { timeIt, type Benchmark, type BenchResult } from './harness.js';
@@ -67,21 +71,21 @@ async function commandsSent<T>(redisUrl: string, fn: () => Promise<T>): Promise<
 
 interface PollRecorder {
   results: PollResult[];
-  /** Resolves once `count` polls were recorded; rejects if a poll job fails. */
+  /** Resolves once `count` polls were recorded; rejects if a poll fails. */
   until(count: number): Promise<void>;
   stop(): void;
 }
 
-/** Records the result of every poll the worker completes from now on. */
-function recordPolls(worker: Worker): PollRecorder {
+/** Records the result of every poll the worker records from now on. */
+function recordPolls(worker: PollWorker): PollRecorder {
   const results: PollResult[] = [];
   let waiter: { count: number; resolve: () => void; reject: (error: Error) => void } | undefined;
-  const onCompleted = (_job: unknown, result: PollResult) => {
+  const onPolled = (result: PollResult) => {
     results.push(result);
     if (waiter && results.length >= waiter.count) waiter.resolve();
   };
-  const onFailed = (_job: unknown, error: Error) => waiter?.reject(error);
-  worker.on('completed', onCompleted);
+  const onFailed = (_feedId: string, error: Error) => waiter?.reject(error);
+  worker.on('polled', onPolled);
   worker.on('failed', onFailed);
   return {
     results,
@@ -91,17 +95,18 @@ function recordPolls(worker: Worker): PollRecorder {
         if (results.length >= count) resolve();
       }),
     stop: () => {
-      worker.off('completed', onCompleted);
+      worker.off('polled', onPolled);
       worker.off('failed', onFailed);
     },
   };
 }
 
-/** Queues one poll per feed at once and resolves with their results. */
-async function pollAllNow(queue: PollQueue, worker: Worker, feedIds: string[]): Promise<PollResult[]> {
+/** Makes every feed due now and resolves with the results of their polls. */
+async function pollAllNow(queue: PollQueue, worker: PollWorker, feedIds: string[]): Promise<PollResult[]> {
   const recorder = recordPolls(worker);
   try {
-    await queue.addBulk(feedIds.map((feedId) => ({ name: POLL_JOB_NAME, data: { feedId }, opts: POLL_JOB_RETENTION })));
+    const now = Date.now();
+    await queue.schedule(feedIds.map((feedId) => ({ feedId, dueAt: now })));
     await recorder.until(feedIds.length);
     return recorder.results;
   } finally {
@@ -130,12 +135,13 @@ const bench: Benchmark = {
     const config = parseConfig({ fetch: { allowHosts: [feedServer.host], perHostConcurrency: CONCURRENCY } });
     const deps = createPollFeedDeps(connection, config);
     const queue = createPollQueue(connection);
-    const worker = startPollWorker(deps, { connection, concurrency: CONCURRENCY });
+    let worker = startPollWorker(deps, { concurrency: CONCURRENCY });
     try {
       const feedIds: string[] = [];
       for (let n = 0; n < FEEDS; n++) {
         feedServer.setFeed(`/feed/${n}.xml`, feedBody(n, 0));
-        feedIds.push((await deps.feeds.add({ url: feedServer.url(`/feed/${n}.xml`), intervalMinutes: 15 })).feed.id);
+        // A day between scheduled polls: the measured cycles are the polls the bench asks for.
+        feedIds.push((await deps.feeds.add({ url: feedServer.url(`/feed/${n}.xml`), intervalMinutes: 1440 })).feed.id);
       }
 
       const first = await timeIt(() => pollAllNow(queue, worker, feedIds));
@@ -164,17 +170,26 @@ const bench: Benchmark = {
       log(`Redis commands: ${commands} in the cycle, ${(commands / FEEDS).toFixed(1)} per poll (INFO total_commands_processed delta)`);
       log(`per poll by command: ${perPoll.join(', ')}`);
 
-      // The same mix run by the job schedulers (1-minute interval, jitter spreading the feeds
-      // over it), measured over one interval: adds the schedulers' own bookkeeping.
+      // The same mix polled by the schedule (1-minute interval, each feed at its phase of it),
+      // measured over one interval: adds the idle claims between due feeds.
       changeShareOfFeeds(feedServer, 3);
-      await Promise.all(feedIds.map((id) => upsertFeedScheduler(queue, { id, intervalMinutes: 1 })));
+      for (const id of feedIds) await deps.feeds.update(id, { intervalMinutes: 1 });
+      await syncFeedSchedule(queue, await deps.feeds.listWithState());
       const recorder = recordPolls(worker);
       await probe.config('RESETSTAT');
-      await new Promise((resolve) => setTimeout(resolve, MIN_POLL_INTERVAL_MS));
+      const scheduledSent = await commandsSent(redisServer.url, () => new Promise((resolve) => setTimeout(resolve, MIN_POLL_INTERVAL_MS)));
       const scheduledCommands = (await commandsProcessed(probe)) - 1;
       recorder.stop();
       const scheduledPolls = recorder.results.length;
-      log(`scheduled minute: ${scheduledPolls} polls (${tally(recorder.results)}), ${(scheduledCommands / scheduledPolls).toFixed(1)} Redis commands per poll`);
+      log(`scheduled minute: ${scheduledPolls} polls (${tally(recorder.results)}), ${(scheduledCommands / scheduledPolls).toFixed(1)} Redis commands per poll counted by Redis, ${(scheduledSent.sent / scheduledPolls).toFixed(1)} sent by clients`);
+      // Back to a day: one more cycle moves every feed's next poll a day away.
+      for (const id of feedIds) await deps.feeds.update(id, { intervalMinutes: 1440 });
+      await pollAllNow(queue, worker, feedIds);
+
+      // As `herald start` runs it: the per-host limit shared through Redis leases (a script and a ZREM per fetch).
+      await worker.close();
+      worker = startPollWorker({ ...deps, fetchOptions: { ...defaultFetchOptions(config.fetch), limiter: sharedHostLimiter(connection, config) } }, { concurrency: CONCURRENCY });
+      const shared = await perPollOf('nothing changed, per-host limit shared through Redis', () => undefined);
 
       const note = `${FEEDS} feeds, 80% 304, ${LATENCY_MS} ms latency, 1 in-process worker, concurrency ${CONCURRENCY} (also per host)`;
       const results: BenchResult[] = [
@@ -184,7 +199,7 @@ const bench: Benchmark = {
           name: 'Redis commands per unchanged (304) poll',
           value: unchanged.counted,
           unit: 'commands',
-          note: `BullMQ's included, scripts' inner commands counted (INFO); ${unchanged.sent} sent by clients (MONITOR)`,
+          note: `scripts' inner commands counted (INFO), claims and batched writes included; ${unchanged.sent} sent by clients (MONITOR)`,
         },
         {
           name: 'Redis commands per poll with new items',
@@ -196,7 +211,13 @@ const bench: Benchmark = {
           name: 'scheduled polls Redis commands per poll',
           value: Number((scheduledCommands / scheduledPolls).toFixed(1)),
           unit: 'commands',
-          note: `${scheduledPolls} polls by job schedulers in one 1-min interval, worker idle time included`,
+          note: `${scheduledPolls} polls by the schedule in one 1-min interval, idle claims included; ${(scheduledSent.sent / scheduledPolls).toFixed(1)} sent by clients`,
+        },
+        {
+          name: 'Redis commands per unchanged (304) poll, per-host limit shared through Redis',
+          value: shared.counted,
+          unit: 'commands',
+          note: `as herald start runs it (RedisHostLimiter: a lease script and a ZREM per fetch); ${shared.sent} sent by clients`,
         },
         { name: 'first poll cycle wall time (all new)', value: Math.round(first.ms), unit: 'ms', note: `${FEEDS} feeds × ${ITEMS_PER_FEED} new items` },
       ];

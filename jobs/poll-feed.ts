@@ -1,9 +1,9 @@
 /**
- * The poll-feed job: one feed fetched (conditionally), its new items stored and handed on to
- * the story engine. The feed's scheduler (src/queue/schedulers.ts) adds one job per interval;
- * the state transitions (backoff, disabling) are pure, in poll-feed-state.ts.
+ * One poll: a claimed feed fetched (conditionally), its new items stored and handed on to the
+ * story engine, its next state and due time worked out. The poll worker (poll-worker.ts) claims
+ * due feeds from the schedule (src/queue/poll-jobs.ts) and records what this returns; the state
+ * transitions (backoff, disabling) are pure, in poll-feed-state.ts.
  */
-import type { Job, Worker } from 'bullmq';
 import type { RedisClient } from '../src/store/client.js';
 import type { HeraldConfig } from '../src/config/schema.js';
 import { nextAttemptDelayMs } from '../src/feeds/backoff.js';
@@ -12,15 +12,12 @@ import { defaultFetchOptions, FetchError, type FetchErrorKind, type FetchOptions
 import { fetchFeedAt } from '../src/feeds/local-feed.js';
 import { ingestFeed } from '../src/feeds/ingest.js';
 import type { Feed, FeedState, Item } from '../src/feeds/item.js';
-import { QUEUE_NAMES } from '../src/queue/names.js';
-import type { PollFeedJobData, PollQueue } from '../src/queue/poll-jobs.js';
-import { removeFeedScheduler } from '../src/queue/schedulers.js';
+import { PollQueue, type FinishedPoll } from '../src/queue/poll-jobs.js';
+import { nextPollAt } from '../src/queue/schedulers.js';
 import { FeedStore } from '../src/store/feeds.js';
 import { ItemStore } from '../src/store/items.js';
-import { createKeys, type Keys } from '../src/store/keys.js';
-import { withLock } from '../src/store/lock.js';
+import { createKeys } from '../src/store/keys.js';
 import { feedContents, pollSkipReason, stateAfterFailure, stateAfterSuccess } from './poll-feed-state.js';
-import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 
 /** What one poll did, for logs and metrics. */
 export interface PollResult {
@@ -41,14 +38,11 @@ export interface PollResult {
 export interface PollFeedDeps {
   feeds: FeedStore;
   items: ItemStore;
-  /** Connection for the per-feed lock. */
-  redis: RedisClient;
-  keys: Keys;
+  /** The poll schedule: where due feeds are claimed and finished polls recorded. */
+  queue: PollQueue;
   /** Shared by every poll of the worker, with its per-host limiter. */
   fetchOptions: FetchOptions;
   disableAfterFailures: number;
-  /** Where the schedulers live; a feed that gets disabled loses its scheduler. */
-  queue?: PollQueue;
   /** Receives each poll's newly stored items (the story engine plugs in here). */
   onNewItems?: (items: Item[], feed: Feed) => Promise<void>;
   now?: () => Date;
@@ -56,25 +50,23 @@ export interface PollFeedDeps {
   random?: () => number;
 }
 
-/**
- * The per-feed lock must outlast a poll: waiting for a per-host slot, the fetch (bounded by
- * the timeout) and parsing. It only matters if a worker dies mid-poll, so it errs long.
- */
-function pollLockTtlMs(timeoutMs: number): number {
-  return 4 * timeoutMs + 60_000;
-}
-
-/** Feed problems the poll records on the feed; anything else is a bug or an outage and fails the job. */
+/** Feed problems the poll records on the feed; anything else is a bug or an outage and fails the poll. */
 function feedProblem(error: unknown): (FetchError | FeedParseError) | undefined {
   return error instanceof FetchError || error instanceof FeedParseError ? error : undefined;
 }
 
-async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, now: Date): Promise<PollResult> {
+/** What one poll did (for logs and metrics) and what the schedule records of it. */
+export interface PolledFeed {
+  result: PollResult;
+  finished: FinishedPoll;
+}
+
+async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, now: Date): Promise<PolledFeed> {
   const outcome = await fetchFeedAt(feed.url, { etag: state.etag, lastModified: state.lastModified }, deps.fetchOptions);
   if (outcome.permanentUrl !== undefined) await deps.feeds.updateUrl(feed.id, outcome.permanentUrl);
+  const nextDueAt = nextPollAt(feed, now.getTime());
   if (outcome.kind === 'not-modified') {
-    await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now), state);
-    return { feedId: feed.id, status: 'not-modified', newItems: 0 };
+    return { result: { feedId: feed.id, status: 'not-modified', newItems: 0 }, finished: { feedId: feed.id, nextDueAt, state: stateAfterSuccess(state, now), previous: state } };
   }
   const ingested = await ingestFeed(outcome.body, outcome.contentType, {
     feedId: feed.id,
@@ -85,88 +77,71 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
   });
   const { fresh, duplicates } = await deps.items.addNewCountingDuplicates(ingested.items, now);
   if (fresh.length > 0) await deps.onNewItems?.(fresh, feed);
-  await deps.feeds.saveState(feed.id, stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified, contents: feedContents(ingested.items) }));
-  return {
+  const result: PollResult = {
     feedId: feed.id,
     status: 'fetched',
     newItems: fresh.length,
     ...(duplicates > 0 ? { duplicatesDropped: duplicates } : {}),
     ...(ingested.recovered ? { detail: ingested.recovered } : {}),
   };
+  const fetched = stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified, contents: feedContents(ingested.items) });
+  return { result, finished: { feedId: feed.id, nextDueAt, state: fetched } };
 }
 
-async function recordFailure(feed: Feed, state: FeedState, problem: FetchError | FeedParseError, deps: PollFeedDeps, now: Date): Promise<PollResult> {
+function recordFailure(feed: Feed, state: FeedState, problem: FetchError | FeedParseError, deps: PollFeedDeps, now: Date): PolledFeed {
   const retryAfterMs = problem instanceof FetchError ? problem.retryAfterMs : undefined;
   const delayMs = nextAttemptDelayMs(state.consecutiveFailures + 1, (deps.random ?? Math.random)(), retryAfterMs);
   const failed = stateAfterFailure(state, { message: problem.message, delayMs }, now, deps.disableAfterFailures);
-  await deps.feeds.saveState(feed.id, failed, state);
   const errorKind = problem instanceof FetchError ? problem.kind : 'parse';
-  if (failed.disabledReason === undefined) return { feedId: feed.id, status: 'failed', newItems: 0, detail: problem.message, errorKind };
-  return { feedId: feed.id, status: 'disabled', newItems: 0, detail: failed.disabledReason, errorKind };
+  const disabled = failed.disabledReason !== undefined;
+  return {
+    result: { feedId: feed.id, status: disabled ? 'disabled' : 'failed', newItems: 0, detail: failed.disabledReason ?? problem.message, errorKind },
+    // A disabled feed leaves the schedule; a failing one comes back when its backoff ends.
+    finished: { feedId: feed.id, ...(disabled ? {} : { nextDueAt: now.getTime() + delayMs }), state: failed, previous: state },
+  };
 }
 
 /**
- * Polls one feed: skips it when removed, disabled or backing off; otherwise, under a per-feed
- * lock so no two workers poll it at once, makes a conditional GET with the stored validators,
- * stores the items new to Herald and hands them to `onNewItems`, and records the outcome in
- * the feed's state (backoff and, after too many failures in a row, disabling).
+ * Polls one claimed feed (its record and state as read at the claim): skips it when removed,
+ * disabled or backing off; otherwise makes a conditional GET with the stored validators,
+ * stores the items new to Herald and hands them to `onNewItems`, and says what its state
+ * becomes (backoff and, after too many failures in a row, disabling) and when it is next due.
+ * Writing that is the caller's (PollQueue.finish, in batches).
  */
-export async function pollFeed(feedId: string, deps: PollFeedDeps): Promise<PollResult> {
-  const skipped = (detail: string): PollResult => ({ feedId, status: 'skipped', newItems: 0, detail });
-  const locked = await withLock(deps.redis, deps.keys.pollLock(feedId), pollLockTtlMs(deps.fetchOptions.timeoutMs), async () => {
-    const [feed, state] = await Promise.all([deps.feeds.get(feedId), deps.feeds.getState(feedId)]);
-    // A feed that is gone or disabled should have no scheduler; one left behind is dropped here.
-    const dropScheduler = async () => {
-      if (deps.queue) await removeFeedScheduler(deps.queue, feedId);
-    };
-    if (!feed) {
-      await dropScheduler();
-      return skipped('removed');
-    }
-    const now = (deps.now ?? (() => new Date()))();
-    const reason = pollSkipReason(state, now);
-    if (reason === 'disabled') await dropScheduler();
-    if (reason) return skipped(reason);
-    let result: PollResult;
-    try {
-      result = await fetchAndStore(feed, state, deps, now);
-    } catch (error) {
-      const problem = feedProblem(error);
-      if (!problem) throw error;
-      result = await recordFailure(feed, state, problem, deps, now);
-    }
-    if (result.status === 'disabled') await dropScheduler();
-    return { ...result, feed: feed.name ?? feed.url };
-  });
-  return locked.acquired ? locked.value : skipped('locked');
-}
-
-/** The BullMQ processor of the poll-feed queue. */
-export function createPollFeedProcessor(deps: PollFeedDeps): (job: Job<PollFeedJobData>) => Promise<PollResult> {
-  return (job) => pollFeed(job.data.feedId, deps);
+export async function pollFeed(feedId: string, feed: Feed | undefined, state: FeedState, deps: PollFeedDeps): Promise<PolledFeed> {
+  const skipped = (detail: string, nextDueAt?: number): PolledFeed => ({ result: { feedId, status: 'skipped', newItems: 0, detail }, finished: { feedId, ...(nextDueAt !== undefined ? { nextDueAt } : {}) } });
+  // A feed that is gone or disabled leaves the schedule.
+  if (!feed) return skipped('removed');
+  const now = (deps.now ?? (() => new Date()))();
+  const reason = pollSkipReason(state, now);
+  if (reason === 'disabled') return skipped(reason);
+  // Asked for (a refresh) while backing off: the backoff stands.
+  if (reason === 'backing-off') return skipped(reason, Date.parse(state.retryAfter!));
+  const named = (polled: PolledFeed): PolledFeed => ({ ...polled, result: { ...polled.result, feed: feed.name ?? feed.url } });
+  try {
+    return named(await fetchAndStore(feed, state, deps, now));
+  } catch (error) {
+    const problem = feedProblem(error);
+    if (!problem) throw error;
+    return named(recordFailure(feed, state, problem, deps, now));
+  }
 }
 
 /** Poll dependencies from the config: stores under the configured prefix, one host limiter for the worker. */
 export function createPollFeedDeps(
   redis: RedisClient,
   config: Pick<HeraldConfig, 'redis' | 'defaults' | 'fetch'>,
-  extra: Partial<Pick<PollFeedDeps, 'queue' | 'onNewItems' | 'fetchOptions'>> = {},
+  extra: Partial<Pick<PollFeedDeps, 'onNewItems' | 'fetchOptions'>> = {},
 ): PollFeedDeps {
   const keys = createKeys(config.redis.prefix);
   return {
     feeds: new FeedStore(redis, keys),
     items: new ItemStore(redis, keys, { retentionDays: config.defaults.retentionDays }),
-    redis,
-    keys,
+    queue: new PollQueue(redis, keys),
     fetchOptions: defaultFetchOptions(config.fetch),
     disableAfterFailures: config.fetch.disableAfterFailures,
     ...extra,
   };
-}
-
-export interface PollWorkerOptions extends Omit<LoggedWorkerOptions, 'concurrency'> {
-  /** Polls at once in this process. Polls mostly wait on the network; the host limiter keeps each publisher at its cap. */
-  concurrency?: number;
 }
 
 /** "3 new items", "not modified", "failed: HTTP 404 Not Found". */
@@ -179,15 +154,4 @@ export function describePollOutcome(result: PollResult): string {
     default:
       return result.detail ? `${result.status}: ${result.detail}` : result.status;
   }
-}
-
-/** Starts a worker on the poll-feed queue. `close()` resolves once the polls in flight have finished. */
-export function startPollWorker(deps: PollFeedDeps, options: PollWorkerOptions): Worker<PollFeedJobData, PollResult> {
-  return startLoggedWorker(QUEUE_NAMES.pollFeed, createPollFeedProcessor(deps), { ...options, concurrency: options.concurrency ?? 20 }, {
-    describe: (job) => ({ feedId: job?.data.feedId }),
-    completed: (result) => `feed polled: ${result.feed ?? result.feedId}, ${describePollOutcome(result)}`,
-    failed: 'poll job failed',
-    // A feed problem completes the job (it is recorded on the feed), so it must still show in the log.
-    completedLevel: (result) => (result.status === 'failed' || result.status === 'disabled' ? 'warn' : result.newItems > 0 ? 'info' : 'debug'),
-  });
 }

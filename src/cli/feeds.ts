@@ -7,7 +7,7 @@ import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedState } from '../feeds/item.js';
 import { OpmlError, parseOpml, toOpml } from '../feeds/opml.js';
 import { createPollQueue } from '../queue/poll-jobs.js';
-import { removeFeedScheduler, scheduleNewFeed } from '../queue/schedulers.js';
+import { scheduleNewFeed } from '../queue/schedulers.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
 import { configFileOf, configOption, UsageError, type CliCommand } from './command.js';
@@ -40,20 +40,17 @@ async function importOpml(file: string, config: HeraldConfig): Promise<string[]>
     const queue = createPollQueue(redis, config.redis.prefix);
     const lines: string[] = [];
     let created = 0;
-    try {
-      for (const entry of parsed.feeds) {
-        const added = await feeds.add({ url: entry.url, name: entry.title, section: entry.section, intervalMinutes: config.defaults.interval, origin: 'opml' });
-        const label = `${entry.title ?? entry.url}${entry.section ? ` [${entry.section}]` : ''}`;
-        if (!added.created) {
-          lines.push(`= ${label} (already known)`);
-          continue;
-        }
-        created += 1;
-        await scheduleNewFeed(queue, added.feed);
-        lines.push(`+ ${label}`);
+    const stored = await feeds.addMany(parsed.feeds.map((entry) => ({ url: entry.url, name: entry.title, section: entry.section, intervalMinutes: config.defaults.interval, origin: 'opml' })));
+    for (const [index, entry] of parsed.feeds.entries()) {
+      const added = stored[index]!;
+      const label = `${entry.title ?? entry.url}${entry.section ? ` [${entry.section}]` : ''}`;
+      if (!added.created) {
+        lines.push(`= ${label} (already known)`);
+        continue;
       }
-    } finally {
-      await queue.close();
+      created += 1;
+      await scheduleNewFeed(queue, added.feed);
+      lines.push(`+ ${label}`);
     }
     lines.push(...parsed.skipped.map((reason) => `- skipped ${reason}`));
     lines.push(`Imported ${parsed.feeds.length} feed(s) from ${file}: ${created} new, ${parsed.feeds.length - created} already known, ${parsed.skipped.length} skipped.`);
@@ -85,16 +82,11 @@ function feedTable(entries: { feed: Feed; state: FeedState }[], now: Date): stri
  * drops a poll of it already queued. Returns what to print, and whether there was such a feed.
  */
 async function removeFeed(selector: string, config: HeraldConfig): Promise<{ found: boolean; message: string }> {
-  return withFeedStore(config, async (feeds, redis) => {
+  return withFeedStore(config, async (feeds) => {
     const feed = (await feeds.get(selector)) ?? (await feeds.findByUrl(selector));
     if (!feed) return { found: false, message: `no feed has the id or URL ${selector}; \`herald feeds list\` shows them.` };
-    const queue = createPollQueue(redis, config.redis.prefix);
-    try {
-      await feeds.remove(feed.id);
-      await removeFeedScheduler(queue, feed.id);
-    } finally {
-      await queue.close();
-    }
+    // Removing the feed takes it out of the poll schedule too.
+    await feeds.remove(feed.id);
     const stillListed = config.feeds.some((entry) => entry.url === feed.url || feedIdFor(entry.url) === feed.id);
     const warning = stillListed ? '\nIt is still listed under feeds: in the config, so the next start adds it again: remove it there too.' : '';
     return { found: true, message: `Removed ${feed.name ?? feed.url} (${feed.url}): no destination gets it any more.${warning}` };

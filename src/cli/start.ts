@@ -185,7 +185,7 @@ export const startCommand: CliCommand = {
         host: config.health.host,
         metrics,
         readiness,
-        ...(config.dashboard ? { dashboard: { ...config.dashboard, queues: Object.values(workers.queues) } } : {}),
+        ...(config.dashboard ? { dashboard: { ...config.dashboard, queues: workers.jobQueues } } : {}),
         logger,
       },
       logger,

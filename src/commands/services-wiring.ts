@@ -6,7 +6,7 @@ import type { HeraldMetrics } from '../observability/metrics.js';
 import type { ComposeQueue } from '../queue/compose-jobs.js';
 import { retryDeadLetter, type DeliverQueue } from '../queue/deliver-jobs.js';
 import type { PollQueue } from '../queue/poll-jobs.js';
-import { removeFeedScheduler, scheduleNewFeed } from '../queue/schedulers.js';
+import { unscheduleFeed, scheduleNewFeed } from '../queue/schedulers.js';
 import { nextBriefingTimes, removeSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
 import { llmSummaryHooks } from '../runtime/llm-summaries.js';
 import { BriefingStore } from '../store/briefings.js';
@@ -37,10 +37,10 @@ function schedulingFor(deps: CommandServicesDeps): SchedulingPort {
   const { pollQueue, composeQueue } = deps;
   return {
     feedAdded: (feed) => scheduleNewFeed(pollQueue, feed),
-    feedRemoved: async (feedId) => void (await removeFeedScheduler(pollQueue, feedId)),
+    feedRemoved: async (feedId) => void (await unscheduleFeed(pollQueue, feedId)),
     subscriptionSaved: (subscription) => upsertSubscriptionSchedulers(composeQueue, subscription),
     subscriptionRemoved: (subscriptionId) => removeSubscriptionSchedulers(composeQueue, subscriptionId),
-    nextBriefingAt: async (subscription) => (await nextBriefingTimes(composeQueue)).get(subscription.id),
+    nextBriefingAt: async (subscription) => (await nextBriefingTimes(composeQueue, [subscription])).get(subscription.id),
   };
 }
 

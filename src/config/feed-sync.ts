@@ -1,10 +1,9 @@
-import type { Feed } from '../feeds/item.js';
+import type { Feed, FeedState } from '../feeds/item.js';
 import type { Logger } from '../log.js';
 import type { FeedStore } from '../store/feeds.js';
-import { inBatches } from '../queue/in-batches.js';
 import type { HeraldConfig } from './schema.js';
 
-/** Config feeds stored this many at a time: one round trip after another made a start with 10,000 feeds take seconds. */
+/** Config feeds looked up and stored this many at a time (one HMGET, one pipeline of reads, one transaction): 10,000 at once would hold them all in one reply. */
 const SYNC_BATCH = 500;
 
 /** What a start did to the catalogue to make it match the config's `feeds:`. */
@@ -17,6 +16,8 @@ export interface FeedSyncReport {
   removed: Feed[];
   /** Added by the config before, no longer listed, but kept because the config lists no feed at all. */
   spared: Feed[];
+  /** Every feed in the catalogue after the sync, with its poll state: what the poll schedule is synced with, without listing 10,000 feeds twice. */
+  catalogue: { feed: Feed; state: FeedState }[];
 }
 
 /**
@@ -27,34 +28,47 @@ export interface FeedSyncReport {
  * a missing HERALD_CONFIG) than a wish to drop every feed.
  */
 export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defaults'>, feeds: FeedStore, now = new Date()): Promise<FeedSyncReport> {
-  const report: FeedSyncReport = { added: [], kept: [], removed: [], spared: [] };
+  const report: FeedSyncReport = { added: [], kept: [], removed: [], spared: [], catalogue: [] };
   const listed = new Set<string>();
-  await inBatches(config.feeds, SYNC_BATCH, async (entry) => {
-    const settings = {
-      intervalMinutes: entry.interval ?? config.defaults.interval,
-      ...(entry.name !== undefined ? { name: entry.name } : {}),
-      ...(entry.section !== undefined ? { section: entry.section } : {}),
-      ...(entry.weight !== undefined ? { weight: entry.weight } : {}),
-    };
-    const { feed, created } = await feeds.add({ url: entry.url, ...settings, origin: 'config' }, now);
-    listed.add(feed.id);
-    if (created) {
-      report.added.push(feed);
-      return;
-    }
-    report.kept.push(feed);
-    // A feed stored before origins were recorded and listed here is the config's; one added in a chat stays the chat's.
-    const claimed = feed.origin === undefined;
-    // A restart with the same config writes nothing.
-    const changed = Object.entries(settings).some(([field, value]) => feed[field as keyof typeof settings] !== value);
-    if (claimed || changed) await feeds.update(feed.id, { ...settings, ...(claimed ? { origin: 'config' } : {}) });
-  });
-  const unlisted = (await feeds.list()).filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
-  if (config.feeds.length === 0) return { ...report, spared: unlisted };
+  for (let start = 0; start < config.feeds.length; start += SYNC_BATCH) {
+    const entries = config.feeds.slice(start, start + SYNC_BATCH).map((entry) => ({
+      url: entry.url,
+      settings: {
+        intervalMinutes: entry.interval ?? config.defaults.interval,
+        ...(entry.name !== undefined ? { name: entry.name } : {}),
+        ...(entry.section !== undefined ? { section: entry.section } : {}),
+        ...(entry.weight !== undefined ? { weight: entry.weight } : {}),
+      },
+    }));
+    const stored = await feeds.addMany(
+      entries.map(({ url, settings }) => ({ url, ...settings, origin: 'config' })),
+      now,
+    );
+    await Promise.all(
+      stored.map(async ({ feed, created }, index) => {
+        const { settings } = entries[index]!;
+        listed.add(feed.id);
+        if (created) {
+          report.added.push(feed);
+          return;
+        }
+        report.kept.push(feed);
+        // A feed stored before origins were recorded and listed here is the config's; one added in a chat stays the chat's.
+        const claimed = feed.origin === undefined;
+        // A restart with the same config writes nothing.
+        const changed = Object.entries(settings).some(([field, value]) => feed[field as keyof typeof settings] !== value);
+        if (claimed || changed) await feeds.update(feed.id, { ...settings, ...(claimed ? { origin: 'config' } : {}) });
+      }),
+    );
+  }
+  const catalogue = await feeds.listWithState();
+  const unlisted = catalogue.map(({ feed }) => feed).filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
+  if (config.feeds.length === 0) return { ...report, spared: unlisted, catalogue };
   for (const feed of unlisted) {
     if (await feeds.remove(feed.id)) report.removed.push(feed);
   }
-  return report;
+  const removed = new Set(report.removed.map((feed) => feed.id));
+  return { ...report, catalogue: catalogue.filter(({ feed }) => !removed.has(feed.id)) };
 }
 
 /** One line per removed feed and a summary, so a start says what it changed in the catalogue. */

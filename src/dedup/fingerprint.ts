@@ -8,8 +8,12 @@ import { DEFAULT_SHINGLE_OPTIONS, shingles, type ShingleOptions } from './shingl
 export interface NearDuplicateOptions {
   /** MinHash permutations (signature length). */
   permutations: number;
-  /** LSH bands; permutations / bands rows each. */
+  /** LSH bands, `rows` values each, from the start of the signature (bands × rows ≤ permutations). */
   bands: number;
+  /** Signature values per LSH band. */
+  rows: number;
+  /** Low bits of each signature value that similarity compares (and the Redis index stores): 4, 8, 16 or 32. */
+  signatureBits: number;
   /** Estimated Jaccard similarity of shingle sets at or above which two items are near-duplicates. */
   threshold: number;
   /**
@@ -25,7 +29,9 @@ export interface NearDuplicateOptions {
 
 export const DEFAULT_NEAR_DUPLICATE_OPTIONS: NearDuplicateOptions = {
   permutations: 64,
-  bands: 32,
+  bands: 16,
+  rows: 2,
+  signatureBits: 4,
   threshold: 0.4,
   sameFeedThreshold: 0.8,
   minShingles: 8,
@@ -53,14 +59,14 @@ export function fingerprintItem(item: Pick<Item, 'title' | 'text'>, options: Nea
 }
 
 /** Index buckets of a fingerprint: one per LSH band, or the single digest bucket of a short text. */
-export function fingerprintBuckets(fingerprint: Fingerprint, options: Pick<NearDuplicateOptions, 'bands'>): string[] {
+export function fingerprintBuckets(fingerprint: Fingerprint, options: Pick<NearDuplicateOptions, 'bands' | 'rows'>): string[] {
   if (fingerprint.kind === 'short-text') return [`t:${fingerprint.digest}`];
-  return bandHashes(fingerprint.signature, options.bands).map((hash, band) => `${band}:${hash.toString(16).padStart(8, '0')}`);
+  return bandHashes(fingerprint.signature, options.bands, options.rows).map((hash, band) => `${band}:${hash.toString(16).padStart(8, '0')}`);
 }
 
-/** Similarity in [0, 1] of two fingerprints: estimated Jaccard, or 1/0 for exact short-text digests. */
-export function fingerprintSimilarity(a: Fingerprint, b: Fingerprint): number {
-  if (a.kind === 'minhash' && b.kind === 'minhash') return estimatedJaccard(a.signature, b.signature);
+/** Similarity in [0, 1] of two fingerprints: estimated Jaccard on the low `signatureBits` bits, or 1/0 for exact short-text digests. */
+export function fingerprintSimilarity(a: Fingerprint, b: Fingerprint, signatureBits = DEFAULT_NEAR_DUPLICATE_OPTIONS.signatureBits): number {
+  if (a.kind === 'minhash' && b.kind === 'minhash') return estimatedJaccard(a.signature, b.signature, signatureBits);
   if (a.kind === 'short-text' && b.kind === 'short-text') return a.digest === b.digest ? 1 : 0;
   return 0;
 }

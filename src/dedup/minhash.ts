@@ -27,21 +27,33 @@ export function minHashSignature(shingleSet: Iterable<string>, permutations: num
   return signature;
 }
 
-/** Share of equal positions: an unbiased estimate of the Jaccard similarity of the shingle sets. */
-export function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
+/**
+ * Share of equal positions: an unbiased estimate of the Jaccard similarity of the shingle sets.
+ * With `bits` < 32 only the low bits of each value are compared (b-bit MinHash, Li & König):
+ * two different minima then agree by chance once in 2^bits, which the estimate subtracts, so
+ * it stays unbiased at a slightly larger spread (4 bits: standard deviation 0.066 instead of
+ * 0.061 at J = 0.4 over 64 values) for an eighth of the storage.
+ */
+export function estimatedJaccard(a: Uint32Array, b: Uint32Array, bits = 32): number {
   const length = Math.min(a.length, b.length);
   if (length === 0) return 0;
   let equal = 0;
-  for (let i = 0; i < length; i += 1) if (a[i] === b[i]) equal += 1;
-  return equal / length;
+  if (bits >= 32) {
+    for (let i = 0; i < length; i += 1) if (a[i] === b[i]) equal += 1;
+    return equal / length;
+  }
+  const mask = (1 << bits) - 1;
+  for (let i = 0; i < length; i += 1) if (((a[i]! ^ b[i]!) & mask) === 0) equal += 1;
+  const chance = 2 ** -bits;
+  return Math.max(0, (equal / length - chance) / (1 - chance));
 }
 
 /**
- * LSH band hashes: the signature cut into `bands` runs of equal length, each hashed to 32 bits.
- * Two signatures share a band hash with probability 1 - (1 - J^rows)^bands.
+ * LSH band hashes: the signature's first `bands` × `rows` values cut into `bands` runs of `rows`,
+ * each hashed to 32 bits (from the full values, so unrelated items rarely share one). Two
+ * signatures share a band hash with probability 1 - (1 - J^rows)^bands.
  */
-export function bandHashes(signature: Uint32Array, bands: number): number[] {
-  const rows = Math.floor(signature.length / bands);
+export function bandHashes(signature: Uint32Array, bands: number, rows = Math.floor(signature.length / bands)): number[] {
   const result: number[] = [];
   for (let band = 0; band < bands; band += 1) {
     let hash = mix32(band + 1);

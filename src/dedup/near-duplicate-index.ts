@@ -38,14 +38,14 @@ export function rankNearDuplicates(
   fingerprint: Fingerprint,
   feedId: string,
   candidates: Iterable<IndexedFingerprint>,
-  options: Pick<NearDuplicateOptions, 'threshold' | 'sameFeedThreshold'>,
+  options: Pick<NearDuplicateOptions, 'threshold' | 'sameFeedThreshold' | 'signatureBits'>,
 ): string[] {
   const scored: Array<{ id: string; at: number; similarity: number }> = [];
   const seen = new Set<string>();
   for (const candidate of candidates) {
     if (seen.has(candidate.id)) continue;
     seen.add(candidate.id);
-    const similarity = fingerprintSimilarity(fingerprint, candidate.fingerprint);
+    const similarity = fingerprintSimilarity(fingerprint, candidate.fingerprint, options.signatureBits);
     const threshold = candidate.feedId === feedId ? options.sameFeedThreshold : options.threshold;
     if (similarity >= threshold) scored.push({ id: candidate.id, at: candidate.at, similarity });
   }

@@ -1,5 +1,6 @@
 import { Parser } from 'htmlparser2';
-import { whitespaceRunsToSpace } from '../text/fold.js';
+import { isWhitespace, whitespaceRunsToSpace } from '../text/fold.js';
+import { scanHtml, type HtmlEvents, type ImageAttributes } from './html-scan.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
 
 /** Elements whose contents are never readable text (a figure's caption describes a photo, not the news). */
@@ -54,69 +55,99 @@ export function firstImage(html: string, base?: string): string | undefined {
 /** htmlToText and firstImage in one parse, for callers that need both. */
 export function readHtml(html: string, base?: string): HtmlContent {
   // Most titles and many descriptions are plain text: without markup or entities there is nothing to parse.
-  if (!/[<&]/.test(html)) return { text: foldLines(whitespaceRunsToSpace(html)).normalize('NFC') };
-  let text = '';
-  // The text since the last block break, as written: its whitespace is folded once per line, not per chunk.
-  let line = '';
-  const breakLine = () => {
-    text += `${whitespaceRunsToSpace(line)}\n`;
-    line = '';
-  };
-  let image: string | undefined;
-  let skippedDepth = 0;
-  let depth = 0;
-  let linkDepth = 0;
-  let linkChars = 0;
+  if (!/[<&]/.test(html)) return { text: whitespaceRunsToSpace(html).trim().normalize('NFC') };
+  const markup = html.includes('&') ? html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;') : html;
+  const scanned = new TextCollector(base);
+  // The fast scanner reads nearly every feed's markup; htmlparser2 reads what it gives up on.
+  return scanHtml(markup, scanned) ? scanned.content() : parseWithHtmlparser2(markup, base);
+}
+
+function parseWithHtmlparser2(html: string, base: string | undefined): HtmlContent {
+  const collector = new TextCollector(base);
   const parser = new Parser(
     {
       onopentag(name, attributes) {
-        if (++depth > MAX_NESTING_DEPTH) parser.pause();
-        else if (SKIPPED_ELEMENTS.has(name)) skippedDepth++;
-        else if (BLOCK_ELEMENTS.has(name)) breakLine();
-        else if (name === 'a') linkDepth++;
-        else if (name === 'img' && image === undefined) image = contentImage(attributes, base);
+        if (!collector.openTag(name, attributes)) parser.pause();
       },
-      onclosetag(name) {
-        depth--;
-        if (SKIPPED_ELEMENTS.has(name)) skippedDepth = Math.max(0, skippedDepth - 1);
-        else if (BLOCK_ELEMENTS.has(name)) breakLine();
-        else if (name === 'a') linkDepth = Math.max(0, linkDepth - 1);
-      },
-      ontext(chunk) {
-        if (skippedDepth > 0) return;
-        // Line breaks in HTML source are only whitespace; breaks come from block elements.
-        line += chunk;
-        if (linkDepth > 0) linkChars += whitespaceRunsToSpace(chunk).length;
-      },
+      onclosetag: (name) => collector.closeTag(name),
+      ontext: (chunk) => collector.text(chunk),
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
-  parser.end(html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;'));
-  text += whitespaceRunsToSpace(line);
-  const folded = foldLines(text);
-  const linksOnly = linkChars > 0 && linkChars >= LINKS_ONLY_SHARE * folded.length;
-  return { text: folded.normalize('NFC'), image, ...(linksOnly ? { linksOnly } : {}) };
+  parser.end(html);
+  return collector.content();
 }
 
 /**
- * Lines trimmed, runs of spaces made one, empty lines dropped. Every whitespace character
- * but the block breaks ('\n') is already a space here.
+ * Readable text out of parser events: tags dropped (skipped elements with their contents),
+ * block elements breaking lines, whitespace folded (one space inside a line), lines trimmed,
+ * empty lines dropped (as the original regex fold of the whole text did, one line at a time).
  */
-function foldLines(text: string): string {
-  const folded = text.replace(/ {2,}/g, ' ').replace(/ ?\n[ \n]*/g, '\n');
-  // Trimmed by hand: a /[ \n]+$/ alternative would be tried at every space of the text.
-  let start = 0;
-  let end = folded.length;
-  while (start < end && isSpaceOrBreak(folded.charCodeAt(start))) start++;
-  while (end > start && isSpaceOrBreak(folded.charCodeAt(end - 1))) end--;
-  return folded.slice(start, end);
+class TextCollector implements HtmlEvents {
+  private readonly lines: string[] = [];
+  /** The text since the last block break, as written. */
+  private line = '';
+  private image: string | undefined;
+  private skippedDepth = 0;
+  private depth = 0;
+  private linkDepth = 0;
+  private linkChars = 0;
+
+  constructor(private readonly base: string | undefined) {}
+
+  /** False when the element is nested too deeply: the rest of the document is to be ignored. */
+  openTag(name: string, attributes: Readonly<ImageAttributes>): boolean {
+    if (++this.depth > MAX_NESTING_DEPTH) return false;
+    if (SKIPPED_ELEMENTS.has(name)) this.skippedDepth++;
+    else if (BLOCK_ELEMENTS.has(name)) this.breakLine();
+    else if (name === 'a') this.linkDepth++;
+    else if (name === 'img' && this.image === undefined) this.image = contentImage(attributes, this.base);
+    return true;
+  }
+
+  closeTag(name: string): void {
+    this.depth--;
+    if (SKIPPED_ELEMENTS.has(name)) this.skippedDepth = Math.max(0, this.skippedDepth - 1);
+    else if (BLOCK_ELEMENTS.has(name)) this.breakLine();
+    else if (name === 'a') this.linkDepth = Math.max(0, this.linkDepth - 1);
+  }
+
+  text(chunk: string): void {
+    if (this.skippedDepth > 0) return;
+    // Line breaks in HTML source are only whitespace; breaks come from block elements.
+    this.line += chunk;
+    if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
+  }
+
+  content(): HtmlContent {
+    this.breakLine();
+    const text = this.lines.join('\n');
+    const linksOnly = this.linkChars > 0 && this.linkChars >= LINKS_ONLY_SHARE * text.length;
+    return { text: text.normalize('NFC'), image: this.image, ...(linksOnly ? { linksOnly } : {}) };
+  }
+
+  /** Ends the current line: its whitespace folded once (not per chunk), trimmed, kept unless empty. */
+  private breakLine(): void {
+    if (this.line === '') return;
+    const line = whitespaceRunsToSpace(this.line).trim();
+    if (line !== '') this.lines.push(line);
+    this.line = '';
+  }
 }
 
-function isSpaceOrBreak(code: number): boolean {
-  return code === 0x20 || code === 0x0a;
+/** The length of a text once every run of whitespace is one space (whitespaceRunsToSpace), without building it. */
+function foldedLength(text: string): number {
+  let length = 0;
+  let inWhitespace = false;
+  for (let index = 0; index < text.length; index++) {
+    const space = isWhitespace(text.charCodeAt(index));
+    if (!space || !inWhitespace) length++;
+    inWhitespace = space;
+  }
+  return length;
 }
 
-function contentImage(attributes: Record<string, string>, base: string | undefined): string | undefined {
+function contentImage(attributes: Readonly<ImageAttributes>, base: string | undefined): string | undefined {
   if (attributes['width'] === '1' || attributes['height'] === '1') return undefined; // a tracking pixel
   const source = [attributes['src'], attributes['data-src']].find((value) => value && !value.startsWith('data:'));
   return source === undefined ? undefined : absoluteHttpUrl(source, base);

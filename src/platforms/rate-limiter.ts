@@ -59,10 +59,12 @@ export interface LimiterTicket {
 /**
  * Platforms' windows are paced this much longer. A send counts from its admission until its
  * answer is back, so no delay between Herald and the platform can bunch messages; the margin
- * only covers clocks: Redis's and the platform's need not tick at exactly the same rate, and a
- * window's edge is met to the microsecond here but maybe counted otherwise there.
+ * only covers clocks: Redis's and the platform's need not tick at exactly the same rate (NTP
+ * keeps them within a few hundred parts per million), and a window's edge is met to the
+ * microsecond here but maybe counted to the millisecond there. 0.2% covers both twice over
+ * (2 ms a second); every tenth of a percent more is as much throughput lost.
  */
-export const PACING_MARGIN = 1.01;
+export const PACING_MARGIN = 1.002;
 
 /** A platform's limit of `limit` sends per `perMs`, paced with PACING_MARGIN. */
 export function pacedWindow(limit: number, perMs: number): Pick<RateBucket, 'limit' | 'perMs'> {
@@ -97,6 +99,9 @@ local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 -- rank: a committing caller's planned instant; plans of its lane before it are ahead of it.
 local mode, member, lane, rank = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local grace, lease = tonumber(ARGV[5]), tonumber(ARGV[6])
+-- A send's expected time in flight, for plans only: the send a plan stands for, or one in
+-- flight, counts until its answer, so a plan placed after it lands where its commit is admitted.
+local flightGuess = mode == 'plan' and tonumber(ARGV[7]) or 0
 local count = #KEYS / 4
 
 local function micros(t) return string.format('%.0f', t) end
@@ -109,7 +114,7 @@ end
 
 if mode == 'settle' then
   for i = 1, count do
-    local sent, flight, P = KEYS[4 * i - 3], KEYS[4 * i], tonumber(ARGV[6 + 2 * i])
+    local sent, flight, P = KEYS[4 * i - 3], KEYS[4 * i], tonumber(ARGV[7 + 2 * i])
     redis.call('ZREM', flight, member)
     redis.call('ZADD', sent, micros(now), member)
     keepFor(sent, P, 0)
@@ -119,11 +124,12 @@ end
 
 -- The entries of bucket b this caller respects that lie after t - P.
 local function after(b, t)
-  local above = '(' .. micros(t - b.P)
-  local n = redis.call('ZCOUNT', b.sent, above, '+inf')
-  for _, plans in ipairs(b.plans) do n = n + redis.call('ZCOUNT', plans[1], above, plans[2]) end
-  if now > t - b.P then n = n + redis.call('ZCOUNT', b.flight, '(' .. micros(t - b.P - lease), '+inf') end
-  return n
+  local edge = t - b.P
+  local n = redis.call('ZCOUNT', b.sent, '(' .. micros(edge), '+inf')
+  for _, plans in ipairs(b.plans) do n = n + redis.call('ZCOUNT', plans[1], '(' .. micros(edge - flightGuess), plans[2]) end
+  -- In flight: at now, or its expected answer if later, until its lease ends.
+  local flying = now > edge and edge - lease or edge - flightGuess
+  return n + redis.call('ZCOUNT', b.flight, '(' .. micros(flying), '+inf')
 end
 
 -- The newest entry of bucket b this caller respects (a send in flight as now), or nil.
@@ -131,9 +137,15 @@ local function newestEntry(b)
   local newest
   local function consider(flat) if flat[2] and (newest == nil or tonumber(flat[2]) > newest) then newest = tonumber(flat[2]) end end
   consider(redis.call('ZRANGE', b.sent, -1, -1, 'WITHSCORES'))
-  for _, plans in ipairs(b.plans) do consider(redis.call('ZREVRANGEBYSCORE', plans[1], plans[2], '-inf', 'WITHSCORES', 'LIMIT', 0, 1)) end
+  for _, plans in ipairs(b.plans) do
+    local plan = redis.call('ZREVRANGEBYSCORE', plans[1], plans[2], '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    if plan[2] then consider({ plan[1], tonumber(plan[2]) + flightGuess }) end
+  end
   local flying = redis.call('ZRANGE', b.flight, -1, -1, 'WITHSCORES')
-  if flying[2] then consider({ flying[1], math.min(now, tonumber(flying[2]) + lease) }) end
+  if flying[2] then
+    local admittedAt = tonumber(flying[2])
+    consider({ flying[1], math.min(math.max(now, admittedAt + flightGuess), admittedAt + lease) })
+  end
   return newest
 end
 
@@ -155,7 +167,7 @@ end
 local buckets = {}
 for i = 1, count do
   local sent, interactive, bulk, flight = KEYS[4 * i - 3], KEYS[4 * i - 2], KEYS[4 * i - 1], KEYS[4 * i]
-  local L, P = tonumber(ARGV[5 + 2 * i]), tonumber(ARGV[6 + 2 * i])
+  local L, P = tonumber(ARGV[6 + 2 * i]), tonumber(ARGV[7 + 2 * i])
   -- A commit may land up to the grace before now, so keep what lies within a window of that.
   local stale = now - grace - P
   for _, key in ipairs({ sent, interactive, bulk }) do redis.call('ZREMRANGEBYSCORE', key, '-inf', micros(stale)) end
@@ -209,6 +221,12 @@ const COMMIT_GRACE_MS = 5;
  */
 const IN_FLIGHT_LEASE_MS = 5_000;
 
+/**
+ * The expected time in flight follows about this many recent sends: enough to ride out one slow
+ * answer, few enough to follow a machine getting busier.
+ */
+const FLIGHT_GUESS_SENDS = 32;
+
 const LIMITER_SHA = createHash('sha1').update(LIMITER_SCRIPT).digest('hex');
 
 function validate(buckets: readonly RateBucket[]): void {
@@ -223,6 +241,17 @@ function validate(buckets: readonly RateBucket[]): void {
 async function sleepFully(ms: number): Promise<void> {
   const wakeAt = performance.now() + ms;
   for (let left = ms; left > 0; left = wakeAt - performance.now()) await sleep(Math.ceil(left));
+}
+
+/** How a send waits for its slot. */
+export interface SendOptions {
+  lane?: Lane;
+  /**
+   * A check the send must pass at its slot, e.g. that the caller still owns the work; it calls
+   * the send off by throwing. It runs alongside each commit rather than after the admission, so
+   * its round trip is not part of the send's time in flight (which holds back the sends after it).
+   */
+  confirm?: () => Promise<void>;
 }
 
 /** A send admitted by every bucket: in flight until settled. */
@@ -247,6 +276,8 @@ export class RedisRateLimiter {
   readonly stats: LimiterStats = { sends: 0, inFlightMs: 0, refusedCommits: 0 };
   private readonly instance = randomUUID();
   private sequence = 0;
+  /** A running mean of this limiter's sends' time in flight, which its plans allow for (see LIMITER_SCRIPT). */
+  private expectedFlightMs = 0;
 
   /**
    * @param redis any ioredis connection (not one in subscriber mode).
@@ -263,7 +294,7 @@ export class RedisRateLimiter {
    * settles it once the answer is back (or the request failed), so the sends after it keep
    * their distance from the latest instant it can have reached the platform.
    */
-  async send<T>(buckets: readonly RateBucket[], request: () => Promise<T>, options: { lane?: Lane } = {}): Promise<T> {
+  async send<T>(buckets: readonly RateBucket[], request: () => Promise<T>, options: SendOptions = {}): Promise<T> {
     const { atMs, ticket } = await this.acquire(buckets, options);
     try {
       return await request();
@@ -274,6 +305,7 @@ export class RedisRateLimiter {
       if (settledAt !== undefined) {
         this.stats.sends++;
         this.stats.inFlightMs += settledAt - atMs;
+        this.expectedFlightMs += (settledAt - atMs - this.expectedFlightMs) / Math.min(this.stats.sends, FLIGHT_GUESS_SENDS);
       }
     }
   }
@@ -300,12 +332,23 @@ export class RedisRateLimiter {
    * Waits until every bucket admits one more and records the send as in flight in all of them;
    * `settle` it once its answer is back (`send` does both).
    */
-  async acquire(buckets: readonly RateBucket[], options: { lane?: Lane } = {}): Promise<Admission> {
+  async acquire(buckets: readonly RateBucket[], options: SendOptions = {}): Promise<Admission> {
+    const confirm = async () => options.confirm?.();
     let reservation = await this.reserve(buckets, options.lane);
+    let [confirmed] = reservation.admitted ? await Promise.allSettled([confirm()]) : [];
     while (!reservation.admitted) {
       await sleepFully(reservation.waitMs);
-      reservation = await this.commit(reservation.ticket);
+      const [committed, confirmation] = await Promise.allSettled([this.commit(reservation.ticket), confirm()]);
+      if (committed.status === 'rejected') throw committed.reason;
+      reservation = committed.value;
+      confirmed = confirmation;
+      if (confirmed.status === 'rejected') break;
       if (!reservation.admitted) this.stats.refusedCommits++;
+    }
+    if (confirmed?.status === 'rejected') {
+      // Called off: an admitted send is settled unmade, so its slot is not held until its lease ends.
+      if (reservation.admitted) await this.settle(reservation.ticket).catch(() => undefined);
+      throw confirmed.reason;
     }
     return { atMs: reservation.atMs, ticket: reservation.ticket };
   }
@@ -328,7 +371,8 @@ export class RedisRateLimiter {
       const full = this.prefix + key;
       return [full, `${full}:plan:interactive`, `${full}:plan:bulk`, `${full}:flight`];
     });
-    const args = [mode, ticket.member, ticket.lane, ticket.rankMicros, COMMIT_GRACE_MS * 1000, IN_FLIGHT_LEASE_MS * 1000, ...ticket.buckets.flatMap((b) => [b.limit, Math.round(b.perMs * 1000)])];
+    const flightGuess = Math.round(this.expectedFlightMs * 1000);
+    const args = [mode, ticket.member, ticket.lane, ticket.rankMicros, COMMIT_GRACE_MS * 1000, IN_FLIGHT_LEASE_MS * 1000, flightGuess, ...ticket.buckets.flatMap((b) => [b.limit, Math.round(b.perMs * 1000)])];
     try {
       return await this.redis.evalsha(LIMITER_SHA, keys.length, ...keys, ...args);
     } catch (error) {

@@ -28,7 +28,3 @@ export function openQueue<Data>(name: QueueName, connection: RedisClient, storeP
   return new Queue<Data>(name, { connection, prefix: bullPrefix(storePrefix) });
 }
 
-/** Job scheduler id of one feed's polls. */
-export function pollSchedulerId(feedId: string): string {
-  return `poll-${feedId}`;
-}

@@ -48,8 +48,9 @@ async function logNextBriefings(deps: StartupSummaryDeps): Promise<void> {
     deps.logger.info('no subscriptions yet: /subscribe in a Telegram chat or /herald subscribe in a Discord channel');
     return;
   }
-  const next = await nextBriefingTimes(deps.composeQueue);
-  for (const subscription of active.slice(0, MAX_LISTED_SUBSCRIPTIONS)) {
+  const listed = active.slice(0, MAX_LISTED_SUBSCRIPTIONS);
+  const next = await nextBriefingTimes(deps.composeQueue, listed);
+  for (const subscription of listed) {
     const at = next.get(subscription.id);
     const { timezone } = subscription.schedule;
     const when = at ? `${isoInZone(at, timezone)} (${timezone})` : 'not scheduled';

@@ -3,13 +3,14 @@
  * connection, the four job workers, and the schedulers that keep feeds and subscriptions
  * planned. `herald start` and the scale-out tests start Herald through here.
  */
-import type { Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { RedisClient } from '../store/client.js';
 import { startComposeWorker } from '../../jobs/compose.js';
 import { startDeliverWorker, type Senders } from '../../jobs/deliver.js';
 import { createHousekeepingQueue, startHousekeepingWorker, upsertHousekeepingScheduler, type HousekeepingQueue } from '../../jobs/housekeeping.js';
-import { createPollFeedDeps, startPollWorker } from '../../jobs/poll-feed.js';
-import { logFeedSync, syncConfigFeeds } from '../config/feed-sync.js';
+import { createPollFeedDeps } from '../../jobs/poll-feed.js';
+import { startPollWorker, type PollWorker } from '../../jobs/poll-worker.js';
+import { logFeedSync, syncConfigFeeds, type FeedSyncReport } from '../config/feed-sync.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { Logger } from '../log.js';
@@ -19,9 +20,8 @@ import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js'
 import { createRedisConnection } from '../queue/connection.js';
 import { llmSummaryHooks } from './llm-summaries.js';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
-import { inBatches } from '../queue/in-batches.js';
-import { createPollQueue, requestPoll, type PollQueue } from '../queue/poll-jobs.js';
-import { syncFeedSchedulers } from '../queue/schedulers.js';
+import { createPollQueue, type PollQueue } from '../queue/poll-jobs.js';
+import { retireFeedSchedulers, syncFeedSchedule } from '../queue/schedulers.js';
 import { syncSubscriptionSchedulers } from '../queue/subscription-schedulers.js';
 import { BriefingStore } from '../store/briefings.js';
 import { DeliveryStore } from '../store/deliveries.js';
@@ -62,24 +62,17 @@ export interface StartWorkersOptions {
 
 export interface RunningWorkers {
   queues: WorkerQueues;
+  /** The BullMQ queues among them (all but the poll schedule): what dashboards and queue metrics watch. */
+  jobQueues: Queue[];
   /** Stops taking jobs, lets those in flight finish (or returns them after the grace period), closes connections. */
   close(): Promise<void>;
 }
 
-/** First polls requested this many at a time: one round trip after another made a start with 10,000 feeds take seconds. */
-const FIRST_POLL_BATCH = 500;
-
-/** Schedules every enabled feed; a feed never polled yet is polled now, not at its first slot up to an interval away. */
-async function scheduleFeeds(feeds: FeedStore, pollQueue: PollQueue): Promise<void> {
-  const enabled = (await feeds.listWithState()).filter(({ state }) => state.disabledReason === undefined);
-  await syncFeedSchedulers(
+/** Schedules every enabled feed of the catalogue (one never polled yet is due now, not at its first slot up to an interval away); disabled and removed feeds leave the schedule. */
+async function scheduleFeeds(catalogue: FeedSyncReport['catalogue'], pollQueue: PollQueue): Promise<void> {
+  await syncFeedSchedule(
     pollQueue,
-    enabled.map(({ feed }) => feed),
-  );
-  await inBatches(
-    enabled.filter(({ state }) => state.lastPolledAt === undefined),
-    FIRST_POLL_BATCH,
-    ({ feed }) => requestPoll(pollQueue, feed.id),
+    catalogue.filter(({ state }) => state.disabledReason === undefined),
   );
 }
 
@@ -108,13 +101,12 @@ interface Stores {
   deliveries: DeliveryStore;
 }
 
-function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queues: WorkerQueues, stores: Stores): Worker[] {
+function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queues: WorkerQueues, stores: Stores): (Worker | PollWorker)[] {
   const { config, logger } = options;
   const prefix = config.redis.prefix;
   const engine = new RedisStoryEngine(redis, prefix);
   const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing };
   const pollDeps = createPollFeedDeps(redis, config, {
-    queue: queues.poll,
     ...(options.fetchOptions ? { fetchOptions: options.fetchOptions } : {}),
     onNewItems: async (items) => {
       const placements = await engine.addItems(items);
@@ -130,20 +122,21 @@ function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queue
   const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger, ...(options.metrics ? { metrics: options.metrics } : {}) };
   const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose };
   const common = { connection: redis, prefix, logger };
+  const { metrics } = options;
   const workers: Worker[] = [
-    startPollWorker(pollDeps, common),
     startComposeWorker(composeDeps, common),
     startDeliverWorker(deliverDeps, { ...common, ...(options.deliverConcurrency !== undefined ? { concurrency: options.deliverConcurrency } : {}) }),
     startHousekeepingWorker(housekeepingDeps, common),
   ];
-  const { metrics } = options;
   if (metrics) for (const worker of workers) observeWorker(worker, metrics);
-  return workers;
+  return [startPollWorker(pollDeps, { logger, ...(metrics ? { metrics } : {}) }), ...workers];
 }
 
-async function startSchedulers(config: HeraldConfig, queues: WorkerQueues, stores: Stores, logger: Logger): Promise<void> {
-  logFeedSync(await syncConfigFeeds(config, stores.feeds), logger);
-  await scheduleFeeds(stores.feeds, queues.poll);
+async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues: WorkerQueues, stores: Stores, logger: Logger): Promise<void> {
+  if (await retireFeedSchedulers(redis, config.redis.prefix)) logger.info('removed the per-feed poll job schedulers: feeds are polled from the poll schedule now');
+  const feedSync = await syncConfigFeeds(config, stores.feeds);
+  logFeedSync(feedSync, logger);
+  await scheduleFeeds(feedSync.catalogue, queues.poll);
   await ensureConsoleSubscription(config, stores.subscriptions);
   const synced = await syncSubscriptionSchedulers(queues.compose, await stores.subscriptions.list());
   await upsertHousekeepingScheduler(queues.housekeeping);
@@ -151,7 +144,7 @@ async function startSchedulers(config: HeraldConfig, queues: WorkerQueues, store
 }
 
 /** Closes workers gracefully; those still busy after `graceMs` are force-closed, their jobs left for another worker to take over. */
-async function closeWorkers(workers: Worker[], graceMs: number): Promise<void> {
+async function closeWorkers(workers: (Worker | PollWorker)[], graceMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const graceful = Promise.all(workers.map((worker) => worker.close()));
   const expired = new Promise<'expired'>((resolve) => {
@@ -191,15 +184,17 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     housekeeping: createHousekeepingQueue(redis, prefix),
   };
   // Redis outages are logged once by the connection; BullMQ would print every socket error of each queue.
-  for (const queue of Object.values(queues)) queue.on('error', (error: Error) => logger.debug({ err: error }, 'queue connection error'));
-  options.metrics?.watchQueues(Object.values(queues));
-  if (options.roles.scheduler) await startSchedulers(config, queues, stores, logger);
+  const jobQueues: Queue[] = [queues.compose, queues.deliver, queues.housekeeping];
+  for (const queue of jobQueues) queue.on('error', (error: Error) => logger.debug({ err: error }, 'queue connection error'));
+  options.metrics?.watchQueues(jobQueues);
+  if (options.roles.scheduler) await startSchedulers(config, redis, queues, stores, logger);
   const workers = options.roles.worker ? startJobWorkers(options, redis, queues, stores) : [];
   return {
     queues,
+    jobQueues,
     async close() {
       await closeWorkers(workers, options.shutdownGraceMs ?? 25_000);
-      await Promise.all(Object.values(queues).map((queue) => queue.close()));
+      await Promise.all(jobQueues.map((queue) => queue.close()));
       if (ownsConnection) await redis.quit();
     },
   };

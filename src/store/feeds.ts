@@ -72,29 +72,51 @@ export class FeedStore {
    * away from). The id is a hash of the URL first added, so it survives later URL changes.
    */
   async add(input: NewFeed, now = new Date()): Promise<{ feed: Feed; created: boolean }> {
-    const url = input.url.trim();
-    const existing = await this.findByUrl(url);
-    if (existing) return { feed: existing, created: false };
-    const feed: Feed = {
-      id: feedIdFor(url),
-      url,
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.section !== undefined ? { section: input.section } : {}),
-      intervalMinutes: input.intervalMinutes,
-      weight: input.weight ?? 1,
-      addedAt: now.toISOString(),
-      origin: input.origin ?? 'chat',
-    };
-    const { id, ...fields } = feed;
-    await execPipeline(
-      this.redis
-        .multi()
-        .hset(this.keys.feed(id), ...toFieldValues(fields))
-        .zadd(this.keys.feedIndex(), 'NX', now.getTime(), id)
+    return (await this.addMany([input], now))[0]!;
+  }
+
+  /**
+   * Adds many feeds as `add` does each (the config's list): one lookup of all their URLs and one
+   * transaction for the new ones, instead of two round trips a feed. A URL given twice is added once.
+   */
+  async addMany(inputs: readonly NewFeed[], now = new Date()): Promise<{ feed: Feed; created: boolean }[]> {
+    if (inputs.length === 0) return [];
+    const urls = inputs.map((input) => input.url.trim());
+    const ids = await this.redis.hmget(this.keys.feedUrls(), ...urls);
+    const known = new Map<string, Feed>();
+    for (const { id, feed } of await this.getMany(ids.filter((id): id is string => id !== null))) if (feed) known.set(id, feed);
+    const created = new Map<string, Feed>();
+    const results = inputs.map((input, index) => {
+      const url = urls[index]!;
+      const existing = known.get(ids[index] ?? '') ?? created.get(url);
+      if (existing) return { feed: existing, created: false };
+      const feed: Feed = {
+        id: feedIdFor(url),
+        url,
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.section !== undefined ? { section: input.section } : {}),
+        intervalMinutes: input.intervalMinutes,
+        weight: input.weight ?? 1,
+        addedAt: now.toISOString(),
+        origin: input.origin ?? 'chat',
+      };
+      created.set(url, feed);
+      return { feed, created: true };
+    });
+    if (created.size === 0) return results;
+    const transaction = this.redis.multi();
+    // Feeds added together keep their order in the index (oldest first) though they share a millisecond:
+    // a thousandth of a millisecond apart, well above a double's resolution at today's epoch times (~0.0002 ms).
+    let order = 0;
+    for (const { id, url, ...fields } of created.values()) {
+      transaction
+        .hset(this.keys.feed(id), ...toFieldValues({ url, ...fields }))
+        .zadd(this.keys.feedIndex(), 'NX', now.getTime() + order++ / 1000, id)
         .hset(this.keys.feedUrls(), url, id)
-        .sadd(this.keys.urlsOfFeed(id), url),
-    );
-    return { feed, created: true };
+        .sadd(this.keys.urlsOfFeed(id), url);
+    }
+    await execPipeline(transaction);
+    return results;
   }
 
   async get(id: string): Promise<Feed | undefined> {
@@ -115,13 +137,7 @@ export class FeedStore {
   /** Every feed with its poll state, oldest first (for status and for scheduling). */
   async listWithState(): Promise<{ feed: Feed; state: FeedState }[]> {
     const ids = await this.redis.zrange(this.keys.feedIndex(), 0, -1);
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.feed(id)).hgetall(this.keys.feedState(id));
-    const replies = (await execPipeline(pipeline)) as Hash[];
-    return ids.flatMap((id, index) => {
-      const feed = feedFromHash(id, replies[2 * index]!);
-      return feed ? [{ feed, state: stateFromHash(replies[2 * index + 1]!) }] : [];
-    });
+    return (await this.getMany(ids)).flatMap(({ feed, state }) => (feed ? [{ feed, state }] : []));
   }
 
   /** Changes settings of a stored feed; false when there is no such feed. */
@@ -145,6 +161,8 @@ export class FeedStore {
     const urls = await this.redis.smembers(this.keys.urlsOfFeed(id));
     const transaction = this.redis.multi();
     if (urls.length > 0) transaction.hdel(this.keys.feedUrls(), ...urls);
+    // Out of the poll schedule too, in the same transaction: a removed feed is never claimed again.
+    transaction.zrem(this.keys.pollDue(), id).zrem(this.keys.pollLeases(), id).srem(this.keys.pollAsked(), id);
     transaction.del(this.keys.feed(id), this.keys.feedState(id), this.keys.urlsOfFeed(id)).zrem(this.keys.feedIndex(), id);
     const replies = await execPipeline(transaction);
     return replies.at(-1) === 1;
@@ -161,12 +179,25 @@ export class FeedStore {
    * rewrites just its times, and an unchanged state is not written at all.
    */
   async saveState(id: string, state: FeedState, previous?: FeedState): Promise<boolean> {
-    const changed = previous === undefined ? undefined : changedFieldValues(previous, state);
-    if (changed?.length === 0) return true;
-    const replace = changed === undefined;
-    const fields = changed ?? toFieldValues(state);
-    return (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feedState(id), replace ? '1' : '0', ...fields)) === 1;
+    const write = stateWrite(state, previous);
+    if (write.fields.length === 0 && !write.replace) return true;
+    return (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feedState(id), write.replace ? '1' : '0', ...write.fields)) === 1;
   }
+
+  /** Every feed record and poll state of `ids` in one round trip (a batch of claimed polls); a removed feed has no record. */
+  async getMany(ids: readonly string[]): Promise<{ id: string; feed: Feed | undefined; state: FeedState }[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.feed(id)).hgetall(this.keys.feedState(id));
+    const replies = (await execPipeline(pipeline)) as Hash[];
+    return ids.map((id, index) => ({ id, feed: feedFromHash(id, replies[2 * index]!), state: stateFromHash(replies[2 * index + 1]!) }));
+  }
+}
+
+/** How to store `state` over `previous` (as read before): the fields that changed, or, without a previous state or when a field was dropped, the whole state replacing the hash. */
+export function stateWrite(state: FeedState, previous?: FeedState): { replace: boolean; fields: string[] } {
+  const changed = previous === undefined ? undefined : changedFieldValues(previous, state);
+  return changed === undefined ? { replace: true, fields: toFieldValues(state) } : { replace: false, fields: changed };
 }
 
 /** HSET arguments for what `next` changes in `previous`; undefined when it drops a field, so the hash must be replaced. */

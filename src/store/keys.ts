@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
  * slot, and a `{tag}` in a key name picks the slot. Herald's layout, by design:
  * - `{herald}` (BullMQ's prefix, see queue/names.ts): every key of every queue, one slot, as
  *   BullMQ's scripts require.
- * - `{feeds}`: the feed catalogue (records, poll states, URL maps, the index), so adding,
- *   moving and removing a feed stay atomic; small (~1 KB a feed).
+ * - `{feeds}`: the feed catalogue (records, poll states, URL maps, the index) and the poll
+ *   schedule, so adding, moving and removing a feed, and claiming and finishing a batch of
+ *   polls, stay atomic; small (~1 KB a feed).
  * - `{subs}`: the subscriptions and their index sets, for the same reason; small.
  * - `{ratelimit}`: every rate-limit bucket, since one send checks a platform-wide bucket and a
  *   per-chat one in one script; a few KB.
@@ -36,8 +37,12 @@ export interface Keys {
   itemsByPublished(): string;
   /** String: marks one exact-duplicate key (see exactKeys) as seen; holds the id of the item that claimed it. */
   seen(exactKey: string): string;
-  /** String: the per-feed poll lock. */
-  pollLock(feedId: string): string;
+  /** Sorted set of the feeds to poll, scored by when each is next due (ms). */
+  pollDue(): string;
+  /** Sorted set of the feeds a worker is polling, scored by when its claim lapses (ms). */
+  pollLeases(): string;
+  /** Set of the feeds asked to be polled again while a poll of theirs was in flight. */
+  pollAsked(): string;
   /** Hash: one Subscription (`json`, plus the fields jobs update on their own). */
   subscription(subscriptionId: string): string;
   /** Set of every subscription id. */
@@ -87,7 +92,9 @@ export function createKeys(prefix = 'herald'): Keys {
     item: (itemId) => under('item', itemId),
     itemsByPublished: () => under('items', 'by-published'),
     seen: (exactKey) => under('seen', digest(exactKey)),
-    pollLock: (feedId) => under('lock', 'poll', feedId),
+    pollDue: () => under('{feeds}', 'poll-due'),
+    pollLeases: () => under('{feeds}', 'poll-leases'),
+    pollAsked: () => under('{feeds}', 'poll-asked'),
     subscription: (subscriptionId) => under('{subs}', 'sub', subscriptionId),
     subscriptionIndex: () => under('{subs}', 'subs'),
     breakingSubscriptions: () => under('{subs}', 'subs', 'breaking'),

@@ -3,90 +3,123 @@ import type { RedisClient } from './client.js';
 
 /**
  * Lua scripts of the near-duplicate index (layout: near-duplicate-index.ts). Each touches one
- * key, or several keys of one band (which share a hash tag), so each runs on one node of a
- * Redis Cluster; a batch of items costs one call per band and one per entry shard.
+ * key (an entry hash or a band's hash), so each runs on one node of a Redis Cluster.
+ *
+ * Both scripts rebuild the values they grow and write them back whole (HSET) rather than
+ * APPEND to them: Redis gives a written value exactly its size, while APPEND reserves up to as
+ * much again for the next append, which would cost a third more memory on average.
  */
 
 /**
- * KEYS[1] an entry string (one shard, one time bucket). ARGV[1] ttl (ms), ARGV[2] largest offset
- * allowed, ARGV[3…] encoded entries. Appends each entry and returns its offset, or -1 when the
- * string is full (the item is then left out of the index: a missed match, never a wrong one).
+ * KEYS[1] an entry hash (one shard, one time bucket): field `n` the number of entries, field
+ * `<chunk>` the fixed-size entries `chunk × per chunk …` one after another, field `i<ordinal>`
+ * the id of an entry whose id is not 16 hex digits. ARGV[1] ttl (ms), ARGV[2] entry size,
+ * ARGV[3] entries per chunk, ARGV[4] most entries a hash takes, ARGV[5…] encoded entries (the
+ * fixed part, then any long id). Returns each entry's ordinal, or -1 once the hash is full (the
+ * item is then left out of the index: a missed match, never a wrong one).
  */
 const APPEND_ENTRIES = `
-local offsets = {}
-for i = 3, #ARGV do
-  local offset = redis.call('STRLEN', KEYS[1])
-  if offset > tonumber(ARGV[2]) then
-    offsets[#offsets + 1] = -1
+local size, per, most = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+local ordinals, chunk, pending = {}, nil, {}
+local function flush()
+  if chunk ~= nil and #pending > 0 then
+    redis.call('HSET', KEYS[1], chunk, (redis.call('HGET', KEYS[1], chunk) or '') .. table.concat(pending))
+  end
+  pending = {}
+end
+for i = 5, #ARGV do
+  if n >= most then
+    ordinals[#ordinals + 1] = -1
   else
-    redis.call('APPEND', KEYS[1], ARGV[i])
-    offsets[#offsets + 1] = offset
+    local c = tostring(math.floor(n / per))
+    if c ~= chunk then
+      flush()
+      chunk = c
+    end
+    pending[#pending + 1] = string.sub(ARGV[i], 1, size)
+    if #ARGV[i] > size then redis.call('HSET', KEYS[1], 'i' .. n, string.sub(ARGV[i], size + 1)) end
+    ordinals[#ordinals + 1] = n
+    n = n + 1
   end
 end
+flush()
+redis.call('HSET', KEYS[1], 'n', n)
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return offsets`;
+return ordinals`;
 
 /**
- * KEYS[1] an entry string. ARGV: offsets. Returns the entry at each offset (its first two bytes
- * give its length), or an empty string where the string has expired meanwhile.
+ * KEYS[1] an entry hash. ARGV[1] entry size, ARGV[2] entries per chunk, ARGV[3…] ordinals.
+ * Returns the entry at each ordinal (its long id appended, if it has one), or an empty string
+ * where the hash has expired meanwhile.
  */
 const READ_ENTRIES = `
-local entries = {}
-for i = 1, #ARGV do
-  local offset = tonumber(ARGV[i])
-  local size = redis.call('GETRANGE', KEYS[1], offset, offset + 1)
-  if #size < 2 then
-    entries[i] = ''
-  else
-    entries[i] = redis.call('GETRANGE', KEYS[1], offset, offset + string.byte(size, 1) + 256 * string.byte(size, 2) - 1)
-  end
+local size, per = tonumber(ARGV[1]), tonumber(ARGV[2])
+local chunks, entries = {}, {}
+for i = 3, #ARGV do
+  local n = tonumber(ARGV[i])
+  local c = math.floor(n / per)
+  if chunks[c] == nil then chunks[c] = redis.call('HGET', KEYS[1], tostring(c)) or '' end
+  local at = (n - c * per) * size
+  local entry = string.sub(chunks[c], at + 1, at + size)
+  if #entry == size and string.byte(entry, 15) % 4 >= 2 then entry = entry .. (redis.call('HGET', KEYS[1], 'i' .. n) or '') end
+  entries[#entries + 1] = entry
 end
 return entries`;
 
 /**
- * KEYS: the band's bucket hashes (one band, several time buckets). ARGV[1] ttl (ms), then
- * triples: key index (1-based), field, record. Appends each record to its field.
+ * KEYS[1] a band's hash. ARGV[1] ttl (ms), ARGV[2] the trim reference (the batch's newest
+ * bucket modulo 8, or -1), ARGV[3] fields to look up (2 bytes each), ARGV[4] records to append
+ * as 6-byte units (field, 4-byte record). Looks up first, so a batch never finds its own
+ * records, and returns the looked-up fields' records (nil where there are none): the client
+ * picks the ones it wants (far cheaper there than in Lua). Before appending to a field, drops
+ * the records at its head that are 4 to 6 buckets older than the reference (bits 4-6 of a
+ * record's second byte: its bucket modulo 8); records are appended in arrival order, so that
+ * is where expired ones gather.
  */
-const ADD_RECORDS = `
-for i = 2, #ARGV, 3 do
-  local key = KEYS[tonumber(ARGV[i])]
-  redis.call('HSET', key, ARGV[i + 1], (redis.call('HGET', key, ARGV[i + 1]) or '') .. ARGV[i + 2])
-end
-for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
-return 1`;
-
-/**
- * KEYS: the band's bucket hashes. ARGV: per query, five values: first and last key index
- * (1-based) of its time range, field, the two tail bytes to match (the second's low four bits
- * belong to the handle). Returns per query one string: for every match, the key index (one
- * byte) and the record's last four bytes (four tail bits, then the handle).
- */
-const FIND_RECORDS = `
-local found = {}
-for q = 1, #ARGV, 5 do
-  local matches = {}
-  local tail1, tail2 = tonumber(ARGV[q + 3]), tonumber(ARGV[q + 4])
-  for k = tonumber(ARGV[q]), tonumber(ARGV[q + 1]) do
-    local records = redis.call('HGET', KEYS[k], ARGV[q + 2])
-    if records then
-      for r = 1, #records, 5 do
-        local second = string.byte(records, r + 1)
-        if string.byte(records, r) == tail1 and second - second % 16 == tail2 then
-          matches[#matches + 1] = string.char(k) .. string.sub(records, r + 1, r + 4)
-        end
-      end
-    end
+const FIND_AND_ADD_RECORDS = `
+local fields, found, known = {}, {}, {}
+for i = 1, #ARGV[3], 2 do fields[#fields + 1] = string.sub(ARGV[3], i, i + 1) end
+if #fields > 0 then found = redis.call('HMGET', KEYS[1], unpack(fields)) end
+if #ARGV[4] == 0 then return found end
+for j, field in ipairs(fields) do known[field] = found[j] end
+local order, grouped, missing = {}, {}, {}
+for i = 1, #ARGV[4], 6 do
+  local field = string.sub(ARGV[4], i, i + 1)
+  if grouped[field] == nil then
+    grouped[field] = {}
+    order[#order + 1] = field
+    if known[field] == nil then missing[#missing + 1] = field end
   end
-  found[#found + 1] = table.concat(matches)
+  local group = grouped[field]
+  group[#group + 1] = string.sub(ARGV[4], i + 2, i + 5)
 end
+if #missing > 0 then
+  local more = redis.call('HMGET', KEYS[1], unpack(missing))
+  for j, field in ipairs(missing) do known[field] = more[j] end
+end
+local reference = tonumber(ARGV[2])
+local values = {}
+for j, field in ipairs(order) do
+  local old = known[field] or ''
+  local from = 1
+  while reference >= 0 and from < #old do
+    local age = (reference - math.floor(string.byte(old, from + 1) / 16) % 8) % 8
+    if age < 4 or age > 6 then break end
+    from = from + 4
+  end
+  values[2 * j - 1] = field
+  values[2 * j] = string.sub(old, from) .. table.concat(grouped[field])
+end
+redis.call('HSET', KEYS[1], unpack(values))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return found`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
-    heraldNdAppendEntries(key: string, ttlMs: number, maxOffset: number, ...entries: Buffer[]): Result<number[], Context>;
-    heraldNdReadEntriesBuffer(key: string, ...offsets: number[]): Result<Buffer[], Context>;
-    heraldNdAddRecords(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<number, Context>;
-    heraldNdFindRecordsBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number>): Result<Buffer[], Context>;
+    heraldNdAppendEntries(key: string, ttlMs: number, entrySize: number, perChunk: number, most: number, ...entries: Buffer[]): Result<number[], Context>;
+    heraldNdReadEntriesBuffer(key: string, entrySize: number, perChunk: number, ...ordinals: number[]): Result<Buffer[], Context>;
+    heraldNdFindAndAddRecordsBuffer(key: string, ttlMs: number, trimReference: number, fields: Buffer, records: Buffer): Result<Array<Buffer | null>, Context>;
   }
 }
 
@@ -95,8 +128,7 @@ export function withNearDuplicateScripts<Client extends RedisClient>(redis: Clie
   if (!redis.heraldNdAppendEntries) {
     redis.defineCommand('heraldNdAppendEntries', { numberOfKeys: 1, lua: APPEND_ENTRIES });
     redis.defineCommand('heraldNdReadEntries', { numberOfKeys: 1, lua: READ_ENTRIES });
-    redis.defineCommand('heraldNdAddRecords', { lua: ADD_RECORDS });
-    redis.defineCommand('heraldNdFindRecords', { lua: FIND_RECORDS });
+    redis.defineCommand('heraldNdFindAndAddRecords', { numberOfKeys: 1, lua: FIND_AND_ADD_RECORDS });
   }
   return redis;
 }

@@ -5,14 +5,14 @@ import { keysUnder } from './keys.js';
  * memory), all under the configured prefix (`herald:` by default).
  *
  * Redis Cluster (see keys.ts): the near-duplicate index tags its keys per LSH band
- * (`{nd-b<band>}`: a lookup reads one band's time buckets in one script) and per entry shard
- * (`{nd-e<shard>}`); no other key here is tagged and none shares a script or MULTI with
+ * (`{nd2-b<band>}`, one key per band) and per
+ * entry shard (`{nd2-e<shard>}`: an entry hash is only touched alone); no other key here is tagged and none shares a script or MULTI with
  * another, so stories, their profiles and the term lookups spread over every slot.
  */
 export interface StoryKeys {
-  /** Hash: near-duplicate band records of one LSH band and time bucket (see near-duplicate-index.ts). */
-  nearDuplicateBand(band: number, bucket: number): string;
-  /** String: near-duplicate entries of one entry shard and time bucket, appended one after another. */
+  /** Hash: near-duplicate band records of one LSH band (see near-duplicate-index.ts). */
+  nearDuplicateBand(band: number): string;
+  /** Hash: near-duplicate entries of one entry shard and time bucket, 256 fixed-size entries a field (see near-duplicate-index.ts). */
   nearDuplicateEntries(shard: number, bucket: number): string;
   /** String: the story an item was placed in. */
   storyOf(itemId: string): string;
@@ -38,8 +38,8 @@ export interface StoryKeys {
 export function createStoryKeys(prefix = 'herald'): StoryKeys {
   const under = keysUnder(prefix);
   return {
-    nearDuplicateBand: (band, bucket) => under(`{nd-b${band}}`, String(bucket)),
-    nearDuplicateEntries: (shard, bucket) => under(`{nd-e${shard}}`, String(bucket)),
+    nearDuplicateBand: (band) => under(`{nd2-b${band}}`),
+    nearDuplicateEntries: (shard, bucket) => under(`{nd2-e${shard}}`, String(bucket)),
     storyOf: (itemId) => under('story-of', itemId),
     stories: () => under('stories'),
     storyItems: (storyId) => under('story', storyId, 'items'),

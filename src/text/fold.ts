@@ -10,6 +10,14 @@
  */
 const WHITESPACE_TO_FOLD = /\s{2,}|[^\S ]/g;
 
+/** Whether a UTF-16 code unit is whitespace as /\s/ and String.prototype.trim see it. */
+export function isWhitespace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
+    code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+}
+
 /** Every run of whitespace (line breaks too) made one space. */
 export function whitespaceRunsToSpace(text: string): string {
   return text.replace(WHITESPACE_TO_FOLD, ' ');

@@ -7,7 +7,6 @@ import { ConsoleSender } from '../../src/platforms/console/sender.js';
 import { COMPOSE_JOB_NAME, createComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { createDeliverQueue, fanOut } from '../../src/queue/deliver-jobs.js';
-import { requestPoll } from '../../src/queue/poll-jobs.js';
 import { startWorkers, type RunningWorkers } from '../../src/runtime/workers.js';
 import { BriefingStore } from '../../src/store/briefings.js';
 import type { RedisClient } from '../../src/store/client.js';
@@ -97,9 +96,9 @@ describe('Herald on a Redis Cluster', () => {
 
     // The wire first: of two verbatim copies, the one seen first is kept, so the order is fixed here.
     const [wireFeed, ...others] = feeds;
-    await requestPoll(workers.queues.poll, wireFeed!.id);
+    await workers.queues.poll.requestPoll(wireFeed!.id);
     await expect.poll(() => storyOfCount(redis, prefix), { timeout: 60_000, interval: 250 }).toBe(6);
-    for (const feed of others) await requestPoll(workers.queues.poll, feed.id);
+    for (const feed of others) await workers.queues.poll.requestPoll(feed.id);
     await expect.poll(() => storyOfCount(redis, prefix), { timeout: 60_000, interval: 250 }).toBe(12);
 
     const composeQueue = createComposeQueue(redis, prefix);

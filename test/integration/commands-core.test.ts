@@ -214,8 +214,10 @@ describe('flows', () => {
     expect(reply).toMatchObject({ ok: true, text: expect.stringContaining(`Found ${feedServer.url('/tech.xml')} on that page. Added: Tech Daily (1 item now, section Tech News, every 45 min)`) });
     const [feed] = await services.feeds.list();
     expect(feed).toMatchObject({ url: feedServer.url('/tech.xml'), name: 'Tech Daily', section: 'Tech News', intervalMinutes: 45 });
-    expect((await pollQueue.getJobSchedulers()).map((s) => s.every)).toEqual([45 * 60_000]);
-    expect(await pollQueue.getJobCounts('waiting', 'prioritized', 'delayed')).toMatchObject({ waiting: 1 });
+    // Due now for its first poll; its 45 minutes apply from then on.
+    const due = await pollQueue.dueTimes();
+    expect([...due.keys()]).toEqual([feed!.id]);
+    expect(due.get(feed!.id)).toBeLessThanOrEqual(Date.now());
     const listed = await run(command('feeds'), context());
     expect(listed.text).toMatch(/follows every feed Herald reads \(1\):\n• 1\. Tech Daily \(Tech News, every 45 min\) http:\/\/127\.0\.0\.1:\d+\/tech\.xml\n {2}🕓 waiting for its first poll/);
     const fetches = feedServer.requests.length;
@@ -236,7 +238,7 @@ describe('flows', () => {
     expect((await run(command('removefeed', [feedServer.url('/tech.xml'), 'everywhere']), context())).text).toMatch(/Only a Herald owner/);
     expect((await run(command('removefeed', [feedServer.url('/tech.xml'), 'everywhere']), context({ isOwner: true }))).ok).toBe(true);
     expect((await services.feeds.list()).map((f) => f.id)).toEqual([world!.id]);
-    expect((await pollQueue.getJobSchedulers()).map((s) => s.key)).toEqual([`poll-${world!.id}`]);
+    expect([...(await pollQueue.dueTimes()).keys()]).toEqual([world!.id]);
   });
 
   it('keeps settings and keyword lists per destination', async () => {

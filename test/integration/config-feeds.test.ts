@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
-import { pollSchedulerId } from '../../src/queue/names.js';
 import { startWorkers } from '../../src/runtime/workers.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
@@ -19,7 +18,7 @@ const OLD = 'https://old.example/feed.xml';
 let server: TestRedis;
 let feeds: FeedStore;
 
-/** `herald start --role scheduler` with this list of config feeds: what it logged and the poll schedulers it left. */
+/** `herald start --role scheduler` with this list of config feeds: what it logged and the feeds it left in the poll schedule. */
 async function startWith(urls: Array<string | { url: string; interval?: number; name?: string }>): Promise<{ log: string; scheduled: string[] }> {
   let log = '';
   const destination = new Writable({
@@ -31,7 +30,7 @@ async function startWith(urls: Array<string | { url: string; interval?: number; 
   const config = parseConfig({ redis: { prefix: PREFIX }, feeds: urls, defaults: { briefingTime: '03:00' } });
   const workers = await startWorkers({ config, connection: server.url, senders: { console: new ConsoleSender(destination) }, logger: createLogger({ destination }), roles: { worker: false, scheduler: true } });
   try {
-    const scheduled = (await workers.queues.poll.getJobSchedulers()).map((scheduler) => scheduler.key).sort();
+    const scheduled = [...(await workers.queues.poll.dueTimes()).keys()].sort();
     return { log, scheduled };
   } finally {
     await workers.close();
@@ -60,7 +59,7 @@ describe('the config owns the feeds it lists', () => {
 
     const { log, scheduled } = await startWith([B]);
     expect(await urls()).toEqual([`chat ${CHAT}`, `config ${B}`, `opml ${OPML}`]);
-    expect(scheduled).toEqual((await feeds.list()).map((feed) => pollSchedulerId(feed.id)).sort());
+    expect(scheduled).toEqual((await feeds.list()).map((feed) => feed.id).sort());
     expect(log).toContain(`"url":"${A}"`);
     expect(log).toContain(`feed removed: ${A} is no longer listed in the config`);
     expect(log).toContain('config feeds in place: 0 added, 1 kept, 1 removed');

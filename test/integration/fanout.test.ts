@@ -8,7 +8,7 @@ import { HeraldMetrics } from '../../src/observability/metrics.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
 import { COMPOSE_JOB_NAME } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
-import { requestPoll } from '../../src/queue/poll-jobs.js';
+import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
 import { SubscriptionStore } from '../../src/store/subscriptions.js';
 import { startWorkers, type RunningWorkers } from '../../src/runtime/workers.js';
@@ -46,10 +46,12 @@ function configFor(telegramToken?: string) {
   return parseConfig({ feeds: [{ url: feeds.url('/world.xml'), name: 'World' }], fetch: { allowHosts: [feeds.host] }, ...(telegramToken ? { telegram: { token: telegramToken, apiRoot: emulator.apiRoot } } : {}) });
 }
 
-/** Polls the feed now (its scheduler would within 15 minutes) and waits for the poll to finish. */
+/** Polls the feed now (the start made it due now, as it was never polled) and waits until the poll is recorded, its items stored. */
 async function pollAll(workers: RunningWorkers): Promise<void> {
-  await requestPoll(workers.queues.poll, feedIdFor(feeds.url('/world.xml')));
-  await expect.poll(async () => (await workers.queues.poll.getJobCounts('completed')).completed, { timeout: 30_000 }).toBe(1);
+  const feedId = feedIdFor(feeds.url('/world.xml'));
+  await workers.queues.poll.requestPoll(feedId);
+  const store = new FeedStore(redis, createKeys());
+  await expect.poll(async () => (await store.getState(feedId)).lastSuccessAt, { timeout: 30_000 }).toBeDefined();
 }
 
 describe('startWorkers', () => {

@@ -1,10 +1,11 @@
+import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
-import { createPollQueue, POLL_JOB_NAME } from '../../src/queue/poll-jobs.js';
-import { createPollFeedDeps, startPollWorker } from '../../jobs/poll-feed.js';
+import { createPollFeedDeps } from '../../jobs/poll-feed.js';
+import { startPollWorker } from '../../jobs/poll-worker.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
@@ -32,41 +33,38 @@ afterAll(async () => {
 
 it('keeps polling through a Redis restart, logging the outage once and the recovery once', async () => {
   const connection = createRedisConnection(redisServer.url, { name: 'restart-test', logger });
-  const queue = createPollQueue(connection);
   const deps = createPollFeedDeps(connection, parseConfig({ fetch: { allowHosts: [feedServer.host] } }));
-  const worker = startPollWorker(deps, { connection, concurrency: 2, logger });
+  const worker = startPollWorker(deps, { concurrency: 2, logger });
   try {
     feedServer.setFeed('/feed.xml', '<rss version="2.0"><channel><title>T</title><item><guid>urn:a</guid><title>A</title></item></channel></rss>');
     const { feed } = await deps.feeds.add({ url: feedServer.url('/feed.xml'), intervalMinutes: 15 });
-    await worker.waitUntilReady();
 
     await redisServer.restart();
-    const job = await queue.add(POLL_JOB_NAME, { feedId: feed.id });
-    await expect.poll(() => queue.getJobState(job.id!), { timeout: 30_000 }).toBe('completed');
-    expect((await queue.getJob(job.id!))?.returnvalue).toEqual({ feedId: feed.id, feed: feed.url, status: 'fetched', newItems: 1 });
+    const polled = once(worker, 'polled');
+    await deps.queue.requestPoll(feed.id);
+    expect(await polled).toEqual([{ feedId: feed.id, feed: feed.url, status: 'fetched', newItems: 1 }]);
     const messages = logLines.map((line) => line.msg);
     // A restart this quick may be back before the first reconnection fails: then one line says both.
     expect(messages.filter((msg) => /^Redis (is unreachable|connection dropped)/.test(msg))).toHaveLength(1);
     expect(messages.filter((msg) => /back after \d+\.\d s$/.test(msg))).toHaveLength(1);
   } finally {
     await worker.close();
-    await queue.close();
     connection.disconnect();
   }
 });
 
 it('closes a worker only once the polls in flight have finished', async () => {
   const connection = createRedisConnection(redisServer.url);
-  const queue = createPollQueue(connection);
   const deps = createPollFeedDeps(connection, parseConfig({ fetch: { allowHosts: [feedServer.host] } }));
-  const worker = startPollWorker(deps, { connection, concurrency: 2 });
+  const worker = startPollWorker(deps, { concurrency: 2 });
   const release: (() => void)[] = [];
   feedServer.setRoute('/held.xml', (_req, res) =>
     release.push(() => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end('<rss version="2.0"><channel><title>H</title><item><guid>urn:held</guid><title>Held</title></item></channel></rss>')),
   );
   try {
     const { feed } = await deps.feeds.add({ url: feedServer.url('/held.xml'), intervalMinutes: 15 });
-    const job = await queue.add(POLL_JOB_NAME, { feedId: feed.id });
+    const polled = once(worker, 'polled');
+    await deps.queue.requestPoll(feed.id);
     await expect.poll(() => release.length, { timeout: 30_000 }).toBe(1);
 
     let closed = false;
@@ -75,11 +73,14 @@ it('closes a worker only once the polls in flight have finished', async () => {
     expect(closed).toBe(false);
     release[0]!();
     await closing;
-    expect(await queue.getJobState(job.id!)).toBe('completed');
+    // Recorded before close() resolved: its state, its next due time, its lease released.
+    expect(await polled).toEqual([{ feedId: feed.id, feed: feed.url, status: 'fetched', newItems: 1 }]);
+    expect((await deps.feeds.getState(feed.id)).lastSuccessAt).toBeDefined();
+    expect(await deps.queue.dueAt(feed.id)).toBeGreaterThan(Date.now());
+    expect(await connection.zcard(deps.queue.keys.pollLeases())).toBe(0);
     expect((await deps.items.inWindow(new Date(0), new Date(Date.now() + 60_000))).map((item) => item.title)).toContain('Held');
   } finally {
     await worker.close();
-    await queue.close();
     connection.disconnect();
   }
 });

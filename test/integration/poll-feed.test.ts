@@ -1,4 +1,3 @@
-import { QueueEvents, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,12 +5,12 @@ import { parseConfig } from '../../src/config/load.js';
 import { BACKOFF_CAP_MS, nextAttemptDelayMs } from '../../src/feeds/backoff.js';
 import type { Feed, Item } from '../../src/feeds/item.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
-import { bullPrefix, pollSchedulerId, QUEUE_NAMES } from '../../src/queue/names.js';
 import { createPollQueue, type PollQueue } from '../../src/queue/poll-jobs.js';
-import { upsertFeedScheduler } from '../../src/queue/schedulers.js';
+import { nextPollAt } from '../../src/queue/schedulers.js';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.js';
-import { createPollFeedDeps, startPollWorker, type PollFeedDeps, type PollResult } from '../../jobs/poll-feed.js';
+import { createPollFeedDeps, type PollFeedDeps, type PollResult } from '../../jobs/poll-feed.js';
+import { startPollWorker, type PollWorker } from '../../jobs/poll-worker.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
@@ -22,8 +21,7 @@ let redisServer: TestRedis;
 let feedServer: FeedServer;
 let connection: Redis;
 let queue: PollQueue;
-let events: QueueEvents;
-let worker: Worker;
+let worker: PollWorker;
 let deps: PollFeedDeps;
 /** The worker's clock; tests move it forward past backoff windows. */
 let clock = Date.now();
@@ -44,10 +42,33 @@ async function addFeed(path: string): Promise<Feed> {
   return (await deps.feeds.add({ url: feedServer.url(path), intervalMinutes: 15 })).feed;
 }
 
-/** Runs one poll of the feed through the queue and the worker, and returns its result. */
+/** The result of the next poll of the feed the worker records. */
+function nextPoll(feedId: string): Promise<PollResult> {
+  return new Promise((resolve, reject) => {
+    const onPolled = (result: PollResult) => {
+      if (result.feedId !== feedId) return;
+      off();
+      resolve(result);
+    };
+    const onFailed = (failedId: string, error: Error) => {
+      if (failedId !== feedId) return;
+      off();
+      reject(error);
+    };
+    const off = () => {
+      worker.off('polled', onPolled);
+      worker.off('failed', onFailed);
+    };
+    worker.on('polled', onPolled);
+    worker.on('failed', onFailed);
+  });
+}
+
+/** Asks for a poll of the feed now (by the worker's clock) and returns its result. */
 async function poll(feedId: string): Promise<PollResult> {
-  const job = await queue.add('poll', { feedId });
-  return (await job.waitUntilFinished(events)) as PollResult;
+  const result = nextPoll(feedId);
+  await queue.requestPoll(feedId, clock);
+  return result;
 }
 
 function requestsTo(path: string) {
@@ -59,11 +80,9 @@ beforeAll(async () => {
   feedServer = await startFeedServer();
   connection = createRedisConnection(redisServer.url);
   queue = createPollQueue(connection, PREFIX);
-  events = new QueueEvents(QUEUE_NAMES.pollFeed, { connection: { url: redisServer.url }, prefix: bullPrefix(PREFIX) });
-  await events.waitUntilReady();
   const config = parseConfig({ redis: { prefix: PREFIX }, fetch: { allowHosts: [feedServer.host], timeoutMs: 20_000 } });
   deps = {
-    ...createPollFeedDeps(connection, config, { queue, onNewItems: async (items, feed) => void delivered.push({ feedId: feed.id, items }) }),
+    ...createPollFeedDeps(connection, config, { onNewItems: async (items, feed) => void delivered.push({ feedId: feed.id, items }) }),
     now: () => new Date(clock),
     random: () => 0.5,
   };
@@ -73,19 +92,17 @@ beforeAll(async () => {
       done();
     },
   });
-  worker = startPollWorker(deps, { connection, prefix: PREFIX, concurrency: 4, logger: createLogger({ destination: logSink, level: 'debug' }) });
+  worker = startPollWorker(deps, { concurrency: 4, logger: createLogger({ destination: logSink, level: 'debug' }) });
 });
 
 afterAll(async () => {
   await worker.close();
-  await events.close();
-  await queue.close();
   connection.disconnect();
   await feedServer.close();
   await redisServer.stop();
 });
 
-describe('poll-feed job', () => {
+describe('the poll worker', () => {
   it('stores a new feed’s items, then polls conditionally and adds only what changed', async () => {
     feedServer.setFeed('/news.xml', rss([story('1'), story('2')]), { etag: '"v1"' });
     const feed = await addFeed('/news.xml');
@@ -108,6 +125,18 @@ describe('poll-feed job', () => {
     expect(await deps.feeds.getState(feed.id)).toMatchObject({ etag: '"v2"' });
   });
 
+  it('polls a feed by itself at its next slot, its own phase of its interval', async () => {
+    feedServer.setFeed('/regular.xml', rss([story('r1')]), { etag: '"r1"' });
+    const feed = await addFeed('/regular.xml');
+    expect((await poll(feed.id)).status).toBe('fetched');
+    const due = nextPollAt(feed, clock);
+    expect(await queue.dueAt(feed.id)).toBe(due);
+    clock = due;
+    expect(await nextPoll(feed.id)).toMatchObject({ status: 'not-modified' });
+    expect(await queue.dueAt(feed.id)).toBe(due + 15 * 60_000);
+    expect(requestsTo('/regular.xml')).toHaveLength(2);
+  });
+
   it('stores an entry carried by two feeds once', async () => {
     feedServer.setFeed('/first.xml', rss([story('shared'), story('own-1')]));
     feedServer.setFeed('/second.xml', rss([story('shared'), story('own-2')]));
@@ -119,13 +148,7 @@ describe('poll-feed job', () => {
 
   it('backs off after a failure, honours Retry-After, and disables the feed after 10 failures in a row', async () => {
     feedServer.setRoute('/broken.xml', (_req, res) => res.writeHead(500).end('oops'));
-    let feed = await addFeed('/broken.xml');
-    // A daily schedule whose next run is hours away, so it cannot fire during the test.
-    for (let n = 0; (await scheduledRunIn(feed)) < HOUR_MS; n++) {
-      await deps.feeds.remove(feed.id);
-      feed = await addFeed(`/broken.xml?try=${n}`);
-    }
-
+    const feed = await addFeed('/broken.xml');
     const first = await poll(feed.id);
     expect(first).toMatchObject({ status: 'failed', detail: expect.stringContaining('HTTP 500'), errorKind: 'http' });
     // A feed problem completes the job, but the operator still sees it in the log as a warning, naming the feed.
@@ -134,23 +157,27 @@ describe('poll-feed job', () => {
     const state = await deps.feeds.getState(feed.id);
     expect(state).toMatchObject({ consecutiveFailures: 1, lastError: first.detail });
     expect(Date.parse(state.retryAfter!) - clock).toBe(nextAttemptDelayMs(1, 0.5));
+    // The schedule brings it back when the backoff ends, not at its next slot.
+    expect(await queue.dueAt(feed.id)).toBe(Date.parse(state.retryAfter!));
 
-    const requestsBefore = feedServer.requests.length;
+    const requestsBefore = requestsTo('/broken.xml').length;
     expect(await poll(feed.id)).toMatchObject({ status: 'skipped', detail: 'backing-off' });
-    expect(feedServer.requests.length).toBe(requestsBefore);
+    expect(requestsTo('/broken.xml').length).toBe(requestsBefore);
+    expect(await queue.dueAt(feed.id)).toBe(Date.parse(state.retryAfter!));
 
-    expect(await queue.getJobScheduler(pollSchedulerId(feed.id))).toBeDefined();
     for (let failures = 2; failures <= 10; failures++) {
+      // Past the longest backoff: the worker polls it again by itself.
       clock += BACKOFF_CAP_MS + 1;
-      expect((await poll(feed.id)).status).toBe(failures < 10 ? 'failed' : 'disabled');
+      expect((await nextPoll(feed.id)).status).toBe(failures < 10 ? 'failed' : 'disabled');
     }
     const disabled = await deps.feeds.getState(feed.id);
     expect(disabled).toMatchObject({ consecutiveFailures: 10, disabledAt: new Date(clock).toISOString() });
     expect(disabled.disabledReason).toMatch(/^Disabled after 10 failed polls in a row\. Last error: .*HTTP 500/);
-    expect(await queue.getJobScheduler(pollSchedulerId(feed.id))).toBeUndefined();
+    expect(await queue.dueAt(feed.id)).toBeUndefined();
 
     clock += BACKOFF_CAP_MS + 1;
     expect(await poll(feed.id)).toMatchObject({ status: 'skipped', detail: 'disabled' });
+    expect(await queue.dueAt(feed.id)).toBeUndefined();
   });
 
   it('waits as long as a 429 says', async () => {
@@ -179,32 +206,31 @@ describe('poll-feed job', () => {
     expect(requestsTo('/old-home.xml')).toHaveLength(1);
   });
 
-  it('never polls one feed twice at once', async () => {
+  it('never polls one feed twice at once: a poll asked for during one runs right after it', async () => {
     const held: ServerResponse[] = [];
     feedServer.setRoute('/slow.xml', (_req, res) => void held.push(res));
     const feed = await addFeed('/slow.xml');
     const first = poll(feed.id);
     await expect.poll(() => held.length, { timeout: 20_000 }).toBe(1);
-    expect(await poll(feed.id)).toMatchObject({ status: 'skipped', detail: 'locked' });
+    await queue.requestPoll(feed.id, clock);
+    // The worker found it due while its poll was in flight, and left it for later.
+    await expect.poll(() => connection.sismember(deps.queue.keys.pollAsked(), feed.id), { timeout: 20_000 }).toBe(1);
+    expect(held).toHaveLength(1);
+    const second = nextPoll(feed.id).then(() => nextPoll(feed.id));
     held[0]!.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss([story('slow')]));
     expect(await first).toMatchObject({ status: 'fetched', newItems: 1 });
-    expect(requestsTo('/slow.xml')).toHaveLength(1);
+    await expect.poll(() => held.length, { timeout: 20_000 }).toBe(2);
+    held[1]!.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss([story('slow')]));
+    expect(await second).toMatchObject({ status: 'fetched', newItems: 0 });
+    expect(await queue.dueAt(feed.id)).toBe(nextPollAt(feed, clock));
   });
 
-  it('skips a feed removed since the job was queued, and drops the scheduler left behind', async () => {
+  it('skips a feed removed after it was scheduled, and takes it out of the schedule', async () => {
     const feed = await addFeed('/removed.xml');
-    await upsertFeedScheduler(queue, feed);
     await deps.feeds.remove(feed.id);
+    // As a poll asked for just as the feed was removed would leave it.
     expect(await poll(feed.id)).toMatchObject({ status: 'skipped', detail: 'removed' });
     expect(requestsTo('/removed.xml')).toHaveLength(0);
-    expect(await queue.getJobScheduler(pollSchedulerId(feed.id))).toBeUndefined();
+    expect(await queue.dueAt(feed.id)).toBeUndefined();
   });
 });
-
-/** Upserts a daily scheduler for the feed and says how far its next run is. */
-async function scheduledRunIn(feed: Feed): Promise<number> {
-  await upsertFeedScheduler(queue, { id: feed.id, intervalMinutes: 24 * 60 });
-  const next = (await queue.getJobScheduler(pollSchedulerId(feed.id)))?.next ?? 0;
-  if (next - Date.now() < HOUR_MS) await queue.removeJobScheduler(pollSchedulerId(feed.id));
-  return next - Date.now();
-}

@@ -100,6 +100,34 @@ describe('RedisRateLimiter', () => {
     expect(await waiting).toBeGreaterThanOrEqual(answeredAt + 100);
   });
 
+  it('checks a send\'s confirmation at its slot and, when it calls the send off, frees the slot at once', async () => {
+    const [limiter] = twoProcesses();
+    const bucket = { key: 'confirmed', limit: 1, perMs: 150 };
+    await limiter.send([bucket], async () => undefined);
+    let requests = 0;
+    const lockLost = new Error('taken over');
+    // Waits for its slot, then is called off by the confirmation that runs alongside its commit.
+    await expect(limiter.send([bucket], async () => requests++, { confirm: async () => Promise.reject(lockLost) })).rejects.toBe(lockLost);
+    expect(requests).toBe(0);
+    // Settled rather than left in flight until its lease ends: the next send waits one window, not five seconds.
+    expect(await clientA.zcard(`test${prefixCounter - 1}:rl:confirmed:flight`)).toBe(0);
+    let confirmations = 0;
+    await limiter.send([bucket], async () => requests++, { confirm: async () => void confirmations++ });
+    expect([requests, confirmations]).toEqual([1, 1]);
+  });
+
+  it('plans behind a send in flight for as long as its sends have been taking to be answered', async () => {
+    const [limiter] = twoProcesses();
+    const bucket = { key: 'slow', limit: 1, perMs: 200 };
+    // Sends that each take over 100 ms to be answered…
+    for (let i = 0; i < 2; i++) await limiter.send([bucket], () => sleep(100));
+    const inFlight = await limiter.acquire([bucket]);
+    // …so the next is planned a window after the answer this one can be expected to get, not after now.
+    const next = await limiter.reserve([bucket]);
+    expect(next.atMs - inFlight.atMs).toBeGreaterThanOrEqual(300);
+    await limiter.settle(inFlight.ticket);
+  });
+
   it('does not let a chat held back by its own limit hold back other chats in the shared bucket', async () => {
     const [limiter] = twoProcesses();
     const global = { key: 'global', limit: 2, perMs: 60_000 };

@@ -6,7 +6,6 @@ import { createLogger } from '../../src/log.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
 import { COMPOSE_JOB_NAME } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
-import { requestPoll } from '../../src/queue/poll-jobs.js';
 import { startWorkers } from '../../src/runtime/workers.js';
 import { ItemStore } from '../../src/store/items.js';
 import { createKeys } from '../../src/store/keys.js';
@@ -59,7 +58,7 @@ it('loses no item, subscription or delivery when Redis restarts mid-poll and mid
   const telegram = rigSender(redis, emulator.apiRoot, { pacing: { global: { limit: 40, perMs: 1000 }, perChat: { limit: 100, perMs: 1000 }, perGroup: { limit: 100, perMs: 1000 } } });
   const workers = await startWorkers({ config, connection: redis, senders: { telegram, console: new ConsoleSender() }, logger: createLogger({ level: 'silent' }), roles: { worker: true, scheduler: true } });
   try {
-    for (let i = 0; i < FEEDS; i++) await requestPoll(workers.queues.poll, feedIdFor(feeds.url(`/feed-${i}.xml`)));
+    for (let i = 0; i < FEEDS; i++) await workers.queues.poll.requestPoll(feedIdFor(feeds.url(`/feed-${i}.xml`)));
     await expect.poll(() => feeds.requests.length, { timeout: 30_000, interval: 10 }).toBeGreaterThan(0);
     await server.restart();
 

@@ -56,7 +56,7 @@ describe('the start-up summary', () => {
     await logStartupSummary({ ...stores, logger });
 
     expect(lines.map((line) => line.msg)).toContain('2 feeds loaded, 1 polled (1 disabled after repeated failures: see /status or `npx herald doctor`)');
-    const next = await nextBriefingTimes(stores.composeQueue);
+    const next = await nextBriefingTimes(stores.composeQueue, [tokyo, stJohns]);
     const tokyoLine = lines.find((line) => line.msg.startsWith('next briefing for telegram 1001: '));
     expect(tokyoLine?.msg).toMatch(/^next briefing for telegram 1001: \d{4}-\d\d-\d\dT07:30:00\+09:00 \(Asia\/Tokyo\)$/);
     const stJohnsLine = lines.find((line) => line.msg.startsWith('next briefing for telegram 1002: '));

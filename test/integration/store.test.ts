@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { feedIdFor } from '../../src/feeds/feed-id.js';
 import type { Item } from '../../src/feeds/item.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { ItemStore } from '../../src/store/items.js';
@@ -68,6 +69,18 @@ describe('FeedStore', () => {
     expect((await feeds.list()).map((feed) => feed.url)).toEqual(urls);
   });
 
+  it('adds many feeds at once as it adds each: in their order, a URL given twice once, a known or moved-away URL found', async () => {
+    const { feed: moved } = await feeds.add({ url: 'http://old.example/feed', intervalMinutes: 15 }, NOW);
+    await feeds.updateUrl(moved.id, 'https://new.example/feed');
+    const urls = ['https://c.example/rss', 'https://a.example/rss', 'http://old.example/feed', 'https://b.example/rss', 'https://a.example/rss'];
+    const added = await feeds.addMany(urls.map((url) => ({ url, intervalMinutes: 5, origin: 'config' })), NOW);
+    expect(added.map(({ created }) => created)).toEqual([true, true, false, true, false]);
+    expect(added[2]!.feed).toEqual({ ...moved, url: 'https://new.example/feed' });
+    expect(added[4]!.feed).toEqual(added[1]!.feed);
+    expect((await feeds.list()).map((feed) => feed.url)).toEqual(['https://new.example/feed', 'https://c.example/rss', 'https://a.example/rss', 'https://b.example/rss']);
+    expect(await feeds.get(added[0]!.feed.id)).toEqual({ id: feedIdFor('https://c.example/rss'), url: 'https://c.example/rss', intervalMinutes: 5, weight: 1, addedAt: NOW.toISOString(), origin: 'config' });
+  });
+
   it('updates settings, and refuses to resurrect a removed feed', async () => {
     const { feed } = await feeds.add({ url: 'https://example.com/a', intervalMinutes: 15 }, NOW);
     expect(await feeds.update(feed.id, { intervalMinutes: 60, weight: 2, name: 'A' })).toBe(true);
@@ -92,13 +105,18 @@ describe('FeedStore', () => {
     const { feed: other } = await feeds.add({ url: 'https://other.example/feed', intervalMinutes: 15 }, NOW);
     await feeds.updateUrl(feed.id, 'https://new.example/feed');
     await feeds.saveState(feed.id, { consecutiveFailures: 2, etag: '"x"' });
+    await redis.zadd(keys.pollDue(), 1, feed.id, 2, other.id);
+    await redis.zadd(keys.pollLeases(), 3, feed.id);
+    await redis.sadd(keys.pollAsked(), feed.id);
     expect(await feeds.remove(feed.id)).toBe(true);
     expect(await feeds.remove(feed.id)).toBe(false);
     expect(await feeds.get(feed.id)).toBeUndefined();
     expect(await feeds.findByUrl('http://old.example/feed')).toBeUndefined();
     expect(await feeds.findByUrl('https://new.example/feed')).toBeUndefined();
     expect(await feeds.list()).toEqual([other]);
-    expect((await redis.keys('*')).sort()).toEqual([keys.feed(other.id), keys.feedUrls(), keys.feedIndex(), keys.urlsOfFeed(other.id)].sort());
+    // Out of the poll schedule too, where the other feed stays.
+    expect((await redis.keys('*')).sort()).toEqual([keys.feed(other.id), keys.feedUrls(), keys.feedIndex(), keys.urlsOfFeed(other.id), keys.pollDue()].sort());
+    expect(await redis.zrange(keys.pollDue(), 0, -1)).toEqual([other.id]);
   });
 
   it('replaces the poll state as a whole, and writes none for a removed feed', async () => {
@@ -261,7 +279,7 @@ describe('keys and locks', () => {
   });
 
   it('lets one holder in at a time and never releases a lock taken over by someone else', async () => {
-    const key = keys.pollLock('f');
+    const key = keys.composeLock('f');
     let release!: () => void;
     const held = withLock(redis, key, 60_000, () => new Promise<string>((resolve) => (release = () => resolve('done'))));
     await expect.poll(() => redis.exists(key)).toBe(1);

@@ -6,7 +6,7 @@ import { InMemoryNearDuplicateIndex } from '../../src/dedup/near-duplicate-index
 import { shingles } from '../../src/dedup/shingles.js';
 import { isMostlySpaceless } from '../../src/dedup/text.js';
 import { normalizeForComparison } from '../../src/text/fold.js';
-import { decodeEntry, encodeEntry, feedKeyOf, storedFingerprint } from '../../src/store/near-duplicate-index.js';
+import { decodeEntry, encodeEntry, entrySize, feedKeyOf, storedFingerprint } from '../../src/store/near-duplicate-entries.js';
 import { loadLabelledSet } from '../fixtures/dedup/labelled-set.js';
 
 const WIRE =
@@ -119,28 +119,40 @@ describe('InMemoryNearDuplicateIndex', () => {
 });
 
 describe('stored near-duplicate entries', () => {
-  it('round-trip any id, feed, time and fingerprint, the signature cut to its low 16 bits', () => {
+  it('round-trip any id, feed, time in the bucket and fingerprint, the signature cut to its low bits', () => {
     fc.assert(
       fc.property(
         fc.oneof(fc.string({ unit: 'grapheme' }), fc.stringMatching(/^[0-9a-f]{16}$/)),
         fc.string({ unit: 'grapheme' }),
         fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
         fc.uint32Array({ minLength: 1, maxLength: 128 }),
+        fc.constantFrom(4, 8, 16, 32),
         fc.string({ maxLength: 30 }),
         fc.boolean(),
-        (id, feedId, at, signature, digest, short) => {
+        (id, feedId, bucketStart, offset, signature, signatureBits, digest, short) => {
+          const layout = { permutations: signature.length, signatureBits };
           const fingerprint: Fingerprint = short ? { kind: 'short-text', digest } : { kind: 'minhash', signature };
-          const entry = { id, feedKey: feedKeyOf(feedId), at, fingerprint };
-          expect(decodeEntry(encodeEntry(entry))).toEqual({ ...entry, fingerprint: storedFingerprint(fingerprint) });
+          const entry = { id, feedKey: feedKeyOf(feedId), at: bucketStart + offset, fingerprint };
+          expect(decodeEntry(encodeEntry(entry, bucketStart, layout), bucketStart, layout)).toEqual({ ...entry, fingerprint: storedFingerprint(fingerprint, signatureBits) });
         },
       ),
     );
   });
 
-  it('stores an id Herald makes (16 hex digits) in 8 bytes', () => {
+  it('keeps a short text apart from any other by 128 bits of its digest', () => {
+    const [first, second] = ['Live updates', 'Live update'].map((title) => fingerprintItem({ title, text: '' }));
+    expect(fingerprintSimilarity(storedFingerprint(first!, 4), storedFingerprint(first!, 4))).toBe(1);
+    expect(fingerprintSimilarity(storedFingerprint(first!, 4), storedFingerprint(second!, 4))).toBe(0);
+  });
+
+  it('stores an item Herald makes (16-hex-digit id, 64 values of 4 bits) in 47 bytes, any other id after them', () => {
     const fingerprint = fingerprintItem({ title: 't', text: 'Some words that make a text long enough to be shingled for a MinHash signature of its own.' });
-    const short = encodeEntry({ id: '0123456789abcdef', feedKey: feedKeyOf('feed'), at: 0, fingerprint });
-    const long = encodeEntry({ id: '0123456789abcdeX', feedKey: feedKeyOf('feed'), at: 0, fingerprint });
-    expect(long.length - short.length).toBe(8);
+    const layout = { permutations: 64, signatureBits: 4 };
+    const short = encodeEntry({ id: '0123456789abcdef', feedKey: feedKeyOf('feed'), at: 5, fingerprint }, 0, layout);
+    const long = encodeEntry({ id: '0123456789abcdeX', feedKey: feedKeyOf('feed'), at: 5, fingerprint }, 0, layout);
+    expect(short.length).toBe(47);
+    expect(entrySize(layout)).toBe(47);
+    expect(long.length - short.length).toBe(16);
   });
 });

@@ -1,9 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeForComparison, whitespaceRunsToSpace } from '../../src/text/fold.js';
+import { isWhitespace, normalizeForComparison, whitespaceRunsToSpace } from '../../src/text/fold.js';
 
 /** Text made mostly of whitespace of every kind, so runs, lone breaks and mixes all occur. */
 const whitespaceHeavy = fc.string({ unit: fc.constantFrom('a', 'é', ' ', '  ', '\n', '\t', '\r\n', '\u00a0', '\u2003', '\u3000', '\ufeff', '\u200b'), maxLength: 40 });
+
+describe('isWhitespace', () => {
+  it('agrees with /\\s/ on every UTF-16 code unit', () => {
+    for (let code = 0; code <= 0xffff; code++) expect(isWhitespace(code), code.toString(16)).toBe(/\s/.test(String.fromCharCode(code)));
+  });
+});
 
 describe('whitespaceRunsToSpace', () => {
   it('makes every run of whitespace one space, as a replace of \\s+ does', () => {

@@ -79,14 +79,7 @@ export class TelegramTransport {
    * send off. Errors pass through as grammY threw them.
    */
   async send<T>(chat: TelegramChat, lane: Lane, request: (api: Api) => Promise<T>, beforeRequest?: () => Promise<void>): Promise<T> {
-    return this.limiter.send(
-      this.bucketsFor(chat),
-      async () => {
-        await beforeRequest?.();
-        return request(this.api);
-      },
-      { lane },
-    );
+    return this.limiter.send(this.bucketsFor(chat), () => request(this.api), { lane, ...(beforeRequest && { confirm: beforeRequest }) });
   }
 
   /**
