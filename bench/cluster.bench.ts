@@ -1,43 +1,47 @@
 /**
  * Herald on one Redis and on a Redis Cluster (3 masters + 3 replicas), side by side in one run:
  * - memory: 100,000 items through the item store and the near-duplicate index, as INFO
- *   used_memory deltas summed over the masters, and the largest master's share;
- * - a poll cycle of 10,000 feeds on 500 host names (the feed server answers for all of them),
- *   20% changed, with 1 and 2 poll workers, the story engine placing the new items;
- * - a fan-out of a 3-part briefing to 10,000 Telegram chats with 1 and 2 delivery workers;
+ *   used_memory deltas summed over the masters, and each master's share;
+ * - with 1 and then 2 worker processes (the built dist/, plain node, the roles `herald start
+ *   --role worker` runs, Telegram to the emulator unpaced), each on a fresh prefix:
+ *   - a poll cycle of 10,000 feeds new to Herald on 500 host names (the feed server answers for
+ *     all of them), driven only through the feed store and the scheduler role, the story engine
+ *     placing the new items;
+ *   - a fan-out of a 3-part briefing to 10,000 Telegram chats, queued as compose queues it, with
+ *     the parts each chat got twice or never counted by the emulator;
  * and Redis commands per poll and per delivered part (INFO total_commands_processed deltas).
- * The workers run in this process, each on its own connection as a worker process would.
  * HERALD_BENCH_SCALE shrinks the poll cycle and the fan-out (not the memory run) for a quick check.
  */
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
-import { startDeliverWorker } from '../jobs/deliver.js';
-import { createPollFeedDeps, type PollResult } from '../jobs/poll-feed.js';
-import { startPollWorker, type PollWorker } from '../jobs/poll-worker.js';
 import { parseConfig } from '../src/config/load.js';
+import type { HeraldConfig } from '../src/config/schema.js';
 import { fingerprintItem } from '../src/dedup/fingerprint.js';
-import { defaultFetchOptions, sharedHostLimiter } from '../src/feeds/fetch.js';
+import { createLogger } from '../src/log.js';
 import { ConsoleSender } from '../src/platforms/console/sender.js';
-import { createComposeQueue } from '../src/queue/compose-jobs.js';
 import { createRedisConnection, type RedisEndpoint } from '../src/queue/connection.js';
 import { createDeliverQueue, fanOut } from '../src/queue/deliver-jobs.js';
-import { createPollQueue } from '../src/queue/poll-jobs.js';
+import { inBatches } from '../src/queue/in-batches.js';
+import { startWorkers, type RunningWorkers } from '../src/runtime/workers.js';
 import { BriefingStore } from '../src/store/briefings.js';
 import { isCluster, type RedisClient } from '../src/store/client.js';
-import { DeliveryStore } from '../src/store/deliveries.js';
+import { FeedStore } from '../src/store/feeds.js';
 import { ItemStore } from '../src/store/items.js';
 import { createKeys } from '../src/store/keys.js';
 import { RedisNearDuplicateIndex } from '../src/store/near-duplicate-index.js';
-import { RedisStoryEngine } from '../src/store/story-engine.js';
 import { SubscriptionStore } from '../src/store/subscriptions.js';
+import type { Subscription } from '../src/subscriptions/model.js';
 import { startFeedServer, type FeedServer } from '../test/emulators/feed-server.js';
-import { startTelegramEmulator } from '../test/emulators/telegram-bot-api.js';
-import { RIG_TOKEN, rigSender, saveTestBriefing } from '../test/support/delivery-rig.js';
+import { startTelegramEmulator, type TelegramEmulator } from '../test/emulators/telegram-bot-api.js';
+import { buildDistOnce } from '../test/support/build-dist.js';
+import { RIG_TOKEN, saveTestBriefing } from '../test/support/delivery-rig.js';
 import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedis } from '../test/support/redis.js';
+import { scrapeCounter, startScaleOutWorker, stopScaleOutWorker, type ScaleOutProcess } from '../test/support/scale-out-process.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
 import { syntheticItems } from './dedup.bench.js';
-import { timeIt, type Benchmark, type BenchResult } from './harness.js';
+import { machineLoad, timeIt, type Benchmark, type BenchResult } from './harness.js';
 
 /** HERALD_BENCH_SCALE=0.1 runs the poll cycle and the fan-out at a tenth of their size. */
 const SCALE = Number(process.env.HERALD_BENCH_SCALE ?? 1);
@@ -48,11 +52,16 @@ const HOSTS = Math.max(1, Math.round(500 * SCALE));
 const CHATS = Math.round(10_000 * SCALE);
 const PARTS = 3;
 const LATENCY_MS = 50;
-const POLL_CONCURRENCY = 100;
+/** startWorkers' default, what `herald start` runs. */
+const DELIVER_CONCURRENCY = 50;
+/** A poll cycle or a fan-out not done in this long is reported as a failure, not waited for. */
+const TIMEOUT_MS = 15 * 60_000;
 
 interface Backend {
   name: 'single' | 'cluster';
   endpoint: RedisEndpoint;
+  /** What a worker process needs in its environment to reach it. */
+  env: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -97,15 +106,25 @@ async function measureMemory(redis: RedisClient, name: string, log: (line: strin
     { name: `${name}: near-duplicate index memory per item`, value: Math.round(indexBytes), unit: 'B', note },
     { name: `${name}: item memory per item beyond its text`, value: Math.round(itemBytes), unit: 'B', note: `${note}; item JSON, seen markers, index entry, less title and text` },
     { name: `${name}: largest master's share of Herald's memory`, value: Number(largestShare.toFixed(3)), unit: 'ratio', note: `after the ${ITEMS.toLocaleString('en-US')}-item run, ${perMaster.length} master(s)` },
+    ...perMaster.map((bytes, i) => ({ name: `${name}: Herald's memory on master ${i + 1}`, value: Number((bytes / 1e6).toFixed(1)), unit: 'MB', note: `${note}, this master's own delta` })),
   ];
 }
 
-function feedBody(feed: number, revision: number): string {
-  const items = Array.from({ length: 2 + revision }, (_, k) => {
-    const id = `https://feed${feed}.bench.example/i${k}`;
-    return `<item><guid>${id}</guid><link>${id}</link><title>Feed ${feed} story ${k}</title><description>Story ${k} of feed ${feed} about w${feed}x${k} and w${k}y${feed}, told in a sentence or two.</description><pubDate>${new Date(Date.now() - k * 60_000).toUTCString()}</pubDate></item>`;
-  }).reverse();
-  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bench feed ${feed}</title>${items.join('')}</channel></rss>`;
+/**
+ * The feed bodies: every feed new to the run, with two news-like items of its own (one in ten an
+ * edited reprint of another feed's, as dedup.bench's synthetic items go), so every poll stores
+ * items and places them in the story engine. (Items from one template, as this bench once used,
+ * are near-duplicates of each other: thousands of candidates per item, a different bench.)
+ */
+function feedBodies(): string[] {
+  const items = syntheticItems(FEEDS * 2, 11);
+  return Array.from({ length: FEEDS }, (_, feed) => {
+    const entries = [items[2 * feed]!, items[2 * feed + 1]!].map((item, k) => {
+      const link = `https://feed${feed}.bench.example/i${k}`;
+      return `<item><guid>${link}</guid><link>${link}</link><title>${item.title}</title><description>${item.text}</description><pubDate>${new Date(Date.now() - k * 60_000).toUTCString()}</pubDate></item>`;
+    });
+    return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bench feed ${feed}</title>${entries.reverse().join('')}</channel></rss>`;
+  });
 }
 
 /** The feed server answers on 127.0.0.1 for every host name the bench resolves there. */
@@ -113,162 +132,213 @@ function feedServerPort(feedServer: FeedServer): string {
   return feedServer.host.split(':')[1]!;
 }
 
-async function pollCycle(backend: Backend, feedServer: FeedServer, log: (line: string) => void): Promise<BenchResult[]> {
-  const prefix = `poll-${backend.name}`;
-  // Every address of 127.0.0.0/8 reaches the feed server (it listens on all of them): 500 hosts, each with its own per-host limit.
-  const hosts = Array.from({ length: HOSTS }, (_, n) => `127.0.${1 + Math.floor(n / 250)}.${1 + (n % 250)}:${feedServerPort(feedServer)}`);
-  const config = parseConfig({ redis: { prefix }, fetch: { allowHosts: hosts } });
-  const main = createRedisConnection(backend.endpoint, { name: 'bench-poll' });
-  const queue = createPollQueue(main, prefix);
-  const connections = [createRedisConnection(backend.endpoint), createRedisConnection(backend.endpoint)];
-  const workers: PollWorker[] = [];
-  const startWorker = (connection: RedisClient) => {
-    const engine = new RedisStoryEngine(connection, prefix);
-    // The per-host limit shared by the workers through Redis leases, as `herald start` sets it up.
-    const fetchOptions = { ...defaultFetchOptions(config.fetch), limiter: sharedHostLimiter(connection, config) };
-    const deps = createPollFeedDeps(connection, config, { fetchOptions, onNewItems: async (items) => void (await engine.addItems(items)) });
-    workers.push(startPollWorker(deps, { concurrency: POLL_CONCURRENCY }));
-  };
-  const feeds = createPollFeedDeps(main, config).feeds;
-  const feedIds: string[] = [];
-  for (let n = 0; n < FEEDS; n += 1) {
-    const path = `/f/${n}.xml`;
-    feedServer.setFeed(path, feedBody(n, 0));
-    feedIds.push((await feeds.add({ url: `http://${hosts[n % HOSTS]}${path}`, intervalMinutes: 1440 })).feed.id);
+/** Every address of 127.0.0.0/8 reaches the feed server (it listens on all of them): HOSTS hosts, each with its own per-host limit. */
+function feedHosts(feedServer: FeedServer): string[] {
+  return Array.from({ length: HOSTS }, (_, n) => `127.0.${1 + Math.floor(n / 250)}.${1 + (n % 250)}:${feedServerPort(feedServer)}`);
+}
+
+/** One configuration measured: a backend, a number of worker processes, and a prefix of its own so each run starts empty. */
+interface Run {
+  backend: Backend;
+  workerCount: number;
+  prefix: string;
+  /** The bench's own connection: store set-up, the fan-out, INFO. */
+  main: RedisClient;
+  processes: ScaleOutProcess[];
+}
+
+async function commandsProcessed(redis: RedisClient): Promise<number> {
+  return sum(await infoField(redis, 'stats', 'total_commands_processed'));
+}
+
+/** A counter summed over the worker processes, by label set. */
+async function scrapeAll(run: Run, metric: string): Promise<Map<string, number>> {
+  const total = new Map<string, number>();
+  for (const counts of await Promise.all(run.processes.map(({ metricsUrl }) => scrapeCounter(metricsUrl, metric)))) {
+    for (const [labels, value] of counts) total.set(labels, (total.get(labels) ?? 0) + value);
   }
-  const cycle = async () => {
-    const done = new Set<string>();
-    const finished = new Promise<PollResult[]>((resolve) => {
-      const results: PollResult[] = [];
-      for (const worker of workers) {
-        worker.removeAllListeners('polled');
-        worker.on('polled', (result: PollResult) => {
-          if (done.has(result.feedId)) return;
-          done.add(result.feedId);
-          results.push(result);
-          if (results.length === FEEDS) resolve(results);
-        });
-      }
-    });
-    // Every feed due now: the poll workers claim them from the schedule.
-    const now = Date.now();
-    await queue.schedule(feedIds.map((feedId) => ({ feedId, dueAt: now })));
-    return finished;
-  };
-  const results: BenchResult[] = [];
-  try {
-    startWorker(connections[0]!);
-    const first = await timeIt(cycle);
-    log(`${backend.name}: first cycle (every feed new, 2 items each): ${(first.ms / 1000).toFixed(1)} s`);
-    for (const workerCount of [1, 2]) {
-      if (workers.length < workerCount) startWorker(connections[1]!);
-      for (let n = 0; n < FEEDS; n += 5) feedServer.setFeed(`/f/${n}.xml`, feedBody(n, workerCount));
-      const before = sum(await infoField(main, 'stats', 'total_commands_processed'));
-      const measured = await timeIt(cycle);
-      const commands = sum(await infoField(main, 'stats', 'total_commands_processed')) - before;
-      const statuses = new Map<string, number>();
-      for (const result of measured.result) statuses.set(result.status, (statuses.get(result.status) ?? 0) + 1);
-      log(`${backend.name}, ${workerCount} worker(s): ${(measured.ms / 1000).toFixed(1)} s for ${FEEDS} polls (${[...statuses].map(([status, count]) => `${count} ${status}`).join(', ')}), ${(commands / FEEDS).toFixed(1)} Redis commands per poll`);
-      const note = `${FEEDS.toLocaleString('en-US')} feeds on ${HOSTS} hosts, 20% changed, ${LATENCY_MS} ms latency, ${workerCount} worker(s) × ${POLL_CONCURRENCY} polls in flight, 2 per host shared through Redis`;
-      results.push(
-        { name: `${backend.name}: poll cycle, ${workerCount} worker(s)`, value: Math.round(measured.ms), unit: 'ms', note },
-        { name: `${backend.name}: Redis commands per poll, ${workerCount} worker(s)`, value: Number((commands / FEEDS).toFixed(1)), unit: 'commands', note: `${note}; every master, BullMQ and the calls inside Lua scripts included (total_commands_processed)` },
-      );
-    }
-    return results;
-  } finally {
-    await Promise.all(workers.map((worker) => worker.close()));
-    await queue.close();
-    for (const connection of [main, ...connections]) connection.disconnect();
+  return total;
+}
+
+/** CPU time the worker processes have used so far, in ms (their process_cpu_seconds_total). */
+async function workerCpuMs(run: Run): Promise<number> {
+  return sum([...(await scrapeAll(run, 'process_cpu_seconds_total')).values()]) * 1000;
+}
+
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + TIMEOUT_MS;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`cluster bench: gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
-async function fanOutRun(backend: Backend, log: (line: string) => void): Promise<BenchResult[]> {
-  const results: BenchResult[] = [];
-  const emulator = await startTelegramEmulator({ token: RIG_TOKEN, limits: { globalPerSecond: 1_000_000, perChatPerSecond: 1_000, perGroupPerMinute: 1_000 } });
+/**
+ * A poll cycle driven as an operator drives one: FEEDS feeds in the feed store (as `herald feeds
+ * import` puts them there), then the scheduler role starts (as `herald start --role scheduler`
+ * does) and the worker processes poll every feed never polled before. Timed until the workers
+ * have finished a poll of every feed (their herald_feed_polls_total) and the feed server has
+ * served every feed.
+ */
+async function pollCycle(run: Run, feedServer: FeedServer, config: HeraldConfig, log: (line: string) => void): Promise<BenchResult[]> {
+  const { backend, workerCount, main } = run;
+  const hosts = feedHosts(feedServer);
+  const feeds = new FeedStore(main, createKeys(run.prefix));
+  await inBatches(
+    Array.from({ length: FEEDS }, (_, n) => n),
+    500,
+    (n) => feeds.add({ url: `http://${hosts[n % HOSTS]}/f/${n}.xml`, intervalMinutes: 1440 }),
+  );
+  const servedFrom = feedServer.requests.length;
+  const cpuBefore = await workerCpuMs(run);
+  const before = await commandsProcessed(main);
+  const scheduler = createRedisConnection(backend.endpoint, { name: 'bench-scheduler' });
+  let running: RunningWorkers | undefined;
   try {
-    for (const workerCount of [1, 2]) {
-      const prefix = `fanout-${backend.name}-${workerCount}`;
-      const keys = createKeys(prefix);
-      const main = createRedisConnection(backend.endpoint);
-      const connections = Array.from({ length: workerCount }, () => createRedisConnection(backend.endpoint));
-      const queue = createDeliverQueue(main, prefix);
-      const composeQueue = createComposeQueue(main, prefix);
-      const subscriptions = Array.from({ length: CHATS }, (_, i) => telegramChat(2_000_000 + workerCount * CHATS + i));
-      for (const subscription of subscriptions) emulator.addChat({ id: Number(subscription.destination.chatId), type: 'private' });
-      await Promise.all(subscriptions.map((subscription) => new SubscriptionStore(main, keys).upsert(subscription)));
-      await saveTestBriefing(new BriefingStore(main, keys), 'clusterbench', PARTS);
-      const workers = connections.map((connection) =>
-        startDeliverWorker(
-          { subscriptions: new SubscriptionStore(connection, keys), briefings: new BriefingStore(connection, keys), deliveries: new DeliveryStore(connection, keys), composeQueue, senders: { telegram: rigSender(connection, emulator.apiRoot), console: new ConsoleSender() } },
-          { connection, prefix, concurrency: 200 },
-        ),
-      );
-      try {
-        await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-        const sentBefore = emulator.stats.sent;
-        const before = sum(await infoField(main, 'stats', 'total_commands_processed'));
-        const { ms } = await timeIt(async () => {
-          await fanOut(queue, 'clusterbench', subscriptions);
-          // A delivery that failed for good (the machine too loaded for the emulator's answers) ends too; it is counted below.
-          const finished = async () => Object.values(await queue.getJobCounts('completed', 'failed')).reduce((total, count) => total + (count ?? 0), 0);
-          while ((await finished()) < CHATS) await new Promise((resolve) => setTimeout(resolve, 100));
-        });
-        const commands = sum(await infoField(main, 'stats', 'total_commands_processed')) - before;
-        const sent = emulator.stats.sent - sentBefore;
-        const { failed } = await queue.getJobCounts('failed');
-        log(`${backend.name}, ${workerCount} worker(s): ${failed ?? 0} deliveries failed; ${sent} parts in ${(ms / 1000).toFixed(1)} s (${((sent / ms) * 1000).toFixed(0)}/s), ${(commands / sent).toFixed(1)} Redis commands per delivered part`);
-        const note = `${PARTS} parts × ${CHATS.toLocaleString('en-US')} chats, ${workerCount} worker(s) × 200 in flight, emulator without limits`;
-        results.push(
-          { name: `${backend.name}: fan-out rate, ${workerCount} worker(s)`, value: Math.round((sent / ms) * 1000), unit: 'parts/s', note },
-          { name: `${backend.name}: Redis commands per delivered part, ${workerCount} worker(s)`, value: Number((commands / sent).toFixed(1)), unit: 'commands', note: `${note}; every master, BullMQ, the rate limiter and the calls inside Lua scripts included` },
-        );
-      } finally {
-        await Promise.all(workers.map((worker) => worker.close()));
-        await Promise.all([queue.close(), composeQueue.close()]);
-        for (const connection of [main, ...connections]) connection.disconnect();
-      }
-    }
-    return results;
+    const { ms } = await timeIt(async () => {
+      running = await startWorkers({ config, connection: scheduler, senders: { console: new ConsoleSender(process.stderr) }, logger: createLogger({ destination: process.stderr, level: 'warn' }), roles: { worker: false, scheduler: true } });
+      const polled = async () => sum([...(await scrapeAll(run, 'herald_feed_polls_total')).values()]);
+      await until(async () => (await polled()) >= FEEDS, `${FEEDS} polls`);
+    });
+    const commands = (await commandsProcessed(main)) - before;
+    const cpuPerPoll = ((await workerCpuMs(run)) - cpuBefore) / FEEDS;
+    const fetches = feedServer.requests.slice(servedFrom).filter((request) => request.path.startsWith('/f/'));
+    const served = new Set(fetches.map((request) => request.path)).size;
+    if (served < FEEDS) throw new Error(`cluster bench: the feed server served ${served} of ${FEEDS} feeds`);
+    const statuses = [...(await scrapeAll(run, 'herald_feed_polls_total'))].map(([labels, count]) => `${count} ${labels.replace(/^status="(.*)"$/, '$1')}`);
+    const load = machineLoad();
+    log(`${backend.name}, ${workerCount} worker process(es): poll cycle ${(ms / 1000).toFixed(1)} s for ${FEEDS} feeds (${statuses.join(', ')}; ${fetches.length} fetches), ${(commands / FEEDS).toFixed(1)} Redis commands and ${cpuPerPoll.toFixed(1)} ms of worker CPU per poll; ${load}`);
+    const note = `${FEEDS.toLocaleString('en-US')} feeds new to Herald on ${HOSTS} hosts, 2 news-like items each, ${LATENCY_MS} ms latency, ${workerCount} worker process(es) as \`herald start --role worker\` runs them (polls in flight and per-host limit at their defaults); from the scheduler role's start to every feed polled; ${load}`;
+    return [
+      { name: `${backend.name}: poll cycle, ${workerCount} worker process(es)`, value: Math.round(ms), unit: 'ms', note },
+      { name: `${backend.name}: Redis commands per poll, ${workerCount} worker process(es)`, value: Number((commands / FEEDS).toFixed(1)), unit: 'commands', note: `${note}; every master, the scheduling, BullMQ and the calls inside Lua scripts included (total_commands_processed)` },
+      { name: `${backend.name}: worker CPU per poll, ${workerCount} worker process(es)`, value: Number(cpuPerPoll.toFixed(1)), unit: 'ms', note: `${note}; the worker processes' process_cpu_seconds_total, so less bound to the machine's load than the cycle time` },
+      { name: `${backend.name}: feed fetches beyond one per feed, ${workerCount} worker process(es)`, value: fetches.length - FEEDS, unit: 'fetches', note: `${note}; a feed whose first scheduled slot falls inside the cycle is polled again then (304)` },
+    ];
   } finally {
-    await emulator.close();
+    await running?.close();
+    scheduler.disconnect();
+  }
+}
+
+/** How many parts each chat got beyond one of each (duplicates) and how many it never got (losses). */
+function deliveryCounts(emulator: TelegramEmulator, subscriptions: Subscription[], briefingId: string): { duplicates: number; losses: number } {
+  let duplicates = 0;
+  let losses = 0;
+  for (const subscription of subscriptions) {
+    const texts = emulator.messages(Number(subscription.destination.chatId)).map((message) => message.plainText);
+    for (let part = 1; part <= PARTS; part += 1) {
+      const copies = texts.filter((text) => text === `Part ${part}/${PARTS} of ${briefingId}`).length;
+      if (copies === 0) losses += 1;
+      else duplicates += copies - 1;
+    }
+  }
+  return { duplicates, losses };
+}
+
+/** A briefing of PARTS parts to CHATS Telegram chats, queued as compose queues it (fanOut) and delivered by the worker processes. */
+async function fanOutRun(run: Run, emulator: TelegramEmulator, firstChat: number, log: (line: string) => void): Promise<BenchResult[]> {
+  const { backend, workerCount, main } = run;
+  const keys = createKeys(run.prefix);
+  const briefingId = `clusterbench-${backend.name}-${workerCount}`;
+  const subscriptions = Array.from({ length: CHATS }, (_, i) => telegramChat(firstChat + i));
+  for (const subscription of subscriptions) emulator.addChat({ id: Number(subscription.destination.chatId), type: 'private' });
+  const store = new SubscriptionStore(main, keys);
+  await inBatches(subscriptions, 500, (subscription) => store.upsert(subscription));
+  await saveTestBriefing(new BriefingStore(main, keys), briefingId, PARTS);
+  const queue = createDeliverQueue(main, run.prefix);
+  try {
+    const sentBefore = emulator.stats.sent;
+    const cpuBefore = await workerCpuMs(run);
+    const before = await commandsProcessed(main);
+    const { ms } = await timeIt(async () => {
+      await fanOut(queue, briefingId, subscriptions);
+      // A delivery that failed for good (the machine too loaded for the emulator's answers) ends too; it is counted below.
+      const finished = async () => sum(Object.values(await queue.getJobCounts('completed', 'failed')).map((count) => count ?? 0));
+      await until(async () => (await finished()) >= CHATS, `${CHATS} deliveries`);
+    });
+    const commands = (await commandsProcessed(main)) - before;
+    const sent = emulator.stats.sent - sentBefore;
+    const cpuPerPart = ((await workerCpuMs(run)) - cpuBefore) / sent;
+    const { failed } = await queue.getJobCounts('failed');
+    const { duplicates, losses } = deliveryCounts(emulator, subscriptions, briefingId);
+    const load = machineLoad();
+    log(`${backend.name}, ${workerCount} worker process(es): ${sent} parts in ${(ms / 1000).toFixed(1)} s (${((sent / ms) * 1000).toFixed(0)}/s), ${(commands / sent).toFixed(1)} Redis commands and ${cpuPerPart.toFixed(2)} ms of worker CPU per delivered part; ${failed ?? 0} deliveries failed, ${duplicates} parts sent twice, ${losses} never sent; ${load}`);
+    const note = `${PARTS} parts × ${CHATS.toLocaleString('en-US')} chats, ${workerCount} worker process(es) × ${DELIVER_CONCURRENCY} deliveries in flight (Herald's default), emulator without limits, sender unpaced; ${load}`;
+    return [
+      { name: `${backend.name}: fan-out rate, ${workerCount} worker process(es)`, value: Math.round((sent / ms) * 1000), unit: 'parts/s', note },
+      { name: `${backend.name}: Redis commands per delivered part, ${workerCount} worker process(es)`, value: Number((commands / sent).toFixed(1)), unit: 'commands', note: `${note}; every master, BullMQ, the rate limiter and the calls inside Lua scripts included` },
+      { name: `${backend.name}: worker CPU per delivered part, ${workerCount} worker process(es)`, value: Number(cpuPerPart.toFixed(2)), unit: 'ms', note: `${note}; the worker processes' process_cpu_seconds_total` },
+      { name: `${backend.name}: fan-out parts sent twice, ${workerCount} worker process(es)`, value: duplicates, unit: 'parts', note: `${note}; counted per chat by the emulator` },
+      { name: `${backend.name}: fan-out parts never sent, ${workerCount} worker process(es)`, value: losses, unit: 'parts', note: `${note}; counted per chat by the emulator, ${failed ?? 0} deliveries failed` },
+    ];
+  } finally {
+    await queue.close();
+  }
+}
+
+/** Starts `workerCount` worker processes on a fresh prefix, runs the poll cycle and the fan-out through them, stops them. */
+async function measureRun(backend: Backend, workerCount: number, feedServer: FeedServer, emulator: TelegramEmulator, firstChat: number, log: (line: string) => void): Promise<BenchResult[]> {
+  const prefix = `bench-${backend.name}-${workerCount}`;
+  const main = createRedisConnection(backend.endpoint, { name: 'bench' });
+  const env = { ...backend.env, HERALD_PREFIX: prefix, TELEGRAM_API_ROOT: emulator.apiRoot, HERALD_FEED_HOST: feedHosts(feedServer).join(','), HERALD_ROLES: 'worker', HERALD_DELIVER_CONCURRENCY: String(DELIVER_CONCURRENCY) };
+  const run: Run = { backend, workerCount, prefix, main, processes: [] };
+  try {
+    run.processes = await Promise.all(Array.from({ length: workerCount }, (_, n) => startScaleOutWorker(`${backend.name}-${n + 1}`, env)));
+    const config = parseConfig({ redis: { prefix }, telegram: { token: RIG_TOKEN, apiRoot: emulator.apiRoot } });
+    return [...(await pollCycle(run, feedServer, config, log)), ...(await fanOutRun(run, emulator, firstChat, log))];
+  } finally {
+    await Promise.all(run.processes.map((process) => stopScaleOutWorker(process)));
+    main.disconnect();
   }
 }
 
 async function startBackend(name: Backend['name']): Promise<Backend> {
   if (name === 'single') {
     const server = await startRedis();
-    return { name, endpoint: { kind: 'single', url: server.url }, stop: () => server.stop() };
+    return { name, endpoint: { kind: 'single', url: server.url }, env: { HERALD_REDIS_URL: server.url }, stop: () => server.stop() };
   }
   const cluster = await startRedisCluster();
-  return { name, endpoint: cluster.endpoint, stop: () => cluster.stop() };
+  const nodes = cluster.endpoint.nodes.map(({ host, port }) => `${host}:${port}`).join(',');
+  return { name, endpoint: cluster.endpoint, env: { REDIS_CLUSTER_NODES: nodes }, stop: () => cluster.stop() };
 }
 
 const bench: Benchmark = {
-  title: 'One Redis vs a Redis Cluster (3 masters + 3 replicas): memory, poll cycle, fan-out',
+  title: 'One Redis vs a Redis Cluster (3 masters + 3 replicas): memory, poll cycle and fan-out through 1 and 2 worker processes',
   async run(log) {
-    const results: BenchResult[] = [];
-    const feedServer = await startFeedServer({ latencyMs: LATENCY_MS, listenHost: '0.0.0.0' });
-    try {
-      for (const name of ['single', 'cluster'] as const) {
-        const backend = await startBackend(name);
-        try {
-          const redis = createRedisConnection(backend.endpoint);
+    const { ms, result: results } = await timeIt(async () => {
+      // The worker processes run the built code: compile it from the current sources first, as the tests do.
+      await buildDistOnce(resolve(import.meta.dirname, '..'));
+      const measured: BenchResult[] = [];
+      const feedServer = await startFeedServer({ latencyMs: LATENCY_MS, listenHost: '0.0.0.0' });
+      feedBodies().forEach((body, n) => feedServer.setFeed(`/f/${n}.xml`, body));
+      const emulator = await startTelegramEmulator({ token: RIG_TOKEN, limits: { globalPerSecond: 1_000_000, perChatPerSecond: 1_000, perGroupPerMinute: 1_000 } });
+      let firstChat = 2_000_000;
+      try {
+        for (const name of ['single', 'cluster'] as const) {
+          const backend = await startBackend(name);
           try {
-            results.push(...(await measureMemory(redis, name, log)));
+            const redis = createRedisConnection(backend.endpoint);
+            try {
+              measured.push(...(await measureMemory(redis, name, log)));
+            } finally {
+              redis.disconnect();
+            }
+            for (const workerCount of [1, 2]) {
+              measured.push(...(await measureRun(backend, workerCount, feedServer, emulator, firstChat, log)));
+              firstChat += CHATS;
+            }
           } finally {
-            redis.disconnect();
+            await backend.stop();
           }
-          results.push(...(await pollCycle(backend, feedServer, log)));
-          results.push(...(await fanOutRun(backend, log)));
-        } finally {
-          await backend.stop();
         }
+      } finally {
+        await Promise.all([feedServer.close(), emulator.close()]);
       }
-    } finally {
-      await feedServer.close();
-    }
-    return results;
+      return measured;
+    });
+    log(`whole cluster bench: ${(ms / 1000).toFixed(0)} s; ${machineLoad()}`);
+    return [...results, { name: 'cluster bench duration', value: Math.round(ms / 1000), unit: 's', note: `memory, poll cycles and fan-outs on both backends, scale ${SCALE}; ${machineLoad()}` }];
   },
 };
 

@@ -4,9 +4,14 @@ import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
-/** The sources `npm run build` compiles (see tsconfig.build.json), and what shapes the output. */
-const SOURCE_DIRS = ['src', 'jobs'];
-const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
+/**
+ * What the tests' build compiles: the sources `npm run build` compiles (tsconfig.build.json), plus
+ * the worker entry points under test/support that tests and benches start as child processes
+ * (tsconfig.test-dist.json), and what shapes the output.
+ */
+const SOURCE_DIRS = ['src', 'jobs', 'test/support'];
+const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'tsconfig.test-dist.json', 'package.json'];
+const PROJECT = 'tsconfig.test-dist.json';
 const STAMP = join('dist', '.source-hash');
 const LOCK = join('dist', '.build-lock');
 
@@ -62,9 +67,10 @@ async function withBuildLock<T>(root: string, fn: () => Promise<T>): Promise<T> 
 }
 
 /**
- * Compiles dist/ (as `npm run build` does) unless it was already compiled from these very
- * sources, so tests that spawn `node dist/src/cli.js` run the code under test, as users run it,
- * without paying tsx's compile-on-load in every child process. Returns whether it compiled.
+ * Compiles dist/ (as `npm run build` does, plus dist/test/support/ for the worker entry points)
+ * unless it was already compiled from these very sources, so tests that spawn `node
+ * dist/src/cli.js` or a worker process run the code under test, as users run it, without paying
+ * tsx's compile-on-load in every child process. Returns whether it compiled.
  */
 export async function buildDistOnce(root: string): Promise<boolean> {
   return withBuildLock(root, async () => {
@@ -72,7 +78,7 @@ export async function buildDistOnce(root: string): Promise<boolean> {
     const built = await readFile(join(root, STAMP), 'utf8').catch(() => '');
     if (built === hash) return false;
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root }).catch((error: unknown) => {
+    await promisify(execFile)(process.execPath, [tsc, '-p', PROJECT], { cwd: root }).catch((error: unknown) => {
       const failed = error as { stdout?: string; message: string };
       throw new Error(`npm run build failed, so the CLI tests cannot run:\n${failed.stdout || failed.message}`);
     });

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Feed } from '../../src/feeds/item.js';
@@ -18,6 +17,7 @@ import { RIG_TOKEN, saveTestBriefing } from './delivery-rig.js';
 import { newsFeedXml } from './news-feed.js';
 import type { RedisClient } from '../../src/store/client.js';
 import { telegramChat } from './subscription-fixtures.js';
+import { scrapeCounter, startScaleOutWorker, type ScaleOutProcess } from './scale-out-process.js';
 
 /** The Redis a scale-out run uses: a single server or a cluster. */
 export interface ScaleOutBackend {
@@ -51,7 +51,7 @@ export function describeScaleOut(title: string, startBackend: () => Promise<Scal
   let deliverQueue: DeliverQueue;
   let feeds: Feed[];
   let subscriptions: Subscription[];
-  const processes: { name: string; child: ChildProcess; metricsUrl: string }[] = [];
+  const processes: ScaleOutProcess[] = [];
 
   /** A time of day twelve hours away, so no scheduled briefing falls inside the test. */
   function farFromNow(): string {
@@ -60,30 +60,15 @@ export function describeScaleOut(title: string, startBackend: () => Promise<Scal
   }
 
   async function startWorkerProcess(name: string): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/scale-out-worker.ts'], {
-      env: { ...process.env, ...server.env, HERALD_PREFIX: PREFIX, TELEGRAM_API_ROOT: telegram.apiRoot, HERALD_FEED_HOST: feedServer.host, HERALD_WORKER_NAME: name },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    const port = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const ready = /ready (\d+)/.exec(output);
-        if (ready) resolve(ready[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`worker ${name} exited with ${code} before it was ready`)));
-    });
-    processes.push({ name, child, metricsUrl: `http://127.0.0.1:${port}/metrics` });
+    processes.push(await startScaleOutWorker(name, { ...server.env, HERALD_PREFIX: PREFIX, TELEGRAM_API_ROOT: telegram.apiRoot, HERALD_FEED_HOST: feedServer.host }));
   }
 
-  /** The value of one series in a worker process's /metrics (0 when absent). */
-  async function sample(metricsUrl: string, series: string): Promise<number> {
-    const text = await (await fetch(metricsUrl)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    return line === undefined ? 0 : Number(line.split(' ')[1]);
+  /** The value of one series in a worker process's /metrics (0 when absent), e.g. `herald_feed_polls_total` and `status="fetched"`. */
+  async function sample(metricsUrl: string, metric: string, labels: string): Promise<number> {
+    return (await scrapeCounter(metricsUrl, metric)).get(labels) ?? 0;
   }
 
-  const sentBy = (metricsUrl: string) => sample(metricsUrl, 'herald_messages_sent_total{platform="telegram"}');
+  const sentBy = (metricsUrl: string) => sample(metricsUrl, 'herald_messages_sent_total', 'platform="telegram"');
 
   beforeAll(async () => {
     [server, feedServer, telegram] = await Promise.all([startBackend(), startFeedServer({ latencyMs: 100 }), startTelegramEmulator({ token: RIG_TOKEN })]);
@@ -148,7 +133,7 @@ export function describeScaleOut(title: string, startBackend: () => Promise<Scal
       // Let any poll still running finish (its lease released), so every fetch below belongs to a recorded poll.
       await expect.poll(() => redis.zcard(keys.pollLeases()), { timeout: 30_000, interval: 200 }).toBe(0);
 
-      const polls = async (status: string) => (await Promise.all(processes.map(({ metricsUrl }) => sample(metricsUrl, `herald_feed_polls_total{status="${status}"}`)))).reduce((sum, count) => sum + count, 0);
+      const polls = async (status: string) => (await Promise.all(processes.map(({ metricsUrl }) => sample(metricsUrl, 'herald_feed_polls_total', `status="${status}"`)))).reduce((sum, count) => sum + count, 0);
       const [fetched, notModified, failed, skipped] = await Promise.all(['fetched', 'not-modified', 'failed', 'skipped'].map(polls));
       // A scheduled poll falling inside the test would find the feed unchanged (304), and still fetch once.
       expect({ failed, skipped }).toEqual({ failed: 0, skipped: 0 });

@@ -1,15 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 
 /** Processes started here; `killAll` ends those still running (test teardown). */
 const started: ChildProcess[] = [];
 
+/** test/support/worker-process.ts as the tests' global setup compiled it (see build-dist.ts). */
+const WORKER_ENTRY = resolve(import.meta.dirname, '..', '..', 'dist', 'test', 'support', 'worker-process.js');
+
 /**
- * Starts test/support/worker-process.ts in a child process with the given environment and
- * resolves once it printed "ready".
+ * Starts the built worker-process.js in a child process (plain node, as Herald runs) with the
+ * given environment and resolves once it printed "ready".
  */
 export async function spawnWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WORKER_ENTRY], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   child.stderr!.resume();
   let output = '';

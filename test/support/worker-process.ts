@@ -1,7 +1,8 @@
 /**
- * Herald workers in their own process, for crash and shutdown tests: `node --import tsx
- * test/support/worker-process.ts` with HERALD_REDIS_URL and HERALD_PREFIX set, and
- * TELEGRAM_API_ROOT and/or DISCORD_API_BASE (+ DISCORD_TOKEN) for the platforms to send to.
+ * Herald workers in their own process, for crash and shutdown tests: `node
+ * dist/test/support/worker-process.js` (compiled by the tests' global setup) with
+ * HERALD_REDIS_URL and HERALD_PREFIX set, and TELEGRAM_API_ROOT and/or DISCORD_API_BASE
+ * (+ DISCORD_TOKEN) for the platforms to send to.
  * HERALD_MODE=deliver (default): a bare delivery worker with Herald's own stall settings, to be
  * killed. HERALD_MODE=service: startWorkers + installShutdown, as `herald start` runs them.
  * HERALD_PACING=telegram paces Telegram as production does (default: only

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+
+/** test/support/scale-out-worker.ts as the tests' global setup compiled it (see build-dist.ts). */
+const SCALE_OUT_WORKER = resolve(import.meta.dirname, '..', '..', 'dist', 'test', 'support', 'scale-out-worker.js');
+
+/** One running scale-out worker process and where its /metrics are. */
+export interface ScaleOutProcess {
+  name: string;
+  child: ChildProcess;
+  metricsUrl: string;
+}
+
+/**
+ * Starts the built scale-out-worker.js (plain node, as Herald runs) as HERALD_WORKER_NAME `name`
+ * with `env` added to this process's environment; resolves once it serves its /metrics.
+ */
+export async function startScaleOutWorker(name: string, env: Record<string, string>): Promise<ScaleOutProcess> {
+  const child = spawn(process.execPath, [SCALE_OUT_WORKER], { env: { ...process.env, ...env, HERALD_WORKER_NAME: name }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /ready (\d+)/.exec(output);
+      if (ready) resolve(ready[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`worker ${name} exited with ${code} before it was ready`)));
+  });
+  return { name, child, metricsUrl: `http://127.0.0.1:${port}/metrics` };
+}
+
+/** A counter of a process's /metrics by its labels as written there (`platform="telegram"`, '' for none); empty when never counted. */
+export async function scrapeCounter(metricsUrl: string, metric: string): Promise<Map<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const sample = new RegExp(`^${metric}(?:\\{(.*)\\})? (\\S+)$`).exec(line);
+    if (sample) values.set(sample[1] ?? '', Number(sample[2]));
+  }
+  return values;
+}
+
+/** SIGTERM, as an operator stops Herald; resolves with the exit code (or the signal, if it had to be killed after `graceMs`). */
+export async function stopScaleOutWorker({ child }: ScaleOutProcess, graceMs = 60_000): Promise<number | NodeJS.Signals> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+  return child.exitCode ?? child.signalCode!;
+}
