@@ -40,7 +40,8 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * buckets. 4 group slots and 4 shard slots: every call stays in one slot, and the index (a small
  * part of Herald's memory beside the items) spreads over the masters.
  *
- * Round trips: matchAndAdd takes three for a whole batch: append the entries (one call); one
+ * Round trips: matchAndAdd takes three for a batch (of up to 400 items; a larger one goes in
+ * slices, one after another): append the entries (one call); one
  * call per band group looks up the batch's fields and appends its records (they need the
  * ordinals; lookups come first, so a batch never finds itself); read the candidates' entries
  * (one call per shard). Items of the batch are matched against its earlier items in memory.
@@ -121,6 +122,18 @@ function packAppends(appends: readonly number[][]): { counts: Buffer; records: B
 
 function shardOf(id: string): number {
   return fnv1a32(id) % ENTRY_SHARDS;
+}
+
+/**
+ * Items a band group's script takes at once: its HSET gets 2 values per field, 4 fields an item,
+ * and Lua unpacks at most ~8,000 values.
+ */
+const ITEMS_PER_CALL = 400;
+
+function slices<T>(items: T[]): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += ITEMS_PER_CALL) result.push(items.slice(start, start + ITEMS_PER_CALL));
+  return result;
 }
 
 /** Groups values by a string key, keeping first-seen order. */
@@ -204,15 +217,15 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
    * indexed items and the batch's earlier items; then adds the batch. Three round trips.
    */
   async matchAndAdd(items: IndexItem[]): Promise<string[][]> {
-    if (items.length === 0) return [];
-    const handles = await this.findAndAdd(items, await this.appendEntries(items));
-    return this.rank(items, await this.readEntries(handles), true);
+    const indexed: IndexedFingerprint[][] = [];
+    // A later slice also finds the earlier ones in Redis; ranking counts each candidate once.
+    for (const slice of slices(items)) indexed.push(...(await this.readEntries(await this.findAndAdd(slice, await this.appendEntries(slice)))));
+    return this.rank(items, indexed, true);
   }
 
   /** Adds items to the index: their entries first, then the band records that point at them. */
   async addAll(items: IndexItem[]): Promise<void> {
-    if (items.length === 0) return;
-    await this.findAndAdd([], await this.appendEntries(items));
+    for (const slice of slices(items)) await this.findAndAdd([], await this.appendEntries(slice));
   }
 
   private bucketOf(at: number): number {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyDeliveryMemory } from '../../src/dedup/delivery-memory.js';
 import { fingerprintItem } from '../../src/dedup/fingerprint.js';
 import { byPublication, groupIntoStories } from '../../src/dedup/group.js';
+import { minHashSignature } from '../../src/dedup/minhash.js';
 import { InMemoryNearDuplicateIndex } from '../../src/dedup/near-duplicate-index.js';
 import { itemTime } from '../../src/dedup/item-time.js';
 import type { Item } from '../../src/feeds/item.js';
@@ -110,6 +111,20 @@ describe('RedisNearDuplicateIndex', () => {
     expect(keys).toHaveLength(5);
     for (const key of keys) expect(await redis.pttl(key)).toBeGreaterThan(0);
     for (const key of keys) expect(await redis.pttl(key)).toBeLessThanOrEqual(windowMs + windowMs / 3);
+  });
+
+  it('takes a batch of thousands of items (more than one script call can unpack)', async () => {
+    const index = new RedisNearDuplicateIndex(redis, freshPrefix());
+    const at = Date.parse('2025-03-10T00:00:00Z');
+    const items = Array.from({ length: 2_500 }, (_, i) => ({
+      id: i.toString(16).padStart(16, '0'),
+      fingerprint: { kind: 'minhash' as const, signature: minHashSignature(new Set(Array.from({ length: 20 }, (_, word) => `item ${i} word ${word}`)), 64) },
+      at,
+      feedId: `feed-${i % 7}`,
+    }));
+    expect((await index.matchAndAdd(items)).every((ids) => ids.length === 0)).toBe(true);
+    const answers = await Promise.all(items.slice(0, 50).map((item) => index.query(item.fingerprint, at, 'another-feed')));
+    answers.forEach((ids, i) => expect(ids).toEqual([items[i]!.id]));
   });
 
   it('drops the band records of items older than the window when a later item appends to the same fields', async () => {
