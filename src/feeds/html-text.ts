@@ -81,7 +81,8 @@ function parseWithHtmlparser2(html: string, base: string | undefined): HtmlConte
 /**
  * Readable text out of parser events: tags dropped (skipped elements with their contents),
  * block elements breaking lines, whitespace folded (one space inside a line), lines trimmed,
- * empty lines dropped (as the original regex fold of the whole text did, one line at a time).
+ * empty lines dropped: what folding the whole text would give, done a line at a time. Shared by
+ * the fast scanner and htmlparser2, so both paths make the same text of the same events.
  */
 class TextCollector implements HtmlEvents {
   private readonly lines: string[] = [];
