@@ -228,12 +228,13 @@ const COMMIT_GRACE_MS = 5;
 const IN_FLIGHT_LEASE_MS = 5_000;
 
 /**
- * How far one send moves the guess of the time in flight, toward its own: the guess settles on
- * the median (as many sends above as below), which a few very slow answers on a busy machine
- * do not drag up. A plan placed too early costs one refused commit (a round trip); one placed
- * too late leaves its slot unused for the difference, so the guess must not be the mean.
+ * How far one send moves the guess of the time in flight (a factor), toward its own: the guess
+ * settles on the median (as many sends above as below), which a few very slow answers on a busy
+ * machine do not drag up, and by a factor it comes down from a slow first send within some 50.
+ * A plan placed too early costs one refused commit (a round trip); one placed too late leaves
+ * its slot unused for the difference, so the guess must not be the mean.
  */
-const FLIGHT_GUESS_STEP_MS = 0.5;
+const FLIGHT_GUESS_STEP = 1.05;
 
 /** The same for commit round trips. */
 const ROUND_TRIP_GUESS_CALLS = 8;
@@ -333,7 +334,9 @@ export class RedisRateLimiter {
         this.stats.sends++;
         const flightMs = settledAt - atMs;
         this.stats.inFlightMs += flightMs;
-        this.expectedFlightMs = this.stats.sends === 1 ? flightMs : Math.max(0, this.expectedFlightMs + Math.sign(flightMs - this.expectedFlightMs) * FLIGHT_GUESS_STEP_MS);
+        const nudged = flightMs > this.expectedFlightMs ? this.expectedFlightMs * FLIGHT_GUESS_STEP : this.expectedFlightMs / FLIGHT_GUESS_STEP;
+        // From 1 ms at least, so a guess can grow again from a run of instant answers.
+        this.expectedFlightMs = this.stats.sends === 1 ? flightMs : Math.max(1, nudged);
       }
     }
   }
