@@ -22,7 +22,6 @@ const DASHBOARD = { user: 'ops', password: 'a long enough password' };
 
 let redis: TestRedis;
 let connection: Redis;
-let pollQueue: Queue;
 let deliverQueue: Queue;
 let composeQueue: Queue;
 let metrics: HeraldMetrics;
@@ -42,13 +41,12 @@ function sample(exposition: string, series: string): number | undefined {
 beforeAll(async () => {
   redis = await startRedis();
   connection = createRedisConnection(redis.url);
-  pollQueue = new Queue(QUEUE_NAMES.pollFeed, { connection, prefix: PREFIX });
   deliverQueue = new Queue(QUEUE_NAMES.deliver, { connection, prefix: PREFIX });
   composeQueue = new Queue(QUEUE_NAMES.compose, { connection, prefix: PREFIX });
   // The last test stops Redis on purpose; BullMQ would print every refused reconnection.
-  for (const queue of [pollQueue, deliverQueue, composeQueue]) queue.on('error', () => undefined);
+  for (const queue of [deliverQueue, composeQueue]) queue.on('error', () => undefined);
   metrics = new HeraldMetrics({ process: true });
-  metrics.watchQueues([pollQueue, deliverQueue]);
+  metrics.watchQueues([composeQueue, deliverQueue]);
   server = await startHttpServer({
     port: 0,
     host: '127.0.0.1',
@@ -58,13 +56,12 @@ beforeAll(async () => {
       telegramReadiness(() => platformReady),
     ],
     readinessTimeoutMs: 1_000,
-    dashboard: { ...DASHBOARD, queues: [pollQueue, deliverQueue] },
+    dashboard: { ...DASHBOARD, queues: [composeQueue, deliverQueue] },
   });
 });
 
 afterAll(async () => {
   await server.close();
-  await pollQueue.close();
   await deliverQueue.close();
   await composeQueue.close();
   connection.disconnect();
@@ -129,32 +126,33 @@ async function runObservedJobs(queue: Queue, results: unknown[]): Promise<void> 
 }
 
 describe('/metrics', () => {
-  it('reports queue depths read from Redis, job latency, poll outcomes and briefings from observed workers', async () => {
+  it('reports queue depths read from Redis, job latency and briefings from observed workers, and poll outcomes', async () => {
     await deliverQueue.add('deliver', { n: 1 }, { delay: 60_000 });
     await deliverQueue.add('deliver', { n: 2 });
-    const polls: (PollResult | Error)[] = [
-      { feedId: 'a', status: 'fetched', newItems: 3, duplicatesDropped: 2 },
-      { feedId: 'b', status: 'not-modified', newItems: 0 },
-      { feedId: 'c', status: 'failed', newItems: 0, errorKind: 'timeout', detail: 'timed out' },
-      new Error('Redis went away mid-poll'),
-    ];
-    await runObservedJobs(pollQueue, polls);
-    const composed: ComposeResult[] = [
+    const composed: (ComposeResult | Error)[] = [
       { subscriptionId: 's1', status: 'queued', briefingId: 'b1' },
       { subscriptionId: 's2', status: 'empty', briefingId: 'b2' },
       { subscriptionId: 's3', status: 'skipped', detail: 'inactive' },
+      new Error('Redis went away mid-compose'),
     ];
     await runObservedJobs(composeQueue, composed);
+    // Polls run outside BullMQ; the poll worker reports each one as this does (the scale-out suite reads them from real workers).
+    const polls: PollResult[] = [
+      { feedId: 'a', status: 'fetched', newItems: 3, duplicatesDropped: 2 },
+      { feedId: 'b', status: 'not-modified', newItems: 0 },
+      { feedId: 'c', status: 'failed', newItems: 0, errorKind: 'timeout', detail: 'timed out' },
+    ];
+    for (const poll of polls) metrics.pollFinished(poll);
 
     const response = await fetch(`${server.url}/metrics`);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
     expect(sample(text, 'herald_queue_jobs{queue="deliver",state="delayed"}')).toBe(1);
     expect(sample(text, 'herald_queue_jobs{queue="deliver",state="waiting"}')).toBe(1);
-    expect(sample(text, 'herald_queue_jobs{queue="poll-feed",state="failed"}')).toBe(1);
-    expect(sample(text, 'herald_queue_jobs{queue="poll-feed",state="waiting"}')).toBe(0);
-    expect(sample(text, 'herald_job_duration_seconds_count{queue="poll-feed",outcome="completed"}')).toBe(3);
-    expect(sample(text, 'herald_job_duration_seconds_count{queue="poll-feed",outcome="failed"}')).toBe(1);
+    expect(sample(text, 'herald_queue_jobs{queue="compose",state="failed"}')).toBe(1);
+    expect(sample(text, 'herald_queue_jobs{queue="compose",state="waiting"}')).toBe(0);
+    expect(sample(text, 'herald_job_duration_seconds_count{queue="compose",outcome="completed"}')).toBe(3);
+    expect(sample(text, 'herald_job_duration_seconds_count{queue="compose",outcome="failed"}')).toBe(1);
     expect(sample(text, 'herald_feed_polls_total{status="fetched"}')).toBe(1);
     expect(sample(text, 'herald_feed_polls_total{status="not-modified"}')).toBe(1);
     expect(sample(text, 'herald_fetch_errors_total{kind="timeout"}')).toBe(1);
@@ -189,7 +187,7 @@ describe('/admin/queues (bull-board)', () => {
     const api = await fetch(`${server.url}/admin/queues/api/queues`, { headers: { authorization } });
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: { name: string }[] };
-    expect(body.queues.map((queue) => queue.name).sort()).toEqual([QUEUE_NAMES.deliver, QUEUE_NAMES.pollFeed]);
+    expect(body.queues.map((queue) => queue.name).sort()).toEqual([QUEUE_NAMES.compose, QUEUE_NAMES.deliver]);
   });
 
   it('accepts exactly the configured user and password, whatever characters they hold', () => {
