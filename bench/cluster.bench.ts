@@ -213,7 +213,7 @@ async function pollCycle(run: Run, feedServer: FeedServer, config: HeraldConfig,
       { name: `${backend.name}: poll cycle, ${workerCount} worker process(es)`, value: Math.round(ms), unit: 'ms', note },
       { name: `${backend.name}: Redis commands per poll, ${workerCount} worker process(es)`, value: Number((commands / FEEDS).toFixed(1)), unit: 'commands', note: `${note}; every master, the scheduling, BullMQ and the calls inside Lua scripts included (total_commands_processed)` },
       { name: `${backend.name}: worker CPU per poll, ${workerCount} worker process(es)`, value: Number(cpuPerPoll.toFixed(1)), unit: 'ms', note: `${note}; the worker processes' process_cpu_seconds_total, so less bound to the machine's load than the cycle time` },
-      { name: `${backend.name}: feed fetches beyond one per feed, ${workerCount} worker process(es)`, value: fetches.length - FEEDS, unit: 'fetches', note: `${note}; a feed whose first scheduled slot falls inside the cycle is polled again then (304)` },
+      { name: `${backend.name}: feed fetches beyond one per feed, ${workerCount} worker process(es)`, value: fetches.length - FEEDS, unit: 'fetches', note: `${note}; a feed polled a second time within the cycle (its second poll a 304)` },
     ];
   } finally {
     await running?.close();
