@@ -22,18 +22,23 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
  * http(s) URL.
  */
 export function canonicalizeUrl(url: string, base?: string): string | undefined {
+  const parsed = parseHttpUrl(url, base);
+  return parsed && canonicalUrlOf(parsed);
+}
+
+/** `url` resolved against `base` when it is (or becomes) an http(s) URL. */
+export function parseHttpUrl(url: string, base?: string): URL | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url.trim(), base);
   } catch {
     return undefined;
   }
-  return canonicalUrlOf(parsed);
+  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed : undefined;
 }
 
-/** canonicalizeUrl of a URL already parsed, for callers that need other parts of it too. */
+/** canonicalizeUrl of an http(s) URL parseHttpUrl already gave, for callers that need other parts of it too. */
 export function canonicalUrlOf(parsed: URL): string | undefined {
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
   const host = parsed.hostname.replace(/\.$/, '');
   if (host === '') return undefined;
   // A port that is the default of either scheme is dropped, since http becomes https below.

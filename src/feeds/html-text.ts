@@ -1,5 +1,6 @@
 import { Parser } from 'htmlparser2';
 import { isWhitespace, whitespaceRunsToSpace } from '../text/fold.js';
+import { parseHttpUrl } from './canonical-url.js';
 import { scanHtml, type HtmlEvents, type ImageAttributes } from './html-scan.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
 
@@ -156,10 +157,5 @@ function contentImage(attributes: Readonly<ImageAttributes>, base: string | unde
 
 /** `url` resolved against `base` when it is (or becomes) an http(s) URL. */
 export function absoluteHttpUrl(url: string, base?: string): string | undefined {
-  try {
-    const resolved = new URL(url.trim(), base);
-    return resolved.protocol === 'http:' || resolved.protocol === 'https:' ? resolved.href : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseHttpUrl(url, base)?.href;
 }

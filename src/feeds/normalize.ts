@@ -1,7 +1,7 @@
 import { hash as oneShotHash } from 'node:crypto';
 import { normalizeForComparison, whitespaceRunsToSpace } from '../text/fold.js';
 import { splitSentences } from '../text/sentences.js';
-import { canonicalizeUrl, canonicalUrlOf } from './canonical-url.js';
+import { canonicalizeUrl, canonicalUrlOf, parseHttpUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
 import type { Item } from './item.js';
@@ -66,9 +66,8 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
   const outlet = creditedOutlet(entry.source);
   const titleAsWritten = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
   const declaredTitle = outlet === undefined ? titleAsWritten : withoutCreditedOutlet(titleAsWritten, outlet);
-  const link = entry.link?.trim() ? parseUrl(entry.link.trim(), base) : undefined;
-  const linkAsWritten = link && (link.protocol === 'http:' || link.protocol === 'https:') ? link : undefined;
-  const url = canonicalLink(entry, link);
+  const linkAsWritten = entry.link?.trim() ? parseHttpUrl(entry.link, base) : undefined;
+  const url = canonicalLink(entry, linkAsWritten);
   if (declaredTitle === '' && text === '' && url === undefined) return undefined;
 
   const language = resolveLanguage(entry.language ?? context.feedLanguage, `${declaredTitle}\n${text.slice(0, SCRIPT_SAMPLE_LENGTH)}`);
@@ -124,19 +123,10 @@ function creditedOutlet(source: string | undefined): string | undefined {
   return name === '' || /^https?:\/\//i.test(name) ? undefined : name;
 }
 
-/** The entry's link (parsed once, here as `link`), else its guid when that is a permalink, in canonical form. */
+/** The entry's link (parsed once, as `link`: undefined when it is no http(s) URL), else its guid when that is a permalink, in canonical form. */
 function canonicalLink(entry: FeedEntry, link: URL | undefined): string | undefined {
   if (entry.link?.trim()) return link && canonicalUrlOf(link);
   return entry.guid && /^https?:\/\//i.test(entry.guid.trim()) ? canonicalizeUrl(entry.guid) : undefined;
-}
-
-/** The URL `url` names against `base`, or undefined when it is no URL at all. */
-function parseUrl(url: string, base: string | undefined): URL | undefined {
-  try {
-    return new URL(url, base);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
