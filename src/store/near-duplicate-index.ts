@@ -1,6 +1,6 @@
 import { fnv1a32 } from '../dedup/hash.js';
 import { bandHashes } from '../dedup/minhash.js';
-import type { Fingerprint } from '../dedup/fingerprint.js';
+import { fingerprintBuckets, type Fingerprint } from '../dedup/fingerprint.js';
 import {
   DEFAULT_INDEX_OPTIONS,
   rankNearDuplicates,
@@ -183,7 +183,7 @@ function collectHandles(records: Buffer, tail: number, first: number, last: numb
 /**
  * The near-duplicate index over Redis (layout above). `matchAndAdd` serves a poll's batch:
  * items are matched against the indexed items and, in memory, against the batch's earlier
- * items, then added, in two round trips. `query` and `add` are the same for one item.
+ * items, then added, in three round trips. `query` and `add` are the same for one item.
  */
 export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   readonly options: NearDuplicateIndexOptions;
@@ -252,7 +252,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   }
 
   /**
-   * One script per band: looks up the handles of indexed entries sharing a band with each of
+   * One script per band group: looks up the handles of indexed entries sharing a band with each of
    * `lookups` within its window, then appends the band records of `placed` items.
    */
   private async findAndAdd(lookups: IndexItem[], placed: Placed[]): Promise<Handles> {
@@ -347,12 +347,12 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
 
   /** Near-duplicates of each item among its indexed candidates and, with `withinBatch`, the batch's earlier items. */
   private rank(items: IndexItem[], indexed: IndexedFingerprint[][], withinBatch: boolean): string[][] {
-    const { windowMs, bands, rows, signatureBits } = this.options;
+    const { windowMs, signatureBits } = this.options;
     const earlier = new Map<string, IndexedFingerprint[]>();
     return items.map((item, index) => {
       const feedKey = feedKeyOf(item.feedId);
       const stored = storedFingerprint(item.fingerprint, signatureBits);
-      const itemBands = bandsOf(item.fingerprint, bands, rows).map(({ band, hash }) => `${band}:${hash}`);
+      const itemBands = fingerprintBuckets(item.fingerprint, this.options);
       const found = [...indexed[index]!, ...itemBands.flatMap((band) => earlier.get(band) ?? [])].filter((candidate) => Math.abs(candidate.at - item.at) <= windowMs);
       if (withinBatch) {
         const entry: IndexedFingerprint = { id: item.id, feedId: feedKey, at: item.at, fingerprint: stored };
