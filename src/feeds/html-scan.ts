@@ -141,6 +141,8 @@ class Scanner {
   private readonly stack: string[] = [];
   /** Where the text not yet reported starts. */
   private textStart = 0;
+  /** Whether the document holds a code unit that htmlparser2 mistakes for `<` or `/` in a raw-text end tag; looked up once, at the first raw-text element. */
+  private foldsIntoEndTag: boolean | undefined;
 
   constructor(
     private readonly html: string,
@@ -363,7 +365,8 @@ class Scanner {
   private rawText(name: string, start: number): number {
     const { html } = this;
     // htmlparser2 matches the end tag by OR-ing 0x20 into each code unit, so U+001C and U+000F pass for `<` and `/`.
-    if (html.includes('\u001c') || html.includes('\u000f')) return GIVE_UP;
+    this.foldsIntoEndTag ??= html.includes('\u001c') || html.includes('\u000f');
+    if (this.foldsIntoEndTag) return GIVE_UP;
     for (let open = html.indexOf('</', start); open !== -1; open = html.indexOf('</', open + 1)) {
       const nameEnd = open + 2 + name.length;
       if (nameEnd < html.length && endsTagSection(html.charCodeAt(nameEnd)) && matchesFolded(html, open + 2, name)) {
