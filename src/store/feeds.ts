@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from './client.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedOrigin, FeedState } from '../feeds/item.js';
@@ -162,7 +163,7 @@ export class FeedStore {
     const transaction = this.redis.multi();
     if (urls.length > 0) transaction.hdel(this.keys.feedUrls(), ...urls);
     // Out of the poll schedule too, in the same transaction: a removed feed is never claimed again.
-    transaction.zrem(this.keys.pollDue(), id).zrem(this.keys.pollLeases(), id).srem(this.keys.pollAsked(), id);
+    leavePollSchedule(transaction, this.keys, [id]);
     transaction.del(this.keys.feed(id), this.keys.feedState(id), this.keys.urlsOfFeed(id)).zrem(this.keys.feedIndex(), id);
     const replies = await execPipeline(transaction);
     return replies.at(-1) === 1;
@@ -192,6 +193,17 @@ export class FeedStore {
     const replies = (await execPipeline(pipeline)) as Hash[];
     return ids.map((id, index) => ({ id, feed: feedFromHash(id, replies[2 * index]!), state: stateFromHash(replies[2 * index + 1]!) }));
   }
+}
+
+/**
+ * Queues the commands that take feeds out of the poll schedule (due time, lease, pending ask):
+ * one place for FeedStore.remove and PollQueue.unschedule. The first reply is how many were scheduled.
+ */
+export function leavePollSchedule(transaction: ChainableCommander, keys: Keys, ids: readonly string[]): ChainableCommander {
+  return transaction
+    .zrem(keys.pollDue(), ...ids)
+    .zrem(keys.pollLeases(), ...ids)
+    .srem(keys.pollAsked(), ...ids);
 }
 
 /** How to store `state` over `previous` (as read before): the fields that changed, or, without a previous state or when a field was dropped, the whole state replacing the hash. */
