@@ -85,7 +85,7 @@ export class FeedStore {
     const urls = inputs.map((input) => input.url.trim());
     const ids = await this.redis.hmget(this.keys.feedUrls(), ...urls);
     const known = new Map<string, Feed>();
-    for (const { id, feed } of await this.getMany(ids.filter((id): id is string => id !== null))) if (feed) known.set(id, feed);
+    for (const feed of await this.records(ids.filter((id): id is string => id !== null))) if (feed) known.set(feed.id, feed);
     const created = new Map<string, Feed>();
     const results = inputs.map((input, index) => {
       const url = urls[index]!;
@@ -183,6 +183,15 @@ export class FeedStore {
     const write = stateWrite(state, previous);
     if (write.fields.length === 0 && !write.replace) return true;
     return (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feedState(id), write.replace ? '1' : '0', ...write.fields)) === 1;
+  }
+
+  /** The feed records of `ids` in one round trip, without their poll states (addMany has no use for them). */
+  private async records(ids: readonly string[]): Promise<(Feed | undefined)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.feed(id));
+    const replies = (await execPipeline(pipeline)) as Hash[];
+    return ids.map((id, index) => feedFromHash(id, replies[index]!));
   }
 
   /** Every feed record and poll state of `ids` in one round trip (a batch of claimed polls); a removed feed has no record. */
