@@ -30,7 +30,7 @@ const FINISH_DELAY_MS = 250;
  * How long a claim lasts: longer than any poll (waiting for a host slot, the fetch bounded by
  * its timeout, parsing, storing, the batched write), so it only lapses when its worker died.
  */
-export function pollLeaseMs(timeoutMs: number): number {
+function pollLeaseMs(timeoutMs: number): number {
   return 4 * timeoutMs + 60_000;
 }
 

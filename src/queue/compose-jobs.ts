@@ -1,6 +1,6 @@
-import { defaultRepeatStrategy, Queue, type RepeatStrategy } from 'bullmq';
+import { defaultRepeatStrategy, type Queue, type RepeatStrategy } from 'bullmq';
 import type { RedisClient } from '../store/client.js';
-import { bullPrefix, QUEUE_NAMES } from './names.js';
+import { openQueue, QUEUE_NAMES } from './names.js';
 
 /** Payload of a compose job: whose briefing is due. */
 export interface ComposeJobData {
@@ -41,7 +41,7 @@ export function rememberedCronStrategy(): RepeatStrategy {
 
 /** The compose queue under `{prefix}`: openQueue's, with the remembered cron strategy for its schedulers. */
 export function createComposeQueue(connection: RedisClient, storePrefix = 'herald'): ComposeQueue {
-  return new Queue<ComposeJobData>(QUEUE_NAMES.compose, { connection, prefix: bullPrefix(storePrefix), settings: { repeatStrategy: rememberedCronStrategy() } });
+  return openQueue<ComposeJobData>(QUEUE_NAMES.compose, connection, storePrefix, { repeatStrategy: rememberedCronStrategy() });
 }
 
 /**

@@ -1,7 +1,19 @@
+/** Optional controls of inBatches (a long write at start-up that logs progress and stops at shutdown). */
+export interface InBatchesOptions {
+  /** Stops between batches once aborted; what is left is not run. */
+  signal?: AbortSignal;
+  /** Called after each batch with its size. */
+  onBatch?: (size: number) => void;
+}
+
 /**
  * Runs `each` over `items`, `size` at a time: many round trips in flight instead of one after
  * another, without holding thousands of pending commands (and their memory) at once.
  */
-export async function inBatches<T>(items: readonly T[], size: number, each: (item: T) => Promise<unknown>): Promise<void> {
-  for (let start = 0; start < items.length; start += size) await Promise.all(items.slice(start, start + size).map(each));
+export async function inBatches<T>(items: readonly T[], size: number, each: (item: T) => Promise<unknown>, options: InBatchesOptions = {}): Promise<void> {
+  for (let start = 0; start < items.length && !options.signal?.aborted; start += size) {
+    const batch = items.slice(start, start + size);
+    await Promise.all(batch.map(each));
+    options.onBatch?.(batch.length);
+  }
 }

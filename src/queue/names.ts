@@ -2,7 +2,7 @@
  * BullMQ queue names and the queue key prefix. BullMQ 6 refuses `:` in queue names and custom
  * job ids, so ids built here join their parts with `-`.
  */
-import { Queue } from 'bullmq';
+import { Queue, type QueueOptions } from 'bullmq';
 import type { RedisClient } from '../store/client.js';
 
 /** The queues Herald runs, by job kind. */
@@ -24,7 +24,7 @@ export function bullPrefix(storePrefix = 'herald'): string {
 }
 
 /** One of Herald's queues under `{storePrefix}`, the way every producer opens it (workers: jobs/start-worker.ts). */
-export function openQueue<Data>(name: QueueName, connection: RedisClient, storePrefix = 'herald'): Queue<Data> {
-  return new Queue<Data>(name, { connection, prefix: bullPrefix(storePrefix) });
+export function openQueue<Data>(name: QueueName, connection: RedisClient, storePrefix = 'herald', settings?: QueueOptions['settings']): Queue<Data> {
+  return new Queue<Data>(name, { connection, prefix: bullPrefix(storePrefix), ...(settings ? { settings } : {}) });
 }
 

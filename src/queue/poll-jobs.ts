@@ -1,6 +1,6 @@
 import type { FeedState } from '../feeds/item.js';
 import type { RedisClient } from '../store/client.js';
-import { stateWrite } from '../store/feeds.js';
+import { leavePollSchedule, stateWrite } from '../store/feeds.js';
 import { createKeys, type Keys } from '../store/keys.js';
 import { execPipeline } from '../store/pipeline.js';
 import { withPollScripts } from './poll-scripts.js';
@@ -64,13 +64,7 @@ export class PollQueue {
     let removed = 0;
     for (let start = 0; start < feedIds.length; start += SCHEDULE_BATCH) {
       const batch = feedIds.slice(start, start + SCHEDULE_BATCH);
-      const replies = await execPipeline(
-        this.redis
-          .multi()
-          .zrem(this.keys.pollDue(), ...batch)
-          .zrem(this.keys.pollLeases(), ...batch)
-          .srem(this.keys.pollAsked(), ...batch),
-      );
+      const replies = await execPipeline(leavePollSchedule(this.redis.multi(), this.keys, batch));
       removed += replies[0] as number;
     }
     return removed;

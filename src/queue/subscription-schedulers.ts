@@ -186,26 +186,24 @@ export interface ApplyOptions {
   signal?: AbortSignal;
 }
 
-/** Runs `each` over `items` SYNC_BATCH at a time, reporting each finished batch's size, until the signal aborts. */
-async function inBatchesUntil<T>(items: readonly T[], signal: AbortSignal | undefined, each: (item: T) => Promise<unknown>, onBatch: (size: number) => void): Promise<void> {
-  for (let start = 0; start < items.length && !signal?.aborted; start += SYNC_BATCH) {
-    const batch = items.slice(start, start + SYNC_BATCH);
-    await Promise.all(batch.map(each));
-    onBatch(batch.length);
-  }
-}
-
 /** Carries out a plan: stale schedulers removed, the others written, SYNC_BATCH at a time. */
 export async function applySchedulerPlan(queue: ComposeQueue, plan: SchedulerPlan, options: ApplyOptions = {}): Promise<SchedulerSyncResult> {
   const result: SchedulerSyncResult = { upserted: 0, kept: plan.kept, removed: 0 };
   const progress = () => options.onProgress?.(result.removed + result.upserted);
-  await inBatchesUntil(plan.stale, options.signal, (id) => queue.removeJobScheduler(id), (size) => {
-    result.removed += size;
-    progress();
+  const { signal } = options;
+  await inBatches(plan.stale, SYNC_BATCH, (id) => queue.removeJobScheduler(id), {
+    signal,
+    onBatch: (size) => {
+      result.removed += size;
+      progress();
+    },
   });
-  await inBatchesUntil(plan.write, options.signal, ({ subscriptionId, entry }) => upsertEntry(queue, subscriptionId, entry), (size) => {
-    result.upserted += size;
-    progress();
+  await inBatches(plan.write, SYNC_BATCH, ({ subscriptionId, entry }) => upsertEntry(queue, subscriptionId, entry), {
+    signal,
+    onBatch: (size) => {
+      result.upserted += size;
+      progress();
+    },
   });
   return result;
 }

@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from './client.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedOrigin, FeedState } from '../feeds/item.js';
@@ -84,7 +85,7 @@ export class FeedStore {
     const urls = inputs.map((input) => input.url.trim());
     const ids = await this.redis.hmget(this.keys.feedUrls(), ...urls);
     const known = new Map<string, Feed>();
-    for (const { id, feed } of await this.getMany(ids.filter((id): id is string => id !== null))) if (feed) known.set(id, feed);
+    for (const feed of await this.records(ids.filter((id): id is string => id !== null))) if (feed) known.set(feed.id, feed);
     const created = new Map<string, Feed>();
     const results = inputs.map((input, index) => {
       const url = urls[index]!;
@@ -162,7 +163,7 @@ export class FeedStore {
     const transaction = this.redis.multi();
     if (urls.length > 0) transaction.hdel(this.keys.feedUrls(), ...urls);
     // Out of the poll schedule too, in the same transaction: a removed feed is never claimed again.
-    transaction.zrem(this.keys.pollDue(), id).zrem(this.keys.pollLeases(), id).srem(this.keys.pollAsked(), id);
+    leavePollSchedule(transaction, this.keys, [id]);
     transaction.del(this.keys.feed(id), this.keys.feedState(id), this.keys.urlsOfFeed(id)).zrem(this.keys.feedIndex(), id);
     const replies = await execPipeline(transaction);
     return replies.at(-1) === 1;
@@ -184,6 +185,15 @@ export class FeedStore {
     return (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feedState(id), write.replace ? '1' : '0', ...write.fields)) === 1;
   }
 
+  /** The feed records of `ids` in one round trip, without their poll states (addMany has no use for them). */
+  private async records(ids: readonly string[]): Promise<(Feed | undefined)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.feed(id));
+    const replies = (await execPipeline(pipeline)) as Hash[];
+    return ids.map((id, index) => feedFromHash(id, replies[index]!));
+  }
+
   /** Every feed record and poll state of `ids` in one round trip (a batch of claimed polls); a removed feed has no record. */
   async getMany(ids: readonly string[]): Promise<{ id: string; feed: Feed | undefined; state: FeedState }[]> {
     if (ids.length === 0) return [];
@@ -192,6 +202,17 @@ export class FeedStore {
     const replies = (await execPipeline(pipeline)) as Hash[];
     return ids.map((id, index) => ({ id, feed: feedFromHash(id, replies[2 * index]!), state: stateFromHash(replies[2 * index + 1]!) }));
   }
+}
+
+/**
+ * Queues the commands that take feeds out of the poll schedule (due time, lease, pending ask):
+ * one place for FeedStore.remove and PollQueue.unschedule. The first reply is how many were scheduled.
+ */
+export function leavePollSchedule(transaction: ChainableCommander, keys: Keys, ids: readonly string[]): ChainableCommander {
+  return transaction
+    .zrem(keys.pollDue(), ...ids)
+    .zrem(keys.pollLeases(), ...ids)
+    .srem(keys.pollAsked(), ...ids);
 }
 
 /** How to store `state` over `previous` (as read before): the fields that changed, or, without a previous state or when a field was dropped, the whole state replacing the hash. */
