@@ -12,7 +12,6 @@
  * and Redis commands per poll and per delivered part (INFO total_commands_processed deltas).
  * HERALD_BENCH_SCALE shrinks the poll cycle and the fan-out (not the memory run) for a quick check.
  */
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load.js';
@@ -40,7 +39,7 @@ import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedis } from '../test/support/redis.js';
 import { scrapeCounter, startScaleOutWorker, stopScaleOutWorker, type ScaleOutProcess } from '../test/support/scale-out-process.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
-import { syntheticItems } from './dedup.bench.js';
+import { heraldId, syntheticItems } from './dedup.bench.js';
 import { machineLoad, timeIt, type Benchmark, type BenchResult } from './harness.js';
 
 /** HERALD_BENCH_SCALE=0.1 runs the poll cycle and the fan-out at a tenth of their size. */
@@ -86,15 +85,11 @@ async function dataMemory(redis: RedisClient): Promise<number[]> {
   return used!.map((bytes, i) => bytes - backlog![i]! - replicaBuffers![i]!);
 }
 
-/** Herald's ids are 16 hex digits; the synthetic items get such ids so entries are stored as in production. */
-function withHeraldIds<T extends { id: string }>(items: T[]): T[] {
-  return items.map((item) => ({ ...item, id: createHash('sha256').update(item.id).digest('hex').slice(0, 16) }));
-}
-
 async function measureMemory(redis: RedisClient, name: string, log: (line: string) => void): Promise<BenchResult[]> {
   // A cluster client knows its masters once it is ready.
   while (redis.status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 50));
-  const items = withHeraldIds(syntheticItems(ITEMS, 7));
+  // Ids as Herald makes them, so entries are stored as in production.
+  const items = syntheticItems(ITEMS, 7).map((item) => ({ ...item, id: heraldId(item.id) }));
   const start = await dataMemory(redis);
   const index = new RedisNearDuplicateIndex(redis, `mem-${name}`);
   for (let from = 0; from < ITEMS; from += 500) {

@@ -195,7 +195,7 @@ function quality(log: (line: string) => void): BenchResult[] {
 }
 
 /** An id as Herald makes them (16 hex digits), which the Redis index stores in 8 bytes. */
-function heraldId(id: string): string {
+export function heraldId(id: string): string {
   return createHash('sha256').update(id).digest('hex').slice(0, 16);
 }
 
