@@ -13,7 +13,6 @@
  * HERALD_BENCH_SCALE shrinks the poll cycle and the fan-out (not the memory run) for a quick check.
  */
 import { resolve } from 'node:path';
-import type { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load.js';
 import type { HeraldConfig } from '../src/config/schema.js';
 import { fingerprintItem } from '../src/dedup/fingerprint.js';
@@ -24,7 +23,7 @@ import { createDeliverQueue, fanOut } from '../src/queue/deliver-jobs.js';
 import { inBatches } from '../src/queue/in-batches.js';
 import { startWorkers, type RunningWorkers } from '../src/runtime/workers.js';
 import { BriefingStore } from '../src/store/briefings.js';
-import { isCluster, type RedisClient } from '../src/store/client.js';
+import type { RedisClient } from '../src/store/client.js';
 import { FeedStore } from '../src/store/feeds.js';
 import { ItemStore } from '../src/store/items.js';
 import { createKeys } from '../src/store/keys.js';
@@ -41,6 +40,7 @@ import { scrapeCounter, startScaleOutWorker, stopScaleOutWorker, type ScaleOutPr
 import { telegramChat } from '../test/support/subscription-fixtures.js';
 import { heraldId, syntheticItems } from './dedup.bench.js';
 import { machineLoad, timeIt, type Benchmark, type BenchResult } from './harness.js';
+import { commandsProcessed, infoField, sum } from './redis-stats.js';
 
 /** HERALD_BENCH_SCALE=0.1 runs the poll cycle and the fan-out at a tenth of their size. */
 const SCALE = Number(process.env.HERALD_BENCH_SCALE ?? 1);
@@ -63,17 +63,6 @@ interface Backend {
   env: Record<string, string>;
   stop(): Promise<void>;
 }
-
-/** The masters' own connections, for INFO. */
-function masters(redis: RedisClient): Redis[] {
-  return isCluster(redis) ? redis.nodes('master') : [redis];
-}
-
-async function infoField(redis: RedisClient, section: string, field: string): Promise<number[]> {
-  return Promise.all(masters(redis).map(async (node) => Number(new RegExp(`${field}:(\\d+)`).exec(await node.info(section))![1])));
-}
-
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 /**
  * Each master's memory less what replication holds whatever the data: its backlog (filled to
@@ -150,10 +139,6 @@ interface Run {
   /** The bench's own connection: store set-up, the fan-out, INFO. */
   main: RedisClient;
   processes: ScaleOutProcess[];
-}
-
-async function commandsProcessed(redis: RedisClient): Promise<number> {
-  return sum(await infoField(redis, 'stats', 'total_commands_processed'));
 }
 
 /** A counter summed over the worker processes, by label set. */
