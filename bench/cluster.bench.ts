@@ -36,7 +36,7 @@ import { buildDistOnce } from '../test/support/build-dist.js';
 import { RIG_TOKEN, saveTestBriefing } from '../test/support/delivery-rig.js';
 import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedis } from '../test/support/redis.js';
-import { scrapeCounter, startScaleOutWorker, stopScaleOutWorker, type ScaleOutProcess } from '../test/support/scale-out-process.js';
+import { scrapeCounterSum, startScaleOutWorker, stopScaleOutWorker, type ScaleOutProcess } from '../test/support/scale-out-process.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
 import { heraldId, syntheticItems } from './dedup.bench.js';
 import { machineLoad, timeIt, type Benchmark, type BenchResult } from './harness.js';
@@ -141,18 +141,9 @@ interface Run {
   processes: ScaleOutProcess[];
 }
 
-/** A counter summed over the worker processes, by label set. */
-async function scrapeAll(run: Run, metric: string): Promise<Map<string, number>> {
-  const total = new Map<string, number>();
-  for (const counts of await Promise.all(run.processes.map(({ metricsUrl }) => scrapeCounter(metricsUrl, metric)))) {
-    for (const [labels, value] of counts) total.set(labels, (total.get(labels) ?? 0) + value);
-  }
-  return total;
-}
-
 /** CPU time the worker processes have used so far, in ms (their process_cpu_seconds_total). */
 async function workerCpuMs(run: Run): Promise<number> {
-  return sum([...(await scrapeAll(run, 'process_cpu_seconds_total')).values()]) * 1000;
+  return sum([...(await scrapeCounterSum(run.processes, 'process_cpu_seconds_total')).values()]) * 1000;
 }
 
 async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
@@ -187,7 +178,7 @@ async function pollCycle(run: Run, feedServer: FeedServer, config: HeraldConfig,
   try {
     const { ms } = await timeIt(async () => {
       running = await startWorkers({ config, connection: scheduler, senders: { console: new ConsoleSender(process.stderr) }, logger: createLogger({ destination: process.stderr, level: 'warn' }), roles: { worker: false, scheduler: true } });
-      const polled = async () => sum([...(await scrapeAll(run, 'herald_feed_polls_total')).values()]);
+      const polled = async () => sum([...(await scrapeCounterSum(run.processes, 'herald_feed_polls_total')).values()]);
       await until(async () => (await polled()) >= FEEDS, `${FEEDS} polls`);
     });
     const commands = (await commandsProcessed(main)) - before;
@@ -195,7 +186,7 @@ async function pollCycle(run: Run, feedServer: FeedServer, config: HeraldConfig,
     const fetches = feedServer.requests.slice(servedFrom).filter((request) => request.path.startsWith('/f/'));
     const served = new Set(fetches.map((request) => request.path)).size;
     if (served < FEEDS) throw new Error(`cluster bench: the feed server served ${served} of ${FEEDS} feeds`);
-    const statuses = [...(await scrapeAll(run, 'herald_feed_polls_total'))].map(([labels, count]) => `${count} ${labels.replace(/^status="(.*)"$/, '$1')}`);
+    const statuses = [...(await scrapeCounterSum(run.processes, 'herald_feed_polls_total'))].map(([labels, count]) => `${count} ${labels.replace(/^status="(.*)"$/, '$1')}`);
     const load = machineLoad();
     log(`${backend.name}, ${workerCount} worker process(es): poll cycle ${(ms / 1000).toFixed(1)} s for ${FEEDS} feeds (${statuses.join(', ')}; ${fetches.length} fetches), ${(commands / FEEDS).toFixed(1)} Redis commands and ${cpuPerPoll.toFixed(1)} ms of worker CPU per poll; ${load}`);
     const note = `${FEEDS.toLocaleString('en-US')} feeds new to Herald on ${HOSTS} hosts, 2 news-like items each, ${LATENCY_MS} ms latency, ${workerCount} worker process(es) as \`herald start --role worker\` runs them (polls in flight and per-host limit at their defaults); from the scheduler role's start to every feed polled; ${load}`;

@@ -30,6 +30,15 @@ export async function scrapeCounter(metricsUrl: string, metric: string): Promise
   return values;
 }
 
+/** A counter summed over the processes, by label set. */
+export async function scrapeCounterSum(processes: readonly ScaleOutProcess[], metric: string): Promise<Map<string, number>> {
+  const total = new Map<string, number>();
+  for (const counts of await Promise.all(processes.map(({ metricsUrl }) => scrapeCounter(metricsUrl, metric)))) {
+    for (const [labels, value] of counts) total.set(labels, (total.get(labels) ?? 0) + value);
+  }
+  return total;
+}
+
 /** SIGTERM, as an operator stops Herald; resolves with the exit code (or the signal, if it had to be killed after `graceMs`). */
 export async function stopScaleOutWorker({ child }: ScaleOutProcess, graceMs = 60_000): Promise<number | NodeJS.Signals> {
   if (child.exitCode === null && child.signalCode === null) {
