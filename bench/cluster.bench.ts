@@ -12,9 +12,7 @@
  * and Redis commands per poll and per delivered part (INFO total_commands_processed deltas).
  * HERALD_BENCH_SCALE shrinks the poll cycle and the fan-out (not the memory run) for a quick check.
  */
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load.js';
 import type { HeraldConfig } from '../src/config/schema.js';
 import { fingerprintItem } from '../src/dedup/fingerprint.js';
@@ -25,7 +23,7 @@ import { createDeliverQueue, fanOut } from '../src/queue/deliver-jobs.js';
 import { inBatches } from '../src/queue/in-batches.js';
 import { startWorkers, type RunningWorkers } from '../src/runtime/workers.js';
 import { BriefingStore } from '../src/store/briefings.js';
-import { isCluster, type RedisClient } from '../src/store/client.js';
+import type { RedisClient } from '../src/store/client.js';
 import { FeedStore } from '../src/store/feeds.js';
 import { ItemStore } from '../src/store/items.js';
 import { createKeys } from '../src/store/keys.js';
@@ -38,10 +36,11 @@ import { buildDistOnce } from '../test/support/build-dist.js';
 import { RIG_TOKEN, saveTestBriefing } from '../test/support/delivery-rig.js';
 import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedis } from '../test/support/redis.js';
-import { scrapeCounter, startScaleOutWorker, stopScaleOutWorker, type ScaleOutProcess } from '../test/support/scale-out-process.js';
+import { scrapeCounterSum, startScaleOutWorker, stopScaleOutWorker, type ScaleOutProcess } from '../test/support/scale-out-process.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
-import { syntheticItems } from './dedup.bench.js';
+import { heraldId, syntheticItems } from './dedup.bench.js';
 import { machineLoad, timeIt, type Benchmark, type BenchResult } from './harness.js';
+import { commandsProcessed, infoField, sum } from './redis-stats.js';
 
 /** HERALD_BENCH_SCALE=0.1 runs the poll cycle and the fan-out at a tenth of their size. */
 const SCALE = Number(process.env.HERALD_BENCH_SCALE ?? 1);
@@ -65,17 +64,6 @@ interface Backend {
   stop(): Promise<void>;
 }
 
-/** The masters' own connections, for INFO. */
-function masters(redis: RedisClient): Redis[] {
-  return isCluster(redis) ? redis.nodes('master') : [redis];
-}
-
-async function infoField(redis: RedisClient, section: string, field: string): Promise<number[]> {
-  return Promise.all(masters(redis).map(async (node) => Number(new RegExp(`${field}:(\\d+)`).exec(await node.info(section))![1])));
-}
-
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-
 /**
  * Each master's memory less what replication holds whatever the data: its backlog (filled to
  * repl-backlog-size, 1 MB, by the first writes) and its replicas' output buffers. Left in, that
@@ -86,15 +74,11 @@ async function dataMemory(redis: RedisClient): Promise<number[]> {
   return used!.map((bytes, i) => bytes - backlog![i]! - replicaBuffers![i]!);
 }
 
-/** Herald's ids are 16 hex digits; the synthetic items get such ids so entries are stored as in production. */
-function withHeraldIds<T extends { id: string }>(items: T[]): T[] {
-  return items.map((item) => ({ ...item, id: createHash('sha256').update(item.id).digest('hex').slice(0, 16) }));
-}
-
 async function measureMemory(redis: RedisClient, name: string, log: (line: string) => void): Promise<BenchResult[]> {
   // A cluster client knows its masters once it is ready.
   while (redis.status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 50));
-  const items = withHeraldIds(syntheticItems(ITEMS, 7));
+  // Ids as Herald makes them, so entries are stored as in production.
+  const items = syntheticItems(ITEMS, 7).map((item) => ({ ...item, id: heraldId(item.id) }));
   const start = await dataMemory(redis);
   const index = new RedisNearDuplicateIndex(redis, `mem-${name}`);
   for (let from = 0; from < ITEMS; from += 500) {
@@ -157,22 +141,9 @@ interface Run {
   processes: ScaleOutProcess[];
 }
 
-async function commandsProcessed(redis: RedisClient): Promise<number> {
-  return sum(await infoField(redis, 'stats', 'total_commands_processed'));
-}
-
-/** A counter summed over the worker processes, by label set. */
-async function scrapeAll(run: Run, metric: string): Promise<Map<string, number>> {
-  const total = new Map<string, number>();
-  for (const counts of await Promise.all(run.processes.map(({ metricsUrl }) => scrapeCounter(metricsUrl, metric)))) {
-    for (const [labels, value] of counts) total.set(labels, (total.get(labels) ?? 0) + value);
-  }
-  return total;
-}
-
 /** CPU time the worker processes have used so far, in ms (their process_cpu_seconds_total). */
 async function workerCpuMs(run: Run): Promise<number> {
-  return sum([...(await scrapeAll(run, 'process_cpu_seconds_total')).values()]) * 1000;
+  return sum([...(await scrapeCounterSum(run.processes, 'process_cpu_seconds_total')).values()]) * 1000;
 }
 
 async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
@@ -207,7 +178,7 @@ async function pollCycle(run: Run, feedServer: FeedServer, config: HeraldConfig,
   try {
     const { ms } = await timeIt(async () => {
       running = await startWorkers({ config, connection: scheduler, senders: { console: new ConsoleSender(process.stderr) }, logger: createLogger({ destination: process.stderr, level: 'warn' }), roles: { worker: false, scheduler: true } });
-      const polled = async () => sum([...(await scrapeAll(run, 'herald_feed_polls_total')).values()]);
+      const polled = async () => sum([...(await scrapeCounterSum(run.processes, 'herald_feed_polls_total')).values()]);
       await until(async () => (await polled()) >= FEEDS, `${FEEDS} polls`);
     });
     const commands = (await commandsProcessed(main)) - before;
@@ -215,7 +186,7 @@ async function pollCycle(run: Run, feedServer: FeedServer, config: HeraldConfig,
     const fetches = feedServer.requests.slice(servedFrom).filter((request) => request.path.startsWith('/f/'));
     const served = new Set(fetches.map((request) => request.path)).size;
     if (served < FEEDS) throw new Error(`cluster bench: the feed server served ${served} of ${FEEDS} feeds`);
-    const statuses = [...(await scrapeAll(run, 'herald_feed_polls_total'))].map(([labels, count]) => `${count} ${labels.replace(/^status="(.*)"$/, '$1')}`);
+    const statuses = [...(await scrapeCounterSum(run.processes, 'herald_feed_polls_total'))].map(([labels, count]) => `${count} ${labels.replace(/^status="(.*)"$/, '$1')}`);
     const load = machineLoad();
     log(`${backend.name}, ${workerCount} worker process(es): poll cycle ${(ms / 1000).toFixed(1)} s for ${FEEDS} feeds (${statuses.join(', ')}; ${fetches.length} fetches), ${(commands / FEEDS).toFixed(1)} Redis commands and ${cpuPerPoll.toFixed(1)} ms of worker CPU per poll; ${load}`);
     const note = `${FEEDS.toLocaleString('en-US')} feeds new to Herald on ${HOSTS} hosts, 2 news-like items each, ${LATENCY_MS} ms latency, ${workerCount} worker process(es) as \`herald start --role worker\` runs them (polls in flight and per-host limit at their defaults); from the scheduler role's start to every feed polled; ${load}`;

@@ -22,6 +22,7 @@ import { RedisStoryEngine } from '../src/store/story-engine.js';
 import { loadLabelledSet } from '../test/fixtures/dedup/labelled-set.js';
 import { startRedis } from '../test/support/redis.js';
 import { timeIt, withRatio, type Benchmark, type BenchResult } from './harness.js';
+import { infoField, sum } from './redis-stats.js';
 
 const WINDOW_ITEMS = 100_000;
 const BRUTE_FORCE_ITEMS = 10_000;
@@ -195,7 +196,7 @@ function quality(log: (line: string) => void): BenchResult[] {
 }
 
 /** An id as Herald makes them (16 hex digits), which the Redis index stores in 8 bytes. */
-function heraldId(id: string): string {
+export function heraldId(id: string): string {
   return createHash('sha256').update(id).digest('hex').slice(0, 16);
 }
 
@@ -241,14 +242,14 @@ async function throughput(log: (line: string) => void): Promise<BenchResult[]> {
   const server = await startRedis();
   try {
     const redis: Redis = server.client();
-    const before = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    const before = sum(await infoField(redis, 'memory', 'used_memory'));
     const index = new RedisNearDuplicateIndex(redis, 'bench');
     const fill = await timeIt(async () => {
       for (let start = 0; start < WINDOW_ITEMS; start += 500) {
         await index.matchAndAdd(windowItems.slice(start, start + 500).map((item, offset) => ({ id: item.id, fingerprint: windowFingerprints[start + offset]!, at: at(item), feedId: item.feedId })));
       }
     });
-    const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    const after = sum(await infoField(redis, 'memory', 'used_memory'));
     const bytesPerItem = (after - before) / WINDOW_ITEMS;
     log(`redis fill: ${Math.round(WINDOW_ITEMS / (fill.ms / 1000))} insert+query/s in batches of 500; used_memory +${((after - before) / 1e6).toFixed(1)} MB = ${Math.round(bytesPerItem)} B/item`);
 

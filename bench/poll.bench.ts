@@ -24,6 +24,7 @@ import { startPollWorker, type PollWorker } from '../jobs/poll-worker.js';
 import { startFeedServer, type FeedServer } from '../test/emulators/feed-server.js';
 import { startRedis } from '../test/support/redis.js';
 import { timeIt, type Benchmark, type BenchResult } from './harness.js';
+import { commandsProcessed } from './redis-stats.js';
 
 const FEEDS = 2000;
 const CHANGED_SHARE = 0.2;
@@ -42,11 +43,6 @@ function feedBody(feed: number, revision: number): string {
     return `<item><guid>${id}</guid><link>${id}</link><title>Feed ${feed} story ${k}</title><description>Story ${k} of feed ${feed}, told in a sentence or two. Another sentence follows.</description><pubDate>${new Date(Date.now() - k * 60_000).toUTCString()}</pubDate></item>`;
   }).reverse();
   return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bench feed ${feed}</title><link>https://bench.example/f${feed}</link>${items.join('')}</channel></rss>`;
-}
-
-async function commandsProcessed(redis: Redis): Promise<number> {
-  const match = /total_commands_processed:(\d+)/.exec(await redis.info('stats'));
-  return Number(match?.[1]);
 }
 
 /** Calls per command since the last CONFIG RESETSTAT, most called first. */

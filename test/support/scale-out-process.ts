@@ -1,9 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
-
-/** test/support/scale-out-worker.ts as the tests' global setup compiled it (see build-dist.ts). */
-const SCALE_OUT_WORKER = resolve(import.meta.dirname, '..', '..', 'dist', 'test', 'support', 'scale-out-worker.js');
+import { builtSupportEntry, printed } from './spawn-worker.js';
 
 /** One running scale-out worker process and where its /metrics are. */
 export interface ScaleOutProcess {
@@ -17,16 +14,8 @@ export interface ScaleOutProcess {
  * with `env` added to this process's environment; resolves once it serves its /metrics.
  */
 export async function startScaleOutWorker(name: string, env: Record<string, string>): Promise<ScaleOutProcess> {
-  const child = spawn(process.execPath, [SCALE_OUT_WORKER], { env: { ...process.env, ...env, HERALD_WORKER_NAME: name }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = /ready (\d+)/.exec(output);
-      if (ready) resolve(ready[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`worker ${name} exited with ${code} before it was ready`)));
-  });
+  const child = spawn(process.execPath, [builtSupportEntry('scale-out-worker')], { env: { ...process.env, ...env, HERALD_WORKER_NAME: name }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [, port] = await printed(child, /ready (\d+)/, `worker ${name}`);
   return { name, child, metricsUrl: `http://127.0.0.1:${port}/metrics` };
 }
 
@@ -39,6 +28,15 @@ export async function scrapeCounter(metricsUrl: string, metric: string): Promise
     if (sample) values.set(sample[1] ?? '', Number(sample[2]));
   }
   return values;
+}
+
+/** A counter summed over the processes, by label set. */
+export async function scrapeCounterSum(processes: readonly ScaleOutProcess[], metric: string): Promise<Map<string, number>> {
+  const total = new Map<string, number>();
+  for (const counts of await Promise.all(processes.map(({ metricsUrl }) => scrapeCounter(metricsUrl, metric)))) {
+    for (const [labels, value] of counts) total.set(labels, (total.get(labels) ?? 0) + value);
+  }
+  return total;
 }
 
 /** SIGTERM, as an operator stops Herald; resolves with the exit code (or the signal, if it had to be killed after `graceMs`). */

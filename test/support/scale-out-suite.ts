@@ -17,7 +17,7 @@ import { RIG_TOKEN, saveTestBriefing } from './delivery-rig.js';
 import { newsFeedXml } from './news-feed.js';
 import type { RedisClient } from '../../src/store/client.js';
 import { telegramChat } from './subscription-fixtures.js';
-import { scrapeCounter, startScaleOutWorker, type ScaleOutProcess } from './scale-out-process.js';
+import { scrapeCounter, scrapeCounterSum, startScaleOutWorker, type ScaleOutProcess } from './scale-out-process.js';
 
 /** The Redis a scale-out run uses: a single server or a cluster. */
 export interface ScaleOutBackend {
@@ -63,12 +63,8 @@ export function describeScaleOut(title: string, startBackend: () => Promise<Scal
     processes.push(await startScaleOutWorker(name, { ...server.env, HERALD_PREFIX: PREFIX, TELEGRAM_API_ROOT: telegram.apiRoot, HERALD_FEED_HOST: feedServer.host }));
   }
 
-  /** The value of one series in a worker process's /metrics (0 when absent), e.g. `herald_feed_polls_total` and `status="fetched"`. */
-  async function sample(metricsUrl: string, metric: string, labels: string): Promise<number> {
-    return (await scrapeCounter(metricsUrl, metric)).get(labels) ?? 0;
-  }
-
-  const sentBy = (metricsUrl: string) => sample(metricsUrl, 'herald_messages_sent_total', 'platform="telegram"');
+  /** Telegram parts a worker process sent, by its /metrics. */
+  const sentBy = async (metricsUrl: string) => (await scrapeCounter(metricsUrl, 'herald_messages_sent_total')).get('platform="telegram"') ?? 0;
 
   beforeAll(async () => {
     [server, feedServer, telegram] = await Promise.all([startBackend(), startFeedServer({ latencyMs: 100 }), startTelegramEmulator({ token: RIG_TOKEN })]);
@@ -133,8 +129,8 @@ export function describeScaleOut(title: string, startBackend: () => Promise<Scal
       // Let any poll still running finish (its lease released), so every fetch below belongs to a recorded poll.
       await expect.poll(() => redis.zcard(keys.pollLeases()), { timeout: 30_000, interval: 200 }).toBe(0);
 
-      const polls = async (status: string) => (await Promise.all(processes.map(({ metricsUrl }) => sample(metricsUrl, 'herald_feed_polls_total', `status="${status}"`)))).reduce((sum, count) => sum + count, 0);
-      const [fetched, notModified, failed, skipped] = await Promise.all(['fetched', 'not-modified', 'failed', 'skipped'].map(polls));
+      const polls = await scrapeCounterSum(processes, 'herald_feed_polls_total');
+      const [fetched, notModified, failed, skipped] = ['fetched', 'not-modified', 'failed', 'skipped'].map((status) => polls.get(`status="${status}"`) ?? 0);
       // A scheduled poll falling inside the test would find the feed unchanged (304), and still fetch once.
       expect({ failed, skipped }).toEqual({ failed: 0, skipped: 0 });
       const fetches = feedServer.requests.filter((request) => request.path.startsWith('/feeds/'));

@@ -5,25 +5,33 @@ import { resolve } from 'node:path';
 /** Processes started here; `killAll` ends those still running (test teardown). */
 const started: ChildProcess[] = [];
 
-/** test/support/worker-process.ts as the tests' global setup compiled it (see build-dist.ts). */
-const WORKER_ENTRY = resolve(import.meta.dirname, '..', '..', 'dist', 'test', 'support', 'worker-process.js');
+/** test/support/`name`.ts as the tests' global setup compiled it (see build-dist.ts). */
+export function builtSupportEntry(name: string): string {
+  return resolve(import.meta.dirname, '..', '..', 'dist', 'test', 'support', `${name}.js`);
+}
+
+/** Resolves with `pattern`'s match once the child printed it; rejects if `what` exits first. */
+export async function printed(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = pattern.exec(output);
+      if (match) resolve(match);
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code} before it was ready`)));
+  });
+}
 
 /**
  * Starts the built worker-process.js in a child process (plain node, as Herald runs) with the
  * given environment and resolves once it printed "ready".
  */
 export async function spawnWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER_ENTRY], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [builtSupportEntry('worker-process')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   child.stderr!.resume();
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
-  });
+  await printed(child, /ready/, 'worker process');
   return child;
 }
 
