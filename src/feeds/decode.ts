@@ -4,7 +4,7 @@
  * charset is set by the server that knows, the XML declaration is set by the author. Only
  * when all three are silent (or named UTF-8 for bytes that are not) is the encoding guessed.
  */
-import { Buffer, isAscii, isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 
 /** The detector (a large model) is loaded the first time a feed needs it, not by every process that decodes. */
@@ -157,7 +157,6 @@ const WINDOWS_1252_HIGH: Record<string, string> = Object.fromEntries(
 /** Decoders are stateless between whole-document decode() calls, so one per encoding is kept. */
 const UTF8 = new TextDecoder('utf-8');
 const LATIN1 = new TextDecoder('latin1');
-const UTF8_REPLACEMENT_CHARACTER = Buffer.from([0xef, 0xbf, 0xbd]);
 
 function decodeWith(encoding: string, bytes: Uint8Array): string {
   const text = (encoding === 'utf-8' ? UTF8 : new TextDecoder(encoding)).decode(bytes);
@@ -182,8 +181,8 @@ interface Utf8Reading {
 
 function readUtf8(bytes: Uint8Array): Utf8Reading {
   const text = UTF8.decode(bytes);
-  // Valid UTF-8 without a literal U+FFFD (nearly every feed) needs no count: native checks of the bytes say it all.
-  if (isUtf8(bytes) && !Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(UTF8_REPLACEMENT_CHARACTER)) {
+  // Valid UTF-8 (nearly every feed) needs no count: a U+FFFD in it was written by the feed, not made by decoding.
+  if (isUtf8(bytes)) {
     return { decoded: { text, encoding: 'utf-8' }, valid: true, multiByte: !isAscii(bytes), badlyInvalid: false };
   }
   const { nonAscii, replaced } = countNonAscii(text);
