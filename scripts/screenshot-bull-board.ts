@@ -1,6 +1,6 @@
 /**
  * Renders docs/bull-board.png: starts a private redis-server, fills Herald's queues with jobs in
- * every state (polls done and failed, briefings scheduled, deliveries waiting), serves bull-board
+ * every state (deliveries done and failed, briefings scheduled, deliveries waiting), serves bull-board
  * behind basic auth on 127.0.0.1, and has headless Chromium screenshot /admin/queues.
  * Chromium goes through a small proxy that adds the Authorization header: a page opened as
  * http://user:password@host/ cannot fetch() its own API (URLs with credentials are refused).
@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { Queue, Worker } from 'bullmq';
 import { HeraldMetrics } from '../src/observability/metrics.js';
 import { startHttpServer } from '../src/observability/http-server.js';
-import { bullPrefix, QUEUE_NAMES } from '../src/queue/names.js';
+import { bullPrefix, openQueue, QUEUE_NAMES } from '../src/queue/names.js';
 import { startRedis } from '../test/support/redis.js';
 
 const output = resolve(process.argv[2] ?? 'docs/bull-board.png');
@@ -29,27 +29,29 @@ const prefix = bullPrefix('herald');
 
 const redis = await startRedis();
 const connection = redis.client();
-const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection, prefix }));
-const [poll, compose, deliver, housekeeping] = queues as [Queue, Queue, Queue, Queue];
+// The queues a running Herald shows on its dashboard (polls run from a schedule, not as jobs).
+const [compose, deliver, housekeeping] = [QUEUE_NAMES.compose, QUEUE_NAMES.deliver, QUEUE_NAMES.housekeeping].map((name) => openQueue(name, connection)) as [Queue, Queue, Queue];
+const queues = [compose, deliver, housekeeping];
 
-// Polls that ran: most fine, a few failing the way feeds fail. The worker stays connected for the picture.
-await poll.addBulk(Array.from({ length: 48 }, (_, i) => ({ name: 'poll', data: { feedId: `feed-${i}` } })));
-const pollWorker = new Worker(
-  QUEUE_NAMES.pollFeed,
+// Deliveries that ran: most fine, a few refused the way chats refuse. The worker stays connected for the picture.
+await deliver.addBulk(Array.from({ length: 36 }, (_, i) => ({ name: 'deliver', data: { briefingId: 'daily-2025-03-11', subscriptionId: `telegram/${1000 + i}` } })));
+const deliverWorker = new Worker(
+  QUEUE_NAMES.deliver,
   async (job) => {
-    if (Number(String(job.data.feedId).split('-')[1]) % 12 === 5) throw new Error('Timed out after 15 s fetching https://slow.example/feed.xml');
-    return { feedId: job.data.feedId, status: 'fetched', newItems: 3 };
+    if (Number(String(job.data.subscriptionId).split('/')[1]) % 12 === 5) throw new Error('Telegram refused the message: 403 Forbidden: bot was blocked by the user');
+    return { status: 'delivered', parts: 2 };
   },
   { connection: redis.client(), prefix, concurrency: 8 },
 );
-while ((await poll.getJobCountByTypes('waiting', 'active')) > 0) await new Promise((r) => setTimeout(r, 50));
+while ((await deliver.getJobCountByTypes('waiting', 'active')) > 0) await new Promise((r) => setTimeout(r, 50));
 
-// Briefings due later today, and deliveries waiting for a worker.
+// Briefings due later today, and deliveries of the next one waiting (the worker paused, still connected).
+await deliverWorker.pause();
 for (const [index, zone] of ['Europe/Berlin', 'Asia/Tokyo', 'America/New_York'].entries()) {
   await compose.add('compose', { subscriptionId: `telegram/-100${index}`, timezone: zone }, { delay: (index + 1) * 3_600_000 });
 }
 await housekeeping.upsertJobScheduler('housekeeping', { every: 3_600_000 }, { name: 'housekeeping' });
-await deliver.addBulk(Array.from({ length: 12 }, (_, i) => ({ name: 'deliver', data: { briefingId: 'daily-2025-03-11', subscriptionId: `telegram/${1000 + i}` } })));
+await deliver.addBulk(Array.from({ length: 12 }, (_, i) => ({ name: 'deliver', data: { briefingId: 'daily-2025-03-12', subscriptionId: `telegram/${2000 + i}` } })));
 
 const server = await startHttpServer({ port: 0, host: '127.0.0.1', metrics: new HeraldMetrics(), dashboard: { ...credentials, queues } });
 const authorization = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
@@ -83,7 +85,7 @@ try {
   process.stdout.write(`wrote ${output}\n`);
 } finally {
   proxy.close();
-  await pollWorker.close();
+  await deliverWorker.close();
   await server.close();
   await Promise.all(queues.map((queue) => queue.close()));
   await redis.stop();
