@@ -22,6 +22,9 @@ const ONE_CHANNEL_MESSAGES = 15;
 
 const channelId = (i: number) => String(900_000_000_000_000_000n + BigInt(i));
 
+/** The least time `messages` sends can take under a sliding `limit`: the first window's worth go at once, each further one a window later. */
+const timeAtLimitMs = (messages: number, limit: { limit: number; windowMs: number }) => (Math.ceil(messages / limit.limit) - 1) * limit.windowMs;
+
 interface Outcome {
   ms: number;
   refused: number;
@@ -64,14 +67,15 @@ const bench: Benchmark = {
     const load = machineLoad();
     const wide = await deliver(CHANNELS, PARTS, 25);
     const wideRate = (wide.delivered / wide.ms) * 1000;
-    log(`${CHANNELS} channels × ${PARTS} parts (${load}): ${wide.delivered} messages in ${(wide.ms / 1000).toFixed(1)} s, ${wideRate.toFixed(1)} msg/s against 50/s; ${wide.refused} × 429`);
+    // A rate over a few seconds includes the first window's burst, so the bar is the rate at exactly the limit, not 50/s.
+    const wideRateAtLimit = (wide.delivered / timeAtLimitMs(wide.delivered, DISCORD_LIMITS.global)) * 1000;
+    log(`${CHANNELS} channels × ${PARTS} parts (${load}): ${wide.delivered} messages in ${(wide.ms / 1000).toFixed(1)} s, ${wideRate.toFixed(1)} msg/s; ${wideRateAtLimit.toFixed(1)} msg/s at exactly 50 per sliding second; ${wide.refused} × 429`);
     const narrow = await deliver(1, ONE_CHANNEL_MESSAGES, 1);
-    // At the channel's limit the first 5 go at once and each further 5 one window later.
-    const idealMs = (Math.ceil(ONE_CHANNEL_MESSAGES / DISCORD_LIMITS.channelMessages.limit) - 1) * DISCORD_LIMITS.channelMessages.windowMs;
+    const idealMs = timeAtLimitMs(ONE_CHANNEL_MESSAGES, DISCORD_LIMITS.channelMessages);
     log(`1 channel × ${ONE_CHANNEL_MESSAGES} messages: ${(narrow.ms / 1000).toFixed(1)} s (${(idealMs / 1000).toFixed(0)} s at the limit); ${narrow.refused} × 429`);
     const note = `${load} before; ${WORKERS} workers (own REST clients), shared Redis limiter paced at ${DISCORD_PACING.global.limit}/${DISCORD_PACING.global.perMs} ms and ${DISCORD_PACING.perChannel.limit}/${DISCORD_PACING.perChannel.perMs} ms per channel`;
     const results: BenchResult[] = [
-      withRatio({ name: `discord delivery rate (${CHANNELS} channels × ${PARTS} parts)`, value: wideRate, unit: 'msg/s', baseline: DISCORD_LIMITS.global.limit, note: `${note}; baseline = Discord's global limit` }),
+      withRatio({ name: `discord delivery rate (${CHANNELS} channels × ${PARTS} parts)`, value: wideRate, unit: 'msg/s', baseline: wideRateAtLimit, note: `${note}; baseline = ${wide.delivered} messages at exactly Discord's global limit of 50 per sliding second (the first 50 at once)` }),
       { name: 'discord delivery 429s received (many channels)', value: wide.refused, unit: 'count', note },
       withRatio({ name: `discord one channel, ${ONE_CHANNEL_MESSAGES} messages`, value: narrow.ms / 1000, unit: 's', baseline: idealMs / 1000, note: `${note}; baseline = the time at exactly 5 per 5 s` }),
       { name: 'discord 429s received (one channel)', value: narrow.refused, unit: 'count', note },
