@@ -21,7 +21,7 @@ import { startTelegramEmulator, TELEGRAM_LIMITS } from '../test/emulators/telegr
 import { RIG_TOKEN, saveTestBriefing } from '../test/support/delivery-rig.js';
 import { startRedis } from '../test/support/redis.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
-import { CONDITIONS, machineLoad, timeIt, under, withLoopDelay, withRatio, type Benchmark, type BenchResult, type Conditions } from './harness.js';
+import { CONDITIONS, machineLoad, rateAtLimit, timeIt, under, withLoopDelay, withRatio, type Benchmark, type BenchResult, type Conditions } from './harness.js';
 
 const CHATS = 5000;
 const PARTS = 3;
@@ -86,14 +86,15 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     const duplicates = counts.reduce((sum, n) => sum + Math.max(0, n - PARTS), 0);
     const losses = counts.reduce((sum, n) => sum + Math.max(0, PARTS - n), 0);
     const rate = (emulator.stats.sent / ms) * 1000;
-    log(`${conditions} (${load} before): ${emulator.stats.sent} messages in ${(ms / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s against the emulator's ${GLOBAL_LIMIT}/s`);
+    const reachable = rateAtLimit(emulator.stats.sent, GLOBAL_LIMIT);
+    log(`${conditions} (${load} before): ${emulator.stats.sent} messages in ${(ms / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s against the emulator's ${GLOBAL_LIMIT}/s; ${(rate / reachable).toFixed(3)} of the ${reachable.toFixed(0)}/s reachable with the first second's burst`);
     const sends = limiters.reduce((sum, limiter) => sum + limiter.stats.sends, 0);
     const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
     const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
     log(`429s received: ${emulator.stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused`);
     const note = `${conditions}, ${load} before, ${loopDelay}, a send in flight ${inFlightMs.toFixed(1)} ms on average; ${WORKERS} workers × ${CONCURRENCY} deliveries in flight, shared Redis limiter at ${pacing.global.limit}/${pacing.global.perMs} ms, 1/${pacing.perChat.perMs} ms per chat`;
     return [
-      withRatio({ name: `fan-out rate (5,000 chats × 3 parts), ${conditions}`, value: rate, unit: 'msg/s', baseline: GLOBAL_LIMIT, note: `${note}; baseline = emulator's global limit` }),
+      withRatio({ name: `fan-out rate (5,000 chats × 3 parts), ${conditions}`, value: rate, unit: 'msg/s', baseline: GLOBAL_LIMIT, note: `${note}; baseline = emulator's global limit (with the first second's burst ${reachable.toFixed(0)}/s is reachable: ${(rate / reachable).toFixed(3)} of it)` }),
       { name: `fan-out 429s received, ${conditions}`, value: emulator.stats.tooManyRequests, unit: 'count', note },
       { name: `fan-out duplicates, ${conditions}`, value: duplicates, unit: 'messages', note: 'parts a chat got more than once (must be 0)' },
       { name: `fan-out losses, ${conditions}`, value: losses, unit: 'messages', note: 'parts a chat never got (must be 0)' },

@@ -50,6 +50,17 @@ export async function timeIt<T>(fn: () => Promise<T> | T): Promise<{ ms: number;
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
 }
 
+/**
+ * The highest rate `messages` sends can reach under a sliding limit of `limit` per `windowMs`: the
+ * first window's worth go at once, each further window's worth one window later. Over a few
+ * windows it is well above the limit itself (300 sends at 50/s: 60/s), the bar a short run is
+ * fairly judged by.
+ */
+export function rateAtLimit(messages: number, limit: number, windowMs = 1000): number {
+  const windows = Math.ceil(messages / limit) - 1;
+  return windows === 0 ? Infinity : (messages / (windows * windowMs)) * 1000;
+}
+
 /** How busy the machine is, for a figure's note: the 1-minute load average. */
 export function machineLoad(): string {
   return `load ${loadavg()[0]!.toFixed(1)}`;
