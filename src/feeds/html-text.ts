@@ -116,9 +116,15 @@ class TextCollector implements HtmlEvents {
 
   text(chunk: string): void {
     if (this.skippedDepth > 0) return;
+    if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
+    // Whitespace between tags (a third of all chunks) folds into one space, or into the space
+    // already ending the line, or into nothing at its start: the folded line is the same.
+    if (chunk.trim() === '') {
+      if (this.line !== '' && !this.line.endsWith(' ')) this.line += ' ';
+      return;
+    }
     // Line breaks in HTML source are only whitespace; breaks come from block elements.
     this.line += chunk;
-    if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
   }
 
   content(): HtmlContent {

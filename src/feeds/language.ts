@@ -51,8 +51,17 @@ const KANA_SHARE_FOR_JAPANESE = 0.05;
 /** Letters only Ukrainian writes in Cyrillic (Russian has none of them). */
 const UKRAINIAN_LETTERS = /[ґєї]/iu;
 
-/** A code unit from the first script range after Latin's (Greek) on: only such a text can name a language. */
-const BEYOND_LATIN = /[\u0370-\uffff]/;
+/**
+ * A code unit of a script that names a language, or the first half of a code point beyond the
+ * BMP: only a text with one can name a language (typographic quotes and dashes cannot).
+ */
+const NAMING_SCRIPT = new RegExp(`[${SCRIPT_RANGES.filter(({ script, from }) => script !== 'latin' && from < 0x10000)
+  .map(({ from, to }) => `${codeUnitEscape(from)}-${codeUnitEscape(Math.min(to, 0xffff))}`)
+  .join('')}\\ud800-\\udbff]`);
+
+function codeUnitEscape(code: number): string {
+  return `\\u${code.toString(16).padStart(4, '0')}`;
+}
 
 /** How much text the script count looks at: enough to be sure, cheap on long articles. */
 export const SCRIPT_SAMPLE_LENGTH = 1000;
@@ -120,8 +129,8 @@ export function canonicalLanguageTag(value: string): string | undefined {
  */
 export function guessLanguageFromScript(text: string): string | undefined {
   const sample = text.slice(0, SCRIPT_SAMPLE_LENGTH);
-  // Below U+0370 only Latin letters count, and Latin names no language: most feeds' text needs no count.
-  if (!BEYOND_LATIN.test(sample)) return undefined;
+  // Latin names no language: a text with no letter of another script (most feeds') needs no count.
+  if (!NAMING_SCRIPT.test(sample)) return undefined;
   const counts = countScripts(sample);
   if (counts.kana > 0 && counts.kana >= KANA_SHARE_FOR_JAPANESE * (counts.kana + counts.han)) {
     counts.kana += counts.han;

@@ -58,6 +58,15 @@ describe('htmlToText', () => {
     }), { numRuns: 200 });
   });
 
+  it('folds whitespace between inline tags as it folds the same text without the tags', () => {
+    const whitespace = fc.array(fc.constantFrom(' ', '\n', '\t', '\u00a0', '\u3000'), { maxLength: 3 }).map((units) => units.join(''));
+    const word = fc.stringMatching(/^[a-zé’]{1,4}$/);
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom('b', 'i', 'span', 'a'), fc.oneof(whitespace, word)), { maxLength: 12 }), (parts) => {
+      const html = parts.map(([tag, text]) => `<${tag}>${text}</${tag}>`).join('');
+      expect(htmlToText(html)).toBe(fold(parts.map(([, text]) => text).join('')));
+    }), { numRuns: 300 });
+  });
+
   it('is idempotent on plain text', () => {
     fc.assert(fc.property(textWithMarkupCharacters.filter((text) => !/[<&]/.test(text)), (text) => {
       const once = htmlToText(text);
