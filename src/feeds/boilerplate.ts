@@ -97,10 +97,25 @@ class Hints {
   }
 }
 
+/**
+ * What each pattern that scans a whole line cannot match without, tested first since a hinted
+ * line (a photo, an image, "read this") rarely holds boilerplate. Case-insensitive patterns
+ * with the `u` flag also match "ſ" for "s" and the Kelvin sign for "k": no word here holds
+ * either letter, or it allows for it.
+ */
+const CAPTION_WORD = /photo|image|picture|illu[sſ]tration/i;
+const POST_APPEARED_WORD = /appeared/i;
+const CLICK_WORD = /clic/i;
+const MARKER_WORD = /Read [Mm]ore|READ MORE|Continue [Rr]eading|Keep [Rr]eading/;
+
 /** A line with a hint in it, without the boilerplate that hint points to. */
 function cleanLine(line: string): string {
-  if (READ_MORE_LINE.test(line) || CREDIT_LINE.test(line) || POST_APPEARED_LINE.test(line) || CAPTION_LINE.test(line)) return '';
-  let cleaned = withoutClickSentence(line.replace(CREDIT_IN_BRACKETS, '').replace(POST_APPEARED_TAIL, ''));
+  if (READ_MORE_LINE.test(line) || CREDIT_LINE.test(line) || POST_APPEARED_LINE.test(line) || (CAPTION_WORD.test(line) && CAPTION_LINE.test(line))) return '';
+  let cleaned = line.includes('(') ? line.replace(CREDIT_IN_BRACKETS, '') : line;
+  if (POST_APPEARED_WORD.test(cleaned)) cleaned = cleaned.replace(POST_APPEARED_TAIL, '');
+  if (CLICK_WORD.test(cleaned)) cleaned = withoutClickSentence(cleaned);
+  // The marker and elision patterns need a "[" or a marker's words.
+  if (!cleaned.includes('[') && !MARKER_WORD.test(cleaned)) return cleaned.trim();
   const tail = MARKER_TAIL.exec(cleaned);
   if (tail) {
     const before = cleaned.slice(0, tail.index).trimEnd();
