@@ -52,16 +52,12 @@ const KANA_SHARE_FOR_JAPANESE = 0.05;
 const UKRAINIAN_LETTERS = /[ґєї]/iu;
 
 /**
- * A code unit of a script that names a language, or the first half of a code point beyond the
- * BMP: only a text with one can name a language (typographic quotes and dashes cannot).
+ * U+0370–U+1FFF (Greek to Greek Extended) and U+3040 on (kana, Han, Hangul, Arabic forms,
+ * surrogates): every script range above but Latin's lies inside, typographic quotes and dashes
+ * (U+2000–U+303F) do not. A text without any such unit needs no count; three ranges test faster
+ * than the exact list.
  */
-const NAMING_SCRIPT = new RegExp(`[${SCRIPT_RANGES.filter(({ script, from }) => script !== 'latin' && from < 0x10000)
-  .map(({ from, to }) => `${codeUnitEscape(from)}-${codeUnitEscape(Math.min(to, 0xffff))}`)
-  .join('')}\\ud800-\\udbff]`);
-
-function codeUnitEscape(code: number): string {
-  return `\\u${code.toString(16).padStart(4, '0')}`;
-}
+const MAY_NAME_LANGUAGE = /[\u0370-\u1fff\u3040-\ufeff\uff66-\uff9f]/;
 
 /** How much text the script count looks at: enough to be sure, cheap on long articles. */
 export const SCRIPT_SAMPLE_LENGTH = 1000;
@@ -130,7 +126,7 @@ export function canonicalLanguageTag(value: string): string | undefined {
 export function guessLanguageFromScript(text: string): string | undefined {
   const sample = text.slice(0, SCRIPT_SAMPLE_LENGTH);
   // Latin names no language: a text with no letter of another script (most feeds') needs no count.
-  if (!NAMING_SCRIPT.test(sample)) return undefined;
+  if (!MAY_NAME_LANGUAGE.test(sample)) return undefined;
   const counts = countScripts(sample);
   if (counts.kana > 0 && counts.kana >= KANA_SHARE_FOR_JAPANESE * (counts.kana + counts.han)) {
     counts.kana += counts.han;
