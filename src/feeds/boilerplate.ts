@@ -55,16 +55,20 @@ export function stripBoilerplate(text: string): string {
   const hints = new Hints(text);
   if (hints.next === -1) return text;
   const lines: string[] = [];
+  // Most hinted texts only mention a photo: when no line changed, the text is returned as it came.
+  let changed = false;
   for (let start = 0; start <= text.length; ) {
     const lineBreak = text.indexOf('\n', start);
     const end = lineBreak === -1 ? text.length : lineBreak;
     const hinted = hints.next !== -1 && hints.next < end;
-    const line = hinted ? cleanLine(text.slice(start, end)) : text.slice(start, end);
+    const written = text.slice(start, end);
+    const line = hinted ? cleanLine(written) : written;
     if (hinted) hints.skipTo(end);
     if (line !== '') lines.push(line);
+    if (line === '' || line !== written) changed = true;
     start = end + 1;
   }
-  return lines.join('\n');
+  return changed ? lines.join('\n') : text;
 }
 
 /** Where the next hint starts (-1: none), from the next hint word and the next "[", each searched again only once passed. */

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectPairsBelowAreNormal } from '../support/normal-form-pairs.js';
 import { firstImage, htmlToText } from '../../src/feeds/html-text.js';
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -33,6 +34,11 @@ describe('htmlToText', () => {
 
   it('returns NFC text', () => {
     expect(htmlToText('Cafe\u0301')).toBe('Caf\u00e9');
+  });
+
+  it('skips NFC only where it changes nothing: every pair of code units below U+0300 is NFC already', () => {
+    expectPairsBelowAreNormal('NFC', 0x300);
+    expect(htmlToText('<p>Cafe\u0301 <b>x</b></p>')).toBe('Caf\u00e9 x');
   });
 
   it('survives broken markup without losing text', () => {
