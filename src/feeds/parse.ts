@@ -11,17 +11,32 @@ type XmlRecord = Record<string, unknown>;
 /**
  * rss-parser makes a plain-text `contentSnippet` of every RSS `<description>` and
  * `<content:encoded>` and of every Atom `<content>` (two regexes and an entity decode over each
- * body: a fifth of its time on full-text feeds), which Herald never reads: it reads the HTML.
- * xml2js hands these elements to rss-parser under other names, which no XML element can have
- * (`#` cannot start one), so rss-parser copies them as custom fields instead, snippet-free.
+ * body: a fifth of its time on full-text feeds), and an ISO `isoDate` of every RSS `<pubDate>`
+ * or `<dc:date>`: Herald reads neither (it reads the HTML, and parses dates itself). xml2js
+ * hands these elements to rss-parser under other names, which no XML element can have (`#`
+ * cannot start one), so rss-parser copies them as custom fields instead, without that work.
+ * (Atom dates stay rss-parser's: it converts them, and a date it cannot convert refuses the feed.)
  */
-const ORIGINAL_NAMES = new Map([['#description', 'description'], ['#content:encoded', 'content:encoded'], ['#content', 'content']]);
+const ORIGINAL_NAMES = new Map([
+  ['#description', 'description'],
+  ['#content:encoded', 'content:encoded'],
+  ['#content', 'content'],
+  ['#pubDate', 'pubDate'],
+  ['#dc:date', 'dc:date'],
+]);
 
-/** Called for every element: compares with the three names, no lookup by an arbitrary key. */
+/** Called for every element: compares with the five names, no lookup by an arbitrary key. */
 function renamedElement(name: string): string {
-  if (name === 'description') return '#description';
-  if (name === 'content:encoded') return '#content:encoded';
-  return name === 'content' ? '#content' : name;
+  switch (name) {
+    case 'description':
+    case 'content:encoded':
+    case 'content':
+    case 'pubDate':
+    case 'dc:date':
+      return `#${name}`;
+    default:
+      return name;
+  }
 }
 
 /**
@@ -195,14 +210,19 @@ function feedFormat(rootName: string): XmlFeedFormat {
   throw new FeedParseError(`not a feed: the document's root element is <${rootName}>, expected <rss>, <feed> (Atom), <rdf:RDF> or a JSON Feed`);
 }
 
-/** The date fields an entry may carry, in the order they are trusted. */
-const DATE_FIELDS = ['pubDate', 'date', 'issued', 'created', 'modified', 'updated'];
+/**
+ * The date fields an entry may carry, in the order they are trusted: RSS's own (renamed, see
+ * ORIGINAL_NAMES), or the date rss-parser made of Atom's `<published>` or `<updated>`.
+ */
+const RSS_DATE_FIELDS = ['#pubDate', '#dc:date', 'issued', 'created', 'modified', 'updated'];
+const ATOM_DATE_FIELDS = ['pubDate', 'issued', 'created', 'modified', 'updated'];
 
 /** `text` of each value is already trimmed and non-blank or undefined, so the first defined one is firstText's answer. */
 function entryOf(item: XmlRecord, format: XmlFeedFormat): FeedEntry {
   const atom = format === 'atom';
+  const dateFields = atom ? ATOM_DATE_FIELDS : RSS_DATE_FIELDS;
   let published: string | undefined;
-  for (let index = 0; published === undefined && index < DATE_FIELDS.length; index++) published = text(item[DATE_FIELDS[index]!]);
+  for (let index = 0; published === undefined && index < dateFields.length; index++) published = text(item[dateFields[index]!]);
   return {
     guid: atom ? text(item['id']) : text(item['guid']) ?? text(item['rdf:about']),
     link: text(item['link']),

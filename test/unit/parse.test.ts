@@ -148,6 +148,20 @@ describe('parseFeed: the formats', () => {
     );
   });
 
+  it('reads RSS dates as written (pubDate, else dc:date) and Atom dates as rss-parser converts them', async () => {
+    const rss = await parseFeed(`<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title>
+      <item><title>a</title><pubDate>Tue, 10 Jun 2003 04:00:00 GMT</pubDate><dc:date>2001-01-01</dc:date></item>
+      <item><title>b</title><dc:date>2003-06-10T04:00:00Z</dc:date></item>
+      <item><title>c</title><pubDate>not a date</pubDate></item>
+    </channel></rss>`);
+    expect(rss.entries.map((entry) => entry.published)).toEqual(['Tue, 10 Jun 2003 04:00:00 GMT', '2003-06-10T04:00:00Z', 'not a date']);
+    const atom = await parseFeed(`<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+      <entry><id>1</id><title>a</title><published>2003-06-10T04:00:00+02:00</published><pubDate>ignored</pubDate></entry>
+      <entry><id>2</id><title>b</title><updated>2003-06-11T04:00:00Z</updated></entry>
+    </feed>`);
+    expect(atom.entries.map((entry) => entry.published)).toEqual(['2003-06-10T02:00:00.000Z', '2003-06-11T04:00:00.000Z']);
+  });
+
   it('tolerates blank lines before the XML declaration', async () => {
     const feed = await parseFeed('\n\n  <?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><item><title>x</title></item></channel></rss>');
     expect(feed.entries).toHaveLength(1);
