@@ -55,16 +55,20 @@ export function stripBoilerplate(text: string): string {
   const hints = new Hints(text);
   if (hints.next === -1) return text;
   const lines: string[] = [];
+  // Most hinted texts only mention a photo: when no line changed, the text is returned as it came.
+  let changed = false;
   for (let start = 0; start <= text.length; ) {
     const lineBreak = text.indexOf('\n', start);
     const end = lineBreak === -1 ? text.length : lineBreak;
     const hinted = hints.next !== -1 && hints.next < end;
-    const line = hinted ? cleanLine(text.slice(start, end)) : text.slice(start, end);
+    const written = text.slice(start, end);
+    const line = hinted ? cleanLine(written) : written;
     if (hinted) hints.skipTo(end);
     if (line !== '') lines.push(line);
+    if (line === '' || line !== written) changed = true;
     start = end + 1;
   }
-  return lines.join('\n');
+  return changed ? lines.join('\n') : text;
 }
 
 /** Where the next hint starts (-1: none), from the next hint word and the next "[", each searched again only once passed. */
@@ -97,10 +101,25 @@ class Hints {
   }
 }
 
+/**
+ * What each pattern that scans a whole line cannot match without, tested first since a hinted
+ * line (a photo, an image, "read this") rarely holds boilerplate. Case-insensitive patterns
+ * with the `u` flag also match "ſ" for "s" and the Kelvin sign for "k": no word here holds
+ * either letter, or it allows for it.
+ */
+const CAPTION_WORD = /photo|image|picture|illu[sſ]tration/i;
+const POST_APPEARED_WORD = /appeared/i;
+const CLICK_WORD = /clic/i;
+const MARKER_WORD = /Read [Mm]ore|READ MORE|Continue [Rr]eading|Keep [Rr]eading/;
+
 /** A line with a hint in it, without the boilerplate that hint points to. */
 function cleanLine(line: string): string {
-  if (READ_MORE_LINE.test(line) || CREDIT_LINE.test(line) || POST_APPEARED_LINE.test(line) || CAPTION_LINE.test(line)) return '';
-  let cleaned = withoutClickSentence(line.replace(CREDIT_IN_BRACKETS, '').replace(POST_APPEARED_TAIL, ''));
+  if (READ_MORE_LINE.test(line) || CREDIT_LINE.test(line) || POST_APPEARED_LINE.test(line) || (CAPTION_WORD.test(line) && CAPTION_LINE.test(line))) return '';
+  let cleaned = line.includes('(') ? line.replace(CREDIT_IN_BRACKETS, '') : line;
+  if (POST_APPEARED_WORD.test(cleaned)) cleaned = cleaned.replace(POST_APPEARED_TAIL, '');
+  if (CLICK_WORD.test(cleaned)) cleaned = withoutClickSentence(cleaned);
+  // The marker and elision patterns need a "[" or a marker's words.
+  if (!cleaned.includes('[') && !MARKER_WORD.test(cleaned)) return cleaned.trim();
   const tail = MARKER_TAIL.exec(cleaned);
   if (tail) {
     const before = cleaned.slice(0, tail.index).trimEnd();

@@ -21,6 +21,12 @@ const BLOCK_ELEMENTS = new Set([
  */
 const DOUBLE_ESCAPED_ENTITY = /&amp;(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/gi;
 
+/**
+ * A code unit from U+0300 (the combining marks) on: below it every character is its own NFC
+ * form and none combines with its neighbours, so a text without one is NFC already.
+ */
+const MAY_CHANGE_UNDER_NFC = /[\u0300-\uffff]/;
+
 /** The readable text of an HTML fragment and its first content image. */
 export interface HtmlContent {
   text: string;
@@ -116,16 +122,22 @@ class TextCollector implements HtmlEvents {
 
   text(chunk: string): void {
     if (this.skippedDepth > 0) return;
+    if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
+    // Whitespace between tags (a third of all chunks) folds into one space, or into the space
+    // already ending the line, or into nothing at its start: the folded line is the same.
+    if (chunk.trim() === '') {
+      if (this.line !== '' && !this.line.endsWith(' ')) this.line += ' ';
+      return;
+    }
     // Line breaks in HTML source are only whitespace; breaks come from block elements.
     this.line += chunk;
-    if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
   }
 
   content(): HtmlContent {
     this.breakLine();
     const text = this.lines.join('\n');
     const linksOnly = this.linkChars > 0 && this.linkChars >= LINKS_ONLY_SHARE * text.length;
-    return { text: text.normalize('NFC'), image: this.image, ...(linksOnly ? { linksOnly } : {}) };
+    return { text: MAY_CHANGE_UNDER_NFC.test(text) ? text.normalize('NFC') : text, image: this.image, ...(linksOnly ? { linksOnly } : {}) };
   }
 
   /** Ends the current line: its whitespace folded once (not per chunk), trimmed, kept unless empty. */

@@ -51,8 +51,13 @@ const KANA_SHARE_FOR_JAPANESE = 0.05;
 /** Letters only Ukrainian writes in Cyrillic (Russian has none of them). */
 const UKRAINIAN_LETTERS = /[ґєї]/iu;
 
-/** A code unit from the first script range after Latin's (Greek) on: only such a text can name a language. */
-const BEYOND_LATIN = /[\u0370-\uffff]/;
+/**
+ * U+0370–U+1FFF (Greek to Greek Extended) and U+3040 on (kana, Han, Hangul, Arabic forms,
+ * surrogates): every script range above but Latin's lies inside, typographic quotes and dashes
+ * (U+2000–U+303F) do not. A text without any such unit needs no count; three ranges test faster
+ * than the exact list.
+ */
+const MAY_NAME_LANGUAGE = /[\u0370-\u1fff\u3040-\ufeff\uff66-\uff9f]/;
 
 /** How much text the script count looks at: enough to be sure, cheap on long articles. */
 export const SCRIPT_SAMPLE_LENGTH = 1000;
@@ -120,8 +125,8 @@ export function canonicalLanguageTag(value: string): string | undefined {
  */
 export function guessLanguageFromScript(text: string): string | undefined {
   const sample = text.slice(0, SCRIPT_SAMPLE_LENGTH);
-  // Below U+0370 only Latin letters count, and Latin names no language: most feeds' text needs no count.
-  if (!BEYOND_LATIN.test(sample)) return undefined;
+  // Latin names no language: a text with no letter of another script (most feeds') needs no count.
+  if (!MAY_NAME_LANGUAGE.test(sample)) return undefined;
   const counts = countScripts(sample);
   if (counts.kana > 0 && counts.kana >= KANA_SHARE_FOR_JAPANESE * (counts.kana + counts.han)) {
     counts.kana += counts.han;

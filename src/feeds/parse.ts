@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import Parser from 'rss-parser';
 import { FeedParseError, firstText, isRecord, looksLikeImage, type FeedEntry, type ParsedFeed, type XmlFeedFormat } from './feed-entry.js';
 import { parseJsonFeed } from './parse-json.js';
@@ -8,11 +9,44 @@ export { FeedParseError, type FeedEntry, type ParsedFeed } from './feed-entry.js
 type XmlRecord = Record<string, unknown>;
 
 /**
+ * rss-parser makes a plain-text `contentSnippet` of every RSS `<description>` and
+ * `<content:encoded>` and of every Atom `<content>` (two regexes and an entity decode over each
+ * body: a fifth of its time on full-text feeds), and an ISO `isoDate` of every RSS `<pubDate>`
+ * or `<dc:date>`: Herald reads neither (it reads the HTML, and parses dates itself). xml2js
+ * hands these elements to rss-parser under other names, which no XML element can have (`#`
+ * cannot start one), so rss-parser copies them as custom fields instead, without that work.
+ * (Atom dates stay rss-parser's: it converts them, and a date it cannot convert refuses the feed.)
+ */
+const ORIGINAL_NAMES = new Map([
+  ['#description', 'description'],
+  ['#content:encoded', 'content:encoded'],
+  ['#content', 'content'],
+  ['#pubDate', 'pubDate'],
+  ['#dc:date', 'dc:date'],
+]);
+
+/** Called for every element: compares with the five names, no lookup by an arbitrary key. */
+function renamedElement(name: string): string {
+  switch (name) {
+    case 'description':
+    case 'content:encoded':
+    case 'content':
+    case 'pubDate':
+    case 'dc:date':
+      return `#${name}`;
+    default:
+      return name;
+  }
+}
+
+/**
  * rss-parser keeps only common fields; these add what Herald needs from media RSS, Atom 0.3
- * dates and Atom/Dublin Core categories. keepArray keeps every occurrence, not just the first.
+ * dates and Atom/Dublin Core categories, and the renamed bodies. keepArray keeps every
+ * occurrence, not just the first.
  */
 const rssParser = new Parser<XmlRecord, XmlRecord>({
   defaultRSS: 2,
+  xml2js: { tagNameProcessors: [renamedElement] },
   customFields: {
     feed: ['dc:language'],
     item: [
@@ -26,9 +60,34 @@ const rssParser = new Parser<XmlRecord, XmlRecord>({
       'modified',
       'created',
       'updated',
+      ...ORIGINAL_NAMES.keys(),
     ],
   },
 });
+
+/** rss-parser's own reading of a body: its text, or an element with child elements serialized back to XML. */
+const { getContent } = createRequire(import.meta.url)('rss-parser/lib/utils.js') as { getContent: (content: unknown) => unknown };
+
+/**
+ * A renamed body as rss-parser would have given it under its own name: the custom field is the
+ * element's text, or the element itself, which rss-parser serializes (with the names inside
+ * it as written: inline XHTML rarely holds an element named like a renamed one).
+ */
+function body(value: unknown): unknown {
+  if (!isRecord(value) || typeof value['_'] === 'string') return value;
+  return getContent(holdsRenamed(value) ? withOriginalNames(value) : value);
+}
+
+function holdsRenamed(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsRenamed);
+  return isRecord(value) && Object.entries(value).some(([key, child]) => ORIGINAL_NAMES.has(key) || holdsRenamed(child));
+}
+
+function withOriginalNames(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withOriginalNames);
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [ORIGINAL_NAMES.get(key) ?? key, withOriginalNames(child)]));
+}
 
 /** How much of the document to search for its root element (prolog, comments and DTD come first). */
 const ROOT_SEARCH_WINDOW = 64 * 1024;
@@ -45,8 +104,11 @@ export async function parseFeed(document: string): Promise<ParsedFeed> {
   const root = rootElement(trimmed);
   const format = feedFormat(root.name);
   let parsed: XmlRecord & Parser.Output<XmlRecord>;
+  let entries: FeedEntry[];
   try {
     parsed = await rssParser.parseString(trimmed);
+    // Inside the try: serializing a body is rss-parser's step, and fails as it would have there.
+    entries = parsed.items.map((item) => entryOf(item, format));
   } catch (error) {
     return recover(trimmed, format, error);
   }
@@ -55,7 +117,7 @@ export async function parseFeed(document: string): Promise<ParsedFeed> {
     title: text(parsed.title),
     link: text(parsed.link),
     language: firstText(text(parsed['language']), text(parsed['dc:language']), root.language),
-    entries: parsed.items.map((item) => entryOf(item, format)),
+    entries,
   };
 }
 
@@ -148,21 +210,25 @@ function feedFormat(rootName: string): XmlFeedFormat {
   throw new FeedParseError(`not a feed: the document's root element is <${rootName}>, expected <rss>, <feed> (Atom), <rdf:RDF> or a JSON Feed`);
 }
 
-/** The date fields an entry may carry, in the order they are trusted. */
-const DATE_FIELDS = ['pubDate', 'date', 'issued', 'created', 'modified', 'updated'];
+/**
+ * The date fields an entry may carry, in the order they are trusted: RSS's own (renamed, see
+ * ORIGINAL_NAMES), or the date rss-parser made of Atom's `<published>` or `<updated>`.
+ */
+const RSS_DATE_FIELDS = ['#pubDate', '#dc:date', 'issued', 'created', 'modified', 'updated'];
+const ATOM_DATE_FIELDS = ['pubDate', 'issued', 'created', 'modified', 'updated'];
 
 /** `text` of each value is already trimmed and non-blank or undefined, so the first defined one is firstText's answer. */
 function entryOf(item: XmlRecord, format: XmlFeedFormat): FeedEntry {
   const atom = format === 'atom';
+  const dateFields = atom ? ATOM_DATE_FIELDS : RSS_DATE_FIELDS;
   let published: string | undefined;
-  for (let index = 0; published === undefined && index < DATE_FIELDS.length; index++) published = text(item[DATE_FIELDS[index]!]);
+  for (let index = 0; published === undefined && index < dateFields.length; index++) published = text(item[dateFields[index]!]);
   return {
     guid: atom ? text(item['id']) : text(item['guid']) ?? text(item['rdf:about']),
     link: text(item['link']),
     title: text(item['title']),
-    // rss-parser files an RSS <description> under `content` and an Atom <content> there too.
-    contentHtml: atom ? text(item['content']) : text(item['content:encoded']),
-    summaryHtml: atom ? text(item['summary']) : text(item['content']) ?? text(item['summary']),
+    contentHtml: text(body(item[atom ? '#content' : '#content:encoded'])),
+    summaryHtml: atom ? text(item['summary']) : text(body(item['#description'])) ?? text(item['summary']),
     author: text(item['creator']) ?? text(item['author']),
     published,
     categories: categoriesOf(item),

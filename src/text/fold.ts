@@ -26,9 +26,16 @@ export function whitespaceRunsToSpace(text: string): string {
 /** Whitespace other than a space or a line break. */
 const OTHER_WHITESPACE = /[^\S \n]/;
 
+/**
+ * A code unit from U+00A0 on: below it every character is its own NFKC form and none combines
+ * with its neighbours, so a text without one is NFKC already (the normalizer would copy it only
+ * to find that out).
+ */
+const MAY_CHANGE_UNDER_NFKC = /[\u00a0-\uffff]/;
+
 /** NFKC-normalized, lower-cased text with runs of whitespace folded to one space. */
 export function normalizeForComparison(text: string): string {
-  const folded = text.normalize('NFKC').toLowerCase();
+  const folded = (MAY_CHANGE_UNDER_NFKC.test(text) ? text.normalize('NFKC') : text).toLowerCase();
   // Item texts are lines of single-spaced words: when their breaks become spaces and no two
   // spaces meet, every run was one character, and the regex fold would give the same.
   if (!OTHER_WHITESPACE.test(folded)) {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectPairsBelowAreNormal } from '../support/normal-form-pairs.js';
 import { isWhitespace, normalizeForComparison, whitespaceRunsToSpace } from '../../src/text/fold.js';
 
 /** Text made mostly of whitespace of every kind, so runs, lone breaks and mixes all occur. */
@@ -33,5 +34,10 @@ describe('normalizeForComparison', () => {
     fc.assert(fc.property(lines, (text) => {
       expect(normalizeForComparison(text)).toBe(whitespaceRunsToSpace(text.normalize('NFKC').toLowerCase()).trim());
     }), { numRuns: 2000 });
+  });
+
+  it('skips NFKC only where it changes nothing: every pair of code units below U+00A0 is NFKC already', () => {
+    expectPairsBelowAreNormal('NFKC', 0xa0);
+    expect(normalizeForComparison('ASCII Only\tText')).toBe('ascii only text');
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectPairsBelowAreNormal } from '../support/normal-form-pairs.js';
 import { firstImage, htmlToText } from '../../src/feeds/html-text.js';
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -35,6 +36,11 @@ describe('htmlToText', () => {
     expect(htmlToText('Cafe\u0301')).toBe('Caf\u00e9');
   });
 
+  it('skips NFC only where it changes nothing: every pair of code units below U+0300 is NFC already', () => {
+    expectPairsBelowAreNormal('NFC', 0x300);
+    expect(htmlToText('<p>Cafe\u0301 <b>x</b></p>')).toBe('Caf\u00e9 x');
+  });
+
   it('survives broken markup without losing text', () => {
     expect(htmlToText('<p>unclosed <b>bold <i>italic</p> tail</div></span> end')).toBe('unclosed bold italic\ntail end');
     expect(htmlToText('<a href="x>broken')).toBe('');
@@ -56,6 +62,15 @@ describe('htmlToText', () => {
       const html = parts.map(([tag, text]) => `<${tag} class="x">${escapeHtml(text)}</${tag}>`).join('');
       expect(htmlToText(html)).not.toMatch(/<(p|b|script|a|img|div|span) class/);
     }), { numRuns: 200 });
+  });
+
+  it('folds whitespace between inline tags as it folds the same text without the tags', () => {
+    const whitespace = fc.array(fc.constantFrom(' ', '\n', '\t', '\u00a0', '\u3000'), { maxLength: 3 }).map((units) => units.join(''));
+    const word = fc.stringMatching(/^[a-zé’]{1,4}$/);
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom('b', 'i', 'span', 'a'), fc.oneof(whitespace, word)), { maxLength: 12 }), (parts) => {
+      const html = parts.map(([tag, text]) => `<${tag}>${text}</${tag}>`).join('');
+      expect(htmlToText(html)).toBe(fold(parts.map(([, text]) => text).join('')));
+    }), { numRuns: 300 });
   });
 
   it('is idempotent on plain text', () => {

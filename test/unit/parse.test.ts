@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
 import { decodeFeed } from '../../src/feeds/decode.js';
 import { FeedParseError, parseFeed, type ParsedFeed } from '../../src/feeds/parse.js';
@@ -123,6 +124,42 @@ describe('parseFeed: the formats', () => {
       </channel></rss>`);
     expect(feed.entries.map((entry) => entry.image)).toEqual(['https://cdn.example/big.jpg', 'https://cdn.example/thumb.jpg', 'https://cdn.example/pic.png', undefined]);
     expect(feed.entries[0]).toMatchObject({ categories: ['World', 'Europe'], contentHtml: '<p>Full <em>text</em></p>', summaryHtml: 'Short' });
+  });
+
+  it('reads bodies as rss-parser reads them: text, or inline XHTML serialized with the names inside it as written', async () => {
+    const rss = `<rss version="2.0"><channel><title>t</title>
+      <item><title>a</title><description>Plain &lt;b&gt;HTML&lt;/b&gt;</description><content:encoded><![CDATA[<p>Full</p>]]></content:encoded></item>
+      <item><title>b</title><description><div><description>inner</description><content>more</content><p>text</p></div></description></item>
+      <item><title>c</title><description type="html"/></item>
+    </channel></rss>`;
+    const atom = `<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+      <entry><id>1</id><title>a</title><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>One <content:encoded>x</content:encoded></p></div></content></entry>
+      <entry><id>2</id><title>b</title><content type="html">&lt;p&gt;Two&lt;/p&gt;</content><summary>S</summary></entry>
+    </feed>`;
+    const trimmed = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+    const asRssParserReads = await new Parser().parseString(rss);
+    expect((await parseFeed(rss)).entries.map(({ contentHtml, summaryHtml }) => ({ contentHtml, summaryHtml }))).toEqual(
+      asRssParserReads.items.map((item) => ({ contentHtml: trimmed(item['content:encoded']), summaryHtml: trimmed(item.content) })),
+    );
+    expect((await parseFeed(rss)).entries[1]!.summaryHtml).toContain('<description>inner</description><content>more</content>');
+    const atomAsRssParserReads = await new Parser().parseString(atom);
+    expect((await parseFeed(atom)).entries.map(({ contentHtml, summaryHtml }) => ({ contentHtml, summaryHtml }))).toEqual(
+      atomAsRssParserReads.items.map((item) => ({ contentHtml: trimmed(item.content), summaryHtml: trimmed(item.summary) })),
+    );
+  });
+
+  it('reads RSS dates as written (pubDate, else dc:date) and Atom dates as rss-parser converts them', async () => {
+    const rss = await parseFeed(`<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title>
+      <item><title>a</title><pubDate>Tue, 10 Jun 2003 04:00:00 GMT</pubDate><dc:date>2001-01-01</dc:date></item>
+      <item><title>b</title><dc:date>2003-06-10T04:00:00Z</dc:date></item>
+      <item><title>c</title><pubDate>not a date</pubDate></item>
+    </channel></rss>`);
+    expect(rss.entries.map((entry) => entry.published)).toEqual(['Tue, 10 Jun 2003 04:00:00 GMT', '2003-06-10T04:00:00Z', 'not a date']);
+    const atom = await parseFeed(`<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+      <entry><id>1</id><title>a</title><published>2003-06-10T04:00:00+02:00</published><pubDate>ignored</pubDate></entry>
+      <entry><id>2</id><title>b</title><updated>2003-06-11T04:00:00Z</updated></entry>
+    </feed>`);
+    expect(atom.entries.map((entry) => entry.published)).toEqual(['2003-06-10T02:00:00.000Z', '2003-06-11T04:00:00.000Z']);
   });
 
   it('tolerates blank lines before the XML declaration', async () => {
