@@ -1,6 +1,6 @@
 import { fnv1a32 } from '../dedup/hash.js';
 import { bandHashes } from '../dedup/minhash.js';
-import { fingerprintBuckets, type Fingerprint } from '../dedup/fingerprint.js';
+import type { Fingerprint } from '../dedup/fingerprint.js';
 import {
   DEFAULT_INDEX_OPTIONS,
   rankNearDuplicates,
@@ -8,9 +8,12 @@ import {
   type NearDuplicateIndex,
   type NearDuplicateIndexOptions,
 } from '../dedup/near-duplicate-index.js';
-import type { RedisClient } from './client.js';
+import type { ChainableCommander } from 'ioredis';
+import { isCluster, type RedisClient } from './client.js';
 import { checkSignatureBits, decodeEntry, encodeEntry, entrySize, feedKeyOf, storedFingerprint } from './near-duplicate-entries.js';
+import { EntryReservations, type ChunkRequest } from './near-duplicate-reservations.js';
 import { withNearDuplicateScripts } from './near-duplicate-scripts.js';
+import { execPipeline } from './pipeline.js';
 import { createStoryKeys, type StoryKeys } from './story-keys.js';
 
 /**
@@ -20,10 +23,12 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * Time is cut into buckets a third of the window long (a lookup spans at most 7 of them).
  *
  * - Entries (near-duplicate-entries.ts, 47 B): id, feed, time and the signature's low 4 bits
- *   per value, fixed-size, in one hash per entry shard and bucket, 64 to a field (a field is
- *   rewritten whole on append, so it stays small); the hash expires a window and a bucket after
- *   its last write. An entry's handle is its shard, bucket and ordinal. A batch's entries all
- *   go to one shard (chosen by its first item's id), so appending them is one call.
+ *   per value, fixed-size, in one hash per entry shard and bucket, 64 to a field (a chunk; a
+ *   field is rewritten whole on append, so it stays small); the hash expires a window and a
+ *   bucket after its last write. An entry's handle is its shard, bucket and ordinal. The hash
+ *   hands out whole chunks from a counter, and an index holds a few ahead
+ *   (near-duplicate-reservations.ts): it alone writes a chunk it took, so it names an item's
+ *   ordinal before the entry is written.
  * - Band records: one hash per group of four LSH bands (band modulo 4); the field is the band
  *   number and the band hash's first 11 bits (2,048 fields a band), the value a run of 4-byte
  *   records in arrival order: the next 10 bits of the band hash (a lookup skips all but one in
@@ -34,26 +39,36 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  *   that is gone or does not match). 16 bands × 4 B, plus ~18 B of hash fields at 100,000
  *   items in the window (less per item as the window fills).
  *
- * Slots: each band group is one key, tagged `{nd3-g<group>}`, so one script per group looks up
- * and appends a batch's records; the entry hashes of one shard share the tag `{nd3-e<shard>}`
+ * Slots: each band group is one key, tagged `{nd4-g<group>}`, so one script per group looks up
+ * and appends a batch's records; the entry hashes of one shard share the tag `{nd4-e<shard>}`
  * over all buckets, so one script reads a batch's candidates from a shard whatever their
  * buckets. 4 group slots and 4 shard slots: every call stays in one slot, and the index (a small
  * part of Herald's memory beside the items) spreads over the masters.
  *
- * Round trips: matchAndAdd takes three for a batch (of up to 400 items; a larger one goes in
- * slices, one after another): append the entries (one call); one
- * call per band group looks up the batch's fields and appends its records (they need the
- * ordinals; lookups come first, so a batch never finds itself); read the candidates' entries
- * (one call per shard). Items of the batch are matched against its earlier items in memory.
+ * Round trips: matchAndAdd takes two for a batch (of up to 400 items; a larger one goes in
+ * slices, one after another): the entries' appends and one call per band group, which looks up
+ * the batch's fields and appends its records (lookups first, so a batch never finds itself),
+ * sent together (one pipeline on a single server); then the candidates' entries (one call per
+ * shard). A third goes first when the index holds too few chunks for the batch (its first batch
+ * in a bucket; a batch larger than the last); otherwise the first round trip also asks for the
+ * next batch's chunks. Items of the batch are matched against its earlier items in memory.
  *
- * Layouts before this one used the tags `{nd-b…}`/`{nd-e…}` and `{nd2-b…}`/`{nd2-e…}`: this
- * one never reads those keys, so after an upgrade they simply expire within a window and a bucket (an item indexed
- * just before the upgrade is then not found as an original: a missed match at most).
+ * Concurrency: a band group's script looks up and appends at once, so of two batches sharing a
+ * band the later finds the earlier. On one server an entry is written before its records (one
+ * connection, in order); on a cluster they go to different masters at once, and a batch that
+ * finds a record in the instant before its entry lands reads nothing for it: a missed match,
+ * only between batches running at the same moment, which the story engine's clustering lock
+ * never lets happen.
+ *
+ * Layouts before this one used the tags `{nd-b…}`/`{nd-e…}`, `{nd2-b…}`/`{nd2-e…}` and
+ * `{nd3-g…}`/`{nd3-e…}` (whose entry hashes counted entries, not chunks): this one never reads
+ * those keys, so after an upgrade they simply expire within a window and a bucket (an item
+ * indexed just before the upgrade is then not found as an original: a missed match at most).
  */
 
 /** Entry shards (2 bits of a record). */
 const ENTRY_SHARDS = 4;
-/** Entries per hash field. */
+/** Entries per hash field (a chunk, the unit an entry hash hands out). */
 const ENTRIES_PER_CHUNK = 64;
 /** Entries an entry hash takes: the 17 bits of a record's ordinal (524,288 items a bucket over the 4 shards). */
 const MAX_ENTRIES = 1 << 17;
@@ -64,6 +79,8 @@ const TAIL_BITS = 10;
 /** Bands share a key four by four (band modulo 4): fewer, larger script calls per batch. */
 const BAND_GROUPS = 4;
 const RECORD_BYTES = 4;
+/** Entry hashes one read call takes: the read script names a key by one byte. */
+const MAX_KEYS_PER_READ = 255;
 /** A record keeps its entry's bucket modulo 8: a lookup spans at most 7 buckets, so that names one. */
 const BUCKET_CYCLE = 8;
 
@@ -73,6 +90,20 @@ export interface IndexItem {
   fingerprint: Fingerprint;
   at: number;
   feedId: string;
+}
+
+/** An item with what the index derives from it once: its band hashes, feed key and time bucket. */
+interface Prepared {
+  item: IndexItem;
+  bands: Array<{ band: number; hash: number }>;
+  feedKey: string;
+  bucket: number;
+}
+
+/** Where an added item's entry goes (ordinal -1: left out, its entry hash is full). */
+interface Placed extends Prepared {
+  shard: number;
+  ordinal: number;
 }
 
 /** An item's band hashes as (band, 32-bit hash); a short text has one, in the band after the last. */
@@ -90,13 +121,25 @@ function tailOf(hash: number): number {
   return (hash >>> (32 - FIELD_BITS - TAIL_BITS)) & ((1 << TAIL_BITS) - 1);
 }
 
-/** Bucket modulo 8, also for times before 1970. */
-function cycleOf(bucket: number): number {
-  return ((bucket % BUCKET_CYCLE) + BUCKET_CYCLE) % BUCKET_CYCLE;
+/** `value` modulo `modulus`, also for negative values (times before 1970). */
+function modulo(value: number, modulus: number): number {
+  return ((value % modulus) + modulus) % modulus;
 }
 
 function recordOf(hash: number, bucket: number, shard: number, ordinal: number): number {
-  return ((tailOf(hash) << 22) | (cycleOf(bucket) << 19) | (shard << 17) | ordinal) >>> 0;
+  return ((tailOf(hash) << 22) | (modulo(bucket, BUCKET_CYCLE) << 19) | (shard << 17) | ordinal) >>> 0;
+}
+
+/** An entry's handle as one number (exact: buckets stay far below 2^34). */
+function handleOf(shard: number, bucket: number, ordinal: number): number {
+  return (bucket * ENTRY_SHARDS + shard) * MAX_ENTRIES + ordinal;
+}
+
+function placeOf(handle: number): { shard: number; bucket: number; ordinal: number } {
+  const ordinal = modulo(handle, MAX_ENTRIES);
+  const rest = (handle - ordinal) / MAX_ENTRIES;
+  const shard = modulo(rest, ENTRY_SHARDS);
+  return { shard, bucket: (rest - shard) / ENTRY_SHARDS, ordinal };
 }
 
 /** Fields as the band script takes them: 2 bytes each. */
@@ -120,10 +163,6 @@ function packAppends(appends: readonly number[][]): { counts: Buffer; records: B
   return { counts, records };
 }
 
-function shardOf(id: string): number {
-  return fnv1a32(id) % ENTRY_SHARDS;
-}
-
 /**
  * Items a band group's script takes at once: its HSET gets 2 values per field, 4 fields an item,
  * and Lua unpacks at most ~8,000 values.
@@ -136,9 +175,9 @@ function slices<T>(items: T[]): T[][] {
   return result;
 }
 
-/** Groups values by a string key, keeping first-seen order. */
-function groupBy<T>(values: Iterable<T>, keyOf: (value: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
+/** Groups values by a key, keeping first-seen order. */
+function groupBy<T, K>(values: Iterable<T>, keyOf: (value: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
   for (const value of values) {
     const key = keyOf(value);
     const group = groups.get(key);
@@ -148,16 +187,28 @@ function groupBy<T>(values: Iterable<T>, keyOf: (value: T) => string): Map<strin
   return groups;
 }
 
-/** Where an item's entry went: its shard, bucket and ordinal (-1: left out, the hash was full). */
-interface Placed {
-  item: IndexItem;
-  shard: number;
-  bucket: number;
-  ordinal: number;
+function countPerBucket(items: Array<{ bucket: number }>): Map<number, number> {
+  return new Map([...groupBy(items, ({ bucket }) => bucket)].map(([bucket, group]) => [bucket, group.length]));
 }
 
-/** Handles a lookup found per item: "shard:bucket" → ordinals. */
-type Handles = Array<Map<string, Set<number>>>;
+/** A command queued on a pipeline. */
+type Command = (pipeline: ChainableCommander) => ChainableCommander;
+
+/**
+ * Sends commands at once and gives their replies in order: one pipeline on a single server (one
+ * write, one reply, executed in order); on a cluster, where a pipeline must stay within one
+ * node, a pipeline each.
+ */
+async function together(redis: RedisClient, commands: Command[]): Promise<unknown[]> {
+  if (commands.length === 0) return [];
+  if (isCluster(redis)) return Promise.all(commands.map(async (command) => (await execPipeline(command(redis.pipeline())))[0]));
+  const pipeline = redis.pipeline();
+  for (const command of commands) command(pipeline);
+  return execPipeline(pipeline);
+}
+
+/** Handles a lookup found per item. */
+type Handles = Array<Set<number>>;
 
 /** One band group's share of a script call: its fields (field → position), who wants each position's records with which tail, and the records to append to each. */
 interface GroupWork {
@@ -167,23 +218,20 @@ interface GroupWork {
 }
 
 /** Adds the handles of the records (of one field) whose tail matches and whose bucket lies in [first, last]. */
-function collectHandles(records: Buffer, tail: number, first: number, last: number, found: Map<string, Set<number>>): void {
+function collectHandles(records: Buffer, tail: number, first: number, last: number, found: Set<number>): void {
   for (let at = 0; at + RECORD_BYTES <= records.length; at += RECORD_BYTES) {
     const word = records.readUInt32BE(at);
     if (word >>> 22 !== tail) continue;
-    const bucket = first + cycleOf(((word >>> 19) & 7) - first);
+    const bucket = first + modulo(((word >>> 19) & 7) - first, BUCKET_CYCLE);
     if (bucket > last) continue;
-    const place = `${(word >>> 17) & 3}:${bucket}`;
-    const ordinals = found.get(place) ?? new Set<number>();
-    ordinals.add(word & (MAX_ENTRIES - 1));
-    found.set(place, ordinals);
+    found.add(handleOf((word >>> 17) & 3, bucket, word & (MAX_ENTRIES - 1)));
   }
 }
 
 /**
  * The near-duplicate index over Redis (layout above). `matchAndAdd` serves a poll's batch:
  * items are matched against the indexed items and, in memory, against the batch's earlier
- * items, then added, in three round trips. `query` and `add` are the same for one item.
+ * items, then added, in two round trips. `query` and `add` are the same for one item.
  */
 export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   readonly options: NearDuplicateIndexOptions;
@@ -191,6 +239,9 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   private readonly redis: RedisClient;
   private readonly bucketMs: number;
   private readonly entrySize: number;
+  private readonly reservations = new EntryReservations(ENTRY_SHARDS, ENTRIES_PER_CHUNK, MAX_ENTRIES / ENTRIES_PER_CHUNK);
+  /** Batches take entry positions and send their appends one after another, so a chunk's appends reach Redis in the order of their ordinals. */
+  private placing: Promise<unknown> = Promise.resolve();
 
   constructor(redis: RedisClient, prefix: string, options: Partial<NearDuplicateIndexOptions> = {}) {
     this.redis = withNearDuplicateScripts(redis);
@@ -208,57 +259,88 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   }
 
   async query(fingerprint: Fingerprint, at: number, feedId: string): Promise<string[]> {
-    const items = [{ id: '', fingerprint, at, feedId }];
+    const items = [this.prepare({ id: '', fingerprint, at, feedId })];
     return this.rank(items, await this.readEntries(await this.findAndAdd(items, [])), false)[0]!;
   }
 
   /**
    * For each item in order, the ids of its near-duplicates (most similar first) among the
-   * indexed items and the batch's earlier items; then adds the batch. Three round trips.
+   * indexed items and the batch's earlier items; then adds the batch. Two round trips.
    */
   async matchAndAdd(items: IndexItem[]): Promise<string[][]> {
+    const prepared = items.map((item) => this.prepare(item));
     const indexed: IndexedFingerprint[][] = [];
     // A later slice also finds the earlier ones in Redis; ranking counts each candidate once.
-    for (const slice of slices(items)) indexed.push(...(await this.readEntries(await this.findAndAdd(slice, await this.appendEntries(slice)))));
-    return this.rank(items, indexed, true);
+    for (const slice of slices(prepared)) indexed.push(...(await this.readEntries(await this.findAndAdd(slice, slice))));
+    return this.rank(prepared, indexed, true);
   }
 
-  /** Adds items to the index: their entries first, then the band records that point at them. */
+  /** Adds items to the index: their entries and the band records that point at them. */
   async addAll(items: IndexItem[]): Promise<void> {
-    for (const slice of slices(items)) await this.findAndAdd([], await this.appendEntries(slice));
+    for (const slice of slices(items.map((item) => this.prepare(item)))) await this.findAndAdd([], slice);
+  }
+
+  private prepare(item: IndexItem): Prepared {
+    return { item, bands: bandsOf(item.fingerprint, this.options.bands, this.options.rows), feedKey: feedKeyOf(item.feedId), bucket: this.bucketOf(item.at) };
   }
 
   private bucketOf(at: number): number {
     return Math.floor(at / this.bucketMs);
   }
 
-  /**
-   * Appends the items' entries: the batch's to one entry shard (chosen by its first item's id,
-   * so batches spread over the shards), one script per time bucket.
-   */
-  private async appendEntries(items: IndexItem[]): Promise<Placed[]> {
-    const shard = shardOf(items[0]!.id);
-    const placed = items.map((item) => ({ item, shard, bucket: this.bucketOf(item.at), ordinal: -1 }));
-    await Promise.all(
-      [...groupBy(placed, ({ bucket }) => String(bucket))].map(async ([, group]) => {
-        const { bucket } = group[0]!;
-        const entries = group.map(({ item }) => encodeEntry({ id: item.id, feedKey: feedKeyOf(item.feedId), at: item.at, fingerprint: item.fingerprint }, bucket * this.bucketMs, this.options));
-        const ttl = this.options.windowMs + this.bucketMs;
-        const ordinals = await this.redis.heraldNdAppendEntries(this.keys.nearDuplicateEntries(shard, bucket), ttl, this.entrySize, ENTRIES_PER_CHUNK, MAX_ENTRIES, ...entries);
-        group.forEach((entry, index) => (entry.ordinal = Number(ordinals[index])));
-      }),
-    );
-    return placed;
+  private get ttl(): number {
+    return this.options.windowMs + this.bucketMs;
   }
 
   /**
-   * One script per band group: looks up the handles of indexed entries sharing a band with each of
-   * `lookups` within its window, then appends the band records of `placed` items.
+   * Looks up the handles of indexed entries sharing a band with each of `lookups` within its
+   * window, and adds `additions` (their entries and band records), in one round trip (after
+   * one that reserves chunks, when the index holds too few).
    */
-  private async findAndAdd(lookups: IndexItem[], placed: Placed[]): Promise<Handles> {
-    const { windowMs, bands, rows } = this.options;
-    const handles: Handles = lookups.map(() => new Map());
-    const ranges = lookups.map(({ at }) => ({ first: this.bucketOf(at - windowMs), last: this.bucketOf(at + windowMs) }));
+  private async findAndAdd(lookups: Prepared[], additions: Prepared[]): Promise<Handles> {
+    if (additions.length === 0) return this.lookUpAndAppend(lookups, []);
+    // Not awaited inside the turn: the next batch may place its entries while this one waits for its replies.
+    const sent = this.inTurn(async () => ({ handles: this.lookUpAndAppend(lookups, await this.place(additions)) }));
+    return (await sent).handles;
+  }
+
+  private inTurn<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.placing.then(step);
+    this.placing = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Takes an entry position for each addition, first reserving chunks (a round trip) if too few are held. */
+  private async place(additions: Prepared[]): Promise<Placed[]> {
+    const now = Date.now();
+    this.reservations.prune(now, this.options.windowMs);
+    const short = this.reservations.shortfall(countPerBucket(additions));
+    if (short.length > 0) this.granted(short, await together(this.redis, short.map((request) => this.reserve(request))));
+    return additions.map((prepared) => {
+      const position = this.reservations.take(prepared.bucket, now);
+      return { ...prepared, shard: position?.shard ?? -1, ordinal: position?.ordinal ?? -1 };
+    });
+  }
+
+  /** A command reserving chunks; its reply (the counter after them) goes to `granted`. */
+  private reserve({ shard, bucket, chunks }: ChunkRequest): Command {
+    return (pipeline) => pipeline.heraldNdReserveChunks(this.keys.nearDuplicateEntries(shard, bucket), this.ttl, chunks);
+  }
+
+  private granted(requests: ChunkRequest[], replies: unknown[]): void {
+    const now = Date.now();
+    requests.forEach((request, index) => this.reservations.grant(request, Number(replies[index]), now));
+  }
+
+  /**
+   * Sends, in one round trip: the entries of `placed`, chunk requests for the next batch where
+   * this one left too few, and one script per band group looking up `lookups` and appending the
+   * records of `placed`. Entries go first: on one server nobody finds a record before its entry.
+   */
+  private async lookUpAndAppend(lookups: Prepared[], placed: Placed[]): Promise<Handles> {
+    const { windowMs } = this.options;
+    const handles: Handles = lookups.map(() => new Set());
+    const ranges = lookups.map(({ item }) => ({ first: this.bucketOf(item.at - windowMs), last: this.bucketOf(item.at + windowMs) }));
     const perGroup = new Map<number, GroupWork>();
     /** The position of a band hash's field in its group's script call. */
     const positionOf = (band: number, hash: number): { work: GroupWork; position: number } => {
@@ -272,34 +354,55 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
       }
       return { work, position: work.fields.get(field)! };
     };
-    lookups.forEach((item, index) => {
-      for (const { band, hash } of bandsOf(item.fingerprint, bands, rows)) {
+    lookups.forEach(({ bands }, index) => {
+      for (const { band, hash } of bands) {
         const { work, position } = positionOf(band, hash);
         work.wanted[position]!.push({ index, tail: tailOf(hash) });
       }
     });
-    for (const { item, shard, bucket, ordinal } of placed) {
-      if (ordinal < 0) continue;
-      for (const { band, hash } of bandsOf(item.fingerprint, bands, rows)) {
+    const stored = placed.filter(({ ordinal }) => ordinal >= 0);
+    for (const { bands, shard, bucket, ordinal } of stored) {
+      for (const { band, hash } of bands) {
         const { work, position } = positionOf(band, hash);
         work.appends[position]!.push(recordOf(hash, bucket, shard, ordinal));
       }
     }
-    const ttl = this.options.windowMs + this.bucketMs;
+    const entryHashes = [...groupBy(stored, ({ shard, bucket }) => handleOf(shard, bucket, 0)).values()];
+    const ahead = this.reservations.ahead(countPerBucket(placed));
     const reference = this.trimReference(placed);
-    await Promise.all(
-      [...perGroup].map(async ([group, { fields, wanted, appends }]) => {
-        const { counts, records } = packAppends(appends);
-        const lookUp = lookups.length > 0 ? '1' : '0';
-        const replies = await this.redis.heraldNdFindAndAddRecordsBuffer(this.keys.nearDuplicateBands(group), ttl, reference, packFields(fields.keys()), counts, records, lookUp);
-        wanted.forEach((wanting, position) => {
-          const found = replies[position];
-          if (!found) return;
-          for (const { index, tail } of wanting) collectHandles(found, tail, ranges[index]!.first, ranges[index]!.last, handles[index]!);
-        });
-      }),
-    );
+    const lookUp = lookups.length > 0 ? '1' : '0';
+    const groups = [...perGroup];
+    const bandCalls = groups.map(([group, { fields, appends: records }]): Command => {
+      const packed = packAppends(records);
+      return (pipeline) => pipeline.heraldNdFindAndAddRecordsBuffer(this.keys.nearDuplicateBands(group), this.ttl, reference, packFields(fields.keys()), packed.counts, packed.records, lookUp);
+    });
+    const replies = await together(this.redis, [...entryHashes.map((group) => this.appendEntries(group)), ...ahead.map((request) => this.reserve(request)), ...bandCalls]);
+    entryHashes.forEach((group, index) => {
+      for (const chunk of replies[index] as number[]) this.reservations.drop(group[0]!.shard, group[0]!.bucket, chunk);
+    });
+    this.granted(ahead, replies.slice(entryHashes.length));
+    groups.forEach(([, { wanted }], index) => {
+      const found = replies[entryHashes.length + ahead.length + index] as Array<Buffer | null>;
+      wanted.forEach((wanting, position) => {
+        const records = found[position];
+        if (!records) return;
+        for (const { index: item, tail } of wanting) collectHandles(records, tail, ranges[item]!.first, ranges[item]!.last, handles[item]!);
+      });
+    });
     return handles;
+  }
+
+  /** A command appending entries of one entry hash, in the order their positions were taken; it replies with the chunks it could not write. */
+  private appendEntries(group: Placed[]): Command {
+    const { shard, bucket } = group[0]!;
+    const ordinals = Buffer.alloc(3 * group.length);
+    const encoded = group.map(({ item, feedKey, ordinal }, index) => {
+      ordinals.writeUIntBE(ordinal, 3 * index, 3);
+      return encodeEntry({ id: item.id, feedKey, at: item.at, fingerprint: item.fingerprint }, bucket * this.bucketMs, this.options);
+    });
+    const fixed = Buffer.concat(encoded.map((entry) => entry.subarray(0, this.entrySize)));
+    const longIds = encoded.flatMap((entry) => (entry.length > this.entrySize ? [entry.subarray(this.entrySize)] : []));
+    return (pipeline) => pipeline.heraldNdAppendEntries(this.keys.nearDuplicateEntries(shard, bucket), this.ttl, this.entrySize, ENTRIES_PER_CHUNK, ordinals, fixed, ...longIds);
   }
 
   /**
@@ -310,53 +413,62 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   private trimReference(placed: Placed[]): number {
     const latest = this.bucketOf(Date.now()) + 1;
     const buckets = placed.map(({ bucket }) => bucket).filter((bucket) => bucket <= latest);
-    return buckets.length === 0 ? -1 : cycleOf(Math.max(...buckets));
+    return buckets.length === 0 ? -1 : modulo(Math.max(...buckets), BUCKET_CYCLE);
   }
 
   /** The entries behind each item's handles: one script per entry shard (its buckets share a slot), all at once. */
   private async readEntries(handles: Handles): Promise<IndexedFingerprint[][]> {
-    const wanted = new Map<number, Map<number, Set<number>>>();
-    for (const perItem of handles) {
-      for (const [place, ordinals] of perItem) {
-        const [shard, bucket] = place.split(':').map(Number) as [number, number];
-        const buckets = wanted.get(shard) ?? new Map<number, Set<number>>();
-        wanted.set(shard, buckets);
-        buckets.set(bucket, new Set([...(buckets.get(bucket) ?? []), ...ordinals]));
-      }
-    }
-    const entries = new Map<string, IndexedFingerprint>();
-    await Promise.all(
-      [...wanted].map(async ([shard, buckets]) => {
-        const lists = [...buckets].map(([bucket, ordinals]) => ({ bucket, ordinals: [...ordinals] }));
-        const keys = lists.map(({ bucket }) => this.keys.nearDuplicateEntries(shard, bucket));
-        const args = lists.flatMap(({ ordinals }, index) => ordinals.map((ordinal) => `${index + 1}:${ordinal}`));
-        const replies = await this.redis.heraldNdReadEntriesBuffer(keys.length, ...keys, this.entrySize, ENTRIES_PER_CHUNK, ...args);
-        let reply = 0;
-        for (const { bucket, ordinals } of lists) {
-          for (const ordinal of ordinals) {
-            const bytes = replies[reply++]!;
-            if (bytes.length < this.entrySize) continue;
-            const { id, feedKey, at, fingerprint } = decodeEntry(bytes, bucket * this.bucketMs, this.options);
-            entries.set(`${shard}:${bucket}:${ordinal}`, { id, feedId: feedKey, at, fingerprint });
-          }
-        }
-      }),
-    );
-    return handles.map((perItem) => [...perItem].flatMap(([place, ordinals]) => [...ordinals].flatMap((ordinal) => entries.get(`${place}:${ordinal}`) ?? [])));
+    const unique = new Set<number>();
+    for (const perItem of handles) for (const handle of perItem) unique.add(handle);
+    // One call per shard, or more when a batch's items span more buckets than a byte can name.
+    const calls = groupBy([...unique].sort((a, b) => a - b), (handle) => {
+      const { shard, bucket } = placeOf(handle);
+      return `${shard}:${Math.floor(bucket / MAX_KEYS_PER_READ)}`;
+    });
+    const reads = [...calls.values()].map((wanted) => {
+      const { shard } = placeOf(wanted[0]!);
+      const buckets: number[] = [];
+      const packed = Buffer.alloc(4 * wanted.length);
+      wanted.forEach((handle, index) => {
+        const { bucket, ordinal } = placeOf(handle);
+        if (buckets.at(-1) !== bucket) buckets.push(bucket);
+        packed[4 * index] = buckets.length;
+        packed.writeUIntBE(ordinal, 4 * index + 1, 3);
+      });
+      const keys = buckets.map((bucket) => this.keys.nearDuplicateEntries(shard, bucket));
+      const command: Command = (pipeline) => pipeline.heraldNdReadEntriesBuffer(keys.length, ...keys, this.entrySize, ENTRIES_PER_CHUNK, packed);
+      return { wanted, command };
+    });
+    const replies = await together(this.redis, reads.map(({ command }) => command));
+    const entries = new Map<number, IndexedFingerprint>();
+    reads.forEach(({ wanted }, index) => {
+      const bytes = replies[index] as Buffer[];
+      wanted.forEach((handle, position) => {
+        const entry = bytes[position]!;
+        if (entry.length < this.entrySize) return;
+        const { id, feedKey, at, fingerprint } = decodeEntry(entry, placeOf(handle).bucket * this.bucketMs, this.options);
+        entries.set(handle, { id, feedId: feedKey, at, fingerprint });
+      });
+    });
+    return handles.map((perItem) => [...perItem].flatMap((handle) => entries.get(handle) ?? []));
   }
 
   /** Near-duplicates of each item among its indexed candidates and, with `withinBatch`, the batch's earlier items. */
-  private rank(items: IndexItem[], indexed: IndexedFingerprint[][], withinBatch: boolean): string[][] {
+  private rank(items: Prepared[], indexed: IndexedFingerprint[][], withinBatch: boolean): string[][] {
     const { windowMs, signatureBits } = this.options;
-    const earlier = new Map<string, IndexedFingerprint[]>();
-    return items.map((item, index) => {
-      const feedKey = feedKeyOf(item.feedId);
+    /** The batch's earlier items by band hash (band × 2^32 + hash). */
+    const earlier = new Map<number, IndexedFingerprint[]>();
+    return items.map(({ item, bands, feedKey }, index) => {
       const stored = storedFingerprint(item.fingerprint, signatureBits);
-      const itemBands = fingerprintBuckets(item.fingerprint, this.options);
-      const found = [...indexed[index]!, ...itemBands.flatMap((band) => earlier.get(band) ?? [])].filter((candidate) => Math.abs(candidate.at - item.at) <= windowMs);
+      const keys = bands.map(({ band, hash }) => band * 2 ** 32 + hash);
+      const found = [...indexed[index]!, ...keys.flatMap((key) => earlier.get(key) ?? [])].filter((candidate) => Math.abs(candidate.at - item.at) <= windowMs);
       if (withinBatch) {
         const entry: IndexedFingerprint = { id: item.id, feedId: feedKey, at: item.at, fingerprint: stored };
-        for (const band of itemBands) earlier.set(band, [...(earlier.get(band) ?? []), entry]);
+        for (const key of keys) {
+          const list = earlier.get(key);
+          if (list) list.push(entry);
+          else earlier.set(key, [entry]);
+        }
       }
       return rankNearDuplicates(stored, feedKey, found, this.options);
     });

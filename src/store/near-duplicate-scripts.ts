@@ -3,64 +3,75 @@ import type { RedisClient } from './client.js';
 
 /**
  * Lua scripts of the near-duplicate index (layout: near-duplicate-index.ts). Each touches one
- * key (an entry hash or a band's hash), so each runs on one node of a Redis Cluster.
+ * key (an entry hash or a band group's hash) or entry hashes of one shard (one hash tag), so
+ * each runs on one node of a Redis Cluster.
  *
- * Both scripts rebuild the values they grow and write them back whole (HSET) rather than
+ * The appending scripts rebuild the values they grow and write them back whole (HSET) rather than
  * APPEND to them: Redis gives a written value exactly its size, while APPEND reserves up to as
  * much again for the next append, which would cost a third more memory on average.
  */
 
 /**
- * KEYS[1] an entry hash (one shard, one time bucket): field `n` the number of entries, field
- * `<chunk>` the fixed-size entries `chunk × per chunk …` one after another, field `i<ordinal>`
- * the id of an entry whose id is not 16 hex digits. ARGV[1] ttl (ms), ARGV[2] entry size,
- * ARGV[3] entries per chunk, ARGV[4] most entries a hash takes, ARGV[5…] encoded entries (the
- * fixed part, then any long id). Returns each entry's ordinal, or -1 once the hash is full (the
- * item is then left out of the index: a missed match, never a wrong one).
+ * KEYS[1] an entry hash (one shard, one time bucket): field `c` the number of chunks handed
+ * out, field `<chunk>` the chunk's fixed-size entries one after another, field `i<ordinal>` the
+ * id of an entry whose id is not 16 hex digits. ARGV[1] ttl (ms), ARGV[2] the number of chunks
+ * to hand out. Returns the counter after them: the caller now holds chunks `c - ARGV[2]` to `c - 1`.
+ */
+const RESERVE_CHUNKS = `
+local upTo = redis.call('HINCRBY', KEYS[1], 'c', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return upTo`;
+
+/**
+ * KEYS[1] an entry hash (as above). ARGV[1] ttl (ms), ARGV[2] entry size, ARGV[3] entries per
+ * chunk, ARGV[4] the entries' ordinals (3 bytes each, big-endian) in the order the caller took
+ * them from the chunks it holds, ARGV[5] their fixed-size parts one after another, ARGV[6…] the
+ * long ids of those flagged as having one, in order. Appends each run of one chunk if the chunk
+ * holds exactly the entries before the run's first ordinal (it is then the caller's alone, and
+ * nothing went missing before); otherwise writes none of the run. Returns the chunks not written:
+ * their entries are left out of the index (a missed match, never a wrong one).
  */
 const APPEND_ENTRIES = `
-local size, per, most = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
-local ordinals, chunk, pending = {}, nil, {}
-local function flush()
-  if chunk ~= nil and #pending > 0 then
-    redis.call('HSET', KEYS[1], chunk, (redis.call('HGET', KEYS[1], chunk) or '') .. table.concat(pending))
-  end
-  pending = {}
+local size, per, ordinals, fixed = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local failed, chunk, old, from, ok, long = {}, nil, '', 1, false, 5
+local function flush(to)
+  if ok and to > from then redis.call('HSET', KEYS[1], chunk, old .. string.sub(fixed, from, to - 1)) end
 end
-for i = 5, #ARGV do
-  if n >= most then
-    ordinals[#ordinals + 1] = -1
-  else
-    local c = tostring(math.floor(n / per))
-    if c ~= chunk then
-      flush()
-      chunk = c
-    end
-    pending[#pending + 1] = string.sub(ARGV[i], 1, size)
-    if #ARGV[i] > size then redis.call('HSET', KEYS[1], 'i' .. n, string.sub(ARGV[i], size + 1)) end
-    ordinals[#ordinals + 1] = n
-    n = n + 1
+for i = 1, #ordinals / 3 do
+  local b1, b2, b3 = string.byte(ordinals, 3 * i - 2, 3 * i)
+  local ordinal = 65536 * b1 + 256 * b2 + b3
+  local c = math.floor(ordinal / per)
+  local at = (i - 1) * size + 1
+  if tostring(c) ~= chunk then
+    flush(at)
+    chunk, from = tostring(c), at
+    old = redis.call('HGET', KEYS[1], chunk) or ''
+    ok = #old == (ordinal - c * per) * size
+    if not ok then failed[#failed + 1] = c end
+  end
+  if string.byte(fixed, at + 14) % 4 >= 2 then
+    long = long + 1
+    if ok then redis.call('HSET', KEYS[1], 'i' .. ordinal, ARGV[long]) end
   end
 end
-flush()
-redis.call('HSET', KEYS[1], 'n', n)
+flush(#ordinals / 3 * size + 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return ordinals`;
+return failed`;
 
 /**
  * KEYS: entry hashes of one shard (its time buckets share the shard's hash tag). ARGV[1] entry
- * size, ARGV[2] entries per chunk, ARGV[3…] "<key index>:<ordinal>". Returns the entry at each
- * (its long id appended, if it has one), or an empty string where the hash has expired meanwhile.
+ * size, ARGV[2] entries per chunk, ARGV[3] the entries wanted, 4 bytes each: the key's index
+ * (from 1), then the ordinal (3 bytes, big-endian). Returns the entry at each (its long id
+ * appended, if it has one), or an empty string where there is none (expired, or never written).
  */
 const READ_ENTRIES = `
-local size, per = tonumber(ARGV[1]), tonumber(ARGV[2])
+local size, per, wanted = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local chunks, entries = {}, {}
-for i = 3, #ARGV do
-  local colon = string.find(ARGV[i], ':', 1, true)
-  local key, n = KEYS[tonumber(string.sub(ARGV[i], 1, colon - 1))], tonumber(string.sub(ARGV[i], colon + 1))
+for i = 1, #wanted, 4 do
+  local k, b1, b2, b3 = string.byte(wanted, i, i + 3)
+  local key, n = KEYS[k], 65536 * b1 + 256 * b2 + b3
   local c = math.floor(n / per)
-  local chunk = key .. ' ' .. c
+  local chunk = k .. ' ' .. c
   if chunks[chunk] == nil then chunks[chunk] = redis.call('HGET', key, tostring(c)) or '' end
   local at = (n - c * per) * size
   local entry = string.sub(chunks[chunk], at + 1, at + size)
@@ -110,8 +121,9 @@ return {}`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
-    heraldNdAppendEntries(key: string, ttlMs: number, entrySize: number, perChunk: number, most: number, ...entries: Buffer[]): Result<number[], Context>;
-    heraldNdReadEntriesBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number>): Result<Buffer[], Context>;
+    heraldNdReserveChunks(key: string, ttlMs: number, chunks: number): Result<number, Context>;
+    heraldNdAppendEntries(key: string, ttlMs: number, entrySize: number, perChunk: number, ordinals: Buffer, entries: Buffer, ...longIds: Buffer[]): Result<number[], Context>;
+    heraldNdReadEntriesBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<Buffer[], Context>;
     heraldNdFindAndAddRecordsBuffer(key: string, ttlMs: number, trimReference: number, fields: Buffer, counts: Buffer, records: Buffer, lookUp: '0' | '1'): Result<Array<Buffer | null>, Context>;
   }
 }
@@ -119,6 +131,7 @@ declare module 'ioredis' {
 /** Defines the near-duplicate scripts on a connection (idempotent). */
 export function withNearDuplicateScripts<Client extends RedisClient>(redis: Client): Client {
   if (!redis.heraldNdAppendEntries) {
+    redis.defineCommand('heraldNdReserveChunks', { numberOfKeys: 1, lua: RESERVE_CHUNKS });
     redis.defineCommand('heraldNdAppendEntries', { numberOfKeys: 1, lua: APPEND_ENTRIES });
     redis.defineCommand('heraldNdReadEntries', { lua: READ_ENTRIES });
     redis.defineCommand('heraldNdFindAndAddRecords', { numberOfKeys: 1, lua: FIND_AND_ADD_RECORDS });

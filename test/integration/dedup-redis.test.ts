@@ -149,6 +149,38 @@ describe('RedisNearDuplicateIndex', () => {
     expect(await index.query(fingerprint, start + 5 * hour, 'paper')).toEqual(['0000000000000003']);
   });
 
+  it('takes batches from indexes on several connections at once without losing an entry, and finds across them', async () => {
+    const prefix = freshPrefix();
+    const indexes = [new RedisNearDuplicateIndex(server.client(), prefix), new RedisNearDuplicateIndex(server.client(), prefix)];
+    const at = Date.parse('2025-03-10T00:00:00Z');
+    const items = allItems.map((item) => ({ id: item.id, fingerprint: fingerprintItem(item), at, feedId: item.feedId }));
+    // Batches of 5, alternating between the two indexes, all in flight together: their chunks interleave in one entry hash.
+    const batches = Array.from({ length: Math.ceil(items.length / 5) }, (_, batch) => items.slice(5 * batch, 5 * batch + 5));
+    await Promise.all(batches.map((batch, index) => indexes[index % 2]!.matchAndAdd(batch)));
+    const answers = await Promise.all(items.map((item, index) => indexes[(index + 1) % 2]!.query(item.fingerprint, at, 'another-feed')));
+    answers.forEach((ids, index) => expect(ids).toContain(items[index]!.id));
+  });
+
+  it('gives up an entry chunk that holds what it did not write, leaving those entries out, and goes on in a fresh one', async () => {
+    const prefix = freshPrefix();
+    const index = new RedisNearDuplicateIndex(redis, prefix);
+    const at = Date.parse('2025-03-10T00:00:00Z');
+    const [first, second, third] = ['en-quake-chile-wire', 'en-quake-japan-wire', allItems.at(-1)!.id].map((id) => {
+      const item = allItems.find((candidate) => candidate.id === id)!;
+      return { id: item.id, fingerprint: fingerprintItem(item), at, feedId: item.feedId };
+    });
+    await index.matchAndAdd([first!]);
+    // Another writer appends to the chunk this index holds (as after its entry hash expired and started over).
+    const [entryKey] = await redis.keys(`${prefix}:{nd4-e*`);
+    const chunk = (await redis.hgetBuffer(entryKey!, '0'))!;
+    await redis.hset(entryKey!, '0', Buffer.concat([chunk, chunk]));
+    await index.matchAndAdd([second!]);
+    await index.matchAndAdd([third!]);
+    expect(await index.query(first!.fingerprint, at, 'another-feed')).toEqual([first!.id]);
+    expect(await index.query(second!.fingerprint, at, 'another-feed')).toEqual([]);
+    expect(await index.query(third!.fingerprint, at, 'another-feed')).toEqual([third!.id]);
+  });
+
   it('lets its keys expire once the window has passed', async () => {
     const prefix = freshPrefix();
     const index = new RedisNearDuplicateIndex(redis, prefix, { windowMs: 300 });
