@@ -7,8 +7,9 @@
  * (its first start: every feed and scheduler new to Redis), and to "schedulers in place" (the
  * subscription schedulers a first start writes in the background); then the same process is
  * started again on that Redis (a restart: everything already in place). Memory is the RSS (ps)
- * SETTLE_MS after "Herald is running", of the first start and of the restart. Builds dist/ first
- * when a source is newer than it.
+ * SETTLE_MS after "Herald is running", of the first start and of the restart; right after it, the
+ * V8 heap as the process's /metrics reports it, to tell the JavaScript heap from the rest of the
+ * RSS (node's own code, malloc). Builds dist/ first when a source is newer than it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -43,6 +44,25 @@ interface Measured {
   scheduledMs: number;
   /** CPU time the process used to start (user + system): the work itself, however busy the machine. */
   startupCpuMs?: number;
+  /** The V8 heap just after the RSS was read (from /metrics), when the process served it. */
+  heap?: HeapFigures;
+}
+
+interface HeapFigures {
+  /** Heap the V8 has taken from the system (part of the RSS). */
+  totalBytes: number;
+  /** Of which objects: live ones and garbage not yet collected. */
+  usedBytes: number;
+  /** Memory held by JavaScript objects outside the heap (Buffers…). */
+  externalBytes: number;
+}
+
+/** The heap figures of prom-client's default metrics, from the /metrics of the process at `origin`. */
+async function heapOf(origin: string): Promise<HeapFigures | undefined> {
+  const text = await fetch(new URL('/metrics', origin)).then((res) => res.text(), () => undefined);
+  const gauge = (name: string) => Number(text?.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
+  const figures = { totalBytes: gauge('nodejs_heap_size_total_bytes'), usedBytes: gauge('nodejs_heap_size_used_bytes'), externalBytes: gauge('nodejs_external_memory_bytes') };
+  return Object.values(figures).every(Number.isFinite) ? figures : undefined;
 }
 
 /** The newest modification time under `dir` (files ending in .ts or .js). */
@@ -100,15 +120,18 @@ async function measure(feedCount: number, env: { redisUrl: string; feedOrigin: s
         void exited.then(([code]) => reject(new Error(`herald start exited with ${code} before it logged ${text}`)));
       });
     const [running, scheduled] = [lineAfter('"msg":"Herald is running'), lineAfter('"msg":"schedulers in place"')];
+    let metricsOrigin: string | undefined;
+    lines.on('line', (line) => (metricsOrigin ??= /"msg":"health and metrics on (http:\/\/[^ ]+)/.exec(line)?.[1]));
     const startupMs = await running;
     const startupCpuMs = await cpuMsOf(child);
     const scheduledMs = await scheduled;
     // SETTLE_MS after "Herald is running", however long the background writing took of it.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS - Math.min(SETTLE_MS, Math.max(0, scheduledMs - startupMs))));
     const rssBytes = await rssOf(child);
+    const heap = metricsOrigin === undefined ? undefined : await heapOf(metricsOrigin);
     child.kill('SIGTERM');
     await exited;
-    return { rssBytes, startupMs, scheduledMs, ...(startupCpuMs !== undefined && { startupCpuMs }) };
+    return { rssBytes, startupMs, scheduledMs, ...(startupCpuMs !== undefined && { startupCpuMs }), ...(heap && { heap }) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -137,12 +160,13 @@ const bench: Benchmark = {
       const restarted = await measure(FEEDS, env);
       const mb = (bytes: number) => bytes / 1024 / 1024;
       const cpu = (m: Measured) => (m.startupCpuMs === undefined ? '' : ` (${(m.startupCpuMs / 1000).toFixed(2)} s of CPU)`);
-      log(`baseline (no feeds, no subscriptions): RSS ${mb(baseline.rssBytes).toFixed(0)} MB, start-up ${(baseline.startupMs / 1000).toFixed(2)} s${cpu(baseline)}`);
+      const heap = (m: Measured) => (m.heap === undefined ? '' : ` (V8 heap ${mb(m.heap.totalBytes).toFixed(0)} MB, ${mb(m.heap.usedBytes).toFixed(0)} MB used; external ${mb(m.heap.externalBytes).toFixed(0)} MB)`);
+      log(`baseline (no feeds, no subscriptions): RSS ${mb(baseline.rssBytes).toFixed(0)} MB${heap(baseline)}, start-up ${(baseline.startupMs / 1000).toFixed(2)} s${cpu(baseline)}`);
       const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-      log(`${FEEDS} feeds + ${SUBSCRIPTIONS} subscriptions: RSS ${mb(loaded.rssBytes).toFixed(0)} MB, start-up ${seconds(loaded.startupMs)}${cpu(loaded)}, schedulers in place after ${seconds(loaded.scheduledMs)}, ${polls} polls in ${SETTLE_MS / 1000} s`);
-      log(`restart with the same: RSS ${mb(restarted.rssBytes).toFixed(0)} MB, start-up ${seconds(restarted.startupMs)}${cpu(restarted)}, schedulers in place after ${seconds(restarted.scheduledMs)}`);
+      log(`${FEEDS} feeds + ${SUBSCRIPTIONS} subscriptions: RSS ${mb(loaded.rssBytes).toFixed(0)} MB${heap(loaded)}, start-up ${seconds(loaded.startupMs)}${cpu(loaded)}, schedulers in place after ${seconds(loaded.scheduledMs)}, ${polls} polls in ${SETTLE_MS / 1000} s`);
+      log(`restart with the same: RSS ${mb(restarted.rssBytes).toFixed(0)} MB${heap(restarted)}, start-up ${seconds(restarted.startupMs)}${cpu(restarted)}, schedulers in place after ${seconds(restarted.scheduledMs)}`);
       const load = `load ${loadavg()[0]!.toFixed(1)} at the end`;
-      const note = `herald start --role worker,scheduler from dist/, ${SETTLE_MS / 1000} s after start-up (${polls} polls served meanwhile), ${load}; baseline = same process with no feed or subscription`;
+      const note = `herald start --role worker,scheduler from dist/, ${SETTLE_MS / 1000} s after start-up (${polls} polls served meanwhile)${heap(loaded)}, ${load}; baseline = same process with no feed or subscription${heap(baseline)}`;
       return [
         withRatio({ name: 'worker RSS, 10,000 feeds + 10,000 subscriptions', value: mb(loaded.rssBytes), unit: 'MB', baseline: mb(baseline.rssBytes), note }),
         withRatio({
@@ -164,7 +188,7 @@ const bench: Benchmark = {
           value: mb(restarted.rssBytes),
           unit: 'MB',
           baseline: mb(baseline.rssBytes),
-          note: `the same process started again on the same Redis, ${SETTLE_MS / 1000} s after start-up: feeds already polled, so polls come at their interval slots instead of all at once as after the first start, ${load}`,
+          note: `the same process started again on the same Redis, ${SETTLE_MS / 1000} s after start-up: feeds already polled, so polls come at their interval slots instead of all at once as after the first start${heap(restarted)}, ${load}`,
         }),
         withRatio({
           name: 'worker restart, 10,000 feeds + 10,000 subscriptions',

@@ -12,6 +12,7 @@ import type { TelegramTransport } from '../platforms/telegram/transport.js';
 import { TokenRejectedError } from '../platforms/token-rejected.js';
 import { createRedisConnection } from '../queue/connection.js';
 import type { RunningBots } from '../runtime/bots.js';
+import { limitHeapGrowth } from '../runtime/heap-growth.js';
 import { ensureRedis } from '../runtime/redis-server.js';
 import { waitForRedis } from '../runtime/redis-wait.js';
 import { installShutdown } from '../runtime/shutdown.js';
@@ -118,6 +119,8 @@ export const startCommand: CliCommand = {
   ].join('\n'),
   async run(values, positionals) {
     rejectPositionals(positionals);
+    // Before the config of thousands of feeds is read: from the first full GC on.
+    limitHeapGrowth();
     const roles = parseRoles(values.role as string | undefined);
     const config = await loadConfig(configFileOf(values));
     const logger = createLogger();

@@ -44,14 +44,27 @@ export function logFeedSummary({ total, disabled }: FeedCounts, logger: Logger):
   logger.info({ feeds: total, polled, disabled }, `${total} feed${total === 1 ? '' : 's'} loaded, ${polled} polled${disabledNote}`);
 }
 
-/** Logs each active subscription's next briefing (the first MAX_LISTED_SUBSCRIPTIONS), once their schedulers are in place. */
-export async function logNextBriefings(deps: { active: readonly Subscription[]; composeQueue: ComposeQueue; logger: Logger }): Promise<void> {
-  const { active } = deps;
-  if (active.length === 0) {
+/** What the start-up log tells of the active subscriptions: how many, and the first MAX_LISTED_SUBSCRIPTIONS of them. */
+export interface ActiveSubscriptions {
+  count: number;
+  listed: Subscription[];
+}
+
+/**
+ * Keeps of the active subscriptions only what the start-up log needs: the process holds the
+ * scheduler start's outcome as long as it runs, and 10,000 subscriptions are about 5 MB of heap.
+ */
+export function summarizeActive(active: readonly Subscription[]): ActiveSubscriptions {
+  return { count: active.length, listed: active.slice(0, MAX_LISTED_SUBSCRIPTIONS) };
+}
+
+/** Logs each listed active subscription's next briefing, once their schedulers are in place. */
+export async function logNextBriefings(deps: { active: ActiveSubscriptions; composeQueue: ComposeQueue; logger: Logger }): Promise<void> {
+  const { count, listed } = deps.active;
+  if (count === 0) {
     deps.logger.info('no subscriptions yet: /subscribe in a Telegram chat or /herald subscribe in a Discord channel');
     return;
   }
-  const listed = active.slice(0, MAX_LISTED_SUBSCRIPTIONS);
   const next = await nextBriefingTimes(deps.composeQueue, listed);
   for (const subscription of listed) {
     const at = next.get(subscription.id);
@@ -59,6 +72,6 @@ export async function logNextBriefings(deps: { active: readonly Subscription[]; 
     const when = at ? `${isoInZone(at, timezone)} (${timezone})` : 'not scheduled';
     deps.logger.info({ subscription: subscription.id, nextBriefing: at?.toISOString() }, `next briefing for ${destinationLabel(subscription)}: ${when}`);
   }
-  const unlisted = active.length - MAX_LISTED_SUBSCRIPTIONS;
-  if (unlisted > 0) deps.logger.info({ subscriptions: active.length }, `…and ${unlisted} more subscriptions (the /status command shows each one's next briefing)`);
+  const unlisted = count - listed.length;
+  if (unlisted > 0) deps.logger.info({ subscriptions: count }, `…and ${unlisted} more subscriptions (the /status command shows each one's next briefing)`);
 }

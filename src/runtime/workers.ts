@@ -19,7 +19,7 @@ import { observeWorker } from '../observability/worker-metrics.js';
 import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js';
 import { createRedisConnection } from '../queue/connection.js';
 import { llmSummaryHooks } from './llm-summaries.js';
-import { countFeeds, type FeedCounts } from './startup-summary.js';
+import { countFeeds, summarizeActive, type ActiveSubscriptions, type FeedCounts } from './startup-summary.js';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
 import { createPollQueue, type PollQueue } from '../queue/poll-jobs.js';
 import { retireFeedSchedulers, syncFeedSchedule } from '../queue/schedulers.js';
@@ -73,8 +73,8 @@ export interface SchedulerStart {
   feeds: FeedCounts;
   /** Schedulers still to write or remove when startWorkers returned (0: all in place). */
   pending: number;
-  /** Settles with the active subscriptions once their schedulers are in place (undefined: the writing was stopped by close()). */
-  done: Promise<Subscription[] | undefined>;
+  /** Settles with the active subscriptions (counted, the first few kept) once their schedulers are in place (undefined: the writing was stopped by close()). */
+  done: Promise<ActiveSubscriptions | undefined>;
 }
 
 export interface RunningWorkers {
@@ -188,7 +188,7 @@ async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues:
       return undefined;
     }
     logger.info({ subscriptionSchedulers: synced }, 'schedulers in place');
-    return subscriptions.filter((subscription) => subscription.active);
+    return summarizeActive(subscriptions.filter((subscription) => subscription.active));
   });
   if (signal === undefined) await done;
   return { feeds: countFeeds(feedSync.catalogue), pending: signal === undefined ? 0 : pending, done };

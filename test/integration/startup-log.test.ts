@@ -9,7 +9,7 @@ import { createComposeQueue, type ComposeQueue } from '../../src/queue/compose-j
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { nextBriefingTimes, syncSubscriptionSchedulers } from '../../src/queue/subscription-schedulers.js';
 import { deadRedisAdvice, waitForRedis } from '../../src/runtime/redis-wait.js';
-import { countFeeds, logFeedSummary, logNextBriefings } from '../../src/runtime/startup-summary.js';
+import { countFeeds, logFeedSummary, logNextBriefings, summarizeActive } from '../../src/runtime/startup-summary.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
 import { SubscriptionStore } from '../../src/store/subscriptions.js';
@@ -54,7 +54,7 @@ describe('the start-up summary', () => {
 
     const { logger, lines } = memoryLogger();
     logFeedSummary(countFeeds(await stores.feeds.listWithState()), logger);
-    await logNextBriefings({ active: [tokyo, stJohns], composeQueue: stores.composeQueue, logger });
+    await logNextBriefings({ active: summarizeActive([tokyo, stJohns]), composeQueue: stores.composeQueue, logger });
 
     expect(lines.map((line) => line.msg)).toContain('2 feeds loaded, 1 polled (1 disabled after repeated failures: see /status or `npx herald doctor`)');
     const next = await nextBriefingTimes(stores.composeQueue, [tokyo, stJohns]);
@@ -72,7 +72,7 @@ describe('the start-up summary', () => {
     const { logger, lines } = memoryLogger();
     const stores = storesUnder('empty');
     logFeedSummary(countFeeds(await stores.feeds.listWithState()), logger);
-    await logNextBriefings({ active: [], composeQueue: stores.composeQueue, logger });
+    await logNextBriefings({ active: summarizeActive([]), composeQueue: stores.composeQueue, logger });
     const warning = lines.find((line) => line.level === WARN);
     expect(warning?.msg).toMatch(/^no feeds: every briefing will be empty\. Add feeds under `feeds:` in herald\.config\.yaml/);
     expect(lines.map((line) => line.msg)).toContain('no subscriptions yet: /subscribe in a Telegram chat or /herald subscribe in a Discord channel');
