@@ -5,6 +5,7 @@
  */
 import { storySources, type Story } from '../dedup/story.js';
 import { summarizeExtractive, type StorySummary } from '../summarize/extractive.js';
+import { isPlaceholderStory } from '../summarize/placeholder.js';
 import { localDate } from '../time/zoned.js';
 import { longDate } from './calendar.js';
 import { bulletEmoji, DEFAULT_EMOJI, type EmojiSet } from './emoji.js';
@@ -62,7 +63,11 @@ export interface ChosenStory {
 /** The outcome of ranking: chosen stories most-covered first; the others, and why they are out. */
 export interface StorySelection {
   chosen: ChosenStory[];
-  /** Over the per-section or per-briefing cap, under the coverage floor, or an echo of a story shown (see pickBullets). */
+  /**
+   * Over the per-section or per-briefing cap, under the coverage floor, or an echo of a story
+   * shown (see pickBullets); or only placeholders so far (isPlaceholderStory), to be shown once
+   * a report with facts joins it.
+   */
   cut: Story[];
   /** Matched a mute pattern. */
   muted: Story[];
@@ -84,8 +89,13 @@ export function selectStories(stories: Story[], options: ComposeOptions): StoryS
   const minSources = options.importantMinSources ?? DEFAULT_IMPORTANT_MIN_SOURCES;
 
   const muted: Story[] = [];
+  const placeholders: Story[] = [];
   const ranked: ChosenStory[] = [];
   for (const story of stories) {
+    if (isPlaceholderStory(story.items)) {
+      placeholders.push(story);
+      continue;
+    }
     const text = storyText(story);
     if (mutes.matches(text)) {
       muted.push(story);
@@ -103,7 +113,7 @@ export function selectStories(stories: Story[], options: ComposeOptions): StoryS
   const { chosen, cut } = pickBullets(ranked, { maxBullets: options.maxBullets, maxPerSection: options.maxPerSection, similarity: options.similarity }, { ...DEFAULT_PICK_TUNING, ...options.pickTuning });
   // Recency and the share per feed decide what gets in; the reader meets the most-covered first.
   chosen.sort((a, b) => b.standing - a.standing);
-  return { chosen, cut, muted };
+  return { chosen, cut: [...placeholders, ...cut], muted };
 }
 
 /**
