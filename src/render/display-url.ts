@@ -19,11 +19,14 @@ const COMPATIBLE_SCRIPTS: readonly ReadonlySet<string>[] = [
 const SCRIPTS = ['Latin', 'Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Devanagari', 'Thai', 'Han', 'Hiragana', 'Katakana', 'Hangul', 'Bopomofo'] as const;
 const SCRIPT_PATTERNS = SCRIPTS.map((script) => ({ script, pattern: new RegExp(`\\p{Script=${script}}`, 'u') }));
 
-/** The scripts of a label's letters ('Other' for a script not listed); digits, hyphens and marks have none. */
+/**
+ * The scripts of a label's letters ('Other' for a script not listed). Digits, hyphens, marks and
+ * letters every script shares (the prolonged sound mark "ー" of 'マーケット') have none.
+ */
 function scriptsOf(label: string): Set<string> {
   const scripts = new Set<string>();
   for (const char of label) {
-    if (!/\p{L}/u.test(char)) continue;
+    if (!/\p{L}/u.test(char) || /[\p{Script=Common}\p{Script=Inherited}]/u.test(char)) continue;
     scripts.add(SCRIPT_PATTERNS.find(({ pattern }) => pattern.test(char))?.script ?? 'Other');
   }
   return scripts;

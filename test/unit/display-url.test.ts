@@ -8,6 +8,7 @@ describe('displayUrl', () => {
     ['https://xn--vuqp05cb2az79b79z.example/news/ja-rice-kyodo', 'https://日本通信社.example/news/ja-rice-kyodo'],
     ['https://xn--ols941k.example:8443/a?b=xn--c#d', 'https://速報.example:8443/a?b=xn--c#d'],
     ['https://xn--e1afmkfd.xn--p1ai/', 'https://пример.рф/'],
+    ['https://xn--rcktbp9f4gz22vubu.example/news/1', 'https://マーケット日報.example/news/1'],
     ['https://xn--mnchen-3ya.de/', 'https://münchen.de/'],
     // Not internationalized, or the path only: unchanged.
     ['https://example.com/xn--abc', 'https://example.com/xn--abc'],
