@@ -70,8 +70,12 @@ function isTopicOnlyTitle(title: string, language: string | undefined): boolean 
   return words(unlabelled, language).length <= 1;
 }
 
+/** Promises are a line or two: a text longer than this says something, and is not split to find out. */
+const MAX_PROMISES_CHARS = 1_000;
+
 /** Whether an item announces news without giving any (see the module comment). */
 export function isPlaceholderItem(item: Item): boolean {
+  if (item.text.length > MAX_PROMISES_CHARS) return false;
   const language = itemLanguage(item);
   if (!isTopicOnlyTitle(foldWhitespace(plainText(item.title)), language)) return false;
   return splitSentences(plainText(item.text), language).every(isFillerSentence);
