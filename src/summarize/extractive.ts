@@ -51,8 +51,10 @@ interface Candidate {
 /**
  * Headline = the most representative title; summary ≤ 2 sentences within maxChars, cut at
  * sentence ends (Intl.Segmenter sentence granularity, locale from the story's language),
- * centrality (LexRank-style over all items' sentences) with a lead bias; never half a word,
- * never HTML or entities; Japanese in → Japanese out. `maxChars` counts UTF-16 code units.
+ * centrality (LexRank-style over all items' sentences) with a lead bias, opening with the
+ * headline article's lead or else a sentence that stands on its own; placeholders and promises
+ * ("More to follow.") give nothing; never half a word, never HTML or entities; Japanese in →
+ * Japanese out. `maxChars` counts UTF-16 code units.
  */
 export function summarizeExtractive(story: Story, options: { maxChars?: number } = {}): StorySummary {
   const maxChars = options.maxChars ?? DEFAULT_SUMMARY_MAX_CHARS;
@@ -143,7 +145,7 @@ function pickSummary(items: Item[], language: string | undefined, headline: stri
     if (!chosen.includes(index) && fits(index)) choose(index);
   }
   return chosen
-    .sort((a, b) => readingOrder(candidates[a]!, leaning[a]!, candidates[b]!, leaning[b]!))
+    .sort((a, b) => printOrder(candidates[a]!, leaning[a]!, candidates[b]!, leaning[b]!))
     .map((index) => candidates[index]!.text)
     .join(joiner);
 }
@@ -151,11 +153,11 @@ function pickSummary(items: Item[], language: string | undefined, headline: stri
 /**
  * The order chosen sentences are printed in. A sentence without final punctuation goes last (it
  * would run into the next); one leaning on an earlier sentence goes after one that does not; then
- * an article's lead before any later sentence (the measles figure before "Most cases are in
- * unvaccinated children", which explains it, even when the two come from different outlets);
+ * an article's lead before any later sentence (the lead with the figure before "Most cases are
+ * in unvaccinated children", which explains it, even when the two come from different outlets);
  * then the order they were read in.
  */
-function readingOrder(a: Candidate, aLeans: boolean, b: Candidate, bLeans: boolean): number {
+function printOrder(a: Candidate, aLeans: boolean, b: Candidate, bLeans: boolean): number {
   return Number(a.unpunctuated) - Number(b.unpunctuated) || Number(aLeans) - Number(bLeans) || b.lead - a.lead || a.order - b.order;
 }
 
