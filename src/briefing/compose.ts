@@ -5,6 +5,7 @@
  */
 import { storySources, type Story } from '../dedup/story.js';
 import { summarizeExtractive, type StorySummary } from '../summarize/extractive.js';
+import { isPlaceholderStory } from '../summarize/placeholder.js';
 import { localDate } from '../time/zoned.js';
 import { longDate } from './calendar.js';
 import { bulletEmoji, DEFAULT_EMOJI, type EmojiSet } from './emoji.js';
@@ -13,6 +14,7 @@ import { compileKeywords } from './keywords.js';
 import { labelsFor, type QuietFigures } from './labels.js';
 import type { Briefing, BriefingSection, Bullet, Source } from './model.js';
 import { DEFAULT_PICK_TUNING, pickBullets, storyScore, storyStanding, storyText, storyTime, type PickTuning } from './rank.js';
+import { readingOrder } from './order.js';
 import { storySection } from './sections.js';
 
 export interface ComposeOptions {
@@ -54,15 +56,19 @@ export interface ChosenStory {
   section: string;
   /** Decides what makes the briefing (storyScore). */
   score: number;
-  /** Decides the order of the bullets: the most-covered first (storyStanding). */
+  /** Decides the order of the bullets within their tier: the most-covered first (storyStanding, see readingOrder). */
   standing: number;
   important: boolean;
 }
 
-/** The outcome of ranking: chosen stories most-covered first; the others, and why they are out. */
+/** The outcome of ranking: chosen stories in reading order (readingOrder); the others, and why they are out. */
 export interface StorySelection {
   chosen: ChosenStory[];
-  /** Over the per-section or per-briefing cap, under the coverage floor, or an echo of a story shown (see pickBullets). */
+  /**
+   * Over the per-section or per-briefing cap, under the coverage floor, or an echo of a story
+   * shown (see pickBullets); or only placeholders so far (isPlaceholderStory), to be shown once
+   * a report with facts joins it.
+   */
   cut: Story[];
   /** Matched a mute pattern. */
   muted: Story[];
@@ -84,8 +90,13 @@ export function selectStories(stories: Story[], options: ComposeOptions): StoryS
   const minSources = options.importantMinSources ?? DEFAULT_IMPORTANT_MIN_SOURCES;
 
   const muted: Story[] = [];
+  const placeholders: Story[] = [];
   const ranked: ChosenStory[] = [];
   for (const story of stories) {
+    if (isPlaceholderStory(story.items)) {
+      placeholders.push(story);
+      continue;
+    }
     const text = storyText(story);
     if (mutes.matches(text)) {
       muted.push(story);
@@ -101,9 +112,8 @@ export function selectStories(stories: Story[], options: ComposeOptions): StoryS
   }
   ranked.sort((a, b) => b.score - a.score || storyTime(b.story) - storyTime(a.story) || a.story.id.localeCompare(b.story.id));
   const { chosen, cut } = pickBullets(ranked, { maxBullets: options.maxBullets, maxPerSection: options.maxPerSection, similarity: options.similarity }, { ...DEFAULT_PICK_TUNING, ...options.pickTuning });
-  // Recency and the share per feed decide what gets in; the reader meets the most-covered first.
-  chosen.sort((a, b) => b.standing - a.standing);
-  return { chosen, cut, muted };
+  // Recency and the share per feed decide what gets in; readingOrder decides the order the reader meets it in.
+  return { chosen: readingOrder(chosen), cut: [...placeholders, ...cut], muted };
 }
 
 /**
@@ -170,7 +180,7 @@ export function composeSelection(
 
 /**
  * Sections in configured order first (the user chose it), then the others in the order of
- * their best story; stories within a section best first.
+ * their best story; stories within a section in reading order (readingOrder).
  */
 function groupIntoSections(chosen: ChosenStory[], configuredOrder: string[]): { title: string; stories: ChosenStory[] }[] {
   const groups = new Map<string, ChosenStory[]>();

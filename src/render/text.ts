@@ -1,4 +1,5 @@
 import type { Briefing } from '../briefing/model.js';
+import { displayUrl } from './display-url.js';
 import { allBlocks, layoutBriefing } from './layout.js';
 import { packBlocks, renderSpans, type Dialect, type Span } from './split.js';
 
@@ -7,8 +8,9 @@ export interface TextPart {
   text: string;
 }
 
+/** A link is written out after its name, for a reader to read: so with its host in its own script (displayUrl). */
 function renderSpan(span: Span): string {
-  return span.href ? `${span.text} <${span.href}>` : span.text;
+  return span.href ? `${span.text} <${displayUrl(span.href)}>` : span.text;
 }
 
 function textDialect(maxChars: number): Dialect {

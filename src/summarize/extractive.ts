@@ -5,6 +5,8 @@ import { foldWhitespace, plainText } from './plain-text.js';
 import { splitSentences } from '../text/sentences.js';
 import { isCompleteSentence, isUnpunctuatedEnding, truncateAtWord, words } from './sentences.js';
 import { centrality, cosine, termVectors } from './centrality.js';
+import { leansOnPrevious } from './openers.js';
+import { isFillerSentence, isPlaceholderItem } from './placeholder.js';
 
 /** A bullet's text: a headline plus at most two whole sentences. */
 export interface StorySummary {
@@ -49,15 +51,17 @@ interface Candidate {
 /**
  * Headline = the most representative title; summary ≤ 2 sentences within maxChars, cut at
  * sentence ends (Intl.Segmenter sentence granularity, locale from the story's language),
- * centrality (LexRank-style over all items' sentences) with a lead bias; never half a word,
- * never HTML or entities; Japanese in → Japanese out. `maxChars` counts UTF-16 code units.
+ * centrality (LexRank-style over all items' sentences) with a lead bias, opening with the
+ * headline article's lead or else a sentence that stands on its own; placeholders and promises
+ * ("More to follow.") give nothing; never half a word, never HTML or entities; Japanese in →
+ * Japanese out. `maxChars` counts UTF-16 code units.
  */
 export function summarizeExtractive(story: Story, options: { maxChars?: number } = {}): StorySummary {
   const maxChars = options.maxChars ?? DEFAULT_SUMMARY_MAX_CHARS;
   const language = dominantLanguage(story.items);
-  const items = itemsInLanguage(story.items, language).slice(0, MAX_ITEMS);
-  const headline = pickHeadline(items, language);
-  const summary = pickSummary(items, language, headline, maxChars);
+  const items = itemsWithNews(itemsInLanguage(story.items, language)).slice(0, MAX_ITEMS);
+  const { headline, lead } = pickHeadline(items, language);
+  const summary = pickSummary(items, language, headline, lead, maxChars);
   return language ? { headline, summary, language } : { headline, summary };
 }
 
@@ -70,14 +74,24 @@ function itemsInLanguage(items: Item[], language: string | undefined): Item[] {
   return matching.length > 0 ? matching : items;
 }
 
-/** The title sharing the most words with the story's other titles; the earliest on a tie. */
-function pickHeadline(items: Item[], language: string | undefined): string {
-  const titles = items.map((item) => foldWhitespace(plainText(item.title))).filter((title) => title.length > 0);
-  if (titles.length === 0) {
+/** A placeholder ("地震情報 / 続報をお待ちください。") counts as a source but gives no headline or sentence when a real report is there. */
+function itemsWithNews(items: Item[]): Item[] {
+  const reports = items.filter((item) => !isPlaceholderItem(item));
+  return reports.length > 0 ? reports : items;
+}
+
+/**
+ * The title sharing the most words with the story's other titles (the earliest on a tie), and
+ * the first sentence of that article: the lead the summary prefers to open with, so headline and
+ * summary tell the same article's story.
+ */
+function pickHeadline(items: Item[], language: string | undefined): { headline: string; lead?: string } {
+  const titled = items.map((item) => ({ item, title: foldWhitespace(plainText(item.title)) })).filter(({ title }) => title.length > 0);
+  if (titled.length === 0) {
     const firstSentence = items.map((item) => splitSentences(plainText(item.text), language)[0]).find(Boolean);
-    return truncateAtWord(firstSentence ?? '', MAX_HEADLINE_CHARS, language);
+    return { headline: truncateAtWord(firstSentence ?? '', MAX_HEADLINE_CHARS, language) };
   }
-  const vectors = termVectors(titles.map((title) => words(title, language)));
+  const vectors = termVectors(titled.map(({ title }) => words(title, language)));
   let best = 0;
   let bestScore = -1;
   vectors.forEach((vector, i) => {
@@ -87,10 +101,12 @@ function pickHeadline(items: Item[], language: string | undefined): string {
       bestScore = score;
     }
   });
-  return truncateAtWord(titles[best]!, MAX_HEADLINE_CHARS, language);
+  const { item, title } = titled[best]!;
+  const lead = splitSentences(plainText(item.text.slice(0, MAX_TEXT_CHARS)), language)[0];
+  return { headline: truncateAtWord(title, MAX_HEADLINE_CHARS, language), ...(lead !== undefined ? { lead } : {}) };
 }
 
-function pickSummary(items: Item[], language: string | undefined, headline: string, maxChars: number): string {
+function pickSummary(items: Item[], language: string | undefined, headline: string, lead: string | undefined, maxChars: number): string {
   const candidates = collectCandidates(items, language, maxChars);
   if (candidates.length === 0) return '';
   const vectors = termVectors([headline, ...candidates.map((c) => c.text)].map((text) => words(text, language)));
@@ -100,24 +116,49 @@ function pickSummary(items: Item[], language: string | undefined, headline: stri
   const scores = centralities.map((value, i) => value * (1 + LEAD_WEIGHT * candidates[i]!.lead));
   const joiner = isSpacelessLanguage(language) ? '' : ' ';
 
+  const leaning = candidates.map((candidate) => leansOnPrevious(candidate.text, language));
   const chosen: number[] = [];
   let length = 0;
-  for (const index of scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b)) {
+  const fits = (index: number) => {
     const candidate = candidates[index]!;
     const extra = candidate.text.length + (chosen.length > 0 ? joiner.length : 0);
-    if (length + extra > maxChars) continue;
+    if (length + extra > maxChars) return false;
     const vector = sentenceVectors[index]!;
-    if (cosine(vector, headlineVector) >= RESTATES_HEADLINE) continue;
-    if (chosen.some((other) => cosine(vector, sentenceVectors[other]!) >= REDUNDANT_SIMILARITY)) continue;
-    if (candidate.unpunctuated && chosen.some((other) => candidates[other]!.unpunctuated)) continue;
+    if (cosine(vector, headlineVector) >= RESTATES_HEADLINE) return false;
+    if (chosen.some((other) => cosine(vector, sentenceVectors[other]!) >= REDUNDANT_SIMILARITY)) return false;
+    return !(candidate.unpunctuated && chosen.some((other) => candidates[other]!.unpunctuated));
+  };
+  const choose = (index: number) => {
+    length += candidates[index]!.text.length + (chosen.length > 0 ? joiner.length : 0);
     chosen.push(index);
-    length += extra;
+  };
+  const ranked = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
+  // The summary opens with a sentence that stands on its own: the headline article's lead when it
+  // fits and says more than the headline, else the best one that does. A "However, …" or
+  // "同社は…" may only follow it (and is used alone only when nothing else stands on its own).
+  const standsAlone = (index: number) => !leaning[index] && fits(index);
+  const headlineLead = candidates.findIndex((candidate) => candidate.text === lead);
+  const opener = headlineLead >= 0 && standsAlone(headlineLead) ? headlineLead : ranked.find(standsAlone);
+  if (opener !== undefined) choose(opener);
+  for (const index of ranked) {
     if (chosen.length === MAX_SENTENCES) break;
+    if (!chosen.includes(index) && fits(index)) choose(index);
   }
   return chosen
-    .sort((a, b) => Number(candidates[a]!.unpunctuated) - Number(candidates[b]!.unpunctuated) || candidates[a]!.order - candidates[b]!.order)
+    .sort((a, b) => printOrder(candidates[a]!, leaning[a]!, candidates[b]!, leaning[b]!))
     .map((index) => candidates[index]!.text)
     .join(joiner);
+}
+
+/**
+ * The order chosen sentences are printed in. A sentence without final punctuation goes last (it
+ * would run into the next); one leaning on an earlier sentence goes after one that does not; then
+ * an article's lead before any later sentence (the lead with the figure before "Most cases are
+ * in unvaccinated children", which explains it, even when the two come from different outlets);
+ * then the order they were read in.
+ */
+function printOrder(a: Candidate, aLeans: boolean, b: Candidate, bLeans: boolean): number {
+  return Number(a.unpunctuated) - Number(b.unpunctuated) || Number(aLeans) - Number(bLeans) || b.lead - a.lead || a.order - b.order;
 }
 
 /**
@@ -140,7 +181,7 @@ function collectCandidates(items: Item[], language: string | undefined, maxChars
       order += 1;
       const unpunctuated = !isCompleteSentence(text, language);
       if (unpunctuated && !(text === teaser && isUnpunctuatedEnding(text))) return;
-      if (text.length > maxChars || !saysSomething(text, language)) return;
+      if (text.length > maxChars || !saysSomething(text, language) || isFillerSentence(text)) return;
       // Lead bias: news puts the point first, so earlier sentences start ahead.
       const lead = 1 / (1 + position);
       const seen = byText.get(text);
@@ -153,7 +194,7 @@ function collectCandidates(items: Item[], language: string | undefined, maxChars
   return [...byText.values()];
 }
 
-/** Bylines, datelines and "Read more." are not sentences worth a reader's time. */
+/** Bylines, datelines and "Read more." are not sentences worth a reader's time (nor "More to follow.": isFillerSentence). */
 function saysSomething(sentence: string, language: string | undefined): boolean {
   return isSpacelessLanguage(language) ? sentence.length >= 8 : words(sentence, language).length >= 4;
 }

@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { parseSummaryAnswer, summaryPrompt } from '../../src/summarize/llm-summary.js';
 import { describeFallbacks, fallbacksNeedAttention } from '../../src/summarize/llm-report.js';
 import { llmOptionsFromConfig, type LlmSummaryReport } from '../../src/summarize/summarize.js';
+import { leansOnPrevious } from '../../src/summarize/openers.js';
 import { plainText } from '../../src/summarize/plain-text.js';
 import { isCompleteSentence, truncateAtWord } from '../../src/summarize/sentences.js';
 import { splitSentences } from '../../src/text/sentences.js';
@@ -106,6 +107,71 @@ describe('summarizeExtractive', () => {
     const { headline, summary } = summarizeExtractive(story);
     expect(headline).toBe('Bridge reopens after repairs');
     expect(summary).toBe('The Old Bridge reopened to traffic on Monday after two years of repairs. Drivers can use the Old Bridge again from Monday, the city said.');
+  });
+
+  it("opens with the headline article's lead, then what follows it, even when another outlet's lead ranks higher", () => {
+    const wire = 'A measles outbreak in West Texas has grown to 223 cases, state health officials said on Tuesday, up from 198 on Friday. Most cases are in unvaccinated children in Gaines County. Twenty-nine people have been hospitalised.';
+    const story = fixtureStory('measles', [
+      fixtureItem({ sourceName: 'Wire', language: 'en', title: 'Texas measles outbreak grows to 223 cases', text: wire }),
+      fixtureItem({ sourceName: 'Reprint', language: 'en', title: 'Measles cases climb to 223 in West Texas', text: wire }),
+      fixtureItem({
+        sourceName: 'Paper', language: 'en', title: 'Gaines County measles cases pass 220 as hospital admissions rise',
+        text: 'Health officials in Gaines County said the number of measles infections had passed 220, with 29 patients treated in hospital since the outbreak began in late January. Nearly all were not vaccinated.',
+      }),
+    ]);
+    expect(summarizeExtractive(story)).toEqual({
+      headline: 'Texas measles outbreak grows to 223 cases',
+      summary: 'A measles outbreak in West Texas has grown to 223 cases, state health officials said on Tuesday, up from 198 on Friday. Most cases are in unvaccinated children in Gaines County.',
+      language: 'en',
+    });
+  });
+
+  it("puts an article's lead before another article's later sentence, and never opens with one that leans on a sentence before it", () => {
+    // The headline article's lead is too long to fit: the best sentences are another lead and a follow-up.
+    const story = fixtureStory('s', [
+      fixtureItem({ sourceName: 'A', language: 'en', title: 'Flu admissions fall again', text: `${'The ministry published its daily figures, '.repeat(7)}as every day. It was the third daily drop in a row. Most patients were over 65.` }),
+      fixtureItem({ sourceName: 'B', language: 'en', title: 'Fewer flu patients in hospital', text: 'Flu hospital admissions fell to 1,284 on Monday, the ministry said. It was the third daily drop in a row.' }),
+    ]);
+    const [first, second] = splitSentences(summarizeExtractive(story).summary, 'en');
+    expect(first).toBe('Flu hospital admissions fell to 1,284 on Monday, the ministry said.');
+    expect(second).toBeDefined();
+  });
+
+  const LEANING: [string, string, boolean][] = [
+    ['en', 'It was the third drop in a row.', true],
+    ['en', 'However, doctors warned of a new wave.', true],
+    ['en', 'In addition, 33 people died.', true],
+    ['en', 'Italy reported 33 deaths.', false],
+    ['en', 'Health officials said the number had passed 220.', false],
+    ['de', 'Dabei wurden drei Menschen verletzt.', true],
+    ['de', 'Sie forderte mehr Geld.', true],
+    ['de', 'Die Polizei sperrte die Straße.', false],
+    ['ja', '同社は声明で謝罪した。', true],
+    ['ja', 'これに対し、野党は反発した。', true],
+    ['ja', 'また、3人がけがをした。', true],
+    ['ja', '同志社大学の研究チームが発表した。', false],
+    ['ja', '気象庁によると、震源の深さは約50キロ。', false],
+    ['zh', '此外，还有三人受伤。', true],
+    ['zh', '他表示将继续努力。', true],
+    ['zh', '北京发生4级地震。', false],
+    ['fr', 'Il a démissionné.', false],
+  ];
+  it.each(LEANING)('knows a sentence that leans on an earlier one (%s: %s → %s)', (language, sentence, expected) => {
+    expect(leansOnPrevious(sentence, language)).toBe(expected);
+  });
+
+  it('property: a summary opens with a sentence that stands on its own whenever one fits', () => {
+    const standing = ['The council approved the budget on Tuesday.', 'Spending on schools will rise by 4% next year.', 'Critics warned that taxes could go up.'];
+    const leaning = ['It passed by nine votes to four.', 'However, two members walked out.', 'They said the plan was unfair.', 'This was the third vote this year.'];
+    fc.assert(
+      fc.property(fc.array(fc.record({ sentences: fc.array(fc.constantFrom(...standing, ...leaning), { minLength: 1, maxLength: 6 }), source: fc.constantFrom('A', 'B', 'C') }), { minLength: 1, maxLength: 4 }), (items) => {
+        const story = fixtureStory('s', items.map((item) => fixtureItem({ sourceName: item.source, language: 'en', title: 'Budget vote', text: item.sentences.join(' ') })));
+        const first = splitSentences(summarizeExtractive(story).summary, 'en')[0];
+        const anyStanding = items.some((item) => item.sentences.some((sentence) => standing.includes(sentence)));
+        if (anyStanding) expect(standing).toContain(first);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('takes a one-line teaser without a full stop as a sentence, but not a cut-off or multi-line one', () => {
