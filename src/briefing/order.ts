@@ -37,42 +37,50 @@ function firstReported(story: Story): number {
   return times.length > 0 ? Math.min(...times) : 0;
 }
 
-/** A title's words with every number replaced by NUMBER, so installments of a series compare equal. */
-function titleTemplate(title: string, language: string | undefined): string[] {
-  return words(title, language).map((word) => (/\p{N}/u.test(word) ? NUMBER : word));
-}
-
-/** Whether two templates begin with the same words, at least SERIES_PREFIX_WORDS of them not numbers. */
-function beginAlike(a: string[], b: string[]): boolean {
-  let shared = 0;
-  for (let i = 0; i < Math.min(a.length, b.length) && a[i] === b[i]; i += 1) {
-    if (a[i] !== NUMBER) shared += 1;
-    if (shared >= SERIES_PREFIX_WORDS) return true;
+/**
+ * What a title's series is known by: its words up to the SERIES_PREFIX_WORDS-th that is not a
+ * number, numbers masked ("influenza update # new"); none for a shorter title. Two titles begin
+ * with the same words, that many of them not numbers, exactly when their keys are equal, so
+ * series are found by looking keys up rather than by comparing every pair of titles.
+ */
+function seriesKey(title: string, language: string | undefined): string | undefined {
+  const prefix: string[] = [];
+  let named = 0;
+  for (const word of words(title, language)) {
+    const isNumber = /\p{N}/u.test(word);
+    prefix.push(isNumber ? NUMBER : word);
+    if (!isNumber) named += 1;
+    if (named === SERIES_PREFIX_WORDS) return prefix.join(' ');
   }
-  return false;
+  return undefined;
 }
 
-/** A story's distinct title templates. */
-function storyTemplates(story: Story): string[][] {
+/** The series keys of a story's titles (each title once). */
+function storySeriesKeys(story: Story): string[] {
   const distinct = new Map(story.items.map((item) => [item.title, item]));
-  return [...distinct.values()].map((item) => titleTemplate(item.title, itemLanguage(item)));
-}
-
-function templatesBeginAlike(a: string[][], b: string[][]): boolean {
-  return a.some((mine) => b.some((other) => beginAlike(mine, other)));
+  return [...distinct.values()].flatMap((item) => seriesKey(item.title, itemLanguage(item)) ?? []);
 }
 
 /** Whether two stories are installments of one recurring series: some title of each begins like one of the other. */
 export function sameSeries(a: Story, b: Story): boolean {
-  return templatesBeginAlike(storyTemplates(a), storyTemplates(b));
+  const theirs = new Set(storySeriesKeys(b));
+  return storySeriesKeys(a).some((key) => theirs.has(key));
 }
 
 /** The chosen stories in reading order (see the module comment); a new array. */
 export function readingOrder<T extends OrderedStory>(chosen: readonly T[]): T[] {
   const time = new Map(chosen.map((candidate) => [candidate, firstReported(candidate.story)]));
-  const templates = new Map(chosen.map((candidate) => [candidate, storyTemplates(candidate.story)]));
   const newestFirst = (a: T, b: T) => time.get(b)! - time.get(a)! || a.story.id.localeCompare(b.story.id);
   const ranked = [...chosen].sort((a, b) => Number(b.important) - Number(a.important) || b.standing - a.standing || newestFirst(a, b));
+  const keys = new Map(ranked.map((candidate) => [candidate, storySeriesKeys(candidate.story)]));
+  // The stories of each tier by series key, to find a story's fellow installments without comparing every pair.
+  const byKey = new Map<string, T[]>();
+  for (const candidate of ranked) {
+    for (const key of keys.get(candidate)!) {
+      const tierKey = `${candidate.important}|${key}`;
+      byKey.set(tierKey, [...(byKey.get(tierKey) ?? []), candidate]);
+    }
+  }
   const ordered: T[] = [];
   const placed = new Set<T>();
   for (const candidate of ranked) {
@@ -81,8 +89,9 @@ export function readingOrder<T extends OrderedStory>(chosen: readonly T[]): T[] 
     const series = [candidate];
     placed.add(candidate);
     for (let i = 0; i < series.length; i += 1) {
-      for (const other of ranked) {
-        if (!placed.has(other) && other.important === candidate.important && templatesBeginAlike(templates.get(series[i]!)!, templates.get(other)!)) {
+      for (const key of keys.get(series[i]!)!) {
+        for (const other of byKey.get(`${candidate.important}|${key}`)!) {
+          if (placed.has(other)) continue;
           series.push(other);
           placed.add(other);
         }

@@ -6,6 +6,7 @@ import { storySources, type Story } from '../dedup/story.js';
 import { fanOut, type DeliverQueue } from '../queue/deliver-jobs.js';
 import type { RenderOptions } from '../render/index.js';
 import type { BriefingStore } from '../store/briefings.js';
+import { isPlaceholderStory } from '../summarize/placeholder.js';
 import type { Keys } from '../store/keys.js';
 import { storiesByIds } from '../store/stories.js';
 import type { SubscriptionStore } from '../store/subscriptions.js';
@@ -16,11 +17,15 @@ import type { Subscription } from './model.js';
 /** A story is alerted to a subscription at most once; the marker outlives the story (kept a week). */
 const ALERTED_TTL_S = 8 * 86_400;
 
-/** Stories that reach the subscription's breaking threshold, counting only the sources it follows. */
+/**
+ * Stories that reach the subscription's breaking threshold, counting only the sources it follows.
+ * A story of placeholders alone ("速報 / 続報をお待ちください。") has nothing to alert yet and
+ * would compose to no bullet: it is left for the first report with facts to raise the alert.
+ */
 export function breakingStories(stories: Story[], subscription: Pick<Subscription, 'feedIds' | 'sections' | 'breakingMinSources'>): Story[] {
   const minSources = subscription.breakingMinSources;
   if (minSources === undefined) return [];
-  return storiesFollowed(stories, subscription, new Date(0)).filter((story) => storySources(story).length >= minSources);
+  return storiesFollowed(stories, subscription, new Date(0)).filter((story) => storySources(story).length >= minSources && !isPlaceholderStory(story.items));
 }
 
 /**

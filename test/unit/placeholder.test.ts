@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { composeBriefing } from '../../src/briefing/compose.js';
 import type { Item } from '../../src/feeds/item.js';
+import { breakingStories } from '../../src/subscriptions/breaking.js';
 import { summarizeExtractive } from '../../src/summarize/extractive.js';
 import { isFillerSentence, isPlaceholderItem } from '../../src/summarize/placeholder.js';
 import { FIXTURE_NOW, fixtureItem, fixtureStory } from '../fixtures/briefing/stories.js';
@@ -111,6 +112,14 @@ describe('placeholders in a briefing', () => {
     expect(summarizeExtractive(story)).toEqual({ headline: '宮城県沖で震度4', summary: '9日午前、宮城県沖を震源とする地震があり、石巻市で震度4を観測した。', language: 'ja' });
     const briefing = composeBriefing([story], new Map(), { itemsIn: 2, duplicatesDropped: 0 }, options)!;
     expect(briefing.sections[0]!.bullets[0]!.sources.map((source) => source.name)).toEqual(['速報', '通信社']);
+  });
+
+  it('raises no breaking alert for a story of placeholders, however many outlets carry it, until a report with facts joins', () => {
+    const subscription = { feedIds: [], sections: [], breakingMinSources: 2 };
+    const stubs = ['速報', '号外ネット'].map((sourceName) => fixtureItem({ sourceName, language: 'ja', title: '地震情報', text: '続報をお待ちください。', publishedAt: at(2) }));
+    expect(breakingStories([fixtureStory('quake', stubs)], subscription)).toEqual([]);
+    const report = fixtureItem({ sourceName: '通信社', language: 'ja', title: '宮城県沖で震度4', text: '宮城県沖で震度4を観測した。', publishedAt: at(1) });
+    expect(breakingStories([fixtureStory('quake', [...stubs, report])], subscription).map((story) => story.id)).toEqual(['quake']);
   });
 
   it('never puts a promise into a summary', () => {
