@@ -78,9 +78,12 @@ function body(value: unknown): unknown {
   return getContent(holdsRenamed(value) ? withOriginalNames(value) : value);
 }
 
+/** Walked for every inline XHTML body, so by `for…in` (xml2js objects have no prototype), not Object.entries. */
 function holdsRenamed(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(holdsRenamed);
-  return isRecord(value) && Object.entries(value).some(([key, child]) => ORIGINAL_NAMES.has(key) || holdsRenamed(child));
+  if (!isRecord(value)) return false;
+  for (const key in value) if (ORIGINAL_NAMES.has(key) || holdsRenamed(value[key])) return true;
+  return false;
 }
 
 function withOriginalNames(value: unknown): unknown {
