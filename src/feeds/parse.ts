@@ -25,24 +25,22 @@ const ORIGINAL_NAMES = new Map([
   ['#dc:date', 'dc:date'],
 ]);
 
-/** Called for every element: compares with the five names, no lookup by an arbitrary key. */
+/** Called for every element: compares with the five names (no lookup by an arbitrary key), returns constants. */
 function renamedElement(name: string): string {
   switch (name) {
-    case 'description':
-    case 'content:encoded':
-    case 'content':
-    case 'pubDate':
-    case 'dc:date':
-      return `#${name}`;
-    default:
-      return name;
+    case 'description': return '#description';
+    case 'content:encoded': return '#content:encoded';
+    case 'content': return '#content';
+    case 'pubDate': return '#pubDate';
+    case 'dc:date': return '#dc:date';
+    default: return name;
   }
 }
 
 /**
  * rss-parser keeps only common fields; these add what Herald needs from media RSS, Atom 0.3
- * dates and Atom/Dublin Core categories, and the renamed bodies. keepArray keeps every
- * occurrence, not just the first.
+ * dates and Atom/Dublin Core categories, and the renamed bodies and dates. keepArray keeps
+ * every occurrence, not just the first.
  */
 const rssParser = new Parser<XmlRecord, XmlRecord>({
   defaultRSS: 2,
@@ -78,9 +76,12 @@ function body(value: unknown): unknown {
   return getContent(holdsRenamed(value) ? withOriginalNames(value) : value);
 }
 
+/** Walked for every inline XHTML body, so by `for…in` (xml2js objects have no prototype), not Object.entries. */
 function holdsRenamed(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(holdsRenamed);
-  return isRecord(value) && Object.entries(value).some(([key, child]) => ORIGINAL_NAMES.has(key) || holdsRenamed(child));
+  if (!isRecord(value)) return false;
+  for (const key in value) if (ORIGINAL_NAMES.has(key) || holdsRenamed(value[key])) return true;
+  return false;
 }
 
 function withOriginalNames(value: unknown): unknown {
