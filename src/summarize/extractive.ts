@@ -53,7 +53,8 @@ interface Candidate {
  * Headline = the most representative title; summary ≤ 2 sentences within maxChars, cut at
  * sentence ends (Intl.Segmenter sentence granularity, locale from the story's language),
  * centrality (LexRank-style over all items' sentences) with a lead bias, opening with the
- * headline article's lead or else a sentence that stands on its own; placeholders and promises
+ * headline article's lead or else a sentence that stands on its own, then one that does not
+ * restate it (restatement.ts: the same figures with the same words); placeholders and promises
  * ("More to follow.") give nothing; never half a word, never HTML or entities; Japanese in →
  * Japanese out. `maxChars` counts UTF-16 code units.
  */
