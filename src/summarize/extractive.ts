@@ -7,6 +7,7 @@ import { isCompleteSentence, isUnpunctuatedEnding, truncateAtWord, words } from 
 import { centrality, cosine, termVectors } from './centrality.js';
 import { leansOnPrevious } from './openers.js';
 import { isFillerSentence, isPlaceholderItem } from './placeholder.js';
+import { addsFigure, restates, sentenceFacts } from './restatement.js';
 
 /** A bullet's text: a headline plus at most two whole sentences. */
 export interface StorySummary {
@@ -52,7 +53,8 @@ interface Candidate {
  * Headline = the most representative title; summary ≤ 2 sentences within maxChars, cut at
  * sentence ends (Intl.Segmenter sentence granularity, locale from the story's language),
  * centrality (LexRank-style over all items' sentences) with a lead bias, opening with the
- * headline article's lead or else a sentence that stands on its own; placeholders and promises
+ * headline article's lead or else a sentence that stands on its own, then one that does not
+ * restate it (restatement.ts: the same figures with the same words); placeholders and promises
  * ("More to follow.") give nothing; never half a word, never HTML or entities; Japanese in →
  * Japanese out. `maxChars` counts UTF-16 code units.
  */
@@ -140,9 +142,20 @@ function pickSummary(items: Item[], language: string | undefined, headline: stri
   const headlineLead = candidates.findIndex((candidate) => candidate.text === lead);
   const opener = headlineLead >= 0 && standsAlone(headlineLead) ? headlineLead : ranked.find(standsAlone);
   if (opener !== undefined) choose(opener);
-  for (const index of ranked) {
-    if (chosen.length === MAX_SENTENCES) break;
-    if (!chosen.includes(index) && fits(index)) choose(index);
+  // A sentence restating a chosen one's fact (another outlet's "Admissions fell to 1,284 on
+  // Monday, …" after the ministry's "1,284 new admissions on Monday") spends the reader's time on
+  // what they just read, even when it goes on to add something: the next-best sentence that
+  // tells something else is taken instead. Only when none fits is a restatement used, and only
+  // one bringing a figure of its own (a new fact worth the repetition); else one sentence it is.
+  const facts = candidates.map((candidate) => sentenceFacts(candidate.text, language));
+  const chosenFacts = () => chosen.map((other) => facts[other]!);
+  const tellsSomethingElse = (index: number) => !chosenFacts().some((other) => restates(facts[index]!, other));
+  const bringsAFigure = (index: number) => addsFigure(facts[index]!, chosenFacts());
+  for (const wanted of [tellsSomethingElse, bringsAFigure]) {
+    for (const index of ranked) {
+      if (chosen.length === MAX_SENTENCES) break;
+      if (!chosen.includes(index) && fits(index) && wanted(index)) choose(index);
+    }
   }
   return chosen
     .sort((a, b) => printOrder(candidates[a]!, leaning[a]!, candidates[b]!, leaning[b]!))
