@@ -8,12 +8,10 @@ import {
   type NearDuplicateIndex,
   type NearDuplicateIndexOptions,
 } from '../dedup/near-duplicate-index.js';
-import type { ChainableCommander } from 'ioredis';
-import { isCluster, type RedisClient } from './client.js';
+import type { RedisClient } from './client.js';
 import { checkSignatureBits, decodeEntry, encodeEntry, entrySize, feedKeyOf, storedFingerprint } from './near-duplicate-entries.js';
 import { EntryReservations, type ChunkRequest } from './near-duplicate-reservations.js';
 import { withNearDuplicateScripts } from './near-duplicate-scripts.js';
-import { execPipeline } from './pipeline.js';
 import { createStoryKeys, type StoryKeys } from './story-keys.js';
 
 /**
@@ -48,14 +46,14 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * Round trips: matchAndAdd takes two for a batch (of up to 400 items; a larger one goes in
  * slices, one after another): the entries' appends and one call per band group, which looks up
  * the batch's fields and appends its records (lookups first, so a batch never finds itself),
- * sent together (one pipeline on a single server); then the candidates' entries (one call per
- * shard). A third goes first when the index holds too few chunks for the batch (its first batch
+ * sent together (each as soon as it is encoded, so Redis works on the first while the client
+ * encodes the next); then the candidates' entries (one call per shard). A third goes first when the index holds too few chunks for the batch (its first batch
  * in a bucket; a batch larger than the last); otherwise the first round trip also asks for the
  * next batch's chunks. Items of the batch are matched against its earlier items in memory.
  *
  * Concurrency: a band group's script looks up and appends at once, so of two batches sharing a
- * band the later finds the earlier. On one server an entry is written before its records (one
- * connection, in order); on a cluster they go to different masters at once, and a batch that
+ * band the later finds the earlier. On one server an entry is written before its records (sent
+ * first on one connection); on a cluster they go to different masters at once, and a batch that
  * finds a record in the instant before its entry lands reads nothing for it: a missed match,
  * only between batches running at the same moment, which the story engine's clustering lock
  * never lets happen.
@@ -191,20 +189,15 @@ function countPerBucket(items: Array<{ bucket: number }>): Map<number, number> {
   return new Map([...groupBy(items, ({ bucket }) => bucket)].map(([bucket, group]) => [bucket, group.length]));
 }
 
-/** A command queued on a pipeline. */
-type Command = (pipeline: ChainableCommander) => ChainableCommander;
+/** A command, built and sent when called. */
+type Command = (redis: RedisClient) => Promise<unknown>;
 
 /**
- * Sends commands at once and gives their replies in order: one pipeline on a single server (one
- * write, one reply, executed in order); on a cluster, where a pipeline must stay within one
- * node, a pipeline each.
+ * Sends commands at once, each as soon as it is built (Redis starts on the first while the
+ * next is encoded), in order on the connection; gives their replies in order.
  */
 async function together(redis: RedisClient, commands: Command[]): Promise<unknown[]> {
-  if (commands.length === 0) return [];
-  if (isCluster(redis)) return Promise.all(commands.map(async (command) => (await execPipeline(command(redis.pipeline())))[0]));
-  const pipeline = redis.pipeline();
-  for (const command of commands) command(pipeline);
-  return execPipeline(pipeline);
+  return Promise.all(commands.map((command) => command(redis)));
 }
 
 /** Handles a lookup found per item. */
@@ -324,7 +317,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
 
   /** A command reserving chunks; its reply (the counter after them) goes to `granted`. */
   private reserve({ shard, bucket, chunks }: ChunkRequest): Command {
-    return (pipeline) => pipeline.heraldNdReserveChunks(this.keys.nearDuplicateEntries(shard, bucket), this.ttl, chunks);
+    return (redis) => redis.heraldNdReserveChunks(this.keys.nearDuplicateEntries(shard, bucket), this.ttl, chunks);
   }
 
   private granted(requests: ChunkRequest[], replies: unknown[]): void {
@@ -372,9 +365,9 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const reference = this.trimReference(placed);
     const lookUp = lookups.length > 0 ? '1' : '0';
     const groups = [...perGroup];
-    const bandCalls = groups.map(([group, { fields, appends: records }]): Command => {
+    const bandCalls = groups.map(([group, { fields, appends: records }]): Command => (redis) => {
       const packed = packAppends(records);
-      return (pipeline) => pipeline.heraldNdFindAndAddRecordsBuffer(this.keys.nearDuplicateBands(group), this.ttl, reference, packFields(fields.keys()), packed.counts, packed.records, lookUp);
+      return redis.heraldNdFindAndAddRecordsBuffer(this.keys.nearDuplicateBands(group), this.ttl, reference, packFields(fields.keys()), packed.counts, packed.records, lookUp);
     });
     const replies = await together(this.redis, [...entryHashes.map((group) => this.appendEntries(group)), ...ahead.map((request) => this.reserve(request)), ...bandCalls]);
     entryHashes.forEach((group, index) => {
@@ -394,15 +387,17 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
 
   /** A command appending entries of one entry hash, in the order their positions were taken; it replies with the chunks it could not write. */
   private appendEntries(group: Placed[]): Command {
-    const { shard, bucket } = group[0]!;
-    const ordinals = Buffer.alloc(3 * group.length);
-    const encoded = group.map(({ item, feedKey, ordinal }, index) => {
-      ordinals.writeUIntBE(ordinal, 3 * index, 3);
-      return encodeEntry({ id: item.id, feedKey, at: item.at, fingerprint: item.fingerprint }, bucket * this.bucketMs, this.options);
-    });
-    const fixed = Buffer.concat(encoded.map((entry) => entry.subarray(0, this.entrySize)));
-    const longIds = encoded.flatMap((entry) => (entry.length > this.entrySize ? [entry.subarray(this.entrySize)] : []));
-    return (pipeline) => pipeline.heraldNdAppendEntries(this.keys.nearDuplicateEntries(shard, bucket), this.ttl, this.entrySize, ENTRIES_PER_CHUNK, ordinals, fixed, ...longIds);
+    return (redis) => {
+      const { shard, bucket } = group[0]!;
+      const ordinals = Buffer.alloc(3 * group.length);
+      const encoded = group.map(({ item, feedKey, ordinal }, index) => {
+        ordinals.writeUIntBE(ordinal, 3 * index, 3);
+        return encodeEntry({ id: item.id, feedKey, at: item.at, fingerprint: item.fingerprint }, bucket * this.bucketMs, this.options);
+      });
+      const fixed = Buffer.concat(encoded.map((entry) => entry.subarray(0, this.entrySize)));
+      const longIds = encoded.flatMap((entry) => (entry.length > this.entrySize ? [entry.subarray(this.entrySize)] : []));
+      return redis.heraldNdAppendEntries(this.keys.nearDuplicateEntries(shard, bucket), this.ttl, this.entrySize, ENTRIES_PER_CHUNK, ordinals, fixed, ...longIds);
+    };
   }
 
   /**
@@ -436,7 +431,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
         packed.writeUIntBE(ordinal, 4 * index + 1, 3);
       });
       const keys = buckets.map((bucket) => this.keys.nearDuplicateEntries(shard, bucket));
-      const command: Command = (pipeline) => pipeline.heraldNdReadEntriesBuffer(keys.length, ...keys, this.entrySize, ENTRIES_PER_CHUNK, packed);
+      const command: Command = (redis) => redis.heraldNdReadEntriesBuffer(keys.length, ...keys, this.entrySize, ENTRIES_PER_CHUNK, packed);
       return { wanted, command };
     });
     const replies = await together(this.redis, reads.map(({ command }) => command));

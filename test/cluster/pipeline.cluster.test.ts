@@ -2,6 +2,9 @@ import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRedis } from '../../src/cli/doctor/redis-checks.js';
 import { parseConfig } from '../../src/config/load.js';
+import { fingerprintItem } from '../../src/dedup/fingerprint.js';
+import { itemTime } from '../../src/dedup/item-time.js';
+import { InMemoryNearDuplicateIndex } from '../../src/dedup/near-duplicate-index.js';
 import { createLogger } from '../../src/log.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
 import { COMPOSE_JOB_NAME, createComposeQueue } from '../../src/queue/compose-jobs.js';
@@ -12,8 +15,10 @@ import { BriefingStore } from '../../src/store/briefings.js';
 import type { RedisClient } from '../../src/store/client.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
+import { RedisNearDuplicateIndex } from '../../src/store/near-duplicate-index.js';
 import { SubscriptionStore } from '../../src/store/subscriptions.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
+import { loadLabelledSet } from '../fixtures/dedup/labelled-set.js';
 import { startTelegramEmulator, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
 import { RIG_TOKEN, rigSender, saveTestBriefing } from '../support/delivery-rig.js';
 import { newsFeedXml } from '../support/news-feed.js';
@@ -77,6 +82,29 @@ describe('Herald on a Redis Cluster', () => {
     expect(persistence).toHaveLength(3);
     for (const result of persistence) expect(result).toMatchObject({ status: 'problem', detail: expect.stringMatching(/^master 127\.0\.0\.1:\d+: no persistence/) });
     expect(results.filter((result) => result.name === 'redis eviction policy').map((result) => result.status)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('matches near-duplicates on the cluster as the in-memory index does, batches from two connections at once', async () => {
+    const connectionsUsed = [createRedisConnection(cluster.endpoint), createRedisConnection(cluster.endpoint)];
+    connections.push(...connectionsUsed);
+    const indexes = connectionsUsed.map((redis) => new RedisNearDuplicateIndex(redis, 'near-duplicates'));
+    const items = loadLabelledSet()
+      .map(({ item }) => ({ id: item.id, fingerprint: fingerprintItem(item), at: itemTime(item), feedId: item.feedId }))
+      .sort((a, b) => a.at - b.at);
+    const local = new InMemoryNearDuplicateIndex();
+    const expected = items.map((item) => {
+      const ids = local.querySync(item.fingerprint, item.at, item.feedId);
+      local.addSync(item.id, item.fingerprint, item.at, item.feedId);
+      return ids;
+    });
+    const half = Math.floor(items.length / 2);
+    expect([...(await indexes[0]!.matchAndAdd(items.slice(0, half))), ...(await indexes[1]!.matchAndAdd(items.slice(half)))]).toEqual(expected);
+    // Both indexes append to the same entry hashes at once, each into chunks of its own (one time
+    // bucket, weeks after the set: appending trims records that look days older than the batch).
+    const more = items.map((item) => ({ ...item, id: `${item.id}-again`, at: Date.parse('2025-04-15T00:00:00Z') }));
+    await Promise.all(Array.from({ length: Math.ceil(more.length / 10) }, (_, batch) => indexes[batch % 2]!.matchAndAdd(more.slice(10 * batch, 10 * batch + 10))));
+    const found = await Promise.all(more.map((item) => indexes[0]!.query(item.fingerprint, item.at, 'another-feed')));
+    found.forEach((ids, index) => expect(ids).toContain(more[index]!.id));
   });
 
   it('polls, deduplicates, clusters, composes and delivers a briefing to a Telegram chat, its data spread over every master', { timeout: 120_000 }, async () => {
