@@ -18,10 +18,12 @@ export const HEAP_GROWING_PERCENT = 50;
 
 const GROWING_FLAG = /^--heap[-_]growing[-_]percent(=|$)/;
 
-/** The V8 flag Herald sets, or undefined when the operator chose a growth factor (on the command line or in NODE_OPTIONS). */
-export function heapGrowthFlag(execArgv: readonly string[], nodeOptions: string | undefined): string | undefined {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
-  return given.some((arg) => GROWING_FLAG.test(arg)) ? undefined : `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
+/**
+ * The V8 flag Herald sets, or undefined when the operator chose a growth factor on node's command
+ * line (`node --heap-growing-percent=N dist/src/cli.js start`; Node refuses the flag in NODE_OPTIONS).
+ */
+export function heapGrowthFlag(execArgv: readonly string[]): string | undefined {
+  return execArgv.some((arg) => GROWING_FLAG.test(arg)) ? undefined : `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
 }
 
 /**
@@ -30,6 +32,6 @@ export function heapGrowthFlag(execArgv: readonly string[], nodeOptions: string 
  * started as `herald start`) applies from the next collection on.
  */
 export function limitHeapGrowth(): void {
-  const flag = heapGrowthFlag(process.execArgv, process.env.NODE_OPTIONS);
+  const flag = heapGrowthFlag(process.execArgv);
   if (flag !== undefined) setFlagsFromString(flag);
 }
