@@ -7,7 +7,7 @@ import { isCompleteSentence, isUnpunctuatedEnding, truncateAtWord, words } from 
 import { centrality, cosine, termVectors } from './centrality.js';
 import { leansOnPrevious } from './openers.js';
 import { isFillerSentence, isPlaceholderItem } from './placeholder.js';
-import { addsFigure, restates, sentenceFacts } from './restatement.js';
+import { addsFigure, restates, sentenceFacts, type SentenceFacts } from './restatement.js';
 
 /** A bullet's text: a headline plus at most two whole sentences. */
 export interface StorySummary {
@@ -147,10 +147,11 @@ function pickSummary(items: Item[], language: string | undefined, headline: stri
   // what they just read, even when it goes on to add something: the next-best sentence that
   // tells something else is taken instead. Only when none fits is a restatement used, and only
   // one bringing a figure of its own (a new fact worth the repetition); else one sentence it is.
-  const facts = candidates.map((candidate) => sentenceFacts(candidate.text, language));
-  const chosenFacts = () => chosen.map((other) => facts[other]!);
-  const tellsSomethingElse = (index: number) => !chosenFacts().some((other) => restates(facts[index]!, other));
-  const bringsAFigure = (index: number) => addsFigure(facts[index]!, chosenFacts());
+  const facts = new Map<number, SentenceFacts>();
+  const factsOf = (index: number) => facts.get(index) ?? facts.set(index, sentenceFacts(candidates[index]!.text, language)).get(index)!;
+  const chosenFacts = () => chosen.map(factsOf);
+  const tellsSomethingElse = (index: number) => !chosenFacts().some((other) => restates(factsOf(index), other));
+  const bringsAFigure = (index: number) => addsFigure(factsOf(index), chosenFacts());
   for (const wanted of [tellsSomethingElse, bringsAFigure]) {
     for (const index of ranked) {
       if (chosen.length === MAX_SENTENCES) break;

@@ -55,6 +55,8 @@ export function sentenceFacts(sentence: string, language: string | undefined): S
     const isDate = JAPANESE_DATE_UNIT.test(after) || after.startsWith(':') || before.endsWith(':') || MONTHS.test(before) || YEAR.test(written);
     if (!isDate) figures.add(figureValue(written, match[2]));
   }
+  // Words count only beside a shared figure (restates), so a sentence with none needs no tokens.
+  if (figures.size === 0) return { figures, words: new Set() };
   const words = new Set(contentTokens(sentence, language).filter((token) => !HAS_DIGIT.test(token) && !MYRIAD_UNIT.test(token)));
   return { figures, words };
 }
