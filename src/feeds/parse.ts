@@ -17,24 +17,14 @@ type XmlRecord = Record<string, unknown>;
  * cannot start one), so rss-parser copies them as custom fields instead, without that work.
  * (Atom dates stay rss-parser's: it converts them, and a date it cannot convert refuses the feed.)
  */
-const ORIGINAL_NAMES = new Map([
-  ['#description', 'description'],
-  ['#content:encoded', 'content:encoded'],
-  ['#content', 'content'],
-  ['#pubDate', 'pubDate'],
-  ['#dc:date', 'dc:date'],
-]);
+const RENAMED = new Map(['description', 'content:encoded', 'content', 'pubDate', 'dc:date'].map((name) => [name, `#${name}`]));
 
-/** Called for every element: compares with the five names (no lookup by an arbitrary key), returns constants. */
+/** A renamed element's own name, by its new one. */
+const ORIGINAL_NAMES = new Map([...RENAMED].map(([name, renamed]) => [renamed, name]));
+
+/** Called for every element: the new name is a constant made once, not a string built per element. */
 function renamedElement(name: string): string {
-  switch (name) {
-    case 'description': return '#description';
-    case 'content:encoded': return '#content:encoded';
-    case 'content': return '#content';
-    case 'pubDate': return '#pubDate';
-    case 'dc:date': return '#dc:date';
-    default: return name;
-  }
+  return RENAMED.get(name) ?? name;
 }
 
 /**
