@@ -51,12 +51,20 @@ export class EntryReservations {
 
   /** Chunks to ask for before a batch can take `counts` positions per bucket: enough for it and for one more batch like it. */
   shortfall(counts: ReadonlyMap<number, number>): ChunkRequest[] {
-    return [...counts].flatMap(([bucket, count]) => (this.room(bucket) >= count ? [] : [this.ask(bucket, 2 * count - this.room(bucket))]));
+    return this.requests(counts, 2);
   }
 
   /** Chunks to ask for, after a batch took `counts` positions per bucket, so that the next batch like it finds them held. */
   ahead(counts: ReadonlyMap<number, number>): ChunkRequest[] {
-    return [...counts].flatMap(([bucket, count]) => (this.room(bucket) >= count ? [] : [this.ask(bucket, count - this.room(bucket))]));
+    return this.requests(counts, 1);
+  }
+
+  /** For each bucket with room for fewer than `count` positions, a request topping it up to `batches × count`. */
+  private requests(counts: ReadonlyMap<number, number>, batches: number): ChunkRequest[] {
+    return [...counts].flatMap(([bucket, count]) => {
+      const room = this.room(bucket);
+      return room >= count ? [] : [this.ask(bucket, batches * count - room)];
+    });
   }
 
   private ask(bucket: number, positions: number): ChunkRequest {
