@@ -26,6 +26,7 @@ import { SubscriptionStore } from '../src/store/subscriptions.js';
 import { startFeedServer } from '../test/emulators/feed-server.js';
 import { newsFeedXml } from '../test/support/news-feed.js';
 import { startRedis } from '../test/support/redis.js';
+import { metricSamples } from '../test/support/scale-out-process.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
 import { withRatio, type Benchmark } from './harness.js';
 
@@ -60,7 +61,8 @@ interface HeapFigures {
 /** The heap figures of prom-client's default metrics, from the /metrics of the process at `origin`. */
 async function heapOf(origin: string): Promise<HeapFigures | undefined> {
   const text = await fetch(new URL('/metrics', origin)).then((res) => res.text(), () => undefined);
-  const gauge = (name: string) => Number(text?.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
+  if (text === undefined) return undefined;
+  const gauge = (name: string) => Number(metricSamples(text, name).get(''));
   const figures = { totalBytes: gauge('nodejs_heap_size_total_bytes'), usedBytes: gauge('nodejs_heap_size_used_bytes'), externalBytes: gauge('nodejs_external_memory_bytes') };
   return Object.values(figures).every(Number.isFinite) ? figures : undefined;
 }

@@ -21,7 +21,11 @@ export async function startScaleOutWorker(name: string, env: Record<string, stri
 
 /** A counter of a process's /metrics by its labels as written there (`platform="telegram"`, '' for none); empty when never counted. */
 export async function scrapeCounter(metricsUrl: string, metric: string): Promise<Map<string, number>> {
-  const text = await (await fetch(metricsUrl)).text();
+  return metricSamples(await (await fetch(metricsUrl)).text(), metric);
+}
+
+/** A metric's samples in Prometheus text, by their labels as written there ('' for none). */
+export function metricSamples(text: string, metric: string): Map<string, number> {
   const values = new Map<string, number>();
   for (const line of text.split('\n')) {
     const sample = new RegExp(`^${metric}(?:\\{(.*)\\})? (\\S+)$`).exec(line);
