@@ -13,7 +13,7 @@ import { DISCORD_PACING, DiscordSender } from '../src/platforms/discord/sender.j
 import { RedisRateLimiter } from '../src/platforms/rate-limiter.js';
 import { defaultGuild, DISCORD_LIMITS, startDiscordEmulator } from '../test/emulators/discord-api.js';
 import { startRedis } from '../test/support/redis.js';
-import { machineLoad, rateAtLimit, timeIt, withRatio, type Benchmark, type BenchResult } from './harness.js';
+import { machineLoad, rateAtLimit, timeAtLimitMs, timeIt, withRatio, type Benchmark, type BenchResult } from './harness.js';
 
 const WORKERS = 2;
 const CHANNELS = 100;
@@ -68,8 +68,7 @@ const bench: Benchmark = {
     const wideRateAtLimit = rateAtLimit(wide.delivered, DISCORD_LIMITS.global.limit, DISCORD_LIMITS.global.windowMs);
     log(`${CHANNELS} channels × ${PARTS} parts (${load}): ${wide.delivered} messages in ${(wide.ms / 1000).toFixed(1)} s, ${wideRate.toFixed(1)} msg/s; ${wideRateAtLimit.toFixed(1)} msg/s at exactly 50 per sliding second; ${wide.refused} × 429`);
     const narrow = await deliver(1, ONE_CHANNEL_MESSAGES, 1);
-    const { limit, windowMs } = DISCORD_LIMITS.channelMessages;
-    const idealMs = (ONE_CHANNEL_MESSAGES / rateAtLimit(ONE_CHANNEL_MESSAGES, limit, windowMs)) * 1000;
+    const idealMs = timeAtLimitMs(ONE_CHANNEL_MESSAGES, DISCORD_LIMITS.channelMessages.limit, DISCORD_LIMITS.channelMessages.windowMs);
     log(`1 channel × ${ONE_CHANNEL_MESSAGES} messages: ${(narrow.ms / 1000).toFixed(1)} s (${(idealMs / 1000).toFixed(0)} s at the limit); ${narrow.refused} × 429`);
     const note = `${load} before; ${WORKERS} workers (own REST clients), shared Redis limiter paced at ${DISCORD_PACING.global.limit}/${DISCORD_PACING.global.perMs} ms and ${DISCORD_PACING.perChannel.limit}/${DISCORD_PACING.perChannel.perMs} ms per channel`;
     const results: BenchResult[] = [

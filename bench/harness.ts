@@ -51,14 +51,20 @@ export async function timeIt<T>(fn: () => Promise<T> | T): Promise<{ ms: number;
 }
 
 /**
- * The highest rate `messages` sends can reach under a sliding limit of `limit` per `windowMs`: the
- * first window's worth go at once, each further window's worth one window later. Over a few
- * windows it is well above the limit itself (300 sends at 50/s: 60/s), the bar a short run is
- * fairly judged by.
+ * The least time `messages` sends take under a sliding limit of `limit` per `windowMs`: the
+ * first window's worth go at once, each further window's worth one window later.
+ */
+export function timeAtLimitMs(messages: number, limit: number, windowMs = 1000): number {
+  return (Math.ceil(messages / limit) - 1) * windowMs;
+}
+
+/**
+ * The highest rate those sends can reach: over a few windows well above the limit itself (300
+ * sends at 50/s: 60/s), the bar a short run is fairly judged by.
  */
 export function rateAtLimit(messages: number, limit: number, windowMs = 1000): number {
-  const windows = Math.ceil(messages / limit) - 1;
-  return windows === 0 ? Infinity : (messages / (windows * windowMs)) * 1000;
+  const ms = timeAtLimitMs(messages, limit, windowMs);
+  return ms === 0 ? Infinity : (messages / ms) * 1000;
 }
 
 /** How busy the machine is, for a figure's note: the 1-minute load average. */
