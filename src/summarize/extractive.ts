@@ -47,6 +47,8 @@ interface Candidate {
   lead: number;
   /** Whole but without final punctuation: only one per summary, and last, or it would run into the next. */
   unpunctuated: boolean;
+  /** Its words, segmented once: saysSomething weighs them, the term vectors are made of them. */
+  words: string[];
 }
 
 /**
@@ -111,7 +113,7 @@ function pickHeadline(items: Item[], language: string | undefined): { headline: 
 function pickSummary(items: Item[], language: string | undefined, headline: string, lead: string | undefined, maxChars: number): string {
   const candidates = collectCandidates(items, language, maxChars);
   if (candidates.length === 0) return '';
-  const vectors = termVectors([headline, ...candidates.map((c) => c.text)].map((text) => words(text, language)));
+  const vectors = termVectors([words(headline, language), ...candidates.map((c) => c.words)]);
   const headlineVector = vectors[0]!;
   const sentenceVectors = vectors.slice(1);
   const centralities = centrality(sentenceVectors, candidates.map((c) => c.prior));
@@ -195,20 +197,25 @@ function collectCandidates(items: Item[], language: string | undefined, maxChars
       order += 1;
       const unpunctuated = !isCompleteSentence(text, language);
       if (unpunctuated && !(text === teaser && isUnpunctuatedEnding(text))) return;
-      if (text.length > maxChars || !saysSomething(text, language) || isFillerSentence(text)) return;
+      if (text.length > maxChars) return;
       // Lead bias: news puts the point first, so earlier sentences start ahead.
       const lead = 1 / (1 + position);
       const seen = byText.get(text);
+      // A text already kept passed the checks below, which depend on the text alone.
       if (seen) {
         seen.prior += lead;
         seen.lead = Math.max(seen.lead, lead);
-      } else byText.set(text, { text, order, prior: lead, lead, unpunctuated });
+        return;
+      }
+      const tokens = words(text, language);
+      if (!saysSomething(text, tokens, language) || isFillerSentence(text)) return;
+      byText.set(text, { text, order, prior: lead, lead, unpunctuated, words: tokens });
     });
   }
   return [...byText.values()];
 }
 
 /** Bylines, datelines and "Read more." are not sentences worth a reader's time (nor "More to follow.": isFillerSentence). */
-function saysSomething(sentence: string, language: string | undefined): boolean {
-  return isSpacelessLanguage(language) ? sentence.length >= 8 : words(sentence, language).length >= 4;
+function saysSomething(sentence: string, sentenceWords: string[], language: string | undefined): boolean {
+  return isSpacelessLanguage(language) ? sentence.length >= 8 : sentenceWords.length >= 4;
 }
