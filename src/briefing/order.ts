@@ -78,7 +78,9 @@ export function readingOrder<T extends OrderedStory>(chosen: readonly T[]): T[] 
   for (const candidate of ranked) {
     for (const key of keys.get(candidate)!) {
       const tierKey = `${candidate.important}|${key}`;
-      byKey.set(tierKey, [...(byKey.get(tierKey) ?? []), candidate]);
+      const fellows = byKey.get(tierKey);
+      if (fellows) fellows.push(candidate);
+      else byKey.set(tierKey, [candidate]);
     }
   }
   const ordered: T[] = [];

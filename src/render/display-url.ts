@@ -41,6 +41,8 @@ function isSafeToShow(unicodeHost: string): boolean {
 
 /** `href` with its host in Unicode when the host is internationalized and cannot pass for another; else `href` unchanged. */
 export function displayUrl(href: string): string {
+  // Nearly every link has no punycode: it is returned without parsing (a host is only rewritten where href spells "//xn--…").
+  if (!href.includes('xn--')) return href;
   let url: URL;
   try {
     url = new URL(href);

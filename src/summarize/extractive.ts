@@ -47,6 +47,8 @@ interface Candidate {
   lead: number;
   /** Whole but without final punctuation: only one per summary, and last, or it would run into the next. */
   unpunctuated: boolean;
+  /** Its words, segmented once: saysSomething weighs them, the term vectors are made of them. */
+  words: string[];
 }
 
 /**
@@ -62,8 +64,9 @@ export function summarizeExtractive(story: Story, options: { maxChars?: number }
   const maxChars = options.maxChars ?? DEFAULT_SUMMARY_MAX_CHARS;
   const language = dominantLanguage(story.items);
   const items = itemsWithNews(itemsInLanguage(story.items, language)).slice(0, MAX_ITEMS);
-  const { headline, lead } = pickHeadline(items, language);
-  const summary = pickSummary(items, language, headline, lead, maxChars);
+  const texts = items.map((item) => readText(item, language));
+  const { headline, lead } = pickHeadline(items, texts, language);
+  const summary = pickSummary(texts, language, headline, lead, maxChars);
   return language ? { headline, summary, language } : { headline, summary };
 }
 
@@ -74,6 +77,21 @@ function itemsInLanguage(items: Item[], language: string | undefined): Item[] {
     return own === undefined || own === language;
   });
   return matching.length > 0 ? matching : items;
+}
+
+/** An item's text as a summary reads it: plain, split into sentences once for the headline's lead and the candidates. */
+interface ReadText {
+  text: string;
+  sentences: string[];
+  /** Longer than MAX_TEXT_CHARS, so read only that far: its last sentence is the one the cut hit. */
+  cut: boolean;
+}
+
+/** The lead is what matters: a huge text is read only MAX_TEXT_CHARS far. */
+function readText(item: Item, language: string | undefined): ReadText {
+  const cut = item.text.length > MAX_TEXT_CHARS;
+  const text = plainText(cut ? item.text.slice(0, MAX_TEXT_CHARS) : item.text);
+  return { text, sentences: splitSentences(text, language), cut };
 }
 
 /** A placeholder ("地震情報 / 続報をお待ちください。") counts as a source but gives no headline or sentence when a real report is there. */
@@ -87,8 +105,8 @@ function itemsWithNews(items: Item[]): Item[] {
  * the first sentence of that article: the lead the summary prefers to open with, so headline and
  * summary tell the same article's story.
  */
-function pickHeadline(items: Item[], language: string | undefined): { headline: string; lead?: string } {
-  const titled = items.map((item) => ({ item, title: foldWhitespace(plainText(item.title)) })).filter(({ title }) => title.length > 0);
+function pickHeadline(items: Item[], texts: ReadText[], language: string | undefined): { headline: string; lead?: string } {
+  const titled = items.map((item, i) => ({ text: texts[i]!, title: foldWhitespace(plainText(item.title)) })).filter(({ title }) => title.length > 0);
   if (titled.length === 0) {
     const firstSentence = items.map((item) => splitSentences(plainText(item.text), language)[0]).find(Boolean);
     return { headline: truncateAtWord(firstSentence ?? '', MAX_HEADLINE_CHARS, language) };
@@ -103,15 +121,15 @@ function pickHeadline(items: Item[], language: string | undefined): { headline: 
       bestScore = score;
     }
   });
-  const { item, title } = titled[best]!;
-  const lead = splitSentences(plainText(item.text.slice(0, MAX_TEXT_CHARS)), language)[0];
+  const { text, title } = titled[best]!;
+  const lead = text.sentences[0];
   return { headline: truncateAtWord(title, MAX_HEADLINE_CHARS, language), ...(lead !== undefined ? { lead } : {}) };
 }
 
-function pickSummary(items: Item[], language: string | undefined, headline: string, lead: string | undefined, maxChars: number): string {
-  const candidates = collectCandidates(items, language, maxChars);
+function pickSummary(texts: ReadText[], language: string | undefined, headline: string, lead: string | undefined, maxChars: number): string {
+  const candidates = collectCandidates(texts, language, maxChars);
   if (candidates.length === 0) return '';
-  const vectors = termVectors([headline, ...candidates.map((c) => c.text)].map((text) => words(text, language)));
+  const vectors = termVectors([words(headline, language), ...candidates.map((c) => c.words)]);
   const headlineVector = vectors[0]!;
   const sentenceVectors = vectors.slice(1);
   const centralities = centrality(sentenceVectors, candidates.map((c) => c.prior));
@@ -181,34 +199,36 @@ function printOrder(a: Candidate, aLeans: boolean, b: Candidate, bLeans: boolean
  * full stop; the last sentence of a one-line text counts as whole when it ends in a word. A sentence repeated by several outlets is kept once
  * with a stronger prior.
  */
-function collectCandidates(items: Item[], language: string | undefined, maxChars: number): Candidate[] {
+function collectCandidates(texts: ReadText[], language: string | undefined, maxChars: number): Candidate[] {
   const byText = new Map<string, Candidate>();
   let order = 0;
-  for (const item of items) {
-    // The lead is what matters; a huge text is read only that far, minus the sentence the cut hit.
-    const cut = item.text.length > MAX_TEXT_CHARS;
-    const itemText = plainText(cut ? item.text.slice(0, MAX_TEXT_CHARS) : item.text);
-    const sentences = splitSentences(itemText, language);
-    if (cut) sentences.pop();
+  for (const { text: itemText, sentences: read, cut } of texts) {
+    // Minus the sentence the cut hit (see readText).
+    const sentences = cut ? read.slice(0, -1) : read;
     const teaser = !cut && !itemText.includes('\n') ? sentences.at(-1) : undefined;
     sentences.slice(0, MAX_SENTENCES_PER_ITEM).forEach((text, position) => {
       order += 1;
       const unpunctuated = !isCompleteSentence(text, language);
       if (unpunctuated && !(text === teaser && isUnpunctuatedEnding(text))) return;
-      if (text.length > maxChars || !saysSomething(text, language) || isFillerSentence(text)) return;
+      if (text.length > maxChars) return;
       // Lead bias: news puts the point first, so earlier sentences start ahead.
       const lead = 1 / (1 + position);
       const seen = byText.get(text);
+      // A text already kept passed the checks below, which depend on the text alone.
       if (seen) {
         seen.prior += lead;
         seen.lead = Math.max(seen.lead, lead);
-      } else byText.set(text, { text, order, prior: lead, lead, unpunctuated });
+        return;
+      }
+      const tokens = words(text, language);
+      if (!saysSomething(text, tokens, language) || isFillerSentence(text)) return;
+      byText.set(text, { text, order, prior: lead, lead, unpunctuated, words: tokens });
     });
   }
   return [...byText.values()];
 }
 
 /** Bylines, datelines and "Read more." are not sentences worth a reader's time (nor "More to follow.": isFillerSentence). */
-function saysSomething(sentence: string, language: string | undefined): boolean {
-  return isSpacelessLanguage(language) ? sentence.length >= 8 : words(sentence, language).length >= 4;
+function saysSomething(sentence: string, sentenceWords: string[], language: string | undefined): boolean {
+  return isSpacelessLanguage(language) ? sentence.length >= 8 : sentenceWords.length >= 4;
 }

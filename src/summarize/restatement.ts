@@ -6,6 +6,7 @@
  * words around it, so the figures carry the comparison.
  */
 import { contentTokens } from '../dedup/tokens.js';
+import { normalizeForComparison } from '../text/fold.js';
 
 /** What a sentence states: its figures (normalized values, dates and times left out) and its content words. */
 export interface SentenceFacts {
@@ -44,9 +45,12 @@ function figureValue(written: string, scale: string | undefined): string {
   return String(Number((total * (scale ? SCALE_WORDS[scale]! : 1)).toPrecision(12)));
 }
 
-/** The figures and content words of a sentence (NFKC first, so full-width "１，２８４" is 1284). */
+/**
+ * The figures and content words of a sentence (folded for comparison first: NFKC, so full-width
+ * "１，２８４" is 1284; its whitespace runs made one space, which no figure pattern tells apart).
+ */
 export function sentenceFacts(sentence: string, language: string | undefined): SentenceFacts {
-  const text = sentence.normalize('NFKC').toLowerCase();
+  const text = normalizeForComparison(sentence);
   const figures = new Set<string>();
   for (const match of text.matchAll(FIGURE)) {
     const written = match[1]!;
