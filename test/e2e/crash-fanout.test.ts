@@ -84,7 +84,9 @@ it('finishes a fan-out to 1,000 chats after a worker is killed -9 mid-way: the w
   const acceptedBeforeKill = emulator.stats.sent;
   await expect.poll(() => recordedParts('crash'), { timeout: 30_000 }).toBe(acceptedBeforeKill);
   const chatOf = new Map(subscriptions.map((subscription) => [subscription.id, Number(subscription.destination.chatId)]));
-  const stranded = (await queue.getActive()).map((job) => chatOf.get(job.data.subscriptionId)!);
+  // A delivery whose last part was recorded may still be active for a moment, finishing its job;
+  // it has nothing left to send, so only those with parts to go are stranded.
+  const stranded = (await queue.getActive()).map((job) => chatOf.get(job.data.subscriptionId)!).filter((id) => emulator.messages(id).length < 3);
   expect(stranded.length).toBeGreaterThan(0);
   for (const id of chatIds) if (!stranded.includes(id)) emulator.restoreChat(id);
 
@@ -96,9 +98,11 @@ it('finishes a fan-out to 1,000 chats after a worker is killed -9 mid-way: the w
   for (const id of stranded) emulator.restoreChat(id);
 
   // Takeover: the dead worker's deliveries resume once its locks lapse (BullMQ's default lock
-  // would keep them waiting 30-60 s; the timeout leaves headroom above Herald's 2-5 s).
+  // would keep them waiting 30-60 s; the timeout leaves headroom above Herald's 3-5 s for a busy
+  // machine and stays below BullMQ's default).
   const resumedAt = () => stranded.map((id) => emulator.messages(id).find((message) => message.at > killedAt)?.at);
-  await expect.poll(() => resumedAt().every((at) => at !== undefined), { timeout: 15_000, interval: 20 }).toBe(true);
+  const waiting = () => stranded.filter((_, i) => resumedAt()[i] === undefined);
+  await expect.poll(waiting, { timeout: 25_000, interval: 20, message: 'stranded chats not yet resumed' }).toEqual([]);
   const takeover = resumedAt().map((at) => at! - killedAt);
   console.info(`takeover after kill -9: first of ${stranded.length} stranded deliveries resumed after ${Math.min(...takeover)} ms, all after ${Math.max(...takeover)} ms`);
 
