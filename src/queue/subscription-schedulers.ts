@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { Job } from 'bullmq';
 import type { RedisClient } from '../store/client.js';
-import { execPipeline } from '../store/pipeline.js';
+import { readHashFields } from '../store/pipeline.js';
 import { cronEntries, type CronEntry } from '../subscriptions/schedule.js';
 import type { Subscription } from '../subscriptions/model.js';
 import { COMPOSE_JOB_NAME, COMPOSE_JOB_OPTIONS, type ComposeQueue } from './compose-jobs.js';
@@ -90,19 +90,15 @@ const RECORD_FIELDS = ['name', 'pattern', 'tz', 'data', 'opts'] as const;
 /** RECORD_FIELDS of one scheduler, in order (null where absent). */
 type SchedulerRecord = Array<string | null>;
 
-/** The records of the given schedulers, read in pipelined batches. */
+/** The records of the given schedulers, a few hundred per script call. */
 async function schedulerRecords(queue: ComposeQueue, ids: string[]): Promise<Map<string, SchedulerRecord>> {
-  const redis = redisOf(queue);
-  const records = new Map<string, SchedulerRecord>();
-  for (let start = 0; start < ids.length; start += SYNC_BATCH) {
-    const batch = ids.slice(start, start + SYNC_BATCH);
-    // One slot: every key of a queue carries its {prefix} hash tag, so a pipeline is fine on a cluster too.
-    const pipeline = redis.pipeline();
-    for (const id of batch) pipeline.hmget(`${schedulerIndex(queue)}:${id}`, ...RECORD_FIELDS);
-    const replies = (await execPipeline(pipeline)) as SchedulerRecord[];
-    batch.forEach((id, i) => records.set(id, replies[i]!));
-  }
-  return records;
+  // One slot: every key of a queue carries its {prefix} hash tag, so one script reads many on a cluster too.
+  const replies = await readHashFields(
+    redisOf(queue),
+    ids.map((id) => `${schedulerIndex(queue)}:${id}`),
+    RECORD_FIELDS,
+  );
+  return new Map(ids.map((id, i) => [id, replies[i]!]));
 }
 
 /**

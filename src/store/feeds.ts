@@ -3,7 +3,7 @@ import type { RedisClient } from './client.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedOrigin, FeedState } from '../feeds/item.js';
 import type { Keys } from './keys.js';
-import { execPipeline } from './pipeline.js';
+import { execPipeline, readHashes } from './pipeline.js';
 import { withStoreScripts } from './scripts.js';
 
 /** What an admin or the config gives to add a feed; the rest is filled in. */
@@ -185,21 +185,18 @@ export class FeedStore {
     return (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feedState(id), write.replace ? '1' : '0', ...write.fields)) === 1;
   }
 
-  /** The feed records of `ids` in one round trip, without their poll states (addMany has no use for them). */
+  /** The feed records of `ids` (one script call per few hundred), without their poll states (addMany has no use for them). */
   private async records(ids: readonly string[]): Promise<(Feed | undefined)[]> {
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.feed(id));
-    const replies = (await execPipeline(pipeline)) as Hash[];
+    const replies = await readHashes(this.redis, ids.map((id) => this.keys.feed(id)));
     return ids.map((id, index) => feedFromHash(id, replies[index]!));
   }
 
-  /** Every feed record and poll state of `ids` in one round trip (a batch of claimed polls); a removed feed has no record. */
+  /** Every feed record and poll state of `ids`, read together (a batch of claimed polls); a removed feed has no record. */
   async getMany(ids: readonly string[]): Promise<{ id: string; feed: Feed | undefined; state: FeedState }[]> {
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.feed(id)).hgetall(this.keys.feedState(id));
-    const replies = (await execPipeline(pipeline)) as Hash[];
+    const replies = await readHashes(
+      this.redis,
+      ids.flatMap((id) => [this.keys.feed(id), this.keys.feedState(id)]),
+    );
     return ids.map((id, index) => ({ id, feed: feedFromHash(id, replies[2 * index]!), state: stateFromHash(replies[2 * index + 1]!) }));
   }
 }

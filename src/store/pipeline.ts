@@ -1,5 +1,6 @@
 import type { ChainableCommander } from 'ioredis';
 import { isCluster, type RedisClient } from './client.js';
+import { withStoreScripts } from './scripts.js';
 
 /** Runs a pipeline or MULTI and returns each command's result, throwing the first command error. */
 export async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
@@ -17,4 +18,27 @@ export async function execPipeline(pipeline: ChainableCommander): Promise<unknow
 export async function getAll(redis: RedisClient, keys: string[]): Promise<Array<string | null>> {
   if (keys.length === 0) return [];
   return isCluster(redis) ? Promise.all(keys.map((key) => redis.get(key))) : redis.mget(keys);
+}
+
+/** Hashes read per script call: a few ms of Redis time each, however many are asked for. */
+const HASHES_PER_CALL = 500;
+
+/** The values of `fields` in each hash of `keys` (null where absent), in a few script calls; every key must be in one hash slot (one `{tag}`). */
+export async function readHashFields(redis: RedisClient, keys: readonly string[], fields: readonly string[]): Promise<Array<Array<string | null>>> {
+  const scripted = withStoreScripts(redis);
+  const calls: Promise<Array<Array<string | null>>>[] = [];
+  for (let start = 0; start < keys.length; start += HASHES_PER_CALL) {
+    const batch = keys.slice(start, start + HASHES_PER_CALL);
+    calls.push(scripted.heraldReadHashes(batch.length, ...batch, ...fields));
+  }
+  return (await Promise.all(calls)).flat();
+}
+
+/** Each hash of `keys` as HGETALL returns it (empty when missing), in a few script calls; every key must be in one hash slot. */
+export async function readHashes(redis: RedisClient, keys: readonly string[]): Promise<Record<string, string>[]> {
+  return (await readHashFields(redis, keys, [])).map((flat) => {
+    const hash: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
+    return hash;
+  });
 }

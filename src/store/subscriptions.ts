@@ -3,7 +3,7 @@ import type { RedisClient } from './client.js';
 import type { Destination, PlatformName } from '../platforms/delivery.js';
 import type { Subscription } from '../subscriptions/model.js';
 import type { Keys } from './keys.js';
-import { execPipeline } from './pipeline.js';
+import { execPipeline, readHashes } from './pipeline.js';
 import { withStoreScripts } from './scripts.js';
 
 /** How long a moved subscription's old id keeps pointing at the new one (deliveries in flight follow it). */
@@ -67,10 +67,11 @@ export class SubscriptionStore {
 
   /** Subscriptions by id; missing ones are left out. */
   async getMany(ids: string[]): Promise<Subscription[]> {
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.subscription(id));
-    return ((await execPipeline(pipeline)) as SubscriptionHash[]).flatMap((hash) => fromHash(hash) ?? []);
+    const hashes = await readHashes(
+      this.redis,
+      ids.map((id) => this.keys.subscription(id)),
+    );
+    return hashes.flatMap((hash) => fromHash(hash) ?? []);
   }
 
   /** Every subscription matching the filter, ordered by id. */
