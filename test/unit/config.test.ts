@@ -119,4 +119,16 @@ describe('configuration', () => {
       process.chdir(cwd);
     }
   });
+
+  it('reads a file by YAML 1.2\'s core schema: yes, dates and 0b… stay text, 0x… is a number', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-config-'));
+    const file = join(dir, 'herald.yaml');
+    const feed = (url: string, name: string, section: string) => [`  - url: ${url}`, `    name: ${name}`, `    section: ${section}`];
+    await writeFile(file, ['defaults:', '  interval: 0x1e', 'feeds:', ...feed('https://a.example/feed.xml', 'yes', '2024-01-01'), ''].join('\n'));
+    const config = await loadConfig(file, {});
+    expect(config.defaults.interval).toBe(30);
+    expect(config.feeds).toMatchObject([{ name: 'yes', section: '2024-01-01' }]);
+    await writeFile(file, ['feeds:', ...feed('https://a.example/feed.xml', '0b101', 'on'), ''].join('\n'));
+    expect((await loadConfig(file, {})).feeds).toMatchObject([{ name: '0b101', section: 'on' }]);
+  });
 });
