@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { CORE_SCHEMA, load as loadYamlQuickly } from 'js-yaml';
-import { parse as parseYaml, YAMLError } from 'yaml';
+import type { YAMLError } from 'yaml';
 import { describeIssue, formatPath } from './problems.js';
 import { configSchema, type HeraldConfig } from './schema.js';
 
@@ -103,7 +103,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv = {}, source = 'configu
  */
 function yamlProblem(error: Error, text: string): string {
   const what = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  const at = error instanceof YAMLError ? error.linePos?.[0] : undefined;
+  const at = (error as Partial<YAMLError>).linePos?.[0];
   if (!at) return `is not valid YAML: ${what}`;
   const lines = text.split(/\r?\n/);
   const width = String(at.line).length;
@@ -122,7 +122,7 @@ const BINARY_LOOKING = /(?:^|[\s,[{])[-+]?0b/m;
  * package takes (about half a second of every start); a text it refuses, or might read apart
  * from YAML 1.2's core schema, is read by yaml, whose result or error stands as before.
  */
-function parseYamlText(text: string): unknown {
+async function parseYamlText(text: string): Promise<unknown> {
   if (!BINARY_LOOKING.test(text)) {
     try {
       return loadYamlQuickly(text, { schema: CORE_SCHEMA });
@@ -130,7 +130,9 @@ function parseYamlText(text: string): unknown {
       // yaml reads it again: its error names the line and column the way yamlProblem shows them.
     }
   }
-  return parseYaml(text);
+  // Loaded only then: 70 modules that a start with a config js-yaml reads has no use for.
+  const { parse } = await import('yaml');
+  return parse(text);
 }
 
 export const DEFAULT_CONFIG_FILE = 'herald.config.yaml';
@@ -151,7 +153,7 @@ export async function loadConfig(file: string | undefined, env: ConfigEnv = proc
   }
   let raw: unknown;
   try {
-    raw = parseYamlText(text);
+    raw = await parseYamlText(text);
   } catch (error) {
     throw new ConfigError(path, [yamlProblem(error as Error, text)]);
   }
