@@ -5,20 +5,16 @@
  */
 import type { Queue, Worker } from 'bullmq';
 import type { RedisClient } from '../store/client.js';
-import { startComposeWorker } from '../../jobs/compose.js';
-import { startDeliverWorker, type Senders } from '../../jobs/deliver.js';
-import { createHousekeepingQueue, startHousekeepingWorker, upsertHousekeepingScheduler, type HousekeepingQueue } from '../../jobs/housekeeping.js';
-import { createPollFeedDeps } from '../../jobs/poll-feed.js';
-import { startPollWorker, type PollWorker } from '../../jobs/poll-worker.js';
+import type { Senders } from '../../jobs/deliver.js';
+import { createHousekeepingQueue, upsertHousekeepingScheduler, type HousekeepingQueue } from '../../jobs/housekeeping.js';
+import type { PollWorker } from '../../jobs/poll-worker.js';
 import { logFeedSync, syncConfigFeeds, type FeedSyncReport } from '../config/feed-sync.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { Logger } from '../log.js';
 import type { HeraldMetrics } from '../observability/metrics.js';
-import { observeWorker } from '../observability/worker-metrics.js';
 import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js';
 import { createRedisConnection } from '../queue/connection.js';
-import { llmSummaryHooks } from './llm-summaries.js';
 import { countFeeds, summarizeActive, type ActiveSubscriptions, type FeedCounts } from './startup-summary.js';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
 import { createPollQueue, type PollQueue } from '../queue/poll-jobs.js';
@@ -29,11 +25,8 @@ import { DeliveryStore } from '../store/deliveries.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys, type Keys } from '../store/keys.js';
 import { migrateKeyLayout } from '../store/migrate-layout.js';
-import { RedisStoryEngine } from '../store/story-engine.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
-import { alertBreakingStories } from '../subscriptions/breaking.js';
 import { CONSOLE_DESTINATION, defaultSubscription } from '../subscriptions/defaults.js';
-import { ComposeCache } from '../subscriptions/compose-cache.js';
 import type { Subscription } from '../subscriptions/model.js';
 
 export type { Senders };
@@ -115,43 +108,12 @@ async function ensureConsoleSubscription(config: HeraldConfig, store: Subscripti
   return [...subscriptions, printed];
 }
 
-interface Stores {
+export interface Stores {
   keys: Keys;
   feeds: FeedStore;
   subscriptions: SubscriptionStore;
   briefings: BriefingStore;
   deliveries: DeliveryStore;
-}
-
-function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queues: WorkerQueues, stores: Stores): (Worker | PollWorker)[] {
-  const { config, logger } = options;
-  const prefix = config.redis.prefix;
-  const engine = new RedisStoryEngine(redis, prefix);
-  const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing };
-  const pollDeps = createPollFeedDeps(redis, config, {
-    ...(options.fetchOptions ? { fetchOptions: options.fetchOptions } : {}),
-    onNewItems: async (items) => {
-      const placements = await engine.addItems(items);
-      options.metrics?.itemsPlaced(placements);
-      // The items are stored and placed by now: a failed alert must not fail (and retry) the poll.
-      await alertBreakingStories(placements.map((placement) => placement.storyId), breakingDeps).catch((error: unknown) =>
-        logger.error({ err: error }, 'breaking-news alerts failed'),
-      );
-    },
-  });
-  const summaries = llmSummaryHooks({ redis, keys: stores.keys, config, logger, metrics: options.metrics });
-  const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), summaries, deliverQueue: queues.deliver };
-  const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger, ...(options.metrics ? { metrics: options.metrics } : {}) };
-  const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose };
-  const common = { connection: redis, prefix, logger };
-  const { metrics } = options;
-  const workers: Worker[] = [
-    startComposeWorker(composeDeps, common),
-    startDeliverWorker(deliverDeps, { ...common, ...(options.deliverConcurrency !== undefined ? { concurrency: options.deliverConcurrency } : {}) }),
-    startHousekeepingWorker(housekeepingDeps, common),
-  ];
-  if (metrics) for (const worker of workers) observeWorker(worker, metrics);
-  return [startPollWorker(pollDeps, { logger, ...(metrics ? { metrics } : {}) }), ...workers];
 }
 
 /** Progress of background scheduler writes is logged at most this often. */
@@ -238,11 +200,16 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const jobQueues: Queue[] = [queues.compose, queues.deliver, queues.housekeeping];
   for (const queue of jobQueues) queue.on('error', (error: Error) => logger.debug({ err: error }, 'queue connection error'));
   options.metrics?.watchQueues(jobQueues);
+  // Imported while the scheduler role waits on Redis rather than before anything starts: feed
+  // parsing, dedup, composing and rendering are most of what Herald loads (~0.4 s of CPU).
+  const jobWorkers = options.roles.worker ? import('./job-workers.js') : undefined;
+  // Awaited below; a failed start before that must not leave it an unhandled rejection.
+  jobWorkers?.catch(() => undefined);
   const stopWriting = new AbortController();
   const schedulerStart = options.roles.scheduler
     ? await startSchedulers(config, redis, queues, stores, logger, options.subscriptionSchedulersInBackground ? stopWriting.signal : undefined)
     : undefined;
-  const workers = options.roles.worker ? startJobWorkers(options, redis, queues, stores) : [];
+  const workers = jobWorkers ? (await jobWorkers).startJobWorkers(options, redis, queues, stores) : [];
   return {
     queues,
     jobQueues,

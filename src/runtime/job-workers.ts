@@ -1,0 +1,50 @@
+/**
+ * The worker role's job workers: poll-feed (new items go into the story engine, then to
+ * breaking-news alerts), compose, deliver and housekeeping. startWorkers imports this module
+ * while the schedulers are being synced: it pulls in most of Herald's code.
+ */
+import type { Worker } from 'bullmq';
+import { startComposeWorker } from '../../jobs/compose.js';
+import { startDeliverWorker } from '../../jobs/deliver.js';
+import { startHousekeepingWorker } from '../../jobs/housekeeping.js';
+import { createPollFeedDeps } from '../../jobs/poll-feed.js';
+import { startPollWorker, type PollWorker } from '../../jobs/poll-worker.js';
+import { observeWorker } from '../observability/worker-metrics.js';
+import type { RedisClient } from '../store/client.js';
+import { RedisStoryEngine } from '../store/story-engine.js';
+import { alertBreakingStories } from '../subscriptions/breaking.js';
+import { ComposeCache } from '../subscriptions/compose-cache.js';
+import { llmSummaryHooks } from './llm-summaries.js';
+import type { StartWorkersOptions, Stores, WorkerQueues } from './workers.js';
+
+/** Starts the four job workers on the stores and queues startWorkers opened. */
+export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queues: WorkerQueues, stores: Stores): (Worker | PollWorker)[] {
+  const { config, logger } = options;
+  const prefix = config.redis.prefix;
+  const engine = new RedisStoryEngine(redis, prefix);
+  const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing };
+  const pollDeps = createPollFeedDeps(redis, config, {
+    ...(options.fetchOptions ? { fetchOptions: options.fetchOptions } : {}),
+    onNewItems: async (items) => {
+      const placements = await engine.addItems(items);
+      options.metrics?.itemsPlaced(placements);
+      // The items are stored and placed by now: a failed alert must not fail (and retry) the poll.
+      await alertBreakingStories(placements.map((placement) => placement.storyId), breakingDeps).catch((error: unknown) =>
+        logger.error({ err: error }, 'breaking-news alerts failed'),
+      );
+    },
+  });
+  const summaries = llmSummaryHooks({ redis, keys: stores.keys, config, logger, metrics: options.metrics });
+  const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), summaries, deliverQueue: queues.deliver };
+  const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger, ...(options.metrics ? { metrics: options.metrics } : {}) };
+  const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose };
+  const common = { connection: redis, prefix, logger };
+  const { metrics } = options;
+  const workers: Worker[] = [
+    startComposeWorker(composeDeps, common),
+    startDeliverWorker(deliverDeps, { ...common, ...(options.deliverConcurrency !== undefined ? { concurrency: options.deliverConcurrency } : {}) }),
+    startHousekeepingWorker(housekeepingDeps, common),
+  ];
+  if (metrics) for (const worker of workers) observeWorker(worker, metrics);
+  return [startPollWorker(pollDeps, { logger, ...(metrics ? { metrics } : {}) }), ...workers];
+}
