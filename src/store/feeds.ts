@@ -109,14 +109,15 @@ export class FeedStore {
     // Feeds added together keep their order in the index (oldest first) though they share a millisecond:
     // a thousandth of a millisecond apart, well above a double's resolution at today's epoch times (~0.0002 ms).
     let order = 0;
+    const indexed: (number | string)[] = [];
+    const urlIds: string[] = [];
     for (const { id, url, ...fields } of created.values()) {
-      transaction
-        .hset(this.keys.feed(id), ...toFieldValues({ url, ...fields }))
-        .zadd(this.keys.feedIndex(), 'NX', now.getTime() + order++ / 1000, id)
-        .hset(this.keys.feedUrls(), url, id)
-        .sadd(this.keys.urlsOfFeed(id), url);
+      transaction.hset(this.keys.feed(id), ...toFieldValues({ url, ...fields })).sadd(this.keys.urlsOfFeed(id), url);
+      indexed.push(now.getTime() + order++ / 1000, id);
+      urlIds.push(url, id);
     }
-    await execPipeline(transaction);
+    // One ZADD and one HSET for the whole batch: ioredis spends ~20 µs of CPU per command, and a first start adds 10,000 feeds.
+    await execPipeline(transaction.zadd(this.keys.feedIndex(), 'NX', ...indexed).hset(this.keys.feedUrls(), ...urlIds));
     return results;
   }
 
