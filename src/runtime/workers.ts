@@ -122,13 +122,19 @@ const PROGRESS_LOG_MS = 2_000;
 /** Up to this many scheduler writes take a fraction of a second: they are done before the workers start, even when background writing is asked for. */
 const FOREGROUND_WRITES = 500;
 
+/** Subscription schedulers written while the workers run: from when `begins` settles until `signal` aborts. */
+interface BackgroundWriting {
+  signal: AbortSignal;
+  begins: Promise<void>;
+}
+
 /**
  * Feeds and housekeeping scheduled, subscription schedulers compared with the subscriptions.
  * Those to write are written before this returns, unless there are more than FOREGROUND_WRITES
- * and `background` is given: then they are written while the workers run, with progress logged,
- * until `background` aborts.
+ * and `background` is given: then they are written once `background.begins` settles (the
+ * workers started), with progress logged, until `background.signal` aborts.
  */
-async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues: WorkerQueues, stores: Stores, logger: Logger, background: AbortSignal | undefined): Promise<SchedulerStart> {
+async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues: WorkerQueues, stores: Stores, logger: Logger, background: BackgroundWriting | undefined): Promise<SchedulerStart> {
   if (await retireFeedSchedulers(redis, config.redis.prefix)) logger.info('removed the per-feed poll job schedulers: feeds are polled from the poll schedule now');
   const feedSync = await syncConfigFeeds(config, stores.feeds);
   logFeedSync(feedSync, logger);
@@ -137,14 +143,15 @@ async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues:
   const subscriptions = await ensureConsoleSubscription(config, stores.subscriptions, await stores.subscriptions.list());
   const plan = await planSubscriptionSchedulers(queues.compose, subscriptions);
   const pending = plan.write.length + plan.stale.length;
-  const signal = pending > FOREGROUND_WRITES ? background : undefined;
+  const inBackground = pending > FOREGROUND_WRITES ? background : undefined;
+  const signal = inBackground?.signal;
   let logged = Date.now();
   const onProgress = (done: number) => {
     if (signal === undefined || Date.now() - logged < PROGRESS_LOG_MS) return;
     logged = Date.now();
     logger.info({ done, pending }, `subscription schedulers: ${done} of ${pending} written`);
   };
-  const done = applySchedulerPlan(queues.compose, plan, { onProgress, ...(signal ? { signal } : {}) }).then((synced) => {
+  const done = (inBackground?.begins ?? Promise.resolve()).then(() => applySchedulerPlan(queues.compose, plan, { onProgress, ...(signal ? { signal } : {}) })).then((synced) => {
     if (signal?.aborted) {
       logger.info({ subscriptionSchedulers: synced, pending }, 'subscription schedulers: writing stopped by the shutdown; the next start writes the rest');
       return undefined;
@@ -206,10 +213,14 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   // Awaited below; a failed start before that must not leave it an unhandled rejection.
   jobWorkers?.catch(() => undefined);
   const stopWriting = new AbortController();
+  // Background writes wait for the workers: on a first start they would otherwise share the CPU with starting them.
+  let workersStarted = () => {};
+  const begins = new Promise<void>((resolve) => (workersStarted = resolve));
   const schedulerStart = options.roles.scheduler
-    ? await startSchedulers(config, redis, queues, stores, logger, options.subscriptionSchedulersInBackground ? stopWriting.signal : undefined)
+    ? await startSchedulers(config, redis, queues, stores, logger, options.subscriptionSchedulersInBackground ? { signal: stopWriting.signal, begins } : undefined)
     : undefined;
   const workers = jobWorkers ? (await jobWorkers).startJobWorkers(options, redis, queues, stores) : [];
+  workersStarted();
   return {
     queues,
     jobQueues,
