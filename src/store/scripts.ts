@@ -60,8 +60,27 @@ for i, key in ipairs(KEYS) do
 end
 return replies`;
 
+/**
+ * KEYS[1] the feed index, KEYS[2] the URL → id map, then for each new feed its record and its
+ * set of URLs. ARGV for each feed: id, URL, index score, the number of field/value pairs, the
+ * pairs. Stores a batch of new feeds in one step (FeedStore.addMany): a command or two a feed
+ * from the client made a first start with 10,000 config feeds spend ~0.4 s of CPU in ioredis.
+ */
+const ADD_FEEDS = `
+local arg = 1
+for k = 3, #KEYS, 2 do
+  local id, url, score, count = ARGV[arg], ARGV[arg + 1], ARGV[arg + 2], tonumber(ARGV[arg + 3])
+  redis.call('HSET', KEYS[k], unpack(ARGV, arg + 4, arg + 3 + 2 * count))
+  redis.call('SADD', KEYS[k + 1], url)
+  redis.call('ZADD', KEYS[1], 'NX', score, id)
+  redis.call('HSET', KEYS[2], url, id)
+  arg = arg + 4 + 2 * count
+end
+return 1`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
+    heraldAddFeeds(keyCount: number, ...keysThenArgs: (string | number)[]): Result<number, Context>;
     heraldReadHashes(keyCount: number, ...keysThenFields: string[]): Result<Array<Array<string | null>>, Context>;
     heraldHsetIfExists(guardKey: string, targetKey: string, replace: '0' | '1', ...fieldsAndValues: string[]): Result<number, Context>;
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
@@ -77,6 +96,7 @@ declare module 'ioredis' {
 export function withStoreScripts<Client extends RedisClient>(redis: Client): Client {
   if (!redis.heraldReadHashes) {
     redis.defineCommand('heraldReadHashes', { lua: READ_HASHES });
+    redis.defineCommand('heraldAddFeeds', { lua: ADD_FEEDS });
     redis.defineCommand('heraldHsetIfExists', { numberOfKeys: 2, lua: HSET_IF_EXISTS });
     redis.defineCommand('heraldClaimMarker', { numberOfKeys: 1, lua: CLAIM_MARKER });
     redis.defineCommand('heraldHandOverMarker', { numberOfKeys: 1, lua: HAND_OVER_MARKER });
