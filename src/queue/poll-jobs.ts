@@ -78,6 +78,11 @@ export class PollQueue {
     return times;
   }
 
+  /** Every scheduled feed, without its due time (a re-sync needs only which feeds are in). */
+  async scheduledFeeds(): Promise<Set<string>> {
+    return new Set(await this.redis.zrange(this.keys.pollDue(), 0, -1));
+  }
+
   /** When one feed is next due (ms), or undefined when it is not scheduled. */
   async dueAt(feedId: string): Promise<number | undefined> {
     const score = await this.redis.zscore(this.keys.pollDue(), feedId);

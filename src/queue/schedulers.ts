@@ -49,9 +49,9 @@ export async function syncFeedSchedule(
   feeds: readonly { feed: Pick<Feed, 'id' | 'intervalMinutes'>; state: Pick<FeedState, 'lastPolledAt' | 'retryAfter'> }[],
   now = Date.now(),
 ): Promise<{ scheduled: number; removed: number }> {
-  const scheduled = await queue.dueTimes();
+  const scheduled = await queue.scheduledFeeds();
   const wanted = new Set(feeds.map(({ feed }) => feed.id));
-  const stale = [...scheduled.keys()].filter((feedId) => !wanted.has(feedId));
+  const stale = [...scheduled].filter((feedId) => !wanted.has(feedId));
   const dueAt = ({ feed, state }: (typeof feeds)[number]): number => {
     if (state.lastPolledAt === undefined) return now;
     const retryAt = state.retryAfter === undefined ? 0 : Date.parse(state.retryAfter);
