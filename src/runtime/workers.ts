@@ -188,6 +188,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const redis = typeof options.connection === 'string' ? createRedisConnection(options.connection, { name: 'herald-workers', logger }) : options.connection;
   const prefix = config.redis.prefix;
   const keys = createKeys(prefix);
+  // Imported while the start waits on Redis (the layout check scans the keyspace, then the
+  // scheduler role syncs) rather than before anything starts: feed parsing, dedup, composing
+  // and rendering are most of what Herald loads (~0.4 s of CPU).
+  const jobWorkers = options.roles.worker ? import('./job-workers.js') : undefined;
+  // Awaited below; a failed start before that must not leave it an unhandled rejection.
+  jobWorkers?.catch(() => undefined);
   const migrated = await migrateKeyLayout(redis, prefix);
   if (migrated > 0) logger.info(`moved ${migrated} feed and subscription keys to the Redis Cluster-ready layout`);
   const stores: Stores = {
@@ -207,11 +213,6 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const jobQueues: Queue[] = [queues.compose, queues.deliver, queues.housekeeping];
   for (const queue of jobQueues) queue.on('error', (error: Error) => logger.debug({ err: error }, 'queue connection error'));
   options.metrics?.watchQueues(jobQueues);
-  // Imported while the scheduler role waits on Redis rather than before anything starts: feed
-  // parsing, dedup, composing and rendering are most of what Herald loads (~0.4 s of CPU).
-  const jobWorkers = options.roles.worker ? import('./job-workers.js') : undefined;
-  // Awaited below; a failed start before that must not leave it an unhandled rejection.
-  jobWorkers?.catch(() => undefined);
   const stopWriting = new AbortController();
   // Background writes wait for the workers: on a first start they would otherwise share the CPU with starting them.
   let workersStarted = () => {};
