@@ -120,7 +120,7 @@ describe('configuration', () => {
     }
   });
 
-  it('reads a file by YAML 1.2\'s core schema: yes, dates and 0b… stay text, 0x… is a number', async () => {
+  it('reads a file by YAML 1.2\'s core schema: yes, dates, 0b… and +0x… stay text, 0x… and +.5e2 are numbers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'herald-config-'));
     const file = join(dir, 'herald.yaml');
     const feed = (url: string, name: string, section: string) => [`  - url: ${url}`, `    name: ${name}`, `    section: ${section}`];
@@ -130,5 +130,9 @@ describe('configuration', () => {
     expect(config.feeds).toMatchObject([{ name: 'yes', section: '2024-01-01' }]);
     await writeFile(file, ['feeds:', ...feed('https://a.example/feed.xml', '0b101', 'on'), ''].join('\n'));
     expect((await loadConfig(file, {})).feeds).toMatchObject([{ name: '0b101', section: 'on' }]);
+    await writeFile(file, ['defaults:', '  interval: +.5e2', 'feeds:', ...feed('https://a.example/feed.xml', '+0x1F', 'on'), ''].join('\n'));
+    const signed = await loadConfig(file, {});
+    expect(signed.defaults.interval).toBe(50);
+    expect(signed.feeds).toMatchObject([{ name: '+0x1F' }]);
   });
 });
