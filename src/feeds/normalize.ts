@@ -40,8 +40,10 @@ const MAX_FALLBACK_TITLE_LENGTH = 140;
 export function normalizeEntries(entries: FeedEntry[], context: NormalizeContext): Item[] {
   const seen = new Set<string>();
   const normalized: NormalizedEntry[] = [];
+  // Every entry of the batch is first seen now: one ISO string for all.
+  const now = context.now.toISOString();
   for (const entry of entries) {
-    const result = normalizeEntry(entry, context);
+    const result = normalizeEntry(entry, context, now);
     if (!result || seen.has(result.item.id)) continue;
     seen.add(result.item.id);
     normalized.push(result);
@@ -60,7 +62,8 @@ interface NormalizedEntry {
   fragment?: string;
 }
 
-function normalizeEntry(entry: FeedEntry, context: NormalizeContext): NormalizedEntry | undefined {
+/** `now` is context.now as an ISO string. */
+function normalizeEntry(entry: FeedEntry, context: NormalizeContext, now: string): NormalizedEntry | undefined {
   const base = context.feedLink;
   const { text, image: firstImage } = readBody(entry, base);
   const outlet = creditedOutlet(entry.source);
@@ -74,7 +77,6 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext): Normalized
   const title = declaredTitle || firstSentence(text, language) || url || '';
   const hash = contentHash(title, text);
   const guid = entry.guid?.trim() || undefined;
-  const now = context.now.toISOString();
   const item: Item = {
     // The link as written, not canonical: archive pages tell posts apart by fragment alone.
     id: itemIdFor(context.feedId, guid ?? linkAsWritten?.href ?? url ?? hash),

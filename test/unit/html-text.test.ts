@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectPairsBelowAreNormal } from '../support/normal-form-pairs.js';
-import { firstImage, htmlToText } from '../../src/feeds/html-text.js';
+import { firstImage, holdsEscapedAmpersand, htmlToText } from '../../src/feeds/html-text.js';
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fold = (text: string) => text.replace(/\s+/g, ' ').trim().normalize('NFC');
@@ -26,6 +26,11 @@ describe('htmlToText', () => {
     expect(htmlToText('caf&eacute; &#233; &#xE9; &hellip; &nbsp;x &lt;tag&gt; &amp;')).toBe('café é é … x <tag> &');
     expect(htmlToText('It&amp;#8217;s &amp;amp; &amp;ldquo;quoted&amp;rdquo;')).toBe('It’s & “quoted”');
     expect(htmlToText('&amp;amp;amp;')).toBe('&amp;');
+  });
+
+  it('repairs a double escape whatever the case of its "&amp;"', () => {
+    expect(htmlToText('It&AMP;#8217;s <b>&Amp;ldquo;x&amP;rdquo;</b>')).toBe('It’s “x”');
+    expect(htmlToText('&amp <b>&am;p;</b> &amp;&')).toBe('& &am;p; &&');
   });
 
   it('folds whitespace inside lines and drops empty lines; source line breaks are only spaces', () => {
@@ -65,7 +70,8 @@ describe('htmlToText', () => {
   });
 
   it('folds whitespace between inline tags as it folds the same text without the tags', () => {
-    const whitespace = fc.array(fc.constantFrom(' ', '\n', '\t', '\u00a0', '\u3000'), { maxLength: 3 }).map((units) => units.join(''));
+    // Every kind of whitespace: a chunk of whitespace alone is told apart from text by /\S/, which must agree with trim().
+    const whitespace = fc.array(fc.constantFrom(' ', '\n', '\t', '\r', '\v', '\f', '\u00a0', '\u1680', '\u2000', '\u2028', '\u202f', '\u3000', '\ufeff'), { maxLength: 3 }).map((units) => units.join(''));
     const word = fc.stringMatching(/^[a-zé’]{1,4}$/);
     fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom('b', 'i', 'span', 'a'), fc.oneof(whitespace, word)), { maxLength: 12 }), (parts) => {
       const html = parts.map(([tag, text]) => `<${tag}>${text}</${tag}>`).join('');
@@ -79,6 +85,15 @@ describe('htmlToText', () => {
       expect(once).toBe(fold(text));
       expect(htmlToText(once)).toBe(once);
     }), { numRuns: 300 });
+  });
+});
+
+describe('holdsEscapedAmpersand', () => {
+  it('finds "&amp;" in any case exactly where a case-insensitive search does', () => {
+    const near = fc.string({ unit: fc.constantFrom('&', 'a', 'A', 'm', 'M', 'p', 'P', ';', 'x', 'á', '\u0101', ' '), maxLength: 30 });
+    fc.assert(fc.property(near, (html) => {
+      expect(holdsEscapedAmpersand(html)).toBe(/&amp;/i.test(html));
+    }), { numRuns: 2000 });
   });
 });
 
