@@ -102,6 +102,8 @@ local grace, lease = tonumber(ARGV[5]), tonumber(ARGV[6])
 -- A send's expected time in flight, for plans only: the send a plan stands for, or one in
 -- flight, counts until its answer, so a plan placed after it lands where its commit is admitted.
 local flightGuess = mode == 'plan' and tonumber(ARGV[7]) or 0
+-- For a settle: how long before this call its answer was back (the caller's clock).
+local answeredAgo = mode == 'settle' and tonumber(ARGV[7]) or 0
 -- How long before its slot a caller may be admitted (it waits the rest out before sending).
 -- Under half of every window, so a send in flight always counts against the slots admitted.
 local early = tonumber(ARGV[8])
@@ -116,15 +118,18 @@ local function keepFor(key, P, lasts)
 end
 
 if mode == 'settle' then
+  -- At the instant its answer was back, the latest it can have arrived, rather than when this
+  -- call got here: the trip here (queued behind other calls on a busy Redis) is no part of it.
+  local answered = now - answeredAgo
   for i = 1, count do
     local sent, flight, P = KEYS[4 * i - 3], KEYS[4 * i], tonumber(ARGV[8 + 2 * i])
     -- No sooner than its slot, had it been admitted early (or called off before it).
-    local at = math.max(now, tonumber(redis.call('ZSCORE', flight, member) or now))
+    local at = math.max(answered, tonumber(redis.call('ZSCORE', flight, member) or answered))
     redis.call('ZREM', flight, member)
     redis.call('ZADD', sent, micros(at), member)
     keepFor(sent, P, 0)
   end
-  return micros(now)
+  return micros(answered)
 end
 
 -- The entries of bucket b this caller respects that lie after t - P.
@@ -240,18 +245,14 @@ const FLIGHT_GUESS_STEP = 1.05;
 const ROUND_TRIP_GUESS_CALLS = 8;
 
 /**
- * A send may be admitted up to this long before its slot and wait the rest out: a commit made a
- * round trip early lets the request leave at the slot itself, rather than a round trip and the
- * wake-up after it, all of which would count in flight and hold back the sends after it. Under
- * half of any window (the script caps it), so a send admitted early is in flight for every
- * caller admitted meanwhile, and it goes no sooner than its slot however its answer is delayed.
+ * A send may be admitted before its slot and wait the rest out: a commit made a round trip (and
+ * a timer's lateness) early lets the request leave at the slot itself, rather than a round trip
+ * and the wake-up after it, all of which would count in flight and hold back the sends after it.
+ * At least this long; longer where the commits need it (see `earlyAdmissionMs`). Under half of
+ * any window (the script caps it), so a send admitted early is in flight for every caller
+ * admitted meanwhile, and it goes no sooner than its slot however its answer is delayed.
  */
 const ADMIT_EARLY_MS = 30;
-
-/** How early a send through `buckets` may be admitted. */
-function earlyAdmissionMs(buckets: readonly RateBucket[]): number {
-  return Math.min(ADMIT_EARLY_MS, ...buckets.map((b) => b.perMs / 2));
-}
 
 const LIMITER_SHA = createHash('sha1').update(LIMITER_SCRIPT).digest('hex');
 
@@ -263,10 +264,15 @@ function validate(buckets: readonly RateBucket[]): void {
   }
 }
 
-/** Sleeps `ms` by the monotonic clock: Node starts a timer from the event loop's cached clock, so one can fire a little early. */
-async function sleepFully(ms: number): Promise<void> {
+/**
+ * Sleeps `ms` by the monotonic clock: Node starts a timer from the event loop's cached clock, so
+ * one can fire a little early.
+ * @returns how much later than asked it woke (a busy event loop runs timers late).
+ */
+async function sleepFully(ms: number): Promise<number> {
   const wakeAt = performance.now() + ms;
   for (let left = ms; left > 0; left = wakeAt - performance.now()) await sleep(Math.ceil(left));
+  return Math.max(0, performance.now() - wakeAt);
 }
 
 /** How a send waits for its slot. */
@@ -306,6 +312,8 @@ export class RedisRateLimiter {
   private expectedFlightMs = 0;
   /** A running mean of its commits' round trips (with their confirmations): how early to commit. */
   private commitRoundTripMs = 0;
+  /** A running mean of how late its waits for a commit woke: how much earlier still to commit. */
+  private wakeLatenessMs = 0;
 
   /**
    * @param redis any ioredis connection (not one in subscriber mode).
@@ -329,7 +337,7 @@ export class RedisRateLimiter {
     } finally {
       // Not settled (Redis gone meanwhile), the send counts as in flight until its lease ends:
       // slower for a while, never too fast; and the request itself was made, so it stands.
-      const settledAt = await this.settle(ticket).catch(() => undefined);
+      const settledAt = await this.settle(ticket, performance.now()).catch(() => undefined);
       if (settledAt !== undefined) {
         this.stats.sends++;
         const flightMs = settledAt - atMs;
@@ -367,10 +375,11 @@ export class RedisRateLimiter {
     const confirm = async () => options.confirm?.();
     let reservation = await this.reserve(buckets, options.lane);
     let [confirmed] = reservation.admitted ? await Promise.allSettled([confirm()]) : [];
-    const lead = Math.min(this.commitRoundTripMs, earlyAdmissionMs(buckets) / 2);
+    const lead = Math.min(this.commitLeadMs(), this.earlyAdmissionMs(buckets) / 2);
     while (!reservation.admitted) {
-      // A round trip early, so the send can leave at its slot (see ADMIT_EARLY_MS).
-      await sleepFully(reservation.waitMs - lead);
+      // Early by a round trip and a wake-up's lateness, so the send can leave at its slot (see ADMIT_EARLY_MS).
+      const sleepMs = reservation.waitMs - lead;
+      if (sleepMs > 0) this.wakeLatenessMs += ((await sleepFully(sleepMs)) - this.wakeLatenessMs) / ROUND_TRIP_GUESS_CALLS;
       const committedFrom = performance.now();
       const [committed, confirmation] = await Promise.allSettled([this.commit(reservation.ticket), confirm()]);
       this.commitRoundTripMs += (performance.now() - committedFrom - this.commitRoundTripMs) / ROUND_TRIP_GUESS_CALLS;
@@ -392,11 +401,26 @@ export class RedisRateLimiter {
   }
 
   /**
-   * Records an admitted send as done at this instant: the request has its answer, or failed.
+   * Records an admitted send as done: the request has its answer, or failed.
+   * @param answeredAt when it was (performance.now()); by default, this instant.
    * @returns that instant (Redis clock, ms since the epoch).
    */
-  async settle(ticket: LimiterTicket): Promise<number> {
-    return Number(await this.evaluate('settle', ticket)) / 1000;
+  async settle(ticket: LimiterTicket, answeredAt = performance.now()): Promise<number> {
+    return Number(await this.evaluate('settle', ticket, answeredAt)) / 1000;
+  }
+
+  /** How long before its slot a waiting send commits: a round trip, and the lateness its wake-up is likely to have. */
+  private commitLeadMs(): number {
+    return this.commitRoundTripMs + this.wakeLatenessMs;
+  }
+
+  /**
+   * How early a send through `buckets` may be admitted: twice the commit's lead, so a commit
+   * somewhat later than the usual is still admitted ahead of its slot rather than re-timed after
+   * it, and ADMIT_EARLY_MS at least; under half of every window.
+   */
+  private earlyAdmissionMs(buckets: readonly RateBucket[]): number {
+    return Math.min(Math.max(ADMIT_EARLY_MS, 2 * this.commitLeadMs()), ...buckets.map((b) => b.perMs / 2));
   }
 
   private async run(mode: 'plan' | 'commit', ticket: LimiterTicket): Promise<Reservation & { ticket: LimiterTicket }> {
@@ -404,14 +428,16 @@ export class RedisRateLimiter {
     return { atMs: Number(atMicros) / 1000, waitMs: Number(waitMicros) / 1000, admitted: admitted === 1, ticket: { ...ticket, rankMicros: atMicros } };
   }
 
-  private async evaluate(mode: 'plan' | 'commit' | 'settle', ticket: LimiterTicket): Promise<unknown> {
+  /** @param answeredAt for a settle, when the answer was back (performance.now()). */
+  private async evaluate(mode: 'plan' | 'commit' | 'settle', ticket: LimiterTicket, answeredAt = 0): Promise<unknown> {
     const keys = ticket.buckets.flatMap(({ key }) => {
       const full = this.prefix + key;
       return [full, `${full}:plan:interactive`, `${full}:plan:bulk`, `${full}:flight`];
     });
-    const flightGuess = Math.round(this.expectedFlightMs * 1000);
-    const early = Math.round(earlyAdmissionMs(ticket.buckets) * 1000);
-    const args = [mode, ticket.member, ticket.lane, ticket.rankMicros, COMMIT_GRACE_MS * 1000, IN_FLIGHT_LEASE_MS * 1000, flightGuess, early, ...ticket.buckets.flatMap((b) => [b.limit, Math.round(b.perMs * 1000)])];
+    // Measured just before the call leaves, so the script places the answer no earlier than it came.
+    const timing = mode === 'settle' ? Math.max(0, Math.floor((performance.now() - answeredAt) * 1000)) : Math.round(this.expectedFlightMs * 1000);
+    const early = Math.round(this.earlyAdmissionMs(ticket.buckets) * 1000);
+    const args = [mode, ticket.member, ticket.lane, ticket.rankMicros, COMMIT_GRACE_MS * 1000, IN_FLIGHT_LEASE_MS * 1000, timing, early, ...ticket.buckets.flatMap((b) => [b.limit, Math.round(b.perMs * 1000)])];
     try {
       return await this.redis.evalsha(LIMITER_SHA, keys.length, ...keys, ...args);
     } catch (error) {

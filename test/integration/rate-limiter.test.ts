@@ -275,6 +275,21 @@ describe('RedisRateLimiter', () => {
     );
   });
 
+  it('keeps the next send a window after an answer, however long its settle takes to reach Redis', async () => {
+    const chat: RateBucket = { key: 'slow-settle', limit: 1, perMs: 100 };
+    const [limiter, other] = twoProcesses();
+    const arrivals: number[] = [];
+    const first = await limiter!.acquire([chat]);
+    arrivals.push(performance.now());
+    const answeredAt = performance.now();
+    // The other process waits meanwhile; the settle reaches Redis long after the answer (a busy Redis).
+    const second = other!.send([chat], async () => arrivals.push(performance.now()));
+    await sleep(150);
+    await limiter!.settle(first.ticket, answeredAt);
+    await second;
+    expect(mostInAnyWindow(arrivals, chat.perMs)).toBe(1);
+  });
+
   it('lets its keys expire so idle buckets do not pile up in Redis', async () => {
     const limiter = new RedisRateLimiter(clientA, 'expiry:');
     await limiter.send([{ key: 'once', limit: 5, perMs: 2_000 }], async () => undefined);
