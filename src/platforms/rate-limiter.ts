@@ -117,6 +117,15 @@ local function keepFor(key, P, lasts)
   redis.call('PEXPIRE', key, math.ceil((math.max(newest, now) + lasts + P + grace - now) / 1000) + 1)
 end
 
+if mode == 'renew' then
+  -- Still in flight, its process alive: it counts a lease longer, from now (only if not settled meanwhile).
+  for i = 1, count do
+    local flight, P = KEYS[4 * i], tonumber(ARGV[8 + 2 * i])
+    if redis.call('ZADD', flight, 'XX', 'GT', 'CH', micros(now), member) == 1 then keepFor(flight, P, lease) end
+  end
+  return micros(now)
+end
+
 if mode == 'settle' then
   -- At the instant its answer was back, the latest it can have arrived, rather than when this
   -- call got here: the trip here (queued behind other calls on a busy Redis) is no part of it.
@@ -226,11 +235,19 @@ const COMMIT_GRACE_MS = 5;
 /**
  * A send with no answer after this long counts at this mark, so the sends a crashed process
  * left in flight free their buckets again. Short, because the worker that takes over a dead
- * one's deliveries (within some 4 s, see DELIVERY_STALL) waits for exactly these buckets; a
- * platform answers in well under a second, and a request still out after 5 s has most likely
- * been cut off rather than slowly delivered.
+ * one's deliveries (within some 4 s, see DELIVERY_STALL) waits for exactly these buckets. A
+ * live process renews the lease of each send still out (see IN_FLIGHT_RENEWAL_MS): on a
+ * starved machine a request can take 10 s to reach the platform (its connection, its writing
+ * and the server's reading all wait their turn), and one that lapsed would let others crowd it.
  */
 const IN_FLIGHT_LEASE_MS = 5_000;
+
+/**
+ * How often a send still waiting for its answer renews its lease: four renewals a lease, so a
+ * renewal that a busy event loop runs a second or two late, and its trip to a busy Redis, still
+ * land before the lease runs out. Almost no send lives long enough to renew at all.
+ */
+const IN_FLIGHT_RENEWAL_MS = IN_FLIGHT_LEASE_MS / 4;
 
 /**
  * How far one send moves the guess of the time in flight (a factor), toward its own: the guess
@@ -245,14 +262,18 @@ const FLIGHT_GUESS_STEP = 1.05;
 const ROUND_TRIP_GUESS_CALLS = 8;
 
 /**
- * A send may be admitted before its slot and wait the rest out: a commit made a round trip (and
- * a timer's lateness) early lets the request leave at the slot itself, rather than a round trip
- * and the wake-up after it, all of which would count in flight and hold back the sends after it.
- * At least this long; longer where the commits need it (see `earlyAdmissionMs`). Under half of
- * any window (the script caps it), so a send admitted early is in flight for every caller
- * admitted meanwhile, and it goes no sooner than its slot however its answer is delayed.
+ * A send may be admitted up to this long before its slot and wait the rest out: a commit made a
+ * round trip early lets the request leave at the slot itself, rather than a round trip and the
+ * wake-up after it, all of which would count in flight and hold back the sends after it. Under
+ * half of any window (the script caps it), so a send admitted early is in flight for every
+ * caller admitted meanwhile, and it goes no sooner than its slot however its answer is delayed.
  */
 const ADMIT_EARLY_MS = 30;
+
+/** How early a send through `buckets` may be admitted. */
+function earlyAdmissionMs(buckets: readonly RateBucket[]): number {
+  return Math.min(ADMIT_EARLY_MS, ...buckets.map((b) => b.perMs / 2));
+}
 
 const LIMITER_SHA = createHash('sha1').update(LIMITER_SCRIPT).digest('hex');
 
@@ -264,15 +285,10 @@ function validate(buckets: readonly RateBucket[]): void {
   }
 }
 
-/**
- * Sleeps `ms` by the monotonic clock: Node starts a timer from the event loop's cached clock, so
- * one can fire a little early.
- * @returns how much later than asked it woke (a busy event loop runs timers late).
- */
-async function sleepFully(ms: number): Promise<number> {
+/** Sleeps `ms` by the monotonic clock: Node starts a timer from the event loop's cached clock, so one can fire a little early. */
+async function sleepFully(ms: number): Promise<void> {
   const wakeAt = performance.now() + ms;
   for (let left = ms; left > 0; left = wakeAt - performance.now()) await sleep(Math.ceil(left));
-  return Math.max(0, performance.now() - wakeAt);
 }
 
 /** How a send waits for its slot. */
@@ -312,8 +328,6 @@ export class RedisRateLimiter {
   private expectedFlightMs = 0;
   /** A running mean of its commits' round trips (with their confirmations): how early to commit. */
   private commitRoundTripMs = 0;
-  /** A running mean of how late its waits for a commit woke: how much earlier still to commit. */
-  private wakeLatenessMs = 0;
 
   /**
    * @param redis any ioredis connection (not one in subscriber mode).
@@ -332,9 +346,11 @@ export class RedisRateLimiter {
    */
   async send<T>(buckets: readonly RateBucket[], request: () => Promise<T>, options: SendOptions = {}): Promise<T> {
     const { atMs, ticket } = await this.acquire(buckets, options);
+    const renewal = setInterval(() => void this.evaluate('renew', ticket).catch(() => undefined), IN_FLIGHT_RENEWAL_MS);
     try {
       return await request();
     } finally {
+      clearInterval(renewal);
       // Not settled (Redis gone meanwhile), the send counts as in flight until its lease ends:
       // slower for a while, never too fast; and the request itself was made, so it stands.
       const settledAt = await this.settle(ticket, performance.now()).catch(() => undefined);
@@ -375,11 +391,10 @@ export class RedisRateLimiter {
     const confirm = async () => options.confirm?.();
     let reservation = await this.reserve(buckets, options.lane);
     let [confirmed] = reservation.admitted ? await Promise.allSettled([confirm()]) : [];
-    const lead = Math.min(this.commitLeadMs(), this.earlyAdmissionMs(buckets) / 2);
+    const lead = Math.min(this.commitRoundTripMs, earlyAdmissionMs(buckets) / 2);
     while (!reservation.admitted) {
-      // Early by a round trip and a wake-up's lateness, so the send can leave at its slot (see ADMIT_EARLY_MS).
-      const sleepMs = reservation.waitMs - lead;
-      if (sleepMs > 0) this.wakeLatenessMs += ((await sleepFully(sleepMs)) - this.wakeLatenessMs) / ROUND_TRIP_GUESS_CALLS;
+      // A round trip early, so the send can leave at its slot (see ADMIT_EARLY_MS).
+      await sleepFully(reservation.waitMs - lead);
       const committedFrom = performance.now();
       const [committed, confirmation] = await Promise.allSettled([this.commit(reservation.ticket), confirm()]);
       this.commitRoundTripMs += (performance.now() - committedFrom - this.commitRoundTripMs) / ROUND_TRIP_GUESS_CALLS;
@@ -401,26 +416,13 @@ export class RedisRateLimiter {
   }
 
   /**
-   * Records an admitted send as done: the request has its answer, or failed.
-   * @param answeredAt when it was (performance.now()); by default, this instant.
+   * Records an admitted send as done: the request has its answer, or failed. Until this call is
+   * through it counts as in flight; from then on at the instant the answer was back.
+   * @param answeredAt when the answer was back (performance.now()); by default, this instant.
    * @returns that instant (Redis clock, ms since the epoch).
    */
   async settle(ticket: LimiterTicket, answeredAt = performance.now()): Promise<number> {
     return Number(await this.evaluate('settle', ticket, answeredAt)) / 1000;
-  }
-
-  /** How long before its slot a waiting send commits: a round trip, and the lateness its wake-up is likely to have. */
-  private commitLeadMs(): number {
-    return this.commitRoundTripMs + this.wakeLatenessMs;
-  }
-
-  /**
-   * How early a send through `buckets` may be admitted: twice the commit's lead, so a commit
-   * somewhat later than the usual is still admitted ahead of its slot rather than re-timed after
-   * it, and ADMIT_EARLY_MS at least; under half of every window.
-   */
-  private earlyAdmissionMs(buckets: readonly RateBucket[]): number {
-    return Math.min(Math.max(ADMIT_EARLY_MS, 2 * this.commitLeadMs()), ...buckets.map((b) => b.perMs / 2));
   }
 
   private async run(mode: 'plan' | 'commit', ticket: LimiterTicket): Promise<Reservation & { ticket: LimiterTicket }> {
@@ -429,14 +431,14 @@ export class RedisRateLimiter {
   }
 
   /** @param answeredAt for a settle, when the answer was back (performance.now()). */
-  private async evaluate(mode: 'plan' | 'commit' | 'settle', ticket: LimiterTicket, answeredAt = 0): Promise<unknown> {
+  private async evaluate(mode: 'plan' | 'commit' | 'renew' | 'settle', ticket: LimiterTicket, answeredAt = 0): Promise<unknown> {
     const keys = ticket.buckets.flatMap(({ key }) => {
       const full = this.prefix + key;
       return [full, `${full}:plan:interactive`, `${full}:plan:bulk`, `${full}:flight`];
     });
     // Measured just before the call leaves, so the script places the answer no earlier than it came.
     const timing = mode === 'settle' ? Math.max(0, Math.floor((performance.now() - answeredAt) * 1000)) : Math.round(this.expectedFlightMs * 1000);
-    const early = Math.round(this.earlyAdmissionMs(ticket.buckets) * 1000);
+    const early = Math.round(earlyAdmissionMs(ticket.buckets) * 1000);
     const args = [mode, ticket.member, ticket.lane, ticket.rankMicros, COMMIT_GRACE_MS * 1000, IN_FLIGHT_LEASE_MS * 1000, timing, early, ...ticket.buckets.flatMap((b) => [b.limit, Math.round(b.perMs * 1000)])];
     try {
       return await this.redis.evalsha(LIMITER_SHA, keys.length, ...keys, ...args);
