@@ -102,6 +102,8 @@ local grace, lease = tonumber(ARGV[5]), tonumber(ARGV[6])
 -- A send's expected time in flight, for plans only: the send a plan stands for, or one in
 -- flight, counts until its answer, so a plan placed after it lands where its commit is admitted.
 local flightGuess = mode == 'plan' and tonumber(ARGV[7]) or 0
+-- For a settle: how long before this call its answer was back (the caller's clock).
+local answeredAgo = mode == 'settle' and tonumber(ARGV[7]) or 0
 -- How long before its slot a caller may be admitted (it waits the rest out before sending).
 -- Under half of every window, so a send in flight always counts against the slots admitted.
 local early = tonumber(ARGV[8])
@@ -115,16 +117,28 @@ local function keepFor(key, P, lasts)
   redis.call('PEXPIRE', key, math.ceil((math.max(newest, now) + lasts + P + grace - now) / 1000) + 1)
 end
 
+if mode == 'renew' then
+  -- Still in flight, its process alive: it counts a lease longer, from now (only if not settled meanwhile).
+  for i = 1, count do
+    local flight, P = KEYS[4 * i], tonumber(ARGV[8 + 2 * i])
+    if redis.call('ZADD', flight, 'XX', 'GT', 'CH', micros(now), member) == 1 then keepFor(flight, P, lease) end
+  end
+  return micros(now)
+end
+
 if mode == 'settle' then
+  -- At the instant its answer was back, the latest it can have arrived, rather than when this
+  -- call got here: the trip here (queued behind other calls on a busy Redis) is no part of it.
+  local answered = now - answeredAgo
   for i = 1, count do
     local sent, flight, P = KEYS[4 * i - 3], KEYS[4 * i], tonumber(ARGV[8 + 2 * i])
     -- No sooner than its slot, had it been admitted early (or called off before it).
-    local at = math.max(now, tonumber(redis.call('ZSCORE', flight, member) or now))
+    local at = math.max(answered, tonumber(redis.call('ZSCORE', flight, member) or answered))
     redis.call('ZREM', flight, member)
     redis.call('ZADD', sent, micros(at), member)
     keepFor(sent, P, 0)
   end
-  return micros(now)
+  return micros(answered)
 end
 
 -- The entries of bucket b this caller respects that lie after t - P.
@@ -221,11 +235,19 @@ const COMMIT_GRACE_MS = 5;
 /**
  * A send with no answer after this long counts at this mark, so the sends a crashed process
  * left in flight free their buckets again. Short, because the worker that takes over a dead
- * one's deliveries (within some 4 s, see DELIVERY_STALL) waits for exactly these buckets; a
- * platform answers in well under a second, and a request still out after 5 s has most likely
- * been cut off rather than slowly delivered.
+ * one's deliveries (within some 4 s, see DELIVERY_STALL) waits for exactly these buckets. A
+ * live process renews the lease of each send still out (see IN_FLIGHT_RENEWAL_MS): on a
+ * starved machine a request can take 10 s to reach the platform (its connection, its writing
+ * and the server's reading all wait their turn), and one that lapsed would let others crowd it.
  */
 const IN_FLIGHT_LEASE_MS = 5_000;
+
+/**
+ * How often a send still waiting for its answer renews its lease: four renewals a lease, so a
+ * renewal that a busy event loop runs a second or two late, and its trip to a busy Redis, still
+ * land before the lease runs out. Almost no send lives long enough to renew at all.
+ */
+const IN_FLIGHT_RENEWAL_MS = IN_FLIGHT_LEASE_MS / 4;
 
 /**
  * How far one send moves the guess of the time in flight (a factor), toward its own: the guess
@@ -324,12 +346,14 @@ export class RedisRateLimiter {
    */
   async send<T>(buckets: readonly RateBucket[], request: () => Promise<T>, options: SendOptions = {}): Promise<T> {
     const { atMs, ticket } = await this.acquire(buckets, options);
+    const renewal = setInterval(() => void this.evaluate('renew', ticket).catch(() => undefined), IN_FLIGHT_RENEWAL_MS);
     try {
       return await request();
     } finally {
+      clearInterval(renewal);
       // Not settled (Redis gone meanwhile), the send counts as in flight until its lease ends:
       // slower for a while, never too fast; and the request itself was made, so it stands.
-      const settledAt = await this.settle(ticket).catch(() => undefined);
+      const settledAt = await this.settle(ticket, performance.now()).catch(() => undefined);
       if (settledAt !== undefined) {
         this.stats.sends++;
         const flightMs = settledAt - atMs;
@@ -392,11 +416,13 @@ export class RedisRateLimiter {
   }
 
   /**
-   * Records an admitted send as done at this instant: the request has its answer, or failed.
+   * Records an admitted send as done: the request has its answer, or failed. Until this call is
+   * through it counts as in flight; from then on at the instant the answer was back.
+   * @param answeredAt when the answer was back (performance.now()); by default, this instant.
    * @returns that instant (Redis clock, ms since the epoch).
    */
-  async settle(ticket: LimiterTicket): Promise<number> {
-    return Number(await this.evaluate('settle', ticket)) / 1000;
+  async settle(ticket: LimiterTicket, answeredAt = performance.now()): Promise<number> {
+    return Number(await this.evaluate('settle', ticket, answeredAt)) / 1000;
   }
 
   private async run(mode: 'plan' | 'commit', ticket: LimiterTicket): Promise<Reservation & { ticket: LimiterTicket }> {
@@ -404,14 +430,16 @@ export class RedisRateLimiter {
     return { atMs: Number(atMicros) / 1000, waitMs: Number(waitMicros) / 1000, admitted: admitted === 1, ticket: { ...ticket, rankMicros: atMicros } };
   }
 
-  private async evaluate(mode: 'plan' | 'commit' | 'settle', ticket: LimiterTicket): Promise<unknown> {
+  /** @param answeredAt for a settle, when the answer was back (performance.now()). */
+  private async evaluate(mode: 'plan' | 'commit' | 'renew' | 'settle', ticket: LimiterTicket, answeredAt = 0): Promise<unknown> {
     const keys = ticket.buckets.flatMap(({ key }) => {
       const full = this.prefix + key;
       return [full, `${full}:plan:interactive`, `${full}:plan:bulk`, `${full}:flight`];
     });
-    const flightGuess = Math.round(this.expectedFlightMs * 1000);
+    // Measured just before the call leaves, so the script places the answer no earlier than it came.
+    const timing = mode === 'settle' ? Math.max(0, Math.floor((performance.now() - answeredAt) * 1000)) : Math.round(this.expectedFlightMs * 1000);
     const early = Math.round(earlyAdmissionMs(ticket.buckets) * 1000);
-    const args = [mode, ticket.member, ticket.lane, ticket.rankMicros, COMMIT_GRACE_MS * 1000, IN_FLIGHT_LEASE_MS * 1000, flightGuess, early, ...ticket.buckets.flatMap((b) => [b.limit, Math.round(b.perMs * 1000)])];
+    const args = [mode, ticket.member, ticket.lane, ticket.rankMicros, COMMIT_GRACE_MS * 1000, IN_FLIGHT_LEASE_MS * 1000, timing, early, ...ticket.buckets.flatMap((b) => [b.limit, Math.round(b.perMs * 1000)])];
     try {
       return await this.redis.evalsha(LIMITER_SHA, keys.length, ...keys, ...args);
     } catch (error) {

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryError, type Destination, type DeliveryFailure } from '../../src/platforms/delivery.js';
 import { RedisRateLimiter } from '../../src/platforms/rate-limiter.js';
@@ -57,6 +60,31 @@ describe('grammY clients from config', () => {
 
   it('refuse to start without a token, saying where to get one', () => {
     expect(() => createTelegramApi({ token: ' ', owners: [] })).toThrow(/telegram\.token is not set: create a bot with @BotFather/);
+  });
+
+  it('close a kept-alive connection left idle themselves, so no send races a server closing it', async () => {
+    // A server that never closes idle connections: any close it sees came from the client.
+    const server: Server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ ok: true, result: { id: 4242, is_bot: true, first_name: 'Herald', username: 'herald_test_bot' } }));
+    });
+    server.keepAliveTimeout = 3_600_000;
+    const connections: Socket[] = [];
+    server.on('connection', (socket: Socket) => connections.push(socket));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const api = createTelegramApi({ token: TOKEN, apiRoot: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, owners: [] });
+      await api.getMe();
+      expect(connections).toHaveLength(1);
+      await once(connections[0]!, 'close');
+      // The next call opens a fresh connection rather than failing on the closed one.
+      await expect(api.getMe()).resolves.toMatchObject({ id: 4242 });
+      expect(connections).toHaveLength(2);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 

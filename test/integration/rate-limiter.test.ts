@@ -275,6 +275,39 @@ describe('RedisRateLimiter', () => {
     );
   });
 
+  it('keeps the next send a window after an answer, however long its settle takes to reach Redis', async () => {
+    const chat: RateBucket = { key: 'slow-settle', limit: 1, perMs: 100 };
+    const [limiter, other] = twoProcesses();
+    const arrivals: number[] = [];
+    const first = await limiter!.acquire([chat]);
+    arrivals.push(performance.now());
+    const answeredAt = performance.now();
+    // The other process waits meanwhile; the settle reaches Redis long after the answer (a busy Redis).
+    const second = other!.send([chat], async () => arrivals.push(performance.now()));
+    await sleep(150);
+    await limiter!.settle(first.ticket, answeredAt);
+    await second;
+    expect(mostInAnyWindow(arrivals, chat.perMs)).toBe(1);
+  });
+
+  it('keeps counting a send still out past its lease while its process waits for the answer', async () => {
+    const chat: RateBucket = { key: 'long-send', limit: 1, perMs: 100 };
+    const [limiter, other] = twoProcesses();
+    const events: string[] = [];
+    let admitted!: () => void;
+    const firstAdmitted = new Promise<void>((resolve) => (admitted = resolve));
+    // Out for longer than the 5 s lease a crashed process's send is held to (a starved machine).
+    const first = limiter!.send([chat], async () => {
+      admitted();
+      await sleep(7_000);
+      events.push('first answered');
+    });
+    await firstAdmitted;
+    await other!.send([chat], async () => events.push('second went out'));
+    await first;
+    expect(events).toEqual(['first answered', 'second went out']);
+  }, 20_000);
+
   it('lets its keys expire so idle buckets do not pile up in Redis', async () => {
     const limiter = new RedisRateLimiter(clientA, 'expiry:');
     await limiter.send([{ key: 'once', limit: 5, perMs: 2_000 }], async () => undefined);
