@@ -81,50 +81,73 @@ end
 return entries`;
 
 /**
- * KEYS[1] a band group's hash. ARGV[1] ttl (ms), ARGV[2] the trim reference (the batch's
- * newest bucket modulo 8, or -1), ARGV[3] fields (2 bytes each), ARGV[4] per field the number
- * of records to append to it (uint16 BE; empty: none), ARGV[5] those records, field after
- * field, ARGV[6] "1" to return the fields' records as they were before (nil where there are
- * none): the client picks the ones it wants (far cheaper there than in Lua), and a batch never
- * finds its own records. Before appending to a field, drops the records at its head that are
- * 4 to 6 buckets older than the reference (bits 3-5 of a record's second byte: its bucket
- * modulo 8); records are appended in arrival order, so that is where expired ones gather.
+ * KEYS: band groups' hashes (one on a cluster, where each is a slot of its own; all of a batch's
+ * on one server). ARGV[1] ttl (ms), ARGV[2] the trim reference (the batch's newest bucket modulo
+ * 8, or -1). Then per key four arguments: its fields (2 bytes each); per field the number of
+ * records to append to it (uint16 BE; empty: none); those records, field after field; and the
+ * lookups, 3 bytes each: a field's position in the list (uint16 BE, from 0) and the first byte
+ * of the records wanted (their tail's high 8 bits). Returns per key one string: for each record
+ * a lookup finds, the lookup's number (uint16 BE, from 0) and the record. Lookups read the fields
+ * as they were before this call's appends, so a batch never finds its own records; the plain
+ * search leaves the C string search to sift ~50 records a field, and the client checks the rest
+ * of the tail (2 bits) and the bucket of the few it gets.
+ *
+ * Before appending to a field, drops the records at its head that are 4 to 6 buckets older than
+ * the reference (bits 3-5 of a record's second byte: its bucket modulo 8); records are appended
+ * in arrival order, so that is where expired ones gather.
  */
 const FIND_AND_ADD_RECORDS = `
-local fields = {}
-for i = 1, #ARGV[3], 2 do fields[#fields + 1] = string.sub(ARGV[3], i, i + 1) end
-if #fields == 0 then return {} end
-local found = redis.call('HMGET', KEYS[1], unpack(fields))
-local counts, records, reference = ARGV[4], ARGV[5], tonumber(ARGV[2])
-if #counts > 0 then
-  local values, at = {}, 1
-  for j, field in ipairs(fields) do
-    local count = 256 * string.byte(counts, 2 * j - 1) + string.byte(counts, 2 * j)
-    if count > 0 then
-      local old = found[j] or ''
-      local from = 1
-      while reference >= 0 and from < #old do
-        local age = (reference - math.floor(string.byte(old, from + 1) / 8) % 8) % 8
-        if age < 4 or age > 6 then break end
-        from = from + 4
+local reference, results = tonumber(ARGV[2]), {}
+for k = 1, #KEYS do
+  local packedFields, counts, records, lookups = ARGV[4 * k - 1], ARGV[4 * k], ARGV[4 * k + 1], ARGV[4 * k + 2]
+  local fields = {}
+  for i = 1, #packedFields, 2 do fields[#fields + 1] = string.sub(packedFields, i, i + 1) end
+  local found = {}
+  if #fields > 0 then found = redis.call('HMGET', KEYS[k], unpack(fields)) end
+  local matches = {}
+  for i = 1, #lookups / 3 do
+    local high, low, first = string.byte(lookups, 3 * i - 2, 3 * i)
+    local old = found[256 * high + low + 1]
+    if old then
+      local byte, at = string.char(first), 1
+      while true do
+        at = string.find(old, byte, at, true)
+        if not at then break end
+        if at % 4 == 1 then matches[#matches + 1] = string.char(math.floor((i - 1) / 256), (i - 1) % 256) .. string.sub(old, at, at + 3) end
+        at = at + 4 - (at - 1) % 4
       end
-      values[#values + 1] = field
-      values[#values + 1] = string.sub(old, from) .. string.sub(records, at, at + 4 * count - 1)
-      at = at + 4 * count
     end
   end
-  redis.call('HSET', KEYS[1], unpack(values))
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  if #counts > 0 then
+    local values, at = {}, 1
+    for j, field in ipairs(fields) do
+      local count = 256 * string.byte(counts, 2 * j - 1) + string.byte(counts, 2 * j)
+      if count > 0 then
+        local old = found[j] or ''
+        local from = 1
+        while reference >= 0 and from < #old do
+          local age = (reference - math.floor(string.byte(old, from + 1) / 8) % 8) % 8
+          if age < 4 or age > 6 then break end
+          from = from + 4
+        end
+        values[#values + 1] = field
+        values[#values + 1] = string.sub(old, from) .. string.sub(records, at, at + 4 * count - 1)
+        at = at + 4 * count
+      end
+    end
+    redis.call('HSET', KEYS[k], unpack(values))
+    redis.call('PEXPIRE', KEYS[k], ARGV[1])
+  end
+  results[k] = table.concat(matches)
 end
-if ARGV[6] == '1' then return found end
-return {}`;
+return results`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
     heraldNdReserveChunks(key: string, ttlMs: number, chunks: number): Result<number, Context>;
     heraldNdAppendEntries(key: string, ttlMs: number, entrySize: number, perChunk: number, ordinals: Buffer, entries: Buffer, ...longIds: Buffer[]): Result<number[], Context>;
     heraldNdReadEntriesBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<Buffer[], Context>;
-    heraldNdFindAndAddRecordsBuffer(key: string, ttlMs: number, trimReference: number, fields: Buffer, counts: Buffer, records: Buffer, lookUp: '0' | '1'): Result<Array<Buffer | null>, Context>;
+    heraldNdFindAndAddRecordsBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<Buffer[], Context>;
   }
 }
 
@@ -134,7 +157,7 @@ export function withNearDuplicateScripts<Client extends RedisClient>(redis: Clie
     redis.defineCommand('heraldNdReserveChunks', { numberOfKeys: 1, lua: RESERVE_CHUNKS });
     redis.defineCommand('heraldNdAppendEntries', { numberOfKeys: 1, lua: APPEND_ENTRIES });
     redis.defineCommand('heraldNdReadEntries', { lua: READ_ENTRIES });
-    redis.defineCommand('heraldNdFindAndAddRecords', { numberOfKeys: 1, lua: FIND_AND_ADD_RECORDS });
+    redis.defineCommand('heraldNdFindAndAddRecords', { lua: FIND_AND_ADD_RECORDS });
   }
   return redis;
 }
