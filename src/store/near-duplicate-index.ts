@@ -45,16 +45,19 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * has no slots to keep to: there one band script takes all four groups, and one read script all
  * the shards (fewer commands to encode, send and run per batch).
  *
- * Round trips: matchAndAdd takes two for a batch (of up to 400 items; a larger one goes in
- * slices, one after another): the entries' appends and the band scripts, which look up the
- * batch's fields and append its records (lookups first, so a batch never finds itself), sent
+ * Round trips: on one server matchAndAdd takes one for a batch (of up to 400 items; a larger
+ * one goes in slices, one after another): the entries' appends and the band script, sent
  * together (each as soon as it is encoded, so Redis works on the first while the client encodes
- * the next); then the candidates' entries. A band script sends back only the records whose
- * first byte matches a lookup's tail (a C string search, ~1 in 256 of a field's records), not
- * whole fields. A third round trip goes first when the index holds too few chunks for the batch
- * (its first batch in a bucket; a batch larger than the last); otherwise the first round trip
- * also asks for the next batch's chunks. Items of the batch are matched against its earlier
- * items in memory.
+ * the next). The band script looks up the batch's fields and appends its records (lookups first,
+ * so a batch never finds itself), and reads the entries its lookups find: a plain search for the
+ * first byte of a lookup's tail (C sifts a field's ~50 records), the rest of the tail and the
+ * bucket checked in Lua for the few that match. On a cluster the entries live in other slots:
+ * there a band script sends back the records whose first byte matched, the client checks them
+ * and reads their entries in a second round trip (as one server does for a batch whose items'
+ * windows span more than 16 buckets). A further round trip goes first when the index holds too
+ * few chunks for the batch (its first batch in a bucket; a batch larger than the last);
+ * otherwise the first round trip also asks for the next batch's chunks. Items of the batch are
+ * matched against its earlier items in memory.
  *
  * Concurrency: a band group's script looks up and appends at once, so of two batches sharing a
  * band the later finds the earlier. On one server an entry is written before its records (sent
@@ -82,6 +85,8 @@ const TAIL_BITS = 10;
 /** Bands share a key four by four (band modulo 4): fewer, larger script calls per batch. */
 const BAND_GROUPS = 4;
 const RECORD_BYTES = 4;
+/** Time buckets whose entries one band script call may read on one server (4 entry hashes each); a batch spanning more reads them in a second round trip. */
+const MAX_READ_BUCKETS = 16;
 /** Entry hashes one read call takes: the read script names a key by one byte. */
 const MAX_KEYS_PER_READ = 255;
 /** A record keeps its entry's bucket modulo 8: a lookup spans at most 7 buckets, so that names one. */
@@ -225,12 +230,14 @@ interface GroupWork {
 /** A band script's reply: per record found, the lookup's number (uint16) and the record. */
 const FOUND_BYTES = 2 + RECORD_BYTES;
 
-/** Lookups as the band script takes them: the field's position (uint16 BE) and the tail's high 8 bits (a record's first byte). */
+/** Lookups as the band script takes them: the field's position and the item (uint16 BE each), the tail's high 8 bits (a record's first byte) and its low 2 bits. */
 function packLookups(lookups: readonly Lookup[]): Buffer {
-  const bytes = Buffer.alloc(3 * lookups.length);
-  lookups.forEach(({ position, tail }, index) => {
-    bytes.writeUInt16BE(position, 3 * index);
-    bytes[3 * index + 2] = tail >>> (TAIL_BITS - 8);
+  const bytes = Buffer.alloc(6 * lookups.length);
+  lookups.forEach(({ position, item, tail }, index) => {
+    bytes.writeUInt16BE(position, 6 * index);
+    bytes.writeUInt16BE(item, 6 * index + 2);
+    bytes[6 * index + 4] = tail >>> (TAIL_BITS - 8);
+    bytes[6 * index + 5] = tail & ((1 << (TAIL_BITS - 8)) - 1);
   });
   return bytes;
 }
@@ -308,18 +315,19 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
 
   async query(fingerprint: Fingerprint, at: number, feedId: string): Promise<string[]> {
     const items = [this.prepare({ id: '', fingerprint, at, feedId })];
-    return this.rank(items, await this.readEntries(await this.findAndAdd(items, [])), false)[0]!;
+    return this.rank(items, await this.findAndAdd(items, []), false)[0]!;
   }
 
   /**
    * For each item in order, the ids of its near-duplicates (most similar first) among the
-   * indexed items and the batch's earlier items; then adds the batch. Two round trips.
+   * indexed items and the batch's earlier items; then adds the batch. One round trip on one
+   * server, two on a cluster.
    */
   async matchAndAdd(items: IndexItem[]): Promise<string[][]> {
     const prepared = items.map((item) => this.prepare(item));
     const indexed: IndexedFingerprint[][] = [];
     // A later slice also finds the earlier ones in Redis; ranking counts each candidate once.
-    for (const slice of slices(prepared)) indexed.push(...(await this.readEntries(await this.findAndAdd(slice, slice))));
+    for (const slice of slices(prepared)) indexed.push(...(await this.findAndAdd(slice, slice)));
     return this.rank(prepared, indexed, true);
   }
 
@@ -341,15 +349,15 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   }
 
   /**
-   * Looks up the handles of indexed entries sharing a band with each of `lookups` within its
-   * window, and adds `additions` (their entries and band records), in one round trip (after
-   * one that reserves chunks, when the index holds too few).
+   * The indexed entries sharing a band with each of `lookups` within its window, and adds
+   * `additions` (their entries and band records): one round trip on one server, two on a
+   * cluster (after one that reserves chunks, when the index holds too few).
    */
-  private async findAndAdd(lookups: Prepared[], additions: Prepared[]): Promise<Handles> {
+  private async findAndAdd(lookups: Prepared[], additions: Prepared[]): Promise<IndexedFingerprint[][]> {
     if (additions.length === 0) return this.lookUpAndAppend(lookups, []);
     // Not awaited inside the turn: the next batch may place its entries while this one waits for its replies.
-    const sent = this.inTurn(async () => ({ handles: this.lookUpAndAppend(lookups, await this.place(additions)) }));
-    return (await sent).handles;
+    const sent = this.inTurn(async () => ({ found: this.lookUpAndAppend(lookups, await this.place(additions)) }));
+    return (await sent).found;
   }
 
   private inTurn<T>(step: () => Promise<T>): Promise<T> {
@@ -382,12 +390,12 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
 
   /**
    * Sends, in one round trip: the entries of `placed`, chunk requests for the next batch where
-   * this one left too few, and one script per band group looking up `lookups` and appending the
-   * records of `placed`. Entries go first: on one server nobody finds a record before its entry.
+   * this one left too few, and the band scripts looking up `lookups` and appending the records
+   * of `placed`; on one server the band script also reads the entries it finds, on a cluster a
+   * second round trip does. Entries go first: on one server nobody finds a record before its entry.
    */
-  private async lookUpAndAppend(lookups: Prepared[], placed: Placed[]): Promise<Handles> {
+  private async lookUpAndAppend(lookups: Prepared[], placed: Placed[]): Promise<IndexedFingerprint[][]> {
     const { windowMs } = this.options;
-    const handles: Handles = lookups.map(() => new Set());
     const ranges = lookups.map(({ item }) => ({ first: this.bucketOf(item.at - windowMs), last: this.bucketOf(item.at + windowMs) }));
     const perGroup = new Map<number, GroupWork>();
     /** The position of a band hash's field in its group's script call. */
@@ -420,23 +428,57 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     // On a cluster each group is a slot of its own; one server takes them all in one call.
     const groups = [...perGroup.entries()];
     const calls = this.cluster || groups.length === 0 ? groups.map((group) => [group]) : [groups];
+    const here = this.cluster || lookups.length === 0 ? undefined : this.readsHere(ranges);
     const bandCalls = calls.map((call): Command => (redis) => {
       const args = call.flatMap(([, { fields, appends, lookups: wanted }]) => {
         const packed = packAppends(appends);
         return [packFields(fields.keys()), packed.counts, packed.records, packLookups(wanted)];
       });
-      return redis.heraldNdFindAndAddRecordsBuffer(call.length, ...call.map(([group]) => this.keys.nearDuplicateBands(group)), this.ttl, reference, ...args);
+      const entryKeys = here?.keys ?? [];
+      const readArgs = [here?.ranges ?? Buffer.alloc(0), modulo(here?.first ?? 0, BUCKET_CYCLE), this.entrySize, ENTRIES_PER_CHUNK];
+      const keys = [...call.map(([group]) => this.keys.nearDuplicateBands(group)), ...entryKeys];
+      return redis.heraldNdFindAndAddRecordsBuffer(keys.length, ...keys, this.ttl, reference, call.length, ...readArgs, ...args);
     });
     const replies = await together(this.redis, [...entryHashes.map((group) => this.appendEntries(group)), ...ahead.map((request) => this.reserve(request)), ...bandCalls]);
     entryHashes.forEach((group, index) => {
       for (const chunk of replies[index] as number[]) this.reservations.drop(group[0]!.shard, group[0]!.bucket, chunk);
     });
     this.granted(ahead, replies.slice(entryHashes.length));
+    const bandReplies = replies.slice(entryHashes.length + ahead.length) as Buffer[][];
+    if (here) return this.decodeFound(bandReplies[0]!, here.first, lookups.length);
+    const handles: Handles = lookups.map(() => new Set());
     calls.forEach((call, index) => {
-      const perKey = replies[entryHashes.length + ahead.length + index] as Buffer[];
-      call.forEach(([, { lookups: wanted }], key) => collectHandles(perKey[key]!, wanted, ranges, handles));
+      call.forEach(([, { lookups: wanted }], key) => collectHandles(bandReplies[index]![key]!, wanted, ranges, handles));
     });
-    return handles;
+    return this.readEntries(handles);
+  }
+
+  /**
+   * On one server, what lets the band script read the entries it finds: the batch's first
+   * bucket, the entry hashes of its buckets and each item's window in buckets from the first;
+   * none when the windows span too many buckets (items far apart in time).
+   */
+  private readsHere(ranges: ReadonlyArray<{ first: number; last: number }>): { first: number; keys: string[]; ranges: Buffer } | undefined {
+    const first = Math.min(...ranges.map((range) => range.first));
+    const span = Math.max(...ranges.map((range) => range.last)) - first + 1;
+    if (span > MAX_READ_BUCKETS) return undefined;
+    const packed = Buffer.alloc(2 * ranges.length);
+    ranges.forEach((range, item) => {
+      packed[2 * item] = range.first - first;
+      packed[2 * item + 1] = range.last - first;
+    });
+    const keys = Array.from({ length: span * ENTRY_SHARDS }, (_, index) => this.keys.nearDuplicateEntries(index % ENTRY_SHARDS, first + Math.floor(index / ENTRY_SHARDS)));
+    return { first, keys, ranges: packed };
+  }
+
+  /** Each item's entries as the band script read them: the item (uint16), its bucket (from `first`), the entry. */
+  private decodeFound(found: Buffer[], first: number, items: number): IndexedFingerprint[][] {
+    const perItem: IndexedFingerprint[][] = Array.from({ length: items }, () => []);
+    for (const bytes of found) {
+      const { id, feedKey, at, fingerprint } = decodeEntry(bytes.subarray(3), (first + bytes[2]!) * this.bucketMs, this.options);
+      perItem[bytes.readUInt16BE(0)]!.push({ id, feedId: feedKey, at, fingerprint });
+    }
+    return perItem;
   }
 
   /** A command appending entries of one entry hash, in the order their positions were taken; it replies with the chunks it could not write. */
