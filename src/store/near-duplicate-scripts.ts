@@ -35,17 +35,17 @@ const APPEND_ENTRIES = `
 local size, per, ordinals, fixed = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local failed, chunk, old, from, ok, long = {}, nil, '', 1, false, 5
 local function flush(to)
-  if ok and to > from then redis.call('HSET', KEYS[1], chunk, old .. string.sub(fixed, from, to - 1)) end
+  if ok and to > from then redis.call('HSET', KEYS[1], tostring(chunk), old .. string.sub(fixed, from, to - 1)) end
 end
 for i = 1, #ordinals / 3 do
   local b1, b2, b3 = string.byte(ordinals, 3 * i - 2, 3 * i)
   local ordinal = 65536 * b1 + 256 * b2 + b3
   local c = math.floor(ordinal / per)
   local at = (i - 1) * size + 1
-  if tostring(c) ~= chunk then
+  if c ~= chunk then
     flush(at)
-    chunk, from = tostring(c), at
-    old = redis.call('HGET', KEYS[1], chunk) or ''
+    chunk, from = c, at
+    old = redis.call('HGET', KEYS[1], tostring(chunk)) or ''
     ok = #old == (ordinal - c * per) * size
     if not ok then failed[#failed + 1] = c end
   end
@@ -61,15 +61,25 @@ return failed`;
 /**
  * Lua: the entry at ordinal `n` of an entry hash (as APPEND_ENTRIES writes them), its long id
  * appended if it has one, or a shorter string where there is none (expired, or never written).
- * `chunks` caches the chunks read, by key and chunk, for the rest of the call.
+ * `chunks` caches the chunks read, by key and chunk, for the rest of the call (in tables keyed
+ * by number: Lua formats a number into a string by printf, and hashes every string it makes
+ * byte by byte, which in these scripts was a fifth of Redis's time).
  */
 const ENTRY_AT = `
 local function entryAt(key, n, size, per, chunks)
   local c = math.floor(n / per)
-  local cached = key .. ' ' .. c
-  if chunks[cached] == nil then chunks[cached] = redis.call('HGET', key, tostring(c)) or '' end
+  local ofKey = chunks[key]
+  if ofKey == nil then
+    ofKey = {}
+    chunks[key] = ofKey
+  end
+  local chunk = ofKey[c]
+  if chunk == nil then
+    chunk = redis.call('HGET', key, tostring(c)) or ''
+    ofKey[c] = chunk
+  end
   local at = (n - c * per) * size
-  local entry = string.sub(chunks[cached], at + 1, at + size)
+  local entry = string.sub(chunk, at + 1, at + size)
   if #entry == size and string.byte(entry, 15) % 4 >= 2 then entry = entry .. (redis.call('HGET', key, 'i' .. n) or '') end
   return entry
 end`;
@@ -124,9 +134,9 @@ local function found(item, low, b2, b3, b4)
   local bucket = first + (math.floor(b2 / 8) - base - first) % 8
   if math.floor(b2 / 64) ~= low or bucket > last then return end
   local k, n = groups + 4 * bucket + math.floor(b2 / 2) % 4 + 1, (b2 % 2) * 65536 + 256 * b3 + b4
-  local key = item .. ' ' .. k .. ' ' .. n
-  if seen[key] then return end
-  seen[key] = true
+  local handle = (256 * item + k) * 131072 + n
+  if seen[handle] then return end
+  seen[handle] = true
   local entry = entryAt(KEYS[k], n, size, per, chunks)
   if #entry >= size then entries[#entries + 1] = string.char(math.floor(item / 256), item % 256, bucket) .. entry end
 end
@@ -165,8 +175,9 @@ for k = 1, groups do
           if age < 4 or age > 6 then break end
           from = from + 4
         end
+        if from > 1 then old = string.sub(old, from) end
         writes[#writes + 1] = field
-        writes[#writes + 1] = string.sub(old, from) .. string.sub(records, at, at + 4 * count - 1)
+        writes[#writes + 1] = old .. string.sub(records, at, at + 4 * count - 1)
         at = at + 4 * count
       end
     end
