@@ -2,9 +2,10 @@ import type { ClientContext, Result } from 'ioredis';
 import type { RedisClient } from './client.js';
 
 /**
- * Lua scripts of the near-duplicate index (layout: near-duplicate-index.ts). Each touches one
- * key (an entry hash or a band group's hash) or entry hashes of one shard (one hash tag), so
- * each runs on one node of a Redis Cluster.
+ * Lua scripts of the near-duplicate index (layout: near-duplicate-index.ts). On a cluster each
+ * call touches one key (an entry hash or a band group's hash) or entry hashes of one shard (one
+ * hash tag), so each runs on one node; on one server a call may take keys of several tags (the
+ * band script: all band groups and the entry hashes whose entries it reads).
  *
  * The appending scripts rebuild the values they grow and write them back whole (HSET) rather than
  * APPEND to them: Redis gives a written value exactly its size, while APPEND reserves up to as
