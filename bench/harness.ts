@@ -43,6 +43,12 @@ export async function writeResults(path: string, results: BenchResult[]): Promis
   await writeFile(path, `${JSON.stringify(results, null, 2)}\n`);
 }
 
+/** The middle value (the upper of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /** Milliseconds of a synchronous or async function, with a monotonic clock. */
 export async function timeIt<T>(fn: () => Promise<T> | T): Promise<{ ms: number; result: T }> {
   const start = process.hrtime.bigint();

@@ -8,7 +8,7 @@ import {
   type NearDuplicateIndex,
   type NearDuplicateIndexOptions,
 } from '../dedup/near-duplicate-index.js';
-import type { RedisClient } from './client.js';
+import { isCluster, type RedisClient } from './client.js';
 import { checkSignatureBits, decodeEntry, encodeEntry, entrySize, feedKeyOf, storedFingerprint } from './near-duplicate-entries.js';
 import { EntryReservations, type ChunkRequest } from './near-duplicate-reservations.js';
 import { withNearDuplicateScripts } from './near-duplicate-scripts.js';
@@ -37,19 +37,27 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  *   that is gone or does not match). 16 bands × 4 B, plus ~18 B of hash fields at 100,000
  *   items in the window (less per item as the window fills).
  *
- * Slots: each band group is one key, tagged `{nd4-g<group>}`, so one script per group looks up
- * and appends a batch's records; the entry hashes of one shard share the tag `{nd4-e<shard>}`
- * over all buckets, so one script reads a batch's candidates from a shard whatever their
- * buckets. 4 group slots and 4 shard slots: every call stays in one slot, and the index (a small
- * part of Herald's memory beside the items) spreads over the masters.
+ * Slots: each band group is one key, tagged `{nd4-g<group>}`, so on a cluster one script per
+ * group looks up and appends a batch's records; the entry hashes of one shard share the tag
+ * `{nd4-e<shard>}` over all buckets, so one script reads a batch's candidates from a shard
+ * whatever their buckets. 4 group slots and 4 shard slots: every call stays in one slot, and the
+ * index (a small part of Herald's memory beside the items) spreads over the masters. One server
+ * has no slots to keep to: there one band script takes all four groups, and one read script all
+ * the shards (fewer commands to encode, send and run per batch).
  *
- * Round trips: matchAndAdd takes two for a batch (of up to 400 items; a larger one goes in
- * slices, one after another): the entries' appends and one call per band group, which looks up
- * the batch's fields and appends its records (lookups first, so a batch never finds itself),
- * sent together (each as soon as it is encoded, so Redis works on the first while the client
- * encodes the next); then the candidates' entries (one call per shard). A third goes first when the index holds too few chunks for the batch (its first batch
- * in a bucket; a batch larger than the last); otherwise the first round trip also asks for the
- * next batch's chunks. Items of the batch are matched against its earlier items in memory.
+ * Round trips: on one server matchAndAdd takes one for a batch (of up to 400 items; a larger
+ * one goes in slices, one after another): the entries' appends and the band script, sent
+ * together (each as soon as it is encoded, so Redis works on the first while the client encodes
+ * the next). The band script looks up the batch's fields and appends its records (lookups first,
+ * so a batch never finds itself), and reads the entries its lookups find: a plain search for the
+ * first byte of a lookup's tail (C sifts a field's ~50 records), the rest of the tail and the
+ * bucket checked in Lua for the few that match. On a cluster the entries live in other slots:
+ * there a band script sends back the records whose first byte matched, the client checks them
+ * and reads their entries in a second round trip (as one server does for a batch whose items'
+ * windows span more than 16 buckets). A further round trip goes first when the index holds too
+ * few chunks for the batch (its first batch in a bucket; a batch larger than the last);
+ * otherwise the first round trip also asks for the next batch's chunks. Items of the batch are
+ * matched against its earlier items in memory.
  *
  * Concurrency: a band group's script looks up and appends at once, so of two batches sharing a
  * band the later finds the earlier. On one server an entry is written before its records (sent
@@ -77,6 +85,8 @@ const TAIL_BITS = 10;
 /** Bands share a key four by four (band modulo 4): fewer, larger script calls per batch. */
 const BAND_GROUPS = 4;
 const RECORD_BYTES = 4;
+/** Time buckets whose entries one band script call may read on one server (4 entry hashes each); a batch spanning more reads them in a second round trip. */
+const MAX_READ_BUCKETS = 16;
 /** Entry hashes one read call takes: the read script names a key by one byte. */
 const MAX_KEYS_PER_READ = 255;
 /** A record keeps its entry's bucket modulo 8: a lookup spans at most 7 buckets, so that names one. */
@@ -203,22 +213,71 @@ async function together(redis: RedisClient, commands: Command[]): Promise<unknow
 /** Handles a lookup found per item. */
 type Handles = Array<Set<number>>;
 
-/** One band group's share of a script call: its fields (field → position), who wants each position's records with which tail, and the records to append to each. */
-interface GroupWork {
-  fields: Map<number, number>;
-  wanted: Array<Array<{ index: number; tail: number }>>;
-  appends: number[][];
+/** A lookup of one item's band hash: the position of its field in the group's call, and the record tail it wants. */
+interface Lookup {
+  position: number;
+  item: number;
+  tail: number;
 }
 
-/** Adds the handles of the records (of one field) whose tail matches and whose bucket lies in [first, last]. */
-function collectHandles(records: Buffer, tail: number, first: number, last: number, found: Set<number>): void {
-  for (let at = 0; at + RECORD_BYTES <= records.length; at += RECORD_BYTES) {
-    const word = records.readUInt32BE(at);
+/** One band group's share of a script call: its fields (field → position), the records to append to each, and the lookups. */
+interface GroupWork {
+  fields: Map<number, number>;
+  appends: number[][];
+  lookups: Lookup[];
+}
+
+/** A band script's reply: per record found, the lookup's number (uint16) and the record. */
+const FOUND_BYTES = 2 + RECORD_BYTES;
+
+/** Lookups as the band script takes them: the field's position and the item (uint16 BE each), the tail's high 8 bits (a record's first byte) and its low 2 bits. */
+function packLookups(lookups: readonly Lookup[]): Buffer {
+  const bytes = Buffer.alloc(6 * lookups.length);
+  lookups.forEach(({ position, item, tail }, index) => {
+    bytes.writeUInt16BE(position, 6 * index);
+    bytes.writeUInt16BE(item, 6 * index + 2);
+    bytes[6 * index + 4] = tail >>> (TAIL_BITS - 8);
+    bytes[6 * index + 5] = tail & ((1 << (TAIL_BITS - 8)) - 1);
+  });
+  return bytes;
+}
+
+/** Adds to each item's handles the records its lookups found whose whole tail matches and whose bucket lies in the item's window. */
+function collectHandles(found: Buffer, lookups: readonly Lookup[], ranges: ReadonlyArray<{ first: number; last: number }>, handles: Handles): void {
+  for (let at = 0; at + FOUND_BYTES <= found.length; at += FOUND_BYTES) {
+    const { item, tail } = lookups[found.readUInt16BE(at)]!;
+    const word = found.readUInt32BE(at + 2);
     if (word >>> 22 !== tail) continue;
+    const { first, last } = ranges[item]!;
     const bucket = first + modulo(((word >>> 19) & 7) - first, BUCKET_CYCLE);
     if (bucket > last) continue;
-    found.add(handleOf((word >>> 17) & 3, bucket, word & (MAX_ENTRIES - 1)));
+    handles[item]!.add(handleOf((word >>> 17) & 3, bucket, word & (MAX_ENTRIES - 1)));
   }
+}
+
+/**
+ * Handles (sorted) split into read calls: on a cluster one per shard (its buckets share a
+ * slot), on one server one in all; more where a call would name more entry hashes than a byte can.
+ */
+function readCalls(handles: number[], cluster: boolean): number[][] {
+  return [...groupBy(handles, (handle) => (cluster ? placeOf(handle).shard : 0)).values()].flatMap((sameSlot) => {
+    const calls: number[][] = [];
+    let keys = MAX_KEYS_PER_READ;
+    let previousHash = -1;
+    for (const handle of sameSlot) {
+      const hash = Math.floor(handle / MAX_ENTRIES);
+      if (hash !== previousHash) {
+        if (keys === MAX_KEYS_PER_READ) {
+          calls.push([]);
+          keys = 0;
+        }
+        keys += 1;
+        previousHash = hash;
+      }
+      calls.at(-1)!.push(handle);
+    }
+    return calls;
+  });
 }
 
 /**
@@ -230,6 +289,8 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   readonly options: NearDuplicateIndexOptions;
   private readonly keys: StoryKeys;
   private readonly redis: RedisClient;
+  /** On a cluster every script call keeps to one slot; one server takes a batch's keys together. */
+  private readonly cluster: boolean;
   private readonly bucketMs: number;
   private readonly entrySize: number;
   private readonly reservations = new EntryReservations(ENTRY_SHARDS, ENTRIES_PER_CHUNK, MAX_ENTRIES / ENTRIES_PER_CHUNK);
@@ -238,6 +299,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
 
   constructor(redis: RedisClient, prefix: string, options: Partial<NearDuplicateIndexOptions> = {}) {
     this.redis = withNearDuplicateScripts(redis);
+    this.cluster = isCluster(redis);
     this.options = { ...DEFAULT_INDEX_OPTIONS, ...options };
     checkSignatureBits(this.options.signatureBits);
     this.keys = createStoryKeys(prefix);
@@ -253,18 +315,19 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
 
   async query(fingerprint: Fingerprint, at: number, feedId: string): Promise<string[]> {
     const items = [this.prepare({ id: '', fingerprint, at, feedId })];
-    return this.rank(items, await this.readEntries(await this.findAndAdd(items, [])), false)[0]!;
+    return this.rank(items, await this.findAndAdd(items, []), false)[0]!;
   }
 
   /**
    * For each item in order, the ids of its near-duplicates (most similar first) among the
-   * indexed items and the batch's earlier items; then adds the batch. Two round trips.
+   * indexed items and the batch's earlier items; then adds the batch. One round trip on one
+   * server, two on a cluster.
    */
   async matchAndAdd(items: IndexItem[]): Promise<string[][]> {
     const prepared = items.map((item) => this.prepare(item));
     const indexed: IndexedFingerprint[][] = [];
     // A later slice also finds the earlier ones in Redis; ranking counts each candidate once.
-    for (const slice of slices(prepared)) indexed.push(...(await this.readEntries(await this.findAndAdd(slice, slice))));
+    for (const slice of slices(prepared)) indexed.push(...(await this.findAndAdd(slice, slice)));
     return this.rank(prepared, indexed, true);
   }
 
@@ -286,15 +349,15 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   }
 
   /**
-   * Looks up the handles of indexed entries sharing a band with each of `lookups` within its
-   * window, and adds `additions` (their entries and band records), in one round trip (after
-   * one that reserves chunks, when the index holds too few).
+   * The indexed entries sharing a band with each of `lookups` within its window, and adds
+   * `additions` (their entries and band records): one round trip on one server, two on a
+   * cluster (after one that reserves chunks, when the index holds too few).
    */
-  private async findAndAdd(lookups: Prepared[], additions: Prepared[]): Promise<Handles> {
+  private async findAndAdd(lookups: Prepared[], additions: Prepared[]): Promise<IndexedFingerprint[][]> {
     if (additions.length === 0) return this.lookUpAndAppend(lookups, []);
     // Not awaited inside the turn: the next batch may place its entries while this one waits for its replies.
-    const sent = this.inTurn(async () => ({ handles: this.lookUpAndAppend(lookups, await this.place(additions)) }));
-    return (await sent).handles;
+    const sent = this.inTurn(async () => ({ found: this.lookUpAndAppend(lookups, await this.place(additions)) }));
+    return (await sent).found;
   }
 
   private inTurn<T>(step: () => Promise<T>): Promise<T> {
@@ -327,30 +390,29 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
 
   /**
    * Sends, in one round trip: the entries of `placed`, chunk requests for the next batch where
-   * this one left too few, and one script per band group looking up `lookups` and appending the
-   * records of `placed`. Entries go first: on one server nobody finds a record before its entry.
+   * this one left too few, and the band scripts looking up `lookups` and appending the records
+   * of `placed`; on one server the band script also reads the entries it finds, on a cluster a
+   * second round trip does. Entries go first: on one server nobody finds a record before its entry.
    */
-  private async lookUpAndAppend(lookups: Prepared[], placed: Placed[]): Promise<Handles> {
+  private async lookUpAndAppend(lookups: Prepared[], placed: Placed[]): Promise<IndexedFingerprint[][]> {
     const { windowMs } = this.options;
-    const handles: Handles = lookups.map(() => new Set());
     const ranges = lookups.map(({ item }) => ({ first: this.bucketOf(item.at - windowMs), last: this.bucketOf(item.at + windowMs) }));
     const perGroup = new Map<number, GroupWork>();
     /** The position of a band hash's field in its group's script call. */
     const positionOf = (band: number, hash: number): { work: GroupWork; position: number } => {
-      const work: GroupWork = perGroup.get(band % BAND_GROUPS) ?? { fields: new Map(), wanted: [], appends: [] };
+      const work: GroupWork = perGroup.get(band % BAND_GROUPS) ?? { fields: new Map(), appends: [], lookups: [] };
       perGroup.set(band % BAND_GROUPS, work);
       const field = fieldOf(band, hash);
       if (!work.fields.has(field)) {
         work.fields.set(field, work.fields.size);
-        work.wanted.push([]);
         work.appends.push([]);
       }
       return { work, position: work.fields.get(field)! };
     };
-    lookups.forEach(({ bands }, index) => {
+    lookups.forEach(({ bands }, item) => {
       for (const { band, hash } of bands) {
         const { work, position } = positionOf(band, hash);
-        work.wanted[position]!.push({ index, tail: tailOf(hash) });
+        work.lookups.push({ position, item, tail: tailOf(hash) });
       }
     });
     const stored = placed.filter(({ ordinal }) => ordinal >= 0);
@@ -363,26 +425,60 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const entryHashes = [...groupBy(stored, ({ shard, bucket }) => handleOf(shard, bucket, 0)).values()];
     const ahead = this.reservations.ahead(countPerBucket(placed));
     const reference = this.trimReference(placed);
-    const lookUp = lookups.length > 0 ? '1' : '0';
-    const groups = [...perGroup];
-    const bandCalls = groups.map(([group, { fields, appends: records }]): Command => (redis) => {
-      const packed = packAppends(records);
-      return redis.heraldNdFindAndAddRecordsBuffer(this.keys.nearDuplicateBands(group), this.ttl, reference, packFields(fields.keys()), packed.counts, packed.records, lookUp);
+    // On a cluster each group is a slot of its own; one server takes them all in one call.
+    const groups = [...perGroup.entries()];
+    const calls = this.cluster || groups.length === 0 ? groups.map((group) => [group]) : [groups];
+    const here = this.cluster || lookups.length === 0 ? undefined : this.readsHere(ranges);
+    const bandCalls = calls.map((call): Command => (redis) => {
+      const args = call.flatMap(([, { fields, appends, lookups: wanted }]) => {
+        const packed = packAppends(appends);
+        return [packFields(fields.keys()), packed.counts, packed.records, packLookups(wanted)];
+      });
+      const entryKeys = here?.keys ?? [];
+      const readArgs = [here?.ranges ?? Buffer.alloc(0), modulo(here?.first ?? 0, BUCKET_CYCLE), this.entrySize, ENTRIES_PER_CHUNK];
+      const keys = [...call.map(([group]) => this.keys.nearDuplicateBands(group)), ...entryKeys];
+      return redis.heraldNdFindAndAddRecordsBuffer(keys.length, ...keys, this.ttl, reference, call.length, ...readArgs, ...args);
     });
     const replies = await together(this.redis, [...entryHashes.map((group) => this.appendEntries(group)), ...ahead.map((request) => this.reserve(request)), ...bandCalls]);
     entryHashes.forEach((group, index) => {
       for (const chunk of replies[index] as number[]) this.reservations.drop(group[0]!.shard, group[0]!.bucket, chunk);
     });
     this.granted(ahead, replies.slice(entryHashes.length));
-    groups.forEach(([, { wanted }], index) => {
-      const found = replies[entryHashes.length + ahead.length + index] as Array<Buffer | null>;
-      wanted.forEach((wanting, position) => {
-        const records = found[position];
-        if (!records) return;
-        for (const { index: item, tail } of wanting) collectHandles(records, tail, ranges[item]!.first, ranges[item]!.last, handles[item]!);
-      });
+    const bandReplies = replies.slice(entryHashes.length + ahead.length) as Buffer[][];
+    if (here) return this.decodeFound(bandReplies[0]!, here.first, lookups.length);
+    const handles: Handles = lookups.map(() => new Set());
+    calls.forEach((call, index) => {
+      call.forEach(([, { lookups: wanted }], key) => collectHandles(bandReplies[index]![key]!, wanted, ranges, handles));
     });
-    return handles;
+    return this.readEntries(handles);
+  }
+
+  /**
+   * On one server, what lets the band script read the entries it finds: the batch's first
+   * bucket, the entry hashes of its buckets and each item's window in buckets from the first;
+   * none when the windows span too many buckets (items far apart in time).
+   */
+  private readsHere(ranges: ReadonlyArray<{ first: number; last: number }>): { first: number; keys: string[]; ranges: Buffer } | undefined {
+    const first = Math.min(...ranges.map((range) => range.first));
+    const span = Math.max(...ranges.map((range) => range.last)) - first + 1;
+    if (span > MAX_READ_BUCKETS) return undefined;
+    const packed = Buffer.alloc(2 * ranges.length);
+    ranges.forEach((range, item) => {
+      packed[2 * item] = range.first - first;
+      packed[2 * item + 1] = range.last - first;
+    });
+    const keys = Array.from({ length: span * ENTRY_SHARDS }, (_, index) => this.keys.nearDuplicateEntries(index % ENTRY_SHARDS, first + Math.floor(index / ENTRY_SHARDS)));
+    return { first, keys, ranges: packed };
+  }
+
+  /** Each item's entries as the band script read them: the item (uint16), its bucket (from `first`), the entry. */
+  private decodeFound(found: Buffer[], first: number, items: number): IndexedFingerprint[][] {
+    const perItem: IndexedFingerprint[][] = Array.from({ length: items }, () => []);
+    for (const bytes of found) {
+      const { id, feedKey, at, fingerprint } = decodeEntry(bytes.subarray(3), (first + bytes[2]!) * this.bucketMs, this.options);
+      perItem[bytes.readUInt16BE(0)]!.push({ id, feedId: feedKey, at, fingerprint });
+    }
+    return perItem;
   }
 
   /** A command appending entries of one entry hash, in the order their positions were taken; it replies with the chunks it could not write. */
@@ -411,26 +507,22 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     return buckets.length === 0 ? -1 : modulo(Math.max(...buckets), BUCKET_CYCLE);
   }
 
-  /** The entries behind each item's handles: one script per entry shard (its buckets share a slot), all at once. */
+  /** The entries behind each item's handles: one script per entry shard on a cluster (its buckets share a slot), one on one server, all at once. */
   private async readEntries(handles: Handles): Promise<IndexedFingerprint[][]> {
     const unique = new Set<number>();
     for (const perItem of handles) for (const handle of perItem) unique.add(handle);
-    // One call per shard, or more when a batch's items span more buckets than a byte can name.
-    const calls = groupBy([...unique].sort((a, b) => a - b), (handle) => {
-      const { shard, bucket } = placeOf(handle);
-      return `${shard}:${Math.floor(bucket / MAX_KEYS_PER_READ)}`;
-    });
-    const reads = [...calls.values()].map((wanted) => {
-      const { shard } = placeOf(wanted[0]!);
-      const buckets: number[] = [];
+    const calls = readCalls([...unique].sort((a, b) => a - b), this.cluster);
+    const reads = calls.map((wanted) => {
+      const hashes: Array<{ shard: number; bucket: number }> = [];
       const packed = Buffer.alloc(4 * wanted.length);
       wanted.forEach((handle, index) => {
-        const { bucket, ordinal } = placeOf(handle);
-        if (buckets.at(-1) !== bucket) buckets.push(bucket);
-        packed[4 * index] = buckets.length;
+        const { shard, bucket, ordinal } = placeOf(handle);
+        const last = hashes.at(-1);
+        if (last?.shard !== shard || last.bucket !== bucket) hashes.push({ shard, bucket });
+        packed[4 * index] = hashes.length;
         packed.writeUIntBE(ordinal, 4 * index + 1, 3);
       });
-      const keys = buckets.map((bucket) => this.keys.nearDuplicateEntries(shard, bucket));
+      const keys = hashes.map(({ shard, bucket }) => this.keys.nearDuplicateEntries(shard, bucket));
       const command: Command = (redis) => redis.heraldNdReadEntriesBuffer(keys.length, ...keys, this.entrySize, ENTRIES_PER_CHUNK, packed);
       return { wanted, command };
     });

@@ -2,9 +2,10 @@ import type { ClientContext, Result } from 'ioredis';
 import type { RedisClient } from './client.js';
 
 /**
- * Lua scripts of the near-duplicate index (layout: near-duplicate-index.ts). Each touches one
- * key (an entry hash or a band group's hash) or entry hashes of one shard (one hash tag), so
- * each runs on one node of a Redis Cluster.
+ * Lua scripts of the near-duplicate index (layout: near-duplicate-index.ts). On a cluster each
+ * call touches one key (an entry hash or a band group's hash) or entry hashes of one shard (one
+ * hash tag), so each runs on one node; on one server a call may take keys of several tags (the
+ * band script: all band groups and the entry hashes whose entries it reads).
  *
  * The appending scripts rebuild the values they grow and write them back whole (HSET) rather than
  * APPEND to them: Redis gives a written value exactly its size, while APPEND reserves up to as
@@ -35,17 +36,17 @@ const APPEND_ENTRIES = `
 local size, per, ordinals, fixed = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local failed, chunk, old, from, ok, long = {}, nil, '', 1, false, 5
 local function flush(to)
-  if ok and to > from then redis.call('HSET', KEYS[1], chunk, old .. string.sub(fixed, from, to - 1)) end
+  if ok and to > from then redis.call('HSET', KEYS[1], tostring(chunk), old .. string.sub(fixed, from, to - 1)) end
 end
 for i = 1, #ordinals / 3 do
   local b1, b2, b3 = string.byte(ordinals, 3 * i - 2, 3 * i)
   local ordinal = 65536 * b1 + 256 * b2 + b3
   local c = math.floor(ordinal / per)
   local at = (i - 1) * size + 1
-  if tostring(c) ~= chunk then
+  if c ~= chunk then
     flush(at)
-    chunk, from = tostring(c), at
-    old = redis.call('HGET', KEYS[1], chunk) or ''
+    chunk, from = c, at
+    old = redis.call('HGET', KEYS[1], tostring(chunk)) or ''
     ok = #old == (ordinal - c * per) * size
     if not ok then failed[#failed + 1] = c end
   end
@@ -59,72 +60,142 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return failed`;
 
 /**
- * KEYS: entry hashes of one shard (its time buckets share the shard's hash tag). ARGV[1] entry
- * size, ARGV[2] entries per chunk, ARGV[3] the entries wanted, 4 bytes each: the key's index
- * (from 1), then the ordinal (3 bytes, big-endian). Returns the entry at each (its long id
- * appended, if it has one), or an empty string where there is none (expired, or never written).
+ * Lua: the entry at ordinal `n` of an entry hash (as APPEND_ENTRIES writes them), its long id
+ * appended if it has one, or a shorter string where there is none (expired, or never written).
+ * `chunks` caches the chunks read, by key and chunk, for the rest of the call (in tables keyed
+ * by number: Lua formats a number into a string by printf, and hashes every string it makes
+ * byte by byte, which in these scripts was a fifth of Redis's time).
  */
-const READ_ENTRIES = `
+const ENTRY_AT = `
+local function entryAt(key, n, size, per, chunks)
+  local c = math.floor(n / per)
+  local ofKey = chunks[key]
+  if ofKey == nil then
+    ofKey = {}
+    chunks[key] = ofKey
+  end
+  local chunk = ofKey[c]
+  if chunk == nil then
+    chunk = redis.call('HGET', key, tostring(c)) or ''
+    ofKey[c] = chunk
+  end
+  local at = (n - c * per) * size
+  local entry = string.sub(chunk, at + 1, at + size)
+  if #entry == size and string.byte(entry, 15) % 4 >= 2 then entry = entry .. (redis.call('HGET', key, 'i' .. n) or '') end
+  return entry
+end`;
+
+/**
+ * KEYS: entry hashes (on a cluster, of one shard: its time buckets share the shard's hash tag).
+ * ARGV[1] entry size, ARGV[2] entries per chunk, ARGV[3] the entries wanted, 4 bytes each: the
+ * key's index (from 1), then the ordinal (3 bytes, big-endian). Returns the entry at each.
+ */
+const READ_ENTRIES = `${ENTRY_AT}
 local size, per, wanted = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local chunks, entries = {}, {}
 for i = 1, #wanted, 4 do
   local k, b1, b2, b3 = string.byte(wanted, i, i + 3)
-  local key, n = KEYS[k], 65536 * b1 + 256 * b2 + b3
-  local c = math.floor(n / per)
-  local chunk = k .. ' ' .. c
-  if chunks[chunk] == nil then chunks[chunk] = redis.call('HGET', key, tostring(c)) or '' end
-  local at = (n - c * per) * size
-  local entry = string.sub(chunks[chunk], at + 1, at + size)
-  if #entry == size and string.byte(entry, 15) % 4 >= 2 then entry = entry .. (redis.call('HGET', key, 'i' .. n) or '') end
-  entries[#entries + 1] = entry
+  entries[#entries + 1] = entryAt(KEYS[k], 65536 * b1 + 256 * b2 + b3, size, per, chunks)
 end
 return entries`;
 
 /**
- * KEYS[1] a band group's hash. ARGV[1] ttl (ms), ARGV[2] the trim reference (the batch's
- * newest bucket modulo 8, or -1), ARGV[3] fields (2 bytes each), ARGV[4] per field the number
- * of records to append to it (uint16 BE; empty: none), ARGV[5] those records, field after
- * field, ARGV[6] "1" to return the fields' records as they were before (nil where there are
- * none): the client picks the ones it wants (far cheaper there than in Lua), and a batch never
- * finds its own records. Before appending to a field, drops the records at its head that are
- * 4 to 6 buckets older than the reference (bits 3-5 of a record's second byte: its bucket
- * modulo 8); records are appended in arrival order, so that is where expired ones gather.
+ * KEYS: band groups' hashes (one on a cluster, where each is a slot of its own; all of a batch's
+ * on one server), then, to read the entries found in this call, the entry hashes of the batch's
+ * time buckets (from its first, 4 shards a bucket: the key of shard s in the batch's bucket b is
+ * at 4b + s after the band groups).
+ *
+ * ARGV[1] ttl (ms), ARGV[2] the trim reference (the batch's newest bucket modulo 8, or -1),
+ * ARGV[3] the number of band groups. To read entries here: ARGV[4] per item looked up the first
+ * and last bucket of its window (1 byte each, counted from the batch's first), ARGV[5] the
+ * batch's first bucket modulo 8, ARGV[6] entry size, ARGV[7] entries per chunk; ARGV[4] empty
+ * when entries are read by another call (on a cluster they live in other slots). Then per band
+ * group four arguments: its fields (2 bytes each); per field the number of records to append to
+ * it (uint16 BE; empty: none); those records, field after field; and the lookups, 6 bytes each:
+ * the field's position in the list (uint16 BE, from 0), the item (uint16 BE), and the tail
+ * wanted (its high 8 bits, a record's first byte; then its low 2 bits).
+ *
+ * Lookups read the fields as they were before this call's appends, so a batch never finds its
+ * own records; a plain search for the tail's first byte leaves C to sift ~50 records a field.
+ * Returns, reading entries here, for each item and entry it found (once each) the item (uint16
+ * BE), the bucket (1 byte, as in ARGV[4]) and the entry; otherwise per band group one string: for
+ * each record whose first byte matched, the lookup's number (uint16 BE, from 0) and the record
+ * (the client checks the rest of its tail and its bucket).
+ *
+ * Before appending to a field, drops the records at its head that are 4 to 6 buckets older than
+ * the reference (bits 3-5 of a record's second byte: its bucket modulo 8); records are appended
+ * in arrival order, so that is where expired ones gather.
  */
-const FIND_AND_ADD_RECORDS = `
-local fields = {}
-for i = 1, #ARGV[3], 2 do fields[#fields + 1] = string.sub(ARGV[3], i, i + 1) end
-if #fields == 0 then return {} end
-local found = redis.call('HMGET', KEYS[1], unpack(fields))
-local counts, records, reference = ARGV[4], ARGV[5], tonumber(ARGV[2])
-if #counts > 0 then
-  local values, at = {}, 1
-  for j, field in ipairs(fields) do
-    local count = 256 * string.byte(counts, 2 * j - 1) + string.byte(counts, 2 * j)
-    if count > 0 then
-      local old = found[j] or ''
-      local from = 1
-      while reference >= 0 and from < #old do
-        local age = (reference - math.floor(string.byte(old, from + 1) / 8) % 8) % 8
-        if age < 4 or age > 6 then break end
-        from = from + 4
+const FIND_AND_ADD_RECORDS = `${ENTRY_AT}
+local reference, groups, ranges = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local base, size, per = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local perGroup, entries, chunks, seen = {}, {}, {}, {}
+local function found(item, low, b2, b3, b4)
+  local first, last = string.byte(ranges, 2 * item + 1, 2 * item + 2)
+  local bucket = first + (math.floor(b2 / 8) - base - first) % 8
+  if math.floor(b2 / 64) ~= low or bucket > last then return end
+  local k, n = groups + 4 * bucket + math.floor(b2 / 2) % 4 + 1, (b2 % 2) * 65536 + 256 * b3 + b4
+  local handle = (256 * item + k) * 131072 + n
+  if seen[handle] then return end
+  seen[handle] = true
+  local entry = entryAt(KEYS[k], n, size, per, chunks)
+  if #entry >= size then entries[#entries + 1] = string.char(math.floor(item / 256), item % 256, bucket) .. entry end
+end
+for k = 1, groups do
+  local packedFields, counts, records, lookups = ARGV[4 * k + 4], ARGV[4 * k + 5], ARGV[4 * k + 6], ARGV[4 * k + 7]
+  local fields = {}
+  for i = 1, #packedFields, 2 do fields[#fields + 1] = string.sub(packedFields, i, i + 1) end
+  local values = {}
+  if #fields > 0 then values = redis.call('HMGET', KEYS[k], unpack(fields)) end
+  local matches = {}
+  for i = 1, #lookups / 6 do
+    local p1, p2, i1, i2, high, low = string.byte(lookups, 6 * i - 5, 6 * i)
+    local old = values[256 * p1 + p2 + 1]
+    if old then
+      local byte, at = string.char(high), 1
+      while true do
+        at = string.find(old, byte, at, true)
+        if not at then break end
+        if at % 4 == 1 then
+          if #ranges > 0 then found(256 * i1 + i2, low, string.byte(old, at + 1, at + 3))
+          else matches[#matches + 1] = string.char(math.floor((i - 1) / 256), (i - 1) % 256) .. string.sub(old, at, at + 3) end
+        end
+        at = at + 4 - (at - 1) % 4
       end
-      values[#values + 1] = field
-      values[#values + 1] = string.sub(old, from) .. string.sub(records, at, at + 4 * count - 1)
-      at = at + 4 * count
     end
   end
-  redis.call('HSET', KEYS[1], unpack(values))
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  if #counts > 0 then
+    local writes, at = {}, 1
+    for j, field in ipairs(fields) do
+      local count = 256 * string.byte(counts, 2 * j - 1) + string.byte(counts, 2 * j)
+      if count > 0 then
+        local old = values[j] or ''
+        local from = 1
+        while reference >= 0 and from < #old do
+          local age = (reference - math.floor(string.byte(old, from + 1) / 8) % 8) % 8
+          if age < 4 or age > 6 then break end
+          from = from + 4
+        end
+        if from > 1 then old = string.sub(old, from) end
+        writes[#writes + 1] = field
+        writes[#writes + 1] = old .. string.sub(records, at, at + 4 * count - 1)
+        at = at + 4 * count
+      end
+    end
+    redis.call('HSET', KEYS[k], unpack(writes))
+    redis.call('PEXPIRE', KEYS[k], ARGV[1])
+  end
+  perGroup[k] = table.concat(matches)
 end
-if ARGV[6] == '1' then return found end
-return {}`;
+if #ranges > 0 then return entries end
+return perGroup`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
     heraldNdReserveChunks(key: string, ttlMs: number, chunks: number): Result<number, Context>;
     heraldNdAppendEntries(key: string, ttlMs: number, entrySize: number, perChunk: number, ordinals: Buffer, entries: Buffer, ...longIds: Buffer[]): Result<number[], Context>;
     heraldNdReadEntriesBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<Buffer[], Context>;
-    heraldNdFindAndAddRecordsBuffer(key: string, ttlMs: number, trimReference: number, fields: Buffer, counts: Buffer, records: Buffer, lookUp: '0' | '1'): Result<Array<Buffer | null>, Context>;
+    heraldNdFindAndAddRecordsBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<Buffer[], Context>;
   }
 }
 
@@ -134,7 +205,7 @@ export function withNearDuplicateScripts<Client extends RedisClient>(redis: Clie
     redis.defineCommand('heraldNdReserveChunks', { numberOfKeys: 1, lua: RESERVE_CHUNKS });
     redis.defineCommand('heraldNdAppendEntries', { numberOfKeys: 1, lua: APPEND_ENTRIES });
     redis.defineCommand('heraldNdReadEntries', { lua: READ_ENTRIES });
-    redis.defineCommand('heraldNdFindAndAddRecords', { numberOfKeys: 1, lua: FIND_AND_ADD_RECORDS });
+    redis.defineCommand('heraldNdFindAndAddRecords', { lua: FIND_AND_ADD_RECORDS });
   }
   return redis;
 }
