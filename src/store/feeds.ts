@@ -25,6 +25,12 @@ const ORIGINS: readonly string[] = ['config', 'chat', 'opml'] satisfies FeedOrig
 
 type Hash = Record<string, string>;
 
+/**
+ * New feeds stored per script call. A feed is some twenty arguments, and a call spreads them
+ * all: past ~120,000 (an OPML import of ~6,000 feeds) JavaScript throws a RangeError.
+ */
+const FEEDS_PER_CALL = 500;
+
 /** The fields of a record as a hash stores them, leaving out absent ones. */
 function storedFields(record: object): Map<string, string> {
   return new Map(Object.entries(record).flatMap(([field, value]): [string, string][] => (value === undefined ? [] : [[field, String(value)]])));
@@ -78,7 +84,8 @@ export class FeedStore {
 
   /**
    * Adds many feeds as `add` does each (the config's list): one lookup of all their URLs and one
-   * transaction for the new ones, instead of two round trips a feed. A URL given twice is added once.
+   * script call per FEEDS_PER_CALL new ones, instead of two round trips a feed. A URL given twice
+   * is added once. A failed call leaves the batches before it stored: adding again finds them.
    */
   async addMany(inputs: readonly NewFeed[], now = new Date()): Promise<{ feed: Feed; created: boolean }[]> {
     if (inputs.length === 0) return [];
@@ -104,18 +111,20 @@ export class FeedStore {
       created.set(url, feed);
       return { feed, created: true };
     });
-    if (created.size === 0) return results;
-    const keys = [this.keys.feedIndex(), this.keys.feedUrls()];
-    const args: (string | number)[] = [];
+    const fresh = [...created.values()];
     // Feeds added together keep their order in the index (oldest first) though they share a millisecond:
     // a thousandth of a millisecond apart, well above a double's resolution at today's epoch times (~0.0002 ms).
     let order = 0;
-    for (const { id, url, ...fields } of created.values()) {
-      const fieldValues = toFieldValues({ url, ...fields });
-      keys.push(this.keys.feed(id), this.keys.urlsOfFeed(id));
-      args.push(id, url, now.getTime() + order++ / 1000, fieldValues.length / 2, ...fieldValues);
+    for (let start = 0; start < fresh.length; start += FEEDS_PER_CALL) {
+      const keys = [this.keys.feedIndex(), this.keys.feedUrls()];
+      const args: (string | number)[] = [];
+      for (const { id, url, ...fields } of fresh.slice(start, start + FEEDS_PER_CALL)) {
+        const fieldValues = toFieldValues({ url, ...fields });
+        keys.push(this.keys.feed(id), this.keys.urlsOfFeed(id));
+        args.push(id, url, now.getTime() + order++ / 1000, fieldValues.length / 2, ...fieldValues);
+      }
+      await this.redis.heraldAddFeeds(keys.length, ...keys, ...args);
     }
-    await this.redis.heraldAddFeeds(keys.length, ...keys, ...args);
     return results;
   }
 

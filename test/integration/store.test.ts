@@ -81,6 +81,15 @@ describe('FeedStore', () => {
     expect(await feeds.get(added[0]!.feed.id)).toEqual({ id: feedIdFor('https://c.example/rss'), url: 'https://c.example/rss', intervalMinutes: 5, weight: 1, addedAt: NOW.toISOString(), origin: 'config' });
   });
 
+  it('adds an OPML import of thousands of feeds in one call, in their order', async () => {
+    // Each new feed is some twenty script arguments: ten thousand in one call would be more than a JavaScript call can spread.
+    const urls = Array.from({ length: 10_000 }, (_, index) => `https://feeds${index}.example/rss`);
+    const added = await feeds.addMany(urls.map((url) => ({ url, name: `Feed ${url}`, section: 'World', intervalMinutes: 30, origin: 'opml' })), NOW);
+    expect(added.every(({ created }) => created)).toBe(true);
+    expect((await feeds.list()).map((feed) => feed.url)).toEqual(urls);
+    expect(await feeds.findByUrl(urls[9_999]!)).toEqual(added[9_999]!.feed);
+  });
+
   it('updates settings, and refuses to resurrect a removed feed', async () => {
     const { feed } = await feeds.add({ url: 'https://example.com/a', intervalMinutes: 15 }, NOW);
     expect(await feeds.update(feed.id, { intervalMinutes: 60, weight: 2, name: 'A' })).toBe(true);

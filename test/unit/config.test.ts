@@ -135,4 +135,28 @@ describe('configuration', () => {
     expect(signed.defaults.interval).toBe(50);
     expect(signed.feeds).toMatchObject([{ name: '+0x1F' }]);
   });
+
+  it('reads what js-yaml reads apart from the yaml package as the yaml package does: signed hex, octal and .5, directives, tags, null keys', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-config-'));
+    const file = join(dir, 'herald.yaml');
+    const outcome = async (read: () => unknown) => {
+      try {
+        return await read();
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+    };
+    const texts = [
+      'feeds:\n  - url: https://a.example/feed.xml\n    name: -0x1F\n    section: +0o17\n  - url: https://b.example/feed.xml\n    name: -0o17\n',
+      'feeds:\n  - url: https://a.example/feed.xml\n    weight: -.5\n',
+      '%YAML 1.1\n---\nfeeds:\n  - url: https://a.example/feed.xml\n    name: yes\n',
+      'feeds:\n  - url: https://a.example/feed.xml\n    name: !!float 1\n',
+      'sections:\n  Null: "🌍"\n  World: "🌐"\n',
+    ];
+    for (const text of texts) {
+      await writeFile(file, text);
+      expect(await outcome(() => loadConfig(file, {})), text).toEqual(await outcome(() => parseConfig(parseYaml(text, { logLevel: 'silent' }), {}, file)));
+    }
+  });
 });
