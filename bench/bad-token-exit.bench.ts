@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { startDiscordEmulator } from '../test/emulators/discord-api.js';
 import { startTelegramEmulator } from '../test/emulators/telegram-bot-api.js';
 import { startRedis } from '../test/support/redis.js';
-import { timeIt, withRatio, type Benchmark } from './harness.js';
+import { median, timeIt, withRatio, type Benchmark } from './harness.js';
 
 const root = resolve(import.meta.dirname, '..');
 const RUNS = 3;
@@ -26,11 +26,6 @@ async function cli(args: string[], env: Record<string, string>): Promise<{ ms: n
       }),
   );
   return { ms, code: result };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function medianOf(runs: () => Promise<{ ms: number; code: number | null }>, expectedCode: number): Promise<number> {

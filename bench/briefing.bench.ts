@@ -6,7 +6,7 @@ import type { Item } from '../src/feeds/item.js';
 import { renderDiscord, renderTelegram, renderText } from '../src/render/index.js';
 import { summarizeExtractive } from '../src/summarize/extractive.js';
 import { hasSharedCorpus, NO_CORPUS_MESSAGE, SHARED_CORPUS_DIR } from '../test/support/shared-corpus.js';
-import { timeIt, type Benchmark, type BenchResult } from './harness.js';
+import { median, timeIt, type Benchmark, type BenchResult } from './harness.js';
 
 const FIXTURES_DIR = join(import.meta.dirname, '..', 'test', 'fixtures', 'feeds');
 /** Wall time summarizing runs for: enough for a stable rate on a busy machine. */
@@ -39,11 +39,6 @@ function storiesFrom(items: Item[], count: number): Story[] {
     stories.push({ id: `story-${i}`, items: storyItems, updatedAt: storyItems.map((item) => item.publishedAt).sort().at(-1)! });
   }
   return stories;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 const benchmark: Benchmark = {

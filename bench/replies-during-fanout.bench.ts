@@ -27,7 +27,7 @@ import { startTelegramEmulator, TELEGRAM_LIMITS } from '../test/emulators/telegr
 import { saveTestBriefing } from '../test/support/delivery-rig.js';
 import { startRedis } from '../test/support/redis.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
-import { withRatio, type Benchmark, type BenchResult } from './harness.js';
+import { median, withRatio, type Benchmark, type BenchResult } from './harness.js';
 
 const CHATS = 1000;
 const COMMANDS_PER_SECOND = 2;
@@ -48,11 +48,6 @@ interface Outcome {
 
 const silent = createLogger({ level: 'silent' });
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
 
 /** One fan-out with commands arriving; `pacedReplies` false sends replies past the limiter. */
 async function fanOutWithCommands(pacedReplies: boolean): Promise<Outcome> {
@@ -103,7 +98,7 @@ async function fanOutWithCommands(pacedReplies: boolean): Promise<Outcome> {
       tooManyRequests: emulator.stats.tooManyRequests,
       replies: answered().length,
       commands: asked.size,
-      medianReplyMs: median(latencies),
+      medianReplyMs: latencies.length === 0 ? 0 : median(latencies),
       slowestReplyMs: Math.max(...latencies),
       duplicates: counts.reduce((sum, n) => sum + Math.max(0, n - 1), 0),
     };

@@ -283,7 +283,8 @@ function readCalls(handles: number[], cluster: boolean): number[][] {
 /**
  * The near-duplicate index over Redis (layout above). `matchAndAdd` serves a poll's batch:
  * items are matched against the indexed items and, in memory, against the batch's earlier
- * items, then added, in two round trips. `query` and `add` are the same for one item.
+ * items, then added, in one or two round trips (see Round trips above). `query` and `add` are
+ * the same for one item.
  */
 export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   readonly options: NearDuplicateIndexOptions;

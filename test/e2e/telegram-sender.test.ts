@@ -62,11 +62,18 @@ describe('grammY clients from config', () => {
     expect(() => createTelegramApi({ token: ' ', owners: [] })).toThrow(/telegram\.token is not set: create a bot with @BotFather/);
   });
 
-  it('close a kept-alive connection left idle themselves, so no send races a server closing it', async () => {
-    // A server that never closes idle connections: any close it sees came from the client.
+  /**
+   * Runs `body` against a Bot API server answering getMe, the n-th request after `answerAfterMs[n]`
+   * (else at once), that never closes idle connections itself: any close it sees came from the client.
+   */
+  async function withBotServer(answerAfterMs: number[], body: (apiRoot: string, connections: Socket[]) => Promise<void>): Promise<void> {
+    let requests = 0;
     const server: Server = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ ok: true, result: { id: 4242, is_bot: true, first_name: 'Herald', username: 'herald_test_bot' } }));
+      const answer = () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ ok: true, result: { id: 4242, is_bot: true, first_name: 'Herald', username: 'herald_test_bot' } }));
+      };
+      setTimeout(answer, answerAfterMs[requests++] ?? 0);
     });
     server.keepAliveTimeout = 3_600_000;
     const connections: Socket[] = [];
@@ -74,17 +81,33 @@ describe('grammY clients from config', () => {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     try {
-      const api = createTelegramApi({ token: TOKEN, apiRoot: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, owners: [] });
+      await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }
+
+  it('close a kept-alive connection left idle themselves, so no send races a server closing it', async () => {
+    await withBotServer([], async (apiRoot, connections) => {
+      const api = createTelegramApi({ token: TOKEN, apiRoot, owners: [] });
       await api.getMe();
       expect(connections).toHaveLength(1);
       await once(connections[0]!, 'close');
       // The next call opens a fresh connection rather than failing on the closed one.
       await expect(api.getMe()).resolves.toMatchObject({ id: 4242 });
       expect(connections).toHaveLength(2);
-    } finally {
-      server.closeAllConnections();
-      server.close();
-    }
+    });
+  });
+
+  it('wait out an answer slower than the idle close on a kept-alive connection, as a long poll for updates is', async () => {
+    // Node's agent closes only a connection in its free list on the idle timeout, not one a request is using.
+    await withBotServer([0, 3_000], async (apiRoot, connections) => {
+      const api = createTelegramApi({ token: TOKEN, apiRoot, owners: [] });
+      await api.getMe();
+      await expect(api.getMe()).resolves.toMatchObject({ id: 4242 });
+      expect(connections).toHaveLength(1);
+    });
   });
 });
 

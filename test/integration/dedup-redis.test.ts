@@ -96,6 +96,23 @@ describe('RedisNearDuplicateIndex', () => {
     expect(answers.filter((ids) => ids.length > 0).length).toBeGreaterThan(50);
   });
 
+  it('matches a batch whose items lie too far apart in time for one call to read their entries, as one item at a time would', async () => {
+    // An hour's window (20-minute buckets) and an item a minute: a 400-item slice spans well over 16 buckets.
+    const options = { windowMs: 3_600_000 };
+    const batch = new RedisNearDuplicateIndex(redis, freshPrefix(), options);
+    const single = new RedisNearDuplicateIndex(redis, freshPrefix(), options);
+    const start = Date.parse('2025-03-10T00:00:00Z');
+    const items = allItems.map((item, i) => ({ id: item.id, fingerprint: fingerprintItem(item), at: start + i * 60_000, feedId: item.feedId }));
+    const expected: string[][] = [];
+    for (const item of items) {
+      expected.push(await single.query(item.fingerprint, item.at, item.feedId));
+      await single.add(item.id, item.fingerprint, item.at, item.feedId);
+    }
+    const answers = await batch.matchAndAdd(items);
+    expect(answers).toEqual(expected);
+    expect(answers.filter((ids) => ids.length > 0).length).toBeGreaterThan(20);
+  });
+
   it('only matches within the time window, and gives every key a ttl of the window and a bucket', async () => {
     const prefix = freshPrefix();
     const windowMs = 60_000;
