@@ -250,6 +250,13 @@ const IN_FLIGHT_LEASE_MS = 5_000;
 const IN_FLIGHT_RENEWAL_MS = IN_FLIGHT_LEASE_MS / 4;
 
 /**
+ * How long a send still out is renewed at most. Past a minute the request is hung (grammY waits
+ * 500 s by default), not slow: it lets its buckets go as a crashed process's send would, so a
+ * few hung connections cannot hold a whole platform's sends back until their timeouts.
+ */
+const RENEW_FOR_MS = 60_000;
+
+/**
  * How far one send moves the guess of the time in flight (a factor), toward its own: the guess
  * settles on the median (as many sends above as below), which a few very slow answers on a busy
  * machine do not drag up, and by a factor it comes down from a slow first send within some 50.
@@ -333,10 +340,12 @@ export class RedisRateLimiter {
    * @param redis any ioredis connection (not one in subscriber mode).
    * @param prefix put before every bucket key. On Redis Cluster, include a hash tag
    *   (e.g. `herald:ratelimit:{telegram}:`) so the buckets of one call share a slot.
+   * @param renewForMs how long a send still out keeps its lease renewed (tests shorten it).
    */
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
+    private readonly renewForMs = RENEW_FOR_MS,
   ) {}
 
   /**
@@ -346,14 +355,18 @@ export class RedisRateLimiter {
    */
   async send<T>(buckets: readonly RateBucket[], request: () => Promise<T>, options: SendOptions = {}): Promise<T> {
     const { atMs, ticket } = await this.acquire(buckets, options);
-    const renewal = setInterval(() => void this.evaluate('renew', ticket).catch(() => undefined), IN_FLIGHT_RENEWAL_MS);
+    const renewUntil = performance.now() + this.renewForMs;
+    const renewal = setInterval(() => {
+      if (performance.now() > renewUntil) clearInterval(renewal);
+      else void this.evaluate('renew', ticket).catch(() => undefined);
+    }, IN_FLIGHT_RENEWAL_MS);
     try {
       return await request();
     } finally {
       clearInterval(renewal);
       // Not settled (Redis gone meanwhile), the send counts as in flight until its lease ends:
       // slower for a while, never too fast; and the request itself was made, so it stands.
-      const settledAt = await this.settle(ticket, performance.now()).catch(() => undefined);
+      const settledAt = await this.settle(ticket).catch(() => undefined);
       if (settledAt !== undefined) {
         this.stats.sends++;
         const flightMs = settledAt - atMs;

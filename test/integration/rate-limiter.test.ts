@@ -310,6 +310,26 @@ describe('RedisRateLimiter', () => {
     expect(events).toEqual(['first answered', 'second went out']);
   }, 20_000);
 
+  it('lets a hung send go once it has been renewed for long enough: its lease lapses, and the next send goes out', async () => {
+    const chat: RateBucket = { key: 'hung-send', limit: 1, perMs: 100 };
+    const prefix = `test${prefixCounter++}:rl:`;
+    const limiter = new RedisRateLimiter(clientA, prefix, 1_000);
+    const other = new RedisRateLimiter(clientB, prefix);
+    const events: string[] = [];
+    let admitted!: () => void;
+    const firstAdmitted = new Promise<void>((resolve) => (admitted = resolve));
+    // Renewed for 1 s, then held to the 5 s lease: out far longer than both.
+    const first = limiter.send([chat], async () => {
+      admitted();
+      await sleep(12_000);
+      events.push('first answered');
+    });
+    await firstAdmitted;
+    await other.send([chat], async () => events.push('second went out'));
+    await first;
+    expect(events).toEqual(['second went out', 'first answered']);
+  }, 30_000);
+
   it('lets its keys expire so idle buckets do not pile up in Redis', async () => {
     const limiter = new RedisRateLimiter(clientA, 'expiry:');
     await limiter.send([{ key: 'once', limit: 5, perMs: 2_000 }], async () => undefined);
