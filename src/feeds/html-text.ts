@@ -1,5 +1,5 @@
 import { Parser } from 'htmlparser2';
-import { isWhitespace, whitespaceRunsToSpace } from '../text/fold.js';
+import { isWhitespace, toNfc, whitespaceRunsToSpace } from '../text/fold.js';
 import { parseHttpUrl } from './canonical-url.js';
 import { scanHtml, type HtmlEvents, type ImageAttributes } from './html-scan.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
@@ -21,12 +21,6 @@ const BLOCK_ELEMENTS = new Set([
  */
 const DOUBLE_ESCAPED_ENTITY = /&amp;(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/gi;
 
-/**
- * A code unit from U+0300 (the combining marks) on: below it every character is its own NFC
- * form and none combines with its neighbours, so a text without one is NFC already.
- */
-const MAY_CHANGE_UNDER_NFC = /[\u0300-\uffff]/;
-
 /** `/\S/` fails exactly on the texts that `trim()` empties (both use ECMAScript's whitespace), without building the trimmed copy. */
 const NON_WHITESPACE = /\S/;
 
@@ -40,10 +34,6 @@ export function holdsEscapedAmpersand(html: string): boolean {
     if ((html.charCodeAt(at + 1) | 0x20) === 0x61 && (html.charCodeAt(at + 2) | 0x20) === 0x6d && (html.charCodeAt(at + 3) | 0x20) === 0x70 && html.charCodeAt(at + 4) === 0x3b) return true;
   }
   return false;
-}
-
-function nfc(text: string): string {
-  return MAY_CHANGE_UNDER_NFC.test(text) ? text.normalize('NFC') : text;
 }
 
 /** The readable text of an HTML fragment and its first content image. */
@@ -81,7 +71,7 @@ export function firstImage(html: string, base?: string): string | undefined {
 /** htmlToText and firstImage in one parse, for callers that need both. */
 export function readHtml(html: string, base?: string): HtmlContent {
   // Most titles and many descriptions are plain text: without markup or entities there is nothing to parse.
-  if (!/[<&]/.test(html)) return { text: nfc(whitespaceRunsToSpace(html).trim()) };
+  if (!/[<&]/.test(html)) return { text: toNfc(whitespaceRunsToSpace(html).trim()) };
   const markup = holdsEscapedAmpersand(html) ? html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;') : html;
   const scanned = new TextCollector(base);
   // The fast scanner reads nearly every feed's markup; htmlparser2 reads what it gives up on.
@@ -156,7 +146,7 @@ class TextCollector implements HtmlEvents {
     this.breakLine();
     const text = this.lines.join('\n');
     const linksOnly = this.linkChars > 0 && this.linkChars >= LINKS_ONLY_SHARE * text.length;
-    return { text: nfc(text), image: this.image, ...(linksOnly ? { linksOnly } : {}) };
+    return { text: toNfc(text), image: this.image, ...(linksOnly ? { linksOnly } : {}) };
   }
 
   /** Ends the current line: its whitespace folded once (not per chunk), trimmed, kept unless empty. */

@@ -27,15 +27,26 @@ export function whitespaceRunsToSpace(text: string): string {
 const OTHER_WHITESPACE = /[^\S \n]/;
 
 /**
- * A code unit from U+00A0 on: below it every character is its own NFKC form and none combines
- * with its neighbours, so a text without one is NFKC already (the normalizer would copy it only
- * to find that out).
+ * A code unit from U+0300 (the combining marks) on, or from U+00A0 on for NFKC: below it every
+ * character is its own normal form and none combines with its neighbours, so a text without one
+ * is normal already (the normalizer would copy it only to find that out).
  */
+const MAY_CHANGE_UNDER_NFC = /[\u0300-\uffff]/;
 const MAY_CHANGE_UNDER_NFKC = /[\u00a0-\uffff]/;
+
+/** `text` in NFC, without a copy when it is already. */
+export function toNfc(text: string): string {
+  return MAY_CHANGE_UNDER_NFC.test(text) ? text.normalize('NFC') : text;
+}
+
+/** `text` in NFKC, without a copy when it is already. */
+export function toNfkc(text: string): string {
+  return MAY_CHANGE_UNDER_NFKC.test(text) ? text.normalize('NFKC') : text;
+}
 
 /** NFKC-normalized, lower-cased text with runs of whitespace folded to one space. */
 export function normalizeForComparison(text: string): string {
-  const folded = (MAY_CHANGE_UNDER_NFKC.test(text) ? text.normalize('NFKC') : text).toLowerCase();
+  const folded = toNfkc(text).toLowerCase();
   // Item texts are lines of single-spaced words: when their breaks become spaces and no two
   // spaces meet, every run was one character, and the regex fold would give the same.
   if (!OTHER_WHITESPACE.test(folded)) {
