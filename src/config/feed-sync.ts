@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { FeedStore } from '../store/feeds.js';
 import type { HeraldConfig } from './schema.js';
 
-/** Config feeds looked up and stored this many at a time (one HMGET, one pipeline of reads, one transaction): 10,000 at once would hold them all in one reply. */
+/** Config feeds looked up and stored this many at a time (one HMGET, one script call of reads, one of writes): 10,000 at once would hold them all in one reply. */
 const SYNC_BATCH = 500;
 
 /** What a start did to the catalogue to make it match the config's `feeds:`. */

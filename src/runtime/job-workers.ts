@@ -19,7 +19,7 @@ import type { StartWorkersOptions, Stores, WorkerQueues } from './workers.js';
 
 /** Starts the four job workers on the stores and queues startWorkers opened. */
 export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queues: WorkerQueues, stores: Stores): (Worker | PollWorker)[] {
-  const { config, logger } = options;
+  const { config, logger, metrics } = options;
   const prefix = config.redis.prefix;
   const engine = new RedisStoryEngine(redis, prefix);
   const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing };
@@ -27,19 +27,18 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
     ...(options.fetchOptions ? { fetchOptions: options.fetchOptions } : {}),
     onNewItems: async (items) => {
       const placements = await engine.addItems(items);
-      options.metrics?.itemsPlaced(placements);
+      metrics?.itemsPlaced(placements);
       // The items are stored and placed by now: a failed alert must not fail (and retry) the poll.
       await alertBreakingStories(placements.map((placement) => placement.storyId), breakingDeps).catch((error: unknown) =>
         logger.error({ err: error }, 'breaking-news alerts failed'),
       );
     },
   });
-  const summaries = llmSummaryHooks({ redis, keys: stores.keys, config, logger, metrics: options.metrics });
+  const summaries = llmSummaryHooks({ redis, keys: stores.keys, config, logger, metrics });
   const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), summaries, deliverQueue: queues.deliver };
-  const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger, ...(options.metrics ? { metrics: options.metrics } : {}) };
+  const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger, ...(metrics ? { metrics } : {}) };
   const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose };
   const common = { connection: redis, prefix, logger };
-  const { metrics } = options;
   const workers: Worker[] = [
     startComposeWorker(composeDeps, common),
     startDeliverWorker(deliverDeps, { ...common, ...(options.deliverConcurrency !== undefined ? { concurrency: options.deliverConcurrency } : {}) }),

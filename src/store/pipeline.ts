@@ -23,7 +23,10 @@ export async function getAll(redis: RedisClient, keys: string[]): Promise<Array<
 /** Hashes read per script call: a few ms of Redis time each, however many are asked for. */
 const HASHES_PER_CALL = 500;
 
-/** The values of `fields` in each hash of `keys` (null where absent), in a few script calls; every key must be in one hash slot (one `{tag}`). */
+/**
+ * The values of `fields` in each hash of `keys` (null where absent), in a few script calls; every key must be in one hash slot (one `{tag}`).
+ * No `fields` reads every field, as HGETALL's flat field/value list (what readHashes builds on).
+ */
 export async function readHashFields(redis: RedisClient, keys: readonly string[], fields: readonly string[]): Promise<Array<Array<string | null>>> {
   const scripted = withStoreScripts(redis);
   const calls: Promise<Array<Array<string | null>>>[] = [];
