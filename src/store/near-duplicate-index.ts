@@ -430,13 +430,13 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const groups = [...perGroup.entries()];
     const calls = this.cluster || groups.length === 0 ? groups.map((group) => [group]) : [groups];
     const here = this.cluster || lookups.length === 0 ? undefined : this.readsHere(ranges);
+    const entryKeys = here?.keys ?? [];
+    const readArgs = [here?.ranges ?? Buffer.alloc(0), modulo(here?.first ?? 0, BUCKET_CYCLE), this.entrySize, ENTRIES_PER_CHUNK];
     const bandCalls = calls.map((call): Command => (redis) => {
       const args = call.flatMap(([, { fields, appends, lookups: wanted }]) => {
         const packed = packAppends(appends);
         return [packFields(fields.keys()), packed.counts, packed.records, packLookups(wanted)];
       });
-      const entryKeys = here?.keys ?? [];
-      const readArgs = [here?.ranges ?? Buffer.alloc(0), modulo(here?.first ?? 0, BUCKET_CYCLE), this.entrySize, ENTRIES_PER_CHUNK];
       const keys = [...call.map(([group]) => this.keys.nearDuplicateBands(group)), ...entryKeys];
       return redis.heraldNdFindAndAddRecordsBuffer(keys.length, ...keys, this.ttl, reference, call.length, ...readArgs, ...args);
     });
