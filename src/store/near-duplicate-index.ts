@@ -430,13 +430,13 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const groups = [...perGroup.entries()];
     const calls = this.cluster || groups.length === 0 ? groups.map((group) => [group]) : [groups];
     const here = this.cluster || lookups.length === 0 ? undefined : this.readsHere(ranges);
+    const entryKeys = here?.keys ?? [];
+    const readArgs = [here?.ranges ?? Buffer.alloc(0), modulo(here?.first ?? 0, BUCKET_CYCLE), this.entrySize, ENTRIES_PER_CHUNK];
     const bandCalls = calls.map((call): Command => (redis) => {
       const args = call.flatMap(([, { fields, appends, lookups: wanted }]) => {
         const packed = packAppends(appends);
         return [packFields(fields.keys()), packed.counts, packed.records, packLookups(wanted)];
       });
-      const entryKeys = here?.keys ?? [];
-      const readArgs = [here?.ranges ?? Buffer.alloc(0), modulo(here?.first ?? 0, BUCKET_CYCLE), this.entrySize, ENTRIES_PER_CHUNK];
       const keys = [...call.map(([group]) => this.keys.nearDuplicateBands(group)), ...entryKeys];
       return redis.heraldNdFindAndAddRecordsBuffer(keys.length, ...keys, this.ttl, reference, call.length, ...readArgs, ...args);
     });
@@ -475,11 +475,14 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   /** Each item's entries as the band script read them: the item (uint16), its bucket (from `first`), the entry. */
   private decodeFound(found: Buffer[], first: number, items: number): IndexedFingerprint[][] {
     const perItem: IndexedFingerprint[][] = Array.from({ length: items }, () => []);
-    for (const bytes of found) {
-      const { id, feedKey, at, fingerprint } = decodeEntry(bytes.subarray(3), (first + bytes[2]!) * this.bucketMs, this.options);
-      perItem[bytes.readUInt16BE(0)]!.push({ id, feedId: feedKey, at, fingerprint });
-    }
+    for (const bytes of found) perItem[bytes.readUInt16BE(0)]!.push(this.decode(bytes.subarray(3), first + bytes[2]!));
     return perItem;
+  }
+
+  /** An entry as read from its entry hash of time bucket `bucket`, as ranking takes it. */
+  private decode(entry: Buffer, bucket: number): IndexedFingerprint {
+    const { id, feedKey, at, fingerprint } = decodeEntry(entry, bucket * this.bucketMs, this.options);
+    return { id, feedId: feedKey, at, fingerprint };
   }
 
   /** A command appending entries of one entry hash, in the order their positions were taken; it replies with the chunks it could not write. */
@@ -533,9 +536,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
       const bytes = replies[index] as Buffer[];
       wanted.forEach((handle, position) => {
         const entry = bytes[position]!;
-        if (entry.length < this.entrySize) return;
-        const { id, feedKey, at, fingerprint } = decodeEntry(entry, placeOf(handle).bucket * this.bucketMs, this.options);
-        entries.set(handle, { id, feedId: feedKey, at, fingerprint });
+        if (entry.length >= this.entrySize) entries.set(handle, this.decode(entry, placeOf(handle).bucket));
       });
     });
     return handles.map((perItem) => [...perItem].flatMap((handle) => entries.get(handle) ?? []));

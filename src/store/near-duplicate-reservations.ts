@@ -10,7 +10,7 @@
  */
 
 /** A free entry position: its entry hash (shard, bucket) and ordinal. */
-export interface Position {
+interface Position {
   shard: number;
   bucket: number;
   ordinal: number;
