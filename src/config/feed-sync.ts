@@ -1,9 +1,9 @@
 import type { Feed, FeedState } from '../feeds/item.js';
 import type { Logger } from '../log.js';
-import type { FeedStore } from '../store/feeds.js';
+import { newFeedState, type FeedStore } from '../store/feeds.js';
 import type { HeraldConfig } from './schema.js';
 
-/** Config feeds looked up and stored this many at a time (one HMGET, one script call of reads, one of writes): 10,000 at once would hold them all in one reply. */
+/** Config feeds looked up and stored this many at a time (one HMGET, one script call of writes): 10,000 at once would hold them all in one reply. */
 const SYNC_BATCH = 500;
 
 /** What a start did to the catalogue to make it match the config's `feeds:`. */
@@ -26,12 +26,18 @@ export interface FeedSyncReport {
  * is removed. Feeds added in a chat or from OPML are left alone. A config that lists no feed at
  * all removes nothing: that is more likely a start without the config file (another directory,
  * a missing HERALD_CONFIG) than a wish to drop every feed.
+ *
+ * The catalogue is read once, before the adding: the adding finds the known feeds' records in
+ * it, and it is kept up to date as feeds are added, updated and removed. At the end the feed
+ * index (ids only) says which feeds are there: one added or removed meanwhile by another process
+ * (a chat's /add during a rolling restart) is read or dropped, as a listing at the end would.
  */
 export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defaults'>, feeds: FeedStore, now = new Date()): Promise<FeedSyncReport> {
   const report: FeedSyncReport = { added: [], kept: [], removed: [], spared: [], catalogue: [] };
+  const entries = new Map((await feeds.listWithState()).map((entry) => [entry.feed.id, entry]));
   const listed = new Set<string>();
   for (let start = 0; start < config.feeds.length; start += SYNC_BATCH) {
-    const entries = config.feeds.slice(start, start + SYNC_BATCH).map((entry) => ({
+    const batch = config.feeds.slice(start, start + SYNC_BATCH).map((entry) => ({
       url: entry.url,
       settings: {
         intervalMinutes: entry.interval ?? config.defaults.interval,
@@ -41,15 +47,17 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
       },
     }));
     const stored = await feeds.addMany(
-      entries.map(({ url, settings }) => ({ url, ...settings, origin: 'config' })),
+      batch.map(({ url, settings }) => ({ url, ...settings, origin: 'config' })),
       now,
+      (id) => entries.get(id)?.feed,
     );
     await Promise.all(
       stored.map(async ({ feed, created }, index) => {
-        const { settings } = entries[index]!;
+        const { settings } = batch[index]!;
         listed.add(feed.id);
         if (created) {
           report.added.push(feed);
+          entries.set(feed.id, { feed, state: newFeedState() });
           return;
         }
         report.kept.push(feed);
@@ -57,18 +65,28 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
         const claimed = feed.origin === undefined;
         // A restart with the same config writes nothing.
         const changed = Object.entries(settings).some(([field, value]) => feed[field as keyof typeof settings] !== value);
-        if (claimed || changed) await feeds.update(feed.id, { ...settings, ...(claimed ? { origin: 'config' } : {}) });
+        if (!claimed && !changed) return;
+        const update = { ...settings, ...(claimed ? { origin: 'config' as const } : {}) };
+        const updated = await feeds.update(feed.id, update);
+        const entry = entries.get(feed.id);
+        // Removed meanwhile: out of the catalogue. Stored after the catalogue was read (no entry): read with the index at the end.
+        if (!updated) entries.delete(feed.id);
+        else if (entry) entries.set(feed.id, { feed: { ...feed, ...update }, state: entry.state });
       }),
     );
   }
-  const catalogue = await feeds.listWithState();
-  const unlisted = catalogue.map(({ feed }) => feed).filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
-  if (config.feeds.length === 0) return { ...report, spared: unlisted, catalogue };
-  for (const feed of unlisted) {
-    if (await feeds.remove(feed.id)) report.removed.push(feed);
+  const unlisted = [...entries.values()].map(({ feed }) => feed).filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
+  if (config.feeds.length === 0) report.spared = unlisted;
+  else {
+    for (const feed of unlisted) {
+      if (await feeds.remove(feed.id)) report.removed.push(feed);
+      entries.delete(feed.id);
+    }
   }
-  const removed = new Set(report.removed.map((feed) => feed.id));
-  return { ...report, catalogue: catalogue.filter(({ feed }) => !removed.has(feed.id)) };
+  const ids = await feeds.ids();
+  const unread = ids.filter((id) => !entries.has(id));
+  for (const { id, feed, state } of await feeds.getMany(unread)) if (feed) entries.set(id, { feed, state });
+  return { ...report, catalogue: ids.flatMap((id) => entries.get(id) ?? []) };
 }
 
 /** One line per removed feed and a summary, so a start says what it changed in the catalogue. */

@@ -31,6 +31,9 @@ type Hash = Record<string, string>;
  */
 const FEEDS_PER_CALL = 500;
 
+/** URLs looked up per HMGET: one command spreads them all as arguments, which throws past ~120,000 (a large OPML import). */
+const URLS_PER_LOOKUP = 10_000;
+
 /** The fields of a record as a hash stores them, leaving out absent ones. */
 function storedFields(record: object): Map<string, string> {
   return new Map(Object.entries(record).flatMap(([field, value]): [string, string][] => (value === undefined ? [] : [[field, String(value)]])));
@@ -53,6 +56,11 @@ function feedFromHash(id: string, hash: Hash): Feed | undefined {
     addedAt: hash.addedAt ?? new Date(0).toISOString(),
     ...(hash.origin !== undefined && ORIGINS.includes(hash.origin) ? { origin: hash.origin as FeedOrigin } : {}),
   };
+}
+
+/** The poll state of a feed never polled: what getState reads for a feed just added. */
+export function newFeedState(): FeedState {
+  return stateFromHash({});
 }
 
 function stateFromHash(hash: Hash): FeedState {
@@ -83,16 +91,25 @@ export class FeedStore {
   }
 
   /**
-   * Adds many feeds as `add` does each (the config's list): one lookup of all their URLs and one
-   * script call per FEEDS_PER_CALL new ones, instead of two round trips a feed. A URL given twice
+   * Adds many feeds as `add` does each (the config's list): one lookup per URLS_PER_LOOKUP URLs and
+   * one script call per FEEDS_PER_CALL new ones, instead of two round trips a feed. A URL given twice
    * is added once. A failed call leaves the batches before it stored: adding again finds them.
+   * `alreadyRead` gives the records the caller has just read (the config sync reads the whole
+   * catalogue anyway): those are not read again; a feed found by URL and not given is read.
    */
-  async addMany(inputs: readonly NewFeed[], now = new Date()): Promise<{ feed: Feed; created: boolean }[]> {
+  async addMany(inputs: readonly NewFeed[], now = new Date(), alreadyRead: (id: string) => Feed | undefined = () => undefined): Promise<{ feed: Feed; created: boolean }[]> {
     if (inputs.length === 0) return [];
     const urls = inputs.map((input) => input.url.trim());
-    const ids = await this.redis.hmget(this.keys.feedUrls(), ...urls);
+    const ids = await this.idsOfUrls(urls);
     const known = new Map<string, Feed>();
-    for (const feed of await this.records(ids.filter((id): id is string => id !== null))) if (feed) known.set(feed.id, feed);
+    const unread: string[] = [];
+    for (const id of new Set(ids)) {
+      if (id === null) continue;
+      const feed = alreadyRead(id);
+      if (feed) known.set(id, feed);
+      else unread.push(id);
+    }
+    for (const feed of await this.records(unread)) if (feed) known.set(feed.id, feed);
     const created = new Map<string, Feed>();
     const results = inputs.map((input, index) => {
       const url = urls[index]!;
@@ -145,8 +162,12 @@ export class FeedStore {
 
   /** Every feed with its poll state, oldest first (for status and for scheduling). */
   async listWithState(): Promise<{ feed: Feed; state: FeedState }[]> {
-    const ids = await this.redis.zrange(this.keys.feedIndex(), 0, -1);
-    return (await this.getMany(ids)).flatMap(({ feed, state }) => (feed ? [{ feed, state }] : []));
+    return (await this.getMany(await this.ids())).flatMap(({ feed, state }) => (feed ? [{ feed, state }] : []));
+  }
+
+  /** The id of every feed, oldest first. */
+  async ids(): Promise<string[]> {
+    return this.redis.zrange(this.keys.feedIndex(), 0, -1);
   }
 
   /** Changes settings of a stored feed; false when there is no such feed. */
@@ -191,6 +212,13 @@ export class FeedStore {
     const write = stateWrite(state, previous);
     if (write.fields.length === 0 && !write.replace) return true;
     return (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feedState(id), write.replace ? '1' : '0', ...write.fields)) === 1;
+  }
+
+  /** The feed id stored under each URL (null for none), one HMGET per URLS_PER_LOOKUP. */
+  private async idsOfUrls(urls: readonly string[]): Promise<(string | null)[]> {
+    const lookups: Promise<(string | null)[]>[] = [];
+    for (let start = 0; start < urls.length; start += URLS_PER_LOOKUP) lookups.push(this.redis.hmget(this.keys.feedUrls(), ...urls.slice(start, start + URLS_PER_LOOKUP)));
+    return (await Promise.all(lookups)).flat();
   }
 
   /** The feed records of `ids` (one script call per few hundred), without their poll states (addMany has no use for them). */

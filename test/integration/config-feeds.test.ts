@@ -8,6 +8,7 @@ import { openQueue, QUEUE_NAMES } from '../../src/queue/names.js';
 import { createPollQueue } from '../../src/queue/poll-jobs.js';
 import { nextPollAt, pollJitterMs } from '../../src/queue/schedulers.js';
 import { startWorkers } from '../../src/runtime/workers.js';
+import { syncConfigFeeds } from '../../src/config/feed-sync.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -103,6 +104,40 @@ describe('the config owns the feeds it lists', () => {
     expect(byUrl.get(listed[7]!)).toMatchObject({ intervalMinutes: 60 });
     expect(byUrl.get(listed[8]!)).toMatchObject({ intervalMinutes: 30, name: 'Renamed' });
     expect(stored.filter((feed) => feed.intervalMinutes === 30)).toHaveLength(listed.length - 1);
+  });
+});
+
+/** How many HGETALLs Redis ran during `run` (a script's own included). */
+async function hgetallsDuring(run: () => Promise<unknown>): Promise<number> {
+  const calls = async () => Number(/cmdstat_hgetall:calls=(\d+)/.exec(await server.client().info('commandstats'))?.[1] ?? 0);
+  const before = await calls();
+  await run();
+  return (await calls()) - before;
+}
+
+describe('syncing the config feeds', () => {
+  const config = (listed: Array<{ url: string; interval?: number }>) => parseConfig({ redis: { prefix: PREFIX }, feeds: listed, defaults: { briefingTime: '03:00' } });
+
+  it('returns the catalogue as stored after the sync: poll states kept, settings as updated, new feeds in, removed ones out', async () => {
+    await syncConfigFeeds(config([{ url: A }, { url: B }, { url: OLD }]), feeds);
+    const a = (await feeds.findByUrl(A))!;
+    await feeds.saveState(a.id, { consecutiveFailures: 2, etag: '"a1"', lastPolledAt: '2025-03-11T07:00:00.000Z', lastError: 'HTTP 503' });
+    await feeds.add({ url: CHAT, intervalMinutes: 15 });
+
+    const report = await syncConfigFeeds(config([{ url: A, interval: 60 }, { url: B }, { url: OPML }]), feeds);
+    const stored = await feeds.listWithState();
+    expect(report.catalogue).toEqual(stored);
+    expect(stored.map(({ feed }) => feed.url)).toEqual([A, B, CHAT, OPML]);
+    expect(stored[0]).toEqual({ feed: { ...a, intervalMinutes: 60 }, state: { consecutiveFailures: 2, etag: '"a1"', lastPolledAt: '2025-03-11T07:00:00.000Z', lastError: 'HTTP 503' } });
+    expect(report.removed.map((feed) => feed.url)).toEqual([OLD]);
+  });
+
+  it('reads each stored feed and poll state once', async () => {
+    const listed = Array.from({ length: 1200 }, (_, i) => ({ url: `https://feeds.invalid/${i}.xml` }));
+    // A first start reads nothing: the catalogue is empty, and what it adds it knows.
+    expect(await hgetallsDuring(() => syncConfigFeeds(config(listed), feeds))).toBe(0);
+    // A restart reads every feed's record and state, once.
+    expect(await hgetallsDuring(() => syncConfigFeeds(config(listed), feeds))).toBe(2 * listed.length);
   });
 });
 

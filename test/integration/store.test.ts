@@ -90,6 +90,14 @@ describe('FeedStore', () => {
     expect(await feeds.findByUrl(urls[9_999]!)).toEqual(added[9_999]!.feed);
   });
 
+  it('looks up more URLs in one call than a JavaScript call can spread', async () => {
+    // 200,000 URLs as one command's arguments throw a RangeError; many copies of a few keep the test light.
+    const urls = Array.from({ length: 200_000 }, (_, index) => `https://feeds${index % 3}.example/rss`);
+    const added = await feeds.addMany(urls.map((url) => ({ url, intervalMinutes: 30, origin: 'opml' })), NOW);
+    expect(added.filter(({ created }) => created)).toHaveLength(3);
+    expect(added[199_999]!.feed.url).toBe('https://feeds1.example/rss');
+  });
+
   it('updates settings, and refuses to resurrect a removed feed', async () => {
     const { feed } = await feeds.add({ url: 'https://example.com/a', intervalMinutes: 15 }, NOW);
     expect(await feeds.update(feed.id, { intervalMinutes: 60, weight: 2, name: 'A' })).toBe(true);
