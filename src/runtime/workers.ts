@@ -188,7 +188,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const redis = typeof options.connection === 'string' ? createRedisConnection(options.connection, { name: 'herald-workers', logger }) : options.connection;
   const prefix = config.redis.prefix;
   const keys = createKeys(prefix);
-  // Imported while the start waits on Redis (the layout check scans the keyspace, then the
+  // Imported while the start waits on Redis (the layout check, then the
   // scheduler role syncs) rather than before anything starts: feed parsing, dedup, composing
   // and rendering are most of what Herald loads (~0.4 s of CPU).
   const jobWorkers = options.roles.worker ? import('./job-workers.js') : undefined;

@@ -7,24 +7,84 @@ const MOVED_FAMILIES = [
 ] as const;
 
 /**
+ * The old layout's index keys: the feed index, the URL → id map and the subscription index.
+ * An older Herald writes one of them with every feed it adds and every subscription it writes
+ * (in the same MULTI as the record), so while none is left there is nothing to migrate.
+ */
+const OLD_INDEXES = ['feeds', 'feed-urls', 'subs'];
+
+/** Set while a migration runs: one cut short (a crash) is taken up again at the next start, though its index keys already moved. */
+const UNDER_WAY = 'layout-migration';
+
+/**
+ * KEYS[1] an old key, KEYS[2] its new name; ARGV[1] '1' for the URL → id map. Renames, or, when
+ * the new key exists (an older Herald still running wrote the old one after a migration),
+ * merges a set or sorted set into it, and the URL map without changing a URL the new one
+ * holds. A record (feed, state, subscription) the new layout holds already is left alone: the
+ * new one is the newer. Returns 1 when the key moved.
+ */
+const MOVE_KEY = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('RENAMENX', KEYS[1], KEYS[2]) == 1 then return 1 end
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'set' then
+  redis.call('SUNIONSTORE', KEYS[2], KEYS[2], KEYS[1])
+elseif kind == 'zset' then
+  redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[2], KEYS[1], 'AGGREGATE', 'MIN')
+elseif ARGV[1] == '1' then
+  local flat = redis.call('HGETALL', KEYS[1])
+  for i = 1, #flat, 2 do redis.call('HSETNX', KEYS[2], flat[i], flat[i + 1]) end
+else
+  return 0
+end
+redis.call('DEL', KEYS[1])
+return 1`;
+
+/** A key's name in today's layout. */
+function newName(prefix: string, key: string): string {
+  const rest = key.slice(prefix.length + 1);
+  const family = MOVED_FAMILIES.find(({ match }) => rest.startsWith(match))!;
+  return `${prefix}:${family.tag}:${rest}`;
+}
+
+/** Moves a key by MOVE_KEY, loaded as `script` (its SHA). */
+async function moveKey(redis: RedisClient, script: string, prefix: string, key: string): Promise<boolean> {
+  return (await redis.evalsha(script, 2, key, newName(prefix, key), key === `${prefix}:feed-urls` ? '1' : '0')) === 1;
+}
+
+/**
  * Renames the keys an older Herald wrote (`herald:feed:…`, `herald:sub:…`) to today's layout
  * (`herald:{feeds}:feed:…`, see keys.ts), so an upgrade keeps every feed and subscription.
- * Runs at start-up; does nothing once done, and nothing on a cluster (no older Herald ran on
- * one). Also drops the old near-duplicate handle counter, the one old key without a ttl.
- * Returns how many keys it renamed.
+ * Runs at every start, and nothing on a cluster (no older Herald ran on one). Also drops the
+ * old near-duplicate handle counter, the one old key without a ttl. Returns how many keys moved.
+ *
+ * No "done" mark is kept: in a rolling upgrade an older Herald still running may add a feed or
+ * a subscription in the old layout after a newer one migrated, and a mark would leave it behind
+ * for good. Instead each start asks whether an old index key exists (one EXISTS): an older
+ * Herald writes one with every feed it adds and every subscription it writes, so while there
+ * is none there is nothing to move, and the keyspace is not scanned. Otherwise the index keys
+ * move first, then one scan moves the records: a record an older Herald adds after that brings
+ * its index key back, and the next start moves it. What is left behind is a poll state an older
+ * Herald wrote after the migration: the new worker polls that feed once more than needed.
  */
 export async function migrateKeyLayout(redis: RedisClient, prefix: string): Promise<number> {
   if (isCluster(redis)) return 0;
-  let renamed = 0;
-  for (const { match, tag } of MOVED_FAMILIES) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:${match}*`, 'COUNT', 1000);
-      cursor = next;
-      const moves = await Promise.all(keys.map((key) => redis.renamenx(key, `${prefix}:${tag}:${key.slice(prefix.length + 1)}`)));
-      renamed += moves.filter((moved) => moved === 1).length;
-    } while (cursor !== '0');
-  }
-  await redis.del(`${prefix}:nd-handles`);
-  return renamed;
+  const [left] = await Promise.all([redis.exists(...[...OLD_INDEXES, UNDER_WAY].map((name) => `${prefix}:${name}`)), redis.del(`${prefix}:nd-handles`)]);
+  if (left === 0) return 0;
+  await redis.set(`${prefix}:${UNDER_WAY}`, '1');
+  const script = (await redis.script('LOAD', MOVE_KEY)) as string;
+  let moved = 0;
+  for (const name of OLD_INDEXES) if (await moveKey(redis, script, prefix, `${prefix}:${name}`)) moved += 1;
+  // One scan for both families: the pattern matches `feed…` and `sub…` (and a few other names, skipped here).
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:[fs][eu]*`;
+  const families = MOVED_FAMILIES.map(({ match }) => `${prefix}:${match}`);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    const moves = await Promise.all(keys.filter((key) => families.some((family) => key.startsWith(family))).map((key) => moveKey(redis, script, prefix, key)));
+    moved += moves.filter(Boolean).length;
+  } while (cursor !== '0');
+  await redis.del(`${prefix}:${UNDER_WAY}`);
+  return moved;
 }

@@ -41,4 +41,47 @@ describe('migrateKeyLayout', () => {
 
     expect(await migrateKeyLayout(redis, 'old')).toBe(0);
   });
+
+  it('moves what an older Herald still running adds after a migration (a rolling upgrade)', async () => {
+    await redis.hset('roll:feed:f1', 'url', 'https://one.example/feed.xml', 'intervalMinutes', '15', 'weight', '1', 'addedAt', '2025-01-01T00:00:00.000Z');
+    await redis.zadd('roll:feeds', 1, 'f1');
+    await redis.hset('roll:feed-urls', 'https://one.example/feed.xml', 'f1');
+    await redis.hset('roll:sub:telegram/1', 'json', JSON.stringify({ id: 'telegram/1', destination: { platform: 'telegram', chatId: '1' }, active: true }));
+    await redis.sadd('roll:subs', 'telegram/1');
+    expect(await migrateKeyLayout(redis, 'roll')).toBe(5);
+
+    // The older Herald adds a feed and a subscription as it always did: records and index keys in the old layout.
+    await redis.hset('roll:feed:f2', 'url', 'https://two.example/feed.xml', 'intervalMinutes', '15', 'weight', '1', 'addedAt', '2025-01-02T00:00:00.000Z');
+    await redis.zadd('roll:feeds', 2, 'f2');
+    await redis.hset('roll:feed-urls', 'https://two.example/feed.xml', 'f2');
+    await redis.sadd('roll:feed-urls:f2', 'https://two.example/feed.xml');
+    await redis.hset('roll:sub:telegram/2', 'json', JSON.stringify({ id: 'telegram/2', destination: { platform: 'telegram', chatId: '2' }, active: true }));
+    await redis.sadd('roll:subs', 'telegram/2');
+    expect(await migrateKeyLayout(redis, 'roll')).toBe(6);
+
+    const keys = createKeys('roll');
+    const feeds = new FeedStore(redis, keys);
+    expect((await feeds.list()).map((feed) => feed.id)).toEqual(['f1', 'f2']);
+    expect((await feeds.findByUrl('https://one.example/feed.xml'))?.id).toBe('f1');
+    expect((await feeds.findByUrl('https://two.example/feed.xml'))?.id).toBe('f2');
+    expect((await new SubscriptionStore(redis, keys).list()).map((stored) => stored.id)).toEqual(['telegram/1', 'telegram/2']);
+    expect((await redis.keys('roll:*')).filter((key) => !key.startsWith('roll:{'))).toEqual([]);
+  });
+
+  it('takes up a migration cut short, though its index keys moved', async () => {
+    await redis.hset('cut:feed:f1', 'url', 'https://one.example/feed.xml', 'intervalMinutes', '15', 'weight', '1', 'addedAt', '2025-01-01T00:00:00.000Z');
+    await redis.zadd('cut:{feeds}:feeds', 1, 'f1');
+    await redis.set('cut:layout-migration', '1');
+    expect(await migrateKeyLayout(redis, 'cut')).toBe(1);
+    expect((await new FeedStore(redis, createKeys('cut')).list()).map((feed) => feed.id)).toEqual(['f1']);
+    expect(await redis.exists('cut:layout-migration')).toBe(0);
+  });
+
+  it('does not scan the keyspace when nothing is left to migrate', async () => {
+    await redis.hset('done:{feeds}:feed:f1', 'url', 'https://one.example/feed.xml');
+    const scans = async () => Number(/cmdstat_scan:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const before = await scans();
+    expect(await migrateKeyLayout(redis, 'done')).toBe(0);
+    expect(await scans()).toBe(before);
+  });
 });
