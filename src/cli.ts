@@ -2,36 +2,38 @@
 /**
  * `herald <command>`: the one entry point for running, previewing and operating Herald.
  */
-import { ConfigError } from './config/load.js';
-import { commandHelp, parseCommandArgs, UsageError, type CliCommand } from './cli/command.js';
+import { ConfigError } from './config/config-error.js';
+import { commandHelp, parseCommandArgs, UsageError, type CliCommand, type CommandModule } from './cli/command.js';
 import { loadDotEnv } from './cli/env-file.js';
 import { heraldVersion } from './version.js';
 
 /**
- * Each command is loaded when it is run: `start` pulls in discord.js, grammY and BullMQ, which
- * `herald preview` or `herald feeds list` should not wait for.
+ * Each command is loaded when it is run or its help is asked for: `start` pulls in discord.js,
+ * grammY and BullMQ, which `herald preview` or `herald feeds list` should not wait for, and the
+ * overview (`herald --help`, an unknown command) loads none.
  */
-const COMMANDS: Record<string, () => Promise<CliCommand>> = {
-  start: async () => (await import('./cli/start.js')).startCommand,
-  preview: async () => (await import('./cli/preview.js')).previewCommand,
-  doctor: async () => (await import('./cli/doctor.js')).doctorCommand,
-  feeds: async () => (await import('./cli/feeds.js')).feedsCommand,
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  start: { summary: 'Runs Herald: the bots, the workers and the schedulers (one process, or split with --role).', load: async () => (await import('./cli/start.js')).startCommand },
+  preview: { summary: 'Reads or fetches feeds once and prints the briefing they make. Needs no Redis and no bot tokens.', load: async () => (await import('./cli/preview.js')).previewCommand },
+  doctor: { summary: 'Checks the configuration, Redis, the bot tokens, every subscribed chat and the LLM endpoint, and says how to fix what is wrong.', load: async () => (await import('./cli/doctor.js')).doctorCommand },
+  feeds: { summary: 'Lists or removes Herald\'s feeds, imports them from an OPML file or exports them as OPML.', load: async () => (await import('./cli/feeds.js')).feedsCommand },
 };
 
 async function loadCommand(name: string | undefined): Promise<CliCommand | undefined> {
-  return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name]!() : undefined;
+  if (name === undefined || !Object.hasOwn(COMMANDS, name)) return undefined;
+  const { summary, load } = COMMANDS[name]!;
+  return { ...(await load()), name, summary };
 }
 
-async function overview(): Promise<string> {
-  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
-  const width = Math.max(...commands.map((c) => c.name.length));
+function overview(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   return [
     `herald ${heraldVersion()}: turns RSS/Atom/JSON feeds into a daily emoji briefing for Telegram and Discord.`,
     '',
     'Usage: herald <command> [options]',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
     '',
     'Run `herald <command> --help` for a command\'s options, `herald --version` for the version.',
   ].join('\n');
@@ -42,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = await loadCommand(rest[0]);
-    process.stdout.write(`${topic ? commandHelp(topic) : await overview()}\n`);
+    process.stdout.write(`${topic ? commandHelp(topic) : overview()}\n`);
     return 0;
   }
   if (name === '--version' || name === '-v') {
@@ -51,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = await loadCommand(name);
   if (!command) {
-    process.stderr.write(`herald: unknown command "${name}"\n\n${await overview()}\n`);
+    process.stderr.write(`herald: unknown command "${name}"\n\n${overview()}\n`);
     return 2;
   }
   try {

@@ -1,9 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-/** A `herald` subcommand: its help text, its options, and what it does. */
-export interface CliCommand {
-  name: string;
-  summary: string;
+/**
+ * What a command's module gives: its help text, its options, and what it does. Its name and
+ * one-line summary are in the command list (cli.ts), so that `herald --help` loads no command.
+ */
+export interface CommandModule {
   usage: string;
   /** Extra help lines after the option list (examples, notes). */
   details?: string;
@@ -13,6 +14,12 @@ export interface CliCommand {
   /** What a string option's value is, for the help text (e.g. FILE, HOURS); VALUE when not given. */
   optionValues?: Record<string, string>;
   run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number>;
+}
+
+/** A `herald` subcommand: its module, with its name and summary. */
+export interface CliCommand extends CommandModule {
+  name: string;
+  summary: string;
 }
 
 /** A mistake in how a command was called: printed with a pointer to --help, exit code 2. */

@@ -1,12 +1,13 @@
 import { access } from 'node:fs/promises';
 import type { RedisClient } from '../store/client.js';
-import { ConfigError, DEFAULT_CONFIG_FILE, ENVIRONMENT, loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/config-error.js';
+import { DEFAULT_CONFIG_FILE, ENVIRONMENT, loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
 import type { Subscription } from '../subscriptions/model.js';
-import { configFileOf, configOption, rejectPositionals, type CliCommand } from './command.js';
+import { configFileOf, configOption, rejectPositionals, type CommandModule } from './command.js';
 import { checkLlm } from './doctor/llm-checks.js';
 import { checkRedis } from './doctor/redis-checks.js';
 import { describeError, formatReport, type CheckResult } from './doctor/report.js';
@@ -91,9 +92,7 @@ export async function runDoctor(configFile: string | undefined, progress: (step:
   return results;
 }
 
-export const doctorCommand: CliCommand = {
-  name: 'doctor',
-  summary: 'Checks the configuration, Redis, the bot tokens, every subscribed chat and the LLM endpoint, and says how to fix what is wrong.',
+export const doctorCommand: CommandModule = {
   usage: 'herald doctor [--config FILE]',
   options: { config: configOption.option },
   optionHelp: { config: configOption.help },

@@ -10,7 +10,7 @@ import { createPollQueue } from '../queue/poll-jobs.js';
 import { scheduleNewFeed } from '../queue/schedulers.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
-import { configFileOf, configOption, UsageError, type CliCommand } from './command.js';
+import { configFileOf, configOption, UsageError, type CommandModule } from './command.js';
 import { connectOnce, redisEndpointOf } from './redis-target.js';
 
 async function withFeedStore<T>(config: HeraldConfig, use: (feeds: FeedStore, redis: RedisClient) => Promise<T>): Promise<T> {
@@ -93,9 +93,7 @@ async function removeFeed(selector: string, config: HeraldConfig): Promise<{ fou
   });
 }
 
-export const feedsCommand: CliCommand = {
-  name: 'feeds',
-  summary: 'Lists or removes Herald\'s feeds, imports them from an OPML file or exports them as OPML.',
+export const feedsCommand: CommandModule = {
   usage: 'herald feeds list | remove URL|ID | import FILE.opml | export [FILE]  [--config FILE]',
   options: { config: configOption.option },
   optionHelp: { config: `${configOption.help}; gives the Redis URL and key prefix` },

@@ -12,7 +12,7 @@ import { renderParts, type Platform } from '../render/index.js';
 import { describeFallbacks } from '../summarize/llm-report.js';
 import type { LlmSummaryReport } from '../summarize/summarize.js';
 import { endOfLocalDay, isIsoDate } from '../time/zoned.js';
-import { configFileOf, configOption, UsageError, type CliCommand } from './command.js';
+import { configFileOf, configOption, UsageError, type CommandModule } from './command.js';
 
 const FORMATS = ['text', 'telegram', 'discord', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -40,9 +40,7 @@ function parseWindowHours(value: string | undefined): number | undefined {
   return hours;
 }
 
-export const previewCommand: CliCommand = {
-  name: 'preview',
-  summary: 'Reads or fetches feeds once and prints the briefing they make. Needs no Redis and no bot tokens.',
+export const previewCommand: CommandModule = {
   usage: 'herald preview [URL_OR_PATH…] [--feed URL_OR_PATH]… [--config FILE] [--format text|telegram|discord|json] [--parts-json] [--date YYYY-MM-DD] [--tz ZONE] [--window HOURS] [--bullets N]',
   options: {
     feed: { type: 'string', multiple: true },

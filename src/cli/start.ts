@@ -19,7 +19,7 @@ import { installShutdown } from '../runtime/shutdown.js';
 import { logFeedSummary, logNextBriefings } from '../runtime/startup-summary.js';
 import { startWorkers, type Senders } from '../runtime/workers.js';
 import { createKeys } from '../store/keys.js';
-import { configFileOf, configOption, rejectPositionals, UsageError, type CliCommand } from './command.js';
+import { configFileOf, configOption, rejectPositionals, UsageError, type CommandModule } from './command.js';
 import { redisEndpointOf } from './redis-target.js';
 
 const ROLES = ['bot', 'worker', 'scheduler'] as const;
@@ -88,9 +88,7 @@ async function startOperatorEndpoints(options: Parameters<typeof startHttpServer
   }
 }
 
-export const startCommand: CliCommand = {
-  name: 'start',
-  summary: 'Runs Herald: the bots, the workers and the schedulers (one process, or split with --role).',
+export const startCommand: CommandModule = {
   usage: 'herald start [--config FILE] [--role ROLES]',
   options: {
     config: configOption.option,

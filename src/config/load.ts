@@ -3,17 +3,7 @@ import { CORE_SCHEMA, load as loadYamlQuickly } from 'js-yaml';
 import type { YAMLError } from 'yaml';
 import { describeIssue, formatPath } from './problems.js';
 import { configSchema, type HeraldConfig } from './schema.js';
-
-/** A configuration mistake, with one line per problem naming the key and what is wrong. */
-export class ConfigError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: string[],
-  ) {
-    super(`${source} has ${problems.length === 1 ? 'a mistake' : `${problems.length} mistakes`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+import { ConfigError } from './config-error.js';
 
 /** Environment variables that override the file (secrets belong here, not in YAML). */
 export interface ConfigEnv {

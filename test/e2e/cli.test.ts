@@ -42,6 +42,24 @@ async function herald(args: string[], env: Record<string, string> = {}, cwd = ro
   }
 }
 
+/** A module hook that names on stderr each command module (cli/start.js…) the process loads. */
+const COMMAND_LOADS_HOOK = `export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  const name = /\\/cli\\/(start|preview|doctor|feeds)\\.js$/.exec(resolved.url)?.[1];
+  if (name) console.error('loaded command module ' + name);
+  return resolved;
+}`;
+
+/** The command modules `herald args` loads, as the hook names them. */
+async function commandModulesLoaded(args: string[]): Promise<string[]> {
+  const hook = `data:text/javascript,${encodeURIComponent(COMMAND_LOADS_HOOK)}`;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(hook)}); console.error('hook registered');`;
+  const { stderr } = await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, cli, ...args], { cwd: root }).catch((error: { stderr: string }) => error);
+  // A hook that failed to load would name no module: the test would pass for nothing.
+  expect(stderr).toContain('hook registered');
+  return [...stderr.matchAll(/^loaded command module (\w+)$/gm)].map((match) => match[1]!);
+}
+
 function feedArgs(paths: string[]): string[] {
   return paths.flatMap((path) => ['--feed', path]);
 }
@@ -61,6 +79,13 @@ describe('herald CLI', SPAWNING, () => {
       expect(helps[index]!.code, `${command} --help`).toBe(0);
       expect(helps[index]!.stdout).toContain(`Usage: herald ${command}`);
     });
+  });
+
+  it('loads no command for the overview or an unknown command, and only the one whose help is asked for', async () => {
+    const [overview, unknown, help] = await Promise.all([commandModulesLoaded(['--help']), commandModulesLoaded(['frobnicate']), commandModulesLoaded(['help', 'feeds'])]);
+    expect(overview).toEqual([]);
+    expect(unknown).toEqual([]);
+    expect(help).toEqual(['feeds']);
   });
 
   it('names an unknown command and an unknown option', async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
 
 function problems(raw: unknown): string[] {
   try {
