@@ -75,8 +75,9 @@ export async function migrateKeyLayout(redis: RedisClient, prefix: string): Prom
   const script = (await redis.script('LOAD', MOVE_KEY)) as string;
   let moved = 0;
   for (const name of OLD_INDEXES) if (await moveKey(redis, script, prefix, `${prefix}:${name}`)) moved += 1;
-  // One scan for both families: the pattern matches `feed…` and `sub…` (and a few other names, skipped here).
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:[fs][eu]*`;
+  // One scan for both families: the pattern matches `feed…` and `sub…` but not today's `seen:…` and `sent:…` (the bulk
+  // of the keyspace), nor `{feeds}:…`; the names it lets through besides are skipped here.
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:[fs][eu][eb][-:ds]*`;
   const families = MOVED_FAMILIES.map(({ match }) => `${prefix}:${match}`);
   let cursor = '0';
   do {

@@ -29,14 +29,18 @@ describe('migrateKeyLayout', () => {
     const subscription = { id: 'telegram/42', destination: { platform: 'telegram', chatId: '42' }, active: true };
     await redis.hset('old:sub:telegram/42', 'json', JSON.stringify(subscription));
     await redis.sadd('old:subs', 'telegram/42');
+    await redis.sadd('old:subs:breaking', 'telegram/42');
+    await redis.set('old:sub-moved:telegram/41', 'telegram/42');
     await redis.set('old:nd-handles', '7');
 
-    expect(await migrateKeyLayout(redis, 'old')).toBe(7);
+    expect(await migrateKeyLayout(redis, 'old')).toBe(9);
     const keys = createKeys('old');
     const feeds = new FeedStore(redis, keys);
     expect((await feeds.listWithState()).map(({ feed, state }) => [feed.id, feed.url, state.etag])).toEqual([['f1', 'https://example.com/feed.xml', '"abc"']]);
     expect((await feeds.findByUrl('https://example.com/feed.xml'))?.id).toBe('f1');
     expect((await new SubscriptionStore(redis, keys).list()).map((stored) => stored.id)).toEqual(['telegram/42']);
+    expect(await redis.smembers(keys.breakingSubscriptions())).toEqual(['telegram/42']);
+    expect(await redis.get(keys.subscriptionMoved('telegram/41'))).toBe('telegram/42');
     expect((await redis.keys('old:*')).filter((key) => !key.startsWith('old:{')).sort()).toEqual([]);
 
     expect(await migrateKeyLayout(redis, 'old')).toBe(0);
