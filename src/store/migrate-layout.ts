@@ -64,8 +64,9 @@ async function moveKey(redis: RedisClient, script: string, prefix: string, key: 
  * Herald writes one with every feed it adds and every subscription it writes, so while there
  * is none there is nothing to move, and the keyspace is not scanned. Otherwise the index keys
  * move first, then one scan moves the records: a record an older Herald adds after that brings
- * its index key back, and the next start moves it. What is left behind is a poll state an older
- * Herald wrote after the migration: the new worker polls that feed once more than needed.
+ * its index key back, and the next start moves it. An older Herald writes a feed's settings or
+ * poll state only while its old record exists, so none is written once it moved; a subscription
+ * it changes after the move stays behind, the new layout's own kept (as RENAMENX always did).
  */
 export async function migrateKeyLayout(redis: RedisClient, prefix: string): Promise<number> {
   if (isCluster(redis)) return 0;
