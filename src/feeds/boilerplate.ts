@@ -46,6 +46,20 @@ const ENDS_SENTENCE = /[.!?。！？"'”’»)\]]$/u;
  */
 const HINT_WORDS = /c(?:ontinue reading|lick|ompiled by)|r(?:ead (?:more|the|on|this)|eporting by|esearch by)|keep reading|full story|appeared first|p(?:hoto|icture|roduced by)|i(?:mage|llustration)|writing by|editing by/gi;
 
+/** HINT_WORDS (all lower-case) matched case-sensitively, for texts lower-cased already: a faster scan. */
+const LOWER_CASE_HINT_WORDS = new RegExp(HINT_WORDS.source);
+
+/**
+ * Whether a text may hold boilerplate, told from its comparison fold when the text is in NFKC
+ * (foldedLinesForComparison): without a hint word or "[" there, stripBoilerplate returns the
+ * text as it is. Lower-casing turns every ASCII letter the case-insensitive hints match into
+ * the one matched here, and line breaks only become spaces, so the fold holds every hint the
+ * text holds (at most a few more).
+ */
+export function mayHoldBoilerplate(folded: string): boolean {
+  return folded.includes('[') || LOWER_CASE_HINT_WORDS.test(folded);
+}
+
 /**
  * A plain text (lines separated by '\n') without publisher boilerplate. A "Read more" or "[…]"
  * that cut a sentence short becomes "…", so the cut sentence is never taken for a whole one.

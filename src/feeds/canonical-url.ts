@@ -26,15 +26,32 @@ export function canonicalizeUrl(url: string, base?: string): string | undefined 
   return parsed && canonicalUrlOf(parsed);
 }
 
+/** A link with an http(s) scheme and an authority: a valid base plays no part in how it parses. */
+const ABSOLUTE_HTTP_URL = /^https?:\/\//i;
+
 /** `url` resolved against `base` when it is (or becomes) an http(s) URL. */
 export function parseHttpUrl(url: string, base?: string): URL | undefined {
+  const input = url.trim();
   let parsed: URL;
   try {
-    parsed = new URL(url.trim(), base);
+    // `new URL` parses its base again at every call; most feed links are absolute and need none.
+    parsed = base !== undefined && ABSOLUTE_HTTP_URL.test(input) && isValidBase(base) ? new URL(input) : new URL(input, base);
   } catch {
     return undefined;
   }
   return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed : undefined;
+}
+
+/** The last base checked, since every link of a feed has the same one; an invalid base fails every parse, absolute links too. */
+let lastBase: string | undefined;
+let lastBaseIsValid = false;
+
+function isValidBase(base: string): boolean {
+  if (base !== lastBase) {
+    lastBase = base;
+    lastBaseIsValid = URL.canParse(base);
+  }
+  return lastBaseIsValid;
 }
 
 /** canonicalizeUrl of an http(s) URL parseHttpUrl already gave, for callers that need other parts of it too. */

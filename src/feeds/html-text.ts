@@ -1,5 +1,5 @@
 import { Parser } from 'htmlparser2';
-import { isWhitespace, toNfc, whitespaceRunsToSpace } from '../text/fold.js';
+import { isNfkc, isWhitespace, toNfc, whitespaceRunsToSpace } from '../text/fold.js';
 import { parseHttpUrl } from './canonical-url.js';
 import { scanHtml, type HtmlEvents, type ImageAttributes } from './html-scan.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
@@ -45,6 +45,11 @@ export interface HtmlContent {
    * "Comments" link. Such a body says nothing about the entry itself.
    */
   linksOnly?: boolean;
+  /**
+   * The text is in NFKC as well as NFC: folded lines as it is, it folds for comparison with
+   * foldedLinesForComparison, without a second normalizer pass.
+   */
+  inNfkc: boolean;
 }
 
 /** Share of the text inside links above which a body counts as links only. */
@@ -71,7 +76,11 @@ export function firstImage(html: string, base?: string): string | undefined {
 /** htmlToText and firstImage in one parse, for callers that need both. */
 export function readHtml(html: string, base?: string): HtmlContent {
   // Most titles and many descriptions are plain text: without markup or entities there is nothing to parse.
-  if (!/[<&]/.test(html)) return { text: toNfc(whitespaceRunsToSpace(html).trim()) };
+  if (!/[<&]/.test(html)) {
+    const text = whitespaceRunsToSpace(html).trim();
+    const inNfkc = isNfkc(text);
+    return { text: inNfkc ? text : toNfc(text), inNfkc };
+  }
   const markup = holdsEscapedAmpersand(html) ? html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;') : html;
   const scanned = new TextCollector(base);
   // The fast scanner reads nearly every feed's markup; htmlparser2 reads what it gives up on.
@@ -146,7 +155,8 @@ class TextCollector implements HtmlEvents {
     this.breakLine();
     const text = this.lines.join('\n');
     const linksOnly = this.linkChars > 0 && this.linkChars >= LINKS_ONLY_SHARE * text.length;
-    return { text: toNfc(text), image: this.image, ...(linksOnly ? { linksOnly } : {}) };
+    const inNfkc = isNfkc(text);
+    return { text: inNfkc ? text : toNfc(text), image: this.image, inNfkc, ...(linksOnly ? { linksOnly } : {}) };
   }
 
   /** Ends the current line: its whitespace folded once (not per chunk), trimmed, kept unless empty. */

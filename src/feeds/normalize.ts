@@ -1,11 +1,11 @@
 import { hash as oneShotHash } from 'node:crypto';
-import { normalizeForComparison, whitespaceRunsToSpace } from '../text/fold.js';
+import { foldedLinesForComparison, normalizeForComparison, whitespaceRunsToSpace } from '../text/fold.js';
 import { splitSentences } from '../text/sentences.js';
 import { canonicalizeUrl, canonicalUrlOf, parseHttpUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
 import type { Item } from './item.js';
-import { stripBoilerplate } from './boilerplate.js';
+import { mayHoldBoilerplate, stripBoilerplate } from './boilerplate.js';
 import { withoutCreditedOutlet } from './source-name.js';
 import { primaryLanguage, resolveLanguage, SCRIPT_SAMPLE_LENGTH } from './language.js';
 
@@ -65,7 +65,7 @@ interface NormalizedEntry {
 /** `now` is context.now as an ISO string. */
 function normalizeEntry(entry: FeedEntry, context: NormalizeContext, now: string): NormalizedEntry | undefined {
   const base = context.feedLink;
-  const { text, image: firstImage } = readBody(entry, base);
+  const { text, image: firstImage, folded } = readBody(entry, base);
   const outlet = creditedOutlet(entry.source);
   const titleAsWritten = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
   const declaredTitle = outlet === undefined ? titleAsWritten : withoutCreditedOutlet(titleAsWritten, outlet);
@@ -75,7 +75,7 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext, now: string
 
   const language = resolveLanguage(entry.language ?? context.feedLanguage, `${declaredTitle}\n${text.slice(0, SCRIPT_SAMPLE_LENGTH)}`);
   const title = declaredTitle || firstSentence(text, language) || url || '';
-  const hash = contentHash(title, text);
+  const hash = hashOfFolded(title, folded);
   const guid = entry.guid?.trim() || undefined;
   const item: Item = {
     // The link as written, not canonical: archive pages tell posts apart by fragment alone.
@@ -98,22 +98,37 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext, now: string
   return { item, fragment: linkAsWritten?.hash || undefined };
 }
 
+/** An entry's text and first image, with the text folded for comparison (normalizeForComparison) once, for its hash. */
+interface Body {
+  text: string;
+  image?: string;
+  folded: string;
+}
+
 /**
  * Text (and first image) of the content, else of the summary: content that is only markup
  * (an out-of-line Atom `src`, an image alone) leaves the summary to speak. A body that is only
  * links (Google News's list of related headlines) is no text beside a title, and publishers'
  * boilerplate is taken out.
  */
-function readBody(entry: FeedEntry, base: string | undefined): HtmlContent {
+function readBody(entry: FeedEntry, base: string | undefined): Body {
   const content = ownText(readHtml(entry.contentHtml ?? '', base), entry.title);
   if (content.text !== '' || entry.summaryHtml === undefined) return content;
   const summary = ownText(readHtml(entry.summaryHtml, base), entry.title);
-  return { text: summary.text, image: content.image ?? summary.image };
+  return { ...summary, image: content.image ?? summary.image };
 }
 
-/** What a body says of its own: nothing when it is only links beside a title, else its text without boilerplate. */
-function ownText({ text, image, linksOnly }: HtmlContent, title: string | undefined): HtmlContent {
-  return { text: linksOnly && title?.trim() ? '' : stripBoilerplate(text), image };
+/**
+ * What a body says of its own: nothing when it is only links beside a title, else its text
+ * without boilerplate. A text in NFKC is folded first, cheaply: the fold tells whether there is
+ * any boilerplate to look for, and serves the hash unless boilerplate was taken out.
+ */
+function ownText({ text, image, linksOnly, inNfkc }: HtmlContent, title: string | undefined): Body {
+  if (linksOnly && title?.trim()) return { text: '', image, folded: '' };
+  const folded = inNfkc ? foldedLinesForComparison(text) : undefined;
+  if (folded !== undefined && !mayHoldBoilerplate(folded)) return { text, image, folded };
+  const own = stripBoilerplate(text);
+  return { text: own, image, folded: folded !== undefined && own === text ? folded : normalizeForComparison(own) };
 }
 
 /**
@@ -136,7 +151,12 @@ function canonicalLink(entry: FeedEntry, link: URL | undefined): string | undefi
  * same story republished with other markup, width variants or spacing hashes the same.
  */
 export function contentHash(title: string, text: string): string {
-  return sha256(`${normalizeForComparison(title)}\n${normalizeForComparison(text)}`).slice(0, 32);
+  return hashOfFolded(title, normalizeForComparison(text));
+}
+
+/** contentHash of a text already folded for comparison. */
+function hashOfFolded(title: string, foldedText: string): string {
+  return sha256(`${normalizeForComparison(title)}\n${foldedText}`).slice(0, 32);
 }
 
 /** A short stable id for an entry of a feed: the same feed and identity always give the same id. */

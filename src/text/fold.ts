@@ -44,6 +44,24 @@ export function toNfkc(text: string): string {
   return MAY_CHANGE_UNDER_NFKC.test(text) ? text.normalize('NFKC') : text;
 }
 
+/**
+ * Whether `text` is in NFKC, and so in NFC too (NFKC applies NFC's canonical mappings and more):
+ * one normalizer pass answers for both forms, where NFC for the reader and NFKC for comparison
+ * would be two.
+ */
+export function isNfkc(text: string): boolean {
+  return !MAY_CHANGE_UNDER_NFKC.test(text) || text.normalize('NFKC') === text;
+}
+
+/**
+ * normalizeForComparison of a text in NFKC made of folded lines (single spaces, none at either
+ * end of a line, no empty line), as the HTML reader makes it: lower-casing it and joining its
+ * lines is all the fold would do, so its checks, copies and normalizer pass are skipped.
+ */
+export function foldedLinesForComparison(text: string): string {
+  return text.toLowerCase().replaceAll('\n', ' ');
+}
+
 /** NFKC-normalized, lower-cased text with runs of whitespace folded to one space. */
 export function normalizeForComparison(text: string): string {
   const folded = toNfkc(text).toLowerCase();

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stripBoilerplate } from '../../src/feeds/boilerplate.js';
+import { mayHoldBoilerplate, stripBoilerplate } from '../../src/feeds/boilerplate.js';
 import { htmlToText } from '../../src/feeds/html-text.js';
+import { foldedLinesForComparison } from '../../src/text/fold.js';
 
 /** [what a feed wrote, what is left of it]. */
 type Case = [string, string];
@@ -81,6 +82,16 @@ describe('stripBoilerplate over many lines', () => {
 
   /** The hint words as one plain alternation: the definition the module's faster search must agree with. */
   const hint = /read (?:more|the|on|this)|continue reading|keep reading|full story|click|appeared first|photo|image|picture|illustration|\[|(?:reporting|writing|editing|compiled|research|produced) by/i;
+
+  it('finds a hint in the comparison fold of every text in NFKC that holds one, so a text without is left alone unread', () => {
+    const lineWithOddLetters = fc.tuple(line, fc.constantFrom('', 'İmage', '\u212aeep reading', 'ſ', 'É')).map(([text, odd]) => `${text} ${odd}`.trim());
+    fc.assert(fc.property(fc.array(lineWithOddLetters, { minLength: 1, maxLength: 8 }), (lines) => {
+      const text = lines.filter((one) => one !== '').join('\n');
+      if (text.normalize('NFKC') !== text) return;
+      if (hint.test(text)) expect(mayHoldBoilerplate(foldedLinesForComparison(text)), text).toBe(true);
+      if (!mayHoldBoilerplate(foldedLinesForComparison(text))) expect(stripBoilerplate(text)).toBe(text);
+    }), { numRuns: 3000 });
+  });
 
   it('cleans each line as it would alone, and drops empty lines once any hint was found', () => {
     fc.assert(fc.property(fc.array(line, { minLength: 1, maxLength: 8 }), (lines) => {

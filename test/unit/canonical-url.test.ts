@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalizeUrl } from '../../src/feeds/canonical-url.js';
+import { canonicalizeUrl, parseHttpUrl } from '../../src/feeds/canonical-url.js';
 
 const TRACKING_LOOKALIKES = /^(utm_|fbclid$|gclid$|mc_|igshid$|ref|cmp|ocid$|_g|spm$|amp$|smid$|smtyp$|s_cid$|dclid$|msclkid$|yclid$|twclid$|guccounter$|mkt_tok$|oly_|vero_id$|wt|at_|_hs)/;
 
@@ -101,5 +101,27 @@ describe('canonicalizeUrl', () => {
       const shuffled = parts.params.map((param) => ({ param, key: randomness.next().value })).sort((a, b) => a.key - b.key).map(({ param }) => param);
       expect(canonicalizeUrl(build({ ...parts, params: shuffled }))).toBe(canonicalizeUrl(build(parts)));
     }), { numRuns: 300 });
+  });
+});
+
+describe('parseHttpUrl', () => {
+  /** What it must give: the link resolved against the base by `new URL`, kept when http(s). */
+  function resolved(url: string, base: string | undefined): string | undefined {
+    try {
+      const parsed = new URL(url.trim(), base);
+      return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  const links = fc.constantFrom('https://a.example/x', ' HTTP://b.example/y?q#f ', 'http:/c.example/z', 'http:d', 'https://', 'http://[bad', '/path', 'rel/ative',
+    '//e.example/p', '?q=1', '#top', 'ftp://f.example/', 'mailto:x@example.org', 'https:\\\\g.example\\p', '');
+  const bases = fc.constantFrom(undefined, 'https://site.example/feed/', 'http://site.example', 'site.example/feed', '', 'not a url', 'ftp://files.example/dir/');
+
+  it('resolves every link as `new URL` does against the same base, invalid bases included, whatever base came before', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(links, bases), { minLength: 1, maxLength: 6 }), (pairs) => {
+      for (const [url, base] of pairs) expect(parseHttpUrl(url, base)?.href, `${url} against ${base}`).toBe(resolved(url, base));
+    }), { numRuns: 1000 });
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectPairsBelowAreNormal } from '../support/normal-form-pairs.js';
-import { isWhitespace, normalizeForComparison, whitespaceRunsToSpace } from '../../src/text/fold.js';
+import { foldedLinesForComparison, isNfkc, isWhitespace, normalizeForComparison, whitespaceRunsToSpace } from '../../src/text/fold.js';
 
 /** Text made mostly of whitespace of every kind, so runs, lone breaks and mixes all occur. */
 const whitespaceHeavy = fc.string({ unit: fc.constantFrom('a', 'é', ' ', '  ', '\n', '\t', '\r\n', '\u00a0', '\u2003', '\u3000', '\ufeff', '\u200b'), maxLength: 40 });
@@ -39,5 +39,29 @@ describe('normalizeForComparison', () => {
   it('skips NFKC only where it changes nothing: every pair of code units below U+00A0 is NFKC already', () => {
     expectPairsBelowAreNormal('NFKC', 0xa0);
     expect(normalizeForComparison('ASCII Only\tText')).toBe('ascii only text');
+  });
+});
+
+/** Code units that NFKC keeps, composes, decomposes or widens, and that lower-case in one or two units. */
+const normalFormUnits = fc.constantFrom('a', 'Z', 'é', 'e', '\u0301', 'ﬁ', 'Ｔ', '\u00a0', '’', '…', 'Σ', 'İ', 'ß', '\u212a', 'Å', '\u00a8', '東');
+
+describe('isNfkc', () => {
+  it('tells whether NFKC leaves a text as it is', () => {
+    fc.assert(fc.property(fc.string({ unit: normalFormUnits, maxLength: 12 }), (text) => {
+      expect(isNfkc(text)).toBe(text.normalize('NFKC') === text);
+    }), { numRuns: 2000 });
+  });
+});
+
+describe('foldedLinesForComparison', () => {
+  /** Folded lines, as the HTML reader makes them: words between single spaces, no empty line. */
+  const foldedLines = fc.array(fc.array(fc.string({ unit: normalFormUnits, minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }).map((words) => words.join(' ')), { minLength: 1, maxLength: 4 })
+    .map((lines) => lines.join('\n'));
+
+  it('gives normalizeForComparison of folded lines in NFKC', () => {
+    fc.assert(fc.property(foldedLines.filter((text) => text.normalize('NFKC') === text), (text) => {
+      expect(foldedLinesForComparison(text)).toBe(normalizeForComparison(text));
+    }), { numRuns: 2000 });
+    expect(foldedLinesForComparison('ΟΔΟΣ Big\nNews')).toBe('οδος big news');
   });
 });

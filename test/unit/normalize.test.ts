@@ -119,6 +119,16 @@ describe('normalizeEntries', () => {
 });
 
 describe('contentHash', () => {
+  it('is the hash of each item\'s own title and text, whatever normal form and boilerplate the body had', () => {
+    const bodies = ['<p>Plain body.</p>', '<p>Caf\u00e9 “quoted” — dash</p>', '<p>Cafe\u0301 ﬁne Ｗide</p>', '<p>The news.</p><p>Read more about it here.</p>',
+      '<p>Ｗide news.</p><p>(Reporting by Jane Doe)</p>', 'Plain summary', 'Ｐlain ﬁ summary', '<a href="/x">Only a link</a>', '<p>ΟΔΟΣ İstanbul [read more]</p>'];
+    for (const contentHtml of bodies) {
+      const item = normalizeOne({ title: 'A title', contentHtml, link: 'https://example.com/a' })!;
+      expect(item.contentHash, contentHtml).toBe(contentHash(item.title, item.text));
+    }
+  });
+
+
   it('ignores case, width variants and whitespace, but not the words', () => {
     expect(contentHash('Ｂｉｇ  News', 'Some\n text ')).toBe(contentHash('big news', 'some text'));
     expect(contentHash('Big News', 'some text')).not.toBe(contentHash('Big News', 'other text'));
