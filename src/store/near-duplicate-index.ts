@@ -203,11 +203,18 @@ function countPerBucket(items: Array<{ bucket: number }>): Map<number, number> {
 type Command = (redis: RedisClient) => Promise<unknown>;
 
 /**
- * Sends commands at once, each as soon as it is built (Redis starts on the first while the
- * next is encoded), in order on the connection; gives their replies in order.
+ * Sends commands at once, in order on the connection; gives their replies in order. On one
+ * server they leave in one write (the socket is corked while they are built): one system call
+ * each way instead of one a command, and Redis reads and answers them in one turn of its loop.
  */
 async function together(redis: RedisClient, commands: Command[]): Promise<unknown[]> {
-  return Promise.all(commands.map((command) => command(redis)));
+  const stream = isCluster(redis) || redis.status !== 'ready' ? undefined : redis.stream;
+  stream?.cork();
+  try {
+    return Promise.all(commands.map((command) => command(redis)));
+  } finally {
+    stream?.uncork();
+  }
 }
 
 /** Handles a lookup found per item. */
