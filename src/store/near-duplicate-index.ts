@@ -228,10 +228,22 @@ interface Lookup {
 }
 
 /** One band group's share of a script call: its fields (field → position), the records to append to each, and the lookups. */
-interface GroupWork {
-  fields: Map<number, number>;
-  appends: number[][];
-  lookups: Lookup[];
+class GroupWork {
+  readonly fields = new Map<number, number>();
+  readonly appends: number[][] = [];
+  readonly lookups: Lookup[] = [];
+
+  /** The position of a band hash's field in the group's call (a new field takes the next). */
+  position(band: number, hash: number): number {
+    const field = fieldOf(band, hash);
+    let position = this.fields.get(field);
+    if (position === undefined) {
+      position = this.fields.size;
+      this.fields.set(field, position);
+      this.appends.push([]);
+    }
+    return position;
+  }
 }
 
 /** A band script's reply: per record found, the lookup's number (uint16) and the record. */
@@ -405,36 +417,27 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   private async lookUpAndAppend(lookups: Prepared[], placed: Placed[]): Promise<IndexedFingerprint[][]> {
     const { windowMs } = this.options;
     const ranges = lookups.map(({ item }) => ({ first: this.bucketOf(item.at - windowMs), last: this.bucketOf(item.at + windowMs) }));
-    const perGroup = new Map<number, GroupWork>();
-    /** The position of a band hash's field in its group's script call. */
-    const positionOf = (band: number, hash: number): { work: GroupWork; position: number } => {
-      const work: GroupWork = perGroup.get(band % BAND_GROUPS) ?? { fields: new Map(), appends: [], lookups: [] };
-      perGroup.set(band % BAND_GROUPS, work);
-      const field = fieldOf(band, hash);
-      if (!work.fields.has(field)) {
-        work.fields.set(field, work.fields.size);
-        work.appends.push([]);
-      }
-      return { work, position: work.fields.get(field)! };
-    };
+    /** Per band group (sparse), its share of the calls. */
+    const perGroup: GroupWork[] = [];
+    const workOf = (band: number): GroupWork => (perGroup[band % BAND_GROUPS] ??= new GroupWork());
     lookups.forEach(({ bands }, item) => {
       for (const { band, hash } of bands) {
-        const { work, position } = positionOf(band, hash);
-        work.lookups.push({ position, item, tail: tailOf(hash) });
+        const work = workOf(band);
+        work.lookups.push({ position: work.position(band, hash), item, tail: tailOf(hash) });
       }
     });
     const stored = placed.filter(({ ordinal }) => ordinal >= 0);
     for (const { bands, shard, bucket, ordinal } of stored) {
       for (const { band, hash } of bands) {
-        const { work, position } = positionOf(band, hash);
-        work.appends[position]!.push(recordOf(hash, bucket, shard, ordinal));
+        const work = workOf(band);
+        work.appends[work.position(band, hash)]!.push(recordOf(hash, bucket, shard, ordinal));
       }
     }
     const entryHashes = [...groupBy(stored, ({ shard, bucket }) => handleOf(shard, bucket, 0)).values()];
     const ahead = this.reservations.ahead(countPerBucket(placed));
     const reference = this.trimReference(placed);
     // On a cluster each group is a slot of its own; one server takes them all in one call.
-    const groups = [...perGroup.entries()];
+    const groups = perGroup.flatMap((work, group): Array<[number, GroupWork]> => [[group, work]]);
     const calls = this.cluster || groups.length === 0 ? groups.map((group) => [group]) : [groups];
     const here = this.cluster || lookups.length === 0 ? undefined : this.readsHere(ranges);
     const entryKeys = here?.keys ?? [];
@@ -552,21 +555,27 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   /** Near-duplicates of each item among its indexed candidates and, with `withinBatch`, the batch's earlier items. */
   private rank(items: Prepared[], indexed: IndexedFingerprint[][], withinBatch: boolean): string[][] {
     const { windowMs, signatureBits } = this.options;
-    /** The batch's earlier items by band hash (band × 2^32 + hash). */
-    const earlier = new Map<number, IndexedFingerprint[]>();
+    /** The batch's earlier items, per band by band hash (as an int32: a small integer to V8, where a uint32 may not be). */
+    const earlier: Array<Map<number, IndexedFingerprint[]>> = [];
     return items.map(({ item, bands, feedKey }, index) => {
-      const stored = storedFingerprint(item.fingerprint, signatureBits);
-      const keys = bands.map(({ band, hash }) => band * 2 ** 32 + hash);
-      const found = [...indexed[index]!, ...keys.flatMap((key) => earlier.get(key) ?? [])].filter((candidate) => Math.abs(candidate.at - item.at) <= windowMs);
+      // Similarity compares only a signature's low bits, so one needs no cutting; a digest does (it is stored shorter).
+      const fingerprint = item.fingerprint.kind === 'minhash' ? item.fingerprint : storedFingerprint(item.fingerprint, signatureBits);
+      const found: IndexedFingerprint[] = [];
+      const near = (candidate: IndexedFingerprint): void => {
+        if (Math.abs(candidate.at - item.at) <= windowMs) found.push(candidate);
+      };
+      indexed[index]!.forEach(near);
+      for (const { band, hash } of bands) earlier[band]?.get(hash | 0)?.forEach(near);
       if (withinBatch) {
-        const entry: IndexedFingerprint = { id: item.id, feedId: feedKey, at: item.at, fingerprint: stored };
-        for (const key of keys) {
-          const list = earlier.get(key);
+        const entry: IndexedFingerprint = { id: item.id, feedId: feedKey, at: item.at, fingerprint };
+        for (const { band, hash } of bands) {
+          const byHash = (earlier[band] ??= new Map());
+          const list = byHash.get(hash | 0);
           if (list) list.push(entry);
-          else earlier.set(key, [entry]);
+          else byHash.set(hash | 0, [entry]);
         }
       }
-      return rankNearDuplicates(stored, feedKey, found, this.options);
+      return found.length === 0 ? [] : rankNearDuplicates(fingerprint, feedKey, found, this.options);
     });
   }
 }
