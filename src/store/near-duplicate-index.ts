@@ -47,8 +47,7 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  *
  * Round trips: on one server matchAndAdd takes one for a batch (of up to 400 items; a larger
  * one goes in slices, one after another): the entries' appends and the band script, sent
- * together (each as soon as it is encoded, so Redis works on the first while the client encodes
- * the next). The band script looks up the batch's fields and appends its records (lookups first,
+ * together in one write (see `together`). The band script looks up the batch's fields and appends its records (lookups first,
  * so a batch never finds itself), and reads the entries its lookups find: a plain search for the
  * first byte of a lookup's tail (C sifts a field's ~50 records), the rest of the tail and the
  * bucket checked in Lua for the few that match. On a cluster the entries live in other slots:
