@@ -45,18 +45,18 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * has no slots to keep to: there one band script takes all four groups, and one read script all
  * the shards (fewer commands to encode, send and run per batch).
  *
- * Round trips: on one server matchAndAdd takes one for a batch (of up to 400 items; a larger
- * one goes in slices, one after another): the entries' appends and the band script, sent
- * together in one write (see `together`). The band script looks up the batch's fields and
- * appends its records (lookups first, so a batch never finds itself), and reads the entries its
- * lookups find: a plain search for the first byte of a lookup's tail (C sifts a field's ~50
- * records), the rest of the tail and the bucket checked in Lua for the few that match. On a cluster the entries live in other slots:
- * there a band script sends back the records whose first byte matched, the client checks them
- * and reads their entries in a second round trip (as one server does for a batch whose items'
- * windows span more than 16 buckets). A further round trip goes first when the index holds too
- * few chunks for the batch (its first batch in a bucket; a batch larger than the last);
- * otherwise the first round trip also asks for the next batch's chunks. Items of the batch are
- * matched against its earlier items in memory.
+ * Round trips: on one server matchAndAdd takes one for a batch (of up to 400 items; a larger one
+ * goes in slices, one after another): the entries' appends and the band script, sent together in
+ * one write (see `together`). The band script looks up the batch's fields and appends its records
+ * (lookups first, so a batch never finds itself), and reads the entries its lookups find: a plain
+ * search for the first byte of a lookup's tail (C sifts a field's ~50 records), the rest of the
+ * tail and the bucket checked in Lua for the few that match. On a cluster the entries live in other
+ * slots: there a band script sends back the records whose first byte matched, the client checks
+ * them and reads their entries in a second round trip (as one server does for a batch whose items'
+ * windows span more than 16 buckets). A further round trip goes first when the index holds too few
+ * chunks for the batch (its first batch in a bucket; a batch larger than the last); otherwise the
+ * first round trip also asks for the next batch's chunks. Items of the batch are matched against
+ * its earlier items in memory.
  *
  * Concurrency: a band group's script looks up and appends at once, so of two batches sharing a
  * band the later finds the earlier. On one server an entry is written before its records (sent
