@@ -75,10 +75,11 @@ function writeSignature(target: Buffer, signature: Uint32Array, bits: number): v
   });
 }
 
-function readSignature(source: Buffer, count: number, bits: number): Uint32Array {
+/** The signature written at `offset`. */
+function readSignature(source: Buffer, offset: number, count: number, bits: number): Uint32Array {
   const signature = new Uint32Array(count);
   for (let index = 0; index < count; index += 1) {
-    signature[index] = bits === 4 ? (source[index >> 1]! >> ((index & 1) * 4)) & 0xf : source.readUIntLE((index * bits) / 8, bits / 8);
+    signature[index] = bits === 4 ? (source[offset + (index >> 1)]! >> ((index & 1) * 4)) & 0xf : source.readUIntLE(offset + (index * bits) / 8, bits / 8);
   }
   return signature;
 }
@@ -106,9 +107,10 @@ export function encodeEntry({ id, feedKey, at, fingerprint }: StoredEntry, bucke
 export function decodeEntry(bytes: Buffer, bucketStart: number, layout: EntryLayout): StoredEntry {
   const size = entrySize(layout);
   const flags = bytes[14]!;
-  const id = flags & LONG_ID ? bytes.subarray(size).toString('utf8') : bytes.toString('hex', 0, 8);
-  const common = { id, feedKey: bytes.readUInt16LE(8).toString(16), at: bucketStart + bytes.readUInt32LE(10) };
-  const payload = bytes.subarray(HEADER, size);
-  if (flags & SHORT_TEXT) return { ...common, fingerprint: { kind: 'short-text', digest: payload.subarray(0, DIGEST_BYTES).toString('base64url') } };
-  return { ...common, fingerprint: { kind: 'minhash', signature: readSignature(payload, layout.permutations, layout.signatureBits) } };
+  const id = flags & LONG_ID ? bytes.toString('utf8', size) : bytes.toString('hex', 0, 8);
+  const fingerprint: Fingerprint =
+    flags & SHORT_TEXT
+      ? { kind: 'short-text', digest: bytes.toString('base64url', HEADER, HEADER + DIGEST_BYTES) }
+      : { kind: 'minhash', signature: readSignature(bytes, HEADER, layout.permutations, layout.signatureBits) };
+  return { id, feedKey: bytes.readUInt16LE(8).toString(16), at: bucketStart + bytes.readUInt32LE(10), fingerprint };
 }

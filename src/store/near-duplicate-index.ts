@@ -15,13 +15,13 @@ import { withNearDuplicateScripts } from './near-duplicate-scripts.js';
 import { createStoryKeys, type StoryKeys } from './story-keys.js';
 
 /**
- * The near-duplicate index in Redis, laid out for memory (~140 B per item), for few round
+ * The near-duplicate index in Redis, laid out for memory (~142 B per item), for few round
  * trips and for Redis Cluster.
  *
  * Time is cut into buckets a third of the window long (a lookup spans at most 7 of them).
  *
  * - Entries (near-duplicate-entries.ts, 47 B): id, feed, time and the signature's low 4 bits
- *   per value, fixed-size, in one hash per entry shard and bucket, 64 to a field (a chunk; a
+ *   per value, fixed-size, in one hash per entry shard and bucket, 16 to a field (a chunk; a
  *   field is rewritten whole on append, so it stays small); the hash expires a window and a
  *   bucket after its last write. An entry's handle is its shard, bucket and ordinal. The hash
  *   hands out whole chunks from a counter, and an index holds a few ahead
@@ -37,27 +37,26 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  *   that is gone or does not match). 16 bands × 4 B, plus ~18 B of hash fields at 100,000
  *   items in the window (less per item as the window fills).
  *
- * Slots: each band group is one key, tagged `{nd4-g<group>}`, so on a cluster one script per
+ * Slots: each band group is one key, tagged `{nd5-g<group>}`, so on a cluster one script per
  * group looks up and appends a batch's records; the entry hashes of one shard share the tag
- * `{nd4-e<shard>}` over all buckets, so one script reads a batch's candidates from a shard
+ * `{nd5-e<shard>}` over all buckets, so one script reads a batch's candidates from a shard
  * whatever their buckets. 4 group slots and 4 shard slots: every call stays in one slot, and the
  * index (a small part of Herald's memory beside the items) spreads over the masters. One server
  * has no slots to keep to: there one band script takes all four groups, and one read script all
  * the shards (fewer commands to encode, send and run per batch).
  *
- * Round trips: on one server matchAndAdd takes one for a batch (of up to 400 items; a larger
- * one goes in slices, one after another): the entries' appends and the band script, sent
- * together (each as soon as it is encoded, so Redis works on the first while the client encodes
- * the next). The band script looks up the batch's fields and appends its records (lookups first,
- * so a batch never finds itself), and reads the entries its lookups find: a plain search for the
- * first byte of a lookup's tail (C sifts a field's ~50 records), the rest of the tail and the
- * bucket checked in Lua for the few that match. On a cluster the entries live in other slots:
- * there a band script sends back the records whose first byte matched, the client checks them
- * and reads their entries in a second round trip (as one server does for a batch whose items'
- * windows span more than 16 buckets). A further round trip goes first when the index holds too
- * few chunks for the batch (its first batch in a bucket; a batch larger than the last);
- * otherwise the first round trip also asks for the next batch's chunks. Items of the batch are
- * matched against its earlier items in memory.
+ * Round trips: on one server matchAndAdd takes one for a batch (of up to 400 items; a larger one
+ * goes in slices, one after another): the entries' appends and the band script, sent together in
+ * one write (see `together`). The band script looks up the batch's fields and appends its records
+ * (lookups first, so a batch never finds itself), and reads the entries its lookups find: a plain
+ * search for the first byte of a lookup's tail (C sifts a field's ~50 records), the rest of the
+ * tail and the bucket checked in Lua for the few that match. On a cluster the entries live in other
+ * slots: there a band script sends back the records whose first byte matched, the client checks
+ * them and reads their entries in a second round trip (as one server does for a batch whose items'
+ * windows span more than 16 buckets). A further round trip goes first when the index holds too few
+ * chunks for the batch (its first batch in a bucket; a batch larger than the last); otherwise the
+ * first round trip also asks for the next batch's chunks. Items of the batch are matched against
+ * its earlier items in memory.
  *
  * Concurrency: a band group's script looks up and appends at once, so of two batches sharing a
  * band the later finds the earlier. On one server an entry is written before its records (sent
@@ -66,16 +65,17 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * only between batches running at the same moment, which the story engine's clustering lock
  * never lets happen.
  *
- * Layouts before this one used the tags `{nd-b…}`/`{nd-e…}`, `{nd2-b…}`/`{nd2-e…}` and
- * `{nd3-g…}`/`{nd3-e…}` (whose entry hashes counted entries, not chunks): this one never reads
- * those keys, so after an upgrade they simply expire within a window and a bucket (an item
+ * Layouts before this one used the tags `{nd-b…}`/`{nd-e…}`, `{nd2-b…}`/`{nd2-e…}`,
+ * `{nd3-g…}`/`{nd3-e…}` (whose entry hashes counted entries, not chunks) and `{nd4-g…}`/`{nd4-e…}`
+ * (chunks of 64 entries: a candidate's read had Lua copy and hash a 3 KB string): this one never
+ * reads those keys, so after an upgrade they simply expire within a window and a bucket (an item
  * indexed just before the upgrade is then not found as an original: a missed match at most).
  */
 
 /** Entry shards (2 bits of a record). */
 const ENTRY_SHARDS = 4;
-/** Entries per hash field (a chunk, the unit an entry hash hands out). */
-const ENTRIES_PER_CHUNK = 64;
+/** Entries per hash field (a chunk, the unit an entry hash hands out): a small chunk is cheap to read whole for one entry (Lua copies and hashes every string it reads), each costs ~50 B of hash field. */
+const ENTRIES_PER_CHUNK = 16;
 /** Entries an entry hash takes: the 17 bits of a record's ordinal (524,288 items a bucket over the 4 shards). */
 const MAX_ENTRIES = 1 << 17;
 /** The band hash's first bits name the field. */
@@ -150,10 +150,14 @@ function placeOf(handle: number): { shard: number; bucket: number; ordinal: numb
   return { shard, bucket: (rest - shard) / ENTRY_SHARDS, ordinal };
 }
 
-/** Fields as the band script takes them: 2 bytes each. */
+/**
+ * Fields as the band script takes them: 2 bytes each. (The arguments packed here and below are
+ * written whole, so they come from Node's buffer pool, allocUnsafe, rather than each from memory
+ * of its own that garbage collection must then free.)
+ */
 function packFields(fields: Iterable<number>): Buffer {
   const list = [...fields];
-  const bytes = Buffer.alloc(2 * list.length);
+  const bytes = Buffer.allocUnsafe(2 * list.length);
   list.forEach((field, index) => bytes.writeUInt16BE(field, 2 * index));
   return bytes;
 }
@@ -161,8 +165,8 @@ function packFields(fields: Iterable<number>): Buffer {
 /** Per field the number of records to append (uint16 BE) and the records, as the band script takes them. */
 function packAppends(appends: readonly number[][]): { counts: Buffer; records: Buffer } {
   if (appends.every((records) => records.length === 0)) return { counts: Buffer.alloc(0), records: Buffer.alloc(0) };
-  const counts = Buffer.alloc(2 * appends.length);
-  const records = Buffer.alloc(4 * appends.reduce((total, list) => total + list.length, 0));
+  const counts = Buffer.allocUnsafe(2 * appends.length);
+  const records = Buffer.allocUnsafe(4 * appends.reduce((total, list) => total + list.length, 0));
   let at = 0;
   appends.forEach((list, position) => {
     counts.writeUInt16BE(list.length, 2 * position);
@@ -203,11 +207,18 @@ function countPerBucket(items: Array<{ bucket: number }>): Map<number, number> {
 type Command = (redis: RedisClient) => Promise<unknown>;
 
 /**
- * Sends commands at once, each as soon as it is built (Redis starts on the first while the
- * next is encoded), in order on the connection; gives their replies in order.
+ * Sends commands at once, in order on the connection; gives their replies in order. On one
+ * server they leave in one write (the socket is corked while they are built): one system call
+ * each way instead of one a command, and Redis reads and answers them in one turn of its loop.
  */
 async function together(redis: RedisClient, commands: Command[]): Promise<unknown[]> {
-  return Promise.all(commands.map((command) => command(redis)));
+  const stream = isCluster(redis) || redis.status !== 'ready' ? undefined : redis.stream;
+  stream?.cork();
+  try {
+    return Promise.all(commands.map((command) => command(redis)));
+  } finally {
+    stream?.uncork();
+  }
 }
 
 /** Handles a lookup found per item. */
@@ -221,10 +232,22 @@ interface Lookup {
 }
 
 /** One band group's share of a script call: its fields (field → position), the records to append to each, and the lookups. */
-interface GroupWork {
-  fields: Map<number, number>;
-  appends: number[][];
-  lookups: Lookup[];
+class GroupWork {
+  readonly fields = new Map<number, number>();
+  readonly appends: number[][] = [];
+  readonly lookups: Lookup[] = [];
+
+  /** The position of a band hash's field in the group's call (a new field takes the next). */
+  position(band: number, hash: number): number {
+    const field = fieldOf(band, hash);
+    let position = this.fields.get(field);
+    if (position === undefined) {
+      position = this.fields.size;
+      this.fields.set(field, position);
+      this.appends.push([]);
+    }
+    return position;
+  }
 }
 
 /** A band script's reply: per record found, the lookup's number (uint16) and the record. */
@@ -232,7 +255,7 @@ const FOUND_BYTES = 2 + RECORD_BYTES;
 
 /** Lookups as the band script takes them: the field's position and the item (uint16 BE each), the tail's high 8 bits (a record's first byte) and its low 2 bits. */
 function packLookups(lookups: readonly Lookup[]): Buffer {
-  const bytes = Buffer.alloc(6 * lookups.length);
+  const bytes = Buffer.allocUnsafe(6 * lookups.length);
   lookups.forEach(({ position, item, tail }, index) => {
     bytes.writeUInt16BE(position, 6 * index);
     bytes.writeUInt16BE(item, 6 * index + 2);
@@ -398,36 +421,27 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   private async lookUpAndAppend(lookups: Prepared[], placed: Placed[]): Promise<IndexedFingerprint[][]> {
     const { windowMs } = this.options;
     const ranges = lookups.map(({ item }) => ({ first: this.bucketOf(item.at - windowMs), last: this.bucketOf(item.at + windowMs) }));
-    const perGroup = new Map<number, GroupWork>();
-    /** The position of a band hash's field in its group's script call. */
-    const positionOf = (band: number, hash: number): { work: GroupWork; position: number } => {
-      const work: GroupWork = perGroup.get(band % BAND_GROUPS) ?? { fields: new Map(), appends: [], lookups: [] };
-      perGroup.set(band % BAND_GROUPS, work);
-      const field = fieldOf(band, hash);
-      if (!work.fields.has(field)) {
-        work.fields.set(field, work.fields.size);
-        work.appends.push([]);
-      }
-      return { work, position: work.fields.get(field)! };
-    };
+    /** Per band group (sparse), its share of the calls. */
+    const perGroup: GroupWork[] = [];
+    const workOf = (band: number): GroupWork => (perGroup[band % BAND_GROUPS] ??= new GroupWork());
     lookups.forEach(({ bands }, item) => {
       for (const { band, hash } of bands) {
-        const { work, position } = positionOf(band, hash);
-        work.lookups.push({ position, item, tail: tailOf(hash) });
+        const work = workOf(band);
+        work.lookups.push({ position: work.position(band, hash), item, tail: tailOf(hash) });
       }
     });
     const stored = placed.filter(({ ordinal }) => ordinal >= 0);
     for (const { bands, shard, bucket, ordinal } of stored) {
       for (const { band, hash } of bands) {
-        const { work, position } = positionOf(band, hash);
-        work.appends[position]!.push(recordOf(hash, bucket, shard, ordinal));
+        const work = workOf(band);
+        work.appends[work.position(band, hash)]!.push(recordOf(hash, bucket, shard, ordinal));
       }
     }
     const entryHashes = [...groupBy(stored, ({ shard, bucket }) => handleOf(shard, bucket, 0)).values()];
     const ahead = this.reservations.ahead(countPerBucket(placed));
     const reference = this.trimReference(placed);
     // On a cluster each group is a slot of its own; one server takes them all in one call.
-    const groups = [...perGroup.entries()];
+    const groups = perGroup.flatMap((work, group): Array<[number, GroupWork]> => [[group, work]]);
     const calls = this.cluster || groups.length === 0 ? groups.map((group) => [group]) : [groups];
     const here = this.cluster || lookups.length === 0 ? undefined : this.readsHere(ranges);
     const entryKeys = here?.keys ?? [];
@@ -463,7 +477,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const first = Math.min(...ranges.map((range) => range.first));
     const span = Math.max(...ranges.map((range) => range.last)) - first + 1;
     if (span > MAX_READ_BUCKETS) return undefined;
-    const packed = Buffer.alloc(2 * ranges.length);
+    const packed = Buffer.allocUnsafe(2 * ranges.length);
     ranges.forEach((range, item) => {
       packed[2 * item] = range.first - first;
       packed[2 * item + 1] = range.last - first;
@@ -489,7 +503,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   private appendEntries(group: Placed[]): Command {
     return (redis) => {
       const { shard, bucket } = group[0]!;
-      const ordinals = Buffer.alloc(3 * group.length);
+      const ordinals = Buffer.allocUnsafe(3 * group.length);
       const encoded = group.map(({ item, feedKey, ordinal }, index) => {
         ordinals.writeUIntBE(ordinal, 3 * index, 3);
         return encodeEntry({ id: item.id, feedKey, at: item.at, fingerprint: item.fingerprint }, bucket * this.bucketMs, this.options);
@@ -518,7 +532,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const calls = readCalls([...unique].sort((a, b) => a - b), this.cluster);
     const reads = calls.map((wanted) => {
       const hashes: Array<{ shard: number; bucket: number }> = [];
-      const packed = Buffer.alloc(4 * wanted.length);
+      const packed = Buffer.allocUnsafe(4 * wanted.length);
       wanted.forEach((handle, index) => {
         const { shard, bucket, ordinal } = placeOf(handle);
         const last = hashes.at(-1);
@@ -545,21 +559,27 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   /** Near-duplicates of each item among its indexed candidates and, with `withinBatch`, the batch's earlier items. */
   private rank(items: Prepared[], indexed: IndexedFingerprint[][], withinBatch: boolean): string[][] {
     const { windowMs, signatureBits } = this.options;
-    /** The batch's earlier items by band hash (band × 2^32 + hash). */
-    const earlier = new Map<number, IndexedFingerprint[]>();
+    /** The batch's earlier items, per band by band hash (as an int32: a small integer to V8, where a uint32 may not be). */
+    const earlier: Array<Map<number, IndexedFingerprint[]>> = [];
     return items.map(({ item, bands, feedKey }, index) => {
-      const stored = storedFingerprint(item.fingerprint, signatureBits);
-      const keys = bands.map(({ band, hash }) => band * 2 ** 32 + hash);
-      const found = [...indexed[index]!, ...keys.flatMap((key) => earlier.get(key) ?? [])].filter((candidate) => Math.abs(candidate.at - item.at) <= windowMs);
+      // Similarity compares only a signature's low bits, so one needs no cutting; a digest does (it is stored shorter).
+      const fingerprint = item.fingerprint.kind === 'minhash' ? item.fingerprint : storedFingerprint(item.fingerprint, signatureBits);
+      const found: IndexedFingerprint[] = [];
+      const near = (candidate: IndexedFingerprint): void => {
+        if (Math.abs(candidate.at - item.at) <= windowMs) found.push(candidate);
+      };
+      indexed[index]!.forEach(near);
+      for (const { band, hash } of bands) earlier[band]?.get(hash | 0)?.forEach(near);
       if (withinBatch) {
-        const entry: IndexedFingerprint = { id: item.id, feedId: feedKey, at: item.at, fingerprint: stored };
-        for (const key of keys) {
-          const list = earlier.get(key);
+        const entry: IndexedFingerprint = { id: item.id, feedId: feedKey, at: item.at, fingerprint };
+        for (const { band, hash } of bands) {
+          const byHash = (earlier[band] ??= new Map());
+          const list = byHash.get(hash | 0);
           if (list) list.push(entry);
-          else earlier.set(key, [entry]);
+          else byHash.set(hash | 0, [entry]);
         }
       }
-      return rankNearDuplicates(stored, feedKey, found, this.options);
+      return found.length === 0 ? [] : rankNearDuplicates(fingerprint, feedKey, found, this.options);
     });
   }
 }
