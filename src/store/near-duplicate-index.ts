@@ -15,13 +15,13 @@ import { withNearDuplicateScripts } from './near-duplicate-scripts.js';
 import { createStoryKeys, type StoryKeys } from './story-keys.js';
 
 /**
- * The near-duplicate index in Redis, laid out for memory (~142 B per item), for few round
+ * The near-duplicate index in Redis, laid out for memory (~140 B per item), for few round
  * trips and for Redis Cluster.
  *
  * Time is cut into buckets a third of the window long (a lookup spans at most 7 of them).
  *
  * - Entries (near-duplicate-entries.ts, 47 B): id, feed, time and the signature's low 4 bits
- *   per value, fixed-size, in one hash per entry shard and bucket, 16 to a field (a chunk; a
+ *   per value, fixed-size, in one hash per entry shard and bucket, 64 to a field (a chunk; a
  *   field is rewritten whole on append, so it stays small); the hash expires a window and a
  *   bucket after its last write. An entry's handle is its shard, bucket and ordinal. The hash
  *   hands out whole chunks from a counter, and an index holds a few ahead
@@ -37,9 +37,9 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  *   that is gone or does not match). 16 bands × 4 B, plus ~18 B of hash fields at 100,000
  *   items in the window (less per item as the window fills).
  *
- * Slots: each band group is one key, tagged `{nd5-g<group>}`, so on a cluster one script per
+ * Slots: each band group is one key, tagged `{nd4-g<group>}`, so on a cluster one script per
  * group looks up and appends a batch's records; the entry hashes of one shard share the tag
- * `{nd5-e<shard>}` over all buckets, so one script reads a batch's candidates from a shard
+ * `{nd4-e<shard>}` over all buckets, so one script reads a batch's candidates from a shard
  * whatever their buckets. 4 group slots and 4 shard slots: every call stays in one slot, and the
  * index (a small part of Herald's memory beside the items) spreads over the masters. One server
  * has no slots to keep to: there one band script takes all four groups, and one read script all
@@ -65,17 +65,16 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * only between batches running at the same moment, which the story engine's clustering lock
  * never lets happen.
  *
- * Layouts before this one used the tags `{nd-b…}`/`{nd-e…}`, `{nd2-b…}`/`{nd2-e…}`,
- * `{nd3-g…}`/`{nd3-e…}` (whose entry hashes counted entries, not chunks) and `{nd4-g…}`/`{nd4-e…}`
- * (chunks of 64 entries: a candidate's read had Lua copy and hash a 3 KB string): this one never
- * reads those keys, so after an upgrade they simply expire within a window and a bucket (an item
+ * Layouts before this one used the tags `{nd-b…}`/`{nd-e…}`, `{nd2-b…}`/`{nd2-e…}` and
+ * `{nd3-g…}`/`{nd3-e…}` (whose entry hashes counted entries, not chunks): this one never reads
+ * those keys, so after an upgrade they simply expire within a window and a bucket (an item
  * indexed just before the upgrade is then not found as an original: a missed match at most).
  */
 
 /** Entry shards (2 bits of a record). */
 const ENTRY_SHARDS = 4;
-/** Entries per hash field (a chunk, the unit an entry hash hands out): a small chunk is cheap to read whole for one entry (Lua copies and hashes every string it reads), each costs ~50 B of hash field. */
-const ENTRIES_PER_CHUNK = 16;
+/** Entries per hash field (a chunk, the unit an entry hash hands out). */
+const ENTRIES_PER_CHUNK = 64;
 /** Entries an entry hash takes: the 17 bits of a record's ordinal (524,288 items a bucket over the 4 shards). */
 const MAX_ENTRIES = 1 << 17;
 /** The band hash's first bits name the field. */

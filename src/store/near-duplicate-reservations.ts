@@ -1,6 +1,6 @@
 /**
  * Entry positions a near-duplicate index holds ahead of its batches (layout:
- * near-duplicate-index.ts). An entry hash hands out whole chunks (hash fields of 16 entries)
+ * near-duplicate-index.ts). An entry hash hands out whole chunks (hash fields of 64 entries)
  * from a counter; the index that took a chunk is the only writer of that field, so it knows an
  * entry's ordinal before the entry is written, and a batch's band records (which name the
  * ordinals) go out in the same round trip as its entries.

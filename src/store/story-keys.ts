@@ -5,8 +5,8 @@ import { keysUnder } from './keys.js';
  * memory), all under the configured prefix (`herald:` by default).
  *
  * Redis Cluster (see keys.ts): the near-duplicate index tags its keys per group of LSH bands
- * (`{nd5-g<group>}`: one key, so one script looks up and appends a batch's records) and per
- * entry shard (`{nd5-e<shard>}`: a shard's time buckets share a slot, so one script reads a
+ * (`{nd4-g<group>}`: one key, so one script looks up and appends a batch's records) and per
+ * entry shard (`{nd4-e<shard>}`: a shard's time buckets share a slot, so one script reads a
  * batch's candidates from it); no other key here is tagged and none shares a script or MULTI
  * with another, so stories, their profiles and the term lookups spread over every slot.
  */
@@ -39,8 +39,8 @@ export interface StoryKeys {
 export function createStoryKeys(prefix = 'herald'): StoryKeys {
   const under = keysUnder(prefix);
   return {
-    nearDuplicateBands: (group) => under(`{nd5-g${group}}`),
-    nearDuplicateEntries: (shard, bucket) => under(`{nd5-e${shard}}`, String(bucket)),
+    nearDuplicateBands: (group) => under(`{nd4-g${group}}`),
+    nearDuplicateEntries: (shard, bucket) => under(`{nd4-e${shard}}`, String(bucket)),
     storyOf: (itemId) => under('story-of', itemId),
     stories: () => under('stories'),
     storyItems: (storyId) => under('story', storyId, 'items'),

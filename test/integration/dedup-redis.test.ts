@@ -188,7 +188,7 @@ describe('RedisNearDuplicateIndex', () => {
     });
     await index.matchAndAdd([first!]);
     // Another writer appends to the chunk this index holds (as after its entry hash expired and started over).
-    const [entryKey] = await redis.keys(`${prefix}:{nd5-e*`);
+    const [entryKey] = await redis.keys(`${prefix}:{nd4-e*`);
     const chunk = (await redis.hgetBuffer(entryKey!, '0'))!;
     await redis.hset(entryKey!, '0', Buffer.concat([chunk, chunk]));
     await index.matchAndAdd([second!]);
@@ -271,7 +271,7 @@ describe('RedisStoryEngine', () => {
     expect(first!.kind).toBe('new-story');
     const keys = createStoryKeys(prefix);
     // The near-duplicate index's entry hashes too: while one lasts, the reprint would still find the original.
-    await until(async () => (await redis.exists(keys.storyOf(original!.id), keys.storyTerms(first!.storyId))) + (await redis.keys(`${prefix}:{nd5-e*`)).length === 0, 'story keys and index entries to expire');
+    await until(async () => (await redis.exists(keys.storyOf(original!.id), keys.storyTerms(first!.storyId))) + (await redis.keys(`${prefix}:{nd4-e*`)).length === 0, 'story keys and index entries to expire');
     const [second] = await engine.addItems([reprint!]);
     expect(second!.kind).toBe('new-story');
     expect(await redis.lrange(keys.storyItems(first!.storyId), 0, -1)).toEqual([original!.id]);
