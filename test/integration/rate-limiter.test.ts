@@ -141,6 +141,31 @@ describe('RedisRateLimiter', () => {
     expect(thirdInGlobal.waitMs).toBeGreaterThan(50_000);
   });
 
+  it('keeps the place of a chat held back by its own limit in a busy shared line, so the plans made meanwhile for other chats leave room for it', async () => {
+    const [limiter] = twoProcesses();
+    const global = { key: 'global', limit: 2, perMs: 3000 };
+    const chat = (id: string) => ({ key: `chat:${id}`, limit: 1, perMs: 3000 });
+    // The global bucket is full for a window; chat a, answered last, is held back by its own limit a little longer.
+    await Promise.all([limiter.send([global, chat('a')], () => sleep(300)), limiter.send([global, chat('b')], async () => undefined)]);
+    const plans = [await limiter.reserve([global, chat('a')]), await limiter.reserve([global, chat('c')]), await limiter.reserve([global, chat('d')])];
+    expect(plans[0]!.waitMs).toBeGreaterThan(2000);
+    expect(mostInAnyWindow(plans.map((plan) => plan.atMs), global.perMs)).toBeLessThanOrEqual(global.limit);
+  });
+
+  it('plans a refused commit again behind the plans made meanwhile, not in their slots', async () => {
+    const [limiter] = twoProcesses();
+    const bucket = { key: 'refused', limit: 1, perMs: 2000 };
+    const first = await limiter.acquire([bucket]);
+    const second = await limiter.reserve([bucket]);
+    const third = await limiter.reserve([bucket]);
+    // Answered later than the second's plan allowed for: its commit is refused.
+    await sleep(50);
+    await limiter.settle(first.ticket);
+    const retry = await limiter.commit(second.ticket);
+    expect(retry.admitted).toBe(false);
+    expect(mostInAnyWindow([retry.atMs, third.atMs], bucket.perMs)).toBe(1);
+  });
+
   it('admits at once no more than any bucket allows, whatever the mix of buckets and processes (property)', async () => {
     const bucketSpecs: RateBucket[] = [
       { key: 'g', limit: 3, perMs: 40_000 },
