@@ -89,12 +89,12 @@ export function pacedWindow(limit: number, perMs: number): Pick<RateBucket, 'lim
  *   plan, bulk:          sends + every plan
  *   commit, interactive: sends + interactive plans ranked ahead of it
  *   commit, bulk:        sends + interactive plans + bulk plans ranked ahead of it
- * and a refused commit plans again as a plan of its lane. Only the sends made decide safety;
- * plans only order the callers. A plan is booked in the buckets that hold it back, and in those
- * with a line of their own reaching within a window of it: one held back by its chat's limit
- * takes its place in a busy global line, so the plans made meanwhile leave room for it (else
- * they fill its instant, and its commit is refused and goes again). In a global bucket with
- * room now it keeps no place, so it never holds back other chats there.
+ * Only the sends made decide safety; plans only order the callers. A plan is booked in the
+ * buckets that hold it back, and in those with a line of their own reaching within a window of
+ * it: one held back by its chat's limit takes its place in a busy global line, so the plans made
+ * meanwhile leave room for it (else they fill its instant, and its commit is refused and goes
+ * again). In a global bucket with room now it keeps no place, so it never holds back other
+ * chats there.
  */
 const LIMITER_SCRIPT = `
 local clock = redis.call('TIME')
@@ -102,9 +102,8 @@ local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 -- rank: a committing caller's planned instant; plans of its lane before it are ahead of it.
 local mode, member, lane, rank = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local grace, lease = tonumber(ARGV[5]), tonumber(ARGV[6])
--- A send's expected time in flight, for plans only (a refused commit plans again): the send a
--- plan stands for, or one in flight, counts until its answer, so a plan placed after it lands
--- where its commit is admitted.
+-- A send's expected time in flight, for plans only: the send a plan stands for, or one in
+-- flight, counts until its answer, so a plan placed after it lands where its commit is admitted.
 local flightGuess = mode == 'plan' and tonumber(ARGV[7]) or 0
 -- For a settle: how long before this call its answer was back (the caller's clock).
 local answeredAgo = mode == 'settle' and tonumber(ARGV[7]) or 0
@@ -209,28 +208,13 @@ local from = now
 if mode == 'commit' then from = math.max(now - grace, tonumber(rank)) end
 
 -- Each bucket's earliest free instant stays free later on, so the latest of them suits all.
-local function place(start)
-  local at = start
-  for _, b in ipairs(buckets) do
-    b.at = earliest(b, start)
-    if b.at > at then at = b.at end
-  end
-  return at
+local at = from
+for _, b in ipairs(buckets) do
+  b.at = earliest(b, from)
+  if b.at > at then at = b.at end
 end
 
-local at = place(from)
 local admitted = at <= now + early
-if mode == 'commit' and not admitted then
-  -- Refused: the sends ahead took longer than its plan allowed for. It plans again as a new
-  -- caller would, behind every plan, so its next commit is not refused again by the plans ranked
-  -- behind its old instant and admitted meanwhile (each refusal a round trip, on a busy machine).
-  flightGuess = tonumber(ARGV[7])
-  for _, b in ipairs(buckets) do
-    for _, plans in ipairs(b.plans) do plans[2] = '+inf' end
-  end
-  at = place(now)
-end
-
 local score = micros(at)
 for _, b in ipairs(buckets) do
   if admitted then

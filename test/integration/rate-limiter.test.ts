@@ -152,20 +152,6 @@ describe('RedisRateLimiter', () => {
     expect(mostInAnyWindow(plans.map((plan) => plan.atMs), global.perMs)).toBeLessThanOrEqual(global.limit);
   });
 
-  it('plans a refused commit again behind the plans made meanwhile, not in their slots', async () => {
-    const [limiter] = twoProcesses();
-    const bucket = { key: 'refused', limit: 1, perMs: 2000 };
-    const first = await limiter.acquire([bucket]);
-    const second = await limiter.reserve([bucket]);
-    const third = await limiter.reserve([bucket]);
-    // Answered later than the second's plan allowed for: its commit is refused.
-    await sleep(50);
-    await limiter.settle(first.ticket);
-    const retry = await limiter.commit(second.ticket);
-    expect(retry.admitted).toBe(false);
-    expect(mostInAnyWindow([retry.atMs, third.atMs], bucket.perMs)).toBe(1);
-  });
-
   it('admits at once no more than any bucket allows, whatever the mix of buckets and processes (property)', async () => {
     const bucketSpecs: RateBucket[] = [
       { key: 'g', limit: 3, perMs: 40_000 },
