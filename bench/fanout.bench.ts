@@ -1,6 +1,7 @@
 /**
  * Fan-out: one briefing (3 parts) to 5,000 Telegram chats through BullMQ delivery workers and
- * the Bot API emulator with its global limit at 300 messages/s (1/s per chat, as Telegram).
+ * the Bot API emulator with its global limit at 300 messages/s (1/s per chat, as Telegram), the
+ * emulator in a process of its own as Telegram is a server elsewhere (see emulator-process.ts).
  * Reports the achieved rate against that limit, the 429s received, and duplicates and losses,
  * once on its own and once beside a CPU hog.
  */
@@ -17,10 +18,11 @@ import { BriefingStore } from '../src/store/briefings.js';
 import { DeliveryStore } from '../src/store/deliveries.js';
 import { createKeys } from '../src/store/keys.js';
 import { SubscriptionStore } from '../src/store/subscriptions.js';
-import { startTelegramEmulator, TELEGRAM_LIMITS } from '../test/emulators/telegram-bot-api.js';
+import { TELEGRAM_LIMITS } from '../test/emulators/telegram-bot-api.js';
 import { RIG_TOKEN, saveTestBriefing } from '../test/support/delivery-rig.js';
 import { startRedis } from '../test/support/redis.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
+import { startEmulatorProcess } from './emulator-process.js';
 import { CONDITIONS, machineLoad, rateAtLimit, timeIt, under, withLoopDelay, withRatio, type Benchmark, type BenchResult, type Conditions } from './harness.js';
 
 const CHATS = 5000;
@@ -33,7 +35,7 @@ const PREFIX = 'bench-fanout';
 
 async function fanOutOnce(conditions: Conditions, log: (line: string) => void): Promise<BenchResult[]> {
   const server = await startRedis();
-  const emulator = await startTelegramEmulator({ token: RIG_TOKEN, limits: { globalPerSecond: GLOBAL_LIMIT, perChatPerSecond: 1, perGroupPerMinute: 20 } });
+  const emulator = await startEmulatorProcess({ token: RIG_TOKEN, limits: { globalPerSecond: GLOBAL_LIMIT, perChatPerSecond: 1, perGroupPerMinute: 20 } });
   const connections = Array.from({ length: WORKERS + 1 }, (_, i) => createRedisConnection(server.url, { name: `bench-${i}` }));
   const [main, ...workerConnections] = connections as [typeof connections[0], ...typeof connections];
   const queue = createDeliverQueue(main, PREFIX);
@@ -63,7 +65,8 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
   try {
     const subscriptions = new SubscriptionStore(main, keys);
     const subs = Array.from({ length: CHATS }, (_, i) => telegramChat(1_000_000 + i));
-    for (const sub of subs) emulator.addChat({ id: Number(sub.destination.chatId), type: 'private' });
+    const chatIds = subs.map((sub) => Number(sub.destination.chatId));
+    await emulator.addPrivateChats(chatIds);
     await Promise.all(subs.map((sub) => subscriptions.upsert(sub)));
     await saveTestBriefing(new BriefingStore(main, keys), 'fanoutbench', PARTS);
     await Promise.all(workers.map((worker) => worker.waitUntilReady()));
@@ -82,20 +85,21 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
         }
       }),
     ));
-    const counts = subs.map((sub) => emulator.messages(Number(sub.destination.chatId)).length);
+    const counts = await emulator.messageCounts(chatIds);
+    const stats = await emulator.stats();
     const duplicates = counts.reduce((sum, n) => sum + Math.max(0, n - PARTS), 0);
     const losses = counts.reduce((sum, n) => sum + Math.max(0, PARTS - n), 0);
-    const rate = (emulator.stats.sent / ms) * 1000;
-    const reachable = rateAtLimit(emulator.stats.sent, GLOBAL_LIMIT);
-    log(`${conditions} (${load} before): ${emulator.stats.sent} messages in ${(ms / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s against the emulator's ${GLOBAL_LIMIT}/s; ${(rate / reachable).toFixed(3)} of the ${reachable.toFixed(0)}/s reachable with the first second's burst`);
+    const rate = (stats.sent / ms) * 1000;
+    const reachable = rateAtLimit(stats.sent, GLOBAL_LIMIT);
+    log(`${conditions} (${load} before): ${stats.sent} messages in ${(ms / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s against the emulator's ${GLOBAL_LIMIT}/s; ${(rate / reachable).toFixed(3)} of the ${reachable.toFixed(0)}/s reachable with the first second's burst`);
     const sends = limiters.reduce((sum, limiter) => sum + limiter.stats.sends, 0);
     const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
     const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
-    log(`429s received: ${emulator.stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused`);
-    const note = `${conditions}, ${load} before, ${loopDelay}, a send in flight ${inFlightMs.toFixed(1)} ms on average; ${WORKERS} workers × ${CONCURRENCY} deliveries in flight, shared Redis limiter at ${pacing.global.limit}/${pacing.global.perMs} ms, 1/${pacing.perChat.perMs} ms per chat`;
+    log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused`);
+    const note = `${conditions}, ${load} before, ${loopDelay}, a send in flight ${inFlightMs.toFixed(1)} ms on average; emulator in a process of its own; ${WORKERS} workers × ${CONCURRENCY} deliveries in flight, shared Redis limiter at ${pacing.global.limit}/${pacing.global.perMs} ms, 1/${pacing.perChat.perMs} ms per chat`;
     return [
       withRatio({ name: `fan-out rate (5,000 chats × 3 parts), ${conditions}`, value: rate, unit: 'msg/s', baseline: GLOBAL_LIMIT, note: `${note}; baseline = emulator's global limit (with the first second's burst ${reachable.toFixed(0)}/s is reachable: ${(rate / reachable).toFixed(3)} of it)` }),
-      { name: `fan-out 429s received, ${conditions}`, value: emulator.stats.tooManyRequests, unit: 'count', note },
+      { name: `fan-out 429s received, ${conditions}`, value: stats.tooManyRequests, unit: 'count', note },
       { name: `fan-out duplicates, ${conditions}`, value: duplicates, unit: 'messages', note: 'parts a chat got more than once (must be 0)' },
       { name: `fan-out losses, ${conditions}`, value: losses, unit: 'messages', note: 'parts a chat never got (must be 0)' },
     ];

@@ -89,9 +89,12 @@ export function pacedWindow(limit: number, perMs: number): Pick<RateBucket, 'lim
  *   plan, bulk:          sends + every plan
  *   commit, interactive: sends + interactive plans ranked ahead of it
  *   commit, bulk:        sends + interactive plans + bulk plans ranked ahead of it
- * Only the sends made decide safety; plans only order the callers. A plan is booked only in the
- * buckets that hold it back: one held back by its chat's limit keeps no place in the global
- * line, so it never holds back other chats there.
+ * Only the sends made decide safety; plans only order the callers. A plan is booked in the
+ * buckets that hold it back, and in those with a line of their own reaching within a window of
+ * it: one held back by its chat's limit takes its place in a busy global line, so the plans made
+ * meanwhile leave room for it (else they fill its instant, and its commit is refused and goes
+ * again). In a global bucket with room now it keeps no place, so it never holds back other
+ * chats there.
  */
 const LIMITER_SCRIPT = `
 local clock = redis.call('TIME')
@@ -217,7 +220,7 @@ for _, b in ipairs(buckets) do
   if admitted then
     redis.call('ZADD', b.flight, score, member)
     keepFor(b.flight, b.P, lease)
-  elseif b.at == at then
+  elseif b.at == at or (b.at > now and at < b.at + b.P) then
     redis.call('ZADD', b.own, score, member)
     keepFor(b.own, b.P, 0)
   end

@@ -141,6 +141,17 @@ describe('RedisRateLimiter', () => {
     expect(thirdInGlobal.waitMs).toBeGreaterThan(50_000);
   });
 
+  it('keeps the place of a chat held back by its own limit in a busy shared line, so the plans made meanwhile for other chats leave room for it', async () => {
+    const [limiter] = twoProcesses();
+    const global = { key: 'global', limit: 2, perMs: 3000 };
+    const chat = (id: string) => ({ key: `chat:${id}`, limit: 1, perMs: 3000 });
+    // The global bucket is full for a window; chat a, answered last, is held back by its own limit a little longer.
+    await Promise.all([limiter.send([global, chat('a')], () => sleep(300)), limiter.send([global, chat('b')], async () => undefined)]);
+    const plans = [await limiter.reserve([global, chat('a')]), await limiter.reserve([global, chat('c')]), await limiter.reserve([global, chat('d')])];
+    expect(plans[0]!.waitMs).toBeGreaterThan(2000);
+    expect(mostInAnyWindow(plans.map((plan) => plan.atMs), global.perMs)).toBeLessThanOrEqual(global.limit);
+  });
+
   it('admits at once no more than any bucket allows, whatever the mix of buckets and processes (property)', async () => {
     const bucketSpecs: RateBucket[] = [
       { key: 'g', limit: 3, perMs: 40_000 },
