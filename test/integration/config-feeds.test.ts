@@ -132,6 +132,25 @@ describe('syncing the config feeds', () => {
     expect(report.removed.map((feed) => feed.url)).toEqual([OLD]);
   });
 
+  it('returns the poll states as they are after the adding: a feed a worker disabled or polled meanwhile is scheduled as it is now', async () => {
+    await syncConfigFeeds(config([{ url: A }, { url: B }]), feeds);
+    const [a, b] = await feeds.list();
+    /** The store of this start, while a worker of another process polls: A fails for good, B is polled, as the adding begins. */
+    class PolledDuringTheSync extends FeedStore {
+      override async addMany(...args: Parameters<FeedStore['addMany']>): ReturnType<FeedStore['addMany']> {
+        await feeds.saveState(a!.id, { consecutiveFailures: 10, disabledReason: 'HTTP 410' });
+        await feeds.saveState(b!.id, { consecutiveFailures: 0, lastPolledAt: '2025-03-11T07:00:00.000Z' });
+        return super.addMany(...args);
+      }
+    }
+    const report = await syncConfigFeeds(config([{ url: A }, { url: B }]), new PolledDuringTheSync(server.client(), createKeys(PREFIX)));
+    expect(report.catalogue).toEqual(await feeds.listWithState());
+    expect(report.catalogue.map(({ state }) => state)).toEqual([
+      { consecutiveFailures: 10, disabledReason: 'HTTP 410' },
+      { consecutiveFailures: 0, lastPolledAt: '2025-03-11T07:00:00.000Z' },
+    ]);
+  });
+
   it('reads each stored feed and poll state once', async () => {
     const listed = Array.from({ length: 1200 }, (_, i) => ({ url: `https://feeds.invalid/${i}.xml` }));
     // A first start reads nothing: the catalogue is empty, and what it adds it knows.
