@@ -28,9 +28,9 @@ export interface FeedSyncReport {
  * a missing HERALD_CONFIG) than a wish to drop every feed.
  *
  * The feed records are read once, before the adding: the adding finds the known feeds in them,
- * and they are kept up to date as feeds are added, updated and removed. At the end the feed
- * index (ids only) says which feeds are there: one added or removed meanwhile by another process
- * (a chat's /add during a rolling restart) is read or dropped, as a listing at the end would.
+ * and they are kept up to date as feeds are added and updated. After the adding the feed index
+ * (ids only) says which feeds are there: one added or removed meanwhile by another process (a
+ * chat's /add during a rolling restart) is read or dropped, as a listing then would.
  * The poll states are read at the end, for the poll schedule: a feed a worker polled, backed off
  * or disabled during the sync is scheduled as it is now, not as it was before the adding. A feed
  * this sync added has none to read: nothing polls it before it is scheduled.
@@ -79,23 +79,24 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
       }),
     );
   }
-  const unlisted = [...known.values()].filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
+  // The feed index after the adding, as a listing now would give it: a feed another process added meanwhile is read,
+  // and removed as the others are when the config added it and lists it no more; one removed meanwhile is out.
+  const ids = await feeds.ids();
+  for (const feed of await feeds.records(ids.filter((id) => !known.has(id)))) if (feed) known.set(feed.id, feed);
+  const listing = ids.flatMap((id) => known.get(id) ?? []);
+  const unlisted = listing.filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
+  const gone = new Set<string>();
   if (config.feeds.length === 0) report.spared = unlisted;
   else {
     for (const feed of unlisted) {
       if (await feeds.remove(feed.id)) report.removed.push(feed);
-      known.delete(feed.id);
+      gone.add(feed.id);
     }
   }
-  const ids = await feeds.ids();
-  const polled = ids.filter((id) => !added.has(id));
-  const [stored, late] = await Promise.all([feeds.states(polled), feeds.records(ids.filter((id) => !known.has(id)))]);
-  for (const feed of late) if (feed) known.set(feed.id, feed);
-  const states = new Map(polled.map((id, index) => [id, stored[index]!]));
-  const catalogue = ids.flatMap((id) => {
-    const feed = known.get(id);
-    return feed ? [{ feed, state: states.get(id) ?? newFeedState() }] : [];
-  });
+  const remaining = listing.filter((feed) => !gone.has(feed.id));
+  const polled = remaining.filter((feed) => !added.has(feed.id));
+  const states = new Map((await feeds.states(polled.map((feed) => feed.id))).map((state, index) => [polled[index]!.id, state]));
+  const catalogue = remaining.map((feed) => ({ feed, state: states.get(feed.id) ?? newFeedState() }));
   return { ...report, catalogue };
 }
 

@@ -151,6 +151,20 @@ describe('syncing the config feeds', () => {
     ]);
   });
 
+  it('removes a feed the config added and no longer lists though another start stored it during the sync (a rolling restart with an older config)', async () => {
+    await syncConfigFeeds(config([{ url: A }]), feeds);
+    class OlderConfigStartsMeanwhile extends FeedStore {
+      override async addMany(...args: Parameters<FeedStore['addMany']>): ReturnType<FeedStore['addMany']> {
+        await syncConfigFeeds(config([{ url: A }, { url: OLD }]), feeds);
+        return super.addMany(...args);
+      }
+    }
+    const report = await syncConfigFeeds(config([{ url: A }, { url: B }]), new OlderConfigStartsMeanwhile(server.client(), createKeys(PREFIX)));
+    expect(report.removed.map((feed) => feed.url)).toEqual([OLD]);
+    expect(report.catalogue.map(({ feed }) => feed.url)).toEqual([A, B]);
+    expect(report.catalogue).toEqual(await feeds.listWithState());
+  });
+
   it('reads each stored feed and poll state once', async () => {
     const listed = Array.from({ length: 1200 }, (_, i) => ({ url: `https://feeds.invalid/${i}.xml` }));
     // A first start reads nothing: the catalogue is empty, and what it adds it knows.
