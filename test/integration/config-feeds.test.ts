@@ -11,7 +11,7 @@ import { startWorkers } from '../../src/runtime/workers.js';
 import { syncConfigFeeds } from '../../src/config/feed-sync.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { commandCallsDuring, startRedis, type TestRedis } from '../support/redis.js';
 
 const PREFIX = 'cfgfeeds';
 const A = 'https://a.example/feed.xml';
@@ -107,14 +107,6 @@ describe('the config owns the feeds it lists', () => {
   });
 });
 
-/** How many HGETALLs Redis ran during `run` (a script's own included). */
-async function hgetallsDuring(run: () => Promise<unknown>): Promise<number> {
-  const calls = async () => Number(/cmdstat_hgetall:calls=(\d+)/.exec(await server.client().info('commandstats'))?.[1] ?? 0);
-  const before = await calls();
-  await run();
-  return (await calls()) - before;
-}
-
 describe('syncing the config feeds', () => {
   const config = (listed: Array<{ url: string; interval?: number }>) => parseConfig({ redis: { prefix: PREFIX }, feeds: listed, defaults: { briefingTime: '03:00' } });
 
@@ -168,9 +160,9 @@ describe('syncing the config feeds', () => {
   it('reads each stored feed and poll state once', async () => {
     const listed = Array.from({ length: 1200 }, (_, i) => ({ url: `https://feeds.invalid/${i}.xml` }));
     // A first start reads nothing: the catalogue is empty, and what it adds it knows.
-    expect(await hgetallsDuring(() => syncConfigFeeds(config(listed), feeds))).toBe(0);
+    expect(await commandCallsDuring(server.client(), 'hgetall', () => syncConfigFeeds(config(listed), feeds))).toBe(0);
     // A restart reads every feed's record and state, once.
-    expect(await hgetallsDuring(() => syncConfigFeeds(config(listed), feeds))).toBe(2 * listed.length);
+    expect(await commandCallsDuring(server.client(), 'hgetall', () => syncConfigFeeds(config(listed), feeds))).toBe(2 * listed.length);
   });
 });
 
