@@ -27,15 +27,19 @@ export interface FeedSyncReport {
  * all removes nothing: that is more likely a start without the config file (another directory,
  * a missing HERALD_CONFIG) than a wish to drop every feed.
  *
- * The catalogue is read once, before the adding: the adding finds the known feeds' records in
- * it, and it is kept up to date as feeds are added, updated and removed. At the end the feed
- * index (ids only) says which feeds are there: one added or removed meanwhile by another process
- * (a chat's /add during a rolling restart) is read or dropped, as a listing at the end would.
+ * The feed records are read once, before the adding: the adding finds the known feeds in them,
+ * and they are kept up to date as feeds are added and updated. After the adding the feed index
+ * (ids only) says which feeds are there: one added or removed meanwhile by another process (a
+ * chat's /add during a rolling restart) is read or dropped, as a listing then would.
+ * The poll states are read at the end, for the poll schedule: a feed a worker polled, backed off
+ * or disabled during the sync is scheduled as it is now, not as it was before the adding. A feed
+ * this sync added has none to read: nothing polls it before it is scheduled.
  */
 export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defaults'>, feeds: FeedStore, now = new Date()): Promise<FeedSyncReport> {
   const report: FeedSyncReport = { added: [], kept: [], removed: [], spared: [], catalogue: [] };
-  const entries = new Map((await feeds.listWithState()).map((entry) => [entry.feed.id, entry]));
+  const known = new Map((await feeds.list()).map((feed) => [feed.id, feed]));
   const listed = new Set<string>();
+  const added = new Set<string>();
   for (let start = 0; start < config.feeds.length; start += SYNC_BATCH) {
     const batch = config.feeds.slice(start, start + SYNC_BATCH).map((entry) => ({
       url: entry.url,
@@ -49,7 +53,7 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
     const stored = await feeds.addMany(
       batch.map(({ url, settings }) => ({ url, ...settings, origin: 'config' })),
       now,
-      (id) => entries.get(id)?.feed,
+      (id) => known.get(id),
     );
     await Promise.all(
       stored.map(async ({ feed, created }, index) => {
@@ -57,7 +61,8 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
         listed.add(feed.id);
         if (created) {
           report.added.push(feed);
-          entries.set(feed.id, { feed, state: newFeedState() });
+          known.set(feed.id, feed);
+          added.add(feed.id);
           return;
         }
         report.kept.push(feed);
@@ -68,25 +73,31 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
         if (!claimed && !changed) return;
         const update = { ...settings, ...(claimed ? { origin: 'config' as const } : {}) };
         const updated = await feeds.update(feed.id, update);
-        const entry = entries.get(feed.id);
-        // Removed meanwhile: out of the catalogue. Stored after the catalogue was read (no entry): read with the index at the end.
-        if (!updated) entries.delete(feed.id);
-        else if (entry) entries.set(feed.id, { feed: { ...feed, ...update }, state: entry.state });
+        // Removed meanwhile: out of the catalogue. Stored after the records were read (not known): read with the index at the end.
+        if (!updated) known.delete(feed.id);
+        else if (known.has(feed.id)) known.set(feed.id, { ...feed, ...update });
       }),
     );
   }
-  const unlisted = [...entries.values()].map(({ feed }) => feed).filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
+  // The feed index after the adding, as a listing now would give it: a feed another process added meanwhile is read,
+  // and removed as the others are when the config added it and lists it no more; one removed meanwhile is out.
+  const ids = await feeds.ids();
+  for (const feed of await feeds.records(ids.filter((id) => !known.has(id)))) if (feed) known.set(feed.id, feed);
+  const listing = ids.flatMap((id) => known.get(id) ?? []);
+  const unlisted = listing.filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
+  const gone = new Set<string>();
   if (config.feeds.length === 0) report.spared = unlisted;
   else {
     for (const feed of unlisted) {
       if (await feeds.remove(feed.id)) report.removed.push(feed);
-      entries.delete(feed.id);
+      gone.add(feed.id);
     }
   }
-  const ids = await feeds.ids();
-  const unread = ids.filter((id) => !entries.has(id));
-  for (const { id, feed, state } of await feeds.getMany(unread)) if (feed) entries.set(id, { feed, state });
-  return { ...report, catalogue: ids.flatMap((id) => entries.get(id) ?? []) };
+  const remaining = listing.filter((feed) => !gone.has(feed.id));
+  const polled = remaining.filter((feed) => !added.has(feed.id));
+  const states = new Map((await feeds.states(polled.map((feed) => feed.id))).map((state, index) => [polled[index]!.id, state]));
+  const catalogue = remaining.map((feed) => ({ feed, state: states.get(feed.id) ?? newFeedState() }));
+  return { ...report, catalogue };
 }
 
 /** One line per removed feed and a summary, so a start says what it changed in the catalogue. */

@@ -155,9 +155,9 @@ export class FeedStore {
     return id === null ? undefined : this.get(id);
   }
 
-  /** Every feed, oldest first. */
+  /** Every feed, oldest first, without the poll states. */
   async list(): Promise<Feed[]> {
-    return (await this.listWithState()).map(({ feed }) => feed);
+    return (await this.records(await this.ids())).filter((feed) => feed !== undefined);
   }
 
   /** Every feed with its poll state, oldest first (for status and for scheduling). */
@@ -221,10 +221,15 @@ export class FeedStore {
     return (await Promise.all(lookups)).flat();
   }
 
-  /** The feed records of `ids` (one script call per few hundred), without their poll states (addMany has no use for them). */
-  private async records(ids: readonly string[]): Promise<(Feed | undefined)[]> {
+  /** The feed records of `ids` (one script call per few hundred), without their poll states; a removed feed has none. */
+  async records(ids: readonly string[]): Promise<(Feed | undefined)[]> {
     const replies = await readHashes(this.redis, ids.map((id) => this.keys.feed(id)));
     return ids.map((id, index) => feedFromHash(id, replies[index]!));
+  }
+
+  /** The poll states of `ids`, without their records. */
+  async states(ids: readonly string[]): Promise<FeedState[]> {
+    return (await readHashes(this.redis, ids.map((id) => this.keys.feedState(id)))).map(stateFromHash);
   }
 
   /** Every feed record and poll state of `ids`, read together (a batch of claimed polls); a removed feed has no record. */

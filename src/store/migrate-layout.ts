@@ -55,7 +55,7 @@ async function moveKey(redis: RedisClient, script: string, prefix: string, key: 
 /**
  * Renames the keys an older Herald wrote (`herald:feed:…`, `herald:sub:…`) to today's layout
  * (`herald:{feeds}:feed:…`, see keys.ts), so an upgrade keeps every feed and subscription.
- * Runs at every start, and nothing on a cluster (no older Herald ran on one). Also drops the
+ * Runs at every start, and does nothing on a cluster (no older Herald ran on one). Also drops the
  * old near-duplicate handle counter, the one old key without a ttl. Returns how many keys moved.
  *
  * No "done" mark is kept: in a rolling upgrade an older Herald still running may add a feed or

@@ -27,12 +27,14 @@ export function whitespaceRunsToSpace(text: string): string {
 const OTHER_WHITESPACE = /[^\S \n]/;
 
 /**
- * A code unit from U+0300 (the combining marks) on, or from U+00A0 on for NFKC: below it every
- * character is its own normal form and none combines with its neighbours, so a text without one
- * is normal already (the normalizer would copy it only to find that out).
+ * A code unit from U+0300 (the combining marks) on, or for NFKC also one of the few below it with
+ * a compatibility mapping (no-break space, ¨ ª ¯ ² ³ ´ µ ¸ ¹ º ¼ ½ ¾, Ĳ ĳ Ŀ ŀ ŉ ſ, the digraphs
+ * Ǆ…ǌ Ǳ…ǳ, the modifier letters ʰ…ʸ, ˘…˝, ˠ…ˤ): below U+0300 every other character is its own
+ * normal form and none combines with its neighbours, so a text without one is normal already
+ * (the normalizer would copy it only to find that out), accented Latin text included.
  */
 const MAY_CHANGE_UNDER_NFC = /[\u0300-\uffff]/;
-const MAY_CHANGE_UNDER_NFKC = /[\u00a0-\uffff]/;
+const MAY_CHANGE_UNDER_NFKC = /[\u0300-\uffff\u00a0\u00a8\u00aa\u00af\u00b2-\u00b5\u00b8-\u00ba\u00bc-\u00be\u0132\u0133\u013f\u0140\u0149\u017f\u01c4-\u01cc\u01f1-\u01f3\u02b0-\u02b8\u02d8-\u02dd\u02e0-\u02e4]/;
 
 /** `text` in NFC, without a copy when it is already. */
 export function toNfc(text: string): string {

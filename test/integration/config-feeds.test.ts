@@ -11,7 +11,7 @@ import { startWorkers } from '../../src/runtime/workers.js';
 import { syncConfigFeeds } from '../../src/config/feed-sync.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { commandCallsDuring, startRedis, type TestRedis } from '../support/redis.js';
 
 const PREFIX = 'cfgfeeds';
 const A = 'https://a.example/feed.xml';
@@ -107,14 +107,6 @@ describe('the config owns the feeds it lists', () => {
   });
 });
 
-/** How many HGETALLs Redis ran during `run` (a script's own included). */
-async function hgetallsDuring(run: () => Promise<unknown>): Promise<number> {
-  const calls = async () => Number(/cmdstat_hgetall:calls=(\d+)/.exec(await server.client().info('commandstats'))?.[1] ?? 0);
-  const before = await calls();
-  await run();
-  return (await calls()) - before;
-}
-
 describe('syncing the config feeds', () => {
   const config = (listed: Array<{ url: string; interval?: number }>) => parseConfig({ redis: { prefix: PREFIX }, feeds: listed, defaults: { briefingTime: '03:00' } });
 
@@ -132,12 +124,45 @@ describe('syncing the config feeds', () => {
     expect(report.removed.map((feed) => feed.url)).toEqual([OLD]);
   });
 
+  it('returns the poll states as they are after the adding: a feed a worker disabled or polled meanwhile is scheduled as it is now', async () => {
+    await syncConfigFeeds(config([{ url: A }, { url: B }]), feeds);
+    const [a, b] = await feeds.list();
+    /** The store of this start, while a worker of another process polls: A fails for good, B is polled, as the adding begins. */
+    class PolledDuringTheSync extends FeedStore {
+      override async addMany(...args: Parameters<FeedStore['addMany']>): ReturnType<FeedStore['addMany']> {
+        await feeds.saveState(a!.id, { consecutiveFailures: 10, disabledReason: 'HTTP 410' });
+        await feeds.saveState(b!.id, { consecutiveFailures: 0, lastPolledAt: '2025-03-11T07:00:00.000Z' });
+        return super.addMany(...args);
+      }
+    }
+    const report = await syncConfigFeeds(config([{ url: A }, { url: B }]), new PolledDuringTheSync(server.client(), createKeys(PREFIX)));
+    expect(report.catalogue).toEqual(await feeds.listWithState());
+    expect(report.catalogue.map(({ state }) => state)).toEqual([
+      { consecutiveFailures: 10, disabledReason: 'HTTP 410' },
+      { consecutiveFailures: 0, lastPolledAt: '2025-03-11T07:00:00.000Z' },
+    ]);
+  });
+
+  it('removes a feed the config added and no longer lists though another start stored it during the sync (a rolling restart with an older config)', async () => {
+    await syncConfigFeeds(config([{ url: A }]), feeds);
+    class OlderConfigStartsMeanwhile extends FeedStore {
+      override async addMany(...args: Parameters<FeedStore['addMany']>): ReturnType<FeedStore['addMany']> {
+        await syncConfigFeeds(config([{ url: A }, { url: OLD }]), feeds);
+        return super.addMany(...args);
+      }
+    }
+    const report = await syncConfigFeeds(config([{ url: A }, { url: B }]), new OlderConfigStartsMeanwhile(server.client(), createKeys(PREFIX)));
+    expect(report.removed.map((feed) => feed.url)).toEqual([OLD]);
+    expect(report.catalogue.map(({ feed }) => feed.url)).toEqual([A, B]);
+    expect(report.catalogue).toEqual(await feeds.listWithState());
+  });
+
   it('reads each stored feed and poll state once', async () => {
     const listed = Array.from({ length: 1200 }, (_, i) => ({ url: `https://feeds.invalid/${i}.xml` }));
     // A first start reads nothing: the catalogue is empty, and what it adds it knows.
-    expect(await hgetallsDuring(() => syncConfigFeeds(config(listed), feeds))).toBe(0);
+    expect(await commandCallsDuring(server.client(), 'hgetall', () => syncConfigFeeds(config(listed), feeds))).toBe(0);
     // A restart reads every feed's record and state, once.
-    expect(await hgetallsDuring(() => syncConfigFeeds(config(listed), feeds))).toBe(2 * listed.length);
+    expect(await commandCallsDuring(server.client(), 'hgetall', () => syncConfigFeeds(config(listed), feeds))).toBe(2 * listed.length);
   });
 });
 

@@ -104,3 +104,11 @@ async function killAndWait(child: ChildProcess): Promise<void> {
   child.kill('SIGKILL');
   await exited;
 }
+
+/** How many times Redis ran `command` (lower-case, as INFO names it) while `run` ran, a script's own calls included. */
+export async function commandCallsDuring(redis: Redis, command: string, run: () => Promise<unknown>): Promise<number> {
+  const calls = async () => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await redis.info('commandstats'))?.[1] ?? 0);
+  const before = await calls();
+  await run();
+  return (await calls()) - before;
+}

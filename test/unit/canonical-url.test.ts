@@ -124,4 +124,15 @@ describe('parseHttpUrl', () => {
       for (const [url, base] of pairs) expect(parseHttpUrl(url, base)?.href, `${url} against ${base}`).toBe(resolved(url, base));
     }), { numRuns: 1000 });
   });
+
+  /** Links built from the pieces that make a URL parser branch: scheme letters in either case, slashes and backslashes, whitespace and controls it strips or skips. */
+  const linkPieces = fc.string({ unit: fc.constantFrom('h', 'H', 't', 'T', 'p', 'P', 's', 'S', ':', '/', '\\', ' ', '\t', '\n', '\x00', '\x01', 'a', '.', 'x', '?', '#', '%', '@', '[', ']', '1', '\u00a0', '\ufeff', 'f', '-', '+'), maxLength: 16 });
+  const anyBase = fc.constantFrom(undefined, 'https://site.example/feed/', 'HTTP://S.example/x', 'http:x', 'ftp://f/', 'file:///x', 'data:x', 'http://a b', '');
+
+  it('resolves generated links, most starting "http", as `new URL` does', () => {
+    fc.assert(fc.property(fc.boolean(), linkPieces, anyBase, (prefixed, rest, base) => {
+      const url = prefixed ? `http${rest}` : rest;
+      expect(parseHttpUrl(url, base)?.href, `${JSON.stringify(url)} against ${base}`).toBe(resolved(url, base));
+    }), { numRuns: 20_000 });
+  });
 });

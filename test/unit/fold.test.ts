@@ -40,6 +40,16 @@ describe('normalizeForComparison', () => {
     expectPairsBelowAreNormal('NFKC', 0xa0);
     expect(normalizeForComparison('ASCII Only\tText')).toBe('ascii only text');
   });
+
+  it('skips NFKC only where it changes nothing: every pair of code units below U+0300 without a compatibility mapping is NFKC already', () => {
+    for (let first = 0; first < 0x300; first++) {
+      for (let second = 0; second < 0x300; second++) {
+        const pair = String.fromCharCode(first, second);
+        if (isNfkc(pair) !== (pair.normalize('NFKC') === pair)) expect.fail(`isNfkc is wrong about ${first.toString(16)} ${second.toString(16)}`);
+      }
+    }
+    expect(normalizeForComparison('Café Ĳssel ½')).toBe('café ijssel 1⁄2');
+  });
 });
 
 /** Code units that NFKC keeps, composes, decomposes or widens, and that lower-case in one or two units. */

@@ -128,6 +128,15 @@ describe('contentHash', () => {
     }
   });
 
+  it('is the hash of each item\'s own title and text for bodies mixing markup, every kind of whitespace, normal forms and boilerplate', () => {
+    const pieces = fc.constantFrom('a', 'B', ' ', '\n', '\t', '<p>', '</p>', '<br>', '<a href="/x">', '</a>', '&amp;', '&nbsp;', '&#x130;', 'é', 'e\u0301', '\u0301', 'ﬁ', 'Ｔ',
+      '\u00a0', '\u2028', '\ufeff', '\u200b', 'Σ', 'ς', 'İ', 'ß', '\u212a', '\u00a8', '東', '\u3000', '\u0085', 'Read more', '[…]', 'Photo: AP', '①', '㌀', '\ud800');
+    fc.assert(fc.property(fc.string({ unit: pieces, maxLength: 30 }), fc.option(fc.string({ unit: pieces, maxLength: 10 }), { nil: undefined }), (contentHtml, summaryHtml) => {
+      for (const item of normalizeEntries([entry({ title: 'T', contentHtml, summaryHtml, link: 'https://example.com/a' })], context)) {
+        expect(item.contentHash, JSON.stringify([contentHtml, summaryHtml])).toBe(contentHash(item.title, item.text));
+      }
+    }), { numRuns: 5000 });
+  });
 
   it('ignores case, width variants and whitespace, but not the words', () => {
     expect(contentHash('Ｂｉｇ  News', 'Some\n text ')).toBe(contentHash('big news', 'some text'));
