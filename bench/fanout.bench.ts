@@ -96,6 +96,9 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
     const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
     log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused`);
+    // A loss is a delivery given up: say why, so a lost message is a lead and not a mystery.
+    const deadLetters = await new DeliveryStore(main, keys).deadLetters();
+    if (deadLetters.length > 0) log(`dead letters: ${deadLetters.length}; reasons: ${[...new Set(deadLetters.map((letter) => letter.reason))].join(' | ')}`);
     const note = `${conditions}, ${load} before, ${loopDelay}, a send in flight ${inFlightMs.toFixed(1)} ms on average; emulator in a process of its own; ${WORKERS} workers × ${CONCURRENCY} deliveries in flight, shared Redis limiter at ${pacing.global.limit}/${pacing.global.perMs} ms, 1/${pacing.perChat.perMs} ms per chat`;
     return [
       withRatio({ name: `fan-out rate (5,000 chats × 3 parts), ${conditions}`, value: rate, unit: 'msg/s', baseline: GLOBAL_LIMIT, note: `${note}; baseline = emulator's global limit (with the first second's burst ${reachable.toFixed(0)}/s is reachable: ${(rate / reachable).toFixed(3)} of it)` }),

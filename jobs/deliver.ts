@@ -60,9 +60,12 @@ const MAX_MOVES = 3;
  * for lapsed locks every second, so a briefing waits some 3-4 s instead of BullMQ's default
  * 30-60 s (both measured in test/e2e/crash-fanout.test.ts). A live worker whose event loop
  * stalls for 3 s loses its deliveries the same way; `confirmLock` then keeps it from sending a
- * part the new owner sends too.
+ * part the new owner sends too. Such a takeover costs nothing (the delivery resumes at its first
+ * unsent part), and on a CPU-starved machine a long delivery can be taken over more than once;
+ * BullMQ's default of one takeover made those dead letters, which readers never got. Only a
+ * delivery taken over three times (one that keeps killing its workers) is given up.
  */
-export const DELIVERY_STALL: Required<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>> = { lockDuration: 3_000, stalledInterval: 1_000 };
+export const DELIVERY_STALL: Required<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>> = { lockDuration: 3_000, stalledInterval: 1_000, maxStalledCount: 3 };
 
 const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 6 * 3_600_000;
 

@@ -14,7 +14,7 @@ export interface LoggedWorkerOptions {
   prefix?: string;
   concurrency: number;
   /** How soon the jobs of a worker that died are taken over (BullMQ's stall detection); tests shorten it. */
-  stall?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>;
+  stall?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
   logger?: Logger;
 }
 

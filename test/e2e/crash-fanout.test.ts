@@ -6,6 +6,7 @@
 import { ChannelType } from 'discord.js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DELIVERY_STALL } from '../../jobs/deliver.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { createDeliverQueue, deliveryJobId, fanOut, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
 import { BriefingStore } from '../../src/store/briefings.js';
@@ -171,7 +172,7 @@ it('Discord, killed -9 after it accepted parts and before they were recorded: th
   }
 });
 
-it('dead-letters a delivery whose workers keep dying while it runs', { timeout: 120_000 }, async () => {
+it('dead-letters a delivery whose workers keep dying while it runs', { timeout: 180_000 }, async () => {
   const keys = createKeys('poison');
   const sub = telegramChat(77);
   emulator.addChat({ id: 77, type: 'private' });
@@ -179,8 +180,9 @@ it('dead-letters a delivery whose workers keep dying while it runs', { timeout: 
   const { queue, startWorker } = await fanOutUnder('poison', 'poison', [sub]);
   const id = deliveryJobId('poison', sub.id);
 
-  // Each worker takes the job (stall detection hands it over), hangs on the chat and is killed.
-  for (let run = 0; run < 2; run++) {
+  // Each worker takes the job (stall detection hands it over), hangs on the chat and is killed,
+  // one time more than a delivery may be taken over.
+  for (let run = 0; run <= DELIVERY_STALL.maxStalledCount; run++) {
     const worker = await startWorker();
     await expect.poll(() => queue.getJobState(id), { timeout: 60_000, interval: 50 }).toBe('active');
     await expect.poll(async () => (await queue.getJob(id))?.attemptsStarted, { timeout: 60_000, interval: 50 }).toBe(run + 1);

@@ -164,6 +164,30 @@ describe('deliver', () => {
     }
   });
 
+  it('delivers, not dead-letters, a delivery taken over twice (workers stalled on a busy machine), and says so in the worker options', async () => {
+    await worker.close(true);
+    // A manual worker with Herald's stall settings takes the job and lets its lock lapse; its
+    // stall checker hands the job back to the queue, as a starved worker's would.
+    const stalling = new Worker(QUEUE_NAMES.deliver, null, { connection: redis, prefix: bullPrefix(PREFIX), ...DELIVERY_STALL });
+    await saveTestBriefing(deps.briefings, 'b10');
+    const [sub] = await subscribeChats([101]);
+    try {
+      await fanOut(deliverQueue, 'b10', [sub!]);
+      await stalling.startStalledCheckTimer();
+      for (const token of ['token-a', 'token-b']) {
+        expect(await stalling.getNextJob(token)).toBeDefined();
+        await expect.poll(() => jobState('b10', sub!), { timeout: 20_000, interval: 50 }).toBe('waiting');
+      }
+    } finally {
+      await stalling.close(true);
+    }
+    worker = startDeliverWorker(deps, { connection: redis, prefix: PREFIX, concurrency: 8 });
+    expect(worker.opts.maxStalledCount).toBe(DELIVERY_STALL.maxStalledCount);
+    await expect.poll(() => jobState('b10', sub!), { timeout: 20_000 }).toBe('completed');
+    expect(texts(101)).toEqual(expectedParts('b10'));
+    expect(await deps.deliveries.deadLetters()).toEqual([]);
+  });
+
   it("sends each subscription's own link-preview choice, the config's where it made none", async () => {
     await saveTestBriefing(deps.briefings, 'b8');
     const [chosen, defaulted] = await subscribeChats([81, 82]);
