@@ -47,9 +47,12 @@ function newName(prefix: string, key: string): string {
   return `${prefix}:${family.tag}:${rest}`;
 }
 
-/** Moves a key by MOVE_KEY, loaded as `script` (its SHA). */
-async function moveKey(redis: RedisClient, script: string, prefix: string, key: string): Promise<boolean> {
-  return (await redis.evalsha(script, 2, key, newName(prefix, key), key === `${prefix}:feed-urls` ? '1' : '0')) === 1;
+/**
+ * Moves a key by MOVE_KEY. EVAL, not EVALSHA of a script loaded once: Redis caches it all the
+ * same, and a restart or failover mid-migration cannot fail the start with NOSCRIPT.
+ */
+async function moveKey(redis: RedisClient, prefix: string, key: string): Promise<boolean> {
+  return (await redis.eval(MOVE_KEY, 2, key, newName(prefix, key), key === `${prefix}:feed-urls` ? '1' : '0')) === 1;
 }
 
 /**
@@ -73,9 +76,8 @@ export async function migrateKeyLayout(redis: RedisClient, prefix: string): Prom
   const [left] = await Promise.all([redis.exists(...[...OLD_INDEXES, UNDER_WAY].map((name) => `${prefix}:${name}`)), redis.del(`${prefix}:nd-handles`)]);
   if (left === 0) return 0;
   await redis.set(`${prefix}:${UNDER_WAY}`, '1');
-  const script = (await redis.script('LOAD', MOVE_KEY)) as string;
   let moved = 0;
-  for (const name of OLD_INDEXES) if (await moveKey(redis, script, prefix, `${prefix}:${name}`)) moved += 1;
+  for (const name of OLD_INDEXES) if (await moveKey(redis, prefix, `${prefix}:${name}`)) moved += 1;
   // One scan for both families: the pattern matches `feed…` and `sub…` but not today's `seen:…` and `sent:…` (the bulk
   // of the keyspace), nor `{feeds}:…`; the names it lets through besides are skipped here.
   const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:[fs][eu][eb][-:ds]*`;
@@ -84,7 +86,7 @@ export async function migrateKeyLayout(redis: RedisClient, prefix: string): Prom
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
-    const moves = await Promise.all(keys.filter((key) => families.some((family) => key.startsWith(family))).map((key) => moveKey(redis, script, prefix, key)));
+    const moves = await Promise.all(keys.filter((key) => families.some((family) => key.startsWith(family))).map((key) => moveKey(redis, prefix, key)));
     moved += moves.filter(Boolean).length;
   } while (cursor !== '0');
   await redis.del(`${prefix}:${UNDER_WAY}`);
