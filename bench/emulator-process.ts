@@ -1,5 +1,5 @@
 /**
- * The Telegram Bot API emulator in a process of its own, for the delivery benches: like the real
+ * The Telegram Bot API emulator in a process of its own, for the fan-out bench: like the real
  * Telegram, a server whose reading and answering share no event loop with the workers under
  * test, so a busy machine slows each side as it would slow them apart, and the emulator's own
  * work (parsing each message's HTML, recording it) is not counted as the workers' time in flight.
