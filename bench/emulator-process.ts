@@ -1,5 +1,5 @@
 /**
- * The Telegram Bot API emulator in a process of its own, for the delivery benches: like the real
+ * The Telegram Bot API emulator in a process of its own, for the fan-out bench: like the real
  * Telegram, a server whose reading and answering share no event loop with the workers under
  * test, so a busy machine slows each side as it would slow them apart, and the emulator's own
  * work (parsing each message's HTML, recording it) is not counted as the workers' time in flight.
@@ -23,32 +23,42 @@ export interface EmulatorProcess {
   close(): Promise<void>;
 }
 
-/** Starts the emulator in a child process (with this process's loader, e.g. tsx) and talks to it over IPC. */
+/**
+ * Starts the emulator in a child process (with this process's loader, e.g. tsx) and talks to it
+ * over IPC. A child that dies fails its start and every question still open rather than leaving
+ * the bench waiting for an answer that never comes (and close() then has nothing left to end).
+ */
 export async function startEmulatorProcess(options: TelegramEmulatorOptions): Promise<EmulatorProcess> {
   const child = fork(import.meta.filename, [CHILD_FLAG, JSON.stringify(options)], { execArgv: process.execArgv });
-  const [{ apiRoot }] = (await once(child, 'message')) as [{ apiRoot: string }];
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => reject(new Error(`Telegram emulator process exited (${code ?? signal})`)));
+  });
+  // Handled here too, so an exit nobody is waiting on (after close) is no unhandled rejection.
+  exited.catch(() => undefined);
+  const [{ apiRoot }] = (await Promise.race([once(child, 'message'), exited])) as [{ apiRoot: string }];
   let lastId = 0;
   // One answer per request, matched by id: a bench asks one thing at a time, but need not.
-  const ask = <T>(request: Request) =>
-    new Promise<T>((resolve) => {
-      const id = ++lastId;
-      const onMessage = (message: { id: number; answer: T }) => {
-        if (message.id !== id) return;
-        child.off('message', onMessage);
-        resolve(message.answer);
+  const ask = <T>(request: Request) => {
+    const id = ++lastId;
+    let onMessage: (message: { id: number; answer: T }) => void = () => undefined;
+    const answered = new Promise<T>((resolve, reject) => {
+      onMessage = (message) => {
+        if (message.id === id) resolve(message.answer);
       };
       child.on('message', onMessage);
-      child.send({ id, ...request });
+      child.send({ id, ...request }, (error) => error && reject(error));
     });
+    return Promise.race([answered, exited]).finally(() => child.off('message', onMessage));
+  };
   return {
     apiRoot,
     addPrivateChats: (chatIds) => ask({ op: 'addPrivateChats', chatIds }),
     messageCounts: (chatIds) => ask({ op: 'messageCounts', chatIds }),
     stats: () => ask({ op: 'stats' }),
     async close() {
-      const exited = once(child, 'exit');
-      child.disconnect();
-      await exited;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.connected) child.disconnect();
+      await exited.catch(() => undefined);
     },
   };
 }

@@ -209,6 +209,8 @@ type Command = (redis: RedisClient) => Promise<unknown>;
  * Sends commands at once, in order on the connection; gives their replies in order. On one
  * server they leave in one write (the socket is corked while they are built): one system call
  * each way instead of one a command, and Redis reads and answers them in one turn of its loop.
+ * A connection not yet ready (connecting, reconnecting) is not corked: ioredis queues the
+ * commands and sends them, still in order, once it is.
  */
 async function together(redis: RedisClient, commands: Command[]): Promise<unknown[]> {
   const stream = isCluster(redis) || redis.status !== 'ready' ? undefined : redis.stream;
