@@ -1,5 +1,5 @@
 import { Parser } from 'htmlparser2';
-import { isNfkc, isWhitespace, toNfc, whitespaceRunsToSpace } from '../text/fold.js';
+import { inNormalForms, isWhitespace, whitespaceRunsToSpace } from '../text/fold.js';
 import { parseHttpUrl } from './canonical-url.js';
 import { scanHtml, type HtmlEvents, type ImageAttributes } from './html-scan.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
@@ -76,11 +76,7 @@ export function firstImage(html: string, base?: string): string | undefined {
 /** htmlToText and firstImage in one parse, for callers that need both. */
 export function readHtml(html: string, base?: string): HtmlContent {
   // Most titles and many descriptions are plain text: without markup or entities there is nothing to parse.
-  if (!/[<&]/.test(html)) {
-    const text = whitespaceRunsToSpace(html).trim();
-    const inNfkc = isNfkc(text);
-    return { text: inNfkc ? text : toNfc(text), inNfkc };
-  }
+  if (!/[<&]/.test(html)) return inNormalForms(whitespaceRunsToSpace(html).trim());
   const markup = holdsEscapedAmpersand(html) ? html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;') : html;
   const scanned = new TextCollector(base);
   // The fast scanner reads nearly every feed's markup; htmlparser2 reads what it gives up on.
@@ -155,8 +151,7 @@ class TextCollector implements HtmlEvents {
     this.breakLine();
     const text = this.lines.join('\n');
     const linksOnly = this.linkChars > 0 && this.linkChars >= LINKS_ONLY_SHARE * text.length;
-    const inNfkc = isNfkc(text);
-    return { text: inNfkc ? text : toNfc(text), image: this.image, inNfkc, ...(linksOnly ? { linksOnly } : {}) };
+    return { ...inNormalForms(text), image: this.image, ...(linksOnly ? { linksOnly } : {}) };
   }
 
   /** Ends the current line: its whitespace folded once (not per chunk), trimmed, kept unless empty. */

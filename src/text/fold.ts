@@ -37,12 +37,12 @@ const MAY_CHANGE_UNDER_NFC = /[\u0300-\uffff]/;
 const MAY_CHANGE_UNDER_NFKC = /[\u0300-\uffff\u00a0\u00a8\u00aa\u00af\u00b2-\u00b5\u00b8-\u00ba\u00bc-\u00be\u0132\u0133\u013f\u0140\u0149\u017f\u01c4-\u01cc\u01f1-\u01f3\u02b0-\u02b8\u02d8-\u02dd\u02e0-\u02e4]/;
 
 /** `text` in NFC, without a copy when it is already. */
-export function toNfc(text: string): string {
+function toNfc(text: string): string {
   return MAY_CHANGE_UNDER_NFC.test(text) ? text.normalize('NFC') : text;
 }
 
 /** `text` in NFKC, without a copy when it is already. */
-export function toNfkc(text: string): string {
+function toNfkc(text: string): string {
   return MAY_CHANGE_UNDER_NFKC.test(text) ? text.normalize('NFKC') : text;
 }
 
@@ -53,6 +53,15 @@ export function toNfkc(text: string): string {
  */
 export function isNfkc(text: string): boolean {
   return !MAY_CHANGE_UNDER_NFKC.test(text) || text.normalize('NFKC') === text;
+}
+
+/**
+ * `text` in NFC, and whether it is in NFKC as well: a text in NFKC is in NFC already, so one
+ * normalizer pass answers for both forms (the reader's and the comparison's).
+ */
+export function inNormalForms(text: string): { text: string; inNfkc: boolean } {
+  const inNfkc = isNfkc(text);
+  return { text: inNfkc ? text : toNfc(text), inNfkc };
 }
 
 /**
