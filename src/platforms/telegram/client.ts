@@ -4,7 +4,7 @@
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { Api, Bot } from 'grammy';
+import { Api, Bot, type ApiClientOptions } from 'grammy';
 import type { HeraldConfig } from '../../config/schema.js';
 
 export type TelegramConfig = HeraldConfig['telegram'];
@@ -38,8 +38,6 @@ export function telegramApiRoot(config: Pick<TelegramConfig, 'apiRoot'>): string
  */
 const IDLE_CONNECTION_CLOSE_MS = 2_000;
 
-type ClientOptions = { apiRoot: string; timeoutSeconds?: number; baseFetchConfig: { agent: HttpAgent } };
-
 /** One pool of connections per API root, shared by the Bot and the Apis talking to it (as grammY's own). */
 const agents = new Map<string, HttpAgent>();
 
@@ -54,7 +52,7 @@ function agentFor(apiRoot: string): HttpAgent {
 }
 
 /** What grammY's ApiClient needs: the token, the API root, and the connections to reach it by. */
-function clientOptions(config: ClientConfig, tuning: TelegramClientTuning): { token: string; client: ClientOptions } {
+function clientOptions(config: ClientConfig, tuning: TelegramClientTuning): { token: string; client: ApiClientOptions } {
   const token = config.token?.trim();
   if (!token) {
     throw new Error('telegram.token is not set: create a bot with @BotFather and put its token in TELEGRAM_BOT_TOKEN (or telegram.token in the config file)');
