@@ -4,7 +4,7 @@
  * classified (DeliveryError); this module decides what each kind means for the job and the
  * subscription.
  */
-import { DelayedError, UnrecoverableError, type Job, type Worker, type WorkerOptions } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { Logger } from '../src/log.js';
 import type { HeraldMetrics } from '../src/observability/metrics.js';
 import { DeliveryError, SendCancelled, type Destination, type PlatformSender, type SendContext } from '../src/platforms/delivery.js';
@@ -17,7 +17,7 @@ import type { BriefingStore, StoredBriefing } from '../src/store/briefings.js';
 import type { DeliveryStore, PartRecord } from '../src/store/deliveries.js';
 import type { SubscriptionStore } from '../src/store/subscriptions.js';
 import type { Subscription } from '../src/subscriptions/model.js';
-import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
+import { startLoggedWorker, type LoggedWorkerOptions, type StallOptions } from './start-worker.js';
 
 /** One sender per platform; a platform without a token has none (its deliveries fail to the dead letters). */
 export interface Senders {
@@ -65,7 +65,7 @@ const MAX_MOVES = 3;
  * BullMQ's default of one takeover made those dead letters, which readers never got. Only a
  * delivery taken over three times (one that keeps killing its workers) is given up.
  */
-export const DELIVERY_STALL: Required<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>> = { lockDuration: 3_000, stalledInterval: 1_000, maxStalledCount: 3 };
+export const DELIVERY_STALL: Required<StallOptions> = { lockDuration: 3_000, stalledInterval: 1_000, maxStalledCount: 3 };
 
 const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 6 * 3_600_000;
 

@@ -8,13 +8,16 @@ import type { Logger } from '../src/log.js';
 import { isPartOfOutage } from '../src/queue/connection.js';
 import { bullPrefix, type QueueName } from '../src/queue/names.js';
 
+/** How soon the jobs of a worker that died are taken over, and how often (BullMQ's stall detection). */
+export type StallOptions = Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
+
 export interface LoggedWorkerOptions {
   connection: RedisClient;
   /** The store prefix; queues live under `{prefix}`. */
   prefix?: string;
   concurrency: number;
   /** How soon the jobs of a worker that died are taken over (BullMQ's stall detection); tests shorten it. */
-  stall?: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>;
+  stall?: StallOptions;
   logger?: Logger;
 }
 

@@ -39,7 +39,6 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
   const report: FeedSyncReport = { added: [], kept: [], removed: [], spared: [], catalogue: [] };
   const known = new Map((await feeds.list()).map((feed) => [feed.id, feed]));
   const listed = new Set<string>();
-  const added = new Set<string>();
   for (let start = 0; start < config.feeds.length; start += SYNC_BATCH) {
     const batch = config.feeds.slice(start, start + SYNC_BATCH).map((entry) => ({
       url: entry.url,
@@ -62,7 +61,6 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
         if (created) {
           report.added.push(feed);
           known.set(feed.id, feed);
-          added.add(feed.id);
           return;
         }
         report.kept.push(feed);
@@ -85,15 +83,12 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
   for (const feed of await feeds.records(ids.filter((id) => !known.has(id)))) if (feed) known.set(feed.id, feed);
   const listing = ids.flatMap((id) => known.get(id) ?? []);
   const unlisted = listing.filter((feed) => feed.origin === 'config' && !listed.has(feed.id));
-  const gone = new Set<string>();
   if (config.feeds.length === 0) report.spared = unlisted;
-  else {
-    for (const feed of unlisted) {
-      if (await feeds.remove(feed.id)) report.removed.push(feed);
-      gone.add(feed.id);
-    }
-  }
+  else for (const feed of unlisted) if (await feeds.remove(feed.id)) report.removed.push(feed);
+  // Out of the catalogue whether this sync removed it or another process did meanwhile.
+  const gone = new Set(config.feeds.length === 0 ? [] : unlisted.map((feed) => feed.id));
   const remaining = listing.filter((feed) => !gone.has(feed.id));
+  const added = new Set(report.added.map((feed) => feed.id));
   const polled = remaining.filter((feed) => !added.has(feed.id));
   const states = new Map((await feeds.states(polled.map((feed) => feed.id))).map((state, index) => [polled[index]!.id, state]));
   const catalogue = remaining.map((feed) => ({ feed, state: states.get(feed.id) ?? newFeedState() }));

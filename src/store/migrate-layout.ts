@@ -40,11 +40,11 @@ end
 redis.call('DEL', KEYS[1])
 return 1`;
 
-/** A key's name in today's layout. */
-function newName(prefix: string, key: string): string {
+/** A key's name in today's layout; undefined for a key of no moved family. */
+function newName(prefix: string, key: string): string | undefined {
   const rest = key.slice(prefix.length + 1);
-  const family = MOVED_FAMILIES.find(({ match }) => rest.startsWith(match))!;
-  return `${prefix}:${family.tag}:${rest}`;
+  const family = MOVED_FAMILIES.find(({ match }) => rest.startsWith(match));
+  return family && `${prefix}:${family.tag}:${rest}`;
 }
 
 /**
@@ -52,7 +52,8 @@ function newName(prefix: string, key: string): string {
  * same, and a restart or failover mid-migration cannot fail the start with NOSCRIPT.
  */
 async function moveKey(redis: RedisClient, prefix: string, key: string): Promise<boolean> {
-  return (await redis.eval(MOVE_KEY, 2, key, newName(prefix, key), key === `${prefix}:feed-urls` ? '1' : '0')) === 1;
+  const to = newName(prefix, key);
+  return to !== undefined && (await redis.eval(MOVE_KEY, 2, key, to, key === `${prefix}:feed-urls` ? '1' : '0')) === 1;
 }
 
 /**
@@ -79,14 +80,13 @@ export async function migrateKeyLayout(redis: RedisClient, prefix: string): Prom
   let moved = 0;
   for (const name of OLD_INDEXES) if (await moveKey(redis, prefix, `${prefix}:${name}`)) moved += 1;
   // One scan for both families: the pattern matches `feed…` and `sub…` but not today's `seen:…` and `sent:…` (the bulk
-  // of the keyspace), nor `{feeds}:…`; the names it lets through besides are skipped here.
+  // of the keyspace), nor `{feeds}:…`; the names it lets through besides have no new name, and moveKey skips them.
   const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:[fs][eu][eb][-:ds]*`;
-  const families = MOVED_FAMILIES.map(({ match }) => `${prefix}:${match}`);
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
-    const moves = await Promise.all(keys.filter((key) => families.some((family) => key.startsWith(family))).map((key) => moveKey(redis, prefix, key)));
+    const moves = await Promise.all(keys.map((key) => moveKey(redis, prefix, key)));
     moved += moves.filter(Boolean).length;
   } while (cursor !== '0');
   await redis.del(`${prefix}:${UNDER_WAY}`);
