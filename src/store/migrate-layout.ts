@@ -1,4 +1,5 @@
 import { isCluster, type RedisClient } from './client.js';
+import { withStoreScripts } from './scripts.js';
 
 /** Key families that moved under a hash tag when Herald learnt Redis Cluster: old name start → tag. */
 const MOVED_FAMILIES = [
@@ -16,30 +17,6 @@ const OLD_INDEXES = ['feeds', 'feed-urls', 'subs'];
 /** Set while a migration runs: one cut short (a crash) is taken up again at the next start, though its index keys already moved. */
 const UNDER_WAY = 'layout-migration';
 
-/**
- * KEYS[1] an old key, KEYS[2] its new name; ARGV[1] '1' for the URL → id map. Renames, or, when
- * the new key exists (an older Herald still running wrote the old one after a migration),
- * merges a set or sorted set into it, and the URL map without changing a URL the new one
- * holds. A record (feed, state, subscription) the new layout holds already is left alone: the
- * new one is the newer. Returns 1 when the key moved.
- */
-const MOVE_KEY = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('RENAMENX', KEYS[1], KEYS[2]) == 1 then return 1 end
-local kind = redis.call('TYPE', KEYS[1]).ok
-if kind == 'set' then
-  redis.call('SUNIONSTORE', KEYS[2], KEYS[2], KEYS[1])
-elseif kind == 'zset' then
-  redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[2], KEYS[1], 'AGGREGATE', 'MIN')
-elseif ARGV[1] == '1' then
-  local flat = redis.call('HGETALL', KEYS[1])
-  for i = 1, #flat, 2 do redis.call('HSETNX', KEYS[2], flat[i], flat[i + 1]) end
-else
-  return 0
-end
-redis.call('DEL', KEYS[1])
-return 1`;
-
 /** A key's name in today's layout; undefined for a key of no moved family. */
 function newName(prefix: string, key: string): string | undefined {
   const rest = key.slice(prefix.length + 1);
@@ -47,13 +24,10 @@ function newName(prefix: string, key: string): string | undefined {
   return family && `${prefix}:${family.tag}:${rest}`;
 }
 
-/**
- * Moves a key by MOVE_KEY. EVAL, not EVALSHA of a script loaded once: Redis caches it all the
- * same, and a restart or failover mid-migration cannot fail the start with NOSCRIPT.
- */
+/** Moves a key to its new name (heraldMoveKey); a key of no moved family stays. */
 async function moveKey(redis: RedisClient, prefix: string, key: string): Promise<boolean> {
   const to = newName(prefix, key);
-  return to !== undefined && (await redis.eval(MOVE_KEY, 2, key, to, key === `${prefix}:feed-urls` ? '1' : '0')) === 1;
+  return to !== undefined && (await withStoreScripts(redis).heraldMoveKey(key, to, key === `${prefix}:feed-urls` ? '1' : '0')) === 1;
 }
 
 /**

@@ -78,6 +78,30 @@ for k = 3, #KEYS, 2 do
 end
 return 1`;
 
+/**
+ * Key-layout migration (migrate-layout.ts). KEYS[1] an old key, KEYS[2] its new name; ARGV[1] '1' for the URL → id map. Renames, or, when
+ * the new key exists (an older Herald still running wrote the old one after a migration),
+ * merges a set or sorted set into it, and the URL map without changing a URL the new one
+ * holds. A record (feed, state, subscription) the new layout holds already is left alone: the
+ * new one is the newer. Returns 1 when the key moved.
+ */
+const MOVE_KEY = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('RENAMENX', KEYS[1], KEYS[2]) == 1 then return 1 end
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'set' then
+  redis.call('SUNIONSTORE', KEYS[2], KEYS[2], KEYS[1])
+elseif kind == 'zset' then
+  redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[2], KEYS[1], 'AGGREGATE', 'MIN')
+elseif ARGV[1] == '1' then
+  local flat = redis.call('HGETALL', KEYS[1])
+  for i = 1, #flat, 2 do redis.call('HSETNX', KEYS[2], flat[i], flat[i + 1]) end
+else
+  return 0
+end
+redis.call('DEL', KEYS[1])
+return 1`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
     heraldAddFeeds(keyCount: number, ...keysThenArgs: (string | number)[]): Result<number, Context>;
@@ -86,6 +110,7 @@ declare module 'ioredis' {
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
     heraldHandOverMarker(markerKey: string, itemId: string, ownerId: string, ttlSeconds: string): Result<number, Context>;
     heraldReleaseLock(lockKey: string, token: string): Result<number, Context>;
+    heraldMoveKey(oldKey: string, newKey: string, urlMap: '0' | '1'): Result<number, Context>;
   }
 }
 
@@ -101,6 +126,7 @@ export function withStoreScripts<Client extends RedisClient>(redis: Client): Cli
     redis.defineCommand('heraldClaimMarker', { numberOfKeys: 1, lua: CLAIM_MARKER });
     redis.defineCommand('heraldHandOverMarker', { numberOfKeys: 1, lua: HAND_OVER_MARKER });
     redis.defineCommand('heraldReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
+    redis.defineCommand('heraldMoveKey', { numberOfKeys: 2, lua: MOVE_KEY });
   }
   return redis;
 }
