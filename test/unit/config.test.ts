@@ -152,12 +152,40 @@ describe('configuration', () => {
       'feeds:\n  - url: https://a.example/feed.xml\n    name: -0x1F\n    section: +0o17\n  - url: https://b.example/feed.xml\n    name: -0o17\n',
       'feeds:\n  - url: https://a.example/feed.xml\n    weight: -.5\n',
       '%YAML 1.1\n---\nfeeds:\n  - url: https://a.example/feed.xml\n    name: yes\n',
-      'feeds:\n  - url: https://a.example/feed.xml\n    name: !!float 1\n',
+      'feeds:\n  - url: https://a.example/feed.xml\n    name: !!str 0x1F\n',
       'sections:\n  Null: "🌍"\n  World: "🌐"\n',
     ];
     for (const text of texts) {
       await writeFile(file, text);
       expect(await outcome(() => loadConfig(file, {})), text).toEqual(await outcome(() => parseConfig(parseYaml(text, { logLevel: 'silent' }), {}, file)));
+    }
+  });
+
+  it('says where a tag or directive is not read as written, instead of the yaml package\'s warning on stderr', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-config-'));
+    const file = join(dir, 'herald.yaml');
+    const warned: Error[] = [];
+    const onWarning = (warning: Error) => warned.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await writeFile(file, 'feeds:\n  - url: https://a.example/feed.xml\n    name: !!float 1\n');
+      const tagged = (await loadConfig(file, {}).catch((thrown: unknown) => thrown)) as ConfigError;
+      expect(tagged.problems).toEqual([
+        [
+          'is not read as written at line 3, column 11: Unresolved tag: tag:yaml.org,2002:float (a tag such as !!float is read as plain text here: write the value without it)',
+          '      2 |   - url: https://a.example/feed.xml',
+          '      3 |     name: !!float 1',
+          '        |           ^',
+        ].join('\n'),
+      ]);
+      await writeFile(file, '%YAML 1.3\n---\nfeeds: []\n');
+      const directive = (await loadConfig(file, {}).catch((thrown: unknown) => thrown)) as ConfigError;
+      expect(directive.problems).toEqual([expect.stringMatching(/^is not read as written at line 1, column 7: Unsupported YAML version 1\.3\n/)]);
+      // process.emitWarning emits on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warned).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
     }
   });
 });
