@@ -3,26 +3,25 @@
  * `herald <command>`: the one entry point for running, previewing and operating Herald.
  */
 import { ConfigError } from './config/config-error.js';
-import { commandHelp, parseCommandArgs, UsageError, type CliCommand, type CommandModule } from './cli/command.js';
+import { commandHelp, parseCommandArgs, UsageError, type CommandRun, type CommandSpec } from './cli/command.js';
 import { loadDotEnv } from './cli/env-file.js';
+import { doctorSpec, feedsSpec, previewSpec, startSpec } from './cli/specs.js';
 import { heraldVersion } from './version.js';
 
 /**
- * Each command is loaded when it is run or its help is asked for: `start` pulls in discord.js,
- * grammY and BullMQ, which `herald preview` or `herald feeds list` should not wait for, and the
- * overview (`herald --help`, an unknown command) loads none.
+ * Each command's module is loaded only to run it: `start` pulls in discord.js, grammY and
+ * BullMQ, which `herald preview` or `herald feeds list` should not wait for. The overview, a
+ * command's --help and a mistyped option need only the specs, which load none.
  */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  start: { summary: 'Runs Herald: the bots, the workers and the schedulers (one process, or split with --role).', load: async () => (await import('./cli/start.js')).startCommand },
-  preview: { summary: 'Reads or fetches feeds once and prints the briefing they make. Needs no Redis and no bot tokens.', load: async () => (await import('./cli/preview.js')).previewCommand },
-  doctor: { summary: 'Checks the configuration, Redis, the bot tokens, every subscribed chat and the LLM endpoint, and says how to fix what is wrong.', load: async () => (await import('./cli/doctor.js')).doctorCommand },
-  feeds: { summary: 'Lists or removes Herald\'s feeds, imports them from an OPML file or exports them as OPML.', load: async () => (await import('./cli/feeds.js')).feedsCommand },
+const COMMANDS: Record<string, { spec: CommandSpec; load: () => Promise<CommandRun> }> = {
+  start: { spec: startSpec, load: async () => (await import('./cli/start.js')).runStart },
+  preview: { spec: previewSpec, load: async () => (await import('./cli/preview.js')).runPreview },
+  doctor: { spec: doctorSpec, load: async () => (await import('./cli/doctor.js')).runDoctorCommand },
+  feeds: { spec: feedsSpec, load: async () => (await import('./cli/feeds.js')).runFeeds },
 };
 
-async function loadCommand(name: string | undefined): Promise<CliCommand | undefined> {
-  if (name === undefined || !Object.hasOwn(COMMANDS, name)) return undefined;
-  const { summary, load } = COMMANDS[name]!;
-  return { ...(await load()), name, summary };
+function commandNamed(name: string | undefined): (typeof COMMANDS)[string] | undefined {
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
 }
 
 function overview(): string {
@@ -33,7 +32,7 @@ function overview(): string {
     'Usage: herald <command> [options]',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
+    ...Object.entries(COMMANDS).map(([name, { spec }]) => `  ${name.padEnd(width)}  ${spec.summary}`),
     '',
     'Run `herald <command> --help` for a command\'s options, `herald --version` for the version.',
   ].join('\n');
@@ -43,29 +42,30 @@ async function main(argv: string[]): Promise<number> {
   loadDotEnv();
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    const topic = await loadCommand(rest[0]);
-    process.stdout.write(`${topic ? commandHelp(topic) : overview()}\n`);
+    const topic = commandNamed(rest[0]);
+    process.stdout.write(`${topic ? commandHelp(topic.spec) : overview()}\n`);
     return 0;
   }
   if (name === '--version' || name === '-v') {
     process.stdout.write(`${heraldVersion()}\n`);
     return 0;
   }
-  const command = await loadCommand(name);
+  const command = commandNamed(name);
   if (!command) {
     process.stderr.write(`herald: unknown command "${name}"\n\n${overview()}\n`);
     return 2;
   }
   try {
-    const { values, positionals } = parseCommandArgs(command, rest);
+    const { values, positionals } = parseCommandArgs(command.spec, rest);
     if (values.help) {
-      process.stdout.write(`${commandHelp(command)}\n`);
+      process.stdout.write(`${commandHelp(command.spec)}\n`);
       return 0;
     }
-    return await command.run(values, positionals);
+    const run = await command.load();
+    return await run(values, positionals);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`herald ${command.name}: ${error.message}\nRun \`herald ${command.name} --help\` for usage.\n`);
+      process.stderr.write(`herald ${command.spec.name}: ${error.message}\nRun \`herald ${command.spec.name} --help\` for usage.\n`);
       return 2;
     }
     if (error instanceof ConfigError) {

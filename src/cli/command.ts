@@ -1,10 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /**
- * What a command's module gives: its help text, its options, and what it does. Its name and
- * one-line summary are in the command list (cli.ts), so that `herald --help` loads no command.
+ * What `herald <command> --help` shows and the argument check takes (specs.ts): a command's name,
+ * one-line summary, help text and options, without the module that runs it.
  */
-export interface CommandModule {
+export interface CommandSpec {
+  name: string;
+  summary: string;
   usage: string;
   /** Extra help lines after the option list (examples, notes). */
   details?: string;
@@ -13,14 +15,10 @@ export interface CommandModule {
   optionHelp: Record<string, string>;
   /** What a string option's value is, for the help text (e.g. FILE, HOURS); VALUE when not given. */
   optionValues?: Record<string, string>;
-  run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number>;
 }
 
-/** A `herald` subcommand: its module, with its name and summary. */
-export interface CliCommand extends CommandModule {
-  name: string;
-  summary: string;
-}
+/** What a command does, given its parsed arguments: in the command's own module, loaded only to run it. */
+export type CommandRun = (values: Record<string, string | boolean | string[] | undefined>, positionals: string[]) => Promise<number>;
 
 /** A mistake in how a command was called: printed with a pointer to --help, exit code 2. */
 export class UsageError extends Error {
@@ -42,7 +40,7 @@ export function configFileOf(values: Record<string, unknown>): string | undefine
 }
 
 /** The text of `herald <command> --help`. */
-export function commandHelp(command: CliCommand): string {
+export function commandHelp(command: CommandSpec): string {
   const lines = [`Usage: ${command.usage}`, '', command.summary, '', 'Options:'];
   const entries = Object.entries(command.options).map(([name, option]) => {
     const value = option.type === 'string' ? ` ${command.optionValues?.[name] ?? 'VALUE'}` : '';
@@ -62,7 +60,7 @@ export function rejectPositionals(positionals: string[]): void {
 }
 
 /** Parses a command's arguments strictly; an unknown or incomplete option is a UsageError. */
-export function parseCommandArgs(command: CliCommand, argv: string[]) {
+export function parseCommandArgs(command: CommandSpec, argv: string[]) {
   try {
     return parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {

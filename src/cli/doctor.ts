@@ -7,7 +7,7 @@ import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
 import type { Subscription } from '../subscriptions/model.js';
-import { configFileOf, configOption, rejectPositionals, type CommandModule } from './command.js';
+import { configFileOf, rejectPositionals, type CommandRun } from './command.js';
 import { checkLlm } from './doctor/llm-checks.js';
 import { checkRedis } from './doctor/redis-checks.js';
 import { describeError, formatReport, type CheckResult } from './doctor/report.js';
@@ -92,20 +92,11 @@ export async function runDoctor(configFile: string | undefined, progress: (step:
   return results;
 }
 
-export const doctorCommand: CommandModule = {
-  usage: 'herald doctor [--config FILE]',
-  options: { config: configOption.option },
-  optionHelp: { config: configOption.help },
-  optionValues: { config: 'FILE' },
-  details: [
-    'Redis: REDIS_URL (or redis.url in the config), else 127.0.0.1:6379; keys under HERALD_PREFIX (default herald).',
-    'Exit code 0 when every check passes (warnings allowed), 1 when any check finds a problem.',
-  ].join('\n'),
-  async run(values, positionals) {
-    rejectPositionals(positionals);
-    const progress = (step: string) => process.stderr.write(`… ${step}\n`);
-    const results = await runDoctor(configFileOf(values), progress);
-    process.stdout.write(`${formatReport(results)}\n`);
-    return results.some((result) => result.status === 'problem') ? 1 : 0;
-  },
+/** `herald doctor` with its arguments parsed by doctorSpec (specs.ts), which holds its help and options. */
+export const runDoctorCommand: CommandRun = async (values, positionals) => {
+  rejectPositionals(positionals);
+  const progress = (step: string) => process.stderr.write(`… ${step}\n`);
+  const results = await runDoctor(configFileOf(values), progress);
+  process.stdout.write(`${formatReport(results)}\n`);
+  return results.some((result) => result.status === 'problem') ? 1 : 0;
 };

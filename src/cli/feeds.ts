@@ -10,7 +10,7 @@ import { createPollQueue } from '../queue/poll-jobs.js';
 import { scheduleNewFeed } from '../queue/schedulers.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
-import { configFileOf, configOption, UsageError, type CommandModule } from './command.js';
+import { configFileOf, UsageError, type CommandRun } from './command.js';
 import { connectOnce, redisEndpointOf } from './redis-target.js';
 
 async function withFeedStore<T>(config: HeraldConfig, use: (feeds: FeedStore, redis: RedisClient) => Promise<T>): Promise<T> {
@@ -93,57 +93,38 @@ async function removeFeed(selector: string, config: HeraldConfig): Promise<{ fou
   });
 }
 
-export const feedsCommand: CommandModule = {
-  usage: 'herald feeds list | remove URL|ID | import FILE.opml | export [FILE]  [--config FILE]',
-  options: { config: configOption.option },
-  optionHelp: { config: `${configOption.help}; gives the Redis URL and key prefix` },
-  optionValues: { config: 'FILE' },
-  details: [
-    'list shows every feed with its id, who added it (config, chat, opml), its health and its last error.',
-    'remove takes a feed\'s id or URL and stops polling it everywhere. Feeds listed in the config are',
-    'removed by taking them out of the config: the next start removes them (and adds the ones listed).',
-    'import: outlines that contain feeds become sections; feeds Herald already has are left alone. A',
-    'running `herald start` polls the new feeds at once. Export writes to standard output without FILE.',
-    'Redis: REDIS_URL (or redis.url in the config), else 127.0.0.1:6379; keys under HERALD_PREFIX.',
-    '',
-    'Examples:',
-    '  herald feeds list',
-    '  herald feeds remove https://example.com/broken.xml',
-    '  herald feeds import subscriptions.opml',
-    '  herald feeds export herald-feeds.opml',
-  ].join('\n'),
-  async run(values, positionals) {
-    const [action, file, ...extra] = positionals;
-    if (extra.length > 0 || (action === 'list' && file !== undefined)) throw new UsageError(`unexpected argument "${extra[0] ?? file}"`);
-    const config = await loadConfig(configFileOf(values));
-    if (action === 'list') {
-      const entries = await withFeedStore(config, (store) => store.listWithState());
-      process.stdout.write(`${feedTable(entries, new Date())}\n`);
+/** `herald feeds` with its arguments parsed by feedsSpec (specs.ts), which holds its help and options. */
+export const runFeeds: CommandRun = async (values, positionals) => {
+  const [action, file, ...extra] = positionals;
+  if (extra.length > 0 || (action === 'list' && file !== undefined)) throw new UsageError(`unexpected argument "${extra[0] ?? file}"`);
+  const config = await loadConfig(configFileOf(values));
+  if (action === 'list') {
+    const entries = await withFeedStore(config, (store) => store.listWithState());
+    process.stdout.write(`${feedTable(entries, new Date())}\n`);
+    return 0;
+  }
+  if (action === 'remove') {
+    if (!file) throw new UsageError('feeds remove needs the feed\'s id or URL, e.g. herald feeds remove https://example.com/feed.xml (herald feeds list shows them)');
+    const removed = await removeFeed(file, config);
+    (removed.found ? process.stdout : process.stderr).write(`${removed.found ? '' : 'herald feeds: '}${removed.message}\n`);
+    return removed.found ? 0 : 1;
+  }
+  if (action === 'import') {
+    if (!file) throw new UsageError('feeds import needs the OPML file, e.g. herald feeds import subscriptions.opml');
+    process.stdout.write(`${(await importOpml(file, config)).join('\n')}\n`);
+    return 0;
+  }
+  if (action === 'export') {
+    const feeds = await withFeedStore(config, (store) => store.list());
+    const opml = toOpml(feeds);
+    if (!file) {
+      process.stdout.write(opml);
       return 0;
     }
-    if (action === 'remove') {
-      if (!file) throw new UsageError('feeds remove needs the feed\'s id or URL, e.g. herald feeds remove https://example.com/feed.xml (herald feeds list shows them)');
-      const removed = await removeFeed(file, config);
-      (removed.found ? process.stdout : process.stderr).write(`${removed.found ? '' : 'herald feeds: '}${removed.message}\n`);
-      return removed.found ? 0 : 1;
-    }
-    if (action === 'import') {
-      if (!file) throw new UsageError('feeds import needs the OPML file, e.g. herald feeds import subscriptions.opml');
-      process.stdout.write(`${(await importOpml(file, config)).join('\n')}\n`);
-      return 0;
-    }
-    if (action === 'export') {
-      const feeds = await withFeedStore(config, (store) => store.list());
-      const opml = toOpml(feeds);
-      if (!file) {
-        process.stdout.write(opml);
-        return 0;
-      }
-      await writeFile(file, opml);
-      process.stderr.write(`Wrote ${feeds.length} feed(s) to ${file}.\n`);
-      return 0;
-    }
-    const actions = 'list, remove URL|ID, import FILE.opml or export [FILE], e.g. herald feeds list';
-    throw new UsageError(action === undefined ? `say what to do: ${actions}` : `unknown action "${action}": use ${actions}`);
-  },
+    await writeFile(file, opml);
+    process.stderr.write(`Wrote ${feeds.length} feed(s) to ${file}.\n`);
+    return 0;
+  }
+  const actions = 'list, remove URL|ID, import FILE.opml or export [FILE], e.g. herald feeds list';
+  throw new UsageError(action === undefined ? `say what to do: ${actions}` : `unknown action "${action}": use ${actions}`);
 };

@@ -12,7 +12,8 @@ import { renderParts, type Platform } from '../render/index.js';
 import { describeFallbacks } from '../summarize/llm-report.js';
 import type { LlmSummaryReport } from '../summarize/summarize.js';
 import { endOfLocalDay, isIsoDate } from '../time/zoned.js';
-import { configFileOf, configOption, UsageError, type CommandModule } from './command.js';
+import { configFileOf, UsageError, type CommandRun } from './command.js';
+import { MAX_BULLETS } from './specs.js';
 
 const FORMATS = ['text', 'telegram', 'discord', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -22,9 +23,6 @@ function parseFormat(value: string | undefined): Format {
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got "${format}"`);
   return format as Format;
 }
-
-/** The most bullets a briefing may have (the configuration's bulletsPerBriefing allows as many). */
-const MAX_BULLETS = 100;
 
 function parseBullets(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -40,122 +38,89 @@ function parseWindowHours(value: string | undefined): number | undefined {
   return hours;
 }
 
-export const previewCommand: CommandModule = {
-  usage: 'herald preview [URL_OR_PATH…] [--feed URL_OR_PATH]… [--config FILE] [--format text|telegram|discord|json] [--parts-json] [--date YYYY-MM-DD] [--tz ZONE] [--window HOURS] [--bullets N]',
-  options: {
-    feed: { type: 'string', multiple: true },
-    config: configOption.option,
-    format: { type: 'string' },
-    'parts-json': { type: 'boolean' },
-    date: { type: 'string' },
-    tz: { type: 'string' },
-    window: { type: 'string' },
-    bullets: { type: 'string' },
-  },
-  optionHelp: {
-    feed: 'a feed URL or local file (repeatable; the same as naming it without --feed); default: the feeds in the config file',
-    config: configOption.help,
-    format: 'text (default), telegram, discord, or json (the Briefing as JSON)',
-    'parts-json': 'with telegram|discord|text: print the exact payloads that would be sent, as JSON',
-    date: 'the briefing date; the window ends at the end of that day (default: now)',
-    tz: 'IANA time zone for the date and title (default: defaults.timezone, else UTC)',
-    window: 'only items published in the HOURS before the end of the window (default: all items)',
-    bullets: `at most N bullets, 1 to ${MAX_BULLETS} (default: defaults.bulletsPerBriefing, 12 unless configured)`,
-  },
-  optionValues: { feed: 'URL_OR_PATH', config: 'FILE', format: 'FORMAT', date: 'YYYY-MM-DD', tz: 'ZONE', window: 'HOURS', bullets: 'N' },
-  details: [
-    'Examples:',
-    '  herald preview https://feeds.bbci.co.uk/news/world/rss.xml',
-    '  herald preview docs/examples/feeds/en/*.xml --tz Europe/London --date 2025-03-12 --window 72',
-    '  herald preview docs/examples/feeds/ja/*.xml --format telegram --parts-json --tz Asia/Tokyo --date 2025-03-12 --window 24',
-    '',
-    'The briefing speaks briefing.locale, else defaults.language from the config file, as the bot would; with no',
-    'config file at all it speaks the language of its feeds.',
-    'Feeds that cannot be read are named on stderr and left out; the exit code is 1 when none could be read.',
-  ].join('\n'),
-  async run(values, positionals) {
-    const format = parseFormat(values.format as string | undefined);
-    const partsJson = values['parts-json'] === true;
-    if (partsJson && format === 'json') throw new UsageError('--parts-json goes with --format telegram, discord or text, not json');
-    const windowHours = parseWindowHours(values.window as string | undefined);
-    const maxBullets = parseBullets(values.bullets as string | undefined);
-    const date = values.date as string | undefined;
-    if (date !== undefined && !isIsoDate(date)) throw new UsageError(`--date must be a calendar date as YYYY-MM-DD, e.g. 2025-03-11; got "${date}"`);
+/** `herald preview` with its arguments parsed by previewSpec (specs.ts), which holds its help and options. */
+export const runPreview: CommandRun = async (values, positionals) => {
+  const format = parseFormat(values.format as string | undefined);
+  const partsJson = values['parts-json'] === true;
+  if (partsJson && format === 'json') throw new UsageError('--parts-json goes with --format telegram, discord or text, not json');
+  const windowHours = parseWindowHours(values.window as string | undefined);
+  const maxBullets = parseBullets(values.bullets as string | undefined);
+  const date = values.date as string | undefined;
+  if (date !== undefined && !isIsoDate(date)) throw new UsageError(`--date must be a calendar date as YYYY-MM-DD, e.g. 2025-03-11; got "${date}"`);
 
-    const configFile = configFileOf(values);
-    const config = await loadConfig(configFile);
-    // With a config file the preview is the briefing the bot would send; without one, the feeds' language is the better guess.
-    const locale = existsSync(configFile ?? DEFAULT_CONFIG_FILE) ? (config.briefing.locale ?? config.defaults.language) : undefined;
-    const timezone = (values.tz as string | undefined) ?? config.defaults.timezone;
-    if (!isValidTimeZone(timezone)) throw new UsageError(`--tz must be an IANA time zone such as Europe/Berlin, America/New_York or UTC; got "${timezone}"`);
+  const configFile = configFileOf(values);
+  const config = await loadConfig(configFile);
+  // With a config file the preview is the briefing the bot would send; without one, the feeds' language is the better guess.
+  const locale = existsSync(configFile ?? DEFAULT_CONFIG_FILE) ? (config.briefing.locale ?? config.defaults.language) : undefined;
+  const timezone = (values.tz as string | undefined) ?? config.defaults.timezone;
+  if (!isValidTimeZone(timezone)) throw new UsageError(`--tz must be an IANA time zone such as Europe/Berlin, America/New_York or UTC; got "${timezone}"`);
 
-    const named = [...positionals, ...((values.feed as string[] | undefined) ?? [])];
-    const locations = named.length > 0 ? named : config.feeds.map((feed) => feed.url);
-    if (locations.length === 0) {
-      throw new UsageError('no feeds to preview: name some, e.g. herald preview docs/examples/feeds/en/*.xml, or list them under feeds: in herald.config.yaml');
+  const named = [...positionals, ...((values.feed as string[] | undefined) ?? [])];
+  const locations = named.length > 0 ? named : config.feeds.map((feed) => feed.url);
+  if (locations.length === 0) {
+    throw new UsageError('no feeds to preview: name some, e.g. herald preview docs/examples/feeds/en/*.xml, or list them under feeds: in herald.config.yaml');
+  }
+
+  const now = new Date();
+  const end = date ? endOfLocalDay(date, timezone) : now;
+  const window = { to: end, from: windowHours === undefined ? undefined : new Date(end.getTime() - windowHours * 3_600_000) };
+
+  const fetchOptions = defaultFetchOptions(config.fetch);
+  // Feeds are read at once (the fetcher still keeps to 2 requests per host); the order of the
+  // messages and items stays the order given.
+  const results = await Promise.allSettled(
+    locations.map(async (location) => {
+      const feedConfig = config.feeds.find((feed) => feed.url === location);
+      const source = await loadFeedSource(location, fetchOptions);
+      return ingestFeed(source.bytes, source.contentType, {
+        feedId: source.feedId,
+        sourceName: feedConfig?.name,
+        ...(isWebAddress(source.finalUrl) ? { feedLink: source.finalUrl } : {}),
+        section: feedConfig?.section,
+        now,
+      });
+    }),
+  );
+  const items: Item[] = [];
+  let unreadable = 0;
+  results.forEach((result, index) => {
+    if (result.status === 'fulfilled') {
+      items.push(...result.value.items);
+      if (result.value.recovered) process.stderr.write(`herald: ${locations[index]}: ${result.value.recovered}\n`);
+    } else {
+      // One broken feed must not spoil the others' briefing: say what went wrong and go on.
+      unreadable += 1;
+      process.stderr.write(`herald: skipped ${locations[index]}: ${(result.reason as Error).message}\n`);
     }
+  });
 
-    const now = new Date();
-    const end = date ? endOfLocalDay(date, timezone) : now;
-    const window = { to: end, from: windowHours === undefined ? undefined : new Date(end.getTime() - windowHours * 3_600_000) };
+  if (unreadable === locations.length) {
+    process.stderr.write(`herald: none of the ${locations.length} feed(s) could be read (see above); no briefing to show.\n`);
+    return 1;
+  }
+  const shown = itemsInWindow(items, window);
+  if (shown.length === 0 && items.length > 0) {
+    // An empty briefing after a successful read is nearly always a --date/--window that misses the items.
+    process.stderr.write(`herald: ${items.length} item(s) read, none published in the window; try another --date or a larger --window.\n`);
+  }
 
-    const fetchOptions = defaultFetchOptions(config.fetch);
-    // Feeds are read at once (the fetcher still keeps to 2 requests per host); the order of the
-    // messages and items stays the order given.
-    const results = await Promise.allSettled(
-      locations.map(async (location) => {
-        const feedConfig = config.feeds.find((feed) => feed.url === location);
-        const source = await loadFeedSource(location, fetchOptions);
-        return ingestFeed(source.bytes, source.contentType, {
-          feedId: source.feedId,
-          sourceName: feedConfig?.name,
-          ...(isWebAddress(source.finalUrl) ? { feedLink: source.finalUrl } : {}),
-          section: feedConfig?.section,
-          now,
-        });
-      }),
-    );
-    const items: Item[] = [];
-    let unreadable = 0;
-    results.forEach((result, index) => {
-      if (result.status === 'fulfilled') {
-        items.push(...result.value.items);
-        if (result.value.recovered) process.stderr.write(`herald: ${locations[index]}: ${result.value.recovered}\n`);
-      } else {
-        // One broken feed must not spoil the others' briefing: say what went wrong and go on.
-        unreadable += 1;
-        process.stderr.write(`herald: skipped ${locations[index]}: ${(result.reason as Error).message}\n`);
-      }
-    });
-
-    if (unreadable === locations.length) {
-      process.stderr.write(`herald: none of the ${locations.length} feed(s) could be read (see above); no briefing to show.\n`);
-      return 1;
-    }
-    const shown = itemsInWindow(items, window);
-    if (shown.length === 0 && items.length > 0) {
-      // An empty briefing after a successful read is nearly always a --date/--window that misses the items.
-      process.stderr.write(`herald: ${items.length} item(s) read, none published in the window; try another --date or a larger --window.\n`);
-    }
-
-    const feedWeights = Object.fromEntries(config.feeds.filter((f) => f.weight !== undefined).map((f) => [feedIdFor(f.url), f.weight!]));
-    // A preview always shows something, even for an empty window: the "nothing new" briefing.
-    // With an LLM configured a preview is how its setup is tried: say which stories it did not summarize, and why.
-    const onReport = (report: LlmSummaryReport) => {
-      const fallbacks = describeFallbacks(report);
-      if (fallbacks !== undefined) process.stderr.write(`herald: LLM summaries: ${fallbacks}\n`);
-    };
-    const briefing = await previewBriefing(shown, config, { now: end, timezone, feedWeights, whenEmpty: 'message', maxBullets, locale }, { onReport });
-    if (!briefing) throw new Error('the briefing came out empty although a "nothing new" briefing was asked for');
-    if (format === 'json') {
-      process.stdout.write(`${JSON.stringify(briefing, null, 2)}\n`);
-      return 0;
-    }
-    const parts = renderParts(briefing, format as Platform, config.briefing);
-    if (partsJson) process.stdout.write(`${JSON.stringify(parts, null, 2)}\n`);
-    else process.stdout.write(`${parts.map(partText).join('\n\n— — —\n\n')}\n`);
+  const feedWeights = Object.fromEntries(config.feeds.filter((f) => f.weight !== undefined).map((f) => [feedIdFor(f.url), f.weight!]));
+  // A preview always shows something, even for an empty window: the "nothing new" briefing.
+  // With an LLM configured a preview is how its setup is tried: say which stories it did not summarize, and why.
+  const onReport = (report: LlmSummaryReport) => {
+    const fallbacks = describeFallbacks(report);
+    if (fallbacks !== undefined) process.stderr.write(`herald: LLM summaries: ${fallbacks}\n`);
+  };
+  const briefing = await previewBriefing(shown, config, { now: end, timezone, feedWeights, whenEmpty: 'message', maxBullets, locale }, { onReport });
+  if (!briefing) throw new Error('the briefing came out empty although a "nothing new" briefing was asked for');
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(briefing, null, 2)}\n`);
     return 0;
-  },
+  }
+  const parts = renderParts(briefing, format as Platform, config.briefing);
+  if (partsJson) process.stdout.write(`${JSON.stringify(parts, null, 2)}\n`);
+  else process.stdout.write(`${parts.map(partText).join('\n\n— — —\n\n')}\n`);
+  return 0;
 };
 
 function partText(part: { text?: string; content?: string; embeds?: Array<{ title?: string; description?: string }> }): string {

@@ -19,7 +19,7 @@ import { installShutdown } from '../runtime/shutdown.js';
 import { logFeedSummary, logNextBriefings } from '../runtime/startup-summary.js';
 import { startWorkers, type Senders } from '../runtime/workers.js';
 import { createKeys } from '../store/keys.js';
-import { configFileOf, configOption, rejectPositionals, UsageError, type CommandModule } from './command.js';
+import { configFileOf, rejectPositionals, UsageError, type CommandRun } from './command.js';
 import { redisEndpointOf } from './redis-target.js';
 
 const ROLES = ['bot', 'worker', 'scheduler'] as const;
@@ -88,144 +88,117 @@ async function startOperatorEndpoints(options: Parameters<typeof startHttpServer
   }
 }
 
-export const startCommand: CommandModule = {
-  usage: 'herald start [--config FILE] [--role ROLES]',
-  options: {
-    config: configOption.option,
-    role: { type: 'string' },
-  },
-  optionHelp: {
-    config: configOption.help,
-    role: 'what this process does, comma-separated: bot (Telegram/Discord), worker (poll, compose, deliver), scheduler; default all',
-  },
-  optionValues: { config: 'FILE', role: 'ROLES' },
-  details: [
-    'Redis: REDIS_CLUSTER_NODES (a Redis Cluster), else REDIS_URL, else the server on 127.0.0.1:6379, else redis-server',
-    'from PATH started with its data in ./data/. redis.sentinels and redis.name in the config reach a master through Sentinel.',
-    'Without TELEGRAM_BOT_TOKEN and DISCORD_BOT_TOKEN the briefings are printed on this console.',
-    'Briefings go out at defaults.briefingTime in defaults.timezone (07:30 UTC unless configured);',
-    '`herald preview` shows one at once.',
-    'Logs go to stdout: readable lines at a terminal, JSON lines otherwise (LOG_FORMAT=pretty|json to choose).',
-    'A bot token the platform refuses stops Herald at once (exit 1) with how to get a new one; a platform',
-    'that cannot be reached is retried in the background while /readyz answers 503 naming it.',
-    'Ctrl-C or SIGTERM stops taking jobs, finishes those in flight and exits; a second one exits at once.',
-    '',
-    'Examples:',
-    '  herald start',
-    '  herald start --role worker',
-    '  HERALD_CONFIG=/etc/herald.yaml herald start --role bot,scheduler',
-  ].join('\n'),
-  async run(values, positionals) {
-    rejectPositionals(positionals);
-    // Before the config of thousands of feeds is read: from the first full GC on.
-    limitHeapGrowth();
-    const roles = parseRoles(values.role as string | undefined);
-    const config = await loadConfig(configFileOf(values));
-    const logger = createLogger();
-    const configured = redisEndpointOf(config);
-    const redisTarget = await ensureRedis({ url: config.redis.url, ...(configured.kind === 'single' ? {} : { endpoint: configured }) });
-    logger.info(redisTarget.description);
+/** `herald start` with its arguments parsed by startSpec (specs.ts), which holds its help and options. */
+export const runStart: CommandRun = async (values, positionals) => {
+  rejectPositionals(positionals);
+  // Before the config of thousands of feeds is read: from the first full GC on.
+  limitHeapGrowth();
+  const roles = parseRoles(values.role as string | undefined);
+  const config = await loadConfig(configFileOf(values));
+  const logger = createLogger();
+  const configured = redisEndpointOf(config);
+  const redisTarget = await ensureRedis({ url: config.redis.url, ...(configured.kind === 'single' ? {} : { endpoint: configured }) });
+  logger.info(redisTarget.description);
 
-    const connection = createRedisConnection(redisTarget.endpoint, { name: 'herald', logger });
-    const closeRedis = async () => {
-      await connection.quit();
-      redisTarget.child?.kill('SIGTERM');
-    };
-    await waitForRedis(connection, redisTarget.endpoint, logger);
-    if (roles.has('bot')) {
-      // Before anything starts: a refused token is the one mistake no retry can mend.
-      try {
-        await (await bots.runtime()).checkBotTokens(config);
-      } catch (error) {
-        if (!(error instanceof TokenRejectedError)) throw error;
-        logger.error({ platform: error.platform }, error.message);
-        await closeRedis();
-        return 1;
-      }
-    }
-
-    const metrics = new HeraldMetrics({ process: true });
-    const keys = createKeys(config.redis.prefix);
-    const limiter = new RedisRateLimiter(connection, keys.rateLimitPrefix());
-    const telegramTransport = await createTelegramTransport(config, limiter, metrics);
-    // Polls and the bots' trial fetches of every process share the per-host limit, through Redis.
-    const fetchOptions = { ...defaultFetchOptions(config.fetch), limiter: sharedHostLimiter(connection, config) };
-    const workers = await startWorkers({
-      config,
-      connection,
-      senders: await createSenders(config, telegramTransport, limiter, metrics),
-      logger,
-      roles: { worker: roles.has('worker'), scheduler: roles.has('scheduler') },
-      metrics,
-      fetchOptions,
-      subscriptionSchedulersInBackground: true,
-    });
-    const scheduling = workers.schedulerStart;
-    if (scheduling) logFeedSummary(scheduling.feeds, logger);
-    // Settles with the error, if any, so that a failure in the background is never an unhandled rejection.
-    const schedulingFailed = scheduling?.done
-      .then((active) => active && logNextBriefings({ active, composeQueue: workers.queues.compose, logger }))
-      .then(
-        () => undefined,
-        (error: unknown) => error ?? new Error('subscription schedulers not written'),
-      );
-    // With nothing left to write the next briefings are known now, and logged before "Herald is running".
-    if (scheduling?.pending === 0) {
-      const error = await schedulingFailed;
-      if (error !== undefined) throw error;
-    }
-
-    const readiness: ReadinessCheck[] = [redisReadiness(connection)];
-    // Filled in as they start; a refused token may stop Herald before all of them are up.
-    const running: { http?: RunningHttpServer | undefined; bots?: RunningBots } = {};
-    const stopHerald = installShutdown(async () => {
-      await running.http?.close();
-      await running.bots?.stop();
-      await workers.close();
+  const connection = createRedisConnection(redisTarget.endpoint, { name: 'herald', logger });
+  const closeRedis = async () => {
+    await connection.quit();
+    redisTarget.child?.kill('SIGTERM');
+  };
+  await waitForRedis(connection, redisTarget.endpoint, logger);
+  if (roles.has('bot')) {
+    // Before anything starts: a refused token is the one mistake no retry can mend.
+    try {
+      await (await bots.runtime()).checkBotTokens(config);
+    } catch (error) {
+      if (!(error instanceof TokenRejectedError)) throw error;
+      logger.error({ platform: error.platform }, error.message);
       await closeRedis();
-    }, logger);
-    if (roles.has('bot')) {
-      const [{ startBots }, { createCommandServices }] = await Promise.all([bots.runtime(), bots.services()]);
-      const services = createCommandServices({
-        config,
-        redis: connection,
-        keys,
-        pollQueue: workers.queues.poll,
-        composeQueue: workers.queues.compose,
-        deliverQueue: workers.queues.deliver,
-        fetchOptions,
-        logger,
-        metrics,
-      });
-      // Each bot comes up in the background: an unreachable platform holds up neither the other nor the workers.
-      running.bots = startBots({ config, services, logger, metrics, telegramTransport, onTokenRejected: () => stopHerald(1) });
-      readiness.push(...running.bots.readiness);
-      if (!config.telegram.token && !config.discord.token) {
-        logger.info('no TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN: briefings are printed on this console');
-      }
+      return 1;
     }
+  }
 
-    running.http = await startOperatorEndpoints(
-      {
-        port: config.health.port,
-        host: config.health.host,
-        metrics,
-        readiness,
-        ...(config.dashboard ? { dashboard: { ...config.dashboard, queues: workers.jobQueues } } : {}),
-        logger,
-      },
-      logger,
+  const metrics = new HeraldMetrics({ process: true });
+  const keys = createKeys(config.redis.prefix);
+  const limiter = new RedisRateLimiter(connection, keys.rateLimitPrefix());
+  const telegramTransport = await createTelegramTransport(config, limiter, metrics);
+  // Polls and the bots' trial fetches of every process share the per-host limit, through Redis.
+  const fetchOptions = { ...defaultFetchOptions(config.fetch), limiter: sharedHostLimiter(connection, config) };
+  const workers = await startWorkers({
+    config,
+    connection,
+    senders: await createSenders(config, telegramTransport, limiter, metrics),
+    logger,
+    roles: { worker: roles.has('worker'), scheduler: roles.has('scheduler') },
+    metrics,
+    fetchOptions,
+    subscriptionSchedulersInBackground: true,
+  });
+  const scheduling = workers.schedulerStart;
+  if (scheduling) logFeedSummary(scheduling.feeds, logger);
+  // Settles with the error, if any, so that a failure in the background is never an unhandled rejection.
+  const schedulingFailed = scheduling?.done
+    .then((active) => active && logNextBriefings({ active, composeQueue: workers.queues.compose, logger }))
+    .then(
+      () => undefined,
+      (error: unknown) => error ?? new Error('subscription schedulers not written'),
     );
-    const pending = scheduling?.pending ?? 0;
-    if (pending === 0) logger.info({ roles: [...roles] }, 'Herald is running');
-    else logger.info({ roles: [...roles], subscriptionSchedulersPending: pending }, `Herald is running; ${pending} subscription schedulers are being written in the background, each subscription's next briefing is logged once they are in place`);
-    // A scheduler that cannot be written stopped the start when all were written first: it still stops Herald.
-    void schedulingFailed?.then((error) => {
-      if (error === undefined) return;
-      logger.error({ err: error }, 'subscription schedulers could not be written: stopping');
-      void stopHerald(1);
+  // With nothing left to write the next briefings are known now, and logged before "Herald is running".
+  if (scheduling?.pending === 0) {
+    const error = await schedulingFailed;
+    if (error !== undefined) throw error;
+  }
+
+  const readiness: ReadinessCheck[] = [redisReadiness(connection)];
+  // Filled in as they start; a refused token may stop Herald before all of them are up.
+  const running: { http?: RunningHttpServer | undefined; bots?: RunningBots } = {};
+  const stopHerald = installShutdown(async () => {
+    await running.http?.close();
+    await running.bots?.stop();
+    await workers.close();
+    await closeRedis();
+  }, logger);
+  if (roles.has('bot')) {
+    const [{ startBots }, { createCommandServices }] = await Promise.all([bots.runtime(), bots.services()]);
+    const services = createCommandServices({
+      config,
+      redis: connection,
+      keys,
+      pollQueue: workers.queues.poll,
+      composeQueue: workers.queues.compose,
+      deliverQueue: workers.queues.deliver,
+      fetchOptions,
+      logger,
+      metrics,
     });
-    // Runs until a signal (or a refused token): installShutdown exits the process.
-    return new Promise<number>(() => undefined);
-  },
+    // Each bot comes up in the background: an unreachable platform holds up neither the other nor the workers.
+    running.bots = startBots({ config, services, logger, metrics, telegramTransport, onTokenRejected: () => stopHerald(1) });
+    readiness.push(...running.bots.readiness);
+    if (!config.telegram.token && !config.discord.token) {
+      logger.info('no TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN: briefings are printed on this console');
+    }
+  }
+
+  running.http = await startOperatorEndpoints(
+    {
+      port: config.health.port,
+      host: config.health.host,
+      metrics,
+      readiness,
+      ...(config.dashboard ? { dashboard: { ...config.dashboard, queues: workers.jobQueues } } : {}),
+      logger,
+    },
+    logger,
+  );
+  const pending = scheduling?.pending ?? 0;
+  if (pending === 0) logger.info({ roles: [...roles] }, 'Herald is running');
+  else logger.info({ roles: [...roles], subscriptionSchedulersPending: pending }, `Herald is running; ${pending} subscription schedulers are being written in the background, each subscription's next briefing is logged once they are in place`);
+  // A scheduler that cannot be written stopped the start when all were written first: it still stops Herald.
+  void schedulingFailed?.then((error) => {
+    if (error === undefined) return;
+    logger.error({ err: error }, 'subscription schedulers could not be written: stopping');
+    void stopHerald(1);
+  });
+  // Runs until a signal (or a refused token): installShutdown exits the process.
+  return new Promise<number>(() => undefined);
 };

@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Briefing } from '../../src/briefing/model.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
+import { commandHelp } from '../../src/cli/command.js';
+import { doctorSpec, feedsSpec, previewSpec, startSpec } from '../../src/cli/specs.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
 import { freePort, startRedis } from '../support/redis.js';
@@ -81,11 +83,55 @@ describe('herald CLI', SPAWNING, () => {
     });
   });
 
-  it('loads no command for the overview or an unknown command, and only the one whose help is asked for', async () => {
-    const [overview, unknown, help] = await Promise.all([commandModulesLoaded(['--help']), commandModulesLoaded(['frobnicate']), commandModulesLoaded(['help', 'feeds'])]);
-    expect(overview).toEqual([]);
-    expect(unknown).toEqual([]);
-    expect(help).toEqual(['feeds']);
+  it('loads no command module for the overview, an unknown command, a command\'s help or a mistyped option; only to run one', async () => {
+    const asked = [['--help'], ['frobnicate'], ['help', 'feeds'], ['start', '--help'], ['doctor', '-h'], ['preview', '--colour', 'red'], ['feeds']];
+    const loaded = await Promise.all(asked.map((args) => commandModulesLoaded(args)));
+    expect(Object.fromEntries(asked.map((args, index) => [args.join(' '), loaded[index]]))).toEqual({
+      '--help': [],
+      frobnicate: [],
+      'help feeds': [],
+      'start --help': [],
+      'doctor -h': [],
+      'preview --colour red': [],
+      // Run (and refused for want of an action): the one module, which the hook does see.
+      feeds: ['feeds'],
+    });
+  });
+
+  it('prints each command\'s whole help: usage, summary, every option with what it takes, notes and examples', async () => {
+    const specs = [startSpec, previewSpec, doctorSpec, feedsSpec];
+    const helps = await Promise.all(specs.map((spec) => herald([spec.name, '--help'])));
+    specs.forEach((spec, index) => expect(helps[index], spec.name).toEqual({ code: 0, stdout: `${commandHelp(spec)}\n`, stderr: '' }));
+    expect(helps[0]!.stdout.split('\n').slice(0, 9)).toEqual([
+      'Usage: herald start [--config FILE] [--role ROLES]',
+      '',
+      startSpec.summary,
+      '',
+      'Options:',
+      '  --config FILE  configuration file (default: $HERALD_CONFIG, else ./herald.config.yaml when present)',
+      '  --role ROLES   what this process does, comma-separated: bot (Telegram/Discord), worker (poll, compose, deliver), scheduler; default all',
+      '  --help, -h     show this help',
+      '',
+    ]);
+    expect(helps[0]!.stdout).toContain('Examples:\n  herald start\n  herald start --role worker\n');
+  });
+
+  it('says what in the config YAML is not read as written, with nothing from the yaml package on stderr', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-cli-'));
+    const file = join(dir, 'tagged.yaml');
+    await writeFile(file, 'feeds:\n  - url: https://a.example/feed.xml\n    name: !!float 1\n');
+    const listed = await herald(['feeds', 'list', '--config', file]);
+    expect(listed.code).toBe(2);
+    expect(listed.stderr).toBe(
+      [
+        `herald: ${file} has a mistake:`,
+        '  - is not read as written at line 3, column 11: Unresolved tag: tag:yaml.org,2002:float (a tag such as !!float is read as plain text here: write the value without it)',
+        '      2 |   - url: https://a.example/feed.xml',
+        '      3 |     name: !!float 1',
+        '        |           ^',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('names an unknown command and an unknown option', async () => {

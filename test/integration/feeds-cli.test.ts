@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { feedsCommand } from '../../src/cli/feeds.js';
+import { runFeeds } from '../../src/cli/feeds.js';
 import { UsageError } from '../../src/cli/command.js';
 import { parseOpml } from '../../src/feeds/opml.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
@@ -39,7 +39,7 @@ async function herald(...positionals: string[]): Promise<{ code: number; stdout:
   const err: string[] = [];
   const spies = [capture(process.stdout, out), capture(process.stderr, err)];
   try {
-    const code = await feedsCommand.run({ config }, positionals);
+    const code = await runFeeds({ config }, positionals);
     return { code, stdout: out.join(''), stderr: err.join('') };
   } finally {
     for (const spy of spies) spy.mockRestore();

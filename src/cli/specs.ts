@@ -1,0 +1,113 @@
+/**
+ * What each `herald` command takes and says in its help: all that `herald <command> --help` and the
+ * check of its arguments need. The commands' own modules load discord.js, grammY, BullMQ or the whole
+ * pipeline; this one loads nothing, so that neither a help text nor a mistyped option waits for them.
+ */
+import { configOption, type CommandSpec } from './command.js';
+
+/** The most bullets `herald preview --bullets` takes (the configuration's bulletsPerBriefing allows as many). */
+export const MAX_BULLETS = 100;
+
+export const startSpec: CommandSpec = {
+  name: 'start',
+  summary: 'Runs Herald: the bots, the workers and the schedulers (one process, or split with --role).',
+  usage: 'herald start [--config FILE] [--role ROLES]',
+  options: {
+    config: configOption.option,
+    role: { type: 'string' },
+  },
+  optionHelp: {
+    config: configOption.help,
+    role: 'what this process does, comma-separated: bot (Telegram/Discord), worker (poll, compose, deliver), scheduler; default all',
+  },
+  optionValues: { config: 'FILE', role: 'ROLES' },
+  details: [
+    'Redis: REDIS_CLUSTER_NODES (a Redis Cluster), else REDIS_URL, else the server on 127.0.0.1:6379, else redis-server',
+    'from PATH started with its data in ./data/. redis.sentinels and redis.name in the config reach a master through Sentinel.',
+    'Without TELEGRAM_BOT_TOKEN and DISCORD_BOT_TOKEN the briefings are printed on this console.',
+    'Briefings go out at defaults.briefingTime in defaults.timezone (07:30 UTC unless configured);',
+    '`herald preview` shows one at once.',
+    'Logs go to stdout: readable lines at a terminal, JSON lines otherwise (LOG_FORMAT=pretty|json to choose).',
+    'A bot token the platform refuses stops Herald at once (exit 1) with how to get a new one; a platform',
+    'that cannot be reached is retried in the background while /readyz answers 503 naming it.',
+    'Ctrl-C or SIGTERM stops taking jobs, finishes those in flight and exits; a second one exits at once.',
+    '',
+    'Examples:',
+    '  herald start',
+    '  herald start --role worker',
+    '  HERALD_CONFIG=/etc/herald.yaml herald start --role bot,scheduler',
+  ].join('\n'),
+};
+
+export const previewSpec: CommandSpec = {
+  name: 'preview',
+  summary: 'Reads or fetches feeds once and prints the briefing they make. Needs no Redis and no bot tokens.',
+  usage: 'herald preview [URL_OR_PATH…] [--feed URL_OR_PATH]… [--config FILE] [--format text|telegram|discord|json] [--parts-json] [--date YYYY-MM-DD] [--tz ZONE] [--window HOURS] [--bullets N]',
+  options: {
+    feed: { type: 'string', multiple: true },
+    config: configOption.option,
+    format: { type: 'string' },
+    'parts-json': { type: 'boolean' },
+    date: { type: 'string' },
+    tz: { type: 'string' },
+    window: { type: 'string' },
+    bullets: { type: 'string' },
+  },
+  optionHelp: {
+    feed: 'a feed URL or local file (repeatable; the same as naming it without --feed); default: the feeds in the config file',
+    config: configOption.help,
+    format: 'text (default), telegram, discord, or json (the Briefing as JSON)',
+    'parts-json': 'with telegram|discord|text: print the exact payloads that would be sent, as JSON',
+    date: 'the briefing date; the window ends at the end of that day (default: now)',
+    tz: 'IANA time zone for the date and title (default: defaults.timezone, else UTC)',
+    window: 'only items published in the HOURS before the end of the window (default: all items)',
+    bullets: `at most N bullets, 1 to ${MAX_BULLETS} (default: defaults.bulletsPerBriefing, 12 unless configured)`,
+  },
+  optionValues: { feed: 'URL_OR_PATH', config: 'FILE', format: 'FORMAT', date: 'YYYY-MM-DD', tz: 'ZONE', window: 'HOURS', bullets: 'N' },
+  details: [
+    'Examples:',
+    '  herald preview https://feeds.bbci.co.uk/news/world/rss.xml',
+    '  herald preview docs/examples/feeds/en/*.xml --tz Europe/London --date 2025-03-12 --window 72',
+    '  herald preview docs/examples/feeds/ja/*.xml --format telegram --parts-json --tz Asia/Tokyo --date 2025-03-12 --window 24',
+    '',
+    'The briefing speaks briefing.locale, else defaults.language from the config file, as the bot would; with no',
+    'config file at all it speaks the language of its feeds.',
+    'Feeds that cannot be read are named on stderr and left out; the exit code is 1 when none could be read.',
+  ].join('\n'),
+};
+
+export const doctorSpec: CommandSpec = {
+  name: 'doctor',
+  summary: 'Checks the configuration, Redis, the bot tokens, every subscribed chat and the LLM endpoint, and says how to fix what is wrong.',
+  usage: 'herald doctor [--config FILE]',
+  options: { config: configOption.option },
+  optionHelp: { config: configOption.help },
+  optionValues: { config: 'FILE' },
+  details: [
+    'Redis: REDIS_URL (or redis.url in the config), else 127.0.0.1:6379; keys under HERALD_PREFIX (default herald).',
+    'Exit code 0 when every check passes (warnings allowed), 1 when any check finds a problem.',
+  ].join('\n'),
+};
+
+export const feedsSpec: CommandSpec = {
+  name: 'feeds',
+  summary: 'Lists or removes Herald\'s feeds, imports them from an OPML file or exports them as OPML.',
+  usage: 'herald feeds list | remove URL|ID | import FILE.opml | export [FILE]  [--config FILE]',
+  options: { config: configOption.option },
+  optionHelp: { config: `${configOption.help}; gives the Redis URL and key prefix` },
+  optionValues: { config: 'FILE' },
+  details: [
+    'list shows every feed with its id, who added it (config, chat, opml), its health and its last error.',
+    'remove takes a feed\'s id or URL and stops polling it everywhere. Feeds listed in the config are',
+    'removed by taking them out of the config: the next start removes them (and adds the ones listed).',
+    'import: outlines that contain feeds become sections; feeds Herald already has are left alone. A',
+    'running `herald start` polls the new feeds at once. Export writes to standard output without FILE.',
+    'Redis: REDIS_URL (or redis.url in the config), else 127.0.0.1:6379; keys under HERALD_PREFIX.',
+    '',
+    'Examples:',
+    '  herald feeds list',
+    '  herald feeds remove https://example.com/broken.xml',
+    '  herald feeds import subscriptions.opml',
+    '  herald feeds export herald-feeds.opml',
+  ].join('\n'),
+};
