@@ -96,6 +96,8 @@ export class FeedStore {
    * is added once. A failed call leaves the batches before it stored: adding again finds them.
    * `alreadyRead` gives the records the caller has just read (the config sync reads the whole
    * catalogue anyway): those are not read again; a feed found by URL and not given is read.
+   * A feed another process stores between the lookup and the write (two starts with one config)
+   * is not written again: it is returned as found (created: false), so one process adds it.
    */
   async addMany(inputs: readonly NewFeed[], now = new Date(), alreadyRead: (id: string) => Feed | undefined = () => undefined): Promise<{ feed: Feed; created: boolean }[]> {
     if (inputs.length === 0) return [];
@@ -132,16 +134,24 @@ export class FeedStore {
     // Feeds added together keep their order in the index (oldest first) though they share a millisecond:
     // a thousandth of a millisecond apart, well above a double's resolution at today's epoch times (~0.0002 ms).
     let order = 0;
+    const taken = new Set<string>();
     for (let start = 0; start < fresh.length; start += FEEDS_PER_CALL) {
+      const batch = fresh.slice(start, start + FEEDS_PER_CALL);
       const keys = [this.keys.feedIndex(), this.keys.feedUrls()];
       const args: (string | number)[] = [];
-      for (const { id, url, ...fields } of fresh.slice(start, start + FEEDS_PER_CALL)) {
+      for (const { id, url, ...fields } of batch) {
         const fieldValues = toFieldValues({ url, ...fields });
         keys.push(this.keys.feed(id), this.keys.urlsOfFeed(id));
         args.push(id, url, now.getTime() + order++ / 1000, fieldValues.length / 2, ...fieldValues);
       }
-      await this.redis.heraldAddFeeds(keys.length, ...keys, ...args);
+      const stored = await this.redis.heraldAddFeeds(keys.length, ...keys, ...args);
+      for (const [index, feed] of batch.entries()) if (stored[index] === 0) taken.add(feed.url);
     }
+    if (taken.size === 0) return results;
+    // Stored by another process since the lookup (two starts with one config): found as any known feed is, by adding again.
+    const again = inputs.flatMap((input, index) => (taken.has(urls[index]!) ? [{ index, input }] : []));
+    const found = await this.addMany(again.map(({ input }) => input), now, alreadyRead);
+    again.forEach(({ index }, position) => (results[index] = found[position]!));
     return results;
   }
 

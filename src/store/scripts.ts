@@ -65,18 +65,25 @@ return replies`;
  * set of URLs. ARGV for each feed: id, URL, index score, the number of field/value pairs, the
  * pairs. Stores a batch of new feeds in one step (FeedStore.addMany): a command or two a feed
  * from the client made a first start with 10,000 config feeds spend ~0.4 s of CPU in ioredis.
+ * A feed whose URL leads to a feed already (another process stored it since the caller looked)
+ * is left alone: it is stored once, by one process. Returns 1 for each feed stored, 0 for each left.
  */
 const ADD_FEEDS = `
 local arg = 1
+local stored = {}
 for k = 3, #KEYS, 2 do
   local id, url, score, count = ARGV[arg], ARGV[arg + 1], ARGV[arg + 2], tonumber(ARGV[arg + 3])
-  redis.call('HSET', KEYS[k], unpack(ARGV, arg + 4, arg + 3 + 2 * count))
-  redis.call('SADD', KEYS[k + 1], url)
-  redis.call('ZADD', KEYS[1], 'NX', score, id)
-  redis.call('HSET', KEYS[2], url, id)
+  if redis.call('HSETNX', KEYS[2], url, id) == 1 then
+    redis.call('HSET', KEYS[k], unpack(ARGV, arg + 4, arg + 3 + 2 * count))
+    redis.call('SADD', KEYS[k + 1], url)
+    redis.call('ZADD', KEYS[1], 'NX', score, id)
+    stored[#stored + 1] = 1
+  else
+    stored[#stored + 1] = 0
+  end
   arg = arg + 4 + 2 * count
 end
-return 1`;
+return stored`;
 
 /**
  * Key-layout migration (migrate-layout.ts). KEYS[1] an old key, KEYS[2] its new name; ARGV[1] '1' for the URL → id map. Renames, or, when
@@ -104,7 +111,7 @@ return 1`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
-    heraldAddFeeds(keyCount: number, ...keysThenArgs: (string | number)[]): Result<number, Context>;
+    heraldAddFeeds(keyCount: number, ...keysThenArgs: (string | number)[]): Result<Array<0 | 1>, Context>;
     heraldReadHashes(keyCount: number, ...keysThenFields: string[]): Result<Array<Array<string | null>>, Context>;
     heraldHsetIfExists(guardKey: string, targetKey: string, replace: '0' | '1', ...fieldsAndValues: string[]): Result<number, Context>;
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;

@@ -6,9 +6,9 @@ import { ConsoleSender } from '../../src/platforms/console/sender.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { openQueue, QUEUE_NAMES } from '../../src/queue/names.js';
 import { createPollQueue } from '../../src/queue/poll-jobs.js';
-import { nextPollAt, pollJitterMs } from '../../src/queue/schedulers.js';
+import { nextPollAt, pollJitterMs, syncFeedSchedule } from '../../src/queue/schedulers.js';
 import { startWorkers } from '../../src/runtime/workers.js';
-import { syncConfigFeeds } from '../../src/config/feed-sync.js';
+import { syncConfigFeeds, type FeedSyncReport } from '../../src/config/feed-sync.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
 import { commandCallsDuring, startRedis, type TestRedis } from '../support/redis.js';
@@ -185,5 +185,102 @@ describe('a start after the per-feed job schedulers', () => {
     expect(due).toBeGreaterThan(Date.now() - 60_000);
     expect(due).toBe(nextPollAt(feed, due! - 1));
     expect((await startWith([A])).log).not.toContain('removed the per-feed poll job schedulers');
+  });
+});
+
+describe('two starts with the same config at once (two worker processes of one deploy)', () => {
+  const LEGACY = 'https://legacy.example/feed.xml';
+  const LONG = Array.from({ length: 600 }, (_, i) => `https://many.invalid/${i}.xml`);
+  const listed = [A, B, LEGACY, CHAT, ...LONG];
+  const config = () => parseConfig({ redis: { prefix: PREFIX }, feeds: listed, defaults: { briefingTime: '03:00' } });
+  const keys = createKeys(PREFIX);
+
+  /** The catalogue the last start left: A and OLD from the config, a chat's feed, one stored before origins were recorded. */
+  async function lastStartLeft(): Promise<void> {
+    await syncConfigFeeds(parseConfig({ redis: { prefix: PREFIX }, feeds: [A, OLD] }), feeds);
+    await feeds.add({ url: CHAT, intervalMinutes: 15 });
+    const legacy = (await feeds.add({ url: LEGACY, intervalMinutes: 15 })).feed;
+    await server.client().hdel(keys.feed(legacy.id), 'origin');
+  }
+
+  /** Every listed feed stored once with its owner, OLD gone with all its keys, and every URL leading to a stored feed. */
+  async function expectOneFeedPerUrl(): Promise<string[]> {
+    expect(await urls()).toEqual([`chat ${CHAT}`, ...[A, B, LEGACY, ...LONG].map((url) => `config ${url}`)].sort());
+    const ids = await feeds.ids();
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(await server.client().keys(keys.feed('*'))).toHaveLength(ids.length);
+    const byUrl = await server.client().hgetall(keys.feedUrls());
+    expect(Object.keys(byUrl).sort()).toEqual([...listed].sort());
+    expect(new Set(Object.values(byUrl))).toEqual(new Set(ids));
+    return ids;
+  }
+
+  /** Each sync's report says the catalogue as it is now, and the two together removed OLD once and added B and the long list. */
+  async function expectReportsAgree(reports: FeedSyncReport[]): Promise<void> {
+    const stored = (await feeds.listWithState()).map(({ feed }) => feed);
+    for (const report of reports) expect(report.catalogue.map(({ feed }) => feed)).toEqual(stored);
+    expect(reports.flatMap((report) => report.removed.map((feed) => feed.url))).toEqual([OLD]);
+    // Added by one of them each: the other found it stored.
+    expect(reports.flatMap((report) => report.added.map((feed) => feed.url)).sort()).toEqual([B, ...LONG].sort());
+  }
+
+  it('store, report and schedule every listed feed once when both sync at the same moment', async () => {
+    await lastStartLeft();
+    const stores = [new FeedStore(server.client(), keys), new FeedStore(server.client(), keys)];
+    const reports = await Promise.all(stores.map((store) => syncConfigFeeds(config(), store)));
+    const ids = await expectOneFeedPerUrl();
+    await expectReportsAgree(reports);
+    const poll = createPollQueue(server.client(), PREFIX);
+    await Promise.all(reports.map((report) => syncFeedSchedule(poll, report.catalogue)));
+    expect([...(await poll.scheduledFeeds())].sort()).toEqual([...ids].sort());
+  });
+
+  // Each step of a sync at which the other one may run from start to end (FeedStore's list() calls ids() and records() first).
+  const steps = [
+    { method: 'list', call: 1, when: 'before this one reads the catalogue' },
+    { method: 'records', call: 2, when: 'between this one\'s lookup of the first batch of URLs and its storing of their new feeds' },
+    { method: 'records', call: 3, when: 'between this one\'s lookup of the second batch of URLs and its storing of their new feeds' },
+    { method: 'ids', call: 2, when: 'before this one reads the feed index after the adding' },
+    { method: 'remove', call: 1, when: 'before this one removes OLD' },
+    { method: 'states', call: 1, when: 'before this one reads the poll states' },
+  ] as const;
+  for (const { method, call, when } of steps) {
+    it(`lose and duplicate nothing when the other start syncs and schedules ${when}`, async () => {
+      await lastStartLeft();
+      const poll = createPollQueue(server.client(), PREFIX);
+      let other: FeedSyncReport | undefined;
+      const interrupted = new FeedStore(server.client(), keys);
+      const original = interrupted[method].bind(interrupted) as (...args: unknown[]) => Promise<unknown>;
+      let calls = 0;
+      Object.assign(interrupted, {
+        [method]: async (...args: unknown[]) => {
+          calls += 1;
+          if (calls === call) {
+            other = await syncConfigFeeds(config(), new FeedStore(server.client(), keys));
+            await syncFeedSchedule(poll, other.catalogue);
+          }
+          return original(...args);
+        },
+      });
+      const report = await syncConfigFeeds(config(), interrupted);
+      await syncFeedSchedule(poll, report.catalogue);
+      expect(other, 'the other start ran').toBeDefined();
+      const ids = await expectOneFeedPerUrl();
+      await expectReportsAgree([report, other!]);
+      expect([...(await poll.scheduledFeeds())].sort()).toEqual([...ids].sort());
+    });
+  }
+
+  it('leave one console subscription with one briefing scheduler, and every feed in the poll schedule, when both start at once', async () => {
+    await lastStartLeft();
+    const starts = await Promise.all([0, 1].map(() => startWorkers({ config: config(), connection: server.url, senders: { console: new ConsoleSender(new Writable({ write: (_chunk, _encoding, done) => done() })) }, logger: createLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) }), roles: { worker: false, scheduler: true } })));
+    try {
+      const ids = await expectOneFeedPerUrl();
+      expect([...(await starts[0]!.queues.poll.scheduledFeeds())].sort()).toEqual([...ids].sort());
+      expect(await server.client().smembers(keys.subscriptionIndex())).toHaveLength(1);
+      expect(await starts[0]!.queues.compose.getJobSchedulers()).toHaveLength(1);
+    } finally {
+      await Promise.all(starts.map((start) => start.close()));
+    }
   });
 });
