@@ -34,6 +34,7 @@ function overview(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, { spec }]) => `  ${name.padEnd(width)}  ${spec.summary}`),
     '',
+    'New to Herald? `herald preview URL` prints the briefing a feed makes, with nothing set up.',
     'Run `herald <command> --help` for a command\'s options, `herald --version` for the version.',
   ].join('\n');
 }

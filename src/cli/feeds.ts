@@ -125,6 +125,6 @@ export const runFeeds: CommandRun = async (values, positionals) => {
     process.stderr.write(`Wrote ${feeds.length} feed(s) to ${file}.\n`);
     return 0;
   }
-  const actions = 'list, remove URL|ID, import FILE.opml or export [FILE], e.g. herald feeds list';
+  const actions = 'list, remove URL_OR_ID, import FILE.opml or export [FILE], e.g. herald feeds list';
   throw new UsageError(action === undefined ? `say what to do: ${actions}` : `unknown action "${action}": use ${actions}`);
 };

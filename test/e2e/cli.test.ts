@@ -109,7 +109,7 @@ describe('herald CLI', SPAWNING, () => {
       '',
       'Options:',
       '  --config FILE  configuration file (default: $HERALD_CONFIG, else ./herald.config.yaml when present)',
-      '  --role ROLES   what this process does, comma-separated: bot (Telegram/Discord), worker (poll, compose, deliver), scheduler; default all',
+      '  --role ROLES   what this process runs, comma-separated: bot (answers in Telegram/Discord), worker (polls feeds, composes and sends briefings), scheduler (plans polls and briefings); default: all three',
       '  --help, -h     show this help',
       '',
     ]);
@@ -159,7 +159,7 @@ describe('herald CLI', SPAWNING, () => {
     expect(start.stderr).toContain('unexpected argument "now"');
     const feeds = await herald(['feeds']);
     expect(feeds.code).toBe(2);
-    expect(feeds.stderr).toContain('list, remove URL|ID, import FILE.opml or export [FILE]');
+    expect(feeds.stderr).toContain('list, remove URL_OR_ID, import FILE.opml or export [FILE]');
   });
 
   it('says why Redis cannot be reached and what to do', async () => {
