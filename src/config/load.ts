@@ -89,7 +89,7 @@ export function parseConfig(raw: unknown, env: ConfigEnv = {}, source = 'configu
 
 /** A hint after a warning the user can act on; the yaml package's wording names no remedy. */
 const WARNING_HINTS: Partial<Record<string, string>> = {
-  TAG_RESOLVE_FAILED: ' (a tag such as !!float is read as plain text here: write the value without it)',
+  TAG_RESOLVE_FAILED: ' (the tag is dropped and the value read as text: write the value without a tag)',
 };
 
 /**
