@@ -5,13 +5,22 @@ import { scanHtml, type HtmlEvents, type ImageAttributes } from './html-scan.js'
 import { MAX_NESTING_DEPTH } from './nesting.js';
 
 /** Elements whose contents are never readable text (a figure's caption describes a photo, not the news). */
-const SKIPPED_ELEMENTS = new Set(['script', 'style', 'template', 'noscript', 'svg', 'math', 'head', 'iframe', 'object', 'figcaption']);
+const SKIPPED_ELEMENTS = ['script', 'style', 'template', 'noscript', 'svg', 'math', 'head', 'iframe', 'object', 'figcaption'];
 
 /** Elements that start a new line of text when rendered. */
-const BLOCK_ELEMENTS = new Set([
+const BLOCK_ELEMENTS = [
   'address', 'article', 'aside', 'blockquote', 'br', 'caption', 'dd', 'div', 'dl', 'dt', 'figure',
   'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section',
   'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
+];
+
+/** What an element means to the text, by name: one map lookup per tag instead of a set per kind. */
+const enum ElementKind { Skipped, Block, Link, Image }
+const ELEMENT_KINDS = new Map<string, ElementKind>([
+  ...SKIPPED_ELEMENTS.map((name): [string, ElementKind] => [name, ElementKind.Skipped]),
+  ...BLOCK_ELEMENTS.map((name): [string, ElementKind] => [name, ElementKind.Block]),
+  ['a', ElementKind.Link],
+  ['img', ElementKind.Image],
 ]);
 
 /**
@@ -120,18 +129,24 @@ class TextCollector implements HtmlEvents {
   /** False when the element is nested too deeply: the rest of the document is to be ignored. */
   openTag(name: string, attributes: Readonly<ImageAttributes>): boolean {
     if (++this.depth > MAX_NESTING_DEPTH) return false;
-    if (SKIPPED_ELEMENTS.has(name)) this.skippedDepth++;
-    else if (BLOCK_ELEMENTS.has(name)) this.breakLine();
-    else if (name === 'a') this.linkDepth++;
-    else if (name === 'img' && this.image === undefined) this.image = contentImage(attributes, this.base);
+    switch (ELEMENT_KINDS.get(name)) {
+      case ElementKind.Skipped: this.skippedDepth++; break;
+      case ElementKind.Block: this.breakLine(); break;
+      case ElementKind.Link: this.linkDepth++; break;
+      case ElementKind.Image: this.image ??= contentImage(attributes, this.base); break;
+      default:
+    }
     return true;
   }
 
   closeTag(name: string): void {
     this.depth--;
-    if (SKIPPED_ELEMENTS.has(name)) this.skippedDepth = Math.max(0, this.skippedDepth - 1);
-    else if (BLOCK_ELEMENTS.has(name)) this.breakLine();
-    else if (name === 'a') this.linkDepth = Math.max(0, this.linkDepth - 1);
+    switch (ELEMENT_KINDS.get(name)) {
+      case ElementKind.Skipped: this.skippedDepth = Math.max(0, this.skippedDepth - 1); break;
+      case ElementKind.Block: this.breakLine(); break;
+      case ElementKind.Link: this.linkDepth = Math.max(0, this.linkDepth - 1); break;
+      default:
+    }
   }
 
   text(chunk: string): void {

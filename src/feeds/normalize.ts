@@ -67,7 +67,8 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext, now: string
   const base = context.feedLink;
   const { text, image: firstImage, folded } = readBody(entry, base);
   const outlet = creditedOutlet(entry.source);
-  const titleAsWritten = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
+  const writtenTitle = entry.title === undefined ? undefined : readHtml(entry.title);
+  const titleAsWritten = writtenTitle === undefined ? '' : singleLine(writtenTitle.text);
   const declaredTitle = outlet === undefined ? titleAsWritten : withoutCreditedOutlet(titleAsWritten, outlet);
   const linkAsWritten = entry.link?.trim() ? parseHttpUrl(entry.link, base) : undefined;
   const url = canonicalLink(entry, linkAsWritten);
@@ -75,7 +76,8 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext, now: string
 
   const language = resolveLanguage(entry.language ?? context.feedLanguage, `${declaredTitle}\n${text.slice(0, SCRIPT_SAMPLE_LENGTH)}`);
   const title = declaredTitle || firstSentence(text, language) || url || '';
-  const hash = hashOfFolded(title, folded);
+  // A title read in NFKC is one line of single spaces: lower-casing is all its fold does.
+  const hash = hashOfFolded(title === titleAsWritten && writtenTitle?.inNfkc ? title.toLowerCase() : normalizeForComparison(title), folded);
   const guid = entry.guid?.trim() || undefined;
   const item: Item = {
     // The link as written, not canonical: archive pages tell posts apart by fragment alone.
@@ -151,12 +153,12 @@ function canonicalLink(entry: FeedEntry, link: URL | undefined): string | undefi
  * same story republished with other markup, width variants or spacing hashes the same.
  */
 export function contentHash(title: string, text: string): string {
-  return hashOfFolded(title, normalizeForComparison(text));
+  return hashOfFolded(normalizeForComparison(title), normalizeForComparison(text));
 }
 
-/** contentHash of a text already folded for comparison. */
-function hashOfFolded(title: string, foldedText: string): string {
-  return sha256(`${normalizeForComparison(title)}\n${foldedText}`).slice(0, 32);
+/** contentHash of a title and a text both already folded for comparison. */
+function hashOfFolded(foldedTitle: string, foldedText: string): string {
+  return sha256(`${foldedTitle}\n${foldedText}`).slice(0, 32);
 }
 
 /** A short stable id for an entry of a feed: the same feed and identity always give the same id. */
