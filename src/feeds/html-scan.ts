@@ -9,6 +9,7 @@
  * the two to the same events on random markup.
  */
 import { DecodingMode, EntityDecoder, htmlDecodeTree } from 'entities/decode';
+import { isWhitespace } from '../text/fold.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
 
 /** The attributes of an `<img>` that readers of a feed's HTML look at; the first occurrence of each wins. */
@@ -21,10 +22,17 @@ export interface ImageAttributes {
 
 /** Where the events go: the subset of htmlparser2's Handler that text extraction needs. */
 export interface HtmlEvents {
-  /** `attributes` are collected for `<img>` only; other elements get none. */
+  /** `attributes` are collected for `<img>` only (while wantsImage allows); other elements get none. */
   openTag(name: string, attributes: Readonly<ImageAttributes>): void;
+  /** Whether an `<img>` met now still matters: false spares reading its attributes (a reader done with images). Always, when absent. */
+  wantsImage?(): boolean;
   closeTag(name: string): void;
   text(chunk: string): void;
+  /**
+   * A chunk of whitespace only (as /\s/ sees it), for a reader to whom all such chunks are
+   * alike: it is not copied out of the document. When absent, text gets the chunk as written.
+   */
+  space?(): void;
 }
 
 const TAB = 0x09;
@@ -216,7 +224,10 @@ class Scanner {
 
   /** Reports the text before `end` as one chunk, as htmlparser2 does at every `<` and decoded reference. */
   private flushText(end: number): void {
-    if (end > this.textStart) this.events.text(this.html.slice(this.textStart, end));
+    if (end > this.textStart) {
+      if (this.events.space !== undefined && isWhitespaceOnly(this.html, this.textStart, end)) this.events.space();
+      else this.events.text(this.html.slice(this.textStart, end));
+    }
     this.textStart = end;
   }
 
@@ -226,7 +237,10 @@ class Scanner {
     if (reference === undefined) return ampersand + 1;
     this.flushText(ampersand);
     // A reference to an astral character decodes to two code units, each its own chunk.
-    for (const unit of reference.units) this.events.text(String.fromCodePoint(unit));
+    for (const unit of reference.units) {
+      if (this.events.space !== undefined && isWhitespace(unit)) this.events.space();
+      else this.events.text(String.fromCodePoint(unit));
+    }
     this.textStart = ampersand + reference.consumed;
     return this.textStart;
   }
@@ -316,7 +330,7 @@ class Scanner {
     this.flushText(open);
     if (closes) while (this.stack.length > 0 && closes.has(this.stack.at(-1)!)) this.events.closeTag(this.stack.pop()!);
     if (!isVoid) this.stack.push(name);
-    const attributes: ImageAttributes | undefined = name === 'img' ? {} : undefined;
+    const attributes: ImageAttributes | undefined = name === 'img' && this.events.wantsImage?.() !== false ? {} : undefined;
     const tagEnd = this.skipAttributes(nameEnd, attributes);
     if (tagEnd === GIVE_UP) return GIVE_UP;
     this.events.openTag(name, attributes ?? NO_ATTRIBUTES);
@@ -358,7 +372,7 @@ class Scanner {
           break;
         case AttributeState.Name:
           if (code === EQUALS || endsTagSection(code)) {
-            if (attributes) kept = keptName(html.slice(sectionStart, index));
+            if (attributes) kept = keptName(html, sectionStart, index);
             state = AttributeState.AfterName;
             index--;
           }
@@ -468,6 +482,11 @@ class Scanner {
   }
 }
 
+/** Whether html[from, end) is whitespace only, as /\s/ sees it. */
+function isWhitespaceOnly(html: string, from: number, end: number): boolean {
+  for (let index = from; index < end; index++) if (!isWhitespace(html.charCodeAt(index))) return false;
+  return true;
+}
 
 /** Whether `html` at `from` spells `name` (lower-case ASCII), compared as htmlparser2 compares it. */
 function matchesFolded(html: string, from: number, name: string): boolean {
@@ -477,10 +496,12 @@ function matchesFolded(html: string, from: number, name: string): boolean {
   return true;
 }
 
-/** An attribute name (lower-cased, as htmlparser2 reports it) when it is one of ImageAttributes. */
-function keptName(rawName: string): keyof ImageAttributes | undefined {
-  const name = rawName.toLowerCase();
-  return name === 'src' || name === 'data-src' || name === 'width' || name === 'height' ? name : undefined;
+const KEPT_NAMES: readonly (keyof ImageAttributes)[] = ['src', 'data-src', 'width', 'height'];
+
+/** The attribute name at html[from, end) (lower-cased, as htmlparser2 reports it) when it is one of ImageAttributes. */
+function keptName(html: string, from: number, end: number): keyof ImageAttributes | undefined {
+  // Compared in place, ASCII case folded: of the non-ASCII characters toLowerCase maps into ASCII, the Kelvin sign's "k" is in none of these names.
+  return KEPT_NAMES.find((name) => spellsLowerCased(html, from, end, name));
 }
 
 /** htmlparser2 keeps an attribute's first occurrence. */

@@ -139,6 +139,11 @@ class TextCollector implements HtmlEvents {
     return true;
   }
 
+  /** Only the first content image is read. */
+  wantsImage(): boolean {
+    return this.image === undefined;
+  }
+
   closeTag(name: string): void {
     this.depth--;
     switch (ELEMENT_KINDS.get(name)) {
@@ -150,16 +155,25 @@ class TextCollector implements HtmlEvents {
   }
 
   text(chunk: string): void {
-    if (this.skippedDepth > 0) return;
-    if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
-    // Whitespace between tags (a third of all chunks) folds into one space, or into the space
-    // already ending the line, or into nothing at its start: the folded line is the same.
     if (!NON_WHITESPACE.test(chunk)) {
-      if (this.line !== '' && !this.line.endsWith(' ')) this.line += ' ';
+      this.space();
       return;
     }
+    if (this.skippedDepth > 0) return;
+    if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
     // Line breaks in HTML source are only whitespace; breaks come from block elements.
     this.line += chunk;
+  }
+
+  /**
+   * Whitespace between tags (a third of all chunks) folds into one space, or into the space
+   * already ending the line, or into nothing at its start: the folded line is the same. Inside
+   * a link it counts as the one character it folds to.
+   */
+  space(): void {
+    if (this.skippedDepth > 0) return;
+    if (this.linkDepth > 0) this.linkChars++;
+    if (this.line !== '' && !this.line.endsWith(' ')) this.line += ' ';
   }
 
   content(): HtmlContent {

@@ -83,6 +83,19 @@ describe('scanHtml', () => {
     }), { numRuns: 5_000 });
   });
 
+  it('reports a chunk of whitespace only as a space to a reader that takes spaces, and every other chunk as written', () => {
+    fc.assert(fc.property(markup, (html) => {
+      const events: (Event | ['space'])[] = [];
+      const completed = scanHtml(html, {
+        openTag: (name, attributes) => events.push(['open', name, { ...attributes }]),
+        closeTag: (name) => events.push(['close', name]),
+        text: (chunk) => events.push(['text', chunk]),
+        space: () => events.push(['space']),
+      });
+      if (completed) expect(events).toEqual(parsed(html).map((event) => (event[0] === 'text' && event[1].trim() === '' ? ['space'] : event)));
+    }), { numRuns: 5_000 });
+  });
+
   it('reads the markup feeds commonly carry without giving up', () => {
     const html = '<p>Text &amp; <a href="https://x.example/?a=1&b=2">link</a>&nbsp;&#8217;</p><!-- wp:image --><figure><img src="/a.jpg" width="600"><figcaption>c</figcaption></figure><ul><li>one<li>two</ul><script async src="s.js"></script><br/>';
     expect(scanned(html)).toEqual(parsed(html));
