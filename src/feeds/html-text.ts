@@ -33,14 +33,22 @@ const DOUBLE_ESCAPED_ENTITY = /&amp;(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/gi;
 /** `/\S/` fails exactly on the texts that `trim()` empties (both use ECMAScript's whitespace), without building the trimmed copy. */
 const NON_WHITESPACE = /\S/;
 
+/** DOUBLE_ESCAPED_ENTITY tried at one position only (lastIndex). */
+const DOUBLE_ESCAPED_ENTITY_AT = new RegExp(DOUBLE_ESCAPED_ENTITY.source, 'iy');
+
 /**
- * Whether `html` holds "&amp;" in any case, which every DOUBLE_ESCAPED_ENTITY match starts with:
- * found by jumping from one "&" to the next, cheaper than running the pattern over the whole body.
+ * Whether `html` holds a DOUBLE_ESCAPED_ENTITY match: tried only where "&amp;" is, in any case,
+ * found by jumping from one "&" to the next, cheaper than running the pattern over the whole
+ * body. Most bodies with "&amp;" hold it in a link's query ("?a=1&amp;b=2"), which no entity
+ * follows: they are left as they are without rewriting them.
  * (Without the `u` flag, only "a", "m" and "p" themselves match those letters case-insensitively.)
  */
-export function holdsEscapedAmpersand(html: string): boolean {
+export function holdsDoubleEscapedEntity(html: string): boolean {
   for (let at = html.indexOf('&'); at !== -1; at = html.indexOf('&', at + 1)) {
-    if ((html.charCodeAt(at + 1) | 0x20) === 0x61 && (html.charCodeAt(at + 2) | 0x20) === 0x6d && (html.charCodeAt(at + 3) | 0x20) === 0x70 && html.charCodeAt(at + 4) === 0x3b) return true;
+    if ((html.charCodeAt(at + 1) | 0x20) === 0x61 && (html.charCodeAt(at + 2) | 0x20) === 0x6d && (html.charCodeAt(at + 3) | 0x20) === 0x70 && html.charCodeAt(at + 4) === 0x3b) {
+      DOUBLE_ESCAPED_ENTITY_AT.lastIndex = at;
+      if (DOUBLE_ESCAPED_ENTITY_AT.test(html)) return true;
+    }
   }
   return false;
 }
@@ -86,7 +94,7 @@ export function firstImage(html: string, base?: string): string | undefined {
 export function readHtml(html: string, base?: string): HtmlContent {
   // Most titles and many descriptions are plain text: without markup or entities there is nothing to parse.
   if (!/[<&]/.test(html)) return inNormalForms(whitespaceRunsToSpace(html).trim());
-  const markup = holdsEscapedAmpersand(html) ? html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;') : html;
+  const markup = holdsDoubleEscapedEntity(html) ? html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;') : html;
   const scanned = new TextCollector(base);
   // The fast scanner reads nearly every feed's markup; htmlparser2 reads what it gives up on.
   return scanHtml(markup, scanned) ? scanned.content() : parseWithHtmlparser2(markup, base);
@@ -155,11 +163,11 @@ class TextCollector implements HtmlEvents {
   }
 
   text(chunk: string): void {
+    if (this.skippedDepth > 0) return;
     if (!NON_WHITESPACE.test(chunk)) {
       this.space();
       return;
     }
-    if (this.skippedDepth > 0) return;
     if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
     // Line breaks in HTML source are only whitespace; breaks come from block elements.
     this.line += chunk;
