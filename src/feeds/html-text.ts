@@ -67,6 +67,8 @@ export interface HtmlContent {
    * foldedLinesForComparison, without a second normalizer pass.
    */
   inNfkc: boolean;
+  /** The text in NFKC, when it is not: its comparison fold starts from it. */
+  nfkc?: string;
 }
 
 /** Share of the text inside links above which a body counts as links only. */

@@ -125,12 +125,13 @@ function readBody(entry: FeedEntry, base: string | undefined): Body {
  * without boilerplate. A text in NFKC is folded first, cheaply: the fold tells whether there is
  * any boilerplate to look for, and serves the hash unless boilerplate was taken out.
  */
-function ownText({ text, image, linksOnly, inNfkc }: HtmlContent, title: string | undefined): Body {
+function ownText({ text, image, linksOnly, inNfkc, nfkc }: HtmlContent, title: string | undefined): Body {
   if (linksOnly && title?.trim()) return { text: '', image, folded: '' };
   const folded = inNfkc ? foldedLinesForComparison(text) : undefined;
   if (folded !== undefined && !mayHoldBoilerplate(folded)) return { text, image, folded };
   const own = stripBoilerplate(text);
-  return { text: own, image, folded: folded !== undefined && own === text ? folded : normalizeForComparison(own) };
+  if (own !== text) return { text: own, image, folded: normalizeForComparison(own) };
+  return { text, image, folded: folded ?? normalizeForComparison(text, nfkc) };
 }
 
 /**
