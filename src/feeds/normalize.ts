@@ -129,7 +129,7 @@ function ownText({ text, image, linksOnly, inNfkc, nfkc }: HtmlContent, title: s
   if (linksOnly && title?.trim()) return { text: '', image, folded: '' };
   const folded = inNfkc ? foldedLinesForComparison(text) : undefined;
   if (folded !== undefined && !mayHoldBoilerplate(folded)) return { text, image, folded };
-  const own = stripBoilerplate(text);
+  const own = stripBoilerplate(text, folded);
   if (own !== text) return { text: own, image, folded: normalizeForComparison(own) };
   return { text, image, folded: folded ?? normalizeForComparison(text, nfkc) };
 }
