@@ -48,6 +48,9 @@ const HINT_WORDS = /c(?:ontinue reading|lick|ompiled by)|r(?:ead (?:more|the|on|
 
 /** HINT_WORDS (all lower-case) matched case-sensitively, for texts lower-cased already: a faster scan. */
 const LOWER_CASE_HINT_WORDS = new RegExp(HINT_WORDS.source);
+const LOWER_CASE_HINT_WORDS_FROM = new RegExp(HINT_WORDS.source, 'g');
+/** HINT_WORDS at one position only (lastIndex). */
+const HINT_WORD_AT = new RegExp(HINT_WORDS.source, 'iy');
 
 /**
  * Whether a text may hold boilerplate, told from its comparison fold when the text is in NFKC
@@ -63,10 +66,11 @@ export function mayHoldBoilerplate(folded: string): boolean {
 /**
  * A plain text (lines separated by '\n') without publisher boilerplate. A "Read more" or "[…]"
  * that cut a sentence short becomes "…", so the cut sentence is never taken for a whole one.
- * Empty lines go too, once anything was found.
+ * Empty lines go too, once anything was found. `folded`, when given, is the text's comparison
+ * fold (foldedLinesForComparison): hint words are looked for there, case-sensitively, faster.
  */
-export function stripBoilerplate(text: string): string {
-  const hints = new Hints(text);
+export function stripBoilerplate(text: string, folded?: string): string {
+  const hints = new Hints(text, folded !== undefined && folded.length === text.length ? folded : undefined);
   if (hints.next === -1) return text;
   const lines: string[] = [];
   // Most hinted texts only mention a photo: when no line changed, the text is returned as it came.
@@ -91,7 +95,15 @@ class Hints {
   private bracket: number;
   next: number;
 
-  constructor(private readonly text: string) {
+  /**
+   * `folded`, when given, is the text lower-cased with its line breaks made spaces, of the same
+   * length: then no character changed length (only "İ" grows, nothing shrinks), so a position
+   * in one is the same in the other, and every hint in the text is a lower-case hint there.
+   */
+  constructor(
+    private readonly text: string,
+    private readonly folded?: string,
+  ) {
     this.word = this.wordFrom(0);
     this.bracket = text.indexOf('[');
     this.next = this.earliest();
@@ -110,8 +122,18 @@ class Hints {
   }
 
   private wordFrom(position: number): number {
-    HINT_WORDS.lastIndex = position;
-    return HINT_WORDS.exec(this.text)?.index ?? -1;
+    if (this.folded === undefined) {
+      HINT_WORDS.lastIndex = position;
+      return HINT_WORDS.exec(this.text)?.index ?? -1;
+    }
+    // The fold holds a few more (a line break for a space, the Kelvin sign for "k"): each is confirmed in the text.
+    LOWER_CASE_HINT_WORDS_FROM.lastIndex = position;
+    for (let match = LOWER_CASE_HINT_WORDS_FROM.exec(this.folded); match !== null; match = LOWER_CASE_HINT_WORDS_FROM.exec(this.folded)) {
+      HINT_WORD_AT.lastIndex = match.index;
+      if (HINT_WORD_AT.test(this.text)) return match.index;
+      LOWER_CASE_HINT_WORDS_FROM.lastIndex = match.index + 1;
+    }
+    return -1;
   }
 }
 

@@ -9,6 +9,7 @@
  * the two to the same events on random markup.
  */
 import { DecodingMode, EntityDecoder, htmlDecodeTree } from 'entities/decode';
+import { isWhitespace } from '../text/fold.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
 
 /** The attributes of an `<img>` that readers of a feed's HTML look at; the first occurrence of each wins. */
@@ -21,10 +22,17 @@ export interface ImageAttributes {
 
 /** Where the events go: the subset of htmlparser2's Handler that text extraction needs. */
 export interface HtmlEvents {
-  /** `attributes` are collected for `<img>` only; other elements get none. */
+  /** `attributes` are collected for `<img>` only (while wantsImage allows); other elements get none. */
   openTag(name: string, attributes: Readonly<ImageAttributes>): void;
+  /** Whether an `<img>` met now still matters: false spares reading its attributes (a reader done with images). Always, when absent. */
+  wantsImage?(): boolean;
   closeTag(name: string): void;
   text(chunk: string): void;
+  /**
+   * A chunk of whitespace only (as /\s/ sees it), for a reader to whom all such chunks are
+   * alike: it is not copied out of the document. When absent, text gets the chunk as written.
+   */
+  space?(): void;
 }
 
 const TAB = 0x09;
@@ -96,6 +104,52 @@ const OPEN_IMPLIES_CLOSE = new Map<string, ReadonlySet<string>>([
 ]);
 
 const NO_ATTRIBUTES: Readonly<ImageAttributes> = Object.freeze({});
+
+/** An element name as reported (lower-cased), with what the scanner does on its tags, looked up once per name. */
+interface ElementName {
+  readonly name: string;
+  readonly notCopied: boolean;
+  readonly isVoid: boolean;
+  readonly rawText: boolean;
+  /** The open elements its start tag closes. */
+  readonly closes: ReadonlySet<string> | undefined;
+}
+
+function elementName(name: string): ElementName {
+  return { name, notCopied: NOT_COPIED.has(name), isVoid: VOID_ELEMENTS.has(name), rawText: RAW_TEXT.has(name), closes: OPEN_IMPLIES_CLOSE.get(name) };
+}
+
+/**
+ * Names met so far, by a hash of their lower-cased code units (direct-mapped, so bounded): a
+ * tag's name is found without slicing and lower-casing it, and every tag of one element shares
+ * one string, which the set and map lookups on it hash only once.
+ */
+const NAME_SLOTS = 512;
+const namesBySlot: (ElementName | undefined)[] = new Array<ElementName | undefined>(NAME_SLOTS).fill(undefined);
+
+/** The ASCII lower case of a code unit, as toLowerCase gives it for the ASCII names the scanner accepts. */
+function lowerAscii(code: number): number {
+  return code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
+}
+
+/** The element named by html[from, end) (ASCII), whose lower-cased code units hash to `hash`. */
+function elementNamed(html: string, from: number, end: number, hash: number): ElementName {
+  const slot = hash & (NAME_SLOTS - 1);
+  const known = namesBySlot[slot];
+  if (known !== undefined && spellsLowerCased(html, from, end, known.name)) return known;
+  const named = elementName(html.slice(from, end).toLowerCase());
+  namesBySlot[slot] = named;
+  return named;
+}
+
+/** Whether html[from, end) is `name` once lower-cased. */
+function spellsLowerCased(html: string, from: number, end: number, name: string): boolean {
+  if (name.length !== end - from) return false;
+  for (let index = 0; index < name.length; index++) {
+    if (lowerAscii(html.charCodeAt(from + index)) !== name.charCodeAt(index)) return false;
+  }
+  return true;
+}
 
 /** The end of a comment htmlparser2 looks for: `--!>`, of which `-->` is accepted too. */
 const COMMENT_END = [DASH, DASH, BANG, GREATER_THAN];
@@ -170,7 +224,10 @@ class Scanner {
 
   /** Reports the text before `end` as one chunk, as htmlparser2 does at every `<` and decoded reference. */
   private flushText(end: number): void {
-    if (end > this.textStart) this.events.text(this.html.slice(this.textStart, end));
+    if (end > this.textStart) {
+      if (this.events.space !== undefined && isWhitespaceOnly(this.html, this.textStart, end)) this.events.space();
+      else this.events.text(this.html.slice(this.textStart, end));
+    }
     this.textStart = end;
   }
 
@@ -180,7 +237,10 @@ class Scanner {
     if (reference === undefined) return ampersand + 1;
     this.flushText(ampersand);
     // A reference to an astral character decodes to two code units, each its own chunk.
-    for (const unit of reference.units) this.events.text(String.fromCodePoint(unit));
+    for (const unit of reference.units) {
+      if (this.events.space !== undefined && isWhitespace(unit)) this.events.space();
+      else this.events.text(String.fromCodePoint(unit));
+    }
     this.textStart = ampersand + reference.consumed;
     return this.textStart;
   }
@@ -241,15 +301,22 @@ class Scanner {
     return position;
   }
 
-  /** The end of a tag name starting at `from`: the index of the whitespace, `/` or `>` after it, or GIVE_UP. */
+  /** The hash of the lower-cased name tagNameEnd last measured, for elementNamed. */
+  private nameHash = 0;
+
+  /** The end of a tag name starting at `from`: the index of the whitespace, `/` or `>` after it, or GIVE_UP. Sets nameHash. */
   private tagNameEnd(from: number): number {
     const { html } = this;
-    let end = from;
-    for (; end < html.length; end++) {
+    let hash = 0;
+    for (let end = from; end < html.length; end++) {
       const code = html.charCodeAt(end);
-      if (endsTagSection(code)) return end;
+      if (endsTagSection(code)) {
+        this.nameHash = hash;
+        return end;
+      }
       // Lower-casing outside ASCII is where htmlparser2's name handling and this one could differ.
       if (code >= 0x80) return GIVE_UP;
+      hash = (Math.imul(hash, 31) + lowerAscii(code)) | 0;
     }
     return GIVE_UP;
   }
@@ -257,20 +324,19 @@ class Scanner {
   private startTag(open: number): number {
     const nameEnd = this.tagNameEnd(open + 1);
     if (nameEnd === GIVE_UP) return GIVE_UP;
-    const name = this.html.slice(open + 1, nameEnd).toLowerCase();
-    if (NOT_COPIED.has(name) || this.stack.length >= MAX_NESTING_DEPTH - 2) return GIVE_UP;
+    const element = elementNamed(this.html, open + 1, nameEnd, this.nameHash);
+    if (element.notCopied || this.stack.length >= MAX_NESTING_DEPTH - 2) return GIVE_UP;
+    const { name, closes, isVoid } = element;
     this.flushText(open);
-    const closes = OPEN_IMPLIES_CLOSE.get(name);
     if (closes) while (this.stack.length > 0 && closes.has(this.stack.at(-1)!)) this.events.closeTag(this.stack.pop()!);
-    const isVoid = VOID_ELEMENTS.has(name);
     if (!isVoid) this.stack.push(name);
-    const attributes: ImageAttributes | undefined = name === 'img' ? {} : undefined;
+    const attributes: ImageAttributes | undefined = name === 'img' && this.events.wantsImage?.() !== false ? {} : undefined;
     const tagEnd = this.skipAttributes(nameEnd, attributes);
     if (tagEnd === GIVE_UP) return GIVE_UP;
     this.events.openTag(name, attributes ?? NO_ATTRIBUTES);
     if (isVoid) this.events.closeTag(name);
     this.textStart = tagEnd + 1;
-    return RAW_TEXT.has(name) ? this.rawText(name, tagEnd + 1) : tagEnd + 1;
+    return element.rawText ? this.rawText(element, tagEnd + 1) : tagEnd + 1;
   }
 
   /**
@@ -306,7 +372,7 @@ class Scanner {
           break;
         case AttributeState.Name:
           if (code === EQUALS || endsTagSection(code)) {
-            if (attributes) kept = keptName(html.slice(sectionStart, index));
+            if (attributes) kept = keptName(html, sectionStart, index);
             state = AttributeState.AfterName;
             index--;
           }
@@ -362,8 +428,9 @@ class Scanner {
   }
 
   /** The contents of a raw-text element, up to its end tag (or the end of the document), as one chunk. */
-  private rawText(name: string, start: number): number {
+  private rawText(element: ElementName, start: number): number {
     const { html } = this;
+    const { name } = element;
     // htmlparser2 matches the end tag by OR-ing 0x20 into each code unit, so U+001C and U+000F pass for `<` and `/`.
     this.foldsIntoEndTag ??= html.includes('\u001c') || html.includes('\u000f');
     if (this.foldsIntoEndTag) return GIVE_UP;
@@ -371,7 +438,7 @@ class Scanner {
       const nameEnd = open + 2 + name.length;
       if (nameEnd < html.length && endsTagSection(html.charCodeAt(nameEnd)) && matchesFolded(html, open + 2, name)) {
         this.flushText(open);
-        return this.closeElement(name, nameEnd);
+        return this.closeElement(element, nameEnd);
       }
     }
     this.flushText(html.length);
@@ -388,18 +455,17 @@ class Scanner {
     if (!isAsciiLetter(first)) return this.skipPast(GREATER_THAN_TEXT, open + 2);
     const nameEnd = this.tagNameEnd(open + 2);
     if (nameEnd === GIVE_UP) return GIVE_UP;
-    const name = html.slice(open + 2, nameEnd).toLowerCase();
-    if (NOT_COPIED.has(name)) return GIVE_UP;
-    return this.closeElement(name, nameEnd);
+    const element = elementNamed(html, open + 2, nameEnd, this.nameHash);
+    return element.notCopied ? GIVE_UP : this.closeElement(element, nameEnd);
   }
 
   /** htmlparser2's handling of an end tag whose name ends at `nameEnd`; returns the position after its `>`. */
-  private closeElement(name: string, nameEnd: number): number {
+  private closeElement({ name, isVoid }: ElementName, nameEnd: number): number {
     const close = this.html.indexOf('>', nameEnd);
     // Without a `>` htmlparser2 reports a stray text chunk of its own making.
     if (close === -1) return GIVE_UP;
     const { stack, events } = this;
-    if (!VOID_ELEMENTS.has(name)) {
+    if (!isVoid) {
       const open = stack.lastIndexOf(name);
       if (open !== -1) while (stack.length > open) events.closeTag(stack.pop()!);
       else if (name === 'p') {
@@ -416,6 +482,11 @@ class Scanner {
   }
 }
 
+/** Whether html[from, end) is whitespace only, as /\s/ sees it. */
+function isWhitespaceOnly(html: string, from: number, end: number): boolean {
+  for (let index = from; index < end; index++) if (!isWhitespace(html.charCodeAt(index))) return false;
+  return true;
+}
 
 /** Whether `html` at `from` spells `name` (lower-case ASCII), compared as htmlparser2 compares it. */
 function matchesFolded(html: string, from: number, name: string): boolean {
@@ -425,10 +496,12 @@ function matchesFolded(html: string, from: number, name: string): boolean {
   return true;
 }
 
-/** An attribute name (lower-cased, as htmlparser2 reports it) when it is one of ImageAttributes. */
-function keptName(rawName: string): keyof ImageAttributes | undefined {
-  const name = rawName.toLowerCase();
-  return name === 'src' || name === 'data-src' || name === 'width' || name === 'height' ? name : undefined;
+const KEPT_NAMES: readonly (keyof ImageAttributes)[] = ['src', 'data-src', 'width', 'height'];
+
+/** The attribute name at html[from, end) (lower-cased, as htmlparser2 reports it) when it is one of ImageAttributes. */
+function keptName(html: string, from: number, end: number): keyof ImageAttributes | undefined {
+  // Compared in place, ASCII case folded: of the non-ASCII characters toLowerCase maps into ASCII, the Kelvin sign's "k" is in none of these names.
+  return KEPT_NAMES.find((name) => spellsLowerCased(html, from, end, name));
 }
 
 /** htmlparser2 keeps an attribute's first occurrence. */

@@ -5,13 +5,22 @@ import { scanHtml, type HtmlEvents, type ImageAttributes } from './html-scan.js'
 import { MAX_NESTING_DEPTH } from './nesting.js';
 
 /** Elements whose contents are never readable text (a figure's caption describes a photo, not the news). */
-const SKIPPED_ELEMENTS = new Set(['script', 'style', 'template', 'noscript', 'svg', 'math', 'head', 'iframe', 'object', 'figcaption']);
+const SKIPPED_ELEMENTS = ['script', 'style', 'template', 'noscript', 'svg', 'math', 'head', 'iframe', 'object', 'figcaption'];
 
 /** Elements that start a new line of text when rendered. */
-const BLOCK_ELEMENTS = new Set([
+const BLOCK_ELEMENTS = [
   'address', 'article', 'aside', 'blockquote', 'br', 'caption', 'dd', 'div', 'dl', 'dt', 'figure',
   'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section',
   'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
+];
+
+/** What an element means to the text, by name: one map lookup per tag instead of a set per kind. */
+const enum ElementKind { Skipped, Block, Link, Image }
+const ELEMENT_KINDS = new Map<string, ElementKind>([
+  ...SKIPPED_ELEMENTS.map((name): [string, ElementKind] => [name, ElementKind.Skipped]),
+  ...BLOCK_ELEMENTS.map((name): [string, ElementKind] => [name, ElementKind.Block]),
+  ['a', ElementKind.Link],
+  ['img', ElementKind.Image],
 ]);
 
 /**
@@ -24,14 +33,22 @@ const DOUBLE_ESCAPED_ENTITY = /&amp;(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/gi;
 /** `/\S/` fails exactly on the texts that `trim()` empties (both use ECMAScript's whitespace), without building the trimmed copy. */
 const NON_WHITESPACE = /\S/;
 
+/** DOUBLE_ESCAPED_ENTITY tried at one position only (lastIndex). */
+const DOUBLE_ESCAPED_ENTITY_AT = new RegExp(DOUBLE_ESCAPED_ENTITY.source, 'iy');
+
 /**
- * Whether `html` holds "&amp;" in any case, which every DOUBLE_ESCAPED_ENTITY match starts with:
- * found by jumping from one "&" to the next, cheaper than running the pattern over the whole body.
+ * Whether `html` holds a DOUBLE_ESCAPED_ENTITY match: tried only where "&amp;" is, in any case,
+ * found by jumping from one "&" to the next, cheaper than running the pattern over the whole
+ * body. Most bodies with "&amp;" hold it in a link's query ("?a=1&amp;b=2"), which no entity
+ * follows: they are left as they are without rewriting them.
  * (Without the `u` flag, only "a", "m" and "p" themselves match those letters case-insensitively.)
  */
-export function holdsEscapedAmpersand(html: string): boolean {
+export function holdsDoubleEscapedEntity(html: string): boolean {
   for (let at = html.indexOf('&'); at !== -1; at = html.indexOf('&', at + 1)) {
-    if ((html.charCodeAt(at + 1) | 0x20) === 0x61 && (html.charCodeAt(at + 2) | 0x20) === 0x6d && (html.charCodeAt(at + 3) | 0x20) === 0x70 && html.charCodeAt(at + 4) === 0x3b) return true;
+    if ((html.charCodeAt(at + 1) | 0x20) === 0x61 && (html.charCodeAt(at + 2) | 0x20) === 0x6d && (html.charCodeAt(at + 3) | 0x20) === 0x70 && html.charCodeAt(at + 4) === 0x3b) {
+      DOUBLE_ESCAPED_ENTITY_AT.lastIndex = at;
+      if (DOUBLE_ESCAPED_ENTITY_AT.test(html)) return true;
+    }
   }
   return false;
 }
@@ -50,6 +67,8 @@ export interface HtmlContent {
    * foldedLinesForComparison, without a second normalizer pass.
    */
   inNfkc: boolean;
+  /** The text in NFKC, when it is not: its comparison fold starts from it. */
+  nfkc?: string;
 }
 
 /** Share of the text inside links above which a body counts as links only. */
@@ -77,7 +96,7 @@ export function firstImage(html: string, base?: string): string | undefined {
 export function readHtml(html: string, base?: string): HtmlContent {
   // Most titles and many descriptions are plain text: without markup or entities there is nothing to parse.
   if (!/[<&]/.test(html)) return inNormalForms(whitespaceRunsToSpace(html).trim());
-  const markup = holdsEscapedAmpersand(html) ? html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;') : html;
+  const markup = holdsDoubleEscapedEntity(html) ? html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;') : html;
   const scanned = new TextCollector(base);
   // The fast scanner reads nearly every feed's markup; htmlparser2 reads what it gives up on.
   return scanHtml(markup, scanned) ? scanned.content() : parseWithHtmlparser2(markup, base);
@@ -120,31 +139,51 @@ class TextCollector implements HtmlEvents {
   /** False when the element is nested too deeply: the rest of the document is to be ignored. */
   openTag(name: string, attributes: Readonly<ImageAttributes>): boolean {
     if (++this.depth > MAX_NESTING_DEPTH) return false;
-    if (SKIPPED_ELEMENTS.has(name)) this.skippedDepth++;
-    else if (BLOCK_ELEMENTS.has(name)) this.breakLine();
-    else if (name === 'a') this.linkDepth++;
-    else if (name === 'img' && this.image === undefined) this.image = contentImage(attributes, this.base);
+    switch (ELEMENT_KINDS.get(name)) {
+      case ElementKind.Skipped: this.skippedDepth++; break;
+      case ElementKind.Block: this.breakLine(); break;
+      case ElementKind.Link: this.linkDepth++; break;
+      case ElementKind.Image: this.image ??= contentImage(attributes, this.base); break;
+      default:
+    }
     return true;
+  }
+
+  /** Only the first content image is read. */
+  wantsImage(): boolean {
+    return this.image === undefined;
   }
 
   closeTag(name: string): void {
     this.depth--;
-    if (SKIPPED_ELEMENTS.has(name)) this.skippedDepth = Math.max(0, this.skippedDepth - 1);
-    else if (BLOCK_ELEMENTS.has(name)) this.breakLine();
-    else if (name === 'a') this.linkDepth = Math.max(0, this.linkDepth - 1);
+    switch (ELEMENT_KINDS.get(name)) {
+      case ElementKind.Skipped: this.skippedDepth = Math.max(0, this.skippedDepth - 1); break;
+      case ElementKind.Block: this.breakLine(); break;
+      case ElementKind.Link: this.linkDepth = Math.max(0, this.linkDepth - 1); break;
+      default:
+    }
   }
 
   text(chunk: string): void {
     if (this.skippedDepth > 0) return;
-    if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
-    // Whitespace between tags (a third of all chunks) folds into one space, or into the space
-    // already ending the line, or into nothing at its start: the folded line is the same.
     if (!NON_WHITESPACE.test(chunk)) {
-      if (this.line !== '' && !this.line.endsWith(' ')) this.line += ' ';
+      this.space();
       return;
     }
+    if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
     // Line breaks in HTML source are only whitespace; breaks come from block elements.
     this.line += chunk;
+  }
+
+  /**
+   * Whitespace between tags (a third of all chunks) folds into one space, or into the space
+   * already ending the line, or into nothing at its start: the folded line is the same. Inside
+   * a link it counts as the one character it folds to.
+   */
+  space(): void {
+    if (this.skippedDepth > 0) return;
+    if (this.linkDepth > 0) this.linkChars++;
+    if (this.line !== '' && !this.line.endsWith(' ')) this.line += ' ';
   }
 
   content(): HtmlContent {

@@ -67,7 +67,8 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext, now: string
   const base = context.feedLink;
   const { text, image: firstImage, folded } = readBody(entry, base);
   const outlet = creditedOutlet(entry.source);
-  const titleAsWritten = entry.title === undefined ? '' : singleLine(htmlToText(entry.title));
+  const writtenTitle = entry.title === undefined ? undefined : readHtml(entry.title);
+  const titleAsWritten = writtenTitle === undefined ? '' : singleLine(writtenTitle.text);
   const declaredTitle = outlet === undefined ? titleAsWritten : withoutCreditedOutlet(titleAsWritten, outlet);
   const linkAsWritten = entry.link?.trim() ? parseHttpUrl(entry.link, base) : undefined;
   const url = canonicalLink(entry, linkAsWritten);
@@ -75,7 +76,8 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext, now: string
 
   const language = resolveLanguage(entry.language ?? context.feedLanguage, `${declaredTitle}\n${text.slice(0, SCRIPT_SAMPLE_LENGTH)}`);
   const title = declaredTitle || firstSentence(text, language) || url || '';
-  const hash = hashOfFolded(title, folded);
+  // A title read in NFKC is one line of single spaces: lower-casing is all its fold does.
+  const hash = hashOfFolded(title === titleAsWritten && writtenTitle?.inNfkc ? title.toLowerCase() : normalizeForComparison(title), folded);
   const guid = entry.guid?.trim() || undefined;
   const item: Item = {
     // The link as written, not canonical: archive pages tell posts apart by fragment alone.
@@ -123,12 +125,13 @@ function readBody(entry: FeedEntry, base: string | undefined): Body {
  * without boilerplate. A text in NFKC is folded first, cheaply: the fold tells whether there is
  * any boilerplate to look for, and serves the hash unless boilerplate was taken out.
  */
-function ownText({ text, image, linksOnly, inNfkc }: HtmlContent, title: string | undefined): Body {
+function ownText({ text, image, linksOnly, inNfkc, nfkc }: HtmlContent, title: string | undefined): Body {
   if (linksOnly && title?.trim()) return { text: '', image, folded: '' };
   const folded = inNfkc ? foldedLinesForComparison(text) : undefined;
   if (folded !== undefined && !mayHoldBoilerplate(folded)) return { text, image, folded };
-  const own = stripBoilerplate(text);
-  return { text: own, image, folded: folded !== undefined && own === text ? folded : normalizeForComparison(own) };
+  const own = stripBoilerplate(text, folded);
+  if (own !== text) return { text: own, image, folded: normalizeForComparison(own) };
+  return { text, image, folded: folded ?? normalizeForComparison(text, nfkc) };
 }
 
 /**
@@ -151,12 +154,12 @@ function canonicalLink(entry: FeedEntry, link: URL | undefined): string | undefi
  * same story republished with other markup, width variants or spacing hashes the same.
  */
 export function contentHash(title: string, text: string): string {
-  return hashOfFolded(title, normalizeForComparison(text));
+  return hashOfFolded(normalizeForComparison(title), normalizeForComparison(text));
 }
 
-/** contentHash of a text already folded for comparison. */
-function hashOfFolded(title: string, foldedText: string): string {
-  return sha256(`${normalizeForComparison(title)}\n${foldedText}`).slice(0, 32);
+/** contentHash of a title and a text both already folded for comparison. */
+function hashOfFolded(foldedTitle: string, foldedText: string): string {
+  return sha256(`${foldedTitle}\n${foldedText}`).slice(0, 32);
 }
 
 /** A short stable id for an entry of a feed: the same feed and identity always give the same id. */

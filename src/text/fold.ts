@@ -47,21 +47,15 @@ function toNfkc(text: string): string {
 }
 
 /**
- * Whether `text` is in NFKC, and so in NFC too (NFKC applies NFC's canonical mappings and more):
- * one normalizer pass answers for both forms, where NFC for the reader and NFKC for comparison
- * would be two.
+ * `text` in NFC, and whether it is in NFKC as well: a text in NFKC is in NFC already (NFKC
+ * applies NFC's canonical mappings and more), so one normalizer pass answers for both forms,
+ * the reader's and the comparison's.
  */
-export function isNfkc(text: string): boolean {
-  return !MAY_CHANGE_UNDER_NFKC.test(text) || text.normalize('NFKC') === text;
-}
-
-/**
- * `text` in NFC, and whether it is in NFKC as well: a text in NFKC is in NFC already, so one
- * normalizer pass answers for both forms (the reader's and the comparison's).
- */
-export function inNormalForms(text: string): { text: string; inNfkc: boolean } {
-  const inNfkc = isNfkc(text);
-  return { text: inNfkc ? text : toNfc(text), inNfkc };
+export function inNormalForms(text: string): { text: string; inNfkc: boolean; nfkc?: string } {
+  if (!MAY_CHANGE_UNDER_NFKC.test(text)) return { text, inNfkc: true };
+  const nfkc = text.normalize('NFKC');
+  // A text not in NFKC keeps its NFKC form, which its comparison fold starts from (normalizeForComparison).
+  return nfkc === text ? { text, inNfkc: true } : { text: toNfc(text), inNfkc: false, nfkc };
 }
 
 /**
@@ -73,9 +67,12 @@ export function foldedLinesForComparison(text: string): string {
   return text.toLowerCase().replaceAll('\n', ' ');
 }
 
-/** NFKC-normalized, lower-cased text with runs of whitespace folded to one space. */
-export function normalizeForComparison(text: string): string {
-  const folded = toNfkc(text).toLowerCase();
+/**
+ * NFKC-normalized, lower-cased text with runs of whitespace folded to one space. `nfkc`, when
+ * given, is the text in NFKC already (inNormalForms made it): it is not normalized again.
+ */
+export function normalizeForComparison(text: string, nfkc = toNfkc(text)): string {
+  const folded = nfkc.toLowerCase();
   // Item texts are lines of single-spaced words: when their breaks become spaces and no two
   // spaces meet, every run was one character, and the regex fold would give the same.
   if (!OTHER_WHITESPACE.test(folded)) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectPairsBelowAreNormal } from '../support/normal-form-pairs.js';
-import { foldedLinesForComparison, isNfkc, isWhitespace, normalizeForComparison, whitespaceRunsToSpace } from '../../src/text/fold.js';
+import { foldedLinesForComparison, inNormalForms, isWhitespace, normalizeForComparison, whitespaceRunsToSpace } from '../../src/text/fold.js';
 
 /** Text made mostly of whitespace of every kind, so runs, lone breaks and mixes all occur. */
 const whitespaceHeavy = fc.string({ unit: fc.constantFrom('a', 'é', ' ', '  ', '\n', '\t', '\r\n', '\u00a0', '\u2003', '\u3000', '\ufeff', '\u200b'), maxLength: 40 });
@@ -45,7 +45,7 @@ describe('normalizeForComparison', () => {
     for (let first = 0; first < 0x300; first++) {
       for (let second = 0; second < 0x300; second++) {
         const pair = String.fromCharCode(first, second);
-        if (isNfkc(pair) !== (pair.normalize('NFKC') === pair)) expect.fail(`isNfkc is wrong about ${first.toString(16)} ${second.toString(16)}`);
+        if (inNormalForms(pair).inNfkc !== (pair.normalize('NFKC') === pair)) expect.fail(`inNormalForms is wrong about ${first.toString(16)} ${second.toString(16)}`);
       }
     }
     expect(normalizeForComparison('Café Ĳssel ½')).toBe('café ijssel 1⁄2');
@@ -55,10 +55,14 @@ describe('normalizeForComparison', () => {
 /** Code units that NFKC keeps, composes, decomposes or widens, and that lower-case in one or two units. */
 const normalFormUnits = fc.constantFrom('a', 'Z', 'é', 'e', '\u0301', 'ﬁ', 'Ｔ', '\u00a0', '’', '…', 'Σ', 'İ', 'ß', '\u212a', 'Å', '\u00a8', '東');
 
-describe('isNfkc', () => {
-  it('tells whether NFKC leaves a text as it is', () => {
+describe('inNormalForms', () => {
+  it('gives the text in NFC, whether NFKC leaves it as it is, and else its NFKC form, from which it folds for comparison as from itself', () => {
     fc.assert(fc.property(fc.string({ unit: normalFormUnits, maxLength: 12 }), (text) => {
-      expect(isNfkc(text)).toBe(text.normalize('NFKC') === text);
+      const { text: nfc, inNfkc, nfkc } = inNormalForms(text);
+      expect(nfc).toBe(text.normalize('NFC'));
+      expect(inNfkc).toBe(text.normalize('NFKC') === text);
+      expect(nfkc).toBe(inNfkc ? undefined : text.normalize('NFKC'));
+      expect(normalizeForComparison(nfc, nfkc)).toBe(normalizeForComparison(text));
     }), { numRuns: 2000 });
   });
 });

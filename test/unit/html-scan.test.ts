@@ -71,6 +71,31 @@ describe('scanHtml', () => {
     }), { numRuns: 20_000 });
   });
 
+  it('tells element names apart however they are cased, however many share a slot of its name cache', () => {
+    // Names from a few letters, in any case, with and without `/`: thousands of names over the
+    // cache's 512 slots, so one name's tags meet slots that last held another.
+    const name = fc.string({ unit: fc.constantFrom('p', 'P', 'b', 'B', 'r', 'R', 'l', 'I', 'i', '1', '-'), minLength: 1, maxLength: 4 });
+    const tag = fc.tuple(fc.boolean(), name, fc.constantFrom('>', ' x>', '/>')).map(([end, tagName, close]) => `<${end ? '/' : ''}${tagName}${close}`);
+    const html = fc.array(fc.oneof(tag, fc.constantFrom('a', ' ', '&amp;')), { maxLength: 30 }).map((parts) => parts.join(''));
+    fc.assert(fc.property(html, (document) => {
+      const events = scanned(document);
+      if (events !== undefined) expect(events).toEqual(parsed(document));
+    }), { numRuns: 5_000 });
+  });
+
+  it('reports a chunk of whitespace only as a space to a reader that takes spaces, and every other chunk as written', () => {
+    fc.assert(fc.property(markup, (html) => {
+      const events: (Event | ['space'])[] = [];
+      const completed = scanHtml(html, {
+        openTag: (name, attributes) => events.push(['open', name, { ...attributes }]),
+        closeTag: (name) => events.push(['close', name]),
+        text: (chunk) => events.push(['text', chunk]),
+        space: () => events.push(['space']),
+      });
+      if (completed) expect(events).toEqual(parsed(html).map((event) => (event[0] === 'text' && event[1].trim() === '' ? ['space'] : event)));
+    }), { numRuns: 5_000 });
+  });
+
   it('reads the markup feeds commonly carry without giving up', () => {
     const html = '<p>Text &amp; <a href="https://x.example/?a=1&b=2">link</a>&nbsp;&#8217;</p><!-- wp:image --><figure><img src="/a.jpg" width="600"><figcaption>c</figcaption></figure><ul><li>one<li>two</ul><script async src="s.js"></script><br/>';
     expect(scanned(html)).toEqual(parsed(html));

@@ -138,6 +138,15 @@ describe('contentHash', () => {
     }), { numRuns: 5000 });
   });
 
+  it('is the hash of each item\'s own title and text for titles in every normal form and markup, an outlet credited or not', () => {
+    const pieces = fc.constantFrom('a', 'B', ' ', '\n', '<b>', '<br>', '&amp;', '&nbsp;', 'é', 'e\u0301', 'ﬁ', 'Ｔ', '\u00a0', 'Σ', 'İ', '\u212a', ' - Wire', '“', '’');
+    fc.assert(fc.property(fc.string({ unit: pieces, maxLength: 12 }), fc.option(fc.constantFrom('Wire', 'ﬁ', 'İ'), { nil: undefined }), (title, source) => {
+      for (const item of normalizeEntries([entry({ title, source, contentHtml: '<p>Body.</p>', link: 'https://example.com/a' })], context)) {
+        expect(item.contentHash, JSON.stringify([title, source])).toBe(contentHash(item.title, item.text));
+      }
+    }), { numRuns: 3000 });
+  });
+
   it('ignores case, width variants and whitespace, but not the words', () => {
     expect(contentHash('Ｂｉｇ  News', 'Some\n text ')).toBe(contentHash('big news', 'some text'));
     expect(contentHash('Big News', 'some text')).not.toBe(contentHash('Big News', 'other text'));
