@@ -203,9 +203,11 @@ for i = 1, count do
   buckets[i] = { sent = sent, flight = flight, own = own, plans = plans, L = L, P = P }
 end
 
--- A commit only a little late may still take its planned instant (see COMMIT_GRACE_MS).
+-- A commit only a little late may still take its planned instant (see COMMIT_GRACE_MS). One
+-- made before it looks from now: its plan allowed for the answers it waits on to take as long
+-- as they usually do, and when they came sooner its slot may already be free.
 local from = now
-if mode == 'commit' then from = math.max(now - grace, tonumber(rank)) end
+if mode == 'commit' then from = math.min(now, math.max(now - grace, tonumber(rank))) end
 
 -- Each bucket's earliest free instant stays free later on, so the latest of them suits all.
 local at = from

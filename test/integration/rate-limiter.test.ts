@@ -128,6 +128,20 @@ describe('RedisRateLimiter', () => {
     await limiter.settle(inFlight.ticket);
   });
 
+  it('admits a commit made before its planned instant at once when the send it waited on was answered sooner than planned for', async () => {
+    const [limiter, other] = twoProcesses();
+    const bucket = { key: 'answered-sooner', limit: 1, perMs: 200 };
+    const first = await limiter.acquire([bucket]);
+    const answeredAt = performance.now();
+    await sleep(300);
+    // Planned while the first is still in flight, as if arriving now: a window from now.
+    const next = await other.reserve([bucket]);
+    expect(next.admitted).toBe(false);
+    await limiter.settle(first.ticket, answeredAt);
+    // Its answer was back more than a window ago, so the slot is free already.
+    expect((await other.commit(next.ticket)).admitted).toBe(true);
+  });
+
   it('does not let a chat held back by its own limit hold back other chats in the shared bucket', async () => {
     const [limiter] = twoProcesses();
     const global = { key: 'global', limit: 2, perMs: 60_000 };
