@@ -216,7 +216,9 @@ async function together(redis: RedisClient, commands: Command[]): Promise<unknow
   const stream = isCluster(redis) || redis.status !== 'ready' ? undefined : redis.stream;
   stream?.cork();
   try {
-    return Promise.all(commands.map((command) => command(redis)));
+    // A command that throws while built becomes a rejection in its place: those already sent stay
+    // in Promise.all, which handles their failures too, instead of being dropped unhandled.
+    return Promise.all(commands.map(async (command) => command(redis)));
   } finally {
     stream?.uncork();
   }
