@@ -127,59 +127,69 @@ return entries`;
  * in arrival order, so that is where expired ones gather.
  */
 const FIND_AND_ADD_RECORDS = `${ENTRY_AT}
+local byte, char, find, sub, floor = string.byte, string.char, string.find, string.sub, math.floor
 local reference, groups, ranges = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local base, size, per = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local perGroup, entries, chunks, seen = {}, {}, {}, {}
-local function found(item, low, b2, b3, b4)
-  local first, last = string.byte(ranges, 2 * item + 1, 2 * item + 2)
-  local bucket = first + (math.floor(b2 / 8) - base - first) % 8
-  if math.floor(b2 / 64) ~= low or bucket > last then return end
-  local k, n = groups + 4 * bucket + math.floor(b2 / 2) % 4 + 1, (b2 % 2) * 65536 + 256 * b3 + b4
+local reading = #ranges > 0
+local perGroup, entries, found, chunks, seen = {}, {}, 0, {}, {}
+local function read(item, low, b2, b3, b4)
+  local first, last = byte(ranges, 2 * item + 1, 2 * item + 2)
+  local bucket = first + (floor(b2 / 8) - base - first) % 8
+  if floor(b2 / 64) ~= low or bucket > last then return end
+  local k, n = groups + 4 * bucket + floor(b2 / 2) % 4 + 1, (b2 % 2) * 65536 + 256 * b3 + b4
   local handle = (256 * item + k) * 131072 + n
   if seen[handle] then return end
   seen[handle] = true
   local entry = entryAt(KEYS[k], n, size, per, chunks)
-  if #entry >= size then entries[#entries + 1] = string.char(math.floor(item / 256), item % 256, bucket) .. entry end
+  if #entry >= size then
+    found = found + 1
+    entries[found] = char(floor(item / 256), item % 256, bucket) .. entry
+  end
 end
 for k = 1, groups do
   local packedFields, counts, records, lookups = ARGV[4 * k + 4], ARGV[4 * k + 5], ARGV[4 * k + 6], ARGV[4 * k + 7]
-  local fields = {}
-  for i = 1, #packedFields, 2 do fields[#fields + 1] = string.sub(packedFields, i, i + 1) end
+  local fields, count = {}, #packedFields / 2
+  for j = 1, count do fields[j] = sub(packedFields, 2 * j - 1, 2 * j) end
   local values = {}
-  if #fields > 0 then values = redis.call('HMGET', KEYS[k], unpack(fields)) end
-  local matches = {}
+  if count > 0 then values = redis.call('HMGET', KEYS[k], unpack(fields)) end
+  local matches, matched = {}, 0
   for i = 1, #lookups / 6 do
-    local p1, p2, i1, i2, high, low = string.byte(lookups, 6 * i - 5, 6 * i)
+    local p1, p2, i1, i2, high, low = byte(lookups, 6 * i - 5, 6 * i)
     local old = values[256 * p1 + p2 + 1]
     if old then
-      local byte, at = string.char(high), 1
+      local wanted, at = char(high), 1
       while true do
-        at = string.find(old, byte, at, true)
+        at = find(old, wanted, at, true)
         if not at then break end
         if at % 4 == 1 then
-          if #ranges > 0 then found(256 * i1 + i2, low, string.byte(old, at + 1, at + 3))
-          else matches[#matches + 1] = string.char(math.floor((i - 1) / 256), (i - 1) % 256) .. string.sub(old, at, at + 3) end
+          if reading then read(256 * i1 + i2, low, byte(old, at + 1, at + 3))
+          else
+            matched = matched + 1
+            matches[matched] = char(floor((i - 1) / 256), (i - 1) % 256) .. sub(old, at, at + 3)
+          end
         end
         at = at + 4 - (at - 1) % 4
       end
     end
   end
   if #counts > 0 then
-    local writes, at = {}, 1
-    for j, field in ipairs(fields) do
-      local count = 256 * string.byte(counts, 2 * j - 1) + string.byte(counts, 2 * j)
-      if count > 0 then
+    local writes, written, at = {}, 0, 1
+    for j = 1, count do
+      local c1, c2 = byte(counts, 2 * j - 1, 2 * j)
+      local appended = 4 * (256 * c1 + c2)
+      if appended > 0 then
         local old = values[j] or ''
         local from = 1
         while reference >= 0 and from < #old do
-          local age = (reference - math.floor(string.byte(old, from + 1) / 8) % 8) % 8
+          local age = (reference - floor(byte(old, from + 1) / 8) % 8) % 8
           if age < 4 or age > 6 then break end
           from = from + 4
         end
-        if from > 1 then old = string.sub(old, from) end
-        writes[#writes + 1] = field
-        writes[#writes + 1] = old .. string.sub(records, at, at + 4 * count - 1)
-        at = at + 4 * count
+        if from > 1 then old = sub(old, from) end
+        writes[written + 1] = fields[j]
+        writes[written + 2] = old .. sub(records, at, at + appended - 1)
+        written = written + 2
+        at = at + appended
       end
     end
     redis.call('HSET', KEYS[k], unpack(writes))
@@ -187,7 +197,7 @@ for k = 1, groups do
   end
   perGroup[k] = table.concat(matches)
 end
-if #ranges > 0 then return entries end
+if reading then return entries end
 return perGroup`;
 
 declare module 'ioredis' {

@@ -198,6 +198,31 @@ describe('RedisNearDuplicateIndex', () => {
     expect(await index.query(third!.fingerprint, at, 'another-feed')).toEqual([third!.id]);
   });
 
+  it('rejects a batch whose command fails while built, leaving no command already sent without a handler for its failure', async () => {
+    const prefix = freshPrefix();
+    const index = new RedisNearDuplicateIndex(redis, prefix);
+    const at = Date.parse('2025-03-10T00:00:00Z');
+    const item = (id: string, when: number, values = 64) => ({ id, fingerprint: { kind: 'minhash' as const, signature: new Uint32Array(values).fill(7) }, at: when, feedId: 'feed' });
+    // The first batch leaves this index holding chunks of one entry hash; that key then becomes a string, so the next append to it fails in Redis.
+    await index.matchAndAdd([item('0000000000000001', at)]);
+    const [entryKey] = await redis.keys(`${prefix}:{nd4-e*`);
+    await redis.del(entryKey!);
+    await redis.set(entryKey!, 'not a hash');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // The append to that key is sent first; the entry of the second item, a day later (another entry hash), has too many values to encode.
+      await expect(index.matchAndAdd([item('0000000000000002', at), item('0000000000000003', at + 86_400_000, 65)])).rejects.toThrow(/does not fit/);
+      // Its reply (WRONGTYPE) has arrived once a later command's has; a rejection nobody handles is reported after a turn of the event loop.
+      await redis.ping();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
   it('lets its keys expire once the window has passed', async () => {
     const prefix = freshPrefix();
     const index = new RedisNearDuplicateIndex(redis, prefix, { windowMs: 300 });
