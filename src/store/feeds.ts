@@ -113,10 +113,13 @@ export class FeedStore {
     }
     for (const feed of await this.records(unread)) if (feed) known.set(feed.id, feed);
     const created = new Map<string, Feed>();
+    // The id a new feed's URL led to though no record was found: the script may take that URL over.
+    const recordless = new Map<string, string>();
     const results = inputs.map((input, index) => {
       const url = urls[index]!;
       const existing = known.get(ids[index] ?? '') ?? created.get(url);
       if (existing) return { feed: existing, created: false };
+      if (ids[index]) recordless.set(url, ids[index]);
       const feed: Feed = {
         id: feedIdFor(url),
         url,
@@ -142,7 +145,7 @@ export class FeedStore {
       for (const { id, url, ...fields } of batch) {
         const fieldValues = toFieldValues({ url, ...fields });
         keys.push(this.keys.feed(id), this.keys.urlsOfFeed(id));
-        args.push(id, url, now.getTime() + order++ / 1000, fieldValues.length / 2, ...fieldValues);
+        args.push(id, url, recordless.get(url) ?? '', now.getTime() + order++ / 1000, fieldValues.length / 2, ...fieldValues);
       }
       const stored = await this.redis.heraldAddFeeds(keys.length, ...keys, ...args);
       for (const [index, feed] of batch.entries()) if (stored[index] === 0) taken.add(feed.url);

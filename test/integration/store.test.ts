@@ -117,6 +117,20 @@ describe('FeedStore', () => {
     expect((await feeds.add({ url: 'http://old.example/feed', intervalMinutes: 15 })).created).toBe(false);
   });
 
+  it('adds a feed at a URL still leading to a removed feed (a removal that raced a redirect), under its own id or another', async () => {
+    const { feed } = await feeds.add({ url: 'http://old.example/feed', intervalMinutes: 15 }, NOW);
+    await feeds.remove(feed.id);
+    // What updateUrl's second write leaves when the removal ran between its two writes, and what an older Herald could leave.
+    await redis.hset(keys.feedUrls(), 'https://new.example/feed', feed.id, 'http://old.example/feed', feed.id);
+    const added = await feeds.addMany([{ url: 'https://new.example/feed', intervalMinutes: 15 }, { url: 'http://old.example/feed', intervalMinutes: 30 }], NOW);
+    expect(added.map(({ feed: { url, intervalMinutes }, created }) => ({ url, intervalMinutes, created }))).toEqual([
+      { url: 'https://new.example/feed', intervalMinutes: 15, created: true },
+      { url: 'http://old.example/feed', intervalMinutes: 30, created: true },
+    ]);
+    expect(await feeds.findByUrl('https://new.example/feed')).toEqual(added[0]!.feed);
+    expect(await feeds.findByUrl('http://old.example/feed')).toEqual(added[1]!.feed);
+  });
+
   it('removes a feed with its state and every URL it had, leaving no key behind', async () => {
     const { feed } = await feeds.add({ url: 'http://old.example/feed', intervalMinutes: 15 }, NOW);
     const { feed: other } = await feeds.add({ url: 'https://other.example/feed', intervalMinutes: 15 }, NOW);
