@@ -87,9 +87,13 @@ export function parseConfig(raw: unknown, env: ConfigEnv = {}, source = 'configu
   return config;
 }
 
-/** A hint after a warning the user can act on; the yaml package's wording names no remedy. */
+/**
+ * A hint after a warning the user can act on; the yaml package's wording names no remedy. It says
+ * what to do, not what the yaml package would do with the value (read it as text without its tag):
+ * Herald refuses the config instead, so that would only mislead.
+ */
 const WARNING_HINTS: Partial<Record<string, string>> = {
-  TAG_RESOLVE_FAILED: ' (the tag is dropped and the value read as text: write the value without a tag)',
+  TAG_RESOLVE_FAILED: ' (a tag Herald cannot apply to this value: write the value without it)',
 };
 
 /**

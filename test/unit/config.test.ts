@@ -172,7 +172,7 @@ describe('configuration', () => {
       const tagged = (await loadConfig(file, {}).catch((thrown: unknown) => thrown)) as ConfigError;
       expect(tagged.problems).toEqual([
         [
-          'is not read as written at line 3, column 11: Unresolved tag: tag:yaml.org,2002:float (the tag is dropped and the value read as text: write the value without a tag)',
+          'is not read as written at line 3, column 11: Unresolved tag: tag:yaml.org,2002:float (a tag Herald cannot apply to this value: write the value without it)',
           '      2 |   - url: https://a.example/feed.xml',
           '      3 |     name: !!float 1',
           '        |           ^',
