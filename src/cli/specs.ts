@@ -8,6 +8,15 @@ import { configOption, type CommandSpec } from './command.js';
 /** The most bullets `herald preview --bullets` takes (the configuration's bulletsPerBriefing allows as many). */
 export const MAX_BULLETS = 100;
 
+/** Where start and doctor look for Redis, first match wins, as redisEndpointOf (redis-target.ts) decides. */
+const REDIS_ORDER = [
+  'the cluster in REDIS_CLUSTER_NODES or redis.cluster.nodes, else the master that redis.sentinels',
+  'know as redis.name, else REDIS_URL or redis.url (the variable first), else the server on 127.0.0.1:6379',
+].join('\n');
+
+/** The same for a one-shot command (doctor, feeds), which gives up rather than starting a server. */
+const ONE_SHOT_REDIS = `Redis: ${REDIS_ORDER}\n(none is started here); keys under HERALD_PREFIX (default herald).`;
+
 export const startSpec: CommandSpec = {
   name: 'start',
   summary: 'Runs Herald: the bots, the workers and the schedulers (one process, or split with --role).',
@@ -22,9 +31,8 @@ export const startSpec: CommandSpec = {
   },
   optionValues: { config: 'FILE', role: 'ROLES' },
   details: [
-    'Redis: REDIS_CLUSTER_NODES (a Redis Cluster) or REDIS_URL when set (redis.url in the config otherwise; redis.sentinels',
-    'and redis.name reach a master through Sentinel). With none of them, the server on 127.0.0.1:6379; when nothing',
-    'answers there, Herald starts redis-server from PATH itself, with its data in ./data/.',
+    `Redis: ${REDIS_ORDER};`,
+    'when nothing answers there, Herald starts redis-server from PATH itself, with its data in ./data/.',
     'Without TELEGRAM_BOT_TOKEN and DISCORD_BOT_TOKEN the briefings are printed on this console.',
     'Briefings go out at defaults.briefingTime in defaults.timezone (07:30 UTC unless configured); to see one',
     'now, run `herald preview`.',
@@ -85,7 +93,7 @@ export const doctorSpec: CommandSpec = {
   optionHelp: { config: configOption.help },
   optionValues: { config: 'FILE' },
   details: [
-    'Redis: REDIS_URL, else redis.url in the config, else 127.0.0.1:6379; keys under HERALD_PREFIX (default herald).',
+    ONE_SHOT_REDIS,
     'Exit code 0 when every check passes (warnings allowed), 1 when any check finds a problem.',
   ].join('\n'),
 };
@@ -106,7 +114,7 @@ export const feedsSpec: CommandSpec = {
     '                     Herald already has are left as they are. A running `herald start` polls new ones at once',
     '  export [FILE]      writes every feed as OPML to FILE, or to standard output',
     '',
-    'Redis: REDIS_URL, else redis.url in the config, else 127.0.0.1:6379; keys under HERALD_PREFIX (default herald).',
+    ONE_SHOT_REDIS,
     '',
     'Examples:',
     '  herald feeds list',
