@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { Parser } from 'htmlparser2';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { scanHtml, type HtmlEvents, type ImageAttributes } from '../../src/feeds/html-scan.js';
 
@@ -81,6 +83,22 @@ describe('scanHtml', () => {
       const events = scanned(document);
       if (events !== undefined) expect(events).toEqual(parsed(document));
     }), { numRuns: 5_000 });
+  });
+
+  it('keeps no document alive once scanned, whatever element names it taught the name cache', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const sink: HtmlEvents = { openTag: () => {}, closeTag: () => {}, text: () => {} };
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // Long names (13 characters or more) are the ones a slice would keep their document by.
+    for (let index = 0; index < 20; index++) {
+      const name = `custom-element-${index}`;
+      expect(scanHtml(`<p>${'x'.repeat(2_000_000)}${index}</p><${name}>a</${name}>`, sink)).toBe(true);
+    }
+    gc();
+    // 20 documents of 2 MB: all of them would be 40 MB.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(10_000_000);
   });
 
   it('reports a chunk of whitespace only as a space to a reader that takes spaces, and every other chunk as written', () => {
