@@ -48,6 +48,7 @@ const HINT_WORDS = /c(?:ontinue reading|lick|ompiled by)|r(?:ead (?:more|the|on|
 
 /** HINT_WORDS (all lower-case) matched case-sensitively, for texts lower-cased already: a faster scan. */
 const LOWER_CASE_HINT_WORDS = new RegExp(HINT_WORDS.source);
+/** The same, from a position on (lastIndex): each candidate found in a fold is confirmed in the text with HINT_WORD_AT. */
 const LOWER_CASE_HINT_WORDS_FROM = new RegExp(HINT_WORDS.source, 'g');
 /** HINT_WORDS at one position only (lastIndex). */
 const HINT_WORD_AT = new RegExp(HINT_WORDS.source, 'iy');
