@@ -33,30 +33,35 @@ return upTo`;
  * their entries are left out of the index (a missed match, never a wrong one).
  */
 const APPEND_ENTRIES = `
-local size, per, ordinals, fixed = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
-local failed, chunk, old, from, ok, long = {}, nil, '', 1, false, 5
+local byte, sub, floor, call = string.byte, string.sub, math.floor, redis.call
+local key, size, per, ordinals, fixed = KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local failed, missed, chunk, old, from, ok, long = {}, 0, nil, '', 1, false, 5
 local function flush(to)
-  if ok and to > from then redis.call('HSET', KEYS[1], tostring(chunk), old .. string.sub(fixed, from, to - 1)) end
+  if ok and to > from then call('HSET', key, chunk, old .. sub(fixed, from, to - 1)) end
 end
-for i = 1, #ordinals / 3 do
-  local b1, b2, b3 = string.byte(ordinals, 3 * i - 2, 3 * i)
+local at = 1 - size
+for i = 1, #ordinals, 3 do
+  local b1, b2, b3 = byte(ordinals, i, i + 2)
   local ordinal = 65536 * b1 + 256 * b2 + b3
-  local c = math.floor(ordinal / per)
-  local at = (i - 1) * size + 1
+  local c = floor(ordinal / per)
+  at = at + size
   if c ~= chunk then
     flush(at)
     chunk, from = c, at
-    old = redis.call('HGET', KEYS[1], tostring(chunk)) or ''
+    old = call('HGET', key, c) or ''
     ok = #old == (ordinal - c * per) * size
-    if not ok then failed[#failed + 1] = c end
+    if not ok then
+      missed = missed + 1
+      failed[missed] = c
+    end
   end
-  if string.byte(fixed, at + 14) % 4 >= 2 then
+  if byte(fixed, at + 14) % 4 >= 2 then
     long = long + 1
-    if ok then redis.call('HSET', KEYS[1], 'i' .. ordinal, ARGV[long]) end
+    if ok then call('HSET', key, 'i' .. ordinal, ARGV[long]) end
   end
 end
-flush(#ordinals / 3 * size + 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+flush(at + size)
+call('PEXPIRE', key, ARGV[1])
 return failed`;
 
 /**
@@ -67,8 +72,9 @@ return failed`;
  * byte by byte, which in these scripts was a fifth of Redis's time).
  */
 const ENTRY_AT = `
+local entrySub, entryByte, entryFloor, entryCall = string.sub, string.byte, math.floor, redis.call
 local function entryAt(key, n, size, per, chunks)
-  local c = math.floor(n / per)
+  local c = entryFloor(n / per)
   local ofKey = chunks[key]
   if ofKey == nil then
     ofKey = {}
@@ -76,12 +82,12 @@ local function entryAt(key, n, size, per, chunks)
   end
   local chunk = ofKey[c]
   if chunk == nil then
-    chunk = redis.call('HGET', key, tostring(c)) or ''
+    chunk = entryCall('HGET', key, c) or ''
     ofKey[c] = chunk
   end
   local at = (n - c * per) * size
-  local entry = string.sub(chunk, at + 1, at + size)
-  if #entry == size and string.byte(entry, 15) % 4 >= 2 then entry = entry .. (redis.call('HGET', key, 'i' .. n) or '') end
+  local entry = entrySub(chunk, at + 1, at + size)
+  if #entry == size and entryByte(entry, 15) % 4 >= 2 then entry = entry .. (entryCall('HGET', key, 'i' .. n) or '') end
   return entry
 end`;
 
