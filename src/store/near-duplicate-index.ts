@@ -75,6 +75,12 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
 const ENTRY_SHARDS = 4;
 /** Entries per hash field (a chunk, the unit an entry hash hands out). */
 const ENTRIES_PER_CHUNK = 64;
+/**
+ * The fewest chunks an index asks an entry hash for at once: batches of a poll (~20 items) then
+ * append to one entry hash for ~12 batches, with one call each, and ask for chunks every ~12th
+ * batch (one chunk at a time, a third of batches straddled two hashes and every third asked).
+ */
+const CHUNKS_PER_REQUEST = 4;
 /** Entries an entry hash takes: the 17 bits of a record's ordinal (524,288 items a bucket over the 4 shards). */
 const MAX_ENTRIES = 1 << 17;
 /** The band hash's first bits name the field. */
@@ -335,7 +341,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   private readonly cluster: boolean;
   private readonly bucketMs: number;
   private readonly entrySize: number;
-  private readonly reservations = new EntryReservations(ENTRY_SHARDS, ENTRIES_PER_CHUNK, MAX_ENTRIES / ENTRIES_PER_CHUNK);
+  private readonly reservations = new EntryReservations(ENTRY_SHARDS, ENTRIES_PER_CHUNK, MAX_ENTRIES / ENTRIES_PER_CHUNK, CHUNKS_PER_REQUEST);
   /** Batches take entry positions and send their appends one after another, so a chunk's appends reach Redis in the order of their ordinals. */
   private placing: Promise<unknown> = Promise.resolve();
 
