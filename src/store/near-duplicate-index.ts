@@ -48,9 +48,9 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * Round trips: on one server matchAndAdd takes one for a batch (of up to 400 items; a larger one
  * goes in slices, one after another): one band script call, with any chunk requests sent in the
  * same write (see `together`). The band script appends the batch's entries, looks up the batch's
- * fields and appends its records (lookups first, so a batch never finds itself), and reads the entries its lookups find: a plain
- * search for the first byte of a lookup's tail (C sifts a field's ~50 records), the rest of the
- * tail and the bucket checked in Lua for the few that match. On a cluster the entries live in other
+ * fields and appends its records (lookups first, so a batch never finds itself), and reads the
+ * entries its lookups find: a plain search for the first byte of a lookup's tail (C sifts a
+ * field's ~50 records), the rest of the tail and the bucket checked in Lua for the few that match. On a cluster the entries live in other
  * slots: there a band script sends back the records whose first byte matched, the client checks
  * them and reads their entries in a second round trip (as one server does for a batch whose items'
  * windows span more than 16 buckets). A further round trip goes first when the index holds too few
