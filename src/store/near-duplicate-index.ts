@@ -46,11 +46,11 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * the shards (fewer commands to encode, send and run per batch).
  *
  * Round trips: on one server matchAndAdd takes one for a batch (of up to 400 items; a larger one
- * goes in slices, one after another): the entries' appends and the band script, sent together in
- * one write (see `together`). The band script looks up the batch's fields and appends its records
- * (lookups first, so a batch never finds itself), and reads the entries its lookups find: a plain
- * search for the first byte of a lookup's tail (C sifts a field's ~50 records), the rest of the
- * tail and the bucket checked in Lua for the few that match. On a cluster the entries live in other
+ * goes in slices, one after another): one band script call, with any chunk requests sent in the
+ * same write (see `together`). The band script appends the batch's entries, looks up the batch's
+ * fields and appends its records (lookups first, so a batch never finds itself), and reads the
+ * entries its lookups find: a plain search for the first byte of a lookup's tail (C sifts a
+ * field's ~50 records), the rest of the tail and the bucket checked in Lua for the few that match. On a cluster the entries live in other
  * slots: there a band script sends back the records whose first byte matched, the client checks
  * them and reads their entries in a second round trip (as one server does for a batch whose items'
  * windows span more than 16 buckets). A further round trip goes first when the index holds too few
@@ -59,8 +59,8 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * its earlier items in memory.
  *
  * Concurrency: a band group's script looks up and appends at once, so of two batches sharing a
- * band the later finds the earlier. On one server an entry is written before its records (sent
- * first on one connection); on a cluster they go to different masters at once, and a batch that
+ * band the later finds the earlier. On one server an entry is written before its records (in the
+ * same script call, first); on a cluster they go to different masters at once, and a batch that
  * finds a record in the instant before its entry lands reads nothing for it: a missed match,
  * only between batches running at the same moment, which the story engine's clustering lock
  * never lets happen.
@@ -75,6 +75,12 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
 const ENTRY_SHARDS = 4;
 /** Entries per hash field (a chunk, the unit an entry hash hands out). */
 const ENTRIES_PER_CHUNK = 64;
+/**
+ * The fewest chunks an index asks an entry hash for at once: batches of a poll (~20 items) then
+ * append to one entry hash for ~12 batches, with one call each, and ask for chunks every ~12th
+ * batch (one chunk at a time, a third of batches straddled two hashes and every third asked).
+ */
+const CHUNKS_PER_REQUEST = 4;
 /** Entries an entry hash takes: the 17 bits of a record's ordinal (524,288 items a bucket over the 4 shards). */
 const MAX_ENTRIES = 1 << 17;
 /** The band hash's first bits name the field. */
@@ -335,7 +341,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   private readonly cluster: boolean;
   private readonly bucketMs: number;
   private readonly entrySize: number;
-  private readonly reservations = new EntryReservations(ENTRY_SHARDS, ENTRIES_PER_CHUNK, MAX_ENTRIES / ENTRIES_PER_CHUNK);
+  private readonly reservations = new EntryReservations(ENTRY_SHARDS, ENTRIES_PER_CHUNK, MAX_ENTRIES / ENTRIES_PER_CHUNK, CHUNKS_PER_REQUEST);
   /** Batches take entry positions and send their appends one after another, so a chunk's appends reach Redis in the order of their ordinals. */
   private placing: Promise<unknown> = Promise.resolve();
 
@@ -435,7 +441,8 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
    * Sends, in one round trip: the entries of `placed`, chunk requests for the next batch where
    * this one left too few, and the band scripts looking up `lookups` and appending the records
    * of `placed`; on one server the band script also reads the entries it finds, on a cluster a
-   * second round trip does. Entries go first: on one server nobody finds a record before its entry.
+   * second round trip does. Entries go first (on one server inside the band call): there nobody
+   * finds a record before its entry.
    */
   private async lookUpAndAppend(lookups: Prepared[], placed: Placed[]): Promise<IndexedFingerprint[][]> {
     const { windowMs } = this.options;
@@ -462,24 +469,29 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const here = this.cluster || lookups.length === 0 ? undefined : this.readsHere(ranges);
     const entryKeys = here?.keys ?? [];
     const readArgs = [here?.ranges ?? Buffer.alloc(0), modulo(here?.first ?? 0, BUCKET_CYCLE), this.entrySize, ENTRIES_PER_CHUNK];
+    // One server appends the entries in the band call (keys of any slot may go together there); a cluster in calls of their own.
+    const apart = this.cluster ? entryHashes : [];
     const bandCalls = calls.map((call): Command => (redis) => {
+      const inBand = this.cluster ? [] : entryHashes.map((group) => this.appendArgs(group));
+      const entryArgs = [inBand.length, ...inBand.flatMap(({ ordinals, fixed }) => [ordinals, fixed]), ...inBand.flatMap(({ longIds }) => longIds)];
       const args = call.flatMap(([, work]) => {
         const packed = work.packAppends();
         return [packFields(work.fields), packed.counts, packed.records, packLookups(work.lookups)];
       });
-      const keys = [...call.map(([group]) => this.keys.nearDuplicateBands(group)), ...entryKeys];
-      return redis.heraldNdFindAndAddRecordsBuffer(keys.length, ...keys, this.ttl, reference, call.length, ...readArgs, ...args);
+      const keys = [...call.map(([group]) => this.keys.nearDuplicateBands(group)), ...entryKeys, ...inBand.map(({ key }) => key)];
+      return redis.heraldNdFindAndAddRecordsBuffer(keys.length, ...keys, this.ttl, reference, call.length, ...readArgs, ...args, ...entryArgs);
     });
-    const replies = await together(this.redis, [...entryHashes.map((group) => this.appendEntries(group)), ...ahead.map((request) => this.reserve(request)), ...bandCalls]);
+    const replies = await together(this.redis, [...apart.map((group) => this.appendEntries(group)), ...ahead.map((request) => this.reserve(request)), ...bandCalls]);
+    const bandReplies = replies.slice(apart.length + ahead.length) as Array<[number[][], Buffer[]]>;
+    const notWritten = [...(replies.slice(0, apart.length) as number[][]), ...(bandReplies[0]?.[0] ?? [])];
     entryHashes.forEach((group, index) => {
-      for (const chunk of replies[index] as number[]) this.reservations.drop(group[0]!.shard, group[0]!.bucket, chunk);
+      for (const chunk of notWritten[index]!) this.reservations.drop(group[0]!.shard, group[0]!.bucket, chunk);
     });
-    this.granted(ahead, replies.slice(entryHashes.length));
-    const bandReplies = replies.slice(entryHashes.length + ahead.length) as Buffer[][];
-    if (here) return this.decodeFound(bandReplies[0]!, here.first, lookups.length);
+    this.granted(ahead, replies.slice(apart.length));
+    if (here) return this.decodeFound(bandReplies[0]![1], here.first, lookups.length);
     const handles: Handles = lookups.map(() => new Set());
     calls.forEach((call, index) => {
-      call.forEach(([, { lookups: wanted }], key) => collectHandles(bandReplies[index]![key]!, wanted, ranges, handles));
+      call.forEach(([, { lookups: wanted }], key) => collectHandles(bandReplies[index]![1][key]!, wanted, ranges, handles));
     });
     return this.readEntries(handles);
   }
@@ -518,16 +530,22 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   /** A command appending entries of one entry hash, in the order their positions were taken; it replies with the chunks it could not write. */
   private appendEntries(group: Placed[]): Command {
     return (redis) => {
-      const { shard, bucket } = group[0]!;
-      const ordinals = Buffer.allocUnsafe(3 * group.length);
-      const encoded = group.map(({ item, feedKey, ordinal }, index) => {
-        ordinals.writeUIntBE(ordinal, 3 * index, 3);
-        return encodeEntry({ id: item.id, feedKey, at: item.at, fingerprint: item.fingerprint }, bucket * this.bucketMs, this.options);
-      });
-      const fixed = Buffer.concat(encoded.map((entry) => entry.subarray(0, this.entrySize)));
-      const longIds = encoded.flatMap((entry) => (entry.length > this.entrySize ? [entry.subarray(this.entrySize)] : []));
-      return redis.heraldNdAppendEntries(this.keys.nearDuplicateEntries(shard, bucket), this.ttl, this.entrySize, ENTRIES_PER_CHUNK, ordinals, fixed, ...longIds);
+      const { key, ordinals, fixed, longIds } = this.appendArgs(group);
+      return redis.heraldNdAppendEntries(key, this.ttl, this.entrySize, ENTRIES_PER_CHUNK, ordinals, fixed, ...longIds);
     };
+  }
+
+  /** The entry hash of `group` (entries of one) and their ordinals, fixed parts and long ids, as the append scripts take them. */
+  private appendArgs(group: Placed[]): { key: string; ordinals: Buffer; fixed: Buffer; longIds: Buffer[] } {
+    const { shard, bucket } = group[0]!;
+    const ordinals = Buffer.allocUnsafe(3 * group.length);
+    const encoded = group.map(({ item, feedKey, ordinal }, index) => {
+      ordinals.writeUIntBE(ordinal, 3 * index, 3);
+      return encodeEntry({ id: item.id, feedKey, at: item.at, fingerprint: item.fingerprint }, bucket * this.bucketMs, this.options);
+    });
+    const fixed = Buffer.concat(encoded.map((entry) => entry.subarray(0, this.entrySize)));
+    const longIds = encoded.flatMap((entry) => (entry.length > this.entrySize ? [entry.subarray(this.entrySize)] : []));
+    return { key: this.keys.nearDuplicateEntries(shard, bucket), ordinals, fixed, longIds };
   }
 
   /**

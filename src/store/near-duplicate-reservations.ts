@@ -36,10 +36,16 @@ export class EntryReservations {
   /** Chunks are asked of the shards in turn (from a random one), so entries spread over the shards and a cluster's masters. */
   private nextShard: number;
 
+  /**
+   * `leastChunks`: the fewest chunks one request asks for. A run of chunks comes from one entry
+   * hash, so batches filling it append with one call a batch (consecutive chunks of one hash go
+   * in one call; a chunk of another hash takes a call of its own), and ask for chunks less often.
+   */
   constructor(
     private readonly shards: number,
     private readonly perChunk: number,
     private readonly mostChunks: number,
+    private readonly leastChunks = 1,
   ) {
     this.nextShard = Math.floor(Math.random() * shards);
   }
@@ -68,7 +74,7 @@ export class EntryReservations {
   }
 
   private ask(bucket: number, positions: number): ChunkRequest {
-    const request = { shard: this.nextShard, bucket, chunks: Math.ceil(positions / this.perChunk) };
+    const request = { shard: this.nextShard, bucket, chunks: Math.max(this.leastChunks, Math.ceil(positions / this.perChunk)) };
     this.nextShard = (this.nextShard + 1) % this.shards;
     return request;
   }

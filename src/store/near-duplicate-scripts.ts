@@ -24,39 +24,57 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return upTo`;
 
 /**
- * KEYS[1] an entry hash (as above). ARGV[1] ttl (ms), ARGV[2] entry size, ARGV[3] entries per
- * chunk, ARGV[4] the entries' ordinals (3 bytes each, big-endian) in the order the caller took
- * them from the chunks it holds, ARGV[5] their fixed-size parts one after another, ARGV[6…] the
- * long ids of those flagged as having one, in order. Appends each run of one chunk if the chunk
- * holds exactly the entries before the run's first ordinal (it is then the caller's alone, and
- * nothing went missing before); otherwise writes none of the run. Returns the chunks not written:
- * their entries are left out of the index (a missed match, never a wrong one).
+ * Lua: appends entries to an entry hash (one shard, one time bucket). `ordinals` the entries'
+ * ordinals (3 bytes each, big-endian) in the order the caller took them from the chunks it holds,
+ * `fixed` their fixed-size parts one after another; the long ids of those flagged as having one
+ * are the arguments after ARGV[long], in order. Appends each run of one chunk if the chunk holds
+ * exactly the entries before the run's first ordinal (it is then the caller's alone, and nothing
+ * went missing before); otherwise writes none of the run. Returns the chunks not written (their
+ * entries are left out of the index: a missed match, never a wrong one) and the last long id's
+ * argument.
  */
-const APPEND_ENTRIES = `
-local size, per, ordinals, fixed = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
-local failed, chunk, old, from, ok, long = {}, nil, '', 1, false, 5
-local function flush(to)
-  if ok and to > from then redis.call('HSET', KEYS[1], tostring(chunk), old .. string.sub(fixed, from, to - 1)) end
-end
-for i = 1, #ordinals / 3 do
-  local b1, b2, b3 = string.byte(ordinals, 3 * i - 2, 3 * i)
-  local ordinal = 65536 * b1 + 256 * b2 + b3
-  local c = math.floor(ordinal / per)
-  local at = (i - 1) * size + 1
-  if c ~= chunk then
-    flush(at)
-    chunk, from = c, at
-    old = redis.call('HGET', KEYS[1], tostring(chunk)) or ''
-    ok = #old == (ordinal - c * per) * size
-    if not ok then failed[#failed + 1] = c end
+const APPEND_AT = `
+local appendByte, appendSub, appendFloor, appendCall = string.byte, string.sub, math.floor, redis.call
+local function appendEntries(key, ttl, size, per, ordinals, fixed, long)
+  local failed, missed, chunk, old, from, ok = {}, 0, nil, '', 1, false
+  local function flush(to)
+    if ok and to > from then appendCall('HSET', key, chunk, old .. appendSub(fixed, from, to - 1)) end
   end
-  if string.byte(fixed, at + 14) % 4 >= 2 then
-    long = long + 1
-    if ok then redis.call('HSET', KEYS[1], 'i' .. ordinal, ARGV[long]) end
+  local at = 1 - size
+  for i = 1, #ordinals, 3 do
+    local b1, b2, b3 = appendByte(ordinals, i, i + 2)
+    local ordinal = 65536 * b1 + 256 * b2 + b3
+    local c = appendFloor(ordinal / per)
+    at = at + size
+    if c ~= chunk then
+      flush(at)
+      chunk, from = c, at
+      old = appendCall('HGET', key, c) or ''
+      ok = #old == (ordinal - c * per) * size
+      if not ok then
+        missed = missed + 1
+        failed[missed] = c
+      end
+    end
+    if appendByte(fixed, at + 14) % 4 >= 2 then
+      long = long + 1
+      if ok then appendCall('HSET', key, 'i' .. ordinal, ARGV[long]) end
+    end
   end
-end
-flush(#ordinals / 3 * size + 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  flush(at + size)
+  appendCall('PEXPIRE', key, ttl)
+  return failed, long
+end`;
+
+/**
+ * KEYS[1] an entry hash: field `c` the number of chunks handed out, field `<chunk>` the chunk's
+ * fixed-size entries one after another, field `i<ordinal>` the id of an entry whose id is not 16
+ * hex digits. ARGV[1] ttl (ms), ARGV[2] entry size, ARGV[3] entries per chunk, ARGV[4] the
+ * ordinals, ARGV[5] the fixed parts, ARGV[6…] the long ids (as APPEND_AT takes them). Returns the
+ * chunks not written.
+ */
+const APPEND_ENTRIES = `${APPEND_AT}
+local failed = appendEntries(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], 5)
 return failed`;
 
 /**
@@ -67,8 +85,9 @@ return failed`;
  * byte by byte, which in these scripts was a fifth of Redis's time).
  */
 const ENTRY_AT = `
+local entrySub, entryByte, entryFloor, entryCall = string.sub, string.byte, math.floor, redis.call
 local function entryAt(key, n, size, per, chunks)
-  local c = math.floor(n / per)
+  local c = entryFloor(n / per)
   local ofKey = chunks[key]
   if ofKey == nil then
     ofKey = {}
@@ -76,12 +95,12 @@ local function entryAt(key, n, size, per, chunks)
   end
   local chunk = ofKey[c]
   if chunk == nil then
-    chunk = redis.call('HGET', key, tostring(c)) or ''
+    chunk = entryCall('HGET', key, c) or ''
     ofKey[c] = chunk
   end
   local at = (n - c * per) * size
-  local entry = string.sub(chunk, at + 1, at + size)
-  if #entry == size and string.byte(entry, 15) % 4 >= 2 then entry = entry .. (redis.call('HGET', key, 'i' .. n) or '') end
+  local entry = entrySub(chunk, at + 1, at + size)
+  if #entry == size and entryByte(entry, 15) % 4 >= 2 then entry = entry .. (entryCall('HGET', key, 'i' .. n) or '') end
   return entry
 end`;
 
@@ -103,7 +122,7 @@ return entries`;
  * KEYS: band groups' hashes (one on a cluster, where each is a slot of its own; all of a batch's
  * on one server), then, to read the entries found in this call, the entry hashes of the batch's
  * time buckets (from its first, 4 shards a bucket: the key of shard s in the batch's bucket b is
- * at 4b + s after the band groups).
+ * at 4b + s after the band groups), then the entry hashes to append entries to (on one server).
  *
  * ARGV[1] ttl (ms), ARGV[2] the trim reference (the batch's newest bucket modulo 8, or -1),
  * ARGV[3] the number of band groups. To read entries here: ARGV[4] per item looked up the first
@@ -113,25 +132,34 @@ return entries`;
  * group four arguments: its fields (2 bytes each); per field the number of records to append to
  * it (uint16 BE; empty: none); those records, field after field; and the lookups, 6 bytes each:
  * the field's position in the list (uint16 BE, from 0), the item (uint16 BE), and the tail
- * wanted (its high 8 bits, a record's first byte; then its low 2 bits).
+ * wanted (its high 8 bits, a record's first byte; then its low 2 bits). Then the number of
+ * entry hashes to append to (the last keys; 0 on a cluster, where they live in other slots), per
+ * hash its ordinals and fixed parts, then all their long ids (as APPEND_AT takes them). Entries
+ * are appended first, as when their own call went before: one server sends one call fewer.
  *
  * Lookups read the fields as they were before this call's appends, so a batch never finds its
  * own records; a plain search for the tail's first byte leaves C to sift ~50 records a field.
- * Returns, reading entries here, for each item and entry it found (once each) the item (uint16
- * BE), the bucket (1 byte, as in ARGV[4]) and the entry; otherwise per band group one string: for
- * each record whose first byte matched, the lookup's number (uint16 BE, from 0) and the record
- * (the client checks the rest of its tail and its bucket).
+ * Returns two arrays: per entry hash appended to, the chunks not written; then, reading entries
+ * here, for each item and entry it found (once each) the item (uint16 BE), the bucket (1 byte, as
+ * in ARGV[4]) and the entry; otherwise per band group one string: for each record whose first
+ * byte matched, the lookup's number (uint16 BE, from 0) and the record (the client checks the
+ * rest of its tail and its bucket).
  *
  * Before appending to a field, drops the records at its head that are 4 to 6 buckets older than
  * the reference (bits 3-5 of a record's second byte: its bucket modulo 8); records are appended
  * in arrival order, so that is where expired ones gather.
  */
-const FIND_AND_ADD_RECORDS = `${ENTRY_AT}
+const FIND_AND_ADD_RECORDS = `${ENTRY_AT}${APPEND_AT}
 local byte, char, find, sub, floor = string.byte, string.char, string.find, string.sub, math.floor
 local reference, groups, ranges = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local base, size, per = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local reading = #ranges > 0
 local perGroup, entries, found, chunks, seen = {}, {}, 0, {}, {}
+local appends, notWritten = tonumber(ARGV[4 * groups + 8]), {}
+local long = 4 * groups + 8 + 2 * appends
+for a = 1, appends do
+  notWritten[a], long = appendEntries(KEYS[#KEYS - appends + a], ARGV[1], size, per, ARGV[4 * groups + 7 + 2 * a], ARGV[4 * groups + 8 + 2 * a], long)
+end
 local function read(item, low, b2, b3, b4)
   local first, last = byte(ranges, 2 * item + 1, 2 * item + 2)
   local bucket = first + (floor(b2 / 8) - base - first) % 8
@@ -197,15 +225,15 @@ for k = 1, groups do
   end
   perGroup[k] = table.concat(matches)
 end
-if reading then return entries end
-return perGroup`;
+if reading then return {notWritten, entries} end
+return {notWritten, perGroup}`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
     heraldNdReserveChunks(key: string, ttlMs: number, chunks: number): Result<number, Context>;
     heraldNdAppendEntries(key: string, ttlMs: number, entrySize: number, perChunk: number, ordinals: Buffer, entries: Buffer, ...longIds: Buffer[]): Result<number[], Context>;
     heraldNdReadEntriesBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<Buffer[], Context>;
-    heraldNdFindAndAddRecordsBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<Buffer[], Context>;
+    heraldNdFindAndAddRecordsBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<[number[][], Buffer[]], Context>;
   }
 }
 

@@ -212,7 +212,7 @@ describe('RedisNearDuplicateIndex', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      // The append to that key is sent first; the entry of the second item, a day later (another entry hash), has too many values to encode.
+      // On a cluster the append to that key is sent first (one server appends in the band call); the entry of the second item, a day later (another entry hash), has too many values to encode.
       await expect(index.matchAndAdd([item('0000000000000002', at), item('0000000000000003', at + 86_400_000, 65)])).rejects.toThrow(/does not fit/);
       // Its reply (WRONGTYPE) has arrived once a later command's has; a rejection nobody handles is reported after a turn of the event loop.
       await redis.ping();

@@ -28,6 +28,15 @@ describe('EntryReservations', () => {
     expect(reservations.ahead(new Map([[1, 2]]))).toMatchObject([{ bucket: 1, chunks: 1 }]);
   });
 
+  it('asks one entry hash for at least its fewest chunks at once, and hands out their ordinals in a run', () => {
+    const reservations = new EntryReservations(4, PER_CHUNK, 100, 3);
+    const [request] = reservations.shortfall(new Map([[2, 1]]));
+    expect(request).toMatchObject({ bucket: 2, chunks: 3 });
+    reservations.grant(request!, 3, 0);
+    expect(Array.from({ length: 3 * PER_CHUNK }, () => reservations.take(2, 0))).toEqual(Array.from({ length: 3 * PER_CHUNK }, (_, ordinal) => ({ shard: request!.shard, bucket: 2, ordinal })));
+    expect(reservations.ahead(new Map([[2, 5]]))).toMatchObject([{ bucket: 2, chunks: 3 }]);
+  });
+
   it('uses no chunk past what an entry hash holds, gives up a chunk that is not its own, and forgets idle buckets', () => {
     const reservations = new EntryReservations(4, PER_CHUNK, 3);
     reservations.grant({ shard: 0, bucket: 5, chunks: 2 }, 4, 0);
