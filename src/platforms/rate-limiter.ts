@@ -412,14 +412,18 @@ export class RedisRateLimiter {
    */
   async acquire(buckets: readonly RateBucket[], options: SendOptions = {}): Promise<Admission> {
     const confirm = async () => options.confirm?.();
+    // When the call that gave the current wait left: Redis counted the wait from no sooner.
+    let askedAt = performance.now();
     let reservation = await this.reserve(buckets, options.lane);
     let [confirmed] = reservation.admitted ? await Promise.allSettled([confirm()]) : [];
-    if (!reservation.admitted) reservation = await this.refreshFarPlan(reservation);
+    if (!reservation.admitted) [reservation, askedAt] = await this.refreshFarPlan(reservation, askedAt);
     const lead = Math.min(this.commitRoundTripMs, earlyAdmissionMs(buckets) / 2);
     while (!reservation.admitted) {
-      // A round trip early, so the send can leave at its slot (see ADMIT_EARLY_MS).
-      await sleepFully(reservation.waitMs - lead);
+      // A round trip early, so the send can leave at its slot (see ADMIT_EARLY_MS). Timed from
+      // when the call left, so a reply that a busy event loop took long to hear makes it no later.
+      await sleepFully(askedAt + reservation.waitMs - lead - performance.now());
       const committedFrom = performance.now();
+      askedAt = committedFrom;
       const [committed, confirmation] = await Promise.allSettled([this.commit(reservation.ticket), confirm()]);
       this.commitRoundTripMs += (performance.now() - committedFrom - this.commitRoundTripMs) / ROUND_TRIP_GUESS_CALLS;
       if (committed.status === 'rejected') throw committed.reason;
@@ -455,12 +459,14 @@ export class RedisRateLimiter {
    * Halfway to its instant those answers are back, so the plan is moved to the slot they leave
    * (no more guessing there). Else its commit would be refused whenever a send ahead was answered
    * later than guessed, and each refusal costs a round trip and another late wake-up.
+   * @param askedAt when the plan's call left; returns the refreshed plan and when its call left.
    */
-  private async refreshFarPlan(reservation: Reservation & { ticket: LimiterTicket }): Promise<Reservation & { ticket: LimiterTicket }> {
+  private async refreshFarPlan(reservation: Reservation & { ticket: LimiterTicket }, askedAt: number): Promise<[Reservation & { ticket: LimiterTicket }, number]> {
     const halfWindow = Math.min(...reservation.ticket.buckets.map((b) => b.perMs)) / 2;
-    if (reservation.waitMs <= halfWindow) return reservation;
-    await sleepFully(reservation.waitMs - halfWindow);
-    return this.run('refresh', reservation.ticket);
+    if (reservation.waitMs <= halfWindow) return [reservation, askedAt];
+    await sleepFully(askedAt + reservation.waitMs - halfWindow - performance.now());
+    const refreshedAt = performance.now();
+    return [await this.run('refresh', reservation.ticket), refreshedAt];
   }
 
   private async run(mode: 'plan' | 'commit' | 'refresh', ticket: LimiterTicket): Promise<Reservation & { ticket: LimiterTicket }> {
