@@ -8,7 +8,9 @@
  * call checks the buckets again at Redis's clock and only then records the send. The commit is
  * what keeps a timer that fires late, or a reply that went first, from putting two sends closer
  * than the limits allow: a send is admitted against the sends actually made, at the instant it
- * is made; a refused commit waits again.
+ * is made; a refused commit waits again. A plan far ahead rests on guesses of when the sends
+ * before it will be answered; halfway there they are back, and it is moved to the slot they
+ * leave, so its commit is not refused for a guess that was off.
  *
  * And a send counts from its admission until its answer is back. The platform counts a message
  * when it arrives, which may be any time between the two: a process stalled after its admission
@@ -89,6 +91,7 @@ export function pacedWindow(limit: number, perMs: number): Pick<RateBucket, 'lim
  *   plan, bulk:          sends + every plan
  *   commit, interactive: sends + interactive plans ranked ahead of it
  *   commit, bulk:        sends + interactive plans + bulk plans ranked ahead of it
+ *   refresh:             as its commit, but answers still to come are guessed as for a plan
  * Only the sends made decide safety; plans only order the callers. A plan is booked in the
  * buckets that hold it back, and in those with a line of their own reaching within a window of
  * it: one held back by its chat's limit takes its place in a busy global line, so the plans made
@@ -101,10 +104,12 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 -- rank: a committing caller's planned instant; plans of its lane before it are ahead of it.
 local mode, member, lane, rank = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+-- A refresh is a commit that only moves its plan (see refreshFarPlan): it never admits.
+local rechecks = mode == 'commit' or mode == 'refresh'
 local grace, lease = tonumber(ARGV[5]), tonumber(ARGV[6])
 -- A send's expected time in flight, for plans only: the send a plan stands for, or one in
 -- flight, counts until its answer, so a plan placed after it lands where its commit is admitted.
-local flightGuess = mode == 'plan' and tonumber(ARGV[7]) or 0
+local flightGuess = (mode == 'plan' or mode == 'refresh') and tonumber(ARGV[7]) or 0
 -- For a settle: how long before this call its answer was back (the caller's clock).
 local answeredAgo = mode == 'settle' and tonumber(ARGV[7]) or 0
 -- How long before its slot a caller may be admitted (it waits the rest out before sending).
@@ -196,8 +201,8 @@ for i = 1, count do
   for _, key in ipairs({ sent, interactive, bulk }) do redis.call('ZREMRANGEBYSCORE', key, '-inf', micros(stale)) end
   redis.call('ZREMRANGEBYSCORE', flight, '-inf', micros(stale - lease))
   local own = lane == 'interactive' and interactive or bulk
-  if mode == 'commit' then redis.call('ZREM', own, member) end
-  local ahead = mode == 'commit' and '(' .. rank or '+inf'
+  if rechecks then redis.call('ZREM', own, member) end
+  local ahead = rechecks and '(' .. rank or '+inf'
   local plans = { { interactive, lane == 'interactive' and ahead or '+inf' } }
   if lane == 'bulk' then plans[2] = { bulk, ahead } end
   buckets[i] = { sent = sent, flight = flight, own = own, plans = plans, L = L, P = P }
@@ -207,7 +212,7 @@ end
 -- made before it looks from now: its plan allowed for the answers it waits on to take as long
 -- as they usually do, and when they came sooner its slot may already be free.
 local from = now
-if mode == 'commit' then from = math.min(now, math.max(now - grace, tonumber(rank))) end
+if rechecks then from = math.min(now, math.max(now - grace, tonumber(rank))) end
 
 -- Each bucket's earliest free instant stays free later on, so the latest of them suits all.
 local at = from
@@ -216,7 +221,7 @@ for _, b in ipairs(buckets) do
   if b.at > at then at = b.at end
 end
 
-local admitted = at <= now + early
+local admitted = mode == 'commit' and at <= now + early
 local score = micros(at)
 for _, b in ipairs(buckets) do
   if admitted then
@@ -407,13 +412,18 @@ export class RedisRateLimiter {
    */
   async acquire(buckets: readonly RateBucket[], options: SendOptions = {}): Promise<Admission> {
     const confirm = async () => options.confirm?.();
+    // When the call that gave the current wait left: Redis counted the wait from no sooner.
+    let askedAt = performance.now();
     let reservation = await this.reserve(buckets, options.lane);
     let [confirmed] = reservation.admitted ? await Promise.allSettled([confirm()]) : [];
+    if (!reservation.admitted) [reservation, askedAt] = await this.refreshFarPlan(reservation, askedAt);
     const lead = Math.min(this.commitRoundTripMs, earlyAdmissionMs(buckets) / 2);
     while (!reservation.admitted) {
-      // A round trip early, so the send can leave at its slot (see ADMIT_EARLY_MS).
-      await sleepFully(reservation.waitMs - lead);
+      // A round trip early, so the send can leave at its slot (see ADMIT_EARLY_MS). Timed from
+      // when the call left, so a reply that a busy event loop took long to hear makes it no later.
+      await sleepFully(askedAt + reservation.waitMs - lead - performance.now());
       const committedFrom = performance.now();
+      askedAt = committedFrom;
       const [committed, confirmation] = await Promise.allSettled([this.commit(reservation.ticket), confirm()]);
       this.commitRoundTripMs += (performance.now() - committedFrom - this.commitRoundTripMs) / ROUND_TRIP_GUESS_CALLS;
       if (committed.status === 'rejected') throw committed.reason;
@@ -443,13 +453,29 @@ export class RedisRateLimiter {
     return Number(await this.evaluate('settle', ticket, answeredAt)) / 1000;
   }
 
-  private async run(mode: 'plan' | 'commit', ticket: LimiterTicket): Promise<Reservation & { ticket: LimiterTicket }> {
+  /**
+   * A plan over half a window ahead rests on the answers to sends not made or not back yet: the
+   * one a window before it in the line is itself a plan or in flight, and its answer a guess.
+   * Halfway to its instant those answers are back, so the plan is moved to the slot they leave
+   * (no more guessing there). Else its commit would be refused whenever a send ahead was answered
+   * later than guessed, and each refusal costs a round trip and another late wake-up.
+   * @param askedAt when the plan's call left; returns the refreshed plan and when its call left.
+   */
+  private async refreshFarPlan(reservation: Reservation & { ticket: LimiterTicket }, askedAt: number): Promise<[Reservation & { ticket: LimiterTicket }, number]> {
+    const halfWindow = Math.min(...reservation.ticket.buckets.map((b) => b.perMs)) / 2;
+    if (reservation.waitMs <= halfWindow) return [reservation, askedAt];
+    await sleepFully(askedAt + reservation.waitMs - halfWindow - performance.now());
+    const refreshedAt = performance.now();
+    return [await this.run('refresh', reservation.ticket), refreshedAt];
+  }
+
+  private async run(mode: 'plan' | 'commit' | 'refresh', ticket: LimiterTicket): Promise<Reservation & { ticket: LimiterTicket }> {
     const [atMicros, waitMicros, admitted] = (await this.evaluate(mode, ticket)) as [string, string, number];
     return { atMs: Number(atMicros) / 1000, waitMs: Number(waitMicros) / 1000, admitted: admitted === 1, ticket: { ...ticket, rankMicros: atMicros } };
   }
 
   /** @param answeredAt for a settle, when the answer was back (performance.now()). */
-  private async evaluate(mode: 'plan' | 'commit' | 'renew' | 'settle', ticket: LimiterTicket, answeredAt = 0): Promise<unknown> {
+  private async evaluate(mode: 'plan' | 'commit' | 'refresh' | 'renew' | 'settle', ticket: LimiterTicket, answeredAt = 0): Promise<unknown> {
     const keys = ticket.buckets.flatMap(({ key }) => {
       const full = this.prefix + key;
       return [full, `${full}:plan:interactive`, `${full}:plan:bulk`, `${full}:flight`];

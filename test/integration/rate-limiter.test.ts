@@ -142,6 +142,19 @@ describe('RedisRateLimiter', () => {
     expect((await other.commit(next.ticket)).admitted).toBe(true);
   });
 
+  it('moves a plan made over half a window ahead to the slot its line leaves once the send before it is answered, so its commit is not refused', async () => {
+    const [limiter, other] = twoProcesses();
+    const bucket = { key: 'far-plan', limit: 1, perMs: 3_000 };
+    const first = await limiter.acquire([bucket]);
+    // Planned while the first is in flight, as if arriving now: a window from now.
+    const second = other.send([bucket], async () => undefined);
+    // The first is answered later than that plan allowed for, but well before halfway to it.
+    await sleep(300);
+    await limiter.settle(first.ticket);
+    await second;
+    expect(other.stats).toMatchObject({ sends: 1, refusedCommits: 0 });
+  });
+
   it('does not let a chat held back by its own limit hold back other chats in the shared bucket', async () => {
     const [limiter] = twoProcesses();
     const global = { key: 'global', limit: 2, perMs: 60_000 };
