@@ -85,13 +85,16 @@ export const previewSpec: CommandSpec = {
   ].join('\n'),
 };
 
+/** The options of a command that takes --config alone (doctor, feeds). */
+function configOptionOnly(help: string): Pick<CommandSpec, 'options' | 'optionHelp' | 'optionValues'> {
+  return { options: { config: configOption.option }, optionHelp: { config: help }, optionValues: { config: 'FILE' } };
+}
+
 export const doctorSpec: CommandSpec = {
   name: 'doctor',
   summary: 'Checks the configuration, Redis, the bot tokens, every subscribed chat and the LLM endpoint, and says how to fix what is wrong.',
   usage: 'herald doctor [--config FILE]',
-  options: { config: configOption.option },
-  optionHelp: { config: configOption.help },
-  optionValues: { config: 'FILE' },
+  ...configOptionOnly(configOption.help),
   details: [
     ONE_SHOT_REDIS,
     'Exit code 0 when every check passes (warnings allowed), 1 when any check finds a problem.',
@@ -102,9 +105,7 @@ export const feedsSpec: CommandSpec = {
   name: 'feeds',
   summary: 'Lists or removes Herald\'s feeds, imports them from an OPML file or exports them as OPML.',
   usage: 'herald feeds list | remove URL_OR_ID | import FILE.opml | export [FILE]  [--config FILE]',
-  options: { config: configOption.option },
-  optionHelp: { config: `${configOption.help}: where the Redis URL and key prefix come from` },
-  optionValues: { config: 'FILE' },
+  ...configOptionOnly(`${configOption.help}: where the Redis URL and key prefix come from`),
   details: [
     'Actions:',
     '  list               every feed with its id, who added it (config, chat, opml), its health and its last error',
