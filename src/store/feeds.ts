@@ -3,7 +3,7 @@ import type { RedisClient } from './client.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedOrigin, FeedState } from '../feeds/item.js';
 import type { Keys } from './keys.js';
-import { execPipeline, readHashes } from './pipeline.js';
+import { readHashes } from './pipeline.js';
 import { withStoreScripts } from './scripts.js';
 
 /** What an admin or the config gives to add a feed; the rest is filled in. */
@@ -190,25 +190,23 @@ export class FeedStore {
     return (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feed(id), '0', ...fields)) === 1;
   }
 
-  /** Moves a feed to a new URL (after a permanent redirect); its old URLs keep leading to it. */
+  /**
+   * Moves a feed to a new URL (after a permanent redirect); its old URLs keep leading to it.
+   * False when there is no such feed, or when the URL leads to another feed: that one keeps it,
+   * and this one stays where it is (its fetch follows the redirect). Merging the two would mean
+   * moving every subscription of one to the other. One script (heraldMoveFeed), so a removal or an
+   * add racing the move never leaves a URL leading to no feed nor a feed its URL does not lead to.
+   */
   async updateUrl(id: string, url: string): Promise<boolean> {
-    const updated = (await this.redis.heraldHsetIfExists(this.keys.feed(id), this.keys.feed(id), '0', 'url', url)) === 1;
-    if (updated) {
-      await execPipeline(this.redis.multi().hset(this.keys.feedUrls(), url, id).sadd(this.keys.urlsOfFeed(id), url));
-    }
-    return updated;
+    const holder = (await this.redis.hget(this.keys.feedUrls(), url)) ?? '';
+    return (await this.redis.heraldMoveFeed(this.keys.feed(id), this.keys.feedUrls(), this.keys.urlsOfFeed(id), this.keys.feed(holder || id), id, url, holder)) === 1;
   }
 
-  /** Removes a feed, its state and its URLs; false when there was no such feed. */
+  /** Removes a feed, its state, its URLs and its place in the poll schedule, in one script; false when there was no such feed. */
   async remove(id: string): Promise<boolean> {
-    const urls = await this.redis.smembers(this.keys.urlsOfFeed(id));
-    const transaction = this.redis.multi();
-    if (urls.length > 0) transaction.hdel(this.keys.feedUrls(), ...urls);
-    // Out of the poll schedule too, in the same transaction: a removed feed is never claimed again.
-    leavePollSchedule(transaction, this.keys, [id]);
-    transaction.del(this.keys.feed(id), this.keys.feedState(id), this.keys.urlsOfFeed(id)).zrem(this.keys.feedIndex(), id);
-    const replies = await execPipeline(transaction);
-    return replies.at(-1) === 1;
+    const { keys } = this;
+    const removed = await this.redis.heraldRemoveFeed(keys.feedIndex(), keys.feedUrls(), keys.feed(id), keys.feedState(id), keys.urlsOfFeed(id), keys.pollDue(), keys.pollLeases(), keys.pollAsked(), id);
+    return removed === 1;
   }
 
   async getState(id: string): Promise<FeedState> {
@@ -256,8 +254,8 @@ export class FeedStore {
 }
 
 /**
- * Queues the commands that take feeds out of the poll schedule (due time, lease, pending ask):
- * one place for FeedStore.remove and PollQueue.unschedule. The first reply is how many were scheduled.
+ * Queues the commands that take feeds out of the poll schedule (due time, lease, pending ask),
+ * for PollQueue.unschedule; FeedStore.remove's script clears the same. The first reply is how many were scheduled.
  */
 export function leavePollSchedule(transaction: ChainableCommander, keys: Keys, ids: readonly string[]): ChainableCommander {
   return transaction

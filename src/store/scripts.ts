@@ -68,8 +68,8 @@ return replies`;
  * made a first start with 10,000 config feeds spend ~0.4 s of CPU in ioredis.
  * A feed whose URL leads to a feed already (another process stored it since the caller looked)
  * is left alone: it is stored once, by one process. Returns 1 for each feed stored, 0 for each left.
- * A URL still leading where the caller found no record is free, not taken: a removal that raced
- * a redirect's URL write, or an older Herald, can leave such an entry, and the caller, refused,
+ * A URL still leading where the caller found no record is free, not taken: an older Herald, whose
+ * removals and redirect moves were not one step each, can have left such an entry, and the caller, refused,
  * would find the same and try again for ever. Its own id's record is checked too, since another
  * process adding the URL meanwhile would store it under that very id.
  */
@@ -91,6 +91,42 @@ for k = 3, #KEYS, 2 do
   arg = arg + 5 + 2 * count
 end
 return stored`;
+
+/**
+ * KEYS[1] a feed record, KEYS[2] the URL → id map, KEYS[3] the feed's set of URLs, KEYS[4] the
+ * record of the feed the caller found the new URL leading to (KEYS[1] when none); ARGV[1] the
+ * feed's id, ARGV[2] the new URL, ARGV[3] the id the caller found it leading to ('' for none).
+ * Moves the feed to the URL in one step (FeedStore.updateUrl), so no removal or add can come
+ * between the record's write and the URL's. The URL is taken only while free, already the
+ * feed's, or leading to a feed with no record; a URL leading to another feed stays that feed's.
+ * A URL that changed hands since the caller looked is not taken either. Returns 1 when moved.
+ */
+const MOVE_FEED = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local holder = redis.call('HGET', KEYS[2], ARGV[2]) or ''
+if holder ~= ARGV[1] and (holder ~= ARGV[3] or (holder ~= '' and redis.call('EXISTS', KEYS[4]) == 1)) then return 0 end
+redis.call('HSET', KEYS[1], 'url', ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[2])
+return 1`;
+
+/**
+ * KEYS[1] the feed index, KEYS[2] the URL → id map, KEYS[3] the feed's record, KEYS[4] its poll
+ * state, KEYS[5] its set of URLs, KEYS[6..8] the poll schedule's due times, leases and asks
+ * (what leavePollSchedule clears for PollQueue.unschedule); ARGV[1] the feed's id. Removes the
+ * feed in one step (FeedStore.remove): its URLs are read and cleared with the rest, so a move
+ * landing between the read and the write cannot leave a URL behind. A URL of its set that leads
+ * to another feed now is left to that one. Returns 1 when the feed was in the index.
+ */
+const REMOVE_FEED = `
+for _, url in ipairs(redis.call('SMEMBERS', KEYS[5])) do
+  if redis.call('HGET', KEYS[2], url) == ARGV[1] then redis.call('HDEL', KEYS[2], url) end
+end
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
+redis.call('ZREM', KEYS[6], ARGV[1])
+redis.call('ZREM', KEYS[7], ARGV[1])
+redis.call('SREM', KEYS[8], ARGV[1])
+return redis.call('ZREM', KEYS[1], ARGV[1])`;
 
 /**
  * Key-layout migration (migrate-layout.ts). KEYS[1] an old key, KEYS[2] its new name; ARGV[1] '1' for the URL → id map. Renames, or, when
@@ -119,6 +155,8 @@ return 1`;
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
     heraldAddFeeds(keyCount: number, ...keysThenArgs: (string | number)[]): Result<Array<0 | 1>, Context>;
+    heraldMoveFeed(feedKey: string, urlMapKey: string, urlsOfFeedKey: string, holderFeedKey: string, feedId: string, url: string, holderId: string): Result<number, Context>;
+    heraldRemoveFeed(...keysThenId: string[]): Result<number, Context>;
     heraldReadHashes(keyCount: number, ...keysThenFields: string[]): Result<Array<Array<string | null>>, Context>;
     heraldHsetIfExists(guardKey: string, targetKey: string, replace: '0' | '1', ...fieldsAndValues: string[]): Result<number, Context>;
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
@@ -136,6 +174,8 @@ export function withStoreScripts<Client extends RedisClient>(redis: Client): Cli
   if (!redis.heraldReadHashes) {
     redis.defineCommand('heraldReadHashes', { lua: READ_HASHES });
     redis.defineCommand('heraldAddFeeds', { lua: ADD_FEEDS });
+    redis.defineCommand('heraldMoveFeed', { numberOfKeys: 4, lua: MOVE_FEED });
+    redis.defineCommand('heraldRemoveFeed', { numberOfKeys: 8, lua: REMOVE_FEED });
     redis.defineCommand('heraldHsetIfExists', { numberOfKeys: 2, lua: HSET_IF_EXISTS });
     redis.defineCommand('heraldClaimMarker', { numberOfKeys: 1, lua: CLAIM_MARKER });
     redis.defineCommand('heraldHandOverMarker', { numberOfKeys: 1, lua: HAND_OVER_MARKER });

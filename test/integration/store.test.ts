@@ -120,7 +120,7 @@ describe('FeedStore', () => {
   it('adds a feed at a URL still leading to a removed feed (a removal that raced a redirect), under its own id or another', async () => {
     const { feed } = await feeds.add({ url: 'http://old.example/feed', intervalMinutes: 15 }, NOW);
     await feeds.remove(feed.id);
-    // What updateUrl's second write leaves when the removal ran between its two writes, and what an older Herald could leave.
+    // What an older Herald could leave: its updateUrl wrote the URL after its check, and a removal could come between.
     await redis.hset(keys.feedUrls(), 'https://new.example/feed', feed.id, 'http://old.example/feed', feed.id);
     const added = await feeds.addMany([{ url: 'https://new.example/feed', intervalMinutes: 15 }, { url: 'http://old.example/feed', intervalMinutes: 30 }], NOW);
     expect(added.map(({ feed: { url, intervalMinutes }, created }) => ({ url, intervalMinutes, created }))).toEqual([
@@ -129,6 +129,62 @@ describe('FeedStore', () => {
     ]);
     expect(await feeds.findByUrl('https://new.example/feed')).toEqual(added[0]!.feed);
     expect(await feeds.findByUrl('http://old.example/feed')).toEqual(added[1]!.feed);
+  });
+
+  it('leaves a URL that leads to another feed to that feed, and moves to a URL left by a removed one', async () => {
+    const { feed } = await feeds.add({ url: 'http://a.example/feed', intervalMinutes: 15 }, NOW);
+    const { feed: other } = await feeds.add({ url: 'https://a.example/feed', intervalMinutes: 15 }, NOW);
+    expect(await feeds.updateUrl(feed.id, 'https://a.example/feed')).toBe(false);
+    expect(await feeds.get(feed.id)).toEqual(feed);
+    expect(await feeds.findByUrl('https://a.example/feed')).toEqual(other);
+    // An entry an older Herald left pointing at a removed feed does not hold the URL.
+    await redis.hset(keys.feedUrls(), 'https://b.example/feed', 'removed-feed');
+    expect(await feeds.updateUrl(feed.id, 'https://b.example/feed')).toBe(true);
+    expect(await feeds.findByUrl('https://b.example/feed')).toEqual({ ...feed, url: 'https://b.example/feed' });
+  });
+
+  it('stays consistent when two clients add, move and remove feeds at the same URLs at once, and loses no feed it was not told to remove', async () => {
+    const otherClient = new FeedStore(server.client(), keys);
+    const urls = ['https://a.example/feed', 'https://b.example/feed', 'https://c.example/feed'];
+    const operation = fc.oneof(
+      fc.record({ kind: fc.constant('add' as const), url: fc.nat(2) }),
+      fc.record({ kind: fc.constant('move' as const), feed: fc.nat(2), url: fc.nat(2) }),
+      fc.record({ kind: fc.constant('remove' as const), feed: fc.nat(2) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { maxLength: 12 }), fc.array(operation, { maxLength: 12 }), async (first, second) => {
+        await redis.flushall();
+        const removed = new Set<string>();
+        const added: { url: string; id: string }[] = [];
+        const run = async (store: FeedStore, operations: typeof first) => {
+          for (const op of operations) {
+            if (op.kind === 'add') added.push({ url: urls[op.url]!, id: (await store.add({ url: urls[op.url]!, intervalMinutes: 15 }, NOW)).feed.id });
+            else if (op.kind === 'move') await store.updateUrl(feedIdFor(urls[op.feed]!), urls[op.url]!);
+            else {
+              removed.add(feedIdFor(urls[op.feed]!));
+              await store.remove(feedIdFor(urls[op.feed]!));
+            }
+          }
+        };
+        await Promise.all([run(feeds, first), run(otherClient, second)]);
+
+        const records = await feeds.list();
+        const ids = records.map((feed) => feed.id).sort();
+        // Every URL entry leads to a stored feed, and every feed's URL leads back to it.
+        const urlMap = await redis.hgetall(keys.feedUrls());
+        for (const id of Object.values(urlMap)) expect(ids).toContain(id);
+        for (const feed of records) {
+          expect(urlMap[feed.url]).toBe(feed.id);
+          expect(await redis.sismember(keys.urlsOfFeed(feed.id), feed.url)).toBe(1);
+        }
+        // No index entry and no URL set outlives its feed.
+        expect((await feeds.ids()).sort()).toEqual(ids);
+        expect((await redis.keys(keys.urlsOfFeed('*'))).sort()).toEqual(ids.map((id) => keys.urlsOfFeed(id)).sort());
+        // A feed nobody removed is still there, and the URL it was added at still leads to it.
+        for (const { url, id } of added.filter(({ id }) => !removed.has(id))) expect(await feeds.findByUrl(url)).toMatchObject({ id });
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('removes a feed with its state and every URL it had, leaving no key behind', async () => {
