@@ -1,5 +1,6 @@
 import type { Feed, FeedState } from '../feeds/item.js';
 import type { Logger } from '../log.js';
+import { batchesOf } from '../queue/in-batches.js';
 import { newFeedState, type FeedStore } from '../store/feeds.js';
 import type { HeraldConfig } from './schema.js';
 
@@ -39,8 +40,8 @@ export async function syncConfigFeeds(config: Pick<HeraldConfig, 'feeds' | 'defa
   const report: FeedSyncReport = { added: [], kept: [], removed: [], spared: [], catalogue: [] };
   const known = new Map((await feeds.list()).map((feed) => [feed.id, feed]));
   const listed = new Set<string>();
-  for (let start = 0; start < config.feeds.length; start += SYNC_BATCH) {
-    const batch = config.feeds.slice(start, start + SYNC_BATCH).map((entry) => ({
+  for (const entries of batchesOf(config.feeds, SYNC_BATCH)) {
+    const batch = entries.map((entry) => ({
       url: entry.url,
       settings: {
         intervalMinutes: entry.interval ?? config.defaults.interval,

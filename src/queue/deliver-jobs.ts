@@ -3,6 +3,7 @@ import type { RedisClient } from '../store/client.js';
 import type { BriefingStore } from '../store/briefings.js';
 import type { DeadLetterRetry, DeliveryStore } from '../store/deliveries.js';
 import type { Subscription } from '../subscriptions/model.js';
+import { batchesOf } from './in-batches.js';
 import { openQueue, QUEUE_NAMES } from './names.js';
 
 /** Payload of a delivery job: one briefing to one subscription's destination. */
@@ -54,9 +55,9 @@ const FAN_OUT_CHUNK = 500;
 
 /** Adds one delivery job per subscription for a briefing, a chunk per round trip. */
 export async function fanOut(queue: DeliverQueue, briefingId: string, subscriptions: Pick<Subscription, 'id'>[]): Promise<void> {
-  for (let start = 0; start < subscriptions.length; start += FAN_OUT_CHUNK) {
+  for (const chunk of batchesOf(subscriptions, FAN_OUT_CHUNK)) {
     await queue.addBulk(
-      subscriptions.slice(start, start + FAN_OUT_CHUNK).map((subscription) => ({
+      chunk.map((subscription) => ({
         name: DELIVER_JOB_NAME,
         data: { briefingId, subscriptionId: subscription.id },
         opts: { ...DELIVER_JOB_OPTIONS, jobId: deliveryJobId(briefingId, subscription.id) },

@@ -1,3 +1,10 @@
+/** `items` cut into consecutive batches of `size` (the last one shorter): for commands or calls that must not take a whole list at once. */
+export function batchesOf<T>(items: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let start = 0; start < items.length; start += size) batches.push(items.slice(start, start + size));
+  return batches;
+}
+
 /** Optional controls of inBatches (a long write at start-up that logs progress and stops at shutdown). */
 export interface InBatchesOptions {
   /** Stops between batches once aborted; what is left is not run. */
@@ -11,8 +18,8 @@ export interface InBatchesOptions {
  * another, without holding thousands of pending commands (and their memory) at once.
  */
 export async function inBatches<T>(items: readonly T[], size: number, each: (item: T) => Promise<unknown>, options: InBatchesOptions = {}): Promise<void> {
-  for (let start = 0; start < items.length && !options.signal?.aborted; start += size) {
-    const batch = items.slice(start, start + size);
+  for (const batch of batchesOf(items, size)) {
+    if (options.signal?.aborted) return;
     await Promise.all(batch.map(each));
     options.onBatch?.(batch.length);
   }

@@ -3,6 +3,7 @@ import type { RedisClient } from '../store/client.js';
 import { leavePollSchedule, stateWrite } from '../store/feeds.js';
 import { createKeys, type Keys } from '../store/keys.js';
 import { execPipeline } from '../store/pipeline.js';
+import { batchesOf } from './in-batches.js';
 import { withPollScripts } from './poll-scripts.js';
 
 /** Feeds put into the schedule (or taken out) by one command: a ZADD of 10,000 members would hold them all in one reply buffer. */
@@ -53,8 +54,8 @@ export class PollQueue {
    * (ZADD LT), so a re-sync never delays a poll, and a shorter interval takes effect at once.
    */
   async schedule(entries: readonly { feedId: string; dueAt: number }[]): Promise<void> {
-    for (let start = 0; start < entries.length; start += SCHEDULE_BATCH) {
-      const members = entries.slice(start, start + SCHEDULE_BATCH).flatMap(({ feedId, dueAt }) => [dueAt, feedId]);
+    for (const batch of batchesOf(entries, SCHEDULE_BATCH)) {
+      const members = batch.flatMap(({ feedId, dueAt }) => [dueAt, feedId]);
       await this.redis.zadd(this.keys.pollDue(), 'LT', ...members);
     }
   }
@@ -62,8 +63,7 @@ export class PollQueue {
   /** Takes feeds out of the schedule; how many were in it. */
   async unschedule(feedIds: readonly string[]): Promise<number> {
     let removed = 0;
-    for (let start = 0; start < feedIds.length; start += SCHEDULE_BATCH) {
-      const batch = feedIds.slice(start, start + SCHEDULE_BATCH);
+    for (const batch of batchesOf(feedIds, SCHEDULE_BATCH)) {
       const replies = await execPipeline(leavePollSchedule(this.redis.multi(), this.keys, batch));
       removed += replies[0] as number;
     }

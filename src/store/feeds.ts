@@ -3,6 +3,7 @@ import type { RedisClient } from './client.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedOrigin, FeedState } from '../feeds/item.js';
 import type { Keys } from './keys.js';
+import { batchesOf } from '../queue/in-batches.js';
 import { readHashes } from './pipeline.js';
 import { withStoreScripts } from './scripts.js';
 
@@ -138,8 +139,7 @@ export class FeedStore {
     // a thousandth of a millisecond apart, well above a double's resolution at today's epoch times (~0.0002 ms).
     let order = 0;
     const taken = new Set<string>();
-    for (let start = 0; start < fresh.length; start += FEEDS_PER_CALL) {
-      const batch = fresh.slice(start, start + FEEDS_PER_CALL);
+    for (const batch of batchesOf(fresh, FEEDS_PER_CALL)) {
       const keys = [this.keys.feedIndex(), this.keys.feedUrls()];
       const args: (string | number)[] = [];
       for (const { id, url, ...fields } of batch) {
@@ -227,9 +227,7 @@ export class FeedStore {
 
   /** The feed id stored under each URL (null for none), one HMGET per URLS_PER_LOOKUP. */
   private async idsOfUrls(urls: readonly string[]): Promise<(string | null)[]> {
-    const lookups: Promise<(string | null)[]>[] = [];
-    for (let start = 0; start < urls.length; start += URLS_PER_LOOKUP) lookups.push(this.redis.hmget(this.keys.feedUrls(), ...urls.slice(start, start + URLS_PER_LOOKUP)));
-    return (await Promise.all(lookups)).flat();
+    return (await Promise.all(batchesOf(urls, URLS_PER_LOOKUP).map((batch) => this.redis.hmget(this.keys.feedUrls(), ...batch)))).flat();
   }
 
   /** The feed records of `ids` (one script call per few hundred), without their poll states; a removed feed has none. */

@@ -1,4 +1,5 @@
 import type { ChainableCommander } from 'ioredis';
+import { batchesOf } from '../queue/in-batches.js';
 import { isCluster, type RedisClient } from './client.js';
 import { withStoreScripts } from './scripts.js';
 
@@ -29,12 +30,7 @@ const HASHES_PER_CALL = 500;
  */
 export async function readHashFields(redis: RedisClient, keys: readonly string[], fields: readonly string[]): Promise<Array<Array<string | null>>> {
   const scripted = withStoreScripts(redis);
-  const calls: Promise<Array<Array<string | null>>>[] = [];
-  for (let start = 0; start < keys.length; start += HASHES_PER_CALL) {
-    const batch = keys.slice(start, start + HASHES_PER_CALL);
-    calls.push(scripted.heraldReadHashes(batch.length, ...batch, ...fields));
-  }
-  return (await Promise.all(calls)).flat();
+  return (await Promise.all(batchesOf(keys, HASHES_PER_CALL).map((batch) => scripted.heraldReadHashes(batch.length, ...batch, ...fields)))).flat();
 }
 
 /** Each hash of `keys` as HGETALL returns it (empty when missing), in a few script calls; every key must be in one hash slot. */

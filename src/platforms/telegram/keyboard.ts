@@ -5,6 +5,7 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { choiceAction, type ControlRow } from '../../commands/controls.js';
+import { batchesOf } from '../../queue/in-batches.js';
 
 /** Telegram's limit on callback data. */
 const MAX_CALLBACK_DATA_BYTES = 64;
@@ -46,7 +47,7 @@ export function inlineKeyboard(rows: ControlRow[] | undefined, targetChatId?: st
       }
       const choices = control.options.map((option) => ({ text: option.selected ? `✓ ${option.label}` : option.label, callback_data: callbackData(choiceAction(control, option.value), targetChatId) }));
       const columns = columnsFor(control.options.map((option) => option.label));
-      for (let start = 0; start < choices.length; start += columns) keyboard.push(choices.slice(start, start + columns));
+      keyboard.push(...batchesOf(choices, columns));
     }
     if (buttons.length > 0) keyboard.push(buttons);
   }
