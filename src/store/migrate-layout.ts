@@ -17,6 +17,18 @@ const OLD_INDEXES = ['feeds', 'feed-urls', 'subs'];
 /** Set while a migration runs: one cut short (a crash) is taken up again at the next start, though its index keys already moved. */
 const UNDER_WAY = 'layout-migration';
 
+/**
+ * Drops the handle counter of the near-duplicate index Herald had before its time-bucketed one,
+ * the one old key without a ttl, once nothing uses it. An older Herald still running (a rolling
+ * upgrade) numbers each entry it indexes with it (`nd-entry:<hex>`, expiring after the window):
+ * deleted while its entries live, the counter would start over and hand out their numbers again,
+ * and that Herald would match stories against other items' fingerprints. So it goes only once
+ * the newest entry it numbered has expired, and with it every older one.
+ */
+async function dropOldHandleCounter(redis: RedisClient, prefix: string, counter: string): Promise<void> {
+  await withStoreScripts(redis).heraldDeleteIdleCounter(`${prefix}:nd-handles`, `${prefix}:nd-entry:${Number(counter).toString(16)}`, counter);
+}
+
 /** A key's name in today's layout; undefined for a key of no moved family. */
 function newName(prefix: string, key: string): string | undefined {
   const rest = key.slice(prefix.length + 1);
@@ -34,7 +46,7 @@ async function moveKey(redis: RedisClient, prefix: string, key: string): Promise
  * Renames the keys an older Herald wrote (`herald:feed:…`, `herald:sub:…`) to today's layout
  * (`herald:{feeds}:feed:…`, see keys.ts), so an upgrade keeps every feed and subscription.
  * Runs at every start, and does nothing on a cluster (no older Herald ran on one). Also drops the
- * old near-duplicate handle counter, the one old key without a ttl. Returns how many keys moved.
+ * old near-duplicate handle counter once no older Herald uses it (dropOldHandleCounter). Returns how many keys moved.
  *
  * No "done" mark is kept: in a rolling upgrade an older Herald still running may add a feed or
  * a subscription in the old layout after a newer one migrated, and a mark would leave it behind
@@ -48,7 +60,8 @@ async function moveKey(redis: RedisClient, prefix: string, key: string): Promise
  */
 export async function migrateKeyLayout(redis: RedisClient, prefix: string): Promise<number> {
   if (isCluster(redis)) return 0;
-  const [left] = await Promise.all([redis.exists(...[...OLD_INDEXES, UNDER_WAY].map((name) => `${prefix}:${name}`)), redis.del(`${prefix}:nd-handles`)]);
+  const [left, handles] = await Promise.all([redis.exists(...[...OLD_INDEXES, UNDER_WAY].map((name) => `${prefix}:${name}`)), redis.get(`${prefix}:nd-handles`)]);
+  if (handles !== null) await dropOldHandleCounter(redis, prefix, handles);
   if (left === 0) return 0;
   await redis.set(`${prefix}:${UNDER_WAY}`, '1');
   let moved = 0;

@@ -129,6 +129,15 @@ redis.call('SREM', KEYS[8], ARGV[1])
 return redis.call('ZREM', KEYS[1], ARGV[1])`;
 
 /**
+ * KEYS[1] a counter, KEYS[2] the key of the newest thing it numbered; ARGV[1] the counter as read.
+ * Deletes the counter when it still holds that value and that key is gone (expired), so no
+ * writer is using it. Returns 1 when deleted.
+ */
+const DELETE_IDLE_COUNTER = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+return redis.call('DEL', KEYS[1])`;
+
+/**
  * Key-layout migration (migrate-layout.ts). KEYS[1] an old key, KEYS[2] its new name; ARGV[1] '1' for the URL → id map. Renames, or, when
  * the new key exists (an older Herald still running wrote the old one after a migration),
  * merges a set or sorted set into it, and the URL map without changing a URL the new one
@@ -162,6 +171,7 @@ declare module 'ioredis' {
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
     heraldHandOverMarker(markerKey: string, itemId: string, ownerId: string, ttlSeconds: string): Result<number, Context>;
     heraldReleaseLock(lockKey: string, token: string): Result<number, Context>;
+    heraldDeleteIdleCounter(counterKey: string, newestKey: string, value: string): Result<number, Context>;
     heraldMoveKey(oldKey: string, newKey: string, urlMap: '0' | '1'): Result<number, Context>;
   }
 }
@@ -180,6 +190,7 @@ export function withStoreScripts<Client extends RedisClient>(redis: Client): Cli
     redis.defineCommand('heraldClaimMarker', { numberOfKeys: 1, lua: CLAIM_MARKER });
     redis.defineCommand('heraldHandOverMarker', { numberOfKeys: 1, lua: HAND_OVER_MARKER });
     redis.defineCommand('heraldReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
+    redis.defineCommand('heraldDeleteIdleCounter', { numberOfKeys: 2, lua: DELETE_IDLE_COUNTER });
     redis.defineCommand('heraldMoveKey', { numberOfKeys: 2, lua: MOVE_KEY });
   }
   return redis;

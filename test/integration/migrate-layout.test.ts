@@ -72,6 +72,18 @@ describe('migrateKeyLayout', () => {
     expect((await redis.keys('roll:*')).filter((key) => !key.startsWith('roll:{'))).toEqual([]);
   });
 
+  it('keeps the old near-duplicate handle counter while the newest entry an older Herald numbered with it lives, and drops it after', async () => {
+    // An older Herald still running indexes an item: handle 26 (hex 1a), its entry expiring after the window.
+    await redis.set('nd:nd-handles', '26');
+    await redis.set('nd:nd-entry:1a', 'entry', 'PX', 3_600_000);
+    await migrateKeyLayout(redis, 'nd');
+    expect(await redis.get('nd:nd-handles')).toBe('26');
+    // The entry expired (deleted here, as its ttl would): nothing numbered by the counter is left.
+    await redis.del('nd:nd-entry:1a');
+    await migrateKeyLayout(redis, 'nd');
+    expect(await redis.exists('nd:nd-handles')).toBe(0);
+  });
+
   it('takes up a migration cut short, though its index keys moved', async () => {
     await redis.hset('cut:feed:f1', 'url', 'https://one.example/feed.xml', 'intervalMinutes', '15', 'weight', '1', 'addedAt', '2025-01-01T00:00:00.000Z');
     await redis.zadd('cut:{feeds}:feeds', 1, 'f1');
