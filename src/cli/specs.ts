@@ -69,7 +69,7 @@ export const previewSpec: CommandSpec = {
     'parts-json': 'with telegram|discord|text: print the exact payloads that would be sent, as JSON',
     date: 'the briefing date; the window ends at the end of that day (default: now)',
     tz: 'IANA time zone for the date and title (default: defaults.timezone, else UTC)',
-    window: 'only items published in the HOURS before the end of the window (default: all items)',
+    window: 'only items published in the HOURS before the window ends, at the end of --date or now (default: all items)',
     bullets: `at most N bullets, 1 to ${MAX_BULLETS} (default: defaults.bulletsPerBriefing, 12 unless configured)`,
   },
   optionValues: { feed: 'URL_OR_PATH', config: 'FILE', format: 'FORMAT', date: 'YYYY-MM-DD', tz: 'ZONE', window: 'HOURS', bullets: 'N' },
