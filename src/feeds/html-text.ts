@@ -128,6 +128,8 @@ class TextCollector implements HtmlEvents {
   private readonly lines: string[] = [];
   /** The text since the last block break, as written. */
   private line = '';
+  /** Whether `line` ends with a space: kept here, as asking the line (built by `+=`) would flatten it at every space. */
+  private lineEndsWithSpace = false;
   private image: string | undefined;
   private skippedDepth = 0;
   private depth = 0;
@@ -173,6 +175,7 @@ class TextCollector implements HtmlEvents {
     if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
     // Line breaks in HTML source are only whitespace; breaks come from block elements.
     this.line += chunk;
+    this.lineEndsWithSpace = chunk.endsWith(' ');
   }
 
   /**
@@ -183,7 +186,10 @@ class TextCollector implements HtmlEvents {
   space(): void {
     if (this.skippedDepth > 0) return;
     if (this.linkDepth > 0) this.linkChars++;
-    if (this.line !== '' && !this.line.endsWith(' ')) this.line += ' ';
+    if (this.line !== '' && !this.lineEndsWithSpace) {
+      this.line += ' ';
+      this.lineEndsWithSpace = true;
+    }
   }
 
   content(): HtmlContent {
@@ -199,6 +205,7 @@ class TextCollector implements HtmlEvents {
     const line = whitespaceRunsToSpace(this.line).trim();
     if (line !== '') this.lines.push(line);
     this.line = '';
+    this.lineEndsWithSpace = false;
   }
 }
 
