@@ -105,10 +105,11 @@ export interface IndexItem {
   feedId: string;
 }
 
-/** An item with what the index derives from it once: its band hashes, feed key and time bucket. */
+/** An item with what the index derives from it once: its band hashes (bands `firstBand` on, in order), feed key and time bucket. */
 interface Prepared {
   item: IndexItem;
-  bands: Array<{ band: number; hash: number }>;
+  firstBand: number;
+  hashes: number[];
   feedKey: string;
   bucket: number;
 }
@@ -119,10 +120,10 @@ interface Placed extends Prepared {
   ordinal: number;
 }
 
-/** An item's band hashes as (band, 32-bit hash); a short text has one, in the band after the last. */
-function bandsOf(fingerprint: Fingerprint, bands: number, rows: number): Array<{ band: number; hash: number }> {
-  if (fingerprint.kind === 'short-text') return [{ band: bands, hash: fnv1a32(`t:${fingerprint.digest}`) }];
-  return bandHashes(fingerprint.signature, bands, rows).map((hash, band) => ({ band, hash }));
+/** An item's 32-bit band hashes from band `firstBand` on; a short text has one, in the band after the last. */
+function bandsOf(fingerprint: Fingerprint, bands: number, rows: number): { firstBand: number; hashes: number[] } {
+  if (fingerprint.kind === 'short-text') return { firstBand: bands, hashes: [fnv1a32(`t:${fingerprint.digest}`)] };
+  return { firstBand: 0, hashes: bandHashes(fingerprint.signature, bands, rows) };
 }
 
 /** The field of a band hash in its group's hash: the band number, then the hash's first bits. */
@@ -160,10 +161,9 @@ function placeOf(handle: number): { shard: number; bucket: number; ordinal: numb
  * written whole, so they come from Node's buffer pool, allocUnsafe, rather than each from memory
  * of its own that garbage collection must then free.)
  */
-function packFields(fields: ReadonlyMap<number, number>): Buffer {
-  const bytes = Buffer.allocUnsafe(2 * fields.size);
-  let at = 0;
-  for (const field of fields.keys()) at = bytes.writeUInt16BE(field, at);
+function packFields(fields: readonly number[]): Buffer {
+  const bytes = Buffer.allocUnsafe(2 * fields.length);
+  fields.forEach((field, index) => bytes.writeUInt16BE(field, 2 * index));
   return bytes;
 }
 
@@ -220,33 +220,46 @@ async function together(redis: RedisClient, commands: Command[]): Promise<unknow
 /** Handles a lookup found per item. */
 type Handles = Array<Set<number>>;
 
-/** A lookup of one item's band hash: the position of its field in the group's call, and the record tail it wants. */
-interface Lookup {
-  position: number;
-  item: number;
-  tail: number;
-}
+/** Numbers a lookup of one item's band hash takes in GroupWork.lookups: the position of its field in the group's call, the item, and the record tail it wants. */
+const LOOKUP_WORDS = 3;
+
+/** Fields there are: 16 bits (the band script takes them as 2 bytes), so at most 31 bands and short texts'. */
+const FIELDS = 1 << 16;
 
 /**
- * One band group's share of a script call: its fields (field → position), the records to append
- * and the lookups. Records are kept flat, (position, record) after one another, and sorted by
- * field only when packed: a batch of 20 touches ~300 fields, and an array per field was most of
- * the garbage a batch left behind.
+ * One band group's share of a script call: its fields in order, the records to append and the
+ * lookups. Records are kept flat, (position, record) after one another, and sorted by field only
+ * when packed: a batch of 20 touches ~300 fields, and an array per field was most of the garbage
+ * a batch left behind. A field's position is kept in a table the index lends to the groups of a
+ * call (a field names its band, so no two groups share one), cleared once the call is built: a
+ * map per group, grown entry by entry each batch, was garbage too.
  */
 class GroupWork {
-  readonly fields = new Map<number, number>();
-  readonly lookups: Lookup[] = [];
+  readonly fields: number[] = [];
+  /** Lookups, LOOKUP_WORDS numbers each (flat, like the records: an object per lookup was garbage). */
+  readonly lookups: number[] = [];
   private readonly appended: number[] = [];
+
+  /** `positions`: per field, its position in its group's call plus one (0: not in it); all 0 where unused. */
+  constructor(private readonly positions: Int32Array) {}
 
   /** The position of a band hash's field in the group's call (a new field takes the next). */
   position(band: number, hash: number): number {
     const field = fieldOf(band, hash);
-    let position = this.fields.get(field);
-    if (position === undefined) {
-      position = this.fields.size;
-      this.fields.set(field, position);
-    }
-    return position;
+    const position = this.positions[field]! - 1;
+    if (position >= 0) return position;
+    this.fields.push(field);
+    this.positions[field] = this.fields.length;
+    return this.fields.length - 1;
+  }
+
+  /** Gives the position table back as it was lent (all 0). */
+  release(): void {
+    for (const field of this.fields) this.positions[field] = 0;
+  }
+
+  lookUp(band: number, hash: number, item: number): void {
+    this.lookups.push(this.position(band, hash), item, tailOf(hash));
   }
 
   append(band: number, hash: number, record: number): void {
@@ -256,10 +269,10 @@ class GroupWork {
   /** Per field the number of records to append (uint16 BE) and the records, field after field in arrival order, as the band script takes them. */
   packAppends(): { counts: Buffer; records: Buffer } {
     if (this.appended.length === 0) return { counts: Buffer.alloc(0), records: Buffer.alloc(0) };
-    const perField = new Uint32Array(this.fields.size + 1);
+    const perField: number[] = new Array(this.fields.length + 1).fill(0);
     for (let at = 0; at < this.appended.length; at += 2) perField[this.appended[at]! + 1]! += 1;
-    const counts = Buffer.allocUnsafe(2 * this.fields.size);
-    for (let position = 0; position < this.fields.size; position += 1) {
+    const counts = Buffer.allocUnsafe(2 * this.fields.length);
+    for (let position = 0; position < this.fields.length; position += 1) {
       counts.writeUInt16BE(perField[position + 1]!, 2 * position);
       // From here on, where the field's records start (in records).
       perField[position + 1]! += perField[position]!;
@@ -278,27 +291,77 @@ class GroupWork {
 const FOUND_BYTES = 2 + RECORD_BYTES;
 
 /** Lookups as the band script takes them: the field's position and the item (uint16 BE each), the tail's high 8 bits (a record's first byte) and its low 2 bits. */
-function packLookups(lookups: readonly Lookup[]): Buffer {
-  const bytes = Buffer.allocUnsafe(6 * lookups.length);
-  lookups.forEach(({ position, item, tail }, index) => {
-    bytes.writeUInt16BE(position, 6 * index);
-    bytes.writeUInt16BE(item, 6 * index + 2);
+function packLookups(lookups: readonly number[]): Buffer {
+  const count = lookups.length / LOOKUP_WORDS;
+  const bytes = Buffer.allocUnsafe(6 * count);
+  for (let index = 0; index < count; index += 1) {
+    const tail = lookups[LOOKUP_WORDS * index + 2]!;
+    bytes.writeUInt16BE(lookups[LOOKUP_WORDS * index]!, 6 * index);
+    bytes.writeUInt16BE(lookups[LOOKUP_WORDS * index + 1]!, 6 * index + 2);
     bytes[6 * index + 4] = tail >>> (TAIL_BITS - 8);
     bytes[6 * index + 5] = tail & ((1 << (TAIL_BITS - 8)) - 1);
-  });
+  }
   return bytes;
 }
 
 /** Adds to each item's handles the records its lookups found whose whole tail matches and whose bucket lies in the item's window. */
-function collectHandles(found: Buffer, lookups: readonly Lookup[], ranges: ReadonlyArray<{ first: number; last: number }>, handles: Handles): void {
+function collectHandles(found: Buffer, lookups: readonly number[], ranges: ReadonlyArray<{ first: number; last: number }>, handles: Handles): void {
   for (let at = 0; at + FOUND_BYTES <= found.length; at += FOUND_BYTES) {
-    const { item, tail } = lookups[found.readUInt16BE(at)]!;
+    const lookup = LOOKUP_WORDS * found.readUInt16BE(at);
+    const item = lookups[lookup + 1]!;
+    const tail = lookups[lookup + 2]!;
     const word = found.readUInt32BE(at + 2);
     if (word >>> 22 !== tail) continue;
     const { first, last } = ranges[item]!;
     const bucket = first + modulo(((word >>> 19) & 7) - first, BUCKET_CYCLE);
     if (bucket > last) continue;
     handles[item]!.add(handleOf((word >>> 17) & 3, bucket, word & (MAX_ENTRIES - 1)));
+  }
+}
+
+/**
+ * A batch's earlier items by band hash, for matching the batch against itself. One map for all
+ * bands, from a hash (as an int32: a small integer to V8, where a uint32 may not be) to the first
+ * slot holding it; a slot keeps its band, its item and the next slot of the same hash, in
+ * arrival order. (A map and an array per band and hash were most of the garbage ranking made.)
+ */
+class BatchBands {
+  private readonly first = new Map<number, number>();
+  private readonly next: number[];
+  private readonly bands: number[];
+  private readonly entries: IndexedFingerprint[];
+  private slots = 0;
+
+  /** `slots`: the band hashes the batch will add (taken at once, rather than grown hash by hash). */
+  constructor(slots: number) {
+    this.next = new Array<number>(slots);
+    this.bands = new Array<number>(slots);
+    this.entries = new Array<IndexedFingerprint>(slots);
+  }
+
+  add(firstBand: number, hashes: readonly number[], entry: IndexedFingerprint): void {
+    hashes.forEach((hash, index) => {
+      const slot = this.slots;
+      this.slots += 1;
+      this.next[slot] = -1;
+      this.bands[slot] = firstBand + index;
+      this.entries[slot] = entry;
+      let last = this.first.get(hash | 0);
+      if (last === undefined) this.first.set(hash | 0, slot);
+      else {
+        while (this.next[last]! >= 0) last = this.next[last]!;
+        this.next[last] = slot;
+      }
+    });
+  }
+
+  /** Visits the earlier items sharing a band hash, band after band, in arrival order within a band. */
+  forEachSharing(firstBand: number, hashes: readonly number[], visit: (entry: IndexedFingerprint) => void): void {
+    hashes.forEach((hash, index) => {
+      for (let slot = this.first.get(hash | 0) ?? -1; slot >= 0; slot = this.next[slot]!) {
+        if (this.bands[slot] === firstBand + index) visit(this.entries[slot]!);
+      }
+    });
   }
 }
 
@@ -341,6 +404,9 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   private readonly cluster: boolean;
   private readonly bucketMs: number;
   private readonly entrySize: number;
+  private lastEntryKeys?: { first: number; keys: string[] };
+  /** Lent to a call's band groups while it is built (see GroupWork). */
+  private readonly positions = new Int32Array(FIELDS);
   private readonly reservations = new EntryReservations(ENTRY_SHARDS, ENTRIES_PER_CHUNK, MAX_ENTRIES / ENTRIES_PER_CHUNK, CHUNKS_PER_REQUEST);
   /** Batches take entry positions and send their appends one after another, so a chunk's appends reach Redis in the order of their ordinals. */
   private placing: Promise<unknown> = Promise.resolve();
@@ -354,6 +420,7 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     this.bucketMs = Math.max(1, Math.ceil(this.options.windowMs / 3));
     // An entry keeps its time as 32-bit ms into its bucket.
     if (this.bucketMs > 0xffffffff) throw new RangeError(`a near-duplicate window of ${this.options.windowMs} ms is too long (at most 149 days)`);
+    if (fieldOf(this.options.bands + 1, 0) > FIELDS) throw new RangeError(`${this.options.bands} bands are too many for the index (at most 31)`);
     this.entrySize = entrySize(this.options);
   }
 
@@ -385,7 +452,8 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   }
 
   private prepare(item: IndexItem): Prepared {
-    return { item, bands: bandsOf(item.fingerprint, this.options.bands, this.options.rows), feedKey: feedKeyOf(item.feedId), bucket: this.bucketOf(item.at) };
+    const { firstBand, hashes } = bandsOf(item.fingerprint, this.options.bands, this.options.rows);
+    return { item, firstBand, hashes, feedKey: feedKeyOf(item.feedId), bucket: this.bucketOf(item.at) };
   }
 
   private bucketOf(at: number): number {
@@ -420,10 +488,10 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     this.reservations.prune(now, this.options.windowMs);
     const short = this.reservations.shortfall(countPerBucket(additions));
     if (short.length > 0) this.granted(short, await together(this.redis, short.map((request) => this.reserve(request))));
-    return additions.map(({ item, bands, feedKey, bucket }) => {
+    return additions.map(({ item, firstBand, hashes, feedKey, bucket }) => {
       const position = this.reservations.take(bucket, now);
       // Named fields, not a spread of `prepared`: V8 builds a spread object by a slow path, which a batch paid for per item.
-      return { item, bands, feedKey, bucket, shard: position?.shard ?? -1, ordinal: position?.ordinal ?? -1 };
+      return { item, firstBand, hashes, feedKey, bucket, shard: position?.shard ?? -1, ordinal: position?.ordinal ?? -1 };
     });
   }
 
@@ -449,16 +517,17 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const ranges = lookups.map(({ item }) => ({ first: this.bucketOf(item.at - windowMs), last: this.bucketOf(item.at + windowMs) }));
     /** Per band group (sparse), its share of the calls. */
     const perGroup: GroupWork[] = [];
-    const workOf = (band: number): GroupWork => (perGroup[band % BAND_GROUPS] ??= new GroupWork());
-    lookups.forEach(({ bands }, item) => {
-      for (const { band, hash } of bands) {
-        const work = workOf(band);
-        work.lookups.push({ position: work.position(band, hash), item, tail: tailOf(hash) });
-      }
-    });
+    const workOf = (band: number): GroupWork => (perGroup[band % BAND_GROUPS] ??= new GroupWork(this.positions));
     const stored = placed.filter(({ ordinal }) => ordinal >= 0);
-    for (const { bands, shard, bucket, ordinal } of stored) {
-      for (const { band, hash } of bands) workOf(band).append(band, hash, recordOf(hash, bucket, shard, ordinal));
+    try {
+      lookups.forEach(({ firstBand, hashes }, item) => {
+        hashes.forEach((hash, index) => workOf(firstBand + index).lookUp(firstBand + index, hash, item));
+      });
+      for (const { firstBand, hashes, shard, bucket, ordinal } of stored) {
+        hashes.forEach((hash, index) => workOf(firstBand + index).append(firstBand + index, hash, recordOf(hash, bucket, shard, ordinal)));
+      }
+    } finally {
+      perGroup.forEach((work) => work.release());
     }
     const entryHashes = [...groupBy(stored, ({ shard, bucket }) => handleOf(shard, bucket, 0)).values()];
     const ahead = this.reservations.ahead(countPerBucket(placed));
@@ -510,8 +579,16 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
       packed[2 * item] = range.first - first;
       packed[2 * item + 1] = range.last - first;
     });
-    const keys = Array.from({ length: span * ENTRY_SHARDS }, (_, index) => this.keys.nearDuplicateEntries(index % ENTRY_SHARDS, first + Math.floor(index / ENTRY_SHARDS)));
-    return { first, keys, ranges: packed };
+    return { first, keys: this.entryKeysOf(first, span), ranges: packed };
+  }
+
+  /** The entry hashes of `span` buckets from `first`, 4 shards a bucket; the last batch's kept, as the next batch mostly wants the same. */
+  private entryKeysOf(first: number, span: number): string[] {
+    if (this.lastEntryKeys?.first !== first || this.lastEntryKeys.keys.length !== span * ENTRY_SHARDS) {
+      const keys = Array.from({ length: span * ENTRY_SHARDS }, (_, index) => this.keys.nearDuplicateEntries(index % ENTRY_SHARDS, first + Math.floor(index / ENTRY_SHARDS)));
+      this.lastEntryKeys = { first, keys };
+    }
+    return this.lastEntryKeys.keys;
   }
 
   /** Each item's entries as the band script read them: the item (uint16), its bucket (from `first`), the entry. */
@@ -593,9 +670,8 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
   /** Near-duplicates of each item among its indexed candidates and, with `withinBatch`, the batch's earlier items. */
   private rank(items: Prepared[], indexed: IndexedFingerprint[][], withinBatch: boolean): string[][] {
     const { windowMs, signatureBits } = this.options;
-    /** The batch's earlier items, per band by band hash (as an int32: a small integer to V8, where a uint32 may not be). */
-    const earlier: Array<Map<number, IndexedFingerprint[]>> = [];
-    return items.map(({ item, bands, feedKey }, index) => {
+    const earlier = new BatchBands(withinBatch ? items.reduce((slots, { hashes }) => slots + hashes.length, 0) : 0);
+    return items.map(({ item, firstBand, hashes, feedKey }, index) => {
       // Similarity compares only a signature's low bits, so one needs no cutting; a digest does (it is stored shorter).
       const fingerprint = item.fingerprint.kind === 'minhash' ? item.fingerprint : storedFingerprint(item.fingerprint, signatureBits);
       const found: IndexedFingerprint[] = [];
@@ -603,16 +679,8 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
         if (Math.abs(candidate.at - item.at) <= windowMs) found.push(candidate);
       };
       indexed[index]!.forEach(near);
-      for (const { band, hash } of bands) earlier[band]?.get(hash | 0)?.forEach(near);
-      if (withinBatch) {
-        const entry: IndexedFingerprint = { id: item.id, feedId: feedKey, at: item.at, fingerprint };
-        for (const { band, hash } of bands) {
-          const byHash = (earlier[band] ??= new Map());
-          const list = byHash.get(hash | 0);
-          if (list) list.push(entry);
-          else byHash.set(hash | 0, [entry]);
-        }
-      }
+      earlier.forEachSharing(firstBand, hashes, near);
+      if (withinBatch) earlier.add(firstBand, hashes, { id: item.id, feedId: feedKey, at: item.at, fingerprint });
       return found.length === 0 ? [] : rankNearDuplicates(fingerprint, feedKey, found, this.options);
     });
   }
