@@ -8,6 +8,7 @@ import {
   type NearDuplicateIndex,
   type NearDuplicateIndexOptions,
 } from '../dedup/near-duplicate-index.js';
+import { batchesOf } from '../queue/in-batches.js';
 import { isCluster, type RedisClient } from './client.js';
 import { checkSignatureBits, decodeEntry, encodeEntry, entrySize, feedKeyOf, storedFingerprint } from './near-duplicate-entries.js';
 import { EntryReservations, type ChunkRequest } from './near-duplicate-reservations.js';
@@ -172,12 +173,6 @@ function packFields(fields: readonly number[]): Buffer {
  * and Lua unpacks at most ~8,000 values.
  */
 const ITEMS_PER_CALL = 400;
-
-function slices<T>(items: T[]): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += ITEMS_PER_CALL) result.push(items.slice(start, start + ITEMS_PER_CALL));
-  return result;
-}
 
 /** Groups values by a key, keeping first-seen order. */
 function groupBy<T, K>(values: Iterable<T>, keyOf: (value: T) => K): Map<K, T[]> {
@@ -442,13 +437,13 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const prepared = items.map((item) => this.prepare(item));
     const indexed: IndexedFingerprint[][] = [];
     // A later slice also finds the earlier ones in Redis; ranking counts each candidate once.
-    for (const slice of slices(prepared)) indexed.push(...(await this.findAndAdd(slice, slice)));
+    for (const slice of batchesOf(prepared, ITEMS_PER_CALL)) indexed.push(...(await this.findAndAdd(slice, slice)));
     return this.rank(prepared, indexed, true);
   }
 
   /** Adds items to the index: their entries and the band records that point at them. */
   async addAll(items: IndexItem[]): Promise<void> {
-    for (const slice of slices(items.map((item) => this.prepare(item)))) await this.findAndAdd([], slice);
+    for (const slice of batchesOf(items.map((item) => this.prepare(item)), ITEMS_PER_CALL)) await this.findAndAdd([], slice);
   }
 
   private prepare(item: IndexItem): Prepared {
