@@ -514,6 +514,8 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const perGroup: GroupWork[] = [];
     const workOf = (band: number): GroupWork => (perGroup[band % BAND_GROUPS] ??= new GroupWork(this.positions));
     const stored = placed.filter(({ ordinal }) => ordinal >= 0);
+    // The position table is lent and given back with no await between: calls overlapping on one
+    // index (a query beside a batch, batches in turn) never hold it at once. Keep it so.
     try {
       lookups.forEach(({ firstBand, hashes }, item) => {
         hashes.forEach((hash, index) => workOf(firstBand + index).lookUp(firstBand + index, hash, item));

@@ -165,7 +165,17 @@ declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
     heraldAddFeeds(keyCount: number, ...keysThenArgs: (string | number)[]): Result<Array<0 | 1>, Context>;
     heraldMoveFeed(feedKey: string, urlMapKey: string, urlsOfFeedKey: string, holderFeedKey: string, feedId: string, url: string, holderId: string): Result<number, Context>;
-    heraldRemoveFeed(...keysThenId: string[]): Result<number, Context>;
+    heraldRemoveFeed(
+      feedIndexKey: string,
+      urlMapKey: string,
+      feedKey: string,
+      feedStateKey: string,
+      urlsOfFeedKey: string,
+      pollDueKey: string,
+      pollLeasesKey: string,
+      pollAskedKey: string,
+      feedId: string,
+    ): Result<number, Context>;
     heraldReadHashes(keyCount: number, ...keysThenFields: string[]): Result<Array<Array<string | null>>, Context>;
     heraldHsetIfExists(guardKey: string, targetKey: string, replace: '0' | '1', ...fieldsAndValues: string[]): Result<number, Context>;
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
