@@ -206,6 +206,19 @@ describe('the poll worker', () => {
     expect(requestsTo('/old-home.xml')).toHaveLength(1);
   });
 
+  it('keeps a feed at its URL and still polls it when a permanent redirect points at another feed’s URL, which stays that feed’s', async () => {
+    feedServer.setFeed('/taken.xml', rss([story('taken')]));
+    feedServer.redirect('/moving.xml', feedServer.url('/taken.xml'), 301);
+    const holder = await addFeed('/taken.xml');
+    const feed = await addFeed('/moving.xml');
+    expect(await poll(feed.id)).toMatchObject({ status: 'fetched', newItems: 1 });
+    expect(await deps.feeds.get(feed.id)).toEqual(feed);
+    expect((await deps.feeds.findByUrl(feedServer.url('/taken.xml')))?.id).toBe(holder.id);
+    // Not moved, so the next poll goes by the redirect again.
+    await poll(feed.id);
+    expect(requestsTo('/moving.xml')).toHaveLength(2);
+  });
+
   it('never polls one feed twice at once: a poll asked for during one runs right after it', async () => {
     const held: ServerResponse[] = [];
     feedServer.setRoute('/slow.xml', (_req, res) => void held.push(res));
