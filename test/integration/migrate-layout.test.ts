@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
 import { migrateKeyLayout } from '../../src/store/migrate-layout.js';
+import { withStoreScripts } from '../../src/store/scripts.js';
 import { SubscriptionStore } from '../../src/store/subscriptions.js';
 import { commandCallsDuring, startRedis, type TestRedis } from '../support/redis.js';
 
@@ -82,6 +83,14 @@ describe('migrateKeyLayout', () => {
     await redis.del('nd:nd-entry:1a');
     await migrateKeyLayout(redis, 'nd');
     expect(await redis.exists('nd:nd-handles')).toBe(0);
+  });
+
+  it('keeps the old handle counter when an older Herald numbered another entry between the read and the delete', async () => {
+    // Start-up read 25 (entry 19 expired); meanwhile the older Herald took handle 26 for a fresh entry.
+    await redis.set('race:nd-handles', '26');
+    await redis.set('race:nd-entry:1a', 'entry', 'PX', 3_600_000);
+    expect(await withStoreScripts(redis).heraldDeleteIdleCounter('race:nd-handles', 'race:nd-entry:19', '25')).toBe(0);
+    expect(await redis.get('race:nd-handles')).toBe('26');
   });
 
   it('takes up a migration cut short, though its index keys moved', async () => {
