@@ -7,6 +7,7 @@ import { FeedStore } from '../../src/store/feeds.js';
 import { ItemStore } from '../../src/store/items.js';
 import { createKeys } from '../../src/store/keys.js';
 import { withLock } from '../../src/store/lock.js';
+import { withStoreScripts } from '../../src/store/scripts.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 const DAY_MS = 86_400_000;
@@ -141,6 +142,16 @@ describe('FeedStore', () => {
     await redis.hset(keys.feedUrls(), 'https://b.example/feed', 'removed-feed');
     expect(await feeds.updateUrl(feed.id, 'https://b.example/feed')).toBe(true);
     expect(await feeds.findByUrl('https://b.example/feed')).toEqual({ ...feed, url: 'https://b.example/feed' });
+  });
+
+  it('does not move a feed to a URL that changed hands since the caller found it leading to a removed feed', async () => {
+    const { feed } = await feeds.add({ url: 'http://a.example/feed', intervalMinutes: 15 }, NOW);
+    // The caller found the URL leading to a removed feed; meanwhile another feed took it over.
+    const { feed: other } = await feeds.add({ url: 'https://taken.example/feed', intervalMinutes: 15 }, NOW);
+    const moved = await withStoreScripts(redis).heraldMoveFeed(keys.feed(feed.id), keys.feedUrls(), keys.urlsOfFeed(feed.id), keys.feed('removed-feed'), feed.id, other.url, 'removed-feed');
+    expect(moved).toBe(0);
+    expect(await feeds.findByUrl(other.url)).toEqual(other);
+    expect(await feeds.get(feed.id)).toEqual(feed);
   });
 
   it('stays consistent when two clients add, move and remove feeds at the same URLs at once, and loses no feed it was not told to remove', async () => {
