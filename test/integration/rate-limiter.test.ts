@@ -155,6 +155,33 @@ describe('RedisRateLimiter', () => {
     expect(other.stats).toMatchObject({ sends: 1, refusedCommits: 0 });
   });
 
+  it('tells a plan set by a settled send\'s answer from one that rests on the guessed answer of a send in flight or planned', async () => {
+    const [limiter] = twoProcesses();
+    const chat = { key: 'exact-chat', limit: 1, perMs: 60_000 };
+    await limiter.send([chat], async () => undefined);
+    expect(await limiter.reserve([chat])).toMatchObject({ admitted: false, guessed: false });
+    const busyChat = { key: 'guessed-chat', limit: 1, perMs: 60_000 };
+    const inFlight = await limiter.acquire([busyChat]);
+    expect(await limiter.reserve([busyChat])).toMatchObject({ admitted: false, guessed: true });
+    await limiter.settle(inFlight.ticket);
+    // A shared line: the first two plans are freed by the settled sends, the third by the first plan.
+    const global = { key: 'exact-global', limit: 2, perMs: 60_000 };
+    for (let i = 0; i < 2; i++) await limiter.send([global], async () => undefined);
+    const plans = [await limiter.reserve([global]), await limiter.reserve([global]), await limiter.reserve([global])];
+    expect(plans.map((plan) => plan.guessed)).toEqual([false, false, true]);
+  });
+
+  it('makes no call between a plan set by a settled send\'s answer and its commit, however far ahead it is', async () => {
+    const [limiter] = twoProcesses();
+    const chat = { key: 'no-refresh', limit: 1, perMs: 1_500 };
+    await limiter.send([chat], async () => undefined);
+    const calls = async () => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await clientA.info('commandstats'))?.[1] ?? 0);
+    const before = await calls();
+    await limiter.send([chat], async () => undefined);
+    // Plan, commit, settle: nothing else, unless the commit is refused.
+    expect((await calls()) - before).toBe(3 + limiter.stats.refusedCommits);
+  });
+
   it('does not let a chat held back by its own limit hold back other chats in the shared bucket', async () => {
     const [limiter] = twoProcesses();
     const global = { key: 'global', limit: 2, perMs: 60_000 };
