@@ -97,6 +97,7 @@ export function pacedWindow(limit: number, perMs: number): Pick<RateBucket, 'lim
  *   commit, interactive: sends + interactive plans ranked ahead of it
  *   commit, bulk:        sends + interactive plans + bulk plans ranked ahead of it
  *   refresh:             as its commit, but answers still to come are guessed as for a plan
+ *                        (so is a refused commit's next instant)
  * Only the sends made decide safety; plans only order the callers. A plan is booked in the
  * buckets that hold it back, and in those with a line of their own reaching within a window of
  * it: one held back by its chat's limit takes its place in a busy global line, so the plans made
@@ -112,8 +113,9 @@ local mode, member, lane, rank = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 -- A refresh is a commit that only moves its plan (see refreshFarPlan): it never admits.
 local rechecks = mode == 'commit' or mode == 'refresh'
 local grace, lease = tonumber(ARGV[5]), tonumber(ARGV[6])
--- A send's expected time in flight, for plans only: the send a plan stands for, or one in
--- flight, counts until its answer, so a plan placed after it lands where its commit is admitted.
+-- A send's expected time in flight, for plans only (a refused commit's new one included, see
+-- below): the send a plan stands for, or one in flight, counts until its answer, so a plan
+-- placed after it lands where its commit is admitted.
 local flightGuess = (mode == 'plan' or mode == 'refresh') and tonumber(ARGV[7]) or 0
 -- For a settle: how long before this call its answer was back (the caller's clock).
 local answeredAgo = mode == 'settle' and tonumber(ARGV[7]) or 0
@@ -219,8 +221,10 @@ for i = 1, count do
   local own = lane == 'interactive' and interactive or bulk
   if rechecks then redis.call('ZREM', own, member) end
   local ahead = rechecks and '(' .. rank or '+inf'
-  local plans = { { interactive, lane == 'interactive' and ahead or '+inf' } }
-  if lane == 'bulk' then plans[2] = { bulk, ahead } end
+  -- A line with no plans is left out: a bisection would count it at each of its steps.
+  local plans = {}
+  if redis.call('ZCARD', interactive) > 0 then plans[1] = { interactive, lane == 'interactive' and ahead or '+inf' } end
+  if lane == 'bulk' and redis.call('ZCARD', bulk) > 0 then plans[#plans + 1] = { bulk, ahead } end
   buckets[i] = { sent = sent, flight = flight, own = own, plans = plans, L = L, P = P }
 end
 
@@ -230,23 +234,65 @@ end
 local from = now
 if rechecks then from = math.min(now, math.max(now - grace, tonumber(rank))) end
 
--- Each bucket's earliest free instant stays free later on, so the latest of them suits all.
-local at = from
-for _, b in ipairs(buckets) do
-  b.at, b.guessed = earliest(b, from)
-  if b.at > at then at = b.at end
+-- Whether bucket b has no room at t (from on): its earliest free instant lies later.
+local function full(b, t)
+  local settled, guessed = after(b, t)
+  return settled + guessed >= b.L
 end
--- Whether the instant found rests on a guess in a bucket that sets it (see refreshFarPlan).
-local guessed = false
-for _, b in ipairs(buckets) do guessed = guessed or (b.at == at and b.guessed) end
 
+-- Each bucket's earliest free instant stays free later on, so the latest of them suits all.
+-- The buckets of one at a time first (a chat's own limit), as they cost a lookup or two: a
+-- shared bucket with room by their instant is not searched for its own (a bisection), since
+-- only whether it lies within a window of the plan matters there (see booked). Returns whether
+-- the instant rests on a guess in a bucket that sets it (see refreshFarPlan).
+local at
+local function place()
+  at = from
+  for _, b in ipairs(buckets) do
+    b.freeBy = nil
+    if b.L == 1 then
+      b.at, b.guessed = earliest(b, from)
+      if b.at > at then at = b.at end
+    end
+  end
+  local held = at
+  for _, b in ipairs(buckets) do
+    if b.L > 1 then
+      if held > from and not full(b, held) then
+        b.at, b.guessed, b.freeBy = nil, false, held
+      else
+        b.at, b.guessed = earliest(b, held)
+        if b.at > at then at = b.at end
+      end
+    end
+  end
+  local guessed = false
+  for _, b in ipairs(buckets) do guessed = guessed or (b.at == at and b.guessed) end
+  return guessed
+end
+
+-- A plan is booked in the buckets that hold it back, and in those with no room now whose first
+-- free instant lies within a window of it.
+local function booked(b)
+  if not b.freeBy then return b.at == at or (b.at > now and at < b.at + b.P) end
+  -- Its first free instant is from on and by freeBy, which is no later than at.
+  return (now < from or full(b, now)) and at - b.P < b.freeBy and (at - b.P < from or full(b, at - b.P))
+end
+
+local guessed = place()
 local admitted = mode == 'commit' and at <= now + early
+if mode == 'commit' and not admitted then
+  -- Refused: planned again as a refresh is, allowing for the answers still to come. Else the
+  -- next commit comes a flight time too early for the send just ahead, and is refused again.
+  flightGuess = tonumber(ARGV[7])
+  guessed = place()
+end
 local score = micros(at)
 for _, b in ipairs(buckets) do
   if admitted then
     redis.call('ZADD', b.flight, score, member)
     keepFor(b.flight, b.P, lease)
-  elseif b.at == at or (b.at > now and at < b.at + b.P) then
+  elseif booked(b) then
     redis.call('ZADD', b.own, score, member)
     keepFor(b.own, b.P, 0)
   end

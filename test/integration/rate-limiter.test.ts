@@ -116,7 +116,7 @@ describe('RedisRateLimiter', () => {
     expect([requests, confirmations]).toEqual([1, 1]);
   });
 
-  it('plans behind a send in flight for as long as its sends have been taking to be answered', async () => {
+  it('plans behind a send in flight for as long as its sends have been taking to be answered, a refused commit too', async () => {
     const [limiter] = twoProcesses();
     const bucket = { key: 'slow', limit: 1, perMs: 200 };
     // Sends that each take over 100 ms to be answered…
@@ -125,6 +125,10 @@ describe('RedisRateLimiter', () => {
     // …so the next is planned a window after the answer this one can be expected to get, not after now.
     const next = await limiter.reserve([bucket]);
     expect(next.atMs - inFlight.atMs).toBeGreaterThanOrEqual(290);
+    // Committed before its instant, while that send is still out: refused, and planned again as far.
+    const again = await limiter.commit(next.ticket);
+    expect(again.admitted).toBe(false);
+    expect(again.atMs - inFlight.atMs).toBeGreaterThanOrEqual(290);
     await limiter.settle(inFlight.ticket);
   });
 
