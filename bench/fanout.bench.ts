@@ -23,6 +23,7 @@ import { RIG_TOKEN, saveTestBriefing } from '../test/support/delivery-rig.js';
 import { startRedis } from '../test/support/redis.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
 import { startEmulatorProcess } from './emulator-process.js';
+import { commandsProcessed } from './redis-stats.js';
 import { CONDITIONS, machineLoad, rateAtLimit, timeIt, under, withLoopDelay, withRatio, type Benchmark, type BenchResult, type Conditions } from './harness.js';
 
 const CHATS = 5000;
@@ -72,6 +73,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     await Promise.all(workers.map((worker) => worker.waitUntilReady()));
 
     const load = machineLoad();
+    const commandsBefore = await commandsProcessed(main);
     const {
       result: { ms },
       loopDelay,
@@ -85,6 +87,8 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
         }
       }),
     ));
+    // Every command Redis ran for the fan-out, each of a Lua script's own included (and the bench's poll for completion, one call each 100 ms).
+    const commands = (await commandsProcessed(main)) - commandsBefore;
     const counts = await emulator.messageCounts(chatIds);
     const stats = await emulator.stats();
     const duplicates = counts.reduce((sum, n) => sum + Math.max(0, n - PARTS), 0);
@@ -95,7 +99,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     const sends = limiters.reduce((sum, limiter) => sum + limiter.stats.sends, 0);
     const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
     const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
-    log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused`);
+    log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused; ${(commands / stats.sent).toFixed(1)} Redis commands per part`);
     // A loss is a delivery given up: say why, so a lost message is a lead and not a mystery.
     const deadLetters = await new DeliveryStore(main, keys).deadLetters();
     if (deadLetters.length > 0) log(`dead letters: ${deadLetters.length}; reasons: ${[...new Set(deadLetters.map((letter) => letter.reason))].join(' | ')}`);

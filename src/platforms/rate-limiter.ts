@@ -47,6 +47,11 @@ export interface Reservation {
   waitMs: number;
   /** The send was recorded in every bucket; go ahead. */
   admitted: boolean;
+  /**
+   * Not admitted, the instant rests on guesses of when answers still to come will be back (sends
+   * in flight, or plans): it may move once they are. Else a settled send's answer fixed it.
+   */
+  guessed: boolean;
 }
 
 /** A plan's identity, so its commit finds it again. */
@@ -92,6 +97,7 @@ export function pacedWindow(limit: number, perMs: number): Pick<RateBucket, 'lim
  *   commit, interactive: sends + interactive plans ranked ahead of it
  *   commit, bulk:        sends + interactive plans + bulk plans ranked ahead of it
  *   refresh:             as its commit, but answers still to come are guessed as for a plan
+ *                        (so is a refused commit's next instant)
  * Only the sends made decide safety; plans only order the callers. A plan is booked in the
  * buckets that hold it back, and in those with a line of their own reaching within a window of
  * it: one held back by its chat's limit takes its place in a busy global line, so the plans made
@@ -107,8 +113,9 @@ local mode, member, lane, rank = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 -- A refresh is a commit that only moves its plan (see refreshFarPlan): it never admits.
 local rechecks = mode == 'commit' or mode == 'refresh'
 local grace, lease = tonumber(ARGV[5]), tonumber(ARGV[6])
--- A send's expected time in flight, for plans only: the send a plan stands for, or one in
--- flight, counts until its answer, so a plan placed after it lands where its commit is admitted.
+-- A send's expected time in flight, for plans only (a refused commit's new one included, see
+-- below): the send a plan stands for, or one in flight, counts until its answer, so a plan
+-- placed after it lands where its commit is admitted.
 local flightGuess = (mode == 'plan' or mode == 'refresh') and tonumber(ARGV[7]) or 0
 -- For a settle: how long before this call its answer was back (the caller's clock).
 local answeredAgo = mode == 'settle' and tonumber(ARGV[7]) or 0
@@ -149,46 +156,57 @@ if mode == 'settle' then
   return micros(answered)
 end
 
--- The entries of bucket b this caller respects that lie after t - P.
+-- The entries of bucket b this caller respects that lie after t - P: those settled, and those
+-- placed by a guess of when their answer comes (plans, and sends in flight).
 local function after(b, t)
   local edge = t - b.P
-  local n = redis.call('ZCOUNT', b.sent, '(' .. micros(edge), '+inf')
-  for _, plans in ipairs(b.plans) do n = n + redis.call('ZCOUNT', plans[1], '(' .. micros(edge - flightGuess), plans[2]) end
+  local settled = redis.call('ZCOUNT', b.sent, '(' .. micros(edge), '+inf')
+  local guessed = 0
+  for _, plans in ipairs(b.plans) do guessed = guessed + redis.call('ZCOUNT', plans[1], '(' .. micros(edge - flightGuess), plans[2]) end
   -- In flight: at now, or its expected answer if later, until its lease ends.
   local flying = now > edge and edge - lease or edge - flightGuess
-  return n + redis.call('ZCOUNT', b.flight, '(' .. micros(flying), '+inf')
+  return settled, guessed + redis.call('ZCOUNT', b.flight, '(' .. micros(flying), '+inf')
 end
 
--- The newest entry of bucket b this caller respects (a send in flight as now), or nil.
+-- The newest entry of bucket b this caller respects (a send in flight as now), or nil, and
+-- whether it is placed by a guess.
 local function newestEntry(b)
-  local newest
-  local function consider(flat) if flat[2] and (newest == nil or tonumber(flat[2]) > newest) then newest = tonumber(flat[2]) end end
-  consider(redis.call('ZRANGE', b.sent, -1, -1, 'WITHSCORES'))
+  local newest, guessed
+  local function consider(at, guess) if newest == nil or at > newest then newest, guessed = at, guess end end
+  local sent = redis.call('ZRANGE', b.sent, -1, -1, 'WITHSCORES')
+  if sent[2] then consider(tonumber(sent[2]), false) end
   for _, plans in ipairs(b.plans) do
     local plan = redis.call('ZREVRANGEBYSCORE', plans[1], plans[2], '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
-    if plan[2] then consider({ plan[1], tonumber(plan[2]) + flightGuess }) end
+    if plan[2] then consider(tonumber(plan[2]) + flightGuess, true) end
   end
   local flying = redis.call('ZRANGE', b.flight, -1, -1, 'WITHSCORES')
   if flying[2] then
     local admittedAt = tonumber(flying[2])
-    consider({ flying[1], math.min(math.max(now, admittedAt + flightGuess), admittedAt + lease) })
+    consider(math.min(math.max(now, admittedAt + flightGuess), admittedAt + lease), true)
   end
-  return newest
+  return newest, guessed
 end
 
--- The earliest instant from 'from' on that bucket b leaves free.
+-- The earliest instant from 'from' on that bucket b leaves free, and whether it rests on a
+-- guess: whether the entry whose leaving the window frees it is placed by one.
 local function earliest(b, from)
-  if after(b, from) < b.L then return from end
-  local newest = newestEntry(b)
+  local settled, guessed = after(b, from)
+  if settled + guessed < b.L then return from, false end
+  local newest, newestGuessed = newestEntry(b)
   -- One at a time (a chat's own limit): free one window after the newest entry.
-  if b.L == 1 then return math.max(from, newest + b.P) end
+  if b.L == 1 then return math.max(from, newest + b.P), newestGuessed end
   -- To a tenth of a millisecond: a slot that much later costs nothing, and a third of the steps.
+  -- The guessed entries counted at the last instant found taken and at the one found free: when
+  -- fewer at the free one, an entry placed by a guess left the window in between.
   local taken, free = from, math.max(from, newest, now) + b.P
+  local guessedTaken, guessedFree = guessed, nil
   while free - taken > 100 do
     local mid = math.floor((taken + free) / 2)
-    if after(b, mid) < b.L then free = mid else taken = mid end
+    settled, guessed = after(b, mid)
+    if settled + guessed < b.L then free, guessedFree = mid, guessed else taken, guessedTaken = mid, guessed end
   end
-  return free
+  if guessedFree == nil then settled, guessedFree = after(b, free) end
+  return free, guessedFree < guessedTaken
 end
 
 local buckets = {}
@@ -203,8 +221,10 @@ for i = 1, count do
   local own = lane == 'interactive' and interactive or bulk
   if rechecks then redis.call('ZREM', own, member) end
   local ahead = rechecks and '(' .. rank or '+inf'
-  local plans = { { interactive, lane == 'interactive' and ahead or '+inf' } }
-  if lane == 'bulk' then plans[2] = { bulk, ahead } end
+  -- A line with no plans is left out: a bisection would count it at each of its steps.
+  local plans = {}
+  if redis.call('ZCARD', interactive) > 0 then plans[1] = { interactive, lane == 'interactive' and ahead or '+inf' } end
+  if lane == 'bulk' and redis.call('ZCARD', bulk) > 0 then plans[#plans + 1] = { bulk, ahead } end
   buckets[i] = { sent = sent, flight = flight, own = own, plans = plans, L = L, P = P }
 end
 
@@ -214,25 +234,70 @@ end
 local from = now
 if rechecks then from = math.min(now, math.max(now - grace, tonumber(rank))) end
 
--- Each bucket's earliest free instant stays free later on, so the latest of them suits all.
-local at = from
-for _, b in ipairs(buckets) do
-  b.at = earliest(b, from)
-  if b.at > at then at = b.at end
+-- Whether bucket b has no room at t (from on): its earliest free instant lies later.
+local function full(b, t)
+  local settled, guessed = after(b, t)
+  return settled + guessed >= b.L
 end
 
+-- Each bucket's earliest free instant stays free later on, so the latest of them suits all.
+-- The buckets of one at a time first (a chat's own limit), as they cost a lookup or two: a
+-- shared bucket with room by their instant is not searched for its own (a bisection), since
+-- only whether it lies within a window of the plan matters there (see booked). Returns whether
+-- the instant rests on a guess in a bucket that sets it (see refreshFarPlan).
+local at
+local function place()
+  at = from
+  for _, b in ipairs(buckets) do
+    b.freeBy = nil
+    if b.L == 1 then
+      b.at, b.guessed = earliest(b, from)
+      if b.at > at then at = b.at end
+    end
+  end
+  local held = at
+  for _, b in ipairs(buckets) do
+    if b.L > 1 then
+      if held > from and not full(b, held) then
+        b.at, b.guessed, b.freeBy = nil, false, held
+      else
+        b.at, b.guessed = earliest(b, held)
+        if b.at > at then at = b.at end
+      end
+    end
+  end
+  local guessed = false
+  for _, b in ipairs(buckets) do guessed = guessed or (b.at == at and b.guessed) end
+  return guessed
+end
+
+-- A plan is booked in the buckets that hold it back, and in those with no room now whose first
+-- free instant lies within a window of it.
+local function booked(b)
+  if not b.freeBy then return b.at == at or (b.at > now and at < b.at + b.P) end
+  -- Its first free instant is from on and by freeBy, which is no later than at.
+  return (now < from or full(b, now)) and at - b.P < b.freeBy and (at - b.P < from or full(b, at - b.P))
+end
+
+local guessed = place()
 local admitted = mode == 'commit' and at <= now + early
+if mode == 'commit' and not admitted then
+  -- Refused: planned again as a refresh is, allowing for the answers still to come. Else the
+  -- next commit comes a flight time too early for the send just ahead, and is refused again.
+  flightGuess = tonumber(ARGV[7])
+  guessed = place()
+end
 local score = micros(at)
 for _, b in ipairs(buckets) do
   if admitted then
     redis.call('ZADD', b.flight, score, member)
     keepFor(b.flight, b.P, lease)
-  elseif b.at == at or (b.at > now and at < b.at + b.P) then
+  elseif booked(b) then
     redis.call('ZADD', b.own, score, member)
     keepFor(b.own, b.P, 0)
   end
 end
-return { score, micros(at - now), admitted and 1 or 0 }
+return { score, micros(at - now), admitted and 1 or 0, guessed and 1 or 0 }
 `;
 
 /**
@@ -454,24 +519,26 @@ export class RedisRateLimiter {
   }
 
   /**
-   * A plan over half a window ahead rests on the answers to sends not made or not back yet: the
-   * one a window before it in the line is itself a plan or in flight, and its answer a guess.
+   * A plan over half a window ahead may rest on the answers to sends not made or not back yet:
+   * the one a window before it in the line is itself a plan or in flight, and its answer a guess.
    * Halfway to its instant those answers are back, so the plan is moved to the slot they leave
    * (no more guessing there). Else its commit would be refused whenever a send ahead was answered
-   * later than guessed, and each refusal costs a round trip and another late wake-up.
+   * later than guessed, and each refusal costs a round trip and another late wake-up. A plan set
+   * by a settled send (a chat's next part, a window after the last one's answer) is exact already:
+   * a refresh would only cost a call.
    * @param askedAt when the plan's call left; returns the refreshed plan and when its call left.
    */
   private async refreshFarPlan(reservation: Reservation & { ticket: LimiterTicket }, askedAt: number): Promise<[Reservation & { ticket: LimiterTicket }, number]> {
     const halfWindow = Math.min(...reservation.ticket.buckets.map((b) => b.perMs)) / 2;
-    if (reservation.waitMs <= halfWindow) return [reservation, askedAt];
+    if (!reservation.guessed || reservation.waitMs <= halfWindow) return [reservation, askedAt];
     await sleepFully(askedAt + reservation.waitMs - halfWindow - performance.now());
     const refreshedAt = performance.now();
     return [await this.run('refresh', reservation.ticket), refreshedAt];
   }
 
   private async run(mode: 'plan' | 'commit' | 'refresh', ticket: LimiterTicket): Promise<Reservation & { ticket: LimiterTicket }> {
-    const [atMicros, waitMicros, admitted] = (await this.evaluate(mode, ticket)) as [string, string, number];
-    return { atMs: Number(atMicros) / 1000, waitMs: Number(waitMicros) / 1000, admitted: admitted === 1, ticket: { ...ticket, rankMicros: atMicros } };
+    const [atMicros, waitMicros, admitted, guessed] = (await this.evaluate(mode, ticket)) as [string, string, number, number];
+    return { atMs: Number(atMicros) / 1000, waitMs: Number(waitMicros) / 1000, admitted: admitted === 1, guessed: guessed === 1, ticket: { ...ticket, rankMicros: atMicros } };
   }
 
   /** @param answeredAt for a settle, when the answer was back (performance.now()). */

@@ -116,7 +116,7 @@ describe('RedisRateLimiter', () => {
     expect([requests, confirmations]).toEqual([1, 1]);
   });
 
-  it('plans behind a send in flight for as long as its sends have been taking to be answered', async () => {
+  it('plans behind a send in flight for as long as its sends have been taking to be answered, a refused commit too', async () => {
     const [limiter] = twoProcesses();
     const bucket = { key: 'slow', limit: 1, perMs: 200 };
     // Sends that each take over 100 ms to be answered…
@@ -125,6 +125,10 @@ describe('RedisRateLimiter', () => {
     // …so the next is planned a window after the answer this one can be expected to get, not after now.
     const next = await limiter.reserve([bucket]);
     expect(next.atMs - inFlight.atMs).toBeGreaterThanOrEqual(290);
+    // Committed before its instant, while that send is still out: refused, and planned again as far.
+    const again = await limiter.commit(next.ticket);
+    expect(again.admitted).toBe(false);
+    expect(again.atMs - inFlight.atMs).toBeGreaterThanOrEqual(290);
     await limiter.settle(inFlight.ticket);
   });
 
@@ -153,6 +157,33 @@ describe('RedisRateLimiter', () => {
     await limiter.settle(first.ticket);
     await second;
     expect(other.stats).toMatchObject({ sends: 1, refusedCommits: 0 });
+  });
+
+  it('tells a plan set by a settled send\'s answer from one that rests on the guessed answer of a send in flight or planned', async () => {
+    const [limiter] = twoProcesses();
+    const chat = { key: 'exact-chat', limit: 1, perMs: 60_000 };
+    await limiter.send([chat], async () => undefined);
+    expect(await limiter.reserve([chat])).toMatchObject({ admitted: false, guessed: false });
+    const busyChat = { key: 'guessed-chat', limit: 1, perMs: 60_000 };
+    const inFlight = await limiter.acquire([busyChat]);
+    expect(await limiter.reserve([busyChat])).toMatchObject({ admitted: false, guessed: true });
+    await limiter.settle(inFlight.ticket);
+    // A shared line: the first two plans are freed by the settled sends, the third by the first plan.
+    const global = { key: 'exact-global', limit: 2, perMs: 60_000 };
+    for (let i = 0; i < 2; i++) await limiter.send([global], async () => undefined);
+    const plans = [await limiter.reserve([global]), await limiter.reserve([global]), await limiter.reserve([global])];
+    expect(plans.map((plan) => plan.guessed)).toEqual([false, false, true]);
+  });
+
+  it('makes no call between a plan set by a settled send\'s answer and its commit, however far ahead it is', async () => {
+    const [limiter] = twoProcesses();
+    const chat = { key: 'no-refresh', limit: 1, perMs: 1_500 };
+    await limiter.send([chat], async () => undefined);
+    const calls = async () => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await clientA.info('commandstats'))?.[1] ?? 0);
+    const before = await calls();
+    await limiter.send([chat], async () => undefined);
+    // Plan, commit, settle: nothing else, unless the commit is refused.
+    expect((await calls()) - before).toBe(3 + limiter.stats.refusedCommits);
   });
 
   it('does not let a chat held back by its own limit hold back other chats in the shared bucket', async () => {
