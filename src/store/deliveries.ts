@@ -2,7 +2,7 @@ import type { RedisClient } from './client.js';
 import type { Destination, SentPart } from '../platforms/delivery.js';
 import { BRIEFING_TTL_S } from './briefings.js';
 import type { Keys } from './keys.js';
-import { execPipeline } from './pipeline.js';
+import { withStoreScripts } from './scripts.js';
 
 /** Sent records outlive the briefing itself (BRIEFING_TTL_S), so no retry can ever find a sent part unrecorded. */
 const SENT_RECORD_TTL_S = BRIEFING_TTL_S + 86_400;
@@ -31,10 +31,14 @@ export type DeadLetterRetry = 'retried' | 'unknown' | 'expired';
  * happened to it; the delivery job resumes at the first index not in it.
  */
 export class DeliveryStore {
+  private readonly redis: RedisClient;
+
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly keys: Keys,
-  ) {}
+  ) {
+    this.redis = withStoreScripts(redis);
+  }
 
   /** Part index → record, for one delivery. */
   async parts(deliveryId: string): Promise<Map<number, PartRecord>> {
@@ -44,8 +48,7 @@ export class DeliveryStore {
 
   /** Records one part as done; written before the next part is sent. */
   async recordPart(deliveryId: string, index: number, record: PartRecord): Promise<void> {
-    const key = this.keys.deliverySent(deliveryId);
-    await execPipeline(this.redis.multi().hset(key, String(index), JSON.stringify(record)).expire(key, SENT_RECORD_TTL_S));
+    await this.redis.heraldHsetWithTtl(this.keys.deliverySent(deliveryId), String(index), JSON.stringify(record), String(SENT_RECORD_TTL_S));
   }
 
   async addDeadLetter(letter: DeadLetter): Promise<void> {

@@ -14,6 +14,16 @@ if #ARGV > 1 then redis.call('HSET', KEYS[2], unpack(ARGV, 2)) end
 return 1`;
 
 /**
+ * KEYS[1] a hash; ARGV[1] a field, ARGV[2] its value, ARGV[3] the hash's ttl (s). One write set
+ * with its ttl, as a MULTI would, in one command: a delivery records each part it sends this way,
+ * and ioredis builds every MULTI as a pipeline that copies each script defined on the connection
+ * (BullMQ's dozens included), which cost more CPU than the rest of recording the part.
+ */
+const HSET_WITH_TTL = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('EXPIRE', KEYS[1], ARGV[3])`;
+
+/**
  * KEYS[1] a seen marker; ARGV[1] the claiming item's id, ARGV[2] ttl (s), ARGV[3] '1' to claim
  * the marker when nobody holds it, '0' only to look. Refreshes the ttl of a held marker.
  * Returns the holder ('' when unheld and only looked at) and 1 when claimed just now, else 0.
@@ -178,6 +188,7 @@ declare module 'ioredis' {
     ): Result<number, Context>;
     heraldReadHashes(keyCount: number, ...keysThenFields: string[]): Result<Array<Array<string | null>>, Context>;
     heraldHsetIfExists(guardKey: string, targetKey: string, replace: '0' | '1', ...fieldsAndValues: string[]): Result<number, Context>;
+    heraldHsetWithTtl(key: string, field: string, value: string, ttlSeconds: string): Result<number, Context>;
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
     heraldHandOverMarker(markerKey: string, itemId: string, ownerId: string, ttlSeconds: string): Result<number, Context>;
     heraldReleaseLock(lockKey: string, token: string): Result<number, Context>;
@@ -197,6 +208,7 @@ export function withStoreScripts<Client extends RedisClient>(redis: Client): Cli
     redis.defineCommand('heraldMoveFeed', { numberOfKeys: 4, lua: MOVE_FEED });
     redis.defineCommand('heraldRemoveFeed', { numberOfKeys: 8, lua: REMOVE_FEED });
     redis.defineCommand('heraldHsetIfExists', { numberOfKeys: 2, lua: HSET_IF_EXISTS });
+    redis.defineCommand('heraldHsetWithTtl', { numberOfKeys: 1, lua: HSET_WITH_TTL });
     redis.defineCommand('heraldClaimMarker', { numberOfKeys: 1, lua: CLAIM_MARKER });
     redis.defineCommand('heraldHandOverMarker', { numberOfKeys: 1, lua: HAND_OVER_MARKER });
     redis.defineCommand('heraldReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
