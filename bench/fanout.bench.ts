@@ -74,6 +74,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
 
     const load = machineLoad();
     const commandsBefore = await commandsProcessed(main);
+    const cpuBefore = process.cpuUsage();
     const {
       result: { ms },
       loopDelay,
@@ -89,6 +90,8 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     ));
     // Every command Redis ran for the fan-out, each of a Lua script's own included (and the bench's poll for completion, one call each 100 ms).
     const commands = (await commandsProcessed(main)) - commandsBefore;
+    // This process's CPU (the workers, and the bench's own poll), not the emulator's or Redis's.
+    const cpu = process.cpuUsage(cpuBefore);
     const counts = await emulator.messageCounts(chatIds);
     const stats = await emulator.stats();
     const duplicates = counts.reduce((sum, n) => sum + Math.max(0, n - PARTS), 0);
@@ -99,7 +102,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     const sends = limiters.reduce((sum, limiter) => sum + limiter.stats.sends, 0);
     const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
     const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
-    log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused; ${(commands / stats.sent).toFixed(1)} Redis commands per part`);
+    log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused; ${(commands / stats.sent).toFixed(1)} Redis commands per part; ${((cpu.user + cpu.system) / 1000 / stats.sent).toFixed(3)} ms of the workers' process's CPU per part`);
     // A loss is a delivery given up: say why, so a lost message is a lead and not a mystery.
     const deadLetters = await new DeliveryStore(main, keys).deadLetters();
     if (deadLetters.length > 0) log(`dead letters: ${deadLetters.length}; reasons: ${[...new Set(deadLetters.map((letter) => letter.reason))].join(' | ')}`);

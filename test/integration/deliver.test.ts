@@ -9,7 +9,7 @@ import { createRedisConnection } from '../../src/queue/connection.js';
 import { createDeliverQueue, DELIVER_JOB_NAME, deliveryJobId, fanOut, retryDeadLetter, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
 import { bullPrefix, QUEUE_NAMES } from '../../src/queue/names.js';
 import { upsertSubscriptionSchedulers } from '../../src/queue/subscription-schedulers.js';
-import { BriefingStore } from '../../src/store/briefings.js';
+import { BRIEFING_TTL_S, BriefingStore } from '../../src/store/briefings.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
 import { createKeys } from '../../src/store/keys.js';
 import { SubscriptionStore } from '../../src/store/subscriptions.js';
@@ -86,6 +86,8 @@ describe('deliver', () => {
     expect(texts(11)).toEqual(expectedParts('b1'));
     expect(texts(12)).toEqual(expectedParts('b1').slice(1));
     expect([...(await deps.deliveries.parts(deliveryJobId('b1', fresh!.id))).keys()].sort()).toEqual([0, 1, 2]);
+    // The record expires, and only after the briefing, so no retry finds a sent part unrecorded.
+    expect(await redis.ttl(keys.deliverySent(deliveryJobId('b1', fresh!.id)))).toBeGreaterThan(BRIEFING_TTL_S);
   });
 
   it('keeps delivering to everyone else while one destination answers 500 and another times out', async () => {
