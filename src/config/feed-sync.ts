@@ -1,6 +1,6 @@
 import type { Feed, FeedState } from '../feeds/item.js';
 import type { Logger } from '../log.js';
-import { batchesOf } from '../queue/in-batches.js';
+import { batchesOf } from '../batches.js';
 import { newFeedState, type FeedStore } from '../store/feeds.js';
 import type { HeraldConfig } from './schema.js';
 

@@ -3,7 +3,7 @@ import type { RedisClient } from '../store/client.js';
 import type { BriefingStore } from '../store/briefings.js';
 import type { DeadLetterRetry, DeliveryStore } from '../store/deliveries.js';
 import type { Subscription } from '../subscriptions/model.js';
-import { batchesOf } from './in-batches.js';
+import { batchesOf } from '../batches.js';
 import { openQueue, QUEUE_NAMES } from './names.js';
 
 /** Payload of a delivery job: one briefing to one subscription's destination. */

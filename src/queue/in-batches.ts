@@ -1,9 +1,4 @@
-/** `items` cut into consecutive batches of `size` (the last one shorter): for commands or calls that must not take a whole list at once. */
-export function batchesOf<T>(items: readonly T[], size: number): T[][] {
-  const batches: T[][] = [];
-  for (let start = 0; start < items.length; start += size) batches.push(items.slice(start, start + size));
-  return batches;
-}
+import { batchesOf } from '../batches.js';
 
 /** Optional controls of inBatches (a long write at start-up that logs progress and stops at shutdown). */
 export interface InBatchesOptions {

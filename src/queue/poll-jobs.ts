@@ -3,7 +3,7 @@ import type { RedisClient } from '../store/client.js';
 import { leavePollSchedule, stateWrite } from '../store/feeds.js';
 import { createKeys, type Keys } from '../store/keys.js';
 import { execPipeline } from '../store/pipeline.js';
-import { batchesOf } from './in-batches.js';
+import { batchesOf } from '../batches.js';
 import { withPollScripts } from './poll-scripts.js';
 
 /** Feeds put into the schedule (or taken out) by one command: a ZADD of 10,000 members would hold them all in one reply buffer. */

@@ -3,7 +3,7 @@ import type { RedisClient } from './client.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedOrigin, FeedState } from '../feeds/item.js';
 import type { Keys } from './keys.js';
-import { batchesOf } from '../queue/in-batches.js';
+import { batchesOf } from '../batches.js';
 import { readHashes } from './pipeline.js';
 import { withStoreScripts } from './scripts.js';
 

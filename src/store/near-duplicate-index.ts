@@ -8,7 +8,7 @@ import {
   type NearDuplicateIndex,
   type NearDuplicateIndexOptions,
 } from '../dedup/near-duplicate-index.js';
-import { batchesOf } from '../queue/in-batches.js';
+import { batchesOf } from '../batches.js';
 import { isCluster, type RedisClient } from './client.js';
 import { checkSignatureBits, decodeEntry, encodeEntry, entrySize, feedKeyOf, storedFingerprint } from './near-duplicate-entries.js';
 import { EntryReservations, type ChunkRequest } from './near-duplicate-reservations.js';

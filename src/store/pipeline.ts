@@ -1,5 +1,5 @@
 import type { ChainableCommander } from 'ioredis';
-import { batchesOf } from '../queue/in-batches.js';
+import { batchesOf } from '../batches.js';
 import { isCluster, type RedisClient } from './client.js';
 import { withStoreScripts } from './scripts.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchesOf, inBatches } from '../../src/queue/in-batches.js';
+import { batchesOf } from '../../src/batches.js';
+import { inBatches } from '../../src/queue/in-batches.js';
 
 describe('batchesOf', () => {
   it('cuts a list into consecutive batches of the size, the last one shorter, and an empty list into none', () => {

@@ -5,7 +5,7 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { choiceAction, type ControlRow } from '../../commands/controls.js';
-import { batchesOf } from '../../queue/in-batches.js';
+import { batchesOf } from '../../batches.js';
 
 /** Telegram's limit on callback data. */
 const MAX_CALLBACK_DATA_BYTES = 64;
