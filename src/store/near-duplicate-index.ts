@@ -535,11 +535,11 @@ export class RedisNearDuplicateIndex implements NearDuplicateIndex {
     const here = this.cluster || lookups.length === 0 ? undefined : this.readsHere(ranges);
     const entryKeys = here?.keys ?? [];
     const readArgs = [here?.ranges ?? Buffer.alloc(0), modulo(here?.first ?? 0, BUCKET_CYCLE), this.entrySize, ENTRIES_PER_CHUNK];
-    // One server appends the entries in the band call (keys of any slot may go together there); a cluster in calls of their own.
+    // One server appends the entries in its one band call (keys of any slot may go together there); a cluster in calls of their own.
     const apart = this.cluster ? entryHashes : [];
+    const inBand = this.cluster ? [] : entryHashes.map((group) => this.appendArgs(group));
+    const entryArgs = [inBand.length, ...inBand.flatMap(({ ordinals, fixed }) => [ordinals, fixed]), ...inBand.flatMap(({ longIds }) => longIds)];
     const bandCalls = calls.map((call): Command => (redis) => {
-      const inBand = this.cluster ? [] : entryHashes.map((group) => this.appendArgs(group));
-      const entryArgs = [inBand.length, ...inBand.flatMap(({ ordinals, fixed }) => [ordinals, fixed]), ...inBand.flatMap(({ longIds }) => longIds)];
       const args = call.flatMap(([, work]) => {
         const packed = work.packAppends();
         return [packFields(work.fields), packed.counts, packed.records, packLookups(work.lookups)];
