@@ -8,6 +8,22 @@ export function pollSkipReason(state: FeedState, now: Date): 'disabled' | 'backi
   return undefined;
 }
 
+/** A permanent redirect onto a URL another feed holds, as the feed's state records it. */
+export type RedirectConflict = Required<Pick<FeedState, 'redirectsTo' | 'redirectsToFeedId' | 'redirectsToFeedName'>>;
+
+/** How a poll changed a feed's redirect conflict: one newly found (or leading elsewhere), or one gone. */
+export type RedirectConflictChange = { change: 'found'; conflict: RedirectConflict } | { change: 'cleared' };
+
+/**
+ * What a poll that found `conflict` (undefined: none) changes from the state before; undefined
+ * when nothing. The log tells a change once, where the redirect is followed at every poll.
+ */
+export function redirectConflictChange(previous: FeedState, conflict: RedirectConflict | undefined): RedirectConflictChange | undefined {
+  if (conflict === undefined) return previous.redirectsTo === undefined ? undefined : { change: 'cleared' };
+  const same = conflict.redirectsTo === previous.redirectsTo && conflict.redirectsToFeedId === previous.redirectsToFeedId;
+  return same ? undefined : { change: 'found', conflict };
+}
+
 /** What a read feed held: how many entries, and when the newest was published. */
 export type FeedContents = Pick<FeedState, 'entryCount' | 'newestEntryAt'>;
 

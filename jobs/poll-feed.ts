@@ -11,13 +11,14 @@ import { FeedParseError } from '../src/feeds/feed-entry.js';
 import { defaultFetchOptions, FetchError, type FetchErrorKind, type FetchOptions } from '../src/feeds/fetch.js';
 import { fetchFeedAt } from '../src/feeds/local-feed.js';
 import { ingestFeed } from '../src/feeds/ingest.js';
+import { en } from '../src/i18n/en.js';
 import type { Feed, FeedState, Item } from '../src/feeds/item.js';
 import { PollQueue, type FinishedPoll } from '../src/queue/poll-jobs.js';
 import { nextPollAt } from '../src/queue/schedulers.js';
 import { FeedStore } from '../src/store/feeds.js';
 import { ItemStore } from '../src/store/items.js';
 import { createKeys } from '../src/store/keys.js';
-import { feedContents, pollSkipReason, stateAfterFailure, stateAfterSuccess } from './poll-feed-state.js';
+import { feedContents, pollSkipReason, redirectConflictChange, stateAfterFailure, stateAfterSuccess, type RedirectConflict, type RedirectConflictChange } from './poll-feed-state.js';
 
 /** What one poll did, for logs and metrics. */
 export interface PollResult {
@@ -33,6 +34,11 @@ export interface PollResult {
   duplicatesDropped?: number;
   /** What kind of failure a failed poll met (for metrics): the fetch error's kind, or 'parse'. */
   errorKind?: FetchErrorKind | 'parse';
+  /**
+   * On the poll that finds the feed's permanent redirect newly leading onto another feed's URL,
+   * or no longer: the worker logs the change once, though the redirect is followed at every poll.
+   */
+  redirectConflict?: RedirectConflictChange;
 }
 
 export interface PollFeedDeps {
@@ -61,12 +67,28 @@ export interface PolledFeed {
   finished: FinishedPoll;
 }
 
+/**
+ * Follows a permanent redirect: moves the feed to its new URL, or, when another feed holds that
+ * URL (the store leaves it to that feed: merging the two would mean moving their subscriptions),
+ * says which feed, for the health the admin sees. The feed stays where it is and each poll
+ * follows the redirect again.
+ */
+async function followPermanentRedirect(feed: Feed, url: string, feeds: FeedStore): Promise<RedirectConflict | undefined> {
+  if (await feeds.updateUrl(feed.id, url)) return undefined;
+  const holder = await feeds.findByUrl(url);
+  // None: this feed or the holder was removed meanwhile (then the next poll moves this one).
+  if (!holder || holder.id === feed.id) return undefined;
+  return { redirectsTo: url, redirectsToFeedId: holder.id, redirectsToFeedName: holder.name ?? holder.url };
+}
+
 async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, now: Date): Promise<PolledFeed> {
   const outcome = await fetchFeedAt(feed.url, { etag: state.etag, lastModified: state.lastModified }, deps.fetchOptions);
-  if (outcome.permanentUrl !== undefined) await deps.feeds.updateUrl(feed.id, outcome.permanentUrl);
+  const conflict = outcome.permanentUrl === undefined ? undefined : await followPermanentRedirect(feed, outcome.permanentUrl, deps.feeds);
+  const change = redirectConflictChange(state, conflict);
+  const polled = { feedId: feed.id, ...(change ? { redirectConflict: change } : {}) };
   const nextDueAt = nextPollAt(feed, now.getTime());
   if (outcome.kind === 'not-modified') {
-    return { result: { feedId: feed.id, status: 'not-modified', newItems: 0 }, finished: { feedId: feed.id, nextDueAt, state: stateAfterSuccess(state, now), previous: state } };
+    return { result: { ...polled, status: 'not-modified', newItems: 0 }, finished: { feedId: feed.id, nextDueAt, state: { ...stateAfterSuccess(state, now), ...conflict }, previous: state } };
   }
   const ingested = await ingestFeed(outcome.body, outcome.contentType, {
     feedId: feed.id,
@@ -78,14 +100,14 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
   const { fresh, duplicates } = await deps.items.addNewCountingDuplicates(ingested.items, now);
   if (fresh.length > 0) await deps.onNewItems?.(fresh, feed);
   const result: PollResult = {
-    feedId: feed.id,
+    ...polled,
     status: 'fetched',
     newItems: fresh.length,
     ...(duplicates > 0 ? { duplicatesDropped: duplicates } : {}),
     ...(ingested.recovered ? { detail: ingested.recovered } : {}),
   };
   const fetched = stateAfterSuccess(state, now, { etag: outcome.etag, lastModified: outcome.lastModified, contents: feedContents(ingested.items) });
-  return { result, finished: { feedId: feed.id, nextDueAt, state: fetched } };
+  return { result, finished: { feedId: feed.id, nextDueAt, state: { ...fetched, ...conflict } } };
 }
 
 function recordFailure(feed: Feed, state: FeedState, problem: FetchError | FeedParseError, deps: PollFeedDeps, now: Date): PolledFeed {
@@ -154,4 +176,11 @@ export function describePollOutcome(result: PollResult): string {
     default:
       return result.detail ? `${result.status}: ${result.detail}` : result.status;
   }
+}
+
+/** The log line of a change of a feed's redirect conflict (`feed` names it as log lines do): the console's words for its health. */
+export function describeRedirectConflictChange(feed: string, redirect: RedirectConflictChange): string {
+  if (redirect.change === 'cleared') return `feed ${feed} no longer redirects onto another feed’s URL`;
+  const { redirectsTo, redirectsToFeedId, redirectsToFeedName } = redirect.conflict;
+  return `feed ${feed} ${en.redirectConflict(redirectsTo, redirectsToFeedName, redirectsToFeedId)}`;
 }

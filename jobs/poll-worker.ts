@@ -17,7 +17,7 @@ import type { Logger } from '../src/log.js';
 import { QUEUE_NAMES } from '../src/queue/names.js';
 import type { FinishedPoll } from '../src/queue/poll-jobs.js';
 import { nextPollAt } from '../src/queue/schedulers.js';
-import { describePollOutcome, pollFeed, type PollFeedDeps, type PollResult } from './poll-feed.js';
+import { describePollOutcome, describeRedirectConflictChange, pollFeed, type PollFeedDeps, type PollResult } from './poll-feed.js';
 
 /** How often a worker with free slots looks for due feeds when the last look found fewer than it could take: how late a due poll may start. */
 const IDLE_CLAIM_MS = 1_000;
@@ -195,6 +195,12 @@ class PollLoop extends EventEmitter implements PollWorker {
   }
 
   private report(result: PollResult, seconds: number): void {
+    const redirect = result.redirectConflict;
+    // Two feeds fetching one document is for an admin to resolve: warned of once, when it starts.
+    if (redirect) {
+      const fields = { feedId: result.feedId, ...(redirect.change === 'found' ? redirect.conflict : {}) };
+      this.options.logger?.[redirect.change === 'found' ? 'warn' : 'info'](fields, describeRedirectConflictChange(result.feed ?? result.feedId, redirect));
+    }
     const level = result.status === 'failed' || result.status === 'disabled' ? 'warn' : result.newItems > 0 ? 'info' : 'debug';
     this.options.logger?.[level]({ feedId: result.feedId, result }, `feed polled: ${result.feed ?? result.feedId}, ${describePollOutcome(result)}`);
     this.options.metrics?.pollFinished(result);

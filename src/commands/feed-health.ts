@@ -17,8 +17,22 @@ export function healthOf(state: FeedState): 'disabled' | 'failing' | 'ok' | 'new
   return state.lastSuccessAt ? 'ok' : 'new';
 }
 
-/** "✅ ok, last read 5 min ago" / "⚠️ 3 failures: <reason>" / "⛔ disabled: <reason>". */
+/**
+ * "redirects permanently to <url>, which feed <name> (<id>) already follows — remove one of
+ * them", while both fetch one document; undefined otherwise (a disabled feed fetches nothing).
+ */
+export function describeRedirectConflict(state: FeedState, t: Messages = en): string | undefined {
+  if (state.redirectsTo === undefined || healthOf(state) === 'disabled') return undefined;
+  return t.redirectConflict(state.redirectsTo, state.redirectsToFeedName ?? '', state.redirectsToFeedId ?? '');
+}
+
+/** "✅ ok, last read 5 min ago" / "⚠️ 3 failures: <reason>" / "⛔ disabled: <reason>", then what redirects onto another feed (describeRedirectConflict). */
 export function describeHealth(state: FeedState, now: Date, t: Messages): string {
+  const conflict = describeRedirectConflict(state, t);
+  return conflict === undefined ? healthWords(state, now, t) : `${healthWords(state, now, t)}; ↪️ ${conflict}`;
+}
+
+function healthWords(state: FeedState, now: Date, t: Messages): string {
   const lastRead = state.lastSuccessAt ? t.lastRead(timeAgo(state.lastSuccessAt, now, t)) : t.neverRead;
   switch (healthOf(state)) {
     case 'disabled':

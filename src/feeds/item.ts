@@ -69,4 +69,13 @@ export interface FeedState {
   /** Set when the feed was disabled after too many failures; the reason is shown by /status. */
   disabledReason?: string;
   disabledAt?: string;
+  /**
+   * Set while the feed's permanent redirect leads to a URL another feed holds, so both fetch one
+   * document (the store leaves that URL to the other feed and does not merge them): that URL, and
+   * the other feed's id and name (its URL when unnamed) as of the last poll. /status, /feeds and
+   * `herald feeds list` show it to whoever can remove one of the two.
+   */
+  redirectsTo?: string;
+  redirectsToFeedId?: string;
+  redirectsToFeedName?: string;
 }

@@ -134,6 +134,9 @@ describe('herald feeds list and remove', () => {
     const chat = (await feeds.add({ url: 'https://chat.example/feed', intervalMinutes: 15 })).feed;
     await feeds.saveState(chat.id, { consecutiveFailures: 2, lastError: 'HTTP 404 Not Found', lastPolledAt: new Date().toISOString() });
     const globe = (await feeds.findByUrl('https://globe.example/rss'))!;
+    const wire = (await feeds.findByUrl('https://wire.example/feed.xml'))!;
+    // As a poll records a permanent redirect onto a URL another feed holds.
+    await feeds.saveState(wire.id, { consecutiveFailures: 0, lastSuccessAt: new Date().toISOString(), redirectsTo: globe.url, redirectsToFeedId: globe.id, redirectsToFeedName: 'Globe' });
 
     const list = await herald('list');
     expect(list.code).toBe(0);
@@ -142,6 +145,7 @@ describe('herald feeds list and remove', () => {
     expect(lines.find((line) => line.startsWith(globe.id))).toMatch(/ opml +not read yet +30 min +World +Globe https:\/\/globe\.example\/rss$/);
     expect(lines.find((line) => line.startsWith(chat.id))).toMatch(/ chat +failing ×2 +15 min +- +https:\/\/chat\.example\/feed$/);
     expect(list.stdout).toContain(`Last errors:\n  ${chat.id}: HTTP 404 Not Found`);
+    expect(list.stdout).toContain(`Two feeds fetching one document:\n  ${wire.id}: redirects permanently to ${globe.url}, which feed Globe (${globe.id}) already follows — remove one of them`);
 
     const byUrl = await herald('remove', 'https://globe.example/rss');
     expect(byUrl).toMatchObject({ code: 0, stdout: 'Removed Globe (https://globe.example/rss): no destination gets it any more.\n' });

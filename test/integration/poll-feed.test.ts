@@ -9,6 +9,8 @@ import { createPollQueue, type PollQueue } from '../../src/queue/poll-jobs.js';
 import { nextPollAt } from '../../src/queue/schedulers.js';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.js';
+import { describeHealth } from '../../src/commands/feed-health.js';
+import { en } from '../../src/i18n/en.js';
 import { createPollFeedDeps, type PollFeedDeps, type PollResult } from '../../jobs/poll-feed.js';
 import { startPollWorker, type PollWorker } from '../../jobs/poll-worker.js';
 import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
@@ -217,6 +219,33 @@ describe('the poll worker', () => {
     // Not moved, so the next poll goes by the redirect again.
     await poll(feed.id);
     expect(requestsTo('/moving.xml')).toHaveLength(2);
+  });
+
+  it('shows in a feed’s health that its permanent redirect leads onto another feed’s URL, and logs it once, not at every poll', async () => {
+    feedServer.setFeed('/followed.xml', rss([story('followed')]), { etag: '"f1"' });
+    feedServer.redirect('/duplicate.xml', feedServer.url('/followed.xml'), 301);
+    const { feed: holder } = await deps.feeds.add({ url: feedServer.url('/followed.xml'), name: 'Followed News', intervalMinutes: 15 });
+    const feed = await addFeed('/duplicate.xml');
+    const conflict = `redirects permanently to ${holder.url}, which feed Followed News (${holder.id}) already follows — remove one of them`;
+    const health = async () => describeHealth(await deps.feeds.getState(feed.id), new Date(clock), en);
+    const linesOf = (level: number, start: string) => logLines.filter((line) => line.feedId === feed.id && line.level === level && String(line.msg).startsWith(start));
+    // A fetch, then two polls answered 304 (the redirect is followed at each).
+    expect(await poll(feed.id)).toMatchObject({ status: 'fetched' });
+    expect(await poll(feed.id)).toMatchObject({ status: 'not-modified' });
+    expect(await poll(feed.id)).toMatchObject({ status: 'not-modified' });
+    expect(await health()).toBe(`✅ ok, last read 0 min ago; ↪️ ${conflict}`);
+    await expect.poll(() => logLines.filter((line) => line.feedId === feed.id && String(line.msg).startsWith('feed polled')).length).toBe(3);
+    expect(linesOf(40, `feed ${feed.url}`).map((line) => [line.msg, line.redirectsToFeedId])).toEqual([[`feed ${feed.url} ${conflict}`, holder.id]]);
+
+    // With the other feed removed, the next poll moves this one to the URL: the line goes, and the log says so once.
+    await deps.feeds.remove(holder.id);
+    await poll(feed.id);
+    await poll(feed.id);
+    expect((await deps.feeds.get(feed.id))?.url).toBe(holder.url);
+    expect(await health()).toBe('✅ ok, last read 0 min ago');
+    await expect.poll(() => logLines.filter((line) => line.feedId === feed.id && String(line.msg).startsWith('feed polled')).length).toBe(5);
+    expect(linesOf(30, `feed ${feed.url} no longer`)).toHaveLength(1);
+    expect(linesOf(40, `feed ${feed.url}`)).toHaveLength(1);
   });
 
   it('never polls one feed twice at once: a poll asked for during one runs right after it', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FeedState } from '../../src/feeds/item.js';
-import { feedContents, pollSkipReason, stateAfterFailure, stateAfterSuccess } from '../../jobs/poll-feed-state.js';
+import { feedContents, pollSkipReason, redirectConflictChange, stateAfterFailure, stateAfterSuccess } from '../../jobs/poll-feed-state.js';
 
 const NOW = new Date('2025-03-11T08:00:00Z');
 
@@ -53,6 +53,20 @@ describe('feed state after polls', () => {
       disabledReason: 'Disabled after 10 failed polls in a row. Last error: HTTP 410 Gone',
       disabledAt: NOW.toISOString(),
     });
+  });
+
+  it('tells a redirect onto another feed’s URL when it starts, leads elsewhere or ends, not while it stays', () => {
+    const onto = { redirectsTo: 'https://a.example/feed', redirectsToFeedId: 'feed-a', redirectsToFeedName: 'A' };
+    const before: FeedState = { consecutiveFailures: 0, ...onto };
+    expect(redirectConflictChange({ consecutiveFailures: 0 }, onto)).toEqual({ change: 'found', conflict: onto });
+    expect(redirectConflictChange({ consecutiveFailures: 0 }, undefined)).toBeUndefined();
+    // The other feed renamed: the health shows the new name, the log says nothing new.
+    expect(redirectConflictChange(before, { ...onto, redirectsToFeedName: 'A, renamed' })).toBeUndefined();
+    const elsewhere = { ...onto, redirectsTo: 'https://b.example/feed', redirectsToFeedId: 'feed-b' };
+    expect(redirectConflictChange(before, elsewhere)).toEqual({ change: 'found', conflict: elsewhere });
+    expect(redirectConflictChange(before, undefined)).toEqual({ change: 'cleared' });
+    // A failed poll learns nothing of the redirect: it keeps what the last read found.
+    expect(stateAfterFailure(before, { message: 'HTTP 500', delayMs: 1 }, NOW, 10)).toMatchObject(onto);
   });
 
   it('skips disabled feeds and feeds still backing off', () => {
