@@ -144,8 +144,9 @@ export class FeedStore {
       const args: (string | number)[] = [];
       for (const { id, url, ...fields } of batch) {
         const fieldValues = toFieldValues({ url, ...fields });
-        keys.push(this.keys.feed(id), this.keys.urlsOfFeed(id));
-        args.push(id, url, recordless.get(url) ?? '', now.getTime() + order++ / 1000, fieldValues.length / 2, ...fieldValues);
+        const stale = recordless.get(url);
+        keys.push(this.keys.feed(id), this.keys.urlsOfFeed(id), this.keys.feed(stale ?? id));
+        args.push(id, url, stale ?? '', now.getTime() + order++ / 1000, fieldValues.length / 2, ...fieldValues);
       }
       const stored = await this.redis.heraldAddFeeds(keys.length, ...keys, ...args);
       for (const [index, feed] of batch.entries()) if (stored[index] === 0) taken.add(feed.url);

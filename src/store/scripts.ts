@@ -71,25 +71,28 @@ end
 return replies`;
 
 /**
- * KEYS[1] the feed index, KEYS[2] the URL → id map, then for each new feed its record and its
- * set of URLs. ARGV for each feed: id, URL, the id the caller found its URL leading to with no
- * record behind it ('' for none), index score, the number of field/value pairs, the pairs. Stores
- * a batch of new feeds in one step (FeedStore.addMany): a command or two a feed from the client
- * made a first start with 10,000 config feeds spend ~0.4 s of CPU in ioredis.
+ * KEYS[1] the feed index, KEYS[2] the URL → id map, then for each new feed its record, its set of
+ * URLs, and the record of the feed the caller found its URL leading to (its own record when none).
+ * ARGV for each feed: id, URL, the id the caller found its URL leading to with no record behind it
+ * ('' for none), index score, the number of field/value pairs, the pairs. Stores a batch of new
+ * feeds in one step (FeedStore.addMany): a command or two a feed from the client made a first
+ * start with 10,000 config feeds spend ~0.4 s of CPU in ioredis.
  * A feed whose URL leads to a feed already (another process stored it since the caller looked)
  * is left alone: it is stored once, by one process. Returns 1 for each feed stored, 0 for each left.
  * A URL still leading where the caller found no record is free, not taken: an older Herald, whose
  * removals and redirect moves were not one step each, can have left such an entry, and the caller, refused,
- * would find the same and try again for ever. Its own id's record is checked too, since another
- * process adding the URL meanwhile would store it under that very id.
+ * would find the same and try again for ever. That it is still free is checked here, on the record of
+ * the feed it leads to: that feed can have come back since the caller looked (added again, by another
+ * process or by an earlier feed of this very call, under the id of the URL it was first added with),
+ * and the URL is then its, as the caller looking again would find.
  */
 const ADD_FEEDS = `
 local arg = 1
 local stored = {}
-for k = 3, #KEYS, 2 do
+for k = 3, #KEYS, 3 do
   local id, url, stale, score, count = ARGV[arg], ARGV[arg + 1], ARGV[arg + 2], ARGV[arg + 3], tonumber(ARGV[arg + 4])
   local holder = redis.call('HGET', KEYS[2], url)
-  if not holder or (holder == stale and (holder ~= id or redis.call('EXISTS', KEYS[k]) == 0)) then
+  if not holder or (holder == stale and redis.call('EXISTS', KEYS[k + 2]) == 0) then
     redis.call('HSET', KEYS[2], url, id)
     redis.call('HSET', KEYS[k], unpack(ARGV, arg + 5, arg + 4 + 2 * count))
     redis.call('SADD', KEYS[k + 1], url)

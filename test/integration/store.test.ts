@@ -132,6 +132,22 @@ describe('FeedStore', () => {
     expect(await feeds.findByUrl('http://old.example/feed')).toEqual(added[1]!.feed);
   });
 
+  it('adds many feeds as it adds each when one of them brings back the removed feed an old URL entry still leads to', async () => {
+    const { feed } = await feeds.add({ url: 'http://old.example/feed', intervalMinutes: 15 }, NOW);
+    await feeds.updateUrl(feed.id, 'https://new.example/feed');
+    await feeds.remove(feed.id);
+    // What an older Herald could leave: the URL the feed had moved to still leading to it.
+    await redis.hset(keys.feedUrls(), 'https://new.example/feed', feed.id);
+    // The first URL brings the feed back under its old id: the entry of the second leads to a feed again, as adding them one by one would find.
+    const added = await feeds.addMany([{ url: 'http://old.example/feed', intervalMinutes: 30 }, { url: 'https://new.example/feed', intervalMinutes: 30 }], NOW);
+    expect(added.map(({ feed: { id }, created }) => ({ id, created }))).toEqual([
+      { id: feed.id, created: true },
+      { id: feed.id, created: false },
+    ]);
+    expect(await feeds.findByUrl('https://new.example/feed')).toEqual(added[0]!.feed);
+    expect(await feeds.ids()).toEqual([feed.id]);
+  });
+
   it('leaves a URL that leads to another feed to that feed, and moves to a URL left by a removed one', async () => {
     const { feed } = await feeds.add({ url: 'http://a.example/feed', intervalMinutes: 15 }, NOW);
     const { feed: other } = await feeds.add({ url: 'https://a.example/feed', intervalMinutes: 15 }, NOW);
