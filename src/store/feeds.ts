@@ -145,7 +145,8 @@ export class FeedStore {
       for (const { id, url, ...fields } of batch) {
         const fieldValues = toFieldValues({ url, ...fields });
         const stale = recordless.get(url);
-        keys.push(this.keys.feed(id), this.keys.urlsOfFeed(id), this.keys.feed(stale ?? id));
+        const record = this.keys.feed(id);
+        keys.push(record, this.keys.urlsOfFeed(id), stale === undefined ? record : this.keys.feed(stale));
         args.push(id, url, stale ?? '', now.getTime() + order++ / 1000, fieldValues.length / 2, ...fieldValues);
       }
       const stored = await this.redis.heraldAddFeeds(keys.length, ...keys, ...args);
