@@ -241,6 +241,18 @@ describe('flows', () => {
     expect([...(await pollQueue.dueTimes()).keys()]).toEqual([world!.id]);
   });
 
+  it('shows in /status and /feeds that a feed’s permanent redirect leads onto another feed’s URL, naming that feed', async () => {
+    await run(command('addfeed', [feedServer.url('/world.xml')]), context());
+    await run(command('addfeed', [feedServer.url('/tech.xml')]), context());
+    const [world, tech] = await services.feeds.list();
+    // As a poll records it when the store leaves the URL to the feed that holds it.
+    await services.feeds.saveState(tech!.id, { consecutiveFailures: 0, lastSuccessAt: new Date().toISOString(), redirectsTo: world!.url, redirectsToFeedId: world!.id, redirectsToFeedName: 'World Wire' });
+    const health = `✅ ok, last read 0 min ago; ↪️ redirects permanently to ${world!.url}, which feed World Wire (${world!.id}) already follows — remove one of them`;
+    expect((await run(command('status'), context())).text).toContain(`• Tech Daily: ${health}`);
+    expect((await run(command('feeds'), context())).text).toContain(`/tech.xml\n  ${health}`);
+    expect((await run(command('status'), context())).text).toContain('• World Wire: 🕓 waiting for its first poll');
+  });
+
   it('keeps settings and keyword lists per destination', async () => {
     await subscribed();
     // French: a briefing language Herald has no reply catalogue for, so replies stay in English (the asker's).
