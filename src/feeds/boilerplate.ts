@@ -9,10 +9,21 @@
 const READ_MORE_LINE =
   /^[[(]?\s*(?:read (?:more|the (?:full|whole|rest)|on)|continue reading|keep reading|full story|to read (?:this|the) (?:article|story) in full|click here)\b.{0,100}$/iu;
 /**
- * Credits: "(Reporting by Jane Doe; Editing by John Smith)", "Writing by Jan Lopatka". Outside
- * brackets a name must follow "by", so "Writing by hand helps" is left alone.
+ * What may follow "Produced and", "Reporting and" in a credit: only credit words, so a paragraph
+ * opening "Produced and directed by Jane Doe, the film …" is news, not a credit.
  */
-const CREDIT = String.raw`(?:(?:[Aa]dditional )?[Rr]eporting|Writing|Editing|Compiled|Research|Produced)(?: and \w+)? by `;
+const COORDINATED_CREDIT_WORDS = ['reporting', 'writing', 'editing', 'research', 'reported', 'written', 'edited', 'produced', 'compiled'];
+/** " and edited", case-insensitive (the hint words' form). */
+const AND_CREDIT_WORD = ` and (?:${COORDINATED_CREDIT_WORDS.join('|')})`;
+/** " and edited" or " and Edited", as credits are written. */
+const AND_CREDIT_WORD_WRITTEN = ` and (?:${COORDINATED_CREDIT_WORDS.map((word) => `[${word.charAt(0)}${word.charAt(0).toUpperCase()}]${word.slice(1)}`).join('|')})`;
+/**
+ * Credits: "(Reporting by Jane Doe; Editing by John Smith)", "Writing by Jan Lopatka", "(Produced
+ * and edited by Jane Doe)". "Written", "Reported" and "Edited" begin only a coordinated credit:
+ * alone they begin news too ("Reported by The Times on Monday, the deal …"). Outside brackets a
+ * name must follow "by", so "Writing by hand helps" is left alone.
+ */
+const CREDIT = String.raw`(?:(?:(?:[Aa]dditional )?[Rr]eporting|Writing|Editing|Compiled|Research|Produced)(?:${AND_CREDIT_WORD_WRITTEN})?|(?:Written|Reported|Edited)${AND_CREDIT_WORD_WRITTEN}) by `;
 const CREDIT_LINE = new RegExp(String.raw`^(?:\(\s*${CREDIT}.{0,300}\)|${CREDIT}\p{Lu}.{0,300})$`, 'u');
 /** WordPress's footer: "The post Title appeared first on Site." */
 const POST_APPEARED_LINE = /^the post .{1,300} appeared first on .{1,150}$/iu;
@@ -40,11 +51,15 @@ const ENDS_SENTENCE = /[.!?。！？"'”’»)\]]$/u;
  * the patterns. None spans a line break, so one scan of the whole text finds the lines to clean.
  * The words are grouped by first letter (read more|the|on|this, continue reading, keep reading,
  * full story, click, appeared first, photo, image, picture, illustration, and "reporting|writing|
- * editing|compiled|research|produced by"), so the scan tries one branch per character; the
- * remaining hint, "[", is found with indexOf, since a one-character branch would stop the regex
- * engine from skipping ahead.
+ * editing|compiled|research|produced by", each also with " and edited" or another credit word
+ * before "by", and "reported|written|edited and … by"), so the scan tries one branch per
+ * character; the remaining hint, "[", is found with indexOf, since a one-character branch would
+ * stop the regex engine from skipping ahead.
  */
-const HINT_WORDS = /c(?:ontinue reading|lick|ompiled by)|r(?:ead (?:more|the|on|this)|eporting by|esearch by)|keep reading|full story|appeared first|p(?:hoto|icture|roduced by)|i(?:mage|llustration)|writing by|editing by/gi;
+const HINT_WORDS = new RegExp(
+  String.raw`c(?:ontinue reading|lick|ompiled(?:${AND_CREDIT_WORD})? by)|r(?:ead (?:more|the|on|this)|eporting(?:${AND_CREDIT_WORD})? by|eported${AND_CREDIT_WORD} by|esearch(?:${AND_CREDIT_WORD})? by)|keep reading|full story|appeared first|p(?:hoto|icture|roduced(?:${AND_CREDIT_WORD})? by)|i(?:mage|llustration)|w(?:riting(?:${AND_CREDIT_WORD})?|ritten${AND_CREDIT_WORD}) by|e(?:diting(?:${AND_CREDIT_WORD})?|dited${AND_CREDIT_WORD}) by`,
+  'gi',
+);
 
 /** HINT_WORDS (all lower-case) matched case-sensitively, for texts lower-cased already: a faster scan. */
 const LOWER_CASE_HINT_WORDS = new RegExp(HINT_WORDS.source);

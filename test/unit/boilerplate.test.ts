@@ -11,6 +11,11 @@ const CREDITS_AND_FOOTERS: Case[] = [
   ['The central bank cut rates on Thursday. (Reporting by Jane Doe in Frankfurt; Editing by John Smith)', 'The central bank cut rates on Thursday.'],
   ['The central bank cut rates on Thursday.\n(Reporting by Jane Doe; Additional reporting by Li Wei; Writing by Tom Brown)', 'The central bank cut rates on Thursday.'],
   ['Prices fell again.\nReporting by Jane Doe in London', 'Prices fell again.'],
+  ['The podcast returns in May.\n(Produced and edited by Jane Doe)', 'The podcast returns in May.'],
+  ['Markets at a glance.\n(Compiled and edited by the Europe desk)', 'Markets at a glance.'],
+  ['The mine closed in 1998.\nWritten and reported by Jane Doe and Li Wei', 'The mine closed in 1998.'],
+  ['The mine closed in 1998. (Reporting and writing by Jane Doe in Lima) Talks resume on Monday.', 'The mine closed in 1998. Talks resume on Monday.'],
+  ['The mine closed in 1998.\nProduced and Edited by Jane Doe', 'The mine closed in 1998.'],
   ['There were 33 deaths. (Reporting by health desk) The ministry reported 1,231 admissions.', 'There were 33 deaths. The ministry reported 1,231 admissions.'],
   ['A new release is out.\nThe post Version 2.0 is here appeared first on Example Blog.', 'A new release is out.'],
   ['A new release is out. The post Version 2.0 is here appeared first on Example Blog.', 'A new release is out.'],
@@ -41,6 +46,10 @@ const NEWS = [
   'Voters were urged to read the ballot carefully.',
   'Hackers lured staff into clicking a link in an email.',
   'The reporting by local media prompted an inquiry.',
+  'The film was produced and directed by Jane Doe, who said it took a decade.',
+  'Produced and directed by Jane Doe, the film opens on Friday.',
+  'Reported by The Times on Monday, the deal is worth $2 billion.',
+  'Written and edited by volunteers, the guide is free to download.',
   'Photographers gathered outside the court.',
   '東京都は１２日、新たに３００人の感染を確認したと発表した。',
 ];
@@ -72,16 +81,45 @@ describe('stripBoilerplate', () => {
   });
 });
 
+/** What may follow "Produced and" in a credit. */
+const CREDIT_WORD = '(?:reporting|writing|editing|research|reported|written|edited|produced|compiled)';
+
+describe('coordinated credits ("Produced and edited by …")', () => {
+  const verb = fc.constantFrom('Produced', 'Compiled', 'Reporting', 'Writing', 'Editing', 'Research', 'Written', 'Reported', 'Edited');
+  const coordinated = fc.constantFrom('edited', 'written', 'reported', 'produced', 'compiled', 'reporting', 'writing', 'editing', 'research', 'Edited', 'Writing');
+  const name = fc.constantFrom('Jane Doe', 'Li Wei', 'Tom Brown and Ana Lima', 'the Europe desk');
+  const credit = fc.tuple(verb, coordinated, name).map(([first, second, who]) => `${first} and ${second} by ${who}`);
+
+  it('are taken out as a bracketed line or bracketed in a line', () => {
+    fc.assert(fc.property(credit, (written) => {
+      expect(stripBoilerplate(`The talks failed.\n(${written})`), written).toBe('The talks failed.');
+      expect(stripBoilerplate(`The talks failed. (${written}) They resume in May.`), written).toBe('The talks failed. They resume in May.');
+    }));
+  });
+
+  it('are kept as news inside a sentence', () => {
+    const subject = fc.constantFrom('The film was', 'Her report, which was', 'It is', 'The guide had been');
+    const rest = fc.constantFrom('.', ', who said it took a decade.', ' in 2019 and sold well.', '; the studio declined to comment.');
+    fc.assert(fc.property(subject, credit, rest, (opening, written, end) => {
+      const sentence = `${opening} ${written.charAt(0).toLowerCase()}${written.slice(1)}${end}`;
+      expect(stripBoilerplate(sentence)).toBe(sentence);
+      expect(stripBoilerplate(`The talks failed.\n${sentence}`)).toBe(`The talks failed.\n${sentence}`);
+    }));
+  });
+});
+
 describe('stripBoilerplate over many lines', () => {
   /** Lines made of hint words (in any case), brackets, boilerplate and plain words. */
   const line = fc.array(fc.oneof(
     fc.constantFrom('Read more', 'read the full story', 'CONTINUE READING', 'click here', 'Photo: AP', 'image', 'picture', 'Illustration by X',
-      '[…]', '[', ']', 'Reporting by Jane Doe', '(Editing by Li)', 'produced by', 'The post X appeared first on Y.', 'keep reading', ' ', '.'),
+      '[…]', '[', ']', 'Reporting by Jane Doe', '(Editing by Li)', 'produced by', '(Produced and edited by Li)', 'written AND REPORTED by',
+      'Edited and directed by', 'The post X appeared first on Y.', 'keep reading', ' ', '.'),
     fc.string({ maxLength: 8 }).filter((text) => !text.includes('\n')),
   ), { maxLength: 8 }).map((parts) => parts.join(' ').trim());
 
   /** The hint words as one plain alternation: the definition the module's faster search must agree with. */
-  const hint = /read (?:more|the|on|this)|continue reading|keep reading|full story|click|appeared first|photo|image|picture|illustration|\[|(?:reporting|writing|editing|compiled|research|produced) by/i;
+  const hint = new RegExp(String.raw`read (?:more|the|on|this)|continue reading|keep reading|full story|click|appeared first|photo|image|picture|illustration|\[|`
+    + String.raw`(?:reporting|writing|editing|compiled|research|produced)(?: and ${CREDIT_WORD})? by|(?:reported|written|edited) and ${CREDIT_WORD} by`, 'i');
 
   it('finds a hint in the comparison fold of every text in NFKC that holds one, so a text without is left alone unread', () => {
     const lineWithOddLetters = fc.tuple(line, fc.constantFrom('', 'İmage', '\u212aeep reading', 'ſ', 'É')).map(([text, odd]) => `${text} ${odd}`.trim());
