@@ -280,7 +280,9 @@ local function booked(b)
 end
 
 local guessed = place()
-local admitted = mode == 'commit' and at <= now + early
+-- A plan with room now is admitted at once, as a commit is: booked and committed instead, each
+-- send would cost a second call. Only a refresh never admits.
+local admitted = mode ~= 'refresh' and at <= now + early
 if mode == 'commit' and not admitted then
   -- Refused: planned again as a refresh is, allowing for the answers still to come. Else the
   -- next commit comes a flight time too early for the send just ahead, and is refused again.

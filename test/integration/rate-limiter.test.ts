@@ -65,6 +65,14 @@ describe('RedisRateLimiter', () => {
     for (const { atMs, resolvedAtMs } of admissions) expect(resolvedAtMs).toBeGreaterThanOrEqual(atMs - 1);
   });
 
+  it('admits a send its buckets have room for in its first call, in flight at once rather than planned and committed', async () => {
+    const [limiter] = twoProcesses();
+    const bucket = { key: 'room-now', limit: 2, perMs: 60_000 };
+    const key = `test${prefixCounter - 1}:rl:room-now`;
+    expect(await limiter.reserve([bucket])).toMatchObject({ admitted: true, waitMs: 0 });
+    expect([await clientA.zcard(`${key}:flight`), await clientA.zcard(`${key}:plan:bulk`)]).toEqual([1, 0]);
+  });
+
   it('grants a full window at once, then each further slot one window after the one it replaces', async () => {
     const [limiter] = twoProcesses();
     const bucket = { key: 'burst', limit: 3, perMs: 60_000 };
