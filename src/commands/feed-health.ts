@@ -18,7 +18,7 @@ export function healthOf(state: FeedState): 'disabled' | 'failing' | 'ok' | 'new
 }
 
 /**
- * "redirects permanently to <url>, which feed <name> (<id>) already follows — remove one of
+ * "redirects permanently to <url>, which feed <name> (<id>) already fetches — remove one of
  * them", while both fetch one document; undefined otherwise (a disabled feed fetches nothing).
  */
 function describeRedirectConflict(state: FeedState, t: Messages = en): string | undefined {

@@ -247,7 +247,7 @@ describe('flows', () => {
     const [world, tech] = await services.feeds.list();
     // As a poll records it when the store leaves the URL to the feed that holds it.
     await services.feeds.saveState(tech!.id, { consecutiveFailures: 0, lastSuccessAt: new Date().toISOString(), redirectsTo: world!.url, redirectsToFeedId: world!.id, redirectsToFeedName: 'World Wire' });
-    const health = `✅ ok, last read 0 min ago; ↪️ redirects permanently to ${world!.url}, which feed World Wire (${world!.id}) already follows — remove one of them`;
+    const health = `✅ ok, last read 0 min ago; ↪️ redirects permanently to ${world!.url}, which feed World Wire (${world!.id}) already fetches — remove one of them`;
     expect((await run(command('status'), context())).text).toContain(`• Tech Daily: ${health}`);
     expect((await run(command('feeds'), context())).text).toContain(`/tech.xml\n  ${health}`);
     expect((await run(command('status'), context())).text).toContain('• World Wire: 🕓 waiting for its first poll');

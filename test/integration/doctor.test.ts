@@ -159,7 +159,7 @@ describe('herald doctor', () => {
     expect(row(results, 'feed redirects')).toEqual({
       name: 'feed redirects',
       status: 'warn',
-      detail: `1 feed(s) redirect onto another feed’s URL; e.g. ${moved.url} redirects permanently to ${holder.url}, which feed News (${holder.id}) already follows — remove one of them`,
+      detail: `1 feed(s) redirect onto another feed’s URL; e.g. ${moved.url} redirects permanently to ${holder.url}, which feed News (${holder.id}) already fetches — remove one of them`,
       fix: expect.stringContaining('herald feeds remove ID'),
     });
     expect(row(results, 'feeds')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^3 stored, 1 disabled, 0 failing;/) });
