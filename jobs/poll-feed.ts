@@ -15,7 +15,7 @@ import { en } from '../src/i18n/en.js';
 import type { Feed, FeedState, Item } from '../src/feeds/item.js';
 import { PollQueue, type FinishedPoll } from '../src/queue/poll-jobs.js';
 import { nextPollAt } from '../src/queue/schedulers.js';
-import { FeedStore } from '../src/store/feeds.js';
+import { FeedStore, redirectHolderName } from '../src/store/feeds.js';
 import { ItemStore } from '../src/store/items.js';
 import { createKeys } from '../src/store/keys.js';
 import { feedContents, pollSkipReason, redirectConflictChange, stateAfterFailure, stateAfterSuccess, type RedirectConflict, type RedirectConflictChange } from './poll-feed-state.js';
@@ -78,7 +78,7 @@ async function followPermanentRedirect(feed: Feed, url: string, feeds: FeedStore
   const holder = await feeds.findByUrl(url);
   // None: this feed or the holder was removed meanwhile (then the next poll moves this one).
   if (!holder || holder.id === feed.id) return undefined;
-  return { redirectsTo: url, redirectsToFeedId: holder.id, redirectsToFeedName: holder.name ?? holder.url };
+  return { redirectsTo: url, redirectsToFeedId: holder.id, redirectsToFeedName: redirectHolderName(holder) };
 }
 
 async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, now: Date): Promise<PolledFeed> {

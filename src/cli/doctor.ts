@@ -3,6 +3,8 @@ import type { RedisClient } from '../store/client.js';
 import { ConfigError } from '../config/config-error.js';
 import { DEFAULT_CONFIG_FILE, ENVIRONMENT, loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
+import { redirectConflicts } from '../commands/feed-health.js';
+import type { Feed, FeedState } from '../feeds/item.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
@@ -30,8 +32,9 @@ async function configResult(config: HeraldConfig, file: string): Promise<CheckRe
   };
 }
 
-async function feedsResult(redis: RedisClient, config: HeraldConfig): Promise<CheckResult> {
-  const feeds = await new FeedStore(redis, createKeys(config.redis.prefix)).listWithState();
+type StoredFeed = { feed: Feed; state: FeedState };
+
+function feedsResult(feeds: StoredFeed[], config: HeraldConfig): CheckResult {
   const disabled = feeds.filter(({ state }) => state.disabledReason !== undefined);
   const failing = feeds.filter(({ state }) => state.disabledReason === undefined && state.consecutiveFailures > 0);
   const summary = `${feeds.length} stored, ${disabled.length} disabled, ${failing.length} failing`;
@@ -49,6 +52,23 @@ async function feedsResult(redis: RedisClient, config: HeraldConfig): Promise<Ch
   };
 }
 
+/**
+ * Feeds whose permanent redirect leads onto another feed's URL: both fetch one document, and
+ * the poll only logs it once (when it starts), so this is where an operator finds them later.
+ */
+function redirectsResult(feeds: StoredFeed[]): CheckResult {
+  const conflicts = redirectConflicts(feeds);
+  const [example] = conflicts;
+  const name = 'feed redirects';
+  if (example === undefined) return { name, status: 'ok', detail: 'no feed redirects onto another feed’s URL' };
+  return {
+    name,
+    status: 'warn',
+    detail: `${conflicts.length} feed(s) redirect onto another feed’s URL; e.g. ${example.feed.url} ${example.conflict}`,
+    fix: 'Herald does not merge the two (their followers differ): `herald feeds list` lists every such pair, `herald feeds remove ID` removes one',
+  };
+}
+
 /** Everything that needs Redis: its own health, the stored feeds, the subscriptions to check on the platforms. */
 async function redisResults(config: HeraldConfig, progress: (step: string) => void): Promise<{ results: CheckResult[]; subscriptions: Subscription[] }> {
   const endpoint = redisEndpointOf(config);
@@ -62,7 +82,8 @@ async function redisResults(config: HeraldConfig, progress: (step: string) => vo
   }
   try {
     const results = await checkRedis(redis, endpoint);
-    results.push(await feedsResult(redis, config));
+    const feeds = await new FeedStore(redis, createKeys(config.redis.prefix)).listWithState();
+    results.push(feedsResult(feeds, config), redirectsResult(feeds));
     const subscriptions = await new SubscriptionStore(redis, createKeys(config.redis.prefix)).list();
     return { results, subscriptions };
   } finally {

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { RedisClient } from '../store/client.js';
-import { describeRedirectConflict, healthOf, timeAgo } from '../commands/feed-health.js';
+import { healthOf, redirectConflicts, timeAgo } from '../commands/feed-health.js';
 import { loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { feedIdFor } from '../feeds/feed-id.js';
@@ -71,10 +71,7 @@ function feedTable(entries: { feed: Feed; state: FeedState }[], now: Date): stri
   const header = ['ID', 'ADDED BY', 'STATUS', 'EVERY', 'SECTION', 'NAME AND URL'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const problems = entries.flatMap(({ feed, state }) => (state.disabledReason ?? state.lastError ? [`${feed.id}: ${state.disabledReason ?? state.lastError}`] : []));
-  const conflicts = entries.flatMap(({ feed, state }) => {
-    const conflict = describeRedirectConflict(state);
-    return conflict === undefined ? [] : [`${feed.id}: ${conflict}`];
-  });
+  const conflicts = redirectConflicts(entries).map(({ feed, conflict }) => `${feed.id}: ${conflict}`);
   const section = (heading: string, lines: string[]) => (lines.length > 0 ? ['', heading, ...lines.map((line) => `  ${line}`)] : []);
   return [
     ...[header, ...rows].map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')),

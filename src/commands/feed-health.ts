@@ -18,12 +18,20 @@ export function healthOf(state: FeedState): 'disabled' | 'failing' | 'ok' | 'new
 }
 
 /**
- * "redirects permanently to <url>, which feed <name> (<id>) already follows — remove one of
+ * "redirects permanently to <url>, which feed <name> (<id>) already fetches — remove one of
  * them", while both fetch one document; undefined otherwise (a disabled feed fetches nothing).
  */
-export function describeRedirectConflict(state: FeedState, t: Messages = en): string | undefined {
+function describeRedirectConflict(state: FeedState, t: Messages = en): string | undefined {
   if (state.redirectsTo === undefined || healthOf(state) === 'disabled') return undefined;
   return t.redirectConflict(state.redirectsTo, state.redirectsToFeedName ?? '', state.redirectsToFeedId ?? '');
+}
+
+/** The feeds of `entries` whose permanent redirect leads onto another feed's URL, each with its describeRedirectConflict words (the console's lists). */
+export function redirectConflicts(entries: readonly { feed: Feed; state: FeedState }[]): { feed: Feed; conflict: string }[] {
+  return entries.flatMap(({ feed, state }) => {
+    const conflict = describeRedirectConflict(state);
+    return conflict === undefined ? [] : [{ feed, conflict }];
+  });
 }
 
 /** "✅ ok, last read 5 min ago" / "⚠️ 3 failures: <reason>" / "⛔ disabled: <reason>", then what redirects onto another feed (describeRedirectConflict). */

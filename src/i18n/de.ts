@@ -172,7 +172,7 @@ export const de: Messages = {
   healthOk: (lastRead) => `✅ in Ordnung, ${lastRead}`,
   healthNew: '🕓 wartet auf den ersten Abruf',
   unknownError: 'unbekannter Fehler',
-  redirectConflict: (url, feed, feedId) => `leitet dauerhaft auf ${url} um, die schon der Feed ${feed} (${feedId}) abruft – einen von beiden entfernen`,
+  redirectConflict: (url, feed, feedId) => `leitet dauerhaft auf ${url} um, eine Adresse, die schon der Feed ${feed} (${feedId}) abruft – einen der beiden entfernen`,
 
   keywordEffect: (kind) => (kind === 'mute' ? 'Meldungen, die diese erwähnen, werden ausgelassen' : 'Meldungen, die diese erwähnen, stehen weiter oben'),
   noKeywords: (kind, target, example) => `Noch keine ${kind}-Stichwörter in ${target}. Eins hinzufügen: ${example}`,

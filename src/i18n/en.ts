@@ -192,7 +192,7 @@ export const en = {
   healthOk: (lastRead: string) => `✅ ok, ${lastRead}`,
   healthNew: '🕓 waiting for its first poll',
   unknownError: 'unknown error',
-  redirectConflict: (url: string, feed: string, feedId: string) => `redirects permanently to ${url}, which feed ${feed} (${feedId}) already follows — remove one of them`,
+  redirectConflict: (url: string, feed: string, feedId: string) => `redirects permanently to ${url}, which feed ${feed} (${feedId}) already fetches — remove one of them`,
 
   // ── mute / boost ──
   keywordEffect: (kind: 'mute' | 'boost'): string => (kind === 'mute' ? 'Stories mentioning these are left out' : 'Stories mentioning these rank higher'),

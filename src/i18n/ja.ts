@@ -170,7 +170,7 @@ export const ja: Messages = {
   healthOk: (lastRead) => `✅ 正常、${lastRead}`,
   healthNew: '🕓 最初の取得待ち',
   unknownError: '不明なエラー',
-  redirectConflict: (url, feed, feedId) => `${url} へ恒久的にリダイレクトされますが、そこはフィード ${feed}（${feedId}）が既に取得しています。どちらかを削除してください`,
+  redirectConflict: (url, feed, feedId) => `${url} へ恒久的にリダイレクトされますが、そのURLはフィード ${feed}（${feedId}）が既に取得しています。どちらかを削除してください`,
 
   keywordEffect: (kind) => (kind === 'mute' ? 'これらを含む記事は載せません' : 'これらを含む記事は上位に載せます'),
   noKeywords: (kind, target, example) => `${target} の ${kind} キーワードはまだありません。追加するには: ${example}`,

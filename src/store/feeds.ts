@@ -70,6 +70,27 @@ function stateFromHash(hash: Hash): FeedState {
 }
 
 /**
+ * The poll that found a feed redirecting onto another feed's URL recorded that feed's name then:
+ * here it is named as it is now, and the conflict is dropped once that feed is gone, else the
+ * health would tell an admin who just removed it to remove one of the two until this feed's next
+ * poll (which moves it to the URL).
+ */
+function currentRedirects(entries: { feed: Feed; state: FeedState }[]): { feed: Feed; state: FeedState }[] {
+  const byId = new Map(entries.map(({ feed }) => [feed.id, feed]));
+  return entries.map(({ feed, state }) => {
+    if (state.redirectsToFeedId === undefined) return { feed, state };
+    const holder = byId.get(state.redirectsToFeedId);
+    if (holder) return { feed, state: { ...state, redirectsToFeedName: redirectHolderName(holder) } };
+    return { feed, state: { ...state, redirectsTo: undefined, redirectsToFeedId: undefined, redirectsToFeedName: undefined } };
+  });
+}
+
+/** How a redirect conflict names the feed holding the URL: its name, else its URL. */
+export function redirectHolderName(holder: Feed): string {
+  return holder.name ?? holder.url;
+}
+
+/**
  * Feeds and their poll state in Redis: one hash per feed, one per state, an index sorted by the
  * time of adding, and a URL → id map covering every URL a feed was stored under.
  */
@@ -175,9 +196,12 @@ export class FeedStore {
     return (await this.records(await this.ids())).filter((feed) => feed !== undefined);
   }
 
-  /** Every feed with its poll state, oldest first (for status and for scheduling). */
+  /**
+   * Every feed with its poll state, oldest first (for status and for scheduling), a redirect
+   * conflict as it stands now (currentRedirects).
+   */
   async listWithState(): Promise<{ feed: Feed; state: FeedState }[]> {
-    return (await this.getMany(await this.ids())).flatMap(({ feed, state }) => (feed ? [{ feed, state }] : []));
+    return currentRedirects((await this.getMany(await this.ids())).flatMap(({ feed, state }) => (feed ? [{ feed, state }] : [])));
   }
 
   /** The id of every feed, oldest first. */

@@ -142,6 +142,29 @@ describe('herald doctor', () => {
     }
   });
 
+  it('names a feed whose permanent redirect leads onto another feed’s URL, as feed health does, but not a disabled one', async () => {
+    const prefix = 'doctorredirect';
+    const feeds = new FeedStore(healthy.client(), createKeys(prefix));
+    const { feed: holder } = await feeds.add({ url: 'https://news.example/rss', name: 'News', intervalMinutes: 15 });
+    const { feed: moved } = await feeds.add({ url: 'https://old-news.example/rss', intervalMinutes: 15 });
+    const { feed: disabled } = await feeds.add({ url: 'https://older-news.example/rss', intervalMinutes: 15 });
+    const file = await configFile('redirect.yaml', { redis: { url: healthy.url, prefix } });
+    expect(row(await runDoctor(file, quiet), 'feed redirects')).toMatchObject({ status: 'ok' });
+
+    // As a poll records it when the store leaves the URL to the feed that holds it.
+    const conflict = { redirectsTo: holder.url, redirectsToFeedId: holder.id, redirectsToFeedName: 'News' };
+    await feeds.saveState(moved.id, { consecutiveFailures: 0, lastSuccessAt: new Date().toISOString(), ...conflict });
+    await feeds.saveState(disabled.id, { consecutiveFailures: 5, disabledReason: 'Disabled after 5 failed polls in a row', ...conflict });
+    const results = await runDoctor(file, quiet);
+    expect(row(results, 'feed redirects')).toEqual({
+      name: 'feed redirects',
+      status: 'warn',
+      detail: `1 feed(s) redirect onto another feed’s URL; e.g. ${moved.url} redirects permanently to ${holder.url}, which feed News (${holder.id}) already fetches — remove one of them`,
+      fix: expect.stringContaining('herald feeds remove ID'),
+    });
+    expect(row(results, 'feeds')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^3 stored, 1 disabled, 0 failing;/) });
+  });
+
   it('reports a broken configuration file as the one problem, with the key at fault', async () => {
     const file = join(dir, 'broken.yaml');
     await writeFile(file, 'defaults:\n  timezone: Mars/Olympus\n');

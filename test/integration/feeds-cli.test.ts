@@ -145,7 +145,7 @@ describe('herald feeds list and remove', () => {
     expect(lines.find((line) => line.startsWith(globe.id))).toMatch(/ opml +not read yet +30 min +World +Globe https:\/\/globe\.example\/rss$/);
     expect(lines.find((line) => line.startsWith(chat.id))).toMatch(/ chat +failing ×2 +15 min +- +https:\/\/chat\.example\/feed$/);
     expect(list.stdout).toContain(`Last errors:\n  ${chat.id}: HTTP 404 Not Found`);
-    expect(list.stdout).toContain(`Two feeds fetching one document:\n  ${wire.id}: redirects permanently to ${globe.url}, which feed Globe (${globe.id}) already follows — remove one of them`);
+    expect(list.stdout).toContain(`Two feeds fetching one document:\n  ${wire.id}: redirects permanently to ${globe.url}, which feed Globe (${globe.id}) already fetches — remove one of them`);
 
     const byUrl = await herald('remove', 'https://globe.example/rss');
     expect(byUrl).toMatchObject({ code: 0, stdout: 'Removed Globe (https://globe.example/rss): no destination gets it any more.\n' });

@@ -226,7 +226,7 @@ describe('the poll worker', () => {
     feedServer.redirect('/duplicate.xml', feedServer.url('/followed.xml'), 301);
     const { feed: holder } = await deps.feeds.add({ url: feedServer.url('/followed.xml'), name: 'Followed News', intervalMinutes: 15 });
     const feed = await addFeed('/duplicate.xml');
-    const conflict = `redirects permanently to ${holder.url}, which feed Followed News (${holder.id}) already follows — remove one of them`;
+    const conflict = `redirects permanently to ${holder.url}, which feed Followed News (${holder.id}) already fetches — remove one of them`;
     const health = async () => describeHealth(await deps.feeds.getState(feed.id), new Date(clock), en);
     const linesOf = (level: number, start: string) => logLines.filter((line) => line.feedId === feed.id && line.level === level && String(line.msg).startsWith(start));
     // A fetch, then two polls answered 304 (the redirect is followed at each).
