@@ -24,7 +24,10 @@ export interface Block {
   keepWithNext?: boolean;
 }
 
-/** How one platform writes and counts spans. Costs must add up: cost(a + b) = cost(a) + cost(b). */
+/**
+ * How one platform writes and counts spans. Spans of one formatting joined into one must not cost
+ * more than apart, cost(a + b) ≤ cost(a) + cost(b): the pieces of a split block are joined into runs.
+ */
 export interface Dialect {
   render(span: Span): string;
   /** The span's cost on each limited measure (e.g. visible length and markup length). */
