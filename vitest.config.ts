@@ -8,5 +8,6 @@ export default defineConfig({
     // Integration tests each start their own redis-server; keep the 2-core CI machine calm.
     maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/fast-check.ts'],
   },
 });

@@ -70,9 +70,15 @@ function spanRenderer(suppressLinkPreviews: boolean): (span: Span) => string {
   };
 }
 
+/**
+ * Costs a span by its markdown length, plus one when its text starts with a dot. A block too big
+ * for a part is cut into words whose pieces are joined back into runs; a run can join a "1" and
+ * a ". x" at a line's start into a list marker, which gets an escape ("1\. x") neither piece got.
+ * No other escape depends on a neighbour, so a joined run never costs more than its pieces.
+ */
 function discordDialect(limit: number, suppressLinkPreviews: boolean): Dialect {
   const render = spanRenderer(suppressLinkPreviews);
-  return { render, cost: (span) => [render(span).length], limits: [limit], separator: { text: '\n\n' } };
+  return { render, cost: (span) => [render(span).length + (span.text.startsWith('.') ? 1 : 0)], limits: [limit], separator: { text: '\n\n' } };
 }
 
 const NO_MENTIONS = { parse: [] as [] };

@@ -41,6 +41,19 @@ describe('renderDiscord', () => {
     expect(renderDiscord(briefing([], 'Nothing new.'), { style: 'content' })[0]!.content).toBe('**News briefing · Thursday**\n\n*Nothing new.*');
   });
 
+  it('a bullet cut into words between a line-start number and its dot stays within the limits', () => {
+    // The cut joins "1" and ". word" back into a list marker, escaped ("1\\.") where neither piece
+    // was: with some headline lengths, the part holding it came out one character over the limit.
+    for (let length = 1; length <= 12; length += 1) {
+      const bullet = { emoji: '', headline: 'h'.repeat(length), summary: `1. ${'word '.repeat(820)}`, sources: [], items: [] };
+      const numbered = briefing([{ title: 'World', emoji: '', bullets: [bullet] }]);
+      for (const part of renderDiscord(numbered, { style: 'content' })) expect(part.content!.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
+      for (const part of renderDiscord(numbered)) {
+        for (const embed of part.embeds ?? []) expect(embed.description!.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedDescription);
+      }
+    }
+  });
+
   it('neutralises mentions in embed titles too, where markdown escapes do not apply', () => {
     const [part] = renderDiscord(briefing([section('@everyone <#123> news', ['x'])]));
     expect(part!.embeds![0]!.title).toBe('📰 @\u200beveryone <\u200b#123> news');

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { packBlocks, renderSpans, type Block, type Dialect, type Span } from '../../src/render/split.js';
 import { checkTelegramHtml } from '../../src/render/telegram-html-check.js';
 import { renderTelegram, telegramDialect, TELEGRAM_TEXT_LIMIT } from '../../src/render/telegram-html.js';
@@ -9,6 +9,32 @@ import type { Briefing } from '../../src/briefing/model.js';
 const plain = (limit: number): Dialect => ({ render: (span) => span.text, cost: (span) => [span.text.length], limits: [limit], separator: { text: '\n\n' } });
 const block = (text: string, keepWithNext = false): Block => ({ spans: [{ text }], keepWithNext });
 const texts = (parts: Span[][], dialect: Dialect) => parts.map((part) => renderSpans(part, dialect));
+
+/**
+ * Runs `run` and returns what its segmenting costs in Node 20's V8, where every step of a
+ * segment iterator is paid for with the length of the whole text being segmented.
+ */
+function segmenterWork(run: () => void): number {
+  const segment = Intl.Segmenter.prototype.segment;
+  let work = 0;
+  const spy = vi.spyOn(Intl.Segmenter.prototype, 'segment').mockImplementation(function (this: Intl.Segmenter, input: string) {
+    const segments = segment.call(this, input);
+    return Object.assign(Object.create(segments) as Intl.Segments, {
+      *[Symbol.iterator]() {
+        for (const data of segments) {
+          work += input.length;
+          yield data;
+        }
+      },
+    });
+  });
+  try {
+    run();
+  } finally {
+    spy.mockRestore();
+  }
+  return work;
+}
 
 describe('packBlocks', () => {
   it('keeps whole blocks together and fills each part', () => {
@@ -35,6 +61,20 @@ describe('packBlocks', () => {
     const graphemes = plain(family.length * 2 + 1);
     const parts = texts(packBlocks([block(family.repeat(5))], graphemes), graphemes);
     expect(parts).toEqual([family.repeat(2), family.repeat(2), family]);
+  });
+
+  it('cuts a block far longer than a part with work in proportion to its length, never inside a grapheme', () => {
+    // One 'word' of accented letters, each a grapheme of two code units: cut grapheme by grapheme.
+    const accented = 'e\u0301';
+    const dialect = plain(2000);
+    const work = (graphemes: number) =>
+      segmenterWork(() => {
+        const parts = texts(packBlocks([block(accented.repeat(graphemes))], dialect), dialect);
+        for (const part of parts) expect(part).toMatch(/^(e\u0301)+$/);
+        expect(parts.join('')).toBe(accented.repeat(graphemes));
+      });
+    // Twice the text, twice the work (segmenting the whole text at every step took four times as much).
+    expect(work(40_000)).toBeLessThan(2.5 * work(20_000));
   });
 
   it('never loses or reorders non-space text, and never exceeds the limit (property)', () => {
