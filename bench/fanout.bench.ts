@@ -104,6 +104,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     const commandsBefore = await commandsProcessed(main);
     const cpuBefore = process.cpuUsage();
     let startedAt = 0;
+    let jobsAddedAt = 0;
     const {
       result: { ms },
       loopDelay,
@@ -111,6 +112,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
       timeIt(async () => {
         startedAt = performance.now();
         await fanOut(queue, 'fanoutbench', subs);
+        jobsAddedAt = performance.now();
         for (;;) {
           const { completed, failed } = await queue.getJobCounts('completed', 'failed');
           if ((completed ?? 0) + (failed ?? 0) >= CHATS) return;
@@ -131,7 +133,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     log(`${conditions} (${load} before): ${stats.sent} messages in ${(ms / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s against the emulator's ${GLOBAL_LIMIT}/s; ${(rate / reachable).toFixed(3)} of the ${reachable.toFixed(0)}/s reachable with the first second's burst`);
     const sends = limiters.reduce((sum, limiter) => sum + limiter.stats.sends, 0);
     const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
-    log(`timeline: ${timeline(sentAt.map((at) => at - startedAt), ms, pacing.global, inFlightMs)}`);
+    log(`timeline: jobs all added at ${((jobsAddedAt - startedAt) / 1000).toFixed(2)} s; ${timeline(sentAt.map((at) => at - startedAt), ms, pacing.global, inFlightMs)}`);
     const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
     log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused; ${(commands / stats.sent).toFixed(1)} Redis commands per part; ${((cpu.user + cpu.system) / 1000 / stats.sent).toFixed(3)} ms of the workers' process's CPU per part`);
     // A loss is a delivery given up: say why, so a lost message is a lead and not a mystery.
