@@ -36,9 +36,11 @@ const PREFIX = 'bench-fanout';
 
 /**
  * Where a run's time went, from the instants its messages left (ms since the clock started). A
- * window's worth of sends go 50 times: the first all at once were the workers quick enough (the
- * ramp: the 300th message's instant), each later one a cycle after the one a window's worth
- * before it, a cycle being the paced window plus that one's time in flight at least. So the run
+ * window's worth of sends go 50 times: the first at once, were the workers that quick (the ramp:
+ * the 300th message's instant; a BullMQ worker fetches jobs one round trip at a time up to its
+ * concurrency before it starts any, while the fan-out is still adding them), each later one a
+ * cycle after the one a window's worth before it, a cycle being the paced window plus that
+ * one's time in flight at least. So the run
  * is the ramp, 49 cycles and the close (the last answers, and the poll that sees the jobs done).
  * A cycle longer than the paced window and the mean time in flight is slots left unused: commits
  * refused, or no part ready for a slot (chats held by their own limit near the end).
