@@ -7,7 +7,7 @@
  */
 import { startDeliverWorker } from '../jobs/deliver.js';
 import { ConsoleSender } from '../src/platforms/console/sender.js';
-import { RedisRateLimiter } from '../src/platforms/rate-limiter.js';
+import { RedisRateLimiter, type RateBucket } from '../src/platforms/rate-limiter.js';
 import { createTelegramApi } from '../src/platforms/telegram/client.js';
 import { TelegramSender } from '../src/platforms/telegram/sender.js';
 import { TELEGRAM_PACING, TelegramTransport } from '../src/platforms/telegram/transport.js';
@@ -34,6 +34,27 @@ const WORKERS = 2;
 const CONCURRENCY = 200;
 const PREFIX = 'bench-fanout';
 
+/**
+ * Where a run's time went, from the instants its messages left (ms since the clock started). A
+ * window's worth of sends go 50 times: the first at once, were the workers that quick (the ramp:
+ * the 300th message's instant; a BullMQ worker fetches jobs one round trip at a time up to its
+ * concurrency before it starts any, while the fan-out is still adding them), each later one a
+ * cycle after the one a window's worth before it, a cycle being the paced window plus that
+ * one's time in flight at least. So the run
+ * is the ramp, 49 cycles and the close (the last answers, and the poll that sees the jobs done).
+ * A cycle longer than the paced window and the mean time in flight is slots left unused: commits
+ * refused, or no part ready for a slot (chats held by their own limit near the end).
+ */
+function timeline(sentAt: readonly number[], ms: number, window: Pick<RateBucket, 'limit' | 'perMs'>, inFlightMs: number): string {
+  const sorted = [...sentAt].sort((a, b) => a - b);
+  const ramp = sorted[window.limit - 1]!;
+  const last = sorted[sorted.length - 1]!;
+  const cycles = Math.ceil(sorted.length / window.limit) - 1;
+  const cycle = (last - ramp) / cycles;
+  const unused = cycle - window.perMs - inFlightMs;
+  return `first message sent at ${(sorted[0]! / 1000).toFixed(2)} s, the ${window.limit}th at ${(ramp / 1000).toFixed(2)} s; then ${cycles} cycles of ${cycle.toFixed(1)} ms (${window.perMs} paced, ${inFlightMs.toFixed(1)} in flight, ${unused.toFixed(1)} unused); closed ${((ms - last) / 1000).toFixed(2)} s after the last`;
+}
+
 async function fanOutOnce(conditions: Conditions, log: (line: string) => void): Promise<BenchResult[]> {
   const server = await startRedis();
   const emulator = await startEmulatorProcess({ token: RIG_TOKEN, limits: { globalPerSecond: GLOBAL_LIMIT, perChatPerSecond: 1, perGroupPerMinute: 20 } });
@@ -46,6 +67,15 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
   const scale = GLOBAL_LIMIT / TELEGRAM_LIMITS.globalPerSecond;
   const pacing = { ...TELEGRAM_PACING, global: { limit: TELEGRAM_PACING.global.limit * scale, perMs: TELEGRAM_PACING.global.perMs } };
   const limiters = workerConnections.map((connection) => new RedisRateLimiter(connection, 'bench:ratelimit:'));
+  /** When each message left (performance.now()), for the timeline. */
+  const sentAt: number[] = [];
+  const timed = (api: ReturnType<typeof createTelegramApi>) => {
+    api.config.use((previous, method, payload, signal) => {
+      if (method === 'sendMessage') sentAt.push(performance.now());
+      return previous(method, payload, signal);
+    });
+    return api;
+  };
   const workers = workerConnections.map((connection, i) =>
     startDeliverWorker(
       {
@@ -55,7 +85,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
         composeQueue,
         senders: {
           telegram: new TelegramSender({
-            transport: new TelegramTransport({ api: createTelegramApi({ token: RIG_TOKEN, apiRoot: emulator.apiRoot, owners: [] }), limiter: limiters[i]!, pacing }),
+            transport: new TelegramTransport({ api: timed(createTelegramApi({ token: RIG_TOKEN, apiRoot: emulator.apiRoot, owners: [] })), limiter: limiters[i]!, pacing }),
           }),
           console: new ConsoleSender(),
         },
@@ -75,12 +105,16 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     const load = machineLoad();
     const commandsBefore = await commandsProcessed(main);
     const cpuBefore = process.cpuUsage();
+    let startedAt = 0;
+    let jobsAddedAt = 0;
     const {
       result: { ms },
       loopDelay,
     } = await withLoopDelay(() => under(conditions, () =>
       timeIt(async () => {
+        startedAt = performance.now();
         await fanOut(queue, 'fanoutbench', subs);
+        jobsAddedAt = performance.now();
         for (;;) {
           const { completed, failed } = await queue.getJobCounts('completed', 'failed');
           if ((completed ?? 0) + (failed ?? 0) >= CHATS) return;
@@ -101,6 +135,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     log(`${conditions} (${load} before): ${stats.sent} messages in ${(ms / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s against the emulator's ${GLOBAL_LIMIT}/s; ${(rate / reachable).toFixed(3)} of the ${reachable.toFixed(0)}/s reachable with the first second's burst`);
     const sends = limiters.reduce((sum, limiter) => sum + limiter.stats.sends, 0);
     const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
+    log(`timeline: jobs all added at ${((jobsAddedAt - startedAt) / 1000).toFixed(2)} s; ${timeline(sentAt.map((at) => at - startedAt), ms, pacing.global, inFlightMs)}`);
     const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
     log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused; ${(commands / stats.sent).toFixed(1)} Redis commands per part; ${((cpu.user + cpu.system) / 1000 / stats.sent).toFixed(3)} ms of the workers' process's CPU per part`);
     // A loss is a delivery given up: say why, so a lost message is a lead and not a mystery.
