@@ -1,5 +1,5 @@
 import { normalizeForComparison } from '../text/fold.js';
-import { segmenter } from '../text/segmenter.js';
+import { segments } from '../text/segmenter.js';
 
 /**
  * Function words too common to say anything about an event. Kept short on purpose
@@ -75,7 +75,7 @@ export function contentTokens(text: string, language?: string): string[] {
   const tokens: string[] = [];
   const locale = supportedLocale(language);
   const english = locale.startsWith('en');
-  for (const segment of segmenter(locale, 'word').segment(normalizeForComparison(text))) {
+  for (const segment of segments(normalizeForComparison(text), locale, 'word')) {
     if (!segment.isWordLike) continue;
     const token = segment.segment.replace(POSSESSIVE, '');
     if (STOPWORDS.has(token) || HIRAGANA_ONLY.test(token) || SINGLE_NON_HAN.test(token)) continue;

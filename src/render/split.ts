@@ -1,4 +1,4 @@
-import { segmenter } from '../text/segmenter.js';
+import { segments } from '../text/segmenter.js';
 
 /**
  * Splitting rendered briefings into parts that fit a platform's limits.
@@ -136,41 +136,8 @@ function joinBlocks(blocks: Block[], separator: Span): Span[] {
 type Granularity = 'sentence' | 'word' | 'grapheme' | 'codepoint';
 const FINER: Record<Granularity, Granularity | undefined> = { sentence: 'word', word: 'grapheme', grapheme: 'codepoint', codepoint: undefined };
 
-/**
- * Node 20's V8 spends time proportional to the whole string on every step of an
- * Intl.Segmenter iterator (https://issues.chromium.org/issues/326176949): a 40,000-unit
- * summary cut word by word took seconds, a cost that grows with the square of its length.
- * So text is segmented through windows of this many UTF-16 units.
- */
-const SEGMENT_WINDOW = 1024;
-/** Boundary rules look past a boundary: one found this close to a window's cut is left to the next window. */
-const SEGMENT_LOOKAHEAD = 32;
-
-/**
- * The text's segments, found window by window, each window starting where the last segment
- * trusted ended. A segment longer than a window is found in a window doubled until it holds it.
- */
-function* segments(text: string, granularity: Exclude<Granularity, 'codepoint'>): Generator<string> {
-  const breaker = segmenter(undefined, granularity);
-  let start = 0;
-  let size = SEGMENT_WINDOW;
-  while (start < text.length) {
-    const end = Math.min(text.length, start + size);
-    let next = start;
-    for (const { segment, index } of breaker.segment(text.slice(start, end))) {
-      if (end < text.length && start + index + segment.length > end - SEGMENT_LOOKAHEAD) break;
-      yield segment;
-      next = start + index + segment.length;
-      // A doubled window is dropped after its one long segment: stepping on through it would cost its size per step.
-      if (size > SEGMENT_WINDOW) break;
-    }
-    size = next === start ? size * 2 : SEGMENT_WINDOW;
-    start = next;
-  }
-}
-
 function pieces(text: string, granularity: Granularity): string[] {
-  return granularity === 'codepoint' ? Array.from(text) : Array.from(segments(text, granularity));
+  return granularity === 'codepoint' ? Array.from(text) : Array.from(segments(text, undefined, granularity), ({ segment }) => segment);
 }
 
 /** Cuts a span into pieces that each fit, as coarsely as possible. */

@@ -2,13 +2,13 @@
  * What summaries need of sentences beyond splitting them (src/text/sentences.ts): words for
  * ranking, whether a sentence really ends, and cutting headlines at a word.
  */
-import { segmenter } from '../text/segmenter.js';
+import { segments } from '../text/segmenter.js';
 import { endsOnAbbreviation } from '../text/sentences.js';
 
 /** Word-like segments, lower-cased (NFKC, so full-width Latin and digits match their ASCII forms). */
 export function words(text: string, locale?: string): string[] {
   const out: string[] = [];
-  for (const { segment, isWordLike } of segmenter(locale, 'word').segment(text.normalize('NFKC'))) {
+  for (const { segment, isWordLike } of segments(text.normalize('NFKC'), locale, 'word')) {
     if (isWordLike) out.push(segment.toLowerCase());
   }
   return out;
@@ -37,7 +37,7 @@ export function truncateAtWord(text: string, maxChars: number, locale?: string):
   const budget = maxChars - 1;
   const lastEnd = (granularity: 'word' | 'grapheme'): number => {
     let end = 0;
-    for (const { segment, index } of segmenter(locale, granularity).segment(text)) {
+    for (const { segment, index } of segments(text, locale, granularity)) {
       if (index + segment.length > budget) break;
       end = index + segment.length;
     }

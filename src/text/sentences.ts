@@ -6,7 +6,7 @@
  * covers, without a hand-kept list.
  */
 import { createRequire } from 'node:module';
-import { segmenter } from './segmenter.js';
+import { segments } from './segmenter.js';
 
 const require = createRequire(import.meta.url);
 
@@ -120,7 +120,7 @@ export function splitSentences(text: string, locale?: string): string[] {
     openBrackets = 0;
   };
   let carried = '';
-  for (const piece of segmenter(locale, 'sentence').segment(text)) {
+  for (const piece of segments(text, locale, 'sentence')) {
     let segment = carried + piece.segment;
     const opening = TRAILING_OPENERS.exec(segment);
     carried = opening && opening.index > 0 ? opening[0] : '';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contentTokens } from '../../src/dedup/tokens.js';
+import { segmenterWork } from '../support/segmenter-work.js';
 
 describe('contentTokens', () => {
   it('segments Japanese into words with Intl.Segmenter and drops particles', () => {
@@ -40,5 +41,13 @@ describe('contentTokens', () => {
 
   it('falls back to a default segmenter for a malformed or unknown language tag', () => {
     for (const tag of ['not-a-language!', 'en_US', 'English', 'xx']) expect(contentTokens('Storm Fenella hits Wales', tag)).toEqual(['storm', 'fenell', 'hit', 'wal']);
+  });
+
+  it('tokenizes a full article with work in proportion to its length', () => {
+    // A feed's content:encoded may hold a whole article of 200,000 characters.
+    const article = (repeats: number) => 'Officials said on Tuesday that the plan would go ahead. 政府は経済対策を決定した。\n'.repeat(repeats);
+    const work = (repeats: number) => segmenterWork(() => contentTokens(article(repeats), 'en'));
+    // Twice the text, twice the work (segmenting the whole text at once took four times as much).
+    expect(work(2000)).toBeLessThan(2.5 * work(1000));
   });
 });

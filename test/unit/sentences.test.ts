@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { summarizeExtractive } from '../../src/summarize/extractive.js';
-import { isCompleteSentence } from '../../src/summarize/sentences.js';
+import { isCompleteSentence, words } from '../../src/summarize/sentences.js';
 import { endsOnAbbreviation, splitSentences } from '../../src/text/sentences.js';
 import { fixtureItem, fixtureStory } from '../fixtures/briefing/stories.js';
+import { segmenterWork } from '../support/segmenter-work.js';
 
 /** Words no sentence ends on: news abbreviations, titles, initials in names. */
 const ABBREVIATED = [
@@ -125,5 +126,19 @@ describe('summaries never splice', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('long texts', () => {
+  // A feed's content:encoded may hold a whole article of 200,000 characters.
+  const article = (repeats: number) => 'Officials said on Tuesday that the plan would go ahead. Mr. Smith agreed. '.repeat(repeats);
+
+  it.each([
+    ['splitSentences', (text: string) => splitSentences(text, 'en')],
+    ['words', (text: string) => words(text, 'en')],
+  ])('%s works in proportion to the text', (_name, run) => {
+    const work = (repeats: number) => segmenterWork(() => run(article(repeats)));
+    // Twice the text, twice the work (segmenting the whole text at once took four times as much).
+    expect(work(2000)).toBeLessThan(2.5 * work(1000));
   });
 });

@@ -1,40 +1,15 @@
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { packBlocks, renderSpans, type Block, type Dialect, type Span } from '../../src/render/split.js';
 import { checkTelegramHtml } from '../../src/render/telegram-html-check.js';
 import { renderTelegram, telegramDialect, TELEGRAM_TEXT_LIMIT } from '../../src/render/telegram-html.js';
 import type { Briefing } from '../../src/briefing/model.js';
+import { segmenterWork } from '../support/segmenter-work.js';
 
 /** A markup-free dialect with a small limit, so the packing rules are easy to see. */
 const plain = (limit: number): Dialect => ({ render: (span) => span.text, cost: (span) => [span.text.length], limits: [limit], separator: { text: '\n\n' } });
 const block = (text: string, keepWithNext = false): Block => ({ spans: [{ text }], keepWithNext });
 const texts = (parts: Span[][], dialect: Dialect) => parts.map((part) => renderSpans(part, dialect));
-
-/**
- * Runs `run` and returns what its segmenting costs in Node 20's V8, where every step of a
- * segment iterator is paid for with the length of the whole text being segmented.
- */
-function segmenterWork(run: () => void): number {
-  const segment = Intl.Segmenter.prototype.segment;
-  let work = 0;
-  const spy = vi.spyOn(Intl.Segmenter.prototype, 'segment').mockImplementation(function (this: Intl.Segmenter, input: string) {
-    const segments = segment.call(this, input);
-    return Object.assign(Object.create(segments) as Intl.Segments, {
-      *[Symbol.iterator]() {
-        for (const data of segments) {
-          work += input.length;
-          yield data;
-        }
-      },
-    });
-  });
-  try {
-    run();
-  } finally {
-    spy.mockRestore();
-  }
-  return work;
-}
 
 describe('packBlocks', () => {
   it('keeps whole blocks together and fills each part', () => {
