@@ -194,9 +194,10 @@ describe('deliver', () => {
   it('delivers, not dead-letters, a delivery its own worker took back after a stall: the run left behind does not stop its lock renewal', async () => {
     await worker.close(true);
     // One stall may be taken over (maxStalledCount 1); a second gives the delivery up. A part
-    // every 2.5 s in the chat makes each run outlast the 1 s lock, so only renewal keeps it.
-    const stall = { lockDuration: 1_000, stalledInterval: 200, maxStalledCount: 1 };
-    const telegram = rigSender(redis, emulator.apiRoot, { pacing: { ...UNPACED, perChat: { limit: 1, perMs: 2_500 } } });
+    // every 5 s in the chat makes each run outlast the 1.5 s lock, so only renewal keeps it, and
+    // keeps the run left behind waiting for its slot until the worker has taken the delivery back.
+    const stall = { lockDuration: 1_500, stalledInterval: 200, maxStalledCount: 1 };
+    const telegram = rigSender(redis, emulator.apiRoot, { pacing: { ...UNPACED, perChat: { limit: 1, perMs: 5_000 } } });
     let stalled = false;
     const stallingOnce: PlatformSender<TelegramPart> = {
       platform: 'telegram',
