@@ -5,7 +5,7 @@
  * Reports the achieved rate against that limit, the 429s received, and duplicates and losses,
  * once on its own and once beside a CPU hog.
  */
-import { startDeliverWorker } from '../jobs/deliver.js';
+import { startDeliverWorker, type DeliveryResult } from '../jobs/deliver.js';
 import { ConsoleSender } from '../src/platforms/console/sender.js';
 import { RedisRateLimiter, type RateBucket } from '../src/platforms/rate-limiter.js';
 import { createTelegramApi } from '../src/platforms/telegram/client.js';
@@ -13,11 +13,12 @@ import { TelegramSender } from '../src/platforms/telegram/sender.js';
 import { TELEGRAM_PACING, TelegramTransport } from '../src/platforms/telegram/transport.js';
 import { createComposeQueue } from '../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../src/queue/connection.js';
-import { createDeliverQueue, fanOut } from '../src/queue/deliver-jobs.js';
+import { createDeliverQueue, deliveryJobId, fanOut, type DeliverQueue } from '../src/queue/deliver-jobs.js';
 import { BriefingStore } from '../src/store/briefings.js';
-import { DeliveryStore } from '../src/store/deliveries.js';
+import { DeliveryStore, type DeadLetter } from '../src/store/deliveries.js';
 import { createKeys } from '../src/store/keys.js';
 import { SubscriptionStore } from '../src/store/subscriptions.js';
+import type { Subscription } from '../src/subscriptions/model.js';
 import { TELEGRAM_LIMITS } from '../test/emulators/telegram-bot-api.js';
 import { RIG_TOKEN, saveTestBriefing } from '../test/support/delivery-rig.js';
 import { startRedis } from '../test/support/redis.js';
@@ -33,6 +34,35 @@ const GLOBAL_LIMIT = 300;
 const WORKERS = 2;
 const CONCURRENCY = 200;
 const PREFIX = 'bench-fanout';
+const BRIEFING_ID = 'fanoutbench';
+
+/**
+ * The dead letters once the failed jobs' letters are in, or after 10 s: a worker writes a stalled
+ * job's letter a moment after the job fails (its 'failed' handler), so a read at once can miss it.
+ */
+async function deadLettersOf(deliveries: DeliveryStore, failedJobs: number): Promise<DeadLetter[]> {
+  for (let waitedMs = 0; ; waitedMs += 100) {
+    const letters = await deliveries.deadLetters();
+    if (letters.length >= failedJobs || waitedMs >= 10_000) return letters;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** "completed/delivered, 2 parts recorded × 3": how the deliveries of the chats short of parts ended, so a loss is a lead. */
+async function lossOutcomes(queue: DeliverQueue, deliveries: DeliveryStore, subs: Subscription[], counts: number[]): Promise<string> {
+  const outcomes = new Map<string, number>();
+  for (const [i, sub] of subs.entries()) {
+    if ((counts[i] ?? 0) >= PARTS) continue;
+    const id = deliveryJobId(BRIEFING_ID, sub.id);
+    const job = await queue.getJob(id);
+    const result = job?.returnvalue as DeliveryResult | null | undefined;
+    const records = [...(await deliveries.parts(id)).values()];
+    const skipped = records.filter((record) => 'skipped' in record).length;
+    const outcome = `${job ? await job.getState() : 'no job'}${result ? `/${result.status}` : ''}, ${records.length} parts recorded${skipped > 0 ? ` (${skipped} skipped)` : ''}`;
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  }
+  return [...outcomes].map(([outcome, n]) => `${outcome} × ${n}`).join('; ');
+}
 
 /**
  * Where a run's time went, from the instants its messages left (ms since the clock started). A
@@ -99,7 +129,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     const chatIds = subs.map((sub) => Number(sub.destination.chatId));
     await emulator.addPrivateChats(chatIds);
     await Promise.all(subs.map((sub) => subscriptions.upsert(sub)));
-    await saveTestBriefing(new BriefingStore(main, keys), 'fanoutbench', PARTS);
+    await saveTestBriefing(new BriefingStore(main, keys), BRIEFING_ID, PARTS);
     await Promise.all(workers.map((worker) => worker.waitUntilReady()));
 
     const load = machineLoad();
@@ -107,17 +137,19 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     const cpuBefore = process.cpuUsage();
     let startedAt = 0;
     let jobsAddedAt = 0;
+    let failedJobs = 0;
     const {
       result: { ms },
       loopDelay,
     } = await withLoopDelay(() => under(conditions, () =>
       timeIt(async () => {
         startedAt = performance.now();
-        await fanOut(queue, 'fanoutbench', subs);
+        await fanOut(queue, BRIEFING_ID, subs);
         jobsAddedAt = performance.now();
         for (;;) {
           const { completed, failed } = await queue.getJobCounts('completed', 'failed');
-          if ((completed ?? 0) + (failed ?? 0) >= CHATS) return;
+          failedJobs = failed ?? 0;
+          if ((completed ?? 0) + failedJobs >= CHATS) return;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }),
@@ -139,8 +171,10 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
     log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused; ${(commands / stats.sent).toFixed(1)} Redis commands per part; ${((cpu.user + cpu.system) / 1000 / stats.sent).toFixed(3)} ms of the workers' process's CPU per part`);
     // A loss is a delivery given up: say why, so a lost message is a lead and not a mystery.
-    const deadLetters = await new DeliveryStore(main, keys).deadLetters();
-    if (deadLetters.length > 0) log(`dead letters: ${deadLetters.length}; reasons: ${[...new Set(deadLetters.map((letter) => letter.reason))].join(' | ')}`);
+    const deliveries = new DeliveryStore(main, keys);
+    const deadLetters = await deadLettersOf(deliveries, failedJobs);
+    if (failedJobs > 0 || deadLetters.length > 0) log(`jobs failed: ${failedJobs}; dead letters: ${deadLetters.length}; reasons: ${[...new Set(deadLetters.map((letter) => letter.reason))].join(' | ')}`);
+    if (losses > 0) log(`chats short of parts, by their delivery's outcome: ${await lossOutcomes(queue, deliveries, subs, counts)}`);
     const note = `${conditions}, ${load} before, ${loopDelay}, a send in flight ${inFlightMs.toFixed(1)} ms on average; emulator in a process of its own; ${WORKERS} workers × ${CONCURRENCY} deliveries in flight, shared Redis limiter at ${pacing.global.limit}/${pacing.global.perMs} ms, 1/${pacing.perChat.perMs} ms per chat`;
     return [
       withRatio({ name: `fan-out rate (5,000 chats × 3 parts), ${conditions}`, value: rate, unit: 'msg/s', baseline: GLOBAL_LIMIT, note: `${note}; baseline = emulator's global limit (with the first second's burst ${reachable.toFixed(0)}/s is reachable: ${(rate / reachable).toFixed(3)} of it)` }),

@@ -176,6 +176,7 @@ function isLastAttempt(job: Job): boolean {
 export function createDeliverProcessor(deps: DeliverDeps, lockDuration = DELIVERY_STALL.lockDuration): (job: Job<DeliverJobData>, token?: string) => Promise<DeliveryResult> {
   return async (job, token) => {
     const jobId = job.id!;
+    const stopRenewing = token !== undefined && job.stalledCounter > 0 ? renewLockWhileRunning(job, token, lockDuration) : undefined;
     try {
       return await deliverBriefing(jobId, job.data, deps, token === undefined ? undefined : () => confirmLock(job, token, lockDuration));
     } catch (thrown) {
@@ -198,8 +199,24 @@ export function createDeliverProcessor(deps: DeliverDeps, lockDuration = DELIVER
       }
       if (isLastAttempt(job) || error instanceof UnrecoverableError) await addDeadLetter(job, error as Error, job.attemptsMade + 1, deps);
       throw error;
+    } finally {
+      stopRenewing?.();
     }
   };
+}
+
+/**
+ * Renews the lock of a delivery taken back after a stall, for as long as this run lasts.
+ * BullMQ tracks the locks it renews by job id alone: when the same worker takes a stalled
+ * delivery back, the run it left behind (cancelled at its next part, see confirmLock) ends
+ * after the new one started and drops the job from that tracking, so the new run's lock
+ * lapses within lockDuration however live its worker, and the delivery is taken over again,
+ * and again, until maxStalledCount gives it up as a dead letter (its parts mostly sent). A
+ * delivery that never stalled has no such run behind it, and BullMQ's renewal suffices.
+ */
+function renewLockWhileRunning(job: Job, token: string, lockDuration: number): () => void {
+  const renewal = setInterval(() => void job.extendLock(token, lockDuration).catch(() => undefined), lockDuration / 2);
+  return () => clearInterval(renewal);
 }
 
 /**

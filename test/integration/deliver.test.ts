@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDeliverProcessor, DELIVERY_STALL, startDeliverWorker, type DeliverDeps } from '../../jobs/deliver.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
-import { SendCancelled } from '../../src/platforms/delivery.js';
+import { SendCancelled, type PlatformSender } from '../../src/platforms/delivery.js';
+import type { TelegramPart } from '../../src/render/index.js';
 import { createComposeQueue, type ComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { createDeliverQueue, DELIVER_JOB_NAME, deliveryJobId, fanOut, retryDeadLetter, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
@@ -15,7 +16,7 @@ import { createKeys } from '../../src/store/keys.js';
 import { SubscriptionStore } from '../../src/store/subscriptions.js';
 import type { Subscription } from '../../src/subscriptions/model.js';
 import { startTelegramEmulator, type TelegramEmulator } from '../emulators/telegram-bot-api.js';
-import { RIG_TOKEN, rigSender, saveTestBriefing } from '../support/delivery-rig.js';
+import { RIG_TOKEN, rigSender, saveTestBriefing, UNPACED } from '../support/delivery-rig.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { subscriptionFor, telegramChat } from '../support/subscription-fixtures.js';
 
@@ -188,6 +189,35 @@ describe('deliver', () => {
     await expect.poll(() => jobState('b10', sub!), { timeout: 20_000 }).toBe('completed');
     expect(texts(101)).toEqual(expectedParts('b10'));
     expect(await deps.deliveries.deadLetters()).toEqual([]);
+  });
+
+  it('delivers, not dead-letters, a delivery its own worker took back after a stall: the run left behind does not stop its lock renewal', async () => {
+    await worker.close(true);
+    // One stall may be taken over (maxStalledCount 1); a second gives the delivery up. A part
+    // every 5 s in the chat makes each run outlast the 1.5 s lock, so only renewal keeps it, and
+    // keeps the run left behind waiting for its slot until the worker has taken the delivery back.
+    const stall = { lockDuration: 1_500, stalledInterval: 200, maxStalledCount: 1 };
+    const telegram = rigSender(redis, emulator.apiRoot, { pacing: { ...UNPACED, perChat: { limit: 1, perMs: 5_000 } } });
+    let stalled = false;
+    const stallingOnce: PlatformSender<TelegramPart> = {
+      platform: 'telegram',
+      send(destination, part, context) {
+        // The worker's event loop stops for longer than the lock (a starved machine); the lock lapses.
+        if (context?.index === 1 && !stalled) {
+          stalled = true;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2 * stall.lockDuration);
+        }
+        return telegram.send(destination, part, context);
+      },
+    };
+    await saveTestBriefing(deps.briefings, 'b11');
+    const [sub] = await subscribeChats([111]);
+    worker = startDeliverWorker({ ...deps, senders: { ...deps.senders, telegram: stallingOnce } }, { connection: redis, prefix: PREFIX, concurrency: 2, stall });
+    await fanOut(deliverQueue, 'b11', [sub!]);
+    await expect.poll(() => jobState('b11', sub!), { timeout: 30_000 }).toMatch(/^(completed|failed)$/);
+    expect(stalled).toBe(true);
+    expect(await deps.deliveries.deadLetters()).toEqual([]);
+    expect(texts(111)).toEqual(expectedParts('b11'));
   });
 
   it("sends each subscription's own link-preview choice, the config's where it made none", async () => {
