@@ -9,19 +9,27 @@ export function pollSkipReason(state: FeedState, now: Date): 'disabled' | 'backi
 }
 
 /** A permanent redirect onto a URL another feed holds, as the feed's state records it. */
-export type RedirectConflict = Required<Pick<FeedState, 'redirectsTo' | 'redirectsToFeedId' | 'redirectsToFeedName'>>;
+export type RedirectConflict = Required<Pick<FeedState, 'redirectsTo' | 'redirectsToFeedId'>>;
+
+/** A redirect conflict a poll found, and the name of the feed holding the URL then (for the log: the state keeps only its id). */
+export interface FoundRedirectConflict {
+  conflict: RedirectConflict;
+  holderName: string;
+}
 
 /** How a poll changed a feed's redirect conflict: one newly found (or leading elsewhere), or one gone. */
-export type RedirectConflictChange = { change: 'found'; conflict: RedirectConflict } | { change: 'cleared' };
+export type RedirectConflictChange = ({ change: 'found' } & FoundRedirectConflict) | { change: 'cleared' };
 
 /**
- * What a poll that found `conflict` (undefined: none) changes from the state before; undefined
- * when nothing. The log tells a change once, where the redirect is followed at every poll.
+ * What a poll that found `found` (undefined: no conflict) changes from the state before; undefined
+ * when nothing (a renamed holder is no change). The log tells a change once, where the redirect
+ * is followed at every poll.
  */
-export function redirectConflictChange(previous: FeedState, conflict: RedirectConflict | undefined): RedirectConflictChange | undefined {
-  if (conflict === undefined) return previous.redirectsTo === undefined ? undefined : { change: 'cleared' };
+export function redirectConflictChange(previous: FeedState, found: FoundRedirectConflict | undefined): RedirectConflictChange | undefined {
+  if (found === undefined) return previous.redirectsTo === undefined ? undefined : { change: 'cleared' };
+  const { conflict } = found;
   const same = conflict.redirectsTo === previous.redirectsTo && conflict.redirectsToFeedId === previous.redirectsToFeedId;
-  return same ? undefined : { change: 'found', conflict };
+  return same ? undefined : { change: 'found', ...found };
 }
 
 /** What a read feed held: how many entries, and when the newest was published. */

@@ -18,7 +18,7 @@ import { nextPollAt } from '../src/queue/schedulers.js';
 import { FeedStore, redirectHolderName } from '../src/store/feeds.js';
 import { ItemStore } from '../src/store/items.js';
 import { createKeys } from '../src/store/keys.js';
-import { feedContents, pollSkipReason, redirectConflictChange, stateAfterFailure, stateAfterSuccess, type RedirectConflict, type RedirectConflictChange } from './poll-feed-state.js';
+import { feedContents, pollSkipReason, redirectConflictChange, stateAfterFailure, stateAfterSuccess, type FoundRedirectConflict, type RedirectConflictChange } from './poll-feed-state.js';
 
 /** What one poll did, for logs and metrics. */
 export interface PollResult {
@@ -73,18 +73,19 @@ export interface PolledFeed {
  * says which feed, for the health the admin sees. The feed stays where it is and each poll
  * follows the redirect again.
  */
-async function followPermanentRedirect(feed: Feed, url: string, feeds: FeedStore): Promise<RedirectConflict | undefined> {
+async function followPermanentRedirect(feed: Feed, url: string, feeds: FeedStore): Promise<FoundRedirectConflict | undefined> {
   if (await feeds.updateUrl(feed.id, url)) return undefined;
   const holder = await feeds.findByUrl(url);
   // None: this feed or the holder was removed meanwhile (then the next poll moves this one).
   if (!holder || holder.id === feed.id) return undefined;
-  return { redirectsTo: url, redirectsToFeedId: holder.id, redirectsToFeedName: redirectHolderName(holder) };
+  return { conflict: { redirectsTo: url, redirectsToFeedId: holder.id }, holderName: redirectHolderName(holder) };
 }
 
 async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, now: Date): Promise<PolledFeed> {
   const outcome = await fetchFeedAt(feed.url, { etag: state.etag, lastModified: state.lastModified }, deps.fetchOptions);
-  const conflict = outcome.permanentUrl === undefined ? undefined : await followPermanentRedirect(feed, outcome.permanentUrl, deps.feeds);
-  const change = redirectConflictChange(state, conflict);
+  const found = outcome.permanentUrl === undefined ? undefined : await followPermanentRedirect(feed, outcome.permanentUrl, deps.feeds);
+  const change = redirectConflictChange(state, found);
+  const conflict = found?.conflict;
   const polled = { feedId: feed.id, ...(change ? { redirectConflict: change } : {}) };
   const nextDueAt = nextPollAt(feed, now.getTime());
   if (outcome.kind === 'not-modified') {
@@ -181,6 +182,6 @@ export function describePollOutcome(result: PollResult): string {
 /** The log line of a change of a feed's redirect conflict (`feed` names it as log lines do): the console's words for its health. */
 export function describeRedirectConflictChange(feed: string, redirect: RedirectConflictChange): string {
   if (redirect.change === 'cleared') return `feed ${feed} no longer redirects onto another feed’s URL`;
-  const { redirectsTo, redirectsToFeedId, redirectsToFeedName } = redirect.conflict;
-  return `feed ${feed} ${en.redirectConflict(redirectsTo, redirectsToFeedName, redirectsToFeedId)}`;
+  const { conflict, holderName } = redirect;
+  return `feed ${feed} ${en.redirectConflict(conflict.redirectsTo, holderName, conflict.redirectsToFeedId)}`;
 }

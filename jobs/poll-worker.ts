@@ -198,7 +198,7 @@ class PollLoop extends EventEmitter implements PollWorker {
     const redirect = result.redirectConflict;
     // Two feeds fetching one document is for an admin to resolve: warned of once, when it starts.
     if (redirect) {
-      const fields = { feedId: result.feedId, ...(redirect.change === 'found' ? redirect.conflict : {}) };
+      const fields = { feedId: result.feedId, ...(redirect.change === 'found' ? { ...redirect.conflict, redirectsToFeedName: redirect.holderName } : {}) };
       this.options.logger?.[redirect.change === 'found' ? 'warn' : 'info'](fields, describeRedirectConflictChange(result.feed ?? result.feedId, redirect));
     }
     const level = result.status === 'failed' || result.status === 'disabled' ? 'warn' : result.newItems > 0 ? 'info' : 'debug';

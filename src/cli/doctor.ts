@@ -4,7 +4,7 @@ import { ConfigError } from '../config/config-error.js';
 import { DEFAULT_CONFIG_FILE, ENVIRONMENT, loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { redirectConflicts } from '../commands/feed-health.js';
-import type { Feed, FeedState } from '../feeds/item.js';
+import type { Feed, FeedStateView } from '../feeds/item.js';
 import { FeedStore } from '../store/feeds.js';
 import { createKeys } from '../store/keys.js';
 import { SubscriptionStore } from '../store/subscriptions.js';
@@ -32,7 +32,7 @@ async function configResult(config: HeraldConfig, file: string): Promise<CheckRe
   };
 }
 
-type StoredFeed = { feed: Feed; state: FeedState };
+type StoredFeed = { feed: Feed; state: FeedStateView };
 
 function feedsResult(feeds: StoredFeed[], config: HeraldConfig): CheckResult {
   const disabled = feeds.filter(({ state }) => state.disabledReason !== undefined);

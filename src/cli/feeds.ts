@@ -4,7 +4,7 @@ import { healthOf, redirectConflicts, timeAgo } from '../commands/feed-health.js
 import { loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { feedIdFor } from '../feeds/feed-id.js';
-import type { Feed, FeedState } from '../feeds/item.js';
+import type { Feed, FeedState, FeedStateView } from '../feeds/item.js';
 import { OpmlError, parseOpml, toOpml } from '../feeds/opml.js';
 import { createPollQueue } from '../queue/poll-jobs.js';
 import { scheduleNewFeed } from '../queue/schedulers.js';
@@ -59,7 +59,7 @@ async function importOpml(file: string, config: HeraldConfig): Promise<string[]>
 }
 
 /** A table of every feed: id (what `remove` takes), who added it, its health, interval, section, name and URL. */
-function feedTable(entries: { feed: Feed; state: FeedState }[], now: Date): string {
+function feedTable(entries: { feed: Feed; state: FeedStateView }[], now: Date): string {
   if (entries.length === 0) return 'No feeds yet: list some under feeds: in herald.config.yaml, import an OPML file, or /addfeed in a chat.';
   const health = (state: FeedState): string => {
     const status = healthOf(state);

@@ -1,4 +1,4 @@
-import type { Feed, FeedState } from '../feeds/item.js';
+import type { Feed, FeedState, FeedStateView } from '../feeds/item.js';
 import { en } from '../i18n/en.js';
 import type { Messages } from '../i18n/index.js';
 
@@ -21,13 +21,13 @@ export function healthOf(state: FeedState): 'disabled' | 'failing' | 'ok' | 'new
  * "redirects permanently to <url>, which feed <name> (<id>) already fetches — remove one of
  * them", while both fetch one document; undefined otherwise (a disabled feed fetches nothing).
  */
-function describeRedirectConflict(state: FeedState, t: Messages = en): string | undefined {
+function describeRedirectConflict(state: FeedStateView, t: Messages = en): string | undefined {
   if (state.redirectsTo === undefined || healthOf(state) === 'disabled') return undefined;
   return t.redirectConflict(state.redirectsTo, state.redirectsToFeedName ?? '', state.redirectsToFeedId ?? '');
 }
 
 /** The feeds of `entries` whose permanent redirect leads onto another feed's URL, each with its describeRedirectConflict words (the console's lists). */
-export function redirectConflicts(entries: readonly { feed: Feed; state: FeedState }[]): { feed: Feed; conflict: string }[] {
+export function redirectConflicts(entries: readonly { feed: Feed; state: FeedStateView }[]): { feed: Feed; conflict: string }[] {
   return entries.flatMap(({ feed, state }) => {
     const conflict = describeRedirectConflict(state);
     return conflict === undefined ? [] : [{ feed, conflict }];
@@ -35,7 +35,7 @@ export function redirectConflicts(entries: readonly { feed: Feed; state: FeedSta
 }
 
 /** "✅ ok, last read 5 min ago" / "⚠️ 3 failures: <reason>" / "⛔ disabled: <reason>", then what redirects onto another feed (describeRedirectConflict). */
-export function describeHealth(state: FeedState, now: Date, t: Messages): string {
+export function describeHealth(state: FeedStateView, now: Date, t: Messages): string {
   const conflict = describeRedirectConflict(state, t);
   return conflict === undefined ? healthWords(state, now, t) : `${healthWords(state, now, t)}; ↪️ ${conflict}`;
 }

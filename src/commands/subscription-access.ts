@@ -1,4 +1,4 @@
-import type { Feed, FeedState } from '../feeds/item.js';
+import type { Feed, FeedStateView } from '../feeds/item.js';
 import { BRIEFING_LANGUAGES } from '../briefing/labels.js';
 import { primaryLanguage } from '../feeds/language.js';
 import { chooseReplyLanguage, messagesIn, type Messages, type ReplyLanguage } from '../i18n/index.js';
@@ -60,7 +60,7 @@ export async function saveSubscription(input: Pick<HandlerInput, 'services'>, su
 
 export interface FeedWithState {
   feed: Feed;
-  state: FeedState;
+  state: FeedStateView;
 }
 
 /**

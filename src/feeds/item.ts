@@ -71,11 +71,20 @@ export interface FeedState {
   disabledAt?: string;
   /**
    * Set while the feed's permanent redirect leads to a URL another feed holds, so both fetch one
-   * document (the store leaves that URL to the other feed and does not merge them): that URL, and
-   * the other feed's id and name (its URL when unnamed) as of the last poll. /status, /feeds and
-   * `herald feeds list` show it to whoever can remove one of the two.
+   * document (the store leaves that URL to the other feed and does not merge them): that URL and
+   * the other feed's id, as of the last poll. /status, /feeds and `herald feeds list` show it to
+   * whoever can remove one of the two, naming that feed as FeedStateView does.
    */
   redirectsTo?: string;
   redirectsToFeedId?: string;
-  redirectsToFeedName?: string;
+}
+
+/**
+ * A feed's poll state as FeedStore.listWithState gives it: a redirect conflict also names the
+ * feed holding the URL as it is named now (its URL when unnamed), undefined without a conflict.
+ * Not stored (that feed may be renamed), and required so that a state read on its own cannot be
+ * shown as a conflict naming no feed.
+ */
+export interface FeedStateView extends FeedState {
+  redirectsToFeedName: string | undefined;
 }

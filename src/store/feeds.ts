@@ -1,7 +1,7 @@
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from './client.js';
 import { feedIdFor } from '../feeds/feed-id.js';
-import type { Feed, FeedOrigin, FeedState } from '../feeds/item.js';
+import type { Feed, FeedOrigin, FeedState, FeedStateView } from '../feeds/item.js';
 import type { Keys } from './keys.js';
 import { batchesOf } from '../batches.js';
 import { readHashes } from './pipeline.js';
@@ -70,15 +70,15 @@ function stateFromHash(hash: Hash): FeedState {
 }
 
 /**
- * The poll that found a feed redirecting onto another feed's URL recorded that feed's name then:
- * here it is named as it is now, and the conflict is dropped once that feed is gone, else the
- * health would tell an admin who just removed it to remove one of the two until this feed's next
- * poll (which moves it to the URL).
+ * The poll that found a feed redirecting onto another feed's URL recorded that feed's id: here
+ * it is named as it is now, and the conflict is dropped once that feed is gone, else the health
+ * would tell an admin who just removed it to remove one of the two until this feed's next poll
+ * (which moves it to the URL). A name older states still hold is overwritten, so never shown.
  */
-function currentRedirects(entries: { feed: Feed; state: FeedState }[]): { feed: Feed; state: FeedState }[] {
+function currentRedirects(entries: { feed: Feed; state: FeedState }[]): { feed: Feed; state: FeedStateView }[] {
   const byId = new Map(entries.map(({ feed }) => [feed.id, feed]));
   return entries.map(({ feed, state }) => {
-    if (state.redirectsToFeedId === undefined) return { feed, state };
+    if (state.redirectsToFeedId === undefined) return { feed, state: { ...state, redirectsToFeedName: undefined } };
     const holder = byId.get(state.redirectsToFeedId);
     if (holder) return { feed, state: { ...state, redirectsToFeedName: redirectHolderName(holder) } };
     return { feed, state: { ...state, redirectsTo: undefined, redirectsToFeedId: undefined, redirectsToFeedName: undefined } };
@@ -200,7 +200,7 @@ export class FeedStore {
    * Every feed with its poll state, oldest first (for status and for scheduling), a redirect
    * conflict as it stands now (currentRedirects).
    */
-  async listWithState(): Promise<{ feed: Feed; state: FeedState }[]> {
+  async listWithState(): Promise<{ feed: Feed; state: FeedStateView }[]> {
     return currentRedirects((await this.getMany(await this.ids())).flatMap(({ feed, state }) => (feed ? [{ feed, state }] : [])));
   }
 

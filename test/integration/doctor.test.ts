@@ -152,7 +152,7 @@ describe('herald doctor', () => {
     expect(row(await runDoctor(file, quiet), 'feed redirects')).toMatchObject({ status: 'ok' });
 
     // As a poll records it when the store leaves the URL to the feed that holds it.
-    const conflict = { redirectsTo: holder.url, redirectsToFeedId: holder.id, redirectsToFeedName: 'News' };
+    const conflict = { redirectsTo: holder.url, redirectsToFeedId: holder.id };
     await feeds.saveState(moved.id, { consecutiveFailures: 0, lastSuccessAt: new Date().toISOString(), ...conflict });
     await feeds.saveState(disabled.id, { consecutiveFailures: 5, disabledReason: 'Disabled after 5 failed polls in a row', ...conflict });
     const results = await runDoctor(file, quiet);

@@ -136,7 +136,7 @@ describe('herald feeds list and remove', () => {
     const globe = (await feeds.findByUrl('https://globe.example/rss'))!;
     const wire = (await feeds.findByUrl('https://wire.example/feed.xml'))!;
     // As a poll records a permanent redirect onto a URL another feed holds.
-    await feeds.saveState(wire.id, { consecutiveFailures: 0, lastSuccessAt: new Date().toISOString(), redirectsTo: globe.url, redirectsToFeedId: globe.id, redirectsToFeedName: 'Globe' });
+    await feeds.saveState(wire.id, { consecutiveFailures: 0, lastSuccessAt: new Date().toISOString(), redirectsTo: globe.url, redirectsToFeedId: globe.id });
 
     const list = await herald('list');
     expect(list.code).toBe(0);

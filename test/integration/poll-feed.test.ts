@@ -227,15 +227,20 @@ describe('the poll worker', () => {
     const { feed: holder } = await deps.feeds.add({ url: feedServer.url('/followed.xml'), name: 'Followed News', intervalMinutes: 15 });
     const feed = await addFeed('/duplicate.xml');
     const conflict = `redirects permanently to ${holder.url}, which feed Followed News (${holder.id}) already fetches — remove one of them`;
-    const health = async () => describeHealth(await deps.feeds.getState(feed.id), new Date(clock), en);
+    // As /feeds shows it: the listing names the feed holding the URL.
+    const health = async () => describeHealth((await deps.feeds.listWithState()).find((entry) => entry.feed.id === feed.id)!.state, new Date(clock), en);
     const linesOf = (level: number, start: string) => logLines.filter((line) => line.feedId === feed.id && line.level === level && String(line.msg).startsWith(start));
     // A fetch, then two polls answered 304 (the redirect is followed at each).
     expect(await poll(feed.id)).toMatchObject({ status: 'fetched' });
     expect(await poll(feed.id)).toMatchObject({ status: 'not-modified' });
     expect(await poll(feed.id)).toMatchObject({ status: 'not-modified' });
     expect(await health()).toBe(`✅ ok, last read 0 min ago; ↪️ ${conflict}`);
+    // The state keeps the other feed's id, not its name, which may change.
+    expect(await deps.feeds.getState(feed.id)).toMatchObject({ redirectsTo: holder.url, redirectsToFeedId: holder.id });
+    expect(await deps.feeds.getState(feed.id)).not.toHaveProperty('redirectsToFeedName');
     await expect.poll(() => logLines.filter((line) => line.feedId === feed.id && String(line.msg).startsWith('feed polled')).length).toBe(3);
     expect(linesOf(40, `feed ${feed.url}`).map((line) => [line.msg, line.redirectsToFeedId])).toEqual([[`feed ${feed.url} ${conflict}`, holder.id]]);
+    expect(linesOf(40, `feed ${feed.url}`)[0]).toMatchObject({ redirectsTo: holder.url, redirectsToFeedName: 'Followed News' });
 
     // With the other feed removed, the next poll moves this one to the URL: the line goes, and the log says so once.
     await deps.feeds.remove(holder.id);

@@ -56,14 +56,14 @@ describe('feed state after polls', () => {
   });
 
   it('tells a redirect onto another feed’s URL when it starts, leads elsewhere or ends, not while it stays', () => {
-    const onto = { redirectsTo: 'https://a.example/feed', redirectsToFeedId: 'feed-a', redirectsToFeedName: 'A' };
+    const onto = { redirectsTo: 'https://a.example/feed', redirectsToFeedId: 'feed-a' };
     const before: FeedState = { consecutiveFailures: 0, ...onto };
-    expect(redirectConflictChange({ consecutiveFailures: 0 }, onto)).toEqual({ change: 'found', conflict: onto });
+    expect(redirectConflictChange({ consecutiveFailures: 0 }, { conflict: onto, holderName: 'A' })).toEqual({ change: 'found', conflict: onto, holderName: 'A' });
     expect(redirectConflictChange({ consecutiveFailures: 0 }, undefined)).toBeUndefined();
     // The other feed renamed: the health shows the new name, the log says nothing new.
-    expect(redirectConflictChange(before, { ...onto, redirectsToFeedName: 'A, renamed' })).toBeUndefined();
-    const elsewhere = { ...onto, redirectsTo: 'https://b.example/feed', redirectsToFeedId: 'feed-b' };
-    expect(redirectConflictChange(before, elsewhere)).toEqual({ change: 'found', conflict: elsewhere });
+    expect(redirectConflictChange(before, { conflict: onto, holderName: 'A, renamed' })).toBeUndefined();
+    const elsewhere = { conflict: { redirectsTo: 'https://b.example/feed', redirectsToFeedId: 'feed-b' }, holderName: 'B' };
+    expect(redirectConflictChange(before, elsewhere)).toEqual({ change: 'found', ...elsewhere });
     expect(redirectConflictChange(before, undefined)).toEqual({ change: 'cleared' });
     // A failed poll learns nothing of the redirect: it keeps what the last read found.
     expect(stateAfterFailure(before, { message: 'HTTP 500', delayMs: 1 }, NOW, 10)).toMatchObject(onto);
