@@ -36,13 +36,13 @@ const CREDIT_LINE = new RegExp(String.raw`^(?:\(\s*${CREDIT}.{0,300}\)|(?<openin
  * Frankfurt", "Jane Doe for NPR", "Jane Doe from wire reports"); what comes after is more names
  * and credits, or the clause of a sentence.
  */
-const AFTER_FIRST_NAME = /(?:[,;:–—]|(?<=\p{Ll})\.)\s/u;
+const AFTER_FIRST_NAME = /(?:[,;:]|(?<=\p{Ll})\.)\s|[–—]/u;
 /**
  * The lower-case words a credit's list of names holds: list and place words, "by", "additional",
  * desks ("the Europe desk", "Reuters staff") and the particles of names ("Ana de la Cruz",
  * "Jan van Dijk", "Ali bin Said").
  */
-const CREDIT_LIST_WORDS = ['and', 'by', 'in', 'for', 'at', 'of', 'the', 'with', 'from', 'additional', 'staff', 'desk', 'newsroom', 'bureau',
+const CREDIT_LIST_WORDS = ['and', 'by', 'in', 'for', 'at', 'on', 'of', 'the', 'with', 'from', 'via', 'additional', 'staff', 'desk', 'newsroom', 'bureau',
   'de', 'da', 'das', 'do', 'dos', 'du', 'del', 'della', 'der', 'den', 'di', 'la', 'le', 'van', 'von', 'ten', 'ter', 'bin', 'ibn', 'al', 'el', 'y', 'e', 'd'];
 /**
  * A lower-case word that is neither one of those nor a credit's ("edited by", "mixed by"): the

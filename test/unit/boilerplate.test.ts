@@ -116,6 +116,7 @@ describe('a line opening with a credit ("Produced by Jane Doe")', () => {
     'Research by Ana Lima and Tom Brown, published on Monday, found the drug halved deaths.',
     'Compiled by Eurostat, the figures show prices rose 2% in May.',
     'Produced by Jane Doe. The film opens on Friday.',
+    'Written and produced by Jane Doe—her third album—it was recorded in a week.',
   ];
   /** Lines that are only credits: names, desks, where and for whom, and list punctuation. */
   const credits = [
@@ -128,6 +129,7 @@ describe('a line opening with a credit ("Produced by Jane Doe")', () => {
     'Reporting by Reuters staff; Editing by Jan van Dijk',
     "Reporting by Jane O'Neil, Ali al-Hassan and Li Wei",
     'Compiled by J. Doe from wire reports',
+    'Reporting by Jane Doe in London, Li Wei on Capitol Hill; photos by Ana Lima via Reuters',
   ];
 
   it('is news when a clause follows the names, a credit when they end the line', () => {
