@@ -24,7 +24,32 @@ const AND_CREDIT_WORD_WRITTEN = ` and (?:${COORDINATED_CREDIT_WORDS.map((word) =
  * name must follow "by", so "Writing by hand helps" is left alone.
  */
 const CREDIT = String.raw`(?:(?:(?:[Aa]dditional )?[Rr]eporting|Writing|Editing|Compiled|Research|Produced)(?:${AND_CREDIT_WORD_WRITTEN})?|(?:Written|Reported|Edited)${AND_CREDIT_WORD_WRITTEN}) by `;
-const CREDIT_LINE = new RegExp(String.raw`^(?:\(\s*${CREDIT}.{0,300}\)|${CREDIT}\p{Lu}.{0,300})$`, 'u');
+/**
+ * A line that is a credit in brackets, or that opens with one and a name (the `opening` group):
+ * that one is a credit line only when it goes on as a list of names (isCreditLine), since
+ * "Produced by Steven Spielberg, the film opens Friday." opens a sentence the same way.
+ */
+const CREDIT_LINE = new RegExp(String.raw`^(?:\(\s*${CREDIT}.{0,300}\)|(?<opening>${CREDIT}\p{Lu}.{0,300}))$`, 'u');
+/**
+ * Where the first name of a credit ends: ", ", "; ", ": ", a dash, or ". " after a word (not an
+ * initial: "J. Doe"). What comes before is the name with where or for whom ("Jane Doe in
+ * Frankfurt", "Jane Doe for NPR", "Jane Doe from wire reports"); what comes after is more names
+ * and credits, or the clause of a sentence.
+ */
+const AFTER_FIRST_NAME = /(?:[,;:]|(?<=\p{Ll})\.)\s|[–—]/u;
+/**
+ * The lower-case words a credit's list of names holds: list and place words, "by", "additional",
+ * desks ("the Europe desk", "Reuters staff") and the particles of names ("Ana de la Cruz",
+ * "Jan van Dijk", "Ali bin Said").
+ */
+const CREDIT_LIST_WORDS = ['and', 'by', 'in', 'for', 'at', 'on', 'of', 'the', 'with', 'from', 'via', 'additional', 'staff', 'desk', 'newsroom', 'bureau',
+  'de', 'da', 'das', 'do', 'dos', 'du', 'del', 'della', 'der', 'den', 'di', 'la', 'le', 'van', 'von', 'ten', 'ter', 'bin', 'ibn', 'al', 'el', 'y', 'e', 'd'];
+/**
+ * A lower-case word that is neither one of those nor a credit's ("edited by", "mixed by"): the
+ * verb or noun of a clause. The start of a word only: not after an apostrophe, a hyphen, "@" or
+ * a dot ("O'Neil", "al-Hassan", "@janedoe", "reuters.com").
+ */
+const CLAUSE_WORD = new RegExp(String.raw`(?<![\p{L}\p{M}\p{N}'’@._/-])(?!(?:${CREDIT_LIST_WORDS.join('|')})(?![\p{L}\p{M}\p{N}])|\p{Ll}[\p{L}\p{M}-]* by\s)\p{Ll}`, 'u');
 /** WordPress's footer: "The post Title appeared first on Site." */
 const POST_APPEARED_LINE = /^the post .{1,300} appeared first on .{1,150}$/iu;
 /** A photo's caption or credit line: "Image by X/IDG", "Photo: AP", "Image credits: …", or a caption ending "(AP Photo/Name)". */
@@ -166,7 +191,7 @@ const MARKER_WORD = /Read [Mm]ore|READ MORE|Continue [Rr]eading|Keep [Rr]eading/
 
 /** A line with a hint in it, without the boilerplate that hint points to. */
 function cleanLine(line: string): string {
-  if (READ_MORE_LINE.test(line) || CREDIT_LINE.test(line) || POST_APPEARED_LINE.test(line) || (CAPTION_WORD.test(line) && CAPTION_LINE.test(line))) return '';
+  if (READ_MORE_LINE.test(line) || isCreditLine(line) || POST_APPEARED_LINE.test(line) || (CAPTION_WORD.test(line) && CAPTION_LINE.test(line))) return '';
   let cleaned = line.includes('(') ? line.replace(CREDIT_IN_BRACKETS, '') : line;
   if (POST_APPEARED_WORD.test(cleaned)) cleaned = cleaned.replace(POST_APPEARED_TAIL, '');
   if (CLICK_WORD.test(cleaned)) cleaned = withoutClickSentence(cleaned);
@@ -178,6 +203,15 @@ function cleanLine(line: string): string {
     cleaned = before === '' || ENDS_SENTENCE.test(before) || before.endsWith('…') ? before : `${before}…`;
   }
   return cleaned.replace(ELISION, '').trim();
+}
+
+/** Whether the whole line is a credit: one in brackets, or one whose names end the line rather than open a sentence. */
+function isCreditLine(line: string): boolean {
+  const credit = CREDIT_LINE.exec(line);
+  if (credit === null) return false;
+  if (credit.groups?.opening === undefined) return true;
+  const firstNameEnd = AFTER_FIRST_NAME.exec(line);
+  return firstNameEnd === null || !CLAUSE_WORD.test(line.slice(firstNameEnd.index + 1));
 }
 
 /** The line without the sentence that asks to click (found by its words first: a sentence pattern alone would backtrack over every long line). */

@@ -108,6 +108,50 @@ describe('coordinated credits ("Produced and edited by …")', () => {
   });
 });
 
+describe('a line opening with a credit ("Produced by Jane Doe")', () => {
+  /** Lines that go on as a sentence after the names: news, kept whole. */
+  const sentences = [
+    'Produced by Steven Spielberg, the film opens Friday.',
+    'Produced by Steven Spielberg, Jaws opens on Friday.',
+    'Research by Ana Lima and Tom Brown, published on Monday, found the drug halved deaths.',
+    'Compiled by Eurostat, the figures show prices rose 2% in May.',
+    'Produced by Jane Doe. The film opens on Friday.',
+    'Written and produced by Jane Doe—her third album—it was recorded in a week.',
+  ];
+  /** Lines that are only credits: names, desks, where and for whom, and list punctuation. */
+  const credits = [
+    'Produced by Jane Doe',
+    'Produced by Jane Doe and John Smith.',
+    'Produced by Jane Doe for NPR',
+    'Reporting by Jane Doe; Editing by John Smith',
+    'Reporting by Jane Doe in Frankfurt, additional reporting by Li Wei; editing by Tom Brown',
+    'Produced by Jane Doe, edited by John Smith, mixed by Ana de la Cruz.',
+    'Reporting by Reuters staff; Editing by Jan van Dijk',
+    "Reporting by Jane O'Neil, Ali al-Hassan and Li Wei",
+    'Compiled by J. Doe from wire reports',
+    'Reporting by Jane Doe in London, Li Wei on Capitol Hill; photos by Ana Lima via Reuters',
+  ];
+
+  it('is news when a clause follows the names, a credit when they end the line', () => {
+    for (const sentence of sentences) expect(stripBoilerplate(`The studio had a good year.\n${sentence}`), sentence).toBe(`The studio had a good year.\n${sentence}`);
+    for (const credit of credits) expect(stripBoilerplate(`The studio had a good year.\n${credit}`), credit).toBe('The studio had a good year.');
+  });
+
+  it('whatever the credit, the names and the clause', () => {
+    const verb = fc.constantFrom('Produced', 'Compiled', 'Reporting', 'Additional reporting', 'Writing', 'Editing', 'Research', 'Produced and edited', 'Written and reported');
+    const name = fc.constantFrom('Jane Doe', 'Steven Spielberg', 'Li Wei', 'Ana de la Cruz', "Seán O'Neil", 'Ali al-Hassan', 'J. R. Smith', 'Jan van Dijk', 'NPR');
+    const names = fc.tuple(name, fc.option(name, { nil: undefined }), fc.constantFrom('', ' in Frankfurt', ' for NPR')).map(([first, second, where]) => `${first}${second === undefined ? '' : ` and ${second}`}${where}`);
+    const credit = fc.tuple(verb, names).map(([opening, who]) => `${opening} by ${who}`);
+    const clause = fc.constantFrom('the film opens on Friday', 'it sold a million copies', 'Jaws opens on Friday', 'the report found that prices rose', 'she said the talks had failed', 'Nvidia shares rose 4%');
+    fc.assert(fc.property(credit, clause, fc.constantFrom('', '.'), (written, news, end) => {
+      expect(stripBoilerplate(`The talks failed.\n${written}${end}`), written).toBe('The talks failed.');
+      expect(stripBoilerplate(`The talks failed.\n(${written})`), written).toBe('The talks failed.');
+      const sentence = `${written}, ${news}.`;
+      expect(stripBoilerplate(`The talks failed.\n${sentence}`)).toBe(`The talks failed.\n${sentence}`);
+    }));
+  });
+});
+
 describe('stripBoilerplate over many lines', () => {
   /** Lines made of hint words (in any case), brackets, boilerplate and plain words. */
   const line = fc.array(fc.oneof(
