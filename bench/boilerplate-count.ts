@@ -6,7 +6,9 @@
 import type { Item } from '../src/feeds/item.js';
 
 const KINDS = {
-  'credits/bylines': /\b(?:reporting|writing|editing) by \p{Lu}/iu,
+  // A credit opens with a capital ("Reporting by Jane Doe"): "was produced by Konstantin Ernst" is news.
+  // Not /i: under it \p{Lu} matches any letter, and "Reporting by phone" would count.
+  'credits/bylines': /\b(?:[Aa]dditional reporting|Reporting|Writing|Editing|Produced|Compiled|Research) by \p{Lu}/u,
   '[…] elisions': /\[\s*(?:…|\.\.\.)\s*\]/u,
   'read more/continue reading': /\b(?:read more|continue reading|keep reading|read (?:this|the) (?:article|story) in full)\b/iu,
   '"The post … appeared first on …"': /\bappeared first on\b/iu,
