@@ -14,7 +14,10 @@ function followedItems(story: Story, subscription: Following): Item[] {
   const feeds = new Set(subscription.feedIds);
   const sections = new Set(subscription.sections);
   const follows = (item: Item) => (feeds.size === 0 || feeds.has(item.feedId)) && (sections.size === 0 || (item.section !== undefined && sections.has(item.section)));
-  return story.items.flatMap((item) => (follows(item) ? [item] : (story.copies?.[item.id]?.filter(follows).slice(0, 1) ?? [])));
+  return story.items.flatMap((item) => {
+    const followed = follows(item) ? item : story.copies?.[item.id]?.find(follows);
+    return followed ? [followed] : [];
+  });
 }
 
 /**
