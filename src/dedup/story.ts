@@ -9,6 +9,11 @@ export interface Story {
   id: string;
   /** All items of the story, oldest first. */
   items: Item[];
+  /**
+   * Item id → the same entry as other feeds listed it (an exact duplicate, stored once), for
+   * whoever follows one of those feeds and not the item's own.
+   */
+  copies?: Record<string, Item[]>;
   /** ISO time of the newest item. */
   updatedAt: string;
   /** Set when this story was delivered before (to the same subscription) and gained items since. */

@@ -2,7 +2,7 @@ import type { RedisClient } from './client.js';
 import { exactKeys } from '../dedup/exact-keys.js';
 import type { Item } from '../feeds/item.js';
 import type { Keys } from './keys.js';
-import { getAll } from './pipeline.js';
+import { getAll, readSpreadHashes } from './pipeline.js';
 import { withStoreScripts } from './scripts.js';
 
 const DAY_MS = 86_400_000;
@@ -25,6 +25,31 @@ export interface ItemStoreOptions {
   retentionDays: number;
 }
 
+/**
+ * What an entry stored under another feed's item keeps of this feed's listing: the entry is
+ * stored once, but still belongs to every feed that lists it (a wire story several outlets
+ * carry, an aggregator's link to an outlet's post, a feed redirected onto another's document).
+ */
+type ItemCopy = Pick<Item, 'id' | 'feedId' | 'sourceName' | 'url' | 'section' | 'firstSeenAt'>;
+
+function copyOf({ id, feedId, sourceName, url, section, firstSeenAt }: Item): ItemCopy {
+  return { id, feedId, sourceName, url, section, firstSeenAt };
+}
+
+/**
+ * The copies other feeds listed of each stored item (see ItemStore.addNewCountingDuplicates),
+ * as items: the original's content as the copy's feed listed it and since it did.
+ */
+export async function readCopies(redis: RedisClient, keys: Keys, originals: Item[]): Promise<Item[][]> {
+  const hashes = await readSpreadHashes(redis, originals.map((item) => keys.itemCopies(item.id)));
+  return hashes.map((hash, index) => {
+    const original = originals[index]!;
+    // A feed listing one entry twice (two guids, one link) holds the original already.
+    const copies = Object.values(hash).map((json) => JSON.parse(json) as ItemCopy).filter((copy) => copy.feedId !== original.feedId);
+    return copies.map((copy): Item => ({ ...original, ...copy, url: copy.url ?? original.url, section: copy.section }));
+  });
+}
+
 /** Stored items by id in one MGET, in the order given; expired ones are left out. */
 export async function readItems(redis: RedisClient, keys: Keys, ids: string[]): Promise<Item[]> {
   if (ids.length === 0) return [];
@@ -35,7 +60,7 @@ export async function readItems(redis: RedisClient, keys: Keys, ids: string[]): 
 /**
  * Ingested items in Redis: each item as JSON with a ttl of the retention period, an index sorted
  * by publication time for composing briefings, and one marker per exact-duplicate key so an
- * entry seen in any feed is stored once.
+ * entry seen in any feed is stored once (the other feeds that list it are kept as its copies).
  */
 export class ItemStore {
   private readonly redis: RedisClient;
@@ -62,7 +87,8 @@ export class ItemStore {
 
   /**
    * addNew, also counting the duplicates: entries whose guid, URL or content another item
-   * claimed first (an entry a feed lists again is not one).
+   * claimed first (an entry a feed lists again is not one). A duplicate is not stored, but is
+   * recorded as a copy of the item it duplicates (see readCopies).
    */
   async addNewCountingDuplicates(items: Item[], now = new Date()): Promise<{ fresh: Item[]; duplicates: number }> {
     if (items.length === 0) return { fresh: [], duplicates: 0 };
@@ -77,8 +103,14 @@ export class ItemStore {
     }
     await this.claimMarkers(claims.filter((claim) => claim.owner === undefined), ttl);
     const duplicates = claims.filter((claim) => claim.owner !== undefined && claim.owner !== claim.item.id);
-    // A duplicate's markers go to the item it duplicates, so what matches the copy matches the original.
-    await Promise.all(duplicates.flatMap(({ item, markers, owner }) => markers.map((marker) => this.redis.heraldHandOverMarker(marker, item.id, owner!, ttl))));
+    // A duplicate's markers go to the item it duplicates, so what matches the copy matches the
+    // original; the copy is recorded on it (its first sighting per feed), so it still counts for its feed.
+    await Promise.all(
+      duplicates.flatMap(({ item, markers, owner }) => [
+        ...markers.map((marker) => this.redis.heraldHandOverMarker(marker, item.id, owner!, ttl)),
+        this.redis.heraldHsetnxWithTtl(this.keys.itemCopies(owner!), item.feedId, JSON.stringify(copyOf(item)), ttl),
+      ]),
+    );
     // Only an item that claimed a marker just now is new: one whose markers were all its own already was seen before.
     const keep = claims.filter((claim) => claim.owner === undefined && claim.claimedAny && Date.parse(claim.item.publishedAt) >= oldestKept);
     const added = await Promise.all(keep.map(({ item }) => this.store(item, ttl)));

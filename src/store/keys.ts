@@ -33,6 +33,8 @@ export interface Keys {
   urlsOfFeed(feedId: string): string;
   /** String: one item as JSON. */
   item(itemId: string): string;
+  /** Hash: feed id → an ItemCopy of the item, for each other feed that listed the same entry (see ItemStore). */
+  itemCopies(itemId: string): string;
   /** Sorted set of item ids scored by publishedAt (ms). */
   itemsByPublished(): string;
   /** String: marks one exact-duplicate key (see exactKeys) as seen; holds the id of the item that claimed it. */
@@ -90,6 +92,7 @@ export function createKeys(prefix = 'herald'): Keys {
     feedUrls: () => under('{feeds}', 'feed-urls'),
     urlsOfFeed: (feedId) => under('{feeds}', 'feed-urls', feedId),
     item: (itemId) => under('item', itemId),
+    itemCopies: (itemId) => under('item-copies', itemId),
     itemsByPublished: () => under('items', 'by-published'),
     seen: (exactKey) => under('seen', digest(exactKey)),
     pollDue: () => under('{feeds}', 'poll-due'),

@@ -41,3 +41,9 @@ export async function readHashes(redis: RedisClient, keys: readonly string[]): P
     return hash;
   });
 }
+
+/** Each hash of `keys` as HGETALL returns it, the keys in any slots: readHashes on a single server; on a cluster one HGETALL each, sent together. */
+export async function readSpreadHashes(redis: RedisClient, keys: readonly string[]): Promise<Record<string, string>[]> {
+  if (keys.length === 0) return [];
+  return isCluster(redis) ? Promise.all(keys.map((key) => redis.hgetall(key))) : readHashes(redis, keys);
+}

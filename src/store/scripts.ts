@@ -24,6 +24,15 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return redis.call('EXPIRE', KEYS[1], ARGV[3])`;
 
 /**
+ * KEYS[1] a hash; ARGV[1] a field, ARGV[2] its value, ARGV[3] the hash's ttl (s). Sets the field
+ * unless it is set already (the first value stays), and renews the ttl either way.
+ */
+const HSETNX_WITH_TTL = `
+local set = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return set`;
+
+/**
  * KEYS[1] a seen marker; ARGV[1] the claiming item's id, ARGV[2] ttl (s), ARGV[3] '1' to claim
  * the marker when nobody holds it, '0' only to look. Refreshes the ttl of a held marker.
  * Returns the holder ('' when unheld and only looked at) and 1 when claimed just now, else 0.
@@ -192,6 +201,7 @@ declare module 'ioredis' {
     heraldReadHashes(keyCount: number, ...keysThenFields: string[]): Result<Array<Array<string | null>>, Context>;
     heraldHsetIfExists(guardKey: string, targetKey: string, replace: '0' | '1', ...fieldsAndValues: string[]): Result<number, Context>;
     heraldHsetWithTtl(key: string, field: string, value: string, ttlSeconds: string): Result<number, Context>;
+    heraldHsetnxWithTtl(key: string, field: string, value: string, ttlSeconds: string): Result<number, Context>;
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
     heraldHandOverMarker(markerKey: string, itemId: string, ownerId: string, ttlSeconds: string): Result<number, Context>;
     heraldReleaseLock(lockKey: string, token: string): Result<number, Context>;
@@ -212,6 +222,7 @@ export function withStoreScripts<Client extends RedisClient>(redis: Client): Cli
     redis.defineCommand('heraldRemoveFeed', { numberOfKeys: 8, lua: REMOVE_FEED });
     redis.defineCommand('heraldHsetIfExists', { numberOfKeys: 2, lua: HSET_IF_EXISTS });
     redis.defineCommand('heraldHsetWithTtl', { numberOfKeys: 1, lua: HSET_WITH_TTL });
+    redis.defineCommand('heraldHsetnxWithTtl', { numberOfKeys: 1, lua: HSETNX_WITH_TTL });
     redis.defineCommand('heraldClaimMarker', { numberOfKeys: 1, lua: CLAIM_MARKER });
     redis.defineCommand('heraldHandOverMarker', { numberOfKeys: 1, lua: HAND_OVER_MARKER });
     redis.defineCommand('heraldReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });

@@ -5,11 +5,19 @@ import type { Subscription } from './model.js';
 
 type Following = Pick<Subscription, 'feedIds' | 'sections'>;
 
-/** The items of a story a subscription follows: those of its feeds and sections (all when it names none). */
+/**
+ * The items of a story a subscription follows: those of its feeds and sections (all when it
+ * names none). An item of another feed counts as listed by a followed one that carries the same
+ * entry (a copy, see Story.copies); each entry once, so a copy never makes a story look updated.
+ */
 function followedItems(story: Story, subscription: Following): Item[] {
   const feeds = new Set(subscription.feedIds);
   const sections = new Set(subscription.sections);
-  return story.items.filter((item) => (feeds.size === 0 || feeds.has(item.feedId)) && (sections.size === 0 || (item.section !== undefined && sections.has(item.section))));
+  const follows = (item: Item) => (feeds.size === 0 || feeds.has(item.feedId)) && (sections.size === 0 || (item.section !== undefined && sections.has(item.section)));
+  return story.items.flatMap((item) => {
+    const followed = follows(item) ? item : story.copies?.[item.id]?.find(follows);
+    return followed ? [followed] : [];
+  });
 }
 
 /**

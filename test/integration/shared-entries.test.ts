@@ -1,0 +1,177 @@
+/**
+ * An entry two feeds list is stored once (exact dedup across feeds), under the feed polled
+ * first; it must still reach a chat that follows only the other feed, and only once.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPollFeedDeps, pollFeed, type PollFeedDeps, type PollResult } from '../../jobs/poll-feed.js';
+import type { Briefing, Bullet } from '../../src/briefing/model.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { Feed } from '../../src/feeds/item.js';
+import { createRedisConnection } from '../../src/queue/connection.js';
+import { BriefingStore } from '../../src/store/briefings.js';
+import { createKeys } from '../../src/store/keys.js';
+import { RedisStoryEngine } from '../../src/store/story-engine.js';
+import { SubscriptionStore } from '../../src/store/subscriptions.js';
+import { composeForSubscription } from '../../src/subscriptions/compose-for-subscription.js';
+import type { Subscription } from '../../src/subscriptions/model.js';
+import { startFeedServer, type FeedServer } from '../emulators/feed-server.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+import { TEST_CONFIG, telegramChat } from '../support/subscription-fixtures.js';
+
+const PREFIX = 'shared-test';
+const HOUR_MS = 3_600_000;
+/** When the entries were published; polls and briefings follow within hours. */
+const START = Date.now();
+
+let server: TestRedis;
+let redis: Redis;
+let feedServer: FeedServer;
+let deps: PollFeedDeps;
+let subscriptions: SubscriptionStore;
+/** The poll worker's clock. */
+let clock = START;
+
+interface Entry {
+  /** Its link (and guid) on the outlet's site. */
+  link: string;
+  title: string;
+  text: string;
+  minutesAgo: number;
+}
+
+/** One RSS document named `name`, listing the given entries. */
+function rss(name: string, entries: Entry[]): string {
+  const items = entries.map(
+    (entry) =>
+      `<item><guid>${entry.link}</guid><link>${entry.link}</link><title>${entry.title}</title>` +
+      `<description>${entry.text}</description><pubDate>${new Date(START - entry.minutesAgo * 60_000).toUTCString()}</pubDate></item>`,
+  );
+  return `<?xml version="1.0"?><rss version="2.0"><channel><title>${name}</title><link>https://${name}.example/</link>${items.join('')}</channel></rss>`;
+}
+
+const wire: Entry = {
+  link: 'https://news.example/wire/flood',
+  title: 'River flood closes the old town bridge',
+  text: 'Rising water closed the bridge at dawn. Engineers expect it to reopen on Friday.',
+  minutesAgo: 30,
+};
+const outletOnly: Entry = {
+  link: 'https://news.example/outlet/orchestra',
+  title: 'Orchestra announces its winter season',
+  text: 'Twelve concerts are planned, three of them premieres. Tickets go on sale next week.',
+  minutesAgo: 50,
+};
+const aggregatorOnly: Entry = {
+  link: 'https://news.example/other/marathon',
+  title: 'Marathon route moves to the harbour',
+  text: 'Runners will pass the lighthouse this year. The city expects forty thousand spectators.',
+  minutesAgo: 40,
+};
+
+async function addFeed(path: string, name: string): Promise<Feed> {
+  return (await deps.feeds.add({ url: feedServer.url(path), name, intervalMinutes: 15 })).feed;
+}
+
+/** Polls the feed at `at` and records the poll, as the poll worker does. */
+async function poll(feed: Feed, at: number): Promise<PollResult> {
+  clock = at;
+  const { result, finished } = await pollFeed(feed.id, (await deps.feeds.get(feed.id))!, await deps.feeds.getState(feed.id), deps);
+  await deps.queue.finish([finished], at);
+  return result;
+}
+
+/** A chat following only these feeds. */
+async function chatFollowing(chatId: number, feeds: Feed[]): Promise<Subscription> {
+  const chat = telegramChat(chatId, { feedIds: feeds.map((feed) => feed.id) });
+  await subscriptions.upsert(chat);
+  return chat;
+}
+
+/** The chat's scheduled briefing at `at` (recorded as delivered, its window moved on). */
+async function briefingAt(chat: Subscription, at: number): Promise<Briefing | null> {
+  const composeDeps = { redis, prefix: PREFIX, config: TEST_CONFIG, subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)) };
+  return composeForSubscription((await subscriptions.get(chat.id))!, composeDeps, { now: new Date(at) });
+}
+
+const bullets = (briefing: Briefing | null): Bullet[] => (briefing?.sections ?? []).flatMap((section) => section.bullets);
+const headlines = (briefing: Briefing | null) => bullets(briefing).map((bullet) => bullet.headline).sort();
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = createRedisConnection(server.url);
+  feedServer = await startFeedServer();
+  subscriptions = new SubscriptionStore(redis, createKeys(PREFIX));
+  const config = parseConfig({ redis: { prefix: PREFIX }, fetch: { allowHosts: [feedServer.host] } });
+  const engine = new RedisStoryEngine(redis, PREFIX);
+  deps = { ...createPollFeedDeps(redis, config, { onNewItems: async (items) => void (await engine.addItems(items)) }), now: () => new Date(clock) };
+});
+afterAll(async () => {
+  redis.disconnect();
+  await feedServer.close();
+  await server.stop();
+});
+beforeEach(async () => {
+  await redis.flushall();
+});
+
+describe('an entry two feeds list', () => {
+  it('reaches a chat that follows only the feed polled second, credited to that feed, and is still counted as a duplicate there', async () => {
+    feedServer.setFeed('/aggregator.xml', rss('aggregator', [wire, aggregatorOnly]));
+    feedServer.setFeed('/outlet.xml', rss('outlet', [wire, outletOnly]));
+    const aggregator = await addFeed('/aggregator.xml', 'Aggregator');
+    const outlet = await addFeed('/outlet.xml', 'Outlet');
+    expect(await poll(aggregator, START)).toMatchObject({ status: 'fetched', newItems: 2 });
+    expect(await poll(outlet, START)).toMatchObject({ status: 'fetched', newItems: 1, duplicatesDropped: 1 });
+
+    const briefing = await briefingAt(await chatFollowing(1, [outlet]), START + HOUR_MS);
+    expect(headlines(briefing)).toEqual([outletOnly.title, wire.title].sort());
+    expect(bullets(briefing).find((bullet) => bullet.headline === wire.title)).toMatchObject({ sources: [{ name: 'Outlet', url: wire.link }], items: [wire.link] });
+  });
+
+  it('reaches a chat that follows only a feed whose permanent redirect leads onto another feed’s URL', async () => {
+    feedServer.setFeed('/followed.xml', rss('followed', [wire, aggregatorOnly]));
+    feedServer.redirect('/moving.xml', feedServer.url('/followed.xml'), 301);
+    const holder = await addFeed('/followed.xml', 'Followed');
+    const moving = await addFeed('/moving.xml', 'Moving');
+    await poll(holder, START);
+    expect(await poll(moving, START)).toMatchObject({ status: 'fetched', newItems: 0, duplicatesDropped: 2 });
+    expect((await deps.feeds.getState(moving.id)).redirectsToFeedId).toBe(holder.id);
+
+    expect(headlines(await briefingAt(await chatFollowing(2, [moving]), START + HOUR_MS))).toEqual([aggregatorOnly.title, wire.title].sort());
+  });
+
+  it('reaches the chat once when the second feed lists it after a briefing, and not again a chat that had it from the first feed', async () => {
+    feedServer.setFeed('/aggregator.xml', rss('aggregator', [wire, aggregatorOnly]));
+    feedServer.setFeed('/outlet.xml', rss('outlet', [outletOnly]));
+    const aggregator = await addFeed('/aggregator.xml', 'Aggregator');
+    const outlet = await addFeed('/outlet.xml', 'Outlet');
+    const outletReader = await chatFollowing(3, [outlet]);
+    const bothReader = await chatFollowing(4, [aggregator, outlet]);
+    await poll(aggregator, START);
+    await poll(outlet, START);
+    expect(headlines(await briefingAt(outletReader, START + HOUR_MS))).toEqual([outletOnly.title]);
+    expect(headlines(await briefingAt(bothReader, START + HOUR_MS))).toEqual([aggregatorOnly.title, outletOnly.title, wire.title].sort());
+
+    // The outlet picks up the wire story later.
+    feedServer.setFeed('/outlet.xml', rss('outlet', [wire, outletOnly]));
+    await poll(outlet, START + 2 * HOUR_MS);
+    expect(headlines(await briefingAt(outletReader, START + 3 * HOUR_MS))).toEqual([wire.title]);
+    expect(headlines(await briefingAt(bothReader, START + 3 * HOUR_MS))).toEqual([]);
+    await poll(outlet, START + 4 * HOUR_MS);
+    expect(headlines(await briefingAt(outletReader, START + 5 * HOUR_MS))).toEqual([]);
+  });
+
+  it('counts for the second feed when only the text is the same, linking to that feed’s own page', async () => {
+    const outletLink = 'https://outlet.example/2026/flood';
+    feedServer.setFeed('/aggregator.xml', rss('aggregator', [wire]));
+    feedServer.setFeed('/outlet.xml', rss('outlet', [{ ...wire, link: outletLink }]));
+    const aggregator = await addFeed('/aggregator.xml', 'Aggregator');
+    const outlet = await addFeed('/outlet.xml', 'Outlet');
+    await poll(aggregator, START);
+    expect(await poll(outlet, START)).toMatchObject({ newItems: 0, duplicatesDropped: 1 });
+
+    const briefing = await briefingAt(await chatFollowing(5, [outlet]), START + HOUR_MS);
+    expect(bullets(briefing)).toMatchObject([{ headline: wire.title, sources: [{ name: 'Outlet', url: outletLink }], items: [outletLink] }]);
+  });
+});
