@@ -51,6 +51,12 @@ export interface PollFeedDeps {
   disableAfterFailures: number;
   /** Receives each poll's newly stored items (the story engine plugs in here). */
   onNewItems?: (items: Item[], feed: Feed) => Promise<void>;
+  /**
+   * Receives, after onNewItems, the ids of stored items that this poll's entries newly listed
+   * as copies (see ItemStore.addNewCountingDuplicates): their stories changed for this feed's
+   * followers though no item was added (breaking-news alerts plug in here).
+   */
+  onCopies?: (originalIds: string[], feed: Feed) => Promise<void>;
   now?: () => Date;
   /** 0..1, for backoff jitter. */
   random?: () => number;
@@ -98,8 +104,9 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
     feedLink: outcome.finalUrl,
     now,
   });
-  const { fresh, duplicates } = await deps.items.addNewCountingDuplicates(ingested.items, now);
+  const { fresh, duplicates, copied } = await deps.items.addNewCountingDuplicates(ingested.items, now);
   if (fresh.length > 0) await deps.onNewItems?.(fresh, feed);
+  if (copied.length > 0) await deps.onCopies?.(copied, feed);
   const result: PollResult = {
     ...polled,
     status: 'fetched',
@@ -154,7 +161,7 @@ export async function pollFeed(feedId: string, feed: Feed | undefined, state: Fe
 export function createPollFeedDeps(
   redis: RedisClient,
   config: Pick<HeraldConfig, 'redis' | 'defaults' | 'fetch'>,
-  extra: Partial<Pick<PollFeedDeps, 'onNewItems' | 'fetchOptions'>> = {},
+  extra: Partial<Pick<PollFeedDeps, 'onNewItems' | 'onCopies' | 'fetchOptions'>> = {},
 ): PollFeedDeps {
   const keys = createKeys(config.redis.prefix);
   return {

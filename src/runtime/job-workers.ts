@@ -23,16 +23,23 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
   const prefix = config.redis.prefix;
   const engine = new RedisStoryEngine(redis, prefix);
   const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing };
+  // The items are stored (and placed) by now: a failed alert must not fail (and retry) the poll.
+  const alertBreaking = async (storyIds: () => Promise<string[]>): Promise<void> => {
+    try {
+      await alertBreakingStories(await storyIds(), breakingDeps);
+    } catch (error) {
+      logger.error({ err: error }, 'breaking-news alerts failed');
+    }
+  };
   const pollDeps = createPollFeedDeps(redis, config, {
     ...(options.fetchOptions ? { fetchOptions: options.fetchOptions } : {}),
     onNewItems: async (items) => {
       const placements = await engine.addItems(items);
       metrics?.itemsPlaced(placements);
-      // The items are stored and placed by now: a failed alert must not fail (and retry) the poll.
-      await alertBreakingStories(placements.map((placement) => placement.storyId), breakingDeps).catch((error: unknown) =>
-        logger.error({ err: error }, 'breaking-news alerts failed'),
-      );
+      await alertBreaking(async () => placements.map((placement) => placement.storyId));
     },
+    // A copy adds no item to a story, but the copy's feed's followers read the story through it now.
+    onCopies: (originalIds) => alertBreaking(async () => [...(await engine.storiesOf(originalIds)).values()]),
   });
   const summaries = llmSummaryHooks({ redis, keys: stores.keys, config, logger, metrics });
   const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), summaries, deliverQueue: queues.deliver };

@@ -88,10 +88,12 @@ export class ItemStore {
   /**
    * addNew, also counting the duplicates: entries whose guid, URL or content another item
    * claimed first (an entry a feed lists again is not one). A duplicate is not stored, but is
-   * recorded as a copy of the item it duplicates (see readCopies).
+   * recorded as a copy of the item it duplicates (see readCopies); `copied` names the items
+   * that gained a copy from these items' feed just now, as their stories may now reach that
+   * feed's followers (breaking news) though no item was added to them.
    */
-  async addNewCountingDuplicates(items: Item[], now = new Date()): Promise<{ fresh: Item[]; duplicates: number }> {
-    if (items.length === 0) return { fresh: [], duplicates: 0 };
+  async addNewCountingDuplicates(items: Item[], now = new Date()): Promise<{ fresh: Item[]; duplicates: number; copied: string[] }> {
+    if (items.length === 0) return { fresh: [], duplicates: 0, copied: [] };
     const ttl = String(Math.ceil(this.retentionMs / 1000));
     const oldestKept = now.getTime() - this.retentionMs;
     const claims: Claim[] = items.map((item) => ({ item, markers: [...new Set(exactKeys(item).map((key) => this.keys.seen(key)))].sort(), next: 0, claimedAny: false }));
@@ -105,17 +107,16 @@ export class ItemStore {
     const duplicates = claims.filter((claim) => claim.owner !== undefined && claim.owner !== claim.item.id);
     // A duplicate's markers go to the item it duplicates, so what matches the copy matches the
     // original; the copy is recorded on it (its first sighting per feed), so it still counts for its feed.
-    await Promise.all(
-      duplicates.flatMap(({ item, markers, owner }) => [
-        ...markers.map((marker) => this.redis.heraldHandOverMarker(marker, item.id, owner!, ttl)),
-        this.redis.heraldHsetnxWithTtl(this.keys.itemCopies(owner!), item.feedId, JSON.stringify(copyOf(item)), ttl),
-      ]),
-    );
+    const [recorded] = await Promise.all([
+      Promise.all(duplicates.map(({ item, owner }) => this.redis.heraldHsetnxWithTtl(this.keys.itemCopies(owner!), item.feedId, JSON.stringify(copyOf(item)), ttl))),
+      ...duplicates.flatMap(({ item, markers, owner }) => markers.map((marker) => this.redis.heraldHandOverMarker(marker, item.id, owner!, ttl))),
+    ]);
+    const copied = [...new Set(duplicates.filter((_duplicate, index) => recorded[index] === 1).map(({ owner }) => owner!))];
     // Only an item that claimed a marker just now is new: one whose markers were all its own already was seen before.
     const keep = claims.filter((claim) => claim.owner === undefined && claim.claimedAny && Date.parse(claim.item.publishedAt) >= oldestKept);
     const added = await Promise.all(keep.map(({ item }) => this.store(item, ttl)));
     const fresh = new Set(keep.filter((_claim, index) => added[index]).map(({ item }) => item));
-    return { fresh: items.filter((item) => fresh.has(item)), duplicates: duplicates.length };
+    return { fresh: items.filter((item) => fresh.has(item)), duplicates: duplicates.length, copied };
   }
 
   /**

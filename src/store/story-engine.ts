@@ -131,7 +131,7 @@ export class RedisStoryEngine {
   }
 
   /** The story each of these (earlier) items was placed in, where it is still remembered. */
-  private async storiesOf(itemIds: string[]): Promise<Map<string, string>> {
+  async storiesOf(itemIds: string[]): Promise<Map<string, string>> {
     const unique = [...new Set(itemIds)];
     const stories = await Promise.all(unique.map((id) => this.redis.get(this.keys.storyOf(id))));
     return new Map(unique.flatMap((id, index) => (stories[index] === null ? [] : [[id, stories[index]!] as const])));

@@ -295,11 +295,12 @@ describe('ItemStore.addNew', () => {
     expect(await items.addNew(reprints, NOW)).toEqual([]);
   });
 
-  it('counts as duplicates the entries another item claimed first, not those a feed lists again', async () => {
+  it('counts as duplicates the entries another item claimed first, not those a feed lists again, and names the items that gained a copy just now', async () => {
     const first = [item({ id: 'k1', url: 'https://example.com/k' }), item({ id: 'k2', url: 'https://example.com/k2' })];
-    expect(await items.addNewCountingDuplicates(first, NOW)).toEqual({ fresh: first, duplicates: 0 });
+    expect(await items.addNewCountingDuplicates(first, NOW)).toEqual({ fresh: first, duplicates: 0, copied: [] });
     const reprint = item({ id: 'k9', feedId: 'feed-b', url: 'https://example.com/k' });
-    expect(await items.addNewCountingDuplicates([...first, reprint], NOW)).toEqual({ fresh: [], duplicates: 1 });
+    expect(await items.addNewCountingDuplicates([...first, reprint], NOW)).toEqual({ fresh: [], duplicates: 1, copied: ['k1'] });
+    expect(await items.addNewCountingDuplicates([reprint], NOW)).toEqual({ fresh: [], duplicates: 1, copied: [] });
   });
 
   it('scopes short guids to their feed: two feeds both numbering from 1 are different entries', async () => {
