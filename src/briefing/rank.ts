@@ -1,5 +1,6 @@
 import { storySources, type Story } from '../dedup/story.js';
 import type { KeywordMatcher } from './keywords.js';
+import { ITEM_TEXT_READ_CHARS } from '../text/bound.js';
 
 /** Ranking inputs that do not depend on the story. */
 export interface RankingContext {
@@ -15,12 +16,9 @@ const RECENCY_HALF_LIFE_HOURS = 12;
 const TIMELESS_SHARE = 0.25;
 const BOOST_FACTOR = 2;
 
-/** How far into an item's text keywords are looked for: a story is about what its lead says. */
-const KEYWORD_TEXT_CHARS = 8_000;
-
-/** What keyword patterns are matched against: every title, category and text (its first part) of the story. */
+/** What keyword patterns are matched against: every title, category and text (as far as readers read it: a story is about what its lead says) of the story. */
 export function storyText(story: Story): string {
-  return story.items.map((item) => `${item.title}\n${item.categories.join(' ')}\n${item.text.slice(0, KEYWORD_TEXT_CHARS)}`).join('\n');
+  return story.items.map((item) => `${item.title}\n${item.categories.join(' ')}\n${item.text.slice(0, ITEM_TEXT_READ_CHARS)}`).join('\n');
 }
 
 /** The time a story last changed: `updatedAt`, else its newest item. */

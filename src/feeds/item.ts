@@ -13,7 +13,7 @@ export interface Item {
   /** Canonical URL: tracking parameters, fragments, default ports and similar noise removed. */
   url?: string;
   title: string;
-  /** Plain text (HTML stripped with a real parser, entities decoded, whitespace folded). */
+  /** Plain text (HTML stripped with a real parser, entities decoded, whitespace folded), at most MAX_ITEM_TEXT_CHARS long (src/text/bound.ts). */
   text: string;
   author?: string;
   /** ISO 8601 UTC. The first-seen time when the feed gives none or a future one. */
@@ -24,7 +24,7 @@ export interface Item {
   language?: string;
   categories: string[];
   image?: string;
-  /** Hash of the normalized title + text, for exact-duplicate detection across URLs. */
+  /** Hash of the normalized title + whole text (before any cut), for exact-duplicate detection across URLs. */
   contentHash: string;
   /** The feed's section from config, if any (used for briefing sections). */
   section?: string;

@@ -1,6 +1,7 @@
 import { hash as oneShotHash } from 'node:crypto';
 import { foldedLinesForComparison, normalizeForComparison, whitespaceRunsToSpace } from '../text/fold.js';
 import { splitSentences } from '../text/sentences.js';
+import { boundItemText } from '../text/bound.js';
 import { canonicalizeUrl, canonicalUrlOf, parseHttpUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
@@ -87,7 +88,8 @@ function normalizeEntry(entry: FeedEntry, context: NormalizeContext, now: string
     guid,
     url,
     title,
-    text,
+    // Cut after the hash, which stays that of the whole text: an item keeps its exact-dedup key.
+    text: boundItemText(text),
     author: entry.author === undefined ? undefined : singleLine(htmlToText(entry.author)) || undefined,
     publishedAt: publishedAt(entry.published, context.now) ?? now,
     firstSeenAt: now,

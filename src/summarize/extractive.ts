@@ -3,6 +3,7 @@ import type { Story } from '../dedup/story.js';
 import { dominantLanguage, isSpacelessLanguage, itemLanguage } from './language.js';
 import { foldWhitespace, plainText } from './plain-text.js';
 import { splitSentences } from '../text/sentences.js';
+import { ITEM_TEXT_READ_CHARS } from '../text/bound.js';
 import { isCompleteSentence, isUnpunctuatedEnding, truncateAtWord, words } from './sentences.js';
 import { centrality, cosine, termVectors } from './centrality.js';
 import { leansOnPrevious } from './openers.js';
@@ -25,7 +26,6 @@ export const MAX_HEADLINE_CHARS = 200;
 /** Lead sentences beyond this carry little news value and only slow the ranking down. */
 const MAX_SENTENCES_PER_ITEM = 12;
 const MAX_ITEMS = 12;
-const MAX_TEXT_CHARS = 8_000;
 /** A sentence this similar to an already chosen one adds nothing new. */
 const REDUNDANT_SIMILARITY = 0.35;
 /** Only a near-restatement of the headline is skipped: a lead sentence usually shares its words. */
@@ -83,14 +83,14 @@ function itemsInLanguage(items: Item[], language: string | undefined): Item[] {
 interface ReadText {
   text: string;
   sentences: string[];
-  /** Longer than MAX_TEXT_CHARS, so read only that far: its last sentence is the one the cut hit. */
+  /** Longer than ITEM_TEXT_READ_CHARS, so read only that far: its last sentence is the one the cut hit. */
   cut: boolean;
 }
 
-/** The lead is what matters: a huge text is read only MAX_TEXT_CHARS far. */
+/** The lead is what matters: a huge text is read only ITEM_TEXT_READ_CHARS far. */
 function readText(item: Item, language: string | undefined): ReadText {
-  const cut = item.text.length > MAX_TEXT_CHARS;
-  const text = plainText(cut ? item.text.slice(0, MAX_TEXT_CHARS) : item.text);
+  const cut = item.text.length > ITEM_TEXT_READ_CHARS;
+  const text = plainText(cut ? item.text.slice(0, ITEM_TEXT_READ_CHARS) : item.text);
   return { text, sentences: splitSentences(text, language), cut };
 }
 
