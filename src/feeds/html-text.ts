@@ -30,6 +30,8 @@ const ELEMENT_KINDS = new Map<string, ElementKind>([
  */
 const DOUBLE_ESCAPED_ENTITY = /&amp;(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/gi;
 
+const SPACE = 0x20;
+
 /** `/\S/` fails exactly on the texts that `trim()` empties (both use ECMAScript's whitespace), without building the trimmed copy. */
 const NON_WHITESPACE = /\S/;
 
@@ -92,7 +94,7 @@ export function firstImage(html: string, base?: string): string | undefined {
 /** htmlToText and firstImage in one parse, for callers that need both. */
 export function readHtml(html: string, base?: string): HtmlContent {
   // Most titles and many descriptions are plain text: without markup or entities there is nothing to parse.
-  if (!/[<&]/.test(html)) return plainText(inNormalForms(whitespaceRunsToSpace(html).trim()));
+  if (!html.includes('<') && !html.includes('&')) return plainText(inNormalForms(whitespaceRunsToSpace(html).trim()));
   const markup = holdsDoubleEscapedEntity(html) ? html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;') : html;
   const scanned = new TextCollector(base);
   // The fast scanner reads nearly every feed's markup; htmlparser2 reads what it gives up on.
@@ -170,14 +172,16 @@ class TextCollector implements HtmlEvents {
 
   text(chunk: string): void {
     if (this.skippedDepth > 0) return;
-    if (!NON_WHITESPACE.test(chunk)) {
+    // Nearly every chunk starts with a visible ASCII character: only the others are searched for one.
+    const first = chunk.charCodeAt(0);
+    if (!(first > SPACE && first < 0x7f) && !NON_WHITESPACE.test(chunk)) {
       this.space();
       return;
     }
     if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
     // Line breaks in HTML source are only whitespace; breaks come from block elements.
     this.line += chunk;
-    this.lineEndsWithSpace = chunk.endsWith(' ');
+    this.lineEndsWithSpace = chunk.charCodeAt(chunk.length - 1) === SPACE;
   }
 
   /**
