@@ -1,5 +1,5 @@
 import { Parser } from 'htmlparser2';
-import { inNormalForms, isWhitespace, whitespaceRunsToSpace } from '../text/fold.js';
+import { inNormalForms, isWhitespace, whitespaceRunsToSpace, type NormalForms } from '../text/fold.js';
 import { parseHttpUrl } from './canonical-url.js';
 import { scanHtml, type HtmlEvents, type ImageAttributes } from './html-scan.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
@@ -30,6 +30,8 @@ const ELEMENT_KINDS = new Map<string, ElementKind>([
  */
 const DOUBLE_ESCAPED_ENTITY = /&amp;(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/gi;
 
+const SPACE = 0x20;
+
 /** `/\S/` fails exactly on the texts that `trim()` empties (both use ECMAScript's whitespace), without building the trimmed copy. */
 const NON_WHITESPACE = /\S/;
 
@@ -53,22 +55,19 @@ export function holdsDoubleEscapedEntity(html: string): boolean {
   return false;
 }
 
-/** The readable text of an HTML fragment and its first content image. */
-export interface HtmlContent {
-  text: string;
-  image?: string;
+/**
+ * The readable text of an HTML fragment and its first content image. When `inNfkc`, the text
+ * is in NFKC as well as NFC: folded lines as it is, it folds for comparison with
+ * foldedLinesForComparison, without a second normalizer pass. Like NormalForms, every field is
+ * always present.
+ */
+export interface HtmlContent extends NormalForms {
+  image: string | undefined;
   /**
    * Nearly all the text is link text: a list of related headlines (Google News), a lone
    * "Comments" link. Such a body says nothing about the entry itself.
    */
-  linksOnly?: boolean;
-  /**
-   * The text is in NFKC as well as NFC: folded lines as it is, it folds for comparison with
-   * foldedLinesForComparison, without a second normalizer pass.
-   */
-  inNfkc: boolean;
-  /** The text in NFKC, when it is not: its comparison fold starts from it. */
-  nfkc?: string;
+  linksOnly: boolean;
 }
 
 /** Share of the text inside links above which a body counts as links only. */
@@ -95,11 +94,16 @@ export function firstImage(html: string, base?: string): string | undefined {
 /** htmlToText and firstImage in one parse, for callers that need both. */
 export function readHtml(html: string, base?: string): HtmlContent {
   // Most titles and many descriptions are plain text: without markup or entities there is nothing to parse.
-  if (!/[<&]/.test(html)) return inNormalForms(whitespaceRunsToSpace(html).trim());
+  if (!html.includes('<') && !html.includes('&')) return plainText(inNormalForms(whitespaceRunsToSpace(html).trim()));
   const markup = holdsDoubleEscapedEntity(html) ? html.replace(DOUBLE_ESCAPED_ENTITY, '&$1;') : html;
   const scanned = new TextCollector(base);
   // The fast scanner reads nearly every feed's markup; htmlparser2 reads what it gives up on.
   return scanHtml(markup, scanned) ? scanned.content() : parseWithHtmlparser2(markup, base);
+}
+
+/** Text without markup as HtmlContent: no image, no links. */
+function plainText({ text, inNfkc, nfkc }: NormalForms): HtmlContent {
+  return { text, inNfkc, nfkc, image: undefined, linksOnly: false };
 }
 
 function parseWithHtmlparser2(html: string, base: string | undefined): HtmlContent {
@@ -168,14 +172,16 @@ class TextCollector implements HtmlEvents {
 
   text(chunk: string): void {
     if (this.skippedDepth > 0) return;
-    if (!NON_WHITESPACE.test(chunk)) {
+    // Nearly every chunk starts with a visible ASCII character: only the others are searched for one.
+    const first = chunk.charCodeAt(0);
+    if (!(first > SPACE && first < 0x7f) && !NON_WHITESPACE.test(chunk)) {
       this.space();
       return;
     }
     if (this.linkDepth > 0) this.linkChars += foldedLength(chunk);
     // Line breaks in HTML source are only whitespace; breaks come from block elements.
     this.line += chunk;
-    this.lineEndsWithSpace = chunk.endsWith(' ');
+    this.lineEndsWithSpace = chunk.charCodeAt(chunk.length - 1) === SPACE;
   }
 
   /**
@@ -196,7 +202,8 @@ class TextCollector implements HtmlEvents {
     this.breakLine();
     const text = this.lines.join('\n');
     const linksOnly = this.linkChars > 0 && this.linkChars >= LINKS_ONLY_SHARE * text.length;
-    return { ...inNormalForms(text), image: this.image, ...(linksOnly ? { linksOnly } : {}) };
+    const { text: nfc, inNfkc, nfkc } = inNormalForms(text);
+    return { text: nfc, inNfkc, nfkc, image: this.image, linksOnly };
   }
 
   /** Ends the current line: its whitespace folded once (not per chunk), trimmed, kept unless empty. */

@@ -119,7 +119,7 @@ function readBody(entry: FeedEntry, base: string | undefined): Body {
   const content = ownText(readHtml(entry.contentHtml ?? '', base), entry.title);
   if (content.text !== '' || entry.summaryHtml === undefined) return content;
   const summary = ownText(readHtml(entry.summaryHtml, base), entry.title);
-  return { ...summary, image: content.image ?? summary.image };
+  return { text: summary.text, image: content.image ?? summary.image, folded: summary.folded };
 }
 
 /**

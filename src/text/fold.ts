@@ -36,6 +36,13 @@ const OTHER_WHITESPACE = /[^\S \n]/;
 const MAY_CHANGE_UNDER_NFC = /[\u0300-\uffff]/;
 const MAY_CHANGE_UNDER_NFKC = /[\u0300-\uffff\u00a0\u00a8\u00aa\u00af\u00b2-\u00b5\u00b8-\u00ba\u00bc-\u00be\u0132\u0133\u013f\u0140\u0149\u017f\u01c4-\u01cc\u01f1-\u01f3\u02b0-\u02b8\u02d8-\u02dd\u02e0-\u02e4]/;
 
+/** Any character beyond ASCII: a cheaper search than MAY_CHANGE_UNDER_NFKC, which an ASCII text (NFKC as it is) then skips. */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+function mayChangeUnderNfkc(text: string): boolean {
+  return NON_ASCII.test(text) && MAY_CHANGE_UNDER_NFKC.test(text);
+}
+
 /** `text` in NFC, without a copy when it is already. */
 function toNfc(text: string): string {
   return MAY_CHANGE_UNDER_NFC.test(text) ? text.normalize('NFC') : text;
@@ -43,7 +50,18 @@ function toNfc(text: string): string {
 
 /** `text` in NFKC, without a copy when it is already. */
 function toNfkc(text: string): string {
-  return MAY_CHANGE_UNDER_NFKC.test(text) ? text.normalize('NFKC') : text;
+  return mayChangeUnderNfkc(text) ? text.normalize('NFKC') : text;
+}
+
+/**
+ * A text in NFC, and whether it is in NFKC as well. Every field is always present (nfkc
+ * undefined when not needed): one object shape, which the hot readers of it load fast.
+ */
+export interface NormalForms {
+  text: string;
+  inNfkc: boolean;
+  /** The text in NFKC, when it is not: its comparison fold starts from it. */
+  nfkc: string | undefined;
 }
 
 /**
@@ -51,11 +69,11 @@ function toNfkc(text: string): string {
  * applies NFC's canonical mappings and more), so one normalizer pass answers for both forms,
  * the reader's and the comparison's.
  */
-export function inNormalForms(text: string): { text: string; inNfkc: boolean; nfkc?: string } {
-  if (!MAY_CHANGE_UNDER_NFKC.test(text)) return { text, inNfkc: true };
+export function inNormalForms(text: string): NormalForms {
+  if (!mayChangeUnderNfkc(text)) return { text, inNfkc: true, nfkc: undefined };
   const nfkc = text.normalize('NFKC');
   // A text not in NFKC keeps its NFKC form, which its comparison fold starts from (normalizeForComparison).
-  return nfkc === text ? { text, inNfkc: true } : { text: toNfc(text), inNfkc: false, nfkc };
+  return nfkc === text ? { text, inNfkc: true, nfkc: undefined } : { text: toNfc(text), inNfkc: false, nfkc };
 }
 
 /**

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectPairsBelowAreNormal } from '../support/normal-form-pairs.js';
-import { firstImage, holdsDoubleEscapedEntity, htmlToText } from '../../src/feeds/html-text.js';
+import { firstImage, holdsDoubleEscapedEntity, htmlToText, readHtml } from '../../src/feeds/html-text.js';
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fold = (text: string) => text.replace(/\s+/g, ' ').trim().normalize('NFC');
@@ -85,6 +85,13 @@ describe('htmlToText', () => {
       expect(once).toBe(fold(text));
       expect(htmlToText(once)).toBe(once);
     }), { numRuns: 300 });
+  });
+});
+
+describe('readHtml', () => {
+  it('gives every field, in one order, whichever way the text is read (plain, fast scanner, htmlparser2; in NFKC or not)', () => {
+    const bodies = ['Plain title', 'Plain title…', '<p>Markup</p>', '<p>Markup…</p>', '<a href="/x">Link only</a>', '<p>Text<img src="/i.png"></p>', '<svg><p>Read by htmlparser2</p></svg>'];
+    for (const html of bodies) expect(Object.keys(readHtml(html, 'https://example.org/')), html).toEqual(['text', 'inNfkc', 'nfkc', 'image', 'linksOnly']);
   });
 });
 
