@@ -44,7 +44,7 @@ export async function readCopies(redis: RedisClient, keys: Keys, originals: Item
   const hashes = await readSpreadHashes(redis, originals.map((item) => keys.itemCopies(item.id)));
   return hashes.map((hash, index) => {
     const original = originals[index]!;
-    // A feed listing one entry twice (two guids, one link) holds the original already.
+    // A feed that listed the entry again under another guid holds the original already.
     const copies = Object.values(hash).map((json) => JSON.parse(json) as ItemCopy).filter((copy) => copy.feedId !== original.feedId);
     return copies.map((copy): Item => ({ ...original, ...copy, url: copy.url ?? original.url, section: copy.section }));
   });
@@ -105,13 +105,17 @@ export class ItemStore {
     }
     await this.claimMarkers(claims.filter((claim) => claim.owner === undefined), ttl);
     const duplicates = claims.filter((claim) => claim.owner !== undefined && claim.owner !== claim.item.id);
+    // A feed listing one entry twice in this batch (two guids, one link) holds the original
+    // already: a copy of it would be written at every poll and never read (see readCopies).
+    const batchFeedOf = new Map(items.map((item) => [item.id, item.feedId]));
+    const copies = duplicates.filter(({ item, owner }) => batchFeedOf.get(owner!) !== item.feedId);
     // A duplicate's markers go to the item it duplicates, so what matches the copy matches the
     // original; the copy is recorded on it (its first sighting per feed), so it still counts for its feed.
     const [recorded] = await Promise.all([
-      Promise.all(duplicates.map(({ item, owner }) => this.redis.heraldHsetnxWithTtl(this.keys.itemCopies(owner!), item.feedId, JSON.stringify(copyOf(item)), ttl))),
+      Promise.all(copies.map(({ item, owner }) => this.redis.heraldHsetnxWithTtl(this.keys.itemCopies(owner!), item.feedId, JSON.stringify(copyOf(item)), ttl))),
       ...duplicates.flatMap(({ item, markers, owner }) => markers.map((marker) => this.redis.heraldHandOverMarker(marker, item.id, owner!, ttl))),
     ]);
-    const copied = [...new Set(duplicates.filter((_duplicate, index) => recorded[index] === 1).map(({ owner }) => owner!))];
+    const copied = [...new Set(copies.filter((_copy, index) => recorded[index] === 1).map(({ owner }) => owner!))];
     // Only an item that claimed a marker just now is new: one whose markers were all its own already was seen before.
     const keep = claims.filter((claim) => claim.owner === undefined && claim.claimedAny && Date.parse(claim.item.publishedAt) >= oldestKept);
     const added = await Promise.all(keep.map(({ item }) => this.store(item, ttl)));

@@ -315,6 +315,14 @@ describe('ItemStore.addNew', () => {
     expect(await items.addNew([original, copy], NOW)).toEqual([original]);
   });
 
+  it('records no copy of an entry its own feed lists twice in one poll', async () => {
+    const original = item({ id: 'y1', guid: 'https://example.com/y?id=1', url: 'https://example.com/y' });
+    const twice = item({ id: 'y2', guid: 'https://example.com/y?id=2', url: 'https://example.com/y' });
+    expect(await items.addNewCountingDuplicates([original, twice], NOW)).toEqual({ fresh: [original], duplicates: 1, copied: [] });
+    expect(await items.addNewCountingDuplicates([original, twice], NOW)).toEqual({ fresh: [], duplicates: 1, copied: [] });
+    expect(await redis.exists(keys.itemCopies('y1'))).toBe(0);
+  });
+
   it('remembers a duplicate by all its keys: what matches the copy matches the original', async () => {
     await items.addNew([item({ id: 'o', url: 'https://example.com/o' })], NOW);
     await items.addNew([item({ id: 'c', url: 'https://example.com/o', contentHash: 'edited-copy' })], NOW);
