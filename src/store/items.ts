@@ -46,7 +46,8 @@ export async function readCopies(redis: RedisClient, keys: Keys, originals: Item
     const original = originals[index]!;
     // A feed that listed the entry again under another guid holds the original already.
     const copies = Object.values(hash).map((json) => JSON.parse(json) as ItemCopy).filter((copy) => copy.feedId !== original.feedId);
-    return copies.map((copy): Item => ({ ...original, ...copy, url: copy.url ?? original.url, section: copy.section }));
+    // JSON leaves an absent field out: a copy without a section must not take the original's.
+    return copies.map((copy): Item => ({ ...original, ...copy, section: copy.section }));
   });
 }
 
