@@ -46,9 +46,14 @@ export function breakingBriefing(story: Story, subscription: Pick<Subscription, 
   return { ...briefing, title: `❗️ ${bullet.headline}`, footer: undefined };
 }
 
-/** Alerts are shared by subscribers who read them alike: same story, zone and locale. */
-export function breakingBriefingId(storyId: string, subscription: Pick<Subscription, 'schedule' | 'settings'>): string {
-  const hash = createHash('sha256').update(JSON.stringify([storyId, subscription.schedule.timezone, subscription.settings.locale])).digest('base64url');
+/**
+ * Alerts are shared by subscribers who read them alike: same story as they follow it (the same
+ * items, or copies of them: see storiesFollowed), zone and locale. A chat following other feeds
+ * of the story gets an alert of its own, crediting and linking the feeds it follows.
+ */
+export function breakingBriefingId(story: Pick<Story, 'id' | 'items'>, subscription: Pick<Subscription, 'schedule' | 'settings'>): string {
+  const read = [story.id, story.items.map((item) => item.id), subscription.schedule.timezone, subscription.settings.locale];
+  const hash = createHash('sha256').update(JSON.stringify(read)).digest('base64url');
   return `brk${hash.slice(0, 24).replaceAll('-', '_')}`;
 }
 
@@ -81,7 +86,7 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
     for (const story of breakingStories(stories, subscription)) {
       const first = await deps.redis.set(deps.keys.breakingAlerted(subscription.id, story.id), '1', 'EX', ALERTED_TTL_S, 'NX');
       if (first !== 'OK') continue;
-      const id = breakingBriefingId(story.id, subscription);
+      const id = breakingBriefingId(story, subscription);
       const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
       await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
       await fanOut(deps.deliverQueue, id, [subscription]);

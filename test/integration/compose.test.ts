@@ -241,4 +241,23 @@ describe('breaking news', () => {
     expect(alert!.parts.discord[0]!.content).toContain('Floods along the Danube');
     expect(alert!.parts.discord[0]!.embeds).toBeUndefined();
   });
+
+  it('alerts each chat with the story as it follows it: a chat following the feed that only copied an entry is credited that feed', async () => {
+    const wireReader = telegramChat(22, { feedIds: ['wire'], breakingMinSources: 1 });
+    const outletReader = telegramChat(23, { feedIds: ['outlet'], breakingMinSources: 1 });
+    await subscriptions.upsert(wireReader);
+    await subscriptions.upsert(outletReader);
+    const breakingDeps = { redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue: queue, render: { linkPreviews: false, discordStyle: 'content' } as const };
+    const report = newsItem('wire-flood', { feedId: 'wire', source: 'Wire', title: 'Floods along the Danube', publishedAt: hoursAgo(1) });
+    const storyIds = await ingest([report]);
+    // The outlet carries the same text on its own page: stored once, as the wire's, with the outlet's copy.
+    expect(await ingest([{ ...report, id: 'outlet-flood', feedId: 'outlet', sourceName: 'Outlet', url: 'https://outlet.example/flood' }])).toEqual([]);
+    expect(await alertBreakingStories(storyIds, breakingDeps)).toBe(2);
+
+    const alerts = await Promise.all((await deliveryJobs()).map(async (job) => [job.subscriptionId, (await breakingDeps.briefings.get(job.briefingId))!.briefing!.sections[0]!.bullets[0]!.sources] as const));
+    expect(Object.fromEntries(alerts)).toEqual({
+      [wireReader.id]: [{ name: 'Wire', url: report.url }],
+      [outletReader.id]: [{ name: 'Outlet', url: 'https://outlet.example/flood' }],
+    });
+  });
 });
