@@ -11,7 +11,7 @@ import type { Keys } from '../store/keys.js';
 import { storiesByIds } from '../store/stories.js';
 import type { SubscriptionStore } from '../store/subscriptions.js';
 import { storedBriefing } from './compose-for-subscription.js';
-import { storiesFollowed } from './follow.js';
+import { isNewIn, storiesFollowed } from './follow.js';
 import type { Subscription } from './model.js';
 
 /** A story is alerted to a subscription at most once; the marker outlives the story (kept a week). */
@@ -68,7 +68,11 @@ export interface BreakingDeps {
    * subscription's own link-preview choice is applied when the alert is delivered.
    */
   render: RenderOptions;
+  /** The config's `briefing.maxItemAgeHours`: what is news (see isNewIn). */
+  maxItemAgeHours: number;
 }
+
+const HOUR_MS = 3_600_000;
 
 /**
  * After the story engine placed new items: posts one ❗️ alert per story that now reaches a
@@ -81,9 +85,14 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
   const subscriptions = await deps.subscriptions.listBreaking();
   if (subscriptions.length === 0) return 0;
   const stories = await storiesByIds(deps.redis, deps.keys.prefix, [...new Set(storyIds)]);
+  const maxAgeMs = deps.maxItemAgeHours * HOUR_MS;
+  const recent = { from: new Date(now.getTime() - maxAgeMs), to: now };
   let alerts = 0;
   for (const subscription of subscriptions) {
     for (const story of breakingStories(stories, subscription)) {
+      // A story made breaking only by old entries (a new feed's archive, or another feed listing
+      // them days later: copies) is not news now; its marker is left for a report that is.
+      if (!story.items.some((item) => isNewIn(item, recent, maxAgeMs))) continue;
       const first = await deps.redis.set(deps.keys.breakingAlerted(subscription.id, story.id), '1', 'EX', ALERTED_TTL_S, 'NX');
       if (first !== 'OK') continue;
       const id = breakingBriefingId(story, subscription);
