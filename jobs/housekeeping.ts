@@ -1,6 +1,6 @@
 /**
  * The hourly housekeeping job: trims what has no TTL and would otherwise grow for ever (the
- * item index, old dead letters, compose schedulers whose subscription is gone).
+ * item indexes, old dead letters, compose schedulers whose subscription is gone).
  */
 import type { Queue, Worker } from 'bullmq';
 import type { RedisClient } from '../src/store/client.js';
@@ -36,7 +36,7 @@ export interface HousekeepingResult {
   orphanSchedulersRemoved: number;
 }
 
-/** Keys without a ttl that grow: the item index, the dead letters, and compose schedulers left behind. */
+/** Keys without a ttl that grow: the item indexes (see ItemStore.trimIndex), the dead letters, and compose schedulers left behind. */
 export async function runHousekeeping(deps: HousekeepingDeps): Promise<HousekeepingResult> {
   const now = (deps.now ?? (() => new Date()))();
   const itemIndexEntriesDropped = await deps.items.trimIndex(now);

@@ -11,7 +11,7 @@ export interface Story {
   items: Item[];
   /**
    * Item id → the same entry as other feeds listed it (an exact duplicate, stored once), for
-   * whoever follows one of those feeds and not the item's own.
+   * whoever follows one of those feeds and not the item's own; in no set order (a Redis hash).
    */
   copies?: Record<string, Item[]>;
   /** ISO time of the newest item. */

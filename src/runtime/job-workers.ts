@@ -22,7 +22,7 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
   const { config, logger, metrics } = options;
   const prefix = config.redis.prefix;
   const engine = new RedisStoryEngine(redis, prefix);
-  const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing };
+  const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing, maxItemAgeHours: config.briefing.maxItemAgeHours };
   // The items are stored (and placed) by now: a failed alert must not fail (and retry) the poll.
   const alertBreaking = async (storyIds: () => Promise<string[]>): Promise<void> => {
     try {

@@ -41,12 +41,18 @@ function copyOf({ id, feedId, sourceName, url, section, firstSeenAt }: Item): It
  * as items: the original's content as the copy's feed listed it and since it did.
  */
 export async function readCopies(redis: RedisClient, keys: Keys, originals: Item[]): Promise<Item[][]> {
-  const hashes = await readSpreadHashes(redis, originals.map((item) => keys.itemCopies(item.id)));
-  return hashes.map((hash, index) => {
-    const original = originals[index]!;
-    // A feed listing one entry twice (two guids, one link) holds the original already.
+  if (originals.length === 0) return [];
+  // Few items have copies: one look at the index spares a hash read per item (a command each on a cluster).
+  const indexed = await redis.zmscore(keys.copiedItems(), originals.map((item) => item.id));
+  const copied = originals.filter((_item, index) => indexed[index] !== null);
+  const hashes = await readSpreadHashes(redis, copied.map((item) => keys.itemCopies(item.id)));
+  const hashOf = new Map(copied.map((item, index) => [item.id, hashes[index]!]));
+  return originals.map((original) => {
+    const hash = hashOf.get(original.id) ?? {};
+    // A feed that listed the entry again under another guid holds the original already.
     const copies = Object.values(hash).map((json) => JSON.parse(json) as ItemCopy).filter((copy) => copy.feedId !== original.feedId);
-    return copies.map((copy): Item => ({ ...original, ...copy, url: copy.url ?? original.url, section: copy.section }));
+    // JSON leaves an absent field out: a copy without a section must not take the original's.
+    return copies.map((copy): Item => ({ ...original, ...copy, section: copy.section }));
   });
 }
 
@@ -105,13 +111,19 @@ export class ItemStore {
     }
     await this.claimMarkers(claims.filter((claim) => claim.owner === undefined), ttl);
     const duplicates = claims.filter((claim) => claim.owner !== undefined && claim.owner !== claim.item.id);
+    // A feed listing one entry twice in this batch (two guids, one link) holds the original
+    // already: a copy of it would be written at every poll and never read (see readCopies).
+    const batchFeedOf = new Map(items.map((item) => [item.id, item.feedId]));
+    const copies = duplicates.filter(({ item, owner }) => batchFeedOf.get(owner!) !== item.feedId);
     // A duplicate's markers go to the item it duplicates, so what matches the copy matches the
     // original; the copy is recorded on it (its first sighting per feed), so it still counts for its feed.
+    // Indexed at every sighting (NX keeps the first time), so a crash between the two writes heals at the next poll.
     const [recorded] = await Promise.all([
-      Promise.all(duplicates.map(({ item, owner }) => this.redis.heraldHsetnxWithTtl(this.keys.itemCopies(owner!), item.feedId, JSON.stringify(copyOf(item)), ttl))),
+      Promise.all(copies.map(({ item, owner }) => this.redis.heraldHsetnxWithTtl(this.keys.itemCopies(owner!), item.feedId, JSON.stringify(copyOf(item)), ttl))),
+      ...(copies.length > 0 ? [this.redis.zadd(this.keys.copiedItems(), 'NX', ...copies.flatMap(({ owner }) => [now.getTime(), owner!]))] : []),
       ...duplicates.flatMap(({ item, markers, owner }) => markers.map((marker) => this.redis.heraldHandOverMarker(marker, item.id, owner!, ttl))),
     ]);
-    const copied = [...new Set(duplicates.filter((_duplicate, index) => recorded[index] === 1).map(({ owner }) => owner!))];
+    const copied = [...new Set(copies.filter((_copy, index) => recorded[index] === 1).map(({ owner }) => owner!))];
     // Only an item that claimed a marker just now is new: one whose markers were all its own already was seen before.
     const keep = claims.filter((claim) => claim.owner === undefined && claim.claimedAny && Date.parse(claim.item.publishedAt) >= oldestKept);
     const added = await Promise.all(keep.map(({ item }) => this.store(item, ttl)));
@@ -174,9 +186,13 @@ export class ItemStore {
 
   /**
    * Housekeeping: drops index entries published before the retention period (the items
-   * themselves expire by ttl). Returns how many were dropped.
+   * themselves expire by ttl), and copied-item entries recorded before it (by then their items
+   * have expired, but for the moment between an item's claim and its store). Returns how many
+   * entries of the first index were dropped.
    */
   async trimIndex(now = new Date()): Promise<number> {
-    return this.redis.zremrangebyscore(this.keys.itemsByPublished(), '-inf', `(${now.getTime() - this.retentionMs}`);
+    const before = `(${now.getTime() - this.retentionMs}`;
+    const [dropped] = await Promise.all([this.redis.zremrangebyscore(this.keys.itemsByPublished(), '-inf', before), this.redis.zremrangebyscore(this.keys.copiedItems(), '-inf', before)]);
+    return dropped;
   }
 }

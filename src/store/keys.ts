@@ -37,6 +37,8 @@ export interface Keys {
   itemCopies(itemId: string): string;
   /** Sorted set of item ids scored by publishedAt (ms). */
   itemsByPublished(): string;
+  /** Sorted set of the ids of items that have copies (itemCopies), scored by when the first was recorded (ms), so readers look up only those. */
+  copiedItems(): string;
   /** String: marks one exact-duplicate key (see exactKeys) as seen; holds the id of the item that claimed it. */
   seen(exactKey: string): string;
   /** Sorted set of the feeds to poll, scored by when each is next due (ms). */
@@ -94,6 +96,7 @@ export function createKeys(prefix = 'herald'): Keys {
     item: (itemId) => under('item', itemId),
     itemCopies: (itemId) => under('item-copies', itemId),
     itemsByPublished: () => under('items', 'by-published'),
+    copiedItems: () => under('items', 'copied'),
     seen: (exactKey) => under('seen', digest(exactKey)),
     pollDue: () => under('{feeds}', 'poll-due'),
     pollLeases: () => under('{feeds}', 'poll-leases'),

@@ -21,9 +21,10 @@ export async function storiesByIds(redis: RedisClient, prefix: string, storyIds:
   if (storyIds.length === 0) return [];
   const keys = createStoryKeys(prefix);
   const itemIds = await Promise.all(storyIds.map((id) => redis.lrange(keys.storyItems(id), 0, -1)));
-  const items = await readItems(redis, createKeys(prefix), [...new Set(itemIds.flat())]);
+  const itemKeys = createKeys(prefix);
+  const items = await readItems(redis, itemKeys, [...new Set(itemIds.flat())]);
   const itemsById = new Map(items.map((item) => [item.id, item]));
-  const copies = await readCopies(redis, createKeys(prefix), items);
+  const copies = await readCopies(redis, itemKeys, items);
   const copiesOf = new Map(items.map((item, index) => [item.id, copies[index]!]));
   return storyIds.flatMap((id, index): Story[] => {
     const storyItems = itemIds[index]!.flatMap((itemId) => itemsById.get(itemId) ?? []).sort((a, b) => itemTime(a) - itemTime(b));

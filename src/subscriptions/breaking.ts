@@ -11,7 +11,7 @@ import type { Keys } from '../store/keys.js';
 import { storiesByIds } from '../store/stories.js';
 import type { SubscriptionStore } from '../store/subscriptions.js';
 import { storedBriefing } from './compose-for-subscription.js';
-import { storiesFollowed } from './follow.js';
+import { isNewIn, storiesFollowed } from './follow.js';
 import type { Subscription } from './model.js';
 
 /** A story is alerted to a subscription at most once; the marker outlives the story (kept a week). */
@@ -46,9 +46,14 @@ export function breakingBriefing(story: Story, subscription: Pick<Subscription, 
   return { ...briefing, title: `❗️ ${bullet.headline}`, footer: undefined };
 }
 
-/** Alerts are shared by subscribers who read them alike: same story, zone and locale. */
-export function breakingBriefingId(storyId: string, subscription: Pick<Subscription, 'schedule' | 'settings'>): string {
-  const hash = createHash('sha256').update(JSON.stringify([storyId, subscription.schedule.timezone, subscription.settings.locale])).digest('base64url');
+/**
+ * Alerts are shared by subscribers who read them alike: same story as they follow it (the same
+ * items, or copies of them: see storiesFollowed), zone and locale. A chat following other feeds
+ * of the story gets an alert of its own, crediting and linking the feeds it follows.
+ */
+export function breakingBriefingId(story: Pick<Story, 'id' | 'items'>, subscription: Pick<Subscription, 'schedule' | 'settings'>): string {
+  const read = [story.id, story.items.map((item) => item.id), subscription.schedule.timezone, subscription.settings.locale];
+  const hash = createHash('sha256').update(JSON.stringify(read)).digest('base64url');
   return `brk${hash.slice(0, 24).replaceAll('-', '_')}`;
 }
 
@@ -63,7 +68,11 @@ export interface BreakingDeps {
    * subscription's own link-preview choice is applied when the alert is delivered.
    */
   render: RenderOptions;
+  /** The config's `briefing.maxItemAgeHours`: what is news (see isNewIn). */
+  maxItemAgeHours: number;
 }
+
+const HOUR_MS = 3_600_000;
 
 /**
  * After the story engine placed new items: posts one ❗️ alert per story that now reaches a
@@ -76,12 +85,17 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
   const subscriptions = await deps.subscriptions.listBreaking();
   if (subscriptions.length === 0) return 0;
   const stories = await storiesByIds(deps.redis, deps.keys.prefix, [...new Set(storyIds)]);
+  const maxAgeMs = deps.maxItemAgeHours * HOUR_MS;
+  const recent = { from: new Date(now.getTime() - maxAgeMs), to: now };
   let alerts = 0;
   for (const subscription of subscriptions) {
     for (const story of breakingStories(stories, subscription)) {
+      // A story made breaking only by old entries (a new feed's archive, or another feed listing
+      // them days later: copies) is not news now; its marker is left for a report that is.
+      if (!story.items.some((item) => isNewIn(item, recent, maxAgeMs))) continue;
       const first = await deps.redis.set(deps.keys.breakingAlerted(subscription.id, story.id), '1', 'EX', ALERTED_TTL_S, 'NX');
       if (first !== 'OK') continue;
-      const id = breakingBriefingId(story.id, subscription);
+      const id = breakingBriefingId(story, subscription);
       const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
       await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
       await fanOut(deps.deliverQueue, id, [subscription]);

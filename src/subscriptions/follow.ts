@@ -5,6 +5,11 @@ import type { Subscription } from './model.js';
 
 type Following = Pick<Subscription, 'feedIds' | 'sections'>;
 
+/** The copy a subscription reads an entry through when it follows several: the first seen, whatever order Redis returned them in. */
+function firstSeen(copies: Item[]): Item | undefined {
+  return copies.reduce<Item | undefined>((first, copy) => (first === undefined || Date.parse(copy.firstSeenAt) < Date.parse(first.firstSeenAt) ? copy : first), undefined);
+}
+
 /**
  * The items of a story a subscription follows: those of its feeds and sections (all when it
  * names none). An item of another feed counts as listed by a followed one that carries the same
@@ -15,7 +20,7 @@ function followedItems(story: Story, subscription: Following): Item[] {
   const sections = new Set(subscription.sections);
   const follows = (item: Item) => (feeds.size === 0 || feeds.has(item.feedId)) && (sections.size === 0 || (item.section !== undefined && sections.has(item.section)));
   return story.items.flatMap((item) => {
-    const followed = follows(item) ? item : story.copies?.[item.id]?.find(follows);
+    const followed = follows(item) ? item : firstSeen(story.copies?.[item.id]?.filter(follows) ?? []);
     return followed ? [followed] : [];
   });
 }

@@ -222,7 +222,7 @@ describe('breaking news', () => {
     await subscriptions.upsert(keen);
     await subscriptions.upsert(calm);
     const render = { linkPreviews: true, discordStyle: 'content' } as const;
-    const breakingDeps = { redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue: queue, render };
+    const breakingDeps = { redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue: queue, render, maxItemAgeHours: 24 };
     const text = 'Flood waters rise across the Danube valley. Thousands evacuated as rivers burst their banks.';
     const storyIds = await ingest([newsItem('flood-1', { feedId: 'a', source: 'One', title: 'Floods along the Danube', text, publishedAt: hoursAgo(1) }), newsItem('flood-2', { feedId: 'b', source: 'Two', title: 'Floods along the Danube', text, publishedAt: hoursAgo(1) })]);
     expect(await alertBreakingStories(storyIds, breakingDeps)).toBe(0);
@@ -240,5 +240,40 @@ describe('breaking news', () => {
     expect(alert!.parts.telegram[0]!.link_preview_options).toEqual({ is_disabled: false });
     expect(alert!.parts.discord[0]!.content).toContain('Floods along the Danube');
     expect(alert!.parts.discord[0]!.embeds).toBeUndefined();
+  });
+
+  it('alerts each chat with the story as it follows it: a chat following the feed that only copied an entry is credited that feed', async () => {
+    const wireReader = telegramChat(22, { feedIds: ['wire'], breakingMinSources: 1 });
+    const outletReader = telegramChat(23, { feedIds: ['outlet'], breakingMinSources: 1 });
+    await subscriptions.upsert(wireReader);
+    await subscriptions.upsert(outletReader);
+    const breakingDeps = { redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue: queue, render: { linkPreviews: false, discordStyle: 'content' } as const, maxItemAgeHours: 24 };
+    const report = newsItem('wire-flood', { feedId: 'wire', source: 'Wire', title: 'Floods along the Danube', publishedAt: hoursAgo(1) });
+    const storyIds = await ingest([report]);
+    // The outlet carries the same text on its own page: stored once, as the wire's, with the outlet's copy.
+    expect(await ingest([{ ...report, id: 'outlet-flood', feedId: 'outlet', sourceName: 'Outlet', url: 'https://outlet.example/flood' }])).toEqual([]);
+    expect(await alertBreakingStories(storyIds, breakingDeps)).toBe(2);
+
+    const alerts = await Promise.all((await deliveryJobs()).map(async (job) => [job.subscriptionId, (await breakingDeps.briefings.get(job.briefingId))!.briefing!.sections[0]!.bullets[0]!.sources] as const));
+    expect(Object.fromEntries(alerts)).toEqual({
+      [wireReader.id]: [{ name: 'Wire', url: report.url }],
+      [outletReader.id]: [{ name: 'Outlet', url: 'https://outlet.example/flood' }],
+    });
+  });
+
+  it('alerts no chat of a story only old entries make breaking: another feed listing them days later is not news', async () => {
+    const outletReader = telegramChat(24, { feedIds: ['outlet'], breakingMinSources: 1 });
+    await subscriptions.upsert(outletReader);
+    const breakingDeps = { redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue: queue, render: { linkPreviews: false, discordStyle: 'content' } as const, maxItemAgeHours: 24 };
+    const report = newsItem('wire-quake', { feedId: 'wire', source: 'Wire', title: 'Earthquake shakes the coast', publishedAt: hoursAgo(72) });
+    const storyIds = await ingest([report]);
+    // The outlet (just added, or redirected onto the wire's document) lists it now.
+    await ingest([{ ...report, id: 'outlet-quake', feedId: 'outlet', sourceName: 'Outlet', url: 'https://outlet.example/quake', firstSeenAt: NOW.toISOString() }]);
+    expect(await alertBreakingStories(storyIds, breakingDeps, NOW)).toBe(0);
+
+    // A fresh report of it in the outlet is news: the story is alerted then.
+    const followUp = await ingest([newsItem('outlet-aftershock', { feedId: 'outlet', source: 'Outlet', title: 'Earthquake shakes the coast again', text: report.text, publishedAt: hoursAgo(0.5) })]);
+    expect(followUp).toEqual(storyIds);
+    expect(await alertBreakingStories(followUp, breakingDeps, NOW)).toBe(1);
   });
 });

@@ -315,6 +315,14 @@ describe('ItemStore.addNew', () => {
     expect(await items.addNew([original, copy], NOW)).toEqual([original]);
   });
 
+  it('records no copy of an entry its own feed lists twice in one poll', async () => {
+    const original = item({ id: 'y1', guid: 'https://example.com/y?id=1', url: 'https://example.com/y' });
+    const twice = item({ id: 'y2', guid: 'https://example.com/y?id=2', url: 'https://example.com/y' });
+    expect(await items.addNewCountingDuplicates([original, twice], NOW)).toEqual({ fresh: [original], duplicates: 1, copied: [] });
+    expect(await items.addNewCountingDuplicates([original, twice], NOW)).toEqual({ fresh: [], duplicates: 1, copied: [] });
+    expect(await redis.exists(keys.itemCopies('y1'))).toBe(0);
+  });
+
   it('remembers a duplicate by all its keys: what matches the copy matches the original', async () => {
     await items.addNew([item({ id: 'o', url: 'https://example.com/o' })], NOW);
     await items.addNew([item({ id: 'c', url: 'https://example.com/o', contentHash: 'edited-copy' })], NOW);
@@ -380,6 +388,20 @@ describe('ItemStore windows and housekeeping', () => {
 
     await redis.del(keys.item('fresh'));
     expect(await items.inWindow(new Date(0), NOW)).toEqual([]);
+  });
+
+  it('indexes the items that have copies, again at each sighting (a crash between the writes heals), and trims the index with the items', async () => {
+    const original = item({ id: 'w1', url: 'https://example.com/w' });
+    const copy = item({ id: 'w2', feedId: 'feed-b', url: 'https://example.com/w' });
+    await items.addNew([original], NOW);
+    expect(await redis.zcard(keys.copiedItems())).toBe(0);
+    await items.addNew([copy], NOW);
+    expect(await redis.zrange(keys.copiedItems(), 0, -1, 'WITHSCORES')).toEqual(['w1', String(NOW.getTime())]);
+    await redis.del(keys.copiedItems());
+    await items.addNew([copy], new Date(NOW.getTime() + 60_000));
+    expect(await redis.zrange(keys.copiedItems(), 0, -1)).toEqual(['w1']);
+    expect(await items.trimIndex(new Date(NOW.getTime() + 8 * DAY_MS))).toBe(1);
+    expect(await redis.exists(keys.copiedItems())).toBe(0);
   });
 });
 
