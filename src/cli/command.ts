@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closestKey } from '../config/problems.js';
 
 /**
  * What `herald <command> --help` shows and the argument check takes (specs.ts): a command's name,
@@ -39,12 +40,17 @@ export function configFileOf(values: Record<string, unknown>): string | undefine
   return (values.config as string | undefined) ?? (process.env.HERALD_CONFIG || undefined);
 }
 
+/** `--tz ZONE`: an option as the help text writes it. */
+function optionWithValue(command: CommandSpec, name: string): string {
+  const option = command.options[name];
+  return option?.type === 'string' ? `--${name} ${command.optionValues?.[name] ?? 'VALUE'}` : `--${name}`;
+}
+
 /** The text of `herald <command> --help`. */
 export function commandHelp(command: CommandSpec): string {
   const lines = [`Usage: ${command.usage}`, '', command.summary, '', 'Options:'];
   const entries = Object.entries(command.options).map(([name, option]) => {
-    const value = option.type === 'string' ? ` ${command.optionValues?.[name] ?? 'VALUE'}` : '';
-    const flag = `--${name}${value}${option.short ? `, -${option.short}` : ''}`;
+    const flag = `${optionWithValue(command, name)}${option.short ? `, -${option.short}` : ''}`;
     return [flag, command.optionHelp[name] ?? ''] as const;
   });
   entries.push(['--help, -h', 'show this help']);
@@ -59,11 +65,31 @@ export function rejectPositionals(positionals: string[]): void {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
 }
 
+/**
+ * What was wrong with an option, said as the rest of `herald` says it: Node's own words point an
+ * unknown option at `-- "--colour"`, and a value that starts with "-" at an "ambiguous" argument.
+ */
+function optionProblem(command: CommandSpec, error: Error & { code?: string }): UsageError {
+  const written = /^(?:Unknown option|Option) '(-{1,2}[^' ]+)/.exec(error.message)?.[1];
+  const name = written?.replace(/^-+/, '');
+  if (written === undefined || name === undefined) return new UsageError(error.message);
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const known = Object.keys(command.options);
+    const meant = closestKey(name, known);
+    const takes = known.length > 0 ? `; ${command.name} takes ${known.map((option) => `--${option}`).join(', ')}` : '';
+    return new UsageError(`unknown option "${written}"${meant ? ` (did you mean --${meant}?)` : takes}`);
+  }
+  if (/does not take an argument/.test(error.message)) return new UsageError(`${written} takes no value`);
+  const usage = optionWithValue(command, name);
+  if (/ambiguous/.test(error.message)) return new UsageError(`${written} needs a value, e.g. ${usage} (to give one that starts with "-", write ${written}=-…)`);
+  return new UsageError(`${written} needs a value, e.g. ${usage}`);
+}
+
 /** Parses a command's arguments strictly; an unknown or incomplete option is a UsageError. */
 export function parseCommandArgs(command: CommandSpec, argv: string[]) {
   try {
     return parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+    throw optionProblem(command, error as Error & { code?: string });
   }
 }
