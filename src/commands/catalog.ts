@@ -4,30 +4,35 @@ import type { CommandDescriptions, CommandName, CommandPlatform } from './types.
 /** English one-line descriptions (≤ 256 characters, Telegram's limit); every language's are in its catalogue (src/i18n). */
 export const COMMAND_DESCRIPTIONS: CommandDescriptions = en.commands;
 
-/** How each command is written, with an example that works. Shown by `help NAME` and under every argument problem. */
-export const COMMAND_USAGE: Record<CommandName, { usage: string; example: string }> = {
-  help: { usage: 'help [command]', example: 'help schedule' },
-  subscribe: { usage: 'subscribe [HH:MM[,HH:MM]] [time zone]', example: 'subscribe 07:30 Europe/Berlin' },
-  unsubscribe: { usage: 'unsubscribe [now]', example: 'unsubscribe now' },
-  feeds: { usage: 'feeds', example: 'feeds' },
-  addfeed: { usage: 'addfeed URL [section] [interval in minutes]', example: 'addfeed https://example.com/feed.xml World 30' },
-  removefeed: { usage: 'removefeed NUMBER|URL [everywhere]', example: 'removefeed 2' },
-  schedule: {
-    usage: 'schedule HH:MM[,HH:MM] [time zone]  or  schedule weekdays=HH:MM weekends=HH:MM [tz=ZONE]',
-    example: 'schedule weekdays=07:30 weekends=09:00 tz=Europe/Berlin',
-  },
-  settings: {
-    usage: 'settings [language=CODE] [bullets=1-100] [empty=message|nothing] [previews=on|off]',
-    example: 'settings language=de bullets=8 previews=off',
-  },
-  mute: { usage: 'mute [list | add KEYWORD | remove KEYWORD]', example: 'mute add crypto*' },
-  boost: { usage: 'boost [list | add KEYWORD | remove KEYWORD]', example: 'boost add central bank' },
-  preview: { usage: 'preview', example: 'preview' },
-  status: { usage: 'status', example: 'status' },
-  export: { usage: 'export', example: 'export' },
-  import: { usage: 'import (with an OPML file attached, or as a reply to one)', example: 'import' },
-  retry: { usage: 'retry ID|all', example: 'retry all' },
+/**
+ * A use of each command that works, in Telegram's syntax and starting with the command's name:
+ * shown by `help NAME` (under the usage, which each language's catalogue words) and under every
+ * argument problem.
+ */
+export const COMMAND_USAGE: Record<CommandName, { example: string }> = {
+  help: { example: 'help schedule' },
+  subscribe: { example: 'subscribe 07:30 Europe/Berlin' },
+  unsubscribe: { example: 'unsubscribe now' },
+  feeds: { example: 'feeds' },
+  addfeed: { example: 'addfeed https://example.com/feed.xml World 30' },
+  removefeed: { example: 'removefeed 2' },
+  schedule: { example: 'schedule weekdays=07:30 weekends=09:00 tz=Europe/Berlin' },
+  settings: { example: 'settings language=de bullets=8 previews=off' },
+  mute: { example: 'mute add crypto*' },
+  boost: { example: 'boost add central bank' },
+  preview: { example: 'preview' },
+  status: { example: 'status' },
+  export: { example: 'export' },
+  import: { example: 'import' },
+  retry: { example: 'retry all' },
 };
+
+/** Commands written as their bare name: a word after one is more likely a mistake than noise. */
+const TAKES_NO_ARGUMENTS: ReadonlySet<CommandName> = new Set(['feeds', 'preview', 'status', 'export']);
+
+export function takesNoArguments(name: CommandName): boolean {
+  return TAKES_NO_ARGUMENTS.has(name);
+}
 
 /**
  * The same examples as Discord members type them: `/herald` subcommands with `name:value`

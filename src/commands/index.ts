@@ -4,7 +4,7 @@
  * for the adapter to render. Each command's handler lives in handlers/.
  */
 import { ArgumentProblem } from './arguments.js';
-import { COMMAND_USAGE, changesSomething, ownersOnly } from './catalog.js';
+import { COMMAND_USAGE, changesSomething, ownersOnly, takesNoArguments } from './catalog.js';
 import type { CommandHandler, HandlerInput } from './handler.js';
 import { addfeed, feeds, removefeed } from './handlers/feeds.js';
 import { help } from './handlers/help.js';
@@ -68,9 +68,9 @@ async function runHandler(input: HandlerInput): Promise<CommandReply> {
     return refused(t.managersOnly(context.targetLabel, request.name));
   }
   try {
-    const { usage, example } = COMMAND_USAGE[request.name];
-    // A command whose usage is its bare name takes nothing; stray words are more likely a mistake than noise.
-    if (usage === request.name && request.args.length > 0) throw new ArgumentProblem((m) => m.takesNoArguments(request.name, request.args.join(' ')), example);
+    if (takesNoArguments(request.name) && request.args.length > 0) {
+      throw new ArgumentProblem((m) => m.takesNoArguments(request.name, request.args.join(' ')), COMMAND_USAGE[request.name].example);
+    }
     return await HANDLERS[request.name](input);
   } catch (error) {
     if (error instanceof ArgumentProblem) return argumentReply(error, t, context.platform);

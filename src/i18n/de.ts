@@ -23,6 +23,23 @@ export const de: Messages = {
     import: 'Feeds aus einer OPML-Datei hinzufügen (mit diesem Befehl senden)',
     retry: 'Für Betreiber: eine gescheiterte Zustellung erneut senden (status listet sie): retry ID|all',
   },
+  usage: {
+    help: 'help [Befehl]',
+    subscribe: 'subscribe [HH:MM[,HH:MM]] [Zeitzone]',
+    unsubscribe: 'unsubscribe [now]',
+    feeds: 'feeds',
+    addfeed: 'addfeed URL [Rubrik] [Intervall in Minuten]',
+    removefeed: 'removefeed NUMMER|URL [everywhere]',
+    schedule: 'schedule HH:MM[,HH:MM] [Zeitzone]  oder  schedule weekdays=HH:MM weekends=HH:MM [tz=ZEITZONE]',
+    settings: 'settings [language=SPRACHCODE] [bullets=1-100] [empty=message|nothing] [previews=on|off]',
+    mute: 'mute [list | add STICHWORT | remove STICHWORT]',
+    boost: 'boost [list | add STICHWORT | remove STICHWORT]',
+    preview: 'preview',
+    status: 'status',
+    export: 'export',
+    import: 'import (mit angehängter OPML-Datei, oder als Antwort auf eine)',
+    retry: 'retry ID|all',
+  },
   startCommand: 'Was Herald ist und wie man beginnt',
 
   slash: {

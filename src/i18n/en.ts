@@ -30,6 +30,24 @@ export const en = {
     import: 'Add feeds from an OPML file (send it with this command)',
     retry: 'Owners: send a failed delivery again (status lists them): retry ID|all',
   } satisfies Record<CommandName, string>,
+  /** How each command is written, as `/help NAME` shows it: the words Herald reads stay English, what the admin fills in is named in the reply's language. */
+  usage: {
+    help: 'help [command]',
+    subscribe: 'subscribe [HH:MM[,HH:MM]] [time zone]',
+    unsubscribe: 'unsubscribe [now]',
+    feeds: 'feeds',
+    addfeed: 'addfeed URL [section] [interval in minutes]',
+    removefeed: 'removefeed NUMBER|URL [everywhere]',
+    schedule: 'schedule HH:MM[,HH:MM] [time zone]  or  schedule weekdays=HH:MM weekends=HH:MM [tz=ZONE]',
+    settings: 'settings [language=CODE] [bullets=1-100] [empty=message|nothing] [previews=on|off]',
+    mute: 'mute [list | add KEYWORD | remove KEYWORD]',
+    boost: 'boost [list | add KEYWORD | remove KEYWORD]',
+    preview: 'preview',
+    status: 'status',
+    export: 'export',
+    import: 'import (with an OPML file attached, or as a reply to one)',
+    retry: 'retry ID|all',
+  } satisfies Record<CommandName, string>,
   /** Telegram's /start in the command menu. */
   startCommand: 'What Herald is and how to begin',
 

@@ -21,6 +21,23 @@ export const ja: Messages = {
     import: 'OPML ファイルからフィードを追加（このコマンドに添付）',
     retry: 'オーナー用: 失敗した配信を再送（status に一覧）: retry ID|all',
   },
+  usage: {
+    help: 'help [コマンド]',
+    subscribe: 'subscribe [HH:MM[,HH:MM]] [タイムゾーン]',
+    unsubscribe: 'unsubscribe [now]',
+    feeds: 'feeds',
+    addfeed: 'addfeed URL [セクション] [取得間隔（分）]',
+    removefeed: 'removefeed 番号|URL [everywhere]',
+    schedule: 'schedule HH:MM[,HH:MM] [タイムゾーン]  または  schedule weekdays=HH:MM weekends=HH:MM [tz=タイムゾーン]',
+    settings: 'settings [language=言語コード] [bullets=1〜100] [empty=message|nothing] [previews=on|off]',
+    mute: 'mute [list | add キーワード | remove キーワード]',
+    boost: 'boost [list | add キーワード | remove キーワード]',
+    preview: 'preview',
+    status: 'status',
+    export: 'export',
+    import: 'import（OPML ファイルを添付するか、OPML の付いたメッセージに返信して）',
+    retry: 'retry ID|all',
+  },
   startCommand: 'Herald とは、始め方',
 
   slash: {

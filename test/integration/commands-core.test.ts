@@ -190,6 +190,16 @@ describe('permissions', () => {
   });
 });
 
+describe('help', () => {
+  it('explains a command in the asker\'s language, its usage too (only the words Herald reads stay English)', async () => {
+    expect((await run(command('help', ['addfeed']), context({ locale: 'ja' }))).text).toBe(
+      '/addfeed: フィード（またはフィードを載せたサイト）を追加: addfeed URL [セクション] [間隔]\n使い方: /addfeed URL [セクション] [取得間隔（分）]\n例: /addfeed https://example.com/feed.xml World 30',
+    );
+    expect((await run(command('help', ['import']), context({ locale: 'de' }))).text).toContain('Aufruf: /import (mit angehängter OPML-Datei, oder als Antwort auf eine)');
+    expect((await run(command('help', ['removefeed']), context())).text).toContain('Usage: /removefeed NUMBER|URL [everywhere]');
+  });
+});
+
 describe('flows', () => {
   it('subscribes with the default or given schedule, one compose scheduler per time, in its zone', async () => {
     const first = await run(command('subscribe'), context());

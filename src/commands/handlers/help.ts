@@ -16,6 +16,5 @@ export const help: CommandHandler = async ({ request, t, context }) => {
     return done([t.helpIntro, ...lines, t.helpOutro].join('\n'), { private: true });
   }
   if (!isCommandName(asked)) throw new ArgumentProblem((m) => m.noSuchCommand(asked), 'help');
-  const { usage, example } = COMMAND_USAGE[asked];
-  return done(t.helpOne(asked, t.commands[asked], usage, commandExample(example, context.platform)), { private: true });
+  return done(t.helpOne(asked, t.commands[asked], t.usage[asked], commandExample(COMMAND_USAGE[asked].example, context.platform)), { private: true });
 };
