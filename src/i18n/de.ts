@@ -108,7 +108,7 @@ export const de: Messages = {
   helpIntro: 'Herald schickt einen täglichen Nachrichtenüberblick. Befehle:',
   helpLine: (command, description) => `• /${command}: ${description}`,
   helpOutro: 'Details zu einem: /help addfeed',
-  noSuchCommand: (name) => `Es gibt keinen Befehl „${name}“.`,
+  noSuchCommand: (name, meant) => `Es gibt keinen Befehl „${name}“.${meant ? ` Vielleicht /${meant}?` : ''}`,
   helpOne: (command, description, usage, example) => `/${command}: ${description}\nAufruf: /${usage}\nBeispiel: ${example}`,
 
   cannotPostIn: (target, reason) => `Herald kann nicht in ${target} posten: ${reason}`,

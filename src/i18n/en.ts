@@ -123,7 +123,7 @@ export const en = {
   helpIntro: 'Herald sends a daily news briefing. Commands:',
   helpLine: (command: string, description: string) => `• /${command}: ${description}`,
   helpOutro: 'Details on one: /help addfeed',
-  noSuchCommand: (name: string) => `There is no command "${name}".`,
+  noSuchCommand: (name: string, meant: string | undefined) => `There is no command "${name}".${meant ? ` Did you mean /${meant}?` : ''}`,
   helpOne: (command: string, description: string, usage: string, example: string) => `/${command}: ${description}\nUsage: /${usage}\nExample: ${example}`,
 
   // ── subscribe / unsubscribe ──

@@ -106,7 +106,7 @@ export const ja: Messages = {
   helpIntro: 'Herald は毎日のニュースまとめを送ります。コマンド:',
   helpLine: (command, description) => `• /${command}: ${description}`,
   helpOutro: '詳しくは: /help addfeed',
-  noSuchCommand: (name) => `「${name}」というコマンドはありません。`,
+  noSuchCommand: (name, meant) => `「${name}」というコマンドはありません。${meant ? ` /${meant} のことですか？` : ''}`,
   helpOne: (command, description, usage, example) => `/${command}: ${description}\n使い方: /${usage}\n例: ${example}`,
 
   cannotPostIn: (target, reason) => `Herald は ${target} に投稿できません: ${reason}`,

@@ -199,7 +199,7 @@ describe('Telegram bot: a channel managed from a private chat', () => {
 
 describe('Telegram bot: bad arguments, HTML and files', () => {
   it('says what was wrong with an example, escaped as HTML', async () => {
-    expect(await replyText({ chatId: 32, text: '/subscrbe 07:30' })).toBe('There is no command "subscrbe".\nExample: /help');
+    expect(await replyText({ chatId: 32, text: '/subscrbe 07:30' })).toBe('There is no command "subscrbe". Did you mean /subscribe?\nExample: /subscribe 07:30 Europe/Berlin');
     expect(await replyText({ chatId: 32, text: '/subscribe 25:00' })).toBe('"25:00" is not a time of day: use HH:MM on the 24-hour clock.\nExample: /subscribe 07:30 Europe/Berlin');
     expect(await replyText({ chatId: 32, text: '/addfeed notaurl' })).toMatch(/^"notaurl" is not a web address[\s\S]*\nExample: \/addfeed https:\/\/example\.com\/feed\.xml World 30$/);
     expect(await replyText({ chatId: 32, text: '/subscribe' })).toMatch(/^Subscribed/);

@@ -198,6 +198,12 @@ describe('help', () => {
     expect((await run(command('help', ['import']), context({ locale: 'de' }))).text).toContain('Aufruf: /import (mit angehängter OPML-Datei, oder als Antwort auf eine)');
     expect((await run(command('help', ['removefeed']), context())).text).toContain('Usage: /removefeed NUMBER|URL [everywhere]');
   });
+
+  it('answers a mistyped command with the one most likely meant and its example', async () => {
+    expect((await run(command('help', ['subscrbe']), context())).text).toBe('There is no command "subscrbe". Did you mean /subscribe?\nExample: /subscribe 07:30 Europe/Berlin');
+    expect((await run(command('help', ['feed']), context({ locale: 'ja' }))).text).toBe('「feed」というコマンドはありません。 /feeds のことですか？\n例: /feeds');
+    expect((await run(command('help', ['frobnicate']), context())).text).toBe('There is no command "frobnicate".\nExample: /help');
+  });
 });
 
 describe('flows', () => {
