@@ -30,7 +30,7 @@ export const de: Messages = {
     feeds: 'feeds',
     addfeed: 'addfeed URL [Rubrik] [Intervall in Minuten]',
     removefeed: 'removefeed NUMMER|URL [everywhere]',
-    schedule: 'schedule HH:MM[,HH:MM] [Zeitzone]  oder  schedule weekdays=HH:MM weekends=HH:MM [tz=ZEITZONE]',
+    schedule: 'schedule HH:MM[,HH:MM] [Zeitzone]  oder  /schedule weekdays=HH:MM weekends=HH:MM [tz=ZEITZONE]',
     settings: 'settings [language=SPRACHCODE] [bullets=1-100] [empty=message|nothing] [previews=on|off]',
     mute: 'mute [list | add STICHWORT | remove STICHWORT]',
     boost: 'boost [list | add STICHWORT | remove STICHWORT]',
@@ -107,7 +107,7 @@ export const de: Messages = {
 
   helpIntro: 'Herald schickt einen täglichen Nachrichtenüberblick. Befehle:',
   helpLine: (command, description) => `• /${command}: ${description}`,
-  helpOutro: 'Details zu einem: /help addfeed',
+  helpOutro: 'Zum Beginnen: /subscribe, danach zeigt /preview den Überblick.\nDetails zu einem Befehl: /help addfeed',
   noSuchCommand: (name, meant) => `Es gibt keinen Befehl „${name}“.${meant ? ` Vielleicht /${meant}?` : ''}`,
   helpOne: (command, description, usage, example) => `/${command}: ${description}\nAufruf: /${usage}\nBeispiel: ${example}`,
 

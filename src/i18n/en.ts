@@ -38,7 +38,7 @@ export const en = {
     feeds: 'feeds',
     addfeed: 'addfeed URL [section] [interval in minutes]',
     removefeed: 'removefeed NUMBER|URL [everywhere]',
-    schedule: 'schedule HH:MM[,HH:MM] [time zone]  or  schedule weekdays=HH:MM weekends=HH:MM [tz=ZONE]',
+    schedule: 'schedule HH:MM[,HH:MM] [time zone]  or  /schedule weekdays=HH:MM weekends=HH:MM [tz=ZONE]',
     settings: 'settings [language=CODE] [bullets=1-100] [empty=message|nothing] [previews=on|off]',
     mute: 'mute [list | add KEYWORD | remove KEYWORD]',
     boost: 'boost [list | add KEYWORD | remove KEYWORD]',
@@ -122,7 +122,7 @@ export const en = {
   // ── help ──
   helpIntro: 'Herald sends a daily news briefing. Commands:',
   helpLine: (command: string, description: string) => `• /${command}: ${description}`,
-  helpOutro: 'Details on one: /help addfeed',
+  helpOutro: 'To begin: /subscribe, then /preview shows the briefing.\nDetails on one command: /help addfeed',
   noSuchCommand: (name: string, meant: string | undefined) => `There is no command "${name}".${meant ? ` Did you mean /${meant}?` : ''}`,
   helpOne: (command: string, description: string, usage: string, example: string) => `/${command}: ${description}\nUsage: /${usage}\nExample: ${example}`,
 

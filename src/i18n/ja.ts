@@ -28,7 +28,7 @@ export const ja: Messages = {
     feeds: 'feeds',
     addfeed: 'addfeed URL [セクション] [取得間隔（分）]',
     removefeed: 'removefeed 番号|URL [everywhere]',
-    schedule: 'schedule HH:MM[,HH:MM] [タイムゾーン]  または  schedule weekdays=HH:MM weekends=HH:MM [tz=タイムゾーン]',
+    schedule: 'schedule HH:MM[,HH:MM] [タイムゾーン]  または  /schedule weekdays=HH:MM weekends=HH:MM [tz=タイムゾーン]',
     settings: 'settings [language=言語コード] [bullets=1〜100] [empty=message|nothing] [previews=on|off]',
     mute: 'mute [list | add キーワード | remove キーワード]',
     boost: 'boost [list | add キーワード | remove キーワード]',
@@ -105,7 +105,7 @@ export const ja: Messages = {
 
   helpIntro: 'Herald は毎日のニュースまとめを送ります。コマンド:',
   helpLine: (command, description) => `• /${command}: ${description}`,
-  helpOutro: '詳しくは: /help addfeed',
+  helpOutro: 'はじめるには: /subscribe のあと、 /preview でまとめを確認できます。\nコマンドごとの詳しい説明: /help addfeed',
   noSuchCommand: (name, meant) => `「${name}」というコマンドはありません。${meant ? ` /${meant} のことですか？` : ''}`,
   helpOne: (command, description, usage, example) => `/${command}: ${description}\n使い方: /${usage}\n例: ${example}`,
 
