@@ -42,19 +42,24 @@ function overview(): string {
 async function main(argv: string[]): Promise<number> {
   loadDotEnv();
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    const topic = commandNamed(rest[0]);
-    process.stdout.write(`${topic ? commandHelp(topic.spec) : overview()}\n`);
-    return 0;
-  }
   if (name === '--version' || name === '-v') {
     process.stdout.write(`${heraldVersion()}\n`);
     return 0;
   }
-  const command = commandNamed(name);
-  if (!command) {
-    process.stderr.write(`herald: unknown command "${name}"\n\n${overview()}\n`);
+  const asksHelp = name === undefined || name === 'help' || name === '--help' || name === '-h';
+  // `herald help NAME` is about NAME: an unknown one is said so, as `herald NAME` would.
+  const wanted = asksHelp ? rest[0] : name;
+  const command = commandNamed(wanted);
+  if (wanted !== undefined && !command) {
+    // An option before any command ("herald --verbose") is not a command that does not exist.
+    const what = wanted.startsWith('-') ? `unknown option "${wanted}": options go after the command, e.g. herald preview --help` : `unknown command "${wanted}"`;
+    process.stderr.write(`herald: ${what}\n\n${overview()}\n`);
     return 2;
+  }
+  // Without a command here, this is a bare `herald` or `herald help`: the overview.
+  if (asksHelp || command === undefined) {
+    process.stdout.write(`${command ? commandHelp(command.spec) : overview()}\n`);
+    return 0;
   }
   try {
     const { values, positionals } = parseCommandArgs(command.spec, rest);

@@ -141,6 +141,9 @@ describe('herald CLI', SPAWNING, () => {
     const badOption = await herald(['preview', '--colour', 'red']);
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain('unknown option "--colour"');
+    const [helpOnUnknown, optionFirst] = await Promise.all([herald(['help', 'frobnicate']), herald(['--verbose'])]);
+    expect(helpOnUnknown).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^herald: unknown command "frobnicate"\n/) });
+    expect(optionFirst).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^herald: unknown option "--verbose": options go after the command/) });
   });
 
   it('names what each option takes in the help texts', async () => {
