@@ -9,6 +9,7 @@ import type { Item } from '../feeds/item.js';
 import { itemsInWindow, previewBriefing } from '../preview/build-briefing.js';
 import { loadFeedSource } from '../preview/sources.js';
 import { renderParts, type Platform } from '../render/index.js';
+import { dominantLanguage } from '../summarize/language.js';
 import { describeFallbacks } from '../summarize/llm-report.js';
 import type { LlmSummaryReport } from '../summarize/summarize.js';
 import { endOfLocalDay, isIsoDate } from '../time/zoned.js';
@@ -51,7 +52,7 @@ export const runPreview: CommandRun = async (values, positionals) => {
   const configFile = configFileOf(values);
   const config = await loadConfig(configFile);
   // With a config file the preview is the briefing the bot would send; without one, the feeds' language is the better guess.
-  const locale = existsSync(configFile ?? DEFAULT_CONFIG_FILE) ? (config.briefing.locale ?? config.defaults.language) : undefined;
+  const configLocale = existsSync(configFile ?? DEFAULT_CONFIG_FILE) ? (config.briefing.locale ?? config.defaults.language) : undefined;
   const timezone = (values.tz as string | undefined) ?? config.defaults.timezone;
   if (!isValidTimeZone(timezone)) throw new UsageError(`--tz must be an IANA time zone such as Europe/Berlin, America/New_York or UTC; got "${timezone}"`);
 
@@ -104,6 +105,8 @@ export const runPreview: CommandRun = async (values, positionals) => {
     process.stderr.write(`herald: ${items.length} item(s) read, none published in the window; try another --date or a larger --window.\n`);
   }
 
+  // The language of every item read, not only of those in the window: Japanese feeds whose window is empty still say "nothing new" in Japanese.
+  const locale = configLocale ?? dominantLanguage(items);
   const feedWeights = Object.fromEntries(config.feeds.filter((f) => f.weight !== undefined).map((f) => [feedIdFor(f.url), f.weight!]));
   // A preview always shows something, even for an empty window: the "nothing new" briefing.
   // With an LLM configured a preview is how its setup is tried: say which stories it did not summarize, and why.

@@ -364,11 +364,14 @@ describe('herald preview: how many bullets, in which language, from which feeds'
     const english = join(dir, 'en.yaml');
     await writeFile(english, 'defaults:\n  language: en\n');
     const titleOf = async (args: string[]) => (JSON.parse((await herald(['preview', ...args, '--format', 'json'])).stdout) as Briefing).title;
-    const titles = await Promise.all([titleOf(['--config', japanese, ...enFeeds]), titleOf(['--config', english, ...jaFeeds]), titleOf(jaFeeds), titleOf(enFeeds)]);
+    const emptyWindow = ['--date', '2020-01-01', '--window', '24'];
+    const titles = await Promise.all([titleOf(['--config', japanese, ...enFeeds]), titleOf(['--config', english, ...jaFeeds]), titleOf(jaFeeds), titleOf(enFeeds), titleOf([...jaFeeds, ...emptyWindow])]);
     expect(titles[0]).toMatch(/^ニュースまとめ/);
     expect(titles[1]).toMatch(/^News briefing/);
     expect(titles[2]).toMatch(/^ニュースまとめ/);
     expect(titles[3]).toMatch(/^News briefing/);
+    // Nothing in the window: the "nothing new" briefing still speaks the feeds' language.
+    expect(titles[4]).toMatch(/^ニュースまとめ/);
   }, 180_000);
 
   it('draws a briefing over eight feeds from all eight, though one feed is newer than the others', async () => {
