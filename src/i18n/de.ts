@@ -98,7 +98,7 @@ export const de: Messages = {
   notAnInterval: (word) => `„${word}“ ist kein Abrufintervall: Minuten von 1 bis 1440 angeben, etwa 30 oder 2h.`,
   giveAnAddress: 'Die Adresse eines Feeds oder einer Seite angeben, die einen anbietet.',
   addFeedPrompt: 'Schick mir die Adresse eines Feeds (oder einer Seite, die einen anbietet) als Antwort auf diese Nachricht.',
-  notAWebAddress: (word) => `„${word}“ ist keine Webadresse: Sie muss mit https:// oder http:// beginnen.`,
+  notAWebAddress: (word) => `„${word}“ ist keine Webadresse: sie muss mit https:// oder http:// beginnen.`,
   giveAKeyword: 'Ein Stichwort oder eine Wendung angeben.',
   keywordLooksLikePattern: (keyword) => `„${keyword}“ sieht wie ein Muster aus: Stichwörter sind einfache Wörter oder Wendungen (ein * am Ende passt auf Wortanfänge).`,
   keywordTooLong: (length, max) => `Das Stichwort ist ${length} Zeichen lang: höchstens ${max}.`,
@@ -135,7 +135,7 @@ export const de: Messages = {
   pickRegion: 'Die Region der Zeitzone wählen:',
   pickCity: (region, page, pages) => `Die Stadt wählen (${region}, Seite ${page} von ${pages}):`,
   backButton: '« Zurück',
-  previousButton: '‹ Zurück',
+  previousButton: '‹ Vorherige',
   nextButton: 'Weiter ›',
 
   settingsOf: (target) => `Einstellungen von ${target}:`,
@@ -223,7 +223,7 @@ export const de: Messages = {
   notOpml: (file, reason) => `${file} ist keine OPML-Datei: ${reason}`,
   opmlWithoutFeeds: (file) => `${file} enthält keine Feeds (kein outline mit xmlUrl).`,
   opmlTooLarge: (file, count, max) => `${file} enthält ${count} Feeds; ein Import nimmt höchstens ${max}.`,
-  imported: (count, created) => `${plural(count, 'Feed', 'Feeds')} importiert (${created} neu für Herald, ${count - created} schon bekannt). /status zeigt, wie sie sich lesen lassen.`,
+  imported: (count, created) => `${plural(count, 'Feed', 'Feeds')} importiert (${created} neu für Herald, ${count - created} schon bekannt). /status zeigt ihren Zustand.`,
   skipped: (count) => `${count} übersprungen:`,
 
   noSuchDeadLetter: (id) => `Keine gescheiterte Zustellung „${id}“. /status listet sie mit ihren IDs.`,
@@ -231,7 +231,7 @@ export const de: Messages = {
   requeued: (id) => `${id} ist wieder eingereiht; nur die nie gesendeten Teile gehen raus.`,
   noDeadLetters: 'Keine gescheiterten Zustellungen warten.',
   requeuedAll: (retried, total) => `Wieder eingereiht: ${retried} von ${total} gescheiterten Zustellungen.`,
-  someExpired: (count) => `${count} nicht: Ihr Überblick ist abgelaufen.`,
+  someExpired: (count) => `${count} nicht: deren Überblick ist abgelaufen.`,
   nameADeadLetter: 'Eine gescheiterte Zustellung mit der ID aus /status nennen, oder all.',
 
   onlyAdminsButton: 'Nur ein Administrator kann das ändern.',
