@@ -1,5 +1,6 @@
 import { Parser } from 'htmlparser2';
 import type { Feed } from './item.js';
+import { nonMarkupOpening } from './text-opening.js';
 
 /** One feed found in an OPML document. */
 export interface OpmlFeed {
@@ -98,8 +99,11 @@ export function parseOpml(text: string): OpmlParseResult {
   );
   parser.end(text);
 
-  if (root === undefined) throw new OpmlError('not an OPML document: no XML elements found');
-  if (root !== 'opml') throw new OpmlError(`not an OPML document: the root element is <${root}>, expected <opml>`);
+  if (root !== 'opml') {
+    const opening = nonMarkupOpening(text);
+    if (opening !== undefined) throw new OpmlError(`not an OPML document: it is not XML (it starts with "${opening}")`);
+    throw new OpmlError(root === undefined ? 'not an OPML document: no XML elements found' : `not an OPML document: the root element is <${root}>, expected <opml>`);
+  }
   if (!sawBody) throw new OpmlError('not an OPML document: <opml> has no <body>');
   return { feeds, skipped };
 }

@@ -3,6 +3,7 @@ import Parser from 'rss-parser';
 import { FeedParseError, firstText, isRecord, looksLikeImage, type FeedEntry, type ParsedFeed, type XmlFeedFormat } from './feed-entry.js';
 import { parseJsonFeed } from './parse-json.js';
 import { recoverFeed } from './parse-lenient.js';
+import { nonMarkupOpening } from './text-opening.js';
 
 export { FeedParseError, type FeedEntry, type ParsedFeed } from './feed-entry.js';
 
@@ -93,7 +94,7 @@ export async function parseFeed(document: string): Promise<ParsedFeed> {
   const trimmed = document.replace(/^[\uFEFF\s]+/, '');
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parseJsonFeed(trimmed);
   const root = rootElement(trimmed);
-  const format = feedFormat(root.name);
+  const format = feedFormat(root.name, trimmed);
   let parsed: XmlRecord & Parser.Output<XmlRecord>;
   let entries: FeedEntry[];
   try {
@@ -176,7 +177,17 @@ function rootElement(document: string): RootElement {
       position = open + 1;
     }
   }
-  throw new FeedParseError('not a feed: the document contains no XML element');
+  throw notAFeed(document, 'the document contains no XML element');
+}
+
+/**
+ * The error for a document found not to be a feed, made only then (never on the way to parsing
+ * one): a text that does not start with markup is quoted rather than said to have the root
+ * element found somewhere inside it. JSON has gone to parseJsonFeed by then.
+ */
+function notAFeed(document: string, problem: string): FeedParseError {
+  const opening = nonMarkupOpening(document);
+  return new FeedParseError(`not a feed: ${opening === undefined ? problem : `it is neither XML nor JSON (it starts with "${opening}")`}`);
 }
 
 /** The index after `terminator`, searching from `from`; past the end when it never comes. */
@@ -193,12 +204,12 @@ function endOfDeclaration(document: string, open: number): number {
   return close === -1 ? Number.POSITIVE_INFINITY : close + 1;
 }
 
-function feedFormat(rootName: string): XmlFeedFormat {
+function feedFormat(rootName: string, document: string): XmlFeedFormat {
   const name = rootName.toLowerCase();
   if (name === 'rss') return 'rss';
   if (name === 'feed') return 'atom';
   if (name === 'rdf' || name.endsWith(':rdf')) return 'rdf';
-  throw new FeedParseError(`not a feed: the document's root element is <${rootName}>, expected <rss>, <feed> (Atom), <rdf:RDF> or a JSON Feed`);
+  throw notAFeed(document, `the document's root element is <${rootName}>, expected <rss>, <feed> (Atom), <rdf:RDF> or a JSON Feed`);
 }
 
 /**

@@ -45,6 +45,11 @@ describe('parseOpml', () => {
     expect(() => parseOpml('just some text')).toThrow(OpmlError);
     expect(() => parseOpml('<opml version="2.0"><head/></opml>')).toThrow(/has no <body>/);
   });
+
+  it('quotes a text file instead of naming an element found inside it', () => {
+    // A README that mentions `herald <command>` has no root element <command>.
+    expect(() => parseOpml('\uFEFF# Herald\n\nUsage: herald <command> [options]\n')).toThrow(/^not an OPML document: it is not XML \(it starts with "# Herald"\)$/);
+  });
 });
 
 describe('toOpml', () => {

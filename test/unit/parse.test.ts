@@ -207,7 +207,9 @@ describe('parseFeed: broken and hostile documents', () => {
     ['an unclosed document with nothing in it', '<rss version="2.0">\n</rss', /not well-formed XML/],
     ['an HTML page', '<!DOCTYPE html><html><head><title>x</title></head><body></body></html>', /root element is <html>/],
     ['an empty body', '', /no XML element/],
-    ['plain text', 'Service unavailable', /no XML element/],
+    ['plain text', 'Service unavailable', /^not a feed: it is neither XML nor JSON \(it starts with "Service unavailable"\)$/],
+    // Markdown that mentions `herald <command>`: naming <command> its root element would mislead.
+    ['a README', '# Herald — a news-briefing bot for Telegram and Discord\n\nUsage: herald <command> [options]\n', /^not a feed: it is neither XML nor JSON \(it starts with "# Herald — a news-briefing bot for…"\)$/],
     ['invalid JSON', '{"items": [', /not valid JSON/],
     ['JSON that is not a feed', '{"error": "not found"}', /no "items" array/],
   ])('refuses %s with a FeedParseError that says what is wrong', async (_name, document, message) => {
