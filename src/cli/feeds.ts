@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedState, FeedStateView } from '../feeds/item.js';
+import { unreadableFileReason } from '../feeds/local-feed.js';
 import { OpmlError, parseOpml, toOpml } from '../feeds/opml.js';
 import { createPollQueue } from '../queue/poll-jobs.js';
 import { scheduleNewFeed } from '../queue/schedulers.js';
@@ -34,7 +35,7 @@ async function importOpml(file: string, config: HeraldConfig): Promise<string[]>
     parsed = parseOpml(await readFile(file, 'utf8'));
   } catch (error) {
     if (error instanceof OpmlError) throw new UsageError(`${file}: ${error.message}`);
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${unreadableFileReason(error)}`);
   }
   return withFeedStore(config, async (feeds, redis) => {
     const queue = createPollQueue(redis, config.redis.prefix);

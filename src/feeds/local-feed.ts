@@ -7,6 +7,21 @@ export function isWebAddress(location: string): boolean {
   return /^https?:\/\//i.test(location);
 }
 
+/** `ftp://…`, `feed://…`: an address with a scheme, which is no file name (file: URLs name files). */
+const OTHER_SCHEME = /^(?!file:)[a-z][a-z\d+.-]*:\/\//i;
+
+/**
+ * Why a file could not be read, in a reader's words rather than Node's ("ENOENT: no such file or
+ * directory, open 'x'"): for every command that reads a file someone named.
+ */
+export function unreadableFileReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return (error as Error).message;
+}
+
 function localPath(location: string): string {
   return location.startsWith('file:') ? fileURLToPath(location) : location;
 }
@@ -34,13 +49,16 @@ export async function readLocalFeed(location: string, validators: Validators, ma
     }
   } catch (error) {
     if (error instanceof FetchError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    throw new FetchError('file', `Cannot read feed ${location}: ${reason}.`, { cause: error });
+    throw new FetchError('file', `Cannot read feed ${location}: ${unreadableFileReason(error)}.`, { cause: error });
   }
 }
 
-/** Fetches a feed from the web (SSRF guard, limits, conditional GET) or reads it from a local file. */
+/**
+ * Fetches a feed from the web (SSRF guard, limits, conditional GET) or reads it from a local file.
+ * Any other scheme goes to the fetcher too, which refuses it as such: read as a file name it
+ * would be "no such file".
+ */
 export function fetchFeedAt(location: string, validators: Validators, options: FetchOptions): Promise<FetchOutcome> {
-  return isWebAddress(location) ? fetchFeed(location, validators, options) : readLocalFeed(location, validators, options.maxBytes);
+  const web = isWebAddress(location) || OTHER_SCHEME.test(location);
+  return web ? fetchFeed(location, validators, options) : readLocalFeed(location, validators, options.maxBytes);
 }

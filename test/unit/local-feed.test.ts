@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FetchError } from '../../src/feeds/fetch.js';
-import { isWebAddress, readLocalFeed } from '../../src/feeds/local-feed.js';
+import { fetchFeedAt, isWebAddress, readLocalFeed } from '../../src/feeds/local-feed.js';
 
 async function feedFile(content: string): Promise<string> {
   const path = join(await mkdtemp(join(tmpdir(), 'herald-local-')), 'feed.xml');
@@ -33,6 +33,15 @@ describe('local feed files (configured by the operator)', () => {
     expect(missing).toBeInstanceOf(FetchError);
     expect((missing as FetchError).kind).toBe('file');
     expect((missing as FetchError).message).toBe('Cannot read feed /nonexistent/feed.xml: no such file.');
+  });
+
+  it('refuses an address with another scheme as such, not as a file that is not there', async () => {
+    const options = { timeoutMs: 5_000, maxBytes: 1024, maxRedirects: 3, allowHosts: [] };
+    for (const address of ['ftp://example.org/feed.xml', 'feed://example.org/feed.xml']) {
+      const refused = await fetchFeedAt(address, {}, options).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ kind: 'invalid-url', message: expect.stringContaining('Herald only fetches http:// and https:// addresses') });
+    }
+    await expect(fetchFeedAt('file:///nonexistent/feed.xml', {}, options)).rejects.toThrow('Cannot read feed file:///nonexistent/feed.xml: no such file.');
   });
 
   it('tells web addresses from paths', () => {
