@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import type { RedisClient } from '../store/client.js';
 import { ConfigError } from '../config/config-error.js';
-import { DEFAULT_CONFIG_FILE, ENVIRONMENT, loadConfig } from '../config/load.js';
+import { DEFAULT_CONFIG_FILE, ENVIRONMENT, loadConfig, missingConfigAdvice } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { redirectConflicts } from '../commands/feed-health.js';
 import type { Feed, FeedStateView } from '../feeds/item.js';
@@ -17,13 +17,17 @@ import { checkTelegram } from './doctor/telegram-checks.js';
 import { describeEndpoint } from '../queue/connection.js';
 import { connectOnce, redisEndpointOf } from './redis-target.js';
 
-/** Says which file was read, since "no file here, all defaults" is an easy way to miss one's own config. */
-async function configResult(config: HeraldConfig, file: string): Promise<CheckResult> {
-  const platforms = [config.telegram.token && 'Telegram', config.discord.token && 'Discord'].filter(Boolean);
-  const found = await access(file).then(
+function exists(file: string): Promise<boolean> {
+  return access(file).then(
     () => true,
     () => false,
   );
+}
+
+/** Says which file was read, since "no file here, all defaults" is an easy way to miss one's own config. */
+async function configResult(config: HeraldConfig, file: string): Promise<CheckResult> {
+  const platforms = [config.telegram.token && 'Telegram', config.discord.token && 'Discord'].filter(Boolean);
+  const found = await exists(file);
   const source = found ? file : `no ${file} in ${process.cwd()}, so all defaults`;
   return {
     name: 'config',
@@ -99,6 +103,8 @@ export async function runDoctor(configFile: string | undefined, progress: (step:
     config = await loadConfig(configFile);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
+    // A file that is not there has nothing to correct: say how to make one.
+    if (configFile !== undefined && !(await exists(configFile))) return [{ name: 'config', status: 'problem', detail: `${configFile} does not exist`, fix: missingConfigAdvice(configFile) }];
     return [{ name: 'config', status: 'problem', detail: error.problems.join('; '), fix: error.source === ENVIRONMENT ? 'correct the environment variable named' : `correct ${error.source}` }];
   }
   const results = [await configResult(config, configFile ?? DEFAULT_CONFIG_FILE)];

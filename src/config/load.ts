@@ -152,6 +152,11 @@ async function parseYamlText(text: string): Promise<unknown> {
 
 export const DEFAULT_CONFIG_FILE = 'herald.config.yaml';
 
+/** What to do about a configuration file that was named but is not there; the README's quick start makes one from the example. */
+export function missingConfigAdvice(path: string): string {
+  return `check the path, or make it from the example (cp herald.config.example.yaml ${path}), or leave --config out to use ${DEFAULT_CONFIG_FILE}`;
+}
+
 /**
  * Loads `herald.config.yaml` (or the given file). A missing default file means "all defaults";
  * a missing file that was asked for by name is an error.
@@ -164,7 +169,7 @@ export async function loadConfig(file: string | undefined, env: ConfigEnv = proc
   } catch (error) {
     if (file === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return parseConfig({}, env, path);
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ConfigError(path, [missing ? 'does not exist (check the path, or leave --config out to use herald.config.yaml)' : `cannot be read: ${(error as Error).message}`]);
+    throw new ConfigError(path, [missing ? `does not exist: ${missingConfigAdvice(path)}` : `cannot be read: ${(error as Error).message}`]);
   }
   let raw: unknown;
   try {

@@ -172,6 +172,19 @@ describe('herald doctor', () => {
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ name: 'config', status: 'problem', detail: expect.stringContaining('defaults.timezone'), fix: `correct ${file}` });
   });
+
+  it('says a configuration file that is not there does not exist, and how to make one, rather than to correct it', async () => {
+    const file = join(dir, 'missing.yaml');
+    const results = await runDoctor(file, quiet);
+    expect(results).toEqual([
+      {
+        name: 'config',
+        status: 'problem',
+        detail: `${file} does not exist`,
+        fix: `check the path, or make it from the example (cp herald.config.example.yaml ${file}), or leave --config out to use herald.config.yaml`,
+      },
+    ]);
+  });
 });
 
 describe('herald doctor from the command line', () => {

@@ -101,7 +101,7 @@ describe('configuration', () => {
   });
 
   it('says when a named file does not exist or is not YAML, and uses defaults when the default file is absent', async () => {
-    await expect(loadConfig('/nonexistent/herald.yaml', {})).rejects.toThrow('/nonexistent/herald.yaml has a mistake:\n  - does not exist');
+    await expect(loadConfig('/nonexistent/herald.yaml', {})).rejects.toThrow('/nonexistent/herald.yaml has a mistake:\n  - does not exist: check the path, or make it from the example (cp herald.config.example.yaml /nonexistent/herald.yaml)');
     const dir = await mkdtemp(join(tmpdir(), 'herald-config-'));
     const broken = join(dir, 'broken.yaml');
     await writeFile(broken, 'feeds: [unclosed\n');
