@@ -27,7 +27,7 @@ export const startSpec: CommandSpec = {
   },
   optionHelp: {
     config: configOption.help,
-    role: 'what this process runs, comma-separated: bot (answers in Telegram/Discord), worker (polls feeds, composes and sends briefings), scheduler (plans polls and briefings); default: all three',
+    role: 'what this process runs, comma-separated: bot (answers in Telegram/Discord), worker (polls feeds, composes and sends briefings), scheduler (plans polls and briefings), or all (the default: all three)',
   },
   optionValues: { config: 'FILE', role: 'ROLES' },
   details: [

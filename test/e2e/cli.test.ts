@@ -109,7 +109,7 @@ describe('herald CLI', SPAWNING, () => {
       '',
       'Options:',
       '  --config FILE  configuration file (default: $HERALD_CONFIG, else ./herald.config.yaml when present)',
-      '  --role ROLES   what this process runs, comma-separated: bot (answers in Telegram/Discord), worker (polls feeds, composes and sends briefings), scheduler (plans polls and briefings); default: all three',
+      '  --role ROLES   what this process runs, comma-separated: bot (answers in Telegram/Discord), worker (polls feeds, composes and sends briefings), scheduler (plans polls and briefings), or all (the default: all three)',
       '  --help, -h     show this help',
       '',
     ]);
@@ -262,6 +262,24 @@ describe('herald preview', SPAWNING, () => {
     const format = await herald(['preview', '--feed', jaFeeds[0]!, '--format', 'pdf']);
     expect(format.code).toBe(2);
     expect(format.stderr).toContain('--format must be one of text, telegram, discord, json');
+  });
+
+  it('gives a plain answer for a file that is no feed, an address that is not http(s) and a file that is not there', async () => {
+    const env = { HERALD_CONFIG: '', REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
+    const [readme, ftp, opml, doctor] = await Promise.all([
+      herald(['preview', 'README.md'], env),
+      herald(['preview', 'ftp://example.org/feed.xml'], env),
+      herald(['feeds', 'import', 'no-such-list.opml'], env),
+      herald(['doctor', '--config', 'no-such-config.yaml'], env),
+    ]);
+    // The README mentions `herald <command>`: that is no root element.
+    expect(readme).toMatchObject({ code: 1, stderr: expect.stringMatching(/^herald: skipped README\.md: not a feed: it is neither XML nor JSON \(it starts with "# Herald"\)\n/) });
+    expect(ftp).toMatchObject({ code: 1, stderr: expect.stringMatching(/^herald: skipped ftp:\/\/example\.org\/feed\.xml: Refused ftp:\/\/example\.org\/feed\.xml: Herald only fetches http:\/\/ and https:\/\/ addresses, not ftp:\.\n/) });
+    // The same words as preview's for a feed file that is not there, not Node's ENOENT.
+    expect(opml).toMatchObject({ code: 2, stderr: expect.stringMatching(/^herald feeds: cannot read no-such-list\.opml: no such file\n/) });
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/config +PROBLEM +no-such-config\.yaml does not exist\n +fix: check the path, or make it from the example \(cp herald\.config\.example\.yaml no-such-config\.yaml\)/);
+    expect(doctor.stdout).not.toContain('correct no-such-config.yaml');
   });
 
   it('takes feeds named without --feed, as a shell glob gives them', async () => {
