@@ -152,9 +152,12 @@ async function parseYamlText(text: string): Promise<unknown> {
 
 export const DEFAULT_CONFIG_FILE = 'herald.config.yaml';
 
-/** What to do about a configuration file that was named but is not there; the README's quick start makes one from the example. */
+/**
+ * What to do about a configuration file that was named (by --config or HERALD_CONFIG) but is not
+ * there; the README's quick start makes one from the example.
+ */
 export function missingConfigAdvice(path: string): string {
-  return `check the path, or make it from the example (cp herald.config.example.yaml ${path}), or leave --config out to use ${DEFAULT_CONFIG_FILE}`;
+  return `check the path, or make it from the example (cp herald.config.example.yaml ${path}), or name none (neither --config nor HERALD_CONFIG) to use ${DEFAULT_CONFIG_FILE}`;
 }
 
 /**

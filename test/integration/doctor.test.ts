@@ -181,7 +181,7 @@ describe('herald doctor', () => {
         name: 'config',
         status: 'problem',
         detail: `${file} does not exist`,
-        fix: `check the path, or make it from the example (cp herald.config.example.yaml ${file}), or leave --config out to use herald.config.yaml`,
+        fix: `check the path, or make it from the example (cp herald.config.example.yaml ${file}), or name none (neither --config nor HERALD_CONFIG) to use herald.config.yaml`,
       },
     ]);
   });
