@@ -17,6 +17,7 @@ import { checkTelegram } from './doctor/telegram-checks.js';
 import { describeEndpoint } from '../queue/connection.js';
 import { connectOnce, redisEndpointOf } from './redis-target.js';
 
+/** Whether the file is there at all (readable or not: that is loadConfig's to say). */
 function exists(file: string): Promise<boolean> {
   return access(file).then(
     () => true,

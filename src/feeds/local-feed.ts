@@ -59,6 +59,6 @@ export async function readLocalFeed(location: string, validators: Validators, ma
  * would be "no such file".
  */
 export function fetchFeedAt(location: string, validators: Validators, options: FetchOptions): Promise<FetchOutcome> {
-  const web = isWebAddress(location) || OTHER_SCHEME.test(location);
-  return web ? fetchFeed(location, validators, options) : readLocalFeed(location, validators, options.maxBytes);
+  const forFetcher = isWebAddress(location) || OTHER_SCHEME.test(location);
+  return forFetcher ? fetchFeed(location, validators, options) : readLocalFeed(location, validators, options.maxBytes);
 }
