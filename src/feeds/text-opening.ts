@@ -1,5 +1,7 @@
-/** How much of a document that is no markup at all an error quotes, to show what it is instead. */
-const OPENING_QUOTED = 40;
+import { truncateAtWord } from '../summarize/sentences.js';
+
+/** How much of a document that is no markup at all an error quotes, to show what it is instead (the "…" included). */
+const OPENING_QUOTED = 41;
 
 /**
  * How a document that is not markup at all begins (its first line, cut to whole words), for an
@@ -11,11 +13,5 @@ export function nonMarkupOpening(document: string): string | undefined {
   const text = document.replace(/^[\uFEFF\s]+/, '');
   if (text === '' || text.startsWith('<')) return undefined;
   const firstLine = text.slice(0, OPENING_QUOTED * 4).split(/[\r\n]/, 1)[0]!.replace(/[\p{Cc}\p{Cs}]/gu, '').trimEnd();
-  const characters = [...firstLine];
-  return characters.length > OPENING_QUOTED ? `${wholeWords(characters.slice(0, OPENING_QUOTED).join(''))}…` : firstLine;
-}
-
-/** `cut` without the word it may end inside of, unless that word is all there is. */
-function wholeWords(cut: string): string {
-  return cut.replace(/\s+\S*$/, '') || cut;
+  return truncateAtWord(firstLine, OPENING_QUOTED);
 }
