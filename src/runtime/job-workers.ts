@@ -11,7 +11,7 @@ import { createPollFeedDeps } from '../../jobs/poll-feed.js';
 import { startPollWorker, type PollWorker } from '../../jobs/poll-worker.js';
 import { observeWorker } from '../observability/worker-metrics.js';
 import type { RedisClient } from '../store/client.js';
-import { RedisStoryEngine } from '../store/story-engine.js';
+import { placedNow, RedisStoryEngine } from '../store/story-engine.js';
 import { alertBreakingStories } from '../subscriptions/breaking.js';
 import { ComposeCache } from '../subscriptions/compose-cache.js';
 import { llmSummaryHooks } from './llm-summaries.js';
@@ -24,6 +24,7 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
   const engine = new RedisStoryEngine(redis, prefix);
   const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing, maxItemAgeHours: config.briefing.maxItemAgeHours };
   // The items are stored (and placed) by now: a failed alert must not fail (and retry) the poll.
+  // Items and copies handed on again (see ItemStore) alert again: at most once per story and chat.
   const alertBreaking = async (storyIds: () => Promise<string[]>): Promise<void> => {
     try {
       await alertBreakingStories(await storyIds(), breakingDeps);
@@ -35,7 +36,7 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
     ...(options.fetchOptions ? { fetchOptions: options.fetchOptions } : {}),
     onNewItems: async (items) => {
       const placements = await engine.addItems(items);
-      metrics?.itemsPlaced(placements);
+      metrics?.itemsPlaced(placements.filter(placedNow));
       await alertBreaking(async () => placements.map((placement) => placement.storyId));
     },
     // A copy adds no item to a story, but the copy's feed's followers read the story through it now.
