@@ -10,8 +10,10 @@ const DAY_MS = 86_400_000;
 /**
  * How long a poll may hold items pending (see ItemStore) before another batch of the same items
  * takes it for stopped and hands them on again. Only the same feed lists the same item ids, and
- * its polls do not overlap (see PollQueue): this keeps a poll that overran its lease from being
- * doubled at once, and a poll after a failure finds the failed one's items left long since.
+ * its polls do not overlap (see PollQueue), so this only keeps two batches at once (a poll that
+ * overran its lease, two callers of addNew) from both returning an item. The poll after a failed
+ * one comes at the feed's next slot (a minute at the least) and finds its items left long since;
+ * one sooner (a refresh) leaves them to the poll after it.
  */
 const PENDING_GRACE_MS = 60_000;
 
