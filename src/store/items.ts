@@ -103,7 +103,8 @@ export async function readItems(redis: RedisClient, keys: Keys, ids: string[]): 
  * the item if it was not, and returns it again. A copy is recorded pending the same way until
  * alerted. So what was stored or claimed is handed on at least once, and whoever takes it must
  * take it again without harm (the story engine does; breaking alerts are kept to one per story
- * and chat). What a feed stops listing before its next poll stays unplaced (stored) or unstored (claimed).
+ * and chat). An item stored and never handed on is also listed for housekeeping (leftUnplaced),
+ * for a feed that does not list it again; one claimed and never stored only its feed brings back.
  */
 export class ItemStore {
   private readonly redis: RedisClient;
@@ -145,7 +146,7 @@ export class ItemStore {
     const oldestKept = now.getTime() - this.retentionMs;
     const claims: Claim[] = items.map((item) => ({
       item,
-      markers: [...new Set(exactKeys(item).map((key) => this.keys.seen(key)))].sort(),
+      markers: this.markersOf(item),
       next: 0,
       storable: Date.parse(item.publishedAt) >= oldestKept,
       claimedAny: false,
@@ -176,7 +177,12 @@ export class ItemStore {
     // New: it claimed a marker just now (one whose markers were all its own already was seen before) and stored it.
     // Left pending by an earlier poll: stored by it (or now), never handed on.
     const keep = claims.filter((claim) => claim.owner === undefined && (claim.claimedAny || claim.leftPending) && claim.storable);
-    const added = await Promise.all(keep.map(({ item }) => this.store(item, ttl)));
+    // Listed as unplaced before they are stored, for housekeeping to hand on should the feed not list them again (see leftUnplaced).
+    const keptIds = keep.map(({ item }) => item.id);
+    const [, added] = await Promise.all([
+      keep.length > 0 ? this.redis.zadd(this.keys.unplacedItems(), ...keptIds.flatMap((id) => [now.getTime(), id])) : undefined,
+      Promise.all(keep.map(({ item }) => this.store(item, ttl))),
+    ]);
     const fresh = new Set(keep.filter((claim, index) => added[index] || claim.leftPending).map(({ item }) => item));
     // Every pending marker is settled with the intake; those of items not handed on (an entry
     // edited into a new content hash claims one, and was stored before) need no more than that.
@@ -190,9 +196,38 @@ export class ItemStore {
           // XX: a marker expires only with its item; nobody but its holder writes a held one.
           ...pending.map(([marker, id]) => this.redis.set(marker, id, 'EX', ttl, 'XX')),
           ...unalerted.map(({ item, owner }) => this.redis.heraldSettleCopy(this.keys.itemCopies(owner!), item.feedId)),
+          ...(keptIds.length > 0 ? [this.redis.zrem(this.keys.unplacedItems(), ...keptIds)] : []),
         ]);
       },
     };
+  }
+
+  /**
+   * Housekeeping: the items a poll stored before `before` and stopped before handing on, which
+   * their feed's next poll has not handed on either (it may be a day away, or never come: the
+   * feed removed, or no longer listing them), to hand on now; settle() records them handed on.
+   * An item expired meanwhile is only forgotten. What a poll claimed and never stored is not
+   * among them: only its feed listing it again brings it back.
+   */
+  async leftUnplaced(before: Date): Promise<{ items: Item[]; settle(): Promise<void> }> {
+    const ids = await this.redis.zrangebyscore(this.keys.unplacedItems(), '-inf', before.getTime());
+    const items = await this.getMany(ids);
+    const ttl = String(Math.ceil(this.retentionMs / 1000));
+    return {
+      items,
+      settle: async () => {
+        if (ids.length === 0) return;
+        await Promise.all([
+          ...items.flatMap((item) => this.markersOf(item).map((marker) => this.redis.heraldSettleMarker(marker, item.id, ttl))),
+          this.redis.zrem(this.keys.unplacedItems(), ...ids),
+        ]);
+      },
+    };
+  }
+
+  /** An item's seen markers (one per exact key, see exactKeys), in the order they are claimed. */
+  private markersOf(item: Item): string[] {
+    return [...new Set(exactKeys(item).map((key) => this.keys.seen(key)))].sort();
   }
 
   /**

@@ -67,6 +67,16 @@ if settled then redis.call('HSET', KEYS[1], ARGV[1], settled) end
 return 1`;
 
 /**
+ * KEYS[1] a seen marker; ARGV[1] an item's id, ARGV[2] ttl (s). Takes the pending mark off the
+ * marker if it holds the item pending (the item was handed on). Returns 1 when it did.
+ */
+const SETTLE_MARKER = `
+local _, holder = string.match(redis.call('GET', KEYS[1]) or '', '${PENDING_PATTERN}')
+if holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
+
+/**
  * KEYS[1] a seen marker; ARGV[1] the claiming item's id (marked pending, see pendingValue, when
  * the item may be stored), ARGV[2] ttl (s), ARGV[3] '1' to claim the marker when nobody holds
  * it, '0' only to look. Refreshes the ttl of a held marker. Returns the marker's value, pending
@@ -239,6 +249,7 @@ declare module 'ioredis' {
     heraldHsetWithTtl(key: string, field: string, value: string, ttlSeconds: string): Result<number, Context>;
     heraldRecordCopy(copiesKey: string, feedId: string, pendingCopy: string, ttlSeconds: string, staleBefore: number): Result<0 | 1, Context>;
     heraldSettleCopy(copiesKey: string, feedId: string): Result<number, Context>;
+    heraldSettleMarker(markerKey: string, itemId: string, ttlSeconds: string): Result<number, Context>;
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
     heraldHandOverMarker(markerKey: string, itemId: string, ownerId: string, ttlSeconds: string): Result<number, Context>;
     heraldReleaseLock(lockKey: string, token: string): Result<number, Context>;
@@ -261,6 +272,7 @@ export function withStoreScripts<Client extends RedisClient>(redis: Client): Cli
     redis.defineCommand('heraldHsetWithTtl', { numberOfKeys: 1, lua: HSET_WITH_TTL });
     redis.defineCommand('heraldRecordCopy', { numberOfKeys: 1, lua: RECORD_COPY });
     redis.defineCommand('heraldSettleCopy', { numberOfKeys: 1, lua: SETTLE_COPY });
+    redis.defineCommand('heraldSettleMarker', { numberOfKeys: 1, lua: SETTLE_MARKER });
     redis.defineCommand('heraldClaimMarker', { numberOfKeys: 1, lua: CLAIM_MARKER });
     redis.defineCommand('heraldHandOverMarker', { numberOfKeys: 1, lua: HAND_OVER_MARKER });
     redis.defineCommand('heraldReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });

@@ -10,12 +10,15 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runHousekeeping } from '../../jobs/housekeeping.js';
 import { createPollFeedDeps, pollFeed, type PollFeedDeps, type PollResult } from '../../jobs/poll-feed.js';
 import type { Briefing, Bullet } from '../../src/briefing/model.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Feed, Item } from '../../src/feeds/item.js';
+import { createComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { BriefingStore } from '../../src/store/briefings.js';
+import { DeliveryStore } from '../../src/store/deliveries.js';
 import { ItemStore } from '../../src/store/items.js';
 import { createKeys } from '../../src/store/keys.js';
 import { storiesInWindow } from '../../src/store/stories.js';
@@ -44,6 +47,8 @@ let failing: 'before-placing' | 'after-placing' | 'alerting-copies' | undefined;
 /** The titles of each batch placed, and the ids of each set of copied items alerted. */
 let placed: string[][];
 let copiesAlerted: string[][];
+/** The poll's onNewItems: places the items into stories (failing where told). */
+let onNewItems: (items: Item[]) => Promise<void>;
 
 interface Entry {
   /** Its link (and guid) on the outlet's site. */
@@ -123,7 +128,7 @@ beforeAll(async () => {
   subscriptions = new SubscriptionStore(redis, createKeys(PREFIX));
   const config = parseConfig({ redis: { prefix: PREFIX }, fetch: { allowHosts: [feedServer.host] } });
   const engine = new RedisStoryEngine(redis, PREFIX);
-  const onNewItems = async (items: Item[]) => {
+  onNewItems = async (items: Item[]) => {
     failOnce('before-placing');
     await engine.addItems(items);
     placed.push(items.map((item) => item.title).sort());
@@ -243,6 +248,30 @@ describe('a poll that fails after claiming its entries', () => {
     expect(await storyTitles()).toEqual(separateStories);
     expect(await poll(outlet, START + 30 * MINUTE_MS)).toMatchObject({ newItems: 0 });
     expect(placed).toHaveLength(2);
+  });
+
+  it('before placing them, and the feed lists them no more: housekeeping places them, once', async () => {
+    const outlet = await feedListing('outlet', [wire, outletOnly]);
+    failing = 'before-placing';
+    await expect(poll(outlet, START)).rejects.toThrow('injected failure before-placing');
+    feedServer.setFeed('/outlet.xml', rss('outlet', [aggregatorOnly]), { etag: null, lastModified: null });
+    expect(await poll(outlet, START + 15 * MINUTE_MS)).toMatchObject({ newItems: 1 });
+    expect(await storyTitles()).toEqual([[aggregatorOnly.title]]);
+
+    const composeQueue = createComposeQueue(redis, PREFIX);
+    try {
+      const housekeeping = { items: deps.items, deliveries: new DeliveryStore(redis, createKeys(PREFIX)), subscriptions, composeQueue, placeItems: onNewItems };
+      // Not while the poll may still be under way.
+      expect(await runHousekeeping({ ...housekeeping, now: () => new Date(START + 5 * MINUTE_MS) })).toMatchObject({ leftItemsPlaced: 0 });
+      expect(await runHousekeeping({ ...housekeeping, now: () => new Date(START + HOUR_MS) })).toMatchObject({ leftItemsPlaced: 2 });
+      expect(await runHousekeeping({ ...housekeeping, now: () => new Date(START + 2 * HOUR_MS) })).toMatchObject({ leftItemsPlaced: 0 });
+    } finally {
+      await composeQueue.close();
+    }
+    expect(await storyTitles()).toEqual([[aggregatorOnly.title], [outletOnly.title], [wire.title]]);
+    // Settled: were the feed to list them again, they are not handed on again.
+    feedServer.setFeed('/outlet.xml', rss('outlet', [wire, outletOnly]), { etag: null, lastModified: null });
+    expect(await poll(outlet, START + 3 * HOUR_MS)).toMatchObject({ newItems: 0 });
   });
 
   it('before storing them (a Redis user that may claim seen markers but write nothing else): the next poll stores and places them', async () => {
