@@ -1,12 +1,14 @@
 /**
  * The hourly housekeeping job: trims what has no TTL and would otherwise grow for ever (the
- * item indexes, old dead letters, compose schedulers whose subscription is gone).
+ * item indexes, old dead letters, compose schedulers whose subscription is gone), and hands on
+ * the items a failed poll stored and left unplaced (see ItemStore.leftUnplaced).
  */
 import type { Queue, Worker } from 'bullmq';
 import type { RedisClient } from '../src/store/client.js';
 import type { ComposeQueue } from '../src/queue/compose-jobs.js';
 import { openQueue, QUEUE_NAMES } from '../src/queue/names.js';
 import { BRIEFING_TTL_S } from '../src/store/briefings.js';
+import type { Item } from '../src/feeds/item.js';
 import type { DeliveryStore } from '../src/store/deliveries.js';
 import type { ItemStore } from '../src/store/items.js';
 import type { SubscriptionStore } from '../src/store/subscriptions.js';
@@ -14,6 +16,12 @@ import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 
 /** Dead letters are dropped once their briefing has expired: they could no longer be retried. */
 const DEAD_LETTER_RETENTION_MS = BRIEFING_TTL_S * 1000;
+
+/**
+ * A poll hands its items on seconds after storing them, and holds its feed for minutes at the
+ * most (its lease): items stored longer ago and still unplaced were left by a poll that failed.
+ */
+const LEFT_UNPLACED_AFTER_MS = 15 * 60_000;
 
 const HOUSEKEEPING_SCHEDULER_ID = 'housekeeping-hourly';
 const HOUSEKEEPING_EVERY_MS = 3_600_000;
@@ -25,6 +33,8 @@ export interface HousekeepingDeps {
   deliveries: DeliveryStore;
   subscriptions: SubscriptionStore;
   composeQueue: ComposeQueue;
+  /** Places items into stories and alerts them, as a poll's new items (the poll's onNewItems). */
+  placeItems: (items: Item[]) => Promise<void>;
   now?: () => Date;
 }
 
@@ -34,9 +44,11 @@ export interface HousekeepingResult {
   deadLettersDropped: number;
   /** Compose schedulers whose subscription is gone or inactive (a crash between the two writes leaves one). */
   orphanSchedulersRemoved: number;
+  /** Items a failed poll stored and its feed did not bring back, placed now. */
+  leftItemsPlaced: number;
 }
 
-/** Keys without a ttl that grow: the item indexes (see ItemStore.trimIndex), the dead letters, and compose schedulers left behind. */
+/** Keys without a ttl that grow: the item indexes (see ItemStore.trimIndex), the dead letters, and compose schedulers left behind; and items left unplaced. */
 export async function runHousekeeping(deps: HousekeepingDeps): Promise<HousekeepingResult> {
   const now = (deps.now ?? (() => new Date()))();
   const itemIndexEntriesDropped = await deps.items.trimIndex(now);
@@ -48,7 +60,11 @@ export async function runHousekeeping(deps: HousekeepingDeps): Promise<Housekeep
   const active = new Set((await deps.subscriptions.getMany([...new Set(schedulers.map((s) => s.subscriptionId))])).filter((s) => s.active).map((s) => s.id));
   const orphans = schedulers.filter((scheduler) => !active.has(scheduler.subscriptionId));
   await Promise.all(orphans.map((scheduler) => deps.composeQueue.removeJobScheduler(scheduler.key)));
-  return { itemIndexEntriesDropped, deadLettersDropped, orphanSchedulersRemoved: orphans.length };
+  // Last: placing can fail (the clustering lock held too long), and the rest need not wait for the next run.
+  const left = await deps.items.leftUnplaced(new Date(now.getTime() - LEFT_UNPLACED_AFTER_MS));
+  if (left.items.length > 0) await deps.placeItems(left.items);
+  await left.settle();
+  return { itemIndexEntriesDropped, deadLettersDropped, orphanSchedulersRemoved: orphans.length, leftItemsPlaced: left.items.length };
 }
 
 /** The housekeeping queue under `{prefix}`. */

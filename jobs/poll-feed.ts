@@ -26,7 +26,7 @@ export interface PollResult {
   /** The feed's name, else its URL (absent when the feed is gone): what log lines call it. */
   feed?: string;
   status: 'fetched' | 'not-modified' | 'failed' | 'disabled' | 'skipped';
-  /** Items stored by this poll (new to Herald). */
+  /** Items stored by this poll (new to Herald), and any an earlier poll stored or claimed but failed before handing on. */
   newItems: number;
   /** Why the poll was skipped, what went wrong, or what a partly broken feed lost. */
   detail?: string;
@@ -49,12 +49,16 @@ export interface PollFeedDeps {
   /** Shared by every poll of the worker, with its per-host limiter. */
   fetchOptions: FetchOptions;
   disableAfterFailures: number;
-  /** Receives each poll's newly stored items (the story engine plugs in here). */
+  /**
+   * Receives each poll's newly stored items (the story engine plugs in here), and again those of
+   * a poll that failed before settling them (see ItemStore): it must take an item twice without harm.
+   */
   onNewItems?: (items: Item[], feed: Feed) => Promise<void>;
   /**
    * Receives, after onNewItems, the ids of stored items that this poll's entries newly listed
    * as copies (see ItemStore.addNewCountingDuplicates): their stories changed for this feed's
-   * followers though no item was added (breaking-news alerts plug in here).
+   * followers though no item was added (breaking-news alerts plug in here); again those of a
+   * poll that failed before settling them.
    */
   onCopies?: (originalIds: string[], feed: Feed) => Promise<void>;
   now?: () => Date;
@@ -104,9 +108,12 @@ async function fetchAndStore(feed: Feed, state: FeedState, deps: PollFeedDeps, n
     feedLink: outcome.finalUrl,
     now,
   });
-  const { fresh, duplicates, copied } = await deps.items.addNewCountingDuplicates(ingested.items, now);
+  const intake = await deps.items.addNewCountingDuplicates(ingested.items, now);
+  const { fresh, duplicates, copied } = intake;
   if (fresh.length > 0) await deps.onNewItems?.(fresh, feed);
   if (copied.length > 0) await deps.onCopies?.(copied, feed);
+  // Handed on: until now a failure left them for the feed's next poll to hand on again.
+  await intake.settle();
   const result: PollResult = {
     ...polled,
     status: 'fetched',

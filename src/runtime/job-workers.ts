@@ -9,9 +9,10 @@ import { startDeliverWorker } from '../../jobs/deliver.js';
 import { startHousekeepingWorker } from '../../jobs/housekeeping.js';
 import { createPollFeedDeps } from '../../jobs/poll-feed.js';
 import { startPollWorker, type PollWorker } from '../../jobs/poll-worker.js';
+import type { Item } from '../feeds/item.js';
 import { observeWorker } from '../observability/worker-metrics.js';
 import type { RedisClient } from '../store/client.js';
-import { RedisStoryEngine } from '../store/story-engine.js';
+import { placedNow, RedisStoryEngine } from '../store/story-engine.js';
 import { alertBreakingStories } from '../subscriptions/breaking.js';
 import { ComposeCache } from '../subscriptions/compose-cache.js';
 import { llmSummaryHooks } from './llm-summaries.js';
@@ -24,6 +25,7 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
   const engine = new RedisStoryEngine(redis, prefix);
   const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing, maxItemAgeHours: config.briefing.maxItemAgeHours };
   // The items are stored (and placed) by now: a failed alert must not fail (and retry) the poll.
+  // Items and copies handed on again (see ItemStore) alert again: at most once per story and chat.
   const alertBreaking = async (storyIds: () => Promise<string[]>): Promise<void> => {
     try {
       await alertBreakingStories(await storyIds(), breakingDeps);
@@ -31,20 +33,22 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
       logger.error({ err: error }, 'breaking-news alerts failed');
     }
   };
+  // A poll's new items, and those housekeeping finds a failed poll left unplaced.
+  const placeItems = async (items: Item[]): Promise<void> => {
+    const placements = await engine.addItems(items);
+    metrics?.itemsPlaced(placements.filter(placedNow));
+    await alertBreaking(async () => placements.map((placement) => placement.storyId));
+  };
   const pollDeps = createPollFeedDeps(redis, config, {
     ...(options.fetchOptions ? { fetchOptions: options.fetchOptions } : {}),
-    onNewItems: async (items) => {
-      const placements = await engine.addItems(items);
-      metrics?.itemsPlaced(placements);
-      await alertBreaking(async () => placements.map((placement) => placement.storyId));
-    },
+    onNewItems: placeItems,
     // A copy adds no item to a story, but the copy's feed's followers read the story through it now.
     onCopies: (originalIds) => alertBreaking(async () => [...(await engine.storiesOf(originalIds)).values()]),
   });
   const summaries = llmSummaryHooks({ redis, keys: stores.keys, config, logger, metrics });
   const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), summaries, deliverQueue: queues.deliver };
   const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger, ...(metrics ? { metrics } : {}) };
-  const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose };
+  const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose, placeItems };
   const common = { connection: redis, prefix, logger };
   const workers: Worker[] = [
     startComposeWorker(composeDeps, common),

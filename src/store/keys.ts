@@ -33,13 +33,15 @@ export interface Keys {
   urlsOfFeed(feedId: string): string;
   /** String: one item as JSON. */
   item(itemId: string): string;
-  /** Hash: feed id → an ItemCopy of the item, for each other feed that listed the same entry (see ItemStore). */
+  /** Hash: feed id → an ItemCopy of the item, for each other feed that listed the same entry (marked pending until alerted, see ItemStore). */
   itemCopies(itemId: string): string;
   /** Sorted set of item ids scored by publishedAt (ms). */
   itemsByPublished(): string;
   /** Sorted set of the ids of items that have copies (itemCopies), scored by when the first was recorded (ms), so readers look up only those. */
   copiedItems(): string;
-  /** String: marks one exact-duplicate key (see exactKeys) as seen; holds the id of the item that claimed it. */
+  /** Sorted set of the ids of items stored by a poll that has not yet handed them on (see ItemStore), scored by when (ms). */
+  unplacedItems(): string;
+  /** String: marks one exact-duplicate key (see exactKeys) as seen; holds the id of the item that claimed it (marked pending until the item is placed, see ItemStore). */
   seen(exactKey: string): string;
   /** Sorted set of the feeds to poll, scored by when each is next due (ms). */
   pollDue(): string;
@@ -97,6 +99,7 @@ export function createKeys(prefix = 'herald'): Keys {
     itemCopies: (itemId) => under('item-copies', itemId),
     itemsByPublished: () => under('items', 'by-published'),
     copiedItems: () => under('items', 'copied'),
+    unplacedItems: () => under('items', 'unplaced'),
     seen: (exactKey) => under('seen', digest(exactKey)),
     pollDue: () => under('{feeds}', 'poll-due'),
     pollLeases: () => under('{feeds}', 'poll-leases'),

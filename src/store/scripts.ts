@@ -24,18 +24,63 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return redis.call('EXPIRE', KEYS[1], ARGV[3])`;
 
 /**
- * KEYS[1] a hash; ARGV[1] a field, ARGV[2] its value, ARGV[3] the hash's ttl (s). Sets the field
- * unless it is set already (the first value stays), and renews the ttl either way.
+ * A seen marker's value (an item's id) or a recorded copy, while the poll that wrote it has not
+ * handed it on yet (placed the item into a story, alerted the copy: see ItemStore), is marked
+ * pending since that poll's time: `~<ms>~<value>`.
  */
-const HSETNX_WITH_TTL = `
-local set = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return set`;
+const PENDING_MARK = '~';
+const PENDING_PATTERN = `^${PENDING_MARK}(%d+)${PENDING_MARK}(.*)$`;
+
+/** `value` marked pending since `since` (ms). */
+export function pendingValue(value: string, since: number): string {
+  return `${PENDING_MARK}${since}${PENDING_MARK}${value}`;
+}
+
+/** A stored value without its pending mark, and since when it is pending (undefined: it is not). */
+export function readPending(stored: string): { value: string; pendingSince: number | undefined } {
+  if (!stored.startsWith(PENDING_MARK)) return { value: stored, pendingSince: undefined };
+  const end = stored.indexOf(PENDING_MARK, PENDING_MARK.length);
+  return { value: stored.slice(end + PENDING_MARK.length), pendingSince: Number(stored.slice(PENDING_MARK.length, end)) };
+}
 
 /**
- * KEYS[1] a seen marker; ARGV[1] the claiming item's id, ARGV[2] ttl (s), ARGV[3] '1' to claim
- * the marker when nobody holds it, '0' only to look. Refreshes the ttl of a held marker.
- * Returns the holder ('' when unheld and only looked at) and 1 when claimed just now, else 0.
+ * KEYS[1] an item's copies (a hash); ARGV[1] the copy's feed, ARGV[2] the copy (marked pending),
+ * ARGV[3] the hash's ttl (s), ARGV[4] a time (ms). Records the copy unless its feed's is recorded
+ * already (the first stays), and renews the ttl either way. Returns 1 when recorded now, or still
+ * pending since before that time (a poll recorded it and stopped before alerting it), else 0.
+ */
+const RECORD_COPY = `
+local held = redis.call('HGET', KEYS[1], ARGV[1])
+if not held then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+if not held then return 1 end
+local since = string.match(held, '${PENDING_PATTERN}')
+if since and tonumber(since) < tonumber(ARGV[4]) then return 1 end
+return 0`;
+
+/** KEYS[1] an item's copies; ARGV[1] a copy's feed. Takes the pending mark off the copy (it was alerted). */
+const SETTLE_COPY = `
+local held = redis.call('HGET', KEYS[1], ARGV[1])
+if not held then return 0 end
+local _, settled = string.match(held, '${PENDING_PATTERN}')
+if settled then redis.call('HSET', KEYS[1], ARGV[1], settled) end
+return 1`;
+
+/**
+ * KEYS[1] a seen marker; ARGV[1] an item's id, ARGV[2] ttl (s). Takes the pending mark off the
+ * marker if it holds the item pending (the item was handed on). Returns 1 when it did.
+ */
+const SETTLE_MARKER = `
+local _, holder = string.match(redis.call('GET', KEYS[1]) or '', '${PENDING_PATTERN}')
+if holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
+
+/**
+ * KEYS[1] a seen marker; ARGV[1] the claiming item's id (marked pending, see pendingValue, when
+ * the item may be stored), ARGV[2] ttl (s), ARGV[3] '1' to claim the marker when nobody holds
+ * it, '0' only to look. Refreshes the ttl of a held marker. Returns the marker's value, pending
+ * mark and all ('' when unheld and only looked at), and 1 when claimed just now, else 0.
  */
 const CLAIM_MARKER = `
 local owner = redis.call('GET', KEYS[1])
@@ -50,11 +95,12 @@ return { ARGV[1], 1 }`;
 /**
  * KEYS[1] a seen marker of a duplicate; ARGV[1] the duplicate's id, ARGV[2] the id of the item
  * it duplicates, ARGV[3] ttl (s). The marker is handed to that item when the duplicate holds it
- * or nobody does (so what matches the copy matches the original), else only refreshed.
+ * (pending or not) or nobody does (so what matches the copy matches the original), else only refreshed.
  */
 const HAND_OVER_MARKER = `
 local owner = redis.call('GET', KEYS[1])
-if not owner or owner == ARGV[1] then
+local _, pendingOwner = string.match(owner or '', '${PENDING_PATTERN}')
+if not owner or owner == ARGV[1] or pendingOwner == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 else
   redis.call('EXPIRE', KEYS[1], ARGV[3])
@@ -201,7 +247,9 @@ declare module 'ioredis' {
     heraldReadHashes(keyCount: number, ...keysThenFields: string[]): Result<Array<Array<string | null>>, Context>;
     heraldHsetIfExists(guardKey: string, targetKey: string, replace: '0' | '1', ...fieldsAndValues: string[]): Result<number, Context>;
     heraldHsetWithTtl(key: string, field: string, value: string, ttlSeconds: string): Result<number, Context>;
-    heraldHsetnxWithTtl(key: string, field: string, value: string, ttlSeconds: string): Result<number, Context>;
+    heraldRecordCopy(copiesKey: string, feedId: string, pendingCopy: string, ttlSeconds: string, staleBefore: number): Result<0 | 1, Context>;
+    heraldSettleCopy(copiesKey: string, feedId: string): Result<number, Context>;
+    heraldSettleMarker(markerKey: string, itemId: string, ttlSeconds: string): Result<number, Context>;
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
     heraldHandOverMarker(markerKey: string, itemId: string, ownerId: string, ttlSeconds: string): Result<number, Context>;
     heraldReleaseLock(lockKey: string, token: string): Result<number, Context>;
@@ -222,7 +270,9 @@ export function withStoreScripts<Client extends RedisClient>(redis: Client): Cli
     redis.defineCommand('heraldRemoveFeed', { numberOfKeys: 8, lua: REMOVE_FEED });
     redis.defineCommand('heraldHsetIfExists', { numberOfKeys: 2, lua: HSET_IF_EXISTS });
     redis.defineCommand('heraldHsetWithTtl', { numberOfKeys: 1, lua: HSET_WITH_TTL });
-    redis.defineCommand('heraldHsetnxWithTtl', { numberOfKeys: 1, lua: HSETNX_WITH_TTL });
+    redis.defineCommand('heraldRecordCopy', { numberOfKeys: 1, lua: RECORD_COPY });
+    redis.defineCommand('heraldSettleCopy', { numberOfKeys: 1, lua: SETTLE_COPY });
+    redis.defineCommand('heraldSettleMarker', { numberOfKeys: 1, lua: SETTLE_MARKER });
     redis.defineCommand('heraldClaimMarker', { numberOfKeys: 1, lua: CLAIM_MARKER });
     redis.defineCommand('heraldHandOverMarker', { numberOfKeys: 1, lua: HAND_OVER_MARKER });
     redis.defineCommand('heraldReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });

@@ -41,7 +41,13 @@ const DEFAULT_STORY_ENGINE_OPTIONS: StoryEngineOptions = {
 export interface ItemPlacement {
   itemId: string;
   storyId: string;
-  kind: PlacementKind;
+  /** How the batch placed it, or 'placed-before': an earlier batch did (it is left where it is). */
+  kind: PlacementKind | 'placed-before';
+}
+
+/** Whether the batch placed the item, rather than finding it placed by an earlier one. */
+export function placedNow(placement: ItemPlacement): placement is ItemPlacement & { kind: PlacementKind } {
+  return placement.kind !== 'placed-before';
 }
 
 function utcDay(ms: number): string {
@@ -90,7 +96,9 @@ export class RedisStoryEngine {
 
   /**
    * Places new items (already stored and exact-deduplicated by the item store) into stories,
-   * in publication order, and returns where each went.
+   * in publication order, and returns where each went. An item placed before (a poll that
+   * stopped before settling its items hands them on again, see ItemStore) stays where it is,
+   * counted once in its story and in the statistics, as long as its place is remembered (the window).
    */
   async addItems(items: Item[]): Promise<ItemPlacement[]> {
     if (items.length === 0) return [];
@@ -110,15 +118,19 @@ export class RedisStoryEngine {
   }
 
   private async placeBatch(items: Item[]): Promise<ItemPlacement[]> {
-    const ordered = [...items].sort(byPublication);
+    const before = await this.storiesOf(items.map((item) => item.id));
+    const placedBefore = [...before].map(([itemId, storyId]): ItemPlacement => ({ itemId, storyId, kind: 'placed-before' }));
+    const ordered = items.filter((item) => !before.has(item.id)).sort(byPublication);
+    if (ordered.length === 0) return placedBefore;
     const documents = ordered.map((item) => termDocument(item));
     const times = ordered.map(itemTime);
     await this.countDocuments(documents, times);
     const stats = await this.statistics(documents, windowDays(times, this.options.windowMs));
     // The whole batch is matched against the index (and against its own earlier items) at once.
+    // An item indexed by a batch that stopped before placing it finds itself: its original is another.
     const originals = (
       await this.nearDuplicates.matchAndAdd(ordered.map((item, index) => ({ id: item.id, fingerprint: fingerprintItem(item, this.options), at: times[index]!, feedId: item.feedId })))
-    ).map((ids) => ids[0]);
+    ).map((ids, index) => ids.find((id) => id !== ordered[index]!.id));
     const storyOfItem = await this.storiesOf(originals.filter((id): id is string => id !== undefined && !ordered.some((item) => item.id === id)));
     const placements: ItemPlacement[] = [];
     for (const [index, item] of ordered.entries()) {
@@ -127,7 +139,7 @@ export class RedisStoryEngine {
       storyOfItem.set(item.id, placement.storyId);
       placements.push({ itemId: item.id, ...placement });
     }
-    return placements;
+    return [...placedBefore, ...placements];
   }
 
   /** The story each of these (earlier) items was placed in, where it is still remembered. */

@@ -288,6 +288,30 @@ describe('RedisStoryEngine', () => {
     expect(await redis.exists(createStoryKeys(prefix).clusteringLock())).toBe(0);
   });
 
+  it('places an item handed to it again nowhere new: its stories, their profiles and the term statistics end as placing each item once leaves them', async () => {
+    const once = freshPrefix();
+    const twice = freshPrefix();
+    const items = (prefix: string) => storeItems(prefix, threeDays);
+    const [fresh, freshAgain] = [await items(once), await items(twice)];
+    const half = Math.floor(fresh.length / 2);
+    const [onceEngine, twiceEngine] = [new RedisStoryEngine(redis, once), new RedisStoryEngine(redis, twice)];
+    await onceEngine.addItems(fresh.slice(0, half));
+    const later = await onceEngine.addItems(fresh.slice(half));
+    const first = await twiceEngine.addItems(freshAgain.slice(0, half));
+    // The first half again (a poll that stopped after placing them hands them on again), with the rest.
+    const again = await twiceEngine.addItems(freshAgain);
+
+    const storyOf = (placements: Array<{ itemId: string; storyId: string }>) => new Map(placements.map(({ itemId, storyId }) => [itemId, storyId]));
+    expect(storyOf(again)).toEqual(new Map([...storyOf(first), ...storyOf(later)]));
+    // Every key but the near-duplicate index's, whose layout differs from one index to another (its shards and chunks).
+    const dump = async (prefix: string) => {
+      const keys = (await redis.keys(`${prefix}:*`)).filter((key) => !key.startsWith(`${prefix}:{nd4-`)).sort();
+      return new Map(await Promise.all(keys.map(async (key) => [key.slice(prefix.length), await redis.dumpBuffer(key)] as const)));
+    };
+    expect(await dump(twice)).toEqual(await dump(once));
+    expect(again.filter((placement) => placement.kind === 'placed-before').map((placement) => placement.itemId).sort()).toEqual(first.map((placement) => placement.itemId).sort());
+  });
+
   it('forgets stories for clustering once the window has passed', async () => {
     const prefix = freshPrefix();
     const engine = new RedisStoryEngine(redis, prefix, { windowMs: 400 });

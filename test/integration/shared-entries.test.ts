@@ -1,16 +1,27 @@
 /**
  * An entry two feeds list is stored once (exact dedup across feeds), under the feed polled
  * first; it must still reach a chat that follows only the other feed, and only once.
+ *
+ * And no entry is lost between being stored and being placed into a story: a poll that fails
+ * after claiming its entries' seen markers (before storing them, after storing but before placing
+ * them, or before alerting the copies it recorded) leaves them to the feed's next poll, which
+ * hands them on once. The failures are real: a handler that throws, as a worker dying or a Redis
+ * error there would end the poll, and a Redis user that may claim markers but write nothing else.
  */
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runHousekeeping } from '../../jobs/housekeeping.js';
 import { createPollFeedDeps, pollFeed, type PollFeedDeps, type PollResult } from '../../jobs/poll-feed.js';
 import type { Briefing, Bullet } from '../../src/briefing/model.js';
 import { parseConfig } from '../../src/config/load.js';
-import type { Feed } from '../../src/feeds/item.js';
+import type { Feed, Item } from '../../src/feeds/item.js';
+import { createComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { BriefingStore } from '../../src/store/briefings.js';
+import { DeliveryStore } from '../../src/store/deliveries.js';
+import { ItemStore } from '../../src/store/items.js';
 import { createKeys } from '../../src/store/keys.js';
+import { storiesInWindow } from '../../src/store/stories.js';
 import { RedisStoryEngine } from '../../src/store/story-engine.js';
 import { SubscriptionStore } from '../../src/store/subscriptions.js';
 import { composeForSubscription } from '../../src/subscriptions/compose-for-subscription.js';
@@ -31,6 +42,13 @@ let deps: PollFeedDeps;
 let subscriptions: SubscriptionStore;
 /** The poll worker's clock. */
 let clock = START;
+/** Where the poll's handlers fail next, once. */
+let failing: 'before-placing' | 'after-placing' | 'alerting-copies' | undefined;
+/** The titles of each batch placed, and the ids of each set of copied items alerted. */
+let placed: string[][];
+let copiesAlerted: string[][];
+/** The poll's onNewItems: places the items into stories (failing where told). */
+let onNewItems: (items: Item[]) => Promise<void>;
 
 interface Entry {
   /** Its link (and guid) on the outlet's site. */
@@ -69,14 +87,20 @@ const aggregatorOnly: Entry = {
   minutesAgo: 40,
 };
 
+function failOnce(where: typeof failing): void {
+  if (failing !== where) return;
+  failing = undefined;
+  throw new Error(`injected failure ${where}`);
+}
+
 async function addFeed(path: string, name: string): Promise<Feed> {
   return (await deps.feeds.add({ url: feedServer.url(path), name, intervalMinutes: 15 })).feed;
 }
 
-/** Polls the feed at `at` and records the poll, as the poll worker does. */
-async function poll(feed: Feed, at: number): Promise<PollResult> {
+/** Polls the feed at `at` and records the poll, as the poll worker does (a poll that throws is not recorded). */
+async function poll(feed: Feed, at: number, pollDeps = deps): Promise<PollResult> {
   clock = at;
-  const { result, finished } = await pollFeed(feed.id, (await deps.feeds.get(feed.id))!, await deps.feeds.getState(feed.id), deps);
+  const { result, finished } = await pollFeed(feed.id, (await deps.feeds.get(feed.id))!, await deps.feeds.getState(feed.id), pollDeps);
   await deps.queue.finish([finished], at);
   return result;
 }
@@ -104,7 +128,17 @@ beforeAll(async () => {
   subscriptions = new SubscriptionStore(redis, createKeys(PREFIX));
   const config = parseConfig({ redis: { prefix: PREFIX }, fetch: { allowHosts: [feedServer.host] } });
   const engine = new RedisStoryEngine(redis, PREFIX);
-  deps = { ...createPollFeedDeps(redis, config, { onNewItems: async (items) => void (await engine.addItems(items)) }), now: () => new Date(clock) };
+  onNewItems = async (items: Item[]) => {
+    failOnce('before-placing');
+    await engine.addItems(items);
+    placed.push(items.map((item) => item.title).sort());
+    failOnce('after-placing');
+  };
+  const onCopies = async (originalIds: string[]) => {
+    failOnce('alerting-copies');
+    copiesAlerted.push(originalIds);
+  };
+  deps = { ...createPollFeedDeps(redis, config, { onNewItems, onCopies }), now: () => new Date(clock) };
 });
 afterAll(async () => {
   redis.disconnect();
@@ -113,6 +147,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await redis.flushall();
+  [failing, placed, copiesAlerted] = [undefined, [], []];
 });
 
 describe('an entry two feeds list', () => {
@@ -173,5 +208,101 @@ describe('an entry two feeds list', () => {
 
     const briefing = await briefingAt(await chatFollowing(5, [outlet]), START + HOUR_MS);
     expect(bullets(briefing)).toMatchObject([{ headline: wire.title, sources: [{ name: 'Outlet', url: outletLink }], items: [outletLink] }]);
+  });
+});
+
+describe('a poll that fails after claiming its entries', () => {
+  const MINUTE_MS = 60_000;
+  /** A feed listing the entries; without validators, so every poll fetches it, as the poll after a failed one does. */
+  async function feedListing(name: string, entries: Entry[]): Promise<Feed> {
+    feedServer.setFeed(`/${name}.xml`, rss(name, entries), { etag: null, lastModified: null });
+    return addFeed(`/${name}.xml`, name);
+  }
+  /** Every story's titles, as a briefing of the last day reads them. */
+  async function storyTitles(): Promise<string[][]> {
+    const stories = await storiesInWindow(redis, PREFIX, new Date(START - 24 * HOUR_MS), new Date(START + HOUR_MS));
+    return stories.map((story) => story.items.map((item) => item.title).sort()).sort();
+  }
+  const separateStories = [[outletOnly.title], [wire.title]];
+
+  it('before placing them (stored): the next poll places them, once, and they reach a briefing', async () => {
+    const outlet = await feedListing('outlet', [wire, outletOnly]);
+    failing = 'before-placing';
+    await expect(poll(outlet, START)).rejects.toThrow('injected failure before-placing');
+    expect(await storyTitles()).toEqual([]);
+
+    expect(await poll(outlet, START + 15 * MINUTE_MS)).toMatchObject({ status: 'fetched', newItems: 2 });
+    expect(await storyTitles()).toEqual(separateStories);
+    expect(await poll(outlet, START + 30 * MINUTE_MS)).toMatchObject({ status: 'fetched', newItems: 0 });
+    expect(placed).toEqual([[outletOnly.title, wire.title]]);
+    expect(headlines(await briefingAt(await chatFollowing(6, [outlet]), START + HOUR_MS))).toEqual([outletOnly.title, wire.title]);
+  });
+
+  it('after placing them, before the poll ended: the next poll hands them on again (for their alerts), and their stories stay as they were', async () => {
+    const outlet = await feedListing('outlet', [wire, outletOnly]);
+    failing = 'after-placing';
+    await expect(poll(outlet, START)).rejects.toThrow('injected failure after-placing');
+    expect(await storyTitles()).toEqual(separateStories);
+
+    expect(await poll(outlet, START + 15 * MINUTE_MS)).toMatchObject({ newItems: 2 });
+    expect(await storyTitles()).toEqual(separateStories);
+    expect(await poll(outlet, START + 30 * MINUTE_MS)).toMatchObject({ newItems: 0 });
+    expect(placed).toHaveLength(2);
+  });
+
+  it('before placing them, and the feed lists them no more: housekeeping places them, once', async () => {
+    const outlet = await feedListing('outlet', [wire, outletOnly]);
+    failing = 'before-placing';
+    await expect(poll(outlet, START)).rejects.toThrow('injected failure before-placing');
+    feedServer.setFeed('/outlet.xml', rss('outlet', [aggregatorOnly]), { etag: null, lastModified: null });
+    expect(await poll(outlet, START + 15 * MINUTE_MS)).toMatchObject({ newItems: 1 });
+    expect(await storyTitles()).toEqual([[aggregatorOnly.title]]);
+
+    const composeQueue = createComposeQueue(redis, PREFIX);
+    try {
+      const housekeeping = { items: deps.items, deliveries: new DeliveryStore(redis, createKeys(PREFIX)), subscriptions, composeQueue, placeItems: onNewItems };
+      // Not while the poll may still be under way.
+      expect(await runHousekeeping({ ...housekeeping, now: () => new Date(START + 5 * MINUTE_MS) })).toMatchObject({ leftItemsPlaced: 0 });
+      expect(await runHousekeeping({ ...housekeeping, now: () => new Date(START + HOUR_MS) })).toMatchObject({ leftItemsPlaced: 2 });
+      expect(await runHousekeeping({ ...housekeeping, now: () => new Date(START + 2 * HOUR_MS) })).toMatchObject({ leftItemsPlaced: 0 });
+    } finally {
+      await composeQueue.close();
+    }
+    expect(await storyTitles()).toEqual([[aggregatorOnly.title], [outletOnly.title], [wire.title]]);
+    // Settled: were the feed to list them again, they are not handed on again.
+    feedServer.setFeed('/outlet.xml', rss('outlet', [wire, outletOnly]), { etag: null, lastModified: null });
+    expect(await poll(outlet, START + 3 * HOUR_MS)).toMatchObject({ newItems: 0 });
+  });
+
+  it('before storing them (a Redis user that may claim seen markers but write nothing else): the next poll stores and places them', async () => {
+    const outlet = await feedListing('outlet', [wire, outletOnly]);
+    await redis.acl('SETUSER', 'claims-only', 'on', 'nopass', `~${PREFIX}:seen:*`, '+@all');
+    const claimsOnly = new Redis(server.port, '127.0.0.1', { username: 'claims-only', password: 'any', maxRetriesPerRequest: 0 });
+    try {
+      const items = new ItemStore(claimsOnly, createKeys(PREFIX), { retentionDays: TEST_CONFIG.defaults.retentionDays });
+      await expect(poll(outlet, START, { ...deps, items })).rejects.toThrow(/NOPERM/);
+    } finally {
+      claimsOnly.disconnect();
+    }
+    expect(await deps.items.inWindow(new Date(0), new Date(START + HOUR_MS))).toEqual([]);
+
+    expect(await poll(outlet, START + 15 * MINUTE_MS)).toMatchObject({ newItems: 2 });
+    expect(await storyTitles()).toEqual(separateStories);
+  });
+
+  it('before alerting the stories of the copies it recorded: the next poll alerts them, once', async () => {
+    const aggregator = await feedListing('aggregator', [wire]);
+    const outlet = await feedListing('outlet', [wire, outletOnly]);
+    await poll(aggregator, START);
+    failing = 'alerting-copies';
+    await expect(poll(outlet, START + 15 * MINUTE_MS)).rejects.toThrow('injected failure alerting-copies');
+    expect(copiesAlerted).toEqual([]);
+
+    expect(await poll(outlet, START + 30 * MINUTE_MS)).toMatchObject({ duplicatesDropped: 1 });
+    expect(await poll(outlet, START + 45 * MINUTE_MS)).toMatchObject({ duplicatesDropped: 1, newItems: 0 });
+    expect(copiesAlerted).toHaveLength(1);
+    expect((await deps.items.getMany(copiesAlerted[0]!)).map((item) => [item.title, item.feedId])).toEqual([[wire.title, aggregator.id]]);
+    // The copy, alerted at last, still counts for the outlet.
+    expect(headlines(await briefingAt(await chatFollowing(7, [outlet]), START + HOUR_MS))).toEqual([outletOnly.title, wire.title].sort());
   });
 });

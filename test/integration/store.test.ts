@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { feedIdFor } from '../../src/feeds/feed-id.js';
 import type { Item } from '../../src/feeds/item.js';
 import { FeedStore } from '../../src/store/feeds.js';
-import { ItemStore } from '../../src/store/items.js';
+import { ItemStore, type Intake } from '../../src/store/items.js';
 import { createKeys } from '../../src/store/keys.js';
 import { withLock } from '../../src/store/lock.js';
 import { withStoreScripts } from '../../src/store/scripts.js';
@@ -273,6 +273,13 @@ describe('FeedStore', () => {
 });
 
 describe('ItemStore.addNew', () => {
+  /** addNewCountingDuplicates, the intake settled (handed on) as a poll does. */
+  async function settledIntake(batch: Item[], at = NOW): Promise<Omit<Intake, 'settle'>> {
+    const { settle, ...intake } = await items.addNewCountingDuplicates(batch, at);
+    await settle();
+    return intake;
+  }
+
   it('stores new items once and returns only those that were new', async () => {
     const batch = [item({ id: 'a', guid: 'https://a.example/1' }), item({ id: 'b', url: 'https://a.example/2' })];
     expect(await items.addNew(batch, NOW)).toEqual(batch);
@@ -297,10 +304,25 @@ describe('ItemStore.addNew', () => {
 
   it('counts as duplicates the entries another item claimed first, not those a feed lists again, and names the items that gained a copy just now', async () => {
     const first = [item({ id: 'k1', url: 'https://example.com/k' }), item({ id: 'k2', url: 'https://example.com/k2' })];
-    expect(await items.addNewCountingDuplicates(first, NOW)).toEqual({ fresh: first, duplicates: 0, copied: [] });
+    expect(await settledIntake(first)).toEqual({ fresh: first, duplicates: 0, copied: [] });
     const reprint = item({ id: 'k9', feedId: 'feed-b', url: 'https://example.com/k' });
-    expect(await items.addNewCountingDuplicates([...first, reprint], NOW)).toEqual({ fresh: [], duplicates: 1, copied: ['k1'] });
-    expect(await items.addNewCountingDuplicates([reprint], NOW)).toEqual({ fresh: [], duplicates: 1, copied: [] });
+    expect(await settledIntake([...first, reprint])).toEqual({ fresh: [], duplicates: 1, copied: ['k1'] });
+    expect(await settledIntake([reprint])).toEqual({ fresh: [], duplicates: 1, copied: [] });
+  });
+
+  it('returns the items and copies of an intake not settled again a minute on, stored once, until one is settled', async () => {
+    const original = item({ id: 'p1', url: 'https://example.com/p' });
+    await items.addNew([original], NOW);
+    const batch = [item({ id: 'p2', feedId: 'feed-b', url: 'https://example.com/p2' }), item({ id: 'p9', feedId: 'feed-b', url: 'https://example.com/p' })];
+    expect(await items.addNewCountingDuplicates(batch, NOW)).toMatchObject({ fresh: [batch[0]], copied: ['p1'] });
+    // Not yet: the intake may still be under way.
+    const later = new Date(NOW.getTime() + 30_000);
+    expect(await items.addNewCountingDuplicates(batch, later)).toMatchObject({ fresh: [], copied: [] });
+    const stopped = new Date(NOW.getTime() + 120_000);
+    expect(await settledIntake(batch, stopped)).toEqual({ fresh: [batch[0]], duplicates: 1, copied: ['p1'] });
+    expect(await settledIntake(batch, stopped)).toEqual({ fresh: [], duplicates: 1, copied: [] });
+    expect(await items.inWindow(new Date(0), NOW)).toEqual([original, batch[0]]);
+    expect(await redis.get(keys.seen('url:https://example.com/p2'))).toBe('p2');
   });
 
   it('scopes short guids to their feed: two feeds both numbering from 1 are different entries', async () => {
@@ -318,8 +340,8 @@ describe('ItemStore.addNew', () => {
   it('records no copy of an entry its own feed lists twice in one poll', async () => {
     const original = item({ id: 'y1', guid: 'https://example.com/y?id=1', url: 'https://example.com/y' });
     const twice = item({ id: 'y2', guid: 'https://example.com/y?id=2', url: 'https://example.com/y' });
-    expect(await items.addNewCountingDuplicates([original, twice], NOW)).toEqual({ fresh: [original], duplicates: 1, copied: [] });
-    expect(await items.addNewCountingDuplicates([original, twice], NOW)).toEqual({ fresh: [], duplicates: 1, copied: [] });
+    expect(await settledIntake([original, twice])).toEqual({ fresh: [original], duplicates: 1, copied: [] });
+    expect(await settledIntake([original, twice])).toEqual({ fresh: [], duplicates: 1, copied: [] });
     expect(await redis.exists(keys.itemCopies('y1'))).toBe(0);
   });
 
