@@ -7,7 +7,7 @@
  */
 import { startDeliverWorker, type DeliveryResult } from '../jobs/deliver.js';
 import { ConsoleSender } from '../src/platforms/console/sender.js';
-import { RedisRateLimiter, type RateBucket } from '../src/platforms/rate-limiter.js';
+import type { RateBucket } from '../src/platforms/rate-limiter.js';
 import { createTelegramApi } from '../src/platforms/telegram/client.js';
 import { TelegramSender } from '../src/platforms/telegram/sender.js';
 import { TELEGRAM_PACING, TelegramTransport } from '../src/platforms/telegram/transport.js';
@@ -24,6 +24,7 @@ import { RIG_TOKEN, saveTestBriefing } from '../test/support/delivery-rig.js';
 import { startRedis } from '../test/support/redis.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
 import { startEmulatorProcess } from './emulator-process.js';
+import { sendTimings, TracedLimiter, type SendTiming } from './limiter-trace.js';
 import { commandsProcessed } from './redis-stats.js';
 import { CONDITIONS, machineLoad, rateAtLimit, timeIt, under, withLoopDelay, withRatio, type Benchmark, type BenchResult, type Conditions } from './harness.js';
 
@@ -64,25 +65,69 @@ async function lossOutcomes(queue: DeliverQueue, deliveries: DeliveryStore, subs
   return [...outcomes].map(([outcome, n]) => `${outcome} × ${n}`).join('; ');
 }
 
+/** One message as it left: when (ms since the clock started) and into which chat. */
+interface Sent {
+  at: number;
+  chat: string;
+}
+
+/** The cycles counted as the start: the first window's burst is answered slowly, and the waves it leaves take a few cycles to spread. */
+const START_CYCLES = 3;
+
 /**
- * Where a run's time went, from the instants its messages left (ms since the clock started). A
- * window's worth of sends go 50 times: the first at once, were the workers that quick (the ramp:
- * the 300th message's instant; a BullMQ worker fetches jobs one round trip at a time up to its
- * concurrency before it starts any, while the fan-out is still adding them), each later one a
- * cycle after the one a window's worth before it, a cycle being the paced window plus that
- * one's time in flight at least. So the run
- * is the ramp, 49 cycles and the close (the last answers, and the poll that sees the jobs done).
- * A cycle longer than the paced window and the mean time in flight is slots left unused: commits
- * refused, or no part ready for a slot (chats held by their own limit near the end).
+ * Where a run's time went, from the instants its messages left. A window's worth of sends go 50
+ * times: the first at once, were the workers that quick (the ramp: the 300th message's instant;
+ * a BullMQ worker fetches jobs one round trip at a time up to its concurrency before it starts
+ * any, while the fan-out is still adding them), each later one a cycle after the one a window's
+ * worth before it, a cycle being the paced window plus that one's time in flight at least. So
+ * the run is the ramp, 49 cycles and the close (the last answers, and the poll that sees the
+ * jobs done). A cycle longer than the paced window and the mean time in flight is slots left
+ * unused: commits refused, or no part ready for a slot.
+ *
+ * The cycles are told apart in three stretches, as they differ in kind, each beyond the paced
+ * window split in time in flight (of the sends whose answers freed its slots), lateness (how long
+ * after its buckets left it free a send was admitted: see sendTimings) and the rest, slots no
+ * send was ready for (or the answers' order). The start: the first window's sends all leave within a few ms, so they queue (in
+ * the emulator, in the workers' event loop busy starting deliveries) and are long in flight, and
+ * each holds the slot it frees back by as much. The end: the last `PARTS - 1` cycles, while the
+ * chats whose first part left last still have parts to go, each a window after the answer to the
+ * one before, with too few other parts left to fill the slots. A send's answer frees the slot that
+ * is its chat's next instant too, so a chat under way keeps its place in every cycle, and a first
+ * part waits (a second or so) for a slot that a chat's last part left: the last ones start late.
+ * The middle: the paced window, time in flight and lateness alone.
  */
-function timeline(sentAt: readonly number[], ms: number, window: Pick<RateBucket, 'limit' | 'perMs'>, inFlightMs: number): string {
-  const sorted = [...sentAt].sort((a, b) => a - b);
-  const ramp = sorted[window.limit - 1]!;
-  const last = sorted[sorted.length - 1]!;
+function timeline(sends: readonly Sent[], timings: readonly SendTiming[], ms: number, window: Pick<RateBucket, 'limit' | 'perMs'>, inFlightMs: number): string {
+  const sorted = [...sends].sort((a, b) => a.at - b.at);
+  const at = (index: number) => sorted[index]!.at;
+  const ramp = at(window.limit - 1);
+  const last = at(sorted.length - 1);
   const cycles = Math.ceil(sorted.length / window.limit) - 1;
   const cycle = (last - ramp) / cycles;
   const unused = cycle - window.perMs - inFlightMs;
-  return `first message sent at ${(sorted[0]! / 1000).toFixed(2)} s, the ${window.limit}th at ${(ramp / 1000).toFixed(2)} s; then ${cycles} cycles of ${cycle.toFixed(1)} ms (${window.perMs} paced, ${inFlightMs.toFixed(1)} in flight, ${unused.toFixed(1)} unused); closed ${((ms - last) / 1000).toFixed(2)} s after the last`;
+  const mean = (timed: readonly SendTiming[], of: (timing: SendTiming) => number) => timed.reduce((sum, timing) => sum + of(timing), 0) / timed.length;
+  /**
+   * Cycles `from` up to `to` (1-based): how many, their mean, and what it is made of beyond the
+   * paced window: the time in flight of the sends whose answers freed their slots (a window's
+   * worth before), how late the sends in them were admitted, and the rest.
+   */
+  const stretch = (from: number, to: number) => {
+    const end = Math.min(window.limit * (to + 1), sorted.length);
+    const length = (at(end - 1) - at(window.limit * from - 1)) / (to - from + 1);
+    const inFlight = mean(timings.slice(window.limit * (from - 1), end - window.limit), (t) => t.inFlightMs);
+    const late = mean(timings.slice(window.limit * from, end), (t) => t.lateMs);
+    return `${to - from + 1} of ${length.toFixed(1)} ms (${inFlight.toFixed(1)} in flight, ${late.toFixed(1)} admitted late, ${(length - window.perMs - inFlight - late).toFixed(1)} else unused)`;
+  };
+  const tail = cycles - (PARTS - 1);
+  const seen = new Set<string>();
+  const firstParts = sorted.filter(({ chat }) => !seen.has(chat) && seen.add(chat));
+  const lastFirstPart = firstParts[firstParts.length - 1]!.at;
+  const after = sorted.length - sorted.findIndex((sent) => sent.at > lastFirstPart);
+  return [
+    `first message sent at ${(at(0) / 1000).toFixed(2)} s, the ${window.limit}th at ${(ramp / 1000).toFixed(2)} s; then ${cycles} cycles of ${cycle.toFixed(1)} ms (${window.perMs} paced, ${inFlightMs.toFixed(1)} in flight, ${unused.toFixed(1)} unused):`,
+    `the first ${stretch(1, START_CYCLES)}, the middle ${stretch(START_CYCLES + 1, tail)}, the last ${stretch(tail + 1, cycles)}`,
+    `(the last chat's first part left ${((last - lastFirstPart) / 1000).toFixed(2)} s before the last message, ${after} messages after it);`,
+    `closed ${((ms - last) / 1000).toFixed(2)} s after the last`,
+  ].join(' ');
 }
 
 async function fanOutOnce(conditions: Conditions, log: (line: string) => void): Promise<BenchResult[]> {
@@ -96,12 +141,12 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
   // Telegram's pacing (a margin under each limit), its global bucket scaled from Telegram's 30/s to this emulator's limit.
   const scale = GLOBAL_LIMIT / TELEGRAM_LIMITS.globalPerSecond;
   const pacing = { ...TELEGRAM_PACING, global: { limit: TELEGRAM_PACING.global.limit * scale, perMs: TELEGRAM_PACING.global.perMs } };
-  const limiters = workerConnections.map((connection) => new RedisRateLimiter(connection, 'bench:ratelimit:'));
-  /** When each message left (performance.now()), for the timeline. */
-  const sentAt: number[] = [];
+  const limiters = workerConnections.map((connection) => new TracedLimiter(connection, 'bench:ratelimit:'));
+  /** Each message as it left (performance.now()), for the timeline. */
+  const sent: Sent[] = [];
   const timed = (api: ReturnType<typeof createTelegramApi>) => {
     api.config.use((previous, method, payload, signal) => {
-      if (method === 'sendMessage') sentAt.push(performance.now());
+      if (method === 'sendMessage') sent.push({ at: performance.now(), chat: String((payload as { chat_id: number | string }).chat_id) });
       return previous(method, payload, signal);
     });
     return api;
@@ -167,7 +212,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     log(`${conditions} (${load} before): ${stats.sent} messages in ${(ms / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s against the emulator's ${GLOBAL_LIMIT}/s; ${(rate / reachable).toFixed(3)} of the ${reachable.toFixed(0)}/s reachable with the first second's burst`);
     const sends = limiters.reduce((sum, limiter) => sum + limiter.stats.sends, 0);
     const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
-    log(`timeline: jobs all added at ${((jobsAddedAt - startedAt) / 1000).toFixed(2)} s; ${timeline(sentAt.map((at) => at - startedAt), ms, pacing.global, inFlightMs)}`);
+    log(`timeline: jobs all added at ${((jobsAddedAt - startedAt) / 1000).toFixed(2)} s; ${timeline(sent.map(({ at, chat }) => ({ at: at - startedAt, chat })), sendTimings(limiters.flatMap((limiter) => [...limiter.sends.values()]), pacing.global, pacing.perChat), ms, pacing.global, inFlightMs)}`);
     const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
     log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused; ${(commands / stats.sent).toFixed(1)} Redis commands per part; ${((cpu.user + cpu.system) / 1000 / stats.sent).toFixed(3)} ms of the workers' process's CPU per part`);
     // A loss is a delivery given up: say why, so a lost message is a lead and not a mystery.
