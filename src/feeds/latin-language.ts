@@ -29,7 +29,8 @@ const FUNCTION_WORDS: Record<string, string> = {
   // Frequent words of other languages written in Latin script (Swedish, Danish and Norwegian,
   // Polish, Czech and Slovak, Hungarian, Turkish, Romanian, Finnish): their evidence competes
   // with the rest, so a Swedish "den" or a Slovak "na" does not make a text German or Portuguese.
-  [OTHER]: 'och att det är som på av till inte ett og af til ikke się nie jest że na w z od przez dla je že se v pri ako aj és az hogy nem egy ve bir bu için ile și în că mai ja ei että',
+  // None that the languages above use often ("se", "je", "nie", "nem", "mai").
+  [OTHER]: 'och att det är som på av till inte ett og af til ikke się jest że na w z od przez dla že v pri ako aj és az hogy egy ve bir bu için ile și în că ja ei että',
 };
 
 /** Each word to the one language it tells. */
