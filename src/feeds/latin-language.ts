@@ -20,12 +20,12 @@ const OTHER = 'other';
  */
 const FUNCTION_WORDS: Record<string, string> = {
   en: 'the and of to is was are were for with that this from by has have had its it be been will would not after over than which who they their he she his her what about into says said',
-  de: 'der die das den dem des und ist sind war es nicht mit für von vom zum zur ein eine einen einem einer auf sich auch im bei nach aus wird werden wurde noch nur wie über oder sie er ich wir dass kein keine',
+  de: 'der die das den dem des und ist sind war es nicht mit für von vom zum zur ein eine einen einem einer auf sich auch im bei nach aus wird werden wurde noch nur wie über oder sie er ich wir dass kein keine hat vor zu um bis durch gegen seit mehr diese dieser ihre seine beim soll kann muss',
   fr: 'de en le les des du et est une pour dans sur au aux avec pas ce cette qui sont ont il elle par mais ou ses leur été être sa',
-  es: 'de en el los las del y que por para con una es su sus al lo como más pero fue han está este esta sobre también entre',
-  it: 'il di che della delle degli del nel nella per con una è gli sono non ha anche alla dei dal dalla più sul sulla ma questo questa',
-  pt: 'de do da dos das em um uma não que por para com os ao no na nos nas é mais foi são seu sua pelo pela como também ou ser',
-  nl: 'de het een van en is niet zijn voor op met dat deze wordt werd naar ook bij hij zij er aan maar om dan nog al worden heeft hebben door uit tot geen haar hun ze',
+  es: 'de en el los las del y que por para con una es su sus al lo como más pero fue han está este esta sobre también entre ha',
+  it: 'il di che della delle degli del nel nella per con una è gli sono non ha anche alla dei dal dalla più sul sulla ma questo questa uno alle agli dello nei sui tra fra cui loro stato stata hanno dopo',
+  pt: 'de do da dos das em um uma não que por para com os ao no na nos nas é mais foi são seu sua pelo pela como também ou ser já ele ela até após nesta neste',
+  nl: 'de het een van en is niet zijn voor op met dat deze wordt werd naar ook bij hij zij er aan maar om dan nog al worden heeft hebben door uit tot geen haar hun ze onder tegen wel nu omdat waar wat zich',
   // Frequent words of other languages written in Latin script (Swedish, Danish and Norwegian,
   // Polish, Czech and Slovak, Hungarian, Turkish, Romanian, Finnish): their evidence competes
   // with the rest, so a Swedish "den" or a Slovak "na" does not make a text German or Portuguese.
