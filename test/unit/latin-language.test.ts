@@ -25,6 +25,11 @@ const sampleOf = (item: Item) => `${item.title} ${item.text.slice(0, 200)}`;
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'feeds');
 
+/** The title of `herald preview` over these items with no locale configured. */
+async function previewTitle(items: Item[]): Promise<string | undefined> {
+  return (await previewBriefing(items, parseConfig({}), { now, timezone: 'Europe/Berlin', whenEmpty: 'message' }))?.title;
+}
+
 describe('guessLatinLanguage', () => {
   // A title and the start of a text, as feeds give them (written for this test).
   it.each([
@@ -104,9 +109,18 @@ describe('the language of items whose feed declares none', () => {
   });
 
   it('frames a preview of heise online in German when no locale is configured', async () => {
-    const items = await ingest(FIXTURES, 'rss-parser__heise.atom');
-    const briefing = await previewBriefing(items, parseConfig({}), { now, timezone: 'Europe/Berlin', whenEmpty: 'message' });
-    expect(briefing?.title).toBe('Nachrichtenüberblick · Sonntag, 6. Dezember 2026');
+    expect(await previewTitle(await ingest(FIXTURES, 'rss-parser__heise.atom'))).toBe('Nachrichtenüberblick · Sonntag, 6. Dezember 2026');
+  });
+
+  it('frames a preview of The H (60 entries, English, none declared) beside a German fire brigade (15, de-DE) in English', async () => {
+    const items = [...(await ingest(FIXTURES, 'laminas-feed__h-online.com-atom10.xml')), ...(await ingest(FIXTURES, 'FeedReader__Rss091Stadtfeuerwehr.xml'))];
+    expect(await previewTitle(items)).toBe('News briefing · Sunday, December 6, 2026');
+  });
+
+  it('frames a preview in English when most items are in no language known: one French film title among Turkish ones', async () => {
+    const items = await ingest(FIXTURES, 'chardet__iso-8859-9-turkish-divxplanet.com.xml');
+    expect(items.map(itemLanguage).filter((language) => language !== undefined)).toEqual(['fr']);
+    expect(await previewTitle(items)).toBe('News briefing · Sunday, December 6, 2026');
   });
 
   it('keeps a declared language and a script guess ahead of function words', () => {
