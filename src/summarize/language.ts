@@ -3,6 +3,13 @@ import { guessLanguageFromScript, primaryLanguage } from '../feeds/language.js';
 import { guessLatinLanguage } from '../feeds/latin-language.js';
 
 /**
+ * Guesses already made: a briefing asks for an item's language several times (its story's
+ * language, the story's items in it, placeholders, reading order), and a guess by function
+ * words costs microseconds. null: no guess.
+ */
+const guessed = new WeakMap<Item, string | null>();
+
+/**
  * An item's language: its declared tag, else a guess from its title and the start of its text,
  * by script, and for Latin script by function words (a German feed that declares nothing is
  * read with German rules and framed in German, not taken for English).
@@ -10,8 +17,13 @@ import { guessLatinLanguage } from '../feeds/latin-language.js';
 export function itemLanguage(item: Item): string | undefined {
   const declared = primaryLanguage(item.language);
   if (declared !== undefined) return declared;
-  const sample = `${item.title} ${item.text.slice(0, 200)}`;
-  return guessLanguageFromScript(sample) ?? guessLatinLanguage(sample);
+  let guess = guessed.get(item);
+  if (guess === undefined) {
+    const sample = `${item.title} ${item.text.slice(0, 200)}`;
+    guess = guessLanguageFromScript(sample) ?? guessLatinLanguage(sample) ?? null;
+    guessed.set(item, guess);
+  }
+  return guess ?? undefined;
 }
 
 /** The language most of a story's items are in (ties go to the earliest item); undefined when none is known. */
