@@ -3,7 +3,7 @@ import type { Briefing } from '../briefing/model.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { groupIntoStories } from '../dedup/group.js';
 import type { Item } from '../feeds/item.js';
-import { dominantLanguage } from '../summarize/language.js';
+import { frameLanguage } from '../summarize/language.js';
 import type { SummaryHooks } from '../summarize/summarize.js';
 
 /** The span `herald preview` shows; unlike a subscription's BriefingWindow it may be open at the start. */
@@ -28,7 +28,7 @@ export function itemsInWindow(items: Item[], window: PreviewWindow): Item[] {
 export async function previewBriefing(items: Item[], config: HeraldConfig, request: BriefingRequest, summaryHooks: SummaryHooks = {}): Promise<Briefing | null> {
   const { stories, duplicatesDropped } = groupIntoStories(items);
   // Without a configured locale the briefing speaks the language of its feeds (a Japanese title over Japanese news).
-  const locale = request.locale ?? config.briefing.locale ?? dominantLanguage(items);
+  const locale = request.locale ?? config.briefing.locale ?? frameLanguage(items);
   const { briefing } = await briefStories(stories, { itemsIn: items.length, duplicatesDropped }, config, { ...request, ...(locale !== undefined ? { locale } : {}) }, summaryHooks);
   return briefing;
 }
