@@ -31,7 +31,7 @@ export interface QuietFigures {
   firstWindowHours?: number;
 }
 
-/** Singular for exactly 1: right for en, de and es; French would say "0 article", a count the footer rarely shows. */
+/** Singular for exactly 1: right for en, de, es, it, pt and nl; French would say "0 article", a count the footer rarely shows. */
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 const LABELS: Record<string, BriefingLabels> = {
@@ -78,6 +78,39 @@ const LABELS: Record<string, BriefingLabels> = {
         : `${plural(read, 'flux consulté', 'flux consultés')}, ${plural(entries, 'article', 'articles')}${newest ? `, le plus récent du ${newest}` : ''} : ${firstWindowHours ? `aucun des dernières ${firstWindowHours} heures` : 'aucun nouveau depuis la dernière revue'}.`,
     counts: ({ stories, sources, duplicates }) =>
       `${plural(stories, 'article', 'articles')} de ${plural(sources, 'source', 'sources')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'doublon fusionné', 'doublons fusionnés')}` : ''),
+  },
+  it: {
+    title: 'Notiziario',
+    defaultSection: 'In primo piano',
+    nothingNew: "Nessuna novità dall'ultimo notiziario.",
+    quiet: ({ feeds, read, entries, newest, firstWindowHours }) =>
+      read === 0
+        ? `Per ora niente: ${feeds === 0 ? 'nessun feed da leggere' : feeds === 1 ? 'il feed non è ancora stato letto' : `nessuno dei ${feeds} feed è ancora stato letto`}.`
+        : `${plural(read, 'feed consultato', 'feed consultati')}, ${plural(entries, 'articolo', 'articoli')}${newest ? `, il più recente del ${newest}` : ''}: ${firstWindowHours ? `nessuno nelle ultime ${firstWindowHours} ore` : "nessuna novità dall'ultimo notiziario"}.`,
+    counts: ({ stories, sources, duplicates }) =>
+      `${plural(stories, 'notizia', 'notizie')} da ${plural(sources, 'fonte', 'fonti')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'duplicato unito', 'duplicati uniti')}` : ''),
+  },
+  pt: {
+    title: 'Resumo de notícias',
+    defaultSection: 'Destaques',
+    nothingNew: 'Nada de novo desde o último resumo.',
+    quiet: ({ feeds, read, entries, newest, firstWindowHours }) =>
+      read === 0
+        ? `Nada por enquanto: ${feeds === 0 ? 'não há feeds para ler' : feeds === 1 ? 'o feed ainda não foi lido' : `nenhum dos ${feeds} feeds foi lido ainda`}.`
+        : `${plural(read, 'feed consultado', 'feeds consultados')}, ${plural(entries, 'artigo', 'artigos')}${newest ? `, o mais recente de ${newest}` : ''}: ${firstWindowHours ? `nenhum nas últimas ${firstWindowHours} horas` : 'nenhum novo desde o último resumo'}.`,
+    counts: ({ stories, sources, duplicates }) =>
+      `${plural(stories, 'notícia', 'notícias')} de ${plural(sources, 'fonte', 'fontes')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'duplicado agrupado', 'duplicados agrupados')}` : ''),
+  },
+  nl: {
+    title: 'Nieuwsoverzicht',
+    defaultSection: 'Belangrijkste nieuws',
+    nothingNew: 'Niets nieuws sinds het vorige overzicht.',
+    quiet: ({ feeds, read, entries, newest, firstWindowHours }) =>
+      read === 0
+        ? `Nog niets: ${feeds === 0 ? 'geen feeds om te lezen' : feeds === 1 ? 'de feed is nog niet gelezen' : `nog geen van de ${feeds} feeds is gelezen`}.`
+        : `${plural(read, 'feed', 'feeds')} opgehaald, ${plural(entries, 'bericht', 'berichten')}${newest ? `, het nieuwste van ${newest}` : ''}: ${firstWindowHours ? `geen uit de afgelopen ${firstWindowHours} uur` : 'geen nieuwe sinds het vorige overzicht'}.`,
+    counts: ({ stories, sources, duplicates }) =>
+      `${plural(stories, 'bericht', 'berichten')} uit ${plural(sources, 'bron', 'bronnen')}` + (duplicates > 0 ? ` · ${plural(duplicates, 'duplicaat', 'duplicaten')} samengevoegd` : ''),
   },
   ru: {
     title: 'Обзор новостей',

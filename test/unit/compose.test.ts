@@ -7,6 +7,7 @@ import { labelsFor } from '../../src/briefing/labels.js';
 import type { Briefing } from '../../src/briefing/model.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Story } from '../../src/dedup/story.js';
+import { previewBriefing } from '../../src/preview/build-briefing.js';
 import { renderParts } from '../../src/render/index.js';
 import { composeFixtureBriefing, FIXTURE_BRIEFINGS, readFixtureBriefing, UPDATE_GOLDEN, writeFixtureBriefing } from '../fixtures/briefing/briefings.js';
 import { englishStories, FIXTURE_NOW, fixtureItem, fixtureStory, japaneseStories } from '../fixtures/briefing/stories.js';
@@ -156,8 +157,21 @@ describe('footer and empty windows', () => {
   it('speaks the subscriber language where it has words for it, English otherwise', () => {
     expect(labelsFor('de-AT').counts({ stories: 1, sources: 2, duplicates: 3 })).toBe('1 Meldung aus 2 Quellen · 3 Duplikate zusammengeführt');
     expect(labelsFor('zh-Hant-TW').title).toBe('新闻简报');
-    expect(labelsFor('pt-BR')).toBe(labelsFor('en'));
+    expect(labelsFor('pt-BR').title).toBe('Resumo de notícias');
+    expect(labelsFor('sv-SE')).toBe(labelsFor('en'));
     expect(labelsFor('not a locale!').title).toBe('News briefing');
+  });
+
+  it.each([
+    ['it', 'Il consiglio approva il bilancio', 'Il consiglio comunale ha approvato martedì il nuovo bilancio: la spesa per le scuole della città salirà del 4% e non sono previsti tagli.', 'Notiziario · domenica 6 dicembre 2026', 'In primo piano', '1 notizia da 2 fonti'],
+    ['pt', 'Câmara aprova o orçamento', 'A câmara municipal aprovou na terça-feira o novo orçamento e os gastos com as escolas da cidade vão subir 4% no próximo ano.', 'Resumo de notícias · domingo, 6 de dezembro de 2026', 'Destaques', '1 notícia de 2 fontes'],
+    ['nl', 'Gemeenteraad keurt begroting goed', 'De gemeenteraad heeft dinsdag de nieuwe begroting goedgekeurd en de uitgaven voor scholen stijgen volgend jaar met 4 procent.', 'Nieuwsoverzicht · zondag 6 december 2026', 'Belangrijkste nieuws', '1 bericht uit 2 bronnen'],
+  ])('frames a preview of an undeclared %s feed wholly in that language: title, section and footer', async (_language, title, text, heading, section, counts) => {
+    const now = new Date('2026-12-06T08:00:00Z');
+    const publishedAt = '2026-12-06T06:00:00Z';
+    const items = ['Uno', 'Due'].map((sourceName) => fixtureItem({ sourceName, title, text, publishedAt }));
+    const briefing = (await previewBriefing(items, parseConfig({}), { now, timezone: 'Europe/Berlin', whenEmpty: 'message' }))!;
+    expect([briefing.title, briefing.sections.map((s) => s.title), briefing.footer?.split('\n').at(-1)]).toEqual([heading, [section], counts]);
   });
 });
 
