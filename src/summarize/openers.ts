@@ -28,6 +28,26 @@ const LEANING_FIRST_PAIRS: Record<string, ReadonlySet<string>> = {
 };
 
 /**
+ * Two-word openers that start with a leaning word yet name a time, pointing at the calendar and
+ * not at an earlier sentence: "This week, the ministry said…", "This year's harvest…", "Diese
+ * Woche …". They override the first word. ("This fall in prices…" is read as the season too: a rare
+ * miss beside the common "This fall, …".)
+ */
+const STANDING_FIRST_PAIRS: Record<string, ReadonlySet<string>> = {
+  en: new Set([
+    ...['week', 'morning', 'afternoon', 'evening', 'weekend', 'month', 'quarter', 'year', 'season', 'spring', 'summer', 'autumn', 'fall', 'winter'].map((time) => `this ${time}`),
+    'these days',
+  ]),
+  de: new Set([
+    'diese woche', 'dieses jahr', 'dieses frühjahr', 'dieses wochenende', 'diesen monat', 'diesen sommer', 'diesen herbst', 'diesen winter', 'diesen frühling',
+    'dieser tage',
+  ]),
+};
+
+/** "year's" → "year": a possessive time ("This year's harvest…") stands as the bare one does. */
+const withoutPossessive = (word: string) => word.replace(/['’]s$/u, '');
+
+/**
  * Japanese and Chinese run words together, so openers are prefixes. 同社・同氏・同日… ("the said
  * company, person, day") refer back by definition.
  */
@@ -45,5 +65,7 @@ export function leansOnPrevious(sentence: string, language: string | undefined):
   if (!firstWords) return false;
   const [first, second] = words(sentence.slice(0, 60), language);
   if (first === undefined) return false;
-  return firstWords.has(first) || (second !== undefined && LEANING_FIRST_PAIRS[language]!.has(`${first} ${second}`));
+  const pair = second === undefined ? undefined : `${first} ${withoutPossessive(second)}`;
+  if (pair !== undefined && STANDING_FIRST_PAIRS[language]!.has(pair)) return false;
+  return firstWords.has(first) || (pair !== undefined && LEANING_FIRST_PAIRS[language]!.has(pair));
 }
