@@ -20,6 +20,9 @@ const COMMANDS: Record<string, { spec: CommandSpec; load: () => Promise<CommandR
   feeds: { spec: feedsSpec, load: async () => (await import('./cli/feeds.js')).runFeeds },
 };
 
+/** What asks for help in place of a command: `herald help`, `herald --help`, `herald -h`. */
+const HELP_WORDS: ReadonlySet<string> = new Set(['help', '--help', '-h']);
+
 function commandNamed(name: string | undefined): (typeof COMMANDS)[string] | undefined {
   return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
 }
@@ -46,9 +49,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${heraldVersion()}\n`);
     return 0;
   }
-  const asksHelp = name === undefined || name === 'help' || name === '--help' || name === '-h';
-  // `herald help NAME` is about NAME: an unknown one is said so, as `herald NAME` would.
-  const wanted = asksHelp ? rest[0] : name;
+  const asksHelp = name === undefined || HELP_WORDS.has(name);
+  // `herald help NAME` is about NAME: an unknown one is said so, as `herald NAME` would. Help about help is the overview.
+  const wanted = asksHelp ? (HELP_WORDS.has(rest[0] ?? '') ? undefined : rest[0]) : name;
   const command = commandNamed(wanted);
   if (wanted !== undefined && !command) {
     // An option before any command ("herald --verbose") is not a command that does not exist.

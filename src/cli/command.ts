@@ -70,7 +70,8 @@ export function rejectPositionals(positionals: string[]): void {
  * unknown option at `-- "--colour"`, and a value that starts with "-" at an "ambiguous" argument.
  */
 function optionProblem(command: CommandSpec, error: Error & { code?: string }): UsageError {
-  const written = /^(?:Unknown option|Option) '(-{1,2}[^' ]+)/.exec(error.message)?.[1];
+  // Node writes an option that has a short form as '-h, --help': it is named by its long one.
+  const written = /^(?:Unknown option|Option) '(?:-[^-' ], )?(-{1,2}[^' ]+)/.exec(error.message)?.[1];
   const name = written?.replace(/^-+/, '');
   if (written === undefined || name === undefined) return new UsageError(error.message);
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {

@@ -10,10 +10,12 @@ const DAY_MS = 86_400_000;
 /**
  * How long a poll may hold items pending (see ItemStore) before another batch of the same items
  * takes it for stopped and hands them on again. Only the same feed lists the same item ids, and
- * its polls do not overlap (see PollQueue), so this only keeps two batches at once (a poll that
- * overran its lease, two callers of addNew) from both returning an item. The poll after a failed
- * one comes at the feed's next slot (a minute at the least) and finds its items left long since;
- * one sooner (a refresh) leaves them to the poll after it.
+ * its polls do not overlap (see PollQueue): the next one starts when this one has ended (at the
+ * feed's next slot, a minute at the least) or its lease has lapsed (longer than this grace), so
+ * it always finds a stopped or overrunning poll's items past the grace and hands them on again
+ * (the story engine places each once, under its clustering lock). What the grace keeps from
+ * returning an item twice is two batches within a minute: two callers of addNew at once, or a
+ * poll asked for (a refresh) right after a failed one, which leaves the items to the poll after it.
  */
 const PENDING_GRACE_MS = 60_000;
 

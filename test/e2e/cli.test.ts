@@ -144,6 +144,10 @@ describe('herald CLI', SPAWNING, () => {
     const [helpOnUnknown, optionFirst] = await Promise.all([herald(['help', 'frobnicate']), herald(['--verbose'])]);
     expect(helpOnUnknown).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^herald: unknown command "frobnicate"\n/) });
     expect(optionFirst).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^herald: unknown option "--verbose": options go after the command/) });
+    // Help about help is the overview, as `herald help` alone.
+    const overview = await herald(['help']);
+    const helpOnHelp = await Promise.all([herald(['help', 'help']), herald(['help', '--help']), herald(['--help', '-h'])]);
+    for (const answer of helpOnHelp) expect(answer).toEqual(overview);
   });
 
   it('names what each option takes in the help texts', async () => {

@@ -27,6 +27,8 @@ describe('herald options said wrong', () => {
     expect(problemWith(previewSpec, ['feed.xml', '--tz'])).toBe('--tz needs a value, e.g. --tz ZONE');
     expect(problemWith(previewSpec, ['--window', '-3'])).toBe('--window needs a value, e.g. --window HOURS (to give one that starts with "-", write --window=-…)');
     expect(problemWith(previewSpec, ['--parts-json=yes'])).toBe('--parts-json takes no value');
+    // An option with a short form is written "-h, --help" in Node's message: it is named as --help.
+    expect(problemWith(previewSpec, ['--help=yes'])).toBe('--help takes no value');
   });
 
   it('passes what is right', () => {
