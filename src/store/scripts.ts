@@ -107,6 +107,11 @@ else
 end
 return 1`;
 
+/** KEYS[1] lock; ARGV[1] the holder's token, ARGV[2] ms. Extends the lock only if this holder still owns it. */
+const RENEW_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
 /** KEYS[1] lock; ARGV[1] the holder's token. Deletes the lock only if this holder still owns it. */
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -252,6 +257,7 @@ declare module 'ioredis' {
     heraldSettleMarker(markerKey: string, itemId: string, ttlSeconds: string): Result<number, Context>;
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
     heraldHandOverMarker(markerKey: string, itemId: string, ownerId: string, ttlSeconds: string): Result<number, Context>;
+    heraldRenewLock(lockKey: string, token: string, ttlMs: string): Result<number, Context>;
     heraldReleaseLock(lockKey: string, token: string): Result<number, Context>;
     heraldDeleteIdleCounter(counterKey: string, newestKey: string, value: string): Result<number, Context>;
     heraldMoveKey(oldKey: string, newKey: string, urlMap: '0' | '1'): Result<number, Context>;
@@ -275,6 +281,7 @@ export function withStoreScripts<Client extends RedisClient>(redis: Client): Cli
     redis.defineCommand('heraldSettleMarker', { numberOfKeys: 1, lua: SETTLE_MARKER });
     redis.defineCommand('heraldClaimMarker', { numberOfKeys: 1, lua: CLAIM_MARKER });
     redis.defineCommand('heraldHandOverMarker', { numberOfKeys: 1, lua: HAND_OVER_MARKER });
+    redis.defineCommand('heraldRenewLock', { numberOfKeys: 1, lua: RENEW_LOCK });
     redis.defineCommand('heraldReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
     redis.defineCommand('heraldDeleteIdleCounter', { numberOfKeys: 2, lua: DELETE_IDLE_COUNTER });
     redis.defineCommand('heraldMoveKey', { numberOfKeys: 2, lua: MOVE_KEY });

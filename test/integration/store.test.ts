@@ -454,4 +454,18 @@ describe('keys and locks', () => {
     expect(await expired).toEqual({ acquired: true, value: 'late' });
     expect(await redis.get(key)).toBe('someone-else');
   });
+
+  it('keeps a lock while its holder runs longer than the ttl, and frees it once the holder is done', async () => {
+    const key = keys.composeLock('long');
+    const ttlMs = 3_000;
+    let release!: () => void;
+    const held = withLock(redis, key, ttlMs, () => new Promise<string>((resolve) => (release = () => resolve('done'))));
+    await expect.poll(() => redis.exists(key)).toBe(1);
+    // Over twice the ttl: a lock taken for the ttl alone has lapsed by now.
+    await new Promise((resolve) => setTimeout(resolve, 2.5 * ttlMs));
+    expect(await withLock(redis, key, ttlMs, async () => 'second')).toEqual({ acquired: false });
+    release();
+    expect(await held).toEqual({ acquired: true, value: 'done' });
+    expect(await withLock(redis, key, ttlMs, async () => 'second')).toEqual({ acquired: true, value: 'second' });
+  }, 30_000);
 });
