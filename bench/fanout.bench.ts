@@ -130,6 +130,19 @@ function timeline(sends: readonly Sent[], timings: readonly SendTiming[], ms: nu
   ].join(' ');
 }
 
+/** The time from a chat's first part to its last (ms), p50 and p99: what a reader waits for the rest once the briefing has begun. */
+function chatSpread(sends: readonly Sent[]): string {
+  const span = new Map<string, { first: number; last: number }>();
+  for (const { at, chat } of sends) {
+    const seen = span.get(chat);
+    if (seen) seen.last = Math.max(seen.last, at);
+    else span.set(chat, { first: at, last: at });
+  }
+  const spreads = [...span.values()].map(({ first, last }) => last - first).sort((a, b) => a - b);
+  const quantile = (q: number) => spreads[Math.min(spreads.length - 1, Math.floor(q * spreads.length))]!;
+  return `a chat's first part to its last: p50 ${quantile(0.5).toFixed(0)} ms, p99 ${quantile(0.99).toFixed(0)} ms, max ${spreads[spreads.length - 1]!.toFixed(0)} ms`;
+}
+
 async function fanOutOnce(conditions: Conditions, log: (line: string) => void): Promise<BenchResult[]> {
   const server = await startRedis();
   const emulator = await startEmulatorProcess({ token: RIG_TOKEN, limits: { globalPerSecond: GLOBAL_LIMIT, perChatPerSecond: 1, perGroupPerMinute: 20 } });
@@ -212,7 +225,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     log(`${conditions} (${load} before): ${stats.sent} messages in ${(ms / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s against the emulator's ${GLOBAL_LIMIT}/s; ${(rate / reachable).toFixed(3)} of the ${reachable.toFixed(0)}/s reachable with the first second's burst`);
     const sends = limiters.reduce((sum, limiter) => sum + limiter.stats.sends, 0);
     const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
-    log(`timeline: jobs all added at ${((jobsAddedAt - startedAt) / 1000).toFixed(2)} s; ${timeline(sent.map(({ at, chat }) => ({ at: at - startedAt, chat })), sendTimings(limiters.flatMap((limiter) => [...limiter.sends.values()]), pacing.global, pacing.perChat), ms, pacing.global, inFlightMs)}`);
+    log(`timeline: jobs all added at ${((jobsAddedAt - startedAt) / 1000).toFixed(2)} s; ${timeline(sent.map(({ at, chat }) => ({ at: at - startedAt, chat })), sendTimings(limiters.flatMap((limiter) => [...limiter.sends.values()]), pacing.global, pacing.perChat), ms, pacing.global, inFlightMs)}; ${chatSpread(sent)}`);
     const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
     log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused; ${(commands / stats.sent).toFixed(1)} Redis commands per part; ${((cpu.user + cpu.system) / 1000 / stats.sent).toFixed(3)} ms of the workers' process's CPU per part`);
     // A loss is a delivery given up: say why, so a lost message is a lead and not a mystery.
