@@ -195,8 +195,8 @@ export class ItemStore {
       copied: [...new Set(unalerted.map(({ owner }) => owner!))],
       settle: async () => {
         await Promise.all([
-          // XX: a marker expires only with its item; nobody but its holder writes a held one.
-          ...pending.map(([marker, id]) => this.redis.set(marker, id, 'EX', ttl, 'XX')),
+          // Only where the item still holds it pending: a batch of a copy may have handed it over since.
+          ...pending.map(([marker, id]) => this.redis.heraldSettleMarker(marker, id, ttl)),
           ...unalerted.map(({ item, owner }) => this.redis.heraldSettleCopy(this.keys.itemCopies(owner!), item.feedId)),
           ...(keptIds.length > 0 ? [this.redis.zrem(this.keys.unplacedItems(), ...keptIds)] : []),
         ]);
