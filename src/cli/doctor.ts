@@ -17,18 +17,13 @@ import { checkTelegram } from './doctor/telegram-checks.js';
 import { describeEndpoint } from '../queue/connection.js';
 import { connectOnce, redisEndpointOf } from './redis-target.js';
 
-/** Whether the file is there at all (readable or not: that is loadConfig's to say). */
-function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** Says which file was read, since "no file here, all defaults" is an easy way to miss one's own config. */
 async function configResult(config: HeraldConfig, file: string): Promise<CheckResult> {
   const platforms = [config.telegram.token && 'Telegram', config.discord.token && 'Discord'].filter(Boolean);
-  const found = await exists(file);
+  const found = await access(file).then(
+    () => true,
+    () => false,
+  );
   const source = found ? file : `no ${file} in ${process.cwd()}, so all defaults`;
   return {
     name: 'config',
@@ -105,7 +100,7 @@ export async function runDoctor(configFile: string | undefined, progress: (step:
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // A file that is not there has nothing to correct: say how to make one.
-    if (configFile !== undefined && !(await exists(configFile))) return [{ name: 'config', status: 'problem', detail: `${configFile} does not exist`, fix: missingConfigAdvice(configFile) }];
+    if (error.missingFile) return [{ name: 'config', status: 'problem', detail: `${error.source} does not exist`, fix: missingConfigAdvice(error.source) }];
     return [{ name: 'config', status: 'problem', detail: error.problems.join('; '), fix: error.source === ENVIRONMENT ? 'correct the environment variable named' : `correct ${error.source}` }];
   }
   const results = [await configResult(config, configFile ?? DEFAULT_CONFIG_FILE)];

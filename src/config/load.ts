@@ -172,7 +172,7 @@ export async function loadConfig(file: string | undefined, env: ConfigEnv = proc
   } catch (error) {
     if (file === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return parseConfig({}, env, path);
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ConfigError(path, [missing ? `does not exist: ${missingConfigAdvice(path)}` : `cannot be read: ${(error as Error).message}`]);
+    throw new ConfigError(path, [missing ? `does not exist: ${missingConfigAdvice(path)}` : `cannot be read: ${(error as Error).message}`], missing);
   }
   let raw: unknown;
   try {
