@@ -49,7 +49,7 @@ export interface HousekeepingResult {
   orphanSchedulersRemoved: number;
   /** Items a failed poll stored and its feed did not bring back, placed now. */
   leftItemsPlaced: number;
-  /** Breaking alerts a failed poll claimed and never fanned out, sent now. */
+  /** Breaking alerts claimed and left pending (a failed poll's), fanned out now (again, for one whose fan-out went through: that adds nothing). */
   leftAlertsSent: number;
 }
 

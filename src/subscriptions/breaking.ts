@@ -118,6 +118,7 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
   const held = await Promise.all(due.map(({ marker }) => redis.get(marker)));
   const open = due.filter((_alert, index) => claimable(held[index] ?? null, staleBefore));
   if (open.length === 0) return 0;
+  // Listed before claimed: a call cut short anywhere after leaves its claims for housekeeping.
   await redis.zadd(deps.keys.breakingClaimed(), ...open.flatMap(({ story }) => [now.getTime(), story.id]));
   const ttl = String(ALERTED_TTL_S);
   let alerts = 0;
