@@ -1,7 +1,7 @@
 /**
  * The hourly housekeeping job: trims what has no TTL and would otherwise grow for ever (the
  * item indexes, old dead letters, compose schedulers whose subscription is gone), sends the
- * breaking alerts a failed poll left pending (see alertLeftPending), and hands on the items a
+ * breaking alerts cut short and left pending (see alertLeftPending), and hands on the items a
  * failed poll stored and left unplaced (see ItemStore.leftUnplaced).
  */
 import type { Queue, Worker } from 'bullmq';
@@ -49,7 +49,7 @@ export interface HousekeepingResult {
   orphanSchedulersRemoved: number;
   /** Items a failed poll stored and its feed did not bring back, placed now. */
   leftItemsPlaced: number;
-  /** Breaking alerts claimed and left pending (a failed poll's), fanned out now (again, for one whose fan-out went through: that adds nothing). */
+  /** Breaking alerts cut short and left pending, fanned out now (again, for one whose fan-out went through: that adds nothing). */
   leftAlertsSent: number;
 }
 
