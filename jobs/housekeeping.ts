@@ -1,7 +1,8 @@
 /**
  * The hourly housekeeping job: trims what has no TTL and would otherwise grow for ever (the
- * item indexes, old dead letters, compose schedulers whose subscription is gone), and hands on
- * the items a failed poll stored and left unplaced (see ItemStore.leftUnplaced).
+ * item indexes, old dead letters, compose schedulers whose subscription is gone), sends the
+ * breaking alerts cut short and left pending (see alertLeftPending), and hands on the items a
+ * failed poll stored and left unplaced (see ItemStore.leftUnplaced).
  */
 import type { Queue, Worker } from 'bullmq';
 import type { RedisClient } from '../src/store/client.js';
@@ -35,6 +36,8 @@ export interface HousekeepingDeps {
   composeQueue: ComposeQueue;
   /** Places items into stories and alerts them, as a poll's new items (the poll's onNewItems). */
   placeItems: (items: Item[]) => Promise<void>;
+  /** Sends the breaking alerts claimed and left pending (alertLeftPending); returns how many. */
+  alertLeftPending: (now: Date) => Promise<number>;
   now?: () => Date;
 }
 
@@ -46,9 +49,11 @@ export interface HousekeepingResult {
   orphanSchedulersRemoved: number;
   /** Items a failed poll stored and its feed did not bring back, placed now. */
   leftItemsPlaced: number;
+  /** Breaking alerts cut short and left pending, fanned out now (again, for one whose fan-out went through: that adds nothing). */
+  leftAlertsSent: number;
 }
 
-/** Keys without a ttl that grow: the item indexes (see ItemStore.trimIndex), the dead letters, and compose schedulers left behind; and items left unplaced. */
+/** Keys without a ttl that grow: the item indexes (see ItemStore.trimIndex), the dead letters, and compose schedulers left behind; and alerts left pending, items left unplaced. */
 export async function runHousekeeping(deps: HousekeepingDeps): Promise<HousekeepingResult> {
   const now = (deps.now ?? (() => new Date()))();
   const itemIndexEntriesDropped = await deps.items.trimIndex(now);
@@ -60,11 +65,12 @@ export async function runHousekeeping(deps: HousekeepingDeps): Promise<Housekeep
   const active = new Set((await deps.subscriptions.getMany([...new Set(schedulers.map((s) => s.subscriptionId))])).filter((s) => s.active).map((s) => s.id));
   const orphans = schedulers.filter((scheduler) => !active.has(scheduler.subscriptionId));
   await Promise.all(orphans.map((scheduler) => deps.composeQueue.removeJobScheduler(scheduler.key)));
+  const leftAlertsSent = await deps.alertLeftPending(now);
   // Last: placing can fail (the clustering lock held too long), and the rest need not wait for the next run.
   const left = await deps.items.leftUnplaced(new Date(now.getTime() - LEFT_UNPLACED_AFTER_MS));
   if (left.items.length > 0) await deps.placeItems(left.items);
   await left.settle();
-  return { itemIndexEntriesDropped, deadLettersDropped, orphanSchedulersRemoved: orphans.length, leftItemsPlaced: left.items.length };
+  return { itemIndexEntriesDropped, deadLettersDropped, orphanSchedulersRemoved: orphans.length, leftItemsPlaced: left.items.length, leftAlertsSent };
 }
 
 /** The housekeeping queue under `{prefix}`. */

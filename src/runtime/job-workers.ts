@@ -13,7 +13,7 @@ import type { Item } from '../feeds/item.js';
 import { observeWorker } from '../observability/worker-metrics.js';
 import type { RedisClient } from '../store/client.js';
 import { placedNow, RedisStoryEngine } from '../store/story-engine.js';
-import { alertBreakingStories } from '../subscriptions/breaking.js';
+import { alertBreakingStories, alertLeftPending } from '../subscriptions/breaking.js';
 import { ComposeCache } from '../subscriptions/compose-cache.js';
 import { llmSummaryHooks } from './llm-summaries.js';
 import type { StartWorkersOptions, Stores, WorkerQueues } from './workers.js';
@@ -25,7 +25,9 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
   const engine = new RedisStoryEngine(redis, prefix);
   const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing, maxItemAgeHours: config.briefing.maxItemAgeHours };
   // The items are stored (and placed) by now: a failed alert must not fail (and retry) the poll.
-  // Items and copies handed on again (see ItemStore) alert again: at most once per story and chat.
+  // An alert cut short is left pending, for the story's next alert or housekeeping to send (see
+  // alertBreakingStories). Items and copies handed on again (see ItemStore) alert again: at most
+  // once per story and chat.
   const alertBreaking = async (storyIds: () => Promise<string[]>): Promise<void> => {
     try {
       await alertBreakingStories(await storyIds(), breakingDeps);
@@ -48,7 +50,7 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
   const summaries = llmSummaryHooks({ redis, keys: stores.keys, config, logger, metrics });
   const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), summaries, deliverQueue: queues.deliver };
   const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger, ...(metrics ? { metrics } : {}) };
-  const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose, placeItems };
+  const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose, placeItems, alertLeftPending: (now: Date) => alertLeftPending(breakingDeps, now) };
   const common = { connection: redis, prefix, logger };
   const workers: Worker[] = [
     startComposeWorker(composeDeps, common),

@@ -65,8 +65,10 @@ export interface Keys {
   deliverySent(deliveryId: string): string;
   /** Hash: delivery job id → dead letter JSON, for deliveries that failed their last attempt. */
   deadLetters(): string;
-  /** String: marks a story as alerted to a subscription (breaking news). */
+  /** String: marks a story as alerted to a subscription (breaking news): the alert's briefing id, marked pending until fanned out (see alertBreakingStories). */
   breakingAlerted(subscriptionId: string, storyId: string): string;
+  /** Sorted set of the ids of stories whose alerts were claimed, scored by when (ms), for housekeeping to send those left pending. */
+  breakingClaimed(): string;
   /** String: an LLM summary as JSON, under a digest of its cache key (model, length, story, item count); expires. */
   llmSummary(cacheKey: string): string;
   /** What the shared rate limiter puts before its bucket names (it builds the bucket keys itself). */
@@ -113,6 +115,7 @@ export function createKeys(prefix = 'herald'): Keys {
     deliverySent: (deliveryId) => under('sent', deliveryId),
     deadLetters: () => under('dead-letters'),
     breakingAlerted: (subscriptionId, storyId) => under('breaking', subscriptionId, storyId),
+    breakingClaimed: () => under('breaking-claimed'),
     llmSummary: (cacheKey) => under('llm-summary', digest(cacheKey)),
     rateLimitPrefix: () => `${under('{ratelimit}')}:`,
     hostLeasePrefix: () => `${under('host-leases')}:`,

@@ -68,7 +68,8 @@ return 1`;
 
 /**
  * KEYS[1] a seen marker; ARGV[1] an item's id, ARGV[2] ttl (s). Takes the pending mark off the
- * marker if it holds the item pending (the item was handed on). Returns 1 when it did.
+ * marker if it holds the item pending (the item was handed on). Returns 1 when it did. A breaking
+ * alert's marker is settled the same way, holding the alert's briefing id (it was fanned out).
  */
 const SETTLE_MARKER = `
 local _, holder = string.match(redis.call('GET', KEYS[1]) or '', '${PENDING_PATTERN}')
@@ -106,6 +107,21 @@ else
   redis.call('EXPIRE', KEYS[1], ARGV[3])
 end
 return 1`;
+
+/**
+ * KEYS[1] a breaking alert's marker; ARGV[1] the alert's briefing id, ARGV[2] the time (ms),
+ * ARGV[3] ttl (s), ARGV[4] a time (ms). Claims the marker, pending since ARGV[2], when nobody
+ * holds it or it is still pending since before ARGV[4] (its alert was claimed and never fanned
+ * out): such a marker keeps its briefing id, so the alert it may have fanned out is not sent
+ * again under another. Returns the briefing id claimed, or nil when held (alerted, or being alerted).
+ */
+const CLAIM_ALERT = `
+local held = redis.call('GET', KEYS[1])
+local since, briefing = string.match(held or '', '${PENDING_PATTERN}')
+if held and not (since and tonumber(since) < tonumber(ARGV[4])) then return false end
+briefing = briefing or ARGV[1]
+redis.call('SET', KEYS[1], '${PENDING_MARK}' .. ARGV[2] .. '${PENDING_MARK}' .. briefing, 'EX', ARGV[3])
+return briefing`;
 
 /** KEYS[1] lock; ARGV[1] the holder's token, ARGV[2] ms. Extends the lock only if this holder still owns it. */
 const RENEW_LOCK = `
@@ -257,6 +273,7 @@ declare module 'ioredis' {
     heraldSettleMarker(markerKey: string, itemId: string, ttlSeconds: string): Result<number, Context>;
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;
     heraldHandOverMarker(markerKey: string, itemId: string, ownerId: string, ttlSeconds: string): Result<number, Context>;
+    heraldClaimAlert(markerKey: string, briefingId: string, now: number, ttlSeconds: string, staleBefore: number): Result<string | null, Context>;
     heraldRenewLock(lockKey: string, token: string, ttlMs: string): Result<number, Context>;
     heraldReleaseLock(lockKey: string, token: string): Result<number, Context>;
     heraldDeleteIdleCounter(counterKey: string, newestKey: string, value: string): Result<number, Context>;
@@ -281,6 +298,7 @@ export function withStoreScripts<Client extends RedisClient>(redis: Client): Cli
     redis.defineCommand('heraldSettleMarker', { numberOfKeys: 1, lua: SETTLE_MARKER });
     redis.defineCommand('heraldClaimMarker', { numberOfKeys: 1, lua: CLAIM_MARKER });
     redis.defineCommand('heraldHandOverMarker', { numberOfKeys: 1, lua: HAND_OVER_MARKER });
+    redis.defineCommand('heraldClaimAlert', { numberOfKeys: 1, lua: CLAIM_ALERT });
     redis.defineCommand('heraldRenewLock', { numberOfKeys: 1, lua: RENEW_LOCK });
     redis.defineCommand('heraldReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
     redis.defineCommand('heraldDeleteIdleCounter', { numberOfKeys: 2, lua: DELETE_IDLE_COUNTER });

@@ -8,6 +8,7 @@ import type { RenderOptions } from '../render/index.js';
 import type { BriefingStore } from '../store/briefings.js';
 import { isPlaceholderStory } from '../summarize/placeholder.js';
 import type { Keys } from '../store/keys.js';
+import { readPending, withStoreScripts } from '../store/scripts.js';
 import { storiesByIds } from '../store/stories.js';
 import type { SubscriptionStore } from '../store/subscriptions.js';
 import { storedBriefing } from './compose-for-subscription.js';
@@ -75,32 +76,73 @@ export interface BreakingDeps {
 const HOUR_MS = 3_600_000;
 
 /**
+ * An alert is claimed pending and settled once fanned out, in seconds. One still pending after
+ * this was left by a worker that died or failed in between, and is taken over; taking over one
+ * still under way sends nothing twice either (it fans out the same briefing id: see fanOut).
+ */
+const ALERT_PENDING_GRACE_MS = 5 * 60_000;
+
+/** Whether an alert's marker, as read, leaves the alert to claim: unheld, or pending since before `staleBefore`. */
+function claimable(held: string | null, staleBefore: number): boolean {
+  if (held === null) return true;
+  const { pendingSince } = readPending(held);
+  return pendingSince !== undefined && pendingSince < staleBefore;
+}
+
+/**
  * After the story engine placed new items: posts one ❗️ alert per story that now reaches a
  * subscription's `breakingMinSources`, at once, through the delivery queue (so alerts get the
- * same exactly-once delivery as briefings). A SET NX marker per subscription and story keeps
- * it to one alert even when the story keeps growing or two workers see it together.
+ * same exactly-once delivery as briefings). A marker per subscription and story keeps it to one
+ * alert even when the story keeps growing or two workers see it together. It is claimed pending
+ * and settled once the alert is fanned out; the story is listed first (breakingClaimed), so an
+ * alert left pending is sent by the story's next alert or by housekeeping (alertLeftPending).
  */
 export async function alertBreakingStories(storyIds: string[], deps: BreakingDeps, now = new Date()): Promise<number> {
   if (storyIds.length === 0) return 0;
   const subscriptions = await deps.subscriptions.listBreaking();
   if (subscriptions.length === 0) return 0;
-  const stories = await storiesByIds(deps.redis, deps.keys.prefix, [...new Set(storyIds)]);
+  const redis = withStoreScripts(deps.redis);
+  const stories = await storiesByIds(redis, deps.keys.prefix, [...new Set(storyIds)]);
   const maxAgeMs = deps.maxItemAgeHours * HOUR_MS;
   const recent = { from: new Date(now.getTime() - maxAgeMs), to: now };
+  // A story made breaking only by old entries (a new feed's archive, or another feed listing
+  // them days later: copies) is not news now; its marker is left for a report that is.
+  const due = subscriptions.flatMap((subscription) =>
+    breakingStories(stories, subscription)
+      .filter((story) => story.items.some((item) => isNewIn(item, recent, maxAgeMs)))
+      .map((story) => ({ subscription, story, marker: deps.keys.breakingAlerted(subscription.id, story.id) })),
+  );
+  if (due.length === 0) return 0;
+  const staleBefore = now.getTime() - ALERT_PENDING_GRACE_MS;
+  // A story keeps growing long after its alert: a look spares listing it again for housekeeping.
+  const held = await Promise.all(due.map(({ marker }) => redis.get(marker)));
+  const open = due.filter((_alert, index) => claimable(held[index] ?? null, staleBefore));
+  if (open.length === 0) return 0;
+  // Listed before claimed: a call cut short anywhere after leaves its claims for housekeeping.
+  await redis.zadd(deps.keys.breakingClaimed(), ...open.flatMap(({ story }) => [now.getTime(), story.id]));
+  const ttl = String(ALERTED_TTL_S);
   let alerts = 0;
-  for (const subscription of subscriptions) {
-    for (const story of breakingStories(stories, subscription)) {
-      // A story made breaking only by old entries (a new feed's archive, or another feed listing
-      // them days later: copies) is not news now; its marker is left for a report that is.
-      if (!story.items.some((item) => isNewIn(item, recent, maxAgeMs))) continue;
-      const first = await deps.redis.set(deps.keys.breakingAlerted(subscription.id, story.id), '1', 'EX', ALERTED_TTL_S, 'NX');
-      if (first !== 'OK') continue;
-      const id = breakingBriefingId(story, subscription);
-      const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
-      await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
-      await fanOut(deps.deliverQueue, id, [subscription]);
-      alerts += 1;
-    }
+  for (const { subscription, story, marker } of open) {
+    const id = await redis.heraldClaimAlert(marker, breakingBriefingId(story, subscription), now.getTime(), ttl, staleBefore);
+    if (id === null) continue;
+    const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
+    await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
+    await fanOut(deps.deliverQueue, id, [subscription]);
+    await redis.heraldSettleMarker(marker, id, ttl);
+    alerts += 1;
   }
+  return alerts;
+}
+
+/**
+ * Housekeeping: looks again at the stories whose alerts were claimed before the grace, and sends
+ * those still pending (their worker died, or Redis, composing or the fan-out failed); the list
+ * then forgets them. A story claimed again meanwhile is listed anew, past the grace, and stays.
+ */
+export async function alertLeftPending(deps: BreakingDeps, now = new Date()): Promise<number> {
+  const before = now.getTime() - ALERT_PENDING_GRACE_MS;
+  const storyIds = await deps.redis.zrangebyscore(deps.keys.breakingClaimed(), '-inf', before);
+  const alerts = await alertBreakingStories(storyIds, deps, now);
+  await deps.redis.zremrangebyscore(deps.keys.breakingClaimed(), '-inf', before);
   return alerts;
 }

@@ -1,17 +1,20 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { composeAndQueue } from '../../jobs/compose.js';
+import { runHousekeeping } from '../../jobs/housekeeping.js';
 import type { Item } from '../../src/feeds/item.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
+import { createComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createDeliverQueue, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
 import { BriefingStore, type StoredBriefing } from '../../src/store/briefings.js';
 import { deliveredStories } from '../../src/store/delivered-stories.js';
+import { DeliveryStore } from '../../src/store/deliveries.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { ItemStore } from '../../src/store/items.js';
 import { createKeys } from '../../src/store/keys.js';
 import { RedisStoryEngine } from '../../src/store/story-engine.js';
 import { SubscriptionStore } from '../../src/store/subscriptions.js';
-import { alertBreakingStories } from '../../src/subscriptions/breaking.js';
+import { alertBreakingStories, alertLeftPending } from '../../src/subscriptions/breaking.js';
 import { bundleFamily } from '../../src/subscriptions/bundle.js';
 import { composeForSubscription, type ComposeDeps } from '../../src/subscriptions/compose-for-subscription.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -275,5 +278,89 @@ describe('breaking news', () => {
     const followUp = await ingest([newsItem('outlet-aftershock', { feedId: 'outlet', source: 'Outlet', title: 'Earthquake shakes the coast again', text: report.text, publishedAt: hoursAgo(0.5) })]);
     expect(followUp).toEqual(storyIds);
     expect(await alertBreakingStories(followUp, breakingDeps, NOW)).toBe(1);
+  });
+
+  describe('an alert that fails between its claim and its fan-out (the worker dies, or Redis, composing or the fan-out fails)', () => {
+    const MINUTE = 60_000;
+    const breakingDeps = (deliverQueue = queue) => ({ redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue, render: { linkPreviews: false, discordStyle: 'content' } as const, maxItemAgeHours: 24 });
+    /** The deliver queue, whose next fan-out fails: before adding its jobs, or after (its answer lost). */
+    const failingOnce = (when: 'before' | 'after'): DeliverQueue => {
+      let failed = false;
+      return new Proxy(queue, {
+        get(target, property) {
+          const value: unknown = Reflect.get(target, property, target);
+          if (property !== 'addBulk' || failed) return typeof value === 'function' ? value.bind(target) : value;
+          return async (...jobs: Parameters<DeliverQueue['addBulk']>) => {
+            failed = true;
+            if (when === 'after') await target.addBulk(...jobs);
+            throw new Error(`injected failure ${when} adding`);
+          };
+        },
+      });
+    };
+    const flood = (id: string, feedId: string, hours: number) => newsItem(id, { feedId, source: feedId, title: 'Floods along the Danube', text: 'Flood waters rise across the Danube valley. Thousands evacuated as rivers burst their banks.', publishedAt: hoursAgo(hours) });
+
+    it("is sent by the story's next alert, once: the story growing on after it is not alerted again", async () => {
+      const keen = telegramChat(30, { breakingMinSources: 2 });
+      await subscriptions.upsert(keen);
+      const storyIds = await ingest([flood('flood-1', 'a', 1), flood('flood-2', 'b', 1)]);
+      await expect(alertBreakingStories(storyIds, breakingDeps(failingOnce('before')), NOW)).rejects.toThrow('injected failure before adding');
+      expect(await deliveryJobs()).toEqual([]);
+
+      const grown = await ingest([flood('flood-3', 'c', 0.5)]);
+      expect(new Set([...storyIds, ...grown]).size).toBe(1);
+      expect(await alertBreakingStories(grown, breakingDeps(), new Date(NOW.getTime() + 10 * MINUTE))).toBe(1);
+      expect((await deliveryJobs()).map((job) => job.subscriptionId)).toEqual([keen.id]);
+
+      const later = await ingest([flood('flood-4', 'd', 0.2)]);
+      expect(await alertBreakingStories(later, breakingDeps(), new Date(NOW.getTime() + 20 * MINUTE))).toBe(0);
+      expect(await deliveryJobs()).toHaveLength(1);
+    });
+
+    it('is sent by housekeeping when the story brings no next alert, once: one whose fan-out went through and only its answer was lost is not sent again', async () => {
+      const reader = telegramChat(31, { breakingMinSources: 1 });
+      await subscriptions.upsert(reader);
+      const [lost] = await ingest([flood('flood-1', 'a', 1)]);
+      await expect(alertBreakingStories([lost!], breakingDeps(failingOnce('before')), NOW)).rejects.toThrow('injected failure before adding');
+      const [answerLost] = await ingest([newsItem('quake-1', { feedId: 'a', title: 'Earthquake shakes the coast', publishedAt: hoursAgo(1) })]);
+      await expect(alertBreakingStories([answerLost!], breakingDeps(failingOnce('after')), NOW)).rejects.toThrow('injected failure after adding');
+      const queued = await deliveryJobs();
+      expect(queued).toHaveLength(1);
+      // Grown since: the alert it fanned out is taken for sent, not composed afresh under another id.
+      expect(await ingest([newsItem('quake-2', { feedId: 'b', title: 'Earthquake shakes the coast', publishedAt: hoursAgo(0.5) })])).toEqual([answerLost]);
+
+      const composeQueue = createComposeQueue(redis, PREFIX);
+      try {
+        const housekeeping = (minutes: number) =>
+          runHousekeeping({
+            items: new ItemStore(redis, createKeys(PREFIX), { retentionDays: 7 }),
+            deliveries: new DeliveryStore(redis, createKeys(PREFIX)),
+            subscriptions,
+            composeQueue,
+            placeItems: async () => undefined,
+            alertLeftPending: (now) => alertLeftPending(breakingDeps(), now),
+            now: () => new Date(NOW.getTime() + minutes * MINUTE),
+          });
+        // Not while the alerts may still be under way.
+        expect(await housekeeping(1)).toMatchObject({ leftAlertsSent: 0 });
+        expect(await housekeeping(60)).toMatchObject({ leftAlertsSent: 2 });
+        expect(await housekeeping(120)).toMatchObject({ leftAlertsSent: 0 });
+      } finally {
+        await composeQueue.close();
+      }
+      const jobs = await deliveryJobs();
+      expect(jobs).toHaveLength(2);
+      expect(jobs).toContainEqual(queued[0]);
+      expect(await redis.zcard(createKeys(PREFIX).breakingClaimed())).toBe(0);
+    });
+  });
+
+  it('alerts a story two workers see at once to each chat once', async () => {
+    const reader = telegramChat(32, { breakingMinSources: 1 });
+    await subscriptions.upsert(reader);
+    const storyIds = await ingest([newsItem('wire-fire', { feedId: 'wire', title: 'Forest fire spreads in the hills', publishedAt: hoursAgo(1) })]);
+    const worker = () => alertBreakingStories(storyIds, { redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue: queue, render: { linkPreviews: false, discordStyle: 'content' } as const, maxItemAgeHours: 24 }, NOW);
+    expect((await Promise.all([worker(), worker()])).sort()).toEqual([0, 1]);
+    expect((await deliveryJobs()).map((job) => job.subscriptionId)).toEqual([reader.id]);
   });
 });

@@ -260,7 +260,7 @@ describe('a poll that fails after claiming its entries', () => {
 
     const composeQueue = createComposeQueue(redis, PREFIX);
     try {
-      const housekeeping = { items: deps.items, deliveries: new DeliveryStore(redis, createKeys(PREFIX)), subscriptions, composeQueue, placeItems: onNewItems };
+      const housekeeping = { items: deps.items, deliveries: new DeliveryStore(redis, createKeys(PREFIX)), subscriptions, composeQueue, placeItems: onNewItems, alertLeftPending: async () => 0 };
       // Not while the poll may still be under way.
       expect(await runHousekeeping({ ...housekeeping, now: () => new Date(START + 5 * MINUTE_MS) })).toMatchObject({ leftItemsPlaced: 0 });
       expect(await runHousekeeping({ ...housekeeping, now: () => new Date(START + HOUR_MS) })).toMatchObject({ leftItemsPlaced: 2 });
