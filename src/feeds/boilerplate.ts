@@ -86,23 +86,13 @@ const HINT_WORDS = new RegExp(
   'gi',
 );
 
-/** HINT_WORDS (all lower-case) matched case-sensitively, for texts lower-cased already: a faster scan. */
-const LOWER_CASE_HINT_WORDS = new RegExp(HINT_WORDS.source);
-/** The same, from a position on (lastIndex): each candidate found in a fold is confirmed in the text with HINT_WORD_AT. */
+/**
+ * HINT_WORDS (all lower-case) matched case-sensitively from a position on (lastIndex), for texts
+ * lower-cased already: a faster scan. Each candidate found in a fold is confirmed in the text with HINT_WORD_AT.
+ */
 const LOWER_CASE_HINT_WORDS_FROM = new RegExp(HINT_WORDS.source, 'g');
 /** HINT_WORDS at one position only (lastIndex). */
 const HINT_WORD_AT = new RegExp(HINT_WORDS.source, 'iy');
-
-/**
- * Whether a text may hold boilerplate, told from its comparison fold when the text is in NFKC
- * (foldedLinesForComparison): without a hint word or "[" there, stripBoilerplate returns the
- * text as it is. Lower-casing turns every ASCII letter the case-insensitive hints match into
- * the one matched here, and line breaks only become spaces, so the fold holds every hint the
- * text holds (at most a few more).
- */
-export function mayHoldBoilerplate(folded: string): boolean {
-  return folded.includes('[') || LOWER_CASE_HINT_WORDS.test(folded);
-}
 
 /**
  * A plain text (lines separated by '\n') without publisher boilerplate. A "Read more" or "[…]"

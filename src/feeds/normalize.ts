@@ -5,8 +5,9 @@ import { boundItemText } from '../text/bound.js';
 import { canonicalizeUrl, canonicalUrlOf, parseHttpUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
+import { isoUtc } from './iso-time.js';
 import type { Item } from './item.js';
-import { mayHoldBoilerplate, stripBoilerplate } from './boilerplate.js';
+import { stripBoilerplate } from './boilerplate.js';
 import { withoutCreditedOutlet } from './source-name.js';
 import { primaryLanguage, resolveLanguage, SCRIPT_SAMPLE_LENGTH } from './language.js';
 
@@ -124,13 +125,13 @@ function readBody(entry: FeedEntry, base: string | undefined): Body {
 
 /**
  * What a body says of its own: nothing when it is only links beside a title, else its text
- * without boilerplate. A text in NFKC is folded first, cheaply: the fold tells whether there is
- * any boilerplate to look for, and serves the hash unless boilerplate was taken out.
+ * without boilerplate. A text in NFKC is folded first, cheaply: stripBoilerplate looks for its
+ * hint words in the fold (one scan, which also finds where the first one is), and the fold
+ * serves the hash unless boilerplate was taken out.
  */
 function ownText({ text, image, linksOnly, inNfkc, nfkc }: HtmlContent, title: string | undefined): Body {
   if (linksOnly && title?.trim()) return { text: '', image, folded: '' };
   const folded = inNfkc ? foldedLinesForComparison(text) : undefined;
-  if (folded !== undefined && !mayHoldBoilerplate(folded)) return { text, image, folded };
   const own = stripBoilerplate(text, folded);
   if (own !== text) return { text: own, image, folded: normalizeForComparison(own) };
   return { text, image, folded: folded ?? normalizeForComparison(text, nfkc) };
@@ -181,7 +182,7 @@ function publishedAt(raw: string | undefined, now: Date): string | undefined {
   if (raw === undefined) return undefined;
   const time = parseFeedDate(raw.trim());
   if (Number.isNaN(time) || time > now.getTime() + FUTURE_SKEW_MS) return undefined;
-  return new Date(time).toISOString();
+  return isoUtc(time);
 }
 
 /**
