@@ -247,6 +247,18 @@ describe('herald preview', SPAWNING, () => {
     expect(result.stdout).toContain('Local Wire');
   });
 
+  it('reads feed:// and feed:http:// addresses as the web addresses they stand for, still through the SSRF guard', async () => {
+    feedServer.setFeed('/browser.xml', '<?xml version="1.0"?><rss version="2.0"><channel><title>Browser Wire</title><item><title>Ferry service resumes</title><link>https://wire.example/ferry</link><description>The ferry runs again from Tuesday.</description></item></channel></rss>');
+    const address = feedServer.url('/browser.xml');
+    const [scheme, wrapped, refused] = await Promise.all([
+      herald(['preview', '--config', configFile, address.replace(/^http:/, 'feed:')]),
+      herald(['preview', '--config', configFile, `feed:${address}`]),
+      herald(['preview', 'feed://10.0.0.1/feed.xml', jaFeeds[0]!]),
+    ]);
+    for (const result of [scheme, wrapped]) expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining('Ferry service resumes') });
+    expect(refused.stderr).toMatch(/^herald: skipped http:\/\/10\.0\.0\.1\/feed\.xml: Refused http:\/\/10\.0\.0\.1\/feed\.xml: it resolves to 10\.0\.0\.1, a private network address/);
+  });
+
   it('refuses a private-network URL with a clear message and still prints the other feeds', async () => {
     const result = await herald(['preview', '--feed', 'http://10.0.0.1/feed.xml', '--feed', jaFeeds[0]!]);
     expect(result.code).toBe(0);
