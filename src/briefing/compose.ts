@@ -156,7 +156,8 @@ export function composeSelection(
     }),
   );
   const countItems = (list: Story[]) => list.reduce((sum, story) => sum + story.items.length, 0);
-  const shownSources = new Set(chosen.flatMap(({ story }) => storySources(story)));
+  // The outlets the bullets credit, copies included.
+  const shownSources = new Set(sections.flatMap((section) => section.bullets.flatMap((bullet) => bullet.sources.map((source) => source.name))));
   const counts = labels.counts({ stories: chosen.length, sources: shownSources.size, duplicates: stats.duplicatesDropped });
   return {
     title: `${labels.title} · ${longDate(options.now, options.timezone, options.locale)}`,
@@ -205,10 +206,14 @@ function toBullet(candidate: ChosenStory, summaries: Map<string, StorySummary>, 
   };
 }
 
-/** One source per outlet, linking to that outlet's first article with a link ('' when none has one). */
+/**
+ * One source per outlet, linking to that outlet's first article with a link ('' when none has
+ * one). An entry's copies (other followed feeds that carried it, see storiesFollowed) credit
+ * their outlets after the entry's own, as the other items of a multi-source story do.
+ */
 function bulletSources(story: Story): Source[] {
   const sources = new Map<string, string>();
-  for (const item of story.items) {
+  for (const item of story.items.flatMap((entry) => [entry, ...(story.copies?.[entry.id] ?? [])])) {
     if (!sources.has(item.sourceName) || (!sources.get(item.sourceName) && item.url)) sources.set(item.sourceName, item.url ?? '');
   }
   return [...sources].map(([name, url]) => ({ name, url }));

@@ -6,7 +6,7 @@ import type { HeraldConfig } from '../config/schema.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedState, FeedStateView } from '../feeds/item.js';
 import { unreadableFileReason } from '../feeds/local-feed.js';
-import { OpmlError, parseOpml, toOpml } from '../feeds/opml.js';
+import { OpmlError, parseOpml, toOpml, type OpmlParseResult } from '../feeds/opml.js';
 import { createPollQueue } from '../queue/poll-jobs.js';
 import { scheduleNewFeed } from '../queue/schedulers.js';
 import { FeedStore } from '../store/feeds.js';
@@ -26,17 +26,22 @@ async function withFeedStore<T>(config: HeraldConfig, use: (feeds: FeedStore, re
 }
 
 /**
+ * The feeds an OPML file lists, or what is wrong with the file: not a mistake in how `herald` was
+ * called (no pointer to --help), as `herald preview` says of a feed file it cannot read.
+ */
+async function readOpml(file: string): Promise<{ parsed: OpmlParseResult } | { problem: string }> {
+  try {
+    return { parsed: parseOpml(await readFile(file, 'utf8')) };
+  } catch (error) {
+    return { problem: error instanceof OpmlError ? `${file}: ${error.message}` : `cannot read ${file}: ${unreadableFileReason(error)}` };
+  }
+}
+
+/**
  * Adds the feeds of an OPML file to the store, each with its outline's section; a feed new to
  * Herald is scheduled and polled soon, as when added from a chat. Returns the report lines.
  */
-async function importOpml(file: string, config: HeraldConfig): Promise<string[]> {
-  let parsed;
-  try {
-    parsed = parseOpml(await readFile(file, 'utf8'));
-  } catch (error) {
-    if (error instanceof OpmlError) throw new UsageError(`${file}: ${error.message}`);
-    throw new UsageError(`cannot read ${file}: ${unreadableFileReason(error)}`);
-  }
+async function importOpml(file: string, parsed: OpmlParseResult, config: HeraldConfig): Promise<string[]> {
   return withFeedStore(config, async (feeds, redis) => {
     const queue = createPollQueue(redis, config.redis.prefix);
     const lines: string[] = [];
@@ -115,7 +120,12 @@ export const runFeeds: CommandRun = async (values, positionals) => {
   }
   if (action === 'import') {
     if (!file) throw new UsageError('feeds import needs the OPML file, e.g. herald feeds import subscriptions.opml');
-    process.stdout.write(`${(await importOpml(file, config)).join('\n')}\n`);
+    const read = await readOpml(file);
+    if ('problem' in read) {
+      process.stderr.write(`herald feeds: ${read.problem}\n`);
+      return 1;
+    }
+    process.stdout.write(`${(await importOpml(file, read.parsed, config)).join('\n')}\n`);
     return 0;
   }
   if (action === 'export') {

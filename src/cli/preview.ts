@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
 import { isValidTimeZone } from '../config/schema.js';
+import { webFeedAddress } from '../feeds/feed-address.js';
 import { defaultFetchOptions } from '../feeds/fetch.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import { ingestFeed } from '../feeds/ingest.js';
@@ -56,7 +57,8 @@ export const runPreview: CommandRun = async (values, positionals) => {
   const timezone = (values.tz as string | undefined) ?? config.defaults.timezone;
   if (!isValidTimeZone(timezone)) throw new UsageError(`--tz must be an IANA time zone such as Europe/Berlin, America/New_York or UTC; got "${timezone}"`);
 
-  const named = [...positionals, ...((values.feed as string[] | undefined) ?? [])];
+  // A feed:// address (what a browser hands out) is read as the web address it stands for; paths stay paths.
+  const named = [...positionals, ...((values.feed as string[] | undefined) ?? [])].map((location) => webFeedAddress(location) ?? location);
   const locations = named.length > 0 ? named : config.feeds.map((feed) => feed.url);
   if (locations.length === 0) {
     throw new UsageError('no feeds to preview: name some, e.g. herald preview docs/examples/feeds/en/*.xml, or list them under feeds: in herald.config.yaml');

@@ -1,5 +1,6 @@
 import { isValidTimeZone } from '../config/schema.js';
 import { keywordPatternProblem } from '../briefing/keywords.js';
+import { webFeedAddress } from '../feeds/feed-address.js';
 import { en } from '../i18n/en.js';
 import type { Say } from '../i18n/index.js';
 import type { Schedule } from '../subscriptions/model.js';
@@ -92,16 +93,12 @@ export function parseInterval(word: string, example: string): number {
   return minutes;
 }
 
-/** An http(s) URL as typed; anything else is refused before any network call. */
+/** An http(s) URL as typed (or a feed:// one, see webFeedAddress); anything else is refused before any network call. */
 export function parseWebUrl(word: string | undefined, example: string): string {
   if (word === undefined) throw new ArgumentProblem((t) => t.giveAnAddress, example);
-  try {
-    const url = new URL(word);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
-  } catch {
-    // Falls through to the explanation below.
-  }
-  throw new ArgumentProblem((t) => t.notAWebAddress(word), example);
+  const address = webFeedAddress(word);
+  if (address === undefined) throw new ArgumentProblem((t) => t.notAWebAddress(word), example);
+  return new URL(address).href;
 }
 
 /** Keyword patterns are plain words and phrases (see briefing/keywords.ts); regex syntax is refused so no one believes it works. */

@@ -89,13 +89,14 @@ function byTime(a: Item, b: Item): number {
   return Date.parse(a.publishedAt) - Date.parse(b.publishedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-/** One story of two: the id of the one that started first (delivery memory and LLM caches know it), every item, the newest time. */
+/** One story of two: the id of the one that started first (delivery memory and LLM caches know it), every item and copy, the newest time. */
 function combine(a: Cluster, b: Cluster, weight: (term: string) => number): Cluster {
   const [first, second] = byTime(a.story.items[0]!, b.story.items[0]!) <= 0 ? [a, b] : [b, a];
   const items = [...first.story.items, ...second.story.items].sort(byTime);
   const updatedAt = Date.parse(first.story.updatedAt) >= Date.parse(second.story.updatedAt) ? first.story.updatedAt : second.story.updatedAt;
   const isUpdate = first.story.isUpdate === true || second.story.isUpdate === true;
-  const story: Story = { id: first.story.id, items, updatedAt, ...(isUpdate ? { isUpdate } : {}) };
+  const copies = { ...first.story.copies, ...second.story.copies };
+  const story: Story = { id: first.story.id, items, updatedAt, ...(isUpdate ? { isUpdate } : {}), ...(Object.keys(copies).length > 0 ? { copies } : {}) };
   const documents = [...first.documents, ...second.documents];
   return { story, parts: [...first.parts, ...second.parts], documents, centroid: centroidOf(documents, weight), from: Math.min(a.from, b.from), to: Math.max(a.to, b.to) };
 }

@@ -12,6 +12,7 @@ export interface Story {
   /**
    * Item id → the same entry as other feeds listed it (an exact duplicate, stored once), for
    * whoever follows one of those feeds and not the item's own; in no set order (a Redis hash).
+   * After storiesFollowed, only the other followed listings, which the bullet credits too.
    */
   copies?: Record<string, Item[]>;
   /** ISO time of the newest item. */

@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import { webFeedAddress } from './feed-address.js';
 import type { Feed } from './item.js';
 import { nonMarkupOpening } from './text-opening.js';
 
@@ -36,15 +37,6 @@ function cleanLabel(value: string | undefined): string | undefined {
   return folded ? folded : undefined;
 }
 
-function isWebUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Reads the feeds out of an OPML 1.x or 2.0 document: every `<outline>` with an `xmlUrl`.
  * A feed nested in an outline without one takes that outline's title as its section. Outlines
@@ -67,13 +59,14 @@ export function parseOpml(text: string): OpmlParseResult {
         if (name !== 'outline') return;
         const parent = open.at(-1);
         if (parent) parent.hasChildren = true;
-        const url = attributes.xmlurl?.trim();
+        const listed = attributes.xmlurl?.trim();
         const label = cleanLabel(attributes.title) ?? cleanLabel(attributes.text);
-        open.push({ label, isFeed: url !== undefined, hasChildren: false });
-        if (url === undefined) return;
-        const shownAs = label ?? url;
-        if (!isWebUrl(url)) {
-          skipped.push(`"${shownAs}": xmlUrl "${url}" is not an http(s) URL`);
+        open.push({ label, isFeed: listed !== undefined, hasChildren: false });
+        if (listed === undefined) return;
+        const shownAs = label ?? listed;
+        const url = webFeedAddress(listed);
+        if (url === undefined) {
+          skipped.push(`"${shownAs}": xmlUrl "${listed}" is not an http(s) URL`);
         } else if (seenUrls.has(url)) {
           skipped.push(`"${shownAs}": ${url} is listed more than once`);
         } else {
@@ -82,7 +75,7 @@ export function parseOpml(text: string): OpmlParseResult {
           feeds.push({
             url,
             // A text that merely repeats the URL (what exporters write for untitled feeds) is no title.
-            ...(label !== undefined && label !== url ? { title: label } : {}),
+            ...(label !== undefined && label !== listed && label !== url ? { title: label } : {}),
             ...(section !== undefined ? { section } : {}),
           });
         }

@@ -1,4 +1,7 @@
-/** Deutsch. */
+/**
+ * Deutsch. Instructions address no one, neither du nor Sie: the infinitive, as German forms and
+ * manuals write them ("Die Adresse eines Feeds … angeben").
+ */
 import type { Messages } from './en.js';
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
@@ -83,7 +86,7 @@ export const de: Messages = {
   threadIn: (name, parent, forum) => `#${name} (${forum ? 'Beitrag' : 'Thread'} in #${parent})`,
 
   ownersOnly: (command) => `Leider können nur Herald-Betreiber /${command} verwenden.`,
-  managersOnly: (target, command) => `Leider kann nur ein Administrator von ${target} den Überblick ändern. Bitte einen von ihnen, /${command} auszuführen.`,
+  managersOnly: (target, command) => `Leider kann nur ein Administrator von ${target} den Überblick ändern. Einen von ihnen bitten, /${command} auszuführen.`,
   takesNoArguments: (command, words) => `/${command} braucht keine Angaben; „${words}“ ist nicht nötig.`,
   exampleLine: (example) => `Beispiel: ${example}`,
   notSubscribed: (target, example) => `${target} hat noch keinen Überblick. Erst einen starten, z. B.\n${example}`,
@@ -97,7 +100,7 @@ export const de: Messages = {
   dailyAndWeekdays: 'Entweder eine Zeitenliste für jeden Tag oder weekdays=… angeben, nicht beides.',
   notAnInterval: (word) => `„${word}“ ist kein Abrufintervall: Minuten von 1 bis 1440 angeben, etwa 30 oder 2h.`,
   giveAnAddress: 'Die Adresse eines Feeds oder einer Seite angeben, die einen anbietet.',
-  addFeedPrompt: 'Schick mir die Adresse eines Feeds (oder einer Seite, die einen anbietet) als Antwort auf diese Nachricht.',
+  addFeedPrompt: 'Die Adresse eines Feeds (oder einer Seite, die einen anbietet) als Antwort auf diese Nachricht senden.',
   notAWebAddress: (word) => `„${word}“ ist keine Webadresse: sie muss mit https:// oder http:// beginnen.`,
   giveAKeyword: 'Ein Stichwort oder eine Wendung angeben.',
   keywordLooksLikePattern: (keyword) => `„${keyword}“ sieht wie ein Muster aus: Stichwörter sind einfache Wörter oder Wendungen (ein * am Ende passt auf Wortanfänge).`,

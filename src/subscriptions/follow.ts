@@ -5,24 +5,37 @@ import type { Subscription } from './model.js';
 
 type Following = Pick<Subscription, 'feedIds' | 'sections'>;
 
-/** The copy a subscription reads an entry through when it follows several: the first seen, whatever order Redis returned them in. */
-function firstSeen(copies: Item[]): Item | undefined {
-  return copies.reduce<Item | undefined>((first, copy) => (first === undefined || Date.parse(copy.firstSeenAt) < Date.parse(first.firstSeenAt) ? copy : first), undefined);
-}
+const bySight = (a: Item, b: Item) => Date.parse(a.firstSeenAt) - Date.parse(b.firstSeenAt);
 
 /**
- * The items of a story a subscription follows: those of its feeds and sections (all when it
- * names none). An item of another feed counts as listed by a followed one that carries the same
- * entry (a copy, see Story.copies); each entry once, so a copy never makes a story look updated.
+ * Each entry of a story as the followed feeds listed it, the listing the subscription reads it
+ * through first: the item itself when followed, else the copy seen first (whatever order Redis
+ * returned them in). The other followed listings only credit their outlets (see bulletSources).
  */
-function followedItems(story: Story, subscription: Following): Item[] {
+function followedListings(story: Story, subscription: Following): Item[][] {
   const feeds = new Set(subscription.feedIds);
   const sections = new Set(subscription.sections);
   const follows = (item: Item) => (feeds.size === 0 || feeds.has(item.feedId)) && (sections.size === 0 || (item.section !== undefined && sections.has(item.section)));
   return story.items.flatMap((item) => {
-    const followed = follows(item) ? item : firstSeen(story.copies?.[item.id]?.filter(follows) ?? []);
-    return followed ? [followed] : [];
+    const copies = (story.copies?.[item.id] ?? []).filter(follows).sort(bySight);
+    const listings = follows(item) ? [item, ...copies] : copies;
+    return listings.length > 0 ? [listings] : [];
   });
+}
+
+/**
+ * The story with one item per entry (its first listing) and the other followed listings as its
+ * copies: each entry once, so a copy never makes a story look updated, yet every followed
+ * outlet that carried it is credited.
+ */
+function followedStory(story: Story, listings: Item[][]): Story {
+  const items = listings.map((listing) => listing[0]!);
+  const credited = listings.filter((listing) => listing.length > 1).map((listing) => [listing[0]!.id, listing.slice(1)] as const);
+  const followed: Story = { ...story, items, updatedAt: items.at(-1)!.publishedAt };
+  // The story's copies also hold unfollowed feeds' listings: only followed ones may be credited.
+  if (credited.length > 0) followed.copies = Object.fromEntries(credited);
+  else delete followed.copies;
+  return followed;
 }
 
 /**
@@ -32,10 +45,10 @@ function followedItems(story: Story, subscription: Following): Item[] {
  */
 export function storiesFollowed(stories: Story[], subscription: Following, since: Date): Story[] {
   return stories.flatMap((story): Story[] => {
-    const items = followedItems(story, subscription);
-    const newest = items.at(-1);
+    const listings = followedListings(story, subscription);
+    const newest = listings.at(-1)?.[0];
     if (!newest || Date.parse(newest.publishedAt) < since.getTime()) return [];
-    return [{ ...story, items, updatedAt: newest.publishedAt }];
+    return [followedStory(story, listings)];
   });
 }
 
@@ -56,9 +69,13 @@ export function isNewIn(item: Pick<Item, 'publishedAt' | 'firstSeenAt'>, window:
  * context and sources of an update).
  */
 export function storiesNewIn(stories: Story[], subscription: Following, window: BriefingWindow, maxAgeMs: number): Story[] {
+  const seenByEnd = (item: Item) => !(Date.parse(item.firstSeenAt) > window.to.getTime());
   return stories.flatMap((story): Story[] => {
-    const items = followedItems(story, subscription).filter((item) => !(Date.parse(item.firstSeenAt) > window.to.getTime()));
-    if (!items.some((item) => isNewIn(item, window, maxAgeMs))) return [];
-    return [{ ...story, items, updatedAt: items.at(-1)!.publishedAt }];
+    const listings = followedListings(story, subscription).flatMap((listing) => {
+      const seen = listing.filter(seenByEnd);
+      return seen.length > 0 ? [seen] : [];
+    });
+    if (!listings.some(([first]) => isNewIn(first!, window, maxAgeMs))) return [];
+    return [followedStory(story, listings)];
   });
 }

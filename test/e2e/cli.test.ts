@@ -247,6 +247,18 @@ describe('herald preview', SPAWNING, () => {
     expect(result.stdout).toContain('Local Wire');
   });
 
+  it('reads feed:// and feed:http:// addresses as the web addresses they stand for, still through the SSRF guard', async () => {
+    feedServer.setFeed('/browser.xml', '<?xml version="1.0"?><rss version="2.0"><channel><title>Browser Wire</title><item><title>Ferry service resumes</title><link>https://wire.example/ferry</link><description>The ferry runs again from Tuesday.</description></item></channel></rss>');
+    const address = feedServer.url('/browser.xml');
+    const [scheme, wrapped, refused] = await Promise.all([
+      herald(['preview', '--config', configFile, address.replace(/^http:/, 'feed:')]),
+      herald(['preview', '--config', configFile, `feed:${address}`]),
+      herald(['preview', 'feed://10.0.0.1/feed.xml', jaFeeds[0]!]),
+    ]);
+    for (const result of [scheme, wrapped]) expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining('Ferry service resumes') });
+    expect(refused.stderr).toMatch(/^herald: skipped http:\/\/10\.0\.0\.1\/feed\.xml: Refused http:\/\/10\.0\.0\.1\/feed\.xml: it resolves to 10\.0\.0\.1, a private network address/);
+  });
+
   it('refuses a private-network URL with a clear message and still prints the other feeds', async () => {
     const result = await herald(['preview', '--feed', 'http://10.0.0.1/feed.xml', '--feed', jaFeeds[0]!]);
     expect(result.code).toBe(0);
@@ -280,7 +292,7 @@ describe('herald preview', SPAWNING, () => {
     expect(readme).toMatchObject({ code: 1, stderr: expect.stringMatching(/^herald: skipped README\.md: not a feed: it is neither XML nor JSON \(it starts with "# Herald"\)\n/) });
     expect(ftp).toMatchObject({ code: 1, stderr: expect.stringMatching(/^herald: skipped ftp:\/\/example\.org\/feed\.xml: Refused ftp:\/\/example\.org\/feed\.xml: Herald only fetches http:\/\/ and https:\/\/ addresses, not ftp:\.\n/) });
     // The same words as preview's for a feed file that is not there, not Node's ENOENT.
-    expect(opml).toMatchObject({ code: 2, stderr: expect.stringMatching(/^herald feeds: cannot read no-such-list\.opml: no such file\n/) });
+    expect(opml).toMatchObject({ code: 1, stderr: 'herald feeds: cannot read no-such-list.opml: no such file\n' });
     expect(doctor.code).toBe(1);
     expect(doctor.stdout).toMatch(/config +PROBLEM +no-such-config\.yaml does not exist\n +fix: check the path, or make it from the example \(cp herald\.config\.example\.yaml no-such-config\.yaml\)/);
     expect(doctor.stdout).not.toContain('correct no-such-config.yaml');

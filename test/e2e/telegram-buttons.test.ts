@@ -87,6 +87,11 @@ describe('Telegram buttons in a group', () => {
     await press({ chatId: GROUP, messageId: screen!.messageId, from: ADMIN, button: 'Empty day: say so' });
     expect((await subscriptionOf(group()))?.settings).toMatchObject({ maxBullets: 8, linkPreviews: true, whenEmpty: 'nothing' });
     expect(labels(current(GROUP, screen!.messageId))).toEqual(['🗣 Language: English', '• Bullets: 8', 'Empty day: stay silent', 'Link previews: on']);
+    // Ten languages, three to a row as their names allow on a phone, in even rows: none left alone at the bottom.
+    const languages = await press({ chatId: GROUP, messageId: screen!.messageId, from: ADMIN, button: '🗣 Language: English' });
+    expect(languages.message.keyboard!.map((row) => row.map((b) => b.text))).toEqual([
+      ['✓ English', 'Deutsch', 'Español'], ['Français', 'Italiano', 'Português'], ['Nederlands', 'Русский'], ['中文', '日本語'], ['« Back'],
+    ]);
   }, FLOW_TIMEOUT);
 
   it('a member pressing an admin button gets a short answer and nothing changes', async () => {

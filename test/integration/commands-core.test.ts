@@ -107,6 +107,8 @@ describe('bad arguments: each says what was wrong and shows an example, and chan
     ['addfeed: interval out of range', command('addfeed', ['https://example.com/feed.xml', '0']), /"0" is not a poll interval/],
     ['addfeed: section too long', command('addfeed', ['https://example.com/feed.xml'], { section: 'x'.repeat(41) }), /too long/],
     ['addfeed: private address (SSRF guard)', command('addfeed', ['http://10.1.2.3/feed.xml']), /10\.1\.2\.3/],
+    ['addfeed: a feed:// address stands for http://, still behind the SSRF guard', command('addfeed', ['feed://10.1.2.3/feed.xml']), /Refused http:\/\/10\.1\.2\.3\/feed\.xml: it resolves to 10\.1\.2\.3, a private network address/],
+    ['addfeed: feed: before another scheme', command('addfeed', ['feed:ftp://example.com/feed']), /"feed:ftp:\/\/example\.com\/feed" is not a web address/],
     ['removefeed: nothing named', command('removefeed'), /Say which feed/],
     ['removefeed: no such number', command('removefeed', ['9']), /No feed 9/],
     ['removefeed: unknown scope', command('removefeed', ['1', 'sideways']), /Did not understand "sideways"/],
@@ -241,6 +243,15 @@ describe('flows', () => {
     expect(again.text).toBe('Already known, now followed: Tech Daily (section Tech News, every 45 min).\n"Newsroom" has no briefing yet: /subscribe 07:30 Europe/Berlin');
     expect(feedServer.requests.length).toBe(fetches);
     expect(await services.feeds.list()).toHaveLength(1);
+  });
+
+  it('reads a feed:// address (as browsers hand them out) as the http:// one, and feed:http(s):// as the address inside', async () => {
+    const address = feedServer.url('/world.xml');
+    const reply = await run(command('addfeed', [address.replace(/^http:/, 'feed:')]), context());
+    expect(reply).toMatchObject({ ok: true, text: expect.stringMatching(/^Added: World Wire/) });
+    expect((await services.feeds.list()).map((feed) => feed.url)).toEqual([address]);
+    const again = await run(command('addfeed', [`feed:${address}`]), context());
+    expect(again).toMatchObject({ ok: true, text: expect.stringMatching(/^Already known, now followed: World Wire/) });
   });
 
   it('removefeed narrows this destination to the other feeds; only owners remove a feed everywhere', async () => {

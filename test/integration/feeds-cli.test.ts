@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runFeeds } from '../../src/cli/feeds.js';
-import { UsageError } from '../../src/cli/command.js';
 import { parseOpml } from '../../src/feeds/opml.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { createPollQueue, type PollQueue } from '../../src/queue/poll-jobs.js';
@@ -94,10 +93,10 @@ describe('herald feeds import', () => {
     expect(stdout).toContain('0 new, 3 already known');
   });
 
-  it('refuses a file that is not OPML, and a missing file, as usage mistakes', async () => {
+  it('refuses a file that is not OPML, and a missing file, saying what is wrong with it (not with the command line, as preview does); no file named is a usage mistake', async () => {
     await writeFile(join(dir, 'feed.xml'), '<rss version="2.0"><channel/></rss>');
-    await expect(herald('import', join(dir, 'feed.xml'))).rejects.toThrow(/root element is <rss>/);
-    await expect(herald('import', join(dir, 'absent.opml'))).rejects.toBeInstanceOf(UsageError);
+    expect(await herald('import', join(dir, 'feed.xml'))).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^herald feeds: .*feed\.xml: .*root element is <rss>[^\n]*\n$/) });
+    expect(await herald('import', join(dir, 'absent.opml'))).toEqual({ code: 1, stdout: '', stderr: `herald feeds: cannot read ${join(dir, 'absent.opml')}: no such file\n` });
     await expect(herald('import')).rejects.toThrow(/needs the OPML file/);
     expect(await feeds.list()).toEqual([]);
   });

@@ -197,17 +197,36 @@ describe('an entry two feeds list', () => {
     expect(headlines(await briefingAt(outletReader, START + 5 * HOUR_MS))).toEqual([]);
   });
 
-  it('counts for the second feed when only the text is the same, linking to that feed’s own page', async () => {
-    const outletLink = 'https://outlet.example/2026/flood';
+  /** The wire's entry on the outlet's own page (same text, another link): the two feeds, not polled yet. */
+  const outletLink = 'https://outlet.example/2026/flood';
+  async function wireAndOutletPage(): Promise<{ aggregator: Feed; outlet: Feed }> {
     feedServer.setFeed('/aggregator.xml', rss('aggregator', [wire]));
     feedServer.setFeed('/outlet.xml', rss('outlet', [{ ...wire, link: outletLink }]));
-    const aggregator = await addFeed('/aggregator.xml', 'Aggregator');
-    const outlet = await addFeed('/outlet.xml', 'Outlet');
+    return { aggregator: await addFeed('/aggregator.xml', 'Aggregator'), outlet: await addFeed('/outlet.xml', 'Outlet') };
+  }
+
+  it('counts for the second feed when only the text is the same, linking to that feed’s own page', async () => {
+    const { aggregator, outlet } = await wireAndOutletPage();
     await poll(aggregator, START);
     expect(await poll(outlet, START)).toMatchObject({ newItems: 0, duplicatesDropped: 1 });
 
     const briefing = await briefingAt(await chatFollowing(5, [outlet]), START + HOUR_MS);
     expect(bullets(briefing)).toMatchObject([{ headline: wire.title, sources: [{ name: 'Outlet', url: outletLink }], items: [outletLink] }]);
+  });
+
+  it('credits, in a chat that follows both feeds, each with its own link, and the footer counts both', async () => {
+    const { aggregator, outlet } = await wireAndOutletPage();
+    const oneFeedReader = await chatFollowing(6, [aggregator]);
+    const bothReader = await chatFollowing(7, [aggregator, outlet]);
+    await poll(aggregator, START);
+    await poll(outlet, START);
+
+    const both = await briefingAt(bothReader, START + HOUR_MS);
+    expect(bullets(both)).toMatchObject([{ headline: wire.title, sources: [{ name: 'Aggregator', url: wire.link }, { name: 'Outlet', url: outletLink }], items: [wire.link] }]);
+    expect(both?.footer).toBe('1 story from 2 sources');
+    const one = await briefingAt(oneFeedReader, START + HOUR_MS);
+    expect(bullets(one)).toMatchObject([{ headline: wire.title, sources: [{ name: 'Aggregator', url: wire.link }], items: [wire.link] }]);
+    expect(one?.footer).toBe('1 story from 1 source');
   });
 });
 

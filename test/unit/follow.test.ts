@@ -19,4 +19,12 @@ describe('storiesNewIn with copies (an entry other feeds listed too, stored once
     const stories = storiesNewIn([story], { feedIds: ['outlet', 'digest'], sections: [] }, { from: at(0.5), to: at(2) }, 24 * HOUR_MS);
     expect(stories.map((found) => found.items.map((item) => item.id))).toEqual([['outlet-1']]);
   });
+
+  it('keeps as copies, to credit, only the other followed feeds that had listed the entry by the window’s end', () => {
+    const [found] = storiesNewIn([story], { feedIds: ['wire', 'outlet', 'digest'], sections: [] }, { from: at(-1), to: at(2) }, 24 * HOUR_MS);
+    expect(found?.items.map((item) => item.id)).toEqual(['wire-1']);
+    expect(found?.copies).toEqual({ 'wire-1': [copy('outlet-1', 'outlet', 1)] });
+    // One followed feed: nothing else to credit.
+    expect(storiesNewIn([story], { feedIds: ['wire'], sections: [] }, { from: at(-1), to: at(4) }, 24 * HOUR_MS)[0]).not.toHaveProperty('copies');
+  });
 });

@@ -29,6 +29,15 @@ describe('message catalogue', () => {
     expect(shape(catalogue).sort()).toEqual(english);
   });
 
+  it('German addresses no one, neither du nor Sie: instructions in the infinitive ("… angeben")', () => {
+    const german = allCatalogues().find(([language]) => language === 'de')![1];
+    for (const [key, text] of texts(german)) {
+      expect(text, key).not.toMatch(/\b(?:[Dd]u|[Dd]ich|[Dd]ir|[Dd]ein\w*|[Ee]uch|Ihnen)\b|[^.!?:\s]\s+Sie\b/);
+      // The informal imperatives the catalogue had ("Schick mir …", "Bitte einen von ihnen, …").
+      expect(text, key).not.toMatch(/(?:^|[.!?:]\s+)(?:Schick|Sende|Gib|Schreib|Tipp|Wähl|Drück|Bitte (?:einen|eine|den|die))\b/);
+    }
+  });
+
   it('speaks English and Japanese at least', () => {
     expect(allCatalogues().map(([language]) => language)).toEqual(expect.arrayContaining(['en', 'ja']));
   });

@@ -25,6 +25,14 @@ describe('parseOpml', () => {
     expect(feeds).toEqual([{ url: 'http://old.example/rss.xml', title: 'Old', section: 'News' }]);
   });
 
+  it('reads feed:// addresses as the http:// ones, feed:https:// as the https:// one, and still skips feed:ftp://', () => {
+    const listing = (xmlUrl: string, text = 'Feed') => parseOpml(`<opml version="2.0"><body><outline type="rss" text="${text}" xmlUrl="${xmlUrl}"/></body></opml>`);
+    expect(listing('feed://browser.example/rss').feeds).toEqual([{ url: 'http://browser.example/rss', title: 'Feed' }]);
+    // A text repeating the address as listed is no title.
+    expect(listing('feed:https://secure.example/atom', 'feed:https://secure.example/atom').feeds).toEqual([{ url: 'https://secure.example/atom' }]);
+    expect(listing('feed:ftp://files.example/rss')).toEqual({ feeds: [], skipped: ['"Feed": xmlUrl "feed:ftp://files.example/rss" is not an http(s) URL'] });
+  });
+
   it('skips outlines that cannot be feeds and says why', () => {
     const { feeds, skipped } = parseOpml(`<opml version="2.0"><body>
       <outline type="link" text="A web page" url="https://example.com/"/>

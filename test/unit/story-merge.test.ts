@@ -28,6 +28,15 @@ describe('mergeSimilarStories', () => {
     expect(merged.stories).toHaveLength(4);
   });
 
+  it('keeps the copies of both stories (other feeds that carried an entry), so the bullet still credits them', () => {
+    const first = story('sbarro-1', ['Sbarro files for bankruptcy protection', 'Pizza chain Sbarro files for bankruptcy again'], '2026-11-26T03:00:00Z');
+    const second = story('sbarro-2', ['Pizza-maker Sbarro filing for bankruptcy, Chapter 11', 'Sbarro bankruptcy filing is its second'], '2026-11-26T05:00:00Z');
+    const copied = second.items[0]!;
+    const copies = { [copied.id]: [{ ...copied, id: 'digest-1', feedId: 'digest', sourceName: 'Digest' }] };
+    const merged = mergeSimilarStories([{ ...second, copies }, ...background, first]);
+    expect(merged.stories.find((s) => s.id === 'sbarro-1')?.copies).toEqual(copies);
+  });
+
   it('keeps different events apart, and tells how alike the stories it kept are', () => {
     const merged = mergeSimilarStories(background);
     expect(merged.stories.map((s) => s.id).sort()).toEqual(['match', 'rates', 'storm']);

@@ -5,7 +5,6 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { choiceAction, type ControlRow } from '../../commands/controls.js';
-import { batchesOf } from '../../batches.js';
 
 /** Telegram's limit on callback data. */
 const MAX_CALLBACK_DATA_BYTES = 64;
@@ -15,6 +14,22 @@ function columnsFor(labels: string[]): number {
   const longest = Math.max(...labels.map((label) => label.length));
   if (longest <= 6) return 4;
   return longest <= 14 ? 3 : 2;
+}
+
+/**
+ * `buttons` in as few rows as `columns` a row allow, the rows as even as can be (the fuller ones
+ * first): ten languages three to a row make 3/3/2/2, not 3/3/3 and one left alone below.
+ */
+function evenRows<T>(buttons: T[], columns: number): T[][] {
+  const rows = Math.ceil(buttons.length / columns);
+  const fuller = buttons.length % rows;
+  const base = Math.floor(buttons.length / rows);
+  let start = 0;
+  return Array.from({ length: rows }, (_, row) => {
+    const size = base + (row < fuller ? 1 : 0);
+    start += size;
+    return buttons.slice(start - size, start);
+  });
 }
 
 /** A button's callback data: the action, and the chat it is about when that is not the chat it is shown in. */
@@ -47,7 +62,7 @@ export function inlineKeyboard(rows: ControlRow[] | undefined, targetChatId?: st
       }
       const choices = control.options.map((option) => ({ text: option.selected ? `✓ ${option.label}` : option.label, callback_data: callbackData(choiceAction(control, option.value), targetChatId) }));
       const columns = columnsFor(control.options.map((option) => option.label));
-      keyboard.push(...batchesOf(choices, columns));
+      keyboard.push(...evenRows(choices, columns));
     }
     if (buttons.length > 0) keyboard.push(buttons);
   }
