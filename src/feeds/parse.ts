@@ -3,6 +3,7 @@ import Parser from 'rss-parser';
 import { FeedParseError, firstText, isRecord, looksLikeImage, type FeedEntry, type ParsedFeed, type XmlFeedFormat } from './feed-entry.js';
 import { parseJsonFeed } from './parse-json.js';
 import { recoverFeed } from './parse-lenient.js';
+import { xml2jsElementXml } from './element-xml.js';
 import { nonMarkupOpening } from './text-opening.js';
 
 export { FeedParseError, type FeedEntry, type ParsedFeed } from './feed-entry.js';
@@ -60,25 +61,22 @@ const { getContent } = createRequire(import.meta.url)('rss-parser/lib/utils.js')
 /**
  * A renamed body as rss-parser would have given it under its own name: the custom field is the
  * element's text, or the element itself, which rss-parser serializes (with the names inside
- * it as written: inline XHTML rarely holds an element named like a renamed one).
+ * it as written: inline XHTML rarely holds an element named like a renamed one). Herald writes
+ * the XML itself when it can, as rss-parser would, and leaves the rest to rss-parser.
  */
 function body(value: unknown): unknown {
   if (!isRecord(value) || typeof value['_'] === 'string') return value;
-  return getContent(holdsRenamed(value) ? withOriginalNames(value) : value);
+  return xml2jsElementXml(value, originalName) ?? getContent(withOriginalNames(value));
 }
 
-/** Walked for every inline XHTML body, so by `for…in` (xml2js objects have no prototype), not Object.entries. */
-function holdsRenamed(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(holdsRenamed);
-  if (!isRecord(value)) return false;
-  for (const key in value) if (ORIGINAL_NAMES.has(key) || holdsRenamed(value[key])) return true;
-  return false;
+function originalName(name: string): string {
+  return ORIGINAL_NAMES.get(name) ?? name;
 }
 
 function withOriginalNames(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withOriginalNames);
   if (!isRecord(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, child]) => [ORIGINAL_NAMES.get(key) ?? key, withOriginalNames(child)]));
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [originalName(key), withOriginalNames(child)]));
 }
 
 /** How much of the document to search for its root element (prolog, comments and DTD come first). */
