@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import Parser from 'rss-parser';
+import { xml2jsElementXml } from './element-xml.js';
 import { FeedParseError, firstText, isRecord, looksLikeImage, type FeedEntry, type ParsedFeed, type XmlFeedFormat } from './feed-entry.js';
 import { parseJsonFeed } from './parse-json.js';
 import { recoverFeed } from './parse-lenient.js';
-import { xml2jsElementXml } from './element-xml.js';
 import { nonMarkupOpening } from './text-opening.js';
 
 export { FeedParseError, type FeedEntry, type ParsedFeed } from './feed-entry.js';
@@ -66,11 +66,22 @@ const { getContent } = createRequire(import.meta.url)('rss-parser/lib/utils.js')
  */
 function body(value: unknown): unknown {
   if (!isRecord(value) || typeof value['_'] === 'string') return value;
-  return xml2jsElementXml(value, originalName) ?? getContent(withOriginalNames(value));
+  return xml2jsElementXml(value, originalName) ?? getContent(holdsRenamed(value) ? withOriginalNames(value) : value);
 }
 
 function originalName(name: string): string {
   return ORIGINAL_NAMES.get(name) ?? name;
+}
+
+/**
+ * The Builder's bodies are rare (see xml2jsElementXml), so this walk is too. Renaming only when
+ * needed also keeps the depth at which a deep body overflows the stack where it always was.
+ */
+function holdsRenamed(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsRenamed);
+  if (!isRecord(value)) return false;
+  for (const key in value) if (ORIGINAL_NAMES.has(key) || holdsRenamed(value[key])) return true;
+  return false;
 }
 
 function withOriginalNames(value: unknown): unknown {
