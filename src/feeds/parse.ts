@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import Parser from 'rss-parser';
+import { xml2jsElementXml } from './element-xml.js';
 import { FeedParseError, firstText, isRecord, looksLikeImage, type FeedEntry, type ParsedFeed, type XmlFeedFormat } from './feed-entry.js';
 import { parseJsonFeed } from './parse-json.js';
 import { recoverFeed } from './parse-lenient.js';
@@ -60,14 +61,22 @@ const { getContent } = createRequire(import.meta.url)('rss-parser/lib/utils.js')
 /**
  * A renamed body as rss-parser would have given it under its own name: the custom field is the
  * element's text, or the element itself, which rss-parser serializes (with the names inside
- * it as written: inline XHTML rarely holds an element named like a renamed one).
+ * it as written: inline XHTML rarely holds an element named like a renamed one). Herald writes
+ * the XML itself when it can, as rss-parser would, and leaves the rest to rss-parser.
  */
 function body(value: unknown): unknown {
   if (!isRecord(value) || typeof value['_'] === 'string') return value;
-  return getContent(holdsRenamed(value) ? withOriginalNames(value) : value);
+  return xml2jsElementXml(value, originalName) ?? getContent(holdsRenamed(value) ? withOriginalNames(value) : value);
 }
 
-/** Walked for every inline XHTML body, so by `for…in` (xml2js objects have no prototype), not Object.entries. */
+function originalName(name: string): string {
+  return ORIGINAL_NAMES.get(name) ?? name;
+}
+
+/**
+ * The Builder's bodies are rare (see xml2jsElementXml), so this walk is too. Renaming only when
+ * needed also keeps the depth at which a deep body overflows the stack where it always was.
+ */
 function holdsRenamed(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(holdsRenamed);
   if (!isRecord(value)) return false;
@@ -78,7 +87,7 @@ function holdsRenamed(value: unknown): boolean {
 function withOriginalNames(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withOriginalNames);
   if (!isRecord(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, child]) => [ORIGINAL_NAMES.get(key) ?? key, withOriginalNames(child)]));
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [originalName(key), withOriginalNames(child)]));
 }
 
 /** How much of the document to search for its root element (prolog, comments and DTD come first). */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
 import { decodeFeed } from '../../src/feeds/decode.js';
@@ -145,6 +146,32 @@ describe('parseFeed: the formats', () => {
     const atomAsRssParserReads = await new Parser().parseString(atom);
     expect((await parseFeed(atom)).entries.map(({ contentHtml, summaryHtml }) => ({ contentHtml, summaryHtml }))).toEqual(
       atomAsRssParserReads.items.map((item) => ({ contentHtml: trimmed(item.content), summaryHtml: trimmed(item.summary) })),
+    );
+  });
+
+  it('reads any inline XHTML body as rss-parser serializes it, names Herald renames inside it included', async () => {
+    const text = fc.string({ unit: fc.constantFrom('a', ' ', 'é', '😀', '\n', '\t', '&amp;', '&lt;', '&gt;', '&quot;', '&#13;', '&#x1F600;') });
+    const attributes = fc.uniqueArray(fc.tuple(fc.constantFrom('href', 'class', 'xml:lang', 'data-x'), text), { selector: ([name]) => name, maxLength: 2 });
+    const names = fc.constantFrom('p', 'b', 'div', 'xhtml:span', 'description', 'content', 'content:encoded', 'pubDate');
+    const { node } = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc.tuple(names, attributes, fc.array(tie('node'), { maxLength: 3 })).map(
+          ([name, pairs, children]) => `<${name}${pairs.map(([key, value]) => ` ${key}="${value}"`).join('')}>${children.join('')}</${name}>`,
+        ),
+      ),
+    }));
+    const trimmed = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+    await fc.assert(
+      fc.asyncProperty(fc.array(node, { minLength: 1, maxLength: 3 }), async (nodes) => {
+        const xhtml = `<div xmlns="http://www.w3.org/1999/xhtml">${nodes.join('')}</div>`;
+        const atom = `<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>1</id><title>a</title><content type="xhtml">${xhtml}</content></entry></feed>`;
+        const rss = `<rss version="2.0"><channel><title>t</title><item><title>a</title><description>${xhtml}</description></item></channel></rss>`;
+        expect((await parseFeed(atom)).entries[0]!.contentHtml).toBe(trimmed((await new Parser().parseString(atom)).items[0]!.content));
+        expect((await parseFeed(rss)).entries[0]!.summaryHtml).toBe(trimmed((await new Parser().parseString(rss)).items[0]!.content));
+      }),
+      { numRuns: 300 },
     );
   });
 
