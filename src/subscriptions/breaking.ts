@@ -49,11 +49,14 @@ export function breakingBriefing(story: Story, subscription: Pick<Subscription, 
 
 /**
  * Alerts are shared by subscribers who read them alike: same story as they follow it (the same
- * items, or copies of them: see storiesFollowed), zone and locale. A chat following other feeds
- * of the story gets an alert of its own, crediting and linking the feeds it follows.
+ * items, or copies of them, and the same other followed listings credited: see storiesFollowed),
+ * zone and locale. A chat following other feeds of the story gets an alert of its own, crediting
+ * and linking the feeds it follows.
  */
-export function breakingBriefingId(story: Pick<Story, 'id' | 'items'>, subscription: Pick<Subscription, 'schedule' | 'settings'>): string {
-  const read = [story.id, story.items.map((item) => item.id), subscription.schedule.timezone, subscription.settings.locale];
+export function breakingBriefingId(story: Pick<Story, 'id' | 'items' | 'copies'>, subscription: Pick<Subscription, 'schedule' | 'settings'>): string {
+  const read: unknown[] = [story.id, story.items.map((item) => item.id), subscription.schedule.timezone, subscription.settings.locale];
+  // Only when some are credited, so a story without keeps the id it had before copies were credited.
+  if (story.copies !== undefined) read.push(story.items.map((item) => (story.copies?.[item.id] ?? []).map((copy) => copy.feedId)));
   const hash = createHash('sha256').update(JSON.stringify(read)).digest('base64url');
   return `brk${hash.slice(0, 24).replaceAll('-', '_')}`;
 }
