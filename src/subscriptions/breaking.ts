@@ -125,15 +125,22 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
   await redis.zadd(deps.keys.breakingClaimed(), ...open.flatMap(({ story }) => [now.getTime(), story.id]));
   const ttl = String(ALERTED_TTL_S);
   let alerts = 0;
+  const failures: unknown[] = [];
   for (const { subscription, story, marker } of open) {
-    const id = await redis.heraldClaimAlert(marker, breakingBriefingId(story, subscription), now.getTime(), ttl, staleBefore);
-    if (id === null) continue;
-    const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
-    await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
-    await fanOut(deps.deliverQueue, id, [subscription]);
-    await redis.heraldSettleMarker(marker, id, ttl);
-    alerts += 1;
+    // One alert failing holds back no other: it is left pending, and the call fails once all were tried.
+    try {
+      const id = await redis.heraldClaimAlert(marker, breakingBriefingId(story, subscription), now.getTime(), ttl, staleBefore);
+      if (id === null) continue;
+      const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
+      await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
+      await fanOut(deps.deliverQueue, id, [subscription]);
+      await redis.heraldSettleMarker(marker, id, ttl);
+      alerts += 1;
+    } catch (error) {
+      failures.push(error);
+    }
   }
+  if (failures.length > 0) throw failures[0];
   return alerts;
 }
 

@@ -332,6 +332,15 @@ describe('breaking news', () => {
       expect(await deliveryJobs()).toHaveLength(1);
     });
 
+    it('holds back no other alert of the same call: those go out, and the call still fails', async () => {
+      const reader = telegramChat(33, { breakingMinSources: 1 });
+      await subscriptions.upsert(reader);
+      const storyIds = await ingest([flood('flood-1', 'a', 1), newsItem('quake-1', { feedId: 'a', title: 'Earthquake shakes the coast', publishedAt: hoursAgo(1) })]);
+      expect(new Set(storyIds).size).toBe(2);
+      await expect(alertBreakingStories(storyIds, breakingDeps(failingOnce('before')), NOW)).rejects.toThrow('injected failure before adding');
+      expect(await deliveryJobs()).toHaveLength(1);
+    });
+
     it('is sent by housekeeping when the story brings no next alert, once: one whose fan-out went through and only its answer was lost is not sent again', async () => {
       const reader = telegramChat(31, { breakingMinSources: 1 });
       await subscriptions.upsert(reader);
