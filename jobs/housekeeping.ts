@@ -68,10 +68,14 @@ export async function runHousekeeping(deps: HousekeepingDeps): Promise<Housekeep
   // Last, and each tried even when the other failed: sending and placing can fail (Redis, the
   // clustering lock held too long), and what the other hands on need not wait for the next run.
   const failures: unknown[] = [];
-  const tried = (step: () => Promise<number>) => step().catch((error: unknown) => {
+  const tried = async (step: () => Promise<number>): Promise<number> => {
+    try {
+      return await step();
+    } catch (error) {
       failures.push(error);
       return 0;
-    });
+    }
+  };
   const leftAlertsSent = await tried(() => deps.alertLeftPending(now));
   const leftItemsPlaced = await tried(() => placeLeftUnplaced(deps, now));
   // The job then fails (and is logged as such) with what went wrong.
