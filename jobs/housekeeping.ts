@@ -65,12 +65,30 @@ export async function runHousekeeping(deps: HousekeepingDeps): Promise<Housekeep
   const active = new Set((await deps.subscriptions.getMany([...new Set(schedulers.map((s) => s.subscriptionId))])).filter((s) => s.active).map((s) => s.id));
   const orphans = schedulers.filter((scheduler) => !active.has(scheduler.subscriptionId));
   await Promise.all(orphans.map((scheduler) => deps.composeQueue.removeJobScheduler(scheduler.key)));
-  const leftAlertsSent = await deps.alertLeftPending(now);
-  // Last: placing can fail (the clustering lock held too long), and the rest need not wait for the next run.
+  // Last, and each tried even when the other failed: sending and placing can fail (Redis, the
+  // clustering lock held too long), and what the other hands on need not wait for the next run.
+  const failures: unknown[] = [];
+  const tried = async (step: () => Promise<number>): Promise<number> => {
+    try {
+      return await step();
+    } catch (error) {
+      failures.push(error);
+      return 0;
+    }
+  };
+  const leftAlertsSent = await tried(() => deps.alertLeftPending(now));
+  const leftItemsPlaced = await tried(() => placeLeftUnplaced(deps, now));
+  // The job then fails (and is logged as such) with what went wrong.
+  if (failures.length > 0) throw failures.length === 1 ? failures[0] : new AggregateError(failures, 'housekeeping: sending left alerts and placing left items both failed');
+  return { itemIndexEntriesDropped, deadLettersDropped, orphanSchedulersRemoved: orphans.length, leftItemsPlaced, leftAlertsSent };
+}
+
+/** Places the items a failed poll stored and left unplaced; returns how many. */
+async function placeLeftUnplaced(deps: HousekeepingDeps, now: Date): Promise<number> {
   const left = await deps.items.leftUnplaced(new Date(now.getTime() - LEFT_UNPLACED_AFTER_MS));
   if (left.items.length > 0) await deps.placeItems(left.items);
   await left.settle();
-  return { itemIndexEntriesDropped, deadLettersDropped, orphanSchedulersRemoved: orphans.length, leftItemsPlaced: left.items.length, leftAlertsSent };
+  return left.items.length;
 }
 
 /** The housekeeping queue under `{prefix}`. */

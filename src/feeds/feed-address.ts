@@ -1,3 +1,5 @@
+import { parseHttpUrl } from './canonical-url.js';
+
 /**
  * `feed://host/path` and `feed:https://host/path`: the feed: scheme browsers and some sites hand
  * out for a feed. It names the http(s) address after it (plain http when none is written).
@@ -14,10 +16,5 @@ export function webFeedAddress(text: string): string | undefined {
   const written = text.trim();
   const scheme = FEED_SCHEME.exec(written);
   const address = scheme === null ? written : scheme[1] !== undefined ? `http://${written.slice(scheme[0].length)}` : written.slice(scheme[0].length);
-  try {
-    const { protocol } = new URL(address);
-    return protocol === 'http:' || protocol === 'https:' ? address : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseHttpUrl(address) === undefined ? undefined : address;
 }

@@ -5,7 +5,6 @@ import { boundItemText } from '../text/bound.js';
 import { canonicalizeUrl, canonicalUrlOf, parseHttpUrl } from './canonical-url.js';
 import type { FeedEntry } from './feed-entry.js';
 import { absoluteHttpUrl, htmlToText, readHtml, type HtmlContent } from './html-text.js';
-import { isoUtc } from './iso-time.js';
 import type { Item } from './item.js';
 import { stripBoilerplate } from './boilerplate.js';
 import { withoutCreditedOutlet } from './source-name.js';
@@ -182,7 +181,7 @@ function publishedAt(raw: string | undefined, now: Date): string | undefined {
   if (raw === undefined) return undefined;
   const time = parseFeedDate(raw.trim());
   if (Number.isNaN(time) || time > now.getTime() + FUTURE_SKEW_MS) return undefined;
-  return isoUtc(time);
+  return new Date(time).toISOString();
 }
 
 /**

@@ -49,11 +49,14 @@ export function breakingBriefing(story: Story, subscription: Pick<Subscription, 
 
 /**
  * Alerts are shared by subscribers who read them alike: same story as they follow it (the same
- * items, or copies of them: see storiesFollowed), zone and locale. A chat following other feeds
- * of the story gets an alert of its own, crediting and linking the feeds it follows.
+ * items, or copies of them, and the same other followed listings credited: see storiesFollowed),
+ * zone and locale. A chat following other feeds of the story gets an alert of its own, crediting
+ * and linking the feeds it follows.
  */
-export function breakingBriefingId(story: Pick<Story, 'id' | 'items'>, subscription: Pick<Subscription, 'schedule' | 'settings'>): string {
-  const read = [story.id, story.items.map((item) => item.id), subscription.schedule.timezone, subscription.settings.locale];
+export function breakingBriefingId(story: Pick<Story, 'id' | 'items' | 'copies'>, subscription: Pick<Subscription, 'schedule' | 'settings'>): string {
+  const read: unknown[] = [story.id, story.items.map((item) => item.id), subscription.schedule.timezone, subscription.settings.locale];
+  // Only when some are credited, so a story without keeps the id it had before copies were credited.
+  if (story.copies !== undefined) read.push(story.items.map((item) => (story.copies?.[item.id] ?? []).map((copy) => copy.feedId)));
   const hash = createHash('sha256').update(JSON.stringify(read)).digest('base64url');
   return `brk${hash.slice(0, 24).replaceAll('-', '_')}`;
 }
@@ -122,15 +125,22 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
   await redis.zadd(deps.keys.breakingClaimed(), ...open.flatMap(({ story }) => [now.getTime(), story.id]));
   const ttl = String(ALERTED_TTL_S);
   let alerts = 0;
+  const failures: unknown[] = [];
   for (const { subscription, story, marker } of open) {
-    const id = await redis.heraldClaimAlert(marker, breakingBriefingId(story, subscription), now.getTime(), ttl, staleBefore);
-    if (id === null) continue;
-    const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
-    await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
-    await fanOut(deps.deliverQueue, id, [subscription]);
-    await redis.heraldSettleMarker(marker, id, ttl);
-    alerts += 1;
+    // One alert failing holds back no other: it is left pending, and the call fails once all were tried.
+    try {
+      const id = await redis.heraldClaimAlert(marker, breakingBriefingId(story, subscription), now.getTime(), ttl, staleBefore);
+      if (id === null) continue;
+      const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
+      await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
+      await fanOut(deps.deliverQueue, id, [subscription]);
+      await redis.heraldSettleMarker(marker, id, ttl);
+      alerts += 1;
+    } catch (error) {
+      failures.push(error);
+    }
   }
+  if (failures.length > 0) throw failures[0];
   return alerts;
 }
 

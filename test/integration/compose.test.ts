@@ -264,6 +264,21 @@ describe('breaking news', () => {
     });
   });
 
+  it('alerts a chat following both feeds that listed an entry apart from one following only one of them: each is credited the feeds it follows', async () => {
+    const wireReader = telegramChat(25, { feedIds: ['wire'], breakingMinSources: 1 });
+    const bothReader = telegramChat(26, { feedIds: ['wire', 'outlet'], breakingMinSources: 1 });
+    await subscriptions.upsert(wireReader);
+    await subscriptions.upsert(bothReader);
+    const breakingDeps = { redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue: queue, render: { linkPreviews: false, discordStyle: 'content' } as const, maxItemAgeHours: 24 };
+    const report = newsItem('wire-storm', { feedId: 'wire', source: 'Wire', title: 'Storm closes the port', publishedAt: hoursAgo(1) });
+    const storyIds = await ingest([report]);
+    await ingest([{ ...report, id: 'outlet-storm', feedId: 'outlet', sourceName: 'Outlet', url: 'https://outlet.example/storm' }]);
+    expect(await alertBreakingStories(storyIds, breakingDeps)).toBe(2);
+
+    const alerts = await Promise.all((await deliveryJobs()).map(async (job) => [job.subscriptionId, (await breakingDeps.briefings.get(job.briefingId))!.briefing!.sections[0]!.bullets[0]!.sources.map((source) => source.name)] as const));
+    expect(Object.fromEntries(alerts)).toEqual({ [wireReader.id]: ['Wire'], [bothReader.id]: ['Wire', 'Outlet'] });
+  });
+
   it('alerts no chat of a story only old entries make breaking: another feed listing them days later is not news', async () => {
     const outletReader = telegramChat(24, { feedIds: ['outlet'], breakingMinSources: 1 });
     await subscriptions.upsert(outletReader);
@@ -314,6 +329,15 @@ describe('breaking news', () => {
 
       const later = await ingest([flood('flood-4', 'd', 0.2)]);
       expect(await alertBreakingStories(later, breakingDeps(), new Date(NOW.getTime() + 20 * MINUTE))).toBe(0);
+      expect(await deliveryJobs()).toHaveLength(1);
+    });
+
+    it('holds back no other alert of the same call: those go out, and the call still fails', async () => {
+      const reader = telegramChat(33, { breakingMinSources: 1 });
+      await subscriptions.upsert(reader);
+      const storyIds = await ingest([flood('flood-1', 'a', 1), newsItem('quake-1', { feedId: 'a', title: 'Earthquake shakes the coast', publishedAt: hoursAgo(1) })]);
+      expect(new Set(storyIds).size).toBe(2);
+      await expect(alertBreakingStories(storyIds, breakingDeps(failingOnce('before')), NOW)).rejects.toThrow('injected failure before adding');
       expect(await deliveryJobs()).toHaveLength(1);
     });
 

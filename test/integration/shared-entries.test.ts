@@ -293,6 +293,22 @@ describe('a poll that fails after claiming its entries', () => {
     expect(await poll(outlet, START + 3 * HOUR_MS)).toMatchObject({ newItems: 0 });
   });
 
+  it('before placing them: housekeeping places them even when sending left alerts fails that run', async () => {
+    failing = 'before-placing';
+    await expect(poll(await feedListing('outlet', [wire, outletOnly]), START)).rejects.toThrow('injected failure before-placing');
+    const composeQueue = createComposeQueue(redis, PREFIX);
+    try {
+      const alertLeftPending = async () => {
+        throw new Error('injected failure sending left alerts');
+      };
+      const housekeeping = { items: deps.items, deliveries: new DeliveryStore(redis, createKeys(PREFIX)), subscriptions, composeQueue, placeItems: onNewItems, alertLeftPending };
+      await expect(runHousekeeping({ ...housekeeping, now: () => new Date(START + HOUR_MS) })).rejects.toThrow('injected failure sending left alerts');
+    } finally {
+      await composeQueue.close();
+    }
+    expect(await storyTitles()).toEqual(separateStories);
+  });
+
   it('before storing them (a Redis user that may claim seen markers but write nothing else): the next poll stores and places them', async () => {
     const outlet = await feedListing('outlet', [wire, outletOnly]);
     await redis.acl('SETUSER', 'claims-only', 'on', 'nopass', `~${PREFIX}:seen:*`, '+@all');
