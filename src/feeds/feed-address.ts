@@ -1,3 +1,5 @@
+import { parseHttpUrl } from './canonical-url.js';
+
 /**
  * `feed://host/path` and `feed:https://host/path`: the feed: scheme browsers and some sites hand
  * out for a feed. It names the address after it (plain http when none is written). `feed:` before
@@ -26,12 +28,7 @@ export function unwrapFeedScheme(text: string): string {
  */
 export function webFeedAddress(text: string): string | undefined {
   const address = unwrapFeedScheme(text).trim();
-  try {
-    const { protocol } = new URL(address);
-    return protocol === 'http:' || protocol === 'https:' ? address : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseHttpUrl(address) === undefined ? undefined : address;
 }
 
 /**
