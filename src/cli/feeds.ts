@@ -3,6 +3,7 @@ import type { RedisClient } from '../store/client.js';
 import { healthOf, redirectConflicts, timeAgo } from '../commands/feed-health.js';
 import { loadConfig } from '../config/load.js';
 import type { HeraldConfig } from '../config/schema.js';
+import { storedFeedUrls } from '../feeds/feed-address.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedState, FeedStateView } from '../feeds/item.js';
 import { unreadableFileReason } from '../feeds/local-feed.js';
@@ -87,12 +88,13 @@ function feedTable(entries: { feed: Feed; state: FeedStateView }[], now: Date): 
 }
 
 /**
- * Removes a feed named by id or URL from the catalogue and the poll schedule; a poll of it in
+ * Removes a feed named by id or URL (as it was added: feed:// too) from the catalogue and the poll schedule; a poll of it in
  * flight in a running Herald records nothing. Returns what to print, and whether there was such a feed.
  */
 async function removeFeed(selector: string, config: HeraldConfig): Promise<{ found: boolean; message: string }> {
   return withFeedStore(config, async (feeds) => {
-    const feed = (await feeds.get(selector)) ?? (await feeds.findByUrl(selector));
+    let feed = await feeds.get(selector);
+    for (const url of storedFeedUrls(selector)) feed ??= await feeds.findByUrl(url);
     if (!feed) return { found: false, message: `no feed has the id or URL ${selector}; \`herald feeds list\` shows them.` };
     // Removing the feed takes it out of the poll schedule too.
     await feeds.remove(feed.id);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
 import { isValidTimeZone } from '../config/schema.js';
-import { webFeedAddress } from '../feeds/feed-address.js';
+import { unwrapFeedScheme } from '../feeds/feed-address.js';
 import { defaultFetchOptions } from '../feeds/fetch.js';
 import { feedIdFor } from '../feeds/feed-id.js';
 import { ingestFeed } from '../feeds/ingest.js';
@@ -57,8 +57,8 @@ export const runPreview: CommandRun = async (values, positionals) => {
   const timezone = (values.tz as string | undefined) ?? config.defaults.timezone;
   if (!isValidTimeZone(timezone)) throw new UsageError(`--tz must be an IANA time zone such as Europe/Berlin, America/New_York or UTC; got "${timezone}"`);
 
-  // A feed:// address (what a browser hands out) is read as the web address it stands for; paths stay paths.
-  const named = [...positionals, ...((values.feed as string[] | undefined) ?? [])].map((location) => webFeedAddress(location) ?? location);
+  // A feed:// address (what a browser hands out) is read as the address it stands for (feed:ftp://… is refused as ftp://…); paths stay paths.
+  const named = [...positionals, ...((values.feed as string[] | undefined) ?? [])].map(unwrapFeedScheme);
   const locations = named.length > 0 ? named : config.feeds.map((feed) => feed.url);
   if (locations.length === 0) {
     throw new UsageError('no feeds to preview: name some, e.g. herald preview docs/examples/feeds/en/*.xml, or list them under feeds: in herald.config.yaml');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { keywordPatternProblem } from '../briefing/keywords.js';
+import { unwrapFeedScheme } from '../feeds/feed-address.js';
 
 /** HH:MM, 24-hour clock. */
 export const localTime = z
@@ -37,9 +38,13 @@ const minutes = z
   .min(1, 'must be at least 1 minute');
 
 export const feedConfigSchema = z.strictObject({
-  url: z.string().refine(isFeedLocation, {
-    message: 'must be an http(s) URL, e.g. "https://example.com/feed.xml", or a local path starting with "/", "./" or "file:"',
-  }),
+  // A browser's feed://host/path is read as http://host/path, as in /addfeed: the store, the poller and `herald doctor` see that one.
+  url: z
+    .string()
+    .transform(unwrapFeedScheme)
+    .refine(isFeedLocation, {
+      message: 'must be an http(s) URL, e.g. "https://example.com/feed.xml", or a local path starting with "/", "./" or "file:"',
+    }),
   name: z.string().min(1).optional(),
   section: z.string().min(1).optional(),
   /** Poll interval in minutes. */

@@ -2,9 +2,23 @@ import { parseHttpUrl } from './canonical-url.js';
 
 /**
  * `feed://host/path` and `feed:https://host/path`: the feed: scheme browsers and some sites hand
- * out for a feed. It names the http(s) address after it (plain http when none is written).
+ * out for a feed. It names the address after it (plain http when none is written). `feed:` before
+ * no `//` and no scheme (`feed:notes.xml`) is no such address: a file of that name, or a typo.
  */
-const FEED_SCHEME = /^feed:(\/\/)?/i;
+const FEED_SCHEME = /^feed:(?:(\/\/)|(?=[a-z][a-z\d+.-]*:))/i;
+
+/**
+ * The address a feed: address stands for (`feed://host/path` → `http://host/path`,
+ * `feed:ftp://x` → `ftp://x`); any other text as it is. For places that take files as well as
+ * addresses, so that what a feed: address wraps is refused or read as that address is.
+ */
+export function unwrapFeedScheme(text: string): string {
+  const written = text.trim();
+  const scheme = FEED_SCHEME.exec(written);
+  if (scheme === null) return text;
+  const rest = written.slice(scheme[0].length);
+  return scheme[1] !== undefined ? `http://${rest}` : rest;
+}
 
 /**
  * The http(s) address a feed address someone typed or listed stands for: as written, or with a
@@ -13,8 +27,16 @@ const FEED_SCHEME = /^feed:(\/\/)?/i;
  * like any other address, through the SSRF guard.
  */
 export function webFeedAddress(text: string): string | undefined {
-  const written = text.trim();
-  const scheme = FEED_SCHEME.exec(written);
-  const address = scheme === null ? written : scheme[1] !== undefined ? `http://${written.slice(scheme[0].length)}` : written.slice(scheme[0].length);
+  const address = unwrapFeedScheme(text).trim();
   return parseHttpUrl(address) === undefined ? undefined : address;
+}
+
+/**
+ * The URLs a feed added from this text can be stored under: as written (the config and OPML
+ * imports keep a URL so, feed: unwrapped) and as /addfeed keeps it (normalized). A removal
+ * names a feed the way it was added, so it looks under each.
+ */
+export function storedFeedUrls(text: string): string[] {
+  const address = webFeedAddress(text);
+  return [...new Set([text.trim(), ...(address === undefined ? [] : [address, new URL(address).href])])];
 }

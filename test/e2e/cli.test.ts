@@ -259,6 +259,11 @@ describe('herald preview', SPAWNING, () => {
     expect(refused.stderr).toMatch(/^herald: skipped http:\/\/10\.0\.0\.1\/feed\.xml: Refused http:\/\/10\.0\.0\.1\/feed\.xml: it resolves to 10\.0\.0\.1, a private network address/);
   });
 
+  it('refuses feed:ftp://… as the ftp:// address it wraps, not as a missing file', async () => {
+    const result = await herald(['preview', 'feed:ftp://files.example/feed.xml', jaFeeds[0]!]);
+    expect(result.stderr).toContain('herald: skipped ftp://files.example/feed.xml: Refused ftp://files.example/feed.xml: Herald only fetches http:// and https:// addresses, not ftp:.');
+  });
+
   it('refuses a private-network URL with a clear message and still prints the other feeds', async () => {
     const result = await herald(['preview', '--feed', 'http://10.0.0.1/feed.xml', '--feed', jaFeeds[0]!]);
     expect(result.code).toBe(0);

@@ -254,6 +254,14 @@ describe('flows', () => {
     expect(again).toMatchObject({ ok: true, text: expect.stringMatching(/^Already known, now followed: World Wire/) });
   });
 
+  it('removefeed finds a feed by the feed:// address it was added from', async () => {
+    await subscribed();
+    const browser = feedServer.url('/world.xml').replace(/^http:/, 'feed:');
+    await run(command('addfeed', [browser]), context());
+    await run(command('addfeed', [feedServer.url('/tech.xml')]), context());
+    expect((await run(command('removefeed', [browser]), context())).text).toMatch(/no longer follows World Wire\. It follows 1 feed\./);
+  });
+
   it('removefeed narrows this destination to the other feeds; only owners remove a feed everywhere', async () => {
     await subscribed();
     await run(command('addfeed', [feedServer.url('/world.xml')]), context());

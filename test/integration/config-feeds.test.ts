@@ -70,6 +70,13 @@ describe('the config owns the feeds it lists', () => {
     expect(log).toContain('config feeds in place: 0 added, 1 kept, 1 removed');
   });
 
+  it('stores a feed:// URL listed in the config as the http:// one, the feed a later start with that URL keeps', async () => {
+    await startWith([A.replace(/^https:/, 'feed:'), 'feed:https://b.example/feed.xml']);
+    expect(await urls()).toEqual([`config ${A.replace(/^https:/, 'http:')}`, `config ${B}`]);
+    const { log } = await startWith([A.replace(/^https:/, 'http:'), B]);
+    expect(log).toContain('config feeds in place: 0 added, 2 kept, 0 removed');
+  });
+
   it('claims a feed stored before origins were recorded when the config lists it, and keeps one it does not list', async () => {
     const legacyListed = (await feeds.add({ url: A, intervalMinutes: 15 })).feed;
     const legacyUnlisted = (await feeds.add({ url: OLD, intervalMinutes: 15 })).feed;

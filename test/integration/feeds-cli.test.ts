@@ -160,6 +160,16 @@ describe('herald feeds list and remove', () => {
     await expect(herald('list', 'everything')).rejects.toThrow('unexpected argument "everything"');
   });
 
+  it('removes a feed by the feed:// address it was added from, as imported (as written) or from a chat (normalized)', async () => {
+    await writeFile(join(dir, 'browser.opml'), '<opml version="2.0"><body><outline type="rss" text="Browser" xmlUrl="feed://browser.example/rss"/></body></opml>');
+    await herald('import', join(dir, 'browser.opml'));
+    // /addfeed feed://Chat.example keeps the URL it read, normalized: http://chat.example/.
+    await feeds.add({ url: 'http://chat.example/', intervalMinutes: 15 });
+    expect(await herald('remove', 'feed://browser.example/rss')).toMatchObject({ code: 0, stdout: 'Removed Browser (http://browser.example/rss): no destination gets it any more.\n' });
+    expect((await herald('remove', 'feed://Chat.example')).code).toBe(0);
+    expect(await feeds.list()).toEqual([]);
+  });
+
   it('says when a removed feed is still listed in the config, which would add it again', async () => {
     const listing = join(dir, 'listing.yaml');
     await writeFile(listing, `redis:\n  url: ${redis.url}\n  prefix: ${PREFIX}\nfeeds:\n  - https://a.example/feed\n`);

@@ -47,6 +47,12 @@ describe('configuration', () => {
     expect(config.sections).toEqual({ World: { emoji: '🌍' }, Tech: { emoji: '💻' } });
   });
 
+  it('reads a browser\'s feed:// URL as the http:// one and feed:https://… as the https:// one, as /addfeed does', () => {
+    const config = parseConfig(parseYaml('feeds:\n  - feed://a.example/rss\n  - url: feed:https://b.example/atom\n    name: B\n'));
+    expect(config.feeds).toEqual([{ url: 'http://a.example/rss' }, { url: 'https://b.example/atom', name: 'B' }]);
+    expect(problems({ feeds: ['feed:ftp://c.example/rss'] })).toEqual(['feeds[0].url: must be an http(s) URL, e.g. "https://example.com/feed.xml", or a local path starting with "/", "./" or "file:"']);
+  });
+
   it('shows the right form when feeds or sections are written another way', () => {
     expect(problems({ feeds: 'https://a.example/feed.xml', sections: ['World'] })).toEqual([
       'feeds: must be a list of feeds, one "- https://…" per line',

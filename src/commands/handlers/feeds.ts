@@ -1,3 +1,4 @@
+import { storedFeedUrls } from '../../feeds/feed-address.js';
 import type { Feed } from '../../feeds/item.js';
 import type { Subscription } from '../../subscriptions/model.js';
 import { ArgumentProblem, optionText, parseInterval, parseWebUrl } from '../arguments.js';
@@ -110,10 +111,11 @@ export const addfeed: CommandHandler = async (input) => {
   return done(`${found}${t.feedAdded(created, feed.name ?? feed.url, details)}${next}`);
 };
 
-/** The feed a removefeed argument names: its number in /feeds, its URL, or its id. */
+/** The feed a removefeed argument names: its number in /feeds, its URL (as it was added: feed:// too), or its id. */
 function findFeed(followed: FeedWithState[], selector: string): FeedWithState | undefined {
   if (/^\d+$/.test(selector)) return followed[Number(selector) - 1];
-  return followed.find(({ feed }) => feed.url === selector || feed.id === selector);
+  const urls = storedFeedUrls(selector);
+  return followed.find(({ feed }) => urls.includes(feed.url) || feed.id === selector);
 }
 
 /** Stops a subscription following one of its feeds; a destination that followed everything now follows the rest by name. */
