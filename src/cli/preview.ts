@@ -10,7 +10,7 @@ import type { Item } from '../feeds/item.js';
 import { itemsInWindow, previewBriefing } from '../preview/build-briefing.js';
 import { loadFeedSource } from '../preview/sources.js';
 import { renderParts, type Platform } from '../render/index.js';
-import { dominantLanguage } from '../summarize/language.js';
+import { frameLanguage } from '../summarize/language.js';
 import { describeFallbacks } from '../summarize/llm-report.js';
 import type { LlmSummaryReport } from '../summarize/summarize.js';
 import { endOfLocalDay, isIsoDate } from '../time/zoned.js';
@@ -108,7 +108,7 @@ export const runPreview: CommandRun = async (values, positionals) => {
   }
 
   // The language of every item read, not only of those in the window: Japanese feeds whose window is empty still say "nothing new" in Japanese.
-  const locale = configLocale ?? dominantLanguage(items);
+  const locale = configLocale ?? frameLanguage(items);
   const feedWeights = Object.fromEntries(config.feeds.filter((f) => f.weight !== undefined).map((f) => [feedIdFor(f.url), f.weight!]));
   // A preview always shows something, even for an empty window: the "nothing new" briefing.
   // With an LLM configured a preview is how its setup is tried: say which stories it did not summarize, and why.

@@ -310,6 +310,14 @@ describe('herald preview', SPAWNING, () => {
     expect(named.stats.itemsIn).toBe(flagged.stats.itemsIn);
   });
 
+  it('frames a briefing in the language its undeclared feeds are known to be in, and in English when most are in none known', async () => {
+    const fixture = (file: string) => join(root, 'test', 'fixtures', 'feeds', file);
+    const titleOf = async (file: string) => (JSON.parse((await herald(['preview', fixture(file), '--format', 'json'])).stdout) as Briefing).title;
+    // heise online declares no language and is German; divxplanet is Turkish, one French film title among its entries.
+    expect(await titleOf('rss-parser__heise.atom')).toMatch(/^Nachrichtenüberblick · /);
+    expect(await titleOf('chardet__iso-8859-9-turkish-divxplanet.com.xml')).toMatch(/^News briefing · /);
+  });
+
   it('fails when no feed could be read, and says when the window missed every item', async () => {
     const unreadable = await herald(['preview', './no-such-feed.xml', './nor-this.xml']);
     expect(unreadable.code).toBe(1);
