@@ -1,7 +1,7 @@
 /**
  * The hourly housekeeping job: trims what has no TTL and would otherwise grow for ever (the
  * item indexes, old dead letters, compose schedulers whose subscription is gone), sends the
- * breaking alerts cut short and left pending (see alertLeftPending), and hands on the items a
+ * breaking alerts whose check was cut short (see alertLeftPending), and hands on the items a
  * failed poll stored and left unplaced (see ItemStore.leftUnplaced).
  */
 import type { Queue, Worker } from 'bullmq';
@@ -36,7 +36,7 @@ export interface HousekeepingDeps {
   composeQueue: ComposeQueue;
   /** Places items into stories and alerts them, as a poll's new items (the poll's onNewItems). */
   placeItems: (items: Item[]) => Promise<void>;
-  /** Sends the breaking alerts claimed and left pending (alertLeftPending); returns how many. */
+  /** Sends the breaking alerts whose check was cut short (alertLeftPending); returns how many it fanned out. */
   alertLeftPending: (now: Date) => Promise<number>;
   now?: () => Date;
 }
@@ -49,11 +49,11 @@ export interface HousekeepingResult {
   orphanSchedulersRemoved: number;
   /** Items a failed poll stored and its feed did not bring back, placed now. */
   leftItemsPlaced: number;
-  /** Breaking alerts cut short and left pending, fanned out now (again, for one whose fan-out went through: that adds nothing). */
+  /** Breaking alerts cut short (before their claim, or after it and left pending) fanned out now; one left pending whose fan-out had gone through is only settled, not counted. */
   leftAlertsSent: number;
 }
 
-/** Keys without a ttl that grow: the item indexes (see ItemStore.trimIndex), the dead letters, and compose schedulers left behind; and alerts left pending, items left unplaced. */
+/** Keys without a ttl that grow: the item indexes (see ItemStore.trimIndex), the dead letters, and compose schedulers left behind; and alerts whose check was cut short, items left unplaced. */
 export async function runHousekeeping(deps: HousekeepingDeps): Promise<HousekeepingResult> {
   const now = (deps.now ?? (() => new Date()))();
   const itemIndexEntriesDropped = await deps.items.trimIndex(now);

@@ -25,8 +25,8 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
   const engine = new RedisStoryEngine(redis, prefix);
   const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing, maxItemAgeHours: config.briefing.maxItemAgeHours };
   // The items are stored (and placed) by now: a failed alert must not fail (and retry) the poll.
-  // An alert cut short is left pending, for the story's next alert or housekeeping to send (see
-  // alertBreakingStories). Items and copies handed on again (see ItemStore) alert again: at most
+  // An alert check cut short (before its claims or after) is listed, for the story's next alert or
+  // housekeeping to finish (see alertBreakingStories). Items and copies handed on again (see ItemStore) alert again: at most
   // once per story and chat.
   const alertBreaking = async (storyIds: () => Promise<string[]>): Promise<void> => {
     try {

@@ -67,7 +67,7 @@ export interface Keys {
   deadLetters(): string;
   /** String: marks a story as alerted to a subscription (breaking news): the alert's briefing id, marked pending until fanned out (see alertBreakingStories). */
   breakingAlerted(subscriptionId: string, storyId: string): string;
-  /** Sorted set of the ids of stories whose alerts were claimed, scored by when (ms), for housekeeping to send those left pending. */
+  /** Sorted set of `<check>:<story id>`: the stories each breaking-alert check is looking at, scored by when it started (ms), until it went through; for housekeeping to finish the checks cut short (see alertLeftPending). */
   breakingClaimed(): string;
   /** String: an LLM summary as JSON, under a digest of its cache key (model, length, story, item count); expires. */
   llmSummary(cacheKey: string): string;

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { RedisClient } from '../store/client.js';
 import { composeBriefing } from '../briefing/compose.js';
 import type { Briefing } from '../briefing/model.js';
 import { storySources, type Story } from '../dedup/story.js';
-import { fanOut, type DeliverQueue } from '../queue/deliver-jobs.js';
+import { deliveryJobId, fanOut, type DeliverQueue } from '../queue/deliver-jobs.js';
 import type { RenderOptions } from '../render/index.js';
 import type { BriefingStore } from '../store/briefings.js';
 import { isPlaceholderStory } from '../summarize/placeholder.js';
@@ -92,20 +92,35 @@ function claimable(held: string | null, staleBefore: number): boolean {
   return pendingSince !== undefined && pendingSince < staleBefore;
 }
 
+/** One alert check's entries in breakingClaimed, by story: the story's id under a token of the check's own. */
+interface AlertCheck {
+  entries: Map<string, string>;
+  now: Date;
+}
+
+/** The story an entry of breakingClaimed lists (see AlertCheck). */
+const storyOfEntry = (entry: string) => entry.slice(entry.indexOf(':') + 1);
+
 /**
- * After the story engine placed new items: posts one ❗️ alert per story that now reaches a
- * subscription's `breakingMinSources`, at once, through the delivery queue (so alerts get the
- * same exactly-once delivery as briefings). A marker per subscription and story keeps it to one
- * alert even when the story keeps growing or two workers see it together. It is claimed pending
- * and settled once the alert is fanned out; the story is listed first (breakingClaimed), so an
- * alert left pending is sent by the story's next alert or by housekeeping (alertLeftPending).
+ * Lists the stories of an alert check, before anything that may fail: a check cut short anywhere
+ * after (Redis failing while it reads, the worker dying) is left for housekeeping (alertLeftPending).
+ * Each check lists under its own token, so one that goes through takes out its entries and no other
+ * check's of the same story, under way or cut short.
  */
-export async function alertBreakingStories(storyIds: string[], deps: BreakingDeps, now = new Date()): Promise<number> {
-  if (storyIds.length === 0) return 0;
+async function listCheck(storyIds: string[], deps: BreakingDeps, now: Date): Promise<AlertCheck> {
+  const token = randomBytes(9).toString('base64url');
+  const entries = new Map([...new Set(storyIds)].map((id) => [id, `${token}:${id}`]));
+  await deps.redis.zadd(deps.keys.breakingClaimed(), ...[...entries.values()].flatMap((entry) => [now.getTime(), entry]));
+  return { entries, now };
+}
+
+/** The alerts of these stories due now: fanned out, and the stories whose alerts failed, with the failure. */
+async function sendAlerts(storyIds: string[], deps: BreakingDeps, now: Date): Promise<{ alerts: number; failed: Map<string, unknown> }> {
+  const failed = new Map<string, unknown>();
   const subscriptions = await deps.subscriptions.listBreaking();
-  if (subscriptions.length === 0) return 0;
+  if (subscriptions.length === 0) return { alerts: 0, failed };
   const redis = withStoreScripts(deps.redis);
-  const stories = await storiesByIds(redis, deps.keys.prefix, [...new Set(storyIds)]);
+  const stories = await storiesByIds(redis, deps.keys.prefix, storyIds);
   const maxAgeMs = deps.maxItemAgeHours * HOUR_MS;
   const recent = { from: new Date(now.getTime() - maxAgeMs), to: now };
   // A story made breaking only by old entries (a new feed's archive, or another feed listing
@@ -115,44 +130,74 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
       .filter((story) => story.items.some((item) => isNewIn(item, recent, maxAgeMs)))
       .map((story) => ({ subscription, story, marker: deps.keys.breakingAlerted(subscription.id, story.id) })),
   );
-  if (due.length === 0) return 0;
+  if (due.length === 0) return { alerts: 0, failed };
   const staleBefore = now.getTime() - ALERT_PENDING_GRACE_MS;
-  // A story keeps growing long after its alert: a look spares listing it again for housekeeping.
+  // A story keeps growing long after its alert: a look spares claiming it again.
   const held = await Promise.all(due.map(({ marker }) => redis.get(marker)));
-  const open = due.filter((_alert, index) => claimable(held[index] ?? null, staleBefore));
-  if (open.length === 0) return 0;
-  // Listed before claimed: a call cut short anywhere after leaves its claims for housekeeping.
-  await redis.zadd(deps.keys.breakingClaimed(), ...open.flatMap(({ story }) => [now.getTime(), story.id]));
+  const open = due.flatMap((alert, index) => (claimable(held[index] ?? null, staleBefore) ? [{ ...alert, takenOver: held[index] !== null }] : []));
   const ttl = String(ALERTED_TTL_S);
   let alerts = 0;
-  const failures: unknown[] = [];
-  for (const { subscription, story, marker } of open) {
-    // One alert failing holds back no other: it is left pending, and the call fails once all were tried.
+  for (const { subscription, story, marker, takenOver } of open) {
+    // One alert failing holds back no other: it is left pending, and the check fails once all were tried.
     try {
       const id = await redis.heraldClaimAlert(marker, breakingBriefingId(story, subscription), now.getTime(), ttl, staleBefore);
       if (id === null) continue;
-      const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
-      await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
-      await fanOut(deps.deliverQueue, id, [subscription]);
+      // An alert left pending may have been fanned out before its worker stopped (only the
+      // settling lost): BullMQ would ignore the repeat, and it is not counted as sent.
+      const queued = takenOver && (await deps.deliverQueue.getJob(deliveryJobId(id, subscription.id))) !== undefined;
+      if (!queued) {
+        const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
+        await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
+        await fanOut(deps.deliverQueue, id, [subscription]);
+        alerts += 1;
+      }
       await redis.heraldSettleMarker(marker, id, ttl);
-      alerts += 1;
     } catch (error) {
-      failures.push(error);
+      if (!failed.has(story.id)) failed.set(story.id, error);
     }
   }
-  if (failures.length > 0) throw failures[0];
+  return { alerts, failed };
+}
+
+/**
+ * Runs a listed check (see sendAlerts), then takes out the entries of the stories whose alerts
+ * all went out or were not due; those of a story whose alert failed stay for housekeeping. Fails
+ * with the first failure once all were tried.
+ */
+async function runCheck(check: AlertCheck, deps: BreakingDeps): Promise<number> {
+  const { alerts, failed } = await sendAlerts([...check.entries.keys()], deps, check.now);
+  const done = [...check.entries].filter(([storyId]) => !failed.has(storyId)).map(([, entry]) => entry);
+  if (done.length > 0) await deps.redis.zrem(deps.keys.breakingClaimed(), ...done);
+  if (failed.size > 0) throw [...failed.values()][0];
   return alerts;
 }
 
 /**
- * Housekeeping: looks again at the stories whose alerts were claimed before the grace, and sends
- * those still pending (their worker died, or Redis, composing or the fan-out failed); the list
- * then forgets them. A story claimed again meanwhile is listed anew, past the grace, and stays.
+ * After the story engine placed new items: posts one ❗️ alert per story that now reaches a
+ * subscription's `breakingMinSources`, at once, through the delivery queue (so alerts get the
+ * same exactly-once delivery as briefings). A marker per subscription and story keeps it to one
+ * alert even when the story keeps growing or two workers see it together. The stories are
+ * listed first (breakingClaimed) and the marker is claimed pending, settled once the alert is
+ * fanned out: an alert cut short before its claim or after is sent by the story's next alert or
+ * by housekeeping (alertLeftPending). Returns how many alerts were fanned out anew.
+ */
+export async function alertBreakingStories(storyIds: string[], deps: BreakingDeps, now = new Date()): Promise<number> {
+  if (storyIds.length === 0) return 0;
+  return runCheck(await listCheck(storyIds, deps, now), deps);
+}
+
+/**
+ * Housekeeping: looks again at the stories of the alert checks listed before the grace and cut
+ * short since (their worker died, or Redis, composing or the fan-out failed), and sends the
+ * alerts still due: unclaimed, or left pending. They are listed anew (as a check of its own)
+ * before the old entries are trimmed, so none is dropped unchecked; a story whose alert keeps
+ * failing is looked at again each run for as long as its alert is due (maxItemAgeHours).
  */
 export async function alertLeftPending(deps: BreakingDeps, now = new Date()): Promise<number> {
   const before = now.getTime() - ALERT_PENDING_GRACE_MS;
-  const storyIds = await deps.redis.zrangebyscore(deps.keys.breakingClaimed(), '-inf', before);
-  const alerts = await alertBreakingStories(storyIds, deps, now);
+  const entries = await deps.redis.zrangebyscore(deps.keys.breakingClaimed(), '-inf', before);
+  if (entries.length === 0) return 0;
+  const check = await listCheck(entries.map(storyOfEntry), deps, now);
   await deps.redis.zremrangebyscore(deps.keys.breakingClaimed(), '-inf', before);
-  return alerts;
+  return runCheck(check, deps);
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { composeAndQueue } from '../../jobs/compose.js';
 import { runHousekeeping } from '../../jobs/housekeeping.js';
@@ -295,24 +295,52 @@ describe('breaking news', () => {
     expect(await alertBreakingStories(followUp, breakingDeps, NOW)).toBe(1);
   });
 
-  describe('an alert that fails between its claim and its fan-out (the worker dies, or Redis, composing or the fan-out fails)', () => {
+  describe('an alert cut short (the worker dies, or Redis, composing or the fan-out fails)', () => {
     const MINUTE = 60_000;
     const breakingDeps = (deliverQueue = queue) => ({ redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue, render: { linkPreviews: false, discordStyle: 'content' } as const, maxItemAgeHours: 24 });
-    /** The deliver queue, whose next fan-out fails: before adding its jobs, or after (its answer lost). */
-    const failingOnce = (when: 'before' | 'after'): DeliverQueue => {
-      let failed = false;
-      return new Proxy(queue, {
+    type Fails = (jobs: Parameters<DeliverQueue['addBulk']>[0]) => 'before' | 'after' | undefined;
+    /** The deliver queue, whose fan-outs fail where `fails` says: before adding their jobs, or after (the answer lost). */
+    const failing = (fails: Fails): DeliverQueue =>
+      new Proxy(queue, {
         get(target, property) {
           const value: unknown = Reflect.get(target, property, target);
-          if (property !== 'addBulk' || failed) return typeof value === 'function' ? value.bind(target) : value;
-          return async (...jobs: Parameters<DeliverQueue['addBulk']>) => {
-            failed = true;
-            if (when === 'after') await target.addBulk(...jobs);
-            throw new Error(`injected failure ${when} adding`);
+          if (property !== 'addBulk') return typeof value === 'function' ? value.bind(target) : value;
+          return async (...args: Parameters<DeliverQueue['addBulk']>) => {
+            const when = fails(args[0]);
+            const added = when === 'before' ? [] : await target.addBulk(...args);
+            if (when !== undefined) throw new Error(`injected failure ${when} adding`);
+            return added;
           };
         },
       });
+    /** The deliver queue, whose next fan-out fails. */
+    const failingOnce = (when: 'before' | 'after'): DeliverQueue => {
+      let failed = false;
+      return failing(() => {
+        if (failed) return undefined;
+        failed = true;
+        return when;
+      });
     };
+    /** An hourly housekeeping run, `minutes` after NOW, sending alerts through `deliverQueue`. */
+    const housekeeping = async (minutes: number, deliverQueue = queue) => {
+      const composeQueue = createComposeQueue(redis, PREFIX);
+      try {
+        return await runHousekeeping({
+          items: new ItemStore(redis, createKeys(PREFIX), { retentionDays: 7 }),
+          deliveries: new DeliveryStore(redis, createKeys(PREFIX)),
+          subscriptions,
+          composeQueue,
+          placeItems: async () => undefined,
+          alertLeftPending: (now) => alertLeftPending(breakingDeps(deliverQueue), now),
+          now: () => new Date(NOW.getTime() + minutes * MINUTE),
+        });
+      } finally {
+        await composeQueue.close();
+      }
+    };
+    /** The stories listed in breakingClaimed for housekeeping to look at again. */
+    const listed = async () => [...new Set((await redis.zrange(createKeys(PREFIX).breakingClaimed(), 0, -1)).map((entry) => entry.slice(entry.indexOf(':') + 1)))].sort();
     const flood = (id: string, feedId: string, hours: number) => newsItem(id, { feedId, source: feedId, title: 'Floods along the Danube', text: 'Flood waters rise across the Danube valley. Thousands evacuated as rivers burst their banks.', publishedAt: hoursAgo(hours) });
 
     it("is sent by the story's next alert, once: the story growing on after it is not alerted again", async () => {
@@ -353,29 +381,64 @@ describe('breaking news', () => {
       // Grown since: the alert it fanned out is taken for sent, not composed afresh under another id.
       expect(await ingest([newsItem('quake-2', { feedId: 'b', title: 'Earthquake shakes the coast', publishedAt: hoursAgo(0.5) })])).toEqual([answerLost]);
 
-      const composeQueue = createComposeQueue(redis, PREFIX);
-      try {
-        const housekeeping = (minutes: number) =>
-          runHousekeeping({
-            items: new ItemStore(redis, createKeys(PREFIX), { retentionDays: 7 }),
-            deliveries: new DeliveryStore(redis, createKeys(PREFIX)),
-            subscriptions,
-            composeQueue,
-            placeItems: async () => undefined,
-            alertLeftPending: (now) => alertLeftPending(breakingDeps(), now),
-            now: () => new Date(NOW.getTime() + minutes * MINUTE),
-          });
-        // Not while the alerts may still be under way.
-        expect(await housekeeping(1)).toMatchObject({ leftAlertsSent: 0 });
-        expect(await housekeeping(60)).toMatchObject({ leftAlertsSent: 2 });
-        expect(await housekeeping(120)).toMatchObject({ leftAlertsSent: 0 });
-      } finally {
-        await composeQueue.close();
-      }
+      // Not while the alerts may still be under way.
+      expect(await housekeeping(1)).toMatchObject({ leftAlertsSent: 0 });
+      // The one whose fan-out went through is settled, not counted as sent.
+      expect(await housekeeping(60)).toMatchObject({ leftAlertsSent: 1 });
+      expect(await housekeeping(120)).toMatchObject({ leftAlertsSent: 0 });
       const jobs = await deliveryJobs();
       expect(jobs).toHaveLength(2);
       expect(jobs).toContainEqual(queued[0]);
       expect(await redis.zcard(createKeys(PREFIX).breakingClaimed())).toBe(0);
+    });
+
+    it('before its claim (Redis failing as the check reads the subscriptions): housekeeping sends it, once, to the chats still wanting it while it is still news', async () => {
+      const reader = telegramChat(34, { breakingMinSources: 1 });
+      const quitter = telegramChat(35, { breakingMinSources: 1 });
+      await subscriptions.upsert(reader);
+      await subscriptions.upsert(quitter);
+      const storyIds = await ingest([flood('flood-1', 'a', 1), newsItem('quake-1', { feedId: 'a', title: 'Earthquake shakes the coast', publishedAt: hoursAgo(23.5) })]);
+      expect(new Set(storyIds).size).toBe(2);
+      // A Redis user that may list the stories for housekeeping and read or write nothing else.
+      await redis.acl('SETUSER', 'lists-only', 'on', 'nopass', `~${createKeys(PREFIX).breakingClaimed()}`, '+@all');
+      const listsOnly = new Redis(server.port, '127.0.0.1', { username: 'lists-only', password: 'any', maxRetriesPerRequest: 0 });
+      try {
+        const cutShort = { ...breakingDeps(), redis: listsOnly, subscriptions: new SubscriptionStore(listsOnly, createKeys(PREFIX)) };
+        await expect(alertBreakingStories(storyIds, cutShort, NOW)).rejects.toThrow(/NOPERM/);
+      } finally {
+        listsOnly.disconnect();
+      }
+      await subscriptions.upsert({ ...quitter, breakingMinSources: undefined });
+
+      expect(await housekeeping(1)).toMatchObject({ leftAlertsSent: 0 });
+      // The quake, news when the check failed, is a day old by then.
+      expect(await housekeeping(60)).toMatchObject({ leftAlertsSent: 1 });
+      expect(await housekeeping(120)).toMatchObject({ leftAlertsSent: 0 });
+      const jobs = await deliveryJobs();
+      expect(jobs.map((job) => job.subscriptionId)).toEqual([reader.id]);
+      expect((await breakingDeps().briefings.get(jobs[0]!.briefingId))!.briefing!.title).toBe('❗️ Floods along the Danube');
+      expect(await listed()).toEqual([]);
+    });
+
+    it('for good (its fan-out always fails): housekeeping tries it each run while it is news, then drops it; the other alerts of its check are not looked at again', async () => {
+      const reader = telegramChat(36, { feedIds: ['a'], breakingMinSources: 1 });
+      const poisoned = telegramChat(37, { feedIds: ['b'], breakingMinSources: 1 });
+      await subscriptions.upsert(reader);
+      await subscriptions.upsert(poisoned);
+      const [flooded, quaked] = await ingest([flood('flood-1', 'a', 1), newsItem('quake-1', { feedId: 'b', title: 'Earthquake shakes the coast', publishedAt: hoursAgo(1) })]);
+      const poisonQueue = failing((jobs) => (jobs.some((job) => job.data.subscriptionId === poisoned.id) ? 'before' : undefined));
+      await expect(alertBreakingStories([flooded!, quaked!], breakingDeps(poisonQueue), NOW)).rejects.toThrow('injected failure before adding');
+      expect((await deliveryJobs()).map((job) => job.subscriptionId)).toEqual([reader.id]);
+      expect(await listed()).toEqual([quaked]);
+
+      for (const hours of [1, 2]) {
+        await expect(housekeeping(hours * 60, poisonQueue)).rejects.toThrow('injected failure before adding');
+        expect(await listed()).toEqual([quaked]);
+      }
+      // A day on, its report is no news: the alert is no longer due, and the story is dropped.
+      expect(await housekeeping(24 * 60, poisonQueue)).toMatchObject({ leftAlertsSent: 0 });
+      expect(await listed()).toEqual([]);
+      expect(await deliveryJobs()).toHaveLength(1);
     });
   });
 
