@@ -132,7 +132,7 @@ async function sendAlerts(storyIds: string[], deps: BreakingDeps, now: Date): Pr
   );
   if (due.length === 0) return { alerts: 0, failed };
   const staleBefore = now.getTime() - ALERT_PENDING_GRACE_MS;
-  // A story keeps growing long after its alert: a look spares claiming it again.
+  // A story keeps growing long after its alert: one look at all its markers spares claiming each again in turn.
   const held = await Promise.all(due.map(({ marker }) => redis.get(marker)));
   const open = due.flatMap((alert, index) => (claimable(held[index] ?? null, staleBefore) ? [{ ...alert, takenOver: held[index] !== null }] : []));
   const ttl = String(ALERTED_TTL_S);
