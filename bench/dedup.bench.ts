@@ -225,6 +225,18 @@ async function inMemoryIndexRate(windowItems: Item[], windowFingerprints: Finger
   return MEASURED_OPERATIONS / (inMemory.ms / 1000);
 }
 
+/**
+ * Redis's CPU time (user and system) and its scripts' time (as INFO commandstats counts it: the
+ * commands they call included) so far, in ms, with the number of script calls: where a batch's
+ * time goes besides the client.
+ */
+async function redisTime(redis: Redis): Promise<{ cpuMs: number; scriptMs: number; scriptCalls: number }> {
+  const cpu = await redis.info('cpu');
+  const seconds = (field: string) => Number(new RegExp(`${field}:([\\d.]+)`).exec(cpu)![1]);
+  const scripts = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
+  return { cpuMs: 1000 * (seconds('used_cpu_user') + seconds('used_cpu_sys')), scriptMs: Number(scripts?.[2] ?? 0) / 1000, scriptCalls: Number(scripts?.[1] ?? 0) };
+}
+
 async function throughput(log: (line: string) => void): Promise<BenchResult[]> {
   const windowItems = syntheticItems(WINDOW_ITEMS, 1).map((item) => ({ ...item, id: heraldId(item.id) }));
   const probes = syntheticItems(MEASURED_OPERATIONS, 2).map((item) => ({ ...item, id: heraldId(item.id), publishedAt: '2025-03-03T12:00:00.000Z' }));
@@ -288,14 +300,28 @@ async function throughput(log: (line: string) => void): Promise<BenchResult[]> {
     );
     const bruteRates: number[] = [];
     const batchedRates: number[] = [];
+    const spent = { wall: 0, client: 0, redis: 0, scripts: 0, scriptCalls: 0 };
     for (let round = 0; round < PAIRED_ROUNDS; round += 1) {
       bruteRates.push(await bruteForceRate(BRUTE_FORCE_ITEMS, BRUTE_FORCE_PROBES));
       const from = (round * perRound) / POLL_BATCH;
+      // Read outside the timed run, so the split below costs the measured rate nothing.
+      const redisBefore = await redisTime(redis);
+      const clientBefore = process.cpuUsage();
       const batched = await timeIt(async () => {
         for (let batch = from; batch < from + perRound / POLL_BATCH; batch += 1) await index.matchAndAdd(batches[batch]!);
       });
+      const client = process.cpuUsage(clientBefore);
+      const redisAfter = await redisTime(redis);
       batchedRates.push(perRound / (batched.ms / 1000));
+      spent.wall += batched.ms;
+      spent.client += (client.user + client.system) / 1000;
+      spent.redis += redisAfter.cpuMs - redisBefore.cpuMs;
+      spent.scripts += redisAfter.scriptMs - redisBefore.scriptMs;
+      spent.scriptCalls += redisAfter.scriptCalls - redisBefore.scriptCalls;
     }
+    const batchCount = REDIS_MEASURED_OPERATIONS / POLL_BATCH;
+    const perBatch = (ms: number) => `${(ms / batchCount).toFixed(2)} ms`;
+    log(`redis index batches of ${POLL_BATCH}, per batch: ${perBatch(spent.wall)} in all, client CPU ${perBatch(spent.client)}, Redis CPU ${perBatch(spent.redis)} (its scripts ${perBatch(spent.scripts)}, ${(spent.scriptCalls / batchCount).toFixed(2)} calls)`);
     const bruteRate = median(bruteRates);
     const batchedRate = median(batchedRates);
     const rounds = bruteRates.map((brute, round) => `${Math.round(batchedRates[round]!)}/${Math.round(brute)}`).join(', ');
