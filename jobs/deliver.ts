@@ -4,12 +4,13 @@
  * classified (DeliveryError); this module decides what each kind means for the job and the
  * subscription.
  */
-import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Logger } from '../src/log.js';
 import type { HeraldMetrics } from '../src/observability/metrics.js';
 import { DeliveryError, SendCancelled, type Destination, type PlatformSender, type SendContext } from '../src/platforms/delivery.js';
 import type { ComposeQueue } from '../src/queue/compose-jobs.js';
 import type { DeliverJobData } from '../src/queue/deliver-jobs.js';
+import { bullmq } from '../src/queue/bullmq.js';
 import { QUEUE_NAMES } from '../src/queue/names.js';
 import { removeSubscriptionSchedulers, upsertSubscriptionSchedulers } from '../src/queue/subscription-schedulers.js';
 import type { DiscordPart, TelegramPart, TextPart } from '../src/render/index.js';
@@ -75,7 +76,7 @@ type AnySender = PlatformSender<unknown>;
 function senderAndParts(subscription: Subscription, stored: StoredBriefing, senders: Senders): { sender: AnySender; parts: unknown[] } {
   const { platform } = subscription.destination;
   const sender = senders[platform];
-  if (!sender) throw new UnrecoverableError(`no ${platform} sender: set a ${platform} token to deliver to ${subscription.id}`);
+  if (!sender) throw new bullmq.UnrecoverableError(`no ${platform} sender: set a ${platform} token to deliver to ${subscription.id}`);
   const parts =
     platform === 'telegram' ? withLinkPreviews(stored.parts.telegram, subscription.settings.linkPreviews)
     : platform === 'discord' ? stored.parts.discord
@@ -110,7 +111,7 @@ export async function deliverBriefing(deliveryId: string, data: DeliverJobData, 
   let subscription = await deps.subscriptions.resolve(data.subscriptionId);
   if (!subscription?.active) return { status: 'skipped', sentParts: 0, detail: subscription ? 'inactive' : 'unsubscribed' };
   const stored = await deps.briefings.get(data.briefingId);
-  if (!stored) throw new UnrecoverableError(`briefing ${data.briefingId} has expired`);
+  if (!stored) throw new bullmq.UnrecoverableError(`briefing ${data.briefingId} has expired`);
   const title = stored.briefing?.title ?? '';
   const { sender, parts } = senderAndParts(subscription, stored, deps.senders);
   const done = await deps.deliveries.parts(deliveryId);
@@ -156,7 +157,7 @@ export async function deliverBriefing(deliveryId: string, data: DeliverJobData, 
 
 async function moveSubscription(subscription: Subscription, newChatId: string, deps: DeliverDeps): Promise<Subscription> {
   const moved = await deps.subscriptions.moveDestination(subscription.id, newChatId);
-  if (!moved) throw new UnrecoverableError(`subscription ${subscription.id} vanished while moving to ${newChatId}`);
+  if (!moved) throw new bullmq.UnrecoverableError(`subscription ${subscription.id} vanished while moving to ${newChatId}`);
   await removeSubscriptionSchedulers(deps.composeQueue, subscription.id);
   await upsertSubscriptionSchedulers(deps.composeQueue, moved);
   deps.logger?.info({ from: subscription.id, to: moved.id }, 'chat migrated; subscription moved');
@@ -193,11 +194,11 @@ export function createDeliverProcessor(deps: DeliverDeps, lockDuration = DELIVER
         if (waitedMs <= budgetMs) {
           await job.updateData({ ...job.data, rateLimitedMs: waitedMs });
           await job.moveToDelayed(Date.now() + retryAfterMs, token);
-          throw new DelayedError();
+          throw new bullmq.DelayedError();
         }
-        error = new UnrecoverableError(`rate limited for more than ${formatDuration(budgetMs)} in all; last: ${(error as Error).message}`);
+        error = new bullmq.UnrecoverableError(`rate limited for more than ${formatDuration(budgetMs)} in all; last: ${(error as Error).message}`);
       }
-      if (isLastAttempt(job) || error instanceof UnrecoverableError) await addDeadLetter(job, error as Error, job.attemptsMade + 1, deps);
+      if (isLastAttempt(job) || error instanceof bullmq.UnrecoverableError) await addDeadLetter(job, error as Error, job.attemptsMade + 1, deps);
       throw error;
     } finally {
       stopRenewing?.();

@@ -2,10 +2,11 @@
  * The one way Herald starts a BullMQ worker, so every queue gets the same prefix, stall
  * settings and logging of outcomes (queues are opened alike through openQueue).
  */
-import { Worker, type Job, type WorkerOptions } from 'bullmq';
+import type { Job, Worker, WorkerOptions } from 'bullmq';
 import type { RedisClient } from '../src/store/client.js';
 import type { Logger } from '../src/log.js';
 import { isPartOfOutage } from '../src/queue/connection.js';
+import { bullmq } from '../src/queue/bullmq.js';
 import { bullPrefix, type QueueName } from '../src/queue/names.js';
 
 /** How soon the jobs of a worker that died are taken over, and how often (BullMQ's stall detection). */
@@ -40,7 +41,7 @@ export function startLoggedWorker<Data, Result>(
   options: LoggedWorkerOptions,
   logging: WorkerLogging<Data, Result>,
 ): Worker<Data, Result> {
-  const worker = new Worker<Data, Result>(queue, processor, {
+  const worker = new bullmq.Worker<Data, Result>(queue, processor, {
     connection: options.connection,
     prefix: bullPrefix(options.prefix),
     concurrency: options.concurrency,

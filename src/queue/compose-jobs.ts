@@ -1,4 +1,5 @@
-import { defaultRepeatStrategy, type Queue, type RepeatStrategy } from 'bullmq';
+import type { Queue, RepeatStrategy } from 'bullmq';
+import { bullmq } from './bullmq.js';
 import type { RedisClient } from '../store/client.js';
 import { openQueue, QUEUE_NAMES } from './names.js';
 
@@ -29,11 +30,11 @@ export function rememberedCronStrategy(): RepeatStrategy {
   const known = new Map<string, { from: number; next: number }>();
   return (millis, opts) => {
     // Only plain patterns: start dates and `immediately` make the answer depend on more than the time.
-    if (opts.pattern === undefined || opts.startDate !== undefined || opts.immediately) return defaultRepeatStrategy(millis, opts);
+    if (opts.pattern === undefined || opts.startDate !== undefined || opts.immediately) return bullmq.defaultRepeatStrategy(millis, opts);
     const key = `${opts.pattern}\n${opts.tz ?? ''}`;
     const hit = known.get(key);
     if (hit !== undefined && hit.from <= millis && millis < hit.next) return hit.next;
-    const next = defaultRepeatStrategy(millis, opts);
+    const next = bullmq.defaultRepeatStrategy(millis, opts);
     if (next !== undefined) known.set(key, { from: millis, next });
     return next;
   };

@@ -1,4 +1,5 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { ioredis } from './ioredis.js';
 import type { Logger } from '../log.js';
 import type { RedisClient } from '../store/client.js';
 
@@ -53,7 +54,7 @@ function clientOptions(connectionName: string | undefined, extra: RedisOptions):
 export function connectTo(endpoint: RedisEndpoint | string, options: RedisOptions, clusterRetry: ClusterOptions['clusterRetryStrategy']): RedisClient {
   const target: RedisEndpoint = typeof endpoint === 'string' ? { kind: 'single', url: endpoint } : endpoint;
   if (target.kind === 'cluster') {
-    return new Cluster(target.nodes, {
+    return new ioredis.Cluster(target.nodes, {
       redisOptions: options,
       clusterRetryStrategy: clusterRetry,
       // A replica promoted after a failover needs a moment to take its slots; retry meanwhile.
@@ -64,8 +65,8 @@ export function connectTo(endpoint: RedisEndpoint | string, options: RedisOption
       slotsRefreshTimeout: 5_000,
     });
   }
-  if (target.kind === 'sentinel') return new Redis({ ...options, sentinels: target.sentinels, name: target.name });
-  return new Redis(target.url, options);
+  if (target.kind === 'sentinel') return new ioredis.Redis({ ...options, sentinels: target.sentinels, name: target.name });
+  return new ioredis.Redis(target.url, options);
 }
 
 export interface RedisConnectionOptions {

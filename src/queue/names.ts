@@ -2,7 +2,8 @@
  * BullMQ queue names and the queue key prefix. BullMQ 6 refuses `:` in queue names and custom
  * job ids, so ids built here join their parts with `-`.
  */
-import { Queue, type QueueOptions } from 'bullmq';
+import type { Queue, QueueOptions } from 'bullmq';
+import { bullmq } from './bullmq.js';
 import type { RedisClient } from '../store/client.js';
 
 /** The queues Herald runs, by job kind. */
@@ -25,6 +26,6 @@ export function bullPrefix(storePrefix = 'herald'): string {
 
 /** One of Herald's queues under `{storePrefix}`, the way every producer opens it (workers: jobs/start-worker.ts). */
 export function openQueue<Data>(name: QueueName, connection: RedisClient, storePrefix = 'herald', settings?: QueueOptions['settings']): Queue<Data> {
-  return new Queue<Data>(name, { connection, prefix: bullPrefix(storePrefix), ...(settings ? { settings } : {}) });
+  return new bullmq.Queue<Data>(name, { connection, prefix: bullPrefix(storePrefix), ...(settings ? { settings } : {}) });
 }
 

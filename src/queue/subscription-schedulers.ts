@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Cluster, Redis } from 'ioredis';
-import { Job } from 'bullmq';
 import type { RedisClient } from '../store/client.js';
+import { bullmq } from './bullmq.js';
+import { ioredis } from './ioredis.js';
 import { readHashFields } from '../store/pipeline.js';
 import { cronEntries, type CronEntry } from '../subscriptions/schedule.js';
 import type { Subscription } from '../subscriptions/model.js';
@@ -30,7 +30,7 @@ function schedulerId(subscriptionId: string, entry: CronEntry): string {
  */
 function redisOf(queue: ComposeQueue): RedisClient {
   const { connection } = queue.opts;
-  if (connection instanceof Redis || connection instanceof Cluster) return connection;
+  if (connection instanceof ioredis.Redis || connection instanceof ioredis.Cluster) return connection;
   throw new Error('the compose queue must be opened on an ioredis client (see openQueue)');
 }
 
@@ -110,7 +110,7 @@ function composeOptionsCheck(): (stored: string | null) => boolean {
   return (stored) => {
     if (stored === null) return false;
     let same = known.get(stored);
-    if (same === undefined) known.set(stored, (same = isDeepStrictEqual(Job.optsFromJSON(stored), COMPOSE_JOB_OPTIONS)));
+    if (same === undefined) known.set(stored, (same = isDeepStrictEqual(bullmq.Job.optsFromJSON(stored), COMPOSE_JOB_OPTIONS)));
     return same;
   };
 }
