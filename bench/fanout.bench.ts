@@ -25,7 +25,7 @@ import { startRedis } from '../test/support/redis.js';
 import { telegramChat } from '../test/support/subscription-fixtures.js';
 import { startEmulatorProcess } from './emulator-process.js';
 import { sendTimings, TracedLimiter, type SendTiming } from './limiter-trace.js';
-import { commandsProcessed } from './redis-stats.js';
+import { commandsProcessed, redisCpuMs } from './redis-stats.js';
 import { CONDITIONS, machineLoad, rateAtLimit, timeIt, under, withLoopDelay, withRatio, type Benchmark, type BenchResult, type Conditions } from './harness.js';
 
 const CHATS = 5000;
@@ -192,6 +192,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
 
     const load = machineLoad();
     const commandsBefore = await commandsProcessed(main);
+    const redisCpuBefore = await redisCpuMs(main);
     const cpuBefore = process.cpuUsage();
     let startedAt = 0;
     let jobsAddedAt = 0;
@@ -214,6 +215,8 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     ));
     // Every command Redis ran for the fan-out, each of a Lua script's own included (and the bench's poll for completion, one call each 100 ms).
     const commands = (await commandsProcessed(main)) - commandsBefore;
+    // Redis's own CPU for them: beside a hog, it and this process share the cores the sends wait on.
+    const redisCpu = (await redisCpuMs(main)) - redisCpuBefore;
     // This process's CPU (the workers, and the bench's own poll), not the emulator's or Redis's.
     const cpu = process.cpuUsage(cpuBefore);
     const counts = await emulator.messageCounts(chatIds);
@@ -227,7 +230,7 @@ async function fanOutOnce(conditions: Conditions, log: (line: string) => void): 
     const inFlightMs = limiters.reduce((sum, limiter) => sum + limiter.stats.inFlightMs, 0) / sends;
     log(`timeline: jobs all added at ${((jobsAddedAt - startedAt) / 1000).toFixed(2)} s; ${timeline(sent.map(({ at, chat }) => ({ at: at - startedAt, chat })), sendTimings(limiters.flatMap((limiter) => [...limiter.sends.values()]), pacing.global, pacing.perChat), ms, pacing.global, inFlightMs)}; ${chatSpread(sent)}`);
     const refused = limiters.reduce((sum, limiter) => sum + limiter.stats.refusedCommits, 0);
-    log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused; ${(commands / stats.sent).toFixed(1)} Redis commands per part; ${((cpu.user + cpu.system) / 1000 / stats.sent).toFixed(3)} ms of the workers' process's CPU per part`);
+    log(`429s received: ${stats.tooManyRequests}; duplicates: ${duplicates}; losses: ${losses}; ${loopDelay}; in flight ${inFlightMs.toFixed(1)} ms per send, ${refused} commits refused; ${(commands / stats.sent).toFixed(1)} Redis commands and ${(redisCpu / stats.sent).toFixed(3)} ms of Redis's CPU per part; ${((cpu.user + cpu.system) / 1000 / stats.sent).toFixed(3)} ms of the workers' process's CPU per part`);
     // A loss is a delivery given up: say why, so a lost message is a lead and not a mystery.
     const deliveries = new DeliveryStore(main, keys);
     const deadLetters = await deadLettersOf(deliveries, failedJobs);

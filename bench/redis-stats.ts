@@ -8,7 +8,7 @@ function masters(redis: RedisClient): Redis[] {
 
 /** One numeric INFO field of every master, in `masters` order. */
 export async function infoField(redis: RedisClient, section: string, field: string): Promise<number[]> {
-  return Promise.all(masters(redis).map(async (node) => Number(new RegExp(`${field}:(\\d+)`).exec(await node.info(section))![1])));
+  return Promise.all(masters(redis).map(async (node) => Number(new RegExp(`${field}:([\\d.]+)`).exec(await node.info(section))![1])));
 }
 
 export const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
@@ -16,4 +16,10 @@ export const sum = (values: number[]) => values.reduce((total, value) => total +
 /** Commands Redis has processed, summed over the masters (a Lua script's inner commands included). */
 export async function commandsProcessed(redis: RedisClient): Promise<number> {
   return sum(await infoField(redis, 'stats', 'total_commands_processed'));
+}
+
+/** CPU time the Redis servers have used, user and system, summed over the masters (ms). */
+export async function redisCpuMs(redis: RedisClient): Promise<number> {
+  const [user, system] = await Promise.all([infoField(redis, 'cpu', 'used_cpu_user'), infoField(redis, 'cpu', 'used_cpu_sys')]);
+  return (sum(user) + sum(system)) * 1000;
 }

@@ -194,6 +194,25 @@ describe('RedisRateLimiter', () => {
     expect((await calls()) - before).toBe(3 + limiter.stats.refusedCommits);
   });
 
+  it('places a plan behind a full shared bucket of settled sends where the earliest answer leaves it, in a few counts rather than a bisection\'s', async () => {
+    const [limiter] = twoProcesses();
+    const global = { key: 'settled-line', limit: 40, perMs: 60_000 };
+    const answers: number[] = [];
+    for (let i = 0; i < global.limit; i++) {
+      const { ticket } = await limiter.acquire([global]);
+      answers.push(await limiter.settle(ticket));
+    }
+    const counts = async () => Number(/cmdstat_zcount:calls=(\d+)/.exec(await clientA.info('commandstats'))?.[1] ?? 0);
+    const before = await counts();
+    const plan = await limiter.reserve([global]);
+    const zcounts = (await counts()) - before;
+    // A window after the first answer, to the tenth of a millisecond the search goes to.
+    expect(micros(plan.atMs) - micros(answers[0]! + global.perMs)).toBeGreaterThanOrEqual(0);
+    expect(micros(plan.atMs) - micros(answers[0]! + global.perMs)).toBeLessThanOrEqual(100);
+    // Probing each of the bisection's twenty steps would count each of its sets twenty times.
+    expect(zcounts).toBeLessThanOrEqual(12);
+  });
+
   it('does not let a chat held back by its own limit hold back other chats in the shared bucket', async () => {
     const [limiter] = twoProcesses();
     const global = { key: 'global', limit: 2, perMs: 60_000 };
