@@ -22,7 +22,7 @@ import { RedisStoryEngine } from '../src/store/story-engine.js';
 import { loadLabelledSet } from '../test/fixtures/dedup/labelled-set.js';
 import { startRedis } from '../test/support/redis.js';
 import { machineLoad, median, timeIt, withRatio, type Benchmark, type BenchResult } from './harness.js';
-import { infoField, sum } from './redis-stats.js';
+import { infoField, redisCpuMs, sum } from './redis-stats.js';
 
 const WINDOW_ITEMS = 100_000;
 const BRUTE_FORCE_ITEMS = 10_000;
@@ -231,10 +231,8 @@ async function inMemoryIndexRate(windowItems: Item[], windowFingerprints: Finger
  * time goes besides the client.
  */
 async function redisTime(redis: Redis): Promise<{ cpuMs: number; scriptMs: number; scriptCalls: number }> {
-  const cpu = await redis.info('cpu');
-  const seconds = (field: string) => Number(new RegExp(`${field}:([\\d.]+)`).exec(cpu)![1]);
   const scripts = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
-  return { cpuMs: 1000 * (seconds('used_cpu_user') + seconds('used_cpu_sys')), scriptMs: Number(scripts?.[2] ?? 0) / 1000, scriptCalls: Number(scripts?.[1] ?? 0) };
+  return { cpuMs: await redisCpuMs(redis), scriptMs: Number(scripts?.[2] ?? 0) / 1000, scriptCalls: Number(scripts?.[1] ?? 0) };
 }
 
 async function throughput(log: (line: string) => void): Promise<BenchResult[]> {
