@@ -25,9 +25,10 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
   const engine = new RedisStoryEngine(redis, prefix);
   const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing, maxItemAgeHours: config.briefing.maxItemAgeHours };
   // The items are stored (and placed) by now: a failed alert must not fail (and retry) the poll.
-  // An alert check cut short (before its claims or after) is listed, for the story's next alert or
-  // housekeeping to finish (see alertBreakingStories). Items and copies handed on again (see ItemStore) alert again: at most
-  // once per story and chat.
+  // A check cut short once it listed its stories (before its claims or after) is left for the
+  // story's next alert or housekeeping to finish (see alertBreakingStories); one that fails before
+  // (the listing itself, or reading the stories of copies) is only logged. Items and copies handed
+  // on again (see ItemStore) alert again: at most once per story and chat.
   const alertBreaking = async (storyIds: () => Promise<string[]>): Promise<void> => {
     try {
       await alertBreakingStories(await storyIds(), breakingDeps);
