@@ -182,8 +182,18 @@ async function runCheck(check: AlertCheck, deps: BreakingDeps): Promise<number> 
  * by housekeeping (alertLeftPending). Returns how many alerts were fanned out anew.
  */
 export async function alertBreakingStories(storyIds: string[], deps: BreakingDeps, now = new Date()): Promise<number> {
-  if (storyIds.length === 0) return 0;
-  return runCheck(await listCheck(storyIds, deps, now), deps);
+  return (await listAlertCheck(storyIds, deps, now))();
+}
+
+/**
+ * alertBreakingStories in its two steps, for a caller that must tell them apart: lists the
+ * stories, then returns the check to run. A failure of the listing is the caller's to retry
+ * (nothing is left for housekeeping yet); one of the run, housekeeping finishes.
+ */
+export async function listAlertCheck(storyIds: string[], deps: BreakingDeps, now = new Date()): Promise<() => Promise<number>> {
+  if (storyIds.length === 0) return async () => 0;
+  const check = await listCheck(storyIds, deps, now);
+  return () => runCheck(check, deps);
 }
 
 /**

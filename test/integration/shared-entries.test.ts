@@ -6,7 +6,8 @@
  * after claiming its entries' seen markers (before storing them, after storing but before placing
  * them, or before alerting the copies it recorded) leaves them to the feed's next poll, which
  * hands them on once. The failures are real: a handler that throws, as a worker dying or a Redis
- * error there would end the poll, and a Redis user that may claim markers but write nothing else.
+ * error there would end the poll, and Redis users that may claim markers but write nothing else,
+ * or that the worker's alert hooks fail on.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +18,10 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Feed, Item } from '../../src/feeds/item.js';
 import { createComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
+import { createDeliverQueue } from '../../src/queue/deliver-jobs.js';
+import { createLogger } from '../../src/log.js';
+import { pollHooks } from '../../src/runtime/poll-hooks.js';
+import type { RedisClient } from '../../src/store/client.js';
 import { BriefingStore } from '../../src/store/briefings.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
 import { ItemStore } from '../../src/store/items.js';
@@ -339,5 +344,41 @@ describe('a poll that fails after claiming its entries', () => {
     expect((await deps.items.getMany(copiesAlerted[0]!)).map((item) => [item.title, item.feedId])).toEqual([[wire.title, aggregator.id]]);
     // The copy, alerted at last, still counts for the outlet.
     expect(headlines(await briefingAt(await chatFollowing(7, [outlet]), START + HOUR_MS))).toEqual([outletOnly.title, wire.title].sort());
+  });
+
+  // With the worker's own hooks (story engine, then breaking-news alerts), on a Redis user that fails where told.
+  it.each([
+    ['reading the stories of its copies (a Redis user that may list alert checks and read or write nothing else)', `~${createKeys(PREFIX).breakingClaimed()}`],
+    ['listing their alert check (a Redis user that may read anything and write nothing)', '%R~*'],
+  ])('before %s: the next poll alerts the chat following the copying feed, once', async (_where, keyPattern) => {
+    const aggregator = await feedListing('aggregator', [wire]);
+    const outlet = await feedListing('outlet', [wire]);
+    const reader = telegramChat(8, { feedIds: [outlet.id], breakingMinSources: 1 });
+    await subscriptions.upsert(reader);
+    const deliverQueue = createDeliverQueue(redis, PREFIX);
+    const hooksOn = (connection: RedisClient) => {
+      const breakingDeps = { redis: connection, keys: createKeys(PREFIX), subscriptions: new SubscriptionStore(connection, createKeys(PREFIX)), briefings: new BriefingStore(connection, createKeys(PREFIX)), deliverQueue, render: TEST_CONFIG.briefing, maxItemAgeHours: 24 };
+      const hooks = pollHooks(new RedisStoryEngine(connection, PREFIX), breakingDeps, createLogger({ level: 'silent' }));
+      return { ...deps, onNewItems: hooks.placeItems, onCopies: hooks.onCopies };
+    };
+    await redis.acl('SETUSER', 'fails-alerting', 'reset', 'on', 'nopass', keyPattern, '+@all');
+    const failsAlerting = new Redis(server.port, '127.0.0.1', { username: 'fails-alerting', password: 'any', maxRetriesPerRequest: 0 });
+    try {
+      // In the past, as the alerts go by the wall clock: an entry first seen later is no news yet.
+      await poll(aggregator, START - 20 * MINUTE_MS, hooksOn(redis));
+      await expect(poll(outlet, START - 10 * MINUTE_MS, hooksOn(failsAlerting))).rejects.toThrow(/NOPERM/);
+      expect(await deliverQueue.getJobs(['waiting'])).toEqual([]);
+
+      expect(await poll(outlet, START - 5 * MINUTE_MS, hooksOn(redis))).toMatchObject({ status: 'fetched', duplicatesDropped: 1 });
+      expect(await poll(outlet, START - 2 * MINUTE_MS, hooksOn(redis))).toMatchObject({ status: 'fetched', duplicatesDropped: 1 });
+      const jobs = await deliverQueue.getJobs(['waiting']);
+      expect(jobs.map((job) => job.data.subscriptionId)).toEqual([reader.id]);
+      expect((await new BriefingStore(redis, createKeys(PREFIX)).get(jobs[0]!.data.briefingId))!.briefing!.title).toBe(`❗️ ${wire.title}`);
+      // Nothing left for housekeeping to finish.
+      expect(await redis.zcard(createKeys(PREFIX).breakingClaimed())).toBe(0);
+    } finally {
+      failsAlerting.disconnect();
+      await deliverQueue.close();
+    }
   });
 });
