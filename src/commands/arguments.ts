@@ -1,6 +1,6 @@
 import { isValidTimeZone } from '../config/schema.js';
 import { keywordPatternProblem } from '../briefing/keywords.js';
-import { webFeedAddress } from '../feeds/feed-address.js';
+import { normalizedFeedAddress } from '../feeds/feed-address.js';
 import { en } from '../i18n/en.js';
 import type { Say } from '../i18n/index.js';
 import type { Schedule } from '../subscriptions/model.js';
@@ -96,9 +96,9 @@ export function parseInterval(word: string, example: string): number {
 /** An http(s) URL as typed (or a feed:// one, see webFeedAddress); anything else is refused before any network call. */
 export function parseWebUrl(word: string | undefined, example: string): string {
   if (word === undefined) throw new ArgumentProblem((t) => t.giveAnAddress, example);
-  const address = webFeedAddress(word);
+  const address = normalizedFeedAddress(word);
   if (address === undefined) throw new ArgumentProblem((t) => t.notAWebAddress(word), example);
-  return new URL(address).href;
+  return address;
 }
 
 /** Keyword patterns are plain words and phrases (see briefing/keywords.ts); regex syntax is refused so no one believes it works. */

@@ -32,11 +32,19 @@ export function webFeedAddress(text: string): string | undefined {
 }
 
 /**
+ * The address as /addfeed stores it: the http(s) address a feed address stands for, as the URL
+ * parser writes it (`HTTP://Example.com` → `http://example.com/`); undefined for anything else.
+ */
+export function normalizedFeedAddress(text: string): string | undefined {
+  return parseHttpUrl(unwrapFeedScheme(text).trim())?.href;
+}
+
+/**
  * The URLs a feed added from this text can be stored under: as written (the config and OPML
- * imports keep a URL so, feed: unwrapped) and as /addfeed keeps it (normalized). A removal
- * names a feed the way it was added, so it looks under each.
+ * imports keep a URL so, feed: unwrapped) and as /addfeed keeps it (normalizedFeedAddress). A
+ * removal names a feed the way it was added, so it looks under each.
  */
 export function storedFeedUrls(text: string): string[] {
-  const address = webFeedAddress(text);
-  return [...new Set([text.trim(), ...(address === undefined ? [] : [address, new URL(address).href])])];
+  const urls = [text.trim(), webFeedAddress(text), normalizedFeedAddress(text)];
+  return [...new Set(urls.filter((url): url is string => url !== undefined))];
 }
