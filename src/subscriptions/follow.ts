@@ -18,7 +18,7 @@ function followedListings(story: Story, subscription: Following): Item[][] {
   const follows = (item: Item) => (feeds.size === 0 || feeds.has(item.feedId)) && (sections.size === 0 || (item.section !== undefined && sections.has(item.section)));
   return story.items.flatMap((item) => {
     const copies = story.copies?.[item.id]?.filter(follows).sort(bySight) ?? [];
-    const listings = follows(item) ? (copies.length > 0 ? [item, ...copies] : [item]) : copies;
+    const listings = follows(item) ? [item, ...copies] : copies;
     return listings.length > 0 ? [listings] : [];
   });
 }
