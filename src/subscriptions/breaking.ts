@@ -92,27 +92,8 @@ function claimable(held: string | null, staleBefore: number): boolean {
   return pendingSince !== undefined && pendingSince < staleBefore;
 }
 
-/** One alert check's entries in breakingClaimed, by story: the story's id under a token of the check's own. */
-interface AlertCheck {
-  entries: Map<string, string>;
-  now: Date;
-}
-
-/** The story an entry of breakingClaimed lists (see AlertCheck). */
+/** The story an entry of breakingClaimed lists (see listAlertCheck). */
 const storyOfEntry = (entry: string) => entry.slice(entry.indexOf(':') + 1);
-
-/**
- * Lists the stories of an alert check, before anything that may fail: a check cut short anywhere
- * after (Redis failing while it reads, the worker dying) is left for housekeeping (alertLeftPending).
- * Each check lists under its own token, so one that goes through takes out its entries and no other
- * check's of the same story, under way or cut short.
- */
-async function listCheck(storyIds: string[], deps: BreakingDeps, now: Date): Promise<AlertCheck> {
-  const token = randomBytes(9).toString('base64url');
-  const entries = new Map([...new Set(storyIds)].map((id) => [id, `${token}:${id}`]));
-  await deps.redis.zadd(deps.keys.breakingClaimed(), ...[...entries.values()].flatMap((entry) => [now.getTime(), entry]));
-  return { entries, now };
-}
 
 /** The alerts of these stories due now: fanned out, and the stories whose alerts failed, with the failure. */
 async function sendAlerts(storyIds: string[], deps: BreakingDeps, now: Date): Promise<{ alerts: number; failed: Map<string, unknown> }> {
@@ -160,13 +141,13 @@ async function sendAlerts(storyIds: string[], deps: BreakingDeps, now: Date): Pr
 }
 
 /**
- * Runs a listed check (see sendAlerts), then takes out the entries of the stories whose alerts
- * all went out or were not due; those of a story whose alert failed stay for housekeeping. Fails
- * with the first failure once all were tried.
+ * Runs a listed check (see sendAlerts), then takes out its entries (by story) of the stories whose
+ * alerts all went out or were not due; those of a story whose alert failed stay for housekeeping.
+ * Fails with the first failure once all were tried.
  */
-async function runCheck(check: AlertCheck, deps: BreakingDeps): Promise<number> {
-  const { alerts, failed } = await sendAlerts([...check.entries.keys()], deps, check.now);
-  const done = [...check.entries].filter(([storyId]) => !failed.has(storyId)).map(([, entry]) => entry);
+async function runCheck(entries: Map<string, string>, deps: BreakingDeps, now: Date): Promise<number> {
+  const { alerts, failed } = await sendAlerts([...entries.keys()], deps, now);
+  const done = [...entries].filter(([storyId]) => !failed.has(storyId)).map(([, entry]) => entry);
   if (done.length > 0) await deps.redis.zrem(deps.keys.breakingClaimed(), ...done);
   if (failed.size > 0) throw [...failed.values()][0];
   return alerts;
@@ -187,13 +168,18 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
 
 /**
  * alertBreakingStories in its two steps, for a caller that must tell them apart: lists the
- * stories, then returns the check to run. A failure of the listing is the caller's to retry
- * (nothing is left for housekeeping yet); one of the run, housekeeping finishes.
+ * stories, before anything that may fail, then returns the check to run. A check cut short once
+ * listed (Redis failing while it reads, the worker dying) is left for housekeeping
+ * (alertLeftPending); a failure of the listing itself is the caller's to retry. Each check lists
+ * under its own token, so one that goes through takes out its entries and no other check's of the
+ * same story, under way or cut short.
  */
 export async function listAlertCheck(storyIds: string[], deps: BreakingDeps, now = new Date()): Promise<() => Promise<number>> {
   if (storyIds.length === 0) return async () => 0;
-  const check = await listCheck(storyIds, deps, now);
-  return () => runCheck(check, deps);
+  const token = randomBytes(9).toString('base64url');
+  const entries = new Map([...new Set(storyIds)].map((id) => [id, `${token}:${id}`]));
+  await deps.redis.zadd(deps.keys.breakingClaimed(), ...[...entries.values()].flatMap((entry) => [now.getTime(), entry]));
+  return () => runCheck(entries, deps, now);
 }
 
 /**
@@ -207,7 +193,7 @@ export async function alertLeftPending(deps: BreakingDeps, now = new Date()): Pr
   const before = now.getTime() - ALERT_PENDING_GRACE_MS;
   const entries = await deps.redis.zrangebyscore(deps.keys.breakingClaimed(), '-inf', before);
   if (entries.length === 0) return 0;
-  const check = await listCheck(entries.map(storyOfEntry), deps, now);
+  const check = await listAlertCheck(entries.map(storyOfEntry), deps, now);
   await deps.redis.zremrangebyscore(deps.keys.breakingClaimed(), '-inf', before);
-  return runCheck(check, deps);
+  return check();
 }
