@@ -1,4 +1,5 @@
 import { isCluster, type RedisClient } from './client.js';
+import { migrateNearDuplicateBands } from './near-duplicate-migration.js';
 import { withStoreScripts } from './scripts.js';
 
 /** Key families that moved under a hash tag when Herald learnt Redis Cluster: old name start → tag. */
@@ -45,8 +46,10 @@ async function moveKey(redis: RedisClient, prefix: string, key: string): Promise
 /**
  * Renames the keys an older Herald wrote (`herald:feed:…`, `herald:sub:…`) to today's layout
  * (`herald:{feeds}:feed:…`, see keys.ts), so an upgrade keeps every feed and subscription.
- * Runs at every start, and does nothing on a cluster (no older Herald ran on one). Also drops the
- * old near-duplicate handle counter once no older Herald uses it (dropOldHandleCounter). Returns how many keys moved.
+ * Runs at every start, and does nothing on a cluster (no older Herald ran on one). Also moves the
+ * near-duplicate index's band records of layout 4 into today's (migrateNearDuplicateBands, on a
+ * cluster too) and drops the old near-duplicate handle counter once no older Herald uses it
+ * (dropOldHandleCounter). Returns how many keys moved (a band group's hash counting as one).
  *
  * No "done" mark is kept: in a rolling upgrade an older Herald still running may add a feed or
  * a subscription in the old layout after a newer one migrated, and a mark would leave it behind
@@ -59,12 +62,13 @@ async function moveKey(redis: RedisClient, prefix: string, key: string): Promise
  * it changes after the move stays behind, the new layout's own kept (as RENAMENX always did).
  */
 export async function migrateKeyLayout(redis: RedisClient, prefix: string): Promise<number> {
-  if (isCluster(redis)) return 0;
+  const bandGroups = await migrateNearDuplicateBands(redis, prefix);
+  if (isCluster(redis)) return bandGroups;
   const [left, handles] = await Promise.all([redis.exists(...[...OLD_INDEXES, UNDER_WAY].map((name) => `${prefix}:${name}`)), redis.get(`${prefix}:nd-handles`)]);
   if (handles !== null) await dropOldHandleCounter(redis, prefix, handles);
-  if (left === 0) return 0;
+  if (left === 0) return bandGroups;
   await redis.set(`${prefix}:${UNDER_WAY}`, '1');
-  let moved = 0;
+  let moved = bandGroups;
   for (const name of OLD_INDEXES) if (await moveKey(redis, prefix, `${prefix}:${name}`)) moved += 1;
   // One scan for both families: the pattern matches `feed…` and `sub…` but not today's `seen:…` and `sent:…` (the bulk
   // of the keyspace), nor `{feeds}:…`; the names it lets through besides have no new name, and moveKey skips them.

@@ -16,8 +16,8 @@ import { withNearDuplicateScripts } from './near-duplicate-scripts.js';
 import { createStoryKeys, type StoryKeys } from './story-keys.js';
 
 /**
- * The near-duplicate index in Redis, laid out for memory (~140 B per item), for few round
- * trips and for Redis Cluster.
+ * The near-duplicate index in Redis (layout 5), laid out for memory (~185 B per item), for few
+ * round trips and for Redis Cluster.
  *
  * Time is cut into buckets a third of the window long (a lookup spans at most 7 of them).
  *
@@ -29,16 +29,19 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  *   (near-duplicate-reservations.ts): it alone writes a chunk it took, so it names an item's
  *   ordinal before the entry is written.
  * - Band records: one hash per group of four LSH bands (band modulo 4); the field is the band
- *   number and the band hash's first 11 bits (2,048 fields a band), the value a run of 4-byte
- *   records in arrival order: the next 10 bits of the band hash (a lookup skips all but one in
- *   1,024 records that merely share the field), the entry's bucket modulo 8, its shard (2 bits)
- *   and its ordinal (17 bits). Records outlive their entries only briefly: appending to a field
+ *   number and the band hash's first 12 bits (4,096 fields a band), the value a run of 5-byte
+ *   records in arrival order: the band hash's bits 11 to 20 (the tail), the entry's bucket
+ *   modulo 8, its shard (2 bits) and its ordinal (17 bits), then the hash's next 7 bits (the
+ *   check; a lookup reads the entry of one in ~2^17 records that merely share the field).
+ *   Records outlive their entries only briefly: appending to a field
  *   first drops the records at its head 4 to 6 buckets older than the batch (a stale record
  *   left behind, or one whose bucket number has come round again, only costs reading an entry
- *   that is gone or does not match). 16 bands × 4 B, plus ~18 B of hash fields at 100,000
- *   items in the window (less per item as the window fills).
+ *   that is gone or does not match). 16 bands × 5 B, plus ~35 B of hash fields at 100,000
+ *   items in the window (less per item as the window fills). Where Redis's time goes (a lookup
+ *   copies its field into Lua, which hashes every string it makes byte by byte), smaller fields
+ *   and entries read only for true hits are worth those ~45 B an item over layout 4.
  *
- * Slots: each band group is one key, tagged `{nd4-g<group>}`, so on a cluster one script per
+ * Slots: each band group is one key, tagged `{nd5-g<group>}`, so on a cluster one script per
  * group looks up and appends a batch's records; the entry hashes of one shard share the tag
  * `{nd4-e<shard>}` over all buckets, so one script reads a batch's candidates from a shard
  * whatever their buckets. 4 group slots and 4 shard slots: every call stays in one slot, and the
@@ -51,7 +54,7 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * same write (see `together`). The band script appends the batch's entries, looks up the batch's
  * fields and appends its records (lookups first, so a batch never finds itself), and reads the
  * entries its lookups find: a plain search for the first byte of a lookup's tail (C sifts a
- * field's ~50 records), the rest of the tail and the bucket checked in Lua for the few that match. On a cluster the entries live in other
+ * field's ~25 records), the rest of the tail, the check and the bucket checked in Lua for the few that match. On a cluster the entries live in other
  * slots: there a band script sends back the records whose first byte matched, the client checks
  * them and reads their entries in a second round trip (as one server does for a batch whose items'
  * windows span more than 16 buckets). A further round trip goes first when the index holds too few
@@ -66,10 +69,11 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  * only between batches running at the same moment, which the story engine's clustering lock
  * never lets happen.
  *
- * Layouts before this one used the tags `{nd-b…}`/`{nd-e…}`, `{nd2-b…}`/`{nd2-e…}` and
- * `{nd3-g…}`/`{nd3-e…}` (whose entry hashes counted entries, not chunks): this one never reads
- * those keys, so after an upgrade they simply expire within a window and a bucket (an item
- * indexed just before the upgrade is then not found as an original: a missed match at most).
+ * Layout 4 kept band records of 4 bytes (no check) in fields of 11 bits under `{nd4-g…}`, with
+ * the entries this layout keeps (`{nd4-e…}`, unchanged): an upgrade moves its records here
+ * (near-duplicate-migration.ts), so items indexed before it are still found. Layouts before it
+ * used the tags `{nd-b…}`/`{nd-e…}`, `{nd2-b…}`/`{nd2-e…}` and `{nd3-g…}`/`{nd3-e…}`: never
+ * read, they expired within a window and a bucket.
  */
 
 /** Entry shards (2 bits of a record). */
@@ -84,13 +88,31 @@ const ENTRIES_PER_CHUNK = 64;
 const CHUNKS_PER_REQUEST = 4;
 /** Entries an entry hash takes: the 17 bits of a record's ordinal (524,288 items a bucket over the 4 shards). */
 const MAX_ENTRIES = 1 << 17;
-/** The band hash's first bits name the field. */
-const FIELD_BITS = 11;
-/** The band hash's next bits, kept in the record. */
+/**
+ * The band hash's first bits name the field: 4,096 fields a band, ~25 records each with 100,000
+ * items in the window (a lookup copies a field into Lua, which hashes every string it makes byte
+ * by byte: at 11 bits, ~50 records a field, that was a fifth of Redis's time).
+ */
+export const FIELD_BITS = 12;
+/**
+ * A record's tail: the band hash's bits 11 to 20 (the first of them, with 12 field bits, also in
+ * the field: layout-4 records, whose fields had 11 bits, keep their first four bytes as they were).
+ */
 const TAIL_BITS = 10;
+const TAIL_SHIFT = 32 - 11 - TAIL_BITS;
+/**
+ * A record's check: the band hash's next 7 bits, in its fifth byte. With them a lookup reads an
+ * entry that merely shares its field and tail once in ~100 batches of 20 at 100,000 items (with
+ * the tail alone ~15 of a batch's ~17 entry reads were such). The byte's high bit marks a record
+ * migrated from layout 4, whose check is not known: it is read on its tail alone, as it was.
+ */
+const CHECK_BITS = 7;
+export const UNKNOWN_CHECK = 0x80;
 /** Bands share a key four by four (band modulo 4): fewer, larger script calls per batch. */
 const BAND_GROUPS = 4;
-const RECORD_BYTES = 4;
+export const RECORD_BYTES = 5;
+/** A field as the band script names it: the band (5 bits), then the band hash's first 12 bits. */
+export const FIELD_BYTES = 3;
 /** Time buckets whose entries one band script call may read on one server (4 entry hashes each); a batch spanning more reads them in a second round trip. */
 const MAX_READ_BUCKETS = 16;
 /** Entry hashes one read call takes: the read script names a key by one byte. */
@@ -128,12 +150,16 @@ function bandsOf(fingerprint: Fingerprint, bands: number, rows: number): { first
 }
 
 /** The field of a band hash in its group's hash: the band number, then the hash's first bits. */
-function fieldOf(band: number, hash: number): number {
+export function fieldOf(band: number, hash: number): number {
   return (band << FIELD_BITS) | (hash >>> (32 - FIELD_BITS));
 }
 
 function tailOf(hash: number): number {
-  return (hash >>> (32 - FIELD_BITS - TAIL_BITS)) & ((1 << TAIL_BITS) - 1);
+  return (hash >>> TAIL_SHIFT) & ((1 << TAIL_BITS) - 1);
+}
+
+function checkOf(hash: number): number {
+  return (hash >>> (TAIL_SHIFT - CHECK_BITS)) & ((1 << CHECK_BITS) - 1);
 }
 
 /** `value` modulo `modulus`, also for negative values (times before 1970). */
@@ -141,6 +167,7 @@ function modulo(value: number, modulus: number): number {
   return ((value % modulus) + modulus) % modulus;
 }
 
+/** A record's first four bytes, as in layout 4 (its fifth: checkOf). */
 function recordOf(hash: number, bucket: number, shard: number, ordinal: number): number {
   return ((tailOf(hash) << 22) | (modulo(bucket, BUCKET_CYCLE) << 19) | (shard << 17) | ordinal) >>> 0;
 }
@@ -158,13 +185,13 @@ function placeOf(handle: number): { shard: number; bucket: number; ordinal: numb
 }
 
 /**
- * Fields as the band script takes them: 2 bytes each. (The arguments packed here and below are
+ * Fields as the band script takes them: 3 bytes each (the band, then the hash's first 12 bits). (The arguments packed here and below are
  * written whole, so they come from Node's buffer pool, allocUnsafe, rather than each from memory
  * of its own that garbage collection must then free.)
  */
 function packFields(fields: readonly number[]): Buffer {
-  const bytes = Buffer.allocUnsafe(2 * fields.length);
-  fields.forEach((field, index) => bytes.writeUInt16BE(field, 2 * index));
+  const bytes = Buffer.allocUnsafe(FIELD_BYTES * fields.length);
+  fields.forEach((field, index) => bytes.writeUIntBE(field, FIELD_BYTES * index, FIELD_BYTES));
   return bytes;
 }
 
@@ -215,15 +242,17 @@ async function together(redis: RedisClient, commands: Command[]): Promise<unknow
 /** Handles a lookup found per item. */
 type Handles = Array<Set<number>>;
 
-/** Numbers a lookup of one item's band hash takes in GroupWork.lookups: the position of its field in the group's call, the item, and the record tail it wants. */
-const LOOKUP_WORDS = 3;
+/** Numbers a lookup of one item's band hash takes in GroupWork.lookups: the position of its field in the group's call, the item, and the record tail and check it wants. */
+const LOOKUP_WORDS = 4;
+/** Numbers an appended record takes in GroupWork: the position of its field, the record's first four bytes and its check. */
+const APPEND_WORDS = 3;
 
-/** Fields there are: 16 bits (the band script takes them as 2 bytes), so at most 31 bands and short texts'. */
-const FIELDS = 1 << 16;
+/** Fields there are: 17 bits, so at most 31 bands and short texts'. */
+const FIELDS = 1 << 17;
 
 /**
  * One band group's share of a script call: its fields in order, the records to append and the
- * lookups. Records are kept flat, (position, record) after one another, and sorted by field only
+ * lookups. Records are kept flat, (position, record, check) after one another, and sorted by field only
  * when packed: a batch of 20 touches ~300 fields, and an array per field was most of the garbage
  * a batch left behind. A field's position is kept in a table the index lends to the groups of a
  * call (a field names its band, so no two groups share one), cleared once the call is built: a
@@ -254,28 +283,29 @@ class GroupWork {
   }
 
   lookUp(band: number, hash: number, item: number): void {
-    this.lookups.push(this.position(band, hash), item, tailOf(hash));
+    this.lookups.push(this.position(band, hash), item, tailOf(hash), checkOf(hash));
   }
 
   append(band: number, hash: number, record: number): void {
-    this.appended.push(this.position(band, hash), record);
+    this.appended.push(this.position(band, hash), record, checkOf(hash));
   }
 
   /** Per field the number of records to append (uint16 BE) and the records, field after field in arrival order, as the band script takes them. */
   packAppends(): { counts: Buffer; records: Buffer } {
     if (this.appended.length === 0) return { counts: Buffer.alloc(0), records: Buffer.alloc(0) };
     const perField: number[] = new Array(this.fields.length + 1).fill(0);
-    for (let at = 0; at < this.appended.length; at += 2) perField[this.appended[at]! + 1]! += 1;
+    for (let at = 0; at < this.appended.length; at += APPEND_WORDS) perField[this.appended[at]! + 1]! += 1;
     const counts = Buffer.allocUnsafe(2 * this.fields.length);
     for (let position = 0; position < this.fields.length; position += 1) {
       counts.writeUInt16BE(perField[position + 1]!, 2 * position);
       // From here on, where the field's records start (in records).
       perField[position + 1]! += perField[position]!;
     }
-    const records = Buffer.allocUnsafe(2 * this.appended.length);
-    for (let at = 0; at < this.appended.length; at += 2) {
+    const records = Buffer.allocUnsafe((RECORD_BYTES * this.appended.length) / APPEND_WORDS);
+    for (let at = 0; at < this.appended.length; at += APPEND_WORDS) {
       const position = this.appended[at]!;
-      records.writeUInt32BE(this.appended[at + 1]!, 4 * perField[position]!);
+      records.writeUInt32BE(this.appended[at + 1]!, RECORD_BYTES * perField[position]!);
+      records[RECORD_BYTES * perField[position]! + 4] = this.appended[at + 2]!;
       perField[position]! += 1;
     }
     return { counts, records };
@@ -285,28 +315,34 @@ class GroupWork {
 /** A band script's reply: per record found, the lookup's number (uint16) and the record. */
 const FOUND_BYTES = 2 + RECORD_BYTES;
 
-/** Lookups as the band script takes them: the field's position and the item (uint16 BE each), the tail's high 8 bits (a record's first byte) and its low 2 bits. */
+/** Bytes of a lookup as the band script takes it. */
+const LOOKUP_BYTES = 7;
+
+/** Lookups as the band script takes them: the field's position and the item (uint16 BE each), the tail's high 8 bits (a record's first byte), its low 2 bits, and the check. */
 function packLookups(lookups: readonly number[]): Buffer {
   const count = lookups.length / LOOKUP_WORDS;
-  const bytes = Buffer.allocUnsafe(6 * count);
+  const bytes = Buffer.allocUnsafe(LOOKUP_BYTES * count);
   for (let index = 0; index < count; index += 1) {
+    const at = LOOKUP_BYTES * index;
     const tail = lookups[LOOKUP_WORDS * index + 2]!;
-    bytes.writeUInt16BE(lookups[LOOKUP_WORDS * index]!, 6 * index);
-    bytes.writeUInt16BE(lookups[LOOKUP_WORDS * index + 1]!, 6 * index + 2);
-    bytes[6 * index + 4] = tail >>> (TAIL_BITS - 8);
-    bytes[6 * index + 5] = tail & ((1 << (TAIL_BITS - 8)) - 1);
+    bytes.writeUInt16BE(lookups[LOOKUP_WORDS * index]!, at);
+    bytes.writeUInt16BE(lookups[LOOKUP_WORDS * index + 1]!, at + 2);
+    bytes[at + 4] = tail >>> (TAIL_BITS - 8);
+    bytes[at + 5] = tail & ((1 << (TAIL_BITS - 8)) - 1);
+    bytes[at + 6] = lookups[LOOKUP_WORDS * index + 3]!;
   }
   return bytes;
 }
 
-/** Adds to each item's handles the records its lookups found whose whole tail matches and whose bucket lies in the item's window. */
+/** Adds to each item's handles the records its lookups found whose whole tail and check (where known) match and whose bucket lies in the item's window. */
 function collectHandles(found: Buffer, lookups: readonly number[], ranges: ReadonlyArray<{ first: number; last: number }>, handles: Handles): void {
   for (let at = 0; at + FOUND_BYTES <= found.length; at += FOUND_BYTES) {
     const lookup = LOOKUP_WORDS * found.readUInt16BE(at);
     const item = lookups[lookup + 1]!;
     const tail = lookups[lookup + 2]!;
     const word = found.readUInt32BE(at + 2);
-    if (word >>> 22 !== tail) continue;
+    const check = found[at + 6]!;
+    if (word >>> 22 !== tail || (check !== lookups[lookup + 3] && check < UNKNOWN_CHECK)) continue;
     const { first, last } = ranges[item]!;
     const bucket = first + modulo(((word >>> 19) & 7) - first, BUCKET_CYCLE);
     if (bucket > last) continue;

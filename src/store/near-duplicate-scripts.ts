@@ -129,21 +129,23 @@ return entries`;
  * and last bucket of its window (1 byte each, counted from the batch's first), ARGV[5] the
  * batch's first bucket modulo 8, ARGV[6] entry size, ARGV[7] entries per chunk; ARGV[4] empty
  * when entries are read by another call (on a cluster they live in other slots). Then per band
- * group four arguments: its fields (2 bytes each); per field the number of records to append to
- * it (uint16 BE; empty: none); those records, field after field; and the lookups, 6 bytes each:
- * the field's position in the list (uint16 BE, from 0), the item (uint16 BE), and the tail
- * wanted (its high 8 bits, a record's first byte; then its low 2 bits). Then the number of
+ * group four arguments: its fields (3 bytes each); per field the number of records to append to
+ * it (uint16 BE; empty: none); those records (5 bytes each), field after field; and the lookups,
+ * 7 bytes each: the field's position in the list (uint16 BE, from 0), the item (uint16 BE), the
+ * tail wanted (its high 8 bits, a record's first byte; then its low 2 bits) and the check wanted
+ * (a record's fifth byte, where below 128: 128 and up, the check is not known, and the tail alone
+ * decides). Then the number of
  * entry hashes to append to (the last keys; 0 on a cluster, where they live in other slots), per
  * hash its ordinals and fixed parts, then all their long ids (as APPEND_AT takes them). Entries
  * are appended first, as when their own call went before: one server sends one call fewer.
  *
  * Lookups read the fields as they were before this call's appends, so a batch never finds its
- * own records; a plain search for the tail's first byte leaves C to sift ~50 records a field.
+ * own records; a plain search for the tail's first byte leaves C to sift ~25 records a field.
  * Returns two arrays: per entry hash appended to, the chunks not written; then, reading entries
  * here, for each item and entry it found (once each) the item (uint16 BE), the bucket (1 byte, as
  * in ARGV[4]) and the entry; otherwise per band group one string: for each record whose first
  * byte matched, the lookup's number (uint16 BE, from 0) and the record (the client checks the
- * rest of its tail and its bucket).
+ * rest of its tail, its check and its bucket).
  *
  * Before appending to a field, drops the records at its head that are 4 to 6 buckets older than
  * the reference (bits 3-5 of a record's second byte: its bucket modulo 8); records are appended
@@ -160,10 +162,10 @@ local long = 4 * groups + 8 + 2 * appends
 for a = 1, appends do
   notWritten[a], long = appendEntries(KEYS[#KEYS - appends + a], ARGV[1], size, per, ARGV[4 * groups + 7 + 2 * a], ARGV[4 * groups + 8 + 2 * a], long)
 end
-local function read(item, low, b2, b3, b4)
+local function read(item, low, check, b2, b3, b4, b5)
   local first, last = byte(ranges, 2 * item + 1, 2 * item + 2)
   local bucket = first + (floor(b2 / 8) - base - first) % 8
-  if floor(b2 / 64) ~= low or bucket > last then return end
+  if floor(b2 / 64) ~= low or bucket > last or (b5 ~= check and b5 < 128) then return end
   local k, n = groups + 4 * bucket + floor(b2 / 2) % 4 + 1, (b2 % 2) * 65536 + 256 * b3 + b4
   local handle = (256 * item + k) * 131072 + n
   if seen[handle] then return end
@@ -176,27 +178,27 @@ local function read(item, low, b2, b3, b4)
 end
 for k = 1, groups do
   local packedFields, counts, records, lookups = ARGV[4 * k + 4], ARGV[4 * k + 5], ARGV[4 * k + 6], ARGV[4 * k + 7]
-  local fields, count = {}, #packedFields / 2
-  for j = 1, count do fields[j] = sub(packedFields, 2 * j - 1, 2 * j) end
+  local fields, count = {}, #packedFields / 3
+  for j = 1, count do fields[j] = sub(packedFields, 3 * j - 2, 3 * j) end
   local values = {}
   if count > 0 then values = redis.call('HMGET', KEYS[k], unpack(fields)) end
   local matches, matched = {}, 0
-  for i = 1, #lookups / 6 do
-    local p1, p2, i1, i2, high, low = byte(lookups, 6 * i - 5, 6 * i)
+  for i = 1, #lookups / 7 do
+    local p1, p2, i1, i2, high, low, check = byte(lookups, 7 * i - 6, 7 * i)
     local old = values[256 * p1 + p2 + 1]
     if old then
       local wanted, at = char(high), 1
       while true do
         at = find(old, wanted, at, true)
         if not at then break end
-        if at % 4 == 1 then
-          if reading then read(256 * i1 + i2, low, byte(old, at + 1, at + 3))
+        if at % 5 == 1 then
+          if reading then read(256 * i1 + i2, low, check, byte(old, at + 1, at + 4))
           else
             matched = matched + 1
-            matches[matched] = char(floor((i - 1) / 256), (i - 1) % 256) .. sub(old, at, at + 3)
+            matches[matched] = char(floor((i - 1) / 256), (i - 1) % 256) .. sub(old, at, at + 4)
           end
         end
-        at = at + 4 - (at - 1) % 4
+        at = at + 5 - (at - 1) % 5
       end
     end
   end
@@ -204,14 +206,14 @@ for k = 1, groups do
     local writes, written, at = {}, 0, 1
     for j = 1, count do
       local c1, c2 = byte(counts, 2 * j - 1, 2 * j)
-      local appended = 4 * (256 * c1 + c2)
+      local appended = 5 * (256 * c1 + c2)
       if appended > 0 then
         local old = values[j] or ''
         local from = 1
         while reference >= 0 and from < #old do
           local age = (reference - floor(byte(old, from + 1) / 8) % 8) % 8
           if age < 4 or age > 6 then break end
-          from = from + 4
+          from = from + 5
         end
         if from > 1 then old = sub(old, from) end
         writes[written + 1] = fields[j]
@@ -228,9 +230,25 @@ end
 if reading then return {notWritten, entries} end
 return {notWritten, perGroup}`;
 
+/**
+ * KEYS[1] a band group's hash. ARGV[1] the ttl (ms) of the layout-4 hash the records come from
+ * (0: none), then pairs of a field and records migrated to it (see near-duplicate-migration.ts).
+ * Puts each field's migrated records before those it holds (they are older: records are kept
+ * in arrival order, and trimming drops them from the head), and keeps the longer ttl. Returns
+ * the number of fields written.
+ */
+const PREPEND_RECORDS = `
+local key, ttl = KEYS[1], tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
+  redis.call('HSET', key, ARGV[i], ARGV[i + 1] .. (redis.call('HGET', key, ARGV[i]) or ''))
+end
+if ttl > 0 and redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+return (#ARGV - 1) / 2`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
     heraldNdReserveChunks(key: string, ttlMs: number, chunks: number): Result<number, Context>;
+    heraldNdPrependRecords(key: string, ttlMs: number, ...fieldsAndRecords: Buffer[]): Result<number, Context>;
     heraldNdAppendEntries(key: string, ttlMs: number, entrySize: number, perChunk: number, ordinals: Buffer, entries: Buffer, ...longIds: Buffer[]): Result<number[], Context>;
     heraldNdReadEntriesBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<Buffer[], Context>;
     heraldNdFindAndAddRecordsBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<[number[][], Buffer[]], Context>;
@@ -241,6 +259,7 @@ declare module 'ioredis' {
 export function withNearDuplicateScripts<Client extends RedisClient>(redis: Client): Client {
   if (!redis.heraldNdAppendEntries) {
     redis.defineCommand('heraldNdReserveChunks', { numberOfKeys: 1, lua: RESERVE_CHUNKS });
+    redis.defineCommand('heraldNdPrependRecords', { numberOfKeys: 1, lua: PREPEND_RECORDS });
     redis.defineCommand('heraldNdAppendEntries', { numberOfKeys: 1, lua: APPEND_ENTRIES });
     redis.defineCommand('heraldNdReadEntries', { lua: READ_ENTRIES });
     redis.defineCommand('heraldNdFindAndAddRecords', { lua: FIND_AND_ADD_RECORDS });

@@ -5,7 +5,7 @@ import { keysUnder } from './keys.js';
  * memory), all under the configured prefix (`herald:` by default).
  *
  * Redis Cluster (see keys.ts): the near-duplicate index tags its keys per group of LSH bands
- * (`{nd4-g<group>}`: one key, so one script looks up and appends a batch's records) and per
+ * (`{nd5-g<group>}`: one key, so one script looks up and appends a batch's records) and per
  * entry shard (`{nd4-e<shard>}`: a shard's time buckets share a slot, so one script reads a
  * batch's candidates from it); no other key here is tagged and none shares a script or MULTI
  * with another, so stories, their profiles and the term lookups spread over every slot.
@@ -13,6 +13,8 @@ import { keysUnder } from './keys.js';
 export interface StoryKeys {
   /** Hash: near-duplicate band records of one group of LSH bands (see near-duplicate-index.ts). */
   nearDuplicateBands(group: number): string;
+  /** Hash: the same in layout 4 (4-byte records, 11-bit fields), which an upgrade migrates (see near-duplicate-migration.ts). */
+  nearDuplicateLayout4Bands(group: number): string;
   /** Hash: near-duplicate entries of one entry shard and time bucket, 64 fixed-size entries a field (see near-duplicate-index.ts). */
   nearDuplicateEntries(shard: number, bucket: number): string;
   /** String: the story an item was placed in. */
@@ -39,7 +41,8 @@ export interface StoryKeys {
 export function createStoryKeys(prefix = 'herald'): StoryKeys {
   const under = keysUnder(prefix);
   return {
-    nearDuplicateBands: (group) => under(`{nd4-g${group}}`),
+    nearDuplicateBands: (group) => under(`{nd5-g${group}}`),
+    nearDuplicateLayout4Bands: (group) => under(`{nd4-g${group}}`),
     nearDuplicateEntries: (shard, bucket) => under(`{nd4-e${shard}}`, String(bucket)),
     storyOf: (itemId) => under('story-of', itemId),
     stories: () => under('stories'),

@@ -1,10 +1,17 @@
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintItem } from '../../src/dedup/fingerprint.js';
+import { byPublication } from '../../src/dedup/group.js';
+import { itemTime } from '../../src/dedup/item-time.js';
 import { FeedStore } from '../../src/store/feeds.js';
 import { createKeys } from '../../src/store/keys.js';
 import { migrateKeyLayout } from '../../src/store/migrate-layout.js';
+import { RedisNearDuplicateIndex } from '../../src/store/near-duplicate-index.js';
 import { withStoreScripts } from '../../src/store/scripts.js';
 import { SubscriptionStore } from '../../src/store/subscriptions.js';
+import { createStoryKeys } from '../../src/store/story-keys.js';
+import { loadLabelledSet } from '../fixtures/dedup/labelled-set.js';
 import { commandCallsDuring, startRedis, type TestRedis } from '../support/redis.js';
 
 let server: TestRedis;
@@ -100,6 +107,27 @@ describe('migrateKeyLayout', () => {
     expect(await migrateKeyLayout(redis, 'cut')).toBe(1);
     expect((await new FeedStore(redis, createKeys('cut')).list()).map((feed) => feed.id)).toEqual(['f1']);
     expect(await redis.exists('cut:layout-migration')).toBe(0);
+  });
+
+  it('keeps an upgraded near-duplicate index finding, as layout 4 did, the items indexed in layout 4', async () => {
+    // Written by the layout-4 index (commit e09caa3) under the prefix old-nd: the labelled set's
+    // items at even positions (by publication) indexed, the ids it found for each at an odd one.
+    const fixture = JSON.parse(readFileSync(new URL('../fixtures/dedup/near-duplicate-layout4.json', import.meta.url), 'utf8')) as {
+      keys: Record<string, Record<string, string>>;
+      decisions: Record<string, string[]>;
+    };
+    for (const [key, fields] of Object.entries(fixture.keys)) {
+      await redis.hset(key.replace(/^old-nd:/, 'nd4up:'), ...Object.entries(fields).flatMap(([field, value]) => [Buffer.from(field, 'hex'), Buffer.from(value, 'hex')]));
+    }
+    const index = new RedisNearDuplicateIndex(redis, 'nd4up');
+    const queried = loadLabelledSet().map((entry) => entry.item).sort(byPublication).filter((_, position) => position % 2 === 1);
+    const decide = async () => Object.fromEntries(await Promise.all(queried.map(async (item) => [item.id, await index.query(fingerprintItem(item), itemTime(item), item.feedId)] as const)));
+    expect(Object.values(fixture.decisions).filter((ids) => ids.length > 0).length).toBeGreaterThan(50);
+
+    await migrateKeyLayout(redis, 'nd4up');
+    expect(await decide()).toEqual(fixture.decisions);
+    expect(await redis.exists(...[0, 1, 2, 3].map((group) => createStoryKeys('nd4up').nearDuplicateLayout4Bands(group)))).toBe(0);
+    expect(await migrateKeyLayout(redis, 'nd4up')).toBe(0);
   });
 
   it('does not scan the keyspace when nothing is left to migrate', async () => {
