@@ -16,7 +16,7 @@ import { withNearDuplicateScripts } from './near-duplicate-scripts.js';
 import { createStoryKeys, type StoryKeys } from './story-keys.js';
 
 /**
- * The near-duplicate index in Redis (layout 5), laid out for memory (~185 B per item), for few
+ * The near-duplicate index in Redis (layout 5), laid out for memory (~176 B per item), for few
  * round trips and for Redis Cluster.
  *
  * Time is cut into buckets a third of the window long (a lookup spans at most 7 of them).
@@ -39,7 +39,7 @@ import { createStoryKeys, type StoryKeys } from './story-keys.js';
  *   that is gone or does not match). 16 bands × 5 B, plus ~35 B of hash fields at 100,000
  *   items in the window (less per item as the window fills). Where Redis's time goes (a lookup
  *   copies its field into Lua, which hashes every string it makes byte by byte), smaller fields
- *   and entries read only for true hits are worth those ~45 B an item over layout 4.
+ *   and entries read only for true hits are worth those ~36 B an item over layout 4.
  *
  * Slots: each band group is one key, tagged `{nd5-g<group>}`, so on a cluster one script per
  * group looks up and appends a batch's records; the entry hashes of one shard share the tag
@@ -91,7 +91,7 @@ const MAX_ENTRIES = 1 << 17;
 /**
  * The band hash's first bits name the field: 4,096 fields a band, ~25 records each with 100,000
  * items in the window (a lookup copies a field into Lua, which hashes every string it makes byte
- * by byte: at 11 bits, ~50 records a field, that was a fifth of Redis's time).
+ * by byte, a fifth of Redis's time in a batch of layout 4, whose fields held ~50 records).
  */
 export const FIELD_BITS = 12;
 /**
