@@ -4,7 +4,7 @@ import { feedIdFor } from '../feeds/feed-id.js';
 import type { Feed, FeedOrigin, FeedState, FeedStateView } from '../feeds/item.js';
 import type { Keys } from './keys.js';
 import { batchesOf } from '../batches.js';
-import { readHashes } from './pipeline.js';
+import { readHashes, readHashFields } from './pipeline.js';
 import { withStoreScripts } from './scripts.js';
 
 /** What an admin or the config gives to add a feed; the rest is filled in. */
@@ -43,6 +43,19 @@ function storedFields(record: object): Map<string, string> {
 /** Flattens a record to HSET arguments, leaving out absent fields. */
 function toFieldValues(record: object): string[] {
   return [...storedFields(record)].flat();
+}
+
+/** The fields of a feed's hash that feedFromHash reads. */
+const FEED_FIELDS = ['url', 'name', 'section', 'intervalMinutes', 'weight', 'addedAt', 'origin'] as const;
+
+/** The hash HGETALL would give of FEED_FIELDS, from their values in order (null where absent). */
+function feedHashOf(values: ReadonlyArray<string | null>): Hash {
+  const hash: Hash = {};
+  FEED_FIELDS.forEach((field, index) => {
+    const value = values[index];
+    if (value !== null && value !== undefined) hash[field] = value;
+  });
+  return hash;
 }
 
 function feedFromHash(id: string, hash: Hash): Feed | undefined {
@@ -258,8 +271,13 @@ export class FeedStore {
 
   /** The feed records of `ids` (one script call per few hundred), without their poll states; a removed feed has none. */
   async records(ids: readonly string[]): Promise<(Feed | undefined)[]> {
-    const replies = await readHashes(this.redis, ids.map((id) => this.keys.feed(id)));
-    return ids.map((id, index) => feedFromHash(id, replies[index]!));
+    // The values of FEED_FIELDS, not HGETALL's names and values: half the strings to read for the 10,000 feeds every start lists.
+    const replies = await readHashFields(
+      this.redis,
+      ids.map((id) => this.keys.feed(id)),
+      FEED_FIELDS,
+    );
+    return ids.map((id, index) => feedFromHash(id, feedHashOf(replies[index]!)));
   }
 
   /** The poll states of `ids`, without their records. */

@@ -11,7 +11,7 @@ import { runHousekeeping } from '../../jobs/housekeeping.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
 import { ItemStore } from '../../src/store/items.js';
 import { bundleFamily, bundleKey, windowFor } from '../../src/subscriptions/bundle.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { commandCallsDuring, startRedis, type TestRedis } from '../support/redis.js';
 import { subscriptionFor, telegramChat } from '../support/subscription-fixtures.js';
 
 let server: TestRedis;
@@ -83,6 +83,17 @@ describe('SubscriptionStore', () => {
     await store.setLastWindowEnd('telegram/404', new Date());
     await store.deactivate('telegram/404', 'gone');
     expect(await store.get('telegram/404')).toBeUndefined();
+  });
+
+  it('lists each subscription, with the jobs\' own fields, as the values of its fields: no HGETALL', async () => {
+    const subs = [telegramChat(44), telegramChat(45), telegramChat(46)];
+    for (const sub of subs) await store.upsert(sub);
+    await store.deactivate(subs[0]!.id, 'chat not found');
+    await store.setLastWindowEnd(subs[1]!.id, new Date('2025-03-11T06:30:00Z'));
+    let listed: Awaited<ReturnType<SubscriptionStore['list']>> = [];
+    // Every start lists 10,000 of them: HGETALL would send each field's name along with its value.
+    expect(await commandCallsDuring(server.client(), 'hgetall', async () => (listed = await store.list()))).toBe(0);
+    expect(listed).toEqual([{ ...subs[0]!, active: false, inactiveReason: 'chat not found' }, { ...subs[1]!, lastWindowEnd: '2025-03-11T06:30:00.000Z' }, subs[2]]);
   });
 
   it('moves a group to its supergroup, keeping everything else, and leaves a pointer for deliveries in flight', async () => {
