@@ -4,7 +4,7 @@
  * work (composeAndQueue, 20 at a time like a compose worker), delivery jobs queued included.
  */
 import { composeAndQueue, type ComposeJobDeps } from '../jobs/compose.js';
-import { createRedisConnection } from '../src/queue/connection.js';
+import { createRedisConnection, openQueueConnection } from '../src/queue/connection.js';
 import { createDeliverQueue } from '../src/queue/deliver-jobs.js';
 import { BriefingStore } from '../src/store/briefings.js';
 import { FeedStore } from '../src/store/feeds.js';
@@ -46,7 +46,9 @@ const bench: Benchmark = {
     const server = await startRedis();
     const redis = createRedisConnection(server.url);
     const keys = createKeys(PREFIX);
-    const deliverQueue = createDeliverQueue(redis, PREFIX);
+    // As startWorkers opens it: on a connection of its own, so BullMQ's scripts stay off the store's.
+    const queueRedis = openQueueConnection(redis);
+    const deliverQueue = createDeliverQueue(queueRedis, PREFIX);
     const subscriptions = new SubscriptionStore(redis, keys);
     const at = new Date(Math.floor(Date.now() / 60_000) * 60_000);
     try {
@@ -85,6 +87,7 @@ const bench: Benchmark = {
       ];
     } finally {
       await deliverQueue.close();
+      queueRedis.disconnect();
       redis.disconnect();
       await server.stop();
     }

@@ -5,7 +5,7 @@
  */
 import type { Job, Worker } from 'bullmq';
 import { scheduledTime, type ComposeJobData } from '../src/queue/compose-jobs.js';
-import { fanOut, type DeliverQueue } from '../src/queue/deliver-jobs.js';
+import { queueDelivery, type DeliverQueue } from '../src/queue/deliver-jobs.js';
 import { QUEUE_NAMES } from '../src/queue/names.js';
 import { composeBundle, type ComposeDeps } from '../src/subscriptions/compose-for-subscription.js';
 import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
@@ -34,7 +34,7 @@ export async function composeAndQueue(subscriptionId: string, at: Date, deps: Co
     return { subscriptionId, status: 'skipped', detail: 'already composed' };
   }
   const stored = await composeBundle(subscription, deps, at);
-  if (stored.briefing) await fanOut(deps.deliverQueue, stored.id, [subscription]);
+  if (stored.briefing) await queueDelivery(deps.deliverQueue, stored.id, subscription.id);
   await deps.subscriptions.setLastWindowEnd(subscription.id, at);
   return { subscriptionId, status: stored.briefing ? 'queued' : 'empty', briefingId: stored.id };
 }

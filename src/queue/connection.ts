@@ -79,9 +79,9 @@ export interface RedisConnectionOptions {
  * An ioredis connection usable by BullMQ and by the store. BullMQ requires
  * `maxRetriesPerRequest: null` (its blocking commands must wait through reconnects); a worker
  * must outlive a Redis restart, so reconnection never stops. `herald start` opens one such
- * connection per process (BullMQ's blocking duplicates defer to it, see isPartOfOutage), so
- * an outage is logged once per process: when the first attempt to reach Redis again fails,
- * and when it is back, with how long it was gone.
+ * connection per process (BullMQ's own, openQueueConnection, and its blocking duplicates defer
+ * to it, see isPartOfOutage), so an outage is logged once per process: when the first attempt
+ * to reach Redis again fails, and when it is back, with how long it was gone.
  */
 export function createRedisConnection(url: string, options?: RedisConnectionOptions): Redis;
 export function createRedisConnection(endpoint: RedisEndpoint, options?: RedisConnectionOptions): RedisClient;
@@ -111,6 +111,19 @@ export function createRedisConnection(endpoint: RedisEndpoint | string, options:
     outage = undefined;
   });
   return redis;
+}
+
+/**
+ * The connection for BullMQ's queues and workers beside `redis`, the store's: a duplicate of it.
+ * BullMQ defines its Lua scripts (about 50) on the client it is given, and ioredis copies every
+ * script defined on a client into each pipeline() and multi() it makes: on the store's client
+ * that copying was most of a compose's CPU. Its outages are `redis`'s to log (see isPartOfOutage).
+ */
+export function openQueueConnection(redis: RedisClient): RedisClient {
+  const queues = redis.duplicate();
+  // Without an 'error' listener ioredis prints every failed attempt itself.
+  queues.on('error', () => undefined);
+  return queues;
 }
 
 /** Socket-level failures: the client that met one reconnects by itself (retryStrategy never gives up). */

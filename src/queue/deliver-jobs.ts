@@ -53,17 +53,24 @@ export function deliveryJobId(briefingId: string, subscriptionId: string): strin
  */
 const FAN_OUT_CHUNK = 500;
 
+/** The delivery job of a briefing to one subscription. */
+function deliveryJob(briefingId: string, subscriptionId: string) {
+  return { name: DELIVER_JOB_NAME, data: { briefingId, subscriptionId }, opts: { ...DELIVER_JOB_OPTIONS, jobId: deliveryJobId(briefingId, subscriptionId) } };
+}
+
 /** Adds one delivery job per subscription for a briefing, a chunk per round trip. */
 export async function fanOut(queue: DeliverQueue, briefingId: string, subscriptions: Pick<Subscription, 'id'>[]): Promise<void> {
-  for (const chunk of batchesOf(subscriptions, FAN_OUT_CHUNK)) {
-    await queue.addBulk(
-      chunk.map((subscription) => ({
-        name: DELIVER_JOB_NAME,
-        data: { briefingId, subscriptionId: subscription.id },
-        opts: { ...DELIVER_JOB_OPTIONS, jobId: deliveryJobId(briefingId, subscription.id) },
-      })),
-    );
-  }
+  for (const chunk of batchesOf(subscriptions, FAN_OUT_CHUNK)) await queue.addBulk(chunk.map((subscription) => deliveryJob(briefingId, subscription.id)));
+}
+
+/**
+ * Adds the delivery job of a briefing to one subscription (a compose's). An add and not a
+ * fanOut of one: BullMQ's bulk add goes through a pipeline, and ioredis copies every script
+ * defined on the client (BullMQ's 64) into each pipeline it makes, most of such an add's CPU.
+ */
+export async function queueDelivery(queue: DeliverQueue, briefingId: string, subscriptionId: string): Promise<void> {
+  const job = deliveryJob(briefingId, subscriptionId);
+  await queue.add(job.name, job.data, job.opts);
 }
 
 /**

@@ -18,9 +18,10 @@ import { llmSummaryHooks } from './llm-summaries.js';
 import { pollHooks } from './poll-hooks.js';
 import type { StartWorkersOptions, Stores, WorkerQueues } from './workers.js';
 
-/** Starts the four job workers on the stores and queues startWorkers opened. */
-export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient, queues: WorkerQueues, stores: Stores): (Worker | PollWorker)[] {
+/** Starts the four job workers on the stores and queues startWorkers opened, and on its two connections (see openQueueConnection). */
+export function startJobWorkers(options: StartWorkersOptions, connections: { store: RedisClient; queues: RedisClient }, queues: WorkerQueues, stores: Stores): (Worker | PollWorker)[] {
   const { config, logger, metrics } = options;
+  const redis = connections.store;
   const prefix = config.redis.prefix;
   const breakingDeps = { redis, keys: stores.keys, subscriptions: stores.subscriptions, briefings: stores.briefings, deliverQueue: queues.deliver, render: config.briefing, maxItemAgeHours: config.briefing.maxItemAgeHours };
   const { placeItems, onCopies } = pollHooks(new RedisStoryEngine(redis, prefix), breakingDeps, logger, metrics);
@@ -33,7 +34,7 @@ export function startJobWorkers(options: StartWorkersOptions, redis: RedisClient
   const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), summaries, deliverQueue: queues.deliver };
   const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger, ...(metrics ? { metrics } : {}) };
   const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose, placeItems, alertLeftPending: (now: Date) => alertLeftPending(breakingDeps, now) };
-  const common = { connection: redis, prefix, logger };
+  const common = { connection: connections.queues, prefix, logger };
   const workers: Worker[] = [
     startComposeWorker(composeDeps, common),
     startDeliverWorker(deliverDeps, { ...common, ...(options.deliverConcurrency !== undefined ? { concurrency: options.deliverConcurrency } : {}) }),

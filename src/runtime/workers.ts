@@ -14,7 +14,7 @@ import type { FetchOptions } from '../feeds/fetch.js';
 import type { Logger } from '../log.js';
 import type { HeraldMetrics } from '../observability/metrics.js';
 import { createComposeQueue, type ComposeQueue } from '../queue/compose-jobs.js';
-import { createRedisConnection } from '../queue/connection.js';
+import { createRedisConnection, openQueueConnection } from '../queue/connection.js';
 import { countFeeds, summarizeActive, type ActiveSubscriptions, type FeedCounts } from './startup-summary.js';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-jobs.js';
 import { createPollQueue, type PollQueue } from '../queue/poll-jobs.js';
@@ -132,10 +132,11 @@ interface BackgroundWriting {
  * Feeds and housekeeping scheduled, subscription schedulers compared with the subscriptions.
  * Those to write are written before this returns, unless there are more than FOREGROUND_WRITES
  * and `background` is given: then they are written once `background.begins` settles (the
- * workers started), with progress logged, until `background.signal` aborts.
+ * workers started), with progress logged, until `background.signal` aborts. `queueRedis` is
+ * the queues' connection, on which the old poll-feed queue is retired.
  */
-async function startSchedulers(config: HeraldConfig, redis: RedisClient, queues: WorkerQueues, stores: Stores, logger: Logger, background: BackgroundWriting | undefined): Promise<SchedulerStart> {
-  if (await retireFeedSchedulers(redis, config.redis.prefix)) logger.info('removed the per-feed poll job schedulers: feeds are polled from the poll schedule now');
+async function startSchedulers(config: HeraldConfig, queueRedis: RedisClient, queues: WorkerQueues, stores: Stores, logger: Logger, background: BackgroundWriting | undefined): Promise<SchedulerStart> {
+  if (await retireFeedSchedulers(queueRedis, config.redis.prefix)) logger.info('removed the per-feed poll job schedulers: feeds are polled from the poll schedule now');
   const feedSync = await syncConfigFeeds(config, stores.feeds);
   logFeedSync(feedSync, logger);
   await scheduleFeeds(feedSync.catalogue, queues.poll);
@@ -203,11 +204,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     briefings: new BriefingStore(redis, keys),
     deliveries: new DeliveryStore(redis, keys),
   };
+  // The poll schedule is Herald's own (its scripts stay on the store's client); BullMQ's queues and workers get their own.
+  const queueRedis = openQueueConnection(redis);
   const queues: WorkerQueues = {
     poll: createPollQueue(redis, prefix),
-    compose: createComposeQueue(redis, prefix),
-    deliver: createDeliverQueue(redis, prefix),
-    housekeeping: createHousekeepingQueue(redis, prefix),
+    compose: createComposeQueue(queueRedis, prefix),
+    deliver: createDeliverQueue(queueRedis, prefix),
+    housekeeping: createHousekeepingQueue(queueRedis, prefix),
   };
   // Redis outages are logged once by the connection; BullMQ would print every socket error of each queue.
   const jobQueues: Queue[] = [queues.compose, queues.deliver, queues.housekeeping];
@@ -218,9 +221,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   let workersStarted = () => {};
   const begins = new Promise<void>((resolve) => (workersStarted = resolve));
   const schedulerStart = options.roles.scheduler
-    ? await startSchedulers(config, redis, queues, stores, logger, options.subscriptionSchedulersInBackground ? { signal: stopWriting.signal, begins } : undefined)
+    ? await startSchedulers(config, queueRedis, queues, stores, logger, options.subscriptionSchedulersInBackground ? { signal: stopWriting.signal, begins } : undefined)
     : undefined;
-  const workers = jobWorkers ? (await jobWorkers).startJobWorkers(options, redis, queues, stores) : [];
+  const workers = jobWorkers ? (await jobWorkers).startJobWorkers(options, { store: redis, queues: queueRedis }, queues, stores) : [];
   workersStarted();
   return {
     queues,
@@ -232,6 +235,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       await schedulerStart?.done.catch(() => undefined);
       await closeWorkers(workers, options.shutdownGraceMs ?? 25_000);
       await Promise.all(jobQueues.map((queue) => queue.close()));
+      await queueRedis.quit();
       if (ownsConnection) await redis.quit();
     },
   };

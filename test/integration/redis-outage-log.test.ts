@@ -70,8 +70,8 @@ async function startHerald(senders: (connection: Redis) => Senders): Promise<{ l
   const connection = createRedisConnection(server.url, { name: 'herald', logger });
   const workers = await startWorkers({ config: parseConfig({}), connection, senders: senders(connection), logger, roles: { worker: true, scheduler: true } });
   running = { workers, connection };
-  // The three BullMQ workers (compose, deliver, housekeeping) each hold a blocking connection of their own beside the shared one.
-  await expect.poll(connectedClients, { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
+  // The store's connection, BullMQ's beside it, and a blocking one for each of the three BullMQ workers (compose, deliver, housekeeping); and the probe.
+  await expect.poll(connectedClients, { timeout: 30_000 }).toBeGreaterThanOrEqual(6);
   return { lines, connection, workers };
 }
 

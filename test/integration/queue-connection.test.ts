@@ -1,0 +1,39 @@
+/**
+ * BullMQ's queues and workers run on a connection of their own (openQueueConnection): the Lua
+ * scripts BullMQ defines stay off the store's client, whose every pipeline() and multi() copies
+ * the scripts defined on it; shutdown closes that connection with the rest.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { ConsoleSender } from '../../src/platforms/console/sender.js';
+import { createRedisConnection } from '../../src/queue/connection.js';
+import { startWorkers } from '../../src/runtime/workers.js';
+import { memoryLogger } from '../support/memory-logger.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+let server: TestRedis;
+
+beforeAll(async () => {
+  server = await startRedis();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+it("keeps BullMQ's scripts off the store's connection, and closes the queues' own at shutdown", { timeout: 30_000 }, async () => {
+  const probe = server.client();
+  const connection = createRedisConnection(server.url, { name: 'herald' });
+  const workers = await startWorkers({ config: parseConfig({}), connection, senders: { console: new ConsoleSender() }, logger: memoryLogger().logger, roles: { worker: true, scheduler: true } });
+  try {
+    // BullMQ defines its scripts once its connection is ready.
+    await Promise.all(workers.jobQueues.map((queue) => queue.waitUntilReady()));
+    // Herald's own scripts are all named herald…; BullMQ's are `name:version`.
+    expect(Object.keys(connection.scriptsSet).filter((name) => !name.startsWith('herald'))).toEqual([]);
+  } finally {
+    await workers.close();
+    await connection.quit();
+  }
+  // Herald's connections are all closed: the probe's is the only one left.
+  await expect.poll(async () => ((await probe.client('LIST')) as string).trim().split('\n').length, { timeout: 10_000 }).toBe(1);
+  probe.disconnect();
+});
