@@ -37,32 +37,32 @@ function migratedRecords(field: number, records: Buffer, into: Map<number, Buffe
   }
 }
 
-/** Moves one band group's layout-4 hash, if there is one; returns whether there was. */
+/**
+ * Moves one band group's layout-4 hash, if there is one; returns whether there was. The hash is
+ * taken (read and deleted) in one step, so two starts never both move it; one that stops
+ * before putting the records back loses them (missed matches within the window, never a wrong one).
+ */
 async function migrateGroup(redis: RedisClient, from: string, to: string): Promise<boolean> {
-  const ttl = await redis.pttl(from);
-  if (ttl === -2) return false;
-  // HSCAN, not HGETALL: ioredis makes HGETALL's reply an object, keyed by each field read as UTF-8, which a binary field does not survive.
+  const scripts = withNearDuplicateScripts(redis);
+  // Buffers: a field's two bytes are binary, which a reply read as UTF-8 does not keep.
+  const taken = await scripts.heraldNdTakeHashBuffer(from);
+  if (taken === null) return false;
+  const [ttl, flat] = taken;
   const byField = new Map<number, Buffer[]>();
-  let cursor = '0';
-  do {
-    const [next, flat] = await redis.hscanBuffer(from, cursor, 'COUNT', 1000);
-    cursor = String(next);
-    for (let at = 0; at + 1 < flat.length; at += 2) migratedRecords(flat[at]!.readUInt16BE(0), flat[at + 1]!, byField);
-  } while (cursor !== '0');
+  for (let at = 0; at + 1 < flat.length; at += 2) migratedRecords(flat[at]!.readUInt16BE(0), flat[at + 1]!, byField);
   const args = [...byField].flatMap(([field, records]) => {
     const name = Buffer.alloc(FIELD_BYTES);
     name.writeUIntBE(field, 0, FIELD_BYTES);
     return [name, Buffer.concat(records)];
   });
-  await withNearDuplicateScripts(redis).heraldNdPrependRecords(to, Math.max(0, ttl), ...args);
-  await redis.del(from);
+  await scripts.heraldNdPrependRecords(to, Math.max(0, ttl), ...args);
   return true;
 }
 
 /**
  * Moves every band group's layout-4 records into today's hash of the group, before those it
- * holds, and deletes the layout-4 hash. Runs at every start (one read per group while there is
- * nothing to move). An older Herald still running (a rolling upgrade) writes layout-4 records
+ * holds, and deletes the layout-4 hash. Runs at every start (one script call per group while
+ * there is nothing to move). An older Herald still running (a rolling upgrade) writes layout-4 records
  * again after this: the next start moves them; until then a newer Herald does not find those
  * items (a missed match, never a wrong one), nor an older one what a newer indexed. Returns the
  * number of groups moved.

@@ -245,10 +245,25 @@ end
 if ttl > 0 and redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
 return (#ARGV - 1) / 2`;
 
+/**
+ * KEYS[1] a band group's hash of layout 4. Takes it in one step: returns its ttl (ms; -1: none)
+ * and its fields and values (flat), and deletes it; nothing when there is none. So of two
+ * starts migrating at once only one moves the records (both would put them in twice), and a
+ * record an older Herald appends meanwhile is either taken or left for the next start, never
+ * deleted unmoved.
+ */
+const TAKE_HASH = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -2 then return false end
+local flat = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return {ttl, flat}`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext> {
     heraldNdReserveChunks(key: string, ttlMs: number, chunks: number): Result<number, Context>;
     heraldNdPrependRecords(key: string, ttlMs: number, ...fieldsAndRecords: Buffer[]): Result<number, Context>;
+    heraldNdTakeHashBuffer(key: string): Result<[number, Buffer[]] | null, Context>;
     heraldNdAppendEntries(key: string, ttlMs: number, entrySize: number, perChunk: number, ordinals: Buffer, entries: Buffer, ...longIds: Buffer[]): Result<number[], Context>;
     heraldNdReadEntriesBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<Buffer[], Context>;
     heraldNdFindAndAddRecordsBuffer(numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<[number[][], Buffer[]], Context>;
@@ -260,6 +275,7 @@ export function withNearDuplicateScripts<Client extends RedisClient>(redis: Clie
   if (!redis.heraldNdAppendEntries) {
     redis.defineCommand('heraldNdReserveChunks', { numberOfKeys: 1, lua: RESERVE_CHUNKS });
     redis.defineCommand('heraldNdPrependRecords', { numberOfKeys: 1, lua: PREPEND_RECORDS });
+    redis.defineCommand('heraldNdTakeHash', { numberOfKeys: 1, lua: TAKE_HASH });
     redis.defineCommand('heraldNdAppendEntries', { numberOfKeys: 1, lua: APPEND_ENTRIES });
     redis.defineCommand('heraldNdReadEntries', { lua: READ_ENTRIES });
     redis.defineCommand('heraldNdFindAndAddRecords', { lua: FIND_AND_ADD_RECORDS });

@@ -26,6 +26,37 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/**
+ * The near-duplicate index the layout-4 index wrote (commit e09caa3) under the prefix old-nd,
+ * stored under `prefix`: the labelled set's items at even positions (by publication) indexed;
+ * and the ids it found for each at an odd one.
+ */
+async function storeLayout4Index(prefix: string): Promise<Record<string, string[]>> {
+  const fixture = JSON.parse(readFileSync(new URL('../fixtures/dedup/near-duplicate-layout4.json', import.meta.url), 'utf8')) as {
+    keys: Record<string, Record<string, string>>;
+    decisions: Record<string, string[]>;
+  };
+  for (const [key, fields] of Object.entries(fixture.keys)) {
+    await redis.hset(key.replace(/^old-nd:/, `${prefix}:`), ...Object.entries(fields).flatMap(([field, value]) => [Buffer.from(field, 'hex'), Buffer.from(value, 'hex')]));
+  }
+  return fixture.decisions;
+}
+
+/** Every field and value of today's band groups under `prefix` (hex), sorted. */
+async function bandRecords(prefix: string): Promise<string[]> {
+  const keys = createStoryKeys(prefix);
+  const records: string[] = [];
+  for (const group of [0, 1, 2, 3]) {
+    let cursor = '0';
+    do {
+      const [next, flat] = await redis.hscanBuffer(keys.nearDuplicateBands(group), cursor, 'COUNT', 1000);
+      cursor = String(next);
+      for (let at = 0; at + 1 < flat.length; at += 2) records.push(`${group}:${flat[at]!.toString('hex')}=${flat[at + 1]!.toString('hex')}`);
+    } while (cursor !== '0');
+  }
+  return records.sort();
+}
+
 describe('migrateKeyLayout', () => {
   it('moves the feeds and subscriptions an older Herald stored to the cluster-ready keys, once', async () => {
     // Keys as Herald wrote them before hash tags (one feed, its state and URLs; one subscription).
@@ -110,24 +141,25 @@ describe('migrateKeyLayout', () => {
   });
 
   it('keeps an upgraded near-duplicate index finding, as layout 4 did, the items indexed in layout 4', async () => {
-    // Written by the layout-4 index (commit e09caa3) under the prefix old-nd: the labelled set's
-    // items at even positions (by publication) indexed, the ids it found for each at an odd one.
-    const fixture = JSON.parse(readFileSync(new URL('../fixtures/dedup/near-duplicate-layout4.json', import.meta.url), 'utf8')) as {
-      keys: Record<string, Record<string, string>>;
-      decisions: Record<string, string[]>;
-    };
-    for (const [key, fields] of Object.entries(fixture.keys)) {
-      await redis.hset(key.replace(/^old-nd:/, 'nd4up:'), ...Object.entries(fields).flatMap(([field, value]) => [Buffer.from(field, 'hex'), Buffer.from(value, 'hex')]));
-    }
+    const decisions = await storeLayout4Index('nd4up');
     const index = new RedisNearDuplicateIndex(redis, 'nd4up');
     const queried = loadLabelledSet().map((entry) => entry.item).sort(byPublication).filter((_, position) => position % 2 === 1);
     const decide = async () => Object.fromEntries(await Promise.all(queried.map(async (item) => [item.id, await index.query(fingerprintItem(item), itemTime(item), item.feedId)] as const)));
-    expect(Object.values(fixture.decisions).filter((ids) => ids.length > 0).length).toBeGreaterThan(50);
+    expect(Object.values(decisions).filter((ids) => ids.length > 0).length).toBeGreaterThan(50);
 
     await migrateKeyLayout(redis, 'nd4up');
-    expect(await decide()).toEqual(fixture.decisions);
+    expect(await decide()).toEqual(decisions);
     expect(await redis.exists(...[0, 1, 2, 3].map((group) => createStoryKeys('nd4up').nearDuplicateLayout4Bands(group)))).toBe(0);
     expect(await migrateKeyLayout(redis, 'nd4up')).toBe(0);
+  });
+
+  it("moves the near-duplicate index's layout-4 records once when two starts migrate at once", async () => {
+    await storeLayout4Index('nd4once');
+    await migrateKeyLayout(redis, 'nd4once');
+    await storeLayout4Index('nd4twice');
+    // On one connection the two starts' calls interleave as they were sent, the same on every run.
+    await Promise.all([migrateKeyLayout(redis, 'nd4twice'), migrateKeyLayout(redis, 'nd4twice')]);
+    expect(await bandRecords('nd4twice')).toEqual(await bandRecords('nd4once'));
   });
 
   it('does not scan the keyspace when nothing is left to migrate', async () => {
