@@ -64,7 +64,7 @@ export async function fanOut(queue: DeliverQueue, briefingId: string, subscripti
 }
 
 /**
- * Adds the delivery job of a briefing to one subscription (a compose's). An add and not a
+ * Adds the delivery job of a briefing to one subscription (a compose's, a breaking alert's). An add and not a
  * fanOut of one: BullMQ's bulk add goes through a pipeline, and ioredis copies every script
  * defined on the client (BullMQ's 64) into each pipeline it makes, most of such an add's CPU.
  */

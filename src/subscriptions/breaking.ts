@@ -3,7 +3,7 @@ import type { RedisClient } from '../store/client.js';
 import { composeBriefing } from '../briefing/compose.js';
 import type { Briefing } from '../briefing/model.js';
 import { storySources, type Story } from '../dedup/story.js';
-import { deliveryJobId, fanOut, type DeliverQueue } from '../queue/deliver-jobs.js';
+import { deliveryJobId, queueDelivery, type DeliverQueue } from '../queue/deliver-jobs.js';
 import type { RenderOptions } from '../render/index.js';
 import type { BriefingStore } from '../store/briefings.js';
 import { isPlaceholderStory } from '../summarize/placeholder.js';
@@ -81,7 +81,7 @@ const HOUR_MS = 3_600_000;
 /**
  * An alert is claimed pending and settled once fanned out, in seconds. One still pending after
  * this was left by a worker that died or failed in between, and is taken over; taking over one
- * still under way sends nothing twice either (it fans out the same briefing id: see fanOut).
+ * still under way sends nothing twice either (it queues the same delivery job id: see deliveryJobId).
  */
 const ALERT_PENDING_GRACE_MS = 5 * 60_000;
 
@@ -129,7 +129,7 @@ async function sendAlerts(storyIds: string[], deps: BreakingDeps, now: Date): Pr
       if (!queued) {
         const window = { from: new Date(story.items[0]!.publishedAt), to: new Date(story.updatedAt) };
         await deps.briefings.getOrCompose(id, async () => storedBriefing(id, breakingBriefing(story, subscription, now), window, deps.render));
-        await fanOut(deps.deliverQueue, id, [subscription]);
+        await queueDelivery(deps.deliverQueue, id, subscription.id);
         alerts += 1;
       }
       await redis.heraldSettleMarker(marker, id, ttl);

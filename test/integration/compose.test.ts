@@ -299,16 +299,19 @@ describe('breaking news', () => {
     const MINUTE = 60_000;
     const breakingDeps = (deliverQueue = queue) => ({ redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue, render: { linkPreviews: false, discordStyle: 'content' } as const, maxItemAgeHours: 24 });
     type Fails = (jobs: Parameters<DeliverQueue['addBulk']>[0]) => 'before' | 'after' | undefined;
-    /** The deliver queue, whose fan-outs fail where `fails` says: before adding their jobs, or after (the answer lost). */
+    /** The deliver queue, whose adds fail where `fails` says: before adding their jobs, or after (the answer lost). */
     const failing = (fails: Fails): DeliverQueue =>
       new Proxy(queue, {
         get(target, property) {
           const value: unknown = Reflect.get(target, property, target);
-          if (property !== 'addBulk') return typeof value === 'function' ? value.bind(target) : value;
-          return async (...args: Parameters<DeliverQueue['addBulk']>) => {
-            const when = fails(args[0]);
-            const added = when === 'before' ? [] : await target.addBulk(...args);
-            if (when !== undefined) throw new Error(`injected failure ${when} adding`);
+          // An alert queues its delivery with add (queueDelivery).
+          if (property !== 'add') return typeof value === 'function' ? value.bind(target) : value;
+          return async (...args: Parameters<DeliverQueue['add']>) => {
+            const [name, data, opts] = args;
+            const when = fails([{ name, data, ...(opts ? { opts } : {}) }]);
+            if (when === 'before') throw new Error('injected failure before adding');
+            const added = await target.add(...args);
+            if (when === 'after') throw new Error('injected failure after adding');
             return added;
           };
         },
