@@ -196,7 +196,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   // Awaited below; a failed start before that must not leave it an unhandled rejection.
   jobWorkers?.catch(() => undefined);
   const migrated = await migrateKeyLayout(redis, prefix);
-  if (migrated > 0) logger.info(`moved ${migrated} feed and subscription keys to the Redis Cluster-ready layout`);
+  if (migrated > 0) logger.info(`moved ${migrated} keys of an older Herald's layout to today's (feeds, subscriptions, near-duplicate band groups)`);
   const stores: Stores = {
     keys,
     feeds: new FeedStore(redis, keys),
