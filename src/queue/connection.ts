@@ -3,6 +3,9 @@ import { ioredis } from './ioredis.js';
 import type { Logger } from '../log.js';
 import type { RedisClient } from '../store/client.js';
 
+/** Closes of the queues' connection in a row, the store's being up, that make a failure its own (see openQueueConnection). */
+const OWN_FAILURES_LOGGED = 3;
+
 /** Longest pause between two reconnection attempts. */
 const MAX_RECONNECT_DELAY_MS = 5_000;
 
@@ -117,12 +120,29 @@ export function createRedisConnection(endpoint: RedisEndpoint | string, options:
  * The connection for BullMQ's queues and workers beside `redis`, the store's: a duplicate of it.
  * BullMQ defines its Lua scripts (about 50) on the client it is given, and ioredis copies every
  * script defined on a client into each pipeline() and multi() it makes: on the store's client
- * that copying was most of a compose's CPU. Its outages are `redis`'s to log (see isPartOfOutage).
+ * that copying was most of a compose's CPU. Its outages are `redis`'s to log (see
+ * isPartOfOutage); a failure of its own, `redis` being up (Redis refusing one more client at
+ * maxclients, say, which it tells by closing the socket), is logged once until it is ready.
  */
-export function openQueueConnection(redis: RedisClient): RedisClient {
+export function openQueueConnection(redis: RedisClient, logger?: Logger): RedisClient {
   const queues = redis.duplicate();
-  // Without an 'error' listener ioredis prints every failed attempt itself.
-  queues.on('error', () => undefined);
+  let lastError: Error | undefined;
+  let closes = 0;
+  let logged = false;
+  // An 'error' listener also keeps ioredis from printing every failed attempt itself.
+  queues.on('error', (error: Error) => (lastError = error));
+  // Counted by closes, as ioredis does not report every failed attempt as an error: one or two
+  // with `redis` up are most often the end of an outage `redis` got over first.
+  queues.on('close', () => {
+    if (redis.status !== 'ready' || logged || ++closes < OWN_FAILURES_LOGGED) return;
+    logged = true;
+    logger?.error({ err: lastError, connection: 'queues' }, "Redis keeps closing the job queues' connection while Herald's other one works (maxclients reached?); retrying until it is back");
+  });
+  queues.on('ready', () => {
+    if (logged) logger?.info({ connection: 'queues' }, "the job queues' Redis connection is back");
+    closes = 0;
+    logged = false;
+  });
   return queues;
 }
 

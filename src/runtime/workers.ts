@@ -205,7 +205,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     deliveries: new DeliveryStore(redis, keys),
   };
   // The poll schedule is Herald's own (its scripts stay on the store's client); BullMQ's queues and workers get their own.
-  const queueRedis = openQueueConnection(redis);
+  const queueRedis = openQueueConnection(redis, logger);
   const queues: WorkerQueues = {
     poll: createPollQueue(redis, prefix),
     compose: createComposeQueue(queueRedis, prefix),
