@@ -109,7 +109,7 @@ const TAIL_SHIFT = 32 - 11 - TAIL_BITS;
 const CHECK_BITS = 7;
 export const UNKNOWN_CHECK = 0x80;
 /** Bands share a key four by four (band modulo 4): fewer, larger script calls per batch. */
-const BAND_GROUPS = 4;
+export const BAND_GROUPS = 4;
 export const RECORD_BYTES = 5;
 /** A field as the band script names it: the band (5 bits), then the band hash's first 12 bits. */
 export const FIELD_BYTES = 3;

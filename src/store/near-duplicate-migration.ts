@@ -1,5 +1,5 @@
 import type { RedisClient } from './client.js';
-import { FIELD_BITS, FIELD_BYTES, fieldOf, RECORD_BYTES, UNKNOWN_CHECK } from './near-duplicate-index.js';
+import { BAND_GROUPS, FIELD_BITS, FIELD_BYTES, fieldOf, RECORD_BYTES, UNKNOWN_CHECK } from './near-duplicate-index.js';
 import { withNearDuplicateScripts } from './near-duplicate-scripts.js';
 import { createStoryKeys } from './story-keys.js';
 
@@ -16,8 +16,7 @@ import { createStoryKeys } from './story-keys.js';
  * layout and their keys (`{nd4-e…}`): the records point at them as they did.
  */
 
-/** Band groups (as near-duplicate-index.ts keeps them), and layout 4's field bits. */
-const BAND_GROUPS = 4;
+/** Layout 4's field bits and record size. */
 const LAYOUT4_FIELD_BITS = 11;
 const LAYOUT4_RECORD_BYTES = 4;
 
