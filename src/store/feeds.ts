@@ -45,12 +45,15 @@ function toFieldValues(record: object): string[] {
   return [...storedFields(record)].flat();
 }
 
-/** The fields of a feed's hash that feedFromHash reads. */
+/** The fields of a feed's hash that feedFromHash reads (its FeedHash type lets it read no other). */
 const FEED_FIELDS = ['url', 'name', 'section', 'intervalMinutes', 'weight', 'addedAt', 'origin'] as const;
 
+/** A feed's hash as feedFromHash reads it: a field it read beside FEED_FIELDS would not compile, rather than be missing from records(). */
+type FeedHash = Partial<Record<(typeof FEED_FIELDS)[number], string>>;
+
 /** The hash HGETALL would give of FEED_FIELDS, from their values in order (null where absent). */
-function feedHashOf(values: ReadonlyArray<string | null>): Hash {
-  const hash: Hash = {};
+function feedHashOf(values: ReadonlyArray<string | null>): FeedHash {
+  const hash: FeedHash = {};
   FEED_FIELDS.forEach((field, index) => {
     const value = values[index];
     if (value !== null && value !== undefined) hash[field] = value;
@@ -58,7 +61,7 @@ function feedHashOf(values: ReadonlyArray<string | null>): Hash {
   return hash;
 }
 
-function feedFromHash(id: string, hash: Hash): Feed | undefined {
+function feedFromHash(id: string, hash: FeedHash): Feed | undefined {
   if (hash.url === undefined) return undefined;
   return {
     id,
