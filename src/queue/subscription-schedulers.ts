@@ -90,11 +90,15 @@ const RECORD_FIELDS = ['name', 'pattern', 'tz', 'data', 'opts'] as const;
 /** RECORD_FIELDS of one scheduler, in order (null where absent). */
 type SchedulerRecord = Array<string | null>;
 
-/** The records of the given schedulers, a few hundred per script call. */
-async function schedulerRecords(queue: ComposeQueue, ids: string[]): Promise<Map<string, SchedulerRecord>> {
+/**
+ * The records of the given schedulers, a few hundred per script call. The script is Herald's, so
+ * it runs on the store's connection `store`: defined on the queue's, it would be copied into
+ * every pipeline BullMQ makes there (see openQueueConnection).
+ */
+async function schedulerRecords(queue: ComposeQueue, store: RedisClient, ids: string[]): Promise<Map<string, SchedulerRecord>> {
   // One slot: every key of a queue carries its {prefix} hash tag, so one script reads many on a cluster too.
   const replies = await readHashFields(
-    redisOf(queue),
+    store,
     ids.map((id) => `${schedulerIndex(queue)}:${id}`),
     RECORD_FIELDS,
   );
@@ -142,9 +146,9 @@ export interface SchedulerPlan {
  * Compares the compose schedulers with the subscriptions, reading the schedulers once: a
  * scheduler is right when it has the entry's pattern, zone and job template and its next run
  * is still to come. Those already right are kept with their planned job: rewriting 10,000 of
- * them made every start take seconds.
+ * them made every start take seconds. `store` is the store's connection (see schedulerRecords).
  */
-export async function planSubscriptionSchedulers(queue: ComposeQueue, subscriptions: readonly Subscription[]): Promise<SchedulerPlan> {
+export async function planSubscriptionSchedulers(queue: ComposeQueue, store: RedisClient, subscriptions: readonly Subscription[]): Promise<SchedulerPlan> {
   const wanted = new Map<string, SchedulerWrite>();
   for (const subscription of subscriptions) {
     if (!subscription.active) continue;
@@ -153,6 +157,7 @@ export async function planSubscriptionSchedulers(queue: ComposeQueue, subscripti
   const existing = await composeSchedulers(queue);
   const records = await schedulerRecords(
     queue,
+    store,
     [...existing.keys()].filter((id) => wanted.has(id)),
   );
   const optionsMatch = composeOptionsCheck();
@@ -207,8 +212,8 @@ export async function applySchedulerPlan(queue: ComposeQueue, plan: SchedulerPla
 }
 
 /** Makes the compose schedulers match the subscriptions: planSubscriptionSchedulers, then applySchedulerPlan. */
-export async function syncSubscriptionSchedulers(queue: ComposeQueue, subscriptions: readonly Subscription[]): Promise<SchedulerSyncResult> {
-  return applySchedulerPlan(queue, await planSubscriptionSchedulers(queue, subscriptions));
+export async function syncSubscriptionSchedulers(queue: ComposeQueue, store: RedisClient, subscriptions: readonly Subscription[]): Promise<SchedulerSyncResult> {
+  return applySchedulerPlan(queue, await planSubscriptionSchedulers(queue, store, subscriptions));
 }
 
 /**

@@ -10,16 +10,15 @@ import { startHousekeepingWorker } from '../../jobs/housekeeping.js';
 import { createPollFeedDeps } from '../../jobs/poll-feed.js';
 import { startPollWorker, type PollWorker } from '../../jobs/poll-worker.js';
 import { observeWorker } from '../observability/worker-metrics.js';
-import type { RedisClient } from '../store/client.js';
 import { RedisStoryEngine } from '../store/story-engine.js';
 import { alertLeftPending } from '../subscriptions/breaking.js';
 import { ComposeCache } from '../subscriptions/compose-cache.js';
 import { llmSummaryHooks } from './llm-summaries.js';
 import { pollHooks } from './poll-hooks.js';
-import type { StartWorkersOptions, Stores, WorkerQueues } from './workers.js';
+import type { Connections, StartWorkersOptions, Stores, WorkerQueues } from './workers.js';
 
 /** Starts the four job workers on the stores and queues startWorkers opened, and on its two connections (see openQueueConnection). */
-export function startJobWorkers(options: StartWorkersOptions, connections: { store: RedisClient; queues: RedisClient }, queues: WorkerQueues, stores: Stores): (Worker | PollWorker)[] {
+export function startJobWorkers(options: StartWorkersOptions, connections: Connections, queues: WorkerQueues, stores: Stores): (Worker | PollWorker)[] {
   const { config, logger, metrics } = options;
   const redis = connections.store;
   const prefix = config.redis.prefix;

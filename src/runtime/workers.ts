@@ -108,6 +108,12 @@ async function ensureConsoleSubscription(config: HeraldConfig, store: Subscripti
   return [...subscriptions, printed];
 }
 
+/** startWorkers's two connections: the store's, and BullMQ's beside it (see openQueueConnection). */
+export interface Connections {
+  store: RedisClient;
+  queues: RedisClient;
+}
+
 export interface Stores {
   keys: Keys;
   feeds: FeedStore;
@@ -132,17 +138,17 @@ interface BackgroundWriting {
  * Feeds and housekeeping scheduled, subscription schedulers compared with the subscriptions.
  * Those to write are written before this returns, unless there are more than FOREGROUND_WRITES
  * and `background` is given: then they are written once `background.begins` settles (the
- * workers started), with progress logged, until `background.signal` aborts. `queueRedis` is
- * the queues' connection, on which the old poll-feed queue is retired.
+ * workers started), with progress logged, until `background.signal` aborts. The old poll-feed
+ * queue is retired on the queues' connection; the scheduler records are read on the store's.
  */
-async function startSchedulers(config: HeraldConfig, queueRedis: RedisClient, queues: WorkerQueues, stores: Stores, logger: Logger, background: BackgroundWriting | undefined): Promise<SchedulerStart> {
-  if (await retireFeedSchedulers(queueRedis, config.redis.prefix)) logger.info('removed the per-feed poll job schedulers: feeds are polled from the poll schedule now');
+async function startSchedulers(config: HeraldConfig, connections: Connections, queues: WorkerQueues, stores: Stores, logger: Logger, background: BackgroundWriting | undefined): Promise<SchedulerStart> {
+  if (await retireFeedSchedulers(connections.queues, config.redis.prefix)) logger.info('removed the per-feed poll job schedulers: feeds are polled from the poll schedule now');
   const feedSync = await syncConfigFeeds(config, stores.feeds);
   logFeedSync(feedSync, logger);
   await scheduleFeeds(feedSync.catalogue, queues.poll);
   await upsertHousekeepingScheduler(queues.housekeeping);
   const subscriptions = await ensureConsoleSubscription(config, stores.subscriptions, await stores.subscriptions.list());
-  const plan = await planSubscriptionSchedulers(queues.compose, subscriptions);
+  const plan = await planSubscriptionSchedulers(queues.compose, connections.store, subscriptions);
   const pending = plan.write.length + plan.stale.length;
   const inBackground = pending > FOREGROUND_WRITES ? background : undefined;
   const signal = inBackground?.signal;
@@ -206,6 +212,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   };
   // The poll schedule is Herald's own (its scripts stay on the store's client); BullMQ's queues and workers get their own.
   const queueRedis = openQueueConnection(redis, logger);
+  const connections: Connections = { store: redis, queues: queueRedis };
   const queues: WorkerQueues = {
     poll: createPollQueue(redis, prefix),
     compose: createComposeQueue(queueRedis, prefix),
@@ -221,9 +228,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   let workersStarted = () => {};
   const begins = new Promise<void>((resolve) => (workersStarted = resolve));
   const schedulerStart = options.roles.scheduler
-    ? await startSchedulers(config, queueRedis, queues, stores, logger, options.subscriptionSchedulersInBackground ? { signal: stopWriting.signal, begins } : undefined)
+    ? await startSchedulers(config, connections, queues, stores, logger, options.subscriptionSchedulersInBackground ? { signal: stopWriting.signal, begins } : undefined)
     : undefined;
-  const workers = jobWorkers ? (await jobWorkers).startJobWorkers(options, { store: redis, queues: queueRedis }, queues, stores) : [];
+  const workers = jobWorkers ? (await jobWorkers).startJobWorkers(options, connections, queues, stores) : [];
   workersStarted();
   return {
     queues,

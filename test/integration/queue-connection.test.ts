@@ -1,8 +1,10 @@
 /**
  * BullMQ's queues and workers run on a connection of their own (openQueueConnection): the Lua
- * scripts BullMQ defines stay off the store's client, whose every pipeline() and multi() copies
- * the scripts defined on it; shutdown closes that connection with the rest.
+ * scripts BullMQ defines stay off the store's client, and Herald's off BullMQ's, as each
+ * pipeline() and multi() of a client copies the scripts defined on it; shutdown closes that
+ * connection with the rest.
  */
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { ConsoleSender } from '../../src/platforms/console/sender.js';
@@ -20,7 +22,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-it("keeps BullMQ's scripts off the store's connection, and closes the queues' own at shutdown", { timeout: 30_000 }, async () => {
+it("keeps BullMQ's scripts off the store's connection and Herald's off the queues', and closes the queues' own at shutdown", { timeout: 30_000 }, async () => {
   const probe = server.client();
   const connection = createRedisConnection(server.url, { name: 'herald' });
   const workers = await startWorkers({ config: parseConfig({}), connection, senders: { console: new ConsoleSender() }, logger: memoryLogger().logger, roles: { worker: true, scheduler: true } });
@@ -29,6 +31,9 @@ it("keeps BullMQ's scripts off the store's connection, and closes the queues' ow
     await Promise.all(workers.jobQueues.map((queue) => queue.waitUntilReady()));
     // Herald's own scripts are all named herald…; BullMQ's are `name:version`.
     expect(Object.keys(connection.scriptsSet).filter((name) => !name.startsWith('herald'))).toEqual([]);
+    // The scheduler role read the compose schedulers' records with a script of Herald's: on the store's connection.
+    const queues = workers.queues.compose.opts.connection as Redis;
+    expect(Object.keys(queues.scriptsSet).filter((name) => name.startsWith('herald'))).toEqual([]);
   } finally {
     await workers.close();
     await connection.quit();

@@ -50,7 +50,7 @@ describe('the start-up summary', () => {
     const tokyo = telegramChat(1001, { schedule: { weekdays: ['07:30'], timezone: 'Asia/Tokyo' } });
     const stJohns = telegramChat(1002, { schedule: { weekdays: ['18:00'], timezone: 'America/St_Johns' } });
     for (const subscription of [tokyo, stJohns]) await stores.subscriptions.upsert(subscription);
-    await syncSubscriptionSchedulers(stores.composeQueue, [tokyo, stJohns]);
+    await syncSubscriptionSchedulers(stores.composeQueue, redis, [tokyo, stJohns]);
 
     const { logger, lines } = memoryLogger();
     logFeedSummary(countFeeds(await stores.feeds.listWithState()), logger);

@@ -146,14 +146,14 @@ describe('subscription schedulers', () => {
     await upsertSubscriptionSchedulers(queue, inactive);
     expect(await schedulers()).toEqual([]);
     await upsertSubscriptionSchedulers(queue, telegramChat(3));
-    expect(await syncSubscriptionSchedulers(queue, [active, inactive])).toEqual({ upserted: 1, kept: 0, removed: 1 });
+    expect(await syncSubscriptionSchedulers(queue, connection, [active, inactive])).toEqual({ upserted: 1, kept: 0, removed: 1 });
     expect((await schedulers()).map((s) => s.key)).toEqual(['compose-telegram/1-daily-0730']);
   });
 
   it('leaves a scheduler already right alone at sync, and updates a changed one', async () => {
     const unchanged = telegramChat(1, { schedule: { weekdays: ['07:30'], timezone: 'Asia/Tokyo' } });
     const moved = telegramChat(2);
-    expect(await syncSubscriptionSchedulers(queue, [unchanged, moved])).toEqual({ upserted: 2, kept: 0, removed: 0 });
+    expect(await syncSubscriptionSchedulers(queue, connection, [unchanged, moved])).toEqual({ upserted: 2, kept: 0, removed: 0 });
     // An upsert replaces the planned job with a new one (a new timestamp), even at the same time.
     const planned = async () => new Map((await queue.getJobs(['delayed'])).map((job) => [job.data.subscriptionId, { id: job.id, timestamp: job.timestamp }]));
     const before = await planned();
@@ -161,7 +161,7 @@ describe('subscription schedulers', () => {
 
     // Same entry (daily at 07:30), another zone: the same scheduler, rewritten.
     const later = { ...moved, schedule: { weekdays: ['07:30'], timezone: 'Europe/Berlin' } };
-    expect(await syncSubscriptionSchedulers(queue, [unchanged, later])).toEqual({ upserted: 1, kept: 1, removed: 0 });
+    expect(await syncSubscriptionSchedulers(queue, connection, [unchanged, later])).toEqual({ upserted: 1, kept: 1, removed: 0 });
     const after = await planned();
     expect(after.get(unchanged.id)).toEqual(before.get(unchanged.id));
     expect(after.get(moved.id)?.id).not.toBe(before.get(moved.id)?.id);

@@ -114,7 +114,7 @@ export function describeScaleOut(title: string, startBackend: () => Promise<Scal
       expect(await syncFeedSchedule(pollQueue, await new FeedStore(redis, createKeys(PREFIX)).listWithState())).toEqual({ scheduled: 0, removed: 0 });
       const composeSchedulers = (await composeQueue.getJobSchedulers()).map((scheduler) => scheduler.key);
       expect(new Set(composeSchedulers).size).toBe(composeSchedulers.length);
-      expect((await syncSubscriptionSchedulers(composeQueue, subscriptions)).removed).toBe(0);
+      expect((await syncSubscriptionSchedulers(composeQueue, redis, subscriptions)).removed).toBe(0);
       expect((await composeQueue.getJobSchedulers()).length).toBe(composeSchedulers.length);
     });
 
