@@ -41,6 +41,8 @@ export function startLoggedWorker<Data, Result>(
   options: LoggedWorkerOptions,
   logging: WorkerLogging<Data, Result>,
 ): Worker<Data, Result> {
+  // BullMQ's Worker checks this only once it has opened its blocking connection, which its refusal then leaves open for good.
+  if (!(options.concurrency >= 1 && Number.isFinite(options.concurrency))) throw new Error(`the ${queue} worker's concurrency must be at least 1, not ${options.concurrency}`);
   const worker = new bullmq.Worker<Data, Result>(queue, processor, {
     connection: options.connection,
     prefix: bullPrefix(options.prefix),

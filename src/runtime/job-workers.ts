@@ -17,8 +17,12 @@ import { llmSummaryHooks } from './llm-summaries.js';
 import { pollHooks } from './poll-hooks.js';
 import type { Connections, StartWorkersOptions, Stores, WorkerQueues } from './workers.js';
 
-/** Starts the four job workers on the stores and queues startWorkers opened, and on its two connections (see openQueueConnection). */
-export function startJobWorkers(options: StartWorkersOptions, connections: Connections, queues: WorkerQueues, stores: Stores): (Worker | PollWorker)[] {
+/**
+ * Starts the four job workers on the stores and queues startWorkers opened, and on its two
+ * connections (see openQueueConnection). Each is added to `started` as soon as it runs, so a
+ * start that throws partway leaves startWorkers those to close.
+ */
+export function startJobWorkers(options: StartWorkersOptions, connections: Connections, queues: WorkerQueues, stores: Stores, started: (Worker | PollWorker)[]): void {
   const { config, logger, metrics } = options;
   const redis = connections.store;
   const prefix = config.redis.prefix;
@@ -34,11 +38,12 @@ export function startJobWorkers(options: StartWorkersOptions, connections: Conne
   const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger, ...(metrics ? { metrics } : {}) };
   const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose, placeItems, alertLeftPending: (now: Date) => alertLeftPending(breakingDeps, now) };
   const common = { connection: connections.queues, prefix, logger };
-  const workers: Worker[] = [
-    startComposeWorker(composeDeps, common),
-    startDeliverWorker(deliverDeps, { ...common, ...(options.deliverConcurrency !== undefined ? { concurrency: options.deliverConcurrency } : {}) }),
-    startHousekeepingWorker(housekeepingDeps, common),
-  ];
-  if (metrics) for (const worker of workers) observeWorker(worker, metrics);
-  return [startPollWorker(pollDeps, { logger, ...(metrics ? { metrics } : {}) }), ...workers];
+  const add = (worker: Worker) => {
+    started.push(worker);
+    if (metrics) observeWorker(worker, metrics);
+  };
+  add(startComposeWorker(composeDeps, common));
+  add(startDeliverWorker(deliverDeps, { ...common, ...(options.deliverConcurrency !== undefined ? { concurrency: options.deliverConcurrency } : {}) }));
+  add(startHousekeepingWorker(housekeepingDeps, common));
+  started.push(startPollWorker(pollDeps, { logger, ...(metrics ? { metrics } : {}) }));
 }

@@ -183,16 +183,14 @@ async function closeWorkers(workers: (Worker | PollWorker)[], graceMs: number): 
   if (outcome === 'expired') await Promise.all(workers.map((worker) => worker.close(true)));
 }
 
-/**
- * Starts Herald's background side. Worker role: poll-feed (new items go into the story engine,
- * then to breaking-news alerts), compose, deliver and housekeeping workers. Scheduler role:
- * config feeds synced into the store and scheduled, subscription schedulers (plus a console
- * subscription when there is no bot token), the hourly housekeeping.
- */
-export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
+/** A closing of something a start opened (see startWorkers). */
+type Closer = () => Promise<unknown>;
+
+/** What startWorkers opens and starts; each thing is added to `opened`, with how to close it, as soon as it is open. */
+async function openWorkers(options: StartWorkersOptions, opened: Closer[]): Promise<Omit<RunningWorkers, 'close'>> {
   const { config, logger } = options;
-  const ownsConnection = typeof options.connection === 'string';
   const redis = typeof options.connection === 'string' ? createRedisConnection(options.connection, { name: 'herald-workers', logger }) : options.connection;
+  if (typeof options.connection === 'string') opened.push(() => redis.quit());
   const prefix = config.redis.prefix;
   const keys = createKeys(prefix);
   // Imported while the start waits on Redis (the layout check, then the
@@ -212,6 +210,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   };
   // The poll schedule is Herald's own (its scripts stay on the store's client); BullMQ's queues and workers get their own.
   const queueRedis = openQueueConnection(redis, logger);
+  opened.push(() => queueRedis.quit());
   const connections: Connections = { store: redis, queues: queueRedis };
   const queues: WorkerQueues = {
     poll: createPollQueue(redis, prefix),
@@ -221,6 +220,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   };
   // Redis outages are logged once by the connection; BullMQ would print every socket error of each queue.
   const jobQueues: Queue[] = [queues.compose, queues.deliver, queues.housekeeping];
+  opened.push(() => Promise.all(jobQueues.map((queue) => queue.close())));
   for (const queue of jobQueues) queue.on('error', (error: Error) => logger.debug({ err: error }, 'queue connection error'));
   options.metrics?.watchQueues(jobQueues);
   const stopWriting = new AbortController();
@@ -230,20 +230,37 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const schedulerStart = options.roles.scheduler
     ? await startSchedulers(config, connections, queues, stores, logger, options.subscriptionSchedulersInBackground ? { signal: stopWriting.signal, begins } : undefined)
     : undefined;
-  const workers = jobWorkers ? (await jobWorkers).startJobWorkers(options, connections, queues, stores) : [];
+  const workers: (Worker | PollWorker)[] = [];
+  opened.push(() => closeWorkers(workers, options.shutdownGraceMs ?? 25_000));
+  if (jobWorkers) (await jobWorkers).startJobWorkers(options, connections, queues, stores, workers);
+  // Background writes begin only now (a failed start never begins them), and are the first thing close() stops.
   workersStarted();
-  return {
-    queues,
-    jobQueues,
-    ...(schedulerStart ? { schedulerStart } : {}),
-    async close() {
-      // Writes still under way stop after their batch; the next start finds what is left.
-      stopWriting.abort();
-      await schedulerStart?.done.catch(() => undefined);
-      await closeWorkers(workers, options.shutdownGraceMs ?? 25_000);
-      await Promise.all(jobQueues.map((queue) => queue.close()));
-      await queueRedis.quit();
-      if (ownsConnection) await redis.quit();
-    },
+  opened.push(async () => {
+    // Writes still under way stop after their batch; the next start finds what is left.
+    stopWriting.abort();
+    await schedulerStart?.done.catch(() => undefined);
+  });
+  return { queues, jobQueues, ...(schedulerStart ? { schedulerStart } : {}) };
+}
+
+/**
+ * Starts Herald's background side. Worker role: poll-feed (new items go into the story engine,
+ * then to breaking-news alerts), compose, deliver and housekeeping workers. Scheduler role:
+ * config feeds synced into the store and scheduled, subscription schedulers (plus a console
+ * subscription when there is no bot token), the hourly housekeeping.
+ */
+export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
+  // Closed last opened first, by close() and by a start that fails partway (a worker that cannot
+  // start, a Redis error at the scheduler sync): that must not leave queues and connections open.
+  const opened: Closer[] = [];
+  const close = async () => {
+    for (let closer = opened.pop(); closer; closer = opened.pop()) await closer();
   };
+  try {
+    return { ...(await openWorkers(options, opened)), close };
+  } catch (error) {
+    // The start's own error is the one to report; one closing behind it would hide it.
+    await close().catch(() => undefined);
+    throw error;
+  }
 }
