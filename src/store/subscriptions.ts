@@ -20,13 +20,11 @@ export function subscriptionIdFor(destination: Destination): string {
 }
 
 /**
- * A subscription's hash: the whole record as JSON, plus the fields the jobs change on their own
- * (`active`, `inactiveReason`, `lastWindowEnd`), written field by field so that a delivery
- * deactivating a subscription and a compose moving its window on never undo each other.
+ * The fields of a subscription's hash, in the order fromFields takes them: the whole record as
+ * JSON, plus the fields the jobs change on their own (`active`, `inactiveReason`,
+ * `lastWindowEnd`), written field by field so that a delivery deactivating a subscription and a
+ * compose moving its window on never undo each other.
  */
-type SubscriptionHash = Record<string, string>;
-
-/** The fields of a subscription's hash, in the order fromFields takes them. */
 const HASH_FIELDS = ['json', 'active', 'inactiveReason', 'lastWindowEnd'] as const;
 
 /**
@@ -34,17 +32,13 @@ const HASH_FIELDS = ['json', 'active', 'inactiveReason', 'lastWindowEnd'] as con
  * own are set on the object just parsed, not spread into a copy: 10,000 subscriptions listed
  * at every start made a copy each, garbage the start then had to collect.
  */
-function fromFields([json, active, inactiveReason, lastWindowEnd]: ReadonlyArray<string | null | undefined>): Subscription | undefined {
+function fromFields([json, active, inactiveReason, lastWindowEnd]: ReadonlyArray<string | null>): Subscription | undefined {
   if (json === null || json === undefined) return undefined;
   const subscription = JSON.parse(json) as Subscription;
   if (active !== null && active !== undefined) subscription.active = active === '1';
   if (inactiveReason !== null && inactiveReason !== undefined) subscription.inactiveReason = inactiveReason;
   if (lastWindowEnd !== null && lastWindowEnd !== undefined) subscription.lastWindowEnd = lastWindowEnd;
   return subscription;
-}
-
-function fromHash(hash: SubscriptionHash): Subscription | undefined {
-  return fromFields(HASH_FIELDS.map((field) => hash[field]));
 }
 
 /** Subscriptions in Redis: one hash each, an index set, and a set of those with breaking news on. */
@@ -72,7 +66,7 @@ export class SubscriptionStore {
   }
 
   async get(id: string): Promise<Subscription | undefined> {
-    return fromHash(await this.redis.hgetall(this.keys.subscription(id)));
+    return fromFields(await this.redis.hmget(this.keys.subscription(id), ...HASH_FIELDS));
   }
 
   /** Subscriptions by id; missing ones are left out. */
