@@ -1,6 +1,6 @@
 /**
  * What a poll hands its new items and copies to: the story engine, then breaking-news alerts.
- * Shared by the poll worker and housekeeping (items a failed poll left unplaced).
+ * Shared by the poll worker and housekeeping (items a failed poll left unplaced, copies it left unalerted).
  */
 import type { Item } from '../feeds/item.js';
 import type { Logger } from '../log.js';
@@ -11,7 +11,7 @@ import { listAlertCheck, type BreakingDeps } from '../subscriptions/breaking.js'
 export interface PollHooks {
   /** A poll's new items, and those housekeeping finds a failed poll left unplaced: placed, then alerted. */
   placeItems(items: Item[]): Promise<void>;
-  /** The stored items a poll's entries newly listed as copies: a copy adds no item to a story, but the copy's feed's followers read the story through it now. */
+  /** The stored items a poll's entries newly listed as copies (and those housekeeping finds a failed poll left unalerted): a copy adds no item to a story, but the copy's feed's followers read the story through it now. */
   onCopies(originalIds: string[]): Promise<void>;
 }
 

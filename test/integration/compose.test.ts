@@ -337,6 +337,7 @@ describe('breaking news', () => {
           subscriptions,
           composeQueue,
           placeItems: async () => undefined,
+          alertCopies: async () => undefined,
           alertLeftPending: (now) => alertLeftPending(breakingDeps(deliverQueue), now),
           now: () => new Date(NOW.getTime() + minutes * MINUTE),
         });
