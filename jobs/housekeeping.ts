@@ -2,7 +2,8 @@
  * The hourly housekeeping job: trims what has no TTL and would otherwise grow for ever (the
  * item indexes, old dead letters, compose schedulers whose subscription is gone), sends the
  * breaking alerts whose check was cut short (see alertLeftPending), and hands on the items a
- * failed poll stored and left unplaced (see ItemStore.leftUnplaced).
+ * failed poll stored and left unplaced (see ItemStore.leftUnplaced) and the copies it recorded
+ * and left unalerted (see ItemStore.leftUnalerted).
  */
 import type { Queue, Worker } from 'bullmq';
 import type { RedisClient } from '../src/store/client.js';
@@ -19,10 +20,11 @@ import { startLoggedWorker, type LoggedWorkerOptions } from './start-worker.js';
 const DEAD_LETTER_RETENTION_MS = BRIEFING_TTL_S * 1000;
 
 /**
- * A poll hands its items on seconds after storing them, and holds its feed for minutes at the
- * most (its lease): items stored longer ago and still unplaced were left by a poll that failed.
+ * A poll hands its items and copies on seconds after storing them, and holds its feed for minutes
+ * at the most (its lease): items stored (copies recorded) longer ago and still unplaced
+ * (unalerted) were left by a poll that failed.
  */
-const LEFT_UNPLACED_AFTER_MS = 15 * 60_000;
+const LEFT_BY_A_FAILED_POLL_AFTER_MS = 15 * 60_000;
 
 const HOUSEKEEPING_SCHEDULER_ID = 'housekeeping-hourly';
 const HOUSEKEEPING_EVERY_MS = 3_600_000;
@@ -36,6 +38,8 @@ export interface HousekeepingDeps {
   composeQueue: ComposeQueue;
   /** Places items into stories and alerts them, as a poll's new items (the poll's onNewItems). */
   placeItems: (items: Item[]) => Promise<void>;
+  /** Alerts the stories of stored items that gained copies, as after a poll's copies (the poll's onCopies). */
+  alertCopies: (originalIds: string[]) => Promise<void>;
   /** Sends the breaking alerts whose check was cut short (alertLeftPending); returns how many it fanned out. */
   alertLeftPending: (now: Date) => Promise<number>;
   now?: () => Date;
@@ -49,6 +53,8 @@ export interface HousekeepingResult {
   orphanSchedulersRemoved: number;
   /** Items a failed poll stored and its feed did not bring back, placed now. */
   leftItemsPlaced: number;
+  /** Stored items whose copies a failed poll recorded and its feed did not bring back, their stories alerted now. */
+  leftCopiesAlerted: number;
   /** Breaking alerts cut short (before their claim, or after it and left pending) fanned out now; one left pending whose fan-out had gone through is only settled, not counted. */
   leftAlertsSent: number;
 }
@@ -78,17 +84,26 @@ export async function runHousekeeping(deps: HousekeepingDeps): Promise<Housekeep
   };
   const leftAlertsSent = await tried(() => deps.alertLeftPending(now));
   const leftItemsPlaced = await tried(() => placeLeftUnplaced(deps, now));
+  const leftCopiesAlerted = await tried(() => alertLeftUnalerted(deps, now));
   // The job then fails (and is logged as such) with what went wrong.
-  if (failures.length > 0) throw failures.length === 1 ? failures[0] : new AggregateError(failures, 'housekeeping: sending left alerts and placing left items both failed');
-  return { itemIndexEntriesDropped, deadLettersDropped, orphanSchedulersRemoved: orphans.length, leftItemsPlaced, leftAlertsSent };
+  if (failures.length > 0) throw failures.length === 1 ? failures[0] : new AggregateError(failures, 'housekeeping: more than one of sending left alerts, placing left items and alerting left copies failed');
+  return { itemIndexEntriesDropped, deadLettersDropped, orphanSchedulersRemoved: orphans.length, leftItemsPlaced, leftAlertsSent, leftCopiesAlerted };
 }
 
 /** Places the items a failed poll stored and left unplaced; returns how many. */
 async function placeLeftUnplaced(deps: HousekeepingDeps, now: Date): Promise<number> {
-  const left = await deps.items.leftUnplaced(new Date(now.getTime() - LEFT_UNPLACED_AFTER_MS));
+  const left = await deps.items.leftUnplaced(new Date(now.getTime() - LEFT_BY_A_FAILED_POLL_AFTER_MS));
   if (left.items.length > 0) await deps.placeItems(left.items);
   await left.settle();
   return left.items.length;
+}
+
+/** Alerts the stories of the items whose copies a failed poll recorded and left unalerted; returns how many items. */
+async function alertLeftUnalerted(deps: HousekeepingDeps, now: Date): Promise<number> {
+  const left = await deps.items.leftUnalerted(new Date(now.getTime() - LEFT_BY_A_FAILED_POLL_AFTER_MS));
+  if (left.originalIds.length > 0) await deps.alertCopies(left.originalIds);
+  await left.settle();
+  return left.originalIds.length;
 }
 
 /** The housekeeping queue under `{prefix}`. */

@@ -36,7 +36,7 @@ export function startJobWorkers(options: StartWorkersOptions, connections: Conne
   const summaries = llmSummaryHooks({ redis, keys: stores.keys, config, logger, metrics });
   const composeDeps = { redis, prefix, config, subscriptions: stores.subscriptions, briefings: stores.briefings, feeds: stores.feeds, cache: new ComposeCache(), summaries, deliverQueue: queues.deliver };
   const deliverDeps = { ...stores, composeQueue: queues.compose, senders: options.senders, logger, ...(metrics ? { metrics } : {}) };
-  const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose, placeItems, alertLeftPending: (now: Date) => alertLeftPending(breakingDeps, now) };
+  const housekeepingDeps = { ...stores, items: pollDeps.items, composeQueue: queues.compose, placeItems, alertCopies: onCopies, alertLeftPending: (now: Date) => alertLeftPending(breakingDeps, now) };
   const common = { connection: connections.queues, prefix, logger };
   const add = (worker: Worker) => {
     started.push(worker);

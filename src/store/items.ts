@@ -66,6 +66,14 @@ function copyOf({ id, feedId, sourceName, url, section, firstSeenAt }: Item): It
   return { id, feedId, sourceName, url, section, firstSeenAt };
 }
 
+/** A copy's entry in unalertedCopies: its feed and the stored item it copies. */
+const copyEntry = (feedId: string, originalId: string) => JSON.stringify([feedId, originalId]);
+
+function readCopyEntry(entry: string): { feedId: string; originalId: string } {
+  const [feedId, originalId] = JSON.parse(entry) as [string, string];
+  return { feedId, originalId };
+}
+
 /**
  * The copies other feeds listed of each stored item (see ItemStore.addNewCountingDuplicates),
  * as items: the original's content as the copy's feed listed it and since it did.
@@ -106,7 +114,8 @@ export async function readItems(redis: RedisClient, keys: Keys, ids: string[]): 
  * alerted. So what was stored or claimed is handed on at least once, and whoever takes it must
  * take it again without harm (the story engine does; breaking alerts are kept to one per story
  * and chat). An item stored and never handed on is also listed for housekeeping (leftUnplaced),
- * for a feed that does not list it again; one claimed and never stored only its feed brings back.
+ * for a feed that does not list it again, and so is a copy recorded and never alerted
+ * (leftUnalerted); an item claimed and never stored only its feed brings back.
  */
 export class ItemStore {
   private readonly redis: RedisClient;
@@ -167,6 +176,11 @@ export class ItemStore {
     // already: a copy of it would be written at every poll and never read (see readCopies).
     const batchFeedOf = new Map(items.map((item) => [item.id, item.feedId]));
     const copies = duplicates.filter(({ item, owner }) => batchFeedOf.get(owner!) !== item.feedId);
+    // Listed before they are recorded, for housekeeping to hand on should the poll stop before
+    // alerting them and the feed not list them again (see leftUnalerted). Whether a copy is new
+    // shows only as it is recorded, so every copy seen is listed (and taken out with the intake).
+    const copyEntries = [...new Set(copies.map(({ item, owner }) => copyEntry(item.feedId, owner!)))];
+    if (copyEntries.length > 0) await this.redis.zadd(this.keys.unalertedCopies(), ...copyEntries.flatMap((entry) => [now.getTime(), entry]));
     // A duplicate's markers go to the item it duplicates, so what matches the copy matches the
     // original; the copy is recorded on it (its first sighting per feed), so it still counts for its feed.
     // Indexed at every sighting (NX keeps the first time), so a crash between the two writes heals at the next poll.
@@ -199,6 +213,29 @@ export class ItemStore {
           ...pending.map(([marker, id]) => this.redis.heraldSettleMarker(marker, id, ttl)),
           ...unalerted.map(({ item, owner }) => this.redis.heraldSettleCopy(this.keys.itemCopies(owner!), item.feedId)),
           ...(keptIds.length > 0 ? [this.redis.zrem(this.keys.unplacedItems(), ...keptIds)] : []),
+          ...(copyEntries.length > 0 ? [this.redis.zrem(this.keys.unalertedCopies(), ...copyEntries)] : []),
+        ]);
+      },
+    };
+  }
+
+  /**
+   * Housekeeping: the stored items that a poll recorded copies of before `before` and stopped
+   * before alerting, which their feed's next poll has not alerted either (the feed may no longer
+   * list them), to hand on now (their stories alerted: see PollFeedDeps.onCopies); settle()
+   * records the copies alerted. A copy alerted meanwhile is only alerted again, which sends
+   * nothing twice (breaking alerts are kept to one per story and chat).
+   */
+  async leftUnalerted(before: Date): Promise<{ originalIds: string[]; settle(): Promise<void> }> {
+    const entries = await this.redis.zrangebyscore(this.keys.unalertedCopies(), '-inf', before.getTime());
+    const copies = entries.map(readCopyEntry);
+    return {
+      originalIds: [...new Set(copies.map(({ originalId }) => originalId))],
+      settle: async () => {
+        if (entries.length === 0) return;
+        await Promise.all([
+          ...copies.map(({ feedId, originalId }) => this.redis.heraldSettleCopy(this.keys.itemCopies(originalId), feedId)),
+          this.redis.zrem(this.keys.unalertedCopies(), ...entries),
         ]);
       },
     };

@@ -89,9 +89,14 @@ export class SubscriptionStore {
     );
   }
 
-  /** Active subscriptions that asked for breaking-news alerts. */
-  async listBreaking(): Promise<Subscription[]> {
-    const subscriptions = await this.getMany(await this.redis.smembers(this.keys.breakingSubscriptions()));
+  /** The ids of the subscriptions that asked for breaking-news alerts (active or not): one SMEMBERS, for a caller that has nothing to do without them. */
+  async breakingIds(): Promise<string[]> {
+    return this.redis.smembers(this.keys.breakingSubscriptions());
+  }
+
+  /** Active subscriptions that asked for breaking-news alerts: among `ids` when given (as breakingIds read them), else all. */
+  async listBreaking(ids?: string[]): Promise<Subscription[]> {
+    const subscriptions = await this.getMany(ids ?? (await this.breakingIds()));
     return subscriptions.filter((subscription) => subscription.active && subscription.breakingMinSources !== undefined);
   }
 

@@ -95,10 +95,10 @@ function claimable(held: string | null, staleBefore: number): boolean {
 /** The story an entry of breakingClaimed lists (see listAlertCheck). */
 const storyOfEntry = (entry: string) => entry.slice(entry.indexOf(':') + 1);
 
-/** The alerts of these stories due now: fanned out, and the stories whose alerts failed, with the failure. */
-async function sendAlerts(storyIds: string[], deps: BreakingDeps, now: Date): Promise<{ alerts: number; failed: Map<string, unknown> }> {
+/** The alerts of these stories due now to these subscriptions (as listAlertCheck read them): fanned out, and the stories whose alerts failed, with the failure. */
+async function sendAlerts(storyIds: string[], subscriberIds: string[], deps: BreakingDeps, now: Date): Promise<{ alerts: number; failed: Map<string, unknown> }> {
   const failed = new Map<string, unknown>();
-  const subscriptions = await deps.subscriptions.listBreaking();
+  const subscriptions = await deps.subscriptions.listBreaking(subscriberIds);
   if (subscriptions.length === 0) return { alerts: 0, failed };
   const redis = withStoreScripts(deps.redis);
   const stories = await storiesByIds(redis, deps.keys.prefix, storyIds);
@@ -145,8 +145,8 @@ async function sendAlerts(storyIds: string[], deps: BreakingDeps, now: Date): Pr
  * alerts all went out or were not due; those of a story whose alert failed stay for housekeeping.
  * Fails with the first failure once all were tried.
  */
-async function runCheck(entries: Map<string, string>, deps: BreakingDeps, now: Date): Promise<number> {
-  const { alerts, failed } = await sendAlerts([...entries.keys()], deps, now);
+async function runCheck(entries: Map<string, string>, subscriberIds: string[], deps: BreakingDeps, now: Date): Promise<number> {
+  const { alerts, failed } = await sendAlerts([...entries.keys()], subscriberIds, deps, now);
   const done = [...entries].filter(([storyId]) => !failed.has(storyId)).map(([, entry]) => entry);
   if (done.length > 0) await deps.redis.zrem(deps.keys.breakingClaimed(), ...done);
   if (failed.size > 0) throw [...failed.values()][0];
@@ -158,7 +158,8 @@ async function runCheck(entries: Map<string, string>, deps: BreakingDeps, now: D
  * subscription's `breakingMinSources`, at once, through the delivery queue (so alerts get the
  * same exactly-once delivery as briefings). A marker per subscription and story keeps it to one
  * alert even when the story keeps growing or two workers see it together. The stories are
- * listed first (breakingClaimed) and the marker is claimed pending, settled once the alert is
+ * listed first (breakingClaimed; not when no chat has alerts on: see listAlertCheck) and the
+ * marker is claimed pending, settled once the alert is
  * fanned out: an alert cut short before its claim or after is sent by the story's next alert or
  * by housekeeping (alertLeftPending). Returns how many alerts were fanned out anew.
  */
@@ -167,19 +168,32 @@ export async function alertBreakingStories(storyIds: string[], deps: BreakingDep
 }
 
 /**
- * alertBreakingStories in its two steps, for a caller that must tell them apart: lists the
- * stories, before anything that may fail, then returns the check to run. A check cut short once
- * listed (Redis failing while it reads, the worker dying) is left for housekeeping
- * (alertLeftPending); a failure of the listing itself is the caller's to retry. Each check lists
- * under its own token, so one that goes through takes out its entries and no other check's of the
- * same story, under way or cut short.
+ * alertBreakingStories in its two steps, for a caller that must tell them apart: reads which
+ * subscriptions have alerts on and lists the stories, before anything that may fail, then returns
+ * the check to run. A check cut short once listed (Redis failing while it reads, the worker dying)
+ * is left for housekeeping (alertLeftPending); a failure of the read or the listing itself is the
+ * caller's to retry. Each check lists under its own token, so one that goes through takes out its
+ * entries and no other check's of the same story, under way or cut short.
+ *
+ * With no subscription's alerts on, nothing is listed (most installs: a poll with new items then
+ * writes nothing for alerts). What must hold for a chat turning its alerts on while a poll runs:
+ * it is alerted of every story that reaches its threshold after its alerts are on. It holds
+ * because the caller hands in stories already placed (the poll's items placed, its copies
+ * recorded) and the set is read here, after that: a chat whose alerts were on before the story
+ * reached its threshold is in the set as read, and is alerted by this check (or, cut short, by
+ * housekeeping); one whose alerts come on after the read came after the story reached its
+ * threshold, and is alerted when the story next grows, as before (the set was always read once
+ * per check). Reading the set before placing would lose the alert of a chat turning on in between.
  */
 export async function listAlertCheck(storyIds: string[], deps: BreakingDeps, now = new Date()): Promise<() => Promise<number>> {
-  if (storyIds.length === 0) return async () => 0;
+  const nothing = async () => 0;
+  if (storyIds.length === 0) return nothing;
+  const subscriberIds = await deps.subscriptions.breakingIds();
+  if (subscriberIds.length === 0) return nothing;
   const token = randomBytes(9).toString('base64url');
   const entries = new Map([...new Set(storyIds)].map((id) => [id, `${token}:${id}`]));
   await deps.redis.zadd(deps.keys.breakingClaimed(), ...[...entries.values()].flatMap((entry) => [now.getTime(), entry]));
-  return () => runCheck(entries, deps, now);
+  return () => runCheck(entries, subscriberIds, deps, now);
 }
 
 /**

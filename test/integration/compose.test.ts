@@ -1,11 +1,13 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { composeAndQueue } from '../../jobs/compose.js';
 import { runHousekeeping } from '../../jobs/housekeeping.js';
 import type { Item } from '../../src/feeds/item.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
 import { createComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createDeliverQueue, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
+import { createLogger } from '../../src/log.js';
+import { pollHooks } from '../../src/runtime/poll-hooks.js';
 import { BriefingStore, type StoredBriefing } from '../../src/store/briefings.js';
 import { deliveredStories } from '../../src/store/delivered-stories.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
@@ -335,6 +337,7 @@ describe('breaking news', () => {
           subscriptions,
           composeQueue,
           placeItems: async () => undefined,
+          alertCopies: async () => undefined,
           alertLeftPending: (now) => alertLeftPending(breakingDeps(deliverQueue), now),
           now: () => new Date(NOW.getTime() + minutes * MINUTE),
         });
@@ -402,8 +405,8 @@ describe('breaking news', () => {
       await subscriptions.upsert(quitter);
       const storyIds = await ingest([flood('flood-1', 'a', 1), newsItem('quake-1', { feedId: 'a', title: 'Earthquake shakes the coast', publishedAt: hoursAgo(23.5) })]);
       expect(new Set(storyIds).size).toBe(2);
-      // A Redis user that may list the stories for housekeeping and read or write nothing else.
-      await redis.acl('SETUSER', 'lists-only', 'on', 'nopass', `~${createKeys(PREFIX).breakingClaimed()}`, '+@all');
+      // A Redis user that may read which chats have alerts on and list the stories for housekeeping, and read or write nothing else.
+      await redis.acl('SETUSER', 'lists-only', 'on', 'nopass', `~${createKeys(PREFIX).breakingClaimed()}`, `~${createKeys(PREFIX).breakingSubscriptions()}`, '+@all');
       const listsOnly = new Redis(server.port, '127.0.0.1', { username: 'lists-only', password: 'any', maxRetriesPerRequest: 0 });
       try {
         const cutShort = { ...breakingDeps(), redis: listsOnly, subscriptions: new SubscriptionStore(listsOnly, createKeys(PREFIX)) };
@@ -442,6 +445,50 @@ describe('breaking news', () => {
       expect(await housekeeping(24 * 60, poisonQueue)).toMatchObject({ leftAlertsSent: 0 });
       expect(await listed()).toEqual([]);
       expect(await deliveryJobs()).toHaveLength(1);
+    });
+  });
+
+  describe("from the poll worker's hooks (story engine, then alerts)", () => {
+    const breakingDeps = () => ({ redis, keys: createKeys(PREFIX), subscriptions, briefings: new BriefingStore(redis, createKeys(PREFIX)), deliverQueue: queue, render: { linkPreviews: false, discordStyle: 'content' } as const, maxItemAgeHours: 24 });
+    const stored = (items: Item[]) => new ItemStore(redis, createKeys(PREFIX), { retentionDays: 7 }).addNew(items);
+    const report = (id: string, feedId: string) => newsItem(id, { feedId, source: feedId, title: 'Dam bursts upstream of the town', text: 'The old dam gave way at night. Villages below were evacuated in time.', publishedAt: hoursAgo(0.5) });
+
+    it('lists nothing for housekeeping while no chat has alerts on: placing new items sends no command about alerts', async () => {
+      await subscriptions.upsert(telegramChat(40));
+      const hooks = pollHooks(new RedisStoryEngine(redis, PREFIX), breakingDeps(), createLogger({ level: 'silent' }));
+      const items = await stored([report('dam-1', 'a'), report('dam-2', 'b')]);
+      const monitor = await server.client().monitor();
+      const sent: string[][] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => sent.push(args));
+      try {
+        await hooks.placeItems(items);
+        // MONITOR shows the commands in the order Redis ran them: a PING after placing marks the end.
+        const marker = `end-${Date.now()}`;
+        await redis.ping(marker);
+        await vi.waitFor(() => expect(sent.some((args) => args.includes(marker))).toBe(true), { timeout: 10_000 });
+      } finally {
+        monitor.disconnect();
+      }
+      expect(sent.filter((args) => args.includes(createKeys(PREFIX).breakingClaimed()))).toEqual([]);
+      expect(await deliveryJobs()).toEqual([]);
+    });
+
+    it('alerts a chat that turns its alerts on while the poll places the story that reaches its threshold', async () => {
+      // No chat has its alerts on as the poll begins.
+      const turning = telegramChat(42);
+      await subscriptions.upsert(turning);
+      /** The story engine of a worker during whose placing the chat turns its alerts on. */
+      class TurnedOnWhilePlacing extends RedisStoryEngine {
+        override async addItems(items: Item[]) {
+          const placements = await super.addItems(items);
+          await subscriptions.upsert({ ...turning, breakingMinSources: 2 });
+          return placements;
+        }
+      }
+      const hooks = pollHooks(new TurnedOnWhilePlacing(redis, PREFIX), breakingDeps(), createLogger({ level: 'silent' }));
+      await hooks.placeItems(await stored([report('dam-1', 'a'), report('dam-2', 'b')]));
+      expect((await deliveryJobs()).map((job) => job.subscriptionId)).toEqual([turning.id]);
+      expect(await redis.zcard(createKeys(PREFIX).breakingClaimed())).toBe(0);
     });
   });
 

@@ -18,9 +18,9 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Feed, Item } from '../../src/feeds/item.js';
 import { createComposeQueue } from '../../src/queue/compose-jobs.js';
 import { createRedisConnection } from '../../src/queue/connection.js';
-import { createDeliverQueue } from '../../src/queue/deliver-jobs.js';
+import { createDeliverQueue, type DeliverQueue } from '../../src/queue/deliver-jobs.js';
 import { createLogger } from '../../src/log.js';
-import { pollHooks } from '../../src/runtime/poll-hooks.js';
+import { pollHooks, type PollHooks } from '../../src/runtime/poll-hooks.js';
 import type { RedisClient } from '../../src/store/client.js';
 import { BriefingStore } from '../../src/store/briefings.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
@@ -284,7 +284,7 @@ describe('a poll that fails after claiming its entries', () => {
 
     const composeQueue = createComposeQueue(redis, PREFIX);
     try {
-      const housekeeping = { items: deps.items, deliveries: new DeliveryStore(redis, createKeys(PREFIX)), subscriptions, composeQueue, placeItems: onNewItems, alertLeftPending: async () => 0 };
+      const housekeeping = { items: deps.items, deliveries: new DeliveryStore(redis, createKeys(PREFIX)), subscriptions, composeQueue, placeItems: onNewItems, alertCopies: async () => undefined, alertLeftPending: async () => 0 };
       // Not while the poll may still be under way.
       expect(await runHousekeeping({ ...housekeeping, now: () => new Date(START + 5 * MINUTE_MS) })).toMatchObject({ leftItemsPlaced: 0 });
       expect(await runHousekeeping({ ...housekeeping, now: () => new Date(START + HOUR_MS) })).toMatchObject({ leftItemsPlaced: 2 });
@@ -306,7 +306,7 @@ describe('a poll that fails after claiming its entries', () => {
       const alertLeftPending = async () => {
         throw new Error('injected failure sending left alerts');
       };
-      const housekeeping = { items: deps.items, deliveries: new DeliveryStore(redis, createKeys(PREFIX)), subscriptions, composeQueue, placeItems: onNewItems, alertLeftPending };
+      const housekeeping = { items: deps.items, deliveries: new DeliveryStore(redis, createKeys(PREFIX)), subscriptions, composeQueue, placeItems: onNewItems, alertCopies: async () => undefined, alertLeftPending };
       await expect(runHousekeeping({ ...housekeeping, now: () => new Date(START + HOUR_MS) })).rejects.toThrow('injected failure sending left alerts');
     } finally {
       await composeQueue.close();
@@ -347,20 +347,66 @@ describe('a poll that fails after claiming its entries', () => {
   });
 
   // With the worker's own hooks (story engine, then breaking-news alerts), on a Redis user that fails where told.
+  /** The worker's hooks on `connection`, queueing alerts on `deliverQueue`. */
+  function workerHooks(connection: RedisClient, deliverQueue: DeliverQueue): PollHooks {
+    const breakingDeps = { redis: connection, keys: createKeys(PREFIX), subscriptions: new SubscriptionStore(connection, createKeys(PREFIX)), briefings: new BriefingStore(connection, createKeys(PREFIX)), deliverQueue, render: TEST_CONFIG.briefing, maxItemAgeHours: 24 };
+    return pollHooks(new RedisStoryEngine(connection, PREFIX), breakingDeps, createLogger({ level: 'silent' }));
+  }
+  /** The poll's dependencies, handing on to these hooks. */
+  const pollingTo = (hooks: PollHooks): PollFeedDeps => ({ ...deps, onNewItems: hooks.placeItems, onCopies: hooks.onCopies });
+  /** The wire's entry in two feeds, a chat with alerts on following the one that copies it, and the poll's dependencies on the worker's hooks on a connection. */
+  async function copiedForAlertReader(chatId: number) {
+    const aggregator = await feedListing('aggregator', [wire]);
+    const outlet = await feedListing('outlet', [wire]);
+    const reader = telegramChat(chatId, { feedIds: [outlet.id], breakingMinSources: 1 });
+    await subscriptions.upsert(reader);
+    const deliverQueue = createDeliverQueue(redis, PREFIX);
+    return { aggregator, outlet, reader, deliverQueue, hooksOn: (connection: RedisClient) => pollingTo(workerHooks(connection, deliverQueue)) };
+  }
+
+  it('before listing the alert check of the copies it recorded, and the feed lists them no more: housekeeping alerts the chat following the copying feed, once', async () => {
+    const { aggregator, outlet, reader, deliverQueue, hooksOn } = await copiedForAlertReader(9);
+    // A Redis user that may read anything and write nothing: the alert check's listing fails.
+    await redis.acl('SETUSER', 'writes-nothing', 'reset', 'on', 'nopass', '%R~*', '+@all');
+    const writesNothing = new Redis(server.port, '127.0.0.1', { username: 'writes-nothing', password: 'any', maxRetriesPerRequest: 0 });
+    const composeQueue = createComposeQueue(redis, PREFIX);
+    try {
+      await poll(aggregator, START - 20 * MINUTE_MS, hooksOn(redis));
+      await expect(poll(outlet, START - 10 * MINUTE_MS, hooksOn(writesNothing))).rejects.toThrow(/NOPERM/);
+      // The outlet drops the entry before its next poll: that poll brings the copy back no more.
+      feedServer.setFeed('/outlet.xml', rss('outlet', []), { etag: null, lastModified: null });
+      expect(await poll(outlet, START - 5 * MINUTE_MS, hooksOn(redis))).toMatchObject({ status: 'fetched', newItems: 0 });
+      expect(await deliverQueue.getJobs(['waiting'])).toEqual([]);
+
+      const hooks = workerHooks(redis, deliverQueue);
+      const housekeeping = { items: deps.items, deliveries: new DeliveryStore(redis, createKeys(PREFIX)), subscriptions, composeQueue, placeItems: hooks.placeItems, alertLeftPending: async () => 0, alertCopies: hooks.onCopies };
+      // Not while the poll may still be under way.
+      const runs = [await runHousekeeping({ ...housekeeping, now: () => new Date(START - 5 * MINUTE_MS) })];
+      expect(await deliverQueue.getJobs(['waiting'])).toEqual([]);
+      runs.push(await runHousekeeping({ ...housekeeping, now: () => new Date(START + HOUR_MS) }));
+      runs.push(await runHousekeeping({ ...housekeeping, now: () => new Date(START + 2 * HOUR_MS) }));
+      const jobs = await deliverQueue.getJobs(['waiting']);
+      expect(jobs.map((job) => job.data.subscriptionId)).toEqual([reader.id]);
+      expect(runs.map((run) => run.leftCopiesAlerted)).toEqual([0, 1, 0]);
+      expect((await new BriefingStore(redis, createKeys(PREFIX)).get(jobs[0]!.data.briefingId))!.briefing!.title).toBe(`❗️ ${wire.title}`);
+      // Settled: were the outlet to list it again, it is not alerted again.
+      feedServer.setFeed('/outlet.xml', rss('outlet', [wire]), { etag: null, lastModified: null });
+      expect(await poll(outlet, START + 3 * HOUR_MS, hooksOn(redis))).toMatchObject({ duplicatesDropped: 1 });
+      expect(await deliverQueue.getJobs(['waiting'])).toHaveLength(1);
+      // Nothing left listed for housekeeping: the poll that went through took its copy out.
+      expect(await redis.zcard(createKeys(PREFIX).unalertedCopies())).toBe(0);
+    } finally {
+      writesNothing.disconnect();
+      await composeQueue.close();
+      await deliverQueue.close();
+    }
+  });
+
   it.each([
     ['reading the stories of its copies (a Redis user that may list alert checks and read or write nothing else)', `~${createKeys(PREFIX).breakingClaimed()}`],
     ['listing their alert check (a Redis user that may read anything and write nothing)', '%R~*'],
   ])('before %s: the next poll alerts the chat following the copying feed, once', async (_where, keyPattern) => {
-    const aggregator = await feedListing('aggregator', [wire]);
-    const outlet = await feedListing('outlet', [wire]);
-    const reader = telegramChat(8, { feedIds: [outlet.id], breakingMinSources: 1 });
-    await subscriptions.upsert(reader);
-    const deliverQueue = createDeliverQueue(redis, PREFIX);
-    const hooksOn = (connection: RedisClient) => {
-      const breakingDeps = { redis: connection, keys: createKeys(PREFIX), subscriptions: new SubscriptionStore(connection, createKeys(PREFIX)), briefings: new BriefingStore(connection, createKeys(PREFIX)), deliverQueue, render: TEST_CONFIG.briefing, maxItemAgeHours: 24 };
-      const hooks = pollHooks(new RedisStoryEngine(connection, PREFIX), breakingDeps, createLogger({ level: 'silent' }));
-      return { ...deps, onNewItems: hooks.placeItems, onCopies: hooks.onCopies };
-    };
+    const { aggregator, outlet, reader, deliverQueue, hooksOn } = await copiedForAlertReader(8);
     await redis.acl('SETUSER', 'fails-alerting', 'reset', 'on', 'nopass', keyPattern, '+@all');
     const failsAlerting = new Redis(server.port, '127.0.0.1', { username: 'fails-alerting', password: 'any', maxRetriesPerRequest: 0 });
     try {

@@ -211,8 +211,8 @@ describe('housekeeping', () => {
     await deliveries.addDeadLetter({ ...letter, id: 'old', failedAt: '2025-01-01T00:00:00.000Z' });
     await deliveries.addDeadLetter({ ...letter, id: 'recent', failedAt: '2025-03-10T00:00:00.000Z' });
 
-    const result = await runHousekeeping({ items: new ItemStore(connection, keys, { retentionDays: 7 }), deliveries, subscriptions: store, composeQueue: queue, placeItems: async () => undefined, alertLeftPending: async () => 0, now: () => new Date('2025-03-11T00:00:00Z') });
-    expect(result).toEqual({ itemIndexEntriesDropped: 0, deadLettersDropped: 1, orphanSchedulersRemoved: 2, leftItemsPlaced: 0, leftAlertsSent: 0 });
+    const result = await runHousekeeping({ items: new ItemStore(connection, keys, { retentionDays: 7 }), deliveries, subscriptions: store, composeQueue: queue, placeItems: async () => undefined, alertCopies: async () => undefined, alertLeftPending: async () => 0, now: () => new Date('2025-03-11T00:00:00Z') });
+    expect(result).toEqual({ itemIndexEntriesDropped: 0, deadLettersDropped: 1, orphanSchedulersRemoved: 2, leftItemsPlaced: 0, leftAlertsSent: 0, leftCopiesAlerted: 0 });
     expect((await queue.getJobSchedulers()).map((s) => s.key)).toEqual(['compose-telegram/1-daily-0730']);
     expect((await deliveries.deadLetters()).map((l) => l.id)).toEqual(['recent']);
   });
