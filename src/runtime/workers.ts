@@ -85,8 +85,8 @@ export interface RunningWorkers {
  * yet is due now, not at its first slot up to an interval away); disabled and removed feeds leave
  * the schedule. Returns just the counts: the sync's listing (10,000 feeds with their poll states,
  * ~4 MB) is garbage once this returns, not live while the subscriptions are read and compared
- * after it. A full GC then (a restart) sized the old generation by it, and an idle worker kept
- * that size, full of garbage, for as long as it allocated too little to reach it (RSS +15 MB).
+ * after it, the start-up's peak. A full GC at that peak sizes the old generation, and an idle
+ * worker (a restart's) keeps that size, mostly garbage, until it allocates enough to reach it.
  */
 async function scheduleConfigFeeds(config: HeraldConfig, stores: Stores, pollQueue: PollQueue, logger: Logger): Promise<FeedCounts> {
   const sync = await syncConfigFeeds(config, stores.feeds);
