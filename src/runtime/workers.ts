@@ -8,7 +8,7 @@ import type { RedisClient } from '../store/client.js';
 import type { Senders } from '../../jobs/deliver.js';
 import { createHousekeepingQueue, upsertHousekeepingScheduler, type HousekeepingQueue } from '../../jobs/housekeeping.js';
 import type { PollWorker } from '../../jobs/poll-worker.js';
-import { logFeedSync, syncConfigFeeds, type FeedSyncReport } from '../config/feed-sync.js';
+import { logFeedSync, syncConfigFeeds } from '../config/feed-sync.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { FetchOptions } from '../feeds/fetch.js';
 import type { Logger } from '../log.js';
@@ -80,12 +80,22 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-/** Schedules every enabled feed of the catalogue (one never polled yet is due now, not at its first slot up to an interval away); disabled and removed feeds leave the schedule. */
-async function scheduleFeeds(catalogue: FeedSyncReport['catalogue'], pollQueue: PollQueue): Promise<void> {
+/**
+ * Makes the catalogue follow the config and schedules every enabled feed of it (one never polled
+ * yet is due now, not at its first slot up to an interval away); disabled and removed feeds leave
+ * the schedule. Returns just the counts: the sync's listing (10,000 feeds with their poll states,
+ * ~4 MB) is garbage once this returns, not live while the subscriptions are read and compared
+ * after it, the start-up's peak. A full GC at that peak sizes the old generation, and an idle
+ * worker (a restart's) keeps that size, mostly garbage, until it allocates enough to reach it.
+ */
+async function scheduleConfigFeeds(config: HeraldConfig, stores: Stores, pollQueue: PollQueue, logger: Logger): Promise<FeedCounts> {
+  const sync = await syncConfigFeeds(config, stores.feeds);
+  logFeedSync(sync, logger);
   await syncFeedSchedule(
     pollQueue,
-    catalogue.filter(({ state }) => state.disabledReason === undefined),
+    sync.catalogue.filter(({ state }) => state.disabledReason === undefined),
   );
+  return countFeeds(sync.catalogue);
 }
 
 /**
@@ -143,12 +153,12 @@ interface BackgroundWriting {
  */
 async function startSchedulers(config: HeraldConfig, connections: Connections, queues: WorkerQueues, stores: Stores, logger: Logger, background: BackgroundWriting | undefined): Promise<SchedulerStart> {
   if (await retireFeedSchedulers(connections.queues, config.redis.prefix)) logger.info('removed the per-feed poll job schedulers: feeds are polled from the poll schedule now');
-  const feedSync = await syncConfigFeeds(config, stores.feeds);
-  logFeedSync(feedSync, logger);
-  await scheduleFeeds(feedSync.catalogue, queues.poll);
+  const feeds = await scheduleConfigFeeds(config, stores, queues.poll, logger);
   await upsertHousekeepingScheduler(queues.housekeeping);
   const subscriptions = await ensureConsoleSubscription(config, stores.subscriptions, await stores.subscriptions.list());
   const plan = await planSubscriptionSchedulers(queues.compose, connections.store, subscriptions);
+  // Summed up now, so the writing below does not keep every subscription (10,000: ~5 MB) alive for its few seconds.
+  const active = summarizeActive(subscriptions.filter((subscription) => subscription.active));
   const pending = plan.write.length + plan.stale.length;
   const inBackground = pending > FOREGROUND_WRITES ? background : undefined;
   const signal = inBackground?.signal;
@@ -164,10 +174,10 @@ async function startSchedulers(config: HeraldConfig, connections: Connections, q
       return undefined;
     }
     logger.info({ subscriptionSchedulers: synced }, 'schedulers in place');
-    return summarizeActive(subscriptions.filter((subscription) => subscription.active));
+    return active;
   });
   if (signal === undefined) await done;
-  return { feeds: countFeeds(feedSync.catalogue), pending: signal === undefined ? 0 : pending, done };
+  return { feeds, pending: signal === undefined ? 0 : pending, done };
 }
 
 /** Closes workers gracefully; those still busy after `graceMs` are force-closed, their jobs left for another worker to take over. */
