@@ -178,8 +178,9 @@ export class ItemStore {
     const copies = duplicates.filter(({ item, owner }) => batchFeedOf.get(owner!) !== item.feedId);
     // Listed before they are recorded, for housekeeping to hand on should the poll stop before
     // alerting them and the feed not list them again (see leftUnalerted). Whether a copy is new
-    // shows only as it is recorded, so every copy seen is listed (and taken out with the intake).
-    const copyEntries = [...new Set(copies.map(({ item, owner }) => copyEntry(item.feedId, owner!)))];
+    // shows only as it is recorded, so every copy seen is listed.
+    const copyEntryOf = ({ item, owner }: Claim) => copyEntry(item.feedId, owner!);
+    const copyEntries = [...new Set(copies.map(copyEntryOf))];
     if (copyEntries.length > 0) await this.redis.zadd(this.keys.unalertedCopies(), ...copyEntries.flatMap((entry) => [now.getTime(), entry]));
     // A duplicate's markers go to the item it duplicates, so what matches the copy matches the
     // original; the copy is recorded on it (its first sighting per feed), so it still counts for its feed.
@@ -190,6 +191,10 @@ export class ItemStore {
       ...duplicates.flatMap(({ item, markers, owner }) => markers.map((marker) => this.redis.heraldHandOverMarker(marker, item.id, owner!, ttl))),
     ]);
     const unalerted = copies.filter((_copy, index) => recorded[index] === 1);
+    // Taken out with the intake: the copies alerted now or before. One another poll recorded within
+    // the grace (2) is that poll's to alert, or, should it have failed, a later poll's or
+    // housekeeping's: it stays listed, or a feed that then drops the entry loses its alert.
+    const handedOnEntries = [...new Set(copies.filter((_copy, index) => recorded[index] !== 2).map(copyEntryOf))];
     // New: it claimed a marker just now (one whose markers were all its own already was seen before) and stored it.
     // Left pending by an earlier poll: stored by it (or now), never handed on.
     const keep = claims.filter((claim) => claim.owner === undefined && (claim.claimedAny || claim.leftPending) && claim.storable);
@@ -213,7 +218,7 @@ export class ItemStore {
           ...pending.map(([marker, id]) => this.redis.heraldSettleMarker(marker, id, ttl)),
           ...unalerted.map(({ item, owner }) => this.redis.heraldSettleCopy(this.keys.itemCopies(owner!), item.feedId)),
           ...(keptIds.length > 0 ? [this.redis.zrem(this.keys.unplacedItems(), ...keptIds)] : []),
-          ...(copyEntries.length > 0 ? [this.redis.zrem(this.keys.unalertedCopies(), ...copyEntries)] : []),
+          ...(handedOnEntries.length > 0 ? [this.redis.zrem(this.keys.unalertedCopies(), ...handedOnEntries)] : []),
         ]);
       },
     };

@@ -47,7 +47,8 @@ export function readPending(stored: string): { value: string; pendingSince: numb
  * KEYS[1] an item's copies (a hash); ARGV[1] the copy's feed, ARGV[2] the copy (marked pending),
  * ARGV[3] the hash's ttl (s), ARGV[4] a time (ms). Records the copy unless its feed's is recorded
  * already (the first stays), and renews the ttl either way. Returns 1 when recorded now, or still
- * pending since before that time (a poll recorded it and stopped before alerting it), else 0.
+ * pending since before that time (a poll recorded it and stopped before alerting it); 2 when
+ * pending since that time or later (another poll's to alert, under way or just failed); else 0.
  */
 const RECORD_COPY = `
 local held = redis.call('HGET', KEYS[1], ARGV[1])
@@ -55,8 +56,9 @@ if not held then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 if not held then return 1 end
 local since = string.match(held, '${PENDING_PATTERN}')
-if since and tonumber(since) < tonumber(ARGV[4]) then return 1 end
-return 0`;
+if not since then return 0 end
+if tonumber(since) < tonumber(ARGV[4]) then return 1 end
+return 2`;
 
 /** KEYS[1] an item's copies; ARGV[1] a copy's feed. Takes the pending mark off the copy (it was alerted). */
 const SETTLE_COPY = `
@@ -268,7 +270,7 @@ declare module 'ioredis' {
     heraldReadHashes(keyCount: number, ...keysThenFields: string[]): Result<Array<Array<string | null>>, Context>;
     heraldHsetIfExists(guardKey: string, targetKey: string, replace: '0' | '1', ...fieldsAndValues: string[]): Result<number, Context>;
     heraldHsetWithTtl(key: string, field: string, value: string, ttlSeconds: string): Result<number, Context>;
-    heraldRecordCopy(copiesKey: string, feedId: string, pendingCopy: string, ttlSeconds: string, staleBefore: number): Result<0 | 1, Context>;
+    heraldRecordCopy(copiesKey: string, feedId: string, pendingCopy: string, ttlSeconds: string, staleBefore: number): Result<0 | 1 | 2, Context>;
     heraldSettleCopy(copiesKey: string, feedId: string): Result<number, Context>;
     heraldSettleMarker(markerKey: string, itemId: string, ttlSeconds: string): Result<number, Context>;
     heraldClaimMarker(markerKey: string, itemId: string, ttlSeconds: string, claim: '0' | '1'): Result<[string, number], Context>;

@@ -364,7 +364,11 @@ describe('a poll that fails after claiming its entries', () => {
     return { aggregator, outlet, reader, deliverQueue, hooksOn: (connection: RedisClient) => pollingTo(workerHooks(connection, deliverQueue)) };
   }
 
-  it('before listing the alert check of the copies it recorded, and the feed lists them no more: housekeeping alerts the chat following the copying feed, once', async () => {
+  it.each([
+    ['', false],
+    // The copy is still the failed poll's then (within the grace): that poll leaves it to a later one.
+    [', polled again at once (a refresh)', true],
+  ])('before listing the alert check of the copies it recorded%s, and the feed lists them no more: housekeeping alerts the chat following the copying feed, once', async (_refresh, refreshed) => {
     const { aggregator, outlet, reader, deliverQueue, hooksOn } = await copiedForAlertReader(9);
     // A Redis user that may read anything and write nothing: the alert check's listing fails.
     await redis.acl('SETUSER', 'writes-nothing', 'reset', 'on', 'nopass', '%R~*', '+@all');
@@ -373,6 +377,7 @@ describe('a poll that fails after claiming its entries', () => {
     try {
       await poll(aggregator, START - 20 * MINUTE_MS, hooksOn(redis));
       await expect(poll(outlet, START - 10 * MINUTE_MS, hooksOn(writesNothing))).rejects.toThrow(/NOPERM/);
+      if (refreshed) expect(await poll(outlet, START - 9.5 * MINUTE_MS, hooksOn(redis))).toMatchObject({ status: 'fetched', duplicatesDropped: 1 });
       // The outlet drops the entry before its next poll: that poll brings the copy back no more.
       feedServer.setFeed('/outlet.xml', rss('outlet', []), { etag: null, lastModified: null });
       expect(await poll(outlet, START - 5 * MINUTE_MS, hooksOn(redis))).toMatchObject({ status: 'fetched', newItems: 0 });
