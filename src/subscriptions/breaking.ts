@@ -159,9 +159,9 @@ async function runCheck(entries: Map<string, string>, subscriberIds: string[], d
  * same exactly-once delivery as briefings). A marker per subscription and story keeps it to one
  * alert even when the story keeps growing or two workers see it together. The stories are
  * listed first (breakingClaimed; not when no chat has alerts on: see listAlertCheck) and the
- * marker is claimed pending, settled once the alert is
- * fanned out: an alert cut short before its claim or after is sent by the story's next alert or
- * by housekeeping (alertLeftPending). Returns how many alerts were fanned out anew.
+ * marker is claimed pending, settled once the alert is fanned out: an alert cut short before its
+ * claim or after is sent by the story's next alert or by housekeeping (alertLeftPending).
+ * Returns how many alerts were fanned out anew.
  */
 export async function alertBreakingStories(storyIds: string[], deps: BreakingDeps, now = new Date()): Promise<number> {
   return (await listAlertCheck(storyIds, deps, now))();
