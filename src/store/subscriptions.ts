@@ -94,9 +94,9 @@ export class SubscriptionStore {
     return this.redis.smembers(this.keys.breakingSubscriptions());
   }
 
-  /** Active subscriptions that asked for breaking-news alerts: among `ids` when given (as breakingIds read them), else all. */
-  async listBreaking(ids?: string[]): Promise<Subscription[]> {
-    const subscriptions = await this.getMany(ids ?? (await this.breakingIds()));
+  /** The active subscriptions among `ids` (as breakingIds read them) that asked for breaking-news alerts. */
+  async listBreaking(ids: string[]): Promise<Subscription[]> {
+    const subscriptions = await this.getMany(ids);
     return subscriptions.filter((subscription) => subscription.active && subscription.breakingMinSources !== undefined);
   }
 
