@@ -41,7 +41,7 @@ export interface Keys {
   copiedItems(): string;
   /** Sorted set of the ids of items stored by a poll that has not yet handed them on (see ItemStore), scored by when (ms). */
   unplacedItems(): string;
-  /** Sorted set of `[feed id, item id]` (JSON): the copies a poll is recording of stored items, scored by when (ms), until it has handed them on (alerted their stories); for housekeeping to hand on those of a poll that stopped (see ItemStore.leftUnalerted). */
+  /** Sorted set of `[feed id, item id]` (JSON): the copies polls recorded of stored items, scored by when last listed (ms), until one poll or housekeeping has handed them on (alerted their stories); for housekeeping to hand on those of a poll that stopped (see ItemStore.leftUnalerted). */
   unalertedCopies(): string;
   /** String: marks one exact-duplicate key (see exactKeys) as seen; holds the id of the item that claimed it (marked pending until the item is placed, see ItemStore). */
   seen(exactKey: string): string;
