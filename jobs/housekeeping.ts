@@ -59,7 +59,7 @@ export interface HousekeepingResult {
   leftAlertsSent: number;
 }
 
-/** Keys without a ttl that grow: the item indexes (see ItemStore.trimIndex), the dead letters, and compose schedulers left behind; and alerts whose check was cut short, items left unplaced. */
+/** Keys without a ttl that grow: the item indexes (see ItemStore.trimIndex), the dead letters, and compose schedulers left behind; and alerts whose check was cut short, items left unplaced, copies left unalerted. */
 export async function runHousekeeping(deps: HousekeepingDeps): Promise<HousekeepingResult> {
   const now = (deps.now ?? (() => new Date()))();
   const itemIndexEntriesDropped = await deps.items.trimIndex(now);
@@ -71,8 +71,8 @@ export async function runHousekeeping(deps: HousekeepingDeps): Promise<Housekeep
   const active = new Set((await deps.subscriptions.getMany([...new Set(schedulers.map((s) => s.subscriptionId))])).filter((s) => s.active).map((s) => s.id));
   const orphans = schedulers.filter((scheduler) => !active.has(scheduler.subscriptionId));
   await Promise.all(orphans.map((scheduler) => deps.composeQueue.removeJobScheduler(scheduler.key)));
-  // Last, and each tried even when the other failed: sending and placing can fail (Redis, the
-  // clustering lock held too long), and what the other hands on need not wait for the next run.
+  // Last, and each tried even when another failed: sending, placing and alerting can fail (Redis,
+  // the clustering lock held too long), and what the others hand on need not wait for the next run.
   const failures: unknown[] = [];
   const tried = async (step: () => Promise<number>): Promise<number> => {
     try {
