@@ -20,9 +20,10 @@ export function pollHooks(engine: RedisStoryEngine, breakingDeps: BreakingDeps, 
   // What fails before the alert check is listed (reading the stories of copies, reading which
   // chats have alerts on, the listing itself; with none on, nothing is listed) fails the poll:
   // its items and copies are not settled, and the feed's next poll (or housekeeping) hands them
-  // on again, to be placed as they were and alerted at most once per story and chat. A check cut short once listed (before its claims or after) is left
-  // for the story's next alert or housekeeping to finish (see alertBreakingStories): only logged,
-  // so a failed alert does not fail (and retry) the poll.
+  // on again, to be placed as they were and alerted at most once per story and chat. A check cut
+  // short once listed (before its claims or after) is left for the story's next alert or
+  // housekeeping to finish (see alertBreakingStories): only logged, so a failed alert does not
+  // fail (and retry) the poll.
   const alertBreaking = async (storyIds: string[]): Promise<void> => {
     const check = await listAlertCheck(storyIds, breakingDeps);
     try {
