@@ -88,8 +88,8 @@ export interface RunningWorkers {
  * after it, the start-up's peak. A full GC at that peak sizes the old generation, and an idle
  * worker (a restart's) keeps that size, mostly garbage, until it allocates enough to reach it.
  */
-async function scheduleConfigFeeds(config: HeraldConfig, stores: Stores, pollQueue: PollQueue, logger: Logger): Promise<FeedCounts> {
-  const sync = await syncConfigFeeds(config, stores.feeds);
+async function scheduleConfigFeeds(config: HeraldConfig, feeds: FeedStore, pollQueue: PollQueue, logger: Logger): Promise<FeedCounts> {
+  const sync = await syncConfigFeeds(config, feeds);
   logFeedSync(sync, logger);
   await syncFeedSchedule(
     pollQueue,
@@ -153,7 +153,7 @@ interface BackgroundWriting {
  */
 async function startSchedulers(config: HeraldConfig, connections: Connections, queues: WorkerQueues, stores: Stores, logger: Logger, background: BackgroundWriting | undefined): Promise<SchedulerStart> {
   if (await retireFeedSchedulers(connections.queues, config.redis.prefix)) logger.info('removed the per-feed poll job schedulers: feeds are polled from the poll schedule now');
-  const feeds = await scheduleConfigFeeds(config, stores, queues.poll, logger);
+  const feeds = await scheduleConfigFeeds(config, stores.feeds, queues.poll, logger);
   await upsertHousekeepingScheduler(queues.housekeeping);
   const subscriptions = await ensureConsoleSubscription(config, stores.subscriptions, await stores.subscriptions.list());
   const plan = await planSubscriptionSchedulers(queues.compose, connections.store, subscriptions);
